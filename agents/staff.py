@@ -1,0 +1,87 @@
+"""The staff assistant: a LangChain tool-calling loop over the capability tools the speaker may use."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agents import prompts
+from bot.dispatcher import recent_memory
+from bot.messages import Reply
+from tools.base import ToolContext, ToolDenied, ToolError, ToolOutput, langchain_tools, run_tool
+
+log = logging.getLogger(__name__)
+
+WEEKDAYS = "一二三四五六日"
+ROLE_LABELS = {"rep": "销售", "manager": "销售经理", "admin": "管理员", "customer": "客户"}
+MAX_STEPS = 5
+
+
+def message_text(message: AIMessage) -> str:
+    content = message.content
+    if isinstance(content, list):  # some providers return content blocks
+        content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return (content or "").strip()
+
+
+class StaffAgent:
+    prompt_name = "staff_system"
+
+    def __init__(self, app):
+        self.app = app
+        self.model = app.chat_model()
+
+    def system_prompt(self, ctx: ToolContext) -> str:
+        today = ctx.today()
+        return prompts.render(
+            self.prompt_name, name=ctx.actor.name or "同事", role=ROLE_LABELS.get(ctx.actor.role.value, ""),
+            team=ctx.actor.team or "-", today=today.isoformat(), weekday="周" + WEEKDAYS[today.weekday()],
+        )
+
+    async def history(self, ctx: ToolContext) -> list:
+        out = []
+        for m in await recent_memory(self.app, ctx.conversation_key):
+            out.append(HumanMessage(m.content) if m.role == "user" else AIMessage(m.content))
+        return out
+
+    async def run(self, ctx: ToolContext, text: str) -> list[Reply]:
+        outputs: list[ToolOutput] = []
+        tools = langchain_tools(ctx, on_output=lambda _name, out: outputs.append(out))
+        by_name = {t.name: t for t in tools}
+        model = self.model.bind_tools(tools) if tools else self.model
+        messages = [SystemMessage(self.system_prompt(ctx)), *await self.history(ctx), HumanMessage(text)]
+        answer = ""
+        for _ in range(MAX_STEPS):
+            started = time.perf_counter()
+            try:
+                ai = await model.ainvoke(messages)
+            finally:
+                ctx.llm_seconds += time.perf_counter() - started
+            messages.append(ai)
+            if not ai.tool_calls:
+                answer = message_text(ai)
+                break
+            for call in ai.tool_calls:
+                content = await self._call_tool(ctx, by_name, call, outputs)
+                messages.append(ToolMessage(content, tool_call_id=call["id"]))
+        if not answer:  # the model kept calling tools: tell the user what the tools did
+            answer = "\n".join(o.text for o in outputs) or "好的。"
+        replies = [Reply(answer)]
+        replies += [Reply(card=o.card) for o in outputs if o.card is not None]
+        return replies
+
+    async def _call_tool(self, ctx, by_name, call, outputs) -> str:
+        ctx.trace.append((call["name"], dict(call["args"])))
+        tool = by_name.get(call["name"])
+        if tool is not None:
+            return await tool.ainvoke(call["args"])
+        # a tool the speaker may not use (or that does not exist): refused and audited by the service layer
+        try:
+            out = await run_tool(ctx, call["name"], call["args"])
+        except (ToolDenied, ToolError) as exc:
+            log.warning("model asked for tool %s: refused (%s)", call["name"], exc)
+            return json.dumps({"error": str(exc)}, ensure_ascii=False)
+        outputs.append(out)  # pragma: no cover - only reachable if a role's tool list is out of date
+        return out.text

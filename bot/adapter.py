@@ -1,0 +1,100 @@
+"""What a platform adapter is to the core (NoneBot2's idea: one Adapter per platform, the core knows only this).
+
+An adapter:
+  * turns verified platform payloads into `Inbound` and hands them to `app.receive(inbound)`, which
+    persists them in the ledger (dropping duplicates) and runs the turn in the background; the adapter
+    answers the platform right after `receive` returns;
+  * delivers what the outbox gives it (`deliver`), raising `TransientSendError` for what is worth
+    retrying (rate limits, 5xx, timeouts) and `PermanentSendError` for what is not;
+  * owns its HTTP routes (mounted by `salesbot serve`) and any long-lived connection (`start`/`stop`).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.messages import Reply, Target
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.app import App
+
+
+class SendError(Exception):
+    pass
+
+
+class TransientSendError(SendError):
+    """Worth retrying later (rate limit, 5xx, timeout, token refresh race)."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """Will not succeed by retrying (bad target, invalid payload); recorded as failed."""
+
+
+@dataclass
+class Delivery:
+    """One outbox row handed to the adapter: a part of a reply, or a proactive push."""
+
+    outbox_id: int
+    platform: str  # the inbound platform name ("wecom", "wecom_aibot", "dingtalk", ...)
+    target: Target
+    reply: Reply
+    seq: int = 0
+    parts: int = 1
+    # what the adapter stored on the inbound (Inbound.raw) to answer it: response_url, sessionWebhook, ...
+    reply_context: dict[str, Any] = field(default_factory=dict)
+    is_push: bool = False
+
+
+@dataclass
+class DirectoryEntry:
+    """What a platform's directory says about a staff member (WeCom user/get, DingTalk user info)."""
+
+    user_id: str
+    name: str
+    department: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    title: str | None = None
+
+
+class Adapter(ABC):
+    #: inbound platform names this adapter owns (e.g. ("wecom", "wecom_aibot", "wecom_kf"))
+    platforms: tuple[str, ...] = ()
+    #: text parts are split under this many UTF-8 bytes before they are persisted in the outbox
+    max_text_bytes: int = 2048
+
+    def __init__(self, app: "App"):
+        self.app = app
+
+    def routes(self) -> list[web.RouteDef]:
+        """HTTP routes served by `salesbot serve`."""
+        return []
+
+    async def start(self) -> None:
+        """Open long-lived connections (stream clients). HTTP routes are mounted separately."""
+
+    async def stop(self) -> None:
+        """Close connections; must return promptly."""
+
+    @abstractmethod
+    async def deliver(self, delivery: Delivery) -> None:
+        """Send one outbox row. Raise TransientSendError / PermanentSendError on failure."""
+
+    def max_bytes_for(self, platform: str, reply: Reply) -> int:
+        """Byte limit for one part on this platform/kind of reply (override for per-entry limits)."""
+        return self.max_text_bytes
+
+    async def lookup_user(self, platform: str, user_id: str) -> "DirectoryEntry | None":
+        """Ask the platform's directory about a user we have not seen (name, department, mobile)."""
+        return None
+
+    def health(self) -> dict[str, Any]:
+        return {"state": "up"}

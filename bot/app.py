@@ -1,0 +1,241 @@
+"""App assembly: settings → database → ledger, outbox, dispatcher → capabilities → adapters.
+
+    app = App(Settings())
+    await app.start()            # migrations, adapters, resume unfinished work
+    await app.receive(inbound)   # from an adapter: persisted, deduplicated, handled in the background
+    await app.stop()
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from typing import Any
+
+import aiohttp
+from sqlmodel import select
+
+from bot.adapter import Adapter
+from bot.clock import Clock
+from bot.db import Database
+from bot.dispatcher import Dispatcher
+from bot.kv import KeyValueStore
+from bot.ledger import Ledger
+from bot.messages import Inbound, Reply, Role, Target
+from bot.models import StaffUser
+from bot.outbox import Outbox
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Capability modules register their tools, commands and card handlers on import.
+CAPABILITY_MODULES = [
+    "tools.help",
+    "tools.customers",
+    "tools.visits",
+    "tools.tasks",
+    "tools.talk_tracks",
+    "tools.autofill",
+    "tools.approvals",
+    "tools.contact_times",
+    "tools.leads",
+]
+# Adapter modules expose `build_adapters(app) -> list[Adapter]` (empty when their channel is off).
+ADAPTER_MODULES = ["adapters.console", "adapters.wecom", "adapters.dingtalk", "adapters.web"]
+
+
+def import_optional(name: str):
+    """Import a module that may not exist yet (a capability not built); real import errors still raise."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+class App:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, chat_model_factory=None,
+                 console_output=None, enable_knowledge: bool = True):
+        self.settings = settings
+        settings.ensure_data_dir()
+        self.db = Database(settings.resolved_database_url)
+        self.clock = clock or Clock()
+        self.kv = KeyValueStore(self.db)
+        self.ledger = Ledger(self.db)
+        self.outbox = Outbox(self)
+        self.dispatcher = Dispatcher(self)
+        self.adapters: dict[str, Adapter] = {}
+        self.http: aiohttp.ClientSession | None = None
+        self.knowledge = None
+        self.console_output = console_output  # where the console adapter prints (stdout by default)
+        self._chat_model_factory = chat_model_factory
+        self._enable_knowledge = enable_knowledge
+        self._agents: dict[Role, Any] = {}
+        self._background: list[asyncio.Task] = []
+        self.started = False
+        for name in CAPABILITY_MODULES:
+            import_optional(name)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, *, connect_channels: bool = True, resume: bool = True) -> None:
+        await self.db.migrate()
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        kb_module = import_optional("knowledge") if self._enable_knowledge else None
+        if kb_module is not None and hasattr(kb_module, "KnowledgeBase"):
+            self.knowledge = kb_module.KnowledgeBase(self.settings, self.db)
+        for name in ADAPTER_MODULES:
+            module = import_optional(name)
+            if module is None:
+                continue
+            for adapter in module.build_adapters(self):
+                for platform in adapter.platforms:
+                    self.adapters[platform] = adapter
+        if connect_channels:
+            for adapter in self.unique_adapters():
+                await adapter.start()
+        if self.llm_enabled:
+            await asyncio.to_thread(self.agent_for, Role.REP)  # heavy imports at startup, not on the first message
+        self.started = True
+        if resume:
+            await self.resume()
+            self._background.append(asyncio.create_task(self._sweep_forever()))
+
+    async def resume(self) -> None:
+        """Finish what a previous process left: unprocessed inbound messages, unsent replies."""
+        for row_id, inbound in await self.ledger.unfinished():
+            if inbound.platform in self.adapters:
+                log.info("resuming inbound %s (%s)", row_id, inbound.conversation_key)
+                self.dispatcher.submit(row_id, inbound)
+        await self.outbox.sweep()
+
+    async def _sweep_forever(self, every: float = 15.0) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.outbox.sweep()
+            except Exception:
+                log.exception("outbox sweep failed")
+
+    async def drain(self) -> None:
+        """Wait for every turn and every send in flight (tests, the console, shutdown)."""
+        while True:
+            await self.dispatcher.drain()
+            await self.outbox.drain()
+            if not self.dispatcher._workers and not self.outbox._tasks:
+                return
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background.clear()
+        for adapter in self.unique_adapters():
+            try:
+                await asyncio.wait_for(adapter.stop(), timeout)
+            except Exception:
+                log.exception("stopping adapter %s", type(adapter).__name__)
+        try:
+            await asyncio.wait_for(self.drain(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("stopped with work in flight; it resumes on the next start")
+        if self.knowledge is not None and hasattr(self.knowledge, "close"):
+            await self.knowledge.close()
+        if self.http is not None:
+            await self.http.close()
+        await self.db.close()
+        self.started = False
+
+    async def __aenter__(self) -> "App":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    # --- the turn pipeline ----------------------------------------------------------------------
+
+    async def receive(self, inbound: Inbound) -> bool:
+        """Persist an inbound message and handle it in the background; False if it is a duplicate."""
+        row_id = await self.ledger.claim(inbound)
+        if row_id is None:
+            return False
+        self.dispatcher.submit(row_id, inbound)
+        return True
+
+    async def push(self, target: Target, reply: Reply, *, key: str) -> list[int]:
+        """A proactive message (reminder, approval card, digest) through the outbox."""
+        return await self.outbox.enqueue(platform=target.platform, target=target, reply=reply,
+                                         key=f"push:{key}", is_push=True)
+
+    async def notify_staff(self, staff_id: int, reply: Reply, *, key: str) -> list[int]:
+        """Push to a colleague on the platform where they can be reached."""
+        async with self.db.session() as s:
+            user = await s.get(StaffUser, staff_id)
+        if user is None:
+            return []
+        target = self.staff_target(user)
+        if target is None:
+            log.warning("no channel reaches staff user %s", staff_id)
+            return []
+        return await self.push(target, reply, key=key)
+
+    def staff_target(self, user: StaffUser) -> Target | None:
+        if user.wecom_userid and "wecom" in self.adapters:
+            return Target("wecom", user_id=user.wecom_userid)
+        if user.dingtalk_staff_id and "dingtalk" in self.adapters:
+            return Target("dingtalk", user_id=user.dingtalk_staff_id)
+        if "console" in self.adapters:
+            return Target("console", user_id=user.username)
+        return None
+
+    # --- parts ----------------------------------------------------------------------------------
+
+    def adapter_for(self, platform: str) -> Adapter:
+        try:
+            return self.adapters[platform]
+        except KeyError:
+            raise LookupError(f"no adapter for platform {platform!r}") from None
+
+    def unique_adapters(self) -> list[Adapter]:
+        seen, out = set(), []
+        for adapter in self.adapters.values():
+            if id(adapter) not in seen:
+                seen.add(id(adapter))
+                out.append(adapter)
+        return out
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self._chat_model_factory is not None or self.settings.llm_configured
+
+    def chat_model(self):
+        """The configured LLM (LangChain chat model), or None in offline mode."""
+        if self._chat_model_factory is not None:
+            return self._chat_model_factory()
+        if not self.settings.llm_configured:
+            return None
+        from agents.llm import make_chat_model
+
+        return make_chat_model(self.settings)
+
+    def agent_for(self, role: Role):
+        if role in self._agents:
+            return self._agents[role]
+        if not self.llm_enabled:
+            return None
+        agent = None
+        if role is Role.CUSTOMER:
+            module = import_optional("agents.customer")
+            agent = module.CustomerAgent(self) if module else None
+        else:
+            from agents.staff import StaffAgent
+
+            agent = StaffAgent(self)
+        self._agents[role] = agent
+        return agent
+
+    async def staff_by_username(self, username: str) -> StaffUser | None:
+        async with self.db.session() as s:
+            return (await s.execute(select(StaffUser).where(StaffUser.username == username))).scalars().first()

@@ -1,0 +1,59 @@
+"""`salesbot` command line. Capabilities add their own subcommands through `register(subparsers)`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+
+from bot.settings import ConfigError, Settings
+
+# Modules that add subcommands: each has `register(subparsers)`; a parser sets `func=async (args, settings)`.
+COMMAND_MODULES = [
+    "bot.commands_cli",
+    "knowledge.cli",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesbot", description="Chat-first sales assistant for WeCom and DingTalk")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default from SALESBOT_LOG_LEVEL)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a capability not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+        settings.enabled_channels()  # a half-configured channel stops us here, naming the setting
+    except ConfigError as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=(args.log_level or settings.log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        result = asyncio.run(args.func(args, settings))
+    except ConfigError as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Registries for the no-LLM paths: slash commands, answers to pending questions, card button presses.
+
+Capabilities (tools/*.py) register here; the dispatcher looks up. A command handler and a tool handler
+are service calls with the same ToolContext, so authorization is the same on both paths.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Awaitable, Callable
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.messages import CardAction, Reply, Role
+from bot.models import PendingAction, utcnow
+from tools.base import STAFF, ToolContext, ToolOutput
+
+CommandHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
+PendingHandler = Callable[[ToolContext, PendingAction, str], Awaitable["ToolOutput | None"]]
+CardHandler = Callable[[ToolContext, CardAction], Awaitable[list[Reply]]]
+
+
+@dataclass
+class Command:
+    name: str
+    usage: str
+    summary: str
+    handler: CommandHandler
+    roles: frozenset[Role]
+    aliases: tuple[str, ...] = ()
+
+
+COMMANDS: dict[str, Command] = {}
+PENDING_HANDLERS: dict[str, PendingHandler] = {}
+CARD_HANDLERS: dict[str, CardHandler] = {}
+
+_COMMAND_RE = re.compile(r"^[/／]\s*(\S+?)(?:\s+|$)(.*)$", re.S)
+
+
+def command(name: str, usage: str, summary: str, roles=STAFF, aliases: tuple[str, ...] = ()):
+    def register(fn: CommandHandler) -> CommandHandler:
+        cmd = Command(name, usage, summary, fn, frozenset(roles), aliases)
+        for n in (name, *aliases):
+            COMMANDS[n.lower()] = cmd
+        return fn
+
+    return register
+
+
+def pending_handler(kind: str):
+    def register(fn: PendingHandler) -> PendingHandler:
+        PENDING_HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def card_handler(prefix: str):
+    """Cards whose card_id starts with `prefix-` come back to this handler."""
+
+    def register(fn: CardHandler) -> CardHandler:
+        CARD_HANDLERS[prefix] = fn
+        return fn
+
+    return register
+
+
+def parse_command(text: str) -> tuple[Command | None, str, str] | None:
+    """(command or None if unknown, the word typed, the argument) for text starting with '/'; else None."""
+    m = _COMMAND_RE.match(text.strip())
+    if not m:
+        return None
+    word, arg = m.group(1), m.group(2).strip()
+    return COMMANDS.get(word.lower()), word, arg
+
+
+def commands_for(role: Role) -> list[Command]:
+    seen, out = set(), []
+    for cmd in COMMANDS.values():
+        if role in cmd.roles and cmd.name not in seen:
+            seen.add(cmd.name)
+            out.append(cmd)
+    return out
+
+
+# --- pending questions ---------------------------------------------------------------------------
+
+
+async def open_pending(ctx: ToolContext, kind: str, payload: dict, ttl: timedelta = timedelta(hours=2)) -> PendingAction:
+    """Ask the user something; their next message in this conversation may answer it."""
+    async with ctx.db.write() as s:
+        await s.execute(
+            update(PendingAction)
+            .where(PendingAction.conversation_key == ctx.conversation_key, PendingAction.status == "open")
+            .values(status="replaced")
+        )
+        pending = PendingAction(conversation_key=ctx.conversation_key, staff_id=ctx.actor.staff_id, kind=kind,
+                                payload=payload, expires_at=utcnow() + ttl)
+        s.add(pending)
+    return pending
+
+
+async def current_pending(ctx: ToolContext) -> PendingAction | None:
+    async with ctx.db.session() as s:
+        pending = (await s.execute(
+            select(PendingAction)
+            .where(PendingAction.conversation_key == ctx.conversation_key, PendingAction.status == "open",
+                   PendingAction.expires_at > utcnow())
+            .order_by(PendingAction.id.desc())
+        )).scalars().first()
+    if pending is not None and pending.staff_id not in (None, ctx.actor.staff_id):
+        return None  # in a group, only the person who was asked can answer
+    return pending
+
+
+async def close_pending(ctx: ToolContext, pending: PendingAction, status: str = "done") -> bool:
+    """Close once: False if it was already closed (a double answer must not act twice)."""
+    async with ctx.db.write() as s:
+        res = await s.execute(
+            update(PendingAction).where(PendingAction.id == pending.id, PendingAction.status == "open").values(status=status)
+        )
+    return res.rowcount == 1
+
+
+CANCEL_WORDS = {"取消", "算了", "不用了", "不要了", "cancel"}
+
+
+def pick_option(answer: str, count: int) -> int | None:
+    """'2', '第2个', '２' → index 1; None if the answer is not a choice."""
+    m = re.fullmatch(r"\s*(?:第)?\s*([0-9０-９一二三四五六七八九])\s*(?:个|家|项)?\s*", answer)
+    if not m:
+        return None
+    ch = m.group(1)
+    n = "一二三四五六七八九".find(ch) + 1 if ch in "一二三四五六七八九" else int(ch.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    return n - 1 if 1 <= n <= count else None

@@ -1,0 +1,90 @@
+"""Database access: one async engine for the app, Alembic migrations, a sync engine for threads/CLI."""
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def sync_url(url: str) -> str:
+    """The same database through a synchronous driver (Alembic, threads)."""
+    u = make_url(url)
+    driver = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}.get(u.drivername, u.drivername)
+    return u.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers run beside the writer; busy_timeout queues writers instead of failing
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class Database:
+    def __init__(self, url: str):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict = {}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._sync_engine: Engine | None = None
+        # SQLite has one writer; serialising our own writes avoids "database is locked" under load
+        self.write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as s:
+            yield s
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session for a unit of writes: committed on success, rolled back on error."""
+        if self.write_lock is None:
+            async with self._sessions() as s:
+                async with s.begin():
+                    yield s
+            return
+        async with self.write_lock:
+            async with self._sessions() as s:
+                async with s.begin():
+                    yield s
+
+    @property
+    def sync_engine(self) -> Engine:
+        if self._sync_engine is None:
+            self._sync_engine = create_engine(sync_url(self.url))
+            if self.is_sqlite:
+                event.listen(self._sync_engine, "connect", _sqlite_pragmas)
+        return self._sync_engine
+
+    def migrate_sync(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", sync_url(self.url).replace("%", "%%"))
+        command.upgrade(cfg, "head")
+
+    async def migrate(self) -> None:
+        await asyncio.to_thread(self.migrate_sync)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()

@@ -1,0 +1,226 @@
+"""The dispatcher: who is speaking, one turn at a time per conversation, routed to the right path.
+
+Card presses, answers to pending questions and slash commands go straight to the capability's service
+(no LLM). Free text goes to the agent for the speaker's role, or to the offline answer when no LLM is
+configured or the LLM is down. Different conversations run concurrently; one conversation's messages
+are handled in arrival order.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from sqlmodel import select
+
+from bot import replies
+from bot.commands import CARD_HANDLERS, PENDING_HANDLERS, close_pending, commands_for, current_pending, parse_command
+from bot.identity import Identity
+from bot.messages import Actor, Inbound, InboundKind, Reply, Role, Target, WriteSource
+from bot.models import ConversationMessage
+from tools.base import ToolContext, ToolDenied, ToolError, ToolOutput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+MAX_CHAT_CHARS = 4000  # longer free text is a transcript or a paste; handled by the long-text capability
+MEMORY_CHARS = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+KindHandler = Callable[[ToolContext], Awaitable[ToolOutput]]
+LongTextHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
+# capabilities plug in here (attachments, locations, transcripts); see tools/*.py
+KIND_HANDLERS: dict[InboundKind, KindHandler] = {}
+LONG_TEXT_HANDLERS: list[LongTextHandler] = []
+
+
+def clean_text(text: str) -> str:
+    return _CONTROL.sub("", text or "").replace("\r\n", "\n").strip()
+
+
+class Dispatcher:
+    def __init__(self, app: "App", max_concurrent_turns: int = 1000):
+        self.app = app
+        self.identity = Identity(app)
+        self._queues: dict[str, deque[tuple[int, Inbound]]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+        self._slots = asyncio.Semaphore(max_concurrent_turns)
+        self.stats = {"turns": 0, "errors": 0, "llm_fallbacks": 0}
+        self.overhead_samples: deque[float] = deque(maxlen=100_000)  # pipeline time minus LLM time
+
+    # --- queueing -----------------------------------------------------------------------------
+
+    def submit(self, row_id: int, inbound: Inbound) -> None:
+        key = inbound.conversation_key
+        self._queues.setdefault(key, deque()).append((row_id, inbound))
+        if key not in self._workers:
+            task = asyncio.create_task(self._drain_conversation(key))
+            self._workers[key] = task
+
+    async def _drain_conversation(self, key: str) -> None:
+        try:
+            queue = self._queues[key]
+            while queue:
+                row_id, inbound = queue.popleft()
+                async with self._slots:
+                    await self._process(row_id, inbound)
+        finally:
+            self._queues.pop(key, None)
+            self._workers.pop(key, None)
+
+    async def drain(self) -> None:
+        """Wait until every queued turn is handled (tests, console, shutdown)."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    # --- one turn -----------------------------------------------------------------------------
+
+    async def _process(self, row_id: int, inbound: Inbound) -> None:
+        started = time.perf_counter()
+        llm_time = [0.0]
+        try:
+            out = await self.handle(row_id, inbound, llm_time)
+            await self._send(row_id, inbound, out)
+            await self.app.ledger.finish(row_id)
+        except Exception as exc:
+            self.stats["errors"] += 1
+            log.exception("turn %s failed", row_id)
+            try:
+                await self._send(row_id, inbound, [Reply(replies.INTERNAL_ERROR)])
+            finally:
+                await self.app.ledger.finish(row_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+        finally:
+            self.stats["turns"] += 1
+            self.overhead_samples.append(time.perf_counter() - started - llm_time[0])
+
+    async def _send(self, row_id: int, inbound: Inbound, out: list[Reply]) -> None:
+        target = Target(inbound.platform, user_id=inbound.sender_id, conversation_id=inbound.conversation_id)
+        for i, reply in enumerate(out):
+            await self.app.outbox.enqueue(platform=inbound.platform, target=target, reply=reply,
+                                          key=f"reply:{row_id}:{i}", inbound_row_id=row_id,
+                                          reply_context=inbound.raw)
+
+    async def handle(self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None) -> list[Reply]:
+        llm_time = llm_time if llm_time is not None else [0.0]
+        actor = await self.identity.resolve(inbound)
+        if actor is None:
+            return [Reply(replies.UNKNOWN_USER)]
+        ctx = ToolContext(self.app, actor, inbound.conversation_key, inbound, row_id, WriteSource.MANUAL)
+        text = clean_text(inbound.text)
+
+        if inbound.kind is InboundKind.CARD_ACTION and inbound.card_action:
+            return await self._card_action(ctx, inbound)
+        if inbound.kind is InboundKind.EVENT:
+            return [Reply(replies.welcome(actor))] if inbound.event in ("enter_agent", "subscribe") else []
+        if inbound.kind in KIND_HANDLERS and (inbound.kind is not InboundKind.VOICE or not text):
+            return self._as_replies(await self._guard(KIND_HANDLERS[inbound.kind](ctx)))
+        if inbound.kind is InboundKind.VOICE and not text:
+            return [Reply(replies.VOICE_NOT_TRANSCRIBED)]
+        if inbound.kind in (InboundKind.IMAGE, InboundKind.FILE, InboundKind.LINK, InboundKind.LOCATION) and not text:
+            return [Reply(replies.UNSUPPORTED_KIND)]
+        if not text:
+            return [Reply(replies.EMPTY)]
+
+        if len(text) > MAX_CHAT_CHARS:
+            for handler in LONG_TEXT_HANDLERS:
+                if actor.is_staff:
+                    return self._as_replies(await self._guard(handler(ctx, text)))
+            return [Reply(replies.too_long(len(text)))]
+
+        out = await self._route_text(ctx, text, llm_time)
+        await self._remember(ctx, text, out)
+        return out
+
+    async def _route_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:
+        parsed = parse_command(text)
+        if parsed is None:
+            pending = await current_pending(ctx)
+            if pending is not None:
+                handler = PENDING_HANDLERS.get(pending.kind)
+                if handler is not None:
+                    out = await self._guard(handler(ctx, pending, text))
+                    if out is not None:
+                        return self._as_replies(out)
+        if parsed is not None:
+            cmd, word, arg = parsed
+            if cmd is None or ctx.actor.role not in cmd.roles:
+                return [Reply(replies.unknown_command(word, commands_for(ctx.actor.role)))]
+            pending = await current_pending(ctx)
+            if pending is not None:  # a new command abandons an open question
+                await close_pending(ctx, pending, "cancelled")
+            return self._as_replies(await self._guard(cmd.handler(ctx, arg)))
+        return await self._free_text(ctx, text, llm_time)
+
+    async def _free_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:
+        agent = self.app.agent_for(ctx.actor.role)
+        if agent is None:
+            return [Reply(await replies.offline_answer(ctx, text, reason="offline"))]
+        try:
+            ctx.source = WriteSource.AGENT
+            result = await agent.run(ctx, text)
+        except Exception as exc:
+            from agents.llm import is_llm_failure
+
+            if not is_llm_failure(exc):
+                raise
+            self.stats["llm_fallbacks"] += 1
+            log.warning("LLM unavailable, answering offline: %s", exc)
+            ctx.source = WriteSource.MANUAL
+            return [Reply(await replies.offline_answer(ctx, text, reason="llm_down"))]
+        finally:
+            llm_time[0] += ctx.llm_seconds
+        return result
+
+    async def _card_action(self, ctx: ToolContext, inbound: Inbound) -> list[Reply]:
+        action = inbound.card_action
+        prefix = action.card_id.split("-", 1)[0]
+        handler = CARD_HANDLERS.get(prefix)
+        if handler is None:
+            log.warning("card action for unknown card %s", action.card_id)
+            return [Reply(replies.CARD_UNKNOWN)]
+        try:
+            return await handler(ctx, action)
+        except (ToolDenied, ToolError) as exc:
+            return [Reply(str(exc))]
+
+    @staticmethod
+    async def _guard(awaitable) -> ToolOutput:
+        try:
+            return await awaitable
+        except (ToolDenied, ToolError) as exc:
+            return ToolOutput(text=str(exc))
+
+    @staticmethod
+    def _as_replies(out: ToolOutput | None) -> list[Reply]:
+        if out is None:
+            return []
+        result = []
+        if out.text:
+            result.append(Reply(out.text))
+        if out.card is not None:
+            result.append(Reply(card=out.card))
+        return result
+
+    async def _remember(self, ctx: ToolContext, text: str, out: list[Reply]) -> None:
+        if ctx.actor.role is Role.CUSTOMER and not ctx.conversation_key:
+            return
+        answer = "\n".join(r.text for r in out if r.text)
+        async with self.app.db.write() as s:
+            s.add(ConversationMessage(conversation_key=ctx.conversation_key, role="user", content=text[:MEMORY_CHARS]))
+            if answer:
+                s.add(ConversationMessage(conversation_key=ctx.conversation_key, role="assistant",
+                                          content=answer[:MEMORY_CHARS]))
+
+
+async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[ConversationMessage]:
+    async with app.db.session() as s:
+        rows = (await s.execute(
+            select(ConversationMessage).where(ConversationMessage.conversation_key == conversation_key)
+            .order_by(ConversationMessage.id.desc()).limit(limit)
+        )).scalars().all()
+    return list(reversed(rows))

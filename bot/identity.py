@@ -1,0 +1,89 @@
+"""Who is speaking: a platform user id → a staff user (rep/manager/admin) or a customer contact."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bot.messages import Actor, Inbound, Role
+from bot.models import PlatformIdentity, StaffUser
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+# the StaffUser column that holds each platform's user id
+STAFF_ID_COLUMN = {
+    "wecom": "wecom_userid",
+    "wecom_aibot": "wecom_userid",
+    "dingtalk": "dingtalk_staff_id",
+    "console": "username",
+}
+
+
+def actor_for(user: StaffUser) -> Actor:
+    return Actor(role=Role(user.role), staff_id=user.id, name=user.name, team=user.team)
+
+
+class Identity:
+    def __init__(self, app: "App"):
+        self.app = app
+
+    async def resolve(self, inbound: Inbound) -> Actor | None:
+        """The actor, or None for a staff channel user we cannot place (they get a clear message)."""
+        if inbound.role_hint is Role.CUSTOMER:
+            return await self._customer(inbound)
+        async with self.app.db.session() as s:
+            ident = (await s.execute(select(PlatformIdentity).where(
+                PlatformIdentity.platform == inbound.platform,
+                PlatformIdentity.external_id == inbound.sender_id))).scalars().first()
+            if ident is not None:
+                if ident.staff_user_id:
+                    user = await s.get(StaffUser, ident.staff_user_id)
+                    return actor_for(user) if user and user.active else None
+                return Actor(role=Role.CUSTOMER, contact_id=ident.contact_id, name=ident.display_name or "")
+            column = STAFF_ID_COLUMN.get(inbound.platform)
+            if column:
+                user = (await s.execute(select(StaffUser).where(
+                    getattr(StaffUser, column) == inbound.sender_id))).scalars().first()
+                if user is not None:
+                    return actor_for(user) if user.active else None
+        return await self._first_contact(inbound)
+
+    async def _customer(self, inbound: Inbound) -> Actor:
+        async with self.app.db.session() as s:
+            ident = (await s.execute(select(PlatformIdentity).where(
+                PlatformIdentity.platform == inbound.platform,
+                PlatformIdentity.external_id == inbound.sender_id))).scalars().first()
+        contact_id = ident.contact_id if ident else None
+        return Actor(role=Role.CUSTOMER, contact_id=contact_id, name=inbound.sender_name)
+
+    async def _first_contact(self, inbound: Inbound) -> Actor | None:
+        """A colleague writing for the first time: create them from the platform's directory."""
+        adapter = self.app.adapters.get(inbound.platform)
+        column = STAFF_ID_COLUMN.get(inbound.platform)
+        if adapter is None or column is None or column == "username":
+            return None
+        entry = await adapter.lookup_user(inbound.platform, inbound.sender_id)
+        if entry is None:
+            return None
+        user = StaffUser(username=f"{inbound.platform}_{inbound.sender_id}"[:64], name=entry.name or inbound.sender_id,
+                         role="rep", team=entry.department, phone=entry.mobile, email=entry.email, title=entry.title)
+        setattr(user, column, inbound.sender_id)
+        try:
+            async with self.app.db.write() as s:
+                s.add(user)
+                await s.flush()
+                s.add(PlatformIdentity(platform=inbound.platform, external_id=inbound.sender_id,
+                                       staff_user_id=user.id, display_name=user.name))
+        except IntegrityError:  # created by a concurrent first message: read it back
+            async with self.app.db.session() as s:
+                user = (await s.execute(select(StaffUser).where(
+                    getattr(StaffUser, column) == inbound.sender_id))).scalars().first()
+            if user is None:
+                return None
+        log.info("created staff user %s for %s:%s", user.id, inbound.platform, inbound.sender_id)
+        return actor_for(user)

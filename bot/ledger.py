@@ -1,0 +1,64 @@
+"""The ledger: an inbound message is persisted before any work, and a platform redelivery is dropped."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.db import Database
+from bot.messages import Inbound, inbound_from_dict, inbound_to_dict
+from bot.models import InboundMessage, utcnow
+
+
+class Ledger:
+    def __init__(self, db: Database):
+        self.db = db
+        self.duplicates_dropped = 0
+
+    async def claim(self, inbound: Inbound) -> int | None:
+        """Persist the message; its row id, or None when this platform message was seen before."""
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        stmt = (
+            insert(InboundMessage)
+            .values(
+                platform=inbound.platform,
+                msg_id=inbound.msg_id,
+                conversation_key=inbound.conversation_key[:160],
+                sender_id=inbound.sender_id[:128],
+                kind=inbound.kind.value,
+                text=inbound.text,
+                payload=inbound_to_dict(inbound),
+                status="received",
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "msg_id"])
+            .returning(InboundMessage.id)
+        )
+        async with self.db.write() as s:
+            row_id = (await s.execute(stmt)).scalar_one_or_none()
+        if row_id is None:
+            self.duplicates_dropped += 1
+        return row_id
+
+    async def finish(self, row_id: int, status: str = "done", error: str | None = None) -> None:
+        async with self.db.write() as s:
+            await s.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == row_id)
+                .values(status=status, error=error, processed_at=utcnow())
+            )
+
+    async def unfinished(self, max_age: timedelta = timedelta(hours=6)) -> list[tuple[int, Inbound]]:
+        """Messages claimed but not processed (the process died mid-turn): resumed at startup."""
+        since = utcnow() - max_age
+        async with self.db.session() as s:
+            rows = (
+                await s.execute(
+                    select(InboundMessage.id, InboundMessage.payload)
+                    .where(InboundMessage.status == "received", InboundMessage.received_at >= since)
+                    .order_by(InboundMessage.id)
+                )
+            ).all()
+        return [(row_id, inbound_from_dict(payload)) for row_id, payload in rows]

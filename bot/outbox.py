@@ -1,0 +1,192 @@
+"""The outbox: replies and pushes are persisted, then sent by the adapter in order, with retries.
+
+One row per part (long text is split to the platform's byte limit before it is stored), so a crash
+between parts resends only what was not sent. Rows of one target ("lane") go out strictly in order.
+A row is claimed with a conditional UPDATE before sending, so two processes never send it twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
+
+from bot.adapter import Delivery, PermanentSendError, TransientSendError
+from bot.messages import Reply, Target, reply_from_dict, reply_to_dict
+from bot.models import OutboxMessage, utcnow
+from bot.textsplit import split_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+def _wait(retry_state) -> float:
+    exc = retry_state.outcome.exception() if retry_state.outcome else None
+    if isinstance(exc, TransientSendError) and exc.retry_after is not None:
+        return min(exc.retry_after, 60.0)
+    return min(0.2 * (2 ** (retry_state.attempt_number - 1)), 10.0)
+
+
+class Outbox:
+    def __init__(self, app: "App", max_attempts: int = 5, retry_later: timedelta = timedelta(seconds=30)):
+        self.app = app
+        self.max_attempts = max_attempts
+        self.retry_later = retry_later
+        self._lanes: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self.stats = {"sent": 0, "failed": 0, "retried": 0, "deferred": 0}
+
+    # --- enqueue ------------------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        *,
+        platform: str,
+        target: Target,
+        reply: Reply,
+        key: str,
+        inbound_row_id: int | None = None,
+        reply_context: dict[str, Any] | None = None,
+        is_push: bool = False,
+    ) -> list[int]:
+        """Persist a reply (split into parts) and start sending it. Same key twice → enqueued once."""
+        adapter = self.app.adapter_for(platform)
+        if reply.card is None and reply.text:
+            texts = split_text(reply.text, adapter.max_bytes_for(platform, reply))
+        else:
+            texts = [reply.text]
+        rows = []
+        for i, text in enumerate(texts):
+            part = Reply(text=text, markdown=reply.markdown, title=reply.title, card=reply.card,
+                         card_update=reply.card_update)
+            rows.append(dict(
+                key=f"{key}#{i}", inbound_id=inbound_row_id, platform=platform,
+                target_user=target.user_id, target_conversation=target.conversation_id,
+                seq=i, parts=len(texts), status="pending", attempts=0, created_at=utcnow(),
+                payload={"reply": reply_to_dict(part), "context": reply_context or {}, "push": is_push},
+            ))
+        insert = sqlite_insert if self.app.db.is_sqlite else pg_insert
+        stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id)
+        async with self.app.db.write() as s:
+            ids = sorted((await s.execute(stmt)).scalars().all())
+        if ids:
+            self._schedule(self._lane_key(platform, target), ids)
+        return ids
+
+    # --- sending ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _lane_key(platform: str, target: Target) -> str:
+        return f"{platform}:{target.conversation_id or target.user_id}"
+
+    def _schedule(self, lane: str, ids: list[int]) -> None:
+        task = asyncio.create_task(self._run_lane(lane, ids))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_lane(self, lane: str, ids: list[int]) -> None:
+        lock = self._lanes.setdefault(lane, asyncio.Lock())
+        async with lock:
+            for row_id in ids:
+                try:
+                    await self._send_one(row_id)
+                except Exception:  # never let one bad row stop the lane
+                    log.exception("outbox row %s: unexpected error", row_id)
+        if not lock.locked() and self._lanes.get(lane) is lock:
+            self._lanes.pop(lane, None)
+
+    async def _claim(self, row_id: int) -> OutboxMessage | None:
+        now = utcnow()
+        async with self.app.db.write() as s:
+            res = await s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending",
+                       or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+                .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
+            )
+            if res.rowcount != 1:
+                return None
+            return await s.get(OutboxMessage, row_id)
+
+    async def _mark(self, row_id: int, **values) -> None:
+        async with self.app.db.write() as s:
+            await s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+    async def _send_one(self, row_id: int) -> None:
+        row = await self._claim(row_id)
+        if row is None:
+            return  # already sent, or being sent by another process
+        delivery = Delivery(
+            outbox_id=row.id, platform=row.platform,
+            target=Target(row.platform, user_id=row.target_user, conversation_id=row.target_conversation),
+            reply=reply_from_dict(row.payload["reply"]), seq=row.seq, parts=row.parts,
+            reply_context=row.payload.get("context") or {}, is_push=bool(row.payload.get("push")),
+        )
+        adapter = self.app.adapter_for(row.platform)
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(TransientSendError),
+                stop=stop_after_attempt(self.max_attempts), wait=_wait, reraise=False,
+            ):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self.stats["retried"] += 1
+                    await adapter.deliver(delivery)
+        except RetryError as exc:
+            # still transient after our attempts: keep it pending, the sweeper tries again later
+            err = exc.last_attempt.exception()
+            self.stats["deferred"] += 1
+            log.warning("outbox row %s deferred: %s", row_id, err)
+            await self._mark(row_id, status="pending", last_error=str(err)[:2000],
+                             next_attempt_at=utcnow() + self.retry_later)
+            return
+        except PermanentSendError as exc:
+            self.stats["failed"] += 1
+            log.error("outbox row %s failed: %s", row_id, exc)
+            await self._mark(row_id, status="failed", last_error=str(exc)[:2000])
+            return
+        except Exception as exc:  # an adapter bug must not lose the row silently
+            self.stats["failed"] += 1
+            log.exception("outbox row %s: adapter error", row_id)
+            await self._mark(row_id, status="failed", last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            return
+        self.stats["sent"] += 1
+        await self._mark(row_id, status="sent", sent_at=utcnow(), last_error=None)
+
+    async def sweep(self, stale_after: timedelta = timedelta(minutes=5)) -> int:
+        """Send what is due: pending rows (startup, deferred retries) and rows stuck in 'sending'."""
+        now = utcnow()
+        async with self.app.db.write() as s:
+            # a row left 'sending' by a process that died is sent again (at-least-once beats lost)
+            await s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now - stale_after)
+                .values(status="pending")
+            )
+        async with self.app.db.session() as s:
+            rows = (await s.execute(
+                select(OutboxMessage.id, OutboxMessage.platform, OutboxMessage.target_user,
+                       OutboxMessage.target_conversation)
+                .where(OutboxMessage.status == "pending",
+                       or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+                .order_by(OutboxMessage.id)
+            )).all()
+        lanes: dict[str, list[int]] = {}
+        for row_id, platform, user, conv in rows:
+            if platform not in self.app.adapters:
+                continue
+            lanes.setdefault(self._lane_key(platform, Target(platform, user, conv)), []).append(row_id)
+        for lane, ids in lanes.items():
+            self._schedule(lane, ids)
+        return len(rows)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

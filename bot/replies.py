@@ -1,0 +1,74 @@
+"""The bot's own words (Simplified Chinese), kept in one place so they stay short and consistent."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.messages import Actor, Role
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.commands import Command
+    from tools.base import ToolContext
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_USER = "你好～ 我还不认识你，暂时没法帮你处理销售数据。请联系管理员把你加到销售团队里。"
+EMPTY = "没收到内容～ 发「/帮助」看看我能做什么。"
+INTERNAL_ERROR = "抱歉，处理这条消息时出了点问题，已经记录下来了，请稍后再试一次。"
+VOICE_NOT_TRANSCRIBED = "这条语音没有识别出文字，麻烦发文字给我～"
+UNSUPPORTED_KIND = "收到～ 不过这类消息我暂时处理不了，发文字或会议纪要文件给我吧。"
+CARD_UNKNOWN = "这张卡片已经失效了。"
+OFFLINE_NOTE = "（当前是离线模式：没有接入大模型，请用命令操作）"
+LLM_DOWN_NOTE = "（AI 暂时连不上，先按离线模式回复你；消息已保存，不会丢）"
+
+
+def too_long(chars: int) -> str:
+    return f"这条消息太长了（约 {chars} 字）。请分几段发，或者把会议记录作为文件发给我。"
+
+
+def welcome(actor: Actor) -> str:
+    if actor.role is Role.CUSTOMER:
+        return "您好，我是智能助理，有什么可以帮您？"
+    name = actor.name or ""
+    return f"{name}你好！我是销售助手：记拜访、查客户、建待办、找话术都可以找我。发「/帮助」看全部用法。"
+
+
+def help_text(role: Role, commands: list["Command"], llm: bool) -> str:
+    lines = ["我能帮你做这些："]
+    for cmd in commands:
+        lines.append(f"· {cmd.usage}  {cmd.summary}")
+    if llm:
+        lines.append("也可以直接说，比如「今天拜访了华东机械的李总，下周三前发报价」。")
+    else:
+        lines.append(OFFLINE_NOTE)
+    return "\n".join(lines)
+
+
+def unknown_command(word: str, commands: list["Command"]) -> str:
+    names = "、".join(f"/{c.name}" for c in commands[:8])
+    return f"没有「/{word}」这个命令。可用的有：{names}。发「/帮助」看用法。"
+
+
+async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
+    """Free text without an LLM: knowledge hits when there are any, otherwise a short help."""
+    from bot.commands import commands_for
+
+    note = OFFLINE_NOTE if reason == "offline" else LLM_DOWN_NOTE
+    passages = ""
+    kb = getattr(ctx.app, "knowledge", None)
+    if kb is not None:
+        try:
+            from tools.talk_tracks import format_hits_for_chat
+
+            audience = "public" if ctx.actor.role is Role.CUSTOMER else None
+            hits = await kb.search(text, audience=audience, top=3)
+            passages = format_hits_for_chat(hits) if hits else ""
+        except Exception:  # the knowledge base must never break the offline answer
+            log.exception("offline knowledge search failed")
+    if passages:
+        return f"{passages}\n{note}"
+    if ctx.actor.role is Role.CUSTOMER:
+        return "您好，已收到您的消息，我们的销售顾问会尽快联系您。"
+    cmds = commands_for(ctx.actor.role)
+    usage = "\n".join(f"· {c.usage}" for c in cmds[:6])
+    return f"{note}\n我没太明白。可以这样用：\n{usage}"

@@ -1,0 +1,2 @@
+"""Imports every module that defines tables, so Alembic and create_all see them all."""
+import bot.models  # noqa: F401

@@ -1,0 +1,247 @@
+"""Customers (accounts): who may see which, fuzzy name matching, the customer summary, creating one.
+
+Access: a rep sees the accounts they own, a manager their team's, an admin all; a customer none.
+Name matching never creates a duplicate silently: one clear match is used, several are offered as a
+choice, none is offered as "new account?".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from pydantic import BaseModel, Field
+from rapidfuzz import fuzz
+from sqlalchemy import false, true
+from sqlmodel import select
+
+from bot.commands import command
+from bot.messages import Actor, Role
+from bot.models import STAGE_LABELS, Account, Contact, Opportunity, StaffUser, Task, Visit
+from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
+
+_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "股份", "（中国）", "(中国)")
+_REGIONS = (
+    "北京", "上海", "天津", "重庆", "广州", "深圳", "杭州", "南京", "苏州", "无锡", "宁波", "合肥", "武汉", "成都",
+    "西安", "长沙", "郑州", "济南", "青岛", "厦门", "福州", "东莞", "佛山", "沈阳", "大连", "昆明", "江苏", "浙江",
+    "广东", "山东", "福建", "湖北", "湖南", "四川", "河南", "河北", "安徽", "辽宁", "中国",
+)
+CLEAR_MATCH = 90
+CANDIDATE = 72
+
+
+def core_name(name: str) -> str:
+    """'上海华东机械制造有限公司' → '华东机械制造': what people actually say."""
+    n = re.sub(r"\s+", "", name or "")
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _SUFFIXES:
+            if n.endswith(suffix) and len(n) > len(suffix) + 1:
+                n, changed = n[: -len(suffix)], True
+    for region in _REGIONS:
+        if n.startswith(region) and len(n) - len(region) >= 2:
+            n = n[len(region):]
+            break
+    for region in _REGIONS:  # "华东机械（苏州）"
+        n = n.replace(f"（{region}）", "").replace(f"({region})", "")
+    return n.lower()
+
+
+def name_score(query: str, account: Account) -> float:
+    q = core_name(query)
+    best = 0.0
+    for candidate in filter(None, (account.name, account.short_name)):
+        n = core_name(candidate)
+        if not q or not n:
+            continue
+        if q == n or query == candidate:
+            return 100.0
+        if len(q) >= 2 and (q in n or n in q):
+            best = max(best, 90 + 8 * min(len(q), len(n)) / max(len(q), len(n)))
+        else:
+            best = max(best, fuzz.ratio(q, n), 0.9 * fuzz.partial_ratio(q, n) if min(len(q), len(n)) >= 3 else 0)
+    return best
+
+
+@dataclass
+class AccountMatch:
+    status: str  # "one" | "ambiguous" | "none" | "not_yours"
+    account: Account | None = None
+    candidates: list[Account] = field(default_factory=list)
+    owner_name: str | None = None
+
+
+async def team_member_ids(ctx: ToolContext, manager: Actor) -> list[int]:
+    """The manager and everyone below them in the reporting tree (a director sees all their managers' reps)."""
+    async with ctx.db.session() as s:
+        pairs = (await s.execute(select(StaffUser.id, StaffUser.manager_id))).all()
+    reports: dict[int, list[int]] = {}
+    for staff_id, manager_id in pairs:
+        if manager_id is not None:
+            reports.setdefault(manager_id, []).append(staff_id)
+    members, frontier = {manager.staff_id}, [manager.staff_id]
+    while frontier:
+        frontier = [r for m in frontier for r in reports.get(m, []) if r not in members]
+        members.update(frontier)
+    return sorted(members)
+
+
+async def account_scope(ctx: ToolContext):
+    """A WHERE clause for the accounts this actor may see."""
+    actor = ctx.actor
+    if actor.role is Role.ADMIN:
+        return true()
+    if actor.role is Role.MANAGER:
+        return Account.owner_id.in_(await team_member_ids(ctx, actor))
+    if actor.role is Role.REP:
+        return Account.owner_id == actor.staff_id
+    return false()
+
+
+async def ensure_account_access(ctx: ToolContext, account: Account) -> None:
+    async with ctx.db.session() as s:
+        visible = (await s.execute(select(Account.id).where(Account.id == account.id, await account_scope(ctx)))).first()
+    if visible is None:
+        raise ToolDenied(f"「{account.name}」不是你负责的客户，没法查看或修改。需要协作的话找你的经理。")
+
+
+async def match_account(ctx: ToolContext, query: str) -> AccountMatch:
+    query = (query or "").strip()
+    if not query:
+        raise ToolError("请告诉我客户名称。")
+    async with ctx.db.session() as s:
+        accounts = (await s.execute(select(Account))).scalars().all()
+        visible_ids = set((await s.execute(select(Account.id).where(await account_scope(ctx)))).scalars().all())
+    scored = sorted(((name_score(query, a), a) for a in accounts), key=lambda x: -x[0])
+    scored = [(sc, a) for sc, a in scored if sc >= CANDIDATE]
+    if not scored:
+        return AccountMatch("none")
+    top_score = scored[0][0]
+    close = [a for sc, a in scored if sc >= max(CANDIDATE, top_score - 6)]
+    if top_score < CLEAR_MATCH and len(close) == 1 and top_score < 80:
+        close = []  # a weak lone match is not trusted: offer it as a choice below
+    mine = [a for a in close if a.id in visible_ids]
+    if len(close) == 1 and close[0].id in visible_ids and top_score >= 80:
+        return AccountMatch("one", account=close[0])
+    if len(mine) == 1 and len(close) > 1 and all(a.id not in visible_ids for a in close if a is not mine[0]):
+        return AccountMatch("one", account=mine[0])
+    if close and not mine:
+        owner = None
+        async with ctx.db.session() as s:
+            if close[0].owner_id:
+                u = await s.get(StaffUser, close[0].owner_id)
+                owner = u.name if u else None
+        return AccountMatch("not_yours", account=close[0], owner_name=owner)
+    options = mine or [a for _, a in scored[:5] if a.id in visible_ids]
+    if not options:
+        return AccountMatch("none")
+    return AccountMatch("ambiguous", candidates=options[:5])
+
+
+def choice_text(query: str, candidates: list[Account]) -> str:
+    lines = [f"「{query}」对应好几家客户，是哪一家？"]
+    lines += [f"{i}. {a.name}" for i, a in enumerate(candidates, 1)]
+    lines.append("回复序号就行，回复「取消」放弃。")
+    return "\n".join(lines)
+
+
+def not_yours_text(match: AccountMatch) -> str:
+    who = f"由{match.owner_name}负责" if match.owner_name else "不在你的客户名单里"
+    return f"「{match.account.name}」{who}，你没有权限操作。需要协作的话找你的经理。"
+
+
+# --- the customer summary ------------------------------------------------------------------------
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value / 10000:g} 万" if value >= 10000 else f"{value:g} 元"
+
+
+def _day(d: date | None) -> str:
+    return f"{d.month}月{d.day}日" if d else "-"
+
+
+async def customer_summary(ctx: ToolContext, account: Account) -> str:
+    async with ctx.db.session() as s:
+        owner = await s.get(StaffUser, account.owner_id) if account.owner_id else None
+        opps = (await s.execute(select(Opportunity).where(
+            Opportunity.account_id == account.id, Opportunity.stage.notin_(["closed_won", "closed_lost"])))).scalars().all()
+        visits = (await s.execute(select(Visit).where(Visit.account_id == account.id)
+                                  .order_by(Visit.visit_date.desc()).limit(3))).scalars().all()
+        tasks = (await s.execute(select(Task).where(Task.account_id == account.id, Task.status == "open")
+                                 .order_by(Task.due_date).limit(5))).scalars().all()
+        contacts = (await s.execute(select(Contact).where(Contact.account_id == account.id).limit(5))).scalars().all()
+    lines = [f"【{account.name}】{account.industry or ''} · {account.region or ''} · 负责人 {owner.name if owner else '-'}"]
+    if contacts:
+        lines.append("联系人：" + "、".join(f"{c.name}{('（' + c.title + '）') if c.title else ''}" for c in contacts))
+    if opps:
+        lines.append("进行中的商机：")
+        lines += [f"· {o.name}：{STAGE_LABELS.get(o.stage, o.stage)}，{_money(o.amount)}，预计 {_day(o.close_date)} 成交"
+                  for o in opps]
+    else:
+        lines.append("暂无进行中的商机。")
+    if visits:
+        lines.append("最近拜访：")
+        lines += [f"· {_day(v.visit_date)} {v.summary[:40]}" for v in visits]
+    if tasks:
+        lines.append("待办：")
+        lines += [f"· #{t.id} {t.title}（{_day(t.due_date)}）" for t in tasks]
+    return "\n".join(lines)
+
+
+class LookupCustomerArgs(BaseModel):
+    name: str = Field(description="客户名称，按用户原话，例如「华东机械」")
+
+
+@capability_tool("lookup_customer", "查客户概况：进行中的商机、最近拜访、待办。", LookupCustomerArgs, roles=STAFF)
+async def lookup_customer(ctx: ToolContext, args: LookupCustomerArgs) -> ToolOutput:
+    match = await match_account(ctx, args.name)
+    if match.status == "one":
+        return ToolOutput(await customer_summary(ctx, match.account), data={"account_id": match.account.id})
+    if match.status == "ambiguous":
+        return ToolOutput(choice_text(args.name, match.candidates),
+                          data={"candidates": [a.id for a in match.candidates]})
+    if match.status == "not_yours":
+        raise ToolDenied(not_yours_text(match))
+    return ToolOutput(f"没找到客户「{args.name}」。")
+
+
+@command("客户", "/客户 名称", "查客户概况", roles=STAFF)
+async def customer_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    if not arg:
+        raise ToolError("用法：/客户 华东机械")
+    return await lookup_customer(ctx, LookupCustomerArgs(name=arg))
+
+
+async def create_account(ctx: ToolContext, name: str, industry: str | None = None, region: str | None = None,
+                         *, allow_similar: bool = False) -> Account:
+    """Create an account owned by the speaker, refusing an exact duplicate (and a near one unless told)."""
+    name = name.strip()
+    if not (2 <= len(name) <= 64):
+        raise ToolError("客户名称要 2～64 个字。")
+    if ctx.actor.role not in STAFF:
+        raise ToolDenied("抱歉，这个操作不在你的权限范围内。")
+    async with ctx.db.session() as s:
+        accounts = (await s.execute(select(Account))).scalars().all()
+    for existing in accounts:
+        score = name_score(name, existing)
+        if score >= 100 or (score >= CLEAR_MATCH and not allow_similar):
+            raise ToolError(f"已经有「{existing.name}」了，应该是同一家，就不重复建了。")
+    account = Account(name=name, industry=industry, region=region, owner_id=ctx.actor.staff_id, **ctx.provenance())
+    async with ctx.db.write() as s:
+        s.add(account)
+        await s.flush()
+        s.add(ctx.audit("account.create", "account", account.id, name=name))
+    return account
+
+
+@command("新建客户", "/新建客户 名称 [行业] [地区]", "新建一个客户（归你负责）", roles=STAFF)
+async def new_account_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    parts = arg.split()
+    if not parts:
+        raise ToolError("用法：/新建客户 华东机械 制造业 华东")
+    account = await create_account(ctx, parts[0], *(parts[1:3]))
+    return ToolOutput(f"已新建客户「{account.name}」，负责人是你。", data={"account_id": account.id})

@@ -1,0 +1,12 @@
+"""/帮助: what the speaker can do, by role and mode."""
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import command, commands_for
+from tools.base import EVERYONE, ToolContext, ToolOutput
+
+
+@command("帮助", "/帮助", "看看我能做什么", roles=EVERYONE, aliases=("help", "?", "？"))
+async def help_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    llm = ctx.app.llm_enabled
+    return ToolOutput(replies.help_text(ctx.actor.role, commands_for(ctx.actor.role), llm))

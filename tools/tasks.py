@@ -1,0 +1,119 @@
+"""Follow-up tasks (Odoo mail.activity-like): due date, open/done, linked to an account."""
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from bot.commands import command
+from bot.models import Account, Task, utcnow
+from bot.zh_parse import find_dates
+from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
+from tools.customers import ensure_account_access, match_account, not_yours_text
+from tools.visits import _resolve, day_label
+
+
+class CreateTaskArgs(BaseModel):
+    title: str = Field(description="要做的事，如「给华东机械发报价」")
+    due: str | None = Field(None, description="截止日期：原话如「周五」「下周三」或 YYYY-MM-DD")
+    account_name: str | None = Field(None, description="相关客户名称（可选）")
+
+
+async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
+    title = args.title.strip()
+    if not title:
+        raise ToolError("待办内容是什么？")
+    due = _resolve(args.due, ctx.today(), "截止日期")
+    if due is not None and due < ctx.today():
+        raise ToolError(f"截止日期 {day_label(due)} 已经过了，换个日期？")
+    account = None
+    if args.account_name:
+        match = await match_account(ctx, args.account_name)
+        if match.status == "not_yours":
+            raise ToolDenied(not_yours_text(match))
+        if match.status != "one":
+            raise ToolError(f"客户「{args.account_name}」没找准，用 /客户 先查一下全称？")
+        account = match.account
+        await ensure_account_access(ctx, account)
+    key = ctx.idempotency_key("task")
+    async with ctx.db.write() as s:
+        if key:
+            existing = (await s.execute(select(Task).where(Task.idempotency_key == key))).scalars().first()
+            if existing is not None:
+                return ToolOutput(f"待办 #{existing.id} 已经建过了。", data={"task_id": existing.id, "duplicate": True})
+        task = Task(title=title[:256], due_date=due, owner_id=ctx.actor.staff_id,
+                    account_id=account.id if account else None, idempotency_key=key, **ctx.provenance())
+        s.add(task)
+        await s.flush()
+        s.add(ctx.audit("task.create", "task", task.id, title=task.title))
+    when = f"，截止 {day_label(due)}" if due else ""
+    where = f"（{account.name}）" if account else ""
+    return ToolOutput(f"已建待办 #{task.id}：{task.title}{where}{when}。", data={"task_id": task.id})
+
+
+@capability_tool("create_task", "给自己建一个跟进待办/提醒。", CreateTaskArgs, roles=STAFF, writes=True)
+async def create_task_tool(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
+    return await create_task(ctx, args)
+
+
+class ListTasksArgs(BaseModel):
+    include_done: bool = Field(False, description="是否包含已完成的")
+
+
+async def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> ToolOutput:
+    async with ctx.db.session() as s:
+        q = select(Task, Account.name).join(Account, Task.account_id == Account.id, isouter=True).where(
+            Task.owner_id == ctx.actor.staff_id)
+        if not args.include_done:
+            q = q.where(Task.status == "open")
+        rows = (await s.execute(q.order_by(Task.due_date.is_(None), Task.due_date).limit(20))).all()
+    if not rows:
+        return ToolOutput("你现在没有未完成的待办。")
+    today = ctx.today()
+    lines = ["你的待办："]
+    for task, account_name in rows:
+        flag = ""
+        if task.due_date and task.status == "open":
+            flag = "（已逾期）" if task.due_date < today else ("（今天）" if task.due_date == today else "")
+        when = f" {day_label(task.due_date)}" if task.due_date else ""
+        lines.append(f"#{task.id} {task.title}{f'（{account_name}）' if account_name else ''}{when}{flag}")
+    lines.append("完成了回复「/完成 编号」。")
+    return ToolOutput("\n".join(lines), data={"task_ids": [t.id for t, _ in rows]})
+
+
+@capability_tool("list_tasks", "列出我的待办。", ListTasksArgs, roles=STAFF)
+async def list_tasks_tool(ctx: ToolContext, args: ListTasksArgs) -> ToolOutput:
+    return await list_tasks(ctx, args)
+
+
+@command("任务", "/任务 [内容 日期]", "建待办，如「/任务 周五给华东机械发报价」；只发 /任务 看我的待办", roles=STAFF,
+         aliases=("待办",))
+async def task_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    if not arg:
+        return await list_tasks(ctx, ListTasksArgs())
+    dates = find_dates(arg, ctx.today())
+    due = dates[0].date.isoformat() if dates else None
+    title = arg
+    for d in dates[:1]:
+        title = title.replace(d.text, "", 1)
+    title = re.sub(r"^(之前|前|要|需要)+", "", title.strip()).strip("，, ") or arg
+    return await create_task(ctx, CreateTaskArgs(title=title, due=due))
+
+
+@command("完成", "/完成 编号", "把待办标记为完成", roles=STAFF)
+async def done_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    m = re.fullmatch(r"#?\s*(\d+)", arg.strip())
+    if not m:
+        raise ToolError("用法：/完成 12（待办编号可以发 /任务 查看）")
+    async with ctx.db.write() as s:
+        task = await s.get(Task, int(m.group(1)))
+        if task is None or task.owner_id != ctx.actor.staff_id:
+            raise ToolError(f"没找到你的待办 #{m.group(1)}。")
+        if task.status == "done":
+            return ToolOutput(f"#{task.id} 早就完成啦。")
+        task.status, task.completed_at, task.updated_at = "done", utcnow(), utcnow()
+        task.updated_by_id, task.updated_source = ctx.actor.staff_id, ctx.source.value
+        s.add(task)
+        s.add(ctx.audit("task.done", "task", task.id))
+    return ToolOutput(f"👍 #{task.id}「{task.title}」已完成。")
