@@ -145,7 +145,7 @@ async def run_suite(scenarios: list[dict], settings: Settings, chat_model_factor
                     except Exception as exc:  # a failed call counts as no calls made
                         replies = []
                         ctx.trace.append(("<error>", {"error": f"{type(exc).__name__}: {exc}"}))
-                    await app.dispatcher._remember(ctx, turn["say"], replies)
+                    await app.dispatcher.remember(ctx, turn["say"], replies)
                     _score_turn(result, sc, turn, ctx.trace, today)
             finally:
                 await app.stop()

@@ -10,7 +10,8 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from agents import prompts
 from bot.dispatcher import recent_memory
 from bot.messages import Reply
-from tools.base import ToolContext, ToolDenied, ToolError, ToolOutput, langchain_tools, run_tool
+from bot.messages import Role
+from tools.base import ToolContext, ToolDenied, ToolError, bound_to, langchain_tools, run_tool
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,15 @@ class StaffAgent:
     def __init__(self, app):
         self.app = app
         self.model = app.chat_model()
+        self._bound: dict[Role, tuple] = {}
+
+    def model_for(self, role: Role):
+        """The model with the role's tools bound, built once per role (tool schemas are costly)."""
+        if role not in self._bound:
+            tools = langchain_tools(role)
+            model = self.model.bind_tools(tools) if tools else self.model
+            self._bound[role] = (model, {t.name: t for t in tools})
+        return self._bound[role]
 
     def system_prompt(self, ctx: ToolContext) -> str:
         today = ctx.today()
@@ -47,32 +57,30 @@ class StaffAgent:
         return out
 
     async def run(self, ctx: ToolContext, text: str) -> list[Reply]:
-        outputs: list[ToolOutput] = []
-        tools = langchain_tools(ctx, on_output=lambda _name, out: outputs.append(out))
-        by_name = {t.name: t for t in tools}
-        model = self.model.bind_tools(tools) if tools else self.model
+        model, by_name = self.model_for(ctx.actor.role)
         messages = [SystemMessage(self.system_prompt(ctx)), *await self.history(ctx), HumanMessage(text)]
         answer = ""
-        for _ in range(MAX_STEPS):
-            started = time.perf_counter()
-            try:
-                ai = await model.ainvoke(messages)
-            finally:
-                ctx.llm_seconds += time.perf_counter() - started
-            messages.append(ai)
-            if not ai.tool_calls:
-                answer = message_text(ai)
-                break
-            for call in ai.tool_calls:
-                content = await self._call_tool(ctx, by_name, call, outputs)
-                messages.append(ToolMessage(content, tool_call_id=call["id"]))
+        with bound_to(ctx):
+            for _ in range(MAX_STEPS):
+                started = time.perf_counter()
+                try:
+                    ai = await model.ainvoke(messages)
+                finally:
+                    ctx.llm_seconds += time.perf_counter() - started
+                messages.append(ai)
+                if not ai.tool_calls:
+                    answer = message_text(ai)
+                    break
+                for call in ai.tool_calls:
+                    content = await self._call_tool(ctx, by_name, call)
+                    messages.append(ToolMessage(content, tool_call_id=call["id"]))
         if not answer:  # the model kept calling tools: tell the user what the tools did
-            answer = "\n".join(o.text for o in outputs) or "好的。"
+            answer = "\n".join(o.text for o in ctx.outputs) or "好的。"
         replies = [Reply(answer)]
-        replies += [Reply(card=o.card) for o in outputs if o.card is not None]
+        replies += [Reply(card=o.card) for o in ctx.outputs if o.card is not None]
         return replies
 
-    async def _call_tool(self, ctx, by_name, call, outputs) -> str:
+    async def _call_tool(self, ctx: ToolContext, by_name: dict, call: dict) -> str:
         ctx.trace.append((call["name"], dict(call["args"])))
         tool = by_name.get(call["name"])
         if tool is not None:
@@ -83,5 +91,5 @@ class StaffAgent:
         except (ToolDenied, ToolError) as exc:
             log.warning("model asked for tool %s: refused (%s)", call["name"], exc)
             return json.dumps({"error": str(exc)}, ensure_ascii=False)
-        outputs.append(out)  # pragma: no cover - only reachable if a role's tool list is out of date
+        ctx.outputs.append(out)  # pragma: no cover - only reachable if a role's tool list is out of date
         return out.text

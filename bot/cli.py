@@ -9,18 +9,22 @@ import sys
 
 from bot.settings import ConfigError, Settings
 
-# Modules that add subcommands: each has `register(subparsers)`; a parser sets `func=async (args, settings)`.
-COMMAND_MODULES = [
-    "bot.commands_cli",
-    "knowledge.cli",
-]
+# Which module owns which subcommand. Each module has `register(subparsers)`, and each parser it adds
+# sets `func=async (args, settings)`. A module not built yet is skipped.
+SUBCOMMANDS = {
+    "serve": "bot.commands_cli",
+    "chat": "bot.commands_cli",
+    "demo": "bot.commands_cli",
+    "eval": "bot.commands_cli",
+    "kb": "knowledge.cli",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesbot", description="Chat-first sales assistant for WeCom and DingTalk")
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default from SALESBOT_LOG_LEVEL)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
+    for name in dict.fromkeys(SUBCOMMANDS.values()):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

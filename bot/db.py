@@ -8,7 +8,7 @@ from typing import AsyncIterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -45,6 +45,9 @@ class Database:
         self._sync_engine: Engine | None = None
         # SQLite has one writer; serialising our own writes avoids "database is locked" under load
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
+        from bot.group_commit import GroupCommit
+
+        self.group = GroupCommit(self)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -64,6 +67,17 @@ class Database:
                 async with s.begin():
                     yield s
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A Core-level write transaction: cheaper than an ORM session, for the hot paths."""
+        if self.write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self.write_lock:
+            async with self.engine.begin() as conn:
+                yield conn
+
     @property
     def sync_engine(self) -> Engine:
         if self._sync_engine is None:
@@ -79,7 +93,7 @@ class Database:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", sync_url(self.url).replace("%", "%%"))
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")  # capabilities add their own branches; all are applied
 
     async def migrate(self) -> None:
         await asyncio.to_thread(self.migrate_sync)

@@ -14,13 +14,14 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
+from sqlalchemy import insert
 from sqlmodel import select
 
 from bot import replies
 from bot.commands import CARD_HANDLERS, PENDING_HANDLERS, close_pending, commands_for, current_pending, parse_command
 from bot.identity import Identity
 from bot.messages import Actor, Inbound, InboundKind, Reply, Role, Target, WriteSource
-from bot.models import ConversationMessage
+from bot.models import ConversationMessage, utcnow
 from tools.base import ToolContext, ToolDenied, ToolError, ToolOutput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,30 +84,42 @@ class Dispatcher:
     async def _process(self, row_id: int, inbound: Inbound) -> None:
         started = time.perf_counter()
         llm_time = [0.0]
+        memory: list[dict] = []
         try:
-            out = await self.handle(row_id, inbound, llm_time)
-            await self._send(row_id, inbound, out)
-            await self.app.ledger.finish(row_id)
+            out = await self.handle(row_id, inbound, llm_time, memory)
+            await self._finish(row_id, inbound, out, memory)
         except Exception as exc:
             self.stats["errors"] += 1
             log.exception("turn %s failed", row_id)
-            try:
-                await self._send(row_id, inbound, [Reply(replies.INTERNAL_ERROR)])
-            finally:
-                await self.app.ledger.finish(row_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+            await self._finish(row_id, inbound, [Reply(replies.INTERNAL_ERROR)], [],
+                               status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
         finally:
             self.stats["turns"] += 1
             self.overhead_samples.append(time.perf_counter() - started - llm_time[0])
 
-    async def _send(self, row_id: int, inbound: Inbound, out: list[Reply]) -> None:
+    async def _finish(self, row_id: int, inbound: Inbound, out: list[Reply], memory: list[dict],
+                      status: str = "done", error: str | None = None) -> None:
+        """Replies, memory and the ledger status are committed together: a turn is done once, or not at all."""
         target = Target(inbound.platform, user_id=inbound.sender_id, conversation_id=inbound.conversation_id)
-        for i, reply in enumerate(out):
-            await self.app.outbox.enqueue(platform=inbound.platform, target=target, reply=reply,
-                                          key=f"reply:{row_id}:{i}", inbound_row_id=row_id,
-                                          reply_context=inbound.raw)
+        rows = [row for i, reply in enumerate(out) for row in self.app.outbox.prepare(
+            platform=inbound.platform, target=target, reply=reply, key=f"reply:{row_id}:{i}",
+            inbound_row_id=row_id, reply_context=inbound.raw)]
+        finish = self.app.ledger.finish_statement(row_id, status, error)
 
-    async def handle(self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None) -> list[Reply]:
+        async def job(conn):
+            persisted = await self.app.outbox.persist(conn, rows)
+            if memory:
+                await conn.execute(insert(ConversationMessage), memory)
+            await conn.execute(finish)
+            return persisted
+
+        self.app.outbox.start(await self.app.db.group.run(job))
+
+    async def handle(self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None,
+                     memory: list[dict] | None = None) -> list[Reply]:
+        """The replies to one inbound message; what to remember is appended to `memory`."""
         llm_time = llm_time if llm_time is not None else [0.0]
+        memory = memory if memory is not None else []
         actor = await self.identity.resolve(inbound)
         if actor is None:
             return [Reply(replies.UNKNOWN_USER)]
@@ -133,7 +146,7 @@ class Dispatcher:
             return [Reply(replies.too_long(len(text)))]
 
         out = await self._route_text(ctx, text, llm_time)
-        await self._remember(ctx, text, out)
+        memory.extend(self.memory_rows(ctx, text, out))
         return out
 
     async def _route_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:
@@ -206,15 +219,19 @@ class Dispatcher:
             result.append(Reply(card=out.card))
         return result
 
-    async def _remember(self, ctx: ToolContext, text: str, out: list[Reply]) -> None:
-        if ctx.actor.role is Role.CUSTOMER and not ctx.conversation_key:
-            return
+    @staticmethod
+    def memory_rows(ctx: ToolContext, text: str, out: list[Reply]) -> list[dict]:
+        now = utcnow()
+        rows = [dict(conversation_key=ctx.conversation_key, role="user", content=text[:MEMORY_CHARS], created_at=now)]
         answer = "\n".join(r.text for r in out if r.text)
-        async with self.app.db.write() as s:
-            s.add(ConversationMessage(conversation_key=ctx.conversation_key, role="user", content=text[:MEMORY_CHARS]))
-            if answer:
-                s.add(ConversationMessage(conversation_key=ctx.conversation_key, role="assistant",
-                                          content=answer[:MEMORY_CHARS]))
+        if answer:
+            rows.append(dict(conversation_key=ctx.conversation_key, role="assistant", content=answer[:MEMORY_CHARS],
+                             created_at=now))
+        return rows
+
+    async def remember(self, ctx: ToolContext, text: str, out: list[Reply]) -> None:
+        async with self.app.db.transaction() as conn:
+            await conn.execute(insert(ConversationMessage), self.memory_rows(ctx, text, out))
 
 
 async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[ConversationMessage]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -29,11 +30,32 @@ def actor_for(user: StaffUser) -> Actor:
 
 
 class Identity:
+    # who someone is changes rarely (an admin edit); a short cache saves two queries on every turn
+    CACHE_SECONDS = 30.0
+
     def __init__(self, app: "App"):
         self.app = app
+        self._cache: dict[tuple, tuple[float, Actor]] = {}
+
+    def forget(self) -> None:
+        """Drop cached identities (after an admin changes people or roles)."""
+        self._cache.clear()
 
     async def resolve(self, inbound: Inbound) -> Actor | None:
         """The actor, or None for a staff channel user we cannot place (they get a clear message)."""
+        key = (inbound.platform, inbound.sender_id, inbound.role_hint)
+        cached = self._cache.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        actor = await self._resolve(inbound)
+        if actor is not None:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[key] = (now + self.CACHE_SECONDS, actor)
+        return actor
+
+    async def _resolve(self, inbound: Inbound) -> Actor | None:
         if inbound.role_hint is Role.CUSTOMER:
             return await self._customer(inbound)
         async with self.app.db.session() as s:

@@ -17,11 +17,13 @@ class Ledger:
         self.db = db
         self.duplicates_dropped = 0
 
+    def _insert(self):
+        return sqlite_insert if self.db.is_sqlite else pg_insert
+
     async def claim(self, inbound: Inbound) -> int | None:
         """Persist the message; its row id, or None when this platform message was seen before."""
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
         stmt = (
-            insert(InboundMessage)
+            self._insert()(InboundMessage)
             .values(
                 platform=inbound.platform,
                 msg_id=inbound.msg_id,
@@ -36,19 +38,27 @@ class Ledger:
             .on_conflict_do_nothing(index_elements=["platform", "msg_id"])
             .returning(InboundMessage.id)
         )
-        async with self.db.write() as s:
-            row_id = (await s.execute(stmt)).scalar_one_or_none()
+
+        async def job(conn):
+            return (await conn.execute(stmt)).scalar_one_or_none()
+
+        row_id = await self.db.group.run(job)  # committed with the other claims waiting right now
         if row_id is None:
             self.duplicates_dropped += 1
         return row_id
 
+    @staticmethod
+    def finish_statement(row_id: int, status: str = "done", error: str | None = None):
+        return (update(InboundMessage).where(InboundMessage.id == row_id)
+                .values(status=status, error=error, processed_at=utcnow()))
+
     async def finish(self, row_id: int, status: str = "done", error: str | None = None) -> None:
-        async with self.db.write() as s:
-            await s.execute(
-                update(InboundMessage)
-                .where(InboundMessage.id == row_id)
-                .values(status=status, error=error, processed_at=utcnow())
-            )
+        stmt = self.finish_statement(row_id, status, error)
+
+        async def job(conn):
+            await conn.execute(stmt)
+
+        await self.db.group.run(job)
 
     async def unfinished(self, max_age: timedelta = timedelta(hours=6)) -> list[tuple[int, Inbound]]:
         """Messages claimed but not processed (the process died mid-turn): resumed at startup."""

@@ -35,8 +35,10 @@ def _wait(retry_state) -> float:
 
 
 class Outbox:
-    def __init__(self, app: "App", max_attempts: int = 5, retry_later: timedelta = timedelta(seconds=30)):
+    def __init__(self, app: "App", max_attempts: int = 5, retry_later: timedelta = timedelta(seconds=30),
+                 lease: timedelta = timedelta(seconds=120)):
         self.app = app
+        self.lease = lease
         self.max_attempts = max_attempts
         self.retry_later = retry_later
         self._lanes: dict[str, asyncio.Lock] = {}
@@ -45,7 +47,7 @@ class Outbox:
 
     # --- enqueue ------------------------------------------------------------------------------
 
-    async def enqueue(
+    def prepare(
         self,
         *,
         platform: str,
@@ -55,13 +57,15 @@ class Outbox:
         inbound_row_id: int | None = None,
         reply_context: dict[str, Any] | None = None,
         is_push: bool = False,
-    ) -> list[int]:
-        """Persist a reply (split into parts) and start sending it. Same key twice → enqueued once."""
+    ) -> list[dict]:
+        """The rows for a reply, split to the platform's byte limit (not yet persisted)."""
         adapter = self.app.adapter_for(platform)
         if reply.card is None and reply.text:
             texts = split_text(reply.text, adapter.max_bytes_for(platform, reply))
         else:
             texts = [reply.text]
+        # the process that persists a row sends it at once; the lease keeps sweepers off it meanwhile
+        lease_until = utcnow() + self.lease
         rows = []
         for i, text in enumerate(texts):
             part = Reply(text=text, markdown=reply.markdown, title=reply.title, card=reply.card,
@@ -69,16 +73,37 @@ class Outbox:
             rows.append(dict(
                 key=f"{key}#{i}", inbound_id=inbound_row_id, platform=platform,
                 target_user=target.user_id, target_conversation=target.conversation_id,
-                seq=i, parts=len(texts), status="pending", attempts=0, created_at=utcnow(),
+                seq=i, parts=len(texts), status="pending", attempts=1, created_at=utcnow(),
+                next_attempt_at=lease_until,
                 payload={"reply": reply_to_dict(part), "context": reply_context or {}, "push": is_push},
             ))
+        return rows
+
+    async def persist(self, conn, rows: list[dict]) -> list[dict]:
+        """Insert rows in the caller's transaction; returns the new ones (a known key is skipped) with ids."""
+        if not rows:
+            return []
         insert = sqlite_insert if self.app.db.is_sqlite else pg_insert
-        stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id)
-        async with self.app.db.write() as s:
-            ids = sorted((await s.execute(stmt)).scalars().all())
-        if ids:
-            self._schedule(self._lane_key(platform, target), ids)
-        return ids
+        stmt = (insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+                .returning(OutboxMessage.id, OutboxMessage.key))
+        ids = {key: row_id for row_id, key in (await conn.execute(stmt)).all()}
+        return [{**row, "id": ids[row["key"]]} for row in rows if row["key"] in ids]
+
+    def start(self, persisted: list[dict]) -> None:
+        """Send freshly persisted rows, each target's rows in order."""
+        lanes: dict[str, list[dict]] = {}
+        for row in persisted:
+            target = Target(row["platform"], row["target_user"], row["target_conversation"])
+            lanes.setdefault(self._lane_key(row["platform"], target), []).append(row)
+        for lane, rows in lanes.items():
+            self._schedule(lane, sorted(rows, key=lambda r: r["id"]))
+
+    async def enqueue(self, **kwargs) -> list[int]:
+        """Persist a reply (split into parts) and start sending it. Same key twice → enqueued once."""
+        rows = self.prepare(**kwargs)
+        persisted = await self.app.db.group.run(lambda conn: self.persist(conn, rows))
+        self.start(persisted)
+        return [row["id"] for row in persisted]
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -86,23 +111,23 @@ class Outbox:
     def _lane_key(platform: str, target: Target) -> str:
         return f"{platform}:{target.conversation_id or target.user_id}"
 
-    def _schedule(self, lane: str, ids: list[int]) -> None:
-        task = asyncio.create_task(self._run_lane(lane, ids))
+    def _schedule(self, lane: str, rows: list) -> None:
+        task = asyncio.create_task(self._run_lane(lane, rows))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run_lane(self, lane: str, ids: list[int]) -> None:
+    async def _run_lane(self, lane: str, rows: list) -> None:
         lock = self._lanes.setdefault(lane, asyncio.Lock())
         async with lock:
-            for row_id in ids:
+            for row in rows:
                 try:
-                    await self._send_one(row_id)
+                    await self._send_one(row)
                 except Exception:  # never let one bad row stop the lane
-                    log.exception("outbox row %s: unexpected error", row_id)
+                    log.exception("outbox row %s: unexpected error", row)
         if not lock.locked() and self._lanes.get(lane) is lock:
             self._lanes.pop(lane, None)
 
-    async def _claim(self, row_id: int) -> OutboxMessage | None:
+    async def _claim(self, row_id: int) -> dict | None:
         now = utcnow()
         async with self.app.db.write() as s:
             res = await s.execute(
@@ -113,23 +138,31 @@ class Outbox:
             )
             if res.rowcount != 1:
                 return None
-            return await s.get(OutboxMessage, row_id)
+            row = await s.get(OutboxMessage, row_id)
+            return row.model_dump()
 
     async def _mark(self, row_id: int, **values) -> None:
-        async with self.app.db.write() as s:
-            await s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+        stmt = update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
 
-    async def _send_one(self, row_id: int) -> None:
-        row = await self._claim(row_id)
-        if row is None:
-            return  # already sent, or being sent by another process
+        async def job(conn):
+            await conn.execute(stmt)
+
+        await self.app.db.group.run(job)
+
+    async def _send_one(self, row: dict | int) -> None:
+        """Send one row: a fresh one (dict, leased to us) as is, a swept one (id) after claiming it."""
+        if isinstance(row, int):
+            row = await self._claim(row)
+            if row is None:
+                return  # already sent, or being sent by another process
+        row_id = row["id"]
         delivery = Delivery(
-            outbox_id=row.id, platform=row.platform,
-            target=Target(row.platform, user_id=row.target_user, conversation_id=row.target_conversation),
-            reply=reply_from_dict(row.payload["reply"]), seq=row.seq, parts=row.parts,
-            reply_context=row.payload.get("context") or {}, is_push=bool(row.payload.get("push")),
+            outbox_id=row_id, platform=row["platform"],
+            target=Target(row["platform"], user_id=row["target_user"], conversation_id=row["target_conversation"]),
+            reply=reply_from_dict(row["payload"]["reply"]), seq=row["seq"], parts=row["parts"],
+            reply_context=row["payload"].get("context") or {}, is_push=bool(row["payload"].get("push")),
         )
-        adapter = self.app.adapter_for(row.platform)
+        adapter = self.app.adapter_for(row["platform"])
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(TransientSendError),
@@ -178,7 +211,7 @@ class Outbox:
                        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
                 .order_by(OutboxMessage.id)
             )).all()
-        lanes: dict[str, list[int]] = {}
+        lanes: dict[str, list] = {}
         for row_id, platform, user, conv in rows:
             if platform not in self.app.adapters:
                 continue

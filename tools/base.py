@@ -6,6 +6,8 @@ a tool whose roles exclude the actor is neither offered to the model nor execute
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 from dataclasses import dataclass, field
@@ -54,6 +56,7 @@ class ToolContext:
     call_index: int = 0  # distinguishes several writes caused by one message
     llm_seconds: float = 0.0  # time spent waiting for the model in this turn (pipeline overhead excludes it)
     trace: list[tuple[str, dict]] = field(default_factory=list)  # tool calls the model made (eval, debugging)
+    outputs: list[ToolOutput] = field(default_factory=list)  # what the tools returned in this turn
 
     @property
     def db(self):
@@ -152,22 +155,42 @@ async def run_tool(ctx: ToolContext, name: str, args: dict[str, Any] | BaseModel
         raise
 
 
-def langchain_tools(ctx: ToolContext, on_output: Callable[[str, ToolOutput], None] | None = None) -> list[StructuredTool]:
-    """LangChain tools bound to this turn's context; only those the actor's role may use."""
-    built = []
-    for spec in tools_for(ctx.actor.role):
+_current: contextvars.ContextVar[ToolContext] = contextvars.ContextVar("salesbot_tool_context")
+_LC_TOOLS: dict[str, StructuredTool] = {}
 
-        async def call(_spec=spec, **kwargs) -> str:
+
+def _langchain_tool(spec: ToolSpec) -> StructuredTool:
+    """One LangChain tool per capability tool, built once: its JSON schema is costly to generate.
+    The turn's ToolContext reaches it through a ContextVar set by `bound_to`."""
+    tool = _LC_TOOLS.get(spec.name)
+    if tool is None:
+
+        async def call(**kwargs) -> str:
+            ctx = _current.get()
             try:
-                out = await run_tool(ctx, _spec.name, kwargs)
+                out = await run_tool(ctx, spec.name, kwargs)
             except (ToolDenied, ToolError) as exc:
                 return json.dumps({"error": str(exc)}, ensure_ascii=False)
             ctx.call_index += 1
-            if on_output:
-                on_output(_spec.name, out)
+            ctx.outputs.append(out)
             return out.text
 
-        built.append(StructuredTool.from_function(
-            coroutine=call, name=spec.name, description=spec.description, args_schema=spec.args_schema,
-        ))
-    return built
+        tool = StructuredTool.from_function(coroutine=call, name=spec.name, description=spec.description,
+                                            args_schema=spec.args_schema)
+        _LC_TOOLS[spec.name] = tool
+    return tool
+
+
+def langchain_tools(role: Role) -> list[StructuredTool]:
+    """The LangChain tools a role may use (the model is never offered the others)."""
+    return [_langchain_tool(spec) for spec in tools_for(role)]
+
+
+@contextlib.contextmanager
+def bound_to(ctx: ToolContext):
+    """Run LangChain tools on behalf of this turn."""
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
