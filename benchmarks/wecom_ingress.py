@@ -1,0 +1,229 @@
+"""WeCom ingress benchmark: the fake WeCom sender against a real `salesbot serve` process.
+
+    .venv/bin/python benchmarks/wecom_ingress.py            # full run (~5-8 min on 2 cores)
+    .venv/bin/python benchmarks/wecom_ingress.py --quick    # smaller phases
+
+The server is a separate process (`python -m bot.cli serve`) on a fresh SQLite database, with the
+self-built app configured against a fake qyapi and the LLM pointed at the fake OpenAI server; the load
+generator, the fake qyapi and the fake LLM share this process (all on loopback, all on the same 2 cores).
+
+Every callback comes from a distinct sender and is encrypted and signed as WeCom does; the sender waits
+5 s for an HTTP 200 and otherwise redelivers the same body (3 deliveries in all). On top of that a share
+of messages is deliberately delivered a second time after their 200 (platform-style duplicate). Each
+message is free text, so each turn runs the agent (one LLM call) and answers through message/send.
+
+Columns: accepted callbacks/s (HTTP 200s per second of the phase), time to HTTP 200 p50/p99/max (as
+WeCom sees it, redeliveries included), callbacks over 5 s, share answered within 60 s of the first
+delivery, duplicate replies (a sender answered more than once; must be 0), server RSS after the phase.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from tests.fakes.wecom import FakeQyapi, FakeWeComSender, text_xml  # noqa: E402
+
+CORP_ID, SECRET = "wwbench0000000001", "bench-secret"
+TOKEN, AES_KEY = "benchtoken", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+class Server:
+    def __init__(self, qyapi: FakeQyapi, llm: FakeOpenAI, data_dir: str):
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESBOT_", "WECOM_", "OPENAI_", "DINGTALK_"))}
+        env.update({
+            "SALESBOT_DATA_DIR": data_dir, "SALESBOT_LOG_LEVEL": "WARNING",
+            "WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": SECRET, "WECOM_TOKEN": TOKEN,
+            "WECOM_ENCODING_AES_KEY": AES_KEY, "WECOM_API_BASE": qyapi.base_url,
+            "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "bench", "SALESBOT_LLM_MODEL": "fake",
+        })
+        self.log = open(Path(data_dir) / "server.log", "w")
+        profile = os.environ.get("WECOM_BENCH_PROFILE")  # a path: run the server under cProfile
+        prefix = ["-m", "cProfile", "-o", profile] if profile else []
+        self.proc = subprocess.Popen([sys.executable, *prefix, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
+                                      "--port", str(self.port)], cwd=data_dir, env=env, stdout=self.log, stderr=self.log)
+        self.ps = psutil.Process(self.proc.pid)
+
+    async def wait_ready(self, session: aiohttp.ClientSession, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited; see {self.log.name}")
+            try:
+                async with session.get(f"http://127.0.0.1:{self.port}/healthz") as r:
+                    if r.status in (200, 503):
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def rss_mb(self) -> float:
+        return self.ps.memory_info().rss / 2**20
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+async def run_phase(sender: FakeWeComSender, qyapi: FakeQyapi, prefix: str, n: int, *, concurrency: int | None = None,
+                    rate: float | None = None, dup_share: float = 0.05, answer_window: float = 60.0) -> dict:
+    users = [f"{prefix}{i:05d}" for i in range(n)]
+    started: dict[str, float] = {}
+    to_200: list[float] = []
+    over_5s = redelivered = failed = 0
+
+    async def one(i: int) -> None:
+        nonlocal over_5s, redelivered, failed
+        user = users[i]
+        body, params = sender.envelope_xml(text_xml(CORP_ID, user, f"今天拜访了客户{i}号，聊了报价和交付，帮我记一下", f"{prefix}-msg-{i}"))
+        started[user] = time.monotonic()
+        result = await sender.post_raw(body, params)
+        total = sum(result.latencies)
+        if result.accepted:
+            to_200.append(total)
+        else:
+            failed += 1
+        over_5s += sum(1 for s in result.statuses if s != 200)
+        redelivered += result.deliveries - 1
+        if random.random() < dup_share:  # a platform duplicate after a 200
+            await sender.post_raw(body, params, deliveries=1)
+
+    t0 = time.monotonic()
+    if concurrency:
+        queue = iter(range(n))
+
+        async def worker():
+            for i in queue:
+                await one(i)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    else:
+        tasks = []
+        for i in range(n):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    ingress_seconds = time.monotonic() - t0
+
+    # wait for the answers (at most `answer_window` after the last first delivery)
+    wanted = set(users)
+    deadline = max(started.values()) + answer_window
+    while time.monotonic() < deadline:
+        answered = {c["json"]["touser"] for c in qyapi.calls if c["path"] == "message/send" and c["ok"]} & wanted
+        if len(answered) == len(wanted):
+            break
+        await asyncio.sleep(0.25)
+    sends = Counter()
+    first_send: dict[str, float] = {}
+    for c in qyapi.calls:
+        if c["path"] == "message/send" and c["ok"] and c["json"]["touser"] in wanted:
+            u = c["json"]["touser"]
+            sends[u] += 1
+            first_send.setdefault(u, c["at"])
+    within = sum(1 for u in users if u in first_send and first_send[u] - started[u] <= answer_window)
+    answer_lat = [first_send[u] - started[u] for u in users if u in first_send]
+    return {
+        "n": n, "accepted_per_s": len(to_200) / ingress_seconds, "p50_ms": pct(to_200, 0.5) * 1000,
+        "p99_ms": pct(to_200, 0.99) * 1000, "max_ms": max(to_200, default=float("nan")) * 1000,
+        "over_5s": over_5s, "redelivered": redelivered, "failed": failed,
+        "answered_60s": within / n, "answer_p50_s": pct(answer_lat, 0.5), "answer_p99_s": pct(answer_lat, 0.99),
+        "duplicates": sum(c - 1 for c in sends.values() if c > 1),
+    }
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller phases")
+    ap.add_argument("--llm", default="0,1", help="fake LLM latencies in seconds, comma separated")
+    ap.add_argument("--phases", default="c10,c50,c200,o300", help="which phases (cN closed loop, oN open loop)")
+    args = ap.parse_args()
+    scale = 0.25 if args.quick else 1.0
+    sizes = {"c10": 500, "c50": 2000, "c200": 2000, "o300": 3000}
+    phases = [("closed" if p[0] == "c" else "open", int(p[1:]), sizes.get(p, 1000)) for p in args.phases.split(",")]
+    rows = []
+    async with FakeQyapi(CORP_ID, SECRET) as qyapi, FakeOpenAI() as llm:
+        qyapi.auto_users = True
+        for latency in [float(x) for x in args.llm.split(",")]:
+            llm.latency = latency
+            with tempfile.TemporaryDirectory(prefix="wecom-bench-") as data_dir:
+                server = Server(qyapi, llm, data_dir)
+                connector = aiohttp.TCPConnector(limit=0)
+                async with aiohttp.ClientSession(connector=connector) as session:
+                    try:
+                        await server.wait_ready(session)
+                        sender = FakeWeComSender(session, f"http://127.0.0.1:{server.port}/wecom/callback",
+                                                 token=TOKEN, encoding_aes_key=AES_KEY, receive_id=CORP_ID)
+                        rss_start = server.rss_mb()
+                        for mode, level, n in phases:
+                            n = max(50, int(n * scale))
+                            prefix = f"l{int(latency * 1000)}{mode[0]}{level}u"
+                            kw = {"concurrency": level} if mode == "closed" else {"rate": float(level)}
+                            res = await run_phase(sender, qyapi, prefix, n, **kw)
+                            res.update(llm=f"{latency:g} s", mode=f"{mode} {'c' if mode == 'closed' else '@'}{level}"
+                                       + ("" if mode == "closed" else "/s"), rss_mb=server.rss_mb(), rss_start=rss_start)
+                            rows.append(res)
+                            print(f"  done: llm {latency:g}s {res['mode']}: {res['accepted_per_s']:.0f}/s "
+                                  f"p99 {res['p99_ms']:.0f} ms, answered {res['answered_60s']:.1%}", file=sys.stderr)
+                    finally:
+                        server.stop()
+    print(f"\nmachine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"SQLite ledger; load generator + fakes in the same 2 cores\n")
+    head = ("| LLM | load | msgs | accepted/s | 200 p50 ms | 200 p99 ms | 200 max ms | >5 s | answered ≤60 s "
+            "| answer p50/p99 s | dup replies | server RSS MB |")
+    print(head)
+    print("|---" * 12 + "|")
+    for r in rows:
+        print(f"| {r['llm']} | {r['mode']} | {r['n']} | {r['accepted_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+              f"| {r['max_ms']:.0f} | {r['over_5s']} | {r['answered_60s']:.1%} | {r['answer_p50_s']:.2f}/{r['answer_p99_s']:.2f} "
+              f"| {r['duplicates']} | {r['rss_start']:.0f}→{r['rss_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
