@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
 
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import select, update
 
 from bot.messages import CardAction, Reply, Role
 from bot.models import PendingAction, utcnow
@@ -103,14 +102,18 @@ async def open_pending(ctx: ToolContext, kind: str, payload: dict, ttl: timedelt
 
 
 async def current_pending(ctx: ToolContext) -> PendingAction | None:
-    async with ctx.db.session() as s:
-        pending = (await s.execute(
-            select(PendingAction)
-            .where(PendingAction.conversation_key == ctx.conversation_key, PendingAction.status == "open",
-                   PendingAction.expires_at > utcnow())
-            .order_by(PendingAction.id.desc())
-        )).scalars().first()
-    if pending is not None and pending.staff_id not in (None, ctx.actor.staff_id):
+    """The open question in this conversation, if any (checked on every message: kept lean)."""
+    table = PendingAction.__table__
+    async with ctx.db.engine.connect() as conn:
+        row = (await conn.execute(
+            select(table).where(table.c.conversation_key == ctx.conversation_key, table.c.status == "open",
+                                table.c.expires_at > utcnow())
+            .order_by(table.c.id.desc()).limit(1)
+        )).mappings().first()
+    if row is None:
+        return None
+    pending = PendingAction(**row)
+    if pending.staff_id not in (None, ctx.actor.staff_id):
         return None  # in a group, only the person who was asked can answer
     return pending
 

@@ -14,8 +14,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
-from sqlalchemy import insert
-from sqlmodel import select
+from sqlalchemy import insert, select
 
 from bot import replies
 from bot.commands import CARD_HANDLERS, PENDING_HANDLERS, close_pending, commands_for, current_pending, parse_command
@@ -235,9 +234,11 @@ class Dispatcher:
 
 
 async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[ConversationMessage]:
-    async with app.db.session() as s:
-        rows = (await s.execute(
-            select(ConversationMessage).where(ConversationMessage.conversation_key == conversation_key)
-            .order_by(ConversationMessage.id.desc()).limit(limit)
-        )).scalars().all()
-    return list(reversed(rows))
+    table = ConversationMessage.__table__
+    async with app.db.engine.connect() as conn:
+        rows = (await conn.execute(
+            select(table.c.role, table.c.content).where(table.c.conversation_key == conversation_key)
+            .order_by(table.c.id.desc()).limit(limit)
+        )).all()
+    return [ConversationMessage(conversation_key=conversation_key, role=role, content=content)
+            for role, content in reversed(rows)]
