@@ -77,12 +77,15 @@ async def main() -> None:
     args = parser.parse_args()
     print(describe())
     print(f"{args.conversations} concurrent conversations × {args.turns_per_conversation} turns, SQLite, console adapter")
-    print(f"| fake LLM latency | turns | wall s | turns/s | overhead p50 ms | overhead p99 ms | {args.conversations} convs answered in s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| fake LLM latency | conversations × turns | turns | wall s | turns/s | overhead p50 ms | overhead p99 ms | one message per conversation, all answered in s |")
+    print("|---|---|---|---|---|---|---|---|")
+    # one conversation at a time shows the pipeline's own latency; 200 at once shows it under load
+    shapes = [(1, 50), (args.conversations, args.turns_per_conversation)]
     for latency in (0.0, 1.0):
-        r = await run(latency, args.conversations, args.turns_per_conversation)
-        print(f"| {latency * 1000:.0f} ms | {r['turns']} | {r['wall']:.2f} | {r['tps']:.0f} | {r['p50']:.1f} | "
-              f"{r['p99']:.1f} | {r['burst']:.2f} |", flush=True)
+        for conversations, per_conversation in shapes:
+            r = await run(latency, conversations, per_conversation)
+            print(f"| {latency * 1000:.0f} ms | {conversations} × {per_conversation} | {r['turns']} | {r['wall']:.2f} | "
+                  f"{r['tps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['burst']:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

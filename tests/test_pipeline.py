@@ -151,3 +151,20 @@ async def test_healthz_and_metrics(tmp_path):
             assert resp.status == 200 and body["database"] == "up" and body["llm"] == "offline"
             metrics = await (await client.get("/metrics")).text()
             assert "salesbot_turns_total 0" in metrics
+
+
+def test_migrations_create_exactly_the_models(tmp_path):
+    """Every table and column the code declares comes from an Alembic migration (no drift)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import bot.tables  # noqa: F401  (all capability tables)
+    from bot.db import Database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    db.migrate_sync()
+    with db.sync_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    db.sync_engine.dispose()
+    assert diff == []
