@@ -84,7 +84,10 @@ class App:
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         kb_module = import_optional("knowledge") if self._enable_knowledge else None
         if kb_module is not None and hasattr(kb_module, "KnowledgeBase"):
-            self.knowledge = kb_module.KnowledgeBase(self.settings, self.db)
+            # with an LLM, follow-up questions are rewritten before search ("那竞品呢？")
+            self.knowledge = kb_module.KnowledgeBase(self.settings, self.db,
+                                                     llm=self.chat_model() if self.llm_enabled else None)
+            await self.knowledge.open()  # build the index now, not on the first question
         for name in ADAPTER_MODULES:
             module = import_optional(name)
             if module is None:

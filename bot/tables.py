@@ -1,2 +1,3 @@
 """Imports every module that defines tables, so Alembic and create_all see them all."""
 import bot.models  # noqa: F401
+import knowledge.models  # noqa: F401

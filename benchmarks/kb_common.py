@@ -1,0 +1,39 @@
+"""Shared helpers for the knowledge-base benchmarks: machine description and a throwaway knowledge base."""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; {platform.system()} {platform.release()}"
+
+
+async def scratch_kb(llm=None):
+    """A KnowledgeBase on a fresh temp data dir with the offline default embeddings."""
+    from bot.db import Database
+    from bot.settings import Settings
+    from knowledge import KnowledgeBase
+
+    data_dir = Path(tempfile.mkdtemp(prefix="kbbench-"))
+    settings = Settings(_env_file=None)
+    settings.data_dir = data_dir
+    settings.embeddings = "offline"
+    db = Database(f"sqlite+aiosqlite:///{data_dir / 'bench.db'}")
+    await db.migrate()
+    return KnowledgeBase(settings, db, llm=llm), db, data_dir

@@ -1,0 +1,103 @@
+"""Text analysis for Chinese retrieval: character uni+bigrams, ASCII words, and sales-domain concepts.
+
+Why characters and not words: Chinese paraphrases rarely share jieba words ("价格太贵" vs "嫌报价高" share
+none) but do share characters and bigrams; reference/packages.md §5 measured char uni+bigram BM25 best
+offline. ASCII words ("POC", "SSO", "API") are kept whole and lower-cased.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from knowledge.thesaurus import concepts_in
+
+_TOKEN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[.+#][a-z0-9]+)*")
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+# Function characters: as unigrams they match everything and only add noise (bigrams keep them).
+STOP_CHARS = frozenset("的了吗呢啊吧呀么是在我你他她它们这那就都也还和与及或个有要会能可以怎什如何为对把被给让说想去来很着过得地之其该并而")
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, lower case: 'ＰＯＣ' and 'poc' are one token."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def runs(text: str) -> list[str]:
+    return _TOKEN_RE.findall(normalize(text))
+
+
+def is_cjk(run: str) -> bool:
+    return bool(_CJK_RE.match(run))
+
+
+def char_terms(text: str) -> list[str]:
+    """Unigrams (minus function characters), bigrams and ASCII words, in order, with repeats."""
+    out: list[str] = []
+    for run in runs(text):
+        if not is_cjk(run):
+            out.append(run)
+            continue
+        for i, ch in enumerate(run):
+            if ch not in STOP_CHARS:
+                out.append(ch)
+            if i + 1 < len(run):
+                out.append(run[i : i + 2])
+    return out
+
+
+def concept_terms(text: str) -> list[str]:
+    """Sales-domain concepts the text mentions, as '§name' tokens (see knowledge.thesaurus)."""
+    return ["§" + c for c in concepts_in(normalize(text))]
+
+
+def index_terms(text: str) -> list[str]:
+    return char_terms(text) + concept_terms(text)
+
+
+WEIGHT_WORD = 1.5  # ASCII word ("poc", "sso")
+WEIGHT_BIGRAM = 1.0
+WEIGHT_UNIGRAM = 0.35
+WEIGHT_CONCEPT = 2.0
+
+
+@lru_cache(maxsize=4096)
+def query_terms(query: str) -> tuple[tuple[str, float], ...]:
+    """Distinct query terms with weights: a bigram or word says more than a single character."""
+    weights: dict[str, float] = {}
+    for term in char_terms(query):
+        if term.isascii():
+            w = WEIGHT_WORD
+        elif len(term) == 1:
+            w = WEIGHT_UNIGRAM
+        else:
+            w = WEIGHT_BIGRAM
+        weights[term] = max(weights.get(term, 0.0), w)
+    for term in concept_terms(query):
+        weights[term] = WEIGHT_CONCEPT
+    return tuple(weights.items())
+
+
+def matched_terms(query: str, text: str) -> list[str]:
+    """The query's words found in the text, merged into the longest spans (for showing why a chunk matched)."""
+    hay = normalize(text)
+    found: list[str] = []
+    for run in runs(query):
+        if not is_cjk(run):
+            if run in hay and run not in found:
+                found.append(run)
+            continue
+        i = 0
+        while i < len(run) - 1:
+            if run[i : i + 2] not in hay:
+                i += 1
+                continue
+            j = i + 2
+            while j < len(run) and run[i : j + 1] in hay:
+                j += 1
+            span = run[i:j]
+            if span not in found:
+                found.append(span)
+            i = j
+    return found

@@ -1,0 +1,175 @@
+"""Embedding providers behind one interface, and the Chroma embedding functions registered for them.
+
+- "offline" (default): hashed character n-grams plus domain concepts, 512 dimensions. No model, no
+  download, deterministic across processes (crc32, not Python's salted hash).
+- "openai:<model>": any OpenAI-compatible /v1/embeddings endpoint (bge-m3, text-embedding-v3, ...),
+  using OPENAI_BASE_URL / OPENAI_API_KEY through the openai package's async client.
+
+We always hand Chroma precomputed embeddings, but every collection is still created with a *registered*
+embedding function: a collection without one makes chromadb try to download its default ONNX model
+(reference/packages.md §4).
+"""
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from bot.settings import ConfigError
+from knowledge.analysis import STOP_CHARS, concept_terms, is_cjk, runs
+
+OFFLINE_DIMS = 512
+EMB_WORD, EMB_BIGRAM, EMB_UNIGRAM, EMB_CONCEPT = 1.5, 1.0, 0.4, 2.5
+
+
+def hashed_ngram_vector(text: str, dims: int = OFFLINE_DIMS) -> np.ndarray:
+    counts: dict[str, float] = {}
+
+    def add(term: str, weight: float) -> None:
+        counts[term] = counts.get(term, 0.0) + weight
+
+    for run in runs(text):
+        if not is_cjk(run):
+            add(run, EMB_WORD)
+            continue
+        for i, ch in enumerate(run):
+            if ch not in STOP_CHARS:
+                add(ch, EMB_UNIGRAM)
+            if i + 1 < len(run):
+                add(run[i : i + 2], EMB_BIGRAM)
+    for concept in concept_terms(text):
+        add(concept, EMB_CONCEPT)
+    vec = np.zeros(dims, dtype=np.float32)
+    for term, weight in counts.items():
+        h = zlib.crc32(term.encode("utf-8"))
+        value = 1.0 + math.log(weight) if weight >= 1 else weight  # sublinear term frequency
+        # the sign bit spreads hash collisions around zero instead of piling them up
+        vec[h % dims] += -value if h & 0x80000000 else value
+    norm = float(np.linalg.norm(vec))
+    return vec / norm if norm > 0 else vec
+
+
+@register_embedding_function
+class SalesbotHashedNgram(EmbeddingFunction[Documents]):
+    """The offline embedding as a Chroma embedding function (persisted by name in the collection config)."""
+
+    def __init__(self, dims: int = OFFLINE_DIMS):
+        self.dims = dims
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return [hashed_ngram_vector(t, self.dims) for t in input]
+
+    @staticmethod
+    def name() -> str:
+        return "salesbot_hashed_ngram"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"dims": self.dims}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "SalesbotHashedNgram":
+        return SalesbotHashedNgram(int(config.get("dims", OFFLINE_DIMS)))
+
+
+@register_embedding_function
+class SalesbotRemoteEmbedding(EmbeddingFunction[Documents]):
+    """Marks a collection whose vectors come from a remote endpoint; salesbot always passes them in."""
+
+    def __init__(self, model: str = ""):
+        self.model = model
+
+    def __call__(self, input: Documents) -> Embeddings:
+        raise RuntimeError("salesbot computes remote embeddings itself; pass embeddings explicitly")
+
+    @staticmethod
+    def name() -> str:
+        return "salesbot_remote"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self.model}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "SalesbotRemoteEmbedding":
+        return SalesbotRemoteEmbedding(str(config.get("model", "")))
+
+
+class EmbeddingProvider:
+    """What the index needs from an embeddings source."""
+
+    key: str  # part of the Chroma collection name: vectors of different providers never mix
+
+    def chroma_function(self) -> EmbeddingFunction:
+        raise NotImplementedError
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    async def embed_query(self, text: str) -> list[float]:
+        return (await self.embed_documents([text]))[0]
+
+
+class OfflineEmbeddings(EmbeddingProvider):
+    key = "offline_v1"
+
+    def chroma_function(self) -> EmbeddingFunction:
+        return SalesbotHashedNgram()
+
+    def embed_sync(self, texts: list[str]) -> list[np.ndarray]:
+        return [hashed_ngram_vector(t) for t in texts]
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        # cheap enough (~50 µs per passage) that a thread hop would cost more than it saves for a query;
+        # ingestion calls embed_sync from its worker thread instead
+        return [v.tolist() for v in self.embed_sync(texts)]
+
+
+class OpenAIEmbeddings(EmbeddingProvider):
+    BATCH = 64
+
+    def __init__(self, model: str, base_url: str | None, api_key: str | None, timeout: float = 60.0):
+        from openai import AsyncOpenAI
+
+        self.model = model
+        self.key = "openai_" + re.sub(r"[^a-z0-9]+", "_", model.lower()).strip("_")[:40]
+        # local endpoints (Ollama, vLLM) need no key, but the client insists on one
+        self.client = AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout)
+
+    def chroma_function(self) -> EmbeddingFunction:
+        return SalesbotRemoteEmbedding(self.model)
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.BATCH):
+            batch = texts[start : start + self.BATCH]
+            resp = await self.client.embeddings.create(model=self.model, input=batch)
+            out.extend(item.embedding for item in sorted(resp.data, key=lambda d: d.index))
+        return out
+
+
+class EmbeddingsConfigError(ConfigError):
+    pass
+
+
+def provider_from_setting(value: str, base_url: str | None = None, api_key: str | None = None) -> EmbeddingProvider:
+    """SALESBOT_EMBEDDINGS: "offline" or "openai:<model>"."""
+    value = (value or "offline").strip()
+    if value == "offline":
+        return OfflineEmbeddings()
+    if value.startswith("openai:") and value[len("openai:"):].strip():
+        if not (base_url or api_key):
+            raise EmbeddingsConfigError(
+                f"SALESBOT_EMBEDDINGS={value} needs OPENAI_BASE_URL or OPENAI_API_KEY"
+            )
+        return OpenAIEmbeddings(value[len("openai:"):].strip(), base_url, api_key)
+    raise EmbeddingsConfigError(f'SALESBOT_EMBEDDINGS must be "offline" or "openai:<model>", got {value!r}')

@@ -1,0 +1,198 @@
+"""The two retrievers over index entries: BM25 on characters (in memory) and vectors in Chroma (on disk).
+
+An *entry* is what gets indexed: a chunk's body (title > headings + text) or one of its associated
+questions. Entry ids are "<chunk_id>" and "<chunk_id>:q<n>"; both retrievers score entries and report
+the best entry per chunk.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from knowledge.analysis import index_terms, query_terms
+
+log = logging.getLogger(__name__)
+# bm25s logs every index build at DEBUG through its own handler; we rebuild on every change
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+@dataclass
+class ChunkRecord:
+    chunk_id: int
+    doc_id: int
+    title: str
+    source: str
+    heading_path: list[str]
+    text: str
+    audience: str
+    questions: list[dict] = field(default_factory=list)
+    enabled: bool = True
+
+    def context(self) -> str:
+        return " > ".join([self.title, *self.heading_path])
+
+    HEADING_ENTRIES = True
+
+    def entries(self) -> list[tuple[str, str]]:
+        out = [(str(self.chunk_id), f"{self.context()}\n{self.text}")]
+        if self.HEADING_ENTRIES and self.heading_path:
+            # the heading is a human-written summary of the passage; on its own it is not drowned by the body
+            out.append((f"{self.chunk_id}:h", self.context()))
+        out.extend((f"{self.chunk_id}:q{i}", q["q"]) for i, q in enumerate(self.questions) if q.get("q"))
+        return out
+
+
+def chunk_id_of(entry_id: str) -> int:
+    return int(entry_id.split(":", 1)[0])
+
+
+class TermCache:
+    """Entry text -> term ids, kept between rebuilds: tokenising is most of a rebuild's cost.
+
+    Ids index one vocabulary that only grows, so cached arrays stay valid; int32 arrays keep 10k chunks
+    at a few tens of MB instead of millions of small strings.
+    """
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {"": 0}
+        self._ids: dict[str, np.ndarray] = {}
+
+    def ids(self, text: str) -> np.ndarray:
+        cached = self._ids.get(text)
+        if cached is None:
+            vocab = self.vocab
+            terms = index_terms(text) or [""]
+            cached = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.int32, count=len(terms))
+            self._ids[text] = cached
+        return cached
+
+    def retain(self, texts: set[str]) -> None:
+        for text in [t for t in self._ids if t not in texts]:
+            del self._ids[text]
+
+
+class LexicalIndex:
+    """bm25s over character uni+bigrams and concepts; rebuilt from the records after every change."""
+
+    K1 = 1.2
+    B = 0.5  # short Q&A rows beside long playbook sections: full length normalisation overrates the short ones
+
+    def __init__(self) -> None:
+        self._bm25: bm25s.BM25 | None = None
+        self._entry_chunk = np.zeros(0, dtype=np.int64)
+        self._entry_public = np.zeros(0, dtype=bool)
+        self._entry_internal = np.zeros(0, dtype=bool)
+        self._entry_texts: list[str] = []
+
+    def build(self, records: list[ChunkRecord], cache: TermCache | None = None) -> None:
+        cache = cache or TermCache()
+        corpus, chunk_ids, audiences, texts = [], [], [], []
+        for rec in records:
+            if not rec.enabled:
+                continue
+            for _, text in rec.entries():
+                corpus.append(cache.ids(text).tolist())
+                chunk_ids.append(rec.chunk_id)
+                audiences.append(rec.audience)
+                texts.append(text)
+        bm25 = None
+        if corpus:
+            bm25 = bm25s.BM25(k1=self.K1, b=self.B)
+            bm25.index((corpus, dict(cache.vocab)), show_progress=False)
+        cache.retain(set(texts))
+        self._bm25 = bm25
+        self._entry_chunk = np.asarray(chunk_ids, dtype=np.int64)
+        aud = np.asarray(audiences, dtype=object)
+        self._entry_public = aud == "public"
+        self._entry_internal = aud == "internal"
+        self._entry_texts = texts
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency over entries; a term the index has never seen is maximally specific."""
+        bm25 = self._bm25
+        n = len(self._entry_chunk)
+        tid = bm25.vocab_dict.get(term) if bm25 is not None else None
+        df = 0 if tid is None else int(bm25.scores["indptr"][tid + 1] - bm25.scores["indptr"][tid])
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def search(self, query: str, audience: str | None, k: int) -> list[tuple[int, float]]:
+        """(chunk_id, bm25 score) best first, at most k chunks."""
+        bm25 = self._bm25
+        if bm25 is None:
+            return []
+        data, indices, indptr = bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"]
+        scores = np.zeros(len(self._entry_chunk), dtype=np.float32)
+        for term, weight in query_terms(query):
+            tid = bm25.vocab_dict.get(term)
+            if tid is None:
+                continue
+            start, end = indptr[tid], indptr[tid + 1]
+            scores[indices[start:end]] += weight * data[start:end]
+        if audience == "public":
+            scores[~self._entry_public] = 0
+        elif audience == "internal":
+            scores[~self._entry_internal] = 0
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size == 0:
+            return []
+        # several entries per chunk: take more than k entries so k distinct chunks survive
+        take = min(candidates.size, k * 4)
+        best = candidates[np.argpartition(-scores[candidates], take - 1)[:take]]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        out: list[tuple[int, float]] = []
+        seen: set[int] = set()
+        for entry in best:
+            cid = int(self._entry_chunk[entry])
+            if cid in seen:
+                continue
+            seen.add(cid)
+            out.append((cid, float(scores[entry])))
+            if len(out) >= k:
+                break
+        return out
+
+
+class VectorIndex:
+    """A Chroma collection per embeddings provider, under <data_dir>/chroma."""
+
+    def __init__(self, path: Path, collection_name: str, embedding_function) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            collection_name,
+            embedding_function=embedding_function,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def upsert(self, ids: list[str], embeddings: list, metadatas: list[dict]) -> None:
+        for start in range(0, len(ids), 1000):
+            end = start + 1000
+            self.collection.upsert(ids=ids[start:end], embeddings=embeddings[start:end], metadatas=metadatas[start:end])
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 1000):
+            self.collection.delete(ids=ids[start : start + 1000])
+
+    def all_ids(self) -> set[str]:
+        return set(self.collection.get(include=[])["ids"])
+
+    def query(self, embedding, audience: str | None, k: int) -> list[tuple[str, float]]:
+        """(entry_id, cosine similarity) best first."""
+        total = self.collection.count()
+        if total == 0:
+            return []
+        where = {"audience": audience} if audience else None
+        res = self.collection.query(
+            query_embeddings=[embedding], n_results=min(k, total), where=where, include=["distances"]
+        )
+        return [(eid, 1.0 - float(d)) for eid, d in zip(res["ids"][0], res["distances"][0])]
