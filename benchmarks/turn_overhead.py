@@ -1,7 +1,7 @@
 """Pipeline overhead per turn: ledger → dispatcher → agent (fake LLM) → outbox → console adapter.
 
-1 000 turns (200 conversations × 5 messages) with a 0 ms and a 1 s fake LLM, all conversations at
-once. Overhead = a turn's time in the pipeline minus its time waiting for the model. Also: how long
+1 000 turns (200 conversations × 5 messages) with a 0 ms and a 1 s fake LLM (in its own process, as a
+remote model is), all conversations at once. Overhead = a turn's time in the pipeline minus its time waiting for the model. Also: how long
 200 conversations take to get their answer when the model takes 1 s (target ≤ 1.5 s).
 
     .venv/bin/python benchmarks/turn_overhead.py [--turns-per-conversation 5] [--conversations 200]
@@ -25,17 +25,17 @@ from bot.app import App  # noqa: E402
 from bot.demo import load_demo  # noqa: E402
 from bot.messages import Inbound  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAI, text  # noqa: E402
+from benchmarks.fake_llm_process import start_fake_llm  # noqa: E402
 
 USERS = ["zhangwei", "lina", "zhaolei", "chenmin", "zhoujie", "sunli", "wangqiang", "liuyang"]
 
 
 async def run(latency: float, conversations: int, per_conversation: int) -> dict:
-    async with FakeOpenAI() as llm:
-        llm.latency = latency
-        llm.responder = lambda body: text("好的，收到。")
+    # the fake LLM runs in its own process, as a remote model would: its CPU is not the pipeline's
+    proc, base_url = start_fake_llm(latency=latency)
+    try:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(_env_file=None, SALESBOT_DATA_DIR=tmp, OPENAI_BASE_URL=llm.base_url,
+            settings = Settings(_env_file=None, SALESBOT_DATA_DIR=tmp, OPENAI_BASE_URL=base_url,
                                 OPENAI_API_KEY="bench", SALESBOT_LLM_MODEL="fake", SALESBOT_LLM_MAX_RETRIES="0")
             delivered: list[float] = []
             app = App(settings, console_output=lambda _line: delivered.append(time.perf_counter()),
@@ -66,6 +66,9 @@ async def run(latency: float, conversations: int, per_conversation: int) -> dict
             await app.drain()
             burst = (max(delivered) - started) if delivered else float("nan")
             await app.stop()
+    finally:
+        proc.terminate()
+        proc.wait()
     return {"latency": latency, "turns": turns, "wall": wall, "tps": turns / wall,
             "p50": statistics.median(overhead), "p99": percentile(overhead, 99), "burst": burst}
 
