@@ -47,11 +47,13 @@ ADAPTER_MODULES = ["adapters.console", "adapters.wecom", "adapters.dingtalk", "a
 def import_optional(name: str):
     """Import a module that may not exist yet (a capability not built); real import errors still raise."""
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name == name:
             return None
         raise
+    # a folder without __init__.py (work in progress) imports as an empty namespace package
+    return module if getattr(module, "__file__", None) else None
 
 
 class App:
