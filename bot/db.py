@@ -43,6 +43,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._sync_engine: Engine | None = None
+        self._writer_engine: Engine | None = None
         # SQLite has one writer; serialising our own writes avoids "database is locked" under load
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
         from bot.group_commit import GroupCommit
@@ -86,6 +87,17 @@ class Database:
                 event.listen(self._sync_engine, "connect", _sqlite_pragmas)
         return self._sync_engine
 
+    @property
+    def writer_engine(self) -> Engine:
+        """The synchronous engine of the group-commit writer thread (see bot/group_commit.py)."""
+        if self._writer_engine is None:
+            if self.is_sqlite:
+                self._writer_engine = create_engine(sync_url(self.url), connect_args={"check_same_thread": False})
+                event.listen(self._writer_engine, "connect", _sqlite_pragmas)
+            else:
+                self._writer_engine = create_engine(sync_url(self.url), pool_size=2, max_overflow=2, pool_pre_ping=True)
+        return self._writer_engine
+
     def migrate_sync(self) -> None:
         from alembic import command
         from alembic.config import Config
@@ -99,6 +111,8 @@ class Database:
         await asyncio.to_thread(self.migrate_sync)
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.group.close)
         await self.engine.dispose()
-        if self._sync_engine is not None:
-            self._sync_engine.dispose()
+        for engine in (self._sync_engine, self._writer_engine):
+            if engine is not None:
+                engine.dispose()

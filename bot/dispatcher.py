@@ -105,14 +105,14 @@ class Dispatcher:
             inbound_row_id=row_id, reply_context=inbound.raw)]
         finish = self.app.ledger.finish_statement(row_id, status, error)
 
-        async def job(conn):
-            persisted = await self.app.outbox.persist(conn, rows)
+        def job(conn):
+            persisted = self.app.outbox.persist_sync(conn, rows)
             if memory:
-                await conn.execute(insert(ConversationMessage), memory)
-            await conn.execute(finish)
+                conn.execute(insert(ConversationMessage), memory)
+            conn.execute(finish)
             return persisted
 
-        self.app.outbox.start(await self.app.db.group.run(job))
+        self.app.outbox.start(await self.app.db.group.run_sync(job))
 
     async def handle(self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None,
                      memory: list[dict] | None = None) -> list[Reply]:
@@ -142,6 +142,9 @@ class Dispatcher:
             for handler in LONG_TEXT_HANDLERS:
                 if actor.is_staff:
                     return self._as_replies(await self._guard(handler(ctx, text)))
+            if not actor.is_staff:  # an outsider's wall of text is a probe more often than a question: keep a trace
+                async with self.app.db.write() as s:
+                    s.add(ctx.audit("input.too_long", chars=len(text), platform=inbound.platform))
             return [Reply(replies.too_long(len(text)))]
 
         out = await self._route_text(ctx, text, llm_time)

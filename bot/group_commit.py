@@ -1,68 +1,123 @@
 """Group commit: many small hot-path writes (ledger claims, turn results, sent marks) share one transaction.
 
-SQLite has one writer, and every transaction costs several hops to the driver thread; under load the
-writes queue up behind each other. Jobs submitted while a transaction is running are committed
-together in the next one. A caller resumes only after its job is committed (durable).
-If a batch fails, each of its jobs is retried alone so one bad job cannot fail its neighbours;
-jobs must therefore only touch the database (no side effects outside the transaction).
+SQLite has one writer, and every statement through the async driver costs a hop to its thread plus
+SQLAlchemy's async overhead; under load the writes queue up behind each other. Jobs submitted while a
+transaction is running are committed together in the next one, and a caller resumes only after its
+job is committed (durable).
+
+Two kinds of jobs:
+  * `run_sync(job)`: `job(conn)` with a synchronous Connection, all jobs of a batch in one transaction
+    on a dedicated writer thread: one thread hop per batch. Use it for the hot paths.
+  * `run(job)`: `await job(conn)` with an AsyncConnection, for code that needs to await inside.
+If a batch fails, each of its jobs is retried alone so one bad job cannot fail its neighbours; jobs
+must therefore only touch the database (no side effects outside the transaction).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, TypeVar
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Job = Callable[[AsyncConnection], Awaitable[Any]]
+
+
+class _Queue:
+    def __init__(self, commit: Callable[[list], Awaitable[None]], max_batch: int):
+        self.commit = commit
+        self.max_batch = max_batch
+        self.pending: list[tuple[Any, asyncio.Future]] = []
+        self.runner: asyncio.Task | None = None
+
+    async def submit(self, job) -> Any:
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.pending.append((job, future))
+        if self.runner is None or self.runner.done():
+            self.runner = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch:]
+            await self.commit(batch)
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future]], outcomes: list[tuple[bool, Any]]) -> None:
+    for (_, future), (ok, value) in zip(batch, outcomes):
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
 
 
 class GroupCommit:
     def __init__(self, db, max_batch: int = 200):
         self.db = db
-        self.max_batch = max_batch
-        self._pending: list[tuple[Job, asyncio.Future]] = []
-        self._runner: asyncio.Task | None = None
+        self._async = _Queue(self._commit_async, max_batch)
+        self._sync = _Queue(self._commit_sync, max_batch)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesbot-db-writer")
         self.batches = 0
         self.jobs = 0
 
     async def run(self, job: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._pending.append((job, future))
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._drain())
-        return await future
+        return await self._async.submit(job)
 
-    async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
-            await self._commit_batch(batch)
+    async def run_sync(self, job: Callable[[Connection], T]) -> T:
+        return await self._sync.submit(job)
 
-    async def _commit_batch(self, batch: list[tuple[Job, asyncio.Future]]) -> None:
-        results: list[Any] = []
+    # --- async jobs -----------------------------------------------------------------------------
+
+    async def _commit_async(self, batch) -> None:
         try:
+            results = []
             async with self.db.transaction() as conn:
                 for job, _ in batch:
                     results.append(await job(conn))
         except Exception as exc:
             if len(batch) == 1:
-                self._settle(batch, None, exc)
+                _settle(batch, [(False, exc)])
                 return
             for item in batch:  # isolate the failing job
-                await self._commit_batch([item])
+                await self._commit_async([item])
             return
+        self._count(batch)
+        _settle(batch, [(True, r) for r in results])
+
+    # --- sync jobs on the writer thread ---------------------------------------------------------
+
+    def _run_batch(self, jobs: list) -> list[tuple[bool, Any]]:
+        engine = self.db.writer_engine
+        try:
+            with engine.begin() as conn:
+                return [(True, job(conn)) for job in jobs]
+        except Exception as exc:
+            if len(jobs) == 1:
+                return [(False, exc)]
+        outcomes = []
+        for job in jobs:  # isolate the failing job
+            outcomes.extend(self._run_batch([job]))
+        return outcomes
+
+    async def _commit_sync(self, batch) -> None:
+        jobs = [job for job, _ in batch]
+        loop = asyncio.get_running_loop()
+        if self.db.write_lock is None:
+            outcomes = await loop.run_in_executor(self._writer, self._run_batch, jobs)
+        else:
+            async with self.db.write_lock:
+                outcomes = await loop.run_in_executor(self._writer, self._run_batch, jobs)
+        self._count(batch)
+        _settle(batch, outcomes)
+
+    def _count(self, batch) -> None:
         self.batches += 1
         self.jobs += len(batch)
-        self._settle(batch, results)
 
-    @staticmethod
-    def _settle(batch, results, exc: BaseException | None = None) -> None:
-        for i, (_, future) in enumerate(batch):
-            if future.done():
-                continue
-            if exc is not None:
-                future.set_exception(exc)
-            else:
-                future.set_result(results[i])
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)

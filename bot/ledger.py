@@ -12,6 +12,11 @@ from bot.messages import Inbound, inbound_from_dict, inbound_to_dict
 from bot.models import InboundMessage, utcnow
 
 
+def _no_nul(value: str) -> str:
+    """PostgreSQL text cannot hold NUL; the dispatcher drops control characters anyway."""
+    return value.replace("\x00", "") if value and "\x00" in value else value
+
+
 class Ledger:
     def __init__(self, db: Database):
         self.db = db
@@ -26,11 +31,11 @@ class Ledger:
             self._insert()(InboundMessage)
             .values(
                 platform=inbound.platform,
-                msg_id=inbound.msg_id,
-                conversation_key=inbound.conversation_key[:160],
-                sender_id=inbound.sender_id[:128],
+                msg_id=_no_nul(inbound.msg_id),
+                conversation_key=_no_nul(inbound.conversation_key)[:160],
+                sender_id=_no_nul(inbound.sender_id)[:128],
                 kind=inbound.kind.value,
-                text=inbound.text,
+                text=_no_nul(inbound.text),
                 payload=inbound_to_dict(inbound),
                 status="received",
                 received_at=utcnow(),
@@ -39,10 +44,8 @@ class Ledger:
             .returning(InboundMessage.id)
         )
 
-        async def job(conn):
-            return (await conn.execute(stmt)).scalar_one_or_none()
-
-        row_id = await self.db.group.run(job)  # committed with the other claims waiting right now
+        # committed together with the other claims waiting right now
+        row_id = await self.db.group.run_sync(lambda conn: conn.execute(stmt).scalar_one_or_none())
         if row_id is None:
             self.duplicates_dropped += 1
         return row_id
@@ -54,11 +57,7 @@ class Ledger:
 
     async def finish(self, row_id: int, status: str = "done", error: str | None = None) -> None:
         stmt = self.finish_statement(row_id, status, error)
-
-        async def job(conn):
-            await conn.execute(stmt)
-
-        await self.db.group.run(job)
+        await self.db.group.run_sync(lambda conn: conn.execute(stmt))
 
     async def unfinished(self, max_age: timedelta = timedelta(hours=6)) -> list[tuple[int, Inbound]]:
         """Messages claimed but not processed (the process died mid-turn): resumed at startup."""

@@ -79,15 +79,27 @@ class Outbox:
             ))
         return rows
 
+    def _insert_statement(self, rows: list[dict]):
+        insert = sqlite_insert if self.app.db.is_sqlite else pg_insert
+        return (insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+                .returning(OutboxMessage.id, OutboxMessage.key))
+
+    @staticmethod
+    def _with_ids(rows: list[dict], result) -> list[dict]:
+        ids = {key: row_id for row_id, key in result}
+        return [{**row, "id": ids[row["key"]]} for row in rows if row["key"] in ids]
+
     async def persist(self, conn, rows: list[dict]) -> list[dict]:
-        """Insert rows in the caller's transaction; returns the new ones (a known key is skipped) with ids."""
+        """Insert rows in the caller's (async) transaction; returns the new ones with ids (a known key is skipped)."""
         if not rows:
             return []
-        insert = sqlite_insert if self.app.db.is_sqlite else pg_insert
-        stmt = (insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
-                .returning(OutboxMessage.id, OutboxMessage.key))
-        ids = {key: row_id for row_id, key in (await conn.execute(stmt)).all()}
-        return [{**row, "id": ids[row["key"]]} for row in rows if row["key"] in ids]
+        return self._with_ids(rows, (await conn.execute(self._insert_statement(rows))).all())
+
+    def persist_sync(self, conn, rows: list[dict]) -> list[dict]:
+        """The same, in a synchronous transaction (group commit's writer thread)."""
+        if not rows:
+            return []
+        return self._with_ids(rows, conn.execute(self._insert_statement(rows)).all())
 
     def start(self, persisted: list[dict]) -> None:
         """Send freshly persisted rows, each target's rows in order."""
@@ -101,7 +113,7 @@ class Outbox:
     async def enqueue(self, **kwargs) -> list[int]:
         """Persist a reply (split into parts) and start sending it. Same key twice → enqueued once."""
         rows = self.prepare(**kwargs)
-        persisted = await self.app.db.group.run(lambda conn: self.persist(conn, rows))
+        persisted = await self.app.db.group.run_sync(lambda conn: self.persist_sync(conn, rows))
         self.start(persisted)
         return [row["id"] for row in persisted]
 
@@ -143,11 +155,7 @@ class Outbox:
 
     async def _mark(self, row_id: int, **values) -> None:
         stmt = update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
-
-        async def job(conn):
-            await conn.execute(stmt)
-
-        await self.app.db.group.run(job)
+        await self.app.db.group.run_sync(lambda conn: conn.execute(stmt))
 
     async def _send_one(self, row: dict | int) -> None:
         """Send one row: a fresh one (dict, leased to us) as is, a swept one (id) after claiming it."""
