@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so Alembic and create_all see them all."""
 import bot.models  # noqa: F401
 import knowledge.models  # noqa: F401
+import scheduler.models  # noqa: F401

@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.commands import command
 from bot.models import Account, Task, utcnow
 from bot.zh_parse import find_dates
+from scheduler.worktime import due_moment, hm
 from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
 from tools.customers import ensure_account_access, match_account, not_yours_text
 from tools.visits import _resolve, day_label
@@ -16,7 +17,7 @@ from tools.visits import _resolve, day_label
 
 class CreateTaskArgs(BaseModel):
     title: str = Field(description="要做的事，如「给华东机械发报价」")
-    due: str | None = Field(None, description="截止日期：原话如「周五」「下周三」或 YYYY-MM-DD")
+    due: str | None = Field(None, description="截止日期或提醒时间：原话如「周五」「周五下午3点」「下周三」或 YYYY-MM-DD")
     account_name: str | None = Field(None, description="相关客户名称（可选）")
 
 
@@ -27,6 +28,12 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
     due = _resolve(args.due, ctx.today(), "截止日期")
     if due is not None and due < ctx.today():
         raise ToolError(f"截止日期 {day_label(due)} 已经过了，换个日期？")
+    # "周五下午3点" / "周五下午": a stated time is when the reminder fires (scheduler/jobs.py)
+    due_at = due_moment(args.due, ctx.today(), ctx.tz)
+    if due_at is not None and due_at.date() != due:
+        due_at = None
+    if due_at is not None and due_at <= ctx.now():
+        raise ToolError(f"{day_label(due)} {hm(due_at)} 已经过了，换个时间？")
     account = None
     if args.account_name:
         match = await match_account(ctx, args.account_name)
@@ -42,14 +49,17 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
             existing = (await s.execute(select(Task).where(Task.idempotency_key == key))).scalars().first()
             if existing is not None:
                 return ToolOutput(f"待办 #{existing.id} 已经建过了。", data={"task_id": existing.id, "duplicate": True})
-        task = Task(title=title[:256], due_date=due, owner_id=ctx.actor.staff_id,
+        task = Task(title=title[:256], due_date=due, due_at=due_at, owner_id=ctx.actor.staff_id,
                     account_id=account.id if account else None, idempotency_key=key, **ctx.provenance())
         s.add(task)
         await s.flush()
         s.add(ctx.audit("task.create", "task", task.id, title=task.title))
     when = f"，截止 {day_label(due)}" if due else ""
+    if due_at is not None:
+        when = f"，{day_label(due)} {hm(due_at)} 提醒你"
     where = f"（{account.name}）" if account else ""
-    return ToolOutput(f"已建待办 #{task.id}：{task.title}{where}{when}。", data={"task_id": task.id})
+    return ToolOutput(f"已建待办 #{task.id}：{task.title}{where}{when}。",
+                      data={"task_id": task.id, "due_at": due_at.isoformat() if due_at else None})
 
 
 @capability_tool("create_task", "给自己建一个跟进待办/提醒。", CreateTaskArgs, roles=STAFF, writes=True)
@@ -93,7 +103,7 @@ async def task_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg:
         return await list_tasks(ctx, ListTasksArgs())
     dates = find_dates(arg, ctx.today())
-    due = dates[0].date.isoformat() if dates else None
+    due = dates[0].text if dates else None  # the phrase itself: "周五下午3点" keeps its time
     title = arg
     for d in dates[:1]:
         title = title.replace(d.text, "", 1)
