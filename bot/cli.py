@@ -17,6 +17,9 @@ SUBCOMMANDS = {
     "demo": "bot.commands_cli",
     "eval": "bot.commands_cli",
     "kb": "knowledge.cli",
+    "admin": "bot.admin.cli",
+    "import": "bot.admin.cli",  # also `export`
+    "extract": "tools.autofill_cli",
 }
 
 
@@ -44,11 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=(args.log_level or settings.log_level).upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from bot import structured_logging
+
+    # JSON lines with the turn's trace id in production (SALESBOT_LOG_FORMAT=json); phone numbers,
+    # e-mails and ID numbers are masked either way (bot/log_masking.py)
+    structured_logging.configure(settings.log_format, args.log_level or settings.log_level, settings.replica_id)
     try:
         result = asyncio.run(args.func(args, settings))
     except ConfigError as exc:

@@ -2,3 +2,4 @@
 import bot.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import scheduler.models  # noqa: F401
+import tools.autofill_models  # noqa: F401

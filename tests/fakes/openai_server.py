@@ -350,6 +350,9 @@ class FakeOpenAI:
         self.embedding_requests: list[dict[str, Any]] = []
         self.received: list[ReceivedRequest] = []  # everything, with headers
         self.responder_errors: list[BaseException] = []
+        # speech to text: the next transcriptions to return (a str, or an Error step), and what was received
+        self.transcripts: deque[Any] = deque()
+        self.transcription_requests: list[dict[str, Any]] = []
         self._queue: deque[Step] = deque()
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
@@ -365,6 +368,7 @@ class FakeOpenAI:
         app.router.add_post("/v1/chat/completions", self._chat_completions)
         app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._list_models)
+        app.router.add_post("/v1/audio/transcriptions", self._transcriptions)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -633,6 +637,22 @@ class FakeOpenAI:
         return web.json_response(
             {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
         )
+
+    async def _transcriptions(self, request: web.Request) -> web.Response:
+        """OpenAI's multipart /audio/transcriptions: answers with the next scripted transcript."""
+        form = await request.post()
+        upload = form.get("file")
+        received = {"model": form.get("model"), "language": form.get("language"),
+                    "response_format": form.get("response_format"), "authorization": request.headers.get("Authorization"),
+                    "filename": getattr(upload, "filename", None),
+                    "bytes": len(upload.file.read()) if hasattr(upload, "file") else 0}
+        self.transcription_requests.append(received)
+        if not received["model"] or upload is None:
+            return self._error_response(error(400, "'file' and 'model' are required.", param="file"))
+        step = self.transcripts.popleft() if self.transcripts else ""
+        if isinstance(step, Error):
+            return self._error_response(step)
+        return web.json_response({"text": step})
 
     async def _list_models(self, request: web.Request) -> web.Response:
         self.received.append(ReceivedRequest(request.method, request.path, dict(request.headers), None))
