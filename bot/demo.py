@@ -21,6 +21,8 @@ ORG = [
     ("chenmin", "陈敏", "rep", "客户经理", "liuyang", "华南组", "华南"),
     ("zhoujie", "周杰", "rep", "客户经理", "liuyang", "华南组", "华南"),
     ("sunli", "孙丽", "rep", "客户经理", "liuyang", "华南组", "华南"),
+    ("qianfang", "钱芳", "manager", "财务经理", None, "财务部", None),  # approvals: finance
+    ("heyun", "何云", "manager", "法务经理", None, "法务部", None),  # approvals: legal
 ]
 
 # name, short name, industry, region, tier, owner
