@@ -1,0 +1,9 @@
+"""The admin console, served by `salesbot serve` under /admin/ (see bot/admin/web.py)."""
+from __future__ import annotations
+
+
+def mount(web_app, app) -> None:
+    """Attach the console to the server's aiohttp application (called by bot.server.build_web_app)."""
+    from bot.admin.web import mount as _mount
+
+    _mount(web_app, app)

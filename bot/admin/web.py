@@ -1,0 +1,311 @@
+"""The console's aiohttp sub-application: sign-in, the guard middleware, rendering, dashboard and audit.
+
+Every route is refused without a session (GET → the sign-in page, anything else → 403), every POST
+must carry the session's CSRF token, and a manager's session may only read the dashboard. Handlers
+opt out of these rules only through the decorators below, so a new route is protected by default.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from urllib.parse import quote, urlsplit
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.admin import audit as audit_log
+from bot.admin import auth, dashboard as dashboard_data
+from bot.admin.charts import grouped_bars, hbar
+
+log = logging.getLogger(__name__)
+
+APP = web.AppKey("salesbot_admin_app", object)
+PROMPT_SYNC = web.AppKey("salesbot_admin_prompt_sync", object)
+PRINCIPAL = web.RequestKey("salesbot_admin_principal", object)
+COOKIE = "salesbot_admin"
+LOGIN_CSRF_COOKIE = "salesbot_admin_login"
+PREFIX = "/admin"
+UPLOAD_LIMIT = 25 * 1024 * 1024
+FLASH_SECONDS = 120
+
+NAV = [("dashboard", "仪表盘", "/admin/"), ("prompts", "提示词", "/admin/prompts"), ("knowledge", "知识库", "/admin/knowledge"),
+       ("rules", "审批规则", "/admin/rules"), ("people", "人员与组织", "/admin/people"), ("data", "导入导出", "/admin/data"),
+       ("audit", "审计日志", "/admin/audit")]
+
+
+def public(handler):
+    """No session needed (the sign-in page)."""
+    handler.__admin_public__ = True
+    return handler
+
+
+def managers_may_read(handler):
+    """A manager's read-only session may GET this page."""
+    handler.__admin_manager_ok__ = True
+    return handler
+
+
+def app_of(request: web.Request):
+    return request.app[APP]
+
+
+def principal_of(request: web.Request) -> auth.Principal:
+    return request[PRINCIPAL]
+
+
+def _secure(request: web.Request) -> bool:
+    return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path inside the console, never another site (open redirect)."""
+    if not value:
+        return f"{PREFIX}/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith(f"{PREFIX}/") or value.startswith("//"):
+        return f"{PREFIX}/"
+    return value
+
+
+def _refuse(request: web.Request, status: int, message: str) -> web.Response:
+    if "text/html" in request.headers.get("Accept", "") or request.method == "GET":
+        body = aiohttp_jinja2.render_string("error.html", request, {
+            "message": message, "status": status, "nav": [], "principal": None, "csrf": "", "section": "",
+            "flash": None})
+        return web.Response(text=body, status=status, content_type="text/html")
+    return web.Response(text=message, status=status)
+
+
+@web.middleware
+async def guard(request: web.Request, handler):
+    route_handler = request.match_info.handler
+    if request.method == "POST":
+        request = request.clone(client_max_size=UPLOAD_LIMIT)
+    app = app_of(request)
+    principal = await auth.principal_for(app.db, request.cookies.get(COOKIE))
+    request[PRINCIPAL] = principal
+    if getattr(route_handler, "__admin_public__", False):
+        response = await handler(request)
+    elif principal is None:
+        if request.method in ("GET", "HEAD"):
+            raise web.HTTPFound(f"{PREFIX}/login?next={quote(request.path_qs)}")
+        return _refuse(request, 403, "请先登录管理后台")
+    elif not principal.can_write and (request.method not in ("GET", "HEAD")
+                                      or not getattr(route_handler, "__admin_manager_ok__", False)):
+        if request.method == "POST" and request.path == f"{PREFIX}/logout":
+            response = await _checked_post(request, handler, principal)
+        else:
+            log.warning("admin: read-only account %s refused %s %s", principal.username, request.method, request.path)
+            return _refuse(request, 403, "你的账号是只读的（经理账号只能查看仪表盘），不能进行这个操作")
+    elif request.method not in ("GET", "HEAD"):
+        response = await _checked_post(request, handler, principal)
+    else:
+        response = await handler(request)
+    _harden(response)
+    return response
+
+
+async def _checked_post(request: web.Request, handler, principal: auth.Principal):
+    try:
+        form = await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        return _refuse(request, 413, f"上传的文件太大（上限 {UPLOAD_LIMIT // 1024 // 1024} MB）")
+    sent = str(form.get("_csrf", "") or request.headers.get("X-CSRF-Token", ""))
+    if not sent or not hmac.compare_digest(sent, principal.csrf_token):
+        log.warning("admin: CSRF token missing or wrong for %s %s (%s)", request.method, request.path, principal.username)
+        return _refuse(request, 403, "表单已失效（CSRF 校验失败），请刷新页面后重试")
+    return await handler(request)
+
+
+def _harden(response: web.StreamResponse) -> None:
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                "script-src 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+# --- rendering and flash messages -------------------------------------------------------------
+
+
+async def flash(request: web.Request, message: str, kind: str = "ok") -> None:
+    principal = request.get(PRINCIPAL)
+    if principal is not None:
+        await app_of(request).kv.set(f"admin:flash:{principal.session_hash}", f"{kind}|{message}", FLASH_SECONDS)
+
+
+async def _take_flash(request: web.Request) -> tuple[str, str] | None:
+    principal = request.get(PRINCIPAL)
+    if principal is None:
+        return None
+    key = f"admin:flash:{principal.session_hash}"
+    value = await app_of(request).kv.get(key)
+    if not value:
+        return None
+    await app_of(request).kv.set(key, "", 1)
+    kind, _, message = str(value).partition("|")
+    return (kind, message) if message else None
+
+
+async def render(request: web.Request, template: str, section: str = "", status: int = 200, **context) -> web.Response:
+    principal = request.get(PRINCIPAL)
+    nav = NAV if principal is None or principal.can_write else NAV[:1]
+    context.update(principal=principal, csrf=principal.csrf_token if principal else "", nav=nav, section=section,
+                   flash=await _take_flash(request), app=app_of(request))
+    response = aiohttp_jinja2.render_template(template, request, context)
+    response.set_status(status)
+    return response
+
+
+def redirect(path: str) -> web.HTTPFound:
+    return web.HTTPFound(path)
+
+
+def form_int(value, default: int | None = None) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/login")
+@public
+async def login_page(request: web.Request) -> web.Response:
+    token = secrets.token_urlsafe(24)
+    response = await render(request, "login.html", login_csrf=token, next=_safe_next(request.query.get("next")),
+                            error="", username="")
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path=f"{PREFIX}/",
+                        secure=_secure(request), max_age=1800)
+    return response
+
+
+@routes.post("/login")
+@public
+async def login_submit(request: web.Request) -> web.Response:
+    form = await request.post()
+    username = str(form.get("username", ""))[:64]
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    sent = str(form.get("_login_csrf", ""))
+    next_path = _safe_next(str(form.get("next", "")))
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        error = "登录页面已过期，请重新输入"
+    else:
+        try:
+            raw, principal = await auth.sign_in(app_of(request).db, username, str(form.get("password", "")))
+        except auth.AuthError as exc:
+            error = str(exc)
+        else:
+            async with app_of(request).db.write() as s:
+                await audit_log.record(s, principal, "admin.login", record_type="admin_user", record_id=principal.admin_id)
+            response = web.HTTPFound(next_path if principal.can_write else f"{PREFIX}/")
+            response.set_cookie(COOKIE, raw, httponly=True, samesite="Strict", path=f"{PREFIX}/",
+                                secure=_secure(request), max_age=int(auth.SESSION_IDLE.total_seconds()))
+            response.del_cookie(LOGIN_CSRF_COOKIE, path=f"{PREFIX}/")
+            raise response
+    token = secrets.token_urlsafe(24)
+    response = await render(request, "login.html", status=401, login_csrf=token, next=next_path, error=error,
+                            username=username)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path=f"{PREFIX}/",
+                        secure=_secure(request), max_age=1800)
+    return response
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.Response:
+    await auth.sign_out(app_of(request).db, principal_of(request))
+    response = web.HTTPFound(f"{PREFIX}/login")
+    response.del_cookie(COOKIE, path=f"{PREFIX}/")
+    raise response
+
+
+# --- dashboard and audit ----------------------------------------------------------------------
+
+
+@routes.get("/")
+@managers_may_read
+async def dashboard(request: web.Request) -> web.Response:
+    dash = await dashboard_data.build(app_of(request))
+    charts = {
+        "pipeline_count": hbar(dash.pipeline_count, title="各阶段商机数"),
+        "pipeline_amount": hbar(dash.pipeline_amount, title="各阶段商机金额", unit="元"),
+        "visits": grouped_bars(dash.weeks, dash.visits_by_rep, title="每位销售每周拜访数（近 8 周）"),
+        "inbound": hbar(dash.inbound_by_platform, title="近 7 天收到的消息（按渠道）"),
+        "outbox": hbar(dash.outbox_by_status, title="近 7 天发出的消息（按状态）"),
+    }
+    if dash.approvals_available:
+        charts["approvals"] = hbar(dash.approval_turnaround, title="审批耗时中位数（小时，按周）")
+    if dash.reminders_available:
+        charts["reminders"] = hbar(dash.reminders_by_kind, title="近 14 天的提醒与推送")
+    return await render(request, "dashboard.html", "dashboard", dash=dash, charts=charts)
+
+
+@routes.get("/audit")
+async def audit_page(request: web.Request) -> web.Response:
+    app = app_of(request)
+    f = audit_log.filter_from_query(request.query)
+    rows, total = await audit_log.search(app.db, f, app.settings.timezone)
+    pages = max(1, (total + audit_log.PAGE_SIZE - 1) // audit_log.PAGE_SIZE)
+    query = {k: v for k, v in request.query.items() if k != "page"}
+    return await render(request, "audit.html", "audit", rows=rows, total=total, f=f, pages=pages, query=query,
+                        tz=app.settings.timezone)
+
+
+# --- assembly ---------------------------------------------------------------------------------
+
+
+def _local_time(value, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def build_admin_app(app) -> web.Application:
+    from bot.admin import views_data, views_knowledge, views_people, views_prompts, views_rules
+    from bot.admin.prompt_store import PromptSync
+
+    admin = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
+    admin[APP] = app
+    env = aiohttp_jinja2.setup(admin, loader=jinja2.PackageLoader("bot.admin", "templates"),
+                               autoescape=jinja2.select_autoescape(["html"], default=True),
+                               undefined=jinja2.StrictUndefined)
+    env.filters["localtime"] = lambda v: _local_time(v, app.settings.timezone)
+    env.filters["money"] = lambda v: "-" if v is None else (f"{v / 10000:g} 万" if v >= 10000 else f"{v:g}")
+    env.globals["quote"] = quote
+    admin.router.add_routes(routes)
+    for module in (views_prompts, views_knowledge, views_rules, views_people, views_data):
+        admin.router.add_routes(module.routes)
+    sync = PromptSync(app.db)
+    admin[PROMPT_SYNC] = sync
+
+    async def start_sync(_):
+        await sync.start()
+
+    async def stop_sync(_):
+        await sync.stop()
+
+    admin.on_startup.append(start_sync)
+    admin.on_cleanup.append(stop_sync)
+    return admin
+
+
+async def _to_console(request: web.Request) -> web.Response:
+    raise web.HTTPFound(f"{PREFIX}/")
+
+
+def mount(web_app: web.Application, app) -> None:
+    web_app.router.add_get(PREFIX, _to_console)
+    web_app.add_subapp(PREFIX, build_admin_app(app))
