@@ -24,8 +24,11 @@ def machine() -> str:
     return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; {platform.system()} {platform.release()}"
 
 
-async def scratch_kb(llm=None):
-    """A KnowledgeBase on a fresh temp data dir with the offline default embeddings."""
+EMBEDDINGS_LABEL = {"offline": "offline (hashed char n-grams)", "static": "static (tokenlearn-static-model, opt-in)"}
+
+
+async def scratch_kb(llm=None, embeddings: str = "offline"):
+    """A KnowledgeBase on a fresh temp data dir; embeddings as SALESBOT_EMBEDDINGS (default: offline)."""
     from bot.db import Database
     from bot.settings import Settings
     from knowledge import KnowledgeBase
@@ -33,7 +36,7 @@ async def scratch_kb(llm=None):
     data_dir = Path(tempfile.mkdtemp(prefix="kbbench-"))
     settings = Settings(_env_file=None)
     settings.data_dir = data_dir
-    settings.embeddings = "offline"
+    settings.embeddings = embeddings
     db = Database(f"sqlite+aiosqlite:///{data_dir / 'bench.db'}")
     await db.migrate()
     return KnowledgeBase(settings, db, llm=llm), db, data_dir

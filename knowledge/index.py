@@ -46,9 +46,28 @@ class ChunkRecord:
         out.extend((f"{self.chunk_id}:q{i}", q["q"]) for i, q in enumerate(self.questions) if q.get("q"))
         return out
 
+    def vector_entries(self, separate_questions: bool) -> list[tuple[str, str]]:
+        """What goes to Chroma. A lexical embedding of all questions together is about as good as one per
+        question and costs one vector instead of several (ingest speed); a sentence model keeps them apart."""
+        if separate_questions:
+            return self.entries()
+        out = [entry for entry in self.entries() if ":q" not in entry[0]]
+        asked = [q["q"] for q in self.questions if q.get("q")]
+        if asked:
+            out.append((f"{self.chunk_id}:q", "\n".join(asked)))
+        return out
+
 
 def chunk_id_of(entry_id: str) -> int:
     return int(entry_id.split(":", 1)[0])
+
+
+ENTRY_KINDS = ("body", "heading", "question")
+
+
+def entry_kind(entry_id: str) -> int:
+    _, _, suffix = entry_id.partition(":")
+    return 0 if not suffix else 1 if suffix == "h" else 2
 
 
 class TermCache:
@@ -81,6 +100,7 @@ class LexicalIndex:
 
     K1 = 1.2
     B = 0.5  # short Q&A rows beside long playbook sections: full length normalisation overrates the short ones
+    OTHER_FIELDS_SHARE = 0.35  # chosen on kb_queries.txt (benchmarks/README.md)
 
     def __init__(self) -> None:
         self._bm25: bm25s.BM25 | None = None
@@ -88,14 +108,17 @@ class LexicalIndex:
         self._entry_public = np.zeros(0, dtype=bool)
         self._entry_internal = np.zeros(0, dtype=bool)
         self._entry_texts: list[str] = []
+        self._entry_slot = np.zeros(0, dtype=np.int64)  # dense chunk index * 3 + entry kind
+        self._slot_chunk = np.zeros(0, dtype=np.int64)
 
     def build(self, records: list[ChunkRecord], cache: TermCache | None = None) -> None:
         cache = cache or TermCache()
-        corpus, chunk_ids, audiences, texts = [], [], [], []
+        corpus, chunk_ids, audiences, texts, kinds = [], [], [], [], []
         for rec in records:
             if not rec.enabled:
                 continue
-            for _, text in rec.entries():
+            for entry_id, text in rec.entries():
+                kinds.append(entry_kind(entry_id))
                 corpus.append(cache.ids(text).tolist())
                 chunk_ids.append(rec.chunk_id)
                 audiences.append(rec.audience)
@@ -107,6 +130,8 @@ class LexicalIndex:
         cache.retain(set(texts))
         self._bm25 = bm25
         self._entry_chunk = np.asarray(chunk_ids, dtype=np.int64)
+        self._slot_chunk, dense = np.unique(self._entry_chunk, return_inverse=True)
+        self._entry_slot = dense.astype(np.int64) * len(ENTRY_KINDS) + np.asarray(kinds, dtype=np.int64)
         aud = np.asarray(audiences, dtype=object)
         self._entry_public = aud == "public"
         self._entry_internal = aud == "internal"
@@ -140,21 +165,18 @@ class LexicalIndex:
         candidates = np.flatnonzero(scores > 0)
         if candidates.size == 0:
             return []
-        # several entries per chunk: take more than k entries so k distinct chunks survive
-        take = min(candidates.size, k * 4)
-        best = candidates[np.argpartition(-scores[candidates], take - 1)[:take]]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        out: list[tuple[int, float]] = []
-        seen: set[int] = set()
-        for entry in best:
-            cid = int(self._entry_chunk[entry])
-            if cid in seen:
-                continue
-            seen.add(cid)
-            out.append((cid, float(scores[entry])))
-            if len(out) >= k:
-                break
-        return out
+        # a chunk's score: its best field (body, heading or one associated question), plus a share of the
+        # other fields' best; agreement between the passage and how people ask it is evidence too
+        per_field = np.zeros(len(self._slot_chunk) * len(ENTRY_KINDS), dtype=np.float32)
+        np.maximum.at(per_field, self._entry_slot[candidates], scores[candidates])
+        per_field = per_field.reshape(-1, len(ENTRY_KINDS))
+        best_field = per_field.max(axis=1)
+        chunk_scores = best_field + self.OTHER_FIELDS_SHARE * (per_field.sum(axis=1) - best_field)
+        hit = np.flatnonzero(chunk_scores > 0)
+        take = min(hit.size, k)
+        top = hit[np.argpartition(-chunk_scores[hit], take - 1)[:take]]
+        top = top[np.argsort(-chunk_scores[top], kind="stable")]
+        return [(int(self._slot_chunk[i]), float(chunk_scores[i])) for i in top]
 
 
 class VectorIndex:

@@ -28,6 +28,7 @@ class Block:
     text: str
     level: int = 0  # heading level, 1 = title
     question: str = ""  # for "qa": the question side (text holds the answer)
+    similar: list[str] = field(default_factory=list)  # for "qa": other ways to ask (a "相似问法" column)
 
 
 @dataclass
@@ -247,6 +248,8 @@ def _docx_heading_level(style: str) -> int:
 
 _QUESTION_HEADERS = ("问题", "问", "question", "q", "客户问题", "常见问题")
 _ANSWER_HEADERS = ("答案", "回答", "答", "answer", "a", "话术", "标准回答", "参考话术", "回复")
+_SIMILAR_HEADERS = ("相似问法", "常见问法", "相似问题", "关联问题", "其他问法", "similar questions", "similar")
+_SIMILAR_SEPARATORS = re.compile(r"[；;｜|\n]+")
 
 
 def _read_xlsx(path: Path) -> ParsedFile:
@@ -258,7 +261,7 @@ def _read_xlsx(path: Path) -> ParsedFile:
     blocks: list[Block] = []
     try:
         for sheet in workbook.worksheets:
-            q_col, a_col = 0, 1
+            q_col, a_col, similar_col = 0, 1, None
             sheet_blocks: list[Block] = []
             for index, row in enumerate(sheet.iter_rows(values_only=True)):
                 if index >= MAX_SHEET_ROWS:
@@ -270,12 +273,16 @@ def _read_xlsx(path: Path) -> ParsedFile:
                     a = next((i for i, c in enumerate(header) if c in _ANSWER_HEADERS), None)
                     if q is not None and a is not None:
                         q_col, a_col = q, a
+                        similar_col = next((i for i, c in enumerate(header) if c in _SIMILAR_HEADERS), None)
                         continue
                 if len(cells) <= max(q_col, a_col):
                     continue
                 question, answer = cells[q_col], cells[a_col]
                 if question and answer:
-                    sheet_blocks.append(Block("qa", answer, question=question))
+                    similar = []
+                    if similar_col is not None and similar_col < len(cells):
+                        similar = [q.strip() for q in _SIMILAR_SEPARATORS.split(cells[similar_col]) if q.strip()]
+                    sheet_blocks.append(Block("qa", answer, question=question, similar=similar))
             if sheet_blocks:
                 blocks.append(Block("heading", sheet.title, level=2))
                 blocks.extend(sheet_blocks)
