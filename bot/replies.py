@@ -44,8 +44,17 @@ def help_text(role: Role, commands: list["Command"], llm: bool) -> str:
     return "\n".join(lines)
 
 
+# what a rep needs most often, shown first when the bot has to explain itself briefly
+PRIMARY_COMMANDS = ("拜访", "客户", "任务", "纪要", "审批", "话术", "联系谁", "帮助")
+
+
+def primary_commands(commands: list["Command"], limit: int = 6) -> list["Command"]:
+    rank = {name: i for i, name in enumerate(PRIMARY_COMMANDS)}
+    return sorted(commands, key=lambda c: rank.get(c.name, len(rank)))[:limit]
+
+
 def unknown_command(word: str, commands: list["Command"]) -> str:
-    names = "、".join(f"/{c.name}" for c in commands[:8])
+    names = "、".join(f"/{c.name}" for c in primary_commands(commands, 8))
     return f"没有「/{word}」这个命令。可用的有：{names}。发「/帮助」看用法。"
 
 
@@ -65,10 +74,16 @@ async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
             passages = format_hits_for_chat(hits) if hits else ""
         except Exception:  # the knowledge base must never break the offline answer
             log.exception("offline knowledge search failed")
+    if ctx.actor.role is Role.CUSTOMER:
+        from bot.app import import_optional
+
+        leads = import_optional("tools.leads")  # a phone number in the message is a lead, LLM or not
+        handed_off = await leads.offline_customer_answer(ctx, text) if leads else None
+        if handed_off:
+            return handed_off
+        hint = leads.leave_contact_hint() if leads else "我们的销售顾问会尽快联系您。"
+        return f"{passages}\n\n{hint}" if passages else f"您好，已收到您的消息。{hint}"
     if passages:
         return f"{passages}\n{note}"
-    if ctx.actor.role is Role.CUSTOMER:
-        return "您好，已收到您的消息，我们的销售顾问会尽快联系您。"
-    cmds = commands_for(ctx.actor.role)
-    usage = "\n".join(f"· {c.usage}" for c in cmds[:6])
+    usage = "\n".join(f"· {c.usage}" for c in primary_commands(commands_for(ctx.actor.role)))
     return f"{note}\n我没太明白。可以这样用：\n{usage}"

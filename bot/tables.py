@@ -5,3 +5,4 @@ import scheduler.models  # noqa: F401
 import tools.autofill_models  # noqa: F401
 import tools.approval_models  # noqa: F401
 import bot.admin.models  # noqa: F401
+import tools.lead_models  # noqa: F401

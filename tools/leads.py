@@ -1,0 +1,467 @@
+"""Leads from the customer-facing bot: capture (asked for naturally by the agent), routing, hand-off.
+
+Routing, first match wins:
+  1. an existing customer (the contact we know, the phone of a CRM contact, or the company name) → its owner;
+  2. the admin's routing rules (region and/or industry → a rep, or round-robin within a team), most specific first;
+  3. reps of the customer's sales region (from the org);
+  4. round-robin among every rep who takes leads.
+"Round-robin" is least-recently-assigned, so it survives restarts and needs no counter. A rep who is away
+turns leads off with `/接单 关`. The rep gets a summary pushed (app.notify_staff); the customer is told who
+will contact them and when (within SALESBOT_LEAD_RESPONSE_MINUTES inside business hours, else the next
+working morning).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.commands import command
+from bot.messages import Reply, Role
+from bot.models import Account, ConversationMessage, Contact, StaffUser, utcnow
+from bot.zh_parse import find_phones, is_workday, next_workday
+from tools.base import STAFF, ToolContext, ToolError, ToolOutput, capability_tool
+from tools.customers import CLEAR_MATCH, name_score, team_member_ids
+from tools.lead_models import Lead, LeadAvailability, LeadRoutingRule
+
+log = logging.getLogger(__name__)
+
+CUSTOMER = frozenset({Role.CUSTOMER})
+WEEKDAYS = "一二三四五六日"
+
+# where a customer says they are → our sales region (demo org: 华东 / 华南; unknown places stay as said)
+SALES_REGIONS: dict[str, tuple[str, ...]] = {
+    "华东": ("上海", "江苏", "浙江", "安徽", "山东", "江西", "南京", "苏州", "无锡", "常州", "杭州", "宁波", "合肥",
+           "济南", "青岛", "南昌", "温州", "绍兴"),
+    "华南": ("广东", "广西", "海南", "福建", "广州", "深圳", "东莞", "佛山", "珠海", "汕头", "厦门", "福州", "南宁",
+           "海口", "三亚"),
+    "华北": ("北京", "天津", "河北", "山西", "内蒙古", "石家庄", "太原"),
+    "华中": ("湖北", "湖南", "河南", "武汉", "长沙", "郑州"),
+    "西南": ("四川", "重庆", "云南", "贵州", "西藏", "成都", "昆明", "贵阳"),
+    "西北": ("陕西", "甘肃", "宁夏", "青海", "新疆", "西安", "兰州"),
+    "东北": ("辽宁", "吉林", "黑龙江", "沈阳", "大连", "长春", "哈尔滨"),
+}
+_FIELD_LIMITS = {"name": 32, "company": 64, "need": 500, "region": 16, "industry": 32}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>\[\]`|*#\\]")  # no markup or control characters in what reps read
+FIELD_LABELS = {"name": "称呼", "company": "公司", "phone": "联系电话", "need": "需求", "region": "所在地区"}
+REQUIRED_FOR_HANDOFF = ("name", "phone")
+_assign_lock = asyncio.Lock()  # one assignment at a time per process, so round-robin does not double up
+
+
+def sales_region(place: str | None) -> str | None:
+    place = (place or "").strip()
+    if not place:
+        return None
+    for region, places in SALES_REGIONS.items():
+        if place.startswith(region) or any(p in place for p in places):
+            return region
+    return place
+
+
+def clean_field(value: str | None, limit: int) -> str | None:
+    value = _UNSAFE.sub(" ", value or "")
+    value = re.sub(r"\s+", " ", value).strip()
+    return value[:limit] or None
+
+
+# --- business hours ------------------------------------------------------------------------------
+
+
+def business_hours(settings) -> tuple[time, time]:
+    try:
+        start, end = (datetime.strptime(x.strip(), "%H:%M").time() for x in settings.business_hours.split("-"))
+    except ValueError:
+        raise ToolError(f"SALESBOT_BUSINESS_HOURS 格式应为 09:00-18:00，现在是 {settings.business_hours!r}") from None
+    return start, end
+
+
+def in_business_hours(now: datetime, settings) -> bool:
+    start, end = business_hours(settings)
+    return is_workday(now.date()) and start <= now.time() < end
+
+
+def contact_promise(now: datetime, settings) -> tuple[str, datetime]:
+    """What we tell the customer about when the rep will contact them, and that moment (local time)."""
+    start, end = business_hours(settings)
+    minutes = max(10, int(settings.lead_response_minutes))
+    if in_business_hours(now, settings):
+        deadline = now + timedelta(minutes=minutes)
+        if deadline.time() <= end and deadline.date() == now.date():
+            return f"今天 {deadline:%H:%M} 前（{_span(minutes)}内）", deadline
+        return f"今天下班前（{end:%H:%M} 前）", now.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    day = now.date() if (is_workday(now.date()) and now.time() < start) else next_workday(now.date() + timedelta(days=1))
+    at = datetime.combine(day, start, now.tzinfo) + timedelta(minutes=minutes)
+    label = "今天" if day == now.date() else ("明天" if day == now.date() + timedelta(days=1) else
+                                              f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）")
+    return f"{label}上午 {at:%H:%M} 前", at
+
+
+def _span(minutes: int) -> str:
+    if minutes % 60 == 0:
+        return f"{minutes // 60} 小时"
+    return f"{minutes} 分钟"
+
+
+def out_of_hours_note(now: datetime, settings) -> str:
+    start, end = business_hours(settings)
+    return f"现在是非工作时间（我们的工作时间是工作日 {start:%H:%M}-{end:%H:%M}），我先帮您登记，顾问上班后第一时间联系您。"
+
+
+# --- the lead of a conversation -------------------------------------------------------------------
+
+
+def _customer_id(ctx: ToolContext) -> tuple[str, str]:
+    inbound = ctx.inbound
+    if inbound is None:
+        return "console", ctx.conversation_key
+    return inbound.platform, inbound.sender_id
+
+
+async def current_lead(ctx: ToolContext) -> Lead | None:
+    async with ctx.db.session() as s:
+        return (await s.execute(select(Lead).where(Lead.conversation_key == ctx.conversation_key)
+                                .order_by(Lead.id.desc()).limit(1))).scalars().first()
+
+
+def missing_fields(lead: Lead | None) -> list[str]:
+    return [f for f in ("name", "company", "phone", "need", "region") if not getattr(lead, f, None)]
+
+
+def normalize_phone(raw: str) -> str:
+    found = find_phones(raw or "")
+    if len(found) != 1 or found[0].kind not in ("mobile", "landline"):
+        raise ToolError("这个电话号码好像不太对，麻烦您再核对一下？手机号是 11 位数字。")
+    return found[0].value
+
+
+class SaveContactArgs(BaseModel):
+    name: str | None = Field(None, description="客户的称呼，如「王先生」「李总」「张敏」")
+    company: str | None = Field(None, description="客户的公司名称")
+    phone: str | None = Field(None, description="客户的手机号或座机，原样填写")
+    need: str | None = Field(None, description="客户的需求，用客户的原话概括，如「30 人销售团队想管拜访和报价」")
+    region: str | None = Field(None, description="客户所在城市或省份，如「苏州」")
+    industry: str | None = Field(None, description="客户所在行业，如「制造业」")
+
+
+@capability_tool(
+    "save_contact_info",
+    "记下客户主动告诉你的信息（称呼、公司、电话、需求、地区、行业），只填客户说过的，没说的不要填。"
+    "返回还缺哪些信息；缺的信息在聊天中自然地顺带问一句，不要像填表一样连续追问。",
+    SaveContactArgs,
+    roles=CUSTOMER,
+    writes=True,
+)
+async def save_contact_info(ctx: ToolContext, args: SaveContactArgs) -> ToolOutput:
+    values = {name: clean_field(getattr(args, name), limit) for name, limit in _FIELD_LIMITS.items()}
+    if args.phone and args.phone.strip():
+        values["phone"] = normalize_phone(args.phone)
+    values = {k: v for k, v in values.items() if v}
+    if not values:
+        raise ToolError("没有要记录的信息。")
+    platform, external_id = _customer_id(ctx)
+    async with ctx.db.write() as s:
+        lead = (await s.execute(select(Lead).where(Lead.conversation_key == ctx.conversation_key,
+                                                   Lead.status == "collecting")
+                                .order_by(Lead.id.desc()).limit(1))).scalars().first()
+        if lead is None:
+            lead = Lead(conversation_key=ctx.conversation_key, platform=platform, external_id=external_id,
+                        source_message_id=ctx.message_row_id)
+        for name, value in values.items():
+            setattr(lead, name, value)
+        lead.updated_at = utcnow()
+        s.add(lead)
+        await s.flush()
+        s.add(ctx.audit("lead.update", "lead", lead.id, fields=sorted(values)))
+    missing = missing_fields(lead)
+    got = "、".join(FIELD_LABELS.get(k, k) for k in values if k in FIELD_LABELS) or "信息"
+    text = f"已记下{got}。"
+    if missing:
+        text += "还不知道：" + "、".join(FIELD_LABELS[m] for m in missing) + "（合适时自然地问一句，不必一次问完）。"
+    return ToolOutput(text, data={"lead_id": lead.id, "missing": missing})
+
+
+# --- routing ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Assignment:
+    staff: StaffUser
+    reason: str  # account_owner | rule | region | round_robin
+    account: Account | None = None
+
+
+async def _available_reps(s) -> list[StaffUser]:
+    away = set((await s.execute(select(LeadAvailability.staff_id).where(LeadAvailability.accepting.is_(False))))
+               .scalars().all())
+    reps = (await s.execute(select(StaffUser).where(StaffUser.role == "rep", StaffUser.active.is_(True))
+                            .order_by(StaffUser.id))).scalars().all()
+    return [r for r in reps if r.id not in away]
+
+
+async def _least_recently_assigned(s, candidates: list[StaffUser]) -> StaffUser | None:
+    if not candidates:
+        return None
+    ids = [c.id for c in candidates]
+    last = dict((await s.execute(select(Lead.assigned_staff_id, func.max(Lead.handed_off_at))
+                                 .where(Lead.assigned_staff_id.in_(ids)).group_by(Lead.assigned_staff_id))).all())
+    floor = datetime.min.replace(tzinfo=None)
+
+    def key(rep: StaffUser):
+        when = last.get(rep.id)
+        return (when.replace(tzinfo=None) if when else floor, rep.id)
+
+    return min(candidates, key=key)
+
+
+async def find_existing_account(s, ctx: ToolContext, lead: Lead) -> Account | None:
+    """The customer is already ours: a known contact, a CRM contact's phone, or a clearly matching company name."""
+    contact = None
+    if ctx.actor.contact_id:
+        contact = await s.get(Contact, ctx.actor.contact_id)
+    if contact is None and lead.phone:
+        contact = (await s.execute(select(Contact).where(Contact.phone == lead.phone).limit(1))).scalars().first()
+    if contact is not None and contact.account_id:
+        return await s.get(Account, contact.account_id)
+    if lead.company:
+        accounts = (await s.execute(select(Account))).scalars().all()
+        scored = sorted(((name_score(lead.company, a), a) for a in accounts), key=lambda x: -x[0])
+        if scored and scored[0][0] >= CLEAR_MATCH and (len(scored) == 1 or scored[1][0] < CLEAR_MATCH):
+            return scored[0][1]
+    return None
+
+
+async def assign(ctx: ToolContext, lead: Lead) -> Assignment:
+    async with ctx.db.session() as s:
+        available = await _available_reps(s)
+        by_id = {r.id: r for r in available}
+        account = await find_existing_account(s, ctx, lead)
+        if account is not None and account.owner_id:
+            owner = await s.get(StaffUser, account.owner_id)
+            if owner is not None and owner.active:
+                return Assignment(owner, "account_owner", account)
+        region = sales_region(lead.region)
+        industry = (lead.industry or "").strip()
+        rules = (await s.execute(select(LeadRoutingRule).where(LeadRoutingRule.active.is_(True)))).scalars().all()
+
+        def matches(rule: LeadRoutingRule) -> bool:
+            if rule.region and sales_region(rule.region) != region:
+                return False
+            if rule.industry and not (industry and (rule.industry in industry or industry in rule.industry)):
+                return False
+            return bool(rule.region or rule.industry)
+
+        for rule in sorted(filter(matches, rules), key=lambda r: (r.priority, -bool(r.region and r.industry), r.id)):
+            if rule.staff_id in by_id:
+                return Assignment(by_id[rule.staff_id], "rule", account)
+            if rule.team:
+                pick = await _least_recently_assigned(s, [r for r in available if r.team == rule.team])
+                if pick is not None:
+                    return Assignment(pick, "rule", account)
+        if region:
+            pick = await _least_recently_assigned(s, [r for r in available if r.region == region])
+            if pick is not None:
+                return Assignment(pick, "region", account)
+        pick = await _least_recently_assigned(s, available)
+        if pick is not None:
+            return Assignment(pick, "round_robin", account)
+    raise ToolError("现在没有可以接待的销售顾问。")
+
+
+REASON_LABELS = {"account_owner": "老客户，归属负责人", "rule": "分配规则", "region": "按地区", "round_robin": "轮流分配"}
+
+
+async def conversation_excerpt(ctx: ToolContext, limit: int = 6) -> list[str]:
+    async with ctx.db.session() as s:
+        rows = (await s.execute(select(ConversationMessage).where(
+            ConversationMessage.conversation_key == ctx.conversation_key, ConversationMessage.role == "user")
+            .order_by(ConversationMessage.id.desc()).limit(limit))).scalars().all()
+    lines = [clean_field(r.content, 80) for r in reversed(rows)]
+    if ctx.inbound is not None and ctx.inbound.text:
+        lines.append(clean_field(ctx.inbound.text, 80))
+    return [x for x in lines if x]
+
+
+CHANNEL_LABELS = {"wecom_kf": "微信客服", "web": "官网在线咨询", "dingtalk": "钉钉客户群", "console": "控制台"}
+
+
+def rep_summary(lead: Lead, assignment: Assignment, excerpt: list[str], promise: str) -> str:
+    lines = ["【新客户线索】请及时联系",
+             f"客户：{lead.name or '-'}　公司：{lead.company or '-'}",
+             f"电话：{lead.phone or '-'}　地区：{lead.region or '-'}　行业：{lead.industry or '-'}",
+             f"需求：{lead.need or '-'}",
+             f"来源：{CHANNEL_LABELS.get(lead.platform, lead.platform)}　分配：{REASON_LABELS[assignment.reason]}"]
+    if assignment.account is not None:
+        lines.append(f"已有客户：{assignment.account.name}")
+    if excerpt:
+        lines.append("客户原话：" + " / ".join(excerpt[-4:]))
+    lines.append(f"已告诉客户：{promise}联系。")
+    return "\n".join(lines)
+
+
+class HandoffArgs(BaseModel):
+    reason: str | None = Field(None, description="为什么转人工，如「想要报价」「要求人工」，一句话")
+
+
+@capability_tool(
+    "handoff_to_sales",
+    "把客户转给人工销售顾问：客户要报价、折扣、合同、演示、试用开通，或者明确要找人时调用。"
+    "需要先知道客户的称呼和电话（用 save_contact_info 记下）；返回给客户的回复里要说清是谁、什么时候联系。",
+    HandoffArgs,
+    roles=CUSTOMER,
+    writes=True,
+)
+async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
+    lead = await current_lead(ctx)
+    if lead is not None and lead.status == "handed_off" and lead.assigned_staff_id:
+        async with ctx.db.session() as s:
+            rep = await s.get(StaffUser, lead.assigned_staff_id)
+        name = rep.name if rep else "销售顾问"
+        return ToolOutput(f"已经安排{name}跟进了，请稍等，他会尽快联系您。",
+                          data={"lead_id": lead.id, "staff_id": lead.assigned_staff_id, "duplicate": True})
+    missing = [f for f in REQUIRED_FOR_HANDOFF if not getattr(lead, f, None)]
+    if missing:
+        return ToolOutput("还不能转人工：需要先知道客户的" + "、".join(FIELD_LABELS[m] for m in missing)
+                          + "。请礼貌地问一下，拿到后用 save_contact_info 记下再转。", data={"missing": missing})
+    now = ctx.now()
+    promise, deadline = contact_promise(now, ctx.app.settings)
+    async with _assign_lock:
+        assignment = await assign(ctx, lead)
+        excerpt = await conversation_excerpt(ctx)
+        if args.reason:
+            excerpt.append("转人工原因：" + (clean_field(args.reason, 60) or ""))
+        summary = rep_summary(lead, assignment, excerpt, promise)
+        async with ctx.db.write() as s:
+            row = await s.get(Lead, lead.id)
+            if row.status == "handed_off":  # a concurrent turn got here first
+                return ToolOutput("已经安排销售顾问跟进了，请稍等。", data={"lead_id": row.id, "duplicate": True})
+            row.status = "handed_off"
+            row.assigned_staff_id = assignment.staff.id
+            row.assignment_reason = assignment.reason
+            row.account_id = assignment.account.id if assignment.account else None
+            row.summary = summary
+            row.handed_off_at = utcnow()
+            row.updated_at = row.handed_off_at
+            s.add(row)
+            s.add(ctx.audit("lead.handoff", "lead", row.id, staff_id=assignment.staff.id, reason=assignment.reason))
+    await ctx.app.notify_staff(assignment.staff.id, Reply(text=summary), key=f"lead:{lead.id}:handoff")
+    rep = assignment.staff
+    title = f"（{rep.title}）" if rep.title else ""
+    phone = f"，您也可以直接打他的电话 {rep.phone}" if rep.phone else ""
+    text = f"已为您安排销售顾问{rep.name}{title}，他会在{promise}联系您{phone}。"
+    if not in_business_hours(now, ctx.app.settings):
+        text = out_of_hours_note(now, ctx.app.settings) + text
+    return ToolOutput(text, data={"lead_id": lead.id, "staff_id": rep.id, "staff_name": rep.name,
+                                  "reason": assignment.reason, "deadline": f"{deadline:%H:%M}"})
+
+
+# --- offline mode: no LLM, but a phone number in the message is still a lead ------------------------
+
+
+async def offline_customer_answer(ctx: ToolContext, text: str) -> str | None:
+    """Offline customers: a message with a phone number is captured and handed off; else None."""
+    phones = find_phones(text)
+    if not phones:
+        return None
+    rest = text
+    for p in phones:
+        rest = rest.replace(p.text, " ")
+    try:
+        await save_contact_info(ctx, SaveContactArgs(phone=phones[0].text, need=rest.strip()[:200] or None,
+                                                     name=ctx.actor.name or "客户"))
+        out = await handoff_to_sales(ctx, HandoffArgs(reason="离线模式留电话"))
+    except ToolError as exc:
+        return str(exc)
+    return out.text
+
+
+def leave_contact_hint() -> str:
+    return "想让销售顾问联系您的话，留下您的称呼和电话就行，比如「王先生 13812345678」。"
+
+
+# --- staff side: my leads, availability, routing rules ------------------------------------------------
+
+
+@command("线索", "/线索", "看分给我（经理：团队）的客户线索", roles=STAFF)
+async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    if ctx.actor.role is Role.ADMIN:
+        scope = Lead.assigned_staff_id.is_not(None)
+    elif ctx.actor.role is Role.MANAGER:
+        scope = Lead.assigned_staff_id.in_(await team_member_ids(ctx, ctx.actor))
+    else:
+        scope = Lead.assigned_staff_id == ctx.actor.staff_id
+    async with ctx.db.session() as s:
+        rows = (await s.execute(select(Lead, StaffUser.name).join(StaffUser, StaffUser.id == Lead.assigned_staff_id)
+                                .where(scope).order_by(Lead.handed_off_at.desc()).limit(10))).all()
+    if not rows:
+        return ToolOutput("暂时没有分给你的客户线索。")
+    lines = ["最近的客户线索："]
+    for lead, rep_name in rows:
+        when = lead.handed_off_at.astimezone(ctx.tz) if lead.handed_off_at else None
+        lines.append(f"· #{lead.id} {lead.name or '-'}（{lead.company or '-'}）{lead.phone or ''} "
+                     f"{when:%m-%d %H:%M} → {rep_name}" if when else f"· #{lead.id} {lead.name or '-'} → {rep_name}")
+    return ToolOutput("\n".join(lines), data={"lead_ids": [lead.id for lead, _ in rows]})
+
+
+@command("接单", "/接单 开|关", "开关新客户线索的分配（休假时关掉）", roles=STAFF)
+async def availability_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    arg = (arg or "").strip()
+    if arg not in ("开", "关", "on", "off"):
+        raise ToolError("用法：/接单 开 或 /接单 关")
+    accepting = arg in ("开", "on")
+    async with ctx.db.write() as s:
+        row = await s.get(LeadAvailability, ctx.actor.staff_id)
+        row = row or LeadAvailability(staff_id=ctx.actor.staff_id)
+        row.accepting, row.updated_at = accepting, utcnow()
+        s.add(row)
+        s.add(ctx.audit("lead.availability", "staff_user", ctx.actor.staff_id, accepting=accepting))
+    return ToolOutput("好的，新线索会继续分给你。" if accepting else "好的，暂停给你分配新线索，回来后发「/接单 开」。")
+
+
+@command("线索规则", "/线索规则 [地区] [行业] 负责人用户名或团队 | 删 编号", "管理员：线索分配规则", roles={Role.ADMIN})
+async def rules_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    parts = (arg or "").split()
+    if not parts:
+        async with ctx.db.session() as s:
+            rules = (await s.execute(select(LeadRoutingRule).where(LeadRoutingRule.active.is_(True))
+                                     .order_by(LeadRoutingRule.priority, LeadRoutingRule.id))).scalars().all()
+            names = {u.id: u.name for u in (await s.execute(select(StaffUser))).scalars().all()}
+        if not rules:
+            return ToolOutput("还没有分配规则：老客户给负责人，其余按地区、再轮流分配。\n用法：/线索规则 华东 制造业 zhangwei")
+        return ToolOutput("\n".join(f"#{r.id} {r.region or '任意地区'} · {r.industry or '任意行业'} → "
+                                    f"{names.get(r.staff_id) or r.team}" for r in rules))
+    if parts[0] in ("删", "删除") and len(parts) == 2 and parts[1].lstrip("#").isdigit():
+        async with ctx.db.write() as s:
+            rule = await s.get(LeadRoutingRule, int(parts[1].lstrip("#")))
+            if rule is None or not rule.active:
+                raise ToolError(f"没有规则 #{parts[1]}。")
+            rule.active = False
+            s.add(rule)
+            s.add(ctx.audit("lead.rule.delete", "lead_routing_rule", rule.id))
+        return ToolOutput(f"已删除规则 #{rule.id}。")
+    *conditions, who = parts
+    if not conditions or len(conditions) > 2:
+        raise ToolError("用法：/线索规则 华东 制造业 zhangwei（地区、行业至少写一个）")
+    region = next((c for c in conditions if sales_region(c) in SALES_REGIONS), None)
+    industry = next((c for c in conditions if c != region), None)
+    async with ctx.db.session() as s:
+        user = (await s.execute(select(StaffUser).where(StaffUser.username == who))).scalars().first()
+        team_exists = user is None and (await s.execute(select(StaffUser.id).where(StaffUser.team == who))).first()
+    if user is None and not team_exists:
+        raise ToolError(f"没有用户或团队「{who}」。")
+    rule = LeadRoutingRule(region=region, industry=industry, staff_id=user.id if user else None,
+                           team=None if user else who)
+    async with ctx.db.write() as s:
+        s.add(rule)
+        await s.flush()
+        s.add(ctx.audit("lead.rule.create", "lead_routing_rule", rule.id, region=region, industry=industry, who=who))
+    return ToolOutput(f"已添加规则 #{rule.id}：{region or '任意地区'} · {industry or '任意行业'} → {who}。")
+
+
+__all__ = ["Lead", "assign", "contact_promise", "in_business_hours", "offline_customer_answer", "sales_region",
+           "save_contact_info", "handoff_to_sales"]
