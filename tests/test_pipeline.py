@@ -168,3 +168,16 @@ def test_migrations_create_exactly_the_models(tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     db.sync_engine.dispose()
     assert diff == []
+
+
+def test_every_setting_is_documented_in_env_example():
+    import re
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
+    names = {alias for field in Settings.model_fields.values()
+             for alias in (field.validation_alias.choices if field.validation_alias else [])}
+    assert names and names <= documented, f"missing in .env.example: {sorted(names - documented)}"
