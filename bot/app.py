@@ -18,12 +18,15 @@ from sqlmodel import select
 from bot.adapter import Adapter
 from bot.clock import Clock
 from bot.db import Database
+from bot.db_retry import retry_db
 from bot.dispatcher import Dispatcher
 from bot.kv import KeyValueStore
 from bot.ledger import Ledger
 from bot.messages import Inbound, Reply, Role, Target
 from bot.models import StaffUser
+from bot import metrics
 from bot.outbox import Outbox
+from bot.replica import TurnLeases, default_replica_id
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,9 +67,21 @@ class App:
         self.db = Database(settings.resolved_database_url)
         self.clock = clock or Clock()
         self.kv = KeyValueStore(self.db)
+        self.redis = None  # shared state across replicas when SALESBOT_REDIS_URL is set (bot/redis_kv.py)
+        if settings.redis_url:
+            from bot.redis_kv import TieredKeyValueStore, connect
+
+            self.redis = connect(settings.redis_url)
+            self.kv = TieredKeyValueStore(self.redis, settings.redis_prefix, self.kv)
         self.ledger = Ledger(self.db)
         self.outbox = Outbox(self)
         self.dispatcher = Dispatcher(self)
+        # several replicas: who holds which inbound message, take-over, ordering (bot/replica.py)
+        self.leases = TurnLeases(self, settings.replica_id or default_replica_id())
+        self.ledger.claim_extra = self.leases.claim_values
+        self.outbox.owner = self.leases.replica_id
+        self.dispatcher.before_turn = lambda row_id, inbound: self.leases.wait_for_earlier(
+            row_id, inbound.conversation_key)
         self.adapters: dict[str, Adapter] = {}
         self.http: aiohttp.ClientSession | None = None
         self.knowledge = None
@@ -82,14 +97,14 @@ class App:
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self, *, connect_channels: bool = True, resume: bool = True) -> None:
-        await self.db.migrate()
+        await retry_db(self.db.migrate, what="migrate")  # e.g. the whole stack starting: wait for the database
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         kb_module = import_optional("knowledge") if self._enable_knowledge else None
         if kb_module is not None and hasattr(kb_module, "KnowledgeBase"):
             # with an LLM, follow-up questions are rewritten before search ("那竞品呢？")
             self.knowledge = kb_module.KnowledgeBase(self.settings, self.db,
                                                      llm=self.chat_model() if self.llm_enabled else None)
-            await self.knowledge.open()  # build the index now, not on the first question
+            await retry_db(self.knowledge.open, what="knowledge index")  # built now, not on the first question
         for name in ADAPTER_MODULES:
             module = import_optional(name)
             if module is None:
@@ -111,12 +126,17 @@ class App:
             self._background.append(asyncio.create_task(self._sweep_forever()))
 
     async def resume(self) -> None:
-        """Finish what a previous process left: unprocessed inbound messages, unsent replies."""
-        for row_id, inbound in await self.ledger.unfinished():
+        """Finish what a previous process left: our own unfinished messages and those of dead replicas
+        (a live replica's are left to it), and unsent replies."""
+        metrics.bind(self)
+        # a database blip while we start (a failover, a restart of the whole stack) is waited out
+        for row_id, inbound in await retry_db(lambda: self.leases.take_over(startup=True), what="resume"):
             if inbound.platform in self.adapters:
                 log.info("resuming inbound %s (%s)", row_id, inbound.conversation_key)
                 self.dispatcher.submit(row_id, inbound)
-        await self.outbox.sweep()
+        await retry_db(self.leases.release_outbox_on_restart, what="resume outbox")
+        await retry_db(self.outbox.sweep, what="outbox sweep")
+        self._background.append(asyncio.create_task(self.leases.run_forever()))
 
     async def _sweep_forever(self, every: float = 15.0) -> None:
         while True:
@@ -153,6 +173,8 @@ class App:
         if self.http is not None:
             await self.http.close()
         await self.db.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         self.started = False
 
     async def __aenter__(self) -> "App":
@@ -166,7 +188,8 @@ class App:
 
     async def receive(self, inbound: Inbound) -> bool:
         """Persist an inbound message and handle it in the background; False if it is a duplicate."""
-        row_id = await self.ledger.claim(inbound)
+        with metrics.timed("ledger_claim"):
+            row_id = await self.ledger.claim(inbound)
         if row_id is None:
             return False
         self.dispatcher.submit(row_id, inbound)
@@ -221,12 +244,18 @@ class App:
     def chat_model(self):
         """The configured LLM (LangChain chat model), or None in offline mode."""
         if self._chat_model_factory is not None:
-            return self._chat_model_factory()
-        if not self.settings.llm_configured:
+            model = self._chat_model_factory()
+        elif not self.settings.llm_configured:
             return None
-        from agents.llm import make_chat_model
+        else:
+            from agents.llm import make_chat_model
 
-        return make_chat_model(self.settings)
+            model = make_chat_model(self.settings)
+        try:  # calls, tokens, errors and latency of every model call on /metrics
+            model.callbacks = [*(model.callbacks or []), metrics.llm_callback()]
+        except (AttributeError, ValueError, TypeError):  # a test double that is no LangChain model
+            pass
+        return model
 
     def agent_for(self, role: Role):
         if role in self._agents:

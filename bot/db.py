@@ -8,6 +8,7 @@ from typing import AsyncIterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,10 @@ def sync_url(url: str) -> str:
     u = make_url(url)
     driver = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}.get(u.drivername, u.drivername)
     return u.set(drivername=driver).render_as_string(hide_password=False)
+
+
+_PG_CONNECT_ARGS = {"connect_timeout": 5}
+_MIGRATION_LOCK = 0x5A1E5B07  # pg_advisory_lock key held while one replica migrates
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -37,7 +42,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict = {}
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # connect_timeout: an unreachable server fails a statement in seconds instead of hanging it
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=_PG_CONNECT_ARGS)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -95,7 +101,8 @@ class Database:
                 self._writer_engine = create_engine(sync_url(self.url), connect_args={"check_same_thread": False})
                 event.listen(self._writer_engine, "connect", _sqlite_pragmas)
             else:
-                self._writer_engine = create_engine(sync_url(self.url), pool_size=2, max_overflow=2, pool_pre_ping=True)
+                self._writer_engine = create_engine(sync_url(self.url), pool_size=2, max_overflow=2, pool_pre_ping=True,
+                                                    connect_args=_PG_CONNECT_ARGS)
         return self._writer_engine
 
     def migrate_sync(self) -> None:
@@ -105,7 +112,22 @@ class Database:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", sync_url(self.url).replace("%", "%%"))
-        command.upgrade(cfg, "heads")  # capabilities add their own branches; all are applied
+        if self.is_sqlite:
+            command.upgrade(cfg, "heads")  # capabilities add their own branches; all are applied
+            return
+        # replicas starting together must not run the same migration twice: one at a time
+        from sqlalchemy import text
+
+        engine = create_engine(sync_url(self.url), poolclass=NullPool, connect_args=_PG_CONNECT_ARGS)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
+                try:
+                    command.upgrade(cfg, "heads")
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
+        finally:
+            engine.dispose()
 
     async def migrate(self) -> None:
         await asyncio.to_thread(self.migrate_sync)

@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from sqlalchemy import insert, select
 
 from bot import replies
+from bot.db_retry import is_db_unavailable, retry_db
 from bot.commands import CARD_HANDLERS, PENDING_HANDLERS, close_pending, commands_for, current_pending, parse_command
 from bot.identity import Identity
 from bot.messages import Actor, Inbound, InboundKind, Reply, Role, Target, WriteSource
-from bot.models import ConversationMessage, utcnow
+from bot.metrics import observe
+from bot.models import ConversationMessage, InboundMessage, utcnow
+from bot.structured_logging import TRACE_ID
 from tools.base import ToolContext, ToolDenied, ToolError, ToolOutput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_CHAT_CHARS = 4000  # longer free text is a transcript or a paste; handled by the long-text capability
 MEMORY_CHARS = 2000
+_DB_OUTAGE_TURN_ATTEMPTS = 6  # ~30 s of retries before the turn is left to the lease take-over
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 
 KindHandler = Callable[[ToolContext], Awaitable[ToolOutput]]
@@ -52,10 +56,15 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(max_concurrent_turns)
         self.stats = {"turns": 0, "errors": 0, "llm_fallbacks": 0}
         self.overhead_samples: deque[float] = deque(maxlen=100_000)  # pipeline time minus LLM time
+        self.in_flight: set[int] = set()  # ledger ids queued or running here (their leases are renewed)
+        self.before_turn: Callable[[int, Inbound], Awaitable[None]] | None = None  # cross-replica ordering
 
     # --- queueing -----------------------------------------------------------------------------
 
     def submit(self, row_id: int, inbound: Inbound) -> None:
+        if row_id in self.in_flight:  # taken over while still queued here
+            return
+        self.in_flight.add(row_id)
         key = inbound.conversation_key
         self._queues.setdefault(key, deque()).append((row_id, inbound))
         if key not in self._workers:
@@ -67,10 +76,18 @@ class Dispatcher:
             queue = self._queues[key]
             while queue:
                 row_id, inbound = queue.popleft()
-                async with self._slots:
-                    await self._process(row_id, inbound)
+                try:
+                    if self.before_turn is not None:
+                        await self.before_turn(row_id, inbound)
+                    async with self._slots:
+                        await self._process(row_id, inbound)
+                except Exception:  # the row stays 'received'; its lease runs out and a sweep takes it again
+                    log.exception("turn %s could not be finished", row_id)
+                finally:
+                    self.in_flight.discard(row_id)
         finally:
-            self._queues.pop(key, None)
+            for row_id, _ in self._queues.pop(key, ()):
+                self.in_flight.discard(row_id)
             self._workers.pop(key, None)
 
     async def drain(self) -> None:
@@ -84,17 +101,32 @@ class Dispatcher:
         started = time.perf_counter()
         llm_time = [0.0]
         memory: list[dict] = []
+        trace = TRACE_ID.set(f"{inbound.platform}-{row_id}")
         try:
-            out = await self.handle(row_id, inbound, llm_time, memory)
+            for attempt in range(_DB_OUTAGE_TURN_ATTEMPTS):
+                try:
+                    out = await self.handle(row_id, inbound, llm_time, memory)
+                    break
+                except Exception as exc:  # the database went away mid-turn: run it again, not an error
+                    if not is_db_unavailable(exc) or attempt == _DB_OUTAGE_TURN_ATTEMPTS - 1:
+                        raise
+                    log.warning("turn %s: database unavailable, running it again", row_id)
+                    memory.clear()
+                    await asyncio.sleep(min(0.5 * 2 ** attempt, 5.0))
             await self._finish(row_id, inbound, out, memory)
         except Exception as exc:
+            if is_db_unavailable(exc):
+                raise  # nothing can be written now; the lease runs out and the turn is taken over
             self.stats["errors"] += 1
             log.exception("turn %s failed", row_id)
             await self._finish(row_id, inbound, [Reply(replies.INTERNAL_ERROR)], [],
                                status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
         finally:
             self.stats["turns"] += 1
-            self.overhead_samples.append(time.perf_counter() - started - llm_time[0])
+            elapsed = time.perf_counter() - started
+            self.overhead_samples.append(elapsed - llm_time[0])
+            observe("turn", elapsed)
+            TRACE_ID.reset(trace)
 
     async def _finish(self, row_id: int, inbound: Inbound, out: list[Reply], memory: list[dict],
                       status: str = "done", error: str | None = None) -> None:
@@ -106,13 +138,16 @@ class Dispatcher:
         finish = self.app.ledger.finish_statement(row_id, status, error)
 
         def job(conn):
+            # only the first finish counts: a commit retried after a lost acknowledgement, or a second run
+            # of a turn taken over from a replica that was only slow, writes nothing twice
+            if conn.execute(finish.where(InboundMessage.status == "received")).rowcount != 1:
+                return []
             persisted = self.app.outbox.persist_sync(conn, rows)
             if memory:
                 conn.execute(insert(ConversationMessage), memory)
-            conn.execute(finish)
             return persisted
 
-        self.app.outbox.start(await self.app.db.group.run_sync(job))
+        self.app.outbox.start(await retry_db(lambda: self.app.db.group.run_sync(job), what=f"turn {row_id} finish"))
 
     async def handle(self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None,
                      memory: list[dict] | None = None) -> list[Reply]:

@@ -22,6 +22,8 @@ from typing import Any, Awaitable, Callable, TypeVar
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.db_retry import is_db_unavailable
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -80,8 +82,8 @@ class GroupCommit:
                 for job, _ in batch:
                     results.append(await job(conn))
         except Exception as exc:
-            if len(batch) == 1:
-                _settle(batch, [(False, exc)])
+            if len(batch) == 1 or is_db_unavailable(exc):  # an outage fails them all: no point isolating
+                _settle(batch, [(False, exc)] * len(batch))
                 return
             for item in batch:  # isolate the failing job
                 await self._commit_async([item])
@@ -97,8 +99,8 @@ class GroupCommit:
             with engine.begin() as conn:
                 return [(True, job(conn)) for job in jobs]
         except Exception as exc:
-            if len(jobs) == 1:
-                return [(False, exc)]
+            if len(jobs) == 1 or is_db_unavailable(exc):  # an outage fails them all: no point isolating
+                return [(False, exc)] * len(jobs)
         outcomes = []
         for job in jobs:  # isolate the failing job
             outcomes.extend(self._run_batch([job]))

@@ -21,6 +21,7 @@ class Ledger:
     def __init__(self, db: Database):
         self.db = db
         self.duplicates_dropped = 0
+        self.claim_extra = None  # () -> extra column values (bot/replica.py: owner and lease)
 
     def _insert(self):
         return sqlite_insert if self.db.is_sqlite else pg_insert
@@ -39,6 +40,7 @@ class Ledger:
                 payload=inbound_to_dict(inbound),
                 status="received",
                 received_at=utcnow(),
+                **(self.claim_extra() if self.claim_extra else {}),
             )
             .on_conflict_do_nothing(index_elements=["platform", "msg_id"])
             .returning(InboundMessage.id)

@@ -233,6 +233,9 @@ class InboundMessage(SQLModel, table=True):
     error: Optional[str] = Field(default=None, sa_type=Text)
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: Optional[datetime] = None
+    # which replica handles it, until when (bot/replica.py: renewed while running, taken over after)
+    owner: Optional[str] = Field(default=None, max_length=64)
+    lease_until: Optional[datetime] = None
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -254,6 +257,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: Optional[str] = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: Optional[datetime] = None
+    owner: Optional[str] = Field(default=None, max_length=64)  # the replica that persisted or claimed it
 
 
 class ConversationMessage(SQLModel, table=True):

@@ -17,7 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
 
 from bot.adapter import Delivery, PermanentSendError, TransientSendError
+from bot.db_retry import retry_db
 from bot.messages import Reply, Target, reply_from_dict, reply_to_dict
+from bot.metrics import timed
 from bot.models import OutboxMessage, utcnow
 from bot.textsplit import split_text
 
@@ -44,6 +46,7 @@ class Outbox:
         self._lanes: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
         self.stats = {"sent": 0, "failed": 0, "retried": 0, "deferred": 0}
+        self.owner: str | None = None  # this replica's id (bot/replica.py), recorded on rows it sends
 
     # --- enqueue ------------------------------------------------------------------------------
 
@@ -73,7 +76,7 @@ class Outbox:
             rows.append(dict(
                 key=f"{key}#{i}", inbound_id=inbound_row_id, platform=platform,
                 target_user=target.user_id, target_conversation=target.conversation_id,
-                seq=i, parts=len(texts), status="pending", attempts=1, created_at=utcnow(),
+                seq=i, parts=len(texts), status="pending", attempts=1, created_at=utcnow(), owner=self.owner,
                 next_attempt_at=lease_until,
                 payload={"reply": reply_to_dict(part), "context": reply_context or {}, "push": is_push},
             ))
@@ -146,16 +149,23 @@ class Outbox:
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending",
                        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-                .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
+                .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now, owner=self.owner)
             )
             if res.rowcount != 1:
                 return None
             row = await s.get(OutboxMessage, row_id)
             return row.model_dump()
 
+    async def _claim_fresh(self, row_id: int) -> bool:
+        stmt = (update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+                .values(status="sending", next_attempt_at=utcnow(), owner=self.owner))
+        return await self.app.db.group.run_sync(lambda conn: conn.execute(stmt).rowcount) == 1
+
     async def _mark(self, row_id: int, **values) -> None:
         stmt = update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
-        await self.app.db.group.run_sync(lambda conn: conn.execute(stmt))
+        # the send already happened: losing this mark to a database blip would send it again later
+        await retry_db(lambda: self.app.db.group.run_sync(lambda conn: conn.execute(stmt)),
+                       what=f"outbox row {row_id} mark", deadline=300)
 
     async def _send_one(self, row: dict | int) -> None:
         """Send one row: a fresh one (dict, leased to us) as is, a swept one (id) after claiming it."""
@@ -163,6 +173,11 @@ class Outbox:
             row = await self._claim(row)
             if row is None:
                 return  # already sent, or being sent by another process
+        elif row.get("next_attempt_at") and utcnow() > row["next_attempt_at"] - self.lease / 2:
+            # a fresh row that waited long in its lane (overload): its lease may run out while we send,
+            # and another replica's sweeper would send it too; claim it like a swept row first
+            if not await self._claim_fresh(row["id"]):
+                return
         row_id = row["id"]
         delivery = Delivery(
             outbox_id=row_id, platform=row["platform"],
@@ -179,7 +194,8 @@ class Outbox:
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         self.stats["retried"] += 1
-                    await adapter.deliver(delivery)
+                    with timed("outbox_send"):
+                        await adapter.deliver(delivery)
         except RetryError as exc:
             # still transient after our attempts: keep it pending, the sweeper tries again later
             err = exc.last_attempt.exception()

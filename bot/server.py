@@ -1,11 +1,14 @@
 """The HTTP server: adapters' callback routes, /healthz, /metrics, and the admin console."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
+from bot import metrics as metrics_module
 from bot.app import App, import_optional
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,14 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # report, don't raise: this is what the load balancer reads
         checks["database"] = f"down: {type(exc).__name__}"
         ok = False
+    if app.redis is not None:
+        try:
+            await asyncio.wait_for(app.redis.ping(), 2.0)
+            checks["redis"] = "up"
+        except Exception as exc:
+            checks["redis"] = f"down: {type(exc).__name__}"
+            ok = False
+    checks["replica"] = app.leases.replica_id
     checks["channels"] = {}
     for adapter in app.unique_adapters():
         health = adapter.health()
@@ -34,21 +45,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format: stage latency histograms, LLM calls/tokens/errors, queue depths, sends."""
     app: App = request.app[APP_KEY]
-    lines = [
-        "# TYPE salesbot_turns_total counter",
-        f"salesbot_turns_total {app.dispatcher.stats['turns']}",
-        "# TYPE salesbot_turn_errors_total counter",
-        f"salesbot_turn_errors_total {app.dispatcher.stats['errors']}",
-        "# TYPE salesbot_llm_fallbacks_total counter",
-        f"salesbot_llm_fallbacks_total {app.dispatcher.stats['llm_fallbacks']}",
-        "# TYPE salesbot_duplicates_dropped_total counter",
-        f"salesbot_duplicates_dropped_total {app.ledger.duplicates_dropped}",
-    ]
-    for key, value in app.outbox.stats.items():
-        lines += [f"# TYPE salesbot_outbox_{key}_total counter", f"salesbot_outbox_{key}_total {value}"]
-    lines += ["# TYPE salesbot_conversations_active gauge", f"salesbot_conversations_active {len(app.dispatcher._workers)}"]
-    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+    metrics_module.bind(app)
+    try:
+        await asyncio.wait_for(metrics_module.refresh_db_depths(app), 2.0)
+    except Exception as exc:  # the scrape still reports everything in memory
+        log.warning("metrics: database queue depths unavailable: %s", exc)
+    body = generate_latest(REGISTRY)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def build_web_app(app: App) -> web.Application:

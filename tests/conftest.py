@@ -13,6 +13,7 @@ from bot.clock import FrozenClock
 from bot.messages import Role
 from bot.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
+from tests.services import drop_template, drop_test_databases, service_env
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday, so relative dates in tests are easy to check: 下周三 = 2026-11-25? no: this week's Wed is 11-25,
@@ -30,8 +31,19 @@ def clean_env(monkeypatch):
             monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _service_cleanup():
+    """With SALESBOT_TEST_DATABASE_URL set, each test's PostgreSQL database is dropped after it."""
+    yield
+    drop_test_databases()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    drop_template()
+
+
 def make_settings(tmp_path, **env) -> Settings:
-    values = {"SALESBOT_DATA_DIR": str(tmp_path / "data"), **env}
+    values = {"SALESBOT_DATA_DIR": str(tmp_path / "data"), **service_env(tmp_path), **env}
     return Settings(_env_file=None, **values)
 
 

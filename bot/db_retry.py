@@ -1,0 +1,49 @@
+"""Riding out a short database outage (failover, restart, a cut connection) instead of failing the turn.
+
+Only errors that say "the database is not reachable right now" are retried; a constraint violation or
+a bug in a statement is raised at once. The pool pings connections before use (pool_pre_ping), so a
+retry gets a fresh connection once the server is back.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from typing import Awaitable, Callable, TypeVar
+
+from sqlalchemy import exc as sa_exc
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def is_db_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError) and isinstance(exc.orig, sqlite3.Error):
+        return "locked" in str(exc.orig)  # SQLite reports a missing table as OperationalError too
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+        return True
+    try:  # raised by psycopg itself outside SQLAlchemy's wrapping (e.g. while connecting)
+        import psycopg
+
+        return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+    except ImportError:  # pragma: no cover
+        return False
+
+
+async def retry_db(fn: Callable[[], Awaitable[T]], *, what: str, deadline: float = 90.0,
+                   first_delay: float = 0.2, max_delay: float = 5.0) -> T:
+    """`await fn()`, retried while the database is unavailable, up to `deadline` seconds."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + deadline
+    delay = first_delay
+    while True:
+        try:
+            return await fn()
+        except Exception as exc:
+            if not is_db_unavailable(exc) or loop.time() + delay > give_up:
+                raise
+            log.warning("%s: database unavailable (%s); retrying in %.1fs", what, type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)

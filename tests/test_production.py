@@ -1,0 +1,211 @@
+"""Production mode: replicas sharing a database, Redis-backed state, metrics, structured logs.
+
+Runs on SQLite by default; with scripts/ci_services.sh's SALESBOT_TEST_DATABASE_URL / _REDIS_URL the
+same tests run on PostgreSQL and Redis, and the Redis-only ones stop being skipped.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.db_retry import is_db_unavailable, retry_db
+from bot.locks import SlidingWindowLimiter, parse_rate
+from bot.models import InboundMessage, OutboxMessage, utcnow
+from bot.structured_logging import TRACE_ID, JsonFormatter, TraceIdFilter
+from tests.conftest import running_app
+from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL
+
+needs_redis = pytest.mark.skipif(not TEST_REDIS_URL, reason="SALESBOT_TEST_REDIS_URL not set (scripts/ci_services.sh)")
+needs_postgres = pytest.mark.skipif(not TEST_DATABASE_URL, reason="SALESBOT_TEST_DATABASE_URL not set")
+
+
+async def _claim_as(app, inbound, owner: str, lease_in: timedelta) -> int:
+    app.ledger.claim_extra = lambda: {"owner": owner, "lease_until": utcnow() + lease_in}
+    try:
+        return await app.ledger.claim(inbound)
+    finally:
+        app.ledger.claim_extra = app.leases.claim_values
+
+
+async def _row(app, row_id: int) -> InboundMessage:
+    async with app.db.session() as s:
+        return (await s.execute(select(InboundMessage).where(InboundMessage.id == row_id))).scalar_one()
+
+
+async def test_dead_replicas_message_is_taken_over_and_answered_once(tmp_path):
+    async with running_app(tmp_path, SALESBOT_REPLICA_ID="r2") as app:
+        console = app.adapters["console"]
+        dead = await _claim_as(app, console.make_inbound("/帮助", "zhangwei"), "r1", timedelta(seconds=-1))
+        alive = await _claim_as(app, console.make_inbound("/帮助", "lina"), "r3", timedelta(seconds=60))
+
+        taken = await app.leases.take_over()
+        assert [row_id for row_id, _ in taken] == [dead]  # r3 is alive and keeps its message
+        assert await app.leases.take_over() == []  # now r2 holds it
+        row = await _row(app, dead)
+        assert row.owner == "r2" and row.lease_until > utcnow()
+
+        before = len(app.console_lines)
+        for row_id, inbound in taken:
+            app.dispatcher.submit(row_id, inbound)
+            app.dispatcher.submit(row_id, inbound)  # a second take-over of a queued row is ignored
+        await app.drain()
+        assert len(app.console_lines) - before == 1 and "/拜访" in app.console_lines[-1]
+        assert (await _row(app, dead)).status == "done"
+        assert (await _row(app, alive)).status == "received"
+
+
+async def test_restarted_replica_takes_back_its_own_messages_at_once(tmp_path):
+    async with running_app(tmp_path, SALESBOT_REPLICA_ID="r1") as app:
+        console = app.adapters["console"]
+        mine = await _claim_as(app, console.make_inbound("/帮助", "zhangwei"), "r1", timedelta(seconds=60))
+        other = await _claim_as(app, console.make_inbound("/帮助", "lina"), "r2", timedelta(seconds=60))
+        assert [r for r, _ in await app.leases.take_over()] == []  # both leases are live
+        assert [r for r, _ in await app.leases.take_over(startup=True)] == [mine]
+        assert (await _row(app, other)).owner == "r2"
+
+
+async def test_lease_renewal_keeps_a_long_turn_and_outbox_rows_record_their_replica(tmp_path):
+    async with running_app(tmp_path, SALESBOT_REPLICA_ID="r1") as app:
+        console = app.adapters["console"]
+        row_id = await _claim_as(app, console.make_inbound("/帮助", "zhangwei"), "r1", timedelta(seconds=1))
+        await app.leases.renew([row_id])
+        assert (await _row(app, row_id)).lease_until > utcnow() + timedelta(seconds=30)
+        await app.receive(console.make_inbound("/帮助", "lina"))
+        await app.drain()
+        async with app.db.session() as s:
+            owners = (await s.execute(select(OutboxMessage.owner, OutboxMessage.status))).all()
+        assert owners and all(owner == "r1" and status == "sent" for owner, status in owners)
+
+
+@needs_postgres
+async def test_turn_waits_for_an_earlier_message_of_its_conversation_on_another_replica(tmp_path):
+    async with running_app(tmp_path, SALESBOT_REPLICA_ID="r1") as app:
+        console = app.adapters["console"]
+        earlier = await _claim_as(app, console.make_inbound("/帮助", "zhangwei"), "r2", timedelta(seconds=60))
+        later = await app.ledger.claim(console.make_inbound("/帮助", "zhangwei"))
+        waiter = asyncio.create_task(app.leases.wait_for_earlier(later, "console:zhangwei"))
+        await asyncio.sleep(0.3)
+        assert not waiter.done()
+        await app.ledger.finish(earlier)  # r2 finished its turn
+        await asyncio.wait_for(waiter, 3)
+        assert app.leases.stats["order_waits"] == 1
+
+
+async def test_metrics_are_prometheus_with_stage_histograms(tmp_path):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.server import build_web_app
+
+    async with running_app(tmp_path) as app:
+        await app.receive(app.adapters["console"].make_inbound("/帮助", "zhangwei"))
+        await app.drain()
+        async with TestClient(TestServer(build_web_app(app))) as client:
+            text = await (await client.get("/metrics")).text()
+            health = await (await client.get("/healthz")).json()
+    for stage in ("ledger_claim", "turn", "outbox_send"):
+        assert f'salesbot_stage_seconds_count{{stage="{stage}"}}' in text
+    assert 'salesbot_outbox_sends_total{outcome="sent"}' in text
+    assert 'salesbot_db_rows{queue="inbound_unfinished"} 0.0' in text
+    assert "salesbot_turns_queued 0.0" in text
+    assert health["replica"] and (health.get("redis") == "up" if TEST_REDIS_URL else "redis" not in health)
+
+
+def test_json_log_lines_carry_the_trace_id_and_mask_personal_data():
+    from bot.log_masking import PersonalDataFilter
+
+    record = logging.LogRecord("bot.x", logging.INFO, __file__, 1, "客户电话 %s 邮箱 %s", ("13812345678", "li.ming@example.com"), None)
+    token = TRACE_ID.set("wecom-42")
+    try:
+        TraceIdFilter().filter(record)
+    finally:
+        TRACE_ID.reset(token)
+    PersonalDataFilter().filter(record)
+    line = json.loads(JsonFormatter(replica="r1").format(record))
+    assert line["trace_id"] == "wecom-42" and line["replica"] == "r1" and line["level"] == "INFO"
+    assert "13812345678" not in line["msg"] and "138****5678" in line["msg"] and "li.ming" not in line["msg"]
+
+
+async def test_db_retry_rides_out_an_outage_but_not_a_bug():
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    calls = []
+
+    async def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+        return "ok"
+
+    assert await retry_db(flaky, what="test", first_delay=0.01) == "ok" and len(calls) == 3
+    bug = IntegrityError("INSERT", {}, ValueError("duplicate key"))
+    assert not is_db_unavailable(bug)
+
+    async def broken():
+        raise bug
+
+    with pytest.raises(IntegrityError):
+        await retry_db(broken, what="test", first_delay=0.01)
+
+
+async def test_local_rate_limit_counts_a_sliding_window():
+    assert parse_rate("3/60") == (3, 60) and parse_rate("junk") == (20, 600)
+    limiter = SlidingWindowLimiter("2/60")
+    assert [await limiter.allow("a"), await limiter.allow("a"), await limiter.allow("a"), await limiter.allow("b")] \
+        == [True, True, False, True]
+
+
+@needs_redis
+async def test_redis_rate_limit_is_shared_between_replicas():
+    import uuid
+
+    from bot.redis_kv import connect
+
+    r1, r2 = connect(TEST_REDIS_URL), connect(TEST_REDIS_URL)
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    try:
+        a, b = SlidingWindowLimiter("3/60", redis=r1, prefix=prefix), SlidingWindowLimiter("3/60", redis=r2, prefix=prefix)
+        results = [await a.allow("cust"), await b.allow("cust"), await a.allow("cust"), await b.allow("cust")]
+        assert results == [True, True, True, False]
+    finally:
+        for r in (r1, r2):
+            await r.aclose()
+
+
+@needs_redis
+async def test_tokens_live_in_redis_and_cursors_in_the_database(tmp_path):
+    async with running_app(tmp_path, demo=False) as app:
+        await app.kv.set("wecom:token", "t1", ttl_seconds=60)
+        await app.kv.set("wecom:kf_cursor", "c1")
+        assert await app.redis.get(app.settings.redis_prefix + "kv:wecom:token") == "t1"
+        assert await app.kv.durable.get("wecom:token") is None
+        assert await app.kv.durable.get("wecom:kf_cursor") == "c1"
+        assert await app.kv.get("wecom:token") == "t1" and await app.kv.get("wecom:kf_cursor") == "c1"
+        await app.kv.set("short", "x", ttl_seconds=0.05)
+        await asyncio.sleep(0.15)
+        assert await app.kv.get("short") is None
+        await app.kv.delete("wecom:kf_cursor")
+        assert await app.kv.get("wecom:kf_cursor") is None
+
+
+async def test_a_turn_finished_twice_writes_once(tmp_path):
+    """A commit retried after a lost acknowledgement, or a taken-over turn run twice, writes nothing twice."""
+    from bot.messages import Reply
+    from bot.models import ConversationMessage
+
+    async with running_app(tmp_path, demo=False) as app:
+        inbound = app.adapters["console"].make_inbound("你好", "zhangwei")
+        row_id = await app.ledger.claim(inbound)
+        memory = [dict(conversation_key=inbound.conversation_key, role="user", content="你好", created_at=utcnow())]
+        for _ in range(2):
+            await app.dispatcher._finish(row_id, inbound, [Reply("第一次的回答")], list(memory))
+        await app.drain()
+        async with app.db.session() as s:
+            remembered = (await s.execute(select(ConversationMessage.content))).scalars().all()
+            keys = (await s.execute(select(OutboxMessage.key))).scalars().all()
+        assert remembered == ["你好"] and keys == [f"reply:{row_id}:0#0"]
+        assert app.console_lines.count("第一次的回答") == 1 or sum("第一次的回答" in x for x in app.console_lines) == 1
