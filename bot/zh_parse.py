@@ -34,6 +34,12 @@ Ambiguity rules (the ones callers rely on; tests pin each of them):
   (万/亿/w), or directly follows a price word (预算/报价/价格/每个账号…); never when followed by a counting
   unit (个/人/年/月/%/…), and never inside a phone number. A bare "k" is money only after a price word
   or at a clause end ("5k并发" is a count). "30-50万" yields two amounts, the low end borrowing 万.
+- A number right after 版本 or V is a version ("版本3.5", "V2"); after an edition name it is a price when
+  it reads as money ("标准版 99 元"); glued to other letters it is a name ("A50万") unless a currency
+  follows ("Pro299元").
+- "五十多万", "十几万", "十来万" are approximate lower bounds (500000, 100000); "几十万" is too vague and
+  "比上次多5万" is a difference, so neither is an amount; "差不多五十万" (about) and "最多五十万" (at
+  most) are. Quantities follow the same rules ("差不多八十个账号" is 80, approximate).
 - Discounts: "XY折" reads as X.Y折 ("85折" = 0.85); "十二折", "0折", "10折", "80折" and percentages
   outside (0, 100) are rejected with a reason.
 """
@@ -301,16 +307,30 @@ def _value_of(num_text: str) -> int | float | None:
     return cn_number(num_text.replace(" ", ""))
 
 
+# Where a number may start in free text. Not inside another number: after a digit, or a Chinese numeral
+# right after a Chinese numeral (else a rejected start slides one character on, and "第三十万" reads as
+# "十万"). Not after 几/数 ("几十万" is vague) or 第 (an ordinal). Not after a bare 多, which makes the
+# number a difference ("比上次多5万"), except in 差不多 ("about") and 最多/至多/顶多 ("at most").
+# Letters are handled by the callers: "V2" is a version, "Pro299元" a price.
+_NUM_START = (
+    rf"(?<![\d.几数第])(?:(?<!多)|(?<=差不多)|(?<=[最至顶]多))"
+    rf"(?:(?=\d)|(?<![{_CN_ALL}]))"
+)
+# "十几万", "三十几个账号": a lower bound, like 多; "三百几十万" is too vague to read (几 before a unit)
+_MORE = r"(?P<more>\s*(?:多|余|来|(?<=[十拾百佰千仟])几(?![十拾百佰千仟])))"
+_APPROX_RIGHT_BEFORE = re.compile(r"(?:大概|大约|约|差不多|估计|预计|将近|接近|差不离)(?:是|有|在|要)?\s*$")
+
+
 # ----------------------------------------------------------------------------------------------- money
 
 _CLAUSE_BREAK = re.compile(r"[，。,;；！!？?\n]")
-_CURRENCY_AFTER = r"元(?![旦素宵老])|块钱|块(?=$|[^\u4e00-\u9fff]|[每一左多的吧啊呢了])|人民币|RMB|CNY|圆"
+_CURRENCY_AFTER = r"元(?![旦素宵老宇])|块钱|块(?=$|[^\u4e00-\u9fff]|[每一左多的吧啊呢了])|人民币|RMB|CNY|圆"
 _MONEY_RE = re.compile(
     rf"""
-    (?<![\d.几数多A-Za-z第])
+    {_NUM_START}
     (?P<pre>(?:人民币|RMB|CNY|¥|￥)\s*)?
     (?P<num>{_NUM})
-    (?P<more>\s*(?:多|余|来))?
+    {_MORE}?
     (?:\s*(?P<ge>个)?\s*(?P<mag>[wk](?![a-z])|万|萬|亿|億|千))?
     (?P<cur>\s*(?:{_CURRENCY_AFTER}))?
     """,
@@ -326,7 +346,7 @@ _PRICE_WORD_BEFORE = re.compile(
 # "5k并发", "4k屏": k counts things as often as money, so a bare k needs a price word or a clause end
 _K_MONEY_AFTER = re.compile(r"\s*(?:$|[，。,;；！!？?、)）的左多一每吧啊呢了/]|以内|以上|上下|出头)")
 _NOT_MONEY_AFTER = re.compile(
-    r"\s*(?:[个位名套台人次年月日天号周%倍岁点:平米件家条份张页字行户级秒]|用户|账号|帐号|license|licen|席|小时|分钟|公里|公斤|kg|km)",
+    r"\s*(?:[个位名套台人次年月日天号周%倍岁点:平米件家条份张页字行户级秒几]|用户|账号|帐号|license|licen|席|小时|分钟|公里|公斤|kg|km)",
     re.I,
 )
 _APPROX_BEFORE = re.compile(r"大概|大约|约|差不多|估计|预计|将近|接近|上下|左右|差不离")
@@ -338,7 +358,9 @@ _PER_UNIT_AFTER = re.compile(
 _PER_UNIT_BEFORE = re.compile(
     r"单价|每|人均|均价|一(?:个|位|名|套|台)?(?:账号|帐号|用户|席位|坐席|license|人|套|台)", re.I
 )
-_VERSION_BEFORE = re.compile(r"(?:版本|版|[vV])\s*$")
+# "版本3.5", "V 2": a version number. An edition name ("标准版 99 元", "旗舰版5万一年") is not: there the
+# number is a price whenever it reads as money on its own (currency, magnitude or a price word).
+_VERSION_BEFORE = re.compile(r"(?:版本|[vV])\s*$")
 _RANGE_JOIN = re.compile(r"\s*(?:到|至|-|~|—|–)\s*")
 
 
@@ -417,6 +439,8 @@ def _money_match(norm: str, m: re.Match, phones) -> _MoneyMatch | None:
     pre = m.group("pre")
     if _overlaps((start, end), phones) or _VERSION_BEFORE.search(norm[max(0, start - 3):start]):
         return None
+    if not pre and _after_letter(norm, start) and not cur:
+        return None  # "A50万", "iPhone15": part of a name; "Pro299元" is a price
     base = _value_of(num_text)
     if base is None:
         return None
@@ -442,6 +466,10 @@ def _money_match(norm: str, m: re.Match, phones) -> _MoneyMatch | None:
     return _MoneyMatch(start, end, value, explicit, carried, approximate)
 
 
+def _after_letter(norm: str, start: int) -> bool:
+    return start > 0 and norm[start - 1].isascii() and norm[start - 1].isalpha()
+
+
 def _is_per_unit(norm: str, start: int, end: int) -> bool:
     if _PER_UNIT_AFTER.match(norm, end):
         return True
@@ -455,13 +483,14 @@ DEFAULT_QUANTITY_UNITS: tuple[str, ...] = (
     "员工", "终端", "节点", "点位",
 )
 _CANONICAL_UNIT = {"帐号": "账号", "licence": "license", "座席": "坐席"}
+_QUANTITY_APPROX_AFTER = re.compile(r"\s*(?:左右|上下|出头|以上)")
 
 
 @lru_cache(maxsize=16)
 def _quantity_re(units: tuple[str, ...]) -> re.Pattern:
     alternatives = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
     return re.compile(
-        rf"(?<![\d.几数多A-Za-z第])(?P<num>{_NUM})(?P<more>\s*(?:多|余|来))?"
+        rf"{_NUM_START}(?P<num>{_NUM}){_MORE}?"
         rf"\s*(?P<cls>个|位|名|套|台|份)?\s*(?P<unit>{alternatives})(?![a-z])",
         re.I,
     )
@@ -481,7 +510,7 @@ def find_quantities(text: str, units: Iterable[str] | None = None) -> list[Found
         after = norm[m.end():m.end() + 2]
         if unit == "人" and (after.startswith("民币") or after[:1] in ("天", "日", "次", "均")):
             continue
-        if _overlaps(m.span(), phones):
+        if _overlaps(m.span(), phones) or _after_letter(norm, m.start()):
             continue
         if _trim_counted_tail(num_text, norm[m.end("num"):m.end("num") + 1]) != num_text:
             continue  # "50万一套": a per-set price, not a quantity
@@ -499,7 +528,11 @@ def find_quantities(text: str, units: Iterable[str] | None = None) -> list[Found
                 span=m.span(),
                 text=text[m.start():m.end()],
                 unit=_CANONICAL_UNIT.get(key, key),
-                approximate=bool(m.group("more")),
+                approximate=bool(
+                    m.group("more")
+                    or _APPROX_RIGHT_BEFORE.search(_clause_before(norm, m.start(), 8))
+                    or _QUANTITY_APPROX_AFTER.match(norm, m.end())
+                ),
             )
         )
     return found

@@ -113,6 +113,22 @@ def test_cn_number_rejects(text):
         ("两千五百块钱", 2500, "两千五百块钱"),
         ("3000RMB", 3000, "3000RMB"),
         ("2026年预算50万", 500000, "50万"),
+        # "差不多" is "about", not the 多 of "五十多万": the number starts at the first numeral
+        ("差不多五十万", 500000, "五十万"),
+        ("差不多一百万", 1000000, "一百万"),
+        ("预算差不多 80万", 800000, "80万"),
+        ("最多五十万", 500000, "五十万"),
+        ("十几万", 100000, "十几万"),
+        ("三十几万", 300000, "三十几万"),
+        # a number after an edition name is a price; 版本/V still mark versions (see the traps)
+        ("标准版 99 元", 99, "99 元"),
+        ("旗舰版 299 元/账号/月", 299, "299 元"),
+        ("专业版199元/人/年", 199, "199元"),
+        ("企业版：3999元", 3999, "3999元"),
+        ("旗舰版5万一年", 50000, "5万"),
+        ("Pro299元/年", 299, "299元"),
+        ("Pro版 299元", 299, "299元"),
+        ("价格 1,299 元", 1299, "1,299 元"),
     ],
 )
 def test_find_money_single(text, value, evidence):
@@ -148,6 +164,24 @@ def test_find_money_single(text, value, evidence):
         "第3万",
         "支持5k并发",
         "10k QPS",
+        "V2",
+        "V 2",
+        "v3.5",
+        "版本 3.5",
+        "版本3",
+        "A50万",
+        "A五十万",
+        "iPhone15",
+        "Web3元宇宙",
+        "标准版手机13800138000",
+        "旗舰版2026年上线",
+        "专业版11月30号上线",
+        "企业版增长20%",
+        # a mid-number restart used to read these as "十万"
+        "第三十万",
+        "多五十万",
+        "比上次多5万",
+        "预算三百几十万",
     ],
 )
 def test_find_money_rejects_traps(text):
@@ -166,6 +200,9 @@ def test_find_money_rejects_traps(text):
         ("一个账号300", True),
         ("总价50万", False),
         ("预算50万，200个账号", False),
+        ("旗舰版 299 元/账号/月", True),
+        ("专业版199元/人/年", True),
+        ("标准版 99 元", False),
     ],
 )
 def test_money_per_unit_flag(text, per_unit):
@@ -175,7 +212,18 @@ def test_money_per_unit_flag(text, per_unit):
 
 @pytest.mark.parametrize(
     "text, approximate",
-    [("预算大概五十万", True), ("一百二十万左右", True), ("五十多万", True), ("约30万", True), ("报价50万", False)],
+    [
+        ("预算大概五十万", True),
+        ("一百二十万左右", True),
+        ("五十多万", True),
+        ("约30万", True),
+        ("报价50万", False),
+        ("差不多五十万", True),
+        ("差不多一百万", True),
+        ("十几万", True),
+        ("最多五十万", False),
+        ("标准版 99 元", False),
+    ],
 )
 def test_money_approximate_flag(text, approximate):
     assert find_money(text)[0].approximate is approximate
@@ -210,6 +258,12 @@ def test_find_money_multiple(text, values):
         ("两百多个席位", 200, "席位", "两百多个席位"),
         ("1.5万个用户", 15000, "用户", "1.5万个用户"),
         ("300个人", 300, "人", "300个人"),
+        ("差不多八十个账号", 80, "账号", "八十个账号"),
+        ("差不多80个账号", 80, "账号", "80个账号"),
+        ("大概八十多个账号", 80, "账号", "八十多个账号"),
+        ("十几个账号", 10, "账号", "十几个账号"),
+        ("最多五十个用户", 50, "用户", "五十个用户"),
+        ("Pro版 80个账号", 80, "账号", "80个账号"),
     ],
 )
 def test_find_quantities(text, value, unit, evidence):
@@ -222,6 +276,31 @@ def test_find_quantities(text, value, unit, evidence):
     ["300人民币", "三百块一个账号", "50万一套", "30人天的实施", "人均300", "他电话13800138000", "2026年", "20%的用户"],
 )
 def test_find_quantities_traps(text):
+    assert find_quantities(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, approximate",
+    [
+        ("差不多八十个账号", True),
+        ("大概八十多个账号", True),
+        ("大约有200个用户", True),
+        ("80个账号左右", True),
+        ("十几个账号", True),
+        ("八十个账号", False),
+        ("约了五个客户，要八十个账号", False),
+        ("最多五十个用户", False),
+    ],
+)
+def test_quantity_approximate_flag(text, approximate):
+    found = find_quantities(text)
+    assert len(found) == 1 and found[0].approximate is approximate
+
+
+@pytest.mark.parametrize(
+    "text", ["第三十个账号", "多五十个账号", "比上次多3个账号", "三百几十个账号", "A50个账号", "几个账号"]
+)
+def test_find_quantities_does_not_restart_mid_number(text):
     assert find_quantities(text) == []
 
 
