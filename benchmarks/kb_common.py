@@ -1,8 +1,6 @@
 """Shared helpers for the knowledge-base benchmarks: machine description and a throwaway knowledge base."""
 from __future__ import annotations
 
-import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -13,15 +11,9 @@ if str(ROOT) not in sys.path:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; {platform.system()} {platform.release()}"
+    from benchmarks.machine import describe
+
+    return describe()
 
 
 EMBEDDINGS_LABEL = {"offline": "offline (hashed char n-grams)", "static": "static (tokenlearn-static-model, opt-in)"}
