@@ -87,6 +87,7 @@ class App:
         self.knowledge = None
         self.console_output = console_output  # where the console adapter prints (stdout by default)
         self._chat_model_factory = chat_model_factory
+        self._chat_model = None
         self._enable_knowledge = enable_knowledge
         self._agents: dict[Role, Any] = {}
         self._background: list[asyncio.Task] = []
@@ -172,6 +173,9 @@ class App:
             await self.knowledge.close()
         if self.http is not None:
             await self.http.close()
+        if hasattr(self._chat_model, "aclose"):
+            await self._chat_model.aclose()
+        await self.outbox.close()
         await self.db.close()
         if self.redis is not None:
             await self.redis.aclose()
@@ -242,7 +246,10 @@ class App:
         return self._chat_model_factory is not None or self.settings.llm_configured
 
     def chat_model(self):
-        """The configured LLM (LangChain chat model), or None in offline mode."""
+        """The configured LLM (a LangChain chat model), or None in offline mode. One per app: it holds the
+        connection pool to the endpoint."""
+        if self._chat_model is not None:
+            return self._chat_model
         if self._chat_model_factory is not None:
             model = self._chat_model_factory()
         elif not self.settings.llm_configured:
@@ -255,6 +262,7 @@ class App:
             model.callbacks = [*(model.callbacks or []), metrics.llm_callback()]
         except (AttributeError, ValueError, TypeError):  # a test double that is no LangChain model
             pass
+        self._chat_model = model
         return model
 
     def agent_for(self, role: Role):
