@@ -366,7 +366,8 @@ class Traffic:
         replies = unattributed = 0
         fallback: dict[str, list[tuple[float, str]]] = defaultdict(list)
         for call in self.qyapi.calls:
-            if call["path"] != "message/send" or not call.get("ok"):
+            # a send WeCom's duplicate check dropped reached nobody: it is not a reply
+            if call["path"] != "message/send" or not call.get("ok") or call.get("duplicate"):
                 continue
             payload = call["json"]
             content = (payload.get("text") or payload.get("markdown") or {}).get("content", "")
@@ -434,6 +435,21 @@ def duplicate_writes(db_url: str) -> dict[str, int]:
     return {"ledger": ledger, "memory": int(memory), "outbox": int(outbox_per_inbound), "unfinished": unfinished,
             "outbox_failed": failed_rows, "outbox_not_sent": pending_rows, "finished": taken_over,
             "by_owner": by_owner}
+
+
+def stage_quantile(metrics_text: str, stage: str, q: float) -> str:
+    """The histogram bucket bound under which a share `q` of a stage's observations fell ('?' if none)."""
+    buckets = []
+    for m in re.finditer(r'^salesbot_stage_seconds_bucket\{le="([^"]+)",stage="%s"\} (\S+)' % re.escape(stage),
+                         metrics_text, re.M):
+        buckets.append((float(m.group(1)), float(m.group(2))))
+    if not buckets or buckets[-1][1] == 0:
+        return "?"
+    total = buckets[-1][1]
+    for bound, count in sorted(buckets):
+        if count >= q * total:
+            return f"{bound:g}"
+    return "?"
 
 
 def postgres_cpu() -> float:
@@ -505,6 +521,7 @@ async def main(args) -> None:
     work = Path(tempfile.mkdtemp(prefix="salesbot-soak-"))
     replicas = [Replica(name, replica_env, work / name) for name in ("r1", "r2")]
     faults: dict[str, dict] = {}
+    health_json: dict[str, dict] = {}
     try:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as http:
@@ -616,6 +633,11 @@ async def main(args) -> None:
                         metrics_text[r.name] = await resp.text()
                 except aiohttp.ClientError:
                     metrics_text[r.name] = ""
+                try:
+                    async with http.get(r.url + "/healthz") as resp:
+                        health_json[r.name] = await resp.json()
+                except (aiohttp.ClientError, ValueError):
+                    health_json[r.name] = {}
     finally:
         for r in replicas:
             r.stop()
@@ -664,6 +686,7 @@ async def main(args) -> None:
         ("answer latency p50 / p99 / max", f"{percentile(latencies, 50):.2f} / {percentile(latencies, 99):.2f} / "
                                            f"{max(latencies, default=float('nan')):.2f} s"),
         ("WeCom redeliveries (no 200 in 5 s)", f"{traffic.redeliveries}; never accepted: {traffic.not_accepted}"),
+        ("WeCom resends dropped by its duplicate check", str(qyapi.duplicates_dropped)),
         ("DingTalk redeliveries (no ACK in 5 s)", str(gateway.redeliveries)),
         ("turns by replica", ", ".join(f"{k}: {v}" for k, v in sorted(writes["by_owner"].items(), key=str))),
         ("kill r2: restart → healthy", f"{faults.get('kill', {}).get('healthy_after', float('nan')):.1f} s"),
@@ -689,8 +712,13 @@ async def main(args) -> None:
     for name, text in metrics_text.items():
         dup = re.search(r"^salesbot_duplicates_dropped_total (\S+)", text, re.M)
         taken = re.search(r"^salesbot_turns_taken_over_total (\S+)", text, re.M)
+        ding = next((c for c in (health_json.get(name, {}).get("channels") or {}).values()
+                     if "ack_ms_p99" in c), {})
         print(f"{name} /metrics: duplicates dropped {dup.group(1) if dup else '?'}, "
-              f"taken over {taken.group(1) if taken else '?'} (since its last start)")
+              f"taken over {taken.group(1) if taken else '?'} (since its last start); outbox sent-mark latency "
+              f"p50 / p99 ≤ {stage_quantile(text, 'outbox_mark', 0.5)} / {stage_quantile(text, 'outbox_mark', 0.99)} s; "
+              f"DingTalk frame → ACK p50 / p99 {ding.get('ack_ms_p50')} / {ding.get('ack_ms_p99')} ms, "
+              f"left un-ACKed {ding.get('frames_unacked')}")
     print(f"logs: {work}")
 
 

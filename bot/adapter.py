@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -51,6 +52,10 @@ class Delivery:
     # what the adapter stored on the inbound (Inbound.raw) to answer it: response_url, sessionWebhook, ...
     reply_context: dict[str, Any] = field(default_factory=dict)
     is_push: bool = False
+    # None on a row's first attempt; otherwise the row may already have reached the platform (a retry after
+    # a timeout, a row taken over from a replica that died before marking it sent) at any time since this
+    # moment (when the row was created), so an adapter can ask the platform to drop a copy (WeCom's check)
+    possibly_sent_since: datetime | None = None
 
 
 @dataclass

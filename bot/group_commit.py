@@ -1,4 +1,4 @@
-"""Group commit: many small hot-path writes (ledger claims, turn results, sent marks) share one transaction.
+"""Group commit: many small hot-path writes (ledger claims, turn results) share one transaction.
 
 SQLite has one writer, and every statement through the async driver costs a hop to its thread plus
 SQLAlchemy's async overhead; under load the writes queue up behind each other. Jobs submitted while a

@@ -3,12 +3,18 @@
 One row per part (long text is split to the platform's byte limit before it is stored), so a crash
 between parts resends only what was not sent. Rows of one target ("lane") go out strictly in order.
 A row is claimed with a conditional UPDATE before sending, so two processes never send it twice.
+
+A send is at-least-once: if the process dies between the platform accepting a part and its "sent"
+mark committing, the part goes out again. The marks therefore have their own group commit (own
+writer thread and connection), so they never wait behind the turns' writes in `db.group`; and a
+row that may have gone out already reaches the adapter with `possibly_sent_since` set, so a platform
+with a duplicate check (WeCom) can drop the copy.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
@@ -29,6 +35,13 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    """Timestamps come back naive from SQLite; they were written in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
 def _wait(retry_state) -> float:
     exc = retry_state.outcome.exception() if retry_state.outcome else None
     if isinstance(exc, TransientSendError) and exc.retry_after is not None:
@@ -47,6 +60,20 @@ class Outbox:
         self._tasks: set[asyncio.Task] = set()
         self.stats = {"sent": 0, "failed": 0, "retried": 0, "deferred": 0}
         self.owner: str | None = None  # this replica's id (bot/replica.py), recorded on rows it sends
+        self._marks = None  # the marks' own group commit, made on first use
+
+    def _mark_lane(self):
+        if self._marks is None:
+            from bot.group_commit import GroupCommit
+
+            self._marks = GroupCommit(self.app.db)
+        return self._marks
+
+    async def close(self) -> None:
+        """Stop the marks lane's writer thread (App.stop, after the outbox drained)."""
+        if self._marks is not None:
+            marks, self._marks = self._marks, None
+            await asyncio.to_thread(marks.close)
 
     # --- enqueue ------------------------------------------------------------------------------
 
@@ -163,9 +190,11 @@ class Outbox:
 
     async def _mark(self, row_id: int, **values) -> None:
         stmt = update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        lane = self._mark_lane()
         # the send already happened: losing this mark to a database blip would send it again later
-        await retry_db(lambda: self.app.db.group.run_sync(lambda conn: conn.execute(stmt)),
-                       what=f"outbox row {row_id} mark", deadline=300)
+        with timed("outbox_mark"):
+            await retry_db(lambda: lane.run_sync(lambda conn: conn.execute(stmt)),
+                           what=f"outbox row {row_id} mark", deadline=300)
 
     async def _send_one(self, row: dict | int) -> None:
         """Send one row: a fresh one (dict, leased to us) as is, a swept one (id) after claiming it."""
@@ -179,11 +208,14 @@ class Outbox:
             if not await self._claim_fresh(row["id"]):
                 return
         row_id = row["id"]
+        created = _aware(row.get("created_at")) or utcnow()
         delivery = Delivery(
             outbox_id=row_id, platform=row["platform"],
             target=Target(row["platform"], user_id=row["target_user"], conversation_id=row["target_conversation"]),
             reply=reply_from_dict(row["payload"]["reply"]), seq=row["seq"], parts=row["parts"],
             reply_context=row["payload"].get("context") or {}, is_push=bool(row["payload"].get("push")),
+            # claimed again (attempts > 1): swept after a deferral, or released after its replica died
+            possibly_sent_since=created if (row.get("attempts") or 1) > 1 else None,
         )
         adapter = self.app.adapter_for(row["platform"])
         try:
@@ -194,6 +226,8 @@ class Outbox:
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         self.stats["retried"] += 1
+                        # the failed attempt may have reached the platform (e.g. a timeout after it accepted)
+                        delivery.possibly_sent_since = delivery.possibly_sent_since or created
                     with timed("outbox_send"):
                         await adapter.deliver(delivery)
         except RetryError as exc:

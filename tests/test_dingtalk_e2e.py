@@ -408,3 +408,150 @@ async def test_http_mode_checks_the_signature(tmp_path, fake):
             assert await ledger_rows(app, bad["msgId"]) == 0 and await ledger_rows(app, stale["msgId"]) == 0
             assert sends_to(fake, bad) == [] and sends_to(fake, stale) == []
             assert len(sends_to(fake, good)) == 1
+
+
+# --- ACK only once the message is in the ledger (issue 9) ------------------------------------------
+
+def db_down() -> Exception:
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("INSERT INTO inbound_message", {}, ConnectionRefusedError("connection refused"))
+
+
+async def test_frame_is_acked_only_after_its_ledger_row_committed(tmp_path, fake):
+    async with dingtalk_app(tmp_path, fake) as (app, adapter):
+        real_claim = app.ledger.claim
+
+        async def slow_claim(inbound):  # a busy database: the INSERT takes a while
+            await asyncio.sleep(0.3)
+            return await real_claim(inbound)
+
+        app.ledger.claim = slow_claim
+        payload = fake.robot_message("/帮助", staff_id=REP)
+        frame_id = await fake.send_callback(payload)
+        assert (await fake.wait_acked(frame_id))["code"] == 200
+        assert await ledger_rows(app, payload["msgId"]) == 1  # already there when DingTalk hears "OK"
+        assert fake.ack_latency[frame_id] >= 0.3
+        await settle(app, fake, lambda: sends_to(fake, payload))
+        assert adapter.health()["ack_ms_p50"] >= 300
+
+
+async def test_database_blip_during_the_claim_is_ridden_out_before_the_ack(tmp_path, fake):
+    async with dingtalk_app(tmp_path, fake) as (app, adapter):
+        real_claim = app.ledger.claim
+        failures = {"left": 2}
+
+        async def flaky_claim(inbound):
+            if failures["left"]:
+                failures["left"] -= 1
+                raise db_down()
+            return await real_claim(inbound)
+
+        app.ledger.claim = flaky_claim
+        payload = fake.robot_message("/帮助", staff_id=REP)
+        frame_id = await fake.send_callback(payload)
+        assert (await fake.wait_acked(frame_id))["code"] == 200
+        assert failures["left"] == 0 and fake.ack_latency[frame_id] >= 0.5  # retried 0.2 s + 0.4 s later
+        await settle(app, fake, lambda: sends_to(fake, payload))
+        assert len(sends_to(fake, payload)) == 1 and await ledger_rows(app, payload["msgId"]) == 1
+
+
+async def test_claim_that_keeps_failing_is_left_for_redelivery(tmp_path, monkeypatch):
+    import adapters.dingtalk.adapter as dingtalk_adapter
+
+    monkeypatch.setattr(dingtalk_adapter, "CLAIM_RETRY_SECONDS", 0.3)
+    fake = FakeDingTalk(redeliver_after=0.3)
+    await fake.start()
+    try:
+        async with dingtalk_app(tmp_path, fake) as (app, adapter):
+            real_claim = app.ledger.claim
+            cut_until = time.monotonic() + 1.0  # the database is cut for a second
+
+            async def claim_during_cut(inbound):
+                if time.monotonic() < cut_until:
+                    raise db_down()
+                return await real_claim(inbound)
+
+            app.ledger.claim = claim_during_cut
+            payload = fake.robot_message("/帮助", staff_id=REP)
+            first = await fake.send_callback(payload)
+            await settle(app, fake, lambda: sends_to(fake, payload), timeout=8)
+            frames = fake.delivered[first]
+            assert len(frames) >= 2 and first not in fake.acks  # never ACKed: DingTalk sent it again
+            assert fake.acks[frames[-1]]["code"] == 200
+            assert adapter.stream.stats.unacked >= 1 and adapter.health()["frames_unacked"] >= 1
+            await asyncio.sleep(0.4)
+            await app.drain()
+            assert len(sends_to(fake, payload)) == 1 and await ledger_rows(app, payload["msgId"]) == 1
+    finally:
+        await fake.close()
+
+
+async def test_a_copy_arriving_during_the_claim_shares_its_outcome(tmp_path, fake):
+    async with dingtalk_app(tmp_path, fake) as (app, adapter):
+        real_claim = app.ledger.claim
+        gate = asyncio.Event()
+        outcome = {"fail": True}
+        entered = []
+
+        async def held_claim(inbound):
+            entered.append(inbound.msg_id)
+            await gate.wait()
+            if outcome["fail"]:
+                raise RuntimeError("claim failed")
+            return await real_claim(inbound)
+
+        app.ledger.claim = held_claim
+        payload = fake.robot_message("/帮助", staff_id=REP)
+        first = await fake.send_callback(payload)
+        await fake.wait_for(lambda: entered)
+        copy = await fake.send_callback(payload)  # the platform's duplicate, while the first is claimed
+        await asyncio.sleep(0.2)
+        assert len(entered) == 1 and first not in fake.acks and copy not in fake.acks
+        gate.set()  # the claim fails: neither copy may be ACKed
+        await fake.wait_for(lambda: adapter.stream.stats.unacked == 2)
+        assert first not in fake.acks and copy not in fake.acks
+
+        outcome["fail"] = False
+        gate.clear()
+        again = await fake.send_callback(payload)  # redelivered later: now it goes through
+        third = await fake.send_callback(payload)
+        await fake.wait_for(lambda: len(entered) == 2)
+        gate.set()
+        assert (await fake.wait_acked(again))["code"] == 200 and (await fake.wait_acked(third))["code"] == 200
+        await settle(app, fake, lambda: sends_to(fake, payload))
+        await asyncio.sleep(0.2)
+        await app.drain()
+        assert len(entered) == 2 and len(sends_to(fake, payload)) == 1
+        assert await ledger_rows(app, payload["msgId"]) == 1
+
+
+async def test_frame_whose_ack_is_lost_with_its_socket_is_answered_once(tmp_path):
+    """Like a replica killed mid-claim: the ACK never reaches DingTalk, which sends the frame again
+    on the new connection; the ledger has it, so the copy is ACKed as a duplicate and not answered."""
+    fake = FakeDingTalk(redeliver_after=0.4)
+    await fake.start()
+    try:
+        async with dingtalk_app(tmp_path, fake) as (app, adapter):
+            real_claim = app.ledger.claim
+            gate = asyncio.Event()
+
+            async def held_claim(inbound):
+                await gate.wait()
+                return await real_claim(inbound)
+
+            app.ledger.claim = held_claim
+            payload = fake.robot_message("/帮助", staff_id=REP)
+            first = await fake.send_callback(payload)
+            fake.go_silent()  # the path dies with the frame in flight
+            await fake.wait_for_connections(2, timeout=5)
+            gate.set()
+            await settle(app, fake, lambda: sends_to(fake, payload), timeout=5)
+            await fake.wait_for(lambda: len(fake.delivered[first]) >= 2 and fake.delivered[first][-1] in fake.acks,
+                                timeout=5)
+            await asyncio.sleep(0.3)
+            await app.drain()
+            assert len(sends_to(fake, payload)) == 1 and await ledger_rows(app, payload["msgId"]) == 1
+            assert adapter.stats["duplicates"] >= 1
+    finally:
+        await fake.close()

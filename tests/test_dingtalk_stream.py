@@ -85,10 +85,14 @@ async def test_open_connection_subscribes_topics_and_acks_at_once(fake, http):
         await client.stop()
 
 
-async def test_ack_does_not_wait_for_the_handler(fake, http):
+async def test_ack_waits_for_the_handler_and_frames_are_handled_concurrently(fake, http):
+    """The ACK says "in the ledger": it goes only after the handler returned, and a slow handler holds
+    up nothing but its own frame's ACK."""
     release = asyncio.Event()
+    running = []
 
     async def slow(data, headers):
+        running.append(data["msgId"])
         await release.wait()
 
     client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, idle_timeout=5)
@@ -97,12 +101,86 @@ async def test_ack_does_not_wait_for_the_handler(fake, http):
     try:
         await fake.wait_for_connections(1)
         mids = [await fake.send_callback(fake.robot_message(f"m{i}")) for i in range(5)]
+        deadline = time.monotonic() + 2
+        while len(running) < 5:  # all five in their handlers at once: not one after the other
+            assert time.monotonic() < deadline, f"only {len(running)} handlers started"
+            await asyncio.sleep(0.01)
+        ping_id = await fake.ping()  # the reader still answers the server while handlers wait
+        assert (await fake.wait_acked(ping_id, timeout=1))["code"] == 200
+        await asyncio.sleep(0.2)
+        assert not any(mid in fake.acks for mid in mids)
+        assert client.stats.in_flight == 5
+        release.set()
         for mid in mids:
-            assert (await fake.wait_acked(mid, timeout=1))["code"] == 200
-        assert len(client._tasks) == 5  # all five still working in the background
+            assert (await fake.wait_acked(mid, timeout=2))["code"] == 200
+        assert len(client.stats.ack_delays) == 5 and min(client.stats.ack_delays) >= 0.2
+        assert client.stats.ack_ms(0.5) >= 200 and client.stats.in_flight == 0
     finally:
         release.set()
         await client.stop()
+
+
+async def test_a_failed_handler_leaves_the_frame_unacked_for_redelivery(http):
+    fake = FakeDingTalk(redeliver_after=0.3)
+    await fake.start()
+    calls = []
+
+    async def flaky(data, headers):
+        calls.append(headers.message_id)
+        if len(calls) == 1:
+            raise RuntimeError("ledger claim failed")  # e.g. the database is cut
+
+    client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, idle_timeout=5)
+    client.register_topic(ROBOT_TOPIC, flaky)
+    client.start_background()
+    try:
+        await fake.wait_for_connections(1)
+        payload = fake.robot_message("数据库断开时到的消息")
+        first = await fake.send_callback(payload)
+        await fake.wait_for(lambda: len(calls) == 2, timeout=3)  # the same data again, as a new frame
+        second = calls[1]
+        assert second != first and fake.original_of[second] == first
+        assert (await fake.wait_acked(second))["code"] == 200
+        assert first not in fake.acks  # never ACKed: an ACK would have told DingTalk to drop it
+        assert client.stats.unacked == 1 and client.stats.acked == 1
+        assert fake.redeliveries == 1 and not fake.pending
+    finally:
+        await client.stop()
+        await fake.close()
+
+
+async def test_gateway_redelivers_error_acked_frames_but_not_answered_ones(http):
+    """The fake's side of the contract: a 500 ACK does not consume a frame (the reference lists the
+    code, not its effect: an assumption), 200 and 400 do, and a late ACK of the first copy ends the
+    delivery even after a redelivery went out."""
+    fake = FakeDingTalk(redeliver_after=0.4)
+    await fake.start()
+    seen = []
+    gate = asyncio.Event()
+
+    async def held(data, headers):
+        seen.append(headers.message_id)
+        await gate.wait()
+
+    client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, idle_timeout=5)
+    client.register_topic(ROBOT_TOPIC, held)
+    client.start_background()
+    try:
+        await fake.wait_for_connections(1)
+        first = await fake.send_callback(fake.robot_message("a"))
+        await fake.wait_for(lambda: seen, timeout=2)
+        fake._on_client_frame(json.dumps({"code": 500, "headers": {"messageId": first}, "message": "busy",
+                                          "data": json.dumps({"response": None})}))
+        assert fake.failed_acks == 1
+        await fake.wait_for(lambda: len(seen) == 2, timeout=2)  # redelivered despite the (error) ACK
+        gate.set()  # both handlers finish: both copies ACKed 200, the delivery is over
+        await fake.wait_acked(seen[1])
+        await asyncio.sleep(0.5)
+        assert len(seen) == 2 and not fake.pending
+    finally:
+        gate.set()
+        await client.stop()
+        await fake.close()
 
 
 async def test_malformed_frames_are_rejected_not_fatal(fake, http, caplog):

@@ -279,3 +279,28 @@ async def test_media_get_returns_bytes(session, qyapi):
     assert await api.get_media("MEDIA1") == b"\x89PNG..."
     with pytest.raises(WeComAPIError):
         await api.get_media("nope")
+
+
+async def test_fake_duplicate_check_drops_only_flagged_identical_sends_within_the_interval(session, qyapi):
+    """protocols.md A7: `enable_duplicate_check` drops the same message to the same member within
+    `duplicate_check_interval`; the fake answers errcode 0 for the dropped copy (an assumption)."""
+    api = make_api(session, qyapi)
+
+    def text(user, content, **check):
+        return {"touser": user, "msgtype": "text", "agentid": 1, "text": {"content": content}, "safe": 0, **check}
+
+    await api.send_message(text("u1", "报价已发"))
+    await api.send_message(text("u1", "报价已发"))  # no check asked: both arrive
+    dropped = await api.send_message(text("u1", "报价已发", enable_duplicate_check=1, duplicate_check_interval=60))
+    assert dropped["errcode"] == 0
+    await api.send_message(text("u2", "报价已发", enable_duplicate_check=1, duplicate_check_interval=60))  # other member
+    await api.send_message(text("u1", "报价已改", enable_duplicate_check=1, duplicate_check_interval=60))  # other text
+    assert [(b["touser"], b["text"]["content"]) for b in qyapi.sends()] == [
+        ("u1", "报价已发"), ("u1", "报价已发"), ("u2", "报价已发"), ("u1", "报价已改")]
+    assert qyapi.duplicates_dropped == 1 and qyapi.calls_to("message/send")[2]["duplicate"] is True
+
+    for key in qyapi.delivered_at:  # 61 s later: outside a 60 s interval, inside the default 1800 s
+        qyapi.delivered_at[key] -= 61
+    await api.send_message(text("u1", "报价已发", enable_duplicate_check=1, duplicate_check_interval=60))
+    await api.send_message(text("u1", "报价已发", enable_duplicate_check=1))
+    assert len(qyapi.sends()) == 5 and qyapi.duplicates_dropped == 2

@@ -3,6 +3,11 @@
 Inbound: every robot message and card press becomes an `Inbound` handed to `app.receive` (the ledger drops
 duplicates by msgId; a short in-memory window saves the DB round trip and the file download for obvious
 redeliveries). Files and pictures are downloaded before `receive`, so capabilities get the bytes.
+In stream mode a frame is ACKed only once `accept_message`/`accept_card_press` returned, i.e. once the
+message is in the ledger (see stream.py). A database blip is ridden out here (the claim is retried for
+up to CLAIM_RETRY_SECONDS while the frame stays un-ACKed); beyond that the error goes up and the frame
+is left for DingTalk to redeliver. A redelivery that arrives while the first copy is still being
+claimed waits for that claim and shares its outcome, so it is never ACKed ahead of it.
 
 Outbound (`deliver`): a reply goes through the message's sessionWebhook while it is valid; after it
 expires, and for every proactive push, through oToMessages/batchSend or groupMessages/send. Cards are
@@ -36,6 +41,7 @@ from adapters.dingtalk.parsing import (
 from adapters.dingtalk.signature import check_signature
 from adapters.dingtalk.stream import CARD_TOPIC, ROBOT_TOPIC, StreamClient, StreamThread, _RecentIds, forward_to
 from bot.adapter import Adapter, Delivery, DirectoryEntry, PermanentSendError, TransientSendError
+from bot.db_retry import retry_db
 from bot.messages import Attachment, Card, CardAction, Inbound, InboundKind, Reply, Role
 from bot.settings import ConfigError
 
@@ -50,6 +56,8 @@ WEBHOOK_SAFETY_MS = 60_000  # don't start a send on a webhook that dies within a
 CARD_ROUTE_TTL = 30 * 24 * 3600
 AI_CARD_KEY = "msgContent"  # the content variable of DingTalk's AI card template (dt-stream-py AICardReplier)
 AI_FLOW_PROCESSING, AI_FLOW_FINISHED, AI_FLOW_FAILED = "1", "3", "5"
+# how long a frame may wait un-ACKed for the database to come back before it is left to redelivery
+CLAIM_RETRY_SECONDS = 30.0
 
 DOWNLOAD_FAILED = "文件没收到完整，麻烦再发一次～"
 DEFAULT_TITLE = "销售助手"
@@ -112,7 +120,7 @@ class DingTalkAdapter(Adapter):
         self.stream: StreamThread | None = None
         self._forwarded: set = set()  # handler runs in flight on the app's loop
         self._recent = _RecentIds()
-        self._in_flight: set[str] = set()
+        self._in_flight: dict[str, asyncio.Future] = {}  # msgId / press id -> the claim in progress
         self._background: set[asyncio.Task] = set()
         self._warned_no_template = False
         self.stats = {"received": 0, "duplicates": 0, "rejected": 0, "webhook_sends": 0, "api_sends": 0,
@@ -135,7 +143,10 @@ class DingTalkAdapter(Adapter):
                 raise RuntimeError("app.http is not open; call app.start() first")
             self._api = OpenApiClient(self.app.http, client_id=self.client_id, client_secret=self.client_secret,
                                       robot_code=self.robot_code, endpoint=self.endpoint, kv=self.app.kv,
-                                      rate_per_second=self.rate_per_second, attempts=self.api_attempts)
+                                      rate_per_second=self.rate_per_second, attempts=self.api_attempts,
+                                      # with Redis, DingTalk's per-app caps are counted over every replica
+                                      redis=getattr(self.app, "redis", None),
+                                      redis_prefix=self.app.settings.redis_prefix)
         return self._api
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -178,6 +189,7 @@ class DingTalkAdapter(Adapter):
         info: dict[str, Any] = {"mode": self.mode, **self.stats}
         if self.stream is not None:
             st = self.stream.stats
+            info.update(frames_in_flight=st.in_flight, frames_unacked=st.unacked)
             # a reconnect in progress is not an outage; a stream that never connected, or stays down, is
             recently_alive = st.connects > 0 and time.monotonic() - st.last_frame_at < max(3 * self.idle_timeout, 60)
             healthy = st.state == "connected" or (st.state == "connecting" and recently_alive)
@@ -193,19 +205,56 @@ class DingTalkAdapter(Adapter):
 
     # --- inbound -----------------------------------------------------------------------------
 
-    async def _on_robot_frame(self, data: dict[str, Any], headers) -> None:
-        await self.accept_message(parse_robot_message(data))
+    async def _on_robot_frame(self, data: dict[str, Any], headers) -> bool:
+        return await self.accept_message(parse_robot_message(data))
 
-    async def _on_card_frame(self, data: dict[str, Any], headers) -> None:
-        await self.accept_card_press(parse_card_callback(data))
+    async def _on_card_frame(self, data: dict[str, Any], headers) -> bool:
+        return await self.accept_card_press(parse_card_callback(data))
 
-    async def accept_message(self, msg: RobotMessage) -> bool:
-        """Hand one robot message to the core; False when it is a duplicate (or was dropped)."""
-        if msg.msg_id in self._recent or msg.msg_id in self._in_flight:
+    async def _once(self, key: str, claim) -> bool:
+        """Run `claim()` for a platform message once at a time; False for a duplicate.
+
+        A copy that arrives while the first is being claimed waits for it and gets its outcome (its error
+        too): it must not be ACKed before the first copy is safely in the ledger."""
+        if key in self._recent:
             self.stats["duplicates"] += 1
             return False
-        self._in_flight.add(msg.msg_id)
+        running = self._in_flight.get(key)
+        if running is not None:
+            await asyncio.shield(running)  # raises what the first copy raised
+            self.stats["duplicates"] += 1
+            return False
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
         try:
+            accepted = await claim()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a failure nobody else waited for is logged by the caller
+            raise
+        else:
+            future.set_result(accepted)
+        finally:
+            self._in_flight.pop(key, None)
+        return accepted
+
+    async def _receive(self, inbound: Inbound, key: str) -> bool:
+        """The ledger claim, retried through a short database outage while the frame waits un-ACKed."""
+        accepted = await retry_db(lambda: self.app.receive(inbound), what=f"dingtalk claim {key}",
+                                  deadline=CLAIM_RETRY_SECONDS)
+        self._recent.add(key)
+        self.stats["received" if accepted else "duplicates"] += 1
+        return accepted
+
+    async def accept_message(self, msg: RobotMessage) -> bool:
+        """Hand one robot message to the core; False when it is a duplicate (or was dropped).
+
+        Returns once the message is in the ledger; raises if it could not be put there."""
+
+        async def claim() -> bool:
             attachments: list[Attachment] = []
             for ref in msg.media:
                 try:
@@ -225,21 +274,16 @@ class DingTalkAdapter(Adapter):
                 role_hint=Role.CUSTOMER if msg.is_group and msg.conversation_id in self.app.settings.customer_group_ids
                 else None,
             )
-            accepted = await self.app.receive(inbound)
-            self._recent.add(msg.msg_id)
-            self.stats["received" if accepted else "duplicates"] += 1
-            return accepted
-        finally:
-            self._in_flight.discard(msg.msg_id)
+            return await self._receive(inbound, msg.msg_id)
+
+        return await self._once(msg.msg_id, claim)
 
     async def accept_card_press(self, press: CardPress) -> bool:
         key = press.press_id
-        if key in self._recent or key in self._in_flight:
-            self.stats["duplicates"] += 1
-            return False
-        self._in_flight.add(key)
-        try:
-            route = await self._card_route(press.out_track_id)
+
+        async def claim() -> bool:
+            route = await retry_db(lambda: self._card_route(press.out_track_id), what=f"dingtalk card route {key}",
+                                   deadline=CLAIM_RETRY_SECONDS)
             is_group = bool(route.get("conversationId"))
             conversation = route.get("conversationId") or press.user_id
             inbound = Inbound(
@@ -251,12 +295,9 @@ class DingTalkAdapter(Adapter):
                      "conversationId": route.get("conversationId") or "",
                      "conversationType": GROUP_CHAT if is_group else SINGLE_CHAT},
             )
-            accepted = await self.app.receive(inbound)
-            self._recent.add(key)
-            self.stats["received" if accepted else "duplicates"] += 1
-            return accepted
-        finally:
-            self._in_flight.discard(key)
+            return await self._receive(inbound, key)
+
+        return await self._once(key, claim)
 
     async def handle_http_callback(self, request: web.Request) -> web.Response:
         """HTTP robot mode: check `timestamp`+`sign`, then the same path as stream mode."""

@@ -6,12 +6,15 @@ inside the event loop (reference/packages.md section 3). Everything here is aioh
 Errors are classified once, in `DingTalkApiError`:
   * `auth`        -> token refreshed and the call retried once (400/401 `InvalidAuthentication`);
   * `rate_limited`-> paced: the client waits `retry_after` before its next call (403 QpsLimit*, 429, 660026);
+    with Redis (`redis=`), the pacing window and that cool-down are shared by every replica (bot/locks.py),
+    since DingTalk's caps are per app, not per process;
   * `transient`   -> retried with backoff (5xx, network errors, rate limits);
   * anything else -> permanent (bad target, bad payload).
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
@@ -116,8 +119,49 @@ class Pacer:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def cool_down(self, seconds: float) -> None:
+    async def cool_down(self, seconds: float) -> None:
         self._next_free = max(self._next_free, time.monotonic() + seconds)
+
+
+def shared_window(rate: float) -> tuple[int, float]:
+    """`rate` calls per second as a sliding window: (calls, seconds)."""
+    calls = max(1, round(rate)) if rate >= 1 else 1
+    return calls, calls / rate
+
+
+class SharedPacer:
+    """Pacer's contract, counted in Redis over every replica (a bot.locks.SlidingWindowLimiter); while Redis
+    is unreachable it paces with the process-local Pacer, so a Redis outage slows nothing down."""
+
+    def __init__(self, limiter, key: str, local: Pacer):
+        self.limiter = limiter
+        self.key = key
+        self.local = local
+        self._warned_at = 0.0
+
+    def _redis_failed(self, exc: BaseException) -> None:
+        if time.monotonic() - self._warned_at > 60:
+            log.warning("dingtalk pacing: Redis unavailable (%s); pacing in this process only", exc)
+        self._warned_at = time.monotonic()
+
+    async def wait(self) -> None:
+        while True:
+            try:
+                delay = await self.limiter.reserve(self.key)
+            except Exception as exc:  # noqa: BLE001 - Redis away
+                self._redis_failed(exc)
+                await self.local.wait()
+                return
+            if delay <= 0:
+                return
+            await asyncio.sleep(delay)
+
+    async def cool_down(self, seconds: float) -> None:
+        await self.local.cool_down(seconds)
+        try:
+            await self.limiter.cool_down(self.key, seconds)
+        except Exception as exc:  # noqa: BLE001
+            self._redis_failed(exc)
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -130,7 +174,7 @@ class OpenApiClient:
     def __init__(self, http: aiohttp.ClientSession, *, client_id: str, client_secret: str, robot_code: str | None = None,
                  endpoint: str = DEFAULT_ENDPOINT, legacy_endpoint: str | None = None, kv: KeyValueStore | None = None,
                  rate_per_second: float = 20.0, webhook_rate_per_second: float = 5.0, attempts: int = 3,
-                 backoff_max: float = 2.0, timeout: float = 15.0):
+                 backoff_max: float = 2.0, timeout: float = 15.0, redis=None, redis_prefix: str = "salesbot:"):
         self.http = http
         self.client_id = client_id
         self.client_secret = client_secret
@@ -145,7 +189,15 @@ class OpenApiClient:
         # sessionWebhook, each also cooled down when the server says we went too fast
         self.rate_per_second = rate_per_second
         self.webhook_rate_per_second = webhook_rate_per_second
-        self._pacers: dict[str, Pacer] = {}
+        self._pacers: dict[str, Pacer | SharedPacer] = {}
+        self._limiters: dict[str, Any] = {}  # "api" / "webhook" -> SlidingWindowLimiter on Redis
+        if redis is not None:
+            from bot.locks import SlidingWindowLimiter
+
+            for kind, rate in (("api", rate_per_second), ("webhook", webhook_rate_per_second)):
+                calls, window = shared_window(rate)
+                self._limiters[kind] = SlidingWindowLimiter(limit=calls, window=window, redis=redis,
+                                                            prefix=redis_prefix, name=f"dingtalk_pace:{client_id}")
         self.attempts = attempts
         self.backoff_max = backoff_max
         self.timeout = aiohttp.ClientTimeout(total=timeout)
@@ -215,13 +267,19 @@ class OpenApiClient:
         exc = state.outcome.exception() if state.outcome else None
         log.warning("dingtalk call failed (attempt %s), retrying: %s", state.attempt_number, exc)
 
-    def pacer(self, bucket: str) -> Pacer:
+    def pacer(self, bucket: str) -> Pacer | SharedPacer:
         pacer = self._pacers.get(bucket)
         if pacer is None:
             if len(self._pacers) > 5000:  # old sessionWebhooks: forget their pacers
                 self._pacers = {k: v for k, v in self._pacers.items() if not k.startswith("webhook:")}
-            rate = self.webhook_rate_per_second if bucket.startswith("webhook:") else self.rate_per_second
-            pacer = self._pacers[bucket] = Pacer(rate)
+            webhook = bucket.startswith("webhook:")
+            pacer = Pacer(self.webhook_rate_per_second if webhook else self.rate_per_second)
+            limiter = self._limiters.get("webhook" if webhook else "api")
+            if limiter is not None:
+                # a sessionWebhook URL carries its session token: the shared key is a digest of it
+                key = "webhook:" + hashlib.sha1(bucket.encode()).hexdigest()[:20] if webhook else bucket
+                pacer = SharedPacer(limiter, key, pacer)
+            self._pacers[bucket] = pacer
         return pacer
 
     async def _request(self, method: str, url: str, body: Any, headers: dict[str, str], bucket: str) -> Any:
@@ -232,7 +290,7 @@ class OpenApiClient:
         error = classify(status, data, retry_after)
         if error is not None:
             if error.rate_limited:
-                pacer.cool_down(error.retry_after or 1.0)
+                await pacer.cool_down(error.retry_after or 1.0)
             raise error
         return data
 

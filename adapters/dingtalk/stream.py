@@ -8,9 +8,19 @@ reference/protocols.md C6:
   * a silently dead socket (`await ws.ping()` hanging, laptop sleep, half-open TCP) is never noticed ->
     a watchdog closes the socket when nothing (no frame, no pong to our ping) arrived for `idle_timeout`;
   * after a `disconnect` frame the server stops delivering at once but keeps TCP open ~10 s -> we open
-    the next connection immediately (make before break) and let the old socket drain in the background;
-  * no dedup and ACK only after the handler -> every frame is ACKed as soon as it is parsed and the work
-    runs in a background task; dedup is the ledger's job (`app.receive`) plus a short in-memory window.
+    the next connection immediately (make before break) and let the old socket drain in the background
+    (its frames still in flight are ACKed on it first);
+  * the SDK runs handlers one task per frame without a bound -> at most `max_in_flight` run at once.
+
+ACK discipline: a CALLBACK frame is ACKed only after its handler returned, i.e. after the message is
+in the ledger (`app.receive`: one group-committed INSERT; a duplicate returns as well). DingTalk never
+redelivers an ACKed frame, so ACKing before the ledger loses the message when the claim then fails (the
+database is cut) or the process dies (SIGKILL). If the handler raises, the frame is not ACKed at all:
+an un-ACKed frame is redelivered (field reports: after about 60 s; the fake gateway in tests after
+`redeliver_after`), while what DingTalk does with a 500 ACK for a robot message is not documented
+(protocols.md B2 lists the codes, not their effect), so an error ACK could lose the message too.
+Frames are handled concurrently (one task each), so a slow claim never holds up the reader or the ACKs
+of other frames; pings and malformed frames are answered at once.
 """
 from __future__ import annotations
 
@@ -37,8 +47,9 @@ log = logging.getLogger(__name__)
 ROBOT_TOPIC = dingtalk_stream.ChatbotMessage.TOPIC  # /v1.0/im/bot/messages/get
 CARD_TOPIC = dingtalk_stream.Card_Callback_Router_Topic  # /v1.0/card/instances/callback
 
-#: a topic handler gets the decoded `data` and the frame headers; it runs after the ACK went out
-TopicHandler = Callable[[dict[str, Any], Headers], Awaitable[None]]
+#: a topic handler gets the decoded `data` and the frame headers; the frame is ACKed once it returns
+#: (whatever it returns), and not at all if it raises (the platform redelivers it)
+TopicHandler = Callable[[dict[str, Any], Headers], Awaitable[Any]]
 #: validates the payload before the ACK (pure, fast); raises ValueError to ACK with 400
 PayloadCheck = Callable[[Any], Any]
 
@@ -61,6 +72,8 @@ class StreamStats:
     frames: int = 0
     acked: int = 0
     rejected: int = 0
+    unacked: int = 0  # handler failed (e.g. the ledger claim): left un-ACKed for the platform to redeliver
+    in_flight: int = 0  # frames read, handler not done yet
     duplicates_dropped: int = 0
     last_frame_at: float = 0.0
     state: str = "stopped"
@@ -107,10 +120,12 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
         # our own ws ping: a pong proves the path is alive even when the server has nothing to say
         self.keepalive_interval = keepalive_interval if keepalive_interval is not None else max(idle_timeout / 3, 0.05)
         self.max_backoff = max_backoff
+        # the server keeps a disconnected socket open ~10 s (C6): ACKs of frames read on it may still go out
+        self.disconnect_linger = 8.0
         self.stats = StreamStats()
         self.recent = _RecentIds()
         self._in_flight = asyncio.Semaphore(max_in_flight)
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: dict[asyncio.Task, Any] = {}  # frame handler task -> the socket its ACK goes to
         self._stopping = asyncio.Event()
         self._connected = asyncio.Event()
         self._old_sockets: set[asyncio.Task] = set()
@@ -197,7 +212,8 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
                 failures = 0
                 self.stats.connects += 1
                 reason = await self._serve(ws)
-                self._retire(ws)
+                # after `disconnect` the old socket still carries ACKs for a while: let its frames finish
+                self._retire(ws, linger=self.disconnect_linger if reason == "disconnect" else 0.0)
                 if reason == "error":
                     self.stats.reconnects_after_error += 1
                     await self._sleep_unless_stopping(self._backoff(1))
@@ -214,11 +230,14 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
         except asyncio.TimeoutError:
             pass
 
-    def _retire(self, ws) -> None:
+    def _retire(self, ws, linger: float = 0.0) -> None:
         """Close an old socket without waiting on it: a dead peer would hold the close handshake."""
 
         async def close() -> None:
             try:
+                pending = [task for task, sock in self._tasks.items() if sock is ws]
+                if pending and linger > 0:
+                    await asyncio.wait(pending, timeout=linger)
                 await asyncio.wait_for(ws.close(), timeout=1.0)
             except Exception:  # noqa: BLE001 - the socket is being thrown away
                 pass
@@ -300,19 +319,28 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
         await asyncio.wait_for(self._connected.wait(), timeout)
 
     async def stop(self, timeout: float = 5.0) -> None:
-        """Stop reading, let in-flight handlers finish (bounded), close sockets."""
+        """Let in-flight handlers finish and ACK while the socket is open (bounded), then stop and close.
+
+        A frame whose handler does not finish in time is left un-ACKed: DingTalk redelivers it (to another
+        replica), and the ledger drops it there if our claim did commit after all."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=max(0.5, timeout - 2.0))
         self._stopping.set()
         if self._run_task is not None:
             try:
-                await asyncio.wait_for(asyncio.shield(self._run_task), timeout)
+                await asyncio.wait_for(asyncio.shield(self._run_task), 2.0)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 self._run_task.cancel()
         if self._tasks:
-            done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            done, pending = await asyncio.wait(set(self._tasks), timeout=1.0)
             for task in pending:
                 task.cancel()
         if self._old_sockets:
-            await asyncio.wait(set(self._old_sockets), timeout=2.0)
+            done, pending = await asyncio.wait(set(self._old_sockets), timeout=1.5)
+            for task in pending:  # still lingering for ACKs: close now
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=0.5)
 
     def start_background(self) -> asyncio.Task:
         self._run_task = asyncio.create_task(self.run(), name="dingtalk-stream")
@@ -372,8 +400,7 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
                     return None
                 if registered.check is not None:
                     registered.check(msg.data)
-                await self._ack(ws, message_id, AckMessage.STATUS_OK, "OK", {"response": None}, read_at)
-                self._spawn(registered.handler(msg.data, msg.headers), message_id)
+                self._spawn(self._handle_then_ack(ws, registered, msg, message_id, read_at), ws)
                 return None
             # EVENT frames: we subscribe to none, but never leave the server waiting
             await self._ack(ws, message_id, AckMessage.STATUS_OK, "OK", {"status": "SUCCESS", "message": "ignored"})
@@ -383,26 +410,35 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
             await self._ack(ws, message_id, AckMessage.STATUS_BAD_REQUEST, f"bad payload: {exc}", {"response": None})
             return None
 
-    def _spawn(self, work: Awaitable[None], message_id: str | None) -> None:
-        async def guarded() -> None:
+    async def _handle_then_ack(self, ws, registered: _Registered, msg: CallbackMessage, message_id: str | None,
+                               read_at: float | None) -> None:
+        self.stats.in_flight += 1
+        try:
             async with self._in_flight:
-                try:
-                    await work
-                except Exception:  # noqa: BLE001 - logged; the frame is ACKed already
-                    log.exception("dingtalk stream: handler failed for frame %s", message_id)
+                await registered.handler(msg.data, msg.headers)
+        except Exception:  # noqa: BLE001 - not ACKed: DingTalk redelivers the frame
+            self.stats.unacked += 1
+            log.exception("dingtalk stream: handler failed for frame %s; left un-ACKed for redelivery", message_id)
+            return
+        finally:
+            self.stats.in_flight -= 1
+        await self._ack(ws, message_id, AckMessage.STATUS_OK, "OK", {"response": None}, read_at)
 
-        task = asyncio.create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, work: Awaitable[None], ws) -> None:
+        task = asyncio.create_task(work)
+        self._tasks[task] = ws
+        task.add_done_callback(lambda t: self._tasks.pop(t, None))
 
 
 class StreamThread:
     """Runs a StreamClient in its own thread and event loop.
 
     Why: the app's loop runs the turns (ORM work, agent parsing); under a burst its ready queue holds
-    hundreds of callbacks, and a reader sharing that loop ACKs only once per round (measured: p50 400 ms
-    for a 300-message burst). In its own loop the reader ACKs within a few GIL switch intervals, whatever
-    the app is doing. Handlers are forwarded to the app's loop with `run_coroutine_threadsafe`.
+    hundreds of callbacks, and a reader sharing that loop answers only once per round (measured: p50
+    400 ms for a 300-message burst). In its own loop the reader keeps reading frames, answering pings and
+    sending ACKs whatever the app is doing. Handlers are forwarded to the app's loop with
+    `run_coroutine_threadsafe`, and a callback's ACK leaves once its handler (the ledger claim) finished
+    there: that claim, not the reader, sets the ACK latency.
     """
 
     def __init__(self, build: Callable[[aiohttp.ClientSession], StreamClient], name: str = "dingtalk-stream"):
@@ -460,7 +496,7 @@ class StreamThread:
     async def stop(self, timeout: float = 5.0) -> None:
         if self.client is not None and self.loop is not None and self.loop.is_running():
             try:
-                await self._call(self._stop_inside(timeout), timeout + 3)
+                await self._call(self._stop_inside(timeout), timeout + 6)
             except (asyncio.TimeoutError, RuntimeError):
                 log.warning("dingtalk stream did not stop in %.0fs", timeout)
                 self.loop.call_soon_threadsafe(self._done.set)
@@ -468,18 +504,13 @@ class StreamThread:
 
 
 def forward_to(loop: asyncio.AbstractEventLoop, handler: TopicHandler, pending: set) -> TopicHandler:
-    """A topic handler for the stream thread that runs `handler` on the app's loop and returns at once."""
+    """A topic handler for the stream thread that runs `handler` on the app's loop and returns its result
+    (or raises its error) there, so the stream thread ACKs only once the app's work is done."""
 
-    async def forward(data: dict[str, Any], headers: Headers) -> None:
+    async def forward(data: dict[str, Any], headers: Headers) -> Any:
         future = asyncio.run_coroutine_threadsafe(handler(data, headers), loop)
         pending.add(future)
-
-        def done(fut) -> None:
-            pending.discard(fut)
-            if not fut.cancelled() and fut.exception() is not None:
-                log.error("dingtalk stream handler failed for %s: %r", headers.message_id, fut.exception(),
-                          exc_info=fut.exception())
-
-        future.add_done_callback(done)
+        future.add_done_callback(pending.discard)
+        return await asyncio.wrap_future(future)
 
     return forward

@@ -4,12 +4,19 @@ and 微信客服 (kf_msg_or_event -> kf/sync_msg -> kf/send_msg).
 Ingress discipline (aiogram's webhook idea, protocols.md C1): verify, decrypt, parse, persist in the
 ledger (`app.receive`, one insert), answer WeCom at once; the turn runs in the background and replies go
 through the outbox to `deliver`. A redelivered callback hits the ledger's unique key and is dropped.
+
+Resends: an outbox row that may already have reached WeCom (a retry after a timeout, a row taken over
+after its replica died before marking it sent) goes out through message/send with WeCom's duplicate
+check (A7: `enable_duplicate_check`), over an interval that reaches back to when the row was created, so
+the platform drops the copy the colleague already has. A first attempt goes without it: two honestly
+identical answers (the same "/帮助" twice) must both arrive.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import math
 import time
 from typing import Any
 
@@ -18,12 +25,13 @@ from aiohttp import web
 from adapters.wecom import inbound as parse
 from adapters.wecom.api import WeComAPI, WeComAPIError
 from adapters.wecom.crypto import BadPayload, CallbackCrypto, CallbackRejected
-from adapters.wecom.pacing import RecipientPacer
+from adapters.wecom.pacing import PER_MINUTE, RecipientPacer
 from adapters.wecom.render import (AIBOT_MAX_BYTES, TEXT_MAX_BYTES, card_text, markdown_to_text, split_bytes,
                                    template_card, text_body, truncate_bytes)
 from adapters.wecom.xmlsafe import message_fields, parse_envelope
 from bot.adapter import Adapter, Delivery, DirectoryEntry, PermanentSendError, TransientSendError
 from bot.messages import Inbound, Reply
+from bot.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,10 @@ STREAM_TTL = 900
 KF_CURSOR_KEY = "wecom_kf:cursor:{}"
 AIBOT_WELCOME = "你好！我是销售助手，@我 就能记拜访、查客户、找话术。发「/帮助」看全部用法。"
 AIBOT_LATE_NOTE = "\n\n（内容较多，完整答复稍后单独发给你）"
+# WeCom's duplicate check (A7): at least a minute (clock skew between us and WeCom, send latency), at most
+# the platform's maximum of 4 hours
+DUPLICATE_CHECK_SLACK = 60
+DUPLICATE_CHECK_MAX = 4 * 3600
 
 
 async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -76,7 +88,13 @@ class WeComAdapter(Adapter):
         self.aibot_crypto = (CallbackCrypto(s.wecom_aibot_token, s.wecom_aibot_encoding_aes_key, "")
                              if aibot_enabled else None)
         self._api: WeComAPI | None = None
-        self.pacer = RecipientPacer()
+        limiter = None
+        if getattr(app, "redis", None) is not None:  # several replicas share WeCom's per-member cap
+            from bot.locks import SlidingWindowLimiter
+
+            limiter = SlidingWindowLimiter(limit=PER_MINUTE, window=60.0, redis=app.redis,
+                                           prefix=s.redis_prefix, name=f"wecom_pace:{self.corp_id}:{self.agent_id}")
+        self.pacer = RecipientPacer(limiter=limiter)
         self._tasks: set[asyncio.Task] = set()
         self._kf_locks: dict[str, asyncio.Lock] = {}
         self._kf_dirty: dict[str, str | None] = {}
@@ -355,21 +373,37 @@ class WeComAdapter(Adapter):
                 return
             body = template_card(reply.card)
             body["task_id"] = f"{reply.card.card_id}@{d.outbox_id}"  # unique per app, as WeCom requires
-            await self._send_user(user, "template_card", body)
+            await self._send_user(user, "template_card", body, d)
             return
         for part in split_bytes(reply.text, TEXT_MAX_BYTES) or [""]:
             msgtype, body = text_body(Reply(text=part, markdown=reply.markdown), allow_markdown=True)
             if group:
                 await self._send_group(group, msgtype, body)
             else:
-                await self._send_user(user, msgtype, body)
+                await self._send_user(user, msgtype, body, d)
 
-    async def _send_user(self, user: str | None, msgtype: str, body: dict) -> dict:
+    @staticmethod
+    def duplicate_check_interval(d: Delivery | None) -> int | None:
+        """Seconds back to the first moment this row could have been sent; None for a first attempt."""
+        since = d.possibly_sent_since if d is not None else None
+        if since is None:
+            return None
+        elapsed = (utcnow() - since).total_seconds()
+        return min(DUPLICATE_CHECK_MAX, max(0, math.ceil(elapsed)) + DUPLICATE_CHECK_SLACK)
+
+    async def _send_user(self, user: str | None, msgtype: str, body: dict, d: Delivery | None = None) -> dict:
         if not user:
             raise PermanentSendError("wecom: no recipient")
         await self.pacer.acquire(user)
-        result = await self.api.send_message({"touser": user, "msgtype": msgtype, "agentid": self.agent_id,
-                                              msgtype: body, "safe": 0})
+        payload = {"touser": user, "msgtype": msgtype, "agentid": self.agent_id, msgtype: body, "safe": 0}
+        interval = self.duplicate_check_interval(d)
+        if interval is not None:
+            payload.update(enable_duplicate_check=1, duplicate_check_interval=interval)
+            result = await self.api.send_message(payload)
+        else:
+            # one try: a timeout may hide a send WeCom accepted, and only the outbox's retry (which knows
+            # the row may have gone out) asks WeCom to drop the copy
+            result = await self.api.send_message(payload, attempts=1)
         invalid = (result.get("invaliduser") or "").split("|")
         if user.lower() in invalid:
             raise PermanentSendError(f"wecom: recipient {user} is not visible to the app")
@@ -391,7 +425,7 @@ class WeComAdapter(Adapter):
                 return
             except WeComAPIError as exc:  # used or expired response_code: say it in words instead
                 log.info("wecom card update via response_code failed (%s); sending the status as text", exc)
-        await self._send_user(user, "text", {"content": truncate_bytes(f"「{card.title}」{status}", TEXT_MAX_BYTES)})
+        await self._send_user(user, "text", {"content": truncate_bytes(f"「{card.title}」{status}", TEXT_MAX_BYTES)}, d)
 
     async def _deliver_kf(self, d: Delivery) -> None:
         ctx = d.reply_context

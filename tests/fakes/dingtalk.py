@@ -5,7 +5,11 @@ callbacks, card/streaming, robot send APIs). What the double adds for tests:
 
 * gateway: tickets are single-use; `send_callback` routes to the newest live connection (a connection
   that got `disconnect` gets nothing new, as on the real server) or queues until one connects; frames not
-  ACKed within `redeliver_after` are sent again (new frame messageId, same data, as field reports show);
+  ACKed within `redeliver_after` are sent again (new frame messageId, same data, as field reports show),
+  to whichever connection is live then (a replica that died leaves its frames to the others); an ACK
+  with code 500, or an event ACK with status LATER ("消费失败", B2), does not count as consumed and the
+  frame is redelivered the same way ([U] for robot messages: the reference lists code 500 but not what
+  the server does with it; 200/400/404 end the delivery);
   `go_silent` turns a socket into a dead path (no frames, no pongs, ACKs dropped); `disconnect` sends the
   SYSTEM frame and closes TCP after `disconnect_grace`;
 * OpenAPI: tokens, robot sends, cards, streaming, file download, directory; `fail(path, ...)` injects
@@ -89,7 +93,9 @@ class FakeDingTalk:
         self.ack_latency: dict[str, float] = {}  # messageId -> seconds from send to ACK
         self.sent_at: dict[str, float] = {}  # messageId -> monotonic time it was written to the socket
         self.delivered: dict[str, list[str]] = {}  # original id -> messageIds it was sent under
+        self.original_of: dict[str, str] = {}  # messageId -> original id
         self.redeliveries = 0
+        self.failed_acks = 0  # ACKs that do not consume the frame (500, LATER)
         self._ack_event = asyncio.Event()
         # OpenAPI state
         self.valid_tokens: set[str] = set()
@@ -268,13 +274,31 @@ class FakeDingTalk:
         if not message_id:
             return
         self.acks[message_id] = frame
-        pending = self.pending.get(message_id)
-        if pending is not None:
-            self.ack_latency[message_id] = time.monotonic() - pending.sent_at
-            # answered (200, or 400 for a payload the client rejects): the delivery is done
-            for mid in self.delivered.get(pending.original_id, []):
+        if not self._consumed(frame):
+            self.failed_acks += 1
+            self._ack_event.set()
+            return  # stays pending: redelivered after `redeliver_after`
+        if message_id in self.sent_at:
+            self.ack_latency[message_id] = time.monotonic() - self.sent_at[message_id]
+        # answered (200, or 400 for a payload the client rejects): the delivery is done, also when the ACK
+        # is for an earlier copy that arrives after a redelivery went out
+        original = self.original_of.get(message_id)
+        if original is not None:
+            for mid in self.delivered.get(original, []):
                 self.pending.pop(mid, None)
+        else:
+            self.pending.pop(message_id, None)
         self._ack_event.set()
+
+    @staticmethod
+    def _consumed(ack: dict[str, Any]) -> bool:
+        if ack.get("code") == 500:
+            return False
+        try:
+            data = json.loads(ack.get("data") or "null")
+        except (TypeError, ValueError):
+            return True
+        return not (isinstance(data, dict) and data.get("status") == "LATER")
 
     def live_connection(self) -> FakeConnection | None:
         for conn in reversed(self.connections):
@@ -306,6 +330,7 @@ class FakeDingTalk:
             self.queue.append((topic, data, original_id))
             return
         self.delivered.setdefault(original_id, []).append(message_id)
+        self.original_of[message_id] = original_id
         previous = self.pending.get(self.delivered[original_id][0])
         self.sent_at[message_id] = time.monotonic()
         self.pending[message_id] = PendingFrame(message_id, topic, data, self.sent_at[message_id], original_id,

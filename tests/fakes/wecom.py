@@ -9,6 +9,13 @@ delivered once (A8: not retried).
 `FakeQyapi` serves gettoken, message/send, message/update_template_card, appchat/send, user/get,
 department/get, media/get, kf/sync_msg, kf/send_msg and the AI bot's response_url, records every call,
 and lets a test inject 40014/42001 (token), 45009/45033/-1, HTTP 5xx and slowness.
+
+message/send implements WeCom's duplicate check (A7): a send with `"enable_duplicate_check": 1` whose
+recipient (`touser`) already got the same message (same msgtype, same body) within
+`duplicate_check_interval` seconds (default 1800, at most 4 h) is dropped: nothing is delivered. Two
+details the reference leaves open are assumptions here: the earlier copy counts whether or not it was
+itself sent with the check on, and the dropped send is still answered `errcode 0, "ok"` (the call is
+recorded with `"duplicate": True`). `sends()` lists only what was delivered.
 """
 from __future__ import annotations
 
@@ -199,6 +206,8 @@ class FakeQyapi:
         self.kf_messages: dict[str, list[dict]] = defaultdict(list)
         self.used_response_codes: set[str] = set()
         self.response_url_posts: list[dict] = []
+        self.delivered_at: dict[tuple[str, str, str], float] = {}  # (touser, msgtype, body) -> last delivery
+        self.duplicates_dropped = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.sent = asyncio.Event()
@@ -223,8 +232,8 @@ class FakeQyapi:
         return [c for c in self.calls if c["path"] == path]
 
     def sends(self) -> list[dict]:
-        """Successful message/send bodies, in order."""
-        return [c["json"] for c in self.calls if c["path"] == "message/send" and c.get("ok")]
+        """message/send bodies WeCom delivered, in order (a send dropped by the duplicate check is not one)."""
+        return [c["json"] for c in self.calls if c["path"] == "message/send" and c.get("ok") and not c.get("duplicate")]
 
     def add_kf_message(self, open_kfid: str, external_userid: str, text: str, *, origin: int = 3, msgid: str | None = None) -> dict:
         msgs = self.kf_messages[open_kfid]
@@ -298,7 +307,7 @@ class FakeQyapi:
         handler = getattr(self, "_api_" + path.replace("/", "_"), None)
         if handler is None:
             return web.json_response({"errcode": 404, "errmsg": f"unknown api {path}"})
-        result = handler(request, payload)
+        result = handler(request, payload, call) if path == "message/send" else handler(request, payload)
         if isinstance(result, web.StreamResponse):
             call["ok"] = True
             return result
@@ -326,11 +335,22 @@ class FakeQyapi:
         call["ok"] = True
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
-    def _api_message_send(self, request, payload):
+    def _api_message_send(self, request, payload, call):
         if payload.get("msgtype") in ("text", "markdown"):
             content = payload[payload["msgtype"]]["content"]
             if len(content.encode()) > 2048:  # WeCom truncates silently; the fake flags it loudly
                 return {"errcode": 0, "errmsg": "ok", "truncated": True}
+        msgtype = str(payload.get("msgtype"))
+        key = (str(payload.get("touser")), msgtype, json.dumps(payload.get(msgtype), sort_keys=True, ensure_ascii=False))
+        now = time.monotonic()
+        if payload.get("enable_duplicate_check") == 1:
+            interval = min(int(payload.get("duplicate_check_interval") or 1800), 4 * 3600)
+            last = self.delivered_at.get(key)
+            if last is not None and now - last < interval:
+                call["duplicate"] = True
+                self.duplicates_dropped += 1
+                return {"errcode": 0, "errmsg": "ok"}  # [U] what WeCom answers for a dropped duplicate
+        self.delivered_at[key] = now
         result = {"errcode": 0, "errmsg": "ok", "msgid": f"m{len(self.calls)}"}
         if payload.get("msgtype") == "template_card":
             result["response_code"] = f"send-rc-{len(self.calls)}"
