@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.messages import CardAction, Reply, Role
 from bot.models import PendingAction, utcnow
@@ -101,15 +101,16 @@ async def open_pending(ctx: ToolContext, kind: str, payload: dict, ttl: timedelt
     return pending
 
 
+_PENDING = PendingAction.__table__
+_OPEN_PENDING = (select(_PENDING).where(_PENDING.c.conversation_key == bindparam("key"), _PENDING.c.status == "open",
+                                       _PENDING.c.expires_at > bindparam("now"))
+                 .order_by(_PENDING.c.id.desc()).limit(1))
+
+
 async def current_pending(ctx: ToolContext) -> PendingAction | None:
     """The open question in this conversation, if any (checked on every message: kept lean)."""
-    table = PendingAction.__table__
     async with ctx.db.engine.connect() as conn:
-        row = (await conn.execute(
-            select(table).where(table.c.conversation_key == ctx.conversation_key, table.c.status == "open",
-                                table.c.expires_at > utcnow())
-            .order_by(table.c.id.desc()).limit(1)
-        )).mappings().first()
+        row = (await conn.execute(_OPEN_PENDING, {"key": ctx.conversation_key, "now": utcnow()})).mappings().first()
     if row is None:
         return None
     pending = PendingAction(**row)

@@ -14,15 +14,16 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from bot import replies
 from bot.db_retry import is_db_unavailable, retry_db
 from bot.commands import CARD_HANDLERS, PENDING_HANDLERS, close_pending, commands_for, current_pending, parse_command
 from bot.identity import Identity
+from bot.ledger import FINISH_STATEMENT
 from bot.messages import Actor, Inbound, InboundKind, Reply, Role, Target, WriteSource
 from bot.metrics import observe
-from bot.models import ConversationMessage, InboundMessage, utcnow
+from bot.models import ConversationMessage, utcnow
 from bot.structured_logging import TRACE_ID
 from tools.base import ToolContext, ToolDenied, ToolError, ToolOutput
 
@@ -35,6 +36,11 @@ MAX_CHAT_CHARS = 4000  # longer free text is a transcript or a paste; handled by
 MEMORY_CHARS = 2000
 _DB_OUTAGE_TURN_ATTEMPTS = 6  # ~30 s of retries before the turn is left to the lease take-over
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+_MEMORY = ConversationMessage.__table__
+_REMEMBER = insert(_MEMORY)
+_RECENT_MEMORY = (select(_MEMORY.c.role, _MEMORY.c.content).where(_MEMORY.c.conversation_key == bindparam("key"))
+                  .order_by(_MEMORY.c.id.desc()).limit(bindparam("limit")))
 
 KindHandler = Callable[[ToolContext], Awaitable[ToolOutput]]
 LongTextHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
@@ -135,16 +141,16 @@ class Dispatcher:
         rows = [row for i, reply in enumerate(out) for row in self.app.outbox.prepare(
             platform=inbound.platform, target=target, reply=reply, key=f"reply:{row_id}:{i}",
             inbound_row_id=row_id, reply_context=inbound.raw)]
-        finish = self.app.ledger.finish_statement(row_id, status, error)
+        finish = self.app.ledger.finish_params(row_id, status, error)
 
         def job(conn):
             # only the first finish counts: a commit retried after a lost acknowledgement, or a second run
             # of a turn taken over from a replica that was only slow, writes nothing twice
-            if conn.execute(finish.where(InboundMessage.status == "received")).rowcount != 1:
+            if conn.execute(FINISH_STATEMENT, finish).rowcount != 1:
                 return []
             persisted = self.app.outbox.persist_sync(conn, rows)
             if memory:
-                conn.execute(insert(ConversationMessage), memory)
+                conn.execute(_REMEMBER, memory)
             return persisted
 
         self.app.outbox.start(await retry_db(lambda: self.app.db.group.run_sync(job), what=f"turn {row_id} finish"))
@@ -272,11 +278,7 @@ class Dispatcher:
 
 
 async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[ConversationMessage]:
-    table = ConversationMessage.__table__
     async with app.db.engine.connect() as conn:
-        rows = (await conn.execute(
-            select(table.c.role, table.c.content).where(table.c.conversation_key == conversation_key)
-            .order_by(table.c.id.desc()).limit(limit)
-        )).all()
+        rows = (await conn.execute(_RECENT_MEMORY, {"key": conversation_key, "limit": limit})).all()
     return [ConversationMessage(conversation_key=conversation_key, role=role, content=content)
             for role, content in reversed(rows)]

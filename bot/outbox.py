@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
@@ -28,6 +29,10 @@ from bot.messages import Reply, Target, reply_from_dict, reply_to_dict
 from bot.metrics import timed
 from bot.models import OutboxMessage, utcnow
 from bot.textsplit import split_text
+
+_TABLE = OutboxMessage.__table__
+# the SET clause comes from the parameters (status, sent_at, error...): one statement for every mark
+_MARK = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.app import App
@@ -109,10 +114,13 @@ class Outbox:
             ))
         return rows
 
-    def _insert_statement(self, rows: list[dict]):
+    @cached_property
+    def _insert_statement(self):
+        # built once and executed with the rows as parameters (SQLAlchemy's insertmanyvalues keeps it one
+        # round trip): a per-call .values(rows) was compiled again for every turn
         insert = sqlite_insert if self.app.db.is_sqlite else pg_insert
-        return (insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
-                .returning(OutboxMessage.id, OutboxMessage.key))
+        return (insert(_TABLE).on_conflict_do_nothing(index_elements=["key"])
+                .returning(_TABLE.c.id, _TABLE.c.key))
 
     @staticmethod
     def _with_ids(rows: list[dict], result) -> list[dict]:
@@ -123,13 +131,13 @@ class Outbox:
         """Insert rows in the caller's (async) transaction; returns the new ones with ids (a known key is skipped)."""
         if not rows:
             return []
-        return self._with_ids(rows, (await conn.execute(self._insert_statement(rows))).all())
+        return self._with_ids(rows, (await conn.execute(self._insert_statement, rows)).all())
 
     def persist_sync(self, conn, rows: list[dict]) -> list[dict]:
         """The same, in a synchronous transaction (group commit's writer thread)."""
         if not rows:
             return []
-        return self._with_ids(rows, conn.execute(self._insert_statement(rows)).all())
+        return self._with_ids(rows, conn.execute(self._insert_statement, rows).all())
 
     def start(self, persisted: list[dict]) -> None:
         """Send freshly persisted rows, each target's rows in order."""
@@ -189,11 +197,12 @@ class Outbox:
         return await self.app.db.group.run_sync(lambda conn: conn.execute(stmt).rowcount) == 1
 
     async def _mark(self, row_id: int, **values) -> None:
-        stmt = update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        params = {"row_id": row_id, **values}
+        stmt = _MARK
         lane = self._mark_lane()
         # the send already happened: losing this mark to a database blip would send it again later
         with timed("outbox_mark"):
-            await retry_db(lambda: lane.run_sync(lambda conn: conn.execute(stmt)),
+            await retry_db(lambda: lane.run_sync(lambda conn: conn.execute(stmt, params)),
                            what=f"outbox row {row_id} mark", deadline=300)
 
     async def _send_one(self, row: dict | int) -> None:

@@ -27,7 +27,7 @@ import socket
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 
 from bot.messages import Inbound, inbound_from_dict
 from bot.models import InboundMessage, OutboxMessage, utcnow
@@ -36,6 +36,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.app import App
 
 log = logging.getLogger(__name__)
+
+_INBOUND = InboundMessage.__table__.c
+_EARLIER_HELD_ELSEWHERE = select(exists().where(
+    _INBOUND.conversation_key == bindparam("key"), _INBOUND.id < bindparam("row_id"), _INBOUND.status == "received",
+    _INBOUND.owner != bindparam("me"), _INBOUND.lease_until > bindparam("now")))
 
 
 def default_replica_id() -> str:
@@ -124,13 +129,10 @@ class TurnLeases:
         delay = 0.05
         waited = False
         while True:
-            m = InboundMessage.__table__.c
-            query = select(exists().where(
-                m.conversation_key == conversation_key[:160], m.id < row_id, m.status == "received",
-                m.owner != self.replica_id, m.lease_until > utcnow()))
+            params = {"key": conversation_key[:160], "row_id": row_id, "me": self.replica_id, "now": utcnow()}
             try:
                 async with self.app.db.engine.connect() as conn:
-                    blocked = (await conn.execute(query)).scalar()
+                    blocked = (await conn.execute(_EARLIER_HELD_ELSEWHERE, params)).scalar()
             except Exception:  # the database is away: the turn will find out itself; don't wait on it here
                 return
             if not blocked:
