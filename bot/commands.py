@@ -109,7 +109,7 @@ _OPEN_PENDING = (select(_PENDING).where(_PENDING.c.conversation_key == bindparam
 
 async def current_pending(ctx: ToolContext) -> PendingAction | None:
     """The open question in this conversation, if any (checked on every message: kept lean)."""
-    async with ctx.db.engine.connect() as conn:
+    async with ctx.db.reads.connect() as conn:
         row = (await conn.execute(_OPEN_PENDING, {"key": ctx.conversation_key, "now": utcnow()})).mappings().first()
     if row is None:
         return None

@@ -47,6 +47,13 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            self.reads: AsyncEngine = self.engine
+        else:
+            # the per-turn lookups (open question, recent memory, cross-replica order): autocommit, so no
+            # BEGIN/ROLLBACK round trips, and no pre-ping; a connection the server dropped fails its query,
+            # SQLAlchemy then drops the pool, and the turn is retried like any database blip
+            self.reads = create_async_engine(url, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT",
+                                             connect_args=_PG_CONNECT_ARGS)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._sync_engine: Engine | None = None
         self._writer_engine: Engine | None = None
@@ -135,6 +142,8 @@ class Database:
     async def close(self) -> None:
         await asyncio.to_thread(self.group.close)
         await self.engine.dispose()
+        if self.reads is not self.engine:
+            await self.reads.dispose()
         for engine in (self._sync_engine, self._writer_engine):
             if engine is not None:
                 engine.dispose()

@@ -278,7 +278,7 @@ class Dispatcher:
 
 
 async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[ConversationMessage]:
-    async with app.db.engine.connect() as conn:
+    async with app.db.reads.connect() as conn:
         rows = (await conn.execute(_RECENT_MEMORY, {"key": conversation_key, "limit": limit})).all()
     return [ConversationMessage(conversation_key=conversation_key, role=role, content=content)
             for role, content in reversed(rows)]

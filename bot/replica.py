@@ -131,7 +131,7 @@ class TurnLeases:
         while True:
             params = {"key": conversation_key[:160], "row_id": row_id, "me": self.replica_id, "now": utcnow()}
             try:
-                async with self.app.db.engine.connect() as conn:
+                async with self.app.db.reads.connect() as conn:
                     blocked = (await conn.execute(_EARLIER_HELD_ELSEWHERE, params)).scalar()
             except Exception:  # the database is away: the turn will find out itself; don't wait on it here
                 return
