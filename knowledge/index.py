@@ -14,7 +14,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from knowledge.analysis import index_terms, query_terms
+from knowledge.analysis import index_terms, normalize, query_terms
 
 log = logging.getLogger(__name__)
 # bm25s logs every index build at DEBUG through its own handler; we rebuild on every change
@@ -32,9 +32,17 @@ class ChunkRecord:
     audience: str
     questions: list[dict] = field(default_factory=list)
     enabled: bool = True
+    _haystack: str | None = field(default=None, repr=False, compare=False)
 
     def context(self) -> str:
         return " > ".join([self.title, *self.heading_path])
+
+    def haystack(self) -> str:
+        """Everything of the chunk a query word can be found in, normalised (computed once per record)."""
+        if self._haystack is None:
+            asked = "\n".join(q["q"] for q in self.questions if q.get("q"))
+            self._haystack = normalize(f"{self.context()}\n{self.text}\n{asked}")
+        return self._haystack
 
     HEADING_ENTRIES = True
 
@@ -145,6 +153,10 @@ class LexicalIndex:
         df = 0 if tid is None else int(bm25.scores["indptr"][tid + 1] - bm25.scores["indptr"][tid])
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def max_idf(self) -> float:
+        """The IDF of a term found in no entry: the scale of this library's IDFs, which grow with its size."""
+        return math.log(1 + (len(self._entry_chunk) + 0.5) / 0.5)
+
     def search(self, query: str, audience: str | None, k: int) -> list[tuple[int, float]]:
         """(chunk_id, bm25 score) best first, at most k chunks."""
         bm25 = self._bm25
@@ -195,6 +207,14 @@ class VectorIndex:
             embedding_function=embedding_function,
             configuration={"hnsw": {"space": "cosine"}},
         )
+
+    def drop_other_collections(self, prefix: str) -> list[str]:
+        """Delete the other collections whose name starts with prefix (vectors of a superseded version)."""
+        names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        stale = sorted(n for n in names if n.startswith(prefix) and n != self.collection.name)
+        for name in stale:
+            self.client.delete_collection(name)
+        return stale
 
     def upsert(self, ids: list[str], embeddings: list, metadatas: list[dict]) -> None:
         for start in range(0, len(ids), 1000):

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from bot.db import Database
 from bot.models import utcnow
 from bot.settings import Settings
-from knowledge.analysis import matched_terms, normalize, query_terms
+from knowledge.analysis import is_generic, matched_terms, query_terms
 from knowledge.chunking import ChunkDraft, chunk_blocks
 from knowledge.embeddings import EmbeddingProvider, provider_from_setting
 from knowledge.glossary import expand_query
@@ -27,6 +27,7 @@ from knowledge.index import ENTRY_KINDS, ChunkRecord, LexicalIndex, TermCache, V
 from knowledge.models import AUDIENCES, KbChunk, KbDocument
 from knowledge.readers import MAX_FILE_BYTES, ParsedFile, RefusedFile, file_type_of, read_file
 from knowledge.rewrite import generate_questions, rewrite_followup
+from knowledge.thesaurus import concepts_in
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,17 @@ RRF_K = 60
 KEYWORD_WEIGHT = 1.0
 VECTOR_WEIGHT = 0.5
 CANDIDATES = 40
-# relevance = max(IDF-weighted share of the query's terms found in the passage, cosine similarity).
-# Below this a hit merely shares a common word or two ("怎么", "客户"); calibrated on the benchmark's
-# off-topic queries (benchmarks/README.md). Raising MIN_MATCHED_WEIGHT to 8 rejects more off-topic queries
-# on the demo library but drops relevant long questions on small libraries, whose IDFs are low.
+# The relevance gate. A hit is kept when the passage shares a sales concept with the query (the thesaurus'
+# "§price", "§payment", ...) or enough specific words: the IDF-weighted sum of the matched bigrams and ASCII
+# words, leaving out the generic ones ("怎么样", "我们"; knowledge.analysis.GENERIC_WORDS), must reach
+# MIN_SPECIFIC_MATCH times the library's largest IDF: more than one word that only one passage uses. Scaled
+# that way the gate means the same on a ten-passage library as on ten thousand, where raw IDFs are larger.
+# A short query passes with less when nearly all of its specific words are found ("水印" is one word).
+# Calibrated on the benchmark's off-topic queries (benchmarks/README.md).
+MIN_SPECIFIC_MATCH = 0.9
+MIN_SPECIFIC_SHARE = 0.8
+# with an embedding model whose cosine means something (trust_cosine), a cosine this high also keeps a hit
 MIN_RELEVANCE = 0.12
-MIN_MATCHED_WEIGHT = 6.0  # sum of IDF-weighted matched terms, roughly two specific words
 MAX_QUESTIONS_GENERATED_PER_INGEST = 300
 BATCH_CHUNKS = 500  # files are stored together until this many chunks: one transaction, one Chroma call
 
@@ -168,8 +174,8 @@ class KnowledgeBase:
             settings.embeddings, settings.openai_base_url, settings.openai_api_key)
         self.max_file_bytes = max_file_bytes
         self.generate_questions_on_ingest = generate_questions_on_ingest
-        self.min_relevance = MIN_RELEVANCE
-        self.min_matched_weight = MIN_MATCHED_WEIGHT
+        self.min_relevance = MIN_RELEVANCE  # below zero: no relevance gate at all (benchmarks rank quality with it)
+        self.min_specific_match = MIN_SPECIFIC_MATCH
         # hashed n-gram cosines are high for any two texts sharing "怎么"; a real embedding model's are meaningful
         self.trust_cosine = self.embeddings.trust_cosine
         self.keyword_weight = KEYWORD_WEIGHT
@@ -193,6 +199,11 @@ class KnowledgeBase:
         path = self.settings.data_dir / "chroma"
         self._vectors = await asyncio.to_thread(
             VectorIndex, path, f"kb_{self.embeddings.key}", self.embeddings.chroma_function())
+        if self.embeddings.superseded_prefix:
+            stale = await asyncio.to_thread(self._vectors.drop_other_collections,
+                                            f"kb_{self.embeddings.superseded_prefix}")
+            if stale:
+                log.info("knowledge: dropped %d superseded vector collection(s): %s", len(stale), ", ".join(stale))
         await self._reload_records()
         await self._sync_vectors()
 
@@ -591,21 +602,22 @@ class KnowledgeBase:
         weighted = self._weighted_terms(query)
         # the share is of what the rep typed: a glossary expansion is an alternative wording, not more to match
         total_weight = sum(w for _, w in self._weighted_terms(asked)) or 1.0
+        asked_specific = sum(w for t, w in self._weighted_terms(asked) if t[0] != "§" and not is_generic(t))
+        enough = min(self.min_specific_match * self._lexical.max_idf(), MIN_SPECIFIC_SHARE * asked_specific) or 1.0
         hits: list[Hit] = []
         for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
             rec = records[cid]
             if audience and rec.audience != audience:
                 continue
-            haystack = normalize(rec.context() + "\n" + rec.text + "\n" + "\n".join(q["q"] for q in rec.questions))
-            matched = self._coverage(weighted, haystack, rec)
-            relevance = min(1.0, matched / total_weight)
-            if self.trust_cosine:
-                relevance = max(relevance, cosines.get(cid, 0.0))
-            # a long message has many words that are not about the question; enough specific matches also count
-            if relevance < self.min_relevance and matched < self.min_matched_weight:
+            haystack = rec.haystack()
+            specific, generic, concepts = self._coverage(weighted, haystack)
+            relevance = min(1.0, (specific + generic + concepts) / total_weight)
+            cosine = cosines.get(cid, 0.0) if self.trust_cosine else 0.0
+            if self.min_relevance >= 0 and not (concepts > 0 or specific >= enough or cosine >= self.min_relevance):
                 continue
             hits.append(Hit(rec.doc_id, rec.title, cid, score / best_possible, rec.text, rec.source,
-                            list(rec.heading_path), matched_terms(query, haystack), rec.audience, relevance))
+                            list(rec.heading_path), matched_terms(query, haystack), rec.audience,
+                            max(relevance, cosine)))
             if len(hits) >= top:
                 break
         return hits
@@ -615,17 +627,16 @@ class KnowledgeBase:
         return tuple((t, w * lexicon.idf(t)) for t, w in query_terms(query) if len(t) > 1 or t.isascii())
 
     @staticmethod
-    def _coverage(weighted: tuple[tuple[str, float], ...], haystack: str, rec: ChunkRecord) -> float:
-        from knowledge.analysis import concept_terms
-
+    def _coverage(weighted: tuple[tuple[str, float], ...], haystack: str) -> tuple[float, float, float]:
+        """IDF-weighted query terms found in the passage: (specific words, generic words, concepts)."""
         concepts = None
-        total = 0.0
+        found = [0.0, 0.0, 0.0]
         for term, weight in weighted:
             if term.startswith("§"):
                 if concepts is None:
-                    concepts = set(concept_terms(haystack))
+                    concepts = {"§" + c for c in concepts_in(haystack)}  # the haystack is normalised already
                 if term in concepts:
-                    total += weight
+                    found[2] += weight
             elif term in haystack:
-                total += weight
-        return total
+                found[1 if is_generic(term) else 0] += weight
+        return found[0], found[1], found[2]

@@ -50,15 +50,17 @@ async def test_off_topic_question_gets_nothing(tmp_path):
 
 async def test_associated_question_makes_a_chunk_findable(tmp_path):
     text = "# 回款\n\n## 账期\n国企可以申请验收后付款，首付款比例不低于三成。\n"
+    # slang that shares no word with the passage and that the thesaurus does not know ("给钱" it would)
+    asked = "先干活后掏腰包行不行"
     async with knowledge_base(tmp_path) as kb:
         await kb.add_paths([write(tmp_path / "pay.md", text)])
-        assert await kb.search("先干活后给钱行不行") == []
+        assert await kb.search(asked) == []
         chunk_id = (await kb.search("验收后付款"))[0].chunk_id
-        chunk = await kb.add_associated_question(chunk_id, "先干活后给钱行不行")
-        assert chunk.questions == [{"q": "先干活后给钱行不行", "by": "admin"}]
-        hits = await kb.search("先干活后给钱行不行")
+        chunk = await kb.add_associated_question(chunk_id, asked)
+        assert chunk.questions == [{"q": asked, "by": "admin"}]
+        hits = await kb.search(asked)
         assert hits and hits[0].chunk_id == chunk_id
-        again = await kb.add_associated_question(chunk_id, "先干活后给钱行不行")
+        again = await kb.add_associated_question(chunk_id, asked)
         assert len(again.questions) == 1
         with pytest.raises(KnowledgeError):
             await kb.add_associated_question(chunk_id, "  ")
@@ -133,7 +135,7 @@ async def test_demo_library_loads_idempotently(tmp_path):
 
 
 def test_embeddings_setting():
-    assert provider_from_setting("offline").key == "offline_v1"
+    assert provider_from_setting("offline").key.startswith("offline_v2_")
     with pytest.raises(ConfigError, match="OPENAI_BASE_URL"):
         provider_from_setting("openai:bge-m3")
     with pytest.raises(ConfigError, match="offline"):
