@@ -75,7 +75,7 @@ class App:
             self.kv = TieredKeyValueStore(self.redis, settings.redis_prefix, self.kv)
         self.ledger = Ledger(self.db)
         self.outbox = Outbox(self)
-        self.dispatcher = Dispatcher(self)
+        self.dispatcher = Dispatcher(self, max_concurrent_turns=settings.max_concurrent_turns)
         # several replicas: who holds which inbound message, take-over, ordering (bot/replica.py)
         self.leases = TurnLeases(self, settings.replica_id or default_replica_id())
         self.ledger.claim_extra = self.leases.claim_values

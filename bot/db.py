@@ -62,6 +62,9 @@ class Database:
         from bot.group_commit import GroupCommit
 
         self.group = GroupCommit(self)
+        # ledger claims get their own lane: a platform waits for them (WeCom's 5 s, DingTalk's ACK), so
+        # they must not queue behind the turn writes of a busy moment
+        self.claims = GroupCommit(self)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -141,6 +144,7 @@ class Database:
 
     async def close(self) -> None:
         await asyncio.to_thread(self.group.close)
+        await asyncio.to_thread(self.claims.close)
         await self.engine.dispose()
         if self.reads is not self.engine:
             await self.reads.dispose()

@@ -58,8 +58,8 @@ class Ledger:
             **(self.claim_extra() if self.claim_extra else {}),
         )
         stmt = self._claim_statement
-        # committed together with the other claims waiting right now
-        row_id = await self.db.group.run_sync(lambda conn: conn.execute(stmt, values).scalar_one_or_none())
+        # committed together with the other claims waiting right now, on the claims' own lane
+        row_id = await self.db.claims.run_sync(lambda conn: conn.execute(stmt, values).scalar_one_or_none())
         if row_id is None:
             self.duplicates_dropped += 1
         return row_id

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     llm_model: str = _env("SALESBOT_LLM_MODEL", "gpt-4o-mini")
     llm_timeout: float = _env("SALESBOT_LLM_TIMEOUT", 60.0)
     llm_max_retries: int = _env("SALESBOT_LLM_MAX_RETRIES", 2)
+    # turns running at once in this process; more wait in the ledger, so ingress keeps its CPU under overload
+    max_concurrent_turns: int = _env("SALESBOT_MAX_CONCURRENT_TURNS", 100, ge=1)
     embeddings: str = _env("SALESBOT_EMBEDDINGS", "offline")
 
     wecom_corp_id: str | None = _env("WECOM_CORP_ID")
