@@ -5,7 +5,8 @@ It talks to outsiders, so it is built to hold whatever the model is told:
     refused without running and audited ("tool.denied"), on top of the service layer's own role check;
   * every reply passes the output guard (agents/customer_guard.py) before it is sent; a reply with an
     internal marker is replaced by a safe answer and audited ("customer.output_blocked");
-  * each customer has a message budget (SALESBOT_CUSTOMER_RATE_LIMIT), so a flood costs no LLM calls;
+  * each customer has a message budget (SALESBOT_CUSTOMER_RATE_LIMIT, shared by all replicas through Redis
+    when configured), so a flood costs no LLM calls;
   * messages that look like prompt injection are audited ("customer.injection_suspected") — not to block
     them (the structure does that) but so an admin sees who is probing.
 """
@@ -20,8 +21,8 @@ from sqlmodel import select
 
 from agents import prompts
 from agents.customer_guard import Allowed, OutputGuard, reasons_summary
-from agents.rate_limit import RateLimiter
 from agents.staff import StaffAgent, WEEKDAYS
+from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
 from bot.models import AuditLog, StaffUser
 from tools.base import ToolContext, langchain_tools
@@ -63,7 +64,11 @@ class CustomerAgent(StaffAgent):
         super().__init__(app)
         self.canary = "C-" + secrets.token_hex(6).upper()
         self.guard = OutputGuard(app, prompt_text=prompts.template(self.prompt_name), canary=self.canary)
-        self.limiter = RateLimiter(app.settings.customer_rate_limit)
+        spec = app.settings.customer_rate_limit
+        # counted in Redis when configured, so a customer's budget holds across replicas
+        self.limiter = SlidingWindowLimiter(spec, redis=app.redis, prefix=app.settings.redis_prefix,
+                                            name="customer-messages")
+        self._local_limiter = SlidingWindowLimiter(spec)
 
     def model_for(self, role: Role):
         """Only the reviewed customer tools, whatever role the turn claims."""
@@ -88,7 +93,7 @@ class CustomerAgent(StaffAgent):
 
     async def run(self, ctx: ToolContext, text: str) -> list[Reply]:
         customer_key = ctx.conversation_key if ctx.inbound is None else f"{ctx.inbound.platform}:{ctx.inbound.sender_id}"
-        if not self.limiter.allow(customer_key):
+        if not await self._within_budget(customer_key):
             await self._audit(ctx, "customer.rate_limited")
             return [Reply(RATE_LIMITED)]
         signals = injection_signals(text)
@@ -103,6 +108,13 @@ class CustomerAgent(StaffAgent):
             out = [Reply(OUT_OF_SCOPE)]
         out = self.with_handoff_announced(ctx, out)
         return await self.guarded(ctx, text, out)
+
+    async def _within_budget(self, customer_key: str) -> bool:
+        try:
+            return await self.limiter.allow(customer_key)
+        except Exception as exc:  # Redis is away: count in this process rather than refuse or stop counting
+            log.warning("customer rate limit: Redis unavailable (%s), counting locally", exc)
+            return await self._local_limiter.allow(customer_key)
 
     @staticmethod
     def with_handoff_announced(ctx: ToolContext, out: list[Reply]) -> list[Reply]:

@@ -209,3 +209,37 @@ async def test_a_turn_finished_twice_writes_once(tmp_path):
             keys = (await s.execute(select(OutboxMessage.key))).scalars().all()
         assert remembered == ["你好"] and keys == [f"reply:{row_id}:0#0"]
         assert app.console_lines.count("第一次的回答") == 1 or sum("第一次的回答" in x for x in app.console_lines) == 1
+
+
+def _customer_agents(app, count: int):
+    from agents.customer import CustomerAgent
+
+    return [CustomerAgent(app) for _ in range(count)]  # each one like the agent of another replica
+
+
+@needs_redis
+async def test_customer_message_budget_holds_across_replicas(tmp_path, fake_llm):
+    import uuid
+
+    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake",
+                           SALESBOT_CUSTOMER_RATE_LIMIT="2/600",
+                           SALESBOT_REDIS_PREFIX=f"test:{uuid.uuid4().hex[:8]}:") as app:
+        first, second = _customer_agents(app, 2)
+        assert first.limiter.shared
+        budget = [await first._within_budget("web:guest"), await second._within_budget("web:guest"),
+                  await first._within_budget("web:guest"), await second._within_budget("web:other")]
+        assert budget == [True, True, False, True]
+
+
+async def test_customer_budget_is_counted_locally_while_redis_is_away(tmp_path, fake_llm):
+    from bot.redis_kv import connect
+
+    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake",
+                           SALESBOT_CUSTOMER_RATE_LIMIT="2/600") as app:
+        [agent] = _customer_agents(app, 1)
+        unreachable = connect("redis://127.0.0.1:1/0")
+        agent.limiter = SlidingWindowLimiter("2/600", redis=unreachable)
+        try:
+            assert [await agent._within_budget("web:guest") for _ in range(3)] == [True, True, False]
+        finally:
+            await unreachable.aclose()

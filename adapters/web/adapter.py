@@ -24,8 +24,8 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import select
 
-from agents.rate_limit import RateLimiter
 from bot.adapter import Adapter, Delivery
+from bot.locks import SlidingWindowLimiter
 from bot.messages import Inbound, InboundKind, Role
 from bot.models import InboundMessage, OutboxMessage
 
@@ -51,7 +51,7 @@ class WebChatAdapter(Adapter):
     def __init__(self, app):
         super().__init__(app)
         self._waiters: dict[str, asyncio.Event] = {}
-        self._posts = RateLimiter("30/60")  # HTTP flood guard; the agent has its own per-customer budget
+        self._posts = SlidingWindowLimiter("30/60")  # per-replica HTTP flood guard; the agent has its own per-customer budget
         self.stats = {"posted": 0, "duplicates": 0, "delivered": 0, "rejected": 0}
 
     def routes(self) -> list[web.RouteDef]:
@@ -117,7 +117,7 @@ class WebChatAdapter(Adapter):
             return _error(400, "client_id 只能包含字母、数字、- 和 _。")
         response = web.json_response({"ok": True, "client_id": client_id}, status=202)
         visitor = self.visitor(request, response)
-        if not self._posts.allow(visitor):
+        if not await self._posts.allow(visitor):
             self.stats["rejected"] += 1
             return _error(429, "发送太频繁了，请稍等一会儿再发。")
         inbound = Inbound(platform=PLATFORM, msg_id=f"{visitor}:{client_id}", sender_id=visitor,
