@@ -145,7 +145,11 @@ async def main() -> None:
     if settings.llm_configured:
         from agents.llm import make_chat_model
 
-        await run(args.data, make_chat_model(settings), f"LLM + rules ({settings.llm_model})", args.misses)
+        model = make_chat_model(settings)
+        try:
+            await run(args.data, model, f"LLM + rules ({settings.llm_model})", args.misses)
+        finally:
+            await model.aclose()
     else:
         print("\nLLM path: skipped (no LLM configured; set OPENAI_BASE_URL / OPENAI_API_KEY / SALESBOT_LLM_MODEL)")
 

@@ -61,8 +61,12 @@ async def extract_file(path: Path, ref: date, settings: Settings, *, use_llm: bo
 
     text = await read_attachment(Attachment(name=path.name, data=path.read_bytes()))
     known, ours = await known_from_database(settings)
-    return await extract(text, ref, known_accounts=known, our_names=ours,
-                         model=chat_model(settings) if use_llm else None)
+    model = chat_model(settings) if use_llm else None
+    try:
+        return await extract(text, ref, known_accounts=known, our_names=ours, model=model)
+    finally:
+        if model is not None:
+            await model.aclose()  # its connection pool belongs to this call
 
 
 def render(ex: Extraction) -> str:
