@@ -51,6 +51,14 @@ async def http():
         yield session
 
 
+def started_robot_client(fake: FakeDingTalk, http, handler) -> StreamClient:
+    """A client whose robot topic runs `handler`, connecting in the background."""
+    client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, idle_timeout=5)
+    client.register_topic(ROBOT_TOPIC, handler)
+    client.start_background()
+    return client
+
+
 def make_client(fake: FakeDingTalk, http, recorder: Recorder, **kw) -> StreamClient:
     client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, **kw)
     client.register_topic(ROBOT_TOPIC, recorder, check=parse_robot_message)
@@ -95,9 +103,7 @@ async def test_ack_waits_for_the_handler_and_frames_are_handled_concurrently(fak
         running.append(data["msgId"])
         await release.wait()
 
-    client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, idle_timeout=5)
-    client.register_topic(ROBOT_TOPIC, slow)
-    client.start_background()
+    client = started_robot_client(fake, http, slow)
     try:
         await fake.wait_for_connections(1)
         mids = [await fake.send_callback(fake.robot_message(f"m{i}")) for i in range(5)]
@@ -130,9 +136,7 @@ async def test_a_failed_handler_leaves_the_frame_unacked_for_redelivery(http):
         if len(calls) == 1:
             raise RuntimeError("ledger claim failed")  # e.g. the database is cut
 
-    client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, idle_timeout=5)
-    client.register_topic(ROBOT_TOPIC, flaky)
-    client.start_background()
+    client = started_robot_client(fake, http, flaky)
     try:
         await fake.wait_for_connections(1)
         payload = fake.robot_message("数据库断开时到的消息")
@@ -162,9 +166,7 @@ async def test_gateway_redelivers_error_acked_frames_but_not_answered_ones(http)
         seen.append(headers.message_id)
         await gate.wait()
 
-    client = StreamClient(fake.client_id, fake.client_secret, http=http, endpoint=fake.base_url, idle_timeout=5)
-    client.register_topic(ROBOT_TOPIC, held)
-    client.start_background()
+    client = started_robot_client(fake, http, held)
     try:
         await fake.wait_for_connections(1)
         first = await fake.send_callback(fake.robot_message("a"))
