@@ -14,14 +14,12 @@ from bot.models import InboundMessage, utcnow
 
 
 _TABLE = InboundMessage.__table__
-# only the first finish counts: a commit retried after a lost acknowledgement, or a second run of a turn
-# taken over from a replica that was only slow, matches no row
-FINISH_STATEMENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.status == "received")
-                    .values(status=bindparam("new_status"), error=bindparam("new_error"),
-                            processed_at=bindparam("finished_at")))
 FINISH_ANY_STATEMENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
                         .values(status=bindparam("new_status"), error=bindparam("new_error"),
                                 processed_at=bindparam("finished_at")))
+# only the first finish counts: a commit retried after a lost acknowledgement, or a second run of a turn
+# taken over from a replica that was only slow, matches no row
+FINISH_STATEMENT = FINISH_ANY_STATEMENT.where(_TABLE.c.status == "received")
 
 
 def _no_nul(value: str) -> str:
