@@ -15,6 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+def async_url(url: str) -> str:
+    """The same database through the app's async driver: asyncpg on PostgreSQL.
+
+    asyncpg costs the event loop about half of what psycopg's async mode does per statement
+    (benchmarks/README.md, soak), so `postgresql://` and `postgresql+psycopg://` URLs run on it too;
+    psycopg stays the synchronous driver (migrations, the group-commit writer thread, CLI threads).
+    """
+    u = make_url(url)
+    if u.get_backend_name() == "postgresql":
+        return u.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    return url
+
+
 def sync_url(url: str) -> str:
     """The same database through a synchronous driver (Alembic, threads)."""
     u = make_url(url)
@@ -22,7 +35,8 @@ def sync_url(url: str) -> str:
     return u.set(drivername=driver).render_as_string(hide_password=False)
 
 
-_PG_CONNECT_ARGS = {"connect_timeout": 5}
+_PG_CONNECT_ARGS = {"connect_timeout": 5}  # psycopg (sync)
+_ASYNCPG_CONNECT_ARGS = {"timeout": 5}
 _MIGRATION_LOCK = 0x5A1E5B07  # pg_advisory_lock key held while one replica migrates
 
 
@@ -43,8 +57,8 @@ class Database:
         kwargs: dict = {}
         if not self.is_sqlite:
             # connect_timeout: an unreachable server fails a statement in seconds instead of hanging it
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=_PG_CONNECT_ARGS)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=_ASYNCPG_CONNECT_ARGS)
+        self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             self.reads: AsyncEngine = self.engine
@@ -52,8 +66,8 @@ class Database:
             # the per-turn lookups (open question, recent memory, cross-replica order): autocommit, so no
             # BEGIN/ROLLBACK round trips, and no pre-ping; a connection the server dropped fails its query,
             # SQLAlchemy then drops the pool, and the turn is retried like any database blip
-            self.reads = create_async_engine(url, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT",
-                                             connect_args=_PG_CONNECT_ARGS)
+            self.reads = create_async_engine(async_url(url), pool_size=10, max_overflow=20,
+                                             isolation_level="AUTOCOMMIT", connect_args=_ASYNCPG_CONNECT_ARGS)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._sync_engine: Engine | None = None
         self._writer_engine: Engine | None = None

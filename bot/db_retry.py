@@ -24,10 +24,15 @@ def is_db_unavailable(exc: BaseException) -> bool:
         return "locked" in str(exc.orig)  # SQLite reports a missing table as OperationalError too
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
         return True
-    try:  # raised by psycopg itself outside SQLAlchemy's wrapping (e.g. while connecting)
+    if isinstance(exc, (ConnectionError, TimeoutError)):  # asyncpg connecting to a server that is away
+        return True
+    try:  # raised by a driver itself outside SQLAlchemy's wrapping (e.g. while connecting)
+        import asyncpg
         import psycopg
 
-        return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+        return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
+                                asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                                asyncpg.CannotConnectNowError))
     except ImportError:  # pragma: no cover
         return False
 

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable, NamedTuple
 
 from sqlalchemy import bindparam, insert, select
 
@@ -277,8 +277,13 @@ class Dispatcher:
             await conn.execute(insert(ConversationMessage), self.memory_rows(ctx, text, out))
 
 
-async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[ConversationMessage]:
+class MemoryLine(NamedTuple):
+    role: str
+    content: str
+
+
+async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[MemoryLine]:
+    """The conversation's last lines, oldest first. Plain tuples: ORM objects cost more than the query."""
     async with app.db.reads.connect() as conn:
         rows = (await conn.execute(_RECENT_MEMORY, {"key": conversation_key, "limit": limit})).all()
-    return [ConversationMessage(conversation_key=conversation_key, role=role, content=content)
-            for role, content in reversed(rows)]
+    return [MemoryLine(role, content) for role, content in reversed(rows)]

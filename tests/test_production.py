@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from datetime import timedelta
 
 import pytest
@@ -150,6 +151,36 @@ async def test_db_retry_rides_out_an_outage_but_not_a_bug():
 
     with pytest.raises(IntegrityError):
         await retry_db(broken, what="test", first_delay=0.01)
+
+
+def test_postgres_urls_run_async_on_asyncpg_and_sync_on_psycopg():
+    from bot.db import async_url, sync_url
+
+    for url in ("postgresql://u:p@h:5/d", "postgresql+psycopg://u:p@h:5/d", "postgresql+asyncpg://u:p@h:5/d"):
+        assert async_url(url) == "postgresql+asyncpg://u:p@h:5/d"
+        assert sync_url(async_url(url)) == "postgresql+psycopg://u:p@h:5/d"
+    assert async_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+
+
+@needs_postgres
+async def test_an_unreachable_postgres_reads_as_unavailable_not_as_a_bug():
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from bot.db import Database
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = Database(make_url(TEST_DATABASE_URL).set(port=port).render_as_string(hide_password=False))
+    try:
+        for engine in (db.engine, db.reads):
+            with pytest.raises(Exception) as raised:
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            assert is_db_unavailable(raised.value), repr(raised.value)
+    finally:
+        await db.close()
 
 
 async def test_local_rate_limit_counts_a_sliding_window():
