@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from functools import cached_property
 from typing import Any, Sequence
 
 import aiohttp
@@ -69,7 +70,7 @@ class OpenAICompatibleChat(BaseChatModel):
         return {"model": self.model, "base_url": self.base_url}
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
-        schemas = [convert_to_openai_tool(tool) for tool in tools]
+        schemas = _EncodedTools(convert_to_openai_tool(tool) for tool in tools)
         if tool_choice:
             kwargs["tool_choice"] = tool_choice
         return self.bind(tools=schemas, **kwargs)
@@ -83,8 +84,13 @@ class OpenAICompatibleChat(BaseChatModel):
             body["temperature"] = self.temperature
         if stop:
             body["stop"] = stop
+        tools = kwargs.pop("tools", None)
         body.update(kwargs)
-        payload = json.dumps(body, ensure_ascii=False).encode()
+        encoded = json.dumps(body, ensure_ascii=False)
+        if tools:  # the schemas are the same on every call: encoded once, when bound
+            tools_json = tools.json if isinstance(tools, _EncodedTools) else json.dumps(tools, ensure_ascii=False)
+            encoded = encoded[:-1] + ', "tools": ' + tools_json + "}"
+        payload = encoded.encode()
         async for attempt in self._attempts():
             with attempt:
                 data = await self._post(payload)
@@ -161,6 +167,14 @@ def _error_message(raw: bytes) -> str:
     if isinstance(error, dict):
         return str(error.get("message") or error)[:300]
     return str(error)[:300]
+
+
+class _EncodedTools(list):
+    """Bound tool schemas that carry their JSON, so a call doesn't re-encode kilobytes of schema."""
+
+    @cached_property
+    def json(self) -> str:
+        return json.dumps(list(self), ensure_ascii=False)
 
 
 def message_to_dict(message: BaseMessage) -> dict[str, Any]:

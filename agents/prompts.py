@@ -5,11 +5,13 @@ over the file, so a change needs no restart.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 
 _OVERRIDES: dict[str, str] = {}  # published versions, kept current by the admin console
 
 
+@lru_cache(maxsize=None)  # the shipped files don't change while we run; read once, not on every turn
 def default_text(name: str) -> str:
     return resources.files("prompts").joinpath(f"{name}.md").read_text(encoding="utf-8")
 

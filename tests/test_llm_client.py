@@ -45,6 +45,8 @@ async def test_tool_round_trip_is_protocol_valid(llm, model):
     llm.script(tool_call("log_visit", customer="华为", summary="聊了价格"), text("已记录。"))
     first = await bound.ainvoke([HumanMessage("记一下：拜访华为，聊了价格")])
     assert llm.last_tool_names() == ["log_visit"]
+    # the schemas are spliced into the body pre-encoded: still the whole, valid schema
+    assert {"customer", "summary"} <= set(llm.last_request()["tools"][0]["function"]["parameters"]["properties"])
     [call] = first.tool_calls
     assert call["name"] == "log_visit" and call["args"] == {"customer": "华为", "summary": "聊了价格"}
     # the fake refuses a tool result whose id does not answer the assistant's call (protocol_problem)
