@@ -109,11 +109,10 @@ _OPEN_PENDING = (select(_PENDING).where(_PENDING.c.conversation_key == bindparam
 
 async def current_pending(ctx: ToolContext) -> PendingAction | None:
     """The open question in this conversation, if any (checked on every message: kept lean)."""
-    async with ctx.db.reads.connect() as conn:
-        row = (await conn.execute(_OPEN_PENDING, {"key": ctx.conversation_key, "now": utcnow()})).mappings().first()
-    if row is None:
+    rows = await ctx.db.fetch(_OPEN_PENDING, {"key": ctx.conversation_key, "now": utcnow()})
+    if not rows:
         return None
-    pending = PendingAction(**row)
+    pending = PendingAction(**rows[0])
     if pending.staff_id not in (None, ctx.actor.staff_id):
         return None  # in a group, only the person who was asked can answer
     return pending

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -50,6 +50,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+async def _json_codecs(conn) -> None:
+    """JSON columns come back decoded, as they do through SQLAlchemy."""
+    import json
+
+    for pg_type in ("json", "jsonb"):
+        await conn.set_type_codec(pg_type, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
@@ -68,6 +76,10 @@ class Database:
             # SQLAlchemy then drops the pool, and the turn is retried like any database blip
             self.reads = create_async_engine(async_url(url), pool_size=10, max_overflow=20,
                                              isolation_level="AUTOCOMMIT", connect_args=_ASYNCPG_CONNECT_ARGS)
+        # the per-turn lookups on PostgreSQL also go straight to an asyncpg pool (see fetch)
+        self._raw_pool = None
+        self._raw_pool_lock = asyncio.Lock()
+        self._compiled: dict[Any, tuple[str, Any]] = {}
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._sync_engine: Engine | None = None
         self._writer_engine: Engine | None = None
@@ -108,6 +120,50 @@ class Database:
         async with self.write_lock:
             async with self.engine.begin() as conn:
                 yield conn
+
+    # --- hot-path reads --------------------------------------------------------------------------
+
+    async def fetch(self, statement, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The rows of a prebuilt SELECT, each a mapping (row["column"]).
+
+        For the few lookups every turn makes. On PostgreSQL they skip SQLAlchemy's execution layer: the
+        statement is compiled once and run on a plain asyncpg pool, which costs the event loop about half
+        the CPU per query (benchmarks/README.md, soak). Elsewhere they run on the `reads` engine.
+        """
+        if self.is_sqlite:
+            async with self.reads.connect() as conn:
+                return [row._mapping for row in await conn.execute(statement, params)]
+        sql, args = self._compile(statement, params)
+        pool = self._raw_pool or await self._open_raw_pool()
+        return await pool.fetch(sql, *args)
+
+    async def fetch_value(self, statement, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row (None without rows); see fetch."""
+        if self.is_sqlite:
+            async with self.reads.connect() as conn:
+                return (await conn.execute(statement, params)).scalar()
+        sql, args = self._compile(statement, params)
+        pool = self._raw_pool or await self._open_raw_pool()
+        return await pool.fetchval(sql, *args)
+
+    def _compile(self, statement, params: Mapping[str, Any]) -> tuple[str, list]:
+        entry = self._compiled.get(statement)
+        if entry is None:
+            compiled = statement.compile(dialect=self.reads.dialect)  # asyncpg's $1, $2 ... placeholders
+            entry = self._compiled[statement] = (compiled.string, compiled)
+        sql, compiled = entry
+        values = compiled.construct_params(params)  # adds the literals SQLAlchemy turned into parameters
+        return sql, [values[name] for name in compiled.positiontup]
+
+    async def _open_raw_pool(self):
+        import asyncpg
+
+        async with self._raw_pool_lock:
+            if self._raw_pool is None:
+                dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+                self._raw_pool = await asyncpg.create_pool(dsn, min_size=1, max_size=10, timeout=5,
+                                                           init=_json_codecs)
+        return self._raw_pool
 
     @property
     def sync_engine(self) -> Engine:
@@ -157,6 +213,9 @@ class Database:
         await asyncio.to_thread(self.migrate_sync)
 
     async def close(self) -> None:
+        if self._raw_pool is not None:
+            pool, self._raw_pool = self._raw_pool, None
+            await pool.close()
         await asyncio.to_thread(self.group.close)
         await asyncio.to_thread(self.claims.close)
         await self.engine.dispose()

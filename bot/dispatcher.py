@@ -284,6 +284,5 @@ class MemoryLine(NamedTuple):
 
 async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[MemoryLine]:
     """The conversation's last lines, oldest first. Plain tuples: ORM objects cost more than the query."""
-    async with app.db.reads.connect() as conn:
-        rows = (await conn.execute(_RECENT_MEMORY, {"key": conversation_key, "limit": limit})).all()
-    return [MemoryLine(role, content) for role, content in reversed(rows)]
+    rows = await app.db.fetch(_RECENT_MEMORY, {"key": conversation_key, "limit": limit})
+    return [MemoryLine(row["role"], row["content"]) for row in reversed(rows)]

@@ -72,15 +72,15 @@ class Identity:
     async def _resolve(self, inbound: Inbound) -> Actor | None:
         if inbound.role_hint is Role.CUSTOMER:
             return await self._customer(inbound)
-        async with self.app.db.reads.connect() as conn:
-            row = (await conn.execute(_KNOWN_SPEAKER, {"platform": inbound.platform,
-                                                       "external_id": inbound.sender_id})).first()
-        if row is not None:
-            if row.staff_user_id:
-                if row.id is None or not row.active:
+        rows = await self.app.db.fetch(_KNOWN_SPEAKER, {"platform": inbound.platform,
+                                                        "external_id": inbound.sender_id})
+        if rows:
+            row = rows[0]
+            if row["staff_user_id"]:
+                if row["id"] is None or not row["active"]:
                     return None
-                return Actor(role=Role(row.role), staff_id=row.id, name=row.name, team=row.team)
-            return Actor(role=Role.CUSTOMER, contact_id=row.contact_id, name=row.display_name or "")
+                return Actor(role=Role(row["role"]), staff_id=row["id"], name=row["name"], team=row["team"])
+            return Actor(role=Role.CUSTOMER, contact_id=row["contact_id"], name=row["display_name"] or "")
         async with self.app.db.session() as s:
             column = STAFF_ID_COLUMN.get(inbound.platform)
             if column:

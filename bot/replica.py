@@ -131,8 +131,7 @@ class TurnLeases:
         while True:
             params = {"key": conversation_key[:160], "row_id": row_id, "me": self.replica_id, "now": utcnow()}
             try:
-                async with self.app.db.reads.connect() as conn:
-                    blocked = (await conn.execute(_EARLIER_HELD_ELSEWHERE, params)).scalar()
+                blocked = await self.app.db.fetch_value(_EARLIER_HELD_ELSEWHERE, params)
             except Exception:  # the database is away: the turn will find out itself; don't wait on it here
                 return
             if not blocked:
