@@ -153,6 +153,28 @@ async def test_db_retry_rides_out_an_outage_but_not_a_bug():
         await retry_db(broken, what="test", first_delay=0.01)
 
 
+async def test_hot_path_reads_decode_like_the_orm(tmp_path):
+    """Database.fetch skips SQLAlchemy's execution layer on PostgreSQL: JSON, times and literals still agree."""
+    from bot.commands import _OPEN_PENDING
+    from bot.dispatcher import _RECENT_MEMORY
+    from bot.models import ConversationMessage, PendingAction
+
+    async with running_app(tmp_path, demo=False) as app:
+        now = utcnow()
+        async with app.db.write() as s:
+            s.add(PendingAction(conversation_key="c1", kind="pick", payload={"选项": [1, 2]}, expires_at=now + timedelta(hours=1)))
+            s.add(PendingAction(conversation_key="c1", kind="old", payload={}, status="done", expires_at=now + timedelta(hours=1)))
+            s.add_all([ConversationMessage(conversation_key="c1", role=r, content=c) for r, c in (("user", "一"), ("assistant", "二"), ("user", "三"))])
+        [row] = await app.db.fetch(_OPEN_PENDING, {"key": "c1", "now": now})  # the literal 'open' is bound too
+        pending = PendingAction(**row)
+        assert pending.kind == "pick" and pending.payload == {"选项": [1, 2]}
+        assert pending.expires_at > now
+        rows = await app.db.fetch(_RECENT_MEMORY, {"key": "c1", "limit": 2})
+        assert [(r["role"], r["content"]) for r in rows] == [("user", "三"), ("assistant", "二")]
+        assert await app.db.fetch(_OPEN_PENDING, {"key": "nobody", "now": now}) == []
+        assert await app.db.fetch_value(_RECENT_MEMORY, {"key": "c1", "limit": 5}) == "user"
+
+
 def test_postgres_urls_run_async_on_asyncpg_and_sync_on_psycopg():
     from bot.db import async_url, sync_url
 
