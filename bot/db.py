@@ -69,14 +69,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            self.reads: AsyncEngine = self.engine
-        else:
-            # the per-turn lookups (open question, recent memory, cross-replica order): autocommit, so no
-            # BEGIN/ROLLBACK round trips, and no pre-ping; a connection the server dropped fails its query,
-            # SQLAlchemy then drops the pool, and the turn is retried like any database blip
-            self.reads = create_async_engine(async_url(url), pool_size=10, max_overflow=20,
-                                             isolation_level="AUTOCOMMIT", connect_args=_ASYNCPG_CONNECT_ARGS)
-        # the per-turn lookups on PostgreSQL also go straight to an asyncpg pool (see fetch)
+        # the per-turn lookups on PostgreSQL go straight to an asyncpg pool (see fetch): autocommit, so
+        # no BEGIN/ROLLBACK round trips; a connection the server dropped fails its query, the pool
+        # replaces it, and the turn is retried like any database blip
         self._raw_pool = None
         self._raw_pool_lock = asyncio.Lock()
         self._compiled: dict[Any, tuple[str, Any]] = {}
@@ -128,10 +123,10 @@ class Database:
 
         For the few lookups every turn makes. On PostgreSQL they skip SQLAlchemy's execution layer: the
         statement is compiled once and run on a plain asyncpg pool, which costs the event loop about half
-        the CPU per query (benchmarks/README.md, soak). Elsewhere they run on the `reads` engine.
+        the CPU per query (benchmarks/README.md, soak). On SQLite they run on the engine.
         """
         if self.is_sqlite:
-            async with self.reads.connect() as conn:
+            async with self.engine.connect() as conn:
                 return [row._mapping for row in await conn.execute(statement, params)]
         sql, args = self._compile(statement, params)
         pool = self._raw_pool or await self._open_raw_pool()
@@ -140,7 +135,7 @@ class Database:
     async def fetch_value(self, statement, params: Mapping[str, Any]) -> Any:
         """The first column of the first row (None without rows); see fetch."""
         if self.is_sqlite:
-            async with self.reads.connect() as conn:
+            async with self.engine.connect() as conn:
                 return (await conn.execute(statement, params)).scalar()
         sql, args = self._compile(statement, params)
         pool = self._raw_pool or await self._open_raw_pool()
@@ -149,7 +144,7 @@ class Database:
     def _compile(self, statement, params: Mapping[str, Any]) -> tuple[str, list]:
         entry = self._compiled.get(statement)
         if entry is None:
-            compiled = statement.compile(dialect=self.reads.dialect)  # asyncpg's $1, $2 ... placeholders
+            compiled = statement.compile(dialect=self.engine.dialect)  # asyncpg's $1, $2 ... placeholders
             entry = self._compiled[statement] = (compiled.string, compiled)
         sql, compiled = entry
         values = compiled.construct_params(params)  # adds the literals SQLAlchemy turned into parameters
@@ -219,8 +214,6 @@ class Database:
         await asyncio.to_thread(self.group.close)
         await asyncio.to_thread(self.claims.close)
         await self.engine.dispose()
-        if self.reads is not self.engine:
-            await self.reads.dispose()
         for engine in (self._sync_engine, self._writer_engine):
             if engine is not None:
                 engine.dispose()

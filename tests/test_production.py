@@ -186,7 +186,7 @@ def test_postgres_urls_run_async_on_asyncpg_and_sync_on_psycopg():
 
 @needs_postgres
 async def test_an_unreachable_postgres_reads_as_unavailable_not_as_a_bug():
-    from sqlalchemy import text
+    from sqlalchemy import literal, select, text
     from sqlalchemy.engine import make_url
 
     from bot.db import Database
@@ -196,10 +196,13 @@ async def test_an_unreachable_postgres_reads_as_unavailable_not_as_a_bug():
         port = s.getsockname()[1]
     db = Database(make_url(TEST_DATABASE_URL).set(port=port).render_as_string(hide_password=False))
     try:
-        for engine in (db.engine, db.reads):
+        async def through_the_engine():
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        for attempt in (through_the_engine, lambda: db.fetch_value(select(literal(1)), {})):  # and the raw pool
             with pytest.raises(Exception) as raised:
-                async with engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
+                await attempt()
             assert is_db_unavailable(raised.value), repr(raised.value)
     finally:
         await db.close()
