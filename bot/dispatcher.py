@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections import deque
+from functools import cached_property
 from typing import TYPE_CHECKING, Awaitable, Callable, NamedTuple
 
 from sqlalchemy import bindparam, insert, select
@@ -20,7 +21,7 @@ from bot import replies
 from bot.db_retry import is_db_unavailable, retry_db
 from bot.commands import CARD_HANDLERS, PENDING_HANDLERS, close_pending, commands_for, current_pending, parse_command
 from bot.identity import Identity
-from bot.ledger import FINISH_STATEMENT
+from bot.ledger import FINISH_STATEMENT, LEDGER_TABLE
 from bot.messages import Actor, Inbound, InboundKind, Reply, Role, Target, WriteSource
 from bot.metrics import observe
 from bot.models import ConversationMessage, utcnow
@@ -39,6 +40,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029
 
 _MEMORY = ConversationMessage.__table__
 _REMEMBER = insert(_MEMORY)
+_FINISH_RETURNING = FINISH_STATEMENT.returning(LEDGER_TABLE.c.id)
 _RECENT_MEMORY = (select(_MEMORY.c.role, _MEMORY.c.content).where(_MEMORY.c.conversation_key == bindparam("key"))
                   .order_by(_MEMORY.c.id.desc()).limit(bindparam("limit")))
 
@@ -141,19 +143,14 @@ class Dispatcher:
         rows = [row for i, reply in enumerate(out) for row in self.app.outbox.prepare(
             platform=inbound.platform, target=target, reply=reply, key=f"reply:{row_id}:{i}",
             inbound_row_id=row_id, reply_context=inbound.raw)]
-        finish = self.app.ledger.finish_params(row_id, status, error)
+        result = TurnResult(self.app.ledger.finish_params(row_id, status, error), rows, memory)
+        persisted = await retry_db(lambda: self.app.db.group.run_batched(self._turn_results, result),
+                                   what=f"turn {row_id} finish")
+        self.app.outbox.start(persisted)
 
-        def job(conn):
-            # only the first finish counts: a commit retried after a lost acknowledgement, or a second run
-            # of a turn taken over from a replica that was only slow, writes nothing twice
-            if conn.execute(FINISH_STATEMENT, finish).rowcount != 1:
-                return []
-            persisted = self.app.outbox.persist_sync(conn, rows)
-            if memory:
-                conn.execute(_REMEMBER, memory)
-            return persisted
-
-        self.app.outbox.start(await retry_db(lambda: self.app.db.group.run_sync(job), what=f"turn {row_id} finish"))
+    @cached_property
+    def _turn_results(self) -> "_TurnResults":
+        return _TurnResults(self.app.outbox)
 
     async def handle(self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None,
                      memory: list[dict] | None = None) -> list[Reply]:
@@ -275,6 +272,45 @@ class Dispatcher:
     async def remember(self, ctx: ToolContext, text: str, out: list[Reply]) -> None:
         async with self.app.db.transaction() as conn:
             await conn.execute(insert(ConversationMessage), self.memory_rows(ctx, text, out))
+
+
+class TurnResult(NamedTuple):
+    finish: dict  # parameters of the ledger's FINISH_STATEMENT
+    outbox_rows: list[dict]  # Outbox.prepare
+    memory: list[dict]  # Dispatcher.memory_rows
+
+
+class _TurnResults:
+    """A turn's writes as a group-commit op (bot/group_commit.py): the result is the outbox rows persisted.
+
+    Only the first finish of a ledger row counts: a commit retried after a lost acknowledgement, or a
+    second run of a turn taken over from a replica that was only slow, writes nothing twice.
+    """
+
+    def __init__(self, outbox):
+        self.outbox = outbox
+
+    def one(self, conn, item: TurnResult) -> list[dict]:
+        if conn.execute(FINISH_STATEMENT, item.finish).rowcount != 1:
+            return []
+        persisted = self.outbox.persist_sync(conn, item.outbox_rows)
+        if item.memory:
+            conn.execute(_REMEMBER, item.memory)
+        return persisted
+
+    async def many(self, conn, items: list[TurnResult]) -> list[list[dict]]:
+        finished = {row["id"] for row in await conn.fetchmany(_FINISH_RETURNING, [item.finish for item in items])}
+        firsts = []
+        for item in items:  # the same row twice in a batch: only the first one finished it
+            first = item.finish["row_id"] in finished
+            finished.discard(item.finish["row_id"])
+            firsts.append(first)
+        done = [item for item, first in zip(items, firsts) if first]
+        persisted = {row["key"]: row for row in
+                     await self.outbox.persist_raw(conn, [row for item in done for row in item.outbox_rows])}
+        await conn.executemany(_REMEMBER, [line for item in done for line in item.memory])
+        return [[persisted[row["key"]] for row in item.outbox_rows if row["key"] in persisted] if first else []
+                for item, first in zip(items, firsts)]
 
 
 class MemoryLine(NamedTuple):

@@ -9,6 +9,9 @@ Two kinds of jobs:
   * `run_sync(job)`: `job(conn)` with a synchronous Connection, all jobs of a batch in one transaction
     on a dedicated writer thread: one thread hop per batch. Use it for the hot paths.
   * `run(job)`: `await job(conn)` with an AsyncConnection, for code that needs to await inside.
+  * `run_batched(op, item)`: the hottest writes (ledger claims, turn results, outbox marks) as data,
+    not code. On PostgreSQL `op.many(conn, items)` writes a whole batch in one asyncpg transaction with
+    a few pipelined statements; on SQLite `op.one(conn, item)` runs per item on the writer thread.
 If a batch fails, each of its jobs is retried alone so one bad job cannot fail its neighbours; jobs
 must therefore only touch the database (no side effects outside the transaction).
 """
@@ -17,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, TypeVar
+from functools import partial
+from typing import Any, Awaitable, Callable, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +30,16 @@ from bot.db_retry import is_db_unavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class BatchOp(Protocol):
+    """One kind of hot-path write. Both forms must give each item the same result."""
+
+    def one(self, conn: Connection, item: Any) -> Any:
+        """Write one item with a synchronous connection (SQLite, on the writer thread)."""
+
+    async def many(self, conn, items: list) -> list:
+        """Write the items in order in one transaction (bot.db.RawConnection); a result per item."""
 
 
 class _Queue:
@@ -63,6 +77,8 @@ class GroupCommit:
         self.db = db
         self._async = _Queue(self._commit_async, max_batch)
         self._sync = _Queue(self._commit_sync, max_batch)
+        self._max_batch = max_batch
+        self._batched: dict[int, _Queue] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesbot-db-writer")
         self.batches = 0
         self.jobs = 0
@@ -72,6 +88,30 @@ class GroupCommit:
 
     async def run_sync(self, job: Callable[[Connection], T]) -> T:
         return await self._sync.submit(job)
+
+    async def run_batched(self, op: BatchOp, item: Any) -> Any:
+        if self.db.is_sqlite:
+            return await self._sync.submit(partial(op.one, item=item))
+        queue = self._batched.get(id(op))
+        if queue is None:
+            queue = self._batched[id(op)] = _Queue(partial(self._commit_raw, op), self._max_batch)
+        return await queue.submit(item)
+
+    # --- batched ops on the asyncpg pool (PostgreSQL) -------------------------------------------
+
+    async def _commit_raw(self, op: BatchOp, batch) -> None:
+        try:
+            async with self.db.raw_transaction() as conn:
+                results = await op.many(conn, [item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1 or is_db_unavailable(exc):  # an outage fails them all: no point isolating
+                _settle(batch, [(False, exc)] * len(batch))
+                return
+            for item in batch:  # isolate the failing item
+                await self._commit_raw(op, [item])
+            return
+        self._count(batch)
+        _settle(batch, [(True, r) for r in results])
 
     # --- async jobs -----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from bot.messages import Inbound, inbound_from_dict, inbound_to_dict
 from bot.models import InboundMessage, utcnow
 
 
-_TABLE = InboundMessage.__table__
+_TABLE = LEDGER_TABLE = InboundMessage.__table__
 FINISH_ANY_STATEMENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
                         .values(status=bindparam("new_status"), error=bindparam("new_error"),
                                 processed_at=bindparam("finished_at")))
@@ -34,12 +34,8 @@ class Ledger:
         self.claim_extra = None  # () -> extra column values (bot/replica.py: owner and lease)
 
     @cached_property
-    def _claim_statement(self):
-        # built once: SQLAlchemy then reuses the compiled form; per-call .values(...) was rebuilt and
-        # re-keyed for every message (about 1 ms of CPU each on the hot path)
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        return (insert(_TABLE).on_conflict_do_nothing(index_elements=["platform", "msg_id"])
-                .returning(_TABLE.c.id))
+    def _claim(self) -> "_Claims":
+        return _Claims(self.db.is_sqlite)
 
     async def claim(self, inbound: Inbound) -> int | None:
         """Persist the message; its row id, or None when this platform message was seen before."""
@@ -55,9 +51,8 @@ class Ledger:
             received_at=utcnow(),
             **(self.claim_extra() if self.claim_extra else {}),
         )
-        stmt = self._claim_statement
         # committed together with the other claims waiting right now, on the claims' own lane
-        row_id = await self.db.claims.run_sync(lambda conn: conn.execute(stmt, values).scalar_one_or_none())
+        row_id = await self.db.claims.run_batched(self._claim, values)
         if row_id is None:
             self.duplicates_dropped += 1
         return row_id
@@ -83,3 +78,24 @@ class Ledger:
                 )
             ).all()
         return [(row_id, inbound_from_dict(payload)) for row_id, payload in rows]
+
+
+class _Claims:
+    """Ledger inserts as a group-commit op (bot/group_commit.py): a claim's result is its new row id, or
+    None when the platform message is already in the ledger (in the database or earlier in the batch)."""
+
+    def __init__(self, is_sqlite: bool):
+        # built once: SQLAlchemy then reuses the compiled form; per-call .values(...) was rebuilt and
+        # re-keyed for every message (about 1 ms of CPU each on the hot path)
+        insert = sqlite_insert if is_sqlite else pg_insert
+        self.statement = (insert(_TABLE).on_conflict_do_nothing(index_elements=["platform", "msg_id"])
+                          .returning(_TABLE.c.id, _TABLE.c.platform, _TABLE.c.msg_id))
+
+    def one(self, conn, item: dict) -> int | None:
+        return conn.execute(self.statement, item).scalar_one_or_none()
+
+    async def many(self, conn, items: list[dict]) -> list[int | None]:
+        # a conflicting insert returns no row: match the rows to the claims by their platform message
+        new_ids = {(row["platform"], row["msg_id"]): row["id"]
+                   for row in await conn.fetchmany(self.statement, items)}
+        return [new_ids.pop((item["platform"], item["msg_id"]), None) for item in items]

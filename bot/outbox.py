@@ -34,6 +34,23 @@ _TABLE = OutboxMessage.__table__
 # the SET clause comes from the parameters (status, sent_at, error...): one statement for every mark
 _MARK = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
 
+
+
+class _Marks:
+    """Outbox status marks as a group-commit op (bot/group_commit.py)."""
+
+    @staticmethod
+    def one(conn, item: dict) -> None:
+        conn.execute(_MARK, item)
+
+    @staticmethod
+    async def many(conn, items: list[dict]) -> list[None]:
+        await conn.executemany(_MARK, items)
+        return [None] * len(items)
+
+
+_MARKS = _Marks()
+
 if TYPE_CHECKING:  # pragma: no cover
     from bot.app import App
 
@@ -139,6 +156,12 @@ class Outbox:
             return []
         return self._with_ids(rows, conn.execute(self._insert_statement, rows).all())
 
+    async def persist_raw(self, conn, rows: list[dict]) -> list[dict]:
+        """The same on PostgreSQL's raw connection (bot.db.RawConnection), pipelined."""
+        if not rows:
+            return []
+        return self._with_ids(rows, await conn.fetchmany(self._insert_statement, rows))
+
     def start(self, persisted: list[dict]) -> None:
         """Send freshly persisted rows, each target's rows in order."""
         lanes: dict[str, list[dict]] = {}
@@ -198,12 +221,10 @@ class Outbox:
 
     async def _mark(self, row_id: int, **values) -> None:
         params = {"row_id": row_id, **values}
-        stmt = _MARK
         lane = self._mark_lane()
         # the send already happened: losing this mark to a database blip would send it again later
         with timed("outbox_mark"):
-            await retry_db(lambda: lane.run_sync(lambda conn: conn.execute(stmt, params)),
-                           what=f"outbox row {row_id} mark", deadline=300)
+            await retry_db(lambda: lane.run_batched(_MARKS, params), what=f"outbox row {row_id} mark", deadline=300)
 
     async def _send_one(self, row: dict | int) -> None:
         """Send one row: a fresh one (dict, leased to us) as is, a swept one (id) after claiming it."""

@@ -175,6 +175,50 @@ async def test_hot_path_reads_decode_like_the_orm(tmp_path):
         assert await app.db.fetch_value(_RECENT_MEMORY, {"key": "c1", "limit": 5}) == "user"
 
 
+async def test_group_committed_writes_agree_on_both_forms(tmp_path):
+    """Claims, turn results and marks: per item on SQLite, a few pipelined statements per batch on PostgreSQL."""
+    from bot.dispatcher import TurnResult
+    from bot.messages import Reply, Target
+    from bot.models import ConversationMessage
+
+    async with running_app(tmp_path, demo=False) as app:
+        console = app.adapters["console"]
+        first, again, other = (console.make_inbound("你好", "zhangwei"), console.make_inbound("在吗", "lina"),
+                               console.make_inbound("再见", "lina"))
+        again.msg_id = first.msg_id  # a platform redelivery racing the first delivery
+        bad = console.make_inbound("坏的", "lina")
+        bad.msg_id = "x" * 300  # longer than PostgreSQL's column (SQLite does not check): fails alone
+        claims = (first, again, other) + (() if app.db.is_sqlite else (bad,))
+        batches = app.db.claims.batches
+        ids = await asyncio.gather(*(app.ledger.claim(m) for m in claims), return_exceptions=True)
+        assert isinstance(ids[0], int) and ids[1] is None and isinstance(ids[2], int) and ids[0] != ids[2]
+        if not app.db.is_sqlite:
+            assert isinstance(ids[3], Exception) and not is_db_unavailable(ids[3])
+            assert app.db.claims.batches - batches == 3  # none as a batch; then isolated: 3 good, 1 bad
+
+        row_id = ids[0]
+        target = Target("console", user_id="zhangwei")
+        rows = app.outbox.prepare(platform="console", target=target, reply=Reply("好的"), key=f"reply:{row_id}:0",
+                                  inbound_row_id=row_id)
+        memory = [dict(conversation_key="k1", role="user", content="你好", created_at=utcnow())]
+        turn = TurnResult(app.ledger.finish_params(row_id), rows, memory)
+        # the same turn finished twice in one batch (a retried commit, a take-over): written once
+        results = await asyncio.gather(*(app.db.group.run_batched(app.dispatcher._turn_results, turn) for _ in range(2)))
+        assert [len(r) for r in results] == [1, 0]
+        assert results[0][0]["key"] == f"reply:{row_id}:0#0" and isinstance(results[0][0]["id"], int)
+        assert (await _row(app, row_id)).status == "done"
+
+        outbox_id = results[0][0]["id"]
+        await asyncio.gather(app.outbox._mark(outbox_id, status="sent", sent_at=utcnow(), last_error=None),
+                             app.outbox._mark(outbox_id, last_error="写入两次也无妨"))
+        async with app.db.session() as s:
+            memory_rows = (await s.execute(select(ConversationMessage).where(ConversationMessage.conversation_key == "k1"))).all()
+            outbox = (await s.execute(select(OutboxMessage).where(OutboxMessage.inbound_id == row_id))).scalars().all()
+        assert len(memory_rows) == 1
+        assert [(o.status, o.last_error) for o in outbox] == [("sent", "写入两次也无妨")]
+        assert outbox[0].sent_at is not None
+
+
 def test_postgres_urls_run_async_on_asyncpg_and_sync_on_psycopg():
     from bot.db import async_url, sync_url
 
