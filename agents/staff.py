@@ -8,6 +8,7 @@ import time
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agents import prompts
+from agents.llm import chat
 from bot.dispatcher import recent_memory
 from bot.messages import Reply
 from bot.messages import Role
@@ -64,7 +65,7 @@ class StaffAgent:
             for _ in range(MAX_STEPS):
                 started = time.perf_counter()
                 try:
-                    ai = await model.ainvoke(messages)
+                    ai = await chat(model, messages)
                 finally:
                     ctx.llm_seconds += time.perf_counter() - started
                 messages.append(ai)

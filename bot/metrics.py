@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
@@ -118,11 +119,29 @@ async def refresh_db_depths(app: "App") -> None:
     DB_ROWS.labels("inbound_unfinished").set(inbound)
 
 
+def record_llm_call(seconds: float | None, outcome: str, prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
+    """One model call on /metrics (from the callback below, or straight from agents.llm's fast path)."""
+    if seconds is not None:
+        observe("llm_call", seconds)
+    LLM_CALLS.labels(outcome).inc()
+    if prompt_tokens:
+        LLM_TOKENS.labels("prompt").inc(prompt_tokens)
+    if completion_tokens:
+        LLM_TOKENS.labels("completion").inc(completion_tokens)
+
+
 def llm_callback():
     """A LangChain callback handler counting calls, tokens, errors and timing every model call."""
+    return _llm_metrics_class()()
+
+
+@lru_cache(maxsize=1)
+def _llm_metrics_class():
     from langchain_core.callbacks import AsyncCallbackHandler
 
     class LLMMetrics(AsyncCallbackHandler):
+        is_salesbot_metrics = True  # agents.llm.chat records these itself when it skips the callbacks
+
         def __init__(self):
             self._started: dict[Any, float] = {}
 
@@ -132,24 +151,17 @@ def llm_callback():
         async def on_llm_start(self, serialized, prompts, *, run_id, **kwargs):
             self._started[run_id] = time.perf_counter()
 
-        def _done(self, run_id, outcome: str) -> None:
+        def _elapsed(self, run_id) -> float | None:
             started = self._started.pop(run_id, None)
-            if started is not None:
-                observe("llm_call", time.perf_counter() - started)
-            LLM_CALLS.labels(outcome).inc()
+            return None if started is None else time.perf_counter() - started
 
         async def on_llm_end(self, response, *, run_id, **kwargs):
-            self._done(run_id, "ok")
-            prompt, completion = _token_usage(response)
-            if prompt:
-                LLM_TOKENS.labels("prompt").inc(prompt)
-            if completion:
-                LLM_TOKENS.labels("completion").inc(completion)
+            record_llm_call(self._elapsed(run_id), "ok", *_token_usage(response))
 
         async def on_llm_error(self, error, *, run_id, **kwargs):
-            self._done(run_id, "error")
+            record_llm_call(self._elapsed(run_id), "error")
 
-    return LLMMetrics()
+    return LLMMetrics
 
 
 def _token_usage(response) -> tuple[int, int]:

@@ -102,3 +102,49 @@ def test_assistant_history_without_tool_calls_is_plain_text():
     from agents.llm import message_to_dict
 
     assert message_to_dict(AIMessage("上次聊到报价")) == {"role": "assistant", "content": "上次聊到报价"}
+
+
+def _metric(name: str, **labels) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_fast_path_sends_the_bound_tools_and_records_the_metrics_callback_would(llm, model):
+    from agents.llm import chat
+    from bot.metrics import llm_callback
+
+    model.callbacks = [llm_callback()]
+    bound = model.bind_tools([log_visit])
+    calls, errors = _metric("salesbot_llm_calls_total", outcome="ok"), _metric("salesbot_llm_calls_total", outcome="error")
+    prompt_tokens = _metric("salesbot_llm_tokens_total", kind="prompt")
+    llm.script(tool_call("log_visit", {"customer": "华为", "summary": "聊了报价"}), error(400, "bad request"))
+    ai = await chat(bound, [HumanMessage("记一下华为拜访")])
+    assert ai.tool_calls[0]["name"] == "log_visit" and ai.tool_calls[0]["args"]["customer"] == "华为"
+    assert [t["function"]["name"] for t in llm.last_request()["tools"]] == ["log_visit"]
+    assert _metric("salesbot_llm_calls_total", outcome="ok") == calls + 1
+    assert _metric("salesbot_llm_tokens_total", kind="prompt") > prompt_tokens
+    with pytest.raises(LLMError):
+        await chat(bound, [HumanMessage("再来")])
+    assert _metric("salesbot_llm_calls_total", outcome="error") == errors + 1
+    # through LangChain's own path the same callback counts the same way
+    llm.script(text("好"))
+    await bound.ainvoke([HumanMessage("你好")])
+    assert _metric("salesbot_llm_calls_total", outcome="ok") == calls + 2
+
+
+async def test_a_model_with_foreign_callbacks_goes_through_langchain(llm, model):
+    from langchain_core.callbacks import AsyncCallbackHandler
+
+    from agents.llm import chat
+
+    seen = []
+
+    class Spy(AsyncCallbackHandler):
+        async def on_chat_model_start(self, serialized, messages, **kwargs):
+            seen.append(messages)
+
+    model.callbacks = [Spy()]
+    llm.script(text("好的"))
+    assert (await chat(model, [HumanMessage("你好")])).content == "好的"
+    assert len(seen) == 1
