@@ -63,11 +63,18 @@ async def _session_untouched(conn) -> None:
 
 
 class RawConnection:
-    """An asyncpg connection inside a transaction, running prebuilt SQLAlchemy statements compiled once."""
+    """An asyncpg connection running prebuilt SQLAlchemy statements compiled once.
+
+    One fetchmany/executemany is atomic by itself (its parameter sets share one Sync, so PostgreSQL runs
+    them in one implicit transaction); several statements that must commit together need `transaction()`.
+    """
 
     def __init__(self, db: "Database", conn):
         self._db = db
         self._conn = conn
+
+    def transaction(self):
+        return self._conn.transaction()
 
     async def fetch(self, statement, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         sql, args = self._db._compile(statement, params)
@@ -81,7 +88,8 @@ class RawConnection:
         return await self._conn.fetchmany(sql, args)
 
     async def executemany(self, statement, params_list: list[Mapping[str, Any]]) -> None:
-        """The statement once per parameter set (sets with other keys run as their own group)."""
+        """The statement once per parameter set (sets with other keys run as their own group, and commit
+        on their own outside a transaction)."""
         groups: dict[tuple, list] = {}
         for params in params_list:
             groups.setdefault(tuple(params), []).append(params)
@@ -198,16 +206,15 @@ class Database:
                      for values in map(compiled.construct_params, params_list)]
 
     @asynccontextmanager
-    async def raw_transaction(self) -> AsyncIterator["RawConnection"]:
-        """PostgreSQL only: one transaction on the asyncpg pool, for the group-committed hot-path writes.
+    async def raw_connection(self) -> AsyncIterator["RawConnection"]:
+        """PostgreSQL only: a connection of the asyncpg pool, for the group-committed hot-path writes.
 
         A batch of a hundred claims or turn results is a few pipelined statements here (executemany /
         fetchmany), where SQLAlchemy on the writer thread ran and parsed each one (benchmarks/README.md, soak).
         """
         pool = self._raw_pool or await self._open_raw_pool()
         async with pool.acquire() as conn:
-            async with conn.transaction():
-                yield RawConnection(self, conn)
+            yield RawConnection(self, conn)
 
     async def _open_raw_pool(self):
         import asyncpg

@@ -299,16 +299,17 @@ class _TurnResults:
         return persisted
 
     async def many(self, conn, items: list[TurnResult]) -> list[list[dict]]:
-        finished = {row["id"] for row in await conn.fetchmany(_FINISH_RETURNING, [item.finish for item in items])}
-        firsts = []
-        for item in items:  # the same row twice in a batch: only the first one finished it
-            first = item.finish["row_id"] in finished
-            finished.discard(item.finish["row_id"])
-            firsts.append(first)
-        done = [item for item, first in zip(items, firsts) if first]
-        persisted = {row["key"]: row for row in
-                     await self.outbox.persist_raw(conn, [row for item in done for row in item.outbox_rows])}
-        await conn.executemany(_REMEMBER, [line for item in done for line in item.memory])
+        async with conn.transaction():
+            finished = {row["id"] for row in await conn.fetchmany(_FINISH_RETURNING, [item.finish for item in items])}
+            firsts = []
+            for item in items:  # the same row twice in a batch: only the first one finished it
+                first = item.finish["row_id"] in finished
+                finished.discard(item.finish["row_id"])
+                firsts.append(first)
+            done = [item for item, first in zip(items, firsts) if first]
+            persisted = {row["key"]: row for row in
+                         await self.outbox.persist_raw(conn, [row for item in done for row in item.outbox_rows])}
+            await conn.executemany(_REMEMBER, [line for item in done for line in item.memory])
         return [[persisted[row["key"]] for row in item.outbox_rows if row["key"] in persisted] if first else []
                 for item, first in zip(items, firsts)]
 

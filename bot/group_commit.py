@@ -10,8 +10,8 @@ Two kinds of jobs:
     on a dedicated writer thread: one thread hop per batch. Use it for the hot paths.
   * `run(job)`: `await job(conn)` with an AsyncConnection, for code that needs to await inside.
   * `run_batched(op, item)`: the hottest writes (ledger claims, turn results, outbox marks) as data,
-    not code. On PostgreSQL `op.many(conn, items)` writes a whole batch in one asyncpg transaction with
-    a few pipelined statements; on SQLite `op.one(conn, item)` runs per item on the writer thread.
+    not code. On PostgreSQL `op.many(conn, items)` writes a whole batch atomically on the asyncpg pool
+    with a few pipelined statements; on SQLite `op.one(conn, item)` runs per item on the writer thread.
 If a batch fails, each of its jobs is retried alone so one bad job cannot fail its neighbours; jobs
 must therefore only touch the database (no side effects outside the transaction).
 """
@@ -39,7 +39,8 @@ class BatchOp(Protocol):
         """Write one item with a synchronous connection (SQLite, on the writer thread)."""
 
     async def many(self, conn, items: list) -> list:
-        """Write the items in order in one transaction (bot.db.RawConnection); a result per item."""
+        """Write the items in order (conn: bot.db.RawConnection); a result per item. One pipelined statement
+        is atomic by itself; an op of several statements opens `conn.transaction()`."""
 
 
 class _Queue:
@@ -101,7 +102,7 @@ class GroupCommit:
 
     async def _commit_raw(self, op: BatchOp, batch) -> None:
         try:
-            async with self.db.raw_transaction() as conn:
+            async with self.db.raw_connection() as conn:
                 results = await op.many(conn, [item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1 or is_db_unavailable(exc):  # an outage fails them all: no point isolating
