@@ -17,7 +17,26 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# SQLSTATE classes that mean "the server is not serving us right now", whatever the driver:
+# 08 connection exception, 57 operator intervention (57P01 terminated by an administrator or a failover,
+# 57P02 crash shutdown, 57P03 starting up), 53 insufficient resources (53300 too many connections)
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "57", "53")
+# 55000 is a broad class; while connecting it is "database ... is not currently accepting connections"
+_NOT_ACCEPTING = "not currently accepting connections"
+
+
+def _sqlstate(exc: BaseException) -> str:
+    for err in (exc, getattr(exc, "orig", None), exc.__cause__):
+        code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return ""
+
+
 def is_db_unavailable(exc: BaseException) -> bool:
+    sqlstate = _sqlstate(exc)
+    if sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or (sqlstate == "55000" and _NOT_ACCEPTING in str(exc)):
+        return True
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, sa_exc.OperationalError) and isinstance(exc.orig, sqlite3.Error):

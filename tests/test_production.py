@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import socket
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -250,6 +251,55 @@ async def test_an_unreachable_postgres_reads_as_unavailable_not_as_a_bug():
             assert is_db_unavailable(raised.value), repr(raised.value)
     finally:
         await db.close()
+
+
+@needs_postgres
+async def test_a_failover_reads_as_unavailable_on_every_driver_path():
+    """Connections terminated by the server, then a database that refuses new ones (a failover, a restart)."""
+    import psycopg
+    from sqlalchemy import literal, select, text
+    from sqlalchemy.engine import make_url
+
+    from bot.db import Database
+
+    admin = make_url(TEST_DATABASE_URL)
+    name = f"salesbot_failover_{uuid.uuid4().hex[:8]}"
+
+    def as_admin(*statements):
+        with psycopg.connect(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
+                             dbname=admin.database, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    as_admin(f'CREATE DATABASE "{name}"')
+    db = Database(admin.set(database=name).render_as_string(hide_password=False))
+    try:
+        async def through_the_engine():
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        def on_the_writer_thread():
+            with db.writer_engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        async def raw_write():
+            async with db.raw_connection() as conn:
+                await conn.fetch(select(literal(1)), {})
+
+        paths = (through_the_engine, lambda: db.fetch_value(select(literal(1)), {}), raw_write,
+                 lambda: asyncio.to_thread(on_the_writer_thread))
+        for path in paths:
+            await path()  # every pool holds a live connection now
+        as_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        for round_ in ("terminated", "refused"):
+            for path in paths:
+                with pytest.raises(Exception) as raised:
+                    await path()
+                assert is_db_unavailable(raised.value), (round_, repr(raised.value))
+    finally:
+        await db.close()
+        as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_local_rate_limit_counts_a_sliding_window():
