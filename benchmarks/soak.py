@@ -5,11 +5,11 @@
 
 Set-up (all on loopback, all on this machine's cores):
 - PostgreSQL and Redis from scripts/ci_services.sh (started if needed); a fresh database per run. The
-  replicas reach PostgreSQL through a TCP proxy in this process, so the database can be cut: every open
-  connection is dropped and new ones are refused for --cut-seconds.
+  database cut is done by PostgreSQL: every open connection of the soak database is terminated and new
+  ones are refused (datallowconn off) for --cut-seconds, as in a failover or a server restart.
 - Two replicas (separate processes, SALESBOT_REPLICA_ID r1/r2), each with the WeCom self-built app and
   DingTalk stream mode configured against the fakes (tests/fakes/wecom.py, tests/fakes/dingtalk.py), and
-  the LLM pointed at a fake OpenAI server in its own process: 1 s per call, 10 % of calls answer HTTP 500
+  the LLM pointed at a lean fake OpenAI server in its own process: 1 s per call, 10 % of calls answer HTTP 500
   (the client retries them, SALESBOT_LLM_MAX_RETRIES=2; a turn whose retries all fail gets the offline answer).
 - WeCom: callbacks are encrypted and signed as WeCom does and spread over the replicas as a load balancer
   would (round robin; a refused connection goes to the next replica, like nginx's proxy_next_upstream).
@@ -36,6 +36,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import itertools  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
@@ -69,22 +70,70 @@ def free_port() -> int:
 # --- the fake LLM, in a process of its own -------------------------------------------------------
 
 
+class _LeanLLM(asyncio.Protocol):
+    """A chat-completions endpoint in plain asyncio: keep-alive HTTP/1.1, one JSON answer per request.
+
+    tests/fakes/openai_server.py (aiohttp, every request checked against the protocol) cost 1.9 ms of CPU per
+    message here, which the replicas it measures had to share the 2 cores with. This one answers the same
+    shape (choices, usage) for a tenth of that; the protocol itself is tested against the full fake.
+    """
+
+    def __init__(self, latency: float, error_rate: float, rng: random.Random):
+        self.latency, self.error_rate, self.rng = latency, error_rate, rng
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            match = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", self.buffer[:head_end])
+            size = int(match.group(1)) if match else 0
+            if len(self.buffer) < head_end + 4 + size:
+                return
+            body = self.buffer[head_end + 4:head_end + 4 + size]
+            self.buffer = self.buffer[head_end + 4 + size:]
+            response = self._answer(body)
+            asyncio.get_running_loop().call_later(self.latency, self._write, response)
+
+    def _write(self, response: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(response)
+
+    def _answer(self, body: bytes) -> bytes:
+        if self.rng.random() < self.error_rate:
+            status, payload = "500 Internal Server Error", {"error": {"message": "overloaded", "type": "server_error"}}
+        else:
+            messages = json.loads(body)["messages"]
+            last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+            m = MARK.search(last_user if isinstance(last_user, str) else "")
+            content = f"好的，收到 [{m.group(1)}]。我把要点记下了，明天上午提醒你跟进报价。" if m else "好的，收到。"
+            prompt_tokens = len(body) // 3
+            status, payload = "200 OK", {
+                "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
+                "model": "soak", "choices": [{"index": 0, "finish_reason": "stop",
+                                              "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 30, "total_tokens": prompt_tokens + 30}}
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                f"Connection: keep-alive\r\n\r\n").encode() + data
+
+    def connection_lost(self, exc) -> None:
+        self.transport = None
+
+
 async def _serve_llm(latency: float, error_rate: float) -> None:
-    from tests.fakes.openai_server import FakeOpenAI, error, last_user_text, text
-
     rng = random.Random(7)
-
-    def respond(body):
-        if rng.random() < error_rate:
-            return error(500)
-        m = MARK.search(last_user_text(body))
-        return text(f"好的，收到 [{m.group(1)}]。我把要点记下了，明天上午提醒你跟进报价。" if m else "好的，收到。")
-
-    async with FakeOpenAI() as llm:
-        llm.latency = latency
-        llm.responder = respond
-        print(llm.base_url, flush=True)
-        await asyncio.Event().wait()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: _LeanLLM(latency, error_rate, rng), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    print(f"http://127.0.0.1:{port}/v1", flush=True)
+    await asyncio.Event().wait()
 
 
 def start_llm(latency: float, error_rate: float) -> tuple[subprocess.Popen, str]:
@@ -121,81 +170,33 @@ def fresh_database(admin_url: str, name: str) -> str:
     return u.set(database=name).render_as_string(hide_password=False)
 
 
-class _Pipe(asyncio.Protocol):
-    """One side of a proxied connection: what arrives is written straight to the other side's transport.
+class DatabaseCut:
+    """Cuts the replicas off their database the way a failover or a server restart does: every open
+    connection of the soak database is terminated and new ones are refused for a few seconds.
 
-    Protocol callbacks, not stream readers: no task wake-up per packet, so the proxy costs the
-    load generator little CPU (it shares the 2 cores with the replicas it measures).
+    Done by PostgreSQL itself (datallowconn off, pg_terminate_backend) over an admin connection to another
+    database, so no proxy sits in the replicas' path: a proxy in this process relayed every query and cost
+    the load generator more CPU than the traffic it generates.
     """
 
-    def __init__(self, proxy: "DbProxy", other: "_Pipe | None" = None):
-        self.proxy, self.other = proxy, other
-        self.transport: asyncio.Transport | None = None
-        self.early: list[bytes] = []  # the client spoke before the upstream connection was up
+    def __init__(self, admin_url: str, db_name: str):
+        self.admin_url, self.db_name = admin_url, db_name
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        self.proxy.links.add(transport)
-        if self.other is None:  # the client side: open the upstream side now
-            asyncio.get_running_loop().create_task(self.proxy.connect_upstream(self))
+    def _admin(self, *statements: str) -> None:
+        import psycopg
 
-    def data_received(self, data: bytes) -> None:
-        if self.other is None or self.other.transport is None:
-            self.early.append(data)
-        else:
-            self.other.transport.write(data)
-
-    def connection_lost(self, exc) -> None:
-        self.proxy.links.discard(self.transport)
-        if self.other is not None and self.other.transport is not None:
-            self.other.transport.close()
-
-    def attach(self, other: "_Pipe") -> None:
-        self.other = other
-        for data in self.early:
-            other.transport.write(data)
-        self.early.clear()
-
-
-class DbProxy:
-    """A TCP proxy in front of PostgreSQL; `cut(s)` drops every connection and refuses new ones for s seconds."""
-
-    def __init__(self, host: str, port: int):
-        self.target = (host, port)
-        self.port = free_port()
-        self.server: asyncio.base_events.Server | None = None
-        self.links: set[asyncio.Transport] = set()
-        self.connections = 0
-
-    async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(lambda: _Pipe(self), "127.0.0.1", self.port, reuse_address=True)
-
-    async def connect_upstream(self, client: _Pipe) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            _, upstream = await loop.create_connection(lambda: _Pipe(self, client), *self.target)
-        except OSError:
-            client.transport.close()
-            return
-        if client.transport.is_closing():
-            upstream.transport.close()
-            return
-        self.connections += 1
-        client.attach(upstream)
+        u = make_url(self.admin_url)
+        with psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password, dbname=u.database,
+                             autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
 
     async def cut(self, seconds: float) -> None:
-        self.server.close()
-        for link in list(self.links):
-            link.abort()
-        self.links.clear()
+        await asyncio.to_thread(
+            self._admin, f'ALTER DATABASE "{self.db_name}" ALLOW_CONNECTIONS false',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.db_name}'")
         await asyncio.sleep(seconds)
-        await self.start()
-
-    async def stop(self) -> None:
-        self.server.close()
-        for link in list(self.links):
-            link.abort()
+        await asyncio.to_thread(self._admin, f'ALTER DATABASE "{self.db_name}" ALLOW_CONNECTIONS true')
 
 
 # --- replicas ------------------------------------------------------------------------------------
@@ -517,10 +518,7 @@ async def main(args) -> None:
     from bot.db import Database
 
     Database(direct_url).migrate_sync()  # once, before the replicas (they would also serialise on a lock)
-    u = make_url(direct_url)
-    proxy = DbProxy(u.host, u.port)
-    await proxy.start()
-    proxied_url = u.set(port=proxy.port).render_as_string(hide_password=False)
+    database = DatabaseCut(admin_url, db_name)
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
@@ -539,7 +537,7 @@ async def main(args) -> None:
     fake.departments[1] = "销售部"
 
     replica_env = {
-        "SALESBOT_DATABASE_URL": proxied_url, "SALESBOT_REDIS_URL": redis_url, "SALESBOT_REDIS_PREFIX": "soak:",
+        "SALESBOT_DATABASE_URL": direct_url, "SALESBOT_REDIS_URL": redis_url, "SALESBOT_REDIS_PREFIX": "soak:",
         "SALESBOT_LOG_LEVEL": "WARNING", "SALESBOT_LOG_FORMAT": "json", "SALESBOT_SCHEDULER_ENABLED": "false",
         "WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": SECRET, "WECOM_TOKEN": TOKEN,
         "WECOM_ENCODING_AES_KEY": AES_KEY, "WECOM_API_BASE": qyapi.base_url,
@@ -598,7 +596,7 @@ async def main(args) -> None:
 
             async def cut_database() -> None:
                 faults["cut"] = {"at": time.monotonic()}
-                await proxy.cut(args.cut_seconds)
+                await database.cut(args.cut_seconds)
                 faults["cut"]["end"] = time.monotonic()
 
             fault_tasks = []
@@ -608,7 +606,7 @@ async def main(args) -> None:
 
             def on_tick(elapsed: float) -> None:
                 for r in replicas:
-                    r.sample_rss(every=0.5)  # psutil per 10 ms tick would cost the load generator more than the proxy
+                    r.sample_rss(every=0.5)  # psutil per 10 ms tick costs the load generator more than the traffic
                     # like Docker's restart policy: a replica that exited on its own is started again
                     if r.proc is not None and not r.alive() and r.name not in restarting \
                             and not (r is replicas[1] and "kill" in faults and "end" not in faults["kill"]):
@@ -671,7 +669,6 @@ async def main(args) -> None:
     finally:
         for r in replicas:
             r.stop()
-        await proxy.stop()
         await qyapi.stop()
         await fake.close()
         gateway.stop_thread()
@@ -692,7 +689,7 @@ async def main(args) -> None:
     total = busy + (cpu1.idle - cpu0.idle) + (getattr(cpu1, "iowait", 0) - getattr(cpu0, "iowait", 0))
 
     print(f"\nSoak — {describe()}")
-    print(f"2 replicas (salesbot serve) on PostgreSQL 15 (through a TCP proxy) + Redis; fake LLM {args.llm_latency:g} s, "
+    print(f"2 replicas (salesbot serve) on PostgreSQL 15 + Redis; fake LLM {args.llm_latency:g} s, "
           f"{args.llm_error_rate:.0%} HTTP 500; {args.wecom_share:.0%} WeCom / {1 - args.wecom_share:.0%} DingTalk; "
           f"{args.dup_share:.0%} platform duplicates; {args.wecom_users} + {args.ding_users} colleagues")
     print(f"faults: SIGKILL r2 at {kill_at:.0f} s, restarted {args.down_seconds:g} s later; "
