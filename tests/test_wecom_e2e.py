@@ -136,6 +136,35 @@ async def test_message_delivered_three_times_gets_one_reply(tmp_path):
         assert rig.app.ledger.duplicates_dropped >= 2
 
 
+async def test_database_blip_during_the_claim_is_ridden_out_inside_wecoms_5_seconds(rig, monkeypatch):
+    import adapters.wecom.adapter as wecom_adapter
+    from sqlalchemy.exc import OperationalError
+
+    real_claim = rig.app.ledger.claim
+    cut = {"failures": 2}
+
+    async def claim_during_blip(inbound):
+        if cut["failures"]:
+            cut["failures"] -= 1
+            raise OperationalError("INSERT INTO inbound_message", {}, ConnectionRefusedError("connection refused"))
+        return await real_claim(inbound)
+
+    rig.app.ledger.claim = claim_during_blip
+    res = await rig.sender.post_xml(text_xml(CORP_ID, "zhangsan", "/帮助", "blip-1"))
+    assert res.statuses == [200] and cut["failures"] == 0  # one delivery: no redelivery needed
+    await rig.settle()
+    assert len(rig.qyapi.sends()) == 1
+
+    # an outage longer than the budget answers an error, so that WeCom delivers again
+    monkeypatch.setattr(wecom_adapter, "CLAIM_RETRY_SECONDS", 0.1)
+    cut["failures"] = 100
+    res = await rig.sender.post_raw(*rig.sender.envelope_xml(text_xml(CORP_ID, "zhangsan", "/帮助", "blip-2")),
+                                    deliveries=1)
+    assert res.statuses == [500]
+    cut["failures"] = 0
+    assert await count(rig.app, InboundMessage, InboundMessage.msg_id == "blip-2") == 0
+
+
 async def test_token_expiry_mid_run(rig):
     await rig.sender.post_xml(text_xml(CORP_ID, "zhangsan", "/帮助", "t1"))
     await rig.settle()

@@ -30,12 +30,16 @@ from adapters.wecom.render import (AIBOT_MAX_BYTES, TEXT_MAX_BYTES, card_text, m
                                    template_card, text_body, truncate_bytes)
 from adapters.wecom.xmlsafe import message_fields, parse_envelope
 from bot.adapter import Adapter, Delivery, DirectoryEntry, PermanentSendError, TransientSendError
+from bot.db_retry import retry_db
 from bot.messages import Inbound, Reply
 from bot.models import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
+# WeCom waits 5 s for a callback's 200: a short database outage is ridden out inside that budget, and a
+# longer one answers an error so WeCom delivers again (3 deliveries, A4)
+CLAIM_RETRY_SECONDS = 3.5
 MAX_FILE_BYTES = 20 * 1024 * 1024  # AI bot files may be 100 MB; transcripts and sheets are far smaller
 STREAM_WINDOW = 330.0  # WeCom refreshes a stream for 6 minutes; close ours before that (A8)
 STREAM_TTL = 900
@@ -178,10 +182,14 @@ class WeComAdapter(Adapter):
             self.schedule_kf_sync(fields.get("OpenKfId") or "", fields.get("Token") or "")
             return web.Response(text="")
         inbound = parse.app_inbound(fields)
-        if inbound is not None and not await self.app.receive(inbound):
+        if inbound is not None and not await self._receive(inbound):
             self.stats["duplicates"] += 1
         # an empty 200: WeCom will not retry, the answer comes through message/send (A4)
         return web.Response(text="")
+
+    async def _receive(self, inbound: Inbound) -> bool:
+        return await retry_db(lambda: self.app.receive(inbound), what=f"wecom claim {inbound.msg_id}",
+                              deadline=CLAIM_RETRY_SECONDS, max_delay=1.0)
 
     # --- 微信客服 -----------------------------------------------------------------------------
 
@@ -220,7 +228,7 @@ class WeComAdapter(Adapter):
                 inbound = parse.kf_inbound(item)
                 if inbound is None:
                     continue
-                if await self.app.receive(inbound):
+                if await self._receive(inbound):
                     received += 1
                 else:
                     self.stats["duplicates"] += 1
@@ -270,7 +278,7 @@ class WeComAdapter(Adapter):
             if inbound.msg_id not in self._inflight_downloads:
                 self._inflight_downloads.add(inbound.msg_id)
                 self._spawn(self._download_then_receive(inbound))
-        elif not await self.app.receive(inbound):
+        elif not await self._receive(inbound):
             self.stats["duplicates"] += 1
         return self._aibot_reply({"msgtype": "stream", "stream": {"id": stream_id, "finish": state["finish"],
                                                                   "content": state["content"]}}, nonce)
@@ -287,7 +295,7 @@ class WeComAdapter(Adapter):
         if event_type == "template_card_event":
             # sent once, dropped after 5 s (A8/C12): persist and answer now; the update goes via response_url
             inbound = parse.aibot_card_inbound(payload)
-            if inbound is not None and not await self.app.receive(inbound):
+            if inbound is not None and not await self._receive(inbound):
                 self.stats["duplicates"] += 1
             return web.Response(text="")
         log.info("wecom aibot: event %r acknowledged", event_type)
@@ -323,7 +331,7 @@ class WeComAdapter(Adapter):
                         att.name = filename
                 except Exception as exc:  # the capability sees an attachment without data and says so
                     log.warning("wecom aibot: download of %s failed: %s", inbound.msg_id, exc)
-            if not await self.app.receive(inbound):
+            if not await self._receive(inbound):
                 self.stats["duplicates"] += 1
         finally:
             self._inflight_downloads.discard(inbound.msg_id)
