@@ -288,6 +288,7 @@ class Message:
     accepted: bool = False
     deliveries: int = 0
     replies: list[float] = field(default_factory=list)
+    failed_deliveries: list[str] = field(default_factory=list)  # when and why, for the lost ones
     texts: list[str] = field(default_factory=list)
 
 
@@ -307,14 +308,16 @@ class Traffic:
         self.counter = itertools.count(1)
         self.redeliveries = 0
         self.not_accepted = 0
+        self.t0 = time.monotonic()  # reset when the measured run starts
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _post_wecom(self, body: bytes, params: dict) -> bool:
+    async def _post_wecom(self, body: bytes, params: dict, msg: Message | None = None) -> bool:
         """One delivery through the 'load balancer': round robin, a refused connection tries the next one."""
+        failure = "no replica listening"
         for _ in range(len(self.replicas)):
             replica = self.replicas[next(self.rr) % len(self.replicas)]
             try:
@@ -322,11 +325,17 @@ class Traffic:
                                           headers={"Content-Type": "text/xml"},
                                           timeout=aiohttp.ClientTimeout(total=5)) as resp:
                     await resp.read()
-                    return resp.status == 200
+                    if resp.status == 200:
+                        return True
+                    failure = f"{replica.name} HTTP {resp.status}"
+                    break
             except aiohttp.ClientConnectorError:
                 continue  # nothing listening: next upstream
-            except (asyncio.TimeoutError, aiohttp.ClientError):
-                return False
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                failure = f"{replica.name} {type(exc).__name__}"
+                break
+        if msg is not None:
+            msg.failed_deliveries.append(f"{time.monotonic() - self.t0:.1f} s {failure}")
         return False
 
     async def _wecom(self, msg: Message, duplicate: bool) -> None:
@@ -339,7 +348,7 @@ class Traffic:
             msg.deliveries += 1
             if attempt:
                 self.redeliveries += 1
-            if await self._post_wecom(body, params):
+            if await self._post_wecom(body, params, msg):
                 msg.accepted = True
                 break
             await asyncio.sleep(max(0.0, 5.0 - (time.monotonic() - started)))
@@ -622,7 +631,7 @@ async def main(args) -> None:
                     fault_tasks.append(loop.create_task(cut_database()))
 
             print(f"run: {args.rate:g} msg/s for {args.seconds:g} s ...", file=sys.stderr)
-            t0 = time.monotonic()
+            t0 = traffic.t0 = time.monotonic()
             cpu0 = psutil.cpu_times()
             own0 = psutil.Process().cpu_times()
             replica_cpu0 = [r.total_cpu() for r in replicas]
@@ -746,6 +755,9 @@ async def main(args) -> None:
               f"p50 / p99 ≤ {stage_quantile(text, 'outbox_mark', 0.5)} / {stage_quantile(text, 'outbox_mark', 0.99)} s; "
               f"DingTalk frame → ACK p50 / p99 {ding.get('ack_ms_p50')} / {ding.get('ack_ms_p99')} ms, "
               f"left un-ACKed {ding.get('frames_unacked')}")
+    for m in lost[:5]:
+        print(f"lost {m.mark} ({m.channel}): sent at {m.sent_at - t0:.1f} s, accepted {m.accepted}; failed deliveries: "
+              f"{'; '.join(m.failed_deliveries) or '-'}")
     print(f"logs: {work}")
 
 
