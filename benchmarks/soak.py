@@ -317,9 +317,10 @@ class Traffic:
 
     async def _post_wecom(self, body: bytes, params: dict, msg: Message | None = None) -> bool:
         """One delivery through the 'load balancer': round robin, a refused connection tries the next one."""
-        failure = "no replica listening"
-        for _ in range(len(self.replicas)):
-            replica = self.replicas[next(self.rr) % len(self.replicas)]
+        refused = []
+        first = next(self.rr)  # round robin; on a refused connection the next replica, not the next turn's pick
+        for i in range(len(self.replicas)):
+            replica = self.replicas[(first + i) % len(self.replicas)]
             try:
                 async with self.http.post(replica.url + "/wecom/callback", params=params, data=body,
                                           headers={"Content-Type": "text/xml"},
@@ -329,11 +330,14 @@ class Traffic:
                         return True
                     failure = f"{replica.name} HTTP {resp.status}"
                     break
-            except aiohttp.ClientConnectorError:
+            except aiohttp.ClientConnectorError as exc:
+                refused.append(f"{replica.name} {exc.os_error!r}")
                 continue  # nothing listening: next upstream
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
                 failure = f"{replica.name} {type(exc).__name__}"
                 break
+        else:
+            failure = "refused by " + ", ".join(refused)
         if msg is not None:
             msg.failed_deliveries.append(f"{time.monotonic() - self.t0:.1f} s {failure}")
         return False
