@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 
@@ -51,8 +52,12 @@ async def serve(args, settings: Settings) -> int:
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     await site.start()
-    print(f"salesbot serving on http://{args.host}:{args.port}  (channels: {', '.join(sorted(app.adapters))}; "
-          f"LLM: {'on' if settings.llm_configured else 'offline mode'})", file=sys.stderr)
+    serving = (f"salesbot serving on http://{args.host}:{args.port}  (channels: {', '.join(sorted(app.adapters))}; "
+               f"LLM: {'on' if settings.llm_configured else 'offline mode'})")
+    if settings.log_format == "json":  # every line of a production log is JSON
+        logging.getLogger("bot.serve").info(serving)
+    else:
+        print(serving, file=sys.stderr)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 from typing import Awaitable, Callable, TypeVar
 
@@ -25,15 +26,31 @@ _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "57", "53")
 _NOT_ACCEPTING = "not currently accepting connections"
 
 
+# libpq reports a refused login without a SQLSTATE (psycopg connecting): the server's words then
+_LOGIN_REFUSED = re.compile(r'FATAL:\s+(password authentication failed|role ".*" does not exist|'
+                            r'database ".*" does not exist|no pg_hba\.conf entry)')
+
+
 def _sqlstate(exc: BaseException) -> str:
     for err in (exc, getattr(exc, "orig", None), exc.__cause__):
         code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
         if isinstance(code, str):
             return code
-    return ""
+    return "28000" if _LOGIN_REFUSED.search(str(exc)) else ""
+
+
+# a wrong password or a missing database is configuration, not an outage: fail now, and say so
+_MISCONFIGURED_SQLSTATE = ("28", "3D000")
+
+
+def is_db_misconfigured(exc: BaseException) -> bool:
+    """The database refused our login (wrong password or user, no such database): fix SALESBOT_DATABASE_URL."""
+    return _sqlstate(exc).startswith(_MISCONFIGURED_SQLSTATE)
 
 
 def is_db_unavailable(exc: BaseException) -> bool:
+    if is_db_misconfigured(exc):
+        return False
     sqlstate = _sqlstate(exc)
     if sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or (sqlstate == "55000" and _NOT_ACCEPTING in str(exc)):
         return True

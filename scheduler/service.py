@@ -124,7 +124,8 @@ class _ThreadedStoreScheduler(AsyncIOScheduler):
 class SchedulerService:
     def __init__(self, app: "App", *, lease_ttl: float = 30.0, renew_every: float | None = None):
         self.app = app
-        self.id = uuid.uuid4().hex
+        # readable in logs and in the lease (which replica leads), unique per process (a restart is a new holder)
+        self.id = f"{app.leases.replica_id}-{uuid.uuid4().hex[:8]}" if getattr(app, "leases", None) else uuid.uuid4().hex
         if getattr(app, "redis", None) is not None:
             self.lease = RedisLease(app.redis, ttl=lease_ttl, holder=self.id,
                                     key=f"{app.settings.redis_prefix}scheduler:leader")

@@ -302,6 +302,48 @@ async def test_a_failover_reads_as_unavailable_on_every_driver_path():
         as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@needs_postgres
+@pytest.mark.parametrize("change", [{"database": "salesbot_no_such_db"}, {"username": "no_such_role"}])
+async def test_a_wrong_database_or_role_is_a_configuration_error_not_an_outage(change):
+    """Retrying these forever would hide the mistake behind 'database unavailable' in the log."""
+    from sqlalchemy import literal, select, text
+    from sqlalchemy.engine import make_url
+
+    from bot.db import Database
+
+    db = Database(make_url(TEST_DATABASE_URL).set(**change).render_as_string(hide_password=False))
+    try:
+        async def through_the_engine():
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        def on_the_writer_thread():
+            with db.writer_engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        for path in (through_the_engine, lambda: db.fetch_value(select(literal(1)), {}),
+                     lambda: asyncio.to_thread(on_the_writer_thread), lambda: asyncio.to_thread(db.migrate_sync)):
+            with pytest.raises(Exception) as raised:
+                await path()
+            assert not is_db_unavailable(raised.value), repr(raised.value)
+    finally:
+        await db.close()
+
+
+@needs_postgres
+def test_serve_with_a_wrong_database_says_so_and_exits(tmp_path, monkeypatch, capsys):
+    from sqlalchemy.engine import make_url
+
+    from bot.cli import main
+
+    monkeypatch.setenv("SALESBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SALESBOT_DATABASE_URL", make_url(TEST_DATABASE_URL).set(database="salesbot_no_such_db")
+                       .render_as_string(hide_password=False))
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "SALESBOT_DATABASE_URL" in err and "salesbot_no_such_db" in err
+
+
 async def test_local_rate_limit_counts_a_sliding_window():
     assert parse_rate("3/60") == (3, 60) and parse_rate("junk") == (20, 600)
     limiter = SlidingWindowLimiter("2/60")
