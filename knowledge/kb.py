@@ -251,6 +251,9 @@ class KnowledgeBase:
             async with self._lock:
                 if state != self._state:
                     await self._reload_records()
+                    # this process's vector index is derived (each replica keeps its own): embed what
+                    # another process added, drop what it removed
+                    await self._sync_vectors()
         if self._lexical_dirty:
             async with self._lock:
                 if self._lexical_dirty:

@@ -100,6 +100,26 @@ async def test_changes_by_another_process_are_seen(tmp_path):
         await db.close()
 
 
+async def test_a_replica_with_its_own_index_embeds_what_another_process_added(tmp_path):
+    """Compose gives each replica its own /data: its vector index must catch up, not only keyword search."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    replica_settings = make_settings(tmp_path / "replica", SALESBOT_DATABASE_URL=url)
+    cli_settings = make_settings(tmp_path / "cli", SALESBOT_DATABASE_URL=url)
+    for settings in (replica_settings, cli_settings):
+        settings.ensure_data_dir()
+    db = Database(url)
+    await db.migrate()
+    replica, cli_side = KnowledgeBase(replica_settings, db), KnowledgeBase(cli_settings, db)
+    try:
+        assert await replica.search("海纳", mode="vector") == []
+        report = await cli_side.add_paths([write(tmp_path / "c.md", "# 竞品\n\n海纳的标准版略便宜。\n")])
+        assert [h.title for h in await replica.search("海纳的标准版", mode="vector")] == ["竞品"]
+        await cli_side.remove(report.added[0].doc_id)
+        assert await replica.search("海纳的标准版", mode="vector") == []
+    finally:
+        await db.close()
+
+
 async def test_offline_collection_has_a_registered_embedding_function(tmp_path):
     async with knowledge_base(tmp_path) as kb:
         await kb.add_paths([write(tmp_path / "a.md", "# A\n\n内容。\n")])
