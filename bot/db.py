@@ -169,8 +169,8 @@ class Database:
             async with self.engine.connect() as conn:
                 return [row._mapping for row in await conn.execute(statement, params)]
         sql, args = self._compile(statement, params)
-        pool = self._raw_pool or await self._open_raw_pool()
-        return await pool.fetch(sql, *args)
+        async with self._raw_acquire() as conn:
+            return await conn.fetch(sql, *args)
 
     async def fetch_value(self, statement, params: Mapping[str, Any]) -> Any:
         """The first column of the first row (None without rows); see fetch."""
@@ -178,8 +178,8 @@ class Database:
             async with self.engine.connect() as conn:
                 return (await conn.execute(statement, params)).scalar()
         sql, args = self._compile(statement, params)
-        pool = self._raw_pool or await self._open_raw_pool()
-        return await pool.fetchval(sql, *args)
+        async with self._raw_acquire() as conn:
+            return await conn.fetchval(sql, *args)
 
     def _compiled_for(self, statement, keys) -> tuple[str, Any]:
         # an INSERT/UPDATE without .values() takes its columns from the parameters: one form per key set
@@ -212,9 +212,21 @@ class Database:
         A batch of a hundred claims or turn results is a few pipelined statements here (executemany /
         fetchmany), where SQLAlchemy on the writer thread ran and parsed each one (benchmarks/README.md, soak).
         """
+        async with self._raw_acquire() as conn:
+            yield RawConnection(self, conn)
+
+    @asynccontextmanager
+    async def _raw_acquire(self):
         pool = self._raw_pool or await self._open_raw_pool()
         async with pool.acquire() as conn:
-            yield RawConnection(self, conn)
+            try:
+                yield conn
+            except BaseException:
+                # the pool's reset is a no-op (see _open_raw_pool), so a connection that failed is not
+                # trusted again: one the server terminated mid-pipeline can still look open, with its
+                # protocol stuck in the old operation ("another operation is in progress")
+                conn.terminate()
+                raise
 
     async def _open_raw_pool(self):
         import asyncpg

@@ -68,7 +68,9 @@ def is_db_unavailable(exc: BaseException) -> bool:
 
         return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
                                 asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                                asyncpg.CannotConnectNowError))
+                                asyncpg.CannotConnectNowError,
+                                # a connection left mid-operation by a server that terminated it
+                                asyncpg.InternalClientError))
     except ImportError:  # pragma: no cover
         return False
 

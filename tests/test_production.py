@@ -297,6 +297,10 @@ async def test_a_failover_reads_as_unavailable_on_every_driver_path():
                 with pytest.raises(Exception) as raised:
                     await path()
                 assert is_db_unavailable(raised.value), (round_, repr(raised.value))
+        as_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        for path in paths:  # back: no pool hands out a connection broken by the cut
+            for _ in range(3):
+                await retry_db(path, what="after the failover", first_delay=0.05)
     finally:
         await db.close()
         as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
