@@ -497,12 +497,16 @@ def stage_quantile(metrics_text: str, stage: str, q: float) -> str:
 
 
 def postgres_cpu() -> float:
+    """CPU seconds of the PostgreSQL server, backends that already exited included (the postmaster reaped
+    them, so their time is in its children_* counters: the database cut and each reconnect end backends)."""
     total = 0.0
-    for p in psutil.process_iter(["name"]):
+    for p in psutil.process_iter(["name", "ppid"]):
         try:
             if (p.info["name"] or "").startswith("postgres"):
                 t = p.cpu_times()
                 total += t.user + t.system
+                if not (psutil.Process(p.info["ppid"]).name() or "").startswith("postgres"):  # the postmaster
+                    total += t.children_user + t.children_system
         except psutil.Error:
             pass
     return total
@@ -648,13 +652,8 @@ async def main(args) -> None:
 
             # answers: until everything is answered or the window closes
             deadline = time.monotonic() + args.answer_window
-            recovered: dict[str, float] = {}
             while time.monotonic() < deadline:
                 traffic.collect()
-                now = time.monotonic()
-                for name, fault in faults.items():
-                    if name not in recovered and "end" in fault and traffic.unanswered(fault["end"]) == 0:
-                        recovered[name] = now - fault["at"]
                 if traffic.unanswered() == 0 and not traffic.tasks:
                     break
                 on_tick(1e9)
@@ -689,6 +688,12 @@ async def main(args) -> None:
 
     writes = duplicate_writes(direct_url)
     msgs = list(traffic.messages.values())
+    # recovery, from the timestamps: the fault → the last first answer to a message sent before it ended
+    recovered: dict[str, float] = {}
+    for name, fault in faults.items():
+        before = [m for m in msgs if "end" in fault and m.sent_at <= fault["end"]]
+        if before and all(m.replies for m in before):
+            recovered[name] = max(min(m.replies) for m in before) - fault["at"]
     answered = [m for m in msgs if m.replies]
     lost = [m for m in msgs if not m.replies]
     lost_accepted = [m for m in lost if m.accepted]
