@@ -253,11 +253,31 @@ async def test_an_unreachable_postgres_reads_as_unavailable_not_as_a_bug():
         await db.close()
 
 
+def _driver_paths(db) -> tuple:
+    """One small statement through each way the app reaches PostgreSQL: the SQLAlchemy async engine, the raw
+    asyncpg pool (reads and batched writes) and the group-commit writer thread (psycopg)."""
+    from sqlalchemy import literal, select, text
+
+    async def through_the_engine():
+        async with db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def raw_write():
+        async with db.raw_connection() as conn:
+            await conn.fetch(select(literal(1)), {})
+
+    def on_the_writer_thread():
+        with db.writer_engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    return (through_the_engine, lambda: db.fetch_value(select(literal(1)), {}), raw_write,
+            lambda: asyncio.to_thread(on_the_writer_thread))
+
+
 @needs_postgres
 async def test_a_failover_reads_as_unavailable_on_every_driver_path():
     """Connections terminated by the server, then a database that refuses new ones (a failover, a restart)."""
     import psycopg
-    from sqlalchemy import literal, select, text
     from sqlalchemy.engine import make_url
 
     from bot.db import Database
@@ -274,20 +294,7 @@ async def test_a_failover_reads_as_unavailable_on_every_driver_path():
     as_admin(f'CREATE DATABASE "{name}"')
     db = Database(admin.set(database=name).render_as_string(hide_password=False))
     try:
-        async def through_the_engine():
-            async with db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-
-        def on_the_writer_thread():
-            with db.writer_engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-
-        async def raw_write():
-            async with db.raw_connection() as conn:
-                await conn.fetch(select(literal(1)), {})
-
-        paths = (through_the_engine, lambda: db.fetch_value(select(literal(1)), {}), raw_write,
-                 lambda: asyncio.to_thread(on_the_writer_thread))
+        paths = _driver_paths(db)
         for path in paths:
             await path()  # every pool holds a live connection now
         as_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
@@ -310,23 +317,13 @@ async def test_a_failover_reads_as_unavailable_on_every_driver_path():
 @pytest.mark.parametrize("change", [{"database": "salesbot_no_such_db"}, {"username": "no_such_role"}])
 async def test_a_wrong_database_or_role_is_a_configuration_error_not_an_outage(change):
     """Retrying these forever would hide the mistake behind 'database unavailable' in the log."""
-    from sqlalchemy import literal, select, text
     from sqlalchemy.engine import make_url
 
     from bot.db import Database
 
     db = Database(make_url(TEST_DATABASE_URL).set(**change).render_as_string(hide_password=False))
     try:
-        async def through_the_engine():
-            async with db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-
-        def on_the_writer_thread():
-            with db.writer_engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-
-        for path in (through_the_engine, lambda: db.fetch_value(select(literal(1)), {}),
-                     lambda: asyncio.to_thread(on_the_writer_thread), lambda: asyncio.to_thread(db.migrate_sync)):
+        for path in (*_driver_paths(db), lambda: asyncio.to_thread(db.migrate_sync)):
             with pytest.raises(Exception) as raised:
                 await path()
             assert not is_db_unavailable(raised.value), repr(raised.value)
