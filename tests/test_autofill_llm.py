@@ -107,9 +107,7 @@ async def test_long_transcript_in_parts_keeps_context_and_later_values_win(tmp_p
         return text({})
 
     fake_llm.responder = responder
-    from langchain_openai import ChatOpenAI
-
-    model = ChatOpenAI(base_url=fake_llm.base_url, api_key="k", model="fake", max_retries=0)
+    model = fake_llm.chat_model(max_retries=0)
     ex = await extract(transcript, date(2026, 11, 23), model=model)
     assert len(prompts) == len(parts)
     assert "华东机械" in prompts[1] and "500000" in prompts[1]  # later parts know what earlier parts found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import socket
 import time
 
 import aiohttp
@@ -62,7 +63,7 @@ async def close_clients():
 
 
 def chat(llm: FakeOpenAI, **kwargs) -> ChatOpenAI:
-    return ChatOpenAI(base_url=llm.base_url, api_key="x", model="fake", **kwargs)
+    return llm.chat_model(**kwargs)
 
 
 async def test_base_url_is_loopback_with_ephemeral_port():
@@ -341,3 +342,20 @@ def test_step_helpers_reject_bad_input():
         server.script(42)
     server.script(error(503, times=3), "好")
     assert server.pending == 4
+
+
+def test_chat_model_survives_a_port_reused_by_a_later_event_loop():
+    # Each pytest-asyncio test has its own loop and the OS reuses ephemeral ports; a ChatOpenAI built
+    # the default way would share langchain_openai's client cached by URL across those loops.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def two_calls_on(port: int) -> list[str]:
+        async with FakeOpenAI(port=port) as server:
+            server.script(text("一"), text("二"))
+            model = server.chat_model(max_retries=0)
+            return [(await model.ainvoke([HumanMessage("hi")])).content for _ in range(2)]
+
+    for _ in range(3):
+        assert asyncio.run(two_calls_on(port)) == ["一", "二"]

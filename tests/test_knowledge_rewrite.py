@@ -1,7 +1,7 @@
 """Follow-up rewriting and associated-question generation with an LLM (the fake OpenAI server)."""
 from __future__ import annotations
 
-from langchain_openai import ChatOpenAI
+from langchain_openai import ChatOpenAI  # noqa: F401  (the type chat_model returns)
 
 from knowledge.rewrite import offline_standalone
 from tests.fakes.openai_server import FakeOpenAI, error, last_user_text, text
@@ -13,7 +13,7 @@ POC = "# POC 政策\n\n## 申请\n合同金额二十万以上才可以申请售�
 
 
 def chat_model(fake: FakeOpenAI) -> ChatOpenAI:
-    return ChatOpenAI(base_url=fake.base_url, api_key="test", model="fake", max_retries=0, timeout=5)
+    return fake.chat_model(max_retries=0, timeout=5)
 
 
 async def test_follow_up_is_rewritten_into_a_standalone_question(tmp_path):

@@ -7,7 +7,7 @@ tool-call assembly are exercised for real. Usage:
 
     async with FakeOpenAI() as llm:
         llm.script(error(429, retry_after=0.01), tool_call("log_visit", customer="华为"), text("已记录。"))
-        chat = ChatOpenAI(base_url=llm.base_url, api_key="x", model="fake").bind_tools(tools)
+        chat = llm.chat_model().bind_tools(tools)       # a langchain_openai.ChatOpenAI
         reply = await chat.ainvoke("今天拜访了华为")     # 429 -> retried -> tool call
         assert reply.tool_calls[0]["args"] == {"customer": "华为"}
         assert llm.last_tool_names() == ["log_visit"]
@@ -357,6 +357,7 @@ class FakeOpenAI:
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
         self._request_seen = asyncio.Event()
+        self._http_clients: list[Any] = []
         self.base_url = ""
 
     # lifecycle
@@ -381,6 +382,8 @@ class FakeOpenAI:
         return self
 
     async def stop(self) -> None:
+        while self._http_clients:
+            await self._http_clients.pop().aclose()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -390,6 +393,22 @@ class FakeOpenAI:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    def chat_model(self, **kwargs: Any) -> Any:
+        """A langchain_openai.ChatOpenAI pointed at this server, with its own HTTP client.
+
+        Without one, langchain_openai shares a process-wide client cached by base URL. The OS reuses
+        ephemeral ports, so a later test's server can get an earlier test's URL, and the shared client
+        then closes a pooled connection that belongs to the earlier test's closed event loop.
+        """
+        import openai
+        from langchain_openai import ChatOpenAI
+
+        http_client = openai.DefaultAsyncHttpxClient()
+        self._http_clients.append(http_client)
+        kwargs.setdefault("api_key", "x")
+        kwargs.setdefault("model", "fake")
+        return ChatOpenAI(base_url=self.base_url, http_async_client=http_client, **kwargs)
 
     # scripting and introspection
 
