@@ -87,6 +87,43 @@ async def test_wecom_reject_reason_updates_the_pressed_card(tmp_path):
         assert await request_status(rig.app) == ["rejected"]
 
 
+def card_send_code(qyapi, user: str) -> str:
+    (code,) = [c["response_code"] for c in qyapi.calls_to("message/send")
+               if c.get("response_code") and c["json"]["touser"] == user]
+    return code
+
+
+async def test_wecom_card_of_an_approver_who_never_tapped_is_updated_with_the_send_code(tmp_path):
+    async with wecom_rig(tmp_path, demo=True) as rig:
+        await rig.sender.post_xml(text_xml(CORP_ID, "zhangwei", SUBMIT_8, "m-submit-w"))
+        await rig.settle()
+        (card,) = wecom_cards_to(rig.qyapi, "wangqiang")
+        code = card_send_code(rig.qyapi, "wangqiang")
+        await rig.sender.post_xml(text_xml(CORP_ID, "zhangwei", "/撤回", "m-withdraw-w"))
+        await rig.settle()
+        (update,) = rig.qyapi.calls_to("message/update_template_card")
+        assert update["ok"] and update["json"]["response_code"] == code
+        assert update["json"]["userids"] == ["wangqiang"]
+        assert update["json"]["button"]["replace_name"] == "申请人已撤回"
+        assert not any("撤回" in t for t in wecom_texts_to(rig.qyapi, "wangqiang"))  # the card says it
+        assert await request_status(rig.app) == ["withdrawn"]
+
+
+async def test_wecom_card_update_falls_back_to_text_when_the_send_code_is_spent(tmp_path):
+    async with wecom_rig(tmp_path, demo=True) as rig:
+        await rig.sender.post_xml(text_xml(CORP_ID, "zhangwei", SUBMIT_8, "m-submit-x"))
+        await rig.settle()
+        (card,) = wecom_cards_to(rig.qyapi, "wangqiang")
+        rig.qyapi.used_response_codes.add(card_send_code(rig.qyapi, "wangqiang"))  # e.g. past its 72 h
+        await rig.sender.post_xml(text_xml(CORP_ID, "zhangwei", "/撤回", "m-withdraw-x"))
+        await rig.settle()
+        (update,) = rig.qyapi.calls_to("message/update_template_card")
+        assert not update["ok"]
+        assert any("「折扣审批 · 华东机械」申请人已撤回" in t for t in wecom_texts_to(rig.qyapi, "wangqiang"))
+        card_id = card["task_id"].split("@")[0]
+        assert await rig.app.kv.get(f"wecom:card_code:{card_id}:wangqiang") is None
+
+
 async def test_dingtalk_card_round_trip(tmp_path):
     fake = FakeDingTalk()
     await fake.start()

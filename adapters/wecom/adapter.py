@@ -49,6 +49,11 @@ AIBOT_LATE_NOTE = "\n\n（内容较多，完整答复稍后单独发给你）"
 # WeCom's duplicate check (A7): at least a minute (clock skew between us and WeCom, send latency), at most
 # the platform's maximum of 4 hours
 DUPLICATE_CHECK_SLACK = 60
+# message/send returns a response_code for a button card, good for one update within 72 h (protocols.md
+# A7). Kept per card and recipient, it lets us update the card of someone who never tapped it (the other
+# approvers when one decides, everyone when the requester withdraws).
+CARD_CODE_KEY = "wecom:card_code:{}:{}"
+CARD_CODE_TTL = 72 * 3600
 DUPLICATE_CHECK_MAX = 4 * 3600
 
 
@@ -381,7 +386,10 @@ class WeComAdapter(Adapter):
                 return
             body = template_card(reply.card)
             body["task_id"] = f"{reply.card.card_id}@{d.outbox_id}"  # unique per app, as WeCom requires
-            await self._send_user(user, "template_card", body, d)
+            result = await self._send_user(user, "template_card", body, d)
+            if result.get("response_code"):
+                await self.app.kv.set(CARD_CODE_KEY.format(reply.card.card_id, user), result["response_code"],
+                                      CARD_CODE_TTL)
             return
         for part in split_bytes(reply.text, TEXT_MAX_BYTES) or [""]:
             msgtype, body = text_body(Reply(text=part, markdown=reply.markdown), allow_markdown=True)
@@ -423,16 +431,25 @@ class WeComAdapter(Adapter):
 
     async def _update_card(self, d: Delivery, user: str | None) -> None:
         card = d.reply.card
-        code = d.reply_context.get("response_code")
         status = card.status or "已处理"
-        if code and user:
-            try:
-                await self.api.update_template_card({"userids": [user], "agentid": self.agent_id,
-                                                     "response_code": code,
-                                                     "button": {"replace_name": truncate_bytes(status, 30)}})
-                return
-            except WeComAPIError as exc:  # used or expired response_code: say it in words instead
-                log.info("wecom card update via response_code failed (%s); sending the status as text", exc)
+        if user:
+            # the tap's own code first; else (or if WeCom refuses it) the one message/send gave us
+            sent_key = CARD_CODE_KEY.format(card.card_id, user)
+            codes = [d.reply_context.get("response_code"), await self.app.kv.get(sent_key)]
+            for code in dict.fromkeys(c for c in codes if c):
+                try:
+                    await self.api.update_template_card({"userids": [user], "agentid": self.agent_id,
+                                                         "response_code": code,
+                                                         "button": {"replace_name": truncate_bytes(status, 30)}})
+                except WeComAPIError as exc:  # used or expired: try the next code, then say it in words
+                    log.info("wecom card update via response_code failed (%s)", exc)
+                    updated = False
+                else:
+                    updated = True
+                if code == codes[1]:  # spent either way; a network error above propagates and keeps it
+                    await self.app.kv.delete(sent_key)
+                if updated:
+                    return
         await self._send_user(user, "text", {"content": truncate_bytes(f"「{card.title}」{status}", TEXT_MAX_BYTES)}, d)
 
     async def _deliver_kf(self, d: Delivery) -> None:

@@ -205,6 +205,7 @@ class FakeQyapi:
         self.files: dict[str, tuple[bytes, str]] = {}  # served at /files/<name> (AI bot downloads)
         self.kf_messages: dict[str, list[dict]] = defaultdict(list)
         self.used_response_codes: set[str] = set()
+        self.send_codes: dict[str, str] = {}  # response_code message/send returned for a card -> its touser
         self.response_url_posts: list[dict] = []
         self.delivered_at: dict[tuple[str, str, str], float] = {}  # (touser, msgtype, body) -> last delivery
         self.duplicates_dropped = 0
@@ -353,13 +354,16 @@ class FakeQyapi:
         self.delivered_at[key] = now
         result = {"errcode": 0, "errmsg": "ok", "msgid": f"m{len(self.calls)}"}
         if payload.get("msgtype") == "template_card":
-            result["response_code"] = f"send-rc-{len(self.calls)}"
+            result["response_code"] = call["response_code"] = f"send-rc-{len(self.calls)}"
+            self.send_codes[result["response_code"]] = str(payload.get("touser"))
         return result
 
     def _api_message_update_template_card(self, request, payload):
         code = payload.get("response_code", "")
         if code in self.used_response_codes:
             return {"errcode": 40067, "errmsg": "response_code already used"}  # code is illustrative
+        if code in self.send_codes and payload.get("userids") != [self.send_codes[code]]:
+            return {"errcode": 40058, "errmsg": "response_code does not belong to these users"}  # illustrative
         self.used_response_codes.add(code)
         return {"errcode": 0, "errmsg": "ok"}
 
