@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -264,8 +264,10 @@ class ConversationMessage(SQLModel, table=True):
     """Agent memory: what was said in a conversation, kept across restarts."""
 
     __tablename__ = "conversation_message"
+    # the turn reads a conversation's latest messages: one backward index scan, however long the history
+    __table_args__ = (Index("ix_conversation_message_key_id", "conversation_key", "id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    conversation_key: str = Field(max_length=200, index=True)
+    conversation_key: str = Field(max_length=200)
     role: str = Field(max_length=16)  # user | assistant
     content: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
