@@ -4,10 +4,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.models import STAGES
 from bot.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 OPEN_STAGES = [s for s in STAGES if not s.startswith("closed_")]
 
@@ -98,3 +102,12 @@ class SchedulerConfig:
 
     def is_quiet(self, t: time) -> bool:
         return in_span(t, self.quiet_hours)
+
+
+def config_for(app: "App") -> SchedulerConfig:
+    """The app's scheduler configuration, parsed once."""
+    cfg = getattr(app, "_scheduler_config", None)
+    if cfg is None:
+        cfg = SchedulerConfig.from_settings(app.settings)
+        app._scheduler_config = cfg
+    return cfg

@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, or_, select
 from bot.messages import Reply
 from bot.models import STAGE_LABELS, Account, Interaction, Opportunity, StaffUser, Task, Visit, utcnow
 from bot.zh_parse import is_workday, workdays_between
-from scheduler.config import SchedulerConfig
+from scheduler.config import SchedulerConfig, config_for
 from scheduler.models import ScheduledNotice
 from scheduler.notify import Notice, claim_and_push
 from scheduler.worktime import day_label, hm, in_daily_window, last_workday_on_or_before
@@ -40,14 +40,6 @@ log = logging.getLogger(__name__)
 
 REMINDER_HORIZON_DAYS = 11  # the longest run of days off (Golden Week) plus margin
 DONE_HINT = "做完回复「/完成 编号」。"
-
-
-def config_for(app: "App") -> SchedulerConfig:
-    cfg = getattr(app, "_scheduler_config", None)
-    if cfg is None:
-        cfg = SchedulerConfig.from_settings(app.settings)
-        app._scheduler_config = cfg
-    return cfg
 
 
 async def active_staff(app: "App") -> dict[int, StaffUser]:

@@ -63,6 +63,11 @@ def in_daily_window(cfg: SchedulerConfig, local: datetime, at: time, *, workdays
     return not cfg.is_quiet(local.time())
 
 
+def is_ping_time(cfg: SchedulerConfig, local: datetime) -> bool:
+    """Whether a colleague may be pinged about work now: a Chinese workday, outside quiet hours."""
+    return is_workday(local.date()) and not cfg.is_quiet(local.time())
+
+
 def work_slots(cfg: SchedulerConfig, start: datetime, days: int) -> list[datetime]:
     """Whole-hour slots inside working hours on Chinese workdays, from `start` (local, aware) on."""
     begin, end = cfg.work_hours

@@ -296,6 +296,21 @@ async def test_overdue_step_is_reminded_then_escalated_with_a_controlled_clock(t
         assert await remind_and_escalate_overdue(app) == 0
 
 
+async def test_an_approval_overdue_at_the_weekend_is_chased_on_the_next_workday_morning(tmp_path):
+    submitted = TEST_NOW.replace(day=27, hour=15)  # Fri 27 Nov 2026 15:00; the 24 h limit runs out Sat 15:00
+    clock = FrozenClock(submitted)
+    async with running_app(tmp_path, clock=clock) as app:
+        await ConsoleClient(app, "zhangwei").say("/审批 华东机械 9折 客户预算卡死")
+        for day, hour in ((28, 15.5), (29, 10), (30, 7.5)):  # Sat, Sun, Mon in quiet hours (until 08:00)
+            clock.set(submitted.replace(day=day, hour=int(hour), minute=int(hour % 1 * 60)))
+            assert await remind_and_escalate_overdue(app) == 0, clock.now()
+        clock.set(submitted.replace(day=30, hour=8, minute=5))
+        assert await remind_and_escalate_overdue(app) == 1
+        await app.drain()
+        (chase,) = [r.text for r in pushes(app, "wangqiang") if "催办" in r.text]
+        assert "已等了 3 天" in chase  # Fri 15:00 -> Mon 08:05, not the 24 h limit
+
+
 async def test_a_restart_in_the_middle_of_a_chain_loses_nothing(tmp_path):
     async with running_app(tmp_path) as app:
         await ConsoleClient(app, "zhangwei").say(SUBMIT_8)

@@ -23,6 +23,8 @@ from sqlmodel import select
 
 from bot.messages import Card, CardButton, Reply, Target
 from bot.models import STAGE_LABELS, Account, AuditLog, Opportunity, StaffUser
+from scheduler.config import config_for
+from scheduler.worktime import is_ping_time
 from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approval_rules import REQUEST_KINDS, TIER_LABELS, RulesFile, RulesStore, format_discount, format_money
 from tools.base import ToolContext, ToolDenied, ToolError
@@ -576,6 +578,9 @@ async def remind_and_escalate_overdue(app: "App") -> int:
     Safe to call from several processes at once and as often as you like: each action is a compare-and-set
     on the request, and a step is reminded once and escalated once."""
     now = utc_now(app)
+    cfg = config_for(app)
+    if not is_ping_time(cfg, now.astimezone(cfg.default_tz)):
+        return 0  # not at night or on a day off; the first run after catches up
     async with app.db.session() as s:
         steps = (await s.execute(select(ApprovalStep).join(ApprovalRequest, ApprovalRequest.id == ApprovalStep.request_id)
                                  .where(ApprovalRequest.status == "pending", ApprovalStep.status == "pending",
@@ -591,6 +596,13 @@ async def remind_and_escalate_overdue(app: "App") -> int:
         except ToolError as exc:
             log.warning("approval %s: overdue handling skipped: %s", step.request_id, exc)
     return actions
+
+
+def waited_text(waited: timedelta) -> str:
+    hours = waited.total_seconds() / 3600
+    if hours < 48:
+        return f"{max(1, round(hours))} 小时"
+    return f"{round(hours / 24)} 天"
 
 
 async def _handle_overdue(app: "App", request_id: int, step_id: int, rules: RulesFile) -> int:
@@ -611,10 +623,10 @@ async def _handle_overdue(app: "App", request_id: int, step_id: int, rules: Rule
                 await tx.expect_one(update(ApprovalStep).where(ApprovalStep.id == step.id,
                                                                ApprovalStep.reminded_at.is_(None))
                                     .values(reminded_at=tx.now))
-                hours = f"{step.time_limit_hours:g}"
+                waited = waited_text(now - (step.activated_at or now - timedelta(hours=step.time_limit_hours)))
                 for a in waiting:
                     tx.notify(a.approver_id, Reply(
-                        f"⏰ 催办：{snap.requester.name}的申请 {title} 已等了 {hours} 小时，请尽快处理。\n"
+                        f"⏰ 催办：{snap.requester.name}的申请 {title} 已等了 {waited}，请尽快处理。\n"
                         f"点上面的卡片，或回复 /同意 {r.id}、/拒绝 {r.id} 理由。"), f"{key}:remind:{a.id}")
                 tx.notify(r.requester_id, Reply(f"你的申请 {title} 超过时限还没处理，已催办{pending_names(snap, step)}。"),
                           f"{key}:requester")
