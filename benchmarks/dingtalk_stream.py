@@ -124,15 +124,20 @@ async def run_phase(fake: FakeDingTalk, gateway: FakeDingTalk, server: Server, h
         frame_ids = await gateway.remote(gateway.send_burst(burst[:disconnect_at], rate=rate))
         await gateway.remote(gateway.disconnect())
         frame_ids += await gateway.remote(gateway.send_burst(burst[disconnect_at:], rate=rate))
+    def acked_delivery(frame_id: str) -> str | None:
+        # a frame sent while no connection was live waits in the gateway's queue and goes out later
+        # under a new messageId; its ACK echoes that one
+        return next((m for m in gateway.delivered.get(frame_id, []) if m in gateway.ack_latency), None)
+
     deadline = time.monotonic() + window
     while time.monotonic() < deadline:
         answered = {sessions[s["session"]] for s in fake.webhook_sends if s["session"] in sessions}
-        if len(answered) == n and all(f in gateway.acks for f in frame_ids):
+        if len(answered) == n and all(acked_delivery(f) for f in frame_ids):
             break
         await asyncio.sleep(0.05)
-    ack_times = [gateway.ack_latency[f] for f in frame_ids if f in gateway.ack_latency]
-    last_ack = max((gateway.sent_at.get(f, t0) + gateway.ack_latency[f] for f in frame_ids
-                    if f in gateway.ack_latency), default=t0)
+    acked = [m for m in map(acked_delivery, frame_ids) if m]
+    ack_times = [gateway.ack_latency[m] for m in acked]
+    last_ack = max((gateway.sent_at.get(m, t0) + gateway.ack_latency[m] for m in acked), default=t0)
     replies = [s for s in fake.webhook_sends[0:] if s["session"] in sessions]
     per_msg = Counter(sessions[s["session"]] for s in replies)
     last_reply = max((s["at"] for s in replies), default=t0)
