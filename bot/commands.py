@@ -19,6 +19,7 @@ from tools.base import STAFF, ToolContext, ToolOutput
 CommandHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
 PendingHandler = Callable[[ToolContext, PendingAction, str], Awaitable["ToolOutput | None"]]
 CardHandler = Callable[[ToolContext, CardAction], Awaitable[list[Reply]]]
+OfflineIntent = Callable[[ToolContext, str], Awaitable["ToolOutput | None"]]
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Command:
 COMMANDS: dict[str, Command] = {}
 PENDING_HANDLERS: dict[str, PendingHandler] = {}
 CARD_HANDLERS: dict[str, CardHandler] = {}
+OFFLINE_INTENTS: list[tuple[int, OfflineIntent]] = []
 
 _COMMAND_RE = re.compile(r"^[/／]\s*(\S+?)(?:\s+|$)(.*)$", re.S)
 
@@ -61,6 +63,19 @@ def card_handler(prefix: str):
 
     def register(fn: CardHandler) -> CardHandler:
         CARD_HANDLERS[prefix] = fn
+        return fn
+
+    return register
+
+
+def offline_intent(order: int):
+    """Free text from staff when no LLM answers: a capability recognises its own everyday phrasing
+    ("今天拜访了华东机械…") and answers or asks to confirm; returning None passes. Lower order is tried first.
+    """
+
+    def register(fn: OfflineIntent) -> OfflineIntent:
+        OFFLINE_INTENTS.append((order, fn))
+        OFFLINE_INTENTS.sort(key=lambda item: item[0])
         return fn
 
     return register
@@ -128,6 +143,23 @@ async def close_pending(ctx: ToolContext, pending: PendingAction, status: str = 
 
 
 CANCEL_WORDS = {"取消", "算了", "不用了", "不要了", "cancel"}
+YES_WORDS = {"是", "是的", "好", "好的", "确认", "对", "对的", "嗯", "可以", "行", "没问题", "ok", "OK", "记", "建"}
+NO_WORDS = CANCEL_WORDS | {"不", "不是", "不对", "否", "不用"}
+
+
+async def yes_or_no(ctx: ToolContext, pending: PendingAction, answer: str, declined: str) -> "ToolOutput | bool":
+    """The answer to a yes/no question: True to go ahead (the question is now closed); a ToolOutput to
+    send instead (declined, or already answered elsewhere); False when it is no answer at all, so the
+    message is handled normally."""
+    answer = answer.strip()
+    if answer in NO_WORDS:
+        await close_pending(ctx, pending, "cancelled")
+        return ToolOutput(declined)
+    if answer not in YES_WORDS:
+        return False
+    if not await close_pending(ctx, pending):
+        return ToolOutput("这条已经处理过了。")
+    return True
 
 
 def pick_option(answer: str, count: int) -> int | None:

@@ -59,10 +59,19 @@ def unknown_command(word: str, commands: list["Command"]) -> str:
 
 
 async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
-    """Free text without an LLM: knowledge hits when there are any, otherwise a short help."""
-    from bot.commands import commands_for
+    """Free text without an LLM: what a capability recognises, else knowledge hits, else a short help."""
+    from bot.commands import OFFLINE_INTENTS, commands_for
+    from tools.base import ToolDenied, ToolError
 
     note = OFFLINE_NOTE if reason == "offline" else LLM_DOWN_NOTE
+    if ctx.actor.role is not Role.CUSTOMER:
+        for _, intent in OFFLINE_INTENTS:
+            try:
+                out = await intent(ctx, text)
+            except (ToolError, ToolDenied) as exc:
+                return f"{exc}\n{note}"
+            if out is not None:
+                return f"{out.text}\n{note}"
     passages = ""
     kb = getattr(ctx.app, "knowledge", None)
     if kb is not None:

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import false, true
 from sqlmodel import select
 
-from bot.commands import command
+from bot.commands import command, offline_intent
 from bot.messages import Actor, Role
 from bot.models import STAGE_LABELS, Account, Contact, Opportunity, StaffUser, Task, Visit
 from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
@@ -214,6 +214,42 @@ async def customer_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg:
         raise ToolError("用法：/客户 华东机械")
     return await lookup_customer(ctx, LookupCustomerArgs(name=arg))
+
+
+def _mention_length(account: Account, squeezed: str) -> int:
+    names = [n for n in (account.name, account.short_name) if n]
+    forms = {n.lower() for n in names} | {core_name(n) for n in names}
+    return max((len(f) for f in forms if len(f) >= 2 and f in squeezed), default=0)
+
+
+async def accounts_mentioned(ctx: ToolContext, text: str) -> list[Account]:
+    """The visible accounts a sentence names by its longest mention (full, short or core name).
+
+    One account: the sentence is clear. Several: equally likely ("华东机械" for both 华东机械制造 and
+    华东机械二厂), so the caller should ask.
+    """
+    squeezed = re.sub(r"\s+", "", text).lower()
+    async with ctx.db.session() as s:
+        accounts = (await s.execute(select(Account).where(await account_scope(ctx)))).scalars().all()
+    scored = [(_mention_length(a, squeezed), a) for a in accounts]
+    longest = max((n for n, _ in scored), default=0)
+    return [a for n, a in scored if longest and n == longest]
+
+
+_LOOKUP_WORDS = re.compile(r"怎么样|情况|进展|近况|查一下|查查|查下|看看|看下|看一下|概况|跟进到|到哪|资料|信息|介绍")
+
+
+@offline_intent(30)
+async def lookup_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「华东机械最近怎么样」, or just the customer's name: the customer summary."""
+    mentioned = await accounts_mentioned(ctx, text)
+    if len(mentioned) != 1:
+        return None
+    account = mentioned[0]
+    bare = core_name(re.sub(r"[？?。！!，,\s]", "", text)) in {core_name(n) for n in (account.name, account.short_name) if n}
+    if not bare and not _LOOKUP_WORDS.search(text):
+        return None
+    return ToolOutput(await customer_summary(ctx, account), data={"account_id": account.id})
 
 
 async def create_account(ctx: ToolContext, name: str, industry: str | None = None, region: str | None = None,

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from bot.commands import command
+from bot.commands import command, offline_intent, open_pending, pending_handler, yes_or_no
 from bot.models import Account, Task, utcnow
 from bot.zh_parse import find_dates
 from scheduler.worktime import due_moment, hm
 from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
-from tools.customers import ensure_account_access, match_account, not_yours_text
+from tools.customers import accounts_mentioned, ensure_account_access, match_account, not_yours_text
 from tools.visits import _resolve, day_label
 
 
@@ -109,6 +110,52 @@ async def task_command(ctx: ToolContext, arg: str) -> ToolOutput:
         title = title.replace(d.text, "", 1)
     title = re.sub(r"^(之前|前|要|需要)+", "", title.strip()).strip("，, ") or arg
     return await create_task(ctx, CreateTaskArgs(title=title, due=due))
+
+
+# --- tasks asked for in plain words, without an LLM --------------------------------------------------
+
+_REMIND = re.compile(r"^(请|麻烦)?(你)?(帮我|给我)?(提醒我?|提醒一下|记得|别忘了|记一下|约一下|约|安排)|提醒我")
+_LIST_TASKS = re.compile(r"(待办|任务|要做的事|todo)", re.I)
+_ASKING_FOR_LIST = re.compile(r"哪些|什么|有没有|看看|看下|看一下|列表|列一下|多少|几个|还有|查")
+
+
+@offline_intent(20)
+async def task_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「帮我约下周二下午三点给金陵医药打电话」: a task with its reminder time, confirmed before it is made."""
+    if not _REMIND.search(text):
+        return None
+    dates = [d for d in find_dates(text, ctx.today()) if d.date >= ctx.today()]
+    if not dates:
+        return None
+    title = _REMIND.sub("", text.replace(dates[0].text, "", 1)).strip("，,。 ")
+    title = re.sub(r"^(之前|前|要|需要|我)+", "", title).strip("，,。 ")
+    if not title:
+        return None
+    mentioned = await accounts_mentioned(ctx, text)
+    account = mentioned[0] if len(mentioned) == 1 else None
+    args = CreateTaskArgs(title=title, due=dates[0].text, account_name=account.name if account else None)
+    due_at = due_moment(args.due, ctx.today(), ctx.tz)
+    when = f"{day_label(dates[0].date)} {hm(due_at)} 提醒你" if due_at else f"截止 {day_label(dates[0].date)}"
+    where = f"（{account.name}）" if account else ""
+    await open_pending(ctx, "task_confirm", {"args": args.model_dump()}, ttl=timedelta(minutes=30))
+    return ToolOutput(f"要建这个待办吗？\n{title}{where}，{when}\n回复「是」建好；不对的话用「/任务 内容 日期」重新发。",
+                      data={"pending": "task_confirm"})
+
+
+@pending_handler("task_confirm")
+async def answer_task_confirm(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
+    verdict = await yes_or_no(ctx, pending, answer, "好，没建。")
+    if verdict is not True:
+        return verdict or None
+    return await create_task(ctx, CreateTaskArgs(**pending.payload["args"]))
+
+
+@offline_intent(25)
+async def tasks_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「我这周有哪些待办」: the open tasks."""
+    if not (_LIST_TASKS.search(text) and _ASKING_FOR_LIST.search(text)):
+        return None
+    return await list_tasks(ctx, ListTasksArgs())
 
 
 @command("完成", "/完成 编号", "把待办标记为完成", roles=STAFF)

@@ -8,18 +8,28 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from bot.commands import CANCEL_WORDS, close_pending, command, open_pending, pending_handler, pick_option
+from bot.commands import (
+    CANCEL_WORDS,
+    close_pending,
+    command,
+    offline_intent,
+    open_pending,
+    pending_handler,
+    pick_option,
+    yes_or_no,
+)
 from bot.dispatcher import KIND_HANDLERS
 from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
 from bot.zh_parse import find_dates, resolve_date
 from tools.base import STAFF, ToolContext, ToolError, ToolOutput, capability_tool
 from tools.customers import (
+    accounts_mentioned,
     choice_text,
     create_account,
     ensure_account_access,
@@ -215,6 +225,55 @@ async def visit_command(ctx: ToolContext, arg: str) -> ToolOutput:
     parsed = parse_visit_text(text, ctx.today())
     args = LogVisitArgs(account_name=account_name, summary=text, **parsed)
     return await log_visit_for(ctx, args)
+
+
+# --- a visit told in plain words, without an LLM ----------------------------------------------------
+
+_MET = re.compile(r"拜访|见了|见到了?|面谈|上门|去了|聊了|谈了|沟通了|交流了|开了个?会|碰了个?面|打了个?电话|通了个?电话|视频会")
+_PAST = re.compile(r"了|今天|昨天|前天|刚才|刚刚|上午|下午|早上|中午|晚上|上周|周[一二三四五六日天]")
+_ASKING = re.compile(r"[？?]\s*$|^(怎么|如何|为什么|请问|能不能|可以)")
+_CHANNELS = (("phone", re.compile(r"电话")), ("video", re.compile(r"视频|腾讯会议|钉钉会议")), ("wechat", re.compile(r"微信")))
+
+
+@offline_intent(10)
+async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「今天拜访了华东机械的李总，下周三前发报价」: read it the way /拜访 would, and ask before writing."""
+    if not _MET.search(text) or not _PAST.search(text) or _ASKING.search(text.strip()):
+        return None
+    mentioned = await accounts_mentioned(ctx, text)
+    if not mentioned:
+        return None
+    if len(mentioned) > 1:
+        names = "、".join(a.name for a in mentioned[:3])
+        return ToolOutput(f"像是一条拜访记录，但客户可能是{names}。用「/拜访 客户全称 内容」发一下，我就记上。")
+    account = mentioned[0]
+    parsed = parse_visit_text(text, ctx.today())
+    channel = next((name for name, pattern in _CHANNELS if pattern.search(text)), "onsite")
+    args = LogVisitArgs(account_name=account.name, summary=text.strip(), channel=channel, **parsed)
+    visit_day = _resolve(args.visit_date, ctx.today(), "拜访日期") or ctx.today()
+    due = _resolve(args.next_step_due, ctx.today(), "截止日期")
+    lines = ["像是一条拜访记录，我整理成这样：", f"客户：{account.name}", f"日期：{day_label(visit_day)}"]
+    if args.contacts:
+        lines.append(f"见到：{'、'.join(args.contacts)}")
+    lines.append(f"内容：{args.summary}")
+    if args.next_step:
+        lines.append(f"下一步：{args.next_step}" + (f"，截止 {day_label(due)}" if due else ""))
+    lines.append("回复「是」记下；不对的话用「/拜访 客户 内容」重新发。")
+    await open_pending(ctx, "visit_confirm", {"account_id": account.id, "args": args.model_dump()},
+                       ttl=timedelta(minutes=30))
+    return ToolOutput("\n".join(lines), data={"pending": "visit_confirm", "account_id": account.id})
+
+
+@pending_handler("visit_confirm")
+async def answer_visit_confirm(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
+    verdict = await yes_or_no(ctx, pending, answer, "好，没记。")
+    if verdict is not True:
+        return verdict or None
+    async with ctx.db.session() as s:
+        account = await s.get(Account, pending.payload["account_id"])
+    if account is None:
+        raise ToolError("这个客户刚被删除了，请重新记一次。")
+    return await record_visit(ctx, account, LogVisitArgs(**pending.payload["args"]))
 
 
 async def on_location(ctx: ToolContext) -> ToolOutput:
