@@ -110,3 +110,11 @@ async def test_with_the_llm_down_a_visit_is_still_understood(llm_app, fake_llm):
     assert "AI 暂时连不上" in proposal and "客户：上海华东机械制造有限公司" in proposal
     assert "已记录" in await rep.say("是")
     assert len(await new_visits(llm_app)) == 1
+
+
+async def test_offline_help_says_plain_sentences_work_for_staff_only(offline_app):
+    staff_help = await ConsoleClient(offline_app, "zhangwei").say("/帮助")
+    assert "常用的也可以直接说" in staff_help and "离线模式" in staff_help
+    from bot.messages import Role
+
+    assert "常用的也可以直接说" not in await ConsoleClient(offline_app, "visitor-1", Role.CUSTOMER).say("/帮助")
