@@ -63,6 +63,20 @@ def in_daily_window(cfg: SchedulerConfig, local: datetime, at: time, *, workdays
     return not cfg.is_quiet(local.time())
 
 
+def add_workday_hours(start: datetime, hours: float) -> datetime:
+    """`start` plus `hours` that fall on Chinese workdays: a 24 h limit set on Friday afternoon runs out on
+    Monday afternoon, not on Saturday. `start` must be aware, in the local zone of the workdays."""
+    at, left = start, timedelta(hours=hours)
+    while left > timedelta(0):
+        midnight = datetime.combine(at.date() + timedelta(days=1), time(0), at.tzinfo)
+        if is_workday(at.date()):
+            step = min(left, midnight - at)
+            at, left = at + step, left - step
+        else:
+            at = midnight
+    return at
+
+
 def is_ping_time(cfg: SchedulerConfig, local: datetime) -> bool:
     """Whether a colleague may be pinged about work now: a Chinese workday, outside quiet hours."""
     return is_workday(local.date()) and not cfg.is_quiet(local.time())

@@ -13,7 +13,7 @@ from bot.clock import FrozenClock
 from bot.identity import actor_for
 from bot.messages import CardAction, Inbound, InboundKind
 from bot.models import AuditLog, OutboxMessage
-from tests.conftest import TEST_NOW, ConsoleClient, running_app
+from tests.conftest import SHANGHAI, TEST_NOW, ConsoleClient, running_app
 from tools.approval_flow import decide
 from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 # tools.approvals itself is imported by App (after the other capabilities, so the command list keeps its order)
@@ -296,19 +296,30 @@ async def test_overdue_step_is_reminded_then_escalated_with_a_controlled_clock(t
         assert await remind_and_escalate_overdue(app) == 0
 
 
-async def test_an_approval_overdue_at_the_weekend_is_chased_on_the_next_workday_morning(tmp_path):
-    submitted = TEST_NOW.replace(day=27, hour=15)  # Fri 27 Nov 2026 15:00; the 24 h limit runs out Sat 15:00
+async def test_approval_time_limits_stop_at_the_weekend_and_nobody_is_chased_at_night(tmp_path):
+    submitted = TEST_NOW.replace(day=27, hour=15)  # Fri 27 Nov 2026 15:00: the 24 h limit runs out Mon 15:00
     clock = FrozenClock(submitted)
     async with running_app(tmp_path, clock=clock) as app:
         await ConsoleClient(app, "zhangwei").say("/审批 华东机械 9折 客户预算卡死")
-        for day, hour in ((28, 15.5), (29, 10), (30, 7.5)):  # Sat, Sun, Mon in quiet hours (until 08:00)
-            clock.set(submitted.replace(day=day, hour=int(hour), minute=int(hour % 1 * 60)))
+        (step,) = await rows(app, ApprovalStep)
+        assert step.due_at.astimezone(SHANGHAI) == submitted.replace(day=30)
+        for day, hour in ((28, 15), (29, 10), (30, 14)):  # Sat, Sun, Mon before the limit
+            clock.set(submitted.replace(day=day, hour=hour))
             assert await remind_and_escalate_overdue(app) == 0, clock.now()
-        clock.set(submitted.replace(day=30, hour=8, minute=5))
+        clock.set(submitted.replace(day=30, hour=15, minute=30))
         assert await remind_and_escalate_overdue(app) == 1
         await app.drain()
         (chase,) = [r.text for r in pushes(app, "wangqiang") if "催办" in r.text]
-        assert "已等了 3 天" in chase  # Fri 15:00 -> Mon 08:05, not the 24 h limit
+        assert "已等了 3 天" in chase  # the real wait, Fri 15:00 -> Mon 15:30
+        # escalation is due 24 workday hours after the reminder (Tue 15:30), but not in quiet hours
+        clock.set(submitted.replace(day=1, month=12, hour=15, minute=0))
+        assert await remind_and_escalate_overdue(app) == 0
+        clock.set(submitted.replace(day=1, month=12, hour=23, minute=0))  # due, but 23:00 is quiet
+        assert await remind_and_escalate_overdue(app) == 0
+        clock.set(submitted.replace(day=2, month=12, hour=8, minute=30))
+        assert await remind_and_escalate_overdue(app) == 1
+        await app.drain()
+        assert any("已升级给陈静" in r.text for r in pushes(app, "zhangwei"))
 
 
 async def test_a_restart_in_the_middle_of_a_chain_loses_nothing(tmp_path):

@@ -233,3 +233,19 @@ async def test_other_capabilities_clocks_run_through_the_scheduler(tmp_path, mon
         monkeypatch.setattr(tools.autofill, "expire_and_remind", lambda a: fake(a, "autofill"))
         assert await jobs.run_approvals(app) == 3 and await jobs.run_autofill(app) == 3
     assert calls == [("approvals", True), ("autofill", True)]
+
+
+def test_workday_hours_skip_weekends_and_public_holidays():
+    from scheduler.worktime import add_workday_hours
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=shanghai)
+    assert add_workday_hours(tuesday, 24) == datetime(2026, 11, 25, 10, 0, tzinfo=shanghai)
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=shanghai)
+    assert add_workday_hours(friday, 4) == datetime(2026, 11, 27, 19, 0, tzinfo=shanghai)
+    assert add_workday_hours(friday, 24) == datetime(2026, 11, 30, 15, 0, tzinfo=shanghai)  # Sat, Sun skipped
+    saturday = datetime(2026, 11, 28, 11, 0, tzinfo=shanghai)
+    assert add_workday_hours(saturday, 2) == datetime(2026, 11, 30, 2, 0, tzinfo=shanghai)
+    # 国庆 2026: 1-7 Oct are off, so 12 h are left on 30 Sep and the other 12 run on 8 Oct
+    assert add_workday_hours(datetime(2026, 9, 30, 12, 0, tzinfo=shanghai), 24) == \
+        datetime(2026, 10, 8, 12, 0, tzinfo=shanghai)

@@ -24,7 +24,7 @@ from sqlmodel import select
 from bot.messages import Card, CardButton, Reply, Target
 from bot.models import STAGE_LABELS, Account, AuditLog, Opportunity, StaffUser
 from scheduler.config import config_for
-from scheduler.worktime import is_ping_time
+from scheduler.worktime import add_workday_hours, is_ping_time
 from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approval_rules import REQUEST_KINDS, TIER_LABELS, RulesFile, RulesStore, format_discount, format_money
 from tools.base import ToolContext, ToolDenied, ToolError
@@ -76,6 +76,11 @@ def utc_now(app: "App") -> datetime:
 
 def local_tz(app: "App") -> ZoneInfo:
     return ZoneInfo(app.settings.timezone)
+
+
+def workday_deadline(app: "App", start: datetime, hours: float) -> datetime:
+    """Approval time limits count hours on workdays only: weekends and public holidays stop the clock."""
+    return add_workday_hours(start.astimezone(local_tz(app)), hours).astimezone(timezone.utc)
 
 
 def when_text(app: "App", at: datetime | None) -> str:
@@ -329,7 +334,7 @@ async def _close_open(tx: Tx, snap: Snapshot, except_ids: set[int], status_text:
 
 
 async def activate_step(tx: Tx, snap: Snapshot, step: ApprovalStep, key: str) -> None:
-    due = tx.now + timedelta(hours=step.time_limit_hours)
+    due = workday_deadline(tx.app, tx.now, step.time_limit_hours)
     await tx.expect_one(update(ApprovalStep).where(ApprovalStep.id == step.id, ApprovalStep.status == "waiting")
                         .values(status="pending", activated_at=tx.now, due_at=due))
     step.status, step.activated_at, step.due_at = "pending", tx.now, due
@@ -614,7 +619,7 @@ async def _handle_overdue(app: "App", request_id: int, step_id: int, rules: Rule
             return 0
         if step.due_at is None or step.due_at > now:
             return 0
-        escalate_at = (step.reminded_at or now) + timedelta(hours=step.escalate_after_hours)
+        escalate_at = workday_deadline(app, step.reminded_at or now, step.escalate_after_hours)
         key = f"approval:{r.id}:v{r.version + 1}"  # the version this transition creates
         title = short_title(snap)
         waiting = [a for a in snap.in_step(step) if a.status == "pending"]
@@ -639,7 +644,7 @@ async def _handle_overdue(app: "App", request_id: int, step_id: int, rules: Rule
             await tx.expect_one(update(ApprovalStep).where(ApprovalStep.id == step.id,
                                                            ApprovalStep.escalated_at.is_(None))
                                 .values(escalated_at=tx.now,
-                                        due_at=tx.now + timedelta(hours=step.escalate_after_hours)))
+                                        due_at=workday_deadline(app, tx.now, step.escalate_after_hours)))
             if boss is None:
                 tx.notify(r.requester_id, Reply(f"你的申请 {title} 一直没人处理，也找不到可以升级的上级，"
                                                 f"建议直接联系{pending_names(snap, step)}。"), f"{key}:requester")
