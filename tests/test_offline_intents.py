@@ -118,3 +118,12 @@ async def test_offline_help_says_plain_sentences_work_for_staff_only(offline_app
     from bot.messages import Role
 
     assert "常用的也可以直接说" not in await ConsoleClient(offline_app, "visitor-1", Role.CUSTOMER).say("/帮助")
+
+
+async def test_approval_status_asked_in_words(offline_app):
+    rep, manager = ConsoleClient(offline_app, "zhangwei"), ConsoleClient(offline_app, "wangqiang")
+    await rep.say("/审批 华东机械 9折 客户预算卡死")
+    mine = await rep.say("我的折扣申请批了没")
+    assert "我提交的" in mine and "等王强" in mine
+    waiting = await manager.say("有哪些要我审批的")
+    assert "等你审批的（1）" in waiting and "张伟申请" in waiting

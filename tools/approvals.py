@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import or_, select
 
-from bot.commands import CANCEL_WORDS, card_handler, close_pending, command, open_pending, pending_handler
+from bot.commands import CANCEL_WORDS, card_handler, close_pending, command, offline_intent, open_pending, pending_handler
 from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
 from bot.zh_parse import find_money, find_quantities
@@ -261,6 +261,18 @@ USAGE = ("用法：/审批 客户 折扣 理由\n例如：/审批 华东机械 8
          "其他类型：/审批 华东机械 特价 45万 理由…｜/审批 华东机械 合同 违约金上限改为10% 理由 客户法务坚持｜"
          "/审批 华东机械 付款 3-3-4 分期｜/审批 华东机械 POC 20个账号 两周｜/审批 华东机械 费用 3000元 客户招待\n"
          "不带参数发 /审批 看进度。")
+
+
+_ABOUT_APPROVALS = re.compile(r"审批|申请|批了|批下来")
+_ASKING_STATUS = re.compile(r"哪些|什么|进度|怎么样|到哪|了没|了吗|没有|有几|多少|等我|待我|要我|看看|看下|看一下|查")
+
+
+@offline_intent(22)
+async def approvals_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「我的折扣批了没」「有哪些要我审批的」: the approvals overview. A request itself needs /审批."""
+    if not (_ABOUT_APPROVALS.search(text) and _ASKING_STATUS.search(text)):
+        return None
+    return await approvals_overview(ctx)
 
 
 @command("审批", "/审批 客户 折扣 理由", "申请折扣/特价/合同条款等；不带参数看审批进度", roles=STAFF, aliases=("申请",))
