@@ -19,13 +19,14 @@ import secrets
 
 from sqlmodel import select
 
-from agents import prompts
+from bot import prompt_templates as prompts
 from agents.customer_guard import Allowed, OutputGuard, reasons_summary
 from agents.staff import StaffAgent, WEEKDAYS
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
 from bot.models import AuditLog, StaffUser
-from tools.base import ToolContext, langchain_tools
+from agents.tool_bridge import langchain_tools
+from bot.capabilities import ToolContext
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class CustomerAgent(StaffAgent):
     def model_for(self, role: Role):
         """Only the reviewed customer tools, whatever role the turn claims."""
         if Role.CUSTOMER not in self._bound:
-            tools = [t for t in langchain_tools(Role.CUSTOMER) if t.name in CUSTOMER_TOOLS]
+            tools = [t for t in langchain_tools(self.app.capabilities, Role.CUSTOMER) if t.name in CUSTOMER_TOOLS]
             model = self.model.bind_tools(tools) if tools else self.model
             self._bound[Role.CUSTOMER] = (model, {t.name: t for t in tools})
         return self._bound[Role.CUSTOMER]

@@ -35,7 +35,7 @@ from bot.models import Account, Contact, StaffUser
 from bot.zh_parse import find_emails, find_money, find_phones
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Markers:
 
 
 class OutputGuard:
-    def __init__(self, app: "App", *, prompt_text: str = "", canary: str = ""):
+    def __init__(self, app: "Runtime", *, prompt_text: str = "", canary: str = ""):
         self.app = app
         self.prompt_text = prompt_text
         self.canary = canary
@@ -165,8 +165,6 @@ class OutputGuard:
         return await asyncio.to_thread(self._compile, *loaded)
 
     def _compile(self, accounts, staff, contacts, docs, chunks) -> Markers:
-        from tools.base import REGISTRY
-
         public_text = "\n".join(text for text, audience in chunks if audience == "public")
         public_norm = normalize(public_text)
         public_shingles = shingles(public_norm)
@@ -187,7 +185,7 @@ class OutputGuard:
                 norm = normalize(variant or "")
                 if len(norm) >= 3 and norm not in public_norm:  # a name the public docs use as an example is public
                     literals[norm] = "crm_name"
-        for spec in REGISTRY.values():
+        for spec in self.app.capabilities.tools.values():
             if "customer" not in {r.value for r in spec.roles}:
                 literals[normalize(spec.name)] = "staff_tool"
         for word in _DISCOUNT_WORDS:

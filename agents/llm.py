@@ -9,7 +9,7 @@ callbacks (metrics), tool calls on the returned AIMessage.
 
 Retries: 408/409/429/5xx, timeouts and connection errors are retried up to SALESBOT_LLM_MAX_RETRIES
 times with exponential backoff, honouring Retry-After / retry-after-ms (as the openai client does);
-after that the turn falls back to the offline answer (see `is_llm_failure`).
+after that the turn falls back to the offline answer (see `bot.agent.model_unavailable`).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
+from bot.agent import ModelUnavailable
 from bot.metrics import record_llm_call
 from bot.settings import Settings
 
@@ -37,7 +38,7 @@ RETRYABLE_STATUS = {408, 409, 429}
 MAX_BACKOFF = 8.0
 
 
-class LLMError(Exception):
+class LLMError(ModelUnavailable):
     """The endpoint answered with an error (status and the server's message) or not at all."""
 
     def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
@@ -279,6 +280,3 @@ def make_chat_model(settings: Settings, **overrides) -> OpenAICompatibleChat:
     return OpenAICompatibleChat(**kwargs)
 
 
-def is_llm_failure(exc: BaseException) -> bool:
-    """Errors that mean 'the model is not answering' (as opposed to a bug in our code)."""
-    return isinstance(exc, (LLMError, aiohttp.ClientError, asyncio.TimeoutError, ConnectionError))

@@ -7,12 +7,13 @@ import time
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agents import prompts
+from bot import prompt_templates as prompts
 from agents.llm import chat
-from bot.dispatcher import recent_memory
+from bot.memory import recent_memory
 from bot.messages import Reply
 from bot.messages import Role
-from tools.base import ToolContext, ToolDenied, ToolError, bound_to, langchain_tools, run_tool
+from agents.tool_bridge import bound_to, langchain_tools
+from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class StaffAgent:
     def model_for(self, role: Role):
         """The model with the role's tools bound, built once per role (tool schemas are costly)."""
         if role not in self._bound:
-            tools = langchain_tools(role)
+            tools = langchain_tools(self.app.capabilities, role)
             model = self.model.bind_tools(tools) if tools else self.model
             self._bound[role] = (model, {t.name: t for t in tools})
         return self._bound[role]

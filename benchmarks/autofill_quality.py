@@ -25,7 +25,7 @@ from collections import defaultdict  # noqa: E402
 from datetime import date  # noqa: E402
 
 from benchmarks.machine import describe  # noqa: E402
-from bot.demo import ACCOUNTS, ORG  # noqa: E402
+from salesbot.demo import ACCOUNTS, ORG  # noqa: E402
 from bot.models import Account  # noqa: E402
 from tools.autofill_extract import Extraction, KnownAccount  # noqa: E402
 from tools.customers import name_score  # noqa: E402

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
 from benchmarks.machine import describe  # noqa: E402
-from scheduler.best_time import BINS, Evidence, ModelParams, best_bins, fit_priors, score, work_mask  # noqa: E402
+from tools.contact_times.best_time import BINS, Evidence, ModelParams, best_bins, fit_priors, score, work_mask  # noqa: E402
 
 N_INDUSTRY, N_REGION, N_TITLE = 8, 4, 4
 LENGTHS = (1, 2, 4, 8, 16, 32)
@@ -135,7 +135,7 @@ async def due_lookup(tasks: int, repeats: int = 7) -> dict:
 
     from sqlalchemy import insert
 
-    from bot.app import App
+    from salesbot.app import App
     from bot.clock import FrozenClock
     from bot.models import StaffUser, Task
     from bot.settings import Settings

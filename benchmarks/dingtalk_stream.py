@@ -4,7 +4,7 @@ to a real `salesbot serve` process.
     .venv/bin/python benchmarks/dingtalk_stream.py            # full run (~8 min on 2 cores: answering is slower than ingest)
     .venv/bin/python benchmarks/dingtalk_stream.py --quick    # smaller bursts
 
-The server is a separate process (`python -m bot.cli serve`) on a fresh SQLite database in offline mode
+The server is a separate process (`python -m salesbot.cli serve`) on a fresh SQLite database in offline mode
 (no LLM), with DINGTALK_OPENAPI_ENDPOINT pointing at the fake; it opens the stream connection to the fake
 gateway like it would to DingTalk. The fake OpenAPI and sessionWebhooks live in this process's loop; the fake
 gateway's websocket side runs in its own thread and loop, so reading ACKs does not queue behind webhook
@@ -78,7 +78,7 @@ class Server:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         })
         self.log = open(Path(data_dir) / "server.log", "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
+        self.proc = subprocess.Popen([sys.executable, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=data_dir, env=env, stdout=self.log, stderr=self.log)
         self.ps = psutil.Process(self.proc.pid)
 

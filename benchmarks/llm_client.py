@@ -23,10 +23,10 @@ from langchain_openai import ChatOpenAI  # noqa: E402
 from agents.llm import OpenAICompatibleChat  # noqa: E402
 from benchmarks.fake_llm_process import start_fake_llm  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
-from bot.app import App  # noqa: E402
+from salesbot.app import build_capabilities  # noqa: E402
 from bot.messages import Role  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tools.base import langchain_tools  # noqa: E402
+from agents.tool_bridge import langchain_tools  # noqa: E402
 
 
 async def cpu_per_call(model, messages, calls: int, rounds: int = 3) -> tuple[float, float]:
@@ -46,8 +46,7 @@ async def main(calls: int) -> None:
     proc, url = start_fake_llm(0.0)
     try:
         settings = Settings(_env_file=None, OPENAI_BASE_URL=url, OPENAI_API_KEY="bench", SALESBOT_LLM_MODEL="fake")
-        App(settings, enable_knowledge=False)  # registers the capability tools
-        tools = langchain_tools(Role.REP)
+        tools = langchain_tools(build_capabilities(), Role.REP)
         messages = [SystemMessage("你是销售助手。" * 60), HumanMessage("今天拜访了华为，聊了报价，下周再约")]
         sdk = ChatOpenAI(model="fake", base_url=url, api_key="bench", max_retries=0)
         lean = OpenAICompatibleChat(model="fake", base_url=url, api_key="bench", max_retries=0)

@@ -218,7 +218,7 @@ class Replica:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESBOT_", "WECOM_", "OPENAI_", "DINGTALK_"))}
         env.update(self.env, SALESBOT_DATA_DIR=str(self.data_dir), SALESBOT_REPLICA_ID=self.name,
                    PYTHONPATH=str(ROOT))  # this checkout, whatever the installed copy's package list says
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
+        self.proc = subprocess.Popen([sys.executable, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1", "--port",
                                       str(self.port)], cwd=self.data_dir, env=env, stdout=log, stderr=log)
 
     @property
@@ -787,7 +787,7 @@ if __name__ == "__main__":
     ap.add_argument("--llm-error-rate", type=float, default=0.10)
     ap.add_argument("--fake-llm", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    from bot.cli import event_loop_factory
+    from salesbot.cli import event_loop_factory
 
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # the load generator is as lean as the replicas
         if a.fake_llm:

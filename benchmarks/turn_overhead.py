@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from benchmarks.machine import describe, percentile  # noqa: E402
-from bot.app import App  # noqa: E402
-from bot.demo import load_demo  # noqa: E402
+from salesbot.app import App  # noqa: E402
+from salesbot.demo import load_demo  # noqa: E402
 from bot.messages import Inbound  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from benchmarks.fake_llm_process import start_fake_llm  # noqa: E402

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/wecom_ingress.py            # full run (~5-8 min on 2 cores)
     .venv/bin/python benchmarks/wecom_ingress.py --quick    # smaller phases
 
-The server is a separate process (`python -m bot.cli serve`) on a fresh SQLite database, with the
+The server is a separate process (`python -m salesbot.cli serve`) on a fresh SQLite database, with the
 self-built app configured against a fake qyapi and the LLM pointed at the fake OpenAI server; the load
 generator, the fake qyapi and the fake LLM share this process (all on loopback, all on the same 2 cores).
 
@@ -80,7 +80,7 @@ class Server:
         self.log = open(Path(data_dir) / "server.log", "w")
         profile = os.environ.get("WECOM_BENCH_PROFILE")  # a path: run the server under cProfile
         prefix = ["-m", "cProfile", "-o", profile] if profile else []
-        self.proc = subprocess.Popen([sys.executable, *prefix, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
+        self.proc = subprocess.Popen([sys.executable, *prefix, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=data_dir, env=env, stdout=self.log, stderr=self.log)
         self.ps = psutil.Process(self.proc.pid)
 

@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.messages import Reply, Target
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 
 class SendError(Exception):
@@ -76,7 +76,7 @@ class Adapter(ABC):
     #: text parts are split under this many UTF-8 bytes before they are persisted in the outbox
     max_text_bytes: int = 2048
 
-    def __init__(self, app: "App"):
+    def __init__(self, app: "Runtime"):
         self.app = app
 
     def routes(self) -> list[web.RouteDef]:

@@ -5,7 +5,10 @@ dispatcher only ever sees `Runtime.agent_for(role)` and `Runtime.offline`.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Protocol
+
+import aiohttp
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.capabilities import ToolContext
@@ -26,3 +29,8 @@ class OfflineAnswer(Protocol):
         """Free text answered without the model; `reason` is "offline" (no model configured) or
         "llm_down" (configured but not answering)."""
         ...
+
+
+def model_unavailable(exc: BaseException) -> bool:
+    """Errors that mean 'the model is not answering' (as opposed to a bug in our code)."""
+    return isinstance(exc, (ModelUnavailable, aiohttp.ClientError, asyncio.TimeoutError, ConnectionError))

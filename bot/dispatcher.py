@@ -15,21 +15,22 @@ from collections import deque
 from functools import cached_property
 from typing import TYPE_CHECKING, Awaitable, Callable, NamedTuple
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert
 
 from bot import replies
 from bot.db_retry import is_db_unavailable, retry_db
-from bot.commands import CARD_HANDLERS, PENDING_HANDLERS, close_pending, commands_for, current_pending, parse_command
+from bot.agent import model_unavailable
+from bot.capabilities import ToolContext, ToolDenied, ToolError, ToolOutput
+from bot.pending import close_pending, current_pending
 from bot.identity import Identity
 from bot.ledger import FINISH_STATEMENT, LEDGER_TABLE
 from bot.messages import Actor, Inbound, InboundKind, Reply, Role, Target, WriteSource
 from bot.metrics import observe
 from bot.models import ConversationMessage, utcnow
 from bot.structured_logging import TRACE_ID
-from tools.base import ToolContext, ToolDenied, ToolError, ToolOutput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029
 _MEMORY = ConversationMessage.__table__
 _REMEMBER = insert(_MEMORY)
 _FINISH_RETURNING = FINISH_STATEMENT.returning(LEDGER_TABLE.c.id)
-_RECENT_MEMORY = (select(_MEMORY.c.role, _MEMORY.c.content).where(_MEMORY.c.conversation_key == bindparam("key"))
-                  .order_by(_MEMORY.c.id.desc()).limit(bindparam("limit")))
-
-KindHandler = Callable[[ToolContext], Awaitable[ToolOutput]]
-LongTextHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
-# capabilities plug in here (attachments, locations, transcripts); see tools/*.py
-KIND_HANDLERS: dict[InboundKind, KindHandler] = {}
-LONG_TEXT_HANDLERS: list[LongTextHandler] = []
 
 
 def clean_text(text: str) -> str:
@@ -56,7 +49,7 @@ def clean_text(text: str) -> str:
 
 
 class Dispatcher:
-    def __init__(self, app: "App", max_concurrent_turns: int = 1000):
+    def __init__(self, app: "Runtime", max_concurrent_turns: int = 1000):
         self.app = app
         self.identity = Identity(app)
         self._queues: dict[str, deque[tuple[int, Inbound]]] = {}
@@ -167,8 +160,9 @@ class Dispatcher:
             return await self._card_action(ctx, inbound)
         if inbound.kind is InboundKind.EVENT:
             return [Reply(replies.welcome(actor))] if inbound.event in ("enter_agent", "subscribe") else []
-        if inbound.kind in KIND_HANDLERS and (inbound.kind is not InboundKind.VOICE or not text):
-            return self._as_replies(await self._guard(KIND_HANDLERS[inbound.kind](ctx)))
+        kind_handler = self.app.capabilities.kind_handlers.get(inbound.kind)
+        if kind_handler is not None and (inbound.kind is not InboundKind.VOICE or not text):
+            return self._as_replies(await self._guard(kind_handler(ctx)))
         if inbound.kind is InboundKind.VOICE and not text:
             return [Reply(replies.VOICE_NOT_TRANSCRIBED)]
         if inbound.kind in (InboundKind.IMAGE, InboundKind.FILE, InboundKind.LINK, InboundKind.LOCATION) and not text:
@@ -177,7 +171,7 @@ class Dispatcher:
             return [Reply(replies.EMPTY)]
 
         if len(text) > MAX_CHAT_CHARS:
-            for handler in LONG_TEXT_HANDLERS:
+            for handler in self.app.capabilities.long_text_handlers:
                 if actor.is_staff:
                     return self._as_replies(await self._guard(handler(ctx, text)))
             if not actor.is_staff:  # an outsider's wall of text is a probe more often than a question: keep a trace
@@ -190,11 +184,12 @@ class Dispatcher:
         return out
 
     async def _route_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:
-        parsed = parse_command(text)
+        capabilities = self.app.capabilities
+        parsed = capabilities.parse_command(text)
         if parsed is None:
             pending = await current_pending(ctx)
             if pending is not None:
-                handler = PENDING_HANDLERS.get(pending.kind)
+                handler = capabilities.pending_handlers.get(pending.kind)
                 if handler is not None:
                     out = await self._guard(handler(ctx, pending, text))
                     if out is not None:
@@ -202,7 +197,7 @@ class Dispatcher:
         if parsed is not None:
             cmd, word, arg = parsed
             if cmd is None or ctx.actor.role not in cmd.roles:
-                return [Reply(replies.unknown_command(word, commands_for(ctx.actor.role)))]
+                return [Reply(replies.unknown_command(word, capabilities.commands_for(ctx.actor.role)))]
             pending = await current_pending(ctx)
             if pending is not None:  # a new command abandons an open question
                 await close_pending(ctx, pending, "cancelled")
@@ -212,19 +207,17 @@ class Dispatcher:
     async def _free_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:
         agent = self.app.agent_for(ctx.actor.role)
         if agent is None:
-            return [Reply(await replies.offline_answer(ctx, text, reason="offline"))]
+            return [Reply(await self.app.offline(ctx, text, reason="offline"))]
         try:
             ctx.source = WriteSource.AGENT
             result = await agent.run(ctx, text)
         except Exception as exc:
-            from agents.llm import is_llm_failure
-
-            if not is_llm_failure(exc):
+            if not model_unavailable(exc):
                 raise
             self.stats["llm_fallbacks"] += 1
             log.warning("LLM unavailable, answering offline: %s", exc)
             ctx.source = WriteSource.MANUAL
-            return [Reply(await replies.offline_answer(ctx, text, reason="llm_down"))]
+            return [Reply(await self.app.offline(ctx, text, reason="llm_down"))]
         finally:
             llm_time[0] += ctx.llm_seconds
         return result
@@ -232,7 +225,7 @@ class Dispatcher:
     async def _card_action(self, ctx: ToolContext, inbound: Inbound) -> list[Reply]:
         action = inbound.card_action
         prefix = action.card_id.split("-", 1)[0]
-        handler = CARD_HANDLERS.get(prefix)
+        handler = self.app.capabilities.card_handlers.get(prefix)
         if handler is None:
             log.warning("card action for unknown card %s", action.card_id)
             return [Reply(replies.CARD_UNKNOWN)]
@@ -312,14 +305,3 @@ class _TurnResults:
             await conn.executemany(_REMEMBER, [line for item in done for line in item.memory])
         return [[persisted[row["key"]] for row in item.outbox_rows if row["key"] in persisted] if first else []
                 for item, first in zip(items, firsts)]
-
-
-class MemoryLine(NamedTuple):
-    role: str
-    content: str
-
-
-async def recent_memory(app: "App", conversation_key: str, limit: int = 12) -> list[MemoryLine]:
-    """The conversation's last lines, oldest first. Plain tuples: ORM objects cost more than the query."""
-    rows = await app.db.fetch(_RECENT_MEMORY, {"key": conversation_key, "limit": limit})
-    return [MemoryLine(row["role"], row["content"]) for row in reversed(rows)]

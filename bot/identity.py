@@ -14,7 +14,7 @@ from bot.messages import Actor, Inbound, Role
 from bot.models import PlatformIdentity, StaffUser
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Identity:
     # who someone is changes rarely (an admin edit); a short cache saves two queries on every turn
     CACHE_SECONDS = 30.0
 
-    def __init__(self, app: "App"):
+    def __init__(self, app: "Runtime"):
         self.app = app
         self._cache: dict[tuple, tuple[float, Actor]] = {}
 

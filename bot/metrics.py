@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -28,7 +28,7 @@ LLM_TOKENS = Counter("salesbot_llm_tokens", "LLM tokens by kind (prompt | comple
 DB_ROWS = Gauge("salesbot_db_rows", "Rows waiting in the database, by queue (outbox_pending, inbound_unfinished)",
                 ["queue"])
 
-_bound: "weakref.ref[App] | None" = None
+_bound: "weakref.ref[Runtime] | None" = None
 
 
 def observe(stage: str, seconds: float) -> None:
@@ -100,13 +100,13 @@ class _AppCollector:
 REGISTRY.register(_AppCollector())
 
 
-def bind(app: "App") -> None:
+def bind(app: "Runtime") -> None:
     """The App whose counters /metrics reports (the last one started in this process)."""
     global _bound
     _bound = weakref.ref(app)
 
 
-async def refresh_db_depths(app: "App") -> None:
+async def refresh_db_depths(app: "Runtime") -> None:
     """Queue depths that live in the database, counted at scrape time (both columns are indexed)."""
     from sqlalchemy import func, select
 

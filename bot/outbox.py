@@ -52,7 +52,7 @@ class _Marks:
 _MARKS = _Marks()
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _wait(retry_state) -> float:
 
 
 class Outbox:
-    def __init__(self, app: "App", max_attempts: int = 5, retry_later: timedelta = timedelta(seconds=30),
+    def __init__(self, app: "Runtime", max_attempts: int = 5, retry_later: timedelta = timedelta(seconds=30),
                  lease: timedelta = timedelta(seconds=120)):
         self.app = app
         self.lease = lease

@@ -33,7 +33,7 @@ from bot.messages import Inbound, inbound_from_dict
 from bot.models import InboundMessage, OutboxMessage, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def default_replica_id() -> str:
 
 
 class TurnLeases:
-    def __init__(self, app: "App", replica_id: str, lease: timedelta = timedelta(seconds=45),
+    def __init__(self, app: "Runtime", replica_id: str, lease: timedelta = timedelta(seconds=45),
                  renew_every: float = 10.0, order_wait: float = 30.0):
         self.app = app
         self.replica_id = replica_id[:64]

@@ -1,16 +1,12 @@
 """The bot's own words (Simplified Chinese), kept in one place so they stay short and consistent."""
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from bot.messages import Actor, Role
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.commands import Command
-    from tools.base import ToolContext
-
-log = logging.getLogger(__name__)
+    from bot.capabilities import Command
 
 UNKNOWN_USER = "你好～ 我还不认识你，暂时没法帮你处理销售数据。请联系管理员把你加到销售团队里。"
 EMPTY = "没收到内容～ 发「/帮助」看看我能做什么。"
@@ -59,43 +55,3 @@ def primary_commands(commands: list["Command"], limit: int = 6) -> list["Command
 def unknown_command(word: str, commands: list["Command"]) -> str:
     names = "、".join(f"/{c.name}" for c in primary_commands(commands, 8))
     return f"没有「/{word}」这个命令。可用的有：{names}。发「/帮助」看用法。"
-
-
-async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
-    """Free text without an LLM: what a capability recognises, else knowledge hits, else a short help."""
-    from bot.commands import OFFLINE_INTENTS, commands_for
-    from tools.base import ToolDenied, ToolError
-
-    note = OFFLINE_NOTE if reason == "offline" else LLM_DOWN_NOTE
-    if ctx.actor.role is not Role.CUSTOMER:
-        for _, intent in OFFLINE_INTENTS:
-            try:
-                out = await intent(ctx, text)
-            except (ToolError, ToolDenied) as exc:
-                return f"{exc}\n{note}"
-            if out is not None:
-                return f"{out.text}\n{note}"
-    passages = ""
-    kb = getattr(ctx.app, "knowledge", None)
-    if kb is not None:
-        try:
-            from tools.talk_tracks import format_hits_for_chat
-
-            audience = "public" if ctx.actor.role is Role.CUSTOMER else None
-            hits = await kb.search(text, audience=audience, top=3)
-            passages = format_hits_for_chat(hits) if hits else ""
-        except Exception:  # the knowledge base must never break the offline answer
-            log.exception("offline knowledge search failed")
-    if ctx.actor.role is Role.CUSTOMER:
-        from bot.app import import_optional
-
-        leads = import_optional("tools.leads")  # a phone number in the message is a lead, LLM or not
-        handed_off = await leads.offline_customer_answer(ctx, text) if leads else None
-        if handed_off:
-            return handed_off
-        hint = leads.leave_contact_hint() if leads else "我们的销售顾问会尽快联系您。"
-        return f"{passages}\n\n{hint}" if passages else f"您好，已收到您的消息。{hint}"
-    if passages:
-        return f"{passages}\n{note}"
-    usage = "\n".join(f"· {c.usage}" for c in primary_commands(commands_for(ctx.actor.role)))
-    return f"{note}\n我没太明白。可以这样用：\n{usage}"

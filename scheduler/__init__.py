@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
     from scheduler.service import SchedulerService
 
 
-async def start_scheduler(app: "App", *, lease_ttl: float = 30.0) -> "SchedulerService":
+async def start_scheduler(app: "Runtime", *, lease_ttl: float = 30.0) -> "SchedulerService":
     from scheduler.service import SchedulerService
 
     service = SchedulerService(app, lease_ttl=lease_ttl)

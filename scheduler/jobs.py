@@ -28,13 +28,14 @@ from sqlalchemy import func, insert, or_, select
 from bot.messages import Reply
 from bot.models import STAGE_LABELS, Account, Interaction, Opportunity, StaffUser, Task, Visit, utcnow
 from bot.zh_parse import is_workday, workdays_between
-from scheduler.config import SchedulerConfig, config_for
+from bot.schedule_config import SchedulerConfig, config_for
 from scheduler.models import ScheduledNotice
 from scheduler.notify import Notice, claim_and_push
-from scheduler.worktime import day_label, hm, in_daily_window, last_workday_on_or_before
+from bot.worktime import day_label, hm, in_daily_window, last_workday_on_or_before
+from tools import approvals, autofill, contact_times
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,13 @@ REMINDER_HORIZON_DAYS = 11  # the longest run of days off (Golden Week) plus mar
 DONE_HINT = "做完回复「/完成 编号」。"
 
 
-async def active_staff(app: "App") -> dict[int, StaffUser]:
+async def active_staff(app: "Runtime") -> dict[int, StaffUser]:
     async with app.db.session() as s:
         users = (await s.execute(select(StaffUser).where(StaffUser.active.is_(True)))).scalars().all()
     return {u.id: u for u in users}
 
 
-def local_now(app: "App", cfg: SchedulerConfig, user: StaffUser) -> datetime:
+def local_now(app: "Runtime", cfg: SchedulerConfig, user: StaffUser) -> datetime:
     return app.clock.now(cfg.user_tz(user.timezone))
 
 
@@ -60,7 +61,7 @@ def task_line(task, account: str | None, extra: str = "") -> str:
 # --- reminders ---------------------------------------------------------------------------------------
 
 
-async def load_due_tasks(app: "App", today: date) -> list:
+async def load_due_tasks(app: "Runtime", today: date) -> list:
     """Open tasks due from yesterday to the reminder horizon, with their account's short name."""
     q = (select(Task.id, Task.title, Task.due_date, Task.due_at, Task.owner_id, Task.created_at,
                 func.coalesce(Account.short_name, Account.name).label("account"))
@@ -105,7 +106,7 @@ def _reminder_text(items: list[Notice], today: date) -> Reply:
     return Reply("⏰ 待办提醒：\n" + "\n".join(lines) + f"\n{DONE_HINT}")
 
 
-async def run_reminders(app: "App") -> int:
+async def run_reminders(app: "Runtime") -> int:
     cfg = config_for(app)
     staff = await active_staff(app)
     today = app.clock.now(cfg.default_tz).date()
@@ -131,12 +132,12 @@ async def run_reminders(app: "App") -> int:
 # --- the daily follow-up pass: overdue, escalation, stalled deals --------------------------------------
 
 
-async def _pass_done(app: "App", key: str) -> bool:
+async def _pass_done(app: "Runtime", key: str) -> bool:
     async with app.db.session() as s:
         return (await s.execute(select(ScheduledNotice.id).where(ScheduledNotice.key == key))).first() is not None
 
 
-async def _mark_pass(app: "App", key: str, day: date) -> None:
+async def _mark_pass(app: "Runtime", key: str, day: date) -> None:
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -146,7 +147,7 @@ async def _mark_pass(app: "App", key: str, day: date) -> None:
                                                        created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
 
 
-async def run_followups(app: "App") -> int:
+async def run_followups(app: "Runtime") -> int:
     """Once per workday per time zone, at the reminder time: overdue tasks, escalations, stalled deals."""
     cfg = config_for(app)
     staff = await active_staff(app)
@@ -224,7 +225,7 @@ async def _overdue_and_escalations(app, cfg: SchedulerConfig, staff: dict[int, S
     return sent
 
 
-async def stalled_deals(app: "App", cfg: SchedulerConfig, owner_ids: set[int] | None, today: date) -> list[tuple]:
+async def stalled_deals(app: "Runtime", cfg: SchedulerConfig, owner_ids: set[int] | None, today: date) -> list[tuple]:
     """(opportunity, account label, days since the last activity, last activity date, threshold) per stalled deal."""
     stages = list(cfg.stalled_days)
     if not stages:
@@ -289,13 +290,12 @@ async def _stalled_deals(app, cfg: SchedulerConfig, staff: dict[int, StaffUser],
 # --- morning brief, contact plan and nudges -------------------------------------------------------------
 
 
-async def day_plan(app: "App", user: StaffUser, local: datetime) -> list[dict]:
+async def day_plan(app: "Runtime", user: StaffUser, local: datetime) -> list[dict]:
     """Today's contact suggestions for a rep, fixed once per day (the brief and the nudges agree, and a
     restart or a second process reads the same plan)."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    from tools.contact_times import suggestions_for
 
     key = f"plan:{user.id}:{local.date().isoformat()}"
     async with app.db.session() as s:
@@ -304,7 +304,7 @@ async def day_plan(app: "App", user: StaffUser, local: datetime) -> list[dict]:
         return row[0].get("items", [])
     cfg = config_for(app)
     start = max(local, datetime.combine(local.date(), cfg.work_hours[0], local.tzinfo))
-    suggestions = await suggestions_for(app, user, start, cfg, limit=3)
+    suggestions = await contact_times.suggestions_for(app, user, start, cfg, limit=3)
     items = [{"contact_id": s.rec.contact.id, "label": s.rec.contact.label, "account": s.rec.contact.account_label,
               "account_id": s.rec.contact.account_id, "slot": s.rec.today_slot.isoformat(),
               "explanation": s.rec.today_explanation, "reason": s.reason}
@@ -320,7 +320,7 @@ async def day_plan(app: "App", user: StaffUser, local: datetime) -> list[dict]:
     return row[0].get("items", []) if row else items
 
 
-async def run_briefs(app: "App") -> int:
+async def run_briefs(app: "Runtime") -> int:
     cfg = config_for(app)
     sent = 0
     for user in (await active_staff(app)).values():
@@ -340,7 +340,7 @@ async def run_briefs(app: "App") -> int:
     return sent
 
 
-async def morning_brief(app: "App", user: StaffUser, local: datetime) -> str | None:
+async def morning_brief(app: "Runtime", user: StaffUser, local: datetime) -> str | None:
     today = local.date()
     async with app.db.session() as s:
         tasks = (await s.execute(
@@ -380,8 +380,7 @@ async def morning_brief(app: "App", user: StaffUser, local: datetime) -> str | N
     return "\n".join(lines)
 
 
-async def run_nudges(app: "App") -> int:
-    from tools.contact_times import nudge_card, nudge_note
+async def run_nudges(app: "Runtime") -> int:
 
     cfg = config_for(app)
     lead = timedelta(minutes=cfg.nudge_lead_minutes)
@@ -399,7 +398,7 @@ async def run_nudges(app: "App") -> int:
             if not slot - lead <= local < slot + timedelta(minutes=15):
                 continue
             contact_id = item["contact_id"]
-            note = nudge_note(user.id, contact_id, local.date())
+            note = contact_times.nudge_note(user.id, contact_id, local.date())
             notice = Notice(f"nudge:{user.id}:{contact_id}:{local.date().isoformat()}", "nudge", user.id, "contact",
                             contact_id, local.date(), {"slot": item["slot"]})
 
@@ -409,7 +408,7 @@ async def run_nudges(app: "App") -> int:
                     occurred_at=slot, channel="wechat", direction="outbound", kind="nudge", answered=None,
                     note=note, created_source="SYSTEM", created_at=utcnow(), updated_at=utcnow()))
 
-            card = nudge_card(user.id, item["label"], item["account"], slot, item["explanation"], contact_id, local.date())
+            card = contact_times.nudge_card(user.id, item["label"], item["account"], slot, item["explanation"], contact_id, local.date())
             sent += len(await claim_and_push(app, user, [notice], lambda _items, c=card: Reply(card=c), extra=record))
     return sent
 
@@ -429,7 +428,7 @@ def team_of(staff: dict[int, StaffUser], manager_id: int) -> list[StaffUser]:
     return [staff[i] for i in members]
 
 
-async def run_digests(app: "App") -> int:
+async def run_digests(app: "Runtime") -> int:
     cfg = config_for(app)
     staff = await active_staff(app)
     sent = 0
@@ -451,7 +450,7 @@ async def run_digests(app: "App") -> int:
     return sent
 
 
-async def manager_digest(app: "App", cfg: SchedulerConfig, manager: StaffUser, team: list[StaffUser],
+async def manager_digest(app: "Runtime", cfg: SchedulerConfig, manager: StaffUser, team: list[StaffUser],
                          local: datetime) -> str:
     today = local.date()
     start = datetime.combine(today, datetime.min.time(), local.tzinfo)
@@ -503,16 +502,10 @@ async def manager_digest(app: "App", cfg: SchedulerConfig, manager: StaffUser, t
     return "\n".join(lines)
 
 
-async def _approval_lines(app: "App", manager: StaffUser) -> list[str]:
-    """Approvals waiting for this manager, when the approvals capability offers `digest_lines(app, staff_id)`."""
-    from bot.app import import_optional
-
-    module = import_optional("tools.approvals")
-    fn = getattr(module, "digest_lines", None) if module else None
-    if fn is None:
-        return []
+async def _approval_lines(app: "Runtime", manager: StaffUser) -> list[str]:
+    """Approvals waiting for this manager (a line each); the digest goes out without them if they fail."""
     try:
-        return list(await fn(app, manager.id))
+        return list(await approvals.digest_lines(app, manager.id))
     except Exception:
         log.exception("approvals digest lines failed")
         return []
@@ -521,27 +514,14 @@ async def _approval_lines(app: "App", manager: StaffUser) -> list[str]:
 # --- other capabilities' clocks, and the model refresh ------------------------------------------------
 
 
-async def _call_optional(app: "App", module_name: str, function: str) -> int:
-    from bot.app import import_optional
-
-    module = import_optional(module_name)
-    fn = getattr(module, function, None) if module else None
-    if fn is None:
-        return 0
-    result = await fn(app)
-    return result if isinstance(result, int) else 0
+async def run_approvals(app: "Runtime") -> int:
+    return await approvals.remind_and_escalate_overdue(app)
 
 
-async def run_approvals(app: "App") -> int:
-    return await _call_optional(app, "tools.approvals", "remind_and_escalate_overdue")
+async def run_autofill(app: "Runtime") -> int:
+    return await autofill.expire_and_remind(app)
 
 
-async def run_autofill(app: "App") -> int:
-    return await _call_optional(app, "tools.autofill", "expire_and_remind")
-
-
-async def run_contact_model(app: "App") -> int:
-    from tools.contact_times import refresh_model
-
-    tables = await refresh_model(app)
+async def run_contact_model(app: "Runtime") -> int:
+    tables = await contact_times.refresh_model(app)
     return tables.interactions

@@ -20,7 +20,7 @@ from bot.models import StaffUser, utcnow
 from scheduler.models import ScheduledNotice
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ Builder = Callable[[list[Notice]], "Reply | None"]
 ExtraWrite = Callable[[Any, list[Notice]], Awaitable[None]]
 
 
-async def claim_and_push(app: "App", user: StaffUser, notices: list[Notice], build: Builder, *,
+async def claim_and_push(app: "Runtime", user: StaffUser, notices: list[Notice], build: Builder, *,
                          extra: ExtraWrite | None = None) -> list[Notice]:
     """Push one message about the notices not pushed before; returns those (empty: nothing sent)."""
     if not notices:

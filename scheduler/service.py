@@ -34,14 +34,14 @@ from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class JobKind:
-    run: Callable[["App"], Awaitable[int]]
+    run: Callable[["Runtime"], Awaitable[int]]
     every_seconds: int | None = None  # an interval sweep
     cron: dict | None = None  # or a daily time (in the default time zone)
     misfire_grace_seconds: int | None = None
@@ -122,7 +122,7 @@ class _ThreadedStoreScheduler(AsyncIOScheduler):
 
 
 class SchedulerService:
-    def __init__(self, app: "App", *, lease_ttl: float = 30.0, renew_every: float | None = None):
+    def __init__(self, app: "Runtime", *, lease_ttl: float = 30.0, renew_every: float | None = None):
         self.app = app
         # readable in logs and in the lease (which replica leads), unique per process (a restart is a new holder)
         self.id = f"{app.leases.replica_id}-{uuid.uuid4().hex[:8]}" if getattr(app, "leases", None) else uuid.uuid4().hex

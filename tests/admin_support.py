@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 import aiohttp
 from aiohttp import web
 
-from bot.admin import auth
-from bot.server import build_web_app
+from salesbot.admin import auth
+from salesbot.server import build_web_app
 
 ADMIN_PASSWORD = "Correct-Horse-42!"
 MANAGER_PASSWORD = "Manager-Pass-77?"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import App
+from salesbot.app import App
 from bot.clock import FrozenClock
 from bot.messages import Role
 from bot.settings import Settings
@@ -76,7 +76,7 @@ async def running_app(tmp_path, *, demo: bool = True, knowledge: bool = False, c
     await app.start(connect_channels=False)
     try:
         if demo:
-            from bot.demo import load_demo
+            from salesbot.demo import load_demo
 
             await load_demo(app)
         yield app

@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlmodel import select
 
-from bot.admin import auth
-from bot.admin.models import AdminSession, AdminUser
-from bot.admin.web import build_admin_app
+from salesbot.admin import auth
+from salesbot.admin.models import AdminSession, AdminUser
+from salesbot.admin.web import build_admin_app
 from tests.admin_support import ADMIN_PASSWORD, MANAGER_PASSWORD, Browserless, make_accounts, serving, signed_in
 from tests.conftest import running_app
 
@@ -75,7 +75,7 @@ async def test_csrf_token_is_required_on_every_form(console):
             await other.get("/admin/")
             status, _ = await c.post("/admin/prompts/staff_system/save", {"text": "新的提示词 {name}"}, csrf=other.csrf)
             assert status == 403
-        from bot.admin.prompt_store import history
+        from salesbot.admin.prompt_store import history
 
         assert await history(app.db, "staff_system") == []
         status, _ = await c.post("/admin/prompts/staff_system/save", {"text": "新的提示词 {name}"})
@@ -155,7 +155,7 @@ async def test_passwords_are_never_logged_stored_or_shown(tmp_path, caplog, caps
     secret = "Very-Secret-Pass-9931"
     async with running_app(tmp_path) as app:
         # the CLI reads the password from stdin when it is not a terminal
-        from bot.cli import main
+        from salesbot.cli import main
 
         monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
         app.settings.ensure_data_dir()

@@ -9,11 +9,11 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from agents import prompts
+from bot import prompt_templates as prompts
 from bot.adapter import DirectoryEntry
-from bot.admin import auth, hittest, importer, people, prompt_store, rules_store
-from bot.admin.auth import Principal
-from bot.admin.models import PromptVersion
+from salesbot.admin import auth, hittest, importer, people, prompt_store, rules_store
+from salesbot.admin.auth import Principal
+from salesbot.admin.models import PromptVersion
 from bot.messages import Inbound
 from bot.models import Account, AuditLog, Contact, Opportunity, PlatformIdentity, StaffUser
 from tests.conftest import make_settings, running_app
@@ -290,7 +290,7 @@ async def test_import_cli_dry_run_and_real_run(tmp_path, capsys, monkeypatch):
     ws.append([None, "零售"])
     path = tmp_path / "客户.xlsx"
     wb.save(path)
-    from bot.cli import main
+    from salesbot.cli import main
 
     code = await asyncio.to_thread(main, ["import", str(path), "--dry-run"])
     out = capsys.readouterr().out
@@ -324,7 +324,7 @@ async def test_batch_refuses_unknown_expected_documents(tmp_path):
 
 
 async def test_dashboard_numbers_come_from_the_records(tmp_path):
-    from bot.admin import dashboard
+    from salesbot.admin import dashboard
 
     async with running_app(tmp_path) as app:
         dash = await dashboard.build(app)
@@ -333,7 +333,7 @@ async def test_dashboard_numbers_come_from_the_records(tmp_path):
         assert sum(n for _, n in dash.pipeline_count) == deals > 0
         assert len(dash.weeks) == 8 and dash.visits_by_rep
         assert all(len(v) == 8 for v in dash.visits_by_rep.values())
-        from bot.admin.charts import grouped_bars, hbar
+        from salesbot.admin.charts import grouped_bars, hbar
 
         svg = str(hbar(dash.pipeline_count, title="t<script>"))
         assert svg.count("<rect") == len(dash.pipeline_count) and "<script>" not in svg

@@ -19,7 +19,7 @@ from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalS
 # tools.approvals itself is imported by App (after the other capabilities, so the command list keeps its order)
 from tools.approval_flow import (apply_external_status, link_external, remind_and_escalate_overdue, status_from_dingtalk,
                                  status_from_wecom)
-from tools.base import ToolContext, ToolError
+from bot.capabilities import ToolContext, ToolError
 
 SUBMIT_8 = "/审批 华东机械 8折 竞品报价低15%，客户答应签两年"
 

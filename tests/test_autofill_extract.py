@@ -80,7 +80,7 @@ def test_cli_preview_prints_fields_with_evidence_and_writes_nothing(tmp_path, mo
     import json
     from pathlib import Path
 
-    from bot.cli import main
+    from salesbot.cli import main
 
     monkeypatch.setenv("SALESBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)

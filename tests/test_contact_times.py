@@ -11,7 +11,7 @@ from bot.clock import FrozenClock
 from bot.messages import CardAction, Inbound, InboundKind
 from bot.models import Account, Contact, Interaction, Opportunity, StaffUser, Task
 from scheduler import jobs
-from scheduler.best_time import Evidence, fit_priors, score, work_mask
+from tools.contact_times.best_time import Evidence, fit_priors, score, work_mask
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.openai_server import text, tool_call
 from tools.contact_times import PRIORS_KEY, PriorTables, refresh_model

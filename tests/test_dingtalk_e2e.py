@@ -16,13 +16,12 @@ from sqlmodel import func, select
 
 from adapters.dingtalk.signature import compute_sign
 from adapters.dingtalk.stream import CARD_TOPIC
-from bot import commands as core_commands
-from bot import dispatcher as core_dispatcher
 from bot.messages import Card, CardButton, InboundKind, Reply, Target
 from bot.models import InboundMessage, StaffUser
 from tests.conftest import running_app
 from tests.fakes.dingtalk import FakeDingTalk
-from tools.base import STAFF, ToolOutput
+from bot.capabilities import ToolOutput
+from tests.capability_hooks import test_registries  # noqa: F401  (fixture)
 
 REP = "dt_zhangwei"  # 张伟 (rep)
 MANAGER = "dt_wangqiang"  # 王强 (manager)
@@ -79,32 +78,6 @@ async def ledger_rows(app, msg_id: str) -> int:
     async with app.db.session() as s:
         return (await s.execute(select(func.count()).select_from(InboundMessage)
                                 .where(InboundMessage.msg_id == msg_id))).scalar_one()
-
-
-@pytest.fixture
-def test_registries():
-    """Test-only capability hooks, removed afterwards."""
-    added_cards, added_kinds, added_commands = [], [], []
-
-    def card(prefix, fn):
-        core_commands.CARD_HANDLERS[prefix] = fn
-        added_cards.append(prefix)
-
-    def kind(k, fn):
-        core_dispatcher.KIND_HANDLERS[k] = fn
-        added_kinds.append(k)
-
-    def command(name, fn):
-        core_commands.command(name, f"/{name}", "test only", roles=STAFF)(fn)
-        added_commands.append(name)
-
-    yield card, kind, command
-    for prefix in added_cards:
-        core_commands.CARD_HANDLERS.pop(prefix, None)
-    for k in added_kinds:
-        core_dispatcher.KIND_HANDLERS.pop(k, None)
-    for name in added_commands:
-        core_commands.COMMANDS.pop(name.lower(), None)
 
 
 # --- messages and dedup ------------------------------------------------------------------------
@@ -376,7 +349,7 @@ async def test_long_answer_streams_into_one_ai_card(tmp_path, fake, test_registr
 # --- HTTP robot mode ---------------------------------------------------------------------------
 
 async def test_http_mode_checks_the_signature(tmp_path, fake):
-    from bot.server import build_web_app
+    from salesbot.server import build_web_app
 
     async with dingtalk_app(tmp_path, fake, start_stream=False, DINGTALK_MODE="http") as (app, adapter):
         await adapter.start()

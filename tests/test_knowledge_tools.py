@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.cli import main as salesbot
+from salesbot.cli import main as salesbot
 from bot.messages import Actor, Role
-from tools.base import ToolContext, ToolDenied, run_tool
+from bot.capabilities import ToolContext, ToolDenied, run_tool
 from tools.talk_tracks import format_hits_for_chat
 from tests.test_knowledge_ingest import knowledge_base, write
 

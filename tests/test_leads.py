@@ -13,7 +13,7 @@ from bot.messages import Actor, Inbound, Role
 from bot.models import Account, AuditLog, Contact, StaffUser
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
 from tests.fakes.openai_server import text, tool_call
-from tools.base import ToolContext, ToolError, run_tool
+from bot.capabilities import ToolContext, ToolError, run_tool
 from tools.lead_models import Lead, LeadRoutingRule
 from tools.leads import contact_promise, in_business_hours, sales_region
 

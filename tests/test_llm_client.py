@@ -7,7 +7,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
 
-from agents.llm import LLMError, OpenAICompatibleChat, is_llm_failure, make_chat_model
+from agents.llm import LLMError, OpenAICompatibleChat, make_chat_model
+from bot.agent import model_unavailable
 from bot.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI, error, text, tool_call
 
@@ -68,7 +69,7 @@ async def test_gives_up_after_max_retries_with_a_failure_the_turn_recognises(llm
     llm.script(error(500, times=3))
     with pytest.raises(LLMError) as caught:
         await model.ainvoke([HumanMessage("在吗")])
-    assert caught.value.status == 500 and is_llm_failure(caught.value)
+    assert caught.value.status == 500 and model_unavailable(caught.value)
     assert llm.calls == 3  # 1 + max_retries
 
 
@@ -85,7 +86,7 @@ async def test_unreachable_endpoint_is_an_llm_failure():
     try:
         with pytest.raises(LLMError) as caught:
             await chat.ainvoke([HumanMessage("x")])
-        assert is_llm_failure(caught.value)
+        assert model_unavailable(caught.value)
     finally:
         await chat.aclose()
 

@@ -25,7 +25,7 @@ def test_half_configured_channel_names_the_missing_setting(tmp_path):
 
 
 def test_cli_refuses_half_configured_channel(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
+    from salesbot.cli import main
 
     monkeypatch.setenv("SALESBOT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DINGTALK_CLIENT_ID", "only-the-id")
@@ -125,13 +125,12 @@ async def test_unfinished_turn_is_resumed_after_a_crash(tmp_path):
 
 async def test_a_failing_turn_answers_with_an_apology_and_is_marked_failed(tmp_path, monkeypatch):
     async with running_app(tmp_path) as app:
-        from bot import commands
+        from bot.capabilities import STAFF, Command
 
         async def broken(ctx, arg):
             raise RuntimeError("boom")
 
-        monkeypatch.setitem(commands.COMMANDS, "坏了", commands.Command("坏了", "/坏了", "", broken,
-                                                                     frozenset(commands.STAFF)))
+        monkeypatch.setitem(app.capabilities.commands, "坏了", Command("坏了", "/坏了", "", broken, STAFF))
         answer = await ConsoleClient(app, "zhangwei").say("/坏了")
         assert "出了点问题" in answer
         async with app.db.session() as s:
@@ -142,7 +141,7 @@ async def test_a_failing_turn_answers_with_an_apology_and_is_marked_failed(tmp_p
 async def test_healthz_and_metrics(tmp_path):
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.server import build_web_app
+    from salesbot.server import build_web_app
 
     async with running_app(tmp_path, demo=False) as app:
         async with TestClient(TestServer(build_web_app(app))) as client:
@@ -159,7 +158,7 @@ def test_migrations_create_exactly_the_models(tmp_path):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import bot.tables  # noqa: F401  (all capability tables)
+    import salesbot.tables  # noqa: F401  (all capability tables)
     from bot.db import Database
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")

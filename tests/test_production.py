@@ -101,7 +101,7 @@ async def test_turn_waits_for_an_earlier_message_of_its_conversation_on_another_
 async def test_metrics_are_prometheus_with_stage_histograms(tmp_path):
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.server import build_web_app
+    from salesbot.server import build_web_app
 
     async with running_app(tmp_path) as app:
         await app.receive(app.adapters["console"].make_inbound("/帮助", "zhangwei"))
@@ -156,7 +156,7 @@ async def test_db_retry_rides_out_an_outage_but_not_a_bug():
 
 async def test_hot_path_reads_decode_like_the_orm(tmp_path):
     """Database.fetch skips SQLAlchemy's execution layer on PostgreSQL: JSON, times and literals still agree."""
-    from bot.commands import _OPEN_PENDING
+    from bot.pending import _OPEN_PENDING
     from bot.dispatcher import _RECENT_MEMORY
     from bot.models import ConversationMessage, PendingAction
 
@@ -335,7 +335,7 @@ async def test_a_wrong_database_or_role_is_a_configuration_error_not_an_outage(c
 def test_serve_with_a_wrong_database_says_so_and_exits(tmp_path, monkeypatch, capsys):
     from sqlalchemy.engine import make_url
 
-    from bot.cli import main
+    from salesbot.cli import main
 
     monkeypatch.setenv("SALESBOT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SALESBOT_DATABASE_URL", make_url(TEST_DATABASE_URL).set(database="salesbot_no_such_db")

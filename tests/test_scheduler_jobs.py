@@ -236,7 +236,7 @@ async def test_other_capabilities_clocks_run_through_the_scheduler(tmp_path, mon
 
 
 def test_workday_hours_skip_weekends_and_public_holidays():
-    from scheduler.worktime import add_workday_hours
+    from bot.worktime import add_workday_hours
 
     shanghai = ZoneInfo("Asia/Shanghai")
     tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=shanghai)

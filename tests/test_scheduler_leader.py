@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from bot.app import App
+from salesbot.app import App
 from bot.clock import FrozenClock
 from bot.models import OutboxMessage
 from scheduler import jobs, start_scheduler

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
-from bot.server import build_web_app
+from salesbot.server import build_web_app
 from tests.conftest import running_app
 from tests.fakes.openai_server import text, tool_call
 from tools.lead_models import Lead

@@ -11,8 +11,8 @@ from adapters.wecom.adapter import KF_CURSOR_KEY
 from adapters.wecom.inbound import stream_id_for
 from bot import replies
 from bot.adapter import Delivery
-from bot.commands import CARD_HANDLERS
-from bot.dispatcher import KIND_HANDLERS
+
+
 from bot.messages import Card, CardButton, InboundKind, Reply, Target
 from bot.models import InboundMessage, OutboxMessage, StaffUser
 from tests.fakes.wecom import (aibot_text, card_event_xml, event_xml, kf_event_xml, message_xml, text_xml)
@@ -212,12 +212,12 @@ async def test_enter_agent_voice_location(rig):
 
     async def location_handler(ctx):
         seen.append(ctx.inbound.location)
-        from tools.base import ToolOutput
+        from bot.capabilities import ToolOutput
 
         return ToolOutput(text="已记下签到位置")
 
-    old = KIND_HANDLERS.get(InboundKind.LOCATION)
-    KIND_HANDLERS[InboundKind.LOCATION] = location_handler
+    old = rig.app.capabilities.kind_handlers.get(InboundKind.LOCATION)
+    rig.app.capabilities.kind_handlers[InboundKind.LOCATION] = location_handler
     try:
         await rig.sender.post_xml(message_xml(CORP_ID, "zhangsan", "location", "l1",
                                               {"Location_X": "23.134521", "Location_Y": "113.358803", "Scale": "20",
@@ -225,9 +225,9 @@ async def test_enter_agent_voice_location(rig):
         await rig.settle()
     finally:
         if old is None:
-            KIND_HANDLERS.pop(InboundKind.LOCATION, None)
+            rig.app.capabilities.kind_handlers.pop(InboundKind.LOCATION, None)
         else:
-            KIND_HANDLERS[InboundKind.LOCATION] = old
+            rig.app.capabilities.kind_handlers[InboundKind.LOCATION] = old
     assert seen == [{"lat": 23.134521, "lng": 113.358803, "label": "华东机械", "scale": "20"}]
 
 
@@ -242,7 +242,7 @@ async def test_card_click_reaches_capability_and_updates_card(rig):
         card = Card(action.card_id, "折扣审批", "张三申请 8 折", status="已同意 · 张三")
         return [Reply(card=card, card_update=True)]
 
-    CARD_HANDLERS["wtest"] = handler
+    rig.app.capabilities.card_handlers["wtest"] = handler
     try:
         card = Card("wtest-1", "折扣审批", "张三申请 8 折", fields=[("客户", "华东机械")],
                     buttons=[CardButton("approve", "同意"), CardButton("reject", "驳回", style="danger")])
@@ -261,7 +261,7 @@ async def test_card_click_reaches_capability_and_updates_card(rig):
         assert update[0]["json"] == {"userids": ["zhangsan"], "agentid": 1000002, "response_code": "RC-123",
                                      "button": {"replace_name": "已同意 · 张三"}}
     finally:
-        CARD_HANDLERS.pop("wtest", None)
+        rig.app.capabilities.card_handlers.pop("wtest", None)
 
 
 # --- long answers ----------------------------------------------------------------------------
@@ -379,13 +379,13 @@ async def test_aibot_card_event_answered_at_once_and_file_decrypted(rig):
 
     async def file_handler(ctx):
         got.append((ctx.inbound.attachments[0].name, ctx.inbound.attachments[0].data))
-        from tools.base import ToolOutput
+        from bot.capabilities import ToolOutput
 
         return ToolOutput(text="收到文件")
 
-    CARD_HANDLERS["wtest"] = handler
-    old = KIND_HANDLERS.get(InboundKind.FILE)
-    KIND_HANDLERS[InboundKind.FILE] = file_handler
+    rig.app.capabilities.card_handlers["wtest"] = handler
+    old = rig.app.capabilities.kind_handlers.get(InboundKind.FILE)
+    rig.app.capabilities.kind_handlers[InboundKind.FILE] = file_handler
     try:
         event = {"msgid": "ev1", "create_time": 1700000000, "aibotid": "AIBOTID", "chattype": "single",
                  "from": {"userid": "zhangsan"}, "msgtype": "event", "response_url": rig.qyapi.response_url(),
@@ -401,11 +401,11 @@ async def test_aibot_card_event_answered_at_once_and_file_decrypted(rig):
         await rig.aibot.post_json(msg)
         await rig.settle()
     finally:
-        CARD_HANDLERS.pop("wtest", None)
+        rig.app.capabilities.card_handlers.pop("wtest", None)
         if old is None:
-            KIND_HANDLERS.pop(InboundKind.FILE, None)
+            rig.app.capabilities.kind_handlers.pop(InboundKind.FILE, None)
         else:
-            KIND_HANDLERS[InboundKind.FILE] = old
+            rig.app.capabilities.kind_handlers[InboundKind.FILE] = old
     assert presses == [("wtest-9", "confirm")]
     assert rig.qyapi.response_url_posts[0]["json"]["msgtype"] == "template_card"
     assert got == [("会议纪要.txt", transcript)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.server import build_web_app
+from salesbot.server import build_web_app
 from tests.conftest import running_app
 from tests.fakes.wecom import FakeQyapi, FakeWeComSender
 

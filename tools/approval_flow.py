@@ -23,14 +23,14 @@ from sqlmodel import select
 
 from bot.messages import Card, CardButton, Reply, Target
 from bot.models import STAGE_LABELS, Account, AuditLog, Opportunity, StaffUser
-from scheduler.config import config_for
-from scheduler.worktime import add_workday_hours, is_ping_time
+from bot.schedule_config import config_for
+from bot.worktime import add_workday_hours, is_ping_time
 from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approval_rules import REQUEST_KINDS, TIER_LABELS, RulesFile, RulesStore, format_discount, format_money
-from tools.base import ToolContext, ToolDenied, ToolError
+from bot.capabilities import ToolContext, ToolDenied, ToolError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,11 @@ class ClosedRequest(ToolError):
         self.card_status = card_status
 
 
-def rules_store(app: "App") -> RulesStore:
-    store = getattr(app, "_approval_rules", None)
-    if store is None:
-        store = RulesStore(app.settings.data_dir)
-        app._approval_rules = store
-    return store
+def rules_store(app: "Runtime") -> RulesStore:
+    return app.capabilities.state("approval_rules", lambda: RulesStore(app.settings.data_dir))
 
 
-def load_rules(app: "App") -> RulesFile:
+def load_rules(app: "Runtime") -> RulesFile:
     from tools.approval_rules import RulesError
 
     try:
@@ -70,20 +66,20 @@ def load_rules(app: "App") -> RulesFile:
         raise ToolError(f"审批规则配置有误，暂时没法提交，请联系管理员。\n{exc}") from None
 
 
-def utc_now(app: "App") -> datetime:
+def utc_now(app: "Runtime") -> datetime:
     return app.clock.now(timezone.utc)
 
 
-def local_tz(app: "App") -> ZoneInfo:
+def local_tz(app: "Runtime") -> ZoneInfo:
     return ZoneInfo(app.settings.timezone)
 
 
-def workday_deadline(app: "App", start: datetime, hours: float) -> datetime:
+def workday_deadline(app: "Runtime", start: datetime, hours: float) -> datetime:
     """Approval time limits count hours on workdays only: weekends and public holidays stop the clock."""
     return add_workday_hours(start.astimezone(local_tz(app)), hours).astimezone(timezone.utc)
 
 
-def when_text(app: "App", at: datetime | None) -> str:
+def when_text(app: "Runtime", at: datetime | None) -> str:
     if at is None:
         return "-"
     local = at.astimezone(local_tz(app))
@@ -127,7 +123,7 @@ class Snapshot:
         return self.step(self.request.current_step)
 
 
-async def load_snapshot(app: "App", request_id: int) -> Snapshot | None:
+async def load_snapshot(app: "Runtime", request_id: int) -> Snapshot | None:
     async with app.db.session() as s:
         request = await s.get(ApprovalRequest, request_id)
         if request is None:
@@ -145,7 +141,7 @@ async def load_snapshot(app: "App", request_id: int) -> Snapshot | None:
     return Snapshot(request, list(steps), list(assignments), people, account, opportunity)
 
 
-async def request_id_of_assignment(app: "App", assignment_id: int) -> int | None:
+async def request_id_of_assignment(app: "Runtime", assignment_id: int) -> int | None:
     async with app.db.session() as s:
         a = await s.get(ApprovalAssignment, assignment_id)
     return a.request_id if a else None
@@ -188,7 +184,7 @@ def short_title(snap: Snapshot) -> str:
     return f"#{r.id} {customer} {what}"
 
 
-def approval_card(app: "App", snap: Snapshot, assignment: ApprovalAssignment, status: str | None = None) -> Card:
+def approval_card(app: "Runtime", snap: Snapshot, assignment: ApprovalAssignment, status: str | None = None) -> Card:
     r, step = snap.request, snap.step_by_id(assignment.step_id)
     account = snap.account
     kind = REQUEST_KINDS.get(r.kind, r.kind)
@@ -228,7 +224,7 @@ class Notice:
 class Tx:
     """One transition: the session, the audit rows and the notifications it will persist."""
 
-    def __init__(self, app: "App", s, snap: Snapshot | None, now: datetime):
+    def __init__(self, app: "Runtime", s, snap: Snapshot | None, now: datetime):
         self.app, self.s, self.snap, self.now = app, s, snap, now
         self.notices: list[Notice] = []
 
@@ -272,7 +268,7 @@ class Tx:
 
 
 @asynccontextmanager
-async def transition(app: "App", snap: Snapshot | None) -> AsyncIterator[Tx]:
+async def transition(app: "Runtime", snap: Snapshot | None) -> AsyncIterator[Tx]:
     """A transaction that first wins the compare-and-set on the request (when there is one)."""
     now = utc_now(app)
     persisted: list[dict] = []
@@ -293,7 +289,7 @@ async def transition(app: "App", snap: Snapshot | None) -> AsyncIterator[Tx]:
     app.outbox.start(persisted)
 
 
-async def retrying(app: "App", request_id: int, attempt):
+async def retrying(app: "Runtime", request_id: int, attempt):
     """Run `attempt(snapshot)` until it wins the compare-and-set (or refuses)."""
     for _ in range(MAX_ATTEMPTS):
         snap = await load_snapshot(app, request_id)
@@ -306,7 +302,7 @@ async def retrying(app: "App", request_id: int, attempt):
     raise ToolError("这个申请刚好有人在处理，请稍后再试一次。")
 
 
-def _closed_message(app: "App", snap: Snapshot) -> ClosedRequest:
+def _closed_message(app: "Runtime", snap: Snapshot) -> ClosedRequest:
     r = snap.request
     label = STATUS_LABELS.get(r.status, r.status)
     if r.status == "withdrawn":
@@ -363,7 +359,7 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_can_decide(app: "App", ctx: ToolContext, snap: Snapshot, assignment_id: int) -> ApprovalAssignment:
+def _check_can_decide(app: "Runtime", ctx: ToolContext, snap: Snapshot, assignment_id: int) -> ApprovalAssignment:
     r, actor = snap.request, ctx.actor.staff_id
     a = snap.assignment(assignment_id)
     if r.requester_id == actor:
@@ -559,7 +555,7 @@ async def withdraw(ctx: ToolContext, request_id: int) -> Outcome:
 # --- overdue: remind, then escalate ----------------------------------------------------------------
 
 
-async def _escalation_target(app: "App", snap: Snapshot, step: ApprovalStep, rules: RulesFile) -> StaffUser | None:
+async def _escalation_target(app: "Runtime", snap: Snapshot, step: ApprovalStep, rules: RulesFile) -> StaffUser | None:
     taken = {a.approver_id for a in snap.in_step(step) if a.status == "pending"} | {snap.request.requester_id}
     async with app.db.session() as s:
         for a in snap.in_step(step):
@@ -577,7 +573,7 @@ async def _escalation_target(app: "App", snap: Snapshot, step: ApprovalStep, rul
     return None
 
 
-async def remind_and_escalate_overdue(app: "App") -> int:
+async def remind_and_escalate_overdue(app: "Runtime") -> int:
     """Remind approvers of overdue steps once, then escalate to their manager; returns how many actions ran.
 
     Safe to call from several processes at once and as often as you like: each action is a compare-and-set
@@ -610,7 +606,7 @@ def waited_text(waited: timedelta) -> str:
     return f"{round(hours / 24)} 天"
 
 
-async def _handle_overdue(app: "App", request_id: int, step_id: int, rules: RulesFile) -> int:
+async def _handle_overdue(app: "Runtime", request_id: int, step_id: int, rules: RulesFile) -> int:
     async def attempt(snap: Snapshot) -> int:
         r = snap.request
         step = next((s for s in snap.steps if s.id == step_id), None)
@@ -695,7 +691,7 @@ def status_from_dingtalk(status: str, result: str | None = None) -> str | None:
     return None
 
 
-async def link_external(app: "App", request_id: int, platform: str, external_ref: str) -> None:
+async def link_external(app: "Runtime", request_id: int, platform: str, external_ref: str) -> None:
     """Remember the platform engine's id of a request (WeCom SpNo / DingTalk processInstanceId)."""
     async with app.db.write() as s:
         await s.execute(update(ApprovalRequest).where(ApprovalRequest.id == request_id)
@@ -704,7 +700,7 @@ async def link_external(app: "App", request_id: int, platform: str, external_ref
                        record_id=request_id, detail={"platform": platform, "external_ref": external_ref}))
 
 
-async def apply_external_status(app: "App", platform: str, external_ref: str, status: str | None,
+async def apply_external_status(app: "Runtime", platform: str, external_ref: str, status: str | None,
                                 comment: str | None = None) -> bool:
     """Drive a request from the platform's callback; True if it changed. A callback repeated, late or for
     a request already decided here changes nothing."""

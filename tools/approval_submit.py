@@ -13,7 +13,7 @@ from tools.approval_flow import (Outcome, Snapshot, activate_step, load_rules, s
 from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approval_rules import (BUILTIN_APPROVERS, REQUEST_KINDS, ChainPlan, Facts, RulesFile, approver_label,
                                   format_discount, format_money, parse_discount, plan_chain)
-from tools.base import ToolContext, ToolDenied, ToolError
+from bot.capabilities import ToolContext, ToolDenied, ToolError
 from tools.customers import ensure_account_access
 
 CLOSED_STAGES = ("closed_won", "closed_lost")

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import or_, select
 
-from bot.commands import CANCEL_WORDS, card_handler, close_pending, command, offline_intent, open_pending, pending_handler
+from bot.pending import CANCEL_WORDS, close_pending, open_pending
 from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
 from bot.zh_parse import find_money, find_quantities
@@ -28,8 +28,10 @@ from tools.approval_flow import (STATUS_LABELS, ClosedRequest, Snapshot, _check_
 from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approval_rules import REQUEST_KINDS, parse_discount
 from tools.approval_submit import build_draft, submit
-from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
 from tools.customers import choice_text, match_account, not_yours_text, team_member_ids
+
+router = Router("approvals")
 
 __all__ = ["remind_and_escalate_overdue", "apply_external_status", "link_external", "status_from_wecom",
            "status_from_dingtalk", "submit_approval", "SubmitApprovalArgs"]
@@ -75,7 +77,7 @@ async def submit_for(ctx: ToolContext, args: SubmitApprovalArgs, resubmitted_fro
     return ToolOutput(out.text, data=out.data)
 
 
-@capability_tool("submit_approval", "提交审批申请（折扣、特价、合同条款、付款条件、POC 资源、费用），系统按规则找审批人并推送卡片。",
+@router.tool("submit_approval", "提交审批申请（折扣、特价、合同条款、付款条件、POC 资源、费用），系统按规则找审批人并推送卡片。",
                  SubmitApprovalArgs, roles=STAFF, writes=True)
 async def submit_approval(ctx: ToolContext, args: SubmitApprovalArgs) -> ToolOutput:
     return await submit_for(ctx, args)
@@ -85,7 +87,7 @@ class ListApprovalsArgs(BaseModel):
     pass
 
 
-@capability_tool("list_approvals", "看我提交的审批进度，以及等我审批的申请。", ListApprovalsArgs, roles=STAFF)
+@router.tool("list_approvals", "看我提交的审批进度，以及等我审批的申请。", ListApprovalsArgs, roles=STAFF)
 async def list_approvals(ctx: ToolContext, args: ListApprovalsArgs) -> ToolOutput:
     return await approvals_overview(ctx)
 
@@ -94,7 +96,7 @@ class WithdrawApprovalArgs(BaseModel):
     request_id: int | None = Field(None, description="申请编号（#后面的数字）；不填就是我最近一条审批中的申请")
 
 
-@capability_tool("withdraw_approval", "撤回我提交的、还在审批中的申请。", WithdrawApprovalArgs, roles=STAFF, writes=True)
+@router.tool("withdraw_approval", "撤回我提交的、还在审批中的申请。", WithdrawApprovalArgs, roles=STAFF, writes=True)
 async def withdraw_approval(ctx: ToolContext, args: WithdrawApprovalArgs) -> ToolOutput:
     request_id = args.request_id or await _latest_pending_of(ctx)
     out = await withdraw(ctx, request_id)
@@ -267,7 +269,7 @@ _ABOUT_APPROVALS = re.compile(r"审批|申请|批了|批下来")
 _ASKING_STATUS = re.compile(r"哪些|什么|进度|怎么样|到哪|了没|了吗|没有|有几|多少|等我|待我|要我|看看|看下|看一下|查")
 
 
-@offline_intent(22)
+@router.offline_intent(22)
 async def approvals_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     """「我的折扣批了没」「有哪些要我审批的」: the approvals overview. A request itself needs /审批."""
     if not (_ABOUT_APPROVALS.search(text) and _ASKING_STATUS.search(text)):
@@ -275,7 +277,7 @@ async def approvals_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     return await approvals_overview(ctx)
 
 
-@command("审批", "/审批 客户 折扣 理由", "申请折扣/特价/合同条款等；不带参数看审批进度", roles=STAFF, aliases=("申请",))
+@router.command("审批", "/审批 客户 折扣 理由", "申请折扣/特价/合同条款等；不带参数看审批进度", roles=STAFF, aliases=("申请",))
 async def approval_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg.strip():
         return await approvals_overview(ctx)
@@ -293,14 +295,14 @@ async def approval_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return await submit_for(ctx, SubmitApprovalArgs(account_name=account_name, **parsed))
 
 
-@command("撤回", "/撤回 [编号]", "撤回我提交的审批申请", roles=STAFF)
+@router.command("撤回", "/撤回 [编号]", "撤回我提交的审批申请", roles=STAFF)
 async def withdraw_command(ctx: ToolContext, arg: str) -> ToolOutput:
     request_id = _request_number(arg) if arg.strip() else await _latest_pending_of(ctx)
     out = await withdraw(ctx, request_id)
     return ToolOutput(out.text, data=out.data)
 
 
-@command("重新提交", "/重新提交 编号 [新折扣] 理由", "撤回或被拒绝后，改一下再提交", roles=STAFF)
+@router.command("重新提交", "/重新提交 编号 [新折扣] 理由", "撤回或被拒绝后，改一下再提交", roles=STAFF)
 async def resubmit_command(ctx: ToolContext, arg: str) -> ToolOutput:
     parts = arg.split(maxsplit=1)
     if not parts:
@@ -349,14 +351,14 @@ async def _my_assignment(ctx: ToolContext, request_id: int) -> int:
     return (current or mine)[-1].id
 
 
-@command("同意", "/同意 编号 [留言]", "同意一条等你审批的申请", roles=STAFF, aliases=("批准",))
+@router.command("同意", "/同意 编号 [留言]", "同意一条等你审批的申请", roles=STAFF, aliases=("批准",))
 async def approve_command(ctx: ToolContext, arg: str) -> ToolOutput:
     number, _, comment = arg.strip().partition(" ")
     out = await decide(ctx, await _my_assignment(ctx, _request_number(number)), "approved", comment=comment)
     return ToolOutput(out.text, data=out.data)
 
 
-@command("拒绝", "/拒绝 编号 理由", "拒绝一条等你审批的申请（要写理由）", roles=STAFF, aliases=("驳回",))
+@router.command("拒绝", "/拒绝 编号 理由", "拒绝一条等你审批的申请（要写理由）", roles=STAFF, aliases=("驳回",))
 async def reject_command(ctx: ToolContext, arg: str) -> ToolOutput:
     number, _, reason = arg.strip().partition(" ")
     assignment_id = await _my_assignment(ctx, _request_number(number))
@@ -366,7 +368,7 @@ async def reject_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return ToolOutput(out.text, data=out.data)
 
 
-@command("转交", "/转交 编号 同事", "把一条等你审批的申请转给别人", roles=STAFF)
+@router.command("转交", "/转交 编号 同事", "把一条等你审批的申请转给别人", roles=STAFF)
 async def delegate_command(ctx: ToolContext, arg: str) -> ToolOutput:
     number, _, who = arg.strip().partition(" ")
     assignment_id = await _my_assignment(ctx, _request_number(number))
@@ -376,7 +378,7 @@ async def delegate_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return ToolOutput(out.text, data=out.data)
 
 
-@command("审批详情", "/审批详情 编号", "一条申请的审批链、每个人为什么在链上、完整记录", roles=STAFF)
+@router.command("审批详情", "/审批详情 编号", "一条申请的审批链、每个人为什么在链上、完整记录", roles=STAFF)
 async def story_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg.strip():
         raise ToolError("用法：/审批详情 编号")
@@ -411,7 +413,7 @@ async def _audit_refusal(ctx: ToolContext, request_id: int, action: str, reason:
         s.add(row)
 
 
-@card_handler("approval")
+@router.card("approval")
 async def on_approval_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
     ids = parse_card_id(action.card_id)
     if ids is None:
@@ -452,7 +454,7 @@ async def on_approval_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
         return [Reply(str(exc))]
 
 
-@pending_handler("approval_reject")
+@router.pending("approval_reject")
 async def answer_reject_reason(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     answer = answer.strip()
     if answer in CANCEL_WORDS:
@@ -467,7 +469,7 @@ async def answer_reject_reason(ctx: ToolContext, pending, answer: str) -> ToolOu
     return ToolOutput(out.text, data=out.data)
 
 
-@pending_handler("approval_delegate")
+@router.pending("approval_delegate")
 async def answer_delegate_to(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     answer = answer.strip()
     if answer in CANCEL_WORDS:
@@ -503,3 +505,7 @@ async def digest_lines(app, staff_id: int) -> list[str]:
     if len(request_ids) > 10:
         lines.append(f"……还有 {len(request_ids) - 10} 条，发 /审批 查看")
     return lines
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

@@ -1,6 +1,6 @@
 """Meeting transcript → CRM: draft, evidence, confirm. Never a silent write.
 
-A rep pastes a transcript (any channel; over 4000 characters it arrives through LONG_TEXT_HANDLERS),
+A rep pastes a transcript (any channel; over 4000 characters it arrives through the long-text handler),
 types `/纪要 <文字>`, uploads a txt/docx, or sends a recording (speech-to-text when configured). We
 extract typed facts (rules, plus the LLM when there is one), reconcile them with the CRM into a batch of
 suggestions (old → new, the quoted sentence, confidence) and show one card. Nothing is written until the
@@ -21,8 +21,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot import replies
-from bot.commands import CANCEL_WORDS, card_handler, close_pending, command, current_pending, open_pending, pending_handler, pick_option
-from bot.dispatcher import KIND_HANDLERS, LONG_TEXT_HANDLERS
+from bot.pending import CANCEL_WORDS, close_pending, current_pending, open_pending, pick_option
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
 from bot.models import STAGE_LABELS, STAGES, Account, AuditLog, Contact, Opportunity, StaffUser, Task, Visit, utcnow
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, resolve_date
@@ -31,8 +30,10 @@ from tools.autofill_inputs import TranscriptRefused, check_transcript, is_audio,
 from tools.autofill_llm import extract
 from tools.autofill_models import AutofillBatch, FieldSuggestion
 from tools.autofill_reconcile import KIND_OF, OPPORTUNITY_FIELDS, ROLE_LABELS, describe, plan_updates, show
-from tools.base import STAFF, ToolContext, ToolError, ToolOutput, capability_tool
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import CLEAR_MATCH, account_scope, choice_text, match_account, name_score, not_yours_text, team_member_ids
+
+router = Router("autofill")
 
 log = logging.getLogger(__name__)
 
@@ -80,16 +81,11 @@ async def on_voice(ctx: ToolContext) -> ToolOutput:
     return await propose(ctx, text, input_kind="voice", input_name=attachments[0].name)
 
 
-LONG_TEXT_HANDLERS.append(on_long_text)
-KIND_HANDLERS[InboundKind.FILE] = on_file
-KIND_HANDLERS[InboundKind.VOICE] = on_voice
-
-
 class ProposeArgs(BaseModel):
     account_name: str | None = Field(None, description="如果用户说明了是哪家客户的会议，填客户名；否则不填")
 
 
-@capability_tool("propose_crm_updates",
+@router.tool("propose_crm_updates",
                  "用户发来会议纪要、通话记录或录音转写，想据此更新 CRM 时调用：按用户这条消息的全文提取客户、联系人、"
                  "预算、账号数、成交日期、竞品、下一步等，生成待确认的更新建议卡片（不会直接写入）。",
                  ProposeArgs, roles=STAFF)
@@ -293,7 +289,7 @@ def _source_label(batch: AutofillBatch) -> str:
 # --- answering "which customer?" --------------------------------------------------------------------
 
 
-@pending_handler("autofill_account")
+@router.pending("autofill_account")
 async def answer_account(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     answer = answer.strip()
     batch = await _load_batch(ctx, pending.payload.get("batch_id"))
@@ -429,7 +425,7 @@ async def _evidence(ctx: ToolContext, batch: AutofillBatch, numbers: list[int]) 
     return ToolOutput("\n".join(lines))
 
 
-@pending_handler("autofill_review")
+@router.pending("autofill_review")
 async def answer_review(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     batch = await _load_batch(ctx, pending.payload.get("batch_id"))
     if batch is None or batch.status != "pending":
@@ -734,7 +730,7 @@ async def _close_batch(ctx_or_app, batch: AutofillBatch, status: str) -> None:
 # --- the card's buttons -------------------------------------------------------------------------------
 
 
-@card_handler(CARD_PREFIX)
+@router.card(CARD_PREFIX)
 async def on_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
     try:
         batch_id = int(action.card_id.split("-", 1)[1])
@@ -769,7 +765,7 @@ async def on_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
 # --- the command --------------------------------------------------------------------------------------
 
 
-@command("纪要", "/纪要 会议记录", "把会议/通话记录整理成 CRM 更新建议（确认后才写入）；也可「/纪要 接受 1 3」", roles=STAFF,
+@router.command("纪要", "/纪要 会议记录", "把会议/通话记录整理成 CRM 更新建议（确认后才写入）；也可「/纪要 接受 1 3」", roles=STAFF,
          aliases=("会议纪要", "transcript"))
 async def transcript_command(ctx: ToolContext, arg: str) -> ToolOutput:
     arg = arg.strip()
@@ -846,3 +842,7 @@ async def _notify(app, batch: AutofillBatch, text: str, key: str) -> None:
     if batch.platform in app.adapters:
         await app.push(Target(batch.platform, user_id=batch.sender_id, conversation_id=batch.conversation_id),
                        Reply(text), key=key)
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

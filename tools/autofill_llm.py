@@ -22,7 +22,8 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz
 
-from agents import prompts
+from bot import prompt_templates as prompts
+from bot.agent import model_unavailable
 from bot.models import STAGES
 from bot.zh_parse import find_money, find_quantities, resolve_date
 from tools.autofill_extract import (
@@ -416,12 +417,10 @@ async def extract(text: str, ref: date, *, known_accounts: Iterable[KnownAccount
     if model is None:
         return rules
     meeting = rules.meeting_date.value if rules.meeting_date else ref
-    from agents.llm import is_llm_failure
-
     try:
         llm = await extract_with_llm(model, text, meeting, ours, split_sentences(text), timing)
     except Exception as exc:
-        if not is_llm_failure(exc):
+        if not model_unavailable(exc):
             raise
         log.warning("autofill: LLM unavailable, rules only: %s", exc)
         rules.mode = "llm_down"

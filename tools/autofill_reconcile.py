@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, Visit
 from tools.autofill_extract import ContactFact, Extraction, Fact, money_label
-from tools.base import ToolContext
+from bot.capabilities import ToolContext
 
 PROTECTED = {"amount", "close_date", "stage"}  # never written without a human (design.md)
 # field -> (label, kind)

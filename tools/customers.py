@@ -15,10 +15,11 @@ from rapidfuzz import fuzz
 from sqlalchemy import false, true
 from sqlmodel import select
 
-from bot.commands import command, offline_intent
 from bot.messages import Actor, Role
 from bot.models import STAGE_LABELS, Account, Contact, Opportunity, StaffUser, Task, Visit
-from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
+
+router = Router("customers")
 
 _SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "股份", "（中国）", "(中国)")
 _REGIONS = (
@@ -196,7 +197,7 @@ class LookupCustomerArgs(BaseModel):
     name: str = Field(description="客户名称，按用户原话，例如「华东机械」")
 
 
-@capability_tool("lookup_customer", "查客户概况：进行中的商机、最近拜访、待办。", LookupCustomerArgs, roles=STAFF)
+@router.tool("lookup_customer", "查客户概况：进行中的商机、最近拜访、待办。", LookupCustomerArgs, roles=STAFF)
 async def lookup_customer(ctx: ToolContext, args: LookupCustomerArgs) -> ToolOutput:
     match = await match_account(ctx, args.name)
     if match.status == "one":
@@ -209,7 +210,7 @@ async def lookup_customer(ctx: ToolContext, args: LookupCustomerArgs) -> ToolOut
     return ToolOutput(f"没找到客户「{args.name}」。")
 
 
-@command("客户", "/客户 名称", "查客户概况", roles=STAFF)
+@router.command("客户", "/客户 名称", "查客户概况", roles=STAFF)
 async def customer_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg:
         raise ToolError("用法：/客户 华东机械")
@@ -239,7 +240,7 @@ async def accounts_mentioned(ctx: ToolContext, text: str) -> list[Account]:
 _LOOKUP_WORDS = re.compile(r"怎么样|情况|进展|近况|查一下|查查|查下|看看|看下|看一下|概况|跟进到|到哪|资料|信息|介绍")
 
 
-@offline_intent(30)
+@router.offline_intent(30)
 async def lookup_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     """「华东机械最近怎么样」, or just the customer's name: the customer summary."""
     mentioned = await accounts_mentioned(ctx, text)
@@ -274,10 +275,14 @@ async def create_account(ctx: ToolContext, name: str, industry: str | None = Non
     return account
 
 
-@command("新建客户", "/新建客户 名称 [行业] [地区]", "新建一个客户（归你负责）", roles=STAFF)
+@router.command("新建客户", "/新建客户 名称 [行业] [地区]", "新建一个客户（归你负责）", roles=STAFF)
 async def new_account_command(ctx: ToolContext, arg: str) -> ToolOutput:
     parts = arg.split()
     if not parts:
         raise ToolError("用法：/新建客户 华东机械 制造业 华东")
     account = await create_account(ctx, parts[0], *(parts[1:3]))
     return ToolOutput(f"已新建客户「{account.name}」，负责人是你。", data={"account_id": account.id})
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from bot import replies
-from bot.commands import command, commands_for
-from tools.base import EVERYONE, ToolContext, ToolOutput
+from bot.capabilities import Capabilities, Router, EVERYONE, ToolContext, ToolOutput
+
+router = Router("help")
 
 
-@command("帮助", "/帮助", "看看我能做什么", roles=EVERYONE, aliases=("help", "?", "？"))
+@router.command("帮助", "/帮助", "看看我能做什么", roles=EVERYONE, aliases=("help", "?", "？"))
 async def help_command(ctx: ToolContext, arg: str) -> ToolOutput:
     llm = ctx.app.llm_enabled
-    return ToolOutput(replies.help_text(ctx.actor.role, commands_for(ctx.actor.role), llm))
+    return ToolOutput(replies.help_text(ctx.actor.role, ctx.capabilities.commands_for(ctx.actor.role), llm))
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

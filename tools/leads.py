@@ -22,13 +22,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.commands import command
 from bot.messages import Reply, Role
 from bot.models import Account, ConversationMessage, Contact, StaffUser, utcnow
 from bot.zh_parse import find_phones, is_workday, next_workday
-from tools.base import STAFF, ToolContext, ToolError, ToolOutput, capability_tool
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
 from tools.lead_models import Lead, LeadAvailability, LeadRoutingRule
+
+router = Router("leads")
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class SaveContactArgs(BaseModel):
     industry: str | None = Field(None, description="客户所在行业，如「制造业」")
 
 
-@capability_tool(
+@router.tool(
     "save_contact_info",
     "记下客户主动告诉你的信息（称呼、公司、电话、需求、地区、行业），只填客户说过的，没说的不要填。"
     "返回还缺哪些信息；缺的信息在聊天中自然地顺带问一句，不要像填表一样连续追问。",
@@ -308,7 +309,7 @@ class HandoffArgs(BaseModel):
     reason: str | None = Field(None, description="为什么转人工，如「想要报价」「要求人工」，一句话")
 
 
-@capability_tool(
+@router.tool(
     "handoff_to_sales",
     "把客户转给人工销售顾问：客户要报价、折扣、合同、演示、试用开通，或者明确要找人时调用。"
     "需要先知道客户的称呼和电话（用 save_contact_info 记下）；返回给客户的回复里要说清是谁、什么时候联系。",
@@ -387,7 +388,7 @@ def leave_contact_hint() -> str:
 # --- staff side: my leads, availability, routing rules ------------------------------------------------
 
 
-@command("线索", "/线索", "看分给我（经理：团队）的客户线索", roles=STAFF)
+@router.command("线索", "/线索", "看分给我（经理：团队）的客户线索", roles=STAFF)
 async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if ctx.actor.role is Role.ADMIN:
         scope = Lead.assigned_staff_id.is_not(None)
@@ -408,7 +409,7 @@ async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return ToolOutput("\n".join(lines), data={"lead_ids": [lead.id for lead, _ in rows]})
 
 
-@command("接单", "/接单 开|关", "开关新客户线索的分配（休假时关掉）", roles=STAFF)
+@router.command("接单", "/接单 开|关", "开关新客户线索的分配（休假时关掉）", roles=STAFF)
 async def availability_command(ctx: ToolContext, arg: str) -> ToolOutput:
     arg = (arg or "").strip()
     if arg not in ("开", "关", "on", "off"):
@@ -423,7 +424,7 @@ async def availability_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return ToolOutput("好的，新线索会继续分给你。" if accepting else "好的，暂停给你分配新线索，回来后发「/接单 开」。")
 
 
-@command("线索规则", "/线索规则 [地区] [行业] 负责人用户名或团队 | 删 编号", "管理员：线索分配规则", roles={Role.ADMIN})
+@router.command("线索规则", "/线索规则 [地区] [行业] 负责人用户名或团队 | 删 编号", "管理员：线索分配规则", roles={Role.ADMIN})
 async def rules_command(ctx: ToolContext, arg: str) -> ToolOutput:
     parts = (arg or "").split()
     if not parts:
@@ -465,3 +466,7 @@ async def rules_command(ctx: ToolContext, arg: str) -> ToolOutput:
 
 __all__ = ["Lead", "assign", "contact_promise", "in_business_hours", "offline_customer_answer", "sales_region",
            "save_contact_info", "handoff_to_sales"]
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

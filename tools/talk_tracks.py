@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from bot.commands import command
 from bot.messages import Role
-from tools.base import STAFF, ToolContext, ToolError, ToolOutput, capability_tool
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
+
+router = Router("talk_tracks")
 
 PASSAGE_CHARS = 400  # per passage in a tool result: enough for a talk track, short enough for the context
 
@@ -66,7 +67,7 @@ async def _search(ctx: ToolContext, query: str, top: int, audience: str | None):
     return await kb.search(query, audience=audience, top=top)
 
 
-@capability_tool(
+@router.tool(
     "search_talk_tracks",
     "查公司话术库和销售资料（异议处理、价格与折扣权限、安全部署、实施、集成、续约、竞品、采购）。"
     "回答销售的「怎么回/怎么办/能不能」类问题前先查；结果带编号，回答时用 [1]、[2] 标注出处。",
@@ -78,7 +79,7 @@ async def search_talk_tracks(ctx: ToolContext, args: TalkTrackArgs) -> ToolOutpu
     return ToolOutput(format_hits_for_agent(hits), data={"citations": _citations(hits)})
 
 
-@capability_tool(
+@router.tool(
     "search_public_knowledge",
     "查公开的产品资料（版本价格、安全合规、部署方式、集成、售后服务、试用）。只含可以对客户说的内容；"
     "结果带编号，回答时用 [1]、[2] 标注出处。",
@@ -90,9 +91,13 @@ async def search_public_knowledge(ctx: ToolContext, args: TalkTrackArgs) -> Tool
     return ToolOutput(format_hits_for_agent(hits), data={"citations": _citations(hits)})
 
 
-@command("话术", "/话术 问题", "查公司话术和资料，带出处", roles=STAFF, aliases=("查话术",))
+@router.command("话术", "/话术 问题", "查公司话术和资料，带出处", roles=STAFF, aliases=("查话术",))
 async def talk_track_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not (arg or "").strip():
         return ToolOutput("要查什么？比如：/话术 客户嫌贵怎么回")
     hits = await _search(ctx, arg, 3, audience=None)
     return ToolOutput(format_hits_for_chat(hits), data={"citations": _citations(hits)})
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

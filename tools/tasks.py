@@ -7,13 +7,15 @@ from datetime import timedelta
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from bot.commands import command, offline_intent, open_pending, pending_handler, yes_or_no
+from bot.pending import open_pending, yes_or_no
 from bot.models import Account, Task, utcnow
 from bot.zh_parse import find_dates
-from scheduler.worktime import due_moment, hm
-from tools.base import STAFF, ToolContext, ToolDenied, ToolError, ToolOutput, capability_tool
+from bot.worktime import due_moment, hm
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
 from tools.customers import accounts_mentioned, ensure_account_access, match_account, not_yours_text
 from tools.visits import _resolve, day_label
+
+router = Router("tasks")
 
 
 class CreateTaskArgs(BaseModel):
@@ -63,7 +65,7 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
                       data={"task_id": task.id, "due_at": due_at.isoformat() if due_at else None})
 
 
-@capability_tool("create_task", "给自己建一个跟进待办/提醒。", CreateTaskArgs, roles=STAFF, writes=True)
+@router.tool("create_task", "给自己建一个跟进待办/提醒。", CreateTaskArgs, roles=STAFF, writes=True)
 async def create_task_tool(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
     return await create_task(ctx, args)
 
@@ -93,12 +95,12 @@ async def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> ToolOutput:
     return ToolOutput("\n".join(lines), data={"task_ids": [t.id for t, _ in rows]})
 
 
-@capability_tool("list_tasks", "列出我的待办。", ListTasksArgs, roles=STAFF)
+@router.tool("list_tasks", "列出我的待办。", ListTasksArgs, roles=STAFF)
 async def list_tasks_tool(ctx: ToolContext, args: ListTasksArgs) -> ToolOutput:
     return await list_tasks(ctx, args)
 
 
-@command("任务", "/任务 [内容 日期]", "建待办，如「/任务 周五给华东机械发报价」；只发 /任务 看我的待办", roles=STAFF,
+@router.command("任务", "/任务 [内容 日期]", "建待办，如「/任务 周五给华东机械发报价」；只发 /任务 看我的待办", roles=STAFF,
          aliases=("待办",))
 async def task_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg:
@@ -119,7 +121,7 @@ _LIST_TASKS = re.compile(r"(待办|任务|要做的事|todo)", re.I)
 _ASKING_FOR_LIST = re.compile(r"哪些|什么|有没有|看看|看下|看一下|列表|列一下|多少|几个|还有|查")
 
 
-@offline_intent(20)
+@router.offline_intent(20)
 async def task_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     """「帮我约下周二下午三点给金陵医药打电话」: a task with its reminder time, confirmed before it is made."""
     if not _REMIND.search(text):
@@ -142,7 +144,7 @@ async def task_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
                       data={"pending": "task_confirm"})
 
 
-@pending_handler("task_confirm")
+@router.pending("task_confirm")
 async def answer_task_confirm(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     verdict = await yes_or_no(ctx, pending, answer, "好，没建。")
     if verdict is not True:
@@ -150,7 +152,7 @@ async def answer_task_confirm(ctx: ToolContext, pending, answer: str) -> ToolOut
     return await create_task(ctx, CreateTaskArgs(**pending.payload["args"]))
 
 
-@offline_intent(25)
+@router.offline_intent(25)
 async def tasks_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     """「我这周有哪些待办」: the open tasks."""
     if not (_LIST_TASKS.search(text) and _ASKING_FOR_LIST.search(text)):
@@ -158,7 +160,7 @@ async def tasks_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     return await list_tasks(ctx, ListTasksArgs())
 
 
-@command("完成", "/完成 编号", "把待办标记为完成", roles=STAFF)
+@router.command("完成", "/完成 编号", "把待办标记为完成", roles=STAFF)
 async def done_command(ctx: ToolContext, arg: str) -> ToolOutput:
     m = re.fullmatch(r"#?\s*(\d+)", arg.strip())
     if not m:
@@ -174,3 +176,7 @@ async def done_command(ctx: ToolContext, arg: str) -> ToolOutput:
         s.add(task)
         s.add(ctx.audit("task.done", "task", task.id))
     return ToolOutput(f"👍 #{task.id}「{task.title}」已完成。")
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

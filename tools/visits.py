@@ -13,21 +13,11 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from bot.commands import (
-    CANCEL_WORDS,
-    close_pending,
-    command,
-    offline_intent,
-    open_pending,
-    pending_handler,
-    pick_option,
-    yes_or_no,
-)
-from bot.dispatcher import KIND_HANDLERS
+from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
 from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
 from bot.zh_parse import find_dates, resolve_date
-from tools.base import STAFF, ToolContext, ToolError, ToolOutput, capability_tool
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import (
     accounts_mentioned,
     choice_text,
@@ -36,6 +26,8 @@ from tools.customers import (
     match_account,
     not_yours_text,
 )
+
+router = Router("visits")
 
 WEEKDAYS = "一二三四五六日"
 # a common surname and an honorific: 李总, 王经理, 欧阳主任 (a surname list beats guessing word boundaries)
@@ -141,12 +133,12 @@ async def log_visit_for(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
                       f"或者直接告诉我正确的客户名。", data={"pending": "visit_new_account"})
 
 
-@capability_tool("log_visit", "记录一次客户拜访（可带下一步和截止日期，会自动建待办）。", LogVisitArgs, roles=STAFF, writes=True)
+@router.tool("log_visit", "记录一次客户拜访（可带下一步和截止日期，会自动建待办）。", LogVisitArgs, roles=STAFF, writes=True)
 async def log_visit(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
     return await log_visit_for(ctx, args)
 
 
-@pending_handler("visit_account")
+@router.pending("visit_account")
 async def answer_visit_account(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     if answer.strip() in CANCEL_WORDS:
         await close_pending(ctx, pending, "cancelled")
@@ -167,7 +159,7 @@ async def answer_visit_account(ctx: ToolContext, pending, answer: str) -> ToolOu
 _YES = {"新建", "是", "是的", "好", "好的", "确认", "对", "嗯", "建", "新建客户"}
 
 
-@pending_handler("visit_new_account")
+@router.pending("visit_new_account")
 async def answer_new_account(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     answer = answer.strip()
     args = LogVisitArgs(**pending.payload["args"])
@@ -216,7 +208,7 @@ def parse_visit_text(text: str, today: date) -> dict:
             "next_step_due": due.isoformat() if due else None, "contacts": contacts}
 
 
-@command("拜访", "/拜访 客户 内容", "记拜访，例如：/拜访 华东机械 今天聊了二期扩容 下周三发报价", roles=STAFF)
+@router.command("拜访", "/拜访 客户 内容", "记拜访，例如：/拜访 华东机械 今天聊了二期扩容 下周三发报价", roles=STAFF)
 async def visit_command(ctx: ToolContext, arg: str) -> ToolOutput:
     parts = arg.split(maxsplit=1)
     if len(parts) < 2:
@@ -235,7 +227,7 @@ _ASKING = re.compile(r"[？?]\s*$|^(怎么|如何|为什么|请问|能不能|可
 _CHANNELS = (("phone", re.compile(r"电话")), ("video", re.compile(r"视频|腾讯会议|钉钉会议")), ("wechat", re.compile(r"微信")))
 
 
-@offline_intent(10)
+@router.offline_intent(10)
 async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     """「今天拜访了华东机械的李总，下周三前发报价」: read it the way /拜访 would, and ask before writing."""
     if not _MET.search(text) or not _PAST.search(text) or _ASKING.search(text.strip()):
@@ -264,7 +256,7 @@ async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     return ToolOutput("\n".join(lines), data={"pending": "visit_confirm", "account_id": account.id})
 
 
-@pending_handler("visit_confirm")
+@router.pending("visit_confirm")
 async def answer_visit_confirm(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
     verdict = await yes_or_no(ctx, pending, answer, "好，没记。")
     if verdict is not True:
@@ -276,6 +268,7 @@ async def answer_visit_confirm(ctx: ToolContext, pending, answer: str) -> ToolOu
     return await record_visit(ctx, account, LogVisitArgs(**pending.payload["args"]))
 
 
+@router.kind(InboundKind.LOCATION)
 async def on_location(ctx: ToolContext) -> ToolOutput:
     loc = ctx.inbound.location or {}
     label = loc.get("label") or f"{loc.get('lat')},{loc.get('lng')}"
@@ -284,4 +277,5 @@ async def on_location(ctx: ToolContext) -> ToolOutput:
     return ToolOutput(f"收到定位：{label}。接下来 3 小时内记的拜访会用它作为签到地点。")
 
 
-KIND_HANDLERS[InboundKind.LOCATION] = on_location
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

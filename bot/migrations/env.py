@@ -3,9 +3,10 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables)
-import bot.tables  # noqa: F401  (tables of the capabilities)
+import bot.models  # noqa: F401  (registers the core tables)
 
+# Upgrades run the explicit operations in versions/ and need no metadata. For autogenerate, import
+# salesbot.tables first (the composition root knows every capability's tables; the core does not).
 config = context.config
 target_metadata = SQLModel.metadata
 

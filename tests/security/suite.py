@@ -257,7 +257,7 @@ def _norm(text: str) -> str:
 
 async def _oracle(app) -> tuple[list[str], dict[str, str]]:
     """Strings that must never reach a customer, whatever the guard thinks; and runtime placeholder values."""
-    from bot.demo import ACCOUNTS
+    from salesbot.demo import ACCOUNTS
     from bot.models import Contact
 
     async with app.db.session() as s:
@@ -280,9 +280,9 @@ class Suite:
 
     def spy_on_forbidden_tools(self) -> None:
         from agents.customer import CUSTOMER_TOOLS
-        from tools.base import REGISTRY
 
-        for spec in REGISTRY.values():
+
+        for spec in self.app.capabilities.tools.values():
             if spec.name in CUSTOMER_TOOLS:
                 continue
             original = spec.handler

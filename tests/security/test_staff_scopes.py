@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from bot.identity import actor_for
 from bot.messages import Actor, Inbound, Role
 from bot.models import AuditLog, Task, Visit
-from tools.base import REGISTRY, ToolContext, ToolDenied, ToolError, run_tool
+from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
 
 OWN = "华东机械"  # 张伟's
 TEAMMATE = "华东机电"  # 李娜's (same team as 张伟)
@@ -106,7 +106,7 @@ async def test_list_tasks_shows_only_the_speakers_own(offline_app):
 
 
 async def test_internal_knowledge_tool_is_staff_only(offline_app):
-    spec = REGISTRY["search_talk_tracks"]
+    spec = offline_app.capabilities.tools["search_talk_tracks"]
     assert Role.CUSTOMER not in spec.roles and {Role.REP, Role.MANAGER, Role.ADMIN} <= spec.roles
 
 
@@ -118,7 +118,7 @@ async def test_customer_is_refused_every_staff_tool_and_each_refusal_is_audited(
 
     inbound = Inbound(platform="web", msg_id="probe", sender_id="v1", conversation_id="v1", role_hint=Role.CUSTOMER)
     ctx = ToolContext(offline_app, Actor(role=Role.CUSTOMER), inbound.conversation_key, inbound)
-    staff_tools = [name for name, spec in REGISTRY.items() if Role.CUSTOMER not in spec.roles]
+    staff_tools = [name for name, spec in offline_app.capabilities.tools.items() if Role.CUSTOMER not in spec.roles]
     assert {"lookup_customer", "log_visit", "create_task", "list_tasks", "search_talk_tracks"} <= set(staff_tools)
     for name in staff_tools:
         with pytest.raises(ToolDenied):
@@ -127,7 +127,7 @@ async def test_customer_is_refused_every_staff_tool_and_each_refusal_is_audited(
     assert sorted(audited) == sorted(staff_tools)
     # the reviewed customer list only holds tools that exist and are registered for customers
     for name in CUSTOMER_TOOLS:
-        assert name in REGISTRY and Role.CUSTOMER in REGISTRY[name].roles, name
+        assert name in offline_app.capabilities.tools and Role.CUSTOMER in offline_app.capabilities.tools[name].roles, name
 
 
 async def test_customer_tools_are_refused_to_staff(offline_app):

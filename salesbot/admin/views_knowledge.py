@@ -10,8 +10,8 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlmodel import select
 
-from bot.admin import audit, hittest
-from bot.admin.web import _safe_next, app_of, flash, form_int, principal_of, redirect, render
+from salesbot.admin import audit, hittest
+from salesbot.admin.web import _safe_next, app_of, flash, form_int, principal_of, redirect, render
 from knowledge import KnowledgeError
 from knowledge.models import AUDIENCES, KbChunk, KbDocument
 

@@ -1,4 +1,7 @@
-"""App assembly: settings → database → ledger, outbox, dispatcher → capabilities → adapters.
+"""The composition root's app: settings → database → ledger, outbox, dispatcher → capabilities → adapters.
+
+Every capability and adapter is named here, in the order it is included; nothing is found by module
+name at run time. The layers below see this object only through `bot.runtime.Runtime`.
 
     app = App(Settings())
     await app.start()            # migrations, adapters, resume unfinished work
@@ -8,14 +11,19 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from typing import Any
 
 import aiohttp
 from sqlmodel import select
 
+from adapters import console, dingtalk, web, wecom
+from agents.customer import CustomerAgent
+from agents.llm import make_chat_model
+from agents.offline import offline_answer
+from agents.staff import StaffAgent
 from bot.adapter import Adapter
+from bot.capabilities import Capabilities
 from bot.clock import Clock
 from bot.db import Database
 from bot.db_retry import retry_db
@@ -26,37 +34,37 @@ from bot.messages import Inbound, Reply, Role, Target
 from bot.models import StaffUser
 from bot import metrics
 from bot.outbox import Outbox
+from bot.redis_kv import TieredKeyValueStore, connect
 from bot.replica import TurnLeases, default_replica_id
 from bot.settings import Settings
+from knowledge import KnowledgeBase
+from salesbot.admin import prompt_store
+from tools import (
+    approvals,
+    autofill,
+    contact_times,
+    customers,
+    help,
+    leads,
+    talk_tracks,
+    tasks,
+    visits,
+)
 
 log = logging.getLogger(__name__)
 
-# Capability modules register their tools, commands and card handlers on import.
-CAPABILITY_MODULES = [
-    "tools.help",
-    "tools.customers",
-    "tools.visits",
-    "tools.tasks",
-    "tools.talk_tracks",
-    "tools.autofill",
-    "tools.approvals",
-    "tools.contact_times",
-    "tools.leads",
-]
-# Adapter modules expose `build_adapters(app) -> list[Adapter]` (empty when their channel is off).
-ADAPTER_MODULES = ["adapters.console", "adapters.wecom", "adapters.dingtalk", "adapters.web"]
+# The order is the order of /帮助 and of the offline intents' ties; each module's register() includes
+# its router (bot/capabilities.py).
+CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads]
+# Each adapter package's build_adapters(app) returns its adapters, or [] when its channel is off.
+ADAPTERS = [console, wecom, dingtalk, web]
 
 
-def import_optional(name: str):
-    """Import a module that may not exist yet (a capability not built); real import errors still raise."""
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-    # a folder without __init__.py (work in progress) imports as an empty namespace package
-    return module if getattr(module, "__file__", None) else None
+def build_capabilities() -> Capabilities:
+    capabilities = Capabilities()
+    for capability in CAPABILITIES:
+        capability.register(capabilities)
+    return capabilities
 
 
 class App:
@@ -69,11 +77,10 @@ class App:
         self.kv = KeyValueStore(self.db)
         self.redis = None  # shared state across replicas when SALESBOT_REDIS_URL is set (bot/redis_kv.py)
         if settings.redis_url:
-            from bot.redis_kv import TieredKeyValueStore, connect
-
             self.redis = connect(settings.redis_url)
             self.kv = TieredKeyValueStore(self.redis, settings.redis_prefix, self.kv)
         self.ledger = Ledger(self.db)
+        self.capabilities = build_capabilities()
         self.outbox = Outbox(self)
         self.dispatcher = Dispatcher(self, max_concurrent_turns=settings.max_concurrent_turns)
         # several replicas: who holds which inbound message, take-over, ordering (bot/replica.py)
@@ -92,33 +99,24 @@ class App:
         self._agents: dict[Role, Any] = {}
         self._background: list[asyncio.Task] = []
         self.started = False
-        for name in CAPABILITY_MODULES:
-            import_optional(name)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self, *, connect_channels: bool = True, resume: bool = True) -> None:
         await retry_db(self.db.migrate, what="migrate")  # e.g. the whole stack starting: wait for the database
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        kb_module = import_optional("knowledge") if self._enable_knowledge else None
-        if kb_module is not None and hasattr(kb_module, "KnowledgeBase"):
+        if self._enable_knowledge:
             # with an LLM, follow-up questions are rewritten before search ("那竞品呢？")
-            self.knowledge = kb_module.KnowledgeBase(self.settings, self.db,
-                                                     llm=self.chat_model() if self.llm_enabled else None)
+            self.knowledge = KnowledgeBase(self.settings, self.db, llm=self.chat_model() if self.llm_enabled else None)
             await retry_db(self.knowledge.open, what="knowledge index")  # built now, not on the first question
-        for name in ADAPTER_MODULES:
-            module = import_optional(name)
-            if module is None:
-                continue
-            for adapter in module.build_adapters(self):
+        for package in ADAPTERS:
+            for adapter in package.build_adapters(self):
                 for platform in adapter.platforms:
                     self.adapters[platform] = adapter
         if connect_channels:
             for adapter in self.unique_adapters():
                 await adapter.start()
-        admin_prompts = import_optional("bot.admin.prompt_store")
-        if admin_prompts is not None:  # prompts published in the admin console apply to every channel
-            await admin_prompts.load_published(self.db)
+        await prompt_store.load_published(self.db)  # prompts published in the console apply to every channel
         if self.llm_enabled:
             await asyncio.to_thread(self.agent_for, Role.REP)  # heavy imports at startup, not on the first message
         self.started = True
@@ -255,8 +253,6 @@ class App:
         elif not self.settings.llm_configured:
             return None
         else:
-            from agents.llm import make_chat_model
-
             model = make_chat_model(self.settings)
         try:  # calls, tokens, errors and latency of every model call on /metrics
             model.callbacks = [*(model.callbacks or []), metrics.llm_callback()]
@@ -270,16 +266,14 @@ class App:
             return self._agents[role]
         if not self.llm_enabled:
             return None
-        agent = None
-        if role is Role.CUSTOMER:
-            module = import_optional("agents.customer")
-            agent = module.CustomerAgent(self) if module else None
-        else:
-            from agents.staff import StaffAgent
-
-            agent = StaffAgent(self)
+        agent = CustomerAgent(self) if role is Role.CUSTOMER else StaffAgent(self)
         self._agents[role] = agent
         return agent
+
+    @property
+    def offline(self):
+        """Free text answered without a model (agents/offline.py)."""
+        return offline_answer
 
     async def staff_by_username(self, username: str) -> StaffUser | None:
         async with self.db.session() as s:

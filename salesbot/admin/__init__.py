@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def mount(web_app, app) -> None:
-    """Attach the console to the server's aiohttp application (called by bot.server.build_web_app)."""
-    from bot.admin.web import mount as _mount
+    """Attach the console to the server's aiohttp application (called by salesbot.server.build_web_app)."""
+    from salesbot.admin.web import mount as _mount
 
     _mount(web_app, app)

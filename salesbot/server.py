@@ -9,7 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from bot import metrics as metrics_module
-from bot.app import App, import_optional
+from salesbot import admin
+from salesbot.app import App
 
 log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("salesbot", App)
@@ -63,7 +64,5 @@ def build_web_app(app: App) -> web.Application:
     web_app.router.add_get("/metrics", metrics)
     for adapter in app.unique_adapters():
         web_app.router.add_routes(adapter.routes())
-    admin = import_optional("bot.admin")
-    if admin is not None:
-        admin.mount(web_app, app)
+    admin.mount(web_app, app)
     return web_app

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import select
 
-from bot.admin.models import ADMIN_ROLES, AdminSession, AdminUser
+from salesbot.admin.models import ADMIN_ROLES, AdminSession, AdminUser
 from bot.db import Database
 from bot.models import StaffUser, utcnow
 

@@ -6,7 +6,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from bot.admin.models import ADMIN_ROLES
+from salesbot.admin.models import ADMIN_ROLES
 
 
 def register(subparsers) -> None:
@@ -63,7 +63,7 @@ async def _database(settings):
 
 
 async def _create(args, settings) -> int:
-    from bot.admin import auth
+    from salesbot.admin import auth
 
     password = await asyncio.to_thread(read_password)
     db = await _database(settings)
@@ -79,7 +79,7 @@ async def _create(args, settings) -> int:
 
 
 async def _passwd(args, settings) -> int:
-    from bot.admin import auth
+    from salesbot.admin import auth
 
     password = await asyncio.to_thread(read_password, "新密码：")
     db = await _database(settings)
@@ -96,7 +96,7 @@ async def _passwd(args, settings) -> int:
 
 def _set_active(active: bool):
     async def run(args, settings) -> int:
-        from bot.admin import auth
+        from salesbot.admin import auth
 
         db = await _database(settings)
         try:
@@ -113,7 +113,7 @@ def _set_active(active: bool):
 
 
 async def _list(args, settings) -> int:
-    from bot.admin import auth
+    from salesbot.admin import auth
 
     db = await _database(settings)
     try:
@@ -139,7 +139,7 @@ def _parse_maps(values: list[str]) -> dict[str, str]:
 
 
 async def _import(args, settings) -> int:
-    from bot.admin import importer
+    from salesbot.admin import importer
 
     if not args.file.is_file():
         print(f"文件不存在：{args.file}", file=sys.stderr)
@@ -161,7 +161,7 @@ async def _import(args, settings) -> int:
 
 
 async def _export(args, settings) -> int:
-    from bot.admin import importer
+    from salesbot.admin import importer
 
     suffix = args.file.suffix.lower()
     if suffix not in (".csv", ".xlsx"):

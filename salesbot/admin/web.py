@@ -15,9 +15,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.admin import audit as audit_log
-from bot.admin import auth, dashboard as dashboard_data
-from bot.admin.charts import grouped_bars, hbar
+from salesbot.admin import audit as audit_log
+from salesbot.admin import auth, dashboard as dashboard_data
+from salesbot.admin.charts import grouped_bars, hbar
 
 log = logging.getLogger(__name__)
 
@@ -274,12 +274,12 @@ def _local_time(value, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -
 
 
 def build_admin_app(app) -> web.Application:
-    from bot.admin import views_data, views_knowledge, views_people, views_prompts, views_rules
-    from bot.admin.prompt_store import PromptSync
+    from salesbot.admin import views_data, views_knowledge, views_people, views_prompts, views_rules
+    from salesbot.admin.prompt_store import PromptSync
 
     admin = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
     admin[APP] = app
-    env = aiohttp_jinja2.setup(admin, loader=jinja2.PackageLoader("bot.admin", "templates"),
+    env = aiohttp_jinja2.setup(admin, loader=jinja2.PackageLoader("salesbot.admin", "templates"),
                                autoescape=jinja2.select_autoescape(["html"], default=True),
                                undefined=jinja2.StrictUndefined)
     env.filters["localtime"] = lambda v: _local_time(v, app.settings.timezone)

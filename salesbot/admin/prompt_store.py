@@ -1,7 +1,7 @@
 """Prompt versions: save, diff, publish, roll back, and 试运行 (a draft against saved sample conversations).
 
 The default text of each prompt ships as prompts/<name>.md. Every console save adds an immutable
-PromptVersion row; exactly one row per name may be published, and `agents.prompts.set_published` makes
+PromptVersion row; exactly one row per name may be published, and `bot.prompt_templates.set_published` makes
 it take effect at once in this process. Other processes (a second `salesbot serve`) pick it up through
 `PromptSync`, which polls the newest publish time.
 """
@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from agents import prompts
-from bot.admin import audit
-from bot.admin.auth import Principal
-from bot.admin.models import PromptVersion, SampleConversation
+from bot import prompt_templates as prompts
+from salesbot.admin import audit
+from salesbot.admin.auth import Principal
+from salesbot.admin.models import PromptVersion, SampleConversation
 from bot.models import utcnow
 
 log = logging.getLogger(__name__)

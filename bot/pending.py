@@ -1,102 +1,17 @@
-"""Registries for the no-LLM paths: slash commands, answers to pending questions, card button presses.
+"""Pending questions (a capability asks, the person's next message answers) and the yes/no/choice words.
 
-Capabilities (tools/*.py) register here; the dispatcher looks up. A command handler and a tool handler
-are service calls with the same ToolContext, so authorization is the same on both paths.
+Capabilities register their handlers on a Router (bot/capabilities.py); this module keeps the questions
+themselves: one open question per (conversation, person), closed exactly once.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Awaitable, Callable
 
 from sqlalchemy import bindparam, select, update
 
-from bot.messages import CardAction, Reply, Role
+from bot.capabilities import ToolContext, ToolOutput
 from bot.models import PendingAction, utcnow
-from tools.base import STAFF, ToolContext, ToolOutput
-
-CommandHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
-PendingHandler = Callable[[ToolContext, PendingAction, str], Awaitable["ToolOutput | None"]]
-CardHandler = Callable[[ToolContext, CardAction], Awaitable[list[Reply]]]
-OfflineIntent = Callable[[ToolContext, str], Awaitable["ToolOutput | None"]]
-
-
-@dataclass
-class Command:
-    name: str
-    usage: str
-    summary: str
-    handler: CommandHandler
-    roles: frozenset[Role]
-    aliases: tuple[str, ...] = ()
-
-
-COMMANDS: dict[str, Command] = {}
-PENDING_HANDLERS: dict[str, PendingHandler] = {}
-CARD_HANDLERS: dict[str, CardHandler] = {}
-OFFLINE_INTENTS: list[tuple[int, OfflineIntent]] = []
-
-_COMMAND_RE = re.compile(r"^[/／]\s*(\S+?)(?:\s+|$)(.*)$", re.S)
-
-
-def command(name: str, usage: str, summary: str, roles=STAFF, aliases: tuple[str, ...] = ()):
-    def register(fn: CommandHandler) -> CommandHandler:
-        cmd = Command(name, usage, summary, fn, frozenset(roles), aliases)
-        for n in (name, *aliases):
-            COMMANDS[n.lower()] = cmd
-        return fn
-
-    return register
-
-
-def pending_handler(kind: str):
-    def register(fn: PendingHandler) -> PendingHandler:
-        PENDING_HANDLERS[kind] = fn
-        return fn
-
-    return register
-
-
-def card_handler(prefix: str):
-    """Cards whose card_id starts with `prefix-` come back to this handler."""
-
-    def register(fn: CardHandler) -> CardHandler:
-        CARD_HANDLERS[prefix] = fn
-        return fn
-
-    return register
-
-
-def offline_intent(order: int):
-    """Free text from staff when no LLM answers: a capability recognises its own everyday phrasing
-    ("今天拜访了华东机械…") and answers or asks to confirm; returning None passes. Lower order is tried first.
-    """
-
-    def register(fn: OfflineIntent) -> OfflineIntent:
-        OFFLINE_INTENTS.append((order, fn))
-        OFFLINE_INTENTS.sort(key=lambda item: item[0])
-        return fn
-
-    return register
-
-
-def parse_command(text: str) -> tuple[Command | None, str, str] | None:
-    """(command or None if unknown, the word typed, the argument) for text starting with '/'; else None."""
-    m = _COMMAND_RE.match(text.strip())
-    if not m:
-        return None
-    word, arg = m.group(1), m.group(2).strip()
-    return COMMANDS.get(word.lower()), word, arg
-
-
-def commands_for(role: Role) -> list[Command]:
-    seen, out = set(), []
-    for cmd in COMMANDS.values():
-        if role in cmd.roles and cmd.name not in seen:
-            seen.add(cmd.name)
-            out.append(cmd)
-    return out
 
 
 # --- pending questions ---------------------------------------------------------------------------

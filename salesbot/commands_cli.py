@@ -8,7 +8,7 @@ import sys
 
 from sqlmodel import select
 
-from bot.app import App
+from salesbot.app import App
 from bot.messages import Role
 from bot.models import StaffUser
 from bot.settings import Settings
@@ -37,7 +37,7 @@ def register(sub) -> None:
 async def serve(args, settings: Settings) -> int:
     from aiohttp import web
 
-    from bot.server import build_web_app
+    from salesbot.server import build_web_app
 
     app = App(settings)
     await app.start()
@@ -130,7 +130,7 @@ async def chat(args, settings: Settings) -> int:
 
 
 async def demo(args, settings: Settings) -> int:
-    from bot.demo import load_demo
+    from salesbot.demo import load_demo
 
     app = App(settings)
     await app.start(connect_channels=False, resume=False)
@@ -143,6 +143,6 @@ async def demo(args, settings: Settings) -> int:
 
 
 async def run_eval(args, settings: Settings) -> int:
-    from agents.evaluation import main as eval_main
+    from salesbot.evaluation import main as eval_main
 
     return await eval_main(args, settings)

@@ -12,14 +12,14 @@ from bot.settings import ConfigError, Settings
 # Which module owns which subcommand. Each module has `register(subparsers)`, and each parser it adds
 # sets `func=async (args, settings)`. A module not built yet is skipped.
 SUBCOMMANDS = {
-    "serve": "bot.commands_cli",
-    "chat": "bot.commands_cli",
-    "demo": "bot.commands_cli",
-    "eval": "bot.commands_cli",
-    "kb": "knowledge.cli",
-    "admin": "bot.admin.cli",
-    "import": "bot.admin.cli",  # also `export`
-    "extract": "tools.autofill_cli",
+    "serve": "salesbot.commands_cli",
+    "chat": "salesbot.commands_cli",
+    "demo": "salesbot.commands_cli",
+    "eval": "salesbot.commands_cli",
+    "kb": "salesbot.kb_cli",
+    "admin": "salesbot.admin.cli",
+    "import": "salesbot.admin.cli",  # also `export`
+    "extract": "salesbot.extract_cli",
 }
 
 

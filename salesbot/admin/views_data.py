@@ -9,8 +9,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.admin import importer
-from bot.admin.web import app_of, flash, principal_of, redirect, render
+from salesbot.admin import importer
+from salesbot.admin.web import app_of, flash, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 STAGING_DIR = "admin_imports"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.admin.auth import Principal
+from salesbot.admin.auth import Principal
 from bot.models import AuditLog, StaffUser
 
 PAGE_SIZE = 50

@@ -5,7 +5,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.zh_parse import find_dates, is_workday
-from scheduler.config import SchedulerConfig
+from bot.schedule_config import SchedulerConfig
 
 WEEKDAYS = "一二三四五六日"
 

@@ -3,6 +3,6 @@ import bot.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import tools.lead_models  # noqa: F401
 import scheduler.models  # noqa: F401
-import bot.admin.models  # noqa: F401
+import salesbot.admin.models  # noqa: F401
 import tools.approval_models  # noqa: F401
 import tools.autofill_models  # noqa: F401

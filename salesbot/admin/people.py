@@ -15,8 +15,8 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from bot.adapter import DirectoryEntry
-from bot.admin import audit
-from bot.admin.auth import Principal
+from salesbot.admin import audit
+from salesbot.admin.auth import Principal
 from bot.identity import STAFF_ID_COLUMN
 from bot.models import PlatformIdentity, StaffUser
 

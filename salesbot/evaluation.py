@@ -17,11 +17,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from sqlmodel import select
 
+from agents.staff import StaffAgent
+from bot.capabilities import ToolContext
 from bot.clock import FrozenClock
+from bot.identity import actor_for
 from bot.messages import Inbound, WriteSource
+from bot.models import StaffUser
 from bot.settings import Settings
 from bot.zh_parse import resolve_date
+from salesbot.app import App
+from salesbot.demo import load_demo
 
 
 class ScenarioError(ValueError):
@@ -109,14 +116,6 @@ class EvalResult:
 
 
 async def run_suite(scenarios: list[dict], settings: Settings, chat_model_factory=None) -> EvalResult:
-    from agents.staff import StaffAgent
-    from bot.app import App
-    from bot.demo import load_demo
-    from tools.base import ToolContext
-    from bot.identity import actor_for
-    from bot.models import StaffUser
-    from sqlmodel import select
-
     result = EvalResult()
     tz = ZoneInfo(settings.timezone)
     with tempfile.TemporaryDirectory(prefix="salesbot-eval-") as tmp:

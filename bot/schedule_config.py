@@ -1,4 +1,5 @@
-"""Scheduler settings, parsed once and validated: a wrong value is a startup error naming the setting."""
+"""Working-time settings (time zone, quiet and working hours, daily push times), parsed once and
+validated: a wrong value is a startup error naming the setting."""
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from bot.models import STAGES
 from bot.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.runtime import Runtime
 
 OPEN_STAGES = [s for s in STAGES if not s.startswith("closed_")]
 
@@ -104,10 +105,6 @@ class SchedulerConfig:
         return in_span(t, self.quiet_hours)
 
 
-def config_for(app: "App") -> SchedulerConfig:
+def config_for(app: "Runtime") -> SchedulerConfig:
     """The app's scheduler configuration, parsed once."""
-    cfg = getattr(app, "_scheduler_config", None)
-    if cfg is None:
-        cfg = SchedulerConfig.from_settings(app.settings)
-        app._scheduler_config = cfg
-    return cfg
+    return app.capabilities.state("schedule_config", lambda: SchedulerConfig.from_settings(app.settings))

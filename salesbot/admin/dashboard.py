@@ -17,7 +17,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import select
 
-from bot.app import import_optional
+from scheduler.models import ScheduledNotice
+from tools.approval_models import ApprovalRequest
 from bot.models import STAGE_LABELS, STAGES, InboundMessage, Opportunity, OutboxMessage, StaffUser, Task, Visit
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,7 @@ async def build(app) -> Dashboard:
 
 
 async def _approvals(app, dash: Dashboard, weeks: list[date]) -> None:
-    models = import_optional("tools.approval_models")
-    if models is None:
-        return
-    request = models.ApprovalRequest
+    request = ApprovalRequest
     try:
         async with app.db.session() as s:
             rows = (await s.execute(select(request.created_at, request.decided_at)
@@ -117,10 +115,7 @@ async def _approvals(app, dash: Dashboard, weeks: list[date]) -> None:
 
 
 async def _reminders(app, dash: Dashboard, today: date, tz) -> None:
-    models = import_optional("scheduler.models")
-    if models is None or not hasattr(models, "ScheduledNotice"):
-        return
-    notice = models.ScheduledNotice
+    notice = ScheduledNotice
     labels = {"remind": "待办提醒", "overdue": "逾期提醒", "escalate": "升级", "stalled": "商机停滞", "brief": "早报",
               "digest": "日报", "nudge": "跟进提示"}
     since = datetime.combine(today - timedelta(days=13), time.min, tz)

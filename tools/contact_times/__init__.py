@@ -23,14 +23,15 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 
-from bot.commands import card_handler, command
 from bot.messages import Card, CardAction, CardButton, Reply, Role
 from bot.models import STAGE_LABELS, Account, Contact, Interaction, Opportunity, StaffUser, Task, utcnow
-from scheduler.best_time import Evidence, ModelParams, fit_priors, score
-from scheduler.config import SchedulerConfig
-from scheduler.worktime import WEEKDAYS, day_label, hm, work_slots
-from tools.base import STAFF, ToolContext, ToolError, ToolOutput, capability_tool
+from tools.contact_times.best_time import Evidence, ModelParams, fit_priors, score
+from bot.schedule_config import SchedulerConfig
+from bot.worktime import WEEKDAYS, day_label, hm, work_slots
+from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import account_scope
+
+router = Router("contact_times")
 
 log = logging.getLogger(__name__)
 
@@ -476,7 +477,7 @@ async def whom_to_contact(ctx: ToolContext, args: WhomToContactArgs) -> ToolOutp
                                                         for s in suggestions]})
 
 
-@capability_tool("whom_to_contact", "今天（或某天）该联系哪些客户、几点联系最合适，并说明理由。", WhomToContactArgs, roles=STAFF)
+@router.tool("whom_to_contact", "今天（或某天）该联系哪些客户、几点联系最合适，并说明理由。", WhomToContactArgs, roles=STAFF)
 async def whom_to_contact_tool(ctx: ToolContext, args: WhomToContactArgs) -> ToolOutput:
     return await whom_to_contact(ctx, args)
 
@@ -523,17 +524,17 @@ async def best_time_for(ctx: ToolContext, args: BestTimeArgs) -> ToolOutput:
                                               "slots": [r.best_slot.isoformat() if r.best_slot else None for r in recs]})
 
 
-@capability_tool("best_time_to_contact", "某位客户联系人什么时候联系最容易得到回复，并说明依据。", BestTimeArgs, roles=STAFF)
+@router.tool("best_time_to_contact", "某位客户联系人什么时候联系最容易得到回复，并说明依据。", BestTimeArgs, roles=STAFF)
 async def best_time_tool(ctx: ToolContext, args: BestTimeArgs) -> ToolOutput:
     return await best_time_for(ctx, args)
 
 
-@command("联系谁", "/联系谁 [明天]", "今天该联系哪些客户、几点联系", roles=STAFF, aliases=("今天联系谁",))
+@router.command("联系谁", "/联系谁 [明天]", "今天该联系哪些客户、几点联系", roles=STAFF, aliases=("今天联系谁",))
 async def whom_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return await whom_to_contact(ctx, WhomToContactArgs(day=arg or None))
 
 
-@command("最佳时间", "/最佳时间 张总 [华东机械]", "某位客户什么时候联系最好", roles=STAFF, aliases=("何时联系",))
+@router.command("最佳时间", "/最佳时间 张总 [华东机械]", "某位客户什么时候联系最好", roles=STAFF, aliases=("何时联系",))
 async def best_time_command(ctx: ToolContext, arg: str) -> ToolOutput:
     parts = arg.split()
     if not parts:
@@ -565,7 +566,7 @@ def nudge_card(staff_id: int, rec_label: str, account_label: str, slot: datetime
     )
 
 
-@card_handler("nudge")
+@router.card("nudge")
 async def nudge_pressed(ctx: ToolContext, action: CardAction) -> list[Reply]:
     m = re.fullmatch(r"nudge-(\d+)-(\d+)-(\d{8})", action.card_id)
     if not m or action.action not in NUDGE_OUTCOMES:
@@ -594,3 +595,7 @@ async def nudge_pressed(ctx: ToolContext, action: CardAction) -> list[Reply]:
     thanks = {"answered": "👍 记下了，有回复。", "no_answer": "记下了，这个时段我会少推荐一些。", "skip": "好，今天先不联系。"}
     return [Reply(card=Card(action.card_id, "已记录", "", status=f"已记录：{label}"), card_update=True),
             Reply(thanks[action.action])]
+
+
+def register(capabilities: Capabilities) -> None:
+    capabilities.include(router)

@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from bot.admin import audit
-from bot.admin.auth import Principal
-from bot.admin.models import RulesVersion
+from salesbot.admin import audit
+from salesbot.admin.auth import Principal
+from salesbot.admin.models import RulesVersion
 from bot.models import Account, StaffUser
 from tools.approval_rules import (DEFAULT_RULES_PATH, REQUEST_KINDS, RULES_FILE_NAME, ChainPlan, Facts, RulesError,
                                   RulesFile, approver_label, parse_discount, parse_rules, plan_chain)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin import people
-from bot.admin.web import app_of, flash, principal_of, redirect, render
+from salesbot.admin import people
+from salesbot.admin.web import app_of, flash, principal_of, redirect, render
 from bot.models import StaffUser
 
 routes = web.RouteTableDef()

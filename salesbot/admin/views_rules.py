@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin import rules_store
-from bot.admin.prompt_store import diff_lines
-from bot.admin.web import app_of, flash, principal_of, redirect, render
+from salesbot.admin import rules_store
+from salesbot.admin.prompt_store import diff_lines
+from salesbot.admin.web import app_of, flash, principal_of, redirect, render
 from tools.approval_rules import REQUEST_KINDS, RulesError
 
 routes = web.RouteTableDef()

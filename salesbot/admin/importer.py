@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.admin import audit
-from bot.admin.auth import Principal
+from salesbot.admin import audit
+from salesbot.admin.auth import Principal
 from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, StaffUser
 from tools.customers import CLEAR_MATCH, core_name, name_score
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from agents import prompts
-from bot.admin import prompt_store as store
-from bot.admin.web import app_of, flash, form_int, principal_of, redirect, render
+from bot import prompt_templates as prompts
+from salesbot.admin import prompt_store as store
+from salesbot.admin.web import app_of, flash, form_int, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 
