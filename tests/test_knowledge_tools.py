@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from salesbot.app import build_capabilities
 from salesbot.cli import main as salesbot
 from bot.messages import Actor, Role
 from bot.capabilities import ToolContext, ToolDenied, run_tool
@@ -19,7 +20,7 @@ PUBLIC = "# 安全与合规\n\n## 资质\n我们通过了等保三级测评和 I
 
 
 def context(kb, role: Role) -> ToolContext:
-    app = SimpleNamespace(knowledge=kb, db=kb.db, settings=kb.settings)
+    app = SimpleNamespace(knowledge=kb, db=kb.db, settings=kb.settings, capabilities=build_capabilities())
     actor = Actor(role=role, staff_id=None if role is Role.CUSTOMER else 1)
     return ToolContext(app=app, actor=actor, conversation_key="console:test")
 

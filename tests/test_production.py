@@ -157,7 +157,7 @@ async def test_db_retry_rides_out_an_outage_but_not_a_bug():
 async def test_hot_path_reads_decode_like_the_orm(tmp_path):
     """Database.fetch skips SQLAlchemy's execution layer on PostgreSQL: JSON, times and literals still agree."""
     from bot.pending import _OPEN_PENDING
-    from bot.dispatcher import _RECENT_MEMORY
+    from bot.memory import _RECENT_MEMORY
     from bot.models import ConversationMessage, PendingAction
 
     async with running_app(tmp_path, demo=False) as app:
