@@ -36,6 +36,10 @@ def is_workday(d: date | datetime) -> bool:
 def next_workday(d: date | datetime) -> date:
     """`d` itself when it is a workday, else the first workday after it."""
     d = _as_date(d)
+    try:
+        return chinese_calendar.find_workday(0, d)
+    except NotImplementedError:  # the search reached a year chinese_calendar does not know
+        pass
     while not is_workday(d):
         d += timedelta(days=1)
     return d
@@ -44,6 +48,16 @@ def next_workday(d: date | datetime) -> date:
 def add_workdays(d: date | datetime, n: int) -> date:
     """The n-th workday after `d` (before it for negative n); n=0 returns `d` unchanged."""
     d = _as_date(d)
+    if n == 0:
+        return d  # find_workday(0, d) would move a holiday to the next workday
+    try:
+        if n > 0:
+            # find_workday(k, day) first moves to a workday on or after `day`, then k workdays on: starting
+            # the day after `d` keeps a holiday `d` from counting as the first step
+            return chinese_calendar.find_workday(n - 1, d + timedelta(days=1))
+        return chinese_calendar.find_workday(n, d)
+    except NotImplementedError:  # the walk reached a year chinese_calendar does not know
+        pass
     step = 1 if n > 0 else -1
     remaining = abs(n)
     while remaining:
@@ -61,6 +75,12 @@ def workdays_between(a: date | datetime, b: date | datetime) -> int:
     a, b = _as_date(a), _as_date(b)
     if b < a:
         return -workdays_between(b, a)
+    if a == b:
+        return 0
+    try:
+        return len(chinese_calendar.get_workdays(a + timedelta(days=1), b))
+    except NotImplementedError:  # an end lies in a year chinese_calendar does not know
+        pass
     count = 0
     day = a
     while day < b:
