@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot import replies
+from bot.clock import aware
 from bot.commands import CANCEL_WORDS, card_handler, close_pending, command, current_pending, open_pending, pending_handler, pick_option
 from bot.dispatcher import KIND_HANDLERS, LONG_TEXT_HANDLERS
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
@@ -801,7 +802,7 @@ async def expire_and_remind(app) -> int:
     async with app.db.session() as s:
         batches = (await s.execute(select(AutofillBatch).where(AutofillBatch.status.in_(["pending", "needs_account"])))).scalars().all()
     for batch in batches:
-        expires_at = _aware(batch.expires_at)
+        expires_at = aware(batch.expires_at)
         if expires_at <= now:
             async with app.db.write() as s:
                 claimed = await s.execute(update(AutofillBatch).where(AutofillBatch.id == batch.id,
@@ -817,7 +818,7 @@ async def expire_and_remind(app) -> int:
                     "需要的话把记录再发我一次。")
             await _notify(app, batch, text, f"autofill-expire-{batch.id}")
             acted += 1
-        elif batch.reminded_at is None and _aware(batch.created_at) + remind_after <= now:
+        elif batch.reminded_at is None and aware(batch.created_at) + remind_after <= now:
             async with app.db.write() as s:
                 claimed = await s.execute(update(AutofillBatch).where(AutofillBatch.id == batch.id,
                                                                       AutofillBatch.reminded_at.is_(None))
@@ -832,10 +833,6 @@ async def expire_and_remind(app) -> int:
             await _notify(app, batch, text, f"autofill-remind-{batch.id}")
             acted += 1
     return acted
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 async def _notify(app, batch: AutofillBatch, text: str, key: str) -> None:
