@@ -12,11 +12,11 @@ from agents.llm import chat
 from bot.dispatcher import recent_memory
 from bot.messages import Reply
 from bot.messages import Role
+from bot.zh_parse.dates import WEEKDAYS
 from tools.base import ToolContext, ToolDenied, ToolError, bound_to, langchain_tools, run_tool
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS = "一二三四五六日"
 ROLE_LABELS = {"rep": "销售", "manager": "销售经理", "admin": "管理员", "customer": "客户"}
 MAX_STEPS = 5
 

@@ -27,6 +27,7 @@ from bot.dispatcher import KIND_HANDLERS, LONG_TEXT_HANDLERS
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
 from bot.models import STAGE_LABELS, STAGES, Account, AuditLog, Contact, Opportunity, StaffUser, Task, Visit, utcnow
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, resolve_date
+from bot.zh_parse.dates import day_label
 from tools.autofill_extract import Extraction, KnownAccount, extraction_from_json
 from tools.autofill_inputs import TranscriptRefused, check_transcript, is_audio, read_attachment, transcribe
 from tools.autofill_llm import extract
@@ -42,7 +43,6 @@ OFFLINE_LABEL = "离线模式：没接大模型，只按规则提取了客户、
 LLM_DOWN_LABEL = "AI 暂时连不上，这次只按规则提取（客户、联系人、金额、数量、日期、竞品、下一步），其余字段没有。"
 HOW_TO = "回复「接受 1 3」只要这几条，「修改 2 96万 原因：…」改值，「拒绝 4 原因：…」不要，或点卡片按钮。"
 EVIDENCE_CLIP = 40
-WEEKDAYS = "一二三四五六日"
 
 
 # --- entry points --------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def build_card(batch: AutofillBatch, suggestions: list[FieldSuggestion], status:
     fields = [("客户", batch.account_name or "-")]
     if batch.meeting_date:
         d = batch.meeting_date
-        fields.append(("会议日期", f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}）"))
+        fields.append(("会议日期", day_label(d)))
     fields.append(("提取方式", {"llm": "AI + 规则", "offline": "离线：仅规则", "llm_down": "AI 不可用：仅规则"}.get(batch.mode, batch.mode)))
     fields.append(("状态", "🔒 = 阶段/金额/成交日期，需你确认"))
     buttons = [] if status else [CardButton("accept_all", "全部接受"), CardButton("choose", "逐条处理", "default"),
