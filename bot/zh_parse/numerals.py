@@ -41,8 +41,7 @@ def _as_python_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-# cn2an is not used: it rejects 「百万」 (a bare leading 百) and its smart mode reads 「五3」 as 53, which
-# cn_number must reject; its normal mode rejects the mixed 「1万2000」.
+# Hand-written, not cn2an: cn2an rejects 「百万」, reads 「五3」 as 53 in smart mode and rejects 「1万2000」 otherwise.
 def _parse_integer_part(text: str) -> Decimal | None:
     """Chinese/mixed numerals without a decimal point: "一千二百万", "两千五", "1万2000", "二零二六"."""
     tokens = _TOKEN.findall(text)
