@@ -14,10 +14,10 @@ from bot.messages import Reply
 from bot.messages import Role
 from agents.tool_bridge import bound_to, langchain_tools
 from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
+from bot.zh_parse.dates import WEEKDAYS
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS = "一二三四五六日"
 ROLE_LABELS = {"rep": "销售", "manager": "销售经理", "admin": "管理员", "customer": "客户"}
 MAX_STEPS = 5
 

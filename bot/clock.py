@@ -25,3 +25,10 @@ class FrozenClock(Clock):
 
     def advance(self, **delta) -> None:
         self._at += timedelta(**delta)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """`value` with UTC attached when it is naive: SQLite returns the UTC timestamps we store without a zone."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value

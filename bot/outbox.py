@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
 
 from bot.adapter import Delivery, PermanentSendError, TransientSendError
+from bot.clock import aware
 from bot.db_retry import retry_db
 from bot.messages import Reply, Target, reply_from_dict, reply_to_dict
 from bot.metrics import timed
@@ -55,13 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Timestamps come back naive from SQLite; they were written in UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def _wait(retry_state) -> float:
@@ -238,7 +232,7 @@ class Outbox:
             if not await self._claim_fresh(row["id"]):
                 return
         row_id = row["id"]
-        created = _aware(row.get("created_at")) or utcnow()
+        created = aware(row.get("created_at")) or utcnow()
         delivery = Delivery(
             outbox_id=row_id, platform=row["platform"],
             target=Target(row["platform"], user_id=row["target_user"], conversation_id=row["target_conversation"]),

@@ -7,8 +7,6 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from bot.zh_parse import find_dates, is_workday
 from bot.schedule_config import SchedulerConfig
 
-WEEKDAYS = "一二三四五六日"
-
 # "周五下午" names a half-day, not a time: remind at a sensible hour inside it
 DAYPART_TIMES = [
     (re.compile(r"早上|早晨|清早|一早"), time(9, 0)),
@@ -34,10 +32,6 @@ def due_moment(phrase: str | None, ref: date, tz: tzinfo) -> datetime | None:
         if pattern.search(first.text):
             return datetime.combine(first.date, at, tz)
     return None
-
-
-def day_label(d: date) -> str:
-    return f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}）"
 
 
 def hm(t: datetime | time) -> str:

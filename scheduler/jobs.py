@@ -31,7 +31,8 @@ from bot.zh_parse import is_workday, workdays_between
 from bot.schedule_config import SchedulerConfig, config_for
 from scheduler.models import ScheduledNotice
 from scheduler.notify import Notice, claim_and_push
-from bot.worktime import day_label, hm, in_daily_window, last_workday_on_or_before
+from bot.worktime import hm, in_daily_window, last_workday_on_or_before
+from bot.zh_parse.dates import day_label
 from tools import approvals, autofill, contact_times
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -22,9 +22,11 @@ from sqlmodel import select
 
 from bot import replies
 from bot.pending import CANCEL_WORDS, close_pending, current_pending, open_pending, pick_option
+from bot.clock import aware
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
 from bot.models import STAGE_LABELS, STAGES, Account, AuditLog, Contact, Opportunity, StaffUser, Task, Visit, utcnow
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, resolve_date
+from bot.zh_parse.dates import day_label
 from tools.autofill_extract import Extraction, KnownAccount, extraction_from_json
 from tools.autofill_inputs import TranscriptRefused, check_transcript, is_audio, read_attachment, transcribe
 from tools.autofill_llm import extract
@@ -42,7 +44,6 @@ OFFLINE_LABEL = "离线模式：没接大模型，只按规则提取了客户、
 LLM_DOWN_LABEL = "AI 暂时连不上，这次只按规则提取（客户、联系人、金额、数量、日期、竞品、下一步），其余字段没有。"
 HOW_TO = "回复「接受 1 3」只要这几条，「修改 2 96万 原因：…」改值，「拒绝 4 原因：…」不要，或点卡片按钮。"
 EVIDENCE_CLIP = 40
-WEEKDAYS = "一二三四五六日"
 
 
 # --- entry points --------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ def build_card(batch: AutofillBatch, suggestions: list[FieldSuggestion], status:
     fields = [("客户", batch.account_name or "-")]
     if batch.meeting_date:
         d = batch.meeting_date
-        fields.append(("会议日期", f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}）"))
+        fields.append(("会议日期", day_label(d)))
     fields.append(("提取方式", {"llm": "AI + 规则", "offline": "离线：仅规则", "llm_down": "AI 不可用：仅规则"}.get(batch.mode, batch.mode)))
     fields.append(("状态", "🔒 = 阶段/金额/成交日期，需你确认"))
     buttons = [] if status else [CardButton("accept_all", "全部接受"), CardButton("choose", "逐条处理", "default"),
@@ -800,7 +801,7 @@ async def expire_and_remind(app) -> int:
     async with app.db.session() as s:
         batches = (await s.execute(select(AutofillBatch).where(AutofillBatch.status.in_(["pending", "needs_account"])))).scalars().all()
     for batch in batches:
-        expires_at = _aware(batch.expires_at)
+        expires_at = aware(batch.expires_at)
         if expires_at <= now:
             async with app.db.write() as s:
                 claimed = await s.execute(update(AutofillBatch).where(AutofillBatch.id == batch.id,
@@ -816,7 +817,7 @@ async def expire_and_remind(app) -> int:
                     "需要的话把记录再发我一次。")
             await _notify(app, batch, text, f"autofill-expire-{batch.id}")
             acted += 1
-        elif batch.reminded_at is None and _aware(batch.created_at) + remind_after <= now:
+        elif batch.reminded_at is None and aware(batch.created_at) + remind_after <= now:
             async with app.db.write() as s:
                 claimed = await s.execute(update(AutofillBatch).where(AutofillBatch.id == batch.id,
                                                                       AutofillBatch.reminded_at.is_(None))
@@ -831,10 +832,6 @@ async def expire_and_remind(app) -> int:
             await _notify(app, batch, text, f"autofill-remind-{batch.id}")
             acted += 1
     return acted
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 async def _notify(app, batch: AutofillBatch, text: str, key: str) -> None:

@@ -26,6 +26,7 @@ from bot import prompt_templates as prompts
 from bot.agent import model_unavailable
 from bot.models import STAGES
 from bot.zh_parse import find_money, find_quantities, resolve_date
+from bot.zh_parse.dates import WEEKDAYS
 from tools.autofill_extract import (
     COMPETITORS,
     QUALIFICATION_FIELDS,
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 CHUNK_CHARS = 6000
 OVERLAP_CHARS = 400
-WEEKDAYS = "一二三四五六日"
 _ROLES = {"economic_buyer", "champion", "user", "technical_evaluator", "procurement"}
 _SENTIMENTS = {"positive", "neutral", "negative"}
 

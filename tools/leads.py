@@ -26,6 +26,7 @@ from bot.messages import Reply, Role
 from bot.models import Account, ConversationMessage, Contact, StaffUser, utcnow
 from bot.zh_parse import find_phones, is_workday, next_workday
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
+from bot.zh_parse.dates import day_label
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
 from tools.lead_models import Lead, LeadAvailability, LeadRoutingRule
 
@@ -34,7 +35,6 @@ router = Router("leads")
 log = logging.getLogger(__name__)
 
 CUSTOMER = frozenset({Role.CUSTOMER})
-WEEKDAYS = "一二三四五六日"
 
 # where a customer says they are → our sales region (demo org: 华东 / 华南; unknown places stay as said)
 SALES_REGIONS: dict[str, tuple[str, ...]] = {
@@ -98,8 +98,7 @@ def contact_promise(now: datetime, settings) -> tuple[str, datetime]:
         return f"今天下班前（{end:%H:%M} 前）", now.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
     day = now.date() if (is_workday(now.date()) and now.time() < start) else next_workday(now.date() + timedelta(days=1))
     at = datetime.combine(day, start, now.tzinfo) + timedelta(minutes=minutes)
-    label = "今天" if day == now.date() else ("明天" if day == now.date() + timedelta(days=1) else
-                                              f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）")
+    label = "今天" if day == now.date() else ("明天" if day == now.date() + timedelta(days=1) else day_label(day))
     return f"{label}上午 {at:%H:%M} 前", at
 
 

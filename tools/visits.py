@@ -18,6 +18,7 @@ from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
 from bot.zh_parse import find_dates, resolve_date
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
+from bot.zh_parse.dates import day_label
 from tools.customers import (
     accounts_mentioned,
     choice_text,
@@ -29,17 +30,12 @@ from tools.customers import (
 
 router = Router("visits")
 
-WEEKDAYS = "一二三四五六日"
 # a common surname and an honorific: 李总, 王经理, 欧阳主任 (a surname list beats guessing word boundaries)
 _SURNAMES = ("欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
              "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]")
 _CONTACT_RE = re.compile(f"({_SURNAMES})(总监|总|经理|主任|老师|处长|科长|部长|局长|院长|董|工)")
 _CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
 _NEXT_STEP_HINTS = ("下一步", "下次", "回头", "需要", "要", "发", "安排", "约", "跟进", "提交", "准备", "确认")
-
-
-def day_label(d: date) -> str:
-    return f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}）"
 
 
 class LogVisitArgs(BaseModel):

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +19,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from salesbot.admin.models import ADMIN_ROLES, AdminSession, AdminUser
+from bot.clock import aware
 from bot.db import Database
 from bot.models import StaffUser, utcnow
 
@@ -50,12 +51,6 @@ class Principal:
     @property
     def can_write(self) -> bool:
         return self.role == "admin"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite returns naive UTC
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def token_hash(token: str) -> str:
@@ -135,7 +130,7 @@ async def sign_in(db: Database, username: str, password: str, now: datetime | No
         await asyncio.to_thread(_verify, _DUMMY_HASH, password or "")
         log.warning("admin sign-in refused for %r: unknown or disabled account", username[:64])
         raise AuthError("用户名或密码不对")
-    locked_until = _aware(user.locked_until)
+    locked_until = aware(user.locked_until)
     if locked_until is not None and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
         log.warning("admin sign-in refused for %s: locked", username)
@@ -147,7 +142,7 @@ async def sign_in(db: Database, username: str, password: str, now: datetime | No
             if fresh.failed_attempts >= MAX_FAILED_ATTEMPTS:
                 fresh.locked_until, fresh.failed_attempts = now + LOCKOUT, 0
             s.add(fresh)
-            locked = fresh.locked_until is not None and _aware(fresh.locked_until) > now
+            locked = fresh.locked_until is not None and aware(fresh.locked_until) > now
         log.warning("admin sign-in failed for %s%s", username, " (now locked)" if locked else "")
         if locked:
             raise AuthError(f"连续输错密码次数过多，账号已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟")
@@ -184,9 +179,9 @@ async def principal_for(db: Database, raw_token: str | None, now: datetime | Non
     if row is None:
         return None
     session, user = row
-    if _aware(session.expires_at) <= now or not user.active:
+    if aware(session.expires_at) <= now or not user.active:
         return None
-    if now - _aware(session.last_seen_at) > timedelta(minutes=5):  # slide the expiry without a write per request
+    if now - aware(session.last_seen_at) > timedelta(minutes=5):  # slide the expiry without a write per request
         async with db.write() as s:
             fresh = await s.get(AdminSession, digest)
             if fresh is not None:

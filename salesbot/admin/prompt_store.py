@@ -23,10 +23,10 @@ from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import PromptVersion, SampleConversation
 from bot.models import utcnow
+from bot.zh_parse.dates import WEEKDAYS
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS = "一二三四五六日"
 ROLE_LABELS = {"rep": "销售", "manager": "销售经理", "admin": "管理员", "customer": "客户"}
 MAX_PROMPT_CHARS = 20_000
 

@@ -27,7 +27,8 @@ from bot.messages import Card, CardAction, CardButton, Reply, Role
 from bot.models import STAGE_LABELS, Account, Contact, Interaction, Opportunity, StaffUser, Task, utcnow
 from tools.contact_times.best_time import Evidence, ModelParams, fit_priors, score
 from bot.schedule_config import SchedulerConfig
-from bot.worktime import WEEKDAYS, day_label, hm, work_slots
+from bot.worktime import hm, work_slots
+from bot.zh_parse.dates import WEEKDAYS, day_label
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import account_scope
 

@@ -1,0 +1,63 @@
+"""Phone numbers (Chinese mobiles and landlines, also read out in Chinese digits) and e-mail addresses."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.zh_parse.text import _overlaps, normalize
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    value: str  # normalized: "13800138000", "021-12345678", "li@example.com"
+    kind: str  # mobile | landline | email
+    span: tuple[int, int]
+    text: str
+
+
+_MOBILE_RE = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)\s?86[\s-]?|86[\s-]|86(?=1[3-9]\d{9}(?!\d)))?"
+    r"(?P<a>1[3-9]\d)[\s-]?(?P<b>\d{4})[\s-]?(?P<c>\d{4})(?!\d)"
+)
+_LANDLINE_RE = re.compile(
+    r"(?<![\d(])\(?(?P<area>0(?:10|2\d|[3-9]\d{2}))\)?[\s-]?(?P<num>[1-9]\d{6,7})"
+    r"(?:\s*(?:转|-|ext\.?|x)\s*(?P<ext>\d{1,6}))?(?!\d)",
+    re.I,
+)
+_ASR_DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+               "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_ASR_CLASS = "零〇洞幺一二两三四五六七八九"
+_ASR_MOBILE_RE = re.compile(
+    rf"(?<![{_ASR_CLASS}])[幺一][三四五六七八九](?:[\s,，]?[{_ASR_CLASS}]){{9}}(?![{_ASR_CLASS}])"
+)
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9._%+-]+)@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+    r"(?![A-Za-z0-9-])"
+)
+
+
+def find_phones(text: str) -> list[Contact]:
+    """Chinese mobiles (with +86, spaces, dashes; or read out in Chinese digits) and landlines."""
+    norm = normalize(text)
+    found: list[Contact] = []
+    for m in _MOBILE_RE.finditer(norm):
+        found.append(Contact(m.group("a") + m.group("b") + m.group("c"), "mobile", m.span(), text[m.start():m.end()]))
+    mobile_spans = [c.span for c in found]
+    for m in _LANDLINE_RE.finditer(norm):
+        if _overlaps(m.span(), mobile_spans):
+            continue
+        value = f"{m.group('area')}-{m.group('num')}" + (f"-{m.group('ext')}" if m.group("ext") else "")
+        found.append(Contact(value, "landline", m.span(), text[m.start():m.end()]))
+    for m in _ASR_MOBILE_RE.finditer(norm):
+        digits = "".join(_ASR_DIGITS[ch] for ch in m.group() if ch in _ASR_DIGITS)
+        found.append(Contact(digits, "mobile", m.span(), text[m.start():m.end()]))
+    found.sort(key=lambda c: c.span)
+    return found
+
+
+def find_emails(text: str) -> list[Contact]:
+    norm = normalize(text)
+    return [
+        Contact(f"{m.group('local')}@{m.group('domain').lower()}", "email", m.span(), text[m.start():m.end()])
+        for m in _EMAIL_RE.finditer(norm)
+    ]
