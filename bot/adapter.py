@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.messages import Reply, Target
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 
 class SendError(Exception):
@@ -73,10 +73,14 @@ class DirectoryEntry:
 class Adapter(ABC):
     #: inbound platform names this adapter owns (e.g. ("wecom", "wecom_aibot", "wecom_kf"))
     platforms: tuple[str, ...] = ()
+    #: each inbound platform name this adapter owns -> the namespace its sender ids live in
+    identity_namespaces: dict[str, str] = {}
+    #: the namespace of staff ids this adapter can push to (None: it cannot reach staff on its own)
+    staff_namespace: str | None = None
     #: text parts are split under this many UTF-8 bytes before they are persisted in the outbox
     max_text_bytes: int = 2048
 
-    def __init__(self, app: "App"):
+    def __init__(self, app: "Runtime"):
         self.app = app
 
     def routes(self) -> list[web.RouteDef]:
