@@ -43,7 +43,8 @@ CAPABILITY_MODULES = [
     "tools.contact_times",
     "tools.leads",
 ]
-# Adapter modules expose `build_adapters(app) -> list[Adapter]` (empty when their channel is off).
+# Adapter modules expose `build_adapters(app) -> list[Adapter]` (empty when their channel is off) and
+# `CONFIGS`, the settings models they read (see `check_channels`).
 ADAPTER_MODULES = ["adapters.console", "adapters.wecom", "adapters.dingtalk", "adapters.web"]
 
 
@@ -57,6 +58,23 @@ def import_optional(name: str):
         raise
     # a folder without __init__.py (work in progress) imports as an empty namespace package
     return module if getattr(module, "__file__", None) else None
+
+
+def check_channels(settings: Settings) -> list:
+    """Every adapter package's settings, built once so that a half-configured channel is a ConfigError at startup
+    (naming the missing setting) rather than a failure on the first message."""
+    configs = []
+    for name in ADAPTER_MODULES:
+        module = import_optional(name)
+        for model in getattr(module, "CONFIGS", ()):
+            configs.append(settings.section(model))
+    return configs
+
+
+def enabled_channels(settings: Settings) -> list[str]:
+    """The names of the channels whose credentials are all given ("WeCom self-built app", "DingTalk", ...);
+    raises ConfigError for a half-configured one."""
+    return [c.channel for c in check_channels(settings) if c.required and c.enabled]
 
 
 class App:

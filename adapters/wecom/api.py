@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -229,8 +230,6 @@ def _filename(disposition: str) -> str | None:
         if key.lower() in ("filename", "filename*") and value:
             value = value.strip('"')
             if value.lower().startswith("utf-8''"):
-                from urllib.parse import unquote
-
                 value = unquote(value[7:])
             return value
     return None

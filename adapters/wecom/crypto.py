@@ -12,7 +12,7 @@ import secrets
 import time
 
 from wechatpy.crypto.base import WeChatCipher
-from wechatpy.enterprise.crypto import WeChatCrypto
+from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
@@ -85,8 +85,6 @@ class CallbackCrypto:
         )
 
     def encrypt_raw(self, plaintext: str) -> str:
-        from wechatpy.enterprise.crypto import PrpCrypto
-
         return PrpCrypto(self.key).encrypt(plaintext, self.receive_id).decode()
 
     def decrypt_file(self, data: bytes) -> bytes:

@@ -63,6 +63,11 @@ def card_text(card: Card) -> str:
     return "\n".join(lines)
 
 
+def card_id_from_task_id(task_id: str) -> str:
+    """We send task_id = "<card_id>@<outbox row>" (WeCom wants task ids unique per app); undo that."""
+    return task_id.split("@", 1)[0]
+
+
 def template_card(card: Card) -> dict:
     """A button_interaction template card (A7); task_id = our card_id, button key = the action name."""
     body: dict = {
