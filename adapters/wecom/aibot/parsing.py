@@ -60,8 +60,8 @@ def aibot_inbound(p: dict[str, Any], started_at: float) -> Inbound | None:
         return Inbound(kind=InboundKind.IMAGE, attachments=[
             Attachment(name="image.jpg", mime="image/jpeg", url=(p.get("image") or {}).get("url"))], **common)
     if msg_type == "file":
-        return Inbound(kind=InboundKind.FILE, attachments=[Attachment(name="file", url=(p.get("file") or {}).get("url"))],
-                       **common)
+        return Inbound(kind=InboundKind.FILE,
+                       attachments=[Attachment(name="file", url=(p.get("file") or {}).get("url"))], **common)
     log.info("wecom aibot: ignoring msgtype %r from %s", msg_type, sender)
     return None
 
@@ -74,7 +74,8 @@ def aibot_card_inbound(p: dict[str, Any]) -> Inbound | None:
         return None
     chat_id = str(p.get("chatid") or "")
     is_group = p.get("chattype") == "group" and bool(chat_id)
-    selected = [{"question_key": s.get("question_key", ""), "option_ids": (s.get("option_ids") or {}).get("option_id", [])}
+    selected = [{"question_key": s.get("question_key", ""),
+                 "option_ids": (s.get("option_ids") or {}).get("option_id", [])}
                 for s in ((ev.get("selected_items") or {}).get("selected_item") or [])]
     action = CardAction(card_id=card_id_from_task_id(ev["task_id"]), action=ev.get("event_key") or "",
                         value={"task_id": ev["task_id"], "card_type": ev.get("card_type") or "", "selected": selected},

@@ -38,7 +38,8 @@ def app_inbound(f: dict[str, Any]) -> Inbound | None:
                                                media_id=f.get("MediaId"))], **common)
     if msg_type == "video":
         return Inbound(msg_id=msg_id, kind=InboundKind.FILE,
-                       attachments=[Attachment(name="video.mp4", mime="video/mp4", media_id=f.get("MediaId"))], **common)
+                       attachments=[Attachment(name="video.mp4", mime="video/mp4", media_id=f.get("MediaId"))],
+                       **common)
     if msg_type == "location":
         try:
             location = {"lat": float(f.get("Location_X") or 0), "lng": float(f.get("Location_Y") or 0),
