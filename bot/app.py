@@ -60,6 +60,14 @@ def import_optional(name: str):
     return module if getattr(module, "__file__", None) else None
 
 
+def setting_models() -> list[type]:
+    """Every settings model: the core's and each adapter package's (`CONFIGS`), e.g. to document them all."""
+    models: list[type] = [Settings]
+    for name in ADAPTER_MODULES:
+        models += getattr(import_optional(name), "CONFIGS", ())
+    return models
+
+
 def check_channels(settings: Settings) -> list:
     """Every adapter package's settings, built once so that a half-configured channel is a ConfigError at startup
     (naming the missing setting) rather than a failure on the first message."""
