@@ -71,7 +71,7 @@ class DirectoryEntry:
 
 
 class Adapter(ABC):
-    #: inbound platform names this adapter owns (e.g. ("wecom", "wecom_aibot", "wecom_kf"))
+    #: inbound platform names this adapter owns (e.g. ("dingtalk",); one WeCom entry point: ("wecom_kf",))
     platforms: tuple[str, ...] = ()
     identity_namespaces: dict[str, str] = {}
     """Each inbound platform name this adapter owns -> the namespace its sender ids live in."""
