@@ -71,8 +71,12 @@ class DirectoryEntry:
 
 
 class Adapter(ABC):
-    #: inbound platform names this adapter owns (e.g. ("wecom", "wecom_aibot", "wecom_kf"))
+    #: inbound platform names this adapter owns (e.g. ("dingtalk",); one WeCom entry point: ("wecom_kf",))
     platforms: tuple[str, ...] = ()
+    identity_namespaces: dict[str, str] = {}
+    """Each inbound platform name this adapter owns -> the namespace its sender ids live in."""
+    staff_namespace: str | None = None
+    """The namespace of the staff ids this adapter can push to; None when it cannot reach staff on its own."""
     #: text parts are split under this many UTF-8 bytes before they are persisted in the outbox
     max_text_bytes: int = 2048
 

@@ -1,10 +1,16 @@
-"""Settings from the environment and `.env` (every one is listed in .env.example)."""
+"""Settings from the environment and `.env` (every one is listed in .env.example).
+
+`Settings` holds what the core and the capabilities read. Each adapter package owns the settings of its
+platform in its own `config.py`, a subclass of `AdapterConfig` built with `settings.section(Model)` from the
+same sources: the values given to `Settings(...)`, the same `.env` file, and the process environment.
+"""
 from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,20 +18,22 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message names it."""
 
 
-# A channel is on when any of its settings is given; then all of its required settings must be.
-CHANNEL_SETTINGS: dict[str, list[str]] = {
-    "WeCom self-built app": ["WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY"],
-    "WeCom AI bot": ["WECOM_AIBOT_TOKEN", "WECOM_AIBOT_ENCODING_AES_KEY"],
-    "DingTalk": ["DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET"],
-}
-
-
-def _env(name: str, default=None, **kw):
+def env_setting(name: str, default=None, **kw):
+    """A field read from the environment variable `name` (or given to the model under that name)."""
     return Field(default, validation_alias=AliasChoices(name), **kw)
+
+
+_env = env_setting
+C = TypeVar("C", bound="AdapterConfig")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=False)
+
+    # what Settings(...) was given, so that `section` builds an adapter's settings from the same values: a test's
+    # Settings(_env_file=None, WECOM_CORP_ID=...) configures WeCom exactly as the environment variable would
+    _given: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _source_options: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     data_dir: Path = _env("SALESBOT_DATA_DIR", Path("./data"))
     database_url: str | None = _env("SALESBOT_DATABASE_URL")
@@ -46,30 +54,12 @@ class Settings(BaseSettings):
     max_concurrent_turns: int = _env("SALESBOT_MAX_CONCURRENT_TURNS", 100, ge=1)
     embeddings: str = _env("SALESBOT_EMBEDDINGS", "offline")
 
-    wecom_corp_id: str | None = _env("WECOM_CORP_ID")
-    wecom_agent_id: str | None = _env("WECOM_AGENT_ID")
-    wecom_secret: str | None = _env("WECOM_SECRET")
-    wecom_token: str | None = _env("WECOM_TOKEN")
-    wecom_encoding_aes_key: str | None = _env("WECOM_ENCODING_AES_KEY")
-    wecom_api_base: str = _env("WECOM_API_BASE", "https://qyapi.weixin.qq.com/cgi-bin")
-    wecom_aibot_token: str | None = _env("WECOM_AIBOT_TOKEN")
-    wecom_aibot_encoding_aes_key: str | None = _env("WECOM_AIBOT_ENCODING_AES_KEY")
-
     # transcript-to-CRM: speech-to-text for recordings (any OpenAI-compatible /audio/transcriptions endpoint)
     stt_model: str | None = _env("SALESBOT_STT_MODEL")
     stt_base_url: str | None = _env("SALESBOT_STT_BASE_URL")
     stt_api_key: str | None = _env("SALESBOT_STT_API_KEY")
     autofill_ttl_hours: float = _env("SALESBOT_AUTOFILL_TTL_HOURS", 72.0)
     autofill_remind_hours: float = _env("SALESBOT_AUTOFILL_REMIND_HOURS", 24.0)
-
-    dingtalk_client_id: str | None = _env("DINGTALK_CLIENT_ID")
-    dingtalk_client_secret: str | None = _env("DINGTALK_CLIENT_SECRET")
-    dingtalk_robot_code: str | None = _env("DINGTALK_ROBOT_CODE")
-    dingtalk_openapi_endpoint: str = _env("DINGTALK_OPENAPI_ENDPOINT", "https://api.dingtalk.com")
-    dingtalk_mode: str = _env("DINGTALK_MODE", "stream")  # stream | http (outgoing robot at /dingtalk/callback)
-    dingtalk_card_template_id: str | None = _env("DINGTALK_CARD_TEMPLATE_ID")
-    dingtalk_ai_card_template_id: str | None = _env("DINGTALK_AI_CARD_TEMPLATE_ID")
-    dingtalk_stream_idle_timeout: float = _env("DINGTALK_STREAM_IDLE_TIMEOUT", 60.0)
 
     # scheduler (scheduler/config.py parses and validates these; times are each user's local time)
     scheduler_enabled: bool = _env("SALESBOT_SCHEDULER_ENABLED", True)
@@ -81,8 +71,6 @@ class Settings(BaseSettings):
     escalate_after_workdays: int = _env("SALESBOT_ESCALATE_AFTER_WORKDAYS", 2)
     stalled_days: str = _env("SALESBOT_STALLED_DAYS", "prospecting=14,qualification=10,needs_analysis=10,proposal=7,negotiation=5")
     nudge_lead_minutes: int = _env("SALESBOT_NUDGE_LEAD_MINUTES", 30)
-    # conversation ids (cid...) of DingTalk groups where customers talk: the bot answers there as the customer bot
-    dingtalk_customer_groups: str = _env("DINGTALK_CUSTOMER_GROUPS", "")
 
     # the customer-facing bot (agents/customer.py, tools/leads.py, adapters/web)
     company_name: str = _env("SALESBOT_COMPANY_NAME", "云帆")
@@ -90,7 +78,16 @@ class Settings(BaseSettings):
     lead_response_minutes: int = _env("SALESBOT_LEAD_RESPONSE_MINUTES", 120)
     customer_rate_limit: str = _env("SALESBOT_CUSTOMER_RATE_LIMIT", "20/600")  # messages / seconds per customer
     customer_link_domains: str = _env("SALESBOT_CUSTOMER_LINK_DOMAINS", "")  # links a customer reply may carry
-    web_chat: bool = _env("SALESBOT_WEB_CHAT", True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._source_options = {k: v for k, v in values.items() if k.startswith("_")}  # _env_file, ...
+        self._given = {k: v for k, v in values.items() if not k.startswith("_")}
+
+    def section(self, model: type[C]) -> C:
+        """An adapter's settings model, read from the values, `.env` file and environment this one came from.
+        Raises ConfigError for a half-configured channel."""
+        return model(**self._source_options, **self._given)
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -99,30 +96,61 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'salesbot.db').resolve()}"
 
     @property
-    def customer_group_ids(self) -> frozenset[str]:
-        return frozenset(x.strip() for x in self.dingtalk_customer_groups.split(",") if x.strip())
-
-    @property
     def llm_configured(self) -> bool:
         """An OpenAI-compatible endpoint is usable with a key, or with a base URL (local Ollama/vLLM need no key)."""
         return bool(self.openai_api_key or self.openai_base_url)
 
-    def enabled_channels(self) -> list[str]:
-        """Channels whose settings are complete; raises ConfigError for a half-configured one."""
-        enabled = []
-        for channel, names in CHANNEL_SETTINGS.items():
-            given = [n for n in names if getattr(self, n.lower())]
-            if not given:
-                continue
-            missing = [n for n in names if not getattr(self, n.lower())]
-            if missing:
-                raise ConfigError(
-                    f"{channel} is half-configured: set {', '.join(missing)} "
-                    f"(or remove {', '.join(given)} to turn the channel off)"
-                )
-            enabled.append(channel)
-        return enabled
-
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
+
+
+class AdapterConfig(BaseSettings):
+    """Base of each adapter package's settings model (`adapters/<platform>/config.py`).
+
+    A channel is off when none of its `required` settings is given; when some are, all must be, or building the
+    model raises ConfigError naming the missing ones, so a half-configured channel stops `salesbot` at startup.
+    Fields are declared with `env_setting("ENV_NAME", default)`; the field name works too (populate_by_name).
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    #: the channel's name in error messages ("WeCom self-built app")
+    channel: ClassVar[str] = ""
+    #: the environment variable names that must all be set for the channel to be on
+    required: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_settings(cls: type[C], settings: Settings) -> C:
+        return settings.section(cls)
+
+    def _values_by_env_name(self) -> dict[str, Any]:
+        out = {}
+        for name, info in type(self).model_fields.items():
+            alias = info.validation_alias
+            env_name = alias.choices[0] if isinstance(alias, AliasChoices) else (alias or name)
+            out[str(env_name)] = getattr(self, name)
+        return out
+
+    @property
+    def given(self) -> list[str]:
+        """The required settings that are set."""
+        values = self._values_by_env_name()
+        return [n for n in self.required if values.get(n)]
+
+    @property
+    def enabled(self) -> bool:
+        """All required settings are given (the model could not be built with only some of them)."""
+        return bool(self.required) and len(self.given) == len(self.required)
+
+    @model_validator(mode="after")
+    def _all_or_nothing(self):
+        given = self.given
+        if given:
+            missing = [n for n in self.required if n not in given]
+            if missing:
+                raise ConfigError(
+                    f"{self.channel} is half-configured: set {', '.join(missing)} "
+                    f"(or remove {', '.join(given)} to turn the channel off)"
+                )
+        return self

@@ -17,7 +17,6 @@ from typing import Any
 import aiohttp
 from sqlmodel import select
 
-from adapters import console, dingtalk, web, wecom
 from agents.customer import CustomerAgent
 from agents.llm import make_chat_model
 from agents.offline import offline_answer
@@ -39,6 +38,7 @@ from bot.replica import TurnLeases, default_replica_id
 from bot.settings import Settings
 from knowledge import KnowledgeBase
 from salesbot.admin import prompt_store
+from salesbot.channels import ADAPTERS
 from tools import (
     approvals,
     autofill,
@@ -56,8 +56,6 @@ log = logging.getLogger(__name__)
 # The order is the order of /帮助 and of the offline intents' ties; each module's register() includes
 # its router (bot/capabilities.py).
 CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads]
-# Each adapter package's build_adapters(app) returns its adapters, or [] when its channel is off.
-ADAPTERS = [console, wecom, dingtalk, web]
 
 
 def build_capabilities() -> Capabilities:

@@ -7,6 +7,7 @@ import importlib
 import logging
 import sys
 
+from salesbot.channels import check_channels
 from bot.settings import ConfigError, Settings
 
 # Which module owns which subcommand. Each module has `register(subparsers)`, and each parser it adds
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings()
-        settings.enabled_channels()  # a half-configured channel stops us here, naming the setting
+        check_channels(settings)  # a half-configured channel stops us here, naming the setting
     except ConfigError as exc:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.settings import Settings
+from salesbot.channels import setting_models
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,8 @@ def test_compose_stack_has_replicas_behind_nginx_with_postgres_and_redis():
     for name in ("postgres", "redis"):
         assert services[name]["healthcheck"]["test"]
     # every SALESBOT_* the stack sets is a real setting
-    known = {f.validation_alias.choices[0] for f in Settings.model_fields.values() if f.validation_alias}
+    known = {f.validation_alias.choices[0] for model in setting_models() for f in model.model_fields.values()
+             if f.validation_alias}
     assert set(env) <= known
 
 

@@ -7,7 +7,7 @@ import time
 import aiohttp
 import pytest
 
-from adapters.dingtalk.openapi import DingTalkApiError, MemoryKeyValue, OpenApiClient, classify
+from adapters.dingtalk.api import DingTalkApiError, MemoryKeyValue, OpenApiClient, classify
 from adapters.dingtalk.parsing import PayloadError, parse_card_callback, parse_robot_message
 from adapters.dingtalk.signature import check_signature, compute_sign
 from bot.messages import InboundKind

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from adapters.dingtalk.openapi import OpenApiClient, Pacer, SharedPacer, shared_window
+from adapters.dingtalk.api import OpenApiClient, Pacer, SharedPacer, shared_window
 from adapters.wecom.pacing import RecipientPacer
 from bot.adapter import TransientSendError
 from bot.locks import SlidingWindowLimiter

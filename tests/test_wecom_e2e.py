@@ -7,8 +7,8 @@ import logging
 import pytest
 from sqlmodel import func, select
 
-from adapters.wecom.adapter import KF_CURSOR_KEY
-from adapters.wecom.inbound import stream_id_for
+from adapters.wecom.aibot.parsing import stream_id_for
+from adapters.wecom.kf.adapter import KF_CURSOR_KEY
 from bot import replies
 from bot.adapter import Delivery
 
@@ -137,7 +137,7 @@ async def test_message_delivered_three_times_gets_one_reply(tmp_path):
 
 
 async def test_database_blip_during_the_claim_is_ridden_out_inside_wecoms_5_seconds(rig, monkeypatch):
-    import adapters.wecom.adapter as wecom_adapter
+    import adapters.wecom.base as wecom_base
     from sqlalchemy.exc import OperationalError
 
     real_claim = rig.app.ledger.claim
@@ -156,7 +156,7 @@ async def test_database_blip_during_the_claim_is_ridden_out_inside_wecoms_5_seco
     assert len(rig.qyapi.sends()) == 1
 
     # an outage longer than the budget answers an error, so that WeCom delivers again
-    monkeypatch.setattr(wecom_adapter, "CLAIM_RETRY_SECONDS", 0.1)
+    monkeypatch.setattr(wecom_base, "CLAIM_RETRY_SECONDS", 0.1)
     cut["failures"] = 100
     res = await rig.sender.post_raw(*rig.sender.envelope_xml(text_xml(CORP_ID, "zhangsan", "/帮助", "blip-2")),
                                     deliveries=1)
@@ -351,7 +351,7 @@ async def test_aibot_stream_is_cumulative_across_parts_then_late_reply_uses_resp
     rig.app.receive = _noop_receive  # drive deliveries by hand: parts of one answer, then a second answer
     res = await rig.aibot.post_json(msg)
     sid = rig.aibot.decrypt_json_reply(res.body)["stream"]["id"]
-    adapter = rig.adapter
+    adapter = rig.app.adapter_for("wecom_aibot")
     ctx = {"stream_id": sid, "response_url": msg["response_url"], "chattype": "single", "userid": "zhangsan"}
     target = Target("wecom_aibot", user_id="zhangsan", conversation_id="zhangsan")
     await adapter.deliver(Delivery(1, "wecom_aibot", target, Reply(text="第一段。"), seq=0, parts=2, reply_context=ctx))

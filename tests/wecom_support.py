@@ -39,9 +39,11 @@ class WeComRig:
         return self.app.adapters["wecom"] if "wecom" in self.app.adapters else self.app.adapters["wecom_aibot"]
 
     async def settle(self) -> None:
-        """Everything in flight done: ingress background work, turns, outbox sends."""
+        """Everything in flight done: ingress background work (every WeCom entry point), turns, outbox sends."""
         for _ in range(3):
-            await self.adapter.drain()
+            for adapter in self.app.unique_adapters():
+                if hasattr(adapter, "drain"):
+                    await adapter.drain()
             await self.app.drain()
 
     def url(self, path: str) -> str:

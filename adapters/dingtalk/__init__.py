@@ -1,18 +1,26 @@
-"""DingTalk (钉钉) channel: stream mode or HTTP robot mode, cards, AI-card streaming, proactive pushes."""
+"""DingTalk (钉钉) channel: stream mode or HTTP robot mode, cards, AI-card streaming, proactive pushes.
+
+config.py settings, parsing.py payload -> message, api.py the OpenAPI client, adapter.py the Adapter;
+stream.py the stream-mode connection, signature.py HTTP robot mode's signature check.
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from adapters.dingtalk.adapter import DingTalkAdapter
+from adapters.dingtalk.config import DingTalkConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.adapter import Adapter
-    from bot.app import App
+    from bot.runtime import Runtime
 
-__all__ = ["DingTalkAdapter", "build_adapters"]
+#: the settings models of this package; building one raises ConfigError for a half-configured channel
+CONFIGS = (DingTalkConfig,)
+
+__all__ = ["CONFIGS", "DingTalkAdapter", "DingTalkConfig", "build_adapters"]
 
 
-def build_adapters(app: "App") -> list["Adapter"]:
-    """Registered through bot.app.ADAPTER_MODULES; off when DINGTALK_CLIENT_ID/SECRET are absent."""
-    adapter = DingTalkAdapter.from_settings(app)
+def build_adapters(app: "Runtime") -> list["Adapter"]:
+    """Off (no adapter) when DINGTALK_CLIENT_ID/SECRET are absent."""
+    adapter = DingTalkAdapter.from_config(app, DingTalkConfig.from_settings(app.settings))
     return [adapter] if adapter is not None else []

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from adapters.dingtalk.openapi import DingTalkApiError, OpenApiClient
+from adapters.dingtalk.api import DingTalkApiError, OpenApiClient
+from adapters.dingtalk.config import DingTalkConfig
 from adapters.dingtalk.parsing import (
     GROUP_CHAT,
     SINGLE_CHAT,
@@ -46,7 +47,7 @@ from bot.messages import Attachment, Card, CardAction, Inbound, InboundKind, Rep
 from bot.settings import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.app import App
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,17 @@ def _card_params(card: Card) -> dict[str, str]:
 
 class DingTalkAdapter(Adapter):
     platforms = (PLATFORM,)
+    identity_namespaces = {PLATFORM: "dingtalk"}
+    staff_namespace = "dingtalk"
     max_text_bytes = 4000
 
-    def __init__(self, app: "App", *, client_id: str, client_secret: str, robot_code: str | None = None,
+    def __init__(self, app: "Runtime", *, client_id: str, client_secret: str, robot_code: str | None = None,
                  endpoint: str = "https://api.dingtalk.com", mode: str = "stream",
                  card_template_id: str | None = None, ai_card_template_id: str | None = None,
-                 idle_timeout: float = 60.0, rate_per_second: float = 20.0, api_attempts: int = 3):
+                 idle_timeout: float = 60.0, rate_per_second: float = 20.0, api_attempts: int = 3,
+                 customer_groups: frozenset[str] = frozenset(), config: DingTalkConfig | None = None):
         super().__init__(app)
+        self.config = config
         if mode not in ("stream", "http"):
             raise ConfigError(f"DINGTALK_MODE must be 'stream' or 'http', not {mode!r}")
         self.client_id = client_id
@@ -116,6 +121,7 @@ class DingTalkAdapter(Adapter):
         self.idle_timeout = idle_timeout
         self.rate_per_second = rate_per_second
         self.api_attempts = api_attempts
+        self.customer_groups = customer_groups
         self._api: OpenApiClient | None = None
         self.stream: StreamThread | None = None
         self._forwarded: set = set()  # handler runs in flight on the app's loop
@@ -127,14 +133,16 @@ class DingTalkAdapter(Adapter):
                       "cards": 0, "card_updates": 0, "ai_stream_parts": 0}
 
     @classmethod
-    def from_settings(cls, app: "App") -> "DingTalkAdapter | None":
-        s = app.settings
-        if not (s.dingtalk_client_id and s.dingtalk_client_secret):
+    def from_config(cls, app: "Runtime", config: DingTalkConfig) -> "DingTalkAdapter | None":
+        """None when the channel is off (DINGTALK_CLIENT_ID/SECRET absent)."""
+        if not config.enabled:
             return None
-        return cls(app, client_id=s.dingtalk_client_id, client_secret=s.dingtalk_client_secret,
-                   robot_code=s.dingtalk_robot_code, endpoint=s.dingtalk_openapi_endpoint, mode=s.dingtalk_mode,
-                   card_template_id=s.dingtalk_card_template_id, ai_card_template_id=s.dingtalk_ai_card_template_id,
-                   idle_timeout=s.dingtalk_stream_idle_timeout)
+        return cls(app, client_id=config.dingtalk_client_id, client_secret=config.dingtalk_client_secret,
+                   robot_code=config.dingtalk_robot_code, endpoint=config.dingtalk_openapi_endpoint,
+                   mode=config.dingtalk_mode, card_template_id=config.dingtalk_card_template_id,
+                   ai_card_template_id=config.dingtalk_ai_card_template_id,
+                   idle_timeout=config.dingtalk_stream_idle_timeout, customer_groups=config.customer_group_ids,
+                   config=config)
 
     @property
     def api(self) -> OpenApiClient:
@@ -271,7 +279,7 @@ class DingTalkAdapter(Adapter):
                 kind=msg.kind, text=msg.text, is_group=msg.is_group, sender_name=msg.sender_nick,
                 attachments=attachments, raw=msg.reply_context(),
                 # a customer group (DINGTALK_CUSTOMER_GROUPS): everyone there is served by the customer bot
-                role_hint=Role.CUSTOMER if msg.is_group and msg.conversation_id in self.app.settings.customer_group_ids
+                role_hint=Role.CUSTOMER if msg.is_group and msg.conversation_id in self.customer_groups
                 else None,
             )
             return await self._receive(inbound, msg.msg_id)

@@ -1,8 +1,7 @@
 """DingTalk stream mode on top of the official `dingtalk-stream` SDK, with what 0.24.3 lacks.
 
 We keep the SDK's protocol pieces (Credential, topic registration, frame and ACK classes, the open-connection
-request it builds) and replace its `start()` loop because of facts recorded in reference/packages.md 3 and
-reference/protocols.md C6:
+request it builds) and replace its `start()` loop because of what the SDK and the server do:
   * `open_connection` posts with synchronous `requests` inside the loop -> we post with aiohttp;
   * `start()` swallows CancelledError and never returns -> `run()` stops on `stop()` or cancellation;
   * a silently dead socket (`await ws.ping()` hanging, laptop sleep, half-open TCP) is never noticed ->
@@ -120,7 +119,7 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
         # our own ws ping: a pong proves the path is alive even when the server has nothing to say
         self.keepalive_interval = keepalive_interval if keepalive_interval is not None else max(idle_timeout / 3, 0.05)
         self.max_backoff = max_backoff
-        # the server keeps a disconnected socket open ~10 s (C6): ACKs of frames read on it may still go out
+        # the server keeps a disconnected socket open ~10 s: ACKs of frames read on it may still go out
         self.disconnect_linger = 8.0
         self.stats = StreamStats()
         self.recent = _RecentIds()

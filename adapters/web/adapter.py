@@ -19,7 +19,7 @@ import re
 import secrets
 import uuid
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlmodel import select
@@ -28,6 +28,9 @@ from bot.adapter import Adapter, Delivery
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Inbound, InboundKind, Role
 from bot.models import InboundMessage, OutboxMessage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +49,11 @@ def _asset(name: str) -> str:
 
 class WebChatAdapter(Adapter):
     platforms = (PLATFORM,)
+    identity_namespaces = {PLATFORM: PLATFORM}  # a visitor id from a cookie: never a colleague
+    staff_namespace = None
     max_text_bytes = 16 * 1024
 
-    def __init__(self, app):
+    def __init__(self, app: "Runtime"):
         super().__init__(app)
         self._waiters: dict[str, asyncio.Event] = {}
         self._posts = SlidingWindowLimiter("30/60")  # per-replica HTTP flood guard; the agent has its own per-customer budget

@@ -2,7 +2,7 @@
 
 * The access token is cached in memory and in `app.kv` (shared by every process), refreshed
   `refresh_margin` seconds before it expires, and refreshed-and-retried once when WeCom says it is
-  invalid or expired (40001/40014/42001: an expired token sometimes comes back as 40014, A7/C3).
+  invalid or expired (40001/40014/42001: an expired token sometimes comes back as 40014).
 * Busy/limit answers (-1, 45009, 45033) and 5xx/timeouts are `TransientSendError`; a call retries them a
   few times with exponential backoff (tenacity), then lets the error go up (the outbox retries later).
 * Every URL starts at `WECOM_API_BASE` so tests and private deployments move every call at once.
@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -156,7 +157,7 @@ class WeComAPI:
             raise TransientSendError(f"{path}: errcode {code} {body.get('errmsg', '')}", retry_after=2.0 if code != -1 else 1.0)
         raise WeComAPIError(path, code, body.get("errmsg", ""))
 
-    # --- endpoints (A7, A9) ----------------------------------------------------------------
+    # --- endpoints ------------------------------------------------------------------------
 
     async def send_message(self, payload: dict, attempts: int | None = None) -> dict:
         return await self.call("POST", "message/send", json_body=payload, attempts=attempts)
@@ -192,7 +193,7 @@ class WeComAPI:
         return await self.call("POST", "kf/send_msg", json_body=payload, attempts=attempts)
 
     async def post_response_url(self, url: str, payload: dict) -> dict:
-        """AI bot response_url (A8): a full URL, usable once, no access token."""
+        """AI bot response_url: a full URL, usable once, no access token."""
         try:
             async with self.session.post(url, data=json.dumps(payload, ensure_ascii=False).encode(),
                                          headers={"Content-Type": "application/json"}, timeout=self.timeout) as resp:
@@ -229,8 +230,6 @@ def _filename(disposition: str) -> str | None:
         if key.lower() in ("filename", "filename*") and value:
             value = value.strip('"')
             if value.lower().startswith("utf-8''"):
-                from urllib.parse import unquote
-
                 value = unquote(value[7:])
             return value
     return None

@@ -1,4 +1,4 @@
-"""WeCom callback crypto (protocols.md A2/A8) on wechatpy's enterprise implementation.
+"""WeCom callback crypto (self-built app XML, AI bot JSON) on wechatpy's enterprise implementation.
 
 wechatpy 1.8.18 has no `wechatpy.work`; `wechatpy.enterprise.crypto.WeChatCrypto` is the same code.
 We never hand it raw XML: its `decrypt_message` would parse the envelope with xmltodict, so callers
@@ -12,7 +12,7 @@ import secrets
 import time
 
 from wechatpy.crypto.base import WeChatCipher
-from wechatpy.enterprise.crypto import WeChatCrypto
+from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
@@ -53,7 +53,7 @@ class CallbackCrypto:
         self.key: bytes = self._crypto.key
 
     def verify_url(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
-        """URL verification (A3): the plaintext echostr, to be returned as the body as-is."""
+        """URL verification: the plaintext echostr, to be returned as the body as-is."""
         return self._decrypt(self._crypto.check_signature, msg_signature, timestamp, nonce, echostr)
 
     def decrypt(self, encrypt: str, msg_signature: str, timestamp: str, nonce: str) -> str:
@@ -71,11 +71,11 @@ class CallbackCrypto:
             raise BadPayload(f"cannot decrypt: {type(exc).__name__}") from exc
 
     def encrypt_xml(self, plaintext: str, nonce: str, timestamp: str | None = None) -> str:
-        """An encrypted passive reply / callback body in XML (A4 template)."""
+        """An encrypted passive reply / callback body in XML."""
         return self._crypto.encrypt_message(plaintext, nonce, timestamp or str(int(time.time())))
 
     def encrypt_json(self, plaintext: str, nonce: str, timestamp: str | None = None) -> str:
-        """An encrypted passive reply in the AI bot's JSON form (A8): encrypt/msgsignature/timestamp/nonce."""
+        """An encrypted passive reply in the AI bot's JSON form: encrypt/msgsignature/timestamp/nonce."""
         timestamp = timestamp or str(int(time.time()))
         encrypt = self.encrypt_raw(plaintext)
         return json.dumps(
@@ -85,8 +85,6 @@ class CallbackCrypto:
         )
 
     def encrypt_raw(self, plaintext: str) -> str:
-        from wechatpy.enterprise.crypto import PrpCrypto
-
         return PrpCrypto(self.key).encrypt(plaintext, self.receive_id).decode()
 
     def decrypt_file(self, data: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""Per-recipient pacing under WeCom's 30 messages/minute/member cap (A7): beyond it messages are
+"""Per-recipient pacing under WeCom's 30 messages/minute/member cap: beyond it messages are
 dropped silently, so we wait instead of sending.
 
 With Redis (`limiter`, bot/locks.py) the window is counted over every replica, so two replicas

@@ -5,8 +5,8 @@ import re
 
 from bot.messages import Card, Reply
 
-TEXT_MAX_BYTES = 2048  # message/send text & markdown, kf text, appchat text (A7, C2)
-AIBOT_MAX_BYTES = 20480  # AI bot stream content and response_url markdown (A8)
+TEXT_MAX_BYTES = 2048  # message/send text & markdown, kf text, appchat text
+AIBOT_MAX_BYTES = 20480  # AI bot stream content and response_url markdown
 
 _BUTTON_STYLE = {"primary": 1, "default": 2, "danger": 3}
 
@@ -63,8 +63,13 @@ def card_text(card: Card) -> str:
     return "\n".join(lines)
 
 
+def card_id_from_task_id(task_id: str) -> str:
+    """We send task_id = "<card_id>@<outbox row>" (WeCom wants task ids unique per app); undo that."""
+    return task_id.split("@", 1)[0]
+
+
 def template_card(card: Card) -> dict:
-    """A button_interaction template card (A7); task_id = our card_id, button key = the action name."""
+    """A button_interaction template card; task_id = our card_id, button key = the action name."""
     body: dict = {
         "card_type": "button_interaction",
         "main_title": {"title": truncate_bytes(card.title, 108)},

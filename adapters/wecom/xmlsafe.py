@@ -21,7 +21,7 @@ def parse_xml(data: bytes | str) -> Element:
 
 
 def parse_envelope(body: bytes) -> dict[str, str]:
-    """The outer POST body `<xml><ToUserName/><AgentID/><Encrypt/></xml>` (A4)."""
+    """The outer POST body `<xml><ToUserName/><AgentID/><Encrypt/></xml>`."""
     root = parse_xml(body)
     encrypt = (root.findtext("Encrypt") or "").strip()
     if not encrypt:

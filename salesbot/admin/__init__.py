@@ -1,4 +1,4 @@
-"""The admin console, served by `salesbot serve` under /admin/ (see bot/admin/web.py)."""
+"""The admin console, served by `salesbot serve` under /admin/ (see salesbot/admin/web.py)."""
 from __future__ import annotations
 
 

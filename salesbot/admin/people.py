@@ -139,11 +139,12 @@ class DirectoryReport:
 async def fetch_directory(app, platform: str) -> list[DirectoryEntry]:
     """Everyone in the platform's directory, through the adapter's API client."""
     adapter = app.adapters.get(platform)
+    if adapter is None and platform == "wecom" and "wecom_aibot" in app.adapters:
+        # "wecom" is the self-built app's platform: with only the AI bot configured there is no directory API
+        raise PeopleError("企业微信只配置了智能机器人，读通讯录需要自建应用（WECOM_CORP_ID / WECOM_SECRET）")
     if adapter is None or getattr(adapter, "api", None) is None:
         raise PeopleError(f"{'企业微信' if platform == 'wecom' else '钉钉'}没有配置，无法导入通讯录")
     if platform == "wecom":
-        if not getattr(adapter, "app_enabled", True):
-            raise PeopleError("企业微信只配置了智能机器人，读通讯录需要自建应用（WECOM_CORP_ID / WECOM_SECRET）")
         data = await adapter.api.call("GET", "user/list", params={"department_id": "1", "fetch_child": "1"})
         return [DirectoryEntry(user_id=str(u["userid"]), name=u.get("name") or str(u["userid"]),
                                mobile=u.get("mobile") or None, email=u.get("email") or u.get("biz_mail") or None,

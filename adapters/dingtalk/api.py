@@ -24,6 +24,8 @@ from typing import Any, Protocol
 import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from bot.locks import SlidingWindowLimiter
+
 log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://api.dingtalk.com"
@@ -192,8 +194,6 @@ class OpenApiClient:
         self._pacers: dict[str, Pacer | SharedPacer] = {}
         self._limiters: dict[str, Any] = {}  # "api" / "webhook" -> SlidingWindowLimiter on Redis
         if redis is not None:
-            from bot.locks import SlidingWindowLimiter
-
             for kind, rate in (("api", rate_per_second), ("webhook", webhook_rate_per_second)):
                 calls, window = shared_window(rate)
                 self._limiters[kind] = SlidingWindowLimiter(limit=calls, window=window, redis=redis,
