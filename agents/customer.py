@@ -20,13 +20,15 @@ import secrets
 from sqlmodel import select
 
 from bot import prompt_templates as prompts
-from agents.customer_guard import Allowed, OutputGuard, reasons_summary
-from agents.staff import StaffAgent, WEEKDAYS
+from agents.customer_guard import Allowed, OutputGuard, normalize, reasons_summary
+from agents.staff import StaffAgent
+from bot.zh_parse.dates import WEEKDAYS
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
 from bot.models import AuditLog, StaffUser
 from agents.tool_bridge import langchain_tools
 from bot.capabilities import ToolContext
+from tools.leads import business_hours, current_lead, in_business_hours
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +82,6 @@ class CustomerAgent(StaffAgent):
         return self._bound[Role.CUSTOMER]
 
     def system_prompt(self, ctx: ToolContext) -> str:
-        from tools.leads import business_hours, in_business_hours
-
         now = ctx.now()
         start, end = business_hours(self.app.settings)
         hours = (f"工作时间内（工作日 {start:%H:%M}-{end:%H:%M}），销售顾问可以尽快联系客户。"
@@ -158,8 +158,6 @@ class CustomerAgent(StaffAgent):
         return safe or [Reply(SAFE_ANSWER)]
 
     async def _lead(self, ctx: ToolContext):
-        from tools.leads import current_lead
-
         return await current_lead(ctx)
 
     @staticmethod
@@ -174,8 +172,6 @@ class CustomerAgent(StaffAgent):
         return "；".join(parts)
 
     async def _allowed(self, ctx: ToolContext, customer_text: str) -> Allowed:
-        from agents.customer_guard import normalize
-
         allowed = Allowed(customer_text=customer_text)
         lead = await self._lead(ctx)
         if lead is not None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from sqlmodel import select
 
+from knowledge.models import KbChunk, KbDocument
 from bot.models import Account, Contact, StaffUser
 from bot.zh_parse import find_emails, find_money, find_phones
 
@@ -150,14 +151,8 @@ class OutputGuard:
             accounts = (await s.execute(select(Account.name, Account.short_name))).all()
             staff = (await s.execute(select(StaffUser.phone, StaffUser.email))).all()
             contacts = (await s.execute(select(Contact.phone, Contact.email))).all()
-            docs, chunks = [], []
-            try:
-                from knowledge.models import KbChunk, KbDocument
-
-                docs = (await s.execute(select(KbDocument.title, KbDocument.audience))).all()
-                chunks = (await s.execute(select(KbChunk.text, KbChunk.audience))).all()
-            except ImportError:  # the knowledge capability is not installed
-                pass
+            docs = (await s.execute(select(KbDocument.title, KbDocument.audience))).all()
+            chunks = (await s.execute(select(KbChunk.text, KbChunk.audience))).all()
         return accounts, staff, contacts, docs, chunks
 
     async def _build(self) -> Markers:

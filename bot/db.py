@@ -2,16 +2,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
 
-from sqlalchemy import create_engine, event
+from alembic import command
+import asyncpg
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession
+from bot.group_commit import GroupCommit
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -52,8 +61,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 async def _json_codecs(conn) -> None:
     """JSON columns come back decoded, as they do through SQLAlchemy."""
-    import json
-
     for pg_type in ("json", "jsonb"):
         await conn.set_type_codec(pg_type, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -120,8 +127,6 @@ class Database:
         self._writer_engine: Engine | None = None
         # SQLite has one writer; serialising our own writes avoids "database is locked" under load
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
-        from bot.group_commit import GroupCommit
-
         self.group = GroupCommit(self)
         # ledger claims get their own lane: a platform waits for them (WeCom's 5 s, DingTalk's ACK), so
         # they must not queue behind the turn writes of a busy moment
@@ -229,8 +234,6 @@ class Database:
                 raise
 
     async def _open_raw_pool(self):
-        import asyncpg
-
         async with self._raw_pool_lock:
             if self._raw_pool is None:
                 dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -261,28 +264,40 @@ class Database:
         return self._writer_engine
 
     def migrate_sync(self) -> None:
-        from alembic import command
-        from alembic.config import Config
-
+        """Bring the schema to every head. A database already there is left alone without a word; Alembic's
+        own progress lines are shown only while a migration actually runs."""
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", sync_url(self.url).replace("%", "%%"))
-        if self.is_sqlite:
-            command.upgrade(cfg, "heads")  # capabilities add their own branches; all are applied
-            return
-        # replicas starting together must not run the same migration twice: one at a time
-        from sqlalchemy import text
-
-        engine = create_engine(sync_url(self.url), poolclass=NullPool, connect_args=_PG_CONNECT_ARGS)
+        heads = set(ScriptDirectory.from_config(cfg).get_heads())
+        engine = create_engine(sync_url(self.url), poolclass=NullPool,
+                               **({} if self.is_sqlite else {"connect_args": _PG_CONNECT_ARGS}))
         try:
             with engine.connect() as conn:
+                if set(MigrationContext.configure(conn).get_current_heads()) == heads:
+                    return
+                if self.is_sqlite:
+                    self._upgrade(cfg)  # capabilities add their own branches; all are applied
+                    return
+                # replicas starting together must not run the same migration twice: one at a time
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
                 try:
-                    command.upgrade(cfg, "heads")
+                    self._upgrade(cfg)
                 finally:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
         finally:
             engine.dispose()
+
+    @staticmethod
+    def _upgrade(cfg: Config) -> None:
+        alembic_log = logging.getLogger("alembic")
+        level = alembic_log.level
+        alembic_log.setLevel(logging.INFO)  # quiet otherwise (bot/structured_logging.py)
+        log.info("upgrading the database schema")
+        try:
+            command.upgrade(cfg, "heads")
+        finally:
+            alembic_log.setLevel(level)
 
     async def migrate(self) -> None:
         await asyncio.to_thread(self.migrate_sync)

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from sqlalchemy import func, select
+
+from bot.models import InboundMessage, OutboxMessage
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -108,10 +111,6 @@ def bind(app: "Runtime") -> None:
 
 async def refresh_db_depths(app: "Runtime") -> None:
     """Queue depths that live in the database, counted at scrape time (both columns are indexed)."""
-    from sqlalchemy import func, select
-
-    from bot.models import InboundMessage, OutboxMessage
-
     async with app.db.session() as s:
         outbox = (await s.execute(select(func.count()).where(OutboxMessage.status == "pending"))).scalar_one()
         inbound = (await s.execute(select(func.count()).where(InboundMessage.status == "received"))).scalar_one()

@@ -26,6 +26,7 @@ from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_af
 from bot.adapter import Delivery, PermanentSendError, TransientSendError
 from bot.clock import aware
 from bot.db_retry import retry_db
+from bot.group_commit import GroupCommit
 from bot.messages import Reply, Target, reply_from_dict, reply_to_dict
 from bot.metrics import timed
 from bot.models import OutboxMessage, utcnow
@@ -80,8 +81,6 @@ class Outbox:
 
     def _mark_lane(self):
         if self._marks is None:
-            from bot.group_commit import GroupCommit
-
             self._marks = GroupCommit(self.app.db)
         return self._marks
 

@@ -13,6 +13,8 @@ import sys
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
+from bot import log_masking
+
 TRACE_ID: ContextVar[str | None] = ContextVar("salesbot_trace_id", default=None)
 
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "_pii_masked"}
@@ -54,8 +56,6 @@ class JsonFormatter(logging.Formatter):
 
 def configure(fmt: str = "text", level: str = "INFO", replica: str | None = None) -> None:
     """Route the root logger to stderr as JSON lines (`json`) or readable text (`text`); masking on."""
-    from bot import log_masking
-
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -67,4 +67,7 @@ def configure(fmt: str = "text", level: str = "INFO", replica: str | None = None
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(trace_id)s]: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic reports its context on every start ("Context impl SQLiteImpl." …); bot/db.py lets it speak
+    # only while a migration actually runs
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     log_masking.install(root)  # after our filter, before the formatter: every line is masked once

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from knowledge.kb import IngestReport
+
 DEMO_LIBRARY = Path(__file__).with_name("demo_library")
 
 
-async def load_demo_library(kb) -> "IngestReport":  # noqa: F821
+async def load_demo_library(kb) -> IngestReport:
     """Ingest the demo library; idempotent (unchanged files are recognised by their hash and skipped)."""
-    from knowledge.kb import IngestReport
-
     report = IngestReport()
     for audience in ("internal", "public"):
         part = await kb.add_paths([DEMO_LIBRARY / audience], audience=audience)

@@ -28,6 +28,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 from bot.settings import ConfigError
 from knowledge.analysis import STOP_CHARS, concept_terms, is_cjk, runs
+from knowledge.thesaurus import CONCEPTS
 
 OFFLINE_DIMS = 512
 EMB_WORD, EMB_BIGRAM, EMB_UNIGRAM, EMB_CONCEPT = 1.5, 1.0, 0.4, 2.5
@@ -133,8 +134,6 @@ class EmbeddingProvider:
 
 def offline_fingerprint() -> str:
     """Changes whenever what an offline vector is made of changes: the thesaurus, the weights, the size."""
-    from knowledge.thesaurus import CONCEPTS
-
     spec = repr((OFFLINE_DIMS, EMB_WORD, EMB_BIGRAM, EMB_UNIGRAM, EMB_CONCEPT, sorted(STOP_CHARS),
                  sorted(CONCEPTS.items())))
     return f"{zlib.crc32(spec.encode('utf-8')):08x}"

@@ -1,40 +1,26 @@
-"""`salesbot` command line. Capabilities add their own subcommands through `register(subparsers)`."""
+"""`salesbot` command line: each module below adds its subcommands with `register(subparsers)`.
+
+The subcommand modules import only what their parsers need; the app, the knowledge base and the model
+client are imported inside the commands that use them, so `salesbot --help` answers in a fraction of a
+second (benchmarks/startup.py, table in benchmarks/README.md).
+"""
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import logging
 import sys
 
-from salesbot.channels import check_channels
-from bot.settings import ConfigError, Settings
+from salesbot import commands_cli, extract_cli, kb_cli
+from salesbot.admin import cli as admin_cli
 
-# Which module owns which subcommand. Each module has `register(subparsers)`, and each parser it adds
-# sets `func=async (args, settings)`. A module not built yet is skipped.
-SUBCOMMANDS = {
-    "serve": "salesbot.commands_cli",
-    "chat": "salesbot.commands_cli",
-    "demo": "salesbot.commands_cli",
-    "eval": "salesbot.commands_cli",
-    "kb": "salesbot.kb_cli",
-    "admin": "salesbot.admin.cli",
-    "import": "salesbot.admin.cli",  # also `export`
-    "extract": "salesbot.extract_cli",
-}
+SUBCOMMAND_MODULES = [commands_cli, kb_cli, admin_cli, extract_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="salesbot", description="Chat-first sales assistant for WeCom and DingTalk")
-    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default from SALESBOT_LOG_LEVEL)")
+    parser = argparse.ArgumentParser(prog="salesbot", description="销售助手：企业微信 / 钉钉里的销售 AI 助手")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING（默认取 SALESBOT_LOG_LEVEL）")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in dict.fromkeys(SUBCOMMANDS.values()):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a capability not built yet
-                continue
-            raise
+    for module in SUBCOMMAND_MODULES:
         module.register(sub)
     return parser
 
@@ -52,18 +38,21 @@ def event_loop_factory():
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # imported after parsing: `--help` and usage errors need none of it
+    from bot import structured_logging
+    from bot.db_retry import is_db_misconfigured
+    from bot.replica import default_replica_id
+    from bot.settings import ConfigError, Settings
+    from salesbot.channels import check_channels
+
     try:
         settings = Settings()
         check_channels(settings)  # a half-configured channel stops us here, naming the setting
     except ConfigError as exc:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2
-    from bot import structured_logging
-
     # JSON lines with the turn's trace id in production (SALESBOT_LOG_FORMAT=json); phone numbers,
     # e-mails and ID numbers are masked either way (bot/log_masking.py)
-    from bot.replica import default_replica_id
-
     structured_logging.configure(settings.log_format, args.log_level or settings.log_level,
                                  settings.replica_id or default_replica_id())
     try:
@@ -75,8 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from bot.db_retry import is_db_misconfigured
-
         if not is_db_misconfigured(exc):
             raise
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

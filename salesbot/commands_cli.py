@@ -1,4 +1,7 @@
-"""The core subcommands: serve, chat, demo, eval."""
+"""The core subcommands: serve, chat, demo, eval.
+
+Heavy modules are imported inside the commands, so `salesbot --help` stays fast (salesbot/cli.py).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -6,12 +9,13 @@ import logging
 import signal
 import sys
 
-from sqlmodel import select
+from typing import TYPE_CHECKING
 
-from salesbot.app import App
 from bot.messages import Role
-from bot.models import StaffUser
-from bot.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.settings import Settings
+    from salesbot.app import App
 
 
 def register(sub) -> None:
@@ -34,20 +38,16 @@ def register(sub) -> None:
     p.set_defaults(func=run_eval)
 
 
-async def serve(args, settings: Settings) -> int:
+async def serve(args, settings: "Settings") -> int:
     from aiohttp import web
 
+    from salesbot.app import App
     from salesbot.server import build_web_app
+    from scheduler import start_scheduler
 
     app = App(settings)
     await app.start()
-    scheduler = None
-    try:
-        from scheduler import start_scheduler  # the scheduler capability, when built
-    except ImportError:
-        start_scheduler = None
-    if start_scheduler is not None:
-        scheduler = await start_scheduler(app)
+    scheduler = await start_scheduler(app)
     runner = web.AppRunner(build_web_app(app), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
@@ -70,8 +70,12 @@ async def serve(args, settings: Settings) -> int:
     return 0
 
 
-async def _console_user(app: App, username: str | None, role: Role) -> tuple[str | None, str]:
+async def _console_user(app: "App", username: str | None, role: Role) -> tuple[str | None, str]:
     """(username or None, a note for the user)."""
+    from sqlmodel import select
+
+    from bot.models import StaffUser
+
     async with app.db.session() as s:
         if username:
             user = (await s.execute(select(StaffUser).where(StaffUser.username == username))).scalars().first()
@@ -99,7 +103,9 @@ async def _read_lines(interactive: bool):
         yield line.rstrip("\n")
 
 
-async def chat(args, settings: Settings) -> int:
+async def chat(args, settings: "Settings") -> int:
+    from salesbot.app import App
+
     interactive = sys.stdin.isatty()
     out = (lambda text: print(f"助手> {text}", flush=True)) if interactive else (lambda text: print(text, flush=True))
     app = App(settings, console_output=out)
@@ -129,7 +135,8 @@ async def chat(args, settings: Settings) -> int:
     return 0
 
 
-async def demo(args, settings: Settings) -> int:
+async def demo(args, settings: "Settings") -> int:
+    from salesbot.app import App
     from salesbot.demo import load_demo
 
     app = App(settings)
@@ -142,7 +149,7 @@ async def demo(args, settings: Settings) -> int:
     return 0
 
 
-async def run_eval(args, settings: Settings) -> int:
+async def run_eval(args, settings: "Settings") -> int:
     from salesbot.evaluation import main as eval_main
 
     return await eval_main(args, settings)

@@ -1,4 +1,7 @@
-"""`salesbot kb add|search|list|remove` (contract in design.md)."""
+"""`salesbot kb add|search|list|remove` (contract in design.md).
+
+Heavy modules are imported inside the commands, so `salesbot --help` stays fast (salesbot/cli.py).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +9,10 @@ import json
 import sys
 from contextlib import asynccontextmanager
 
-from bot.settings import Settings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.settings import Settings
 
 
 def register(subparsers) -> None:
@@ -37,7 +43,7 @@ def register(subparsers) -> None:
 
 
 @asynccontextmanager
-async def _knowledge_base(settings: Settings):
+async def _knowledge_base(settings: "Settings"):
     from bot.db import Database
     from knowledge.kb import KnowledgeBase
 
@@ -59,7 +65,7 @@ def _fail(message: str) -> int:
     return 1
 
 
-async def kb_add(args, settings: Settings) -> int:
+async def kb_add(args, settings: "Settings") -> int:
     async with _knowledge_base(settings) as kb:
         report = await kb.add_paths(args.paths, audience=args.audience)
     print(report.summary())
@@ -78,7 +84,7 @@ def _print_hits(query: str, hits) -> None:
         print(f"    来源：{hit.source}")
 
 
-async def kb_search(args, settings: Settings) -> int:
+async def kb_search(args, settings: "Settings") -> int:
     from knowledge.kb import KnowledgeError
 
     if args.top < 1:
@@ -114,7 +120,7 @@ async def kb_search(args, settings: Settings) -> int:
         return 1 if failures else 0
 
 
-async def kb_list(args, settings: Settings) -> int:
+async def kb_list(args, settings: "Settings") -> int:
     async with _knowledge_base(settings) as kb:
         docs = await kb.list_documents()
     if args.json:
@@ -128,7 +134,7 @@ async def kb_list(args, settings: Settings) -> int:
     return 0
 
 
-async def kb_remove(args, settings: Settings) -> int:
+async def kb_remove(args, settings: "Settings") -> int:
     from knowledge.kb import KnowledgeError
 
     try:

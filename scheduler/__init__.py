@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scheduler.service import SchedulerService
+
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
-    from scheduler.service import SchedulerService
 
 
 async def start_scheduler(app: "Runtime", *, lease_ttl: float = 30.0) -> "SchedulerService":
-    from scheduler.service import SchedulerService
-
     service = SchedulerService(app, lease_ttl=lease_ttl)
     if app.settings.scheduler_enabled:
         await service.start()

@@ -24,6 +24,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.messages import Reply
 from bot.models import STAGE_LABELS, Account, Interaction, Opportunity, StaffUser, Task, Visit, utcnow
@@ -139,8 +141,6 @@ async def _pass_done(app: "Runtime", key: str) -> bool:
 
 
 async def _mark_pass(app: "Runtime", key: str, day: date) -> None:
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     ins = sqlite_insert if app.db.is_sqlite else pg_insert
     async with app.db.transaction() as conn:
@@ -294,8 +294,6 @@ async def _stalled_deals(app, cfg: SchedulerConfig, staff: dict[int, StaffUser],
 async def day_plan(app: "Runtime", user: StaffUser, local: datetime) -> list[dict]:
     """Today's contact suggestions for a rep, fixed once per day (the brief and the nudges agree, and a
     restart or a second process reads the same plan)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 
     key = f"plan:{user.id}:{local.date().isoformat()}"

@@ -18,7 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import select
 
-from salesbot.admin.models import ADMIN_ROLES, AdminSession, AdminUser
+from salesbot.admin import ADMIN_ROLES
+from salesbot.admin.models import AdminSession, AdminUser
 from bot.clock import aware
 from bot.db import Database
 from bot.models import StaffUser, utcnow

@@ -6,7 +6,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from salesbot.admin.models import ADMIN_ROLES
+from salesbot.admin import ADMIN_ROLES
 
 
 def register(subparsers) -> None:

@@ -13,7 +13,6 @@ from sqlmodel import Field, SQLModel
 
 from bot.models import utcnow
 
-ADMIN_ROLES = ("admin", "manager")  # manager: read-only dashboards
 
 
 class AdminUser(SQLModel, table=True):
