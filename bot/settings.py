@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     # conversation ids (cid...) of DingTalk groups where customers talk: the bot answers there as the customer bot
     dingtalk_customer_groups: str = _env("DINGTALK_CUSTOMER_GROUPS", "")
 
-    # the customer-facing bot (agents/customer.py, tools/leads.py, adapters/web)
+    # the customer-facing bot (agents/customer.py, tools/leads/, adapters/web)
     company_name: str = _env("SALESBOT_COMPANY_NAME", "云帆")
     business_hours: str = _env("SALESBOT_BUSINESS_HOURS", "09:00-18:00")  # local time, on Chinese working days
     lead_response_minutes: int = _env("SALESBOT_LEAD_RESPONSE_MINUTES", 120)

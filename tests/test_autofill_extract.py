@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from tools.autofill import parse_edit_value, parse_numbers, split_reason
-from tools.autofill_extract import KnownAccount, extract_rules, locate, split_sentences
-from tools.autofill_llm import _json_object, chunk_transcript
+from tools.autofill.review import parse_edit_value, parse_numbers, split_reason
+from tools.autofill.extract import KnownAccount, extract_rules, locate, split_sentences
+from tools.autofill.llm_extract import _json_object, chunk_transcript
 
 REF = date(2026, 11, 23)
 KNOWN = [KnownAccount(1, "上海华东机械制造有限公司", "华东机械"), KnownAccount(2, "苏州华东机电设备有限公司", "华东机电")]

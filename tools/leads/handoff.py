@@ -27,7 +27,7 @@ from bot.models import Account, ConversationMessage, Contact, StaffUser, utcnow
 from bot.zh_parse import find_phones, is_workday, next_workday
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
-from tools.lead_models import Lead, LeadAvailability, LeadRoutingRule
+from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule
 
 router = Router("leads")
 

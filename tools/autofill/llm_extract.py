@@ -26,7 +26,7 @@ from bot import prompt_templates as prompts
 from bot.agent import model_unavailable
 from bot.models import STAGES
 from bot.zh_parse import find_money, find_quantities, resolve_date
-from tools.autofill_extract import (
+from tools.autofill.extract import (
     COMPETITORS,
     QUALIFICATION_FIELDS,
     ContactFact,
