@@ -21,7 +21,7 @@ from bot.pending import CANCEL_WORDS, close_pending, open_pending
 from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
 from bot.zh_parse import find_money, find_quantities
-from tools.approvals.flow import (STATUS_LABELS, ClosedRequest, Snapshot, _check_can_decide, apply_external_status,
+from tools.approvals.flow import (STATUS_LABELS, ClosedRequest, Snapshot, apply_external_status, check_can_decide,
                                  approval_card, decide, delegate, link_external, load_rules, load_snapshot,
                                  parse_card_id, pending_names, remind_and_escalate_overdue, short_title,
                                  status_from_dingtalk, status_from_wecom, when_text, withdraw)
@@ -432,7 +432,7 @@ async def on_approval_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
             snap = await load_snapshot(ctx.app, request_id)
             if snap is None:
                 return [Reply("这条申请已经不存在了。")]
-            _check_can_decide(ctx.app, ctx, snap, assignment_id)
+            check_can_decide(ctx.app, ctx, snap, assignment_id)
             kind = "approval_reject" if action.action == "reject" else "approval_delegate"
             await open_pending(ctx, kind, {"assignment_id": assignment_id, "request_id": request_id,
                                            "press": _press(ctx)}, ttl=ASK_TTL)
