@@ -26,7 +26,8 @@ from bot.models import STAGE_LABELS, Account, AuditLog, Opportunity, StaffUser
 from bot.schedule_config import config_for
 from bot.worktime import add_workday_hours, is_ping_time
 from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
-from tools.approvals.rules import REQUEST_KINDS, TIER_LABELS, RulesFile, RulesStore, format_discount, format_money
+from tools.approvals.rules import (REQUEST_KINDS, TIER_LABELS, RulesError, RulesFile, RulesStore, format_discount,
+                                   format_money)
 from bot.capabilities import ToolContext, ToolDenied, ToolError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,8 +58,6 @@ def rules_store(app: "Runtime") -> RulesStore:
 
 
 def load_rules(app: "Runtime") -> RulesFile:
-    from tools.approvals.rules import RulesError
-
     try:
         return rules_store(app).load()
     except RulesError as exc:

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 
 from bot import prompt_templates as prompts
 from bot.agent import model_unavailable
-from bot.models import STAGES
+from bot.models import STAGES, Account
 from bot.zh_parse import find_money, find_quantities, resolve_date
 from tools.autofill.extract import (
     COMPETITORS,
@@ -348,8 +348,6 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
 
 
 def _as_account(k: KnownAccount):
-    from bot.models import Account
-
     return Account(id=k.id, name=k.name, short_name=k.short_name)
 
 
