@@ -19,7 +19,7 @@ from salesbot.admin.auth import Principal
 from salesbot.admin.models import RulesVersion
 from bot.models import Account, StaffUser
 from tools.approvals.rules import (DEFAULT_RULES_PATH, REQUEST_KINDS, RULES_FILE_NAME, ChainPlan, Facts, RulesError,
-                                  RulesFile, approver_label, parse_discount, parse_rules, plan_chain)
+                                   RulesFile, approver_label, parse_discount, parse_rules, plan_chain)
 
 
 def rules_path(settings) -> Path:

@@ -22,8 +22,8 @@ from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
 from bot.zh_parse import find_money, find_quantities
 from tools.approvals.flow import (STATUS_LABELS, ClosedRequest, Snapshot, approval_card, ask_text, check_can_decide,
-                                  decide, delegate, load_rules, load_snapshot, parse_card_id, pending_names, short_title,
-                                  when_text, withdraw)
+                                  decide, delegate, load_rules, load_snapshot, parse_card_id, pending_names,
+                                  short_title, when_text, withdraw)
 from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approvals.rules import REQUEST_KINDS, parse_discount
 from tools.approvals.submit import build_draft, submit

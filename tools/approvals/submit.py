@@ -13,7 +13,7 @@ from tools.approvals.flow import (Outcome, Snapshot, activate_step, ask_text, lo
                                   when_text)
 from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approvals.rules import (BUILTIN_APPROVERS, REQUEST_KINDS, ChainPlan, Facts, RulesFile, approver_label,
-                                  format_discount, format_money, parse_discount, plan_chain)
+                                   format_discount, format_money, parse_discount, plan_chain)
 from bot.capabilities import ToolContext, ToolDenied, ToolError
 from tools.customers import ensure_account_access
 
