@@ -48,10 +48,12 @@ WEEKDAYS = "一二三四五六日"
 # --- entry points --------------------------------------------------------------------------------
 
 
+@router.long_text
 async def on_long_text(ctx: ToolContext, text: str) -> ToolOutput:
     return await propose(ctx, text, input_kind="text")
 
 
+@router.kind(InboundKind.FILE)
 async def on_file(ctx: ToolContext) -> ToolOutput:
     if not ctx.actor.is_staff:  # customers' files are not transcripts of our meetings
         return ToolOutput(replies.UNSUPPORTED_KIND)
@@ -69,6 +71,7 @@ async def on_file(ctx: ToolContext) -> ToolOutput:
     return await propose(ctx, text, input_kind="file", input_name=att.name)
 
 
+@router.kind(InboundKind.VOICE)
 async def on_voice(ctx: ToolContext) -> ToolOutput:
     """A voice message the platform did not recognise: transcribe it ourselves when we can."""
     attachments = ctx.inbound.attachments if ctx.inbound else []
