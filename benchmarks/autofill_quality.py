@@ -27,7 +27,7 @@ from datetime import date  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
 from salesbot.demo import ACCOUNTS, ORG  # noqa: E402
 from bot.models import Account  # noqa: E402
-from tools.autofill_extract import Extraction, KnownAccount  # noqa: E402
+from tools.autofill.extract import Extraction, KnownAccount  # noqa: E402
 from tools.customers import name_score  # noqa: E402
 
 REF = date(2026, 11, 23)  # the day the transcripts are "sent"; meeting dates come from the transcripts
@@ -97,7 +97,7 @@ def score(gold: dict, pred: dict, counts: dict, misses: list, name: str) -> None
 
 
 async def run(data: Path, model, label: str, show_misses: bool) -> None:
-    from tools.autofill_llm import extract
+    from tools.autofill.llm_extract import extract
 
     counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
     misses: list[str] = []

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     stalled_days: str = _env("SALESBOT_STALLED_DAYS", "prospecting=14,qualification=10,needs_analysis=10,proposal=7,negotiation=5")
     nudge_lead_minutes: int = _env("SALESBOT_NUDGE_LEAD_MINUTES", 30)
 
-    # the customer-facing bot (agents/customer.py, tools/leads.py, adapters/web)
+    # the customer-facing bot (agents/customer.py, tools/leads/, adapters/web)
     company_name: str = _env("SALESBOT_COMPANY_NAME", "云帆")
     business_hours: str = _env("SALESBOT_BUSINESS_HOURS", "09:00-18:00")  # local time, on Chinese working days
     lead_response_minutes: int = _env("SALESBOT_LEAD_RESPONSE_MINUTES", 120)

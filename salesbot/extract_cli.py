@@ -12,9 +12,9 @@ from pathlib import Path
 
 from bot.messages import Attachment
 from bot.settings import Settings
-from tools.autofill_extract import Extraction, KnownAccount, money_label
-from tools.autofill_inputs import TranscriptRefused, read_attachment
-from tools.autofill_reconcile import CHANNEL_LABELS, ROLE_LABELS, show
+from tools.autofill.extract import Extraction, KnownAccount, money_label
+from tools.autofill.inputs import TranscriptRefused, read_attachment
+from tools.autofill.reconcile import CHANNEL_LABELS, ROLE_LABELS, show
 
 
 def register(subparsers) -> None:
@@ -56,8 +56,8 @@ def chat_model(settings: Settings):
 
 
 async def extract_file(path: Path, ref: date, settings: Settings, *, use_llm: bool = True) -> Extraction:
-    from tools.autofill_inputs import check_transcript  # noqa: F401  (read_attachment checks it)
-    from tools.autofill_llm import extract
+    from tools.autofill.inputs import check_transcript  # noqa: F401  (read_attachment checks it)
+    from tools.autofill.llm_extract import extract
 
     text = await read_attachment(Attachment(name=path.name, data=path.read_bytes()))
     known, ours = await known_from_database(settings)

@@ -275,7 +275,7 @@ async def test_rules_people_import_audit_and_dashboard(tmp_path):
                 await b.page.fill("input[name=note]", "总监权限提高到 9 折")
                 await b.page.click("#rules-save")
                 assert "已保存为 v2" in await b.flash()
-                from tools.approval_rules import RulesStore
+                from tools.approvals.rules import RulesStore
 
                 rules = RulesStore(app.settings.data_dir).load()
                 assert any(r.when.discount_below == 90 for r in rules.rules)

@@ -122,7 +122,7 @@ async def test_rules_preview_names_the_people_and_save_puts_rules_in_force(tmp_p
         edited = text.replace("discount_below: 85", "discount_below: 90", 1)
         row = await rules_store.save(app.db, app.settings, ADMIN, edited, "九折起总监审批")
         assert row.version == 2 and rules_store.rules_path(app.settings).read_text(encoding="utf-8") == edited
-        from tools.approval_rules import RulesStore
+        from tools.approvals.rules import RulesStore
 
         assert any(r.when.discount_below == 90 for r in RulesStore(app.settings.data_dir).load().rules)
         back = await rules_store.rollback(app.db, app.settings, ADMIN, (await rules_store.history(app.db))[-1].id)

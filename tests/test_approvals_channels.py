@@ -13,7 +13,7 @@ from tests.conftest import running_app
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.wecom import card_event_xml, text_xml
 from tests.wecom_support import CORP_ID, wecom_rig
-from tools.approval_models import ApprovalRequest
+from tools.approvals.models import ApprovalRequest
 
 SUBMIT_8 = "/审批 华东机械 8折 竞品报价低15%，客户答应签两年"
 

@@ -14,11 +14,11 @@ from bot.identity import actor_for
 from bot.messages import CardAction, Inbound, InboundKind
 from bot.models import AuditLog, OutboxMessage
 from tests.conftest import SHANGHAI, TEST_NOW, ConsoleClient, running_app
-from tools.approval_flow import decide
-from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
+from tools.approvals.flow import decide
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 # tools.approvals itself is imported by App (after the other capabilities, so the command list keeps its order)
-from tools.approval_flow import (apply_external_status, link_external, remind_and_escalate_overdue, status_from_dingtalk,
-                                 status_from_wecom)
+from tools.approvals.flow import (apply_external_status, link_external, remind_and_escalate_overdue,
+                                  status_from_dingtalk, status_from_wecom)
 from bot.capabilities import ToolContext, ToolError
 
 SUBMIT_8 = "/审批 华东机械 8折 竞品报价低15%，客户答应签两年"

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tools.approval_rules import (DEFAULT_RULES_PATH, Facts, RulesError, RulesStore, parse_discount, parse_rules,
-                                  plan_chain)
+from tools.approvals.rules import (DEFAULT_RULES_PATH, Facts, RulesError, RulesStore, parse_discount, parse_rules,
+                                   plan_chain)
 
 DEFAULT = parse_rules(DEFAULT_RULES_PATH.read_text(encoding="utf-8"), "default")
 

@@ -16,7 +16,7 @@ from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.wecom import card_event_xml, text_xml
 from tests.test_autofill_flow import HUADONG, huadong, open_deal, rows
 from tests.wecom_support import CORP_ID, wecom_rig
-from tools.autofill_models import AutofillBatch, FieldSuggestion
+from tools.autofill.models import AutofillBatch, FieldSuggestion
 
 
 async def test_wecom_template_card_accept_all_writes_once(tmp_path):

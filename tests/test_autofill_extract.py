@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from tools.autofill import parse_edit_value, parse_numbers, split_reason
-from tools.autofill_extract import KnownAccount, extract_rules, locate, split_sentences
-from tools.autofill_llm import _json_object, chunk_transcript
+from tools.autofill.review import parse_edit_value, parse_numbers, split_reason
+from tools.autofill.extract import KnownAccount, extract_rules, locate, split_sentences
+from tools.autofill.llm_extract import chunk_transcript, parse_json_object
 
 REF = date(2026, 11, 23)
 KNOWN = [KnownAccount(1, "上海华东机械制造有限公司", "华东机械"), KnownAccount(2, "苏州华东机电设备有限公司", "华东机电")]
@@ -63,8 +63,8 @@ def test_chunks_cover_everything_and_overlap():
 
 
 def test_json_answers_in_fences_or_with_chatter():
-    assert _json_object('好的：\n```json\n{"budget": {"value": 1}}\n```') == {"budget": {"value": 1}}
-    assert _json_object("not json") is None
+    assert parse_json_object('好的：\n```json\n{"budget": {"value": 1}}\n```') == {"budget": {"value": 1}}
+    assert parse_json_object("not json") is None
 
 
 def test_decision_text_parsing():

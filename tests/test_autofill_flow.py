@@ -12,7 +12,7 @@ from bot.models import Account, AuditLog, Contact, Opportunity, Task, Visit
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.openai_server import text
 from tools.autofill import expire_and_remind
-from tools.autofill_models import AutofillBatch, FieldSuggestion
+from tools.autofill.models import AutofillBatch, FieldSuggestion
 
 DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "autofill"
 HUADONG = (DATA / "01_huadong_onsite.txt").read_text(encoding="utf-8")

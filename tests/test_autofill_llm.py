@@ -12,8 +12,8 @@ from bot.models import Contact, Opportunity
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.openai_server import error, text, tool_call
 from tests.test_autofill_flow import HUADONG, count, huadong, open_deal, rows
-from tools.autofill_llm import chunk_transcript, extract
-from tools.autofill_models import AutofillBatch, FieldSuggestion
+from tools.autofill.llm_extract import chunk_transcript, extract
+from tools.autofill.models import AutofillBatch, FieldSuggestion
 
 LLM_ANSWER = {
     "account": {"value": "华东机械", "evidence": "地点：上海华东机械制造有限公司 3楼会议室"},

@@ -14,8 +14,8 @@ from bot.models import Account, AuditLog, Contact, StaffUser
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
 from tests.fakes.openai_server import text, tool_call
 from bot.capabilities import ToolContext, ToolError, run_tool
-from tools.lead_models import Lead, LeadRoutingRule
-from tools.leads import contact_promise, in_business_hours, sales_region
+from tools.leads.models import Lead, LeadRoutingRule
+from tools.leads.handoff import contact_promise, in_business_hours, sales_region
 
 
 def customer_ctx(app, sender: str = "guest", platform: str = "console") -> ToolContext:

@@ -14,7 +14,7 @@ from sqlmodel import select
 from salesbot.server import build_web_app
 from tests.conftest import running_app
 from tests.fakes.openai_server import text, tool_call
-from tools.lead_models import Lead
+from tools.leads.models import Lead
 
 CHROMIUM = os.environ.get("SALESBOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

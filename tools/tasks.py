@@ -13,7 +13,7 @@ from bot.zh_parse import find_dates
 from bot.worktime import due_moment, hm
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
 from tools.customers import accounts_mentioned, ensure_account_access, match_account, not_yours_text
-from tools.visits import _resolve, day_label
+from tools.visits import date_argument, day_label
 
 router = Router("tasks")
 
@@ -28,7 +28,7 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
     title = args.title.strip()
     if not title:
         raise ToolError("待办内容是什么？")
-    due = _resolve(args.due, ctx.today(), "截止日期")
+    due = date_argument(args.due, ctx.today(), "截止日期")
     if due is not None and due < ctx.today():
         raise ToolError(f"截止日期 {day_label(due)} 已经过了，换个日期？")
     # "周五下午3点" / "周五下午": a stated time is when the reminder fires (scheduler/jobs.py)

@@ -49,7 +49,12 @@ class LogVisitArgs(BaseModel):
     channel: str = Field("onsite", description="onsite 上门 / phone 电话 / video 视频 / wechat 微信")
 
 
-def _resolve(phrase: str | None, today: date, field_label: str) -> date | None:
+def date_argument(phrase: str | None, today: date, field_label: str) -> date | None:
+    """A date a tool argument states ("下周三", "2026-12-01") → the date, None when nothing is stated.
+
+    Unreadable words raise a ToolError naming the field (`field_label`, e.g. "截止日期") with an example the
+    rep can follow. Shared by visits (visit day, next-step due) and tasks (due date).
+    """
     if not phrase:
         return None
     d = resolve_date(phrase, today)
@@ -69,8 +74,8 @@ async def _open_opportunity(ctx: ToolContext, account_id: int) -> Opportunity | 
 async def record_visit(ctx: ToolContext, account: Account, args: LogVisitArgs) -> ToolOutput:
     await ensure_account_access(ctx, account)
     today = ctx.today()
-    visit_day = _resolve(args.visit_date, today, "拜访日期") or today
-    due = _resolve(args.next_step_due, today, "截止日期")
+    visit_day = date_argument(args.visit_date, today, "拜访日期") or today
+    due = date_argument(args.next_step_due, today, "截止日期")
     if due is not None and due < visit_day:
         raise ToolError(f"下一步的截止日期（{day_label(due)}）比拜访日期还早，帮我确认一下？")
     summary = args.summary.strip()
@@ -238,8 +243,8 @@ async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     parsed = parse_visit_text(text, ctx.today())
     channel = next((name for name, pattern in _CHANNELS if pattern.search(text)), "onsite")
     args = LogVisitArgs(account_name=account.name, summary=text.strip(), channel=channel, **parsed)
-    visit_day = _resolve(args.visit_date, ctx.today(), "拜访日期") or ctx.today()
-    due = _resolve(args.next_step_due, ctx.today(), "截止日期")
+    visit_day = date_argument(args.visit_date, ctx.today(), "拜访日期") or ctx.today()
+    due = date_argument(args.next_step_due, ctx.today(), "截止日期")
     lines = ["像是一条拜访记录，我整理成这样：", f"客户：{account.name}", f"日期：{day_label(visit_day)}"]
     if args.contacts:
         lines.append(f"见到：{'、'.join(args.contacts)}")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import select
 
 from scheduler.models import ScheduledNotice
-from tools.approval_models import ApprovalRequest
+from tools.approvals.models import ApprovalRequest
 from bot.models import STAGE_LABELS, STAGES, InboundMessage, Opportunity, OutboxMessage, StaffUser, Task, Visit
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Approval rules editor: validate, preview "who would approve this request?", save as a version.
 
-The rules in force are the file <SALESBOT_DATA_DIR>/approval_rules.yaml (tools/approval_rules.py reads
+The rules in force are the file <SALESBOT_DATA_DIR>/approval_rules.yaml (tools/approvals/rules.py reads
 it, re-reading when it changes, so a save needs no restart). Every save is also kept as a
 RulesVersion row, so an admin can see the history and roll back.
 """
@@ -18,8 +18,8 @@ from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import RulesVersion
 from bot.models import Account, StaffUser
-from tools.approval_rules import (DEFAULT_RULES_PATH, REQUEST_KINDS, RULES_FILE_NAME, ChainPlan, Facts, RulesError,
-                                  RulesFile, approver_label, parse_discount, parse_rules, plan_chain)
+from tools.approvals.rules import (DEFAULT_RULES_PATH, REQUEST_KINDS, RULES_FILE_NAME, ChainPlan, Facts, RulesError,
+                                   RulesFile, approver_label, parse_discount, parse_rules, plan_chain)
 
 
 def rules_path(settings) -> Path:

@@ -316,7 +316,7 @@ class Suite:
         return "\n".join(line for line in lines if not line.startswith("[推送")), row_id
 
     async def run_case(self, case: Case, oracle: list[str], values: dict) -> CaseResult:
-        from tools.lead_models import Lead
+        from tools.leads.models import Lead
 
         sender = f"visitor-{case.id}"
         for i, (message, steps) in enumerate(case.turns_before):

@@ -6,7 +6,7 @@ answer to "拒绝理由？" / "转交给谁？", and commands for chats without 
 /审批详情). The model may submit, list and withdraw but never decide: people decide.
 
 The scheduler calls `remind_and_escalate_overdue(app)` periodically; a platform approval engine's callback
-calls `apply_external_status(...)` (see tools/approval_flow.py).
+calls `apply_external_status(...)`; both live in flow.py and are exposed by the package (tools/approvals/__init__.py).
 """
 from __future__ import annotations
 
@@ -21,20 +21,16 @@ from bot.pending import CANCEL_WORDS, close_pending, open_pending
 from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
 from bot.zh_parse import find_money, find_quantities
-from tools.approval_flow import (STATUS_LABELS, ClosedRequest, Snapshot, _check_can_decide, apply_external_status,
-                                 approval_card, decide, delegate, link_external, load_rules, load_snapshot,
-                                 parse_card_id, pending_names, remind_and_escalate_overdue, short_title,
-                                 status_from_dingtalk, status_from_wecom, when_text, withdraw)
-from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
-from tools.approval_rules import REQUEST_KINDS, parse_discount
-from tools.approval_submit import build_draft, submit
+from tools.approvals.flow import (STATUS_LABELS, ClosedRequest, Snapshot, approval_card, ask_text, check_can_decide,
+                                  decide, delegate, load_rules, load_snapshot, parse_card_id, pending_names,
+                                  short_title, when_text, withdraw)
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
+from tools.approvals.rules import REQUEST_KINDS, parse_discount
+from tools.approvals.submit import build_draft, submit
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
 from tools.customers import choice_text, match_account, not_yours_text, team_member_ids
 
 router = Router("approvals")
-
-__all__ = ["remind_and_escalate_overdue", "apply_external_status", "link_external", "status_from_wecom",
-           "status_from_dingtalk", "submit_approval", "SubmitApprovalArgs"]
 
 KindName = Literal["discount", "special_price", "clause", "payment_terms", "poc", "expense"]
 ASK_TTL = timedelta(hours=12)  # an approver may press 拒绝 now and type the reason after a meeting
@@ -175,8 +171,6 @@ async def approval_story(ctx: ToolContext, request_id: int) -> ToolOutput:
     if snap is None or not await _may_read(ctx, snap):
         raise ToolError(f"没有你能查看的 #{request_id} 号申请。")
     r = snap.request
-    from tools.approval_flow import ask_text
-
     lines = [f"{short_title(snap)} · {STATUS_LABELS.get(r.status, r.status)}",
              f"{snap.requester.name}申请{REQUEST_KINDS[r.kind]}：{ask_text(snap)}", f"理由：{r.reason}"]
     if r.matched_rules:
@@ -432,7 +426,7 @@ async def on_approval_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
             snap = await load_snapshot(ctx.app, request_id)
             if snap is None:
                 return [Reply("这条申请已经不存在了。")]
-            _check_can_decide(ctx.app, ctx, snap, assignment_id)
+            check_can_decide(ctx.app, ctx, snap, assignment_id)
             kind = "approval_reject" if action.action == "reject" else "approval_delegate"
             await open_pending(ctx, kind, {"assignment_id": assignment_id, "request_id": request_id,
                                            "press": _press(ctx)}, ttl=ASK_TTL)

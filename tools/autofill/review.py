@@ -27,11 +27,11 @@ from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role,
 from bot.models import STAGE_LABELS, STAGES, Account, AuditLog, Contact, Opportunity, StaffUser, Task, Visit, utcnow
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, resolve_date
 from bot.zh_parse.dates import day_label
-from tools.autofill_extract import Extraction, KnownAccount, extraction_from_json
-from tools.autofill_inputs import TranscriptRefused, check_transcript, is_audio, read_attachment, transcribe
-from tools.autofill_llm import extract
-from tools.autofill_models import AutofillBatch, FieldSuggestion
-from tools.autofill_reconcile import KIND_OF, OPPORTUNITY_FIELDS, ROLE_LABELS, describe, plan_updates, show
+from tools.autofill.extract import Extraction, KnownAccount, extraction_from_json
+from tools.autofill.inputs import TranscriptRefused, check_transcript, is_audio, read_attachment, transcribe
+from tools.autofill.llm_extract import extract
+from tools.autofill.models import AutofillBatch, FieldSuggestion
+from tools.autofill.reconcile import KIND_OF, OPPORTUNITY_FIELDS, ROLE_LABELS, describe, plan_updates, show
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import CLEAR_MATCH, account_scope, choice_text, match_account, name_score, not_yours_text, team_member_ids
 

@@ -24,10 +24,10 @@ from rapidfuzz import fuzz
 
 from bot import prompt_templates as prompts
 from bot.agent import model_unavailable
-from bot.models import STAGES
+from bot.models import STAGES, Account
 from bot.zh_parse import find_money, find_quantities, resolve_date
 from bot.zh_parse.dates import WEEKDAYS
-from tools.autofill_extract import (
+from tools.autofill.extract import (
     COMPETITORS,
     QUALIFICATION_FIELDS,
     ContactFact,
@@ -72,7 +72,8 @@ def chunk_transcript(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_
     return parts
 
 
-def _json_object(content: str) -> dict | None:
+def parse_json_object(content: str) -> dict | None:
+    """The JSON object in a model's answer (bare, inside a ```json fence or after a preamble), else None."""
     content = (content or "").strip()
     fenced = re.search(r"```(?:json)?\s*(.*?)```", content, re.S)
     if fenced:
@@ -347,8 +348,6 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
 
 
 def _as_account(k: KnownAccount):
-    from bot.models import Account
-
     return Account(id=k.id, name=k.name, short_name=k.short_name)
 
 
@@ -392,7 +391,7 @@ async def extract_with_llm(model, text: str, meeting: date, our_names: Iterable[
                 timing[0] += time.perf_counter() - started
         content = reply.content if isinstance(reply.content, str) else "".join(
             p.get("text", "") if isinstance(p, dict) else str(p) for p in reply.content)
-        data = _json_object(content)
+        data = parse_json_object(content)
         if data is None:
             bad_parts += 1
             continue

@@ -28,7 +28,7 @@ from bot.zh_parse import find_phones, is_workday, next_workday
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from bot.zh_parse.dates import day_label
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
-from tools.lead_models import Lead, LeadAvailability, LeadRoutingRule
+from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule
 
 router = Router("leads")
 

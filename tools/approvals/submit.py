@@ -9,10 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.models import STAGE_LABELS, Account, Opportunity, StaffUser
-from tools.approval_flow import (Outcome, Snapshot, activate_step, load_rules, short_title, transition, when_text)
-from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
-from tools.approval_rules import (BUILTIN_APPROVERS, REQUEST_KINDS, ChainPlan, Facts, RulesFile, approver_label,
-                                  format_discount, format_money, parse_discount, plan_chain)
+from tools.approvals.flow import (Outcome, Snapshot, activate_step, ask_text, load_rules, short_title, transition,
+                                  when_text)
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
+from tools.approvals.rules import (BUILTIN_APPROVERS, REQUEST_KINDS, ChainPlan, Facts, RulesFile, approver_label,
+                                   format_discount, format_money, parse_discount, plan_chain)
 from bot.capabilities import ToolContext, ToolDenied, ToolError
 from tools.customers import ensure_account_access
 
@@ -304,8 +305,6 @@ async def submit(ctx: ToolContext, draft: Draft) -> Outcome:
 
 def submitted_text(app, snap: Snapshot, plan: ChainPlan) -> str:
     r = snap.request
-    from tools.approval_flow import ask_text
-
     head = f"已提交 {short_title(snap)}：{REQUEST_KINDS[r.kind]} {ask_text(snap)}"
     if plan.auto_approved:
         return f"{head}\n{plan.auto_reason}，已自动通过，可以直接推进。"

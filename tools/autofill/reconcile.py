@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, Visit
-from tools.autofill_extract import ContactFact, Extraction, Fact, money_label
+from tools.autofill.extract import ContactFact, Extraction, Fact, money_label
 from bot.capabilities import ToolContext
 
 PROTECTED = {"amount", "close_date", "stage"}  # never written without a human (design.md)

@@ -1,7 +1,7 @@
 """Approval rules: the YAML format, its loader (with clear Chinese errors), and planning a chain from it.
 
 The rules file lives at <SALESBOT_DATA_DIR>/approval_rules.yaml; without it the shipped
-tools/approval_rules_default.yaml applies. The format is documented in README.md ("审批规则").
+tools/approvals/default_rules.yaml applies. The format is documented in README.md ("审批规则").
 
 Rules are read top to bottom and every rule whose `when` matches adds its steps, in order, each with a
 reason rendered from the request ("折扣 8 折 < 经理权限 8.5 折 → 需总监审批"). Cumulative rules make
@@ -21,7 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DEFAULT_RULES_PATH = Path(__file__).with_name("approval_rules_default.yaml")
+DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.yaml")
 RULES_FILE_NAME = "approval_rules.yaml"
 
 REQUEST_KINDS: dict[str, str] = {

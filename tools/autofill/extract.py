@@ -2,7 +2,7 @@
 
 Rules do what rules do best and run with or without an LLM: phone numbers, emails, money and quantities
 in Chinese numerals, dates relative to the meeting date, company and people names matched against the
-CRM, competitors (with their common ASR slips). The LLM layer (tools/autofill_llm.py) adds what needs
+CRM, competitors (with their common ASR slips). The LLM layer (tools/autofill/llm_extract.py) adds what needs
 reading comprehension and is merged here with `merge`.
 
 Every fact keeps `pos`, the offset of its sentence in the transcript: when the customer corrects a

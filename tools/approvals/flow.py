@@ -25,8 +25,9 @@ from bot.messages import Card, CardButton, Reply, Target
 from bot.models import STAGE_LABELS, Account, AuditLog, Opportunity, StaffUser
 from bot.schedule_config import config_for
 from bot.worktime import add_workday_hours, is_ping_time
-from tools.approval_models import ApprovalAssignment, ApprovalRequest, ApprovalStep
-from tools.approval_rules import REQUEST_KINDS, TIER_LABELS, RulesFile, RulesStore, format_discount, format_money
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
+from tools.approvals.rules import (REQUEST_KINDS, TIER_LABELS, RulesError, RulesFile, RulesStore, format_discount,
+                                   format_money)
 from bot.capabilities import ToolContext, ToolDenied, ToolError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,8 +58,6 @@ def rules_store(app: "Runtime") -> RulesStore:
 
 
 def load_rules(app: "Runtime") -> RulesFile:
-    from tools.approval_rules import RulesError
-
     try:
         return rules_store(app).load()
     except RulesError as exc:
@@ -359,7 +358,13 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_can_decide(app: "Runtime", ctx: ToolContext, snap: Snapshot, assignment_id: int) -> ApprovalAssignment:
+def check_can_decide(app: "Runtime", ctx: ToolContext, snap: Snapshot, assignment_id: int) -> ApprovalAssignment:
+    """The assignment the acting person may decide now, or why not.
+
+    Raises ToolDenied (own request, someone else's step), ToolError (unknown, not this step's turn yet) or
+    ClosedRequest (already decided, delegated, request closed; its card_status updates the card). decide() and
+    delegate() check every fresh snapshot they attempt; the card handler (chat.py) checks before asking for a reason.
+    """
     r, actor = snap.request, ctx.actor.staff_id
     a = snap.assignment(assignment_id)
     if r.requester_id == actor:
@@ -409,7 +414,7 @@ async def decide(ctx: ToolContext, assignment_id: int, decision: str, comment: s
     comment = (comment or "").strip()[:500] or None
 
     async def attempt(snap: Snapshot) -> Outcome:
-        a = _check_can_decide(app, ctx, snap, assignment_id)
+        a = check_can_decide(app, ctx, snap, assignment_id)
         r, step = snap.request, snap.step_by_id(a.step_id)
         actor_name = ctx.actor.name or snap.name(ctx.actor.staff_id)
         key = f"approval:{r.id}:v{r.version + 1}"  # the version this transition creates
@@ -490,7 +495,7 @@ async def delegate(ctx: ToolContext, assignment_id: int, to: StaffUser, press: d
         raise ToolError("没找到这条审批。")
 
     async def attempt(snap: Snapshot) -> Outcome:
-        a = _check_can_decide(app, ctx, snap, assignment_id)
+        a = check_can_decide(app, ctx, snap, assignment_id)
         r, step = snap.request, snap.step_by_id(a.step_id)
         if not to.active:
             raise ToolError(f"{to.name}的账号已停用，换个人吧。")
