@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from bot import metrics as metrics_module
-from salesbot import admin
+from salesbot.admin import web as admin_console
 from salesbot.app import App
 
 log = logging.getLogger(__name__)
@@ -64,5 +64,5 @@ def build_web_app(app: App) -> web.Application:
     web_app.router.add_get("/metrics", metrics)
     for adapter in app.unique_adapters():
         web_app.router.add_routes(adapter.routes())
-    admin.mount(web_app, app)
+    admin_console.mount(web_app, app)
     return web_app

@@ -10,12 +10,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from adapters.wecom.api import WeComAPI, WeComAPIError
-from adapters.wecom.app.config import WeComAppConfig
 from adapters.wecom.pacing import PER_MINUTE, RecipientPacer
 from bot.adapter import DirectoryEntry, TransientSendError
 from bot.locks import SlidingWindowLimiter
 
 if TYPE_CHECKING:  # pragma: no cover
+    from adapters.wecom.app.config import WeComAppConfig  # the corp's settings are the self-built app's
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ DEPARTMENT_TTL = 86400
 
 
 class WeComCorp:
-    def __init__(self, app: "Runtime", config: WeComAppConfig):
+    def __init__(self, app: "Runtime", config: "WeComAppConfig"):
         self.app = app
         self.config = config
         self.corp_id = config.wecom_corp_id or ""

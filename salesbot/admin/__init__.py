@@ -1,11 +1,6 @@
-"""The admin console, served by `salesbot serve` under /admin/ (see salesbot/admin/web.py)."""
+"""The admin console, served by `salesbot serve` under /admin/: web.py assembles it (sign-in, the guard
+middleware, dashboard, audit log), pages.py holds what every page shares, views_*.py the pages of each
+area, and the modules without a prefix the services those pages call."""
 from __future__ import annotations
 
 ADMIN_ROLES = ("admin", "manager")  # manager: read-only dashboards
-
-
-def mount(web_app, app) -> None:
-    """Attach the console to the server's aiohttp application (called by salesbot.server.build_web_app)."""
-    from salesbot.admin.web import mount as _mount
-
-    _mount(web_app, app)

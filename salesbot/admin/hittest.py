@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import HitTestRun
 from knowledge import DocumentInfo, KnowledgeError
@@ -120,8 +121,6 @@ async def run_batch(db, kb, principal: Principal, name: str, cases: list[tuple[s
     async with db.write() as s:
         s.add(run)
         await s.flush()
-        from salesbot.admin import audit
-
         await audit.record(s, principal, "kb.hittest.batch", record_type="kb_hit_test_run", record_id=run.id,
                            total=run.total, hits_at_k=atk)
     return run

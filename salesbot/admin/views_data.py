@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from salesbot.admin import importer
-from salesbot.admin.web import app_of, flash, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 STAGING_DIR = "admin_imports"

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlmodel import select
 
 from salesbot.admin import audit, hittest
-from salesbot.admin.web import _safe_next, app_of, flash, form_int, principal_of, redirect, render
+from salesbot.admin.pages import safe_next, app_of, flash, form_int, principal_of, redirect, render
 from knowledge import KnowledgeError
 from knowledge.models import AUDIENCES, KbChunk, KbDocument
 
@@ -150,14 +150,14 @@ async def chunk_page(request: web.Request) -> web.Response:
     chunk = await _kb(request).get_chunk(int(request.match_info["id"]))
     if chunk is None:
         raise web.HTTPNotFound(text="没有这个段落")
-    return await render(request, "chunk.html", "knowledge", chunk=chunk, back=_safe_next(request.query.get("back")),
+    return await render(request, "chunk.html", "knowledge", chunk=chunk, back=safe_next(request.query.get("back")),
                         audiences=AUDIENCE_LABELS)
 
 
 async def _chunk_change(request: web.Request, what: str, change) -> web.Response:
     chunk_id = int(request.match_info["id"])
     form = await request.post()
-    back = _safe_next(str(form.get("back", "")) or f"/admin/knowledge/chunks/{chunk_id}")
+    back = safe_next(str(form.get("back", "")) or f"/admin/knowledge/chunks/{chunk_id}")
     try:
         info = await change(_kb(request), chunk_id, form)
     except KnowledgeError as exc:

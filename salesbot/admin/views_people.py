@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from salesbot.admin import people
-from salesbot.admin.web import app_of, flash, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, principal_of, redirect, render
 from bot.models import StaffUser
 
 routes = web.RouteTableDef()

@@ -5,7 +5,7 @@ from aiohttp import web
 
 from bot import prompt_templates as prompts
 from salesbot.admin import prompt_store as store
-from salesbot.admin.web import app_of, flash, form_int, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, form_int, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 

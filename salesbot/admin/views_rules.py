@@ -5,7 +5,7 @@ from aiohttp import web
 
 from salesbot.admin import rules_store
 from salesbot.admin.prompt_store import diff_lines
-from salesbot.admin.web import app_of, flash, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, principal_of, redirect, render
 from tools.approvals.rules import REQUEST_KINDS, RulesError
 
 routes = web.RouteTableDef()

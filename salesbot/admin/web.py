@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import aiohttp_jinja2
 import jinja2
@@ -17,57 +17,28 @@ from aiohttp import web
 
 from salesbot.admin import audit as audit_log
 from salesbot.admin import auth, dashboard as dashboard_data
+from salesbot.admin import views_data, views_knowledge, views_people, views_prompts, views_rules
 from salesbot.admin.charts import grouped_bars, hbar
+from salesbot.admin.pages import (
+    APP,
+    COOKIE,
+    LOGIN_CSRF_COOKIE,
+    PREFIX,
+    PRINCIPAL,
+    PROMPT_SYNC,
+    UPLOAD_LIMIT,
+    app_of,
+    local_time,
+    managers_may_read,
+    principal_of,
+    public,
+    render,
+    safe_next,
+    secure,
+)
+from salesbot.admin.prompt_store import PromptSync
 
 log = logging.getLogger(__name__)
-
-APP = web.AppKey("salesbot_admin_app", object)
-PROMPT_SYNC = web.AppKey("salesbot_admin_prompt_sync", object)
-PRINCIPAL = web.RequestKey("salesbot_admin_principal", object)
-COOKIE = "salesbot_admin"
-LOGIN_CSRF_COOKIE = "salesbot_admin_login"
-PREFIX = "/admin"
-UPLOAD_LIMIT = 25 * 1024 * 1024
-FLASH_SECONDS = 120
-
-NAV = [("dashboard", "仪表盘", "/admin/"), ("prompts", "提示词", "/admin/prompts"), ("knowledge", "知识库", "/admin/knowledge"),
-       ("rules", "审批规则", "/admin/rules"), ("people", "人员与组织", "/admin/people"), ("data", "导入导出", "/admin/data"),
-       ("audit", "审计日志", "/admin/audit")]
-
-
-def public(handler):
-    """No session needed (the sign-in page)."""
-    handler.__admin_public__ = True
-    return handler
-
-
-def managers_may_read(handler):
-    """A manager's read-only session may GET this page."""
-    handler.__admin_manager_ok__ = True
-    return handler
-
-
-def app_of(request: web.Request):
-    return request.app[APP]
-
-
-def principal_of(request: web.Request) -> auth.Principal:
-    return request[PRINCIPAL]
-
-
-def _secure(request: web.Request) -> bool:
-    return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
-
-
-def _safe_next(value: str | None) -> str:
-    """Only a path inside the console, never another site (open redirect)."""
-    if not value:
-        return f"{PREFIX}/"
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not value.startswith(f"{PREFIX}/") or value.startswith("//"):
-        return f"{PREFIX}/"
-    return value
-
 
 def _refuse(request: web.Request, status: int, message: str) -> web.Response:
     if "text/html" in request.headers.get("Accept", "") or request.method == "GET":
@@ -129,49 +100,6 @@ def _harden(response: web.StreamResponse) -> None:
                                 "script-src 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
-# --- rendering and flash messages -------------------------------------------------------------
-
-
-async def flash(request: web.Request, message: str, kind: str = "ok") -> None:
-    principal = request.get(PRINCIPAL)
-    if principal is not None:
-        await app_of(request).kv.set(f"admin:flash:{principal.session_hash}", f"{kind}|{message}", FLASH_SECONDS)
-
-
-async def _take_flash(request: web.Request) -> tuple[str, str] | None:
-    principal = request.get(PRINCIPAL)
-    if principal is None:
-        return None
-    key = f"admin:flash:{principal.session_hash}"
-    value = await app_of(request).kv.get(key)
-    if not value:
-        return None
-    await app_of(request).kv.set(key, "", 1)
-    kind, _, message = str(value).partition("|")
-    return (kind, message) if message else None
-
-
-async def render(request: web.Request, template: str, section: str = "", status: int = 200, **context) -> web.Response:
-    principal = request.get(PRINCIPAL)
-    nav = NAV if principal is None or principal.can_write else NAV[:1]
-    context.update(principal=principal, csrf=principal.csrf_token if principal else "", nav=nav, section=section,
-                   flash=await _take_flash(request), app=app_of(request))
-    response = aiohttp_jinja2.render_template(template, request, context)
-    response.set_status(status)
-    return response
-
-
-def redirect(path: str) -> web.HTTPFound:
-    return web.HTTPFound(path)
-
-
-def form_int(value, default: int | None = None) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-
-
 # --- sign-in ----------------------------------------------------------------------------------
 
 routes = web.RouteTableDef()
@@ -181,10 +109,10 @@ routes = web.RouteTableDef()
 @public
 async def login_page(request: web.Request) -> web.Response:
     token = secrets.token_urlsafe(24)
-    response = await render(request, "login.html", login_csrf=token, next=_safe_next(request.query.get("next")),
+    response = await render(request, "login.html", login_csrf=token, next=safe_next(request.query.get("next")),
                             error="", username="")
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path=f"{PREFIX}/",
-                        secure=_secure(request), max_age=1800)
+                        secure=secure(request), max_age=1800)
     return response
 
 
@@ -195,7 +123,7 @@ async def login_submit(request: web.Request) -> web.Response:
     username = str(form.get("username", ""))[:64]
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     sent = str(form.get("_login_csrf", ""))
-    next_path = _safe_next(str(form.get("next", "")))
+    next_path = safe_next(str(form.get("next", "")))
     if not expected or not sent or not hmac.compare_digest(expected, sent):
         error = "登录页面已过期，请重新输入"
     else:
@@ -208,14 +136,14 @@ async def login_submit(request: web.Request) -> web.Response:
                 await audit_log.record(s, principal, "admin.login", record_type="admin_user", record_id=principal.admin_id)
             response = web.HTTPFound(next_path if principal.can_write else f"{PREFIX}/")
             response.set_cookie(COOKIE, raw, httponly=True, samesite="Strict", path=f"{PREFIX}/",
-                                secure=_secure(request), max_age=int(auth.SESSION_IDLE.total_seconds()))
+                                secure=secure(request), max_age=int(auth.SESSION_IDLE.total_seconds()))
             response.del_cookie(LOGIN_CSRF_COOKIE, path=f"{PREFIX}/")
             raise response
     token = secrets.token_urlsafe(24)
     response = await render(request, "login.html", status=401, login_csrf=token, next=next_path, error=error,
                             username=username)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path=f"{PREFIX}/",
-                        secure=_secure(request), max_age=1800)
+                        secure=secure(request), max_age=1800)
     return response
 
 
@@ -262,27 +190,13 @@ async def audit_page(request: web.Request) -> web.Response:
 # --- assembly ---------------------------------------------------------------------------------
 
 
-def _local_time(value, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
-    from datetime import timezone
-    from zoneinfo import ZoneInfo
-
-    if value is None:
-        return "-"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
-
-
 def build_admin_app(app) -> web.Application:
-    from salesbot.admin import views_data, views_knowledge, views_people, views_prompts, views_rules
-    from salesbot.admin.prompt_store import PromptSync
-
     admin = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
     admin[APP] = app
     env = aiohttp_jinja2.setup(admin, loader=jinja2.PackageLoader("salesbot.admin", "templates"),
                                autoescape=jinja2.select_autoescape(["html"], default=True),
                                undefined=jinja2.StrictUndefined)
-    env.filters["localtime"] = lambda v: _local_time(v, app.settings.timezone)
+    env.filters["localtime"] = lambda v: local_time(v, app.settings.timezone)
     env.filters["money"] = lambda v: "-" if v is None else (f"{v / 10000:g} 万" if v >= 10000 else f"{v:g}")
     env.globals["quote"] = quote
     admin.router.add_routes(routes)
