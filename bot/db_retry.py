@@ -12,6 +12,8 @@ import re
 import sqlite3
 from typing import Awaitable, Callable, TypeVar
 
+import asyncpg
+import psycopg
 from sqlalchemy import exc as sa_exc
 
 log = logging.getLogger(__name__)
@@ -62,17 +64,12 @@ def is_db_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, (ConnectionError, TimeoutError)):  # asyncpg connecting to a server that is away
         return True
-    try:  # raised by a driver itself outside SQLAlchemy's wrapping (e.g. while connecting)
-        import asyncpg
-        import psycopg
-
-        return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
-                                asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                                asyncpg.CannotConnectNowError,
-                                # a connection left mid-operation by a server that terminated it
-                                asyncpg.InternalClientError))
-    except ImportError:  # pragma: no cover
-        return False
+    # raised by a driver itself outside SQLAlchemy's wrapping (e.g. while connecting)
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
+                            asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                            asyncpg.CannotConnectNowError,
+                            # a connection left mid-operation by a server that terminated it
+                            asyncpg.InternalClientError))
 
 
 async def retry_db(fn: Callable[[], Awaitable[T]], *, what: str, deadline: float = 90.0,

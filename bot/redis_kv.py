@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 
 from bot.kv import KeyValueStore
+import redis.asyncio as aioredis
 
 log = logging.getLogger(__name__)
 
 
 def connect(url: str):
     """An asyncio Redis client (a pool; connections are made on first use)."""
-    import redis.asyncio as aioredis
-
     return aioredis.from_url(url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5,
                              health_check_interval=30, retry_on_timeout=True)
 

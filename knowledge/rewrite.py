@@ -9,6 +9,7 @@ import asyncio
 import logging
 import re
 from typing import Any, Iterable
+from langchain_core.messages import HumanMessage
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,6 @@ async def rewrite_followup(llm: Any, query: str, history: Iterable[Any] | None) 
     lines = history_lines(history)
     if llm is None or not lines:
         return offline_standalone(query, history)
-    from langchain_core.messages import HumanMessage
-
     transcript = "\n".join(("用户：" if role == "user" else "助手：") + text for role, text in lines)
     prompt = REWRITE_PROMPT.format(history=transcript, question=query)
     try:
@@ -86,8 +85,6 @@ async def rewrite_followup(llm: Any, query: str, history: Iterable[Any] | None) 
 
 
 async def generate_questions(llm: Any, title: str, text: str, n: int = 3) -> list[str]:
-    from langchain_core.messages import HumanMessage
-
     prompt = QUESTIONS_PROMPT.format(n=n, title=title, text=text[:1500])
     try:
         answer = await asyncio.wait_for(llm.ainvoke([HumanMessage(content=prompt)]), QUESTIONS_TIMEOUT)

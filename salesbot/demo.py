@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.models import STAGES, Account, Contact, Interaction, Opportunity, StaffUser, Task, Visit
+from knowledge.demo import load_demo_library
 
 # username, name, role, title, manager username, team, region
 ORG = [
@@ -174,12 +175,7 @@ async def load_demo(app) -> str:
                     created["interactions"] += 1
     kb_report = ""
     if app.knowledge is not None:
-        try:
-            from knowledge.demo import load_demo_library
-        except ImportError:
-            load_demo_library = None
-        if load_demo_library is not None:
-            kb_report = f"；话术库：{await load_demo_library(app.knowledge)}"
+        kb_report = f"；话术库：{await load_demo_library(app.knowledge)}"
     staff = len(users)
     return (f"演示数据已就绪：{staff} 位同事，新增客户 {created['accounts']}、联系人 {created['contacts']}、"
             f"商机 {created['opportunities']}、拜访 {created['visits']}、待办 {created['tasks']}、"

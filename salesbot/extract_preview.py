@@ -15,17 +15,17 @@ from bot.settings import Settings
 from tools.autofill.extract import Extraction, KnownAccount, money_label
 from tools.autofill.inputs import TranscriptRefused, read_attachment
 from tools.autofill.reconcile import CHANNEL_LABELS, ROLE_LABELS, show
+from sqlmodel import select
+from bot.db import Database
+from bot.models import Account, StaffUser
+from agents.llm import make_chat_model
+from tools.autofill.llm_extract import extract
 
 
 async def known_from_database(settings: Settings) -> tuple[list[KnownAccount], list[str]]:
     url = settings.resolved_database_url
     if url.startswith("sqlite") and not (settings.data_dir / "salesbot.db").exists() and not settings.database_url:
         return [], []
-    from sqlmodel import select
-
-    from bot.db import Database
-    from bot.models import Account, StaffUser
-
     db = Database(url)
     try:
         async with db.session() as s:
@@ -41,15 +41,11 @@ async def known_from_database(settings: Settings) -> tuple[list[KnownAccount], l
 def chat_model(settings: Settings):
     if not settings.llm_configured:
         return None
-    from agents.llm import make_chat_model
-
     return make_chat_model(settings)
 
 
 async def extract_file(path: Path, ref: date, settings: Settings, *, use_llm: bool = True) -> Extraction:
     from tools.autofill.inputs import check_transcript  # noqa: F401  (read_attachment checks it)
-    from tools.autofill.llm_extract import extract
-
     text = await read_attachment(Attachment(name=path.name, data=path.read_bytes()))
     known, ours = await known_from_database(settings)
     model = chat_model(settings) if use_llm else None

@@ -24,6 +24,10 @@ from salesbot.admin.auth import Principal
 from salesbot.admin.models import PromptVersion, SampleConversation
 from bot.models import utcnow
 from bot.zh_parse.dates import WEEKDAYS
+from zoneinfo import ZoneInfo
+from bot.messages import Role
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from agents.staff import message_text
 
 log = logging.getLogger(__name__)
 
@@ -336,8 +340,6 @@ class _Missing(dict):
 
 
 def _values(app, role: str) -> dict[str, str]:
-    from zoneinfo import ZoneInfo
-
     today = app.clock.now(ZoneInfo(app.settings.timezone)).date()
     return {"name": "试运行用户", "role": ROLE_LABELS.get(role, role), "team": "华东组", "today": today.isoformat(),
             "weekday": "周" + WEEKDAYS[today.weekday()], "company": app.settings.company_name,
@@ -345,8 +347,6 @@ def _values(app, role: str) -> dict[str, str]:
 
 
 async def _model_for(app, name: str, role: str):
-    from bot.messages import Role
-
     if name == "staff_system" and role != "customer":
         agent = await asyncio.to_thread(app.agent_for, Role(role))
         if agent is not None and hasattr(agent, "model_for"):
@@ -355,10 +355,6 @@ async def _model_for(app, name: str, role: str):
 
 
 async def _run_once(app, model, template_text: str, sample: SampleConversation) -> TrialAnswer:
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-    from agents.staff import message_text
-
     system = template_text.format_map(_Missing(_values(app, sample.role)))
     messages: list[Any] = [SystemMessage(system)]
     for m in sample.messages:

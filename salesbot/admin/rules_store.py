@@ -20,6 +20,7 @@ from salesbot.admin.models import RulesVersion
 from bot.models import Account, StaffUser
 from tools.approvals.rules import (DEFAULT_RULES_PATH, REQUEST_KINDS, RULES_FILE_NAME, ChainPlan, Facts, RulesError,
                                    RulesFile, approver_label, parse_discount, parse_rules, plan_chain)
+from tools.customers import name_score
 
 
 def rules_path(settings) -> Path:
@@ -107,8 +108,6 @@ async def preview(db, text: str, req: PreviewRequest) -> Preview:
     async with db.session() as s:
         account = None
         if req.customer.strip():
-            from tools.customers import name_score
-
             accounts = list((await s.execute(select(Account))).scalars())
             scored = sorted(((name_score(req.customer, a), a) for a in accounts), key=lambda x: -x[0])
             if scored and scored[0][0] >= 90:

@@ -31,6 +31,10 @@ from bot.worktime import hm, work_slots
 from bot.zh_parse.dates import WEEKDAYS, day_label
 from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from tools.customers import account_scope
+from tools.customers import team_member_ids
+from bot.identity import actor_for
+from bot.zh_parse import resolve_date
+from bot.zh_parse import is_workday
 
 router = Router("contact_times")
 
@@ -350,9 +354,6 @@ class Suggestion:
 
 
 async def _staff_scope_where(app, user: StaffUser):
-    from tools.customers import team_member_ids
-    from bot.identity import actor_for
-
     actor = actor_for(user)
     if actor.role is Role.ADMIN:
         return None
@@ -451,8 +452,6 @@ async def whom_to_contact(ctx: ToolContext, args: WhomToContactArgs) -> ToolOutp
     now_local = ctx.app.clock.now(cfg.user_tz(user.timezone))
     label = "今天"
     if args.day and args.day.strip() not in ("今天", "今日"):
-        from bot.zh_parse import resolve_date
-
         day = resolve_date(args.day, now_local.date())
         if day is None:
             raise ToolError(f"「{args.day}」是哪天？换个说法，比如「明天」或「周五」。")
@@ -461,8 +460,6 @@ async def whom_to_contact(ctx: ToolContext, args: WhomToContactArgs) -> ToolOutp
         if day > now_local.date():
             now_local = datetime.combine(day, cfg.work_hours[0], now_local.tzinfo)
             label = day_label(day)
-    from bot.zh_parse import is_workday
-
     if not is_workday(now_local.date()):
         return ToolOutput(f"{label}不是工作日，好好休息～ 上班那天我再提醒你该联系谁。")
     suggestions = await suggestions_for(ctx.app, user, now_local, cfg)
