@@ -33,6 +33,7 @@ def render_reply(reply: Reply) -> str:
 class ConsoleAdapter(Adapter):
     platforms = ("console",)
     max_text_bytes = 64 * 1024  # a terminal has no limit worth splitting for
+    staff_namespace = "console"
 
     def __init__(self, app, sink: Callable[[str], None] | None = None):
         super().__init__(app)

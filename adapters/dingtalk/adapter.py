@@ -95,6 +95,7 @@ def _card_params(card: Card) -> dict[str, str]:
 class DingTalkAdapter(Adapter):
     platforms = (PLATFORM,)
     max_text_bytes = 4000
+    staff_namespace = "dingtalk"
 
     def __init__(self, app: "App", *, client_id: str, client_secret: str, robot_code: str | None = None,
                  endpoint: str = "https://api.dingtalk.com", mode: str = "stream",

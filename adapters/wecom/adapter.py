@@ -82,6 +82,8 @@ def _reject(exc: CallbackRejected, where: str) -> web.Response:
 
 class WeComAdapter(Adapter):
     max_text_bytes = TEXT_MAX_BYTES
+    identity_namespaces = {"wecom_aibot": "wecom"}
+    staff_namespace = "wecom"
 
     def __init__(self, app, *, app_enabled: bool, aibot_enabled: bool):
         super().__init__(app)
