@@ -6,7 +6,7 @@ import io
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import select
 
 from agents import prompts
@@ -143,6 +143,9 @@ async def test_mapping_a_platform_id_moves_identity_at_once(tmp_path):
         async with app.db.write() as s:
             s.add(PlatformIdentity(platform="wecom", external_id="u-007", staff_user_id=li.id))
         assert (await app.dispatcher.identity.resolve(inbound)).name == "李娜"
+        # the row makes u-007 李娜's id, which the admin takes off her before giving it to 张伟 (taking
+        # another person's id directly is refused, checked below)
+        await people.save_staff(app, ADMIN, li.id, {"name": "李娜", "role": "rep", "active": "on"})
         form = {"name": "张伟", "role": "rep", "wecom_userid": "u-007", "manager_id": str(zhang.manager_id), "active": "on"}
         await people.save_staff(app, ADMIN, zhang.id, form)
         assert (await app.dispatcher.identity.resolve(inbound)).name == "张伟"
@@ -160,9 +163,7 @@ async def test_mapping_a_platform_id_moves_identity_at_once(tmp_path):
 async def test_directory_import_maps_by_name_and_creates_the_rest(tmp_path):
     async with running_app(tmp_path) as app:
         async with app.db.write() as s:  # the demo org comes mapped; start from people nobody mapped yet
-            for user in (await s.execute(select(StaffUser))).scalars():
-                user.dingtalk_staff_id = None
-                s.add(user)
+            await s.execute(delete(PlatformIdentity).where(PlatformIdentity.platform == "dingtalk"))
         entries = [DirectoryEntry("ding-lina", "李娜"), DirectoryEntry("ding-new", "新同事", title="客户经理"),
                    DirectoryEntry("ding-x", "王强")]
         report = await people.apply_directory(app, ADMIN, "dingtalk", entries)
