@@ -14,8 +14,10 @@ from bot.adapter import DirectoryEntry
 from bot.admin import auth, hittest, importer, people, prompt_store, rules_store
 from bot.admin.auth import Principal
 from bot.admin.models import PromptVersion
+from bot.identity import staff_ids
 from bot.messages import Inbound
 from bot.models import Account, AuditLog, Contact, Opportunity, PlatformIdentity, StaffUser
+from tests.admin_support import make_accounts, serving, signed_in
 from tests.conftest import make_settings, running_app
 
 ADMIN = Principal(admin_id=1, username="boss", role="admin", staff_user_id=None, csrf_token="t", session_hash="h")
@@ -158,6 +160,32 @@ async def test_mapping_a_platform_id_moves_identity_at_once(tmp_path):
                                                           "manager_id": str(zhang.id), "active": "on"})
         with pytest.raises(people.PeopleError, match="用户名"):
             await people.save_staff(app, ADMIN, None, {"username": "有 空格", "name": "新人"})
+
+
+async def test_people_pages_show_and_edit_platform_ids(tmp_path):
+    """The list and the person form show the ids (the browser test does the same in chromium, when installed)."""
+    async with running_app(tmp_path) as app:
+        await make_accounts(app)
+        zhang = await app.staff_by_username("zhangwei")
+        async with serving(app) as base, signed_in(base) as client:
+            status, page = await client.get("/admin/people")
+            assert status == 200 and "<td>zhangwei</td><td>dt_zhangwei</td>" in page
+            status, page = await client.get(f"/admin/people/{zhang.id}")
+            assert status == 200 and 'name="wecom_userid" value="zhangwei"' in page
+            assert 'name="dingtalk_staff_id" value="dt_zhangwei"' in page
+            status, page = await client.post(f"/admin/people/{zhang.id}", {
+                "name": "张伟", "role": "rep", "manager_id": str(zhang.manager_id), "wecom_userid": "lina",
+                "dingtalk_staff_id": "dt_zhangwei", "active": "on"})
+            assert status == 400 and "企业微信 userid lina 已经对应到 李娜（lina）" in page
+            status, _page = await client.post(f"/admin/people/{zhang.id}", {
+                "name": "张伟", "role": "rep", "manager_id": str(zhang.manager_id), "wecom_userid": "ZhangWei01",
+                "dingtalk_staff_id": "", "active": "on"})
+            assert status == 200
+            status, page = await client.get(f"/admin/people/{zhang.id}")
+            assert 'name="wecom_userid" value="ZhangWei01"' in page and 'name="dingtalk_staff_id" value=""' in page
+        assert await staff_ids(app.db, zhang.id) == {"wecom": "ZhangWei01"}
+        target = await app.staff_target(zhang)
+        assert (target.platform, target.user_id) == ("console", "zhangwei")  # no WeCom adapter in this app
 
 
 async def test_directory_import_maps_by_name_and_creates_the_rest(tmp_path):
