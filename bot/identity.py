@@ -2,7 +2,7 @@
 
 Ids are looked up in PlatformIdentity by identity namespace, which the adapter names: a platform is its own
 namespace unless its adapter maps it into another's (`Adapter.identity_namespaces`, e.g. the WeCom AI bot
-shares the self-built app's userids). The core knows no platform's name.
+shares the self-built app's userids). Apart from the username namespace below, the core names no platform.
 """
 from __future__ import annotations
 
@@ -59,14 +59,17 @@ async def staff_ids(db, staff_id: int) -> dict[str, str]:
     return {row["platform"]: row["external_id"] for row in rows}
 
 
-async def all_staff_ids(s: "AsyncSession") -> dict[int, dict[str, str]]:
-    """staff user id → namespace → id, for everyone (admin lists, directory import)."""
-    rows = await s.execute(select(PlatformIdentity.staff_user_id, PlatformIdentity.platform,
-                                  PlatformIdentity.external_id)
-                           .where(PlatformIdentity.staff_user_id.is_not(None)).order_by(PlatformIdentity.id))
+async def all_staff_ids(s: "AsyncSession", staff_id: int | None = None) -> dict[int, dict[str, str]]:
+    """staff user id → namespace → id, for everyone (admin lists, directory import) or one staff member."""
+    query = select(PlatformIdentity.staff_user_id, PlatformIdentity.platform, PlatformIdentity.external_id)
+    if staff_id is None:
+        query = query.where(PlatformIdentity.staff_user_id.is_not(None))
+    else:
+        query = query.where(PlatformIdentity.staff_user_id == staff_id)
+    rows = await s.execute(query.order_by(PlatformIdentity.id))
     out: dict[int, dict[str, str]] = {}
-    for staff_id, namespace, external_id in rows:
-        out.setdefault(staff_id, {})[namespace] = external_id
+    for owner, namespace, external_id in rows:
+        out.setdefault(owner, {})[namespace] = external_id
     return out
 
 

@@ -97,7 +97,7 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
         if manager_id is not None:
             await _check_manager(s, staff_id, manager_id)
         before = {k: getattr(user, k) for k in values} if staff_id else {}
-        before_ids = (await all_staff_ids(s)).get(staff_id, {}) if staff_id else {}
+        before_ids = (await all_staff_ids(s, staff_id)).get(staff_id, {}) if staff_id else {}
         for key, value in values.items():
             setattr(user, key, value)
         s.add(user)
