@@ -79,6 +79,11 @@ class Adapter(ABC):
     """The namespace of the staff ids this adapter can push to; None when it cannot reach staff on its own."""
     #: text parts are split under this many UTF-8 bytes before they are persisted in the outbox
     max_text_bytes: int = 2048
+    #: inbound platform name → the identity namespace its sender ids belong to, for platforms that share ids
+    #: with another (e.g. {"wecom_aibot": "wecom"}); a platform not listed is its own namespace
+    identity_namespaces: dict[str, str] = {}
+    #: the identity namespace through which this adapter can push to a staff member (None: it cannot)
+    staff_namespace: str | None = None
 
     def __init__(self, app: "Runtime"):
         self.app = app

@@ -43,15 +43,17 @@ class StaffUser(SQLModel, table=True):
     region: Optional[str] = Field(default=None, max_length=32)
     phone: Optional[str] = Field(default=None, max_length=32)
     email: Optional[str] = Field(default=None, max_length=128)
-    wecom_userid: Optional[str] = Field(default=None, max_length=64, unique=True)
-    dingtalk_staff_id: Optional[str] = Field(default=None, max_length=64, unique=True)
     timezone: str = Field(default="Asia/Shanghai", max_length=48)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class PlatformIdentity(SQLModel, table=True):
-    """Maps a platform's user id to a staff user or a customer contact."""
+    """Maps a user id in an identity namespace to a staff user or a customer contact.
+
+    `platform` is the namespace: a platform's name, or the name of the platform whose ids it shares (the
+    adapter's `identity_namespaces`). A staff member's ids on the chat platforms live only here.
+    """
 
     __tablename__ = "platform_identity"
     __table_args__ = (UniqueConstraint("platform", "external_id"),)

@@ -27,6 +27,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db_retry import retry_db
 from bot.dispatcher import Dispatcher
+from bot.identity import USERNAME_NAMESPACE, staff_ids
 from bot.kv import KeyValueStore
 from bot.ledger import Ledger
 from bot.messages import Inbound, Reply, Role, Target
@@ -63,6 +64,16 @@ def build_capabilities() -> Capabilities:
     for capability in CAPABILITIES:
         capability.register(capabilities)
     return capabilities
+
+
+def _push_platform(adapter: Adapter) -> str | None:
+    """The platform an adapter pushes to staff on: the one named after its staff namespace, else its first own
+    platform. A platform mapped into another's namespace (the WeCom AI bot) shares the ids but only answers
+    messages, it cannot start a conversation."""
+    own = [p for p in adapter.platforms if adapter.identity_namespaces.get(p, p) == p]
+    if adapter.staff_namespace in own:
+        return adapter.staff_namespace
+    return own[0] if own else None
 
 
 class App:
@@ -206,20 +217,30 @@ class App:
             user = await s.get(StaffUser, staff_id)
         if user is None:
             return []
-        target = self.staff_target(user)
+        target = await self.staff_target(user)
         if target is None:
             log.warning("no channel reaches staff user %s", staff_id)
             return []
         return await self.push(target, reply, key=key)
 
-    def staff_target(self, user: StaffUser) -> Target | None:
-        if user.wecom_userid and "wecom" in self.adapters:
-            return Target("wecom", user_id=user.wecom_userid)
-        if user.dingtalk_staff_id and "dingtalk" in self.adapters:
-            return Target("dingtalk", user_id=user.dingtalk_staff_id)
-        if "console" in self.adapters:
-            return Target("console", user_id=user.username)
-        return None
+    async def staff_target(self, user: StaffUser) -> Target | None:
+        """Where a push reaches this colleague: the first adapter (in registration order) that can push in a
+        namespace where they have an id, else by username where usernames are ids (every staff user has one,
+        so it comes last). Async because the ids live in PlatformIdentity rows."""
+        ids: dict[str, str] | None = None
+        by_username: str | None = None
+        for adapter in self.unique_adapters():
+            namespace = adapter.staff_namespace
+            platform = _push_platform(adapter)
+            if namespace is None or platform is None:
+                continue
+            if ids is None:
+                ids = await staff_ids(self.db, user.id) if user.id is not None else {}
+            if ids.get(namespace):
+                return Target(platform, user_id=ids[namespace])
+            if namespace == USERNAME_NAMESPACE and by_username is None:
+                by_username = platform
+        return Target(by_username, user_id=user.username) if by_username else None
 
     # --- parts ----------------------------------------------------------------------------------
 

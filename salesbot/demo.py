@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from bot.identity import set_staff_id
 from bot.models import STAGES, Account, Contact, Interaction, Opportunity, StaffUser, Task, Visit
 from knowledge.demo import load_demo_library
 
@@ -81,10 +82,11 @@ async def _staff(app) -> dict[str, StaffUser]:
             user = (await s.execute(select(StaffUser).where(StaffUser.username == username))).scalars().first()
             if user is None:
                 user = StaffUser(username=username, name=name, role=role, title=title, team=team, region=region,
-                                 wecom_userid=username, dingtalk_staff_id=f"dt_{username}",
                                  phone=f"1380000{ORG.index((username, name, role, title, manager, team, region)):04d}")
                 s.add(user)
                 await s.flush()
+                await set_staff_id(s, user, "wecom", username)
+                await set_staff_id(s, user, "dingtalk", f"dt_{username}")
             users[username] = user
         for username, *_rest in ORG:
             manager = _rest[3]

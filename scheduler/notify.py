@@ -46,7 +46,7 @@ async def claim_and_push(app: "Runtime", user: StaffUser, notices: list[Notice],
     """Push one message about the notices not pushed before; returns those (empty: nothing sent)."""
     if not notices:
         return []
-    target = app.staff_target(user)
+    target = await app.staff_target(user)
     if target is None:
         log.warning("scheduler: no channel reaches staff user %s (%s)", user.id, user.username)
         return []

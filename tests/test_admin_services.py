@@ -6,7 +6,7 @@ import io
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import select
 
 from bot import prompt_templates as prompts
@@ -14,8 +14,10 @@ from bot.adapter import DirectoryEntry
 from salesbot.admin import auth, hittest, importer, people, prompt_store, rules_store
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import PromptVersion
+from bot.identity import staff_ids
 from bot.messages import Inbound
 from bot.models import Account, AuditLog, Contact, Opportunity, PlatformIdentity, StaffUser
+from tests.admin_support import make_accounts, serving, signed_in
 from tests.conftest import make_settings, running_app
 
 ADMIN = Principal(admin_id=1, username="boss", role="admin", staff_user_id=None, csrf_token="t", session_hash="h")
@@ -143,6 +145,9 @@ async def test_mapping_a_platform_id_moves_identity_at_once(tmp_path):
         async with app.db.write() as s:
             s.add(PlatformIdentity(platform="wecom", external_id="u-007", staff_user_id=li.id))
         assert (await app.dispatcher.identity.resolve(inbound)).name == "李娜"
+        # the row makes u-007 李娜's id, which the admin takes off her before giving it to 张伟 (taking
+        # another person's id directly is refused, checked below)
+        await people.save_staff(app, ADMIN, li.id, {"name": "李娜", "role": "rep", "active": "on"})
         form = {"name": "张伟", "role": "rep", "wecom_userid": "u-007", "manager_id": str(zhang.manager_id), "active": "on"}
         await people.save_staff(app, ADMIN, zhang.id, form)
         assert (await app.dispatcher.identity.resolve(inbound)).name == "张伟"
@@ -157,12 +162,36 @@ async def test_mapping_a_platform_id_moves_identity_at_once(tmp_path):
             await people.save_staff(app, ADMIN, None, {"username": "有 空格", "name": "新人"})
 
 
+async def test_people_pages_show_and_edit_platform_ids(tmp_path):
+    """The list and the person form show the ids (the browser test does the same in chromium, when installed)."""
+    async with running_app(tmp_path) as app:
+        await make_accounts(app)
+        zhang = await app.staff_by_username("zhangwei")
+        async with serving(app) as base, signed_in(base) as client:
+            status, page = await client.get("/admin/people")
+            assert status == 200 and "<td>zhangwei</td><td>dt_zhangwei</td>" in page
+            status, page = await client.get(f"/admin/people/{zhang.id}")
+            assert status == 200 and 'name="wecom_userid" value="zhangwei"' in page
+            assert 'name="dingtalk_staff_id" value="dt_zhangwei"' in page
+            status, page = await client.post(f"/admin/people/{zhang.id}", {
+                "name": "张伟", "role": "rep", "manager_id": str(zhang.manager_id), "wecom_userid": "lina",
+                "dingtalk_staff_id": "dt_zhangwei", "active": "on"})
+            assert status == 400 and "企业微信 userid lina 已经对应到 李娜（lina）" in page
+            status, _page = await client.post(f"/admin/people/{zhang.id}", {
+                "name": "张伟", "role": "rep", "manager_id": str(zhang.manager_id), "wecom_userid": "ZhangWei01",
+                "dingtalk_staff_id": "", "active": "on"})
+            assert status == 200
+            status, page = await client.get(f"/admin/people/{zhang.id}")
+            assert 'name="wecom_userid" value="ZhangWei01"' in page and 'name="dingtalk_staff_id" value=""' in page
+        assert await staff_ids(app.db, zhang.id) == {"wecom": "ZhangWei01"}
+        target = await app.staff_target(zhang)
+        assert (target.platform, target.user_id) == ("console", "zhangwei")  # no WeCom adapter in this app
+
+
 async def test_directory_import_maps_by_name_and_creates_the_rest(tmp_path):
     async with running_app(tmp_path) as app:
         async with app.db.write() as s:  # the demo org comes mapped; start from people nobody mapped yet
-            for user in (await s.execute(select(StaffUser))).scalars():
-                user.dingtalk_staff_id = None
-                s.add(user)
+            await s.execute(delete(PlatformIdentity).where(PlatformIdentity.platform == "dingtalk"))
         entries = [DirectoryEntry("ding-lina", "李娜"), DirectoryEntry("ding-new", "新同事", title="客户经理"),
                    DirectoryEntry("ding-x", "王强")]
         report = await people.apply_directory(app, ADMIN, "dingtalk", entries)

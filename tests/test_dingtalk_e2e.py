@@ -16,8 +16,9 @@ from sqlmodel import func, select
 
 from adapters.dingtalk.signature import compute_sign
 from adapters.dingtalk.stream import CARD_TOPIC
+from bot.identity import set_staff_id
 from bot.messages import Card, CardButton, InboundKind, Reply, Target
-from bot.models import InboundMessage, StaffUser
+from bot.models import InboundMessage, PlatformIdentity, StaffUser
 from tests.conftest import running_app
 from tests.fakes.dingtalk import FakeDingTalk
 from bot.capabilities import ToolOutput
@@ -42,8 +43,12 @@ async def dingtalk_app(tmp_path, fake: FakeDingTalk, *, start_stream: bool = Tru
     }
     async with running_app(tmp_path, demo=False, **settings) as app:
         async with app.db.write() as s:
-            s.add(StaffUser(username="zhangwei", name="张伟", role="rep", team="华东组", dingtalk_staff_id=REP))
-            s.add(StaffUser(username="wangqiang", name="王强", role="manager", team="华东组", dingtalk_staff_id=MANAGER))
+            rep = StaffUser(username="zhangwei", name="张伟", role="rep", team="华东组")
+            manager = StaffUser(username="wangqiang", name="王强", role="manager", team="华东组")
+            s.add_all([rep, manager])
+            await s.flush()
+            await set_staff_id(s, rep, "dingtalk", REP)
+            await set_staff_id(s, manager, "dingtalk", MANAGER)
         adapter = app.adapters["dingtalk"]
         adapter.api.backoff_max = 0.05
         if start_stream:
@@ -164,7 +169,8 @@ async def test_unknown_colleague_is_created_from_the_directory(tmp_path, fake):
         await fake.send_callback(payload)
         await settle(app, fake, lambda: sends_to(fake, payload))
         async with app.db.session() as s:
-            user = (await s.execute(select(StaffUser).where(StaffUser.dingtalk_staff_id == "dt_newbie"))).scalar_one()
+            user = (await s.execute(select(StaffUser).join(PlatformIdentity).where(
+                PlatformIdentity.platform == "dingtalk", PlatformIdentity.external_id == "dt_newbie"))).scalar_one()
         assert (user.name, user.team, user.phone, user.role) == ("钱多多", "华北组", "13900000000", "rep")
         assert "我能帮你做这些" in sends_to(fake, payload)[0]["text"]["content"]
 

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import FrozenClock
+from bot.identity import set_staff_id
 from bot.models import Account, Opportunity, StaffUser, Task, Visit
 from bot.settings import ConfigError
 from scheduler import jobs, start_scheduler
@@ -22,14 +23,15 @@ def at(y, m, d, h=10, mi=0, tz=SH) -> datetime:
 
 async def make_org(app, *, rep_tz: str = "Asia/Shanghai") -> dict:
     async with app.db.write() as s:
-        mgr = StaffUser(username="wangqiang", name="王强", role="manager", wecom_userid="wangqiang",
-                        dingtalk_staff_id="dt_wangqiang")
+        mgr = StaffUser(username="wangqiang", name="王强", role="manager")
         s.add(mgr)
         await s.flush()
-        rep = StaffUser(username="zhangwei", name="张伟", role="rep", manager_id=mgr.id, timezone=rep_tz,
-                        wecom_userid="zhangwei", dingtalk_staff_id="dt_zhangwei")
+        rep = StaffUser(username="zhangwei", name="张伟", role="rep", manager_id=mgr.id, timezone=rep_tz)
         s.add(rep)
         await s.flush()
+        for user in (mgr, rep):
+            await set_staff_id(s, user, "wecom", user.username)
+            await set_staff_id(s, user, "dingtalk", f"dt_{user.username}")
         acc = Account(name="上海华东机械制造有限公司", short_name="华东机械", industry="制造业", region="华东",
                       owner_id=rep.id)
         s.add(acc)

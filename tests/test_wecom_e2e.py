@@ -14,7 +14,7 @@ from bot.adapter import Delivery
 
 
 from bot.messages import Card, CardButton, InboundKind, Reply, Target
-from bot.models import InboundMessage, OutboxMessage, StaffUser
+from bot.models import InboundMessage, OutboxMessage, PlatformIdentity, StaffUser
 from tests.fakes.wecom import (aibot_text, card_event_xml, event_xml, kf_event_xml, message_xml, text_xml)
 from tests.wecom_support import CORP_ID, wecom_rig
 
@@ -195,7 +195,8 @@ async def test_first_contact_creates_staff_user_with_leading_zero_userid(rig):
     await rig.sender.post_xml(text_xml(CORP_ID, "007", "/帮助", "z1"))
     await rig.settle()
     async with rig.app.db.session() as s:
-        user = (await s.execute(select(StaffUser).where(StaffUser.wecom_userid == "007"))).scalars().one()
+        user = (await s.execute(select(StaffUser).join(PlatformIdentity).where(
+            PlatformIdentity.platform == "wecom", PlatformIdentity.external_id == "007"))).scalars().one()
     assert user.name == "邦德" and user.team == "华东销售部" and user.title == "销售经理"
     assert rig.qyapi.calls_to("user/get")[0]["params"]["userid"] == "007"
     assert rig.qyapi.sends()[0]["touser"] == "007"

@@ -1,9 +1,9 @@
 """People and org: staff users, roles, managers, teams, platform id mapping, directory import.
 
 Identity (bot/identity.py) caches who someone is for a few seconds; every change here calls
-`app.dispatcher.identity.forget()` so the next message sees it. A platform id mapped here is also
-written to platform_identity, because identity consults that table first: a stale row there would
-otherwise keep routing the id to the previous person.
+`app.dispatcher.identity.forget()` so the next message sees it. A person's WeCom userid and DingTalk staffId
+are PlatformIdentity rows (namespaces "wecom" and "dingtalk"); changing one replaces the row, so identity
+never keeps routing the old id to them or the new id to its previous holder.
 """
 from __future__ import annotations
 
@@ -11,22 +11,22 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
 from sqlmodel import select
 
 from bot.adapter import DirectoryEntry
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
-from bot.identity import STAFF_ID_COLUMN
+from bot.identity import all_staff_ids, set_staff_id
 from bot.models import PlatformIdentity, StaffUser
 
 log = logging.getLogger(__name__)
 
 ROLES = {"rep": "销售", "manager": "经理", "admin": "管理员"}
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-# columns → the platforms whose ids live in them
-PLATFORMS_OF = {"wecom_userid": [p for p, c in STAFF_ID_COLUMN.items() if c == "wecom_userid"],
-                "dingtalk_staff_id": [p for p, c in STAFF_ID_COLUMN.items() if c == "dingtalk_staff_id"]}
+# the person form's platform id fields → (identity namespace, label); the directory import of a platform
+# maps into the namespace of the same name
+ID_FIELDS = {"wecom_userid": ("wecom", "企业微信 userid"), "dingtalk_staff_id": ("dingtalk", "钉钉 staffId")}
+NAMESPACE_OF_DIRECTORY = {"wecom": "wecom", "dingtalk": "dingtalk"}
 
 
 class PeopleError(ValueError):
@@ -43,6 +43,14 @@ async def list_staff(db) -> list[tuple[StaffUser, str | None]]:
 async def get_staff(db, staff_id: int) -> StaffUser | None:
     async with db.session() as s:
         return await s.get(StaffUser, staff_id)
+
+
+async def platform_ids(db) -> dict[int, dict[str, str]]:
+    """staff user id → form field (wecom_userid, dingtalk_staff_id) → the id, for the people pages."""
+    async with db.session() as s:
+        ids = await all_staff_ids(s)
+    return {staff_id: {f: by_ns[ns] for f, (ns, _label) in ID_FIELDS.items() if ns in by_ns}
+            for staff_id, by_ns in ids.items()}
 
 
 def _clean(value: str | None) -> str | None:
@@ -63,8 +71,8 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
     manager_id = int(manager_id) if manager_id and manager_id.isdigit() else None
     values = {"name": name[:64], "role": role, "team": _clean(form.get("team")), "title": _clean(form.get("title")),
               "region": _clean(form.get("region")), "phone": _clean(form.get("phone")), "email": _clean(form.get("email")),
-              "wecom_userid": _clean(form.get("wecom_userid")), "dingtalk_staff_id": _clean(form.get("dingtalk_staff_id")),
               "manager_id": manager_id, "active": form.get("active") in ("on", "1", "true", True)}
+    ids = {f: _clean(form.get(f)) for f in ID_FIELDS}
     async with app.db.write() as s:
         user = await s.get(StaffUser, staff_id) if staff_id else StaffUser(username="", name=name)
         if staff_id and user is None:
@@ -75,22 +83,30 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
             if (await s.execute(select(StaffUser).where(StaffUser.username == username))).scalars().first():
                 raise PeopleError(f"用户名 {username} 已被占用")
             user.username = username
-        for column, label in (("wecom_userid", "企业微信 userid"), ("dingtalk_staff_id", "钉钉 staffId")):
-            value = values[column]
+        for f, (namespace, label) in ID_FIELDS.items():
+            value = ids[f]
             if value:
-                other = (await s.execute(select(StaffUser).where(getattr(StaffUser, column) == value,
-                                                                 StaffUser.id != (staff_id or -1)))).scalars().first()
+                if len(value) > 64:  # the longest userid WeCom and DingTalk hand out
+                    raise PeopleError(f"{label} 最多 64 个字符")
+                other = (await s.execute(select(StaffUser).join(
+                    PlatformIdentity, PlatformIdentity.staff_user_id == StaffUser.id).where(
+                    PlatformIdentity.platform == namespace, PlatformIdentity.external_id == value,
+                    StaffUser.id != (staff_id or -1)))).scalars().first()
                 if other is not None:
                     raise PeopleError(f"{label} {value} 已经对应到 {other.name}（{other.username}），先在那边解除")
         if manager_id is not None:
             await _check_manager(s, staff_id, manager_id)
         before = {k: getattr(user, k) for k in values} if staff_id else {}
+        before_ids = (await all_staff_ids(s, staff_id)).get(staff_id, {}) if staff_id else {}
         for key, value in values.items():
             setattr(user, key, value)
         s.add(user)
         await s.flush()
-        for column, platforms in PLATFORMS_OF.items():
-            await _sync_identity(s, user, column, platforms)
+        for f, (namespace, _label) in ID_FIELDS.items():
+            if staff_id:
+                before[f] = before_ids.get(namespace)
+            await set_staff_id(s, user, namespace, ids[f])
+        values.update(ids)
         changed = {k: [before.get(k), v] for k, v in values.items() if before.get(k) != v} if staff_id else values
         await audit.record(s, principal, "staff.update" if staff_id else "staff.create", record_type="staff_user",
                            record_id=user.id, changed={k: v for k, v in changed.items()})
@@ -110,18 +126,6 @@ async def _check_manager(s, staff_id: int | None, manager_id: int) -> None:
         if manager is None:
             raise PeopleError("选的经理不存在")
         current = manager.manager_id
-
-
-async def _sync_identity(s, user: StaffUser, column: str, platforms: list[str]) -> None:
-    external = getattr(user, column)
-    for platform in platforms:
-        # this person's old ids on the platform, and whoever held the new id before
-        await s.execute(delete(PlatformIdentity).where(PlatformIdentity.platform == platform,
-                                                       PlatformIdentity.staff_user_id == user.id))
-        if external:
-            await s.execute(delete(PlatformIdentity).where(PlatformIdentity.platform == platform,
-                                                           PlatformIdentity.external_id == external))
-            s.add(PlatformIdentity(platform=platform, external_id=external, staff_user_id=user.id, display_name=user.name))
 
 
 # --- directory import --------------------------------------------------------------------------
@@ -178,11 +182,13 @@ async def _dingtalk_directory(api) -> list[DirectoryEntry]:
 
 async def apply_directory(app, principal: Principal, platform: str, entries: list[DirectoryEntry]) -> DirectoryReport:
     """Map directory members to staff users: by id, else by a unique name, else create a rep."""
-    column = {"wecom": "wecom_userid", "dingtalk": "dingtalk_staff_id"}[platform]
+    namespace = NAMESPACE_OF_DIRECTORY[platform]
     report = DirectoryReport(platform)
     async with app.db.write() as s:
         users = list((await s.execute(select(StaffUser))).scalars())
-        by_id = {getattr(u, column): u for u in users if getattr(u, column)}
+        ids = await all_staff_ids(s)
+        mapped_ids = {u.id: ids[u.id][namespace] for u in users if namespace in ids.get(u.id, {})}
+        by_id = {external: u for u in users if (external := mapped_ids.get(u.id))}
         by_name: dict[str, list[StaffUser]] = {}
         for u in users:
             by_name.setdefault(u.name, []).append(u)
@@ -191,10 +197,9 @@ async def apply_directory(app, principal: Principal, platform: str, entries: lis
             if entry.user_id in by_id:
                 report.unchanged.append(entry.name)
                 continue
-            same_name = [u for u in by_name.get(entry.name, []) if not getattr(u, column)]
+            same_name = [u for u in by_name.get(entry.name, []) if u.id not in mapped_ids]
             if len(same_name) == 1:
                 user = same_name[0]
-                setattr(user, column, entry.user_id)
                 report.mapped.append(f"{entry.name} → {entry.user_id}")
             elif len(same_name) > 1:
                 report.conflicts.append(f"{entry.name}：通讯录里的 {entry.user_id} 对应多个同名员工，请手动映射")
@@ -206,13 +211,13 @@ async def apply_directory(app, principal: Principal, platform: str, entries: lis
                     continue
                 user = StaffUser(username=username, name=entry.name[:64], role="rep", phone=entry.mobile,
                                  email=entry.email, title=entry.title)
-                setattr(user, column, entry.user_id)
                 usernames.add(username)
                 report.created.append(entry.name)
             s.add(user)
             await s.flush()
             by_id[entry.user_id] = user
-            await _sync_identity(s, user, column, PLATFORMS_OF[column])
+            mapped_ids[user.id] = entry.user_id
+            await set_staff_id(s, user, namespace, entry.user_id)
         await audit.record(s, principal, "staff.directory_import", record_type="staff_user", platform=platform,
                            created=len(report.created), mapped=len(report.mapped), conflicts=len(report.conflicts))
     app.dispatcher.identity.forget()

@@ -14,14 +14,17 @@ routes = web.RouteTableDef()
 async def people_page(request: web.Request) -> web.Response:
     app = app_of(request)
     return await render(request, "people.html", "people", staff=await people.list_staff(app.db), roles=people.ROLES,
+                        ids=await people.platform_ids(app.db),
                         platforms=[p for p in ("wecom", "dingtalk") if p in app.adapters])
 
 
 async def _form(request: web.Request, user: StaffUser | None, *, error: str = "", values: dict | None = None,
                 status: int = 200) -> web.Response:
-    staff = [u for u, _ in await people.list_staff(app_of(request).db) if user is None or u.id != user.id]
+    db = app_of(request).db
+    staff = [u for u, _ in await people.list_staff(db) if user is None or u.id != user.id]
+    ids = {f: "" for f in people.ID_FIELDS} | ((await people.platform_ids(db)).get(user.id, {}) if user else {})
     return await render(request, "person.html", "people", status=status, user=user, error=error, values=values or {},
-                        managers=[u for u in staff if u.role in ("manager", "admin")] or staff, roles=people.ROLES)
+                        ids=ids, managers=[u for u in staff if u.role in ("manager", "admin")] or staff, roles=people.ROLES)
 
 
 @routes.get("/people/new")

@@ -257,7 +257,7 @@ class Tx:
             target = n.target
             if target is None:
                 user = await self.s.get(StaffUser, n.staff_id)
-                target = self.app.staff_target(user) if user is not None else None
+                target = await self.app.staff_target(user) if user is not None else None
             if target is None or target.platform not in self.app.adapters:
                 log.warning("approval notice %s: no channel reaches staff user %s", n.key, n.staff_id)
                 continue
