@@ -10,6 +10,7 @@ It talks to outsiders, so it is built to hold whatever the model is told:
   * messages that look like prompt injection are audited ("customer.injection_suspected") — not to block
     them (the structure does that) but so an admin sees who is probing.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,17 +18,15 @@ import logging
 import re
 import secrets
 
-from sqlmodel import select
-
-from bot import prompt_templates as prompts
 from agents.customer_guard import Allowed, OutputGuard, normalize, reasons_summary
 from agents.staff import StaffAgent
-from bot.zh_parse.dates import WEEKDAYS
+from agents.tool_bridge import langchain_tools
+from bot import prompt_templates as prompts
+from bot.capabilities import ToolContext
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
-from bot.models import AuditLog, StaffUser
-from agents.tool_bridge import langchain_tools
-from bot.capabilities import ToolContext
+from bot.models import StaffUser
+from bot.zh_parse.dates import WEEKDAYS
 from tools.leads import business_hours, current_lead, in_business_hours
 
 log = logging.getLogger(__name__)
@@ -35,23 +34,41 @@ log = logging.getLogger(__name__)
 # Reviewed list: a tool registered later with roles including CUSTOMER is still not offered until added here.
 CUSTOMER_TOOLS = ("search_public_knowledge", "save_contact_info", "handoff_to_sales")
 
-OUT_OF_SCOPE = "抱歉，这个我这边办理不了：我只负责介绍产品、公开价格和试用。需要的话，留下称呼和电话，我请销售顾问联系您。"
+OUT_OF_SCOPE = (
+    "抱歉，这个我这边办理不了：我只负责介绍产品、公开价格和试用。需要的话，留下称呼和电话，我请销售顾问联系您。"
+)
 SAFE_ANSWER = "抱歉，这个问题我这边不方便回答。我可以为您介绍产品功能、公开价格和试用，需要的话也可以请销售顾问联系您。"
 RATE_LIMITED = "您发消息有点快啦，我稍后再回复您～ 着急的话，留下称呼和电话，销售顾问会联系您。"
 
 _INJECTION = [
     (re.compile(r"忽略(之前|以上|上面|前面|你的)?(的)?(所有|全部)?(指令|规则|设定|提示)"), "ignore_instructions"),
     (re.compile(r"ignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier)", re.I), "ignore_instructions"),
-    (re.compile(r"(系统|管理员|官方)\s*(通知|指令|消息|授权)|system\s*(notice|message|override)|\[\s*system\s*\]", re.I),
-     "fake_system_message"),
-    (re.compile(r"(系统)?提示词|system\s*prompt|你的(设定|规则|指令)是什么|原样(输出|发|打印)", re.I), "prompt_extraction"),
-    (re.compile(r"你现在是|扮演|假装你是|我是你们(的)?(销售)?(总监|经理|老板|管理员)|act\s+as|pretend|you\s+are\s+now",
-                re.I), "role_play"),
+    (
+        re.compile(
+            r"(系统|管理员|官方)\s*(通知|指令|消息|授权)|system\s*(notice|message|override)|\[\s*system\s*\]", re.I
+        ),
+        "fake_system_message",
+    ),
+    (
+        re.compile(r"(系统)?提示词|system\s*prompt|你的(设定|规则|指令)是什么|原样(输出|发|打印)", re.I),
+        "prompt_extraction",
+    ),
+    (
+        re.compile(
+            r"你现在是|扮演|假装你是|我是你们(的)?(销售)?(总监|经理|老板|管理员)|act\s+as|pretend|you\s+are\s+now", re.I
+        ),
+        "role_play",
+    ),
     (re.compile(r"开发者模式|调试模式|developer\s*mode|debug\s*mode|jailbreak|DAN\b", re.I), "mode_switch"),
-    (re.compile(r"审批|批准|approve|记(一条|个)?拜访|log\s+a?\s*visit|内部(资料|文档|价格)|internal", re.I),
-     "internal_request"),
+    (
+        re.compile(r"审批|批准|approve|记(一条|个)?拜访|log\s+a?\s*visit|内部(资料|文档|价格)|internal", re.I),
+        "internal_request",
+    ),
     (re.compile(r"其他客户|别的客户|客户名单|客户列表|other\s+customers|customer\s+list", re.I), "other_customers"),
-    (re.compile(r"底价|最低价|折扣权限|最低(能)?(打|给)?几折|lowest\s+price|max(imum)?\s+discount", re.I), "discount_probe"),
+    (
+        re.compile(r"底价|最低价|折扣权限|最低(能)?(打|给)?几折|lowest\s+price|max(imum)?\s+discount", re.I),
+        "discount_probe",
+    ),
     (re.compile(r"!\[|\]\(|<\s*(img|script|a)\b|https?://", re.I), "link_injection"),
 ]
 
@@ -69,8 +86,9 @@ class CustomerAgent(StaffAgent):
         self.guard = OutputGuard(app, prompt_text=prompts.template(self.prompt_name), canary=self.canary)
         spec = app.settings.customer_rate_limit
         # counted in Redis when configured, so a customer's budget holds across replicas
-        self.limiter = SlidingWindowLimiter(spec, redis=app.redis, prefix=app.settings.redis_prefix,
-                                            name="customer-messages")
+        self.limiter = SlidingWindowLimiter(
+            spec, redis=app.redis, prefix=app.settings.redis_prefix, name="customer-messages"
+        )
         self._local_limiter = SlidingWindowLimiter(spec)
 
     def model_for(self, role: Role):
@@ -84,16 +102,26 @@ class CustomerAgent(StaffAgent):
     def system_prompt(self, ctx: ToolContext) -> str:
         now = ctx.now()
         start, end = business_hours(self.app.settings)
-        hours = (f"工作时间内（工作日 {start:%H:%M}-{end:%H:%M}），销售顾问可以尽快联系客户。"
-                 if in_business_hours(now, self.app.settings)
-                 else f"现在是非工作时间（工作日 {start:%H:%M}-{end:%H:%M}），转人工后顾问会在上班后联系客户。")
+        hours = (
+            f"工作时间内（工作日 {start:%H:%M}-{end:%H:%M}），销售顾问可以尽快联系客户。"
+            if in_business_hours(now, self.app.settings)
+            else f"现在是非工作时间（工作日 {start:%H:%M}-{end:%H:%M}），转人工后顾问会在上班后联系客户。"
+        )
         known = getattr(ctx, "_lead_summary", "") or "暂无"
-        return prompts.render(self.prompt_name, company=self.app.settings.company_name,
-                              now=now.strftime("%Y-%m-%d %H:%M"), weekday="周" + WEEKDAYS[now.weekday()],
-                              hours_note=hours, canary=self.canary, known=known)
+        return prompts.render(
+            self.prompt_name,
+            company=self.app.settings.company_name,
+            now=now.strftime("%Y-%m-%d %H:%M"),
+            weekday="周" + WEEKDAYS[now.weekday()],
+            hours_note=hours,
+            canary=self.canary,
+            known=known,
+        )
 
     async def run(self, ctx: ToolContext, text: str) -> list[Reply]:
-        customer_key = ctx.conversation_key if ctx.inbound is None else f"{ctx.inbound.platform}:{ctx.inbound.sender_id}"
+        customer_key = (
+            ctx.conversation_key if ctx.inbound is None else f"{ctx.inbound.platform}:{ctx.inbound.sender_id}"
+        )
         if not await self._within_budget(customer_key):
             await self._audit(ctx, "customer.rate_limited")
             return [Reply(RATE_LIMITED)]
@@ -164,9 +192,17 @@ class CustomerAgent(StaffAgent):
     def _known(lead) -> str:
         if lead is None:
             return ""
-        parts = [f"{label}：{getattr(lead, name)}" for name, label in
-                 (("name", "称呼"), ("company", "公司"), ("phone", "电话"), ("need", "需求"), ("region", "地区"))
-                 if getattr(lead, name)]
+        parts = [
+            f"{label}：{getattr(lead, name)}"
+            for name, label in (
+                ("name", "称呼"),
+                ("company", "公司"),
+                ("phone", "电话"),
+                ("need", "需求"),
+                ("region", "地区"),
+            )
+            if getattr(lead, name)
+        ]
         if lead.status == "handed_off":
             parts.append("已转给销售顾问")
         return "；".join(parts)
@@ -194,9 +230,3 @@ class CustomerAgent(StaffAgent):
             detail.setdefault("platform", inbound.platform)
         async with ctx.db.write() as s:
             s.add(ctx.audit(action, **detail))
-
-
-async def audit_rows(app, message_id: int) -> list[AuditLog]:
-    """The audit trail of one inbound message (tests, the attack suite)."""
-    async with app.db.session() as s:
-        return list((await s.execute(select(AuditLog).where(AuditLog.message_id == message_id))).scalars().all())

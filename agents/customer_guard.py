@@ -19,6 +19,7 @@ still a name. Literal markers are found with a set lookup per (position, marker 
 linear in the reply whatever the number of accounts; markers are rebuilt from the database every
 REFRESH_SECONDS (and on `invalidate()`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,9 +32,9 @@ from typing import TYPE_CHECKING, Iterable
 
 from sqlmodel import select
 
-from knowledge.models import KbChunk, KbDocument
 from bot.models import Account, Contact, StaffUser
 from bot.zh_parse import find_emails, find_money, find_phones
+from knowledge.models import KbChunk, KbDocument
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -45,10 +46,25 @@ PROMPT_SHINGLE = 14  # the prompt's plain sentences need a longer run before the
 MIN_SHINGLE_HITS = 3  # 12+ characters of internal text in a row, or several shorter copied fragments
 REFRESH_SECONDS = 30.0
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_DISCOUNT = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})?\s*折|[一二三四五六七八九]{1,2}\s*折(?!扣)"
-                       r"|\d{1,2}\s*%\s*(?:off|折扣|优惠|discount)", re.I)
-_DISCOUNT_WORDS = ("底价", "最低价", "折扣权限", "审批权限", "折扣审批", "严禁外传", "内部资料", "仅限内部", "内部使用",
-                   "内部竞争分析", "系统提示词", "systemprompt")
+_DISCOUNT = re.compile(
+    r"(?<![\d.])\d{1,2}(?:\.\d{1,2})?\s*折|[一二三四五六七八九]{1,2}\s*折(?!扣)"
+    r"|\d{1,2}\s*%\s*(?:off|折扣|优惠|discount)",
+    re.I,
+)
+_DISCOUNT_WORDS = (
+    "底价",
+    "最低价",
+    "折扣权限",
+    "审批权限",
+    "折扣审批",
+    "严禁外传",
+    "内部资料",
+    "仅限内部",
+    "内部使用",
+    "内部竞争分析",
+    "系统提示词",
+    "systemprompt",
+)
 _URL = re.compile(r"(?:https?://|www\.)([A-Za-z0-9.-]+)|\]\(\s*([^)\s]+)", re.I)
 _MARKUP = re.compile(r"!\[[^\]]*\]\(|<\s*(?:img|script|iframe|a|svg|object|form|link|meta)\b|javascript:", re.I)
 
@@ -73,7 +89,7 @@ def normalize(text: str) -> str:
 
 
 def shingles(norm: str, size: int = SHINGLE) -> set[str]:
-    return {norm[i:i + size] for i in range(max(0, len(norm) - size + 1))}
+    return {norm[i : i + size] for i in range(max(0, len(norm) - size + 1))}
 
 
 @dataclass
@@ -105,7 +121,7 @@ class _LiteralSet:
         hits: dict[str, str] = {}
         for length, table in self.by_len.items():
             for i in range(len(norm) - length + 1):
-                piece = norm[i:i + length]
+                piece = norm[i : i + length]
                 if piece in table:
                     hits[piece] = table[piece]
         return hits

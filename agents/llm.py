@@ -11,6 +11,7 @@ Retries: 408/409/429/5xx, timeouts and connection errors are retried up to SALES
 times with exponential backoff, honouring Retry-After / retry-after-ms (as the openai client does);
 after that the turn falls back to the offline answer (see `bot.agent.model_unavailable`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -101,20 +102,28 @@ class OpenAICompatibleChat(BaseChatModel):
         return result_from_response(data)
 
     def _attempts(self) -> AsyncRetrying:
-        return AsyncRetrying(stop=stop_after_attempt(self.max_retries + 1), wait=_backoff,
-                             retry=retry_if_exception(_retryable), reraise=True)
+        return AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=_backoff,
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
 
     async def _post(self, payload: bytes) -> dict[str, Any]:
         session = self._session()
         url = self.base_url.rstrip("/") + "/chat/completions"
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"}
         try:
-            async with session.post(url, data=payload, headers=headers,
-                                    timeout=aiohttp.ClientTimeout(total=self.timeout)) as response:
+            async with session.post(
+                url, data=payload, headers=headers, timeout=aiohttp.ClientTimeout(total=self.timeout)
+            ) as response:
                 raw = await response.read()
                 if response.status >= 400:
-                    raise LLMError(f"HTTP {response.status}: {_error_message(raw)}", status=response.status,
-                                   retry_after=_retry_after(response.headers))
+                    raise LLMError(
+                        f"HTTP {response.status}: {_error_message(raw)}",
+                        status=response.status,
+                        retry_after=_retry_after(response.headers),
+                    )
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise LLMError(f"{type(exc).__name__}: {exc}") from exc
         try:
@@ -163,7 +172,9 @@ async def chat(model, messages: list[BaseMessage]) -> AIMessage:
     ai = result.generations[0].message
     if target.callbacks:
         usage = ai.usage_metadata or {}
-        record_llm_call(time.perf_counter() - started, "ok", usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+        record_llm_call(
+            time.perf_counter() - started, "ok", usage.get("input_tokens", 0), usage.get("output_tokens", 0)
+        )
     return ai
 
 
@@ -220,14 +231,19 @@ def message_to_dict(message: BaseMessage) -> dict[str, Any]:
     if isinstance(message, HumanMessage):
         return {"role": "user", "content": message.content}
     if isinstance(message, ToolMessage):
-        content = message.content if isinstance(message.content, str) else json.dumps(message.content, ensure_ascii=False)
+        content = (
+            message.content if isinstance(message.content, str) else json.dumps(message.content, ensure_ascii=False)
+        )
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": content}
     if isinstance(message, AIMessage):
         out: dict[str, Any] = {"role": "assistant", "content": message.content or None}
         if message.tool_calls:
             out["tool_calls"] = [
-                {"id": call["id"], "type": "function",
-                 "function": {"name": call["name"], "arguments": json.dumps(call["args"], ensure_ascii=False)}}
+                {
+                    "id": call["id"],
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": json.dumps(call["args"], ensure_ascii=False)},
+                }
                 for call in message.tool_calls
             ]
         return out
@@ -250,20 +266,36 @@ def result_from_response(data: dict[str, Any]) -> ChatResult:
             args = json.loads(arguments) if isinstance(arguments, str) else dict(arguments)
             if not isinstance(args, dict):
                 raise ValueError("arguments are not an object")
-            tool_calls.append({"name": function.get("name", ""), "args": args, "id": call.get("id"),
-                               "type": "tool_call"})
+            tool_calls.append(
+                {"name": function.get("name", ""), "args": args, "id": call.get("id"), "type": "tool_call"}
+            )
         except (ValueError, TypeError) as exc:
-            invalid.append({"name": function.get("name"), "args": arguments, "id": call.get("id"),
-                            "error": str(exc), "type": "invalid_tool_call"})
+            invalid.append(
+                {
+                    "name": function.get("name"),
+                    "args": arguments,
+                    "id": call.get("id"),
+                    "error": str(exc),
+                    "type": "invalid_tool_call",
+                }
+            )
     usage = data.get("usage") or {}
-    ai = AIMessage(content=message.get("content") or "", tool_calls=tool_calls, invalid_tool_calls=invalid,
-                   response_metadata={"finish_reason": choice.get("finish_reason"), "model_name": data.get("model")})
+    ai = AIMessage(
+        content=message.get("content") or "",
+        tool_calls=tool_calls,
+        invalid_tool_calls=invalid,
+        response_metadata={"finish_reason": choice.get("finish_reason"), "model_name": data.get("model")},
+    )
     if usage:
         prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-        ai.usage_metadata = {"input_tokens": prompt, "output_tokens": completion,
-                             "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
-    return ChatResult(generations=[ChatGeneration(message=ai)],
-                      llm_output={"token_usage": usage, "model_name": data.get("model")})
+        ai.usage_metadata = {
+            "input_tokens": prompt,
+            "output_tokens": completion,
+            "total_tokens": int(usage.get("total_tokens") or prompt + completion),
+        }
+    return ChatResult(
+        generations=[ChatGeneration(message=ai)], llm_output={"token_usage": usage, "model_name": data.get("model")}
+    )
 
 
 def make_chat_model(settings: Settings, **overrides) -> OpenAICompatibleChat:
@@ -278,5 +310,3 @@ def make_chat_model(settings: Settings, **overrides) -> OpenAICompatibleChat:
     )
     kwargs.update(overrides)
     return OpenAICompatibleChat(**kwargs)
-
-

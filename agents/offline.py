@@ -3,6 +3,7 @@
 Staff get what a capability recognises (its offline intents), else knowledge hits, else a short help;
 customers get public knowledge and lead capture (a phone number left in the message is a lead).
 """
+
 from __future__ import annotations
 
 import logging

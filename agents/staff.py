@@ -1,4 +1,5 @@
 """The staff assistant: a LangChain tool-calling loop over the capability tools the speaker may use."""
+
 from __future__ import annotations
 
 import json
@@ -7,18 +8,16 @@ import time
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from bot import prompt_templates as prompts
 from agents.llm import chat
-from bot.memory import recent_memory
-from bot.messages import Reply
-from bot.messages import Role
 from agents.tool_bridge import bound_to, langchain_tools
+from bot import prompt_templates as prompts
 from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
+from bot.memory import recent_memory
+from bot.messages import ROLE_LABELS, Reply, Role
 from bot.zh_parse.dates import WEEKDAYS
 
 log = logging.getLogger(__name__)
 
-ROLE_LABELS = {"rep": "销售", "manager": "销售经理", "admin": "管理员", "customer": "客户"}
 MAX_STEPS = 5
 
 
@@ -48,8 +47,12 @@ class StaffAgent:
     def system_prompt(self, ctx: ToolContext) -> str:
         today = ctx.today()
         return prompts.render(
-            self.prompt_name, name=ctx.actor.name or "同事", role=ROLE_LABELS.get(ctx.actor.role.value, ""),
-            team=ctx.actor.team or "-", today=today.isoformat(), weekday="周" + WEEKDAYS[today.weekday()],
+            self.prompt_name,
+            name=ctx.actor.name or "同事",
+            role=ROLE_LABELS.get(ctx.actor.role.value, ""),
+            team=ctx.actor.team or "-",
+            today=today.isoformat(),
+            weekday="周" + WEEKDAYS[today.weekday()],
         )
 
     async def history(self, ctx: ToolContext) -> list:

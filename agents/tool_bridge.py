@@ -3,6 +3,7 @@
 One LangChain tool per capability tool, built once: its JSON schema is costly to generate. The turn's
 ToolContext reaches the tool through a ContextVar set by `bound_to`, so one tool object serves every turn.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -33,8 +34,9 @@ def _langchain_tool(spec: ToolSpec) -> StructuredTool:
         ctx.outputs.append(out)
         return out.text
 
-    tool = StructuredTool.from_function(coroutine=call, name=spec.name, description=spec.description,
-                                        args_schema=spec.args_schema)
+    tool = StructuredTool.from_function(
+        coroutine=call, name=spec.name, description=spec.description, args_schema=spec.args_schema
+    )
     _BUILT[spec.name] = (spec, tool)
     return tool
 

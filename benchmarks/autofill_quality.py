@@ -8,6 +8,7 @@ Company names are matched against the demo CRM's accounts and staff, as `salesbo
 Each transcript's gold file says what a careful human would fill; a field left empty by the gold and
 filled by us counts as a false positive.
 """
+
 from __future__ import annotations
 
 import sys
@@ -25,8 +26,8 @@ from collections import defaultdict  # noqa: E402
 from datetime import date  # noqa: E402
 
 from benchmarks.machine import describe  # noqa: E402
-from salesbot.demo import ACCOUNTS, ORG  # noqa: E402
 from bot.models import Account  # noqa: E402
+from salesbot.demo import ACCOUNTS, ORG  # noqa: E402
 from tools.autofill.extract import Extraction, KnownAccount  # noqa: E402
 from tools.customers import name_score  # noqa: E402
 
@@ -42,10 +43,17 @@ def predicted(ex: Extraction) -> dict:
         return None if f is None else (f.value.isoformat() if isinstance(f.value, date) else f.value)
 
     return {
-        "account": v(ex.account), "meeting_date": v(ex.meeting_date), "budget": v(ex.budget), "amount": v(ex.amount),
-        "seats": v(ex.seats), "close_date": v(ex.close_date), "channel": v(ex.channel),
-        "contacts": [c.name for c in ex.contacts], "phones": [c.phone for c in ex.contacts if c.phone],
-        "emails": [c.email for c in ex.contacts if c.email], "competitors": [c.value for c in ex.competitors],
+        "account": v(ex.account),
+        "meeting_date": v(ex.meeting_date),
+        "budget": v(ex.budget),
+        "amount": v(ex.amount),
+        "seats": v(ex.seats),
+        "close_date": v(ex.close_date),
+        "channel": v(ex.channel),
+        "contacts": [c.name for c in ex.contacts],
+        "phones": [c.phone for c in ex.contacts if c.phone],
+        "emails": [c.email for c in ex.contacts if c.email],
+        "competitors": [c.value for c in ex.competitors],
         "next_step_dues": sorted({s.due.isoformat() for s in ex.next_steps if s.due}),
     }
 
@@ -60,8 +68,9 @@ def same(field: str, gold, pred) -> bool:
     if field == "phones":
         return re.sub(r"\D", "", str(gold)) == re.sub(r"\D", "", str(pred))
     if field == "contacts":  # "周总" for 周XX is the same person
-        return gold == pred or (gold[0] == pred[0] and (len(gold) == 2 or len(pred) == 2) and
-                                (gold[1:] in "总工" or pred[1:] in "总工"))
+        return gold == pred or (
+            gold[0] == pred[0] and (len(gold) == 2 or len(pred) == 2) and (gold[1:] in "总工" or pred[1:] in "总工")
+        )
     return str(gold) == str(pred)
 
 
@@ -112,18 +121,24 @@ async def run(data: Path, model, label: str, show_misses: bool) -> None:
         ex = await extract(text, REF, known_accounts=KNOWN, our_names=OUR_NAMES, model=model)
         seconds.append(time.perf_counter() - started)
         score(gold, predicted(ex), counts, misses, path.stem[:2])
-    print(f"\n{label}: {len(files)} transcripts, {chars} characters, "
-          f"median {statistics.median(seconds) * 1000:.1f} ms / transcript, max {max(seconds) * 1000:.1f} ms")
+    print(
+        f"\n{label}: {len(files)} transcripts, {chars} characters, "
+        f"median {statistics.median(seconds) * 1000:.1f} ms / transcript, max {max(seconds) * 1000:.1f} ms"
+    )
     print(f"{'field':<16}{'precision':>10}{'recall':>8}{'tp':>5}{'fp':>5}{'fn':>5}")
     total = {"tp": 0, "fp": 0, "fn": 0}
     for field in (*SCALARS, *LISTS):
         c = counts[field]
         for k in total:
             total[k] += c[k]
-        print(f"{field:<16}{_ratio(c['tp'], c['tp'] + c['fp']):>10}{_ratio(c['tp'], c['tp'] + c['fn']):>8}"
-              f"{c['tp']:>5}{c['fp']:>5}{c['fn']:>5}")
-    print(f"{'all fields':<16}{_ratio(total['tp'], total['tp'] + total['fp']):>10}"
-          f"{_ratio(total['tp'], total['tp'] + total['fn']):>8}{total['tp']:>5}{total['fp']:>5}{total['fn']:>5}")
+        print(
+            f"{field:<16}{_ratio(c['tp'], c['tp'] + c['fp']):>10}{_ratio(c['tp'], c['tp'] + c['fn']):>8}"
+            f"{c['tp']:>5}{c['fp']:>5}{c['fn']:>5}"
+        )
+    print(
+        f"{'all fields':<16}{_ratio(total['tp'], total['tp'] + total['fp']):>10}"
+        f"{_ratio(total['tp'], total['tp'] + total['fn']):>8}{total['tp']:>5}{total['fp']:>5}{total['fn']:>5}"
+    )
     if show_misses:
         print("\n".join(["", "misses:", *misses]))
 

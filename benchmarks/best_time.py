@@ -13,6 +13,7 @@
 2. Refresh: 100 000 contacts, 1 000 000 interactions, from arrays to every contact's best slot.
 3. Due reminders among 100 000 open tasks in SQLite (the query the reminder job runs every minute).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -109,8 +110,11 @@ def refresh_cost(seed: int, contacts: int, interactions: int, params: ModelParam
     bins = (rng.integers(0, 7, interactions) * 24 + rng.integers(7, 22, interactions)).astype(np.int16)
     answered = rng.random(interactions) < 0.75
     ev = Evidence(contact, bins, answered.astype(np.float32), (~answered).astype(np.float32))
-    segs = [rng.integers(0, 30, contacts).astype(np.int32), rng.integers(0, 8, contacts).astype(np.int32),
-            rng.integers(0, 6, contacts).astype(np.int32)]
+    segs = [
+        rng.integers(0, 30, contacts).astype(np.int32),
+        rng.integers(0, 8, contacts).astype(np.int32),
+        rng.integers(0, 6, contacts).astype(np.int32),
+    ]
     gc.collect()
     proc = psutil.Process()
     rss_before = proc.memory_info().rss
@@ -124,8 +128,12 @@ def refresh_cost(seed: int, contacts: int, interactions: int, params: ModelParam
     tracemalloc.stop()
     rss_after = proc.memory_info().rss
     assert top.shape == (contacts, 3)
-    return {"seconds": seconds, "peak_mb": peak / 2**20, "rss_mb": rss_after / 2**20,
-            "rss_growth_mb": (rss_after - rss_before) / 2**20}
+    return {
+        "seconds": seconds,
+        "peak_mb": peak / 2**20,
+        "rss_mb": rss_after / 2**20,
+        "rss_growth_mb": (rss_after - rss_before) / 2**20,
+    }
 
 
 async def due_lookup(tasks: int, repeats: int = 7) -> dict:
@@ -135,16 +143,19 @@ async def due_lookup(tasks: int, repeats: int = 7) -> dict:
 
     from sqlalchemy import insert
 
-    from salesbot.app import App
     from bot.clock import FrozenClock
     from bot.models import StaffUser, Task
     from bot.settings import Settings
+    from salesbot.app import App
     from scheduler.jobs import load_due_tasks
 
     tz = ZoneInfo("Asia/Shanghai")
     with tempfile.TemporaryDirectory() as tmp:
-        app = App(Settings(_env_file=None, SALESBOT_DATA_DIR=tmp), clock=FrozenClock(datetime(2026, 11, 23, 10, tzinfo=tz)),
-                  enable_knowledge=False)
+        app = App(
+            Settings(_env_file=None, SALESBOT_DATA_DIR=tmp),
+            clock=FrozenClock(datetime(2026, 11, 23, 10, tzinfo=tz)),
+            enable_knowledge=False,
+        )
         await app.start(connect_channels=False, resume=False)
         try:
             async with app.db.write() as s:
@@ -153,12 +164,19 @@ async def due_lookup(tasks: int, repeats: int = 7) -> dict:
             rng = np.random.default_rng(1)
             today = date(2026, 11, 23)
             offsets = np.where(rng.random(tasks) < 0.1, rng.integers(-5, 10, tasks), rng.integers(11, 365, tasks))
-            rows = [dict(title=f"跟进 {i}", due_date=today + timedelta(days=int(o)), status="open",
-                         owner_id=int(rng.integers(1, 51)), created_source="IMPORT")
-                    for i, o in enumerate(offsets)]
+            rows = [
+                dict(
+                    title=f"跟进 {i}",
+                    due_date=today + timedelta(days=int(o)),
+                    status="open",
+                    owner_id=int(rng.integers(1, 51)),
+                    created_source="IMPORT",
+                )
+                for i, o in enumerate(offsets)
+            ]
             async with app.db.transaction() as conn:
                 for start in range(0, len(rows), 5000):
-                    await conn.execute(insert(Task), rows[start:start + 5000])
+                    await conn.execute(insert(Task), rows[start : start + 5000])
             samples, found = [], 0
             for _ in range(repeats):
                 started = time.perf_counter()
@@ -178,7 +196,9 @@ def main() -> None:
     per_length = 3000 if args.quick else 20000
     print(describe())
     print(f"\n## quality: hit rate of the recommended slot ({per_length} simulated contacts per history length)\n")
-    print("| history (interactions) | model | 10:00 next workday | last reply's hour, next workday | last reply's weekday+hour |")
+    print(
+        "| history (interactions) | model | 10:00 next workday | last reply's hour, next workday | last reply's weekday+hour |"
+    )
     print("|---|---|---|---|---|")
     rows = quality(args.seed, per_length, params)
     for length, model, ten, last_hour, last_slot in rows:

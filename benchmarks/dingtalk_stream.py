@@ -22,6 +22,7 @@ processes' scheduling on the shared cores), client ACK p99 (the server's own rea
 with a reply), answered/s (unique messages answered per second from the first push to the last reply),
 duplicate replies (a msgId answered more than once; must be 0), server RSS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,16 +71,25 @@ class Server:
     def __init__(self, fake: FakeDingTalk, data_dir: str):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESBOT_", "WECOM_", "OPENAI_", "DINGTALK_"))}
-        env.update({
-            "SALESBOT_DATA_DIR": data_dir, "SALESBOT_LOG_LEVEL": "WARNING",
-            "DINGTALK_CLIENT_ID": fake.client_id, "DINGTALK_CLIENT_SECRET": fake.client_secret,
-            "DINGTALK_OPENAPI_ENDPOINT": fake.base_url,
-            # the checkout, not only the installed packages (e.g. `prompts/` is not in the package list)
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        })
+        env.update(
+            {
+                "SALESBOT_DATA_DIR": data_dir,
+                "SALESBOT_LOG_LEVEL": "WARNING",
+                "DINGTALK_CLIENT_ID": fake.client_id,
+                "DINGTALK_CLIENT_SECRET": fake.client_secret,
+                "DINGTALK_OPENAPI_ENDPOINT": fake.base_url,
+                # the checkout, not only the installed packages (e.g. `prompts/` is not in the package list)
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            }
+        )
         self.log = open(Path(data_dir) / "server.log", "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], cwd=data_dir, env=env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=data_dir,
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
         self.ps = psutil.Process(self.proc.pid)
 
     def rss_mb(self) -> float:
@@ -105,11 +115,23 @@ async def client_ack_p99(http: aiohttp.ClientSession, server: Server) -> float |
     return None
 
 
-async def run_phase(fake: FakeDingTalk, gateway: FakeDingTalk, server: Server, http: aiohttp.ClientSession,
-                    name: str, n: int, *, dup_share: float, disconnect_at: int | None = None,
-                    rate: float | None = None, window: float = 400.0) -> dict:
-    payloads = [fake.robot_message("/帮助", staff_id=SENDERS[i % len(SENDERS)], nick=f"同事{i % len(SENDERS)}")
-                for i in range(n)]
+async def run_phase(
+    fake: FakeDingTalk,
+    gateway: FakeDingTalk,
+    server: Server,
+    http: aiohttp.ClientSession,
+    name: str,
+    n: int,
+    *,
+    dup_share: float,
+    disconnect_at: int | None = None,
+    rate: float | None = None,
+    window: float = 400.0,
+) -> dict:
+    payloads = [
+        fake.robot_message("/帮助", staff_id=SENDERS[i % len(SENDERS)], nick=f"同事{i % len(SENDERS)}")
+        for i in range(n)
+    ]
     sessions = {p["sessionWebhook"].split("session=")[1]: p["msgId"] for p in payloads}
     replies_before = len(fake.webhook_sends) + len(fake.robot_sends)
     burst = []
@@ -124,6 +146,7 @@ async def run_phase(fake: FakeDingTalk, gateway: FakeDingTalk, server: Server, h
         frame_ids = await gateway.remote(gateway.send_burst(burst[:disconnect_at], rate=rate))
         await gateway.remote(gateway.disconnect())
         frame_ids += await gateway.remote(gateway.send_burst(burst[disconnect_at:], rate=rate))
+
     def acked_delivery(frame_id: str) -> str | None:
         # a frame sent while no connection was live waits in the gateway's queue and goes out later
         # under a new messageId; its ACK echoes that one
@@ -142,10 +165,16 @@ async def run_phase(fake: FakeDingTalk, gateway: FakeDingTalk, server: Server, h
     per_msg = Counter(sessions[s["session"]] for s in replies)
     last_reply = max((s["at"] for s in replies), default=t0)
     return {
-        "phase": name, "frames": len(frame_ids), "acked": len(ack_times),
+        "phase": name,
+        "frames": len(frame_ids),
+        "acked": len(ack_times),
         "ack_rate": len(ack_times) / max(last_ack - t0, 1e-6),
-        "p50": pct(ack_times, 0.5) * 1000, "p99": pct(ack_times, 0.99) * 1000, "max": max(ack_times, default=0) * 1000,
-        "answered": len(per_msg), "n": n, "answered_rate": len(per_msg) / max(last_reply - t0, 1e-6),
+        "p50": pct(ack_times, 0.5) * 1000,
+        "p99": pct(ack_times, 0.99) * 1000,
+        "max": max(ack_times, default=0) * 1000,
+        "answered": len(per_msg),
+        "n": n,
+        "answered_rate": len(per_msg) / max(last_reply - t0, 1e-6),
         "dup_replies": sum(c - 1 for c in per_msg.values() if c > 1),
         "other_sends": len(fake.webhook_sends) + len(fake.robot_sends) - replies_before - len(replies),
         "client_p99": await client_ack_p99(http, server),
@@ -174,21 +203,46 @@ async def main() -> None:
         try:
             await gateway.remote(gateway.wait_for_connections(1, timeout=90))
             async with aiohttp.ClientSession() as http:
-                rows = [await run_phase(fake, gateway, server, http, "warm-up (creates 50 staff users)", 100,
-                                        dup_share=0.0)]
+                rows = [
+                    await run_phase(fake, gateway, server, http, "warm-up (creates 50 staff users)", 100, dup_share=0.0)
+                ]
                 for rate in rates:
-                    rows.append(await run_phase(fake, gateway, server, http,
-                                                f"{rate}/s for {seconds} s (bursts of 30), 10% duplicates",
-                                                int(rate * seconds), dup_share=0.1, rate=rate))
-                rows.append(await run_phase(fake, gateway, server, http,
-                                            f"300/s for {seconds} s + disconnect mid-way", int(300 * seconds),
-                                            dup_share=0.1, rate=300, disconnect_at=int(300 * seconds) // 2))
-                rows.append(await run_phase(fake, gateway, server, http, "1000 at once (queueing, for reference)",
-                                            1000, dup_share=0.1))
+                    rows.append(
+                        await run_phase(
+                            fake,
+                            gateway,
+                            server,
+                            http,
+                            f"{rate}/s for {seconds} s (bursts of 30), 10% duplicates",
+                            int(rate * seconds),
+                            dup_share=0.1,
+                            rate=rate,
+                        )
+                    )
+                rows.append(
+                    await run_phase(
+                        fake,
+                        gateway,
+                        server,
+                        http,
+                        f"300/s for {seconds} s + disconnect mid-way",
+                        int(300 * seconds),
+                        dup_share=0.1,
+                        rate=300,
+                        disconnect_at=int(300 * seconds) // 2,
+                    )
+                )
+                rows.append(
+                    await run_phase(
+                        fake, gateway, server, http, "1000 at once (queueing, for reference)", 1000, dup_share=0.1
+                    )
+                )
         except BaseException:
             server.stop()
-            print("server log (tail):\n" + "".join(Path(server.log.name).read_text().splitlines(True)[-30:]),
-                  file=sys.stderr)
+            print(
+                "server log (tail):\n" + "".join(Path(server.log.name).read_text().splitlines(True)[-30:]),
+                file=sys.stderr,
+            )
             raise
         finally:
             server.stop()
@@ -196,16 +250,22 @@ async def main() -> None:
             gateway.stop_thread()
 
     print(f"\nDingTalk stream benchmark — {machine()}")
-    print(f"server: salesbot serve (offline mode, SQLite), one stream connection; "
-          f"connections opened: {len(gateway.connections)}\n")
-    header = ("| phase | frames | ACK/s | time-to-ACK p50 ms | p99 ms | max ms | client ACK p99 ms (cumulative) "
-              "| answered | answered/s | duplicate replies | server RSS MB |")
+    print(
+        f"server: salesbot serve (offline mode, SQLite), one stream connection; "
+        f"connections opened: {len(gateway.connections)}\n"
+    )
+    header = (
+        "| phase | frames | ACK/s | time-to-ACK p50 ms | p99 ms | max ms | client ACK p99 ms (cumulative) "
+        "| answered | answered/s | duplicate replies | server RSS MB |"
+    )
     print(header)
     print("|" + "---|" * 11)
     for r in rows:
-        print(f"| {r['phase']} | {r['frames']} | {r['ack_rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} "
-              f"| {r['client_p99']} | {r['answered']}/{r['n']} | {r['answered_rate']:.0f} | {r['dup_replies']} "
-              f"| {r['rss']:.0f} |")
+        print(
+            f"| {r['phase']} | {r['frames']} | {r['ack_rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} "
+            f"| {r['client_p99']} | {r['answered']}/{r['n']} | {r['answered_rate']:.0f} | {r['dup_replies']} "
+            f"| {r['rss']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Run tests.fakes.openai_server.FakeOpenAI in a process of its own, as a remote LLM would be.
 
-    proc, base_url = start_fake_llm(latency=1.0, reply="好的")   # from a benchmark
-    ...
-    proc.terminate()
+proc, base_url = start_fake_llm(latency=1.0, reply="好的")   # from a benchmark
+...
+proc.terminate()
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,11 +16,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_fake_llm(latency: float = 0.0, reply: str = "好的，收到。", error_rate: float = 0.0) -> tuple[subprocess.Popen, str]:
+def start_fake_llm(
+    latency: float = 0.0, reply: str = "好的，收到。", error_rate: float = 0.0
+) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--latency", str(latency), "--reply", reply,
-         "--error-rate", str(error_rate)],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--latency",
+            str(latency),
+            "--reply",
+            reply,
+            "--error-rate",
+            str(error_rate),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     line = proc.stdout.readline().strip()
     if not line.startswith("http"):

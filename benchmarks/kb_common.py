@@ -1,4 +1,5 @@
 """Shared helpers for the knowledge-base benchmarks: machine description and a throwaway knowledge base."""
+
 from __future__ import annotations
 
 import sys

@@ -6,6 +6,7 @@ Compares keyword-only (char n-gram BM25), vector-only (Chroma, offline embedding
 with the score threshold on, as the agent sees it. Off-topic queries ("none") count as correct when
 nothing comes back.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,12 +46,17 @@ def rank_of(hits, doc: str, heading: str) -> int | None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--queries", type=Path, action="append",
-                        help="query file(s); default: " + ", ".join(QUERY_FILES))
+    parser.add_argument(
+        "--queries", type=Path, action="append", help="query file(s); default: " + ", ".join(QUERY_FILES)
+    )
     parser.add_argument("--misses", action="store_true", help="print the hybrid misses at 3")
     parser.add_argument("--no-threshold", action="store_true", help="rank quality alone, without the score threshold")
-    parser.add_argument("--embeddings", default="offline", choices=sorted(EMBEDDINGS_LABEL),
-                        help="vector side: the offline default, or the opt-in static model")
+    parser.add_argument(
+        "--embeddings",
+        default="offline",
+        choices=sorted(EMBEDDINGS_LABEL),
+        help="vector side: the offline default, or the opt-in static model",
+    )
     args = parser.parse_args()
     files = args.queries or [HERE / name for name in QUERY_FILES if (HERE / name).exists()]
 
@@ -64,7 +70,9 @@ async def main() -> None:
         chunks = sum(d.chunk_count for d in report.added)
         await kb.search("预热", top=1)  # builds the BM25 index before timing
         print(f"machine: {machine()}")
-        print(f"library: {len(report.added)} documents, {chunks} chunks; embeddings: {EMBEDDINGS_LABEL[args.embeddings]}\n")
+        print(
+            f"library: {len(report.added)} documents, {chunks} chunks; embeddings: {EMBEDDINGS_LABEL[args.embeddings]}\n"
+        )
         for path in files:
             queries = load_queries(path)
             await evaluate(kb, path.name, queries, args.misses)
@@ -76,7 +84,6 @@ async def main() -> None:
 async def evaluate(kb, name: str, queries, show_misses: bool) -> None:
     labelled = [q for q in queries if q[0] != "none"]
     offtopic = [q for q in queries if q[0] == "none"]
-    stats: dict[tuple[str, str], list[float]] = defaultdict(list)  # (mode, kind) -> [h1, h3, rr] rows
     rows: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
     latencies: list[float] = []
     misses = []
@@ -100,8 +107,10 @@ async def evaluate(kb, name: str, queries, show_misses: bool) -> None:
         cells = []
         for mode in MODES:
             r = rows[(mode, kind)]
-            cells.append(f"{sum(x[0] for x in r) / len(r):>12.3f}{sum(x[1] for x in r) / len(r):>6.3f}"
-                         f"{sum(x[2] for x in r) / len(r):>6.3f}")
+            cells.append(
+                f"{sum(x[0] for x in r) / len(r):>12.3f}{sum(x[1] for x in r) / len(r):>6.3f}"
+                f"{sum(x[2] for x in r) / len(r):>6.3f}"
+            )
         print(f"{kind:<14}{len(rows[('hybrid', kind)]):>4}  " + "  ".join(cells))
     if offtopic:
         rejected = {mode: 0 for mode in MODES}
@@ -111,8 +120,10 @@ async def evaluate(kb, name: str, queries, show_misses: bool) -> None:
                     rejected[mode] += 1
         print("off-topic answered with nothing: " + ", ".join(f"{m} {rejected[m]}/{len(offtopic)}" for m in MODES))
     lat = sorted(latencies)
-    print(f"hybrid latency over {len(lat)} queries: p50 {statistics.median(lat):.1f} ms, "
-          f"p95 {lat[int(len(lat) * 0.95) - 1]:.1f} ms\n")
+    print(
+        f"hybrid latency over {len(lat)} queries: p50 {statistics.median(lat):.1f} ms, "
+        f"p95 {lat[int(len(lat) * 0.95) - 1]:.1f} ms\n"
+    )
     if show_misses:
         for kind, query, want, rank, top in misses:
             print(f"  MISS [{kind}] {query}  want {want} (rank {rank})  got {top}")

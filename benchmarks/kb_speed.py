@@ -8,6 +8,7 @@ vocabulary and index entries per chunk match real playbooks. Queries are the lab
 Ingest is measured end to end (read, chunk, database, embeddings, Chroma); the BM25 rebuild that follows
 an ingest is reported on its own (it runs once, before the next search).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,11 @@ def make_corpus(root: Path, chunks: int, questions: int = QUESTIONS_PER_SECTION,
 
 
 def queries(n: int) -> list[str]:
-    lines = [l.split(" | ", 2)[2] for l in (HERE / "kb_queries.txt").read_text(encoding="utf-8").splitlines()
-             if l.strip() and not l.startswith("#")]
+    lines = [
+        line.split(" | ", 2)[2]
+        for line in (HERE / "kb_queries.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     return (lines * (n // len(lines) + 1))[:n]
 
 
@@ -88,8 +92,16 @@ async def measure(size: int, n_queries: int, questions: int) -> dict:
                 times.append((time.perf_counter() - t0) * 1000)
             times.sort()
             latencies[mode] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
-        return {"size": size, "chunks": chunks, "docs": len(report.added), "ingest_s": ingest_s,
-                "rate": chunks / ingest_s, "cpu_rate": chunks / ingest_cpu_s, "build_s": build_s, "lat": latencies}
+        return {
+            "size": size,
+            "chunks": chunks,
+            "docs": len(report.added),
+            "ingest_s": ingest_s,
+            "rate": chunks / ingest_s,
+            "cpu_rate": chunks / ingest_cpu_s,
+            "build_s": build_s,
+            "lat": latencies,
+        }
     finally:
         await db.close()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -100,22 +112,32 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--questions", type=int, default=QUESTIONS_PER_SECTION,
-                        help="associated questions per section (the demo library has 2-4)")
+    parser.add_argument(
+        "--questions",
+        type=int,
+        default=QUESTIONS_PER_SECTION,
+        help="associated questions per section (the demo library has 2-4)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print("embeddings: offline (hashed char n-grams, 512 dims); keyword: bm25s char uni+bigrams + concepts\n")
     print(f"corpus: synthetic playbook sections with {args.questions} associated questions each\n")
     rows = [await measure(size, args.queries, args.questions) for size in args.sizes]
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes share the cores)\n")
-    print(f"{'chunks':>7} {'docs':>5} {'ingest s':>9} {'chunks/s':>9} {'per cpu-s':>9} {'bm25 build s':>13} "
-          f"{'hybrid p50/p95 ms':>18} {'keyword p50/p95':>16} {'vector p50/p95':>15}")
+    print(
+        f"{'chunks':>7} {'docs':>5} {'ingest s':>9} {'chunks/s':>9} {'per cpu-s':>9} {'bm25 build s':>13} "
+        f"{'hybrid p50/p95 ms':>18} {'keyword p50/p95':>16} {'vector p50/p95':>15}"
+    )
     for r in rows:
         lat = r["lat"]
-        print(f"{r['chunks']:>7} {r['docs']:>5} {r['ingest_s']:>9.1f} {r['rate']:>9.0f} {r['cpu_rate']:>9.0f} {r['build_s']:>13.2f} "
-              f"{lat['hybrid'][0]:>9.1f}/{lat['hybrid'][1]:<8.1f} {lat['keyword'][0]:>7.1f}/{lat['keyword'][1]:<8.1f}"
-              f"{lat['vector'][0]:>7.1f}/{lat['vector'][1]:<7.1f}")
-    print(f"\n{args.queries} queries per mode, top 5; targets: hybrid p50 <= 30 ms at 10k chunks, ingest >= 200 chunks/s")
+        print(
+            f"{r['chunks']:>7} {r['docs']:>5} {r['ingest_s']:>9.1f} {r['rate']:>9.0f} {r['cpu_rate']:>9.0f} {r['build_s']:>13.2f} "
+            f"{lat['hybrid'][0]:>9.1f}/{lat['hybrid'][1]:<8.1f} {lat['keyword'][0]:>7.1f}/{lat['keyword'][1]:<8.1f}"
+            f"{lat['vector'][0]:>7.1f}/{lat['vector'][1]:<7.1f}"
+        )
+    print(
+        f"\n{args.queries} queries per mode, top 5; targets: hybrid p50 <= 30 ms at 10k chunks, ingest >= 200 chunks/s"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ salesbot uses). The fake endpoint runs in its own process, so only the client's 
 
     .venv/bin/python benchmarks/llm_client.py [--calls 300]
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,12 +22,11 @@ from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 from langchain_openai import ChatOpenAI  # noqa: E402
 
 from agents.llm import OpenAICompatibleChat  # noqa: E402
+from agents.tool_bridge import langchain_tools  # noqa: E402
 from benchmarks.fake_llm_process import start_fake_llm  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
-from salesbot.app import build_capabilities  # noqa: E402
 from bot.messages import Role  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from agents.tool_bridge import langchain_tools  # noqa: E402
+from salesbot.app import build_capabilities  # noqa: E402
 
 
 async def cpu_per_call(model, messages, calls: int, rounds: int = 3) -> tuple[float, float]:
@@ -45,7 +45,6 @@ async def cpu_per_call(model, messages, calls: int, rounds: int = 3) -> tuple[fl
 async def main(calls: int) -> None:
     proc, url = start_fake_llm(0.0)
     try:
-        settings = Settings(_env_file=None, OPENAI_BASE_URL=url, OPENAI_API_KEY="bench", SALESBOT_LLM_MODEL="fake")
         tools = langchain_tools(build_capabilities(), Role.REP)
         messages = [SystemMessage("你是销售助手。" * 60), HumanMessage("今天拜访了华为，聊了报价，下周再约")]
         sdk = ChatOpenAI(model="fake", base_url=url, api_key="bench", max_retries=0)

@@ -1,4 +1,5 @@
 """What machine a benchmark ran on, printed above its table."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,10 @@ def describe() -> str:
     except (OSError, ValueError, IndexError):
         mem = "?"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"machine: {cpu}, {os.cpu_count()} cores, {mem} RAM, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}, load avg {load:.2f}")
+    return (
+        f"machine: {cpu}, {os.cpu_count()} cores, {mem} RAM, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, load avg {load:.2f}"
+    )
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -7,6 +7,7 @@ large CRM (10 000 extra account names), for a typical answer and a 2 000-charact
 
     .venv/bin/python benchmarks/security_suite.py [--repeat 2000]
 """
+
 from __future__ import annotations
 
 import argparse

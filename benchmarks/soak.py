@@ -26,6 +26,7 @@ replies (a message answered more than once), duplicate writes (a turn's memory o
 twice, read from the database), answer latency p50/p99 (first delivery → first reply), and for each fault
 the recovery time: from the fault to the moment every message sent before the fault ended was answered.
 """
+
 from __future__ import annotations
 
 import sys
@@ -46,7 +47,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from collections import Counter, defaultdict  # noqa: E402
+from collections import defaultdict  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
 import aiohttp  # noqa: E402
@@ -96,8 +97,8 @@ class _LeanLLM(asyncio.Protocol):
             size = int(match.group(1)) if match else 0
             if len(self.buffer) < head_end + 4 + size:
                 return
-            body = self.buffer[head_end + 4:head_end + 4 + size]
-            self.buffer = self.buffer[head_end + 4 + size:]
+            body = self.buffer[head_end + 4 : head_end + 4 + size]
+            self.buffer = self.buffer[head_end + 4 + size :]
             response = self._answer(body)
             asyncio.get_running_loop().call_later(self.latency, self._write, response)
 
@@ -114,14 +115,28 @@ class _LeanLLM(asyncio.Protocol):
             m = MARK.search(last_user if isinstance(last_user, str) else "")
             content = f"好的，收到 [{m.group(1)}]。我把要点记下了，明天上午提醒你跟进报价。" if m else "好的，收到。"
             prompt_tokens = len(body) // 3
-            status, payload = "200 OK", {
-                "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
-                "model": "soak", "choices": [{"index": 0, "finish_reason": "stop",
-                                              "message": {"role": "assistant", "content": content}}],
-                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 30, "total_tokens": prompt_tokens + 30}}
+            status, payload = (
+                "200 OK",
+                {
+                    "id": f"chatcmpl-{uuid.uuid4().hex}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": "soak",
+                    "choices": [
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                    ],
+                    "usage": {
+                        "prompt_tokens": prompt_tokens,
+                        "completion_tokens": 30,
+                        "total_tokens": prompt_tokens + 30,
+                    },
+                },
+            )
         data = json.dumps(payload, ensure_ascii=False).encode()
-        return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-                f"Connection: keep-alive\r\n\r\n").encode() + data
+        return (
+            f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            f"Connection: keep-alive\r\n\r\n"
+        ).encode() + data
 
     def connection_lost(self, exc) -> None:
         self.transport = None
@@ -137,8 +152,12 @@ async def _serve_llm(latency: float, error_rate: float) -> None:
 
 
 def start_llm(latency: float, error_rate: float) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, __file__, "--fake-llm", "--llm-latency", str(latency),
-                             "--llm-error-rate", str(error_rate)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--fake-llm", "--llm-latency", str(latency), "--llm-error-rate", str(error_rate)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     line = proc.stdout.readline().strip()
     if not line.startswith("http"):
         proc.kill()
@@ -150,12 +169,13 @@ def start_llm(latency: float, error_rate: float) -> tuple[subprocess.Popen, str]
 
 
 def services() -> dict[str, str]:
-    out = subprocess.run(["bash", str(ROOT / "scripts" / "ci_services.sh"), "start"], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "ci_services.sh"), "start"], check=True, capture_output=True, text=True
+    ).stdout
     env = {}
     for line in out.splitlines():
         if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
+            key, _, value = line[len("export ") :].partition("=")
             env[key] = value
     return env
 
@@ -186,15 +206,18 @@ class DatabaseCut:
         import psycopg
 
         u = make_url(self.admin_url)
-        with psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password, dbname=u.database,
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=u.host, port=u.port, user=u.username, password=u.password, dbname=u.database, autocommit=True
+        ) as conn:
             for statement in statements:
                 conn.execute(statement)
 
     async def cut(self, seconds: float) -> None:
         await asyncio.to_thread(
-            self._admin, f'ALTER DATABASE "{self.db_name}" ALLOW_CONNECTIONS false',
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.db_name}'")
+            self._admin,
+            f'ALTER DATABASE "{self.db_name}" ALLOW_CONNECTIONS false',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.db_name}'",
+        )
         await asyncio.sleep(seconds)
         await asyncio.to_thread(self._admin, f'ALTER DATABASE "{self.db_name}" ALLOW_CONNECTIONS true')
 
@@ -216,10 +239,16 @@ class Replica:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "server.log", "a")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESBOT_", "WECOM_", "OPENAI_", "DINGTALK_"))}
-        env.update(self.env, SALESBOT_DATA_DIR=str(self.data_dir), SALESBOT_REPLICA_ID=self.name,
-                   PYTHONPATH=str(ROOT))  # this checkout, whatever the installed copy's package list says
-        self.proc = subprocess.Popen([sys.executable, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1", "--port",
-                                      str(self.port)], cwd=self.data_dir, env=env, stdout=log, stderr=log)
+        env.update(
+            self.env, SALESBOT_DATA_DIR=str(self.data_dir), SALESBOT_REPLICA_ID=self.name, PYTHONPATH=str(ROOT)
+        )  # this checkout, whatever the installed copy's package list says
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=self.data_dir,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
 
     @property
     def url(self) -> str:
@@ -296,8 +325,14 @@ class Traffic:
     def __init__(self, replicas: list[Replica], http: aiohttp.ClientSession, qyapi, fake, gateway, args):
         from tests.fakes.wecom import FakeWeComSender
 
-        self.replicas, self.http, self.qyapi, self.fake, self.gateway, self.args = \
-            replicas, http, qyapi, fake, gateway, args
+        self.replicas, self.http, self.qyapi, self.fake, self.gateway, self.args = (
+            replicas,
+            http,
+            qyapi,
+            fake,
+            gateway,
+            args,
+        )
         self.sender = FakeWeComSender(http, "", token=TOKEN, encoding_aes_key=AES_KEY, receive_id=CORP_ID)
         self.messages: dict[str, Message] = {}
         self.by_session: dict[str, str] = {}
@@ -322,9 +357,13 @@ class Traffic:
         for i in range(len(self.replicas)):
             replica = self.replicas[(first + i) % len(self.replicas)]
             try:
-                async with self.http.post(replica.url + "/wecom/callback", params=params, data=body,
-                                          headers={"Content-Type": "text/xml"},
-                                          timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                async with self.http.post(
+                    replica.url + "/wecom/callback",
+                    params=params,
+                    data=body,
+                    headers={"Content-Type": "text/xml"},
+                    timeout=aiohttp.ClientTimeout(total=5),
+                ) as resp:
                     await resp.read()
                     if resp.status == 200:
                         return True
@@ -345,8 +384,9 @@ class Traffic:
     async def _wecom(self, msg: Message, duplicate: bool) -> None:
         from tests.fakes.wecom import text_xml
 
-        body, params = self.sender.envelope_xml(text_xml(
-            CORP_ID, msg.user, f"[{msg.mark}] 今天拜访了客户，聊了报价和交付，帮我记一下", msg.mark.lower()))
+        body, params = self.sender.envelope_xml(
+            text_xml(CORP_ID, msg.user, f"[{msg.mark}] 今天拜访了客户，聊了报价和交付，帮我记一下", msg.mark.lower())
+        )
         for attempt in range(3):  # WeCom: no 200 within 5 s → the same body again, 3 deliveries in all
             started = time.monotonic()
             msg.deliveries += 1
@@ -363,9 +403,12 @@ class Traffic:
             await self._post_wecom(body, params)
 
     async def _dingtalk(self, msg: Message, duplicate: bool) -> None:
-        payload = self.fake.robot_message(f"[{msg.mark}] 下午见了客户，对方关心实施周期，帮我记一下",
-                                          staff_id=msg.user, nick=f"同事{msg.user[-3:]}",
-                                          msg_id=f"msg{msg.mark}{uuid.uuid4().hex[:8]}==")
+        payload = self.fake.robot_message(
+            f"[{msg.mark}] 下午见了客户，对方关心实施周期，帮我记一下",
+            staff_id=msg.user,
+            nick=f"同事{msg.user[-3:]}",
+            msg_id=f"msg{msg.mark}{uuid.uuid4().hex[:8]}==",
+        )
         self.by_session[payload["sessionWebhook"].split("session=")[1]] = msg.mark
         await self.gateway.remote(self.gateway.send_callback(payload))
         msg.accepted = True  # the gateway owns redelivery from here (unACKed → again after 5 s)
@@ -435,8 +478,9 @@ class Traffic:
             unattributed += 1
         # replies without a marker (offline fallback, error text): the user's oldest unanswered message
         for user, sends in fallback.items():
-            waiting = sorted((m for m in self.messages.values() if m.user == user and not m.replies),
-                             key=lambda m: m.sent_at)
+            waiting = sorted(
+                (m for m in self.messages.values() if m.user == user and not m.replies), key=lambda m: m.sent_at
+            )
             for (at, content), msg in zip(sorted(sends), waiting):
                 msg.replies.append(at)
                 msg.texts.append(content)
@@ -444,8 +488,9 @@ class Traffic:
         return replies, unattributed
 
     def unanswered(self, sent_before: float | None = None) -> int:
-        return sum(1 for m in self.messages.values()
-                   if not m.replies and (sent_before is None or m.sent_at <= sent_before))
+        return sum(
+            1 for m in self.messages.values() if not m.replies and (sent_before is None or m.sent_at <= sent_before)
+        )
 
 
 # --- duplicate writes, read from the database ----------------------------------------------------
@@ -459,33 +504,50 @@ def duplicate_writes(db_url: str) -> dict[str, int]:
     engine = create_engine(sync_url(db_url))
     try:
         with engine.connect() as conn:
-            ledger = conn.execute(text(
-                "SELECT count(*) FROM (SELECT platform, msg_id FROM inbound_message GROUP BY 1, 2 HAVING count(*) > 1) d"
-            )).scalar()
-            memory = conn.execute(text(
-                "SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) c FROM conversation_message "
-                "WHERE role = 'user' AND content LIKE '[%%]%%' GROUP BY content HAVING count(*) > 1) d")).scalar()
-            outbox_per_inbound = conn.execute(text(
-                "SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) c FROM outbox_message "
-                "WHERE key LIKE 'reply:%%' GROUP BY key HAVING count(*) > 1) d")).scalar()
+            ledger = conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT platform, msg_id FROM inbound_message GROUP BY 1, 2 HAVING count(*) > 1) d"
+                )
+            ).scalar()
+            memory = conn.execute(
+                text(
+                    "SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) c FROM conversation_message "
+                    "WHERE role = 'user' AND content LIKE '[%%]%%' GROUP BY content HAVING count(*) > 1) d"
+                )
+            ).scalar()
+            outbox_per_inbound = conn.execute(
+                text(
+                    "SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) c FROM outbox_message "
+                    "WHERE key LIKE 'reply:%%' GROUP BY key HAVING count(*) > 1) d"
+                )
+            ).scalar()
             unfinished = conn.execute(text("SELECT count(*) FROM inbound_message WHERE status = 'received'")).scalar()
             failed_rows = conn.execute(text("SELECT count(*) FROM outbox_message WHERE status = 'failed'")).scalar()
             pending_rows = conn.execute(text("SELECT count(*) FROM outbox_message WHERE status <> 'sent'")).scalar()
-            taken_over = conn.execute(text(
-                "SELECT count(*) FROM inbound_message WHERE owner IS NOT NULL AND status <> 'received'")).scalar()
+            taken_over = conn.execute(
+                text("SELECT count(*) FROM inbound_message WHERE owner IS NOT NULL AND status <> 'received'")
+            ).scalar()
             by_owner = dict(conn.execute(text("SELECT owner, count(*) FROM inbound_message GROUP BY owner")).all())
     finally:
         engine.dispose()
-    return {"ledger": ledger, "memory": int(memory), "outbox": int(outbox_per_inbound), "unfinished": unfinished,
-            "outbox_failed": failed_rows, "outbox_not_sent": pending_rows, "finished": taken_over,
-            "by_owner": by_owner}
+    return {
+        "ledger": ledger,
+        "memory": int(memory),
+        "outbox": int(outbox_per_inbound),
+        "unfinished": unfinished,
+        "outbox_failed": failed_rows,
+        "outbox_not_sent": pending_rows,
+        "finished": taken_over,
+        "by_owner": by_owner,
+    }
 
 
 def stage_quantile(metrics_text: str, stage: str, q: float) -> str:
     """The histogram bucket bound under which a share `q` of a stage's observations fell ('?' if none)."""
     buckets = []
-    for m in re.finditer(r'^salesbot_stage_seconds_bucket\{le="([^"]+)",stage="%s"\} (\S+)' % re.escape(stage),
-                         metrics_text, re.M):
+    for m in re.finditer(
+        r'^salesbot_stage_seconds_bucket\{le="([^"]+)",stage="%s"\} (\S+)' % re.escape(stage), metrics_text, re.M
+    ):
         buckets.append((float(m.group(1)), float(m.group(2))))
     if not buckets or buckets[-1][1] == 0:
         return "?"
@@ -554,14 +616,26 @@ async def main(args) -> None:
     fake.departments[1] = "销售部"
 
     replica_env = {
-        "SALESBOT_DATABASE_URL": direct_url, "SALESBOT_REDIS_URL": redis_url, "SALESBOT_REDIS_PREFIX": "soak:",
-        "SALESBOT_LOG_LEVEL": "WARNING", "SALESBOT_LOG_FORMAT": "json", "SALESBOT_SCHEDULER_ENABLED": "false",
-        "WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": SECRET, "WECOM_TOKEN": TOKEN,
-        "WECOM_ENCODING_AES_KEY": AES_KEY, "WECOM_API_BASE": qyapi.base_url,
-        "DINGTALK_CLIENT_ID": fake.client_id, "DINGTALK_CLIENT_SECRET": fake.client_secret,
+        "SALESBOT_DATABASE_URL": direct_url,
+        "SALESBOT_REDIS_URL": redis_url,
+        "SALESBOT_REDIS_PREFIX": "soak:",
+        "SALESBOT_LOG_LEVEL": "WARNING",
+        "SALESBOT_LOG_FORMAT": "json",
+        "SALESBOT_SCHEDULER_ENABLED": "false",
+        "WECOM_CORP_ID": CORP_ID,
+        "WECOM_AGENT_ID": "1000002",
+        "WECOM_SECRET": SECRET,
+        "WECOM_TOKEN": TOKEN,
+        "WECOM_ENCODING_AES_KEY": AES_KEY,
+        "WECOM_API_BASE": qyapi.base_url,
+        "DINGTALK_CLIENT_ID": fake.client_id,
+        "DINGTALK_CLIENT_SECRET": fake.client_secret,
         "DINGTALK_OPENAPI_ENDPOINT": fake.base_url,
-        "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": "soak", "SALESBOT_LLM_MODEL": "fake",
-        "SALESBOT_LLM_MAX_RETRIES": "2", "SALESBOT_LLM_TIMEOUT": "30",
+        "OPENAI_BASE_URL": llm_url,
+        "OPENAI_API_KEY": "soak",
+        "SALESBOT_LLM_MODEL": "fake",
+        "SALESBOT_LLM_MAX_RETRIES": "2",
+        "SALESBOT_LLM_TIMEOUT": "30",
     }
     work = Path(tempfile.mkdtemp(prefix="salesbot-soak-"))
     replicas = [Replica(name, replica_env, work / name) for name in ("r1", "r2")]
@@ -586,8 +660,11 @@ async def main(args) -> None:
                 await asyncio.sleep(1 / 50)
             warm = args.wecom_users + args.ding_users
             deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and (traffic.tasks or sum(
-                    1 for c in qyapi.calls if c["path"] == "message/send" and c["ok"]) + len(fake.webhook_sends) < warm):
+            while time.monotonic() < deadline and (
+                traffic.tasks
+                or sum(1 for c in qyapi.calls if c["path"] == "message/send" and c["ok"]) + len(fake.webhook_sends)
+                < warm
+            ):
                 await asyncio.sleep(0.5)
             await asyncio.sleep(2)
             qyapi.calls.clear()
@@ -625,8 +702,12 @@ async def main(args) -> None:
                 for r in replicas:
                     r.sample_rss(every=0.5)  # psutil per 10 ms tick costs the load generator more than the traffic
                     # like Docker's restart policy: a replica that exited on its own is started again
-                    if r.proc is not None and not r.alive() and r.name not in restarting \
-                            and not (r is replicas[1] and "kill" in faults and "end" not in faults["kill"]):
+                    if (
+                        r.proc is not None
+                        and not r.alive()
+                        and r.name not in restarting
+                        and not (r is replicas[1] and "kill" in faults and "end" not in faults["kill"])
+                    ):
                         crashes.append(f"{r.name} exit {r.proc.returncode} at {elapsed:.0f} s")
                         r.cpu_seconds += r._last_cpu
                         r._last_cpu = 0.0
@@ -707,46 +788,81 @@ async def main(args) -> None:
     total = busy + (cpu1.idle - cpu0.idle) + (getattr(cpu1, "iowait", 0) - getattr(cpu0, "iowait", 0))
 
     print(f"\nSoak — {describe()}")
-    print(f"2 replicas (salesbot serve) on PostgreSQL 15 + Redis; fake LLM {args.llm_latency:g} s, "
-          f"{args.llm_error_rate:.0%} HTTP 500; {args.wecom_share:.0%} WeCom / {1 - args.wecom_share:.0%} DingTalk; "
-          f"{args.dup_share:.0%} platform duplicates; {args.wecom_users} + {args.ding_users} colleagues")
-    print(f"faults: SIGKILL r2 at {kill_at:.0f} s, restarted {args.down_seconds:g} s later; "
-          f"database cut at {cut_at:.0f} s for {args.cut_seconds:g} s\n")
+    print(
+        f"2 replicas (salesbot serve) on PostgreSQL 15 + Redis; fake LLM {args.llm_latency:g} s, "
+        f"{args.llm_error_rate:.0%} HTTP 500; {args.wecom_share:.0%} WeCom / {1 - args.wecom_share:.0%} DingTalk; "
+        f"{args.dup_share:.0%} platform duplicates; {args.wecom_users} + {args.ding_users} colleagues"
+    )
+    print(
+        f"faults: SIGKILL r2 at {kill_at:.0f} s, restarted {args.down_seconds:g} s later; "
+        f"database cut at {cut_at:.0f} s for {args.cut_seconds:g} s\n"
+    )
     rows = [
         ("offered rate", f"{args.rate:g} msg/s for {args.seconds:g} s ({len(msgs) / sent_seconds:.1f} msg/s sent)"),
-        ("messages in", f"{len(msgs)} (WeCom {sum(m.channel == 'wecom' for m in msgs)}, "
-                        f"DingTalk {sum(m.channel == 'dingtalk' for m in msgs)})"),
+        (
+            "messages in",
+            f"{len(msgs)} (WeCom {sum(m.channel == 'wecom' for m in msgs)}, "
+            f"DingTalk {sum(m.channel == 'dingtalk' for m in msgs)})",
+        ),
         ("replies out", f"{replies} ({unattributed} not attributable)"),
-        ("answered", f"{len(answered)} ({len(answered) / max(1, len(msgs)):.2%}); "
-                     f"{visibly_failed} of them with the fallback/error text"),
+        (
+            "answered",
+            f"{len(answered)} ({len(answered) / max(1, len(msgs)):.2%}); "
+            f"{visibly_failed} of them with the fallback/error text",
+        ),
         ("answered per second", f"{len(answered) / max(1e-6, last_answer - t0):.1f} msg/s (first send → last reply)"),
-        ("lost (no reply)", f"{len(lost)} ({len(lost_accepted)} of them accepted by a replica; the rest never got "
-                            "an HTTP 200 in 3 deliveries)"),
-        ("duplicate replies", f"{dup_replies} (WeCom {sum(m.channel == 'wecom' for m in dup_msgs)}, DingTalk "
-                              f"{sum(m.channel == 'dingtalk' for m in dup_msgs)}; sent at "
-                              f"{', '.join(f'{min(m.replies) - t0:.0f} s' for m in dup_msgs[:8])})"),
+        (
+            "lost (no reply)",
+            f"{len(lost)} ({len(lost_accepted)} of them accepted by a replica; the rest never got "
+            "an HTTP 200 in 3 deliveries)",
+        ),
+        (
+            "duplicate replies",
+            f"{dup_replies} (WeCom {sum(m.channel == 'wecom' for m in dup_msgs)}, DingTalk "
+            f"{sum(m.channel == 'dingtalk' for m in dup_msgs)}; sent at "
+            f"{', '.join(f'{min(m.replies) - t0:.0f} s' for m in dup_msgs[:8])})",
+        ),
         ("duplicate writes", f"ledger {writes['ledger']}, memory {writes['memory']}, outbox {writes['outbox']}"),
-        ("left unfinished in DB", f"inbound {writes['unfinished']}, outbox not sent {writes['outbox_not_sent']} "
-                                  f"(failed {writes['outbox_failed']})"),
-        ("answer latency p50 / p99 / max", f"{percentile(latencies, 50):.2f} / {percentile(latencies, 99):.2f} / "
-                                           f"{max(latencies, default=float('nan')):.2f} s"),
+        (
+            "left unfinished in DB",
+            f"inbound {writes['unfinished']}, outbox not sent {writes['outbox_not_sent']} "
+            f"(failed {writes['outbox_failed']})",
+        ),
+        (
+            "answer latency p50 / p99 / max",
+            f"{percentile(latencies, 50):.2f} / {percentile(latencies, 99):.2f} / "
+            f"{max(latencies, default=float('nan')):.2f} s",
+        ),
         ("WeCom redeliveries (no 200 in 5 s)", f"{traffic.redeliveries}; never accepted: {traffic.not_accepted}"),
         ("WeCom resends dropped by its duplicate check", str(qyapi.duplicates_dropped)),
         ("DingTalk redeliveries (no ACK in 5 s)", str(gateway.redeliveries)),
         ("turns by replica", ", ".join(f"{k}: {v}" for k, v in sorted(writes["by_owner"].items(), key=str))),
         ("kill r2: restart → healthy", f"{faults.get('kill', {}).get('healthy_after', float('nan')):.1f} s"),
-        ("kill r2: recovery", f"{recovered.get('kill', float('nan')):.1f} s (kill → every message sent "
-                              "before the restart answered)"),
-        ("DB cut: recovery", f"{recovered.get('cut', float('nan')):.1f} s (cut → every message sent before "
-                             "the database came back answered)"),
-        ("CPU busy (whole machine)", f"{busy / max(total, 1e-6):.0%} of {psutil.cpu_count()} cores "
-                                     f"over {done_at - t0:.0f} s"),
-        ("CPU seconds per answered message", f"replicas {replica_cpu / max(1, len(answered)) * 1000:.1f} ms, "
-                                             f"PostgreSQL {pg_cpu / max(1, len(answered)) * 1000:.1f} ms, "
-                                             f"load generator + fakes {driver_cpu / max(1, len(answered)) * 1000:.1f} ms, "
-                                             f"fake LLM {llm_cpu / max(1, len(answered)) * 1000:.1f} ms"),
-        ("capacity on 2 dedicated cores (estimate)", f"{2 / max(1e-9, (replica_cpu + pg_cpu) / max(1, len(answered))):.0f} "
-                                                     "msg/s (2 cores / (replica + PostgreSQL CPU per message))"),
+        (
+            "kill r2: recovery",
+            f"{recovered.get('kill', float('nan')):.1f} s (kill → every message sent before the restart answered)",
+        ),
+        (
+            "DB cut: recovery",
+            f"{recovered.get('cut', float('nan')):.1f} s (cut → every message sent before "
+            "the database came back answered)",
+        ),
+        (
+            "CPU busy (whole machine)",
+            f"{busy / max(total, 1e-6):.0%} of {psutil.cpu_count()} cores over {done_at - t0:.0f} s",
+        ),
+        (
+            "CPU seconds per answered message",
+            f"replicas {replica_cpu / max(1, len(answered)) * 1000:.1f} ms, "
+            f"PostgreSQL {pg_cpu / max(1, len(answered)) * 1000:.1f} ms, "
+            f"load generator + fakes {driver_cpu / max(1, len(answered)) * 1000:.1f} ms, "
+            f"fake LLM {llm_cpu / max(1, len(answered)) * 1000:.1f} ms",
+        ),
+        (
+            "capacity on 2 dedicated cores (estimate)",
+            f"{2 / max(1e-9, (replica_cpu + pg_cpu) / max(1, len(answered))):.0f} "
+            "msg/s (2 cores / (replica + PostgreSQL CPU per message))",
+        ),
         ("replica crashes (restarted like Docker would)", ", ".join(crashes) or "none"),
         ("replica peak RSS", ", ".join(f"{r.name} {r.peak_rss:.0f} MB" for r in replicas)),
     ]
@@ -757,16 +873,19 @@ async def main(args) -> None:
     for name, text in metrics_text.items():
         dup = re.search(r"^salesbot_duplicates_dropped_total (\S+)", text, re.M)
         taken = re.search(r"^salesbot_turns_taken_over_total (\S+)", text, re.M)
-        ding = next((c for c in (health_json.get(name, {}).get("channels") or {}).values()
-                     if "ack_ms_p99" in c), {})
-        print(f"{name} /metrics: duplicates dropped {dup.group(1) if dup else '?'}, "
-              f"taken over {taken.group(1) if taken else '?'} (since its last start); outbox sent-mark latency "
-              f"p50 / p99 ≤ {stage_quantile(text, 'outbox_mark', 0.5)} / {stage_quantile(text, 'outbox_mark', 0.99)} s; "
-              f"DingTalk frame → ACK p50 / p99 {ding.get('ack_ms_p50')} / {ding.get('ack_ms_p99')} ms, "
-              f"left un-ACKed {ding.get('frames_unacked')}")
+        ding = next((c for c in (health_json.get(name, {}).get("channels") or {}).values() if "ack_ms_p99" in c), {})
+        print(
+            f"{name} /metrics: duplicates dropped {dup.group(1) if dup else '?'}, "
+            f"taken over {taken.group(1) if taken else '?'} (since its last start); outbox sent-mark latency "
+            f"p50 / p99 ≤ {stage_quantile(text, 'outbox_mark', 0.5)} / {stage_quantile(text, 'outbox_mark', 0.99)} s; "
+            f"DingTalk frame → ACK p50 / p99 {ding.get('ack_ms_p50')} / {ding.get('ack_ms_p99')} ms, "
+            f"left un-ACKed {ding.get('frames_unacked')}"
+        )
     for m in lost[:5]:
-        print(f"lost {m.mark} ({m.channel}): sent at {m.sent_at - t0:.1f} s, accepted {m.accepted}; failed deliveries: "
-              f"{'; '.join(m.failed_deliveries) or '-'}")
+        print(
+            f"lost {m.mark} ({m.channel}): sent at {m.sent_at - t0:.1f} s, accepted {m.accepted}; failed deliveries: "
+            f"{'; '.join(m.failed_deliveries) or '-'}"
+        )
     print(f"logs: {work}")
 
 

@@ -12,6 +12,7 @@ container rarely has), so "cold" here is the Python side of a cold start.
 channel prints nothing before it is ready); `kb search` to the process exit after printing its hits.
 All runs use a throw-away data folder with the demo loaded (not timed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ SALESBOT = str(Path(sys.executable).with_name("salesbot"))
 
 def timed(argv: list[str], env: dict, stdin: str | None = None, until_line: bool = False) -> float:
     started = time.perf_counter()
-    proc = subprocess.Popen([SALESBOT, *argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [SALESBOT, *argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     if until_line:
         proc.stdin.write(stdin or "")
         proc.stdin.flush()

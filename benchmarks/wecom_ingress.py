@@ -16,6 +16,7 @@ Columns: accepted callbacks/s (HTTP 200s per second of the phase), time to HTTP 
 WeCom sees it, redeliveries included), callbacks over 5 s, share answered within 60 s of the first
 delivery, duplicate replies (a sender answered more than once; must be 0), server RSS after the phase.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,17 +72,31 @@ class Server:
     def __init__(self, qyapi: FakeQyapi, llm: FakeOpenAI, data_dir: str):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESBOT_", "WECOM_", "OPENAI_", "DINGTALK_"))}
-        env.update({
-            "SALESBOT_DATA_DIR": data_dir, "SALESBOT_LOG_LEVEL": "WARNING",
-            "WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": SECRET, "WECOM_TOKEN": TOKEN,
-            "WECOM_ENCODING_AES_KEY": AES_KEY, "WECOM_API_BASE": qyapi.base_url,
-            "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "bench", "SALESBOT_LLM_MODEL": "fake",
-        })
+        env.update(
+            {
+                "SALESBOT_DATA_DIR": data_dir,
+                "SALESBOT_LOG_LEVEL": "WARNING",
+                "WECOM_CORP_ID": CORP_ID,
+                "WECOM_AGENT_ID": "1000002",
+                "WECOM_SECRET": SECRET,
+                "WECOM_TOKEN": TOKEN,
+                "WECOM_ENCODING_AES_KEY": AES_KEY,
+                "WECOM_API_BASE": qyapi.base_url,
+                "OPENAI_BASE_URL": llm.base_url,
+                "OPENAI_API_KEY": "bench",
+                "SALESBOT_LLM_MODEL": "fake",
+            }
+        )
         self.log = open(Path(data_dir) / "server.log", "w")
         profile = os.environ.get("WECOM_BENCH_PROFILE")  # a path: run the server under cProfile
         prefix = ["-m", "cProfile", "-o", profile] if profile else []
-        self.proc = subprocess.Popen([sys.executable, *prefix, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], cwd=data_dir, env=env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(
+            [sys.executable, *prefix, "-m", "salesbot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=data_dir,
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
         self.ps = psutil.Process(self.proc.pid)
 
     async def wait_ready(self, session: aiohttp.ClientSession, timeout: float = 60) -> None:
@@ -110,8 +125,17 @@ class Server:
         self.log.close()
 
 
-async def run_phase(sender: FakeWeComSender, qyapi: FakeQyapi, prefix: str, n: int, *, concurrency: int | None = None,
-                    rate: float | None = None, dup_share: float = 0.05, answer_window: float = 60.0) -> dict:
+async def run_phase(
+    sender: FakeWeComSender,
+    qyapi: FakeQyapi,
+    prefix: str,
+    n: int,
+    *,
+    concurrency: int | None = None,
+    rate: float | None = None,
+    dup_share: float = 0.05,
+    answer_window: float = 60.0,
+) -> dict:
     users = [f"{prefix}{i:05d}" for i in range(n)]
     started: dict[str, float] = {}
     to_200: list[float] = []
@@ -120,7 +144,9 @@ async def run_phase(sender: FakeWeComSender, qyapi: FakeQyapi, prefix: str, n: i
     async def one(i: int) -> None:
         nonlocal over_5s, redelivered, failed
         user = users[i]
-        body, params = sender.envelope_xml(text_xml(CORP_ID, user, f"今天拜访了客户{i}号，聊了报价和交付，帮我记一下", f"{prefix}-msg-{i}"))
+        body, params = sender.envelope_xml(
+            text_xml(CORP_ID, user, f"今天拜访了客户{i}号，聊了报价和交付，帮我记一下", f"{prefix}-msg-{i}")
+        )
         started[user] = time.monotonic()
         result = await sender.post_raw(body, params)
         total = sum(result.latencies)
@@ -170,10 +196,17 @@ async def run_phase(sender: FakeWeComSender, qyapi: FakeQyapi, prefix: str, n: i
     within = sum(1 for u in users if u in first_send and first_send[u] - started[u] <= answer_window)
     answer_lat = [first_send[u] - started[u] for u in users if u in first_send]
     return {
-        "n": n, "accepted_per_s": len(to_200) / ingress_seconds, "p50_ms": pct(to_200, 0.5) * 1000,
-        "p99_ms": pct(to_200, 0.99) * 1000, "max_ms": max(to_200, default=float("nan")) * 1000,
-        "over_5s": over_5s, "redelivered": redelivered, "failed": failed,
-        "answered_60s": within / n, "answer_p50_s": pct(answer_lat, 0.5), "answer_p99_s": pct(answer_lat, 0.99),
+        "n": n,
+        "accepted_per_s": len(to_200) / ingress_seconds,
+        "p50_ms": pct(to_200, 0.5) * 1000,
+        "p99_ms": pct(to_200, 0.99) * 1000,
+        "max_ms": max(to_200, default=float("nan")) * 1000,
+        "over_5s": over_5s,
+        "redelivered": redelivered,
+        "failed": failed,
+        "answered_60s": within / n,
+        "answer_p50_s": pct(answer_lat, 0.5),
+        "answer_p99_s": pct(answer_lat, 0.99),
         "duplicates": sum(c - 1 for c in sends.values() if c > 1),
     }
 
@@ -198,31 +231,50 @@ async def main() -> None:
                 async with aiohttp.ClientSession(connector=connector) as session:
                     try:
                         await server.wait_ready(session)
-                        sender = FakeWeComSender(session, f"http://127.0.0.1:{server.port}/wecom/callback",
-                                                 token=TOKEN, encoding_aes_key=AES_KEY, receive_id=CORP_ID)
+                        sender = FakeWeComSender(
+                            session,
+                            f"http://127.0.0.1:{server.port}/wecom/callback",
+                            token=TOKEN,
+                            encoding_aes_key=AES_KEY,
+                            receive_id=CORP_ID,
+                        )
                         rss_start = server.rss_mb()
                         for mode, level, n in phases:
                             n = max(50, int(n * scale))
                             prefix = f"l{int(latency * 1000)}{mode[0]}{level}u"
                             kw = {"concurrency": level} if mode == "closed" else {"rate": float(level)}
                             res = await run_phase(sender, qyapi, prefix, n, **kw)
-                            res.update(llm=f"{latency:g} s", mode=f"{mode} {'c' if mode == 'closed' else '@'}{level}"
-                                       + ("" if mode == "closed" else "/s"), rss_mb=server.rss_mb(), rss_start=rss_start)
+                            res.update(
+                                llm=f"{latency:g} s",
+                                mode=f"{mode} {'c' if mode == 'closed' else '@'}{level}"
+                                + ("" if mode == "closed" else "/s"),
+                                rss_mb=server.rss_mb(),
+                                rss_start=rss_start,
+                            )
                             rows.append(res)
-                            print(f"  done: llm {latency:g}s {res['mode']}: {res['accepted_per_s']:.0f}/s "
-                                  f"p99 {res['p99_ms']:.0f} ms, answered {res['answered_60s']:.1%}", file=sys.stderr)
+                            print(
+                                f"  done: llm {latency:g}s {res['mode']}: {res['accepted_per_s']:.0f}/s "
+                                f"p99 {res['p99_ms']:.0f} ms, answered {res['answered_60s']:.1%}",
+                                file=sys.stderr,
+                            )
                     finally:
                         server.stop()
-    print(f"\nmachine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"SQLite ledger; load generator + fakes in the same 2 cores\n")
-    head = ("| LLM | load | msgs | accepted/s | 200 p50 ms | 200 p99 ms | 200 max ms | >5 s | answered ≤60 s "
-            "| answer p50/p99 s | dup replies | server RSS MB |")
+    print(
+        f"\nmachine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"SQLite ledger; load generator + fakes in the same 2 cores\n"
+    )
+    head = (
+        "| LLM | load | msgs | accepted/s | 200 p50 ms | 200 p99 ms | 200 max ms | >5 s | answered ≤60 s "
+        "| answer p50/p99 s | dup replies | server RSS MB |"
+    )
     print(head)
     print("|---" * 12 + "|")
     for r in rows:
-        print(f"| {r['llm']} | {r['mode']} | {r['n']} | {r['accepted_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
-              f"| {r['max_ms']:.0f} | {r['over_5s']} | {r['answered_60s']:.1%} | {r['answer_p50_s']:.2f}/{r['answer_p99_s']:.2f} "
-              f"| {r['duplicates']} | {r['rss_start']:.0f}→{r['rss_mb']:.0f} |")
+        print(
+            f"| {r['llm']} | {r['mode']} | {r['n']} | {r['accepted_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+            f"| {r['max_ms']:.0f} | {r['over_5s']} | {r['answered_60s']:.1%} | {r['answer_p50_s']:.2f}/{r['answer_p99_s']:.2f} "
+            f"| {r['duplicates']} | {r['rss_start']:.0f}→{r['rss_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

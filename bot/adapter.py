@@ -8,8 +8,10 @@ An adapter:
     retrying (rate limits, 5xx, timeouts) and `PermanentSendError` for what is not;
   * owns its HTTP routes (mounted by `salesbot serve`) and any long-lived connection (`start`/`stop`).
 """
+
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +89,14 @@ class Adapter(ABC):
 
     def __init__(self, app: "Runtime"):
         self.app = app
+        self.background: set[asyncio.Task] = set()  # referenced until done, so the loop cannot drop them
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Work that outlives the platform request that started it (a download, a sync), tracked until done."""
+        task = asyncio.create_task(coro)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
 
     def routes(self) -> list[web.RouteDef]:
         """HTTP routes served by `salesbot serve`."""

@@ -3,6 +3,7 @@
 The agents (agents/) implement these protocols; the composition root hands them to the app, and the
 dispatcher only ever sees `Runtime.agent_for(role)` and `Runtime.offline`.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -12,6 +12,7 @@ Parts a router can hold:
   * offline intents (everyday sentences understood without a model);
   * handlers for inbound kinds (file, voice, location) and for long text (a pasted transcript).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Time, injectable so tests can control it (reminders, escalations, relative dates)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo

@@ -1,4 +1,5 @@
 """Database access: one async engine for the app, Alembic migrations, a sync engine for threads/CLI."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,16 +9,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
 
-from alembic import command
 import asyncpg
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -207,8 +208,7 @@ class Database:
             raise ValueError("every parameter set of one statement needs the same keys")
         sql, compiled = self._compiled_for(statement, keys)
         names = compiled.positiontup
-        return sql, [[values[name] for name in names]
-                     for values in map(compiled.construct_params, params_list)]
+        return sql, [[values[name] for name in names] for values in map(compiled.construct_params, params_list)]
 
     @asynccontextmanager
     async def raw_connection(self) -> AsyncIterator["RawConnection"]:
@@ -239,8 +239,9 @@ class Database:
                 dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
                 # reset=_session_untouched: these connections never change session state, and the default
                 # reset (RESET ALL, UNLISTEN...) is a round trip on every release, ~7 % of a replica's CPU
-                self._raw_pool = await asyncpg.create_pool(dsn, min_size=1, max_size=16, timeout=5,
-                                                           init=_json_codecs, reset=_session_untouched)
+                self._raw_pool = await asyncpg.create_pool(
+                    dsn, min_size=1, max_size=16, timeout=5, init=_json_codecs, reset=_session_untouched
+                )
         return self._raw_pool
 
     @property
@@ -259,8 +260,9 @@ class Database:
                 self._writer_engine = create_engine(sync_url(self.url), connect_args={"check_same_thread": False})
                 event.listen(self._writer_engine, "connect", _sqlite_pragmas)
             else:
-                self._writer_engine = create_engine(sync_url(self.url), pool_size=2, max_overflow=2, pool_pre_ping=True,
-                                                    connect_args=_PG_CONNECT_ARGS)
+                self._writer_engine = create_engine(
+                    sync_url(self.url), pool_size=2, max_overflow=2, pool_pre_ping=True, connect_args=_PG_CONNECT_ARGS
+                )
         return self._writer_engine
 
     def migrate_sync(self) -> None:
@@ -270,8 +272,9 @@ class Database:
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", sync_url(self.url).replace("%", "%%"))
         heads = set(ScriptDirectory.from_config(cfg).get_heads())
-        engine = create_engine(sync_url(self.url), poolclass=NullPool,
-                               **({} if self.is_sqlite else {"connect_args": _PG_CONNECT_ARGS}))
+        engine = create_engine(
+            sync_url(self.url), poolclass=NullPool, **({} if self.is_sqlite else {"connect_args": _PG_CONNECT_ARGS})
+        )
         try:
             with engine.connect() as conn:
                 if set(MigrationContext.configure(conn).get_current_heads()) == heads:

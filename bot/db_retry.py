@@ -4,6 +4,7 @@ Only errors that say "the database is not reachable right now" are retried; a co
 a bug in a statement is raised at once. The pool pings connections before use (pool_pre_ping), so a
 retry gets a fresh connection once the server is back.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,10 @@ _NOT_ACCEPTING = "not currently accepting connections"
 
 
 # libpq reports a refused login without a SQLSTATE (psycopg connecting): the server's words then
-_LOGIN_REFUSED = re.compile(r'FATAL:\s+(password authentication failed|role ".*" does not exist|'
-                            r'database ".*" does not exist|no pg_hba\.conf entry)')
+_LOGIN_REFUSED = re.compile(
+    r'FATAL:\s+(password authentication failed|role ".*" does not exist|'
+    r'database ".*" does not exist|no pg_hba\.conf entry)'
+)
 
 
 def _sqlstate(exc: BaseException) -> str:
@@ -65,15 +68,28 @@ def is_db_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, (ConnectionError, TimeoutError)):  # asyncpg connecting to a server that is away
         return True
     # raised by a driver itself outside SQLAlchemy's wrapping (e.g. while connecting)
-    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
-                            asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                            asyncpg.CannotConnectNowError,
-                            # a connection left mid-operation by a server that terminated it
-                            asyncpg.InternalClientError))
+    return isinstance(
+        exc,
+        (
+            psycopg.OperationalError,
+            psycopg.InterfaceError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.CannotConnectNowError,
+            # a connection left mid-operation by a server that terminated it
+            asyncpg.InternalClientError,
+        ),
+    )
 
 
-async def retry_db(fn: Callable[[], Awaitable[T]], *, what: str, deadline: float = 90.0,
-                   first_delay: float = 0.2, max_delay: float = 5.0) -> T:
+async def retry_db(
+    fn: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    deadline: float = 90.0,
+    first_delay: float = 0.2,
+    max_delay: float = 5.0,
+) -> T:
     """`await fn()`, retried while the database is unavailable, up to `deadline` seconds."""
     loop = asyncio.get_running_loop()
     give_up = loop.time() + deadline

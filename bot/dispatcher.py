@@ -5,6 +5,7 @@ Card presses, answers to pending questions and slash commands go straight to the
 configured or the LLM is down. Different conversations run concurrently; one conversation's messages
 are handled in arrival order.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,15 +19,15 @@ from typing import TYPE_CHECKING, Awaitable, Callable, NamedTuple
 from sqlalchemy import insert
 
 from bot import replies
-from bot.db_retry import is_db_unavailable, retry_db
 from bot.agent import model_unavailable
 from bot.capabilities import ToolContext, ToolDenied, ToolError, ToolOutput
-from bot.pending import close_pending, current_pending
+from bot.db_retry import is_db_unavailable, retry_db
 from bot.identity import Identity
 from bot.ledger import FINISH_STATEMENT, LEDGER_TABLE
-from bot.messages import Actor, Inbound, InboundKind, Reply, Role, Target, WriteSource
+from bot.messages import Inbound, InboundKind, Reply, Target, WriteSource
 from bot.metrics import observe
 from bot.models import ConversationMessage, utcnow
+from bot.pending import close_pending, current_pending
 from bot.structured_logging import TRACE_ID
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,15 +114,21 @@ class Dispatcher:
                         raise
                     log.warning("turn %s: database unavailable, running it again", row_id)
                     memory.clear()
-                    await asyncio.sleep(min(0.5 * 2 ** attempt, 5.0))
+                    await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
             await self._finish(row_id, inbound, out, memory)
         except Exception as exc:
             if is_db_unavailable(exc):
                 raise  # nothing can be written now; the lease runs out and the turn is taken over
             self.stats["errors"] += 1
             log.exception("turn %s failed", row_id)
-            await self._finish(row_id, inbound, [Reply(replies.INTERNAL_ERROR)], [],
-                               status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
+            await self._finish(
+                row_id,
+                inbound,
+                [Reply(replies.INTERNAL_ERROR)],
+                [],
+                status="failed",
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
         finally:
             self.stats["turns"] += 1
             elapsed = time.perf_counter() - started
@@ -129,24 +136,42 @@ class Dispatcher:
             observe("turn", elapsed)
             TRACE_ID.reset(trace)
 
-    async def _finish(self, row_id: int, inbound: Inbound, out: list[Reply], memory: list[dict],
-                      status: str = "done", error: str | None = None) -> None:
+    async def _finish(
+        self,
+        row_id: int,
+        inbound: Inbound,
+        out: list[Reply],
+        memory: list[dict],
+        status: str = "done",
+        error: str | None = None,
+    ) -> None:
         """Replies, memory and the ledger status are committed together: a turn is done once, or not at all."""
         target = Target(inbound.platform, user_id=inbound.sender_id, conversation_id=inbound.conversation_id)
-        rows = [row for i, reply in enumerate(out) for row in self.app.outbox.prepare(
-            platform=inbound.platform, target=target, reply=reply, key=f"reply:{row_id}:{i}",
-            inbound_row_id=row_id, reply_context=inbound.raw)]
+        rows = [
+            row
+            for i, reply in enumerate(out)
+            for row in self.app.outbox.prepare(
+                platform=inbound.platform,
+                target=target,
+                reply=reply,
+                key=f"reply:{row_id}:{i}",
+                inbound_row_id=row_id,
+                reply_context=inbound.raw,
+            )
+        ]
         result = TurnResult(self.app.ledger.finish_params(row_id, status, error), rows, memory)
-        persisted = await retry_db(lambda: self.app.db.group.run_batched(self._turn_results, result),
-                                   what=f"turn {row_id} finish")
+        persisted = await retry_db(
+            lambda: self.app.db.group.run_batched(self._turn_results, result), what=f"turn {row_id} finish"
+        )
         self.app.outbox.start(persisted)
 
     @cached_property
     def _turn_results(self) -> "_TurnResults":
         return _TurnResults(self.app.outbox)
 
-    async def handle(self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None,
-                     memory: list[dict] | None = None) -> list[Reply]:
+    async def handle(
+        self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None, memory: list[dict] | None = None
+    ) -> list[Reply]:
         """The replies to one inbound message; what to remember is appended to `memory`."""
         llm_time = llm_time if llm_time is not None else [0.0]
         memory = memory if memory is not None else []
@@ -258,8 +283,14 @@ class Dispatcher:
         rows = [dict(conversation_key=ctx.conversation_key, role="user", content=text[:MEMORY_CHARS], created_at=now)]
         answer = "\n".join(r.text for r in out if r.text)
         if answer:
-            rows.append(dict(conversation_key=ctx.conversation_key, role="assistant", content=answer[:MEMORY_CHARS],
-                             created_at=now))
+            rows.append(
+                dict(
+                    conversation_key=ctx.conversation_key,
+                    role="assistant",
+                    content=answer[:MEMORY_CHARS],
+                    created_at=now,
+                )
+            )
         return rows
 
     async def remember(self, ctx: ToolContext, text: str, out: list[Reply]) -> None:
@@ -300,8 +331,12 @@ class _TurnResults:
                 finished.discard(item.finish["row_id"])
                 firsts.append(first)
             done = [item for item, first in zip(items, firsts) if first]
-            persisted = {row["key"]: row for row in
-                         await self.outbox.persist_raw(conn, [row for item in done for row in item.outbox_rows])}
+            persisted = {
+                row["key"]: row
+                for row in await self.outbox.persist_raw(conn, [row for item in done for row in item.outbox_rows])
+            }
             await conn.executemany(_REMEMBER, [line for item in done for line in item.memory])
-        return [[persisted[row["key"]] for row in item.outbox_rows if row["key"] in persisted] if first else []
-                for item, first in zip(items, firsts)]
+        return [
+            [persisted[row["key"]] for row in item.outbox_rows if row["key"] in persisted] if first else []
+            for item, first in zip(items, firsts)
+        ]

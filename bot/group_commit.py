@@ -15,6 +15,7 @@ Two kinds of jobs:
 If a batch fails, each of its jobs is retried alone so one bad job cannot fail its neighbours; jobs
 must therefore only touch the database (no side effects outside the transaction).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,7 @@ class _Queue:
 
     async def _drain(self) -> None:
         while self.pending:
-            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch:]
+            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
             await self.commit(batch)
 
 

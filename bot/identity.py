@@ -4,6 +4,7 @@ Ids are looked up in PlatformIdentity by identity namespace, which the adapter n
 namespace unless its adapter maps it into another's (`Adapter.identity_namespaces`, e.g. the WeCom AI bot
 shares the self-built app's userids). Apart from the username namespace below, the core names no platform.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,16 @@ _IDENT = PlatformIdentity.__table__
 _STAFF = StaffUser.__table__
 # every turn of a known speaker: one Core query instead of two ORM round trips
 _KNOWN_SPEAKER = (
-    core_select(_IDENT.c.staff_user_id, _IDENT.c.contact_id, _IDENT.c.display_name,
-                _STAFF.c.id, _STAFF.c.role, _STAFF.c.name, _STAFF.c.team, _STAFF.c.active)
+    core_select(
+        _IDENT.c.staff_user_id,
+        _IDENT.c.contact_id,
+        _IDENT.c.display_name,
+        _STAFF.c.id,
+        _STAFF.c.role,
+        _STAFF.c.name,
+        _STAFF.c.team,
+        _STAFF.c.active,
+    )
     .select_from(_IDENT.outerjoin(_STAFF, _STAFF.c.id == _IDENT.c.staff_user_id))
     .where(_IDENT.c.platform == bindparam("platform"), _IDENT.c.external_id == bindparam("external_id"))
     .limit(1)
@@ -47,7 +56,7 @@ _STAFF_IDS = (
 )
 
 
-def namespace_of(app: "App", platform: str) -> str:
+def namespace_of(app: "Runtime", platform: str) -> str:
     """The identity namespace of an inbound platform (the platform itself when no adapter maps it)."""
     adapter = app.adapters.get(platform)
     return getattr(adapter, "identity_namespaces", {}).get(platform, platform)
@@ -79,13 +88,20 @@ async def set_staff_id(s: "AsyncSession", user: StaffUser, namespace: str, exter
     Whoever held the id before loses it (callers refuse ids of other staff first; what is left is a customer
     contact's row), so identity never keeps routing the id to the previous holder.
     """
-    await s.execute(delete(PlatformIdentity).where(PlatformIdentity.platform == namespace,
-                                                   PlatformIdentity.staff_user_id == user.id))
+    await s.execute(
+        delete(PlatformIdentity).where(
+            PlatformIdentity.platform == namespace, PlatformIdentity.staff_user_id == user.id
+        )
+    )
     if external_id:
-        await s.execute(delete(PlatformIdentity).where(PlatformIdentity.platform == namespace,
-                                                       PlatformIdentity.external_id == external_id))
-        s.add(PlatformIdentity(platform=namespace, external_id=external_id, staff_user_id=user.id,
-                               display_name=user.name))
+        await s.execute(
+            delete(PlatformIdentity).where(
+                PlatformIdentity.platform == namespace, PlatformIdentity.external_id == external_id
+            )
+        )
+        s.add(
+            PlatformIdentity(platform=namespace, external_id=external_id, staff_user_id=user.id, display_name=user.name)
+        )
 
 
 def actor_for(user: StaffUser) -> Actor:
@@ -127,8 +143,11 @@ class Identity:
             return _known(rows[0])
         if namespace == USERNAME_NAMESPACE:
             async with self.app.db.session() as s:
-                user = (await s.execute(select(StaffUser).where(
-                    StaffUser.username == inbound.sender_id))).scalars().first()
+                user = (
+                    (await s.execute(select(StaffUser).where(StaffUser.username == inbound.sender_id)))
+                    .scalars()
+                    .first()
+                )
             if user is None:
                 return None
             return actor_for(user) if user.active else None
@@ -136,9 +155,17 @@ class Identity:
 
     async def _customer(self, inbound: Inbound, namespace: str) -> Actor:
         async with self.app.db.session() as s:
-            ident = (await s.execute(select(PlatformIdentity).where(
-                PlatformIdentity.platform == namespace,
-                PlatformIdentity.external_id == inbound.sender_id))).scalars().first()
+            ident = (
+                (
+                    await s.execute(
+                        select(PlatformIdentity).where(
+                            PlatformIdentity.platform == namespace, PlatformIdentity.external_id == inbound.sender_id
+                        )
+                    )
+                )
+                .scalars()
+                .first()
+            )
         contact_id = ident.contact_id if ident else None
         return Actor(role=Role.CUSTOMER, contact_id=contact_id, name=inbound.sender_name)
 
@@ -149,20 +176,31 @@ class Identity:
         the web chat) never turn an unknown sender into a colleague.
         """
         adapter = self.app.adapters.get(inbound.platform)
-        if adapter is None or not any(getattr(a, "staff_namespace", None) == namespace
-                                      for a in self.app.unique_adapters()):
+        if adapter is None or not any(
+            getattr(a, "staff_namespace", None) == namespace for a in self.app.unique_adapters()
+        ):
             return None
         entry = await adapter.lookup_user(inbound.platform, inbound.sender_id)
         if entry is None:
             return None
-        user = StaffUser(username=f"{inbound.platform}_{inbound.sender_id}"[:64], name=entry.name or inbound.sender_id,
-                         role="rep", team=entry.department, phone=entry.mobile, email=entry.email, title=entry.title)
+        user = StaffUser(
+            username=f"{inbound.platform}_{inbound.sender_id}"[:64],
+            name=entry.name or inbound.sender_id,
+            role="rep",
+            team=entry.department,
+            phone=entry.mobile,
+            email=entry.email,
+            title=entry.title,
+        )
         try:
             async with self.app.db.write() as s:
                 s.add(user)
                 await s.flush()
-                s.add(PlatformIdentity(platform=namespace, external_id=inbound.sender_id,
-                                       staff_user_id=user.id, display_name=user.name))
+                s.add(
+                    PlatformIdentity(
+                        platform=namespace, external_id=inbound.sender_id, staff_user_id=user.id, display_name=user.name
+                    )
+                )
         except IntegrityError:  # created by a concurrent first message: read it back
             rows = await self.app.db.fetch(_KNOWN_SPEAKER, {"platform": namespace, "external_id": inbound.sender_id})
             return _known(rows[0]) if rows else None

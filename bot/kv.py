@@ -1,4 +1,5 @@
 """Small shared state with expiry (access tokens, sync cursors) in the database, so processes share it."""
+
 from __future__ import annotations
 
 from datetime import timedelta

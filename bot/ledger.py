@@ -1,22 +1,23 @@
 """The ledger: an inbound message is persisted before any work, and a platform redelivery is dropped."""
+
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import cached_property
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.db import Database
-from bot.messages import Inbound, inbound_from_dict, inbound_to_dict
+from bot.messages import Inbound, inbound_to_dict
 from bot.models import InboundMessage, utcnow
 
-
 _TABLE = LEDGER_TABLE = InboundMessage.__table__
-FINISH_ANY_STATEMENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
-                        .values(status=bindparam("new_status"), error=bindparam("new_error"),
-                                processed_at=bindparam("finished_at")))
+FINISH_ANY_STATEMENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(status=bindparam("new_status"), error=bindparam("new_error"), processed_at=bindparam("finished_at"))
+)
 # only the first finish counts: a commit retried after a lost acknowledgement, or a second run of a turn
 # taken over from a replica that was only slow, matches no row
 FINISH_STATEMENT = FINISH_ANY_STATEMENT.where(_TABLE.c.status == "received")
@@ -66,19 +67,6 @@ class Ledger:
         params = self.finish_params(row_id, status, error)
         await self.db.group.run_sync(lambda conn: conn.execute(FINISH_ANY_STATEMENT, params))
 
-    async def unfinished(self, max_age: timedelta = timedelta(hours=6)) -> list[tuple[int, Inbound]]:
-        """Messages claimed but not processed (the process died mid-turn): resumed at startup."""
-        since = utcnow() - max_age
-        async with self.db.session() as s:
-            rows = (
-                await s.execute(
-                    select(InboundMessage.id, InboundMessage.payload)
-                    .where(InboundMessage.status == "received", InboundMessage.received_at >= since)
-                    .order_by(InboundMessage.id)
-                )
-            ).all()
-        return [(row_id, inbound_from_dict(payload)) for row_id, payload in rows]
-
 
 class _Claims:
     """Ledger inserts as a group-commit op (bot/group_commit.py): a claim's result is its new row id, or
@@ -88,14 +76,16 @@ class _Claims:
         # built once: SQLAlchemy then reuses the compiled form; per-call .values(...) was rebuilt and
         # re-keyed for every message (about 1 ms of CPU each on the hot path)
         insert = sqlite_insert if is_sqlite else pg_insert
-        self.statement = (insert(_TABLE).on_conflict_do_nothing(index_elements=["platform", "msg_id"])
-                          .returning(_TABLE.c.id, _TABLE.c.platform, _TABLE.c.msg_id))
+        self.statement = (
+            insert(_TABLE)
+            .on_conflict_do_nothing(index_elements=["platform", "msg_id"])
+            .returning(_TABLE.c.id, _TABLE.c.platform, _TABLE.c.msg_id)
+        )
 
     def one(self, conn, item: dict) -> int | None:
         return conn.execute(self.statement, item).scalar_one_or_none()
 
     async def many(self, conn, items: list[dict]) -> list[int | None]:
         # a conflicting insert returns no row: match the rows to the claims by their platform message
-        new_ids = {(row["platform"], row["msg_id"]): row["id"]
-                   for row in await conn.fetchmany(self.statement, items)}
+        new_ids = {(row["platform"], row["msg_id"]): row["id"] for row in await conn.fetchmany(self.statement, items)}
         return [new_ids.pop((item["platform"], item["msg_id"]), None) for item in items]

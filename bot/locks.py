@@ -9,6 +9,7 @@
   (e.g. one replica refreshes an access token while the others wait for the result).
 The scheduler's leader lease is scheduler/leader.py (database or Redis).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -62,8 +63,17 @@ def parse_rate(spec: str, default: tuple[int, int] = (20, 600)) -> tuple[int, in
 class SlidingWindowLimiter:
     """`spec` is "N/S"; `limit` and `window` (seconds, may be fractional) say the same without a string."""
 
-    def __init__(self, spec: str | None = None, *, limit: int | None = None, window: float | None = None,
-                 redis=None, prefix: str = "salesbot:", name: str = "rate", clock=time.monotonic):
+    def __init__(
+        self,
+        spec: str | None = None,
+        *,
+        limit: int | None = None,
+        window: float | None = None,
+        redis=None,
+        prefix: str = "salesbot:",
+        name: str = "rate",
+        clock=time.monotonic,
+    ):
         self.limit, self.window = parse_rate(spec) if spec is not None else (20, 600)
         if limit is not None:
             self.limit = max(1, int(limit))
@@ -100,8 +110,9 @@ class SlidingWindowLimiter:
         """Take a slot now (returns 0.0) or return the seconds until one may be free (nothing taken)."""
         if self._reserve is not None:
             member = f"{time.time():.6f}:{uuid.uuid4().hex[:8]}"
-            waited_ms = await self._reserve(keys=[self.key_prefix + key, self.key_prefix + "cool:" + key],
-                                            args=[self.window, self.limit, member])
+            waited_ms = await self._reserve(
+                keys=[self.key_prefix + key, self.key_prefix + "cool:" + key], args=[self.window, self.limit, member]
+            )
             return int(waited_ms) / 1000.0
         return self.reserve_local(key)
 

@@ -4,6 +4,7 @@
 our modules or a library's — is masked once, message and traceback alike: 13812345678 → 138****5678,
 li.ming@example.com → l***@example.com, an 18-digit ID → 110***********1234.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 The dispatcher writes a turn's lines together with its replies and the ledger status (one commit); the
 agents read them back with `recent_memory`.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
@@ -15,8 +16,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
 
 _MEMORY = ConversationMessage.__table__
-_RECENT_MEMORY = (select(_MEMORY.c.role, _MEMORY.c.content).where(_MEMORY.c.conversation_key == bindparam("key"))
-                  .order_by(_MEMORY.c.id.desc()).limit(bindparam("limit")))
+_RECENT_MEMORY = (
+    select(_MEMORY.c.role, _MEMORY.c.content)
+    .where(_MEMORY.c.conversation_key == bindparam("key"))
+    .order_by(_MEMORY.c.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 class MemoryLine(NamedTuple):

@@ -3,6 +3,7 @@
 Adapters turn platform payloads into `Inbound` / `CardAction` and turn `Reply` into platform calls.
 Nothing here knows WeCom or DingTalk.
 """
+
 from __future__ import annotations
 
 import enum
@@ -16,6 +17,9 @@ class Role(str, enum.Enum):
     MANAGER = "manager"
     ADMIN = "admin"
     CUSTOMER = "customer"
+
+
+ROLE_LABELS = {"rep": "销售", "manager": "销售经理", "admin": "管理员", "customer": "客户"}
 
 
 class WriteSource(str, enum.Enum):
@@ -226,5 +230,10 @@ def reply_from_dict(d: dict[str, Any]) -> Reply:
             buttons=[CardButton(**b) for b in c.get("buttons", [])],
             status=c.get("status"),
         )
-    return Reply(text=d.get("text", ""), markdown=d.get("markdown", False), title=d.get("title", ""),
-                 card=card, card_update=d.get("card_update", False))
+    return Reply(
+        text=d.get("text", ""),
+        markdown=d.get("markdown", False),
+        title=d.get("title", ""),
+        card=card,
+        card_update=d.get("card_update", False),
+    )

@@ -5,6 +5,7 @@ collector: CPU, memory, open files). Counters the core already keeps in plain di
 outbox, ledger) are read at scrape time by a collector instead of being duplicated on the hot path.
 Each replica is scraped on its own; sum over the `instance` label in Prometheus.
 """
+
 from __future__ import annotations
 
 import time
@@ -24,12 +25,16 @@ if TYPE_CHECKING:  # pragma: no cover
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 STAGE_SECONDS = Histogram(
-    "salesbot_stage_seconds", "Latency of one pipeline stage: ledger_claim, turn, llm_call, outbox_send",
-    ["stage"], buckets=_BUCKETS)
+    "salesbot_stage_seconds",
+    "Latency of one pipeline stage: ledger_claim, turn, llm_call, outbox_send",
+    ["stage"],
+    buckets=_BUCKETS,
+)
 LLM_CALLS = Counter("salesbot_llm_calls", "LLM calls by outcome (ok | error)", ["outcome"])
 LLM_TOKENS = Counter("salesbot_llm_tokens", "LLM tokens by kind (prompt | completion)", ["kind"])
-DB_ROWS = Gauge("salesbot_db_rows", "Rows waiting in the database, by queue (outbox_pending, inbound_unfinished)",
-                ["queue"])
+DB_ROWS = Gauge(
+    "salesbot_db_rows", "Rows waiting in the database, by queue (outbox_pending, inbound_unfinished)", ["queue"]
+)
 
 _bound: "weakref.ref[Runtime] | None" = None
 
@@ -76,27 +81,39 @@ class _AppCollector:
 
         yield counter("salesbot_turns", "Turns handled", d.stats.get("turns", 0))
         yield counter("salesbot_turn_errors", "Turns that ended in an internal error", d.stats.get("errors", 0))
-        yield counter("salesbot_llm_fallbacks", "Turns answered offline because the LLM failed",
-                      d.stats.get("llm_fallbacks", 0))
-        yield counter("salesbot_duplicates_dropped", "Platform redeliveries dropped by the ledger",
-                      app.ledger.duplicates_dropped)
+        yield counter(
+            "salesbot_llm_fallbacks", "Turns answered offline because the LLM failed", d.stats.get("llm_fallbacks", 0)
+        )
+        yield counter(
+            "salesbot_duplicates_dropped", "Platform redeliveries dropped by the ledger", app.ledger.duplicates_dropped
+        )
         sends = CounterMetricFamily("salesbot_outbox_sends", "Outbox sends by outcome", labels=["outcome"])
         for outcome, value in o.stats.items():
             sends.add_metric([outcome], value)
         yield sends
         leases = getattr(app, "leases", None)
         if leases is not None:
-            yield counter("salesbot_turns_taken_over", "Unfinished messages taken over from a dead replica",
-                          leases.stats["taken_over"])
-            yield counter("salesbot_order_waits", "Turns that waited for an earlier message on another replica",
-                          leases.stats["order_waits"])
+            yield counter(
+                "salesbot_turns_taken_over",
+                "Unfinished messages taken over from a dead replica",
+                leases.stats["taken_over"],
+            )
+            yield counter(
+                "salesbot_order_waits",
+                "Turns that waited for an earlier message on another replica",
+                leases.stats["order_waits"],
+            )
         yield gauge("salesbot_conversations_active", "Conversations with a turn queued or running", len(d._workers))
-        yield gauge("salesbot_turns_queued", "Turns queued or running in this replica", len(d.in_flight)
-                    if hasattr(d, "in_flight") else sum(len(q) for q in d._queues.values()))
+        yield gauge(
+            "salesbot_turns_queued",
+            "Turns queued or running in this replica",
+            len(d.in_flight) if hasattr(d, "in_flight") else sum(len(q) for q in d._queues.values()),
+        )
         yield gauge("salesbot_outbox_lanes_active", "Outbox lanes (targets) sending right now", len(o._tasks))
         group = app.db.group
-        pending = sum(len(q.pending) for q in (getattr(group, "_sync", None), getattr(group, "_async", None))
-                      if q is not None)
+        pending = sum(
+            len(q.pending) for q in (getattr(group, "_sync", None), getattr(group, "_async", None)) if q is not None
+        )
         yield gauge("salesbot_group_commit_pending", "Writes waiting for the next group commit", pending)
 
 

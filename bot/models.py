@@ -5,12 +5,13 @@ Every CRM row says who wrote it (Twenty's createdBy.source idea): `created_sourc
 MANUAL / AGENT / SYSTEM / IMPORT, `created_by_id` the staff user who asked, `source_message_id`
 the ledger row of the inbound message that caused it.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 

@@ -10,6 +10,7 @@ writer thread and connection), so they never wait behind the turns' writes in `d
 row that may have gone out already reaches the adapter with `possibly_sent_since` set, so a platform
 with a duplicate check (WeCom) can drop the copy.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,7 +36,6 @@ from bot.textsplit import split_text
 _TABLE = OutboxMessage.__table__
 # the SET clause comes from the parameters (status, sent_at, error...): one statement for every mark
 _MARK = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
-
 
 
 class _Marks:
@@ -67,8 +67,13 @@ def _wait(retry_state) -> float:
 
 
 class Outbox:
-    def __init__(self, app: "Runtime", max_attempts: int = 5, retry_later: timedelta = timedelta(seconds=30),
-                 lease: timedelta = timedelta(seconds=120)):
+    def __init__(
+        self,
+        app: "Runtime",
+        max_attempts: int = 5,
+        retry_later: timedelta = timedelta(seconds=30),
+        lease: timedelta = timedelta(seconds=120),
+    ):
         self.app = app
         self.lease = lease
         self.max_attempts = max_attempts
@@ -113,15 +118,26 @@ class Outbox:
         lease_until = utcnow() + self.lease
         rows = []
         for i, text in enumerate(texts):
-            part = Reply(text=text, markdown=reply.markdown, title=reply.title, card=reply.card,
-                         card_update=reply.card_update)
-            rows.append(dict(
-                key=f"{key}#{i}", inbound_id=inbound_row_id, platform=platform,
-                target_user=target.user_id, target_conversation=target.conversation_id,
-                seq=i, parts=len(texts), status="pending", attempts=1, created_at=utcnow(), owner=self.owner,
-                next_attempt_at=lease_until,
-                payload={"reply": reply_to_dict(part), "context": reply_context or {}, "push": is_push},
-            ))
+            part = Reply(
+                text=text, markdown=reply.markdown, title=reply.title, card=reply.card, card_update=reply.card_update
+            )
+            rows.append(
+                dict(
+                    key=f"{key}#{i}",
+                    inbound_id=inbound_row_id,
+                    platform=platform,
+                    target_user=target.user_id,
+                    target_conversation=target.conversation_id,
+                    seq=i,
+                    parts=len(texts),
+                    status="pending",
+                    attempts=1,
+                    created_at=utcnow(),
+                    owner=self.owner,
+                    next_attempt_at=lease_until,
+                    payload={"reply": reply_to_dict(part), "context": reply_context or {}, "push": is_push},
+                )
+            )
         return rows
 
     @cached_property
@@ -129,8 +145,7 @@ class Outbox:
         # built once and executed with the rows as parameters (SQLAlchemy's insertmanyvalues keeps it one
         # round trip): a per-call .values(rows) was compiled again for every turn
         insert = sqlite_insert if self.app.db.is_sqlite else pg_insert
-        return (insert(_TABLE).on_conflict_do_nothing(index_elements=["key"])
-                .returning(_TABLE.c.id, _TABLE.c.key))
+        return insert(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(_TABLE.c.id, _TABLE.c.key)
 
     @staticmethod
     def _with_ids(rows: list[dict], result) -> list[dict]:
@@ -198,8 +213,11 @@ class Outbox:
         async with self.app.db.write() as s:
             res = await s.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending",
-                       or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+                .where(
+                    OutboxMessage.id == row_id,
+                    OutboxMessage.status == "pending",
+                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+                )
                 .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now, owner=self.owner)
             )
             if res.rowcount != 1:
@@ -208,8 +226,11 @@ class Outbox:
             return row.model_dump()
 
     async def _claim_fresh(self, row_id: int) -> bool:
-        stmt = (update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
-                .values(status="sending", next_attempt_at=utcnow(), owner=self.owner))
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+            .values(status="sending", next_attempt_at=utcnow(), owner=self.owner)
+        )
         return await self.app.db.group.run_sync(lambda conn: conn.execute(stmt).rowcount) == 1
 
     async def _mark(self, row_id: int, **values) -> None:
@@ -233,10 +254,14 @@ class Outbox:
         row_id = row["id"]
         created = aware(row.get("created_at")) or utcnow()
         delivery = Delivery(
-            outbox_id=row_id, platform=row["platform"],
+            outbox_id=row_id,
+            platform=row["platform"],
             target=Target(row["platform"], user_id=row["target_user"], conversation_id=row["target_conversation"]),
-            reply=reply_from_dict(row["payload"]["reply"]), seq=row["seq"], parts=row["parts"],
-            reply_context=row["payload"].get("context") or {}, is_push=bool(row["payload"].get("push")),
+            reply=reply_from_dict(row["payload"]["reply"]),
+            seq=row["seq"],
+            parts=row["parts"],
+            reply_context=row["payload"].get("context") or {},
+            is_push=bool(row["payload"].get("push")),
             # claimed again (attempts > 1): swept after a deferral, or released after its replica died
             possibly_sent_since=created if (row.get("attempts") or 1) > 1 else None,
         )
@@ -244,7 +269,9 @@ class Outbox:
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(TransientSendError),
-                stop=stop_after_attempt(self.max_attempts), wait=_wait, reraise=False,
+                stop=stop_after_attempt(self.max_attempts),
+                wait=_wait,
+                reraise=False,
             ):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
@@ -258,8 +285,9 @@ class Outbox:
             err = exc.last_attempt.exception()
             self.stats["deferred"] += 1
             log.warning("outbox row %s deferred: %s", row_id, err)
-            await self._mark(row_id, status="pending", last_error=str(err)[:2000],
-                             next_attempt_at=utcnow() + self.retry_later)
+            await self._mark(
+                row_id, status="pending", last_error=str(err)[:2000], next_attempt_at=utcnow() + self.retry_later
+            )
             return
         except PermanentSendError as exc:
             self.stats["failed"] += 1
@@ -285,13 +313,21 @@ class Outbox:
                 .values(status="pending")
             )
         async with self.app.db.session() as s:
-            rows = (await s.execute(
-                select(OutboxMessage.id, OutboxMessage.platform, OutboxMessage.target_user,
-                       OutboxMessage.target_conversation)
-                .where(OutboxMessage.status == "pending",
-                       or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-                .order_by(OutboxMessage.id)
-            )).all()
+            rows = (
+                await s.execute(
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.platform,
+                        OutboxMessage.target_user,
+                        OutboxMessage.target_conversation,
+                    )
+                    .where(
+                        OutboxMessage.status == "pending",
+                        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+                    )
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
         lanes: dict[str, list] = {}
         for row_id, platform, user, conv in rows:
             if platform not in self.app.adapters:

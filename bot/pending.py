@@ -3,6 +3,7 @@
 Capabilities register their handlers on a Router (bot/capabilities.py); this module keeps the questions
 themselves: one open question per (conversation, person), closed exactly once.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,11 +14,12 @@ from sqlalchemy import bindparam, select, update
 from bot.capabilities import ToolContext, ToolOutput
 from bot.models import PendingAction, utcnow
 
-
 # --- pending questions ---------------------------------------------------------------------------
 
 
-async def open_pending(ctx: ToolContext, kind: str, payload: dict, ttl: timedelta = timedelta(hours=2)) -> PendingAction:
+async def open_pending(
+    ctx: ToolContext, kind: str, payload: dict, ttl: timedelta = timedelta(hours=2)
+) -> PendingAction:
     """Ask the user something; their next message in this conversation may answer it."""
     async with ctx.db.write() as s:
         await s.execute(
@@ -25,16 +27,28 @@ async def open_pending(ctx: ToolContext, kind: str, payload: dict, ttl: timedelt
             .where(PendingAction.conversation_key == ctx.conversation_key, PendingAction.status == "open")
             .values(status="replaced")
         )
-        pending = PendingAction(conversation_key=ctx.conversation_key, staff_id=ctx.actor.staff_id, kind=kind,
-                                payload=payload, expires_at=utcnow() + ttl)
+        pending = PendingAction(
+            conversation_key=ctx.conversation_key,
+            staff_id=ctx.actor.staff_id,
+            kind=kind,
+            payload=payload,
+            expires_at=utcnow() + ttl,
+        )
         s.add(pending)
     return pending
 
 
 _PENDING = PendingAction.__table__
-_OPEN_PENDING = (select(_PENDING).where(_PENDING.c.conversation_key == bindparam("key"), _PENDING.c.status == "open",
-                                       _PENDING.c.expires_at > bindparam("now"))
-                 .order_by(_PENDING.c.id.desc()).limit(1))
+_OPEN_PENDING = (
+    select(_PENDING)
+    .where(
+        _PENDING.c.conversation_key == bindparam("key"),
+        _PENDING.c.status == "open",
+        _PENDING.c.expires_at > bindparam("now"),
+    )
+    .order_by(_PENDING.c.id.desc())
+    .limit(1)
+)
 
 
 async def current_pending(ctx: ToolContext) -> PendingAction | None:
@@ -52,7 +66,9 @@ async def close_pending(ctx: ToolContext, pending: PendingAction, status: str = 
     """Close once: False if it was already closed (a double answer must not act twice)."""
     async with ctx.db.write() as s:
         res = await s.execute(
-            update(PendingAction).where(PendingAction.id == pending.id, PendingAction.status == "open").values(status=status)
+            update(PendingAction)
+            .where(PendingAction.id == pending.id, PendingAction.status == "open")
+            .values(status=status)
         )
     return res.rowcount == 1
 
@@ -83,5 +99,9 @@ def pick_option(answer: str, count: int) -> int | None:
     if not m:
         return None
     ch = m.group(1)
-    n = "一二三四五六七八九".find(ch) + 1 if ch in "一二三四五六七八九" else int(ch.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    n = (
+        "一二三四五六七八九".find(ch) + 1
+        if ch in "一二三四五六七八九"
+        else int(ch.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    )
     return n - 1 if 1 <= n <= count else None

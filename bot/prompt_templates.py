@@ -3,6 +3,7 @@
 `render(name, **values)` fills `{placeholders}`; a published database version (admin console) wins
 over the file, so a change needs no restart.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

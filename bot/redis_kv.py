@@ -5,20 +5,28 @@ leases, short caches) live in Redis, where every replica reads them without a da
 they expire by themselves; values without one (sync cursors: durable state) stay in the database, so
 losing Redis never loses a cursor. Reads look in Redis first, then the database.
 """
+
 from __future__ import annotations
 
 import logging
 
-from bot.kv import KeyValueStore
 import redis.asyncio as aioredis
+
+from bot.kv import KeyValueStore
 
 log = logging.getLogger(__name__)
 
 
 def connect(url: str):
     """An asyncio Redis client (a pool; connections are made on first use)."""
-    return aioredis.from_url(url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5,
-                             health_check_interval=30, retry_on_timeout=True)
+    return aioredis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        health_check_interval=30,
+        retry_on_timeout=True,
+    )
 
 
 class TieredKeyValueStore:

@@ -18,6 +18,7 @@ redelivery a duplicate whichever replica it lands on. What this module adds:
 A turn that runs twice after a take-over (the old owner was only slow) cannot reply twice: replies go
 to the outbox under the key `reply:<ledger id>:<n>`, inserted with ON CONFLICT DO NOTHING.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,9 +39,15 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 _INBOUND = InboundMessage.__table__.c
-_EARLIER_HELD_ELSEWHERE = select(exists().where(
-    _INBOUND.conversation_key == bindparam("key"), _INBOUND.id < bindparam("row_id"), _INBOUND.status == "received",
-    _INBOUND.owner != bindparam("me"), _INBOUND.lease_until > bindparam("now")))
+_EARLIER_HELD_ELSEWHERE = select(
+    exists().where(
+        _INBOUND.conversation_key == bindparam("key"),
+        _INBOUND.id < bindparam("row_id"),
+        _INBOUND.status == "received",
+        _INBOUND.owner != bindparam("me"),
+        _INBOUND.lease_until > bindparam("now"),
+    )
+)
 
 
 def default_replica_id() -> str:
@@ -49,8 +56,14 @@ def default_replica_id() -> str:
 
 
 class TurnLeases:
-    def __init__(self, app: "Runtime", replica_id: str, lease: timedelta = timedelta(seconds=45),
-                 renew_every: float = 10.0, order_wait: float = 30.0):
+    def __init__(
+        self,
+        app: "Runtime",
+        replica_id: str,
+        lease: timedelta = timedelta(seconds=45),
+        renew_every: float = 10.0,
+        order_wait: float = 30.0,
+    ):
         self.app = app
         self.replica_id = replica_id[:64]
         self.lease = lease
@@ -69,33 +82,48 @@ class TurnLeases:
     async def renew(self, row_ids: list[int]) -> None:
         if not row_ids:
             return
-        stmt = (update(InboundMessage)
-                .where(InboundMessage.id.in_(row_ids), InboundMessage.status == "received",
-                       InboundMessage.owner == self.replica_id)
-                .values(lease_until=utcnow() + self.lease))
+        stmt = (
+            update(InboundMessage)
+            .where(
+                InboundMessage.id.in_(row_ids),
+                InboundMessage.status == "received",
+                InboundMessage.owner == self.replica_id,
+            )
+            .values(lease_until=utcnow() + self.lease)
+        )
         async with self.app.db.transaction() as conn:
             await conn.execute(stmt)
 
-    async def take_over(self, *, startup: bool = False, max_age: timedelta = timedelta(hours=6),
-                        limit: int = 500) -> list[tuple[int, Inbound]]:
+    async def take_over(
+        self, *, startup: bool = False, max_age: timedelta = timedelta(hours=6), limit: int = 500
+    ) -> list[tuple[int, Inbound]]:
         """Claim unfinished messages nobody holds (and, at startup, our own): to be handled here."""
         now = utcnow()
         free = or_(InboundMessage.lease_until.is_(None), InboundMessage.lease_until < now)
         if startup:
             free = or_(free, InboundMessage.owner == self.replica_id)
         async with self.app.db.session() as s:
-            candidates = (await s.execute(
-                select(InboundMessage.id)
-                .where(InboundMessage.status == "received", InboundMessage.received_at >= now - max_age, free)
-                .order_by(InboundMessage.id).limit(limit)
-            )).scalars().all()
+            candidates = (
+                (
+                    await s.execute(
+                        select(InboundMessage.id)
+                        .where(InboundMessage.status == "received", InboundMessage.received_at >= now - max_age, free)
+                        .order_by(InboundMessage.id)
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         taken: list[tuple[int, Inbound]] = []
         for row_id in candidates:
             # conditional: of two replicas sweeping at once, exactly one gets the row
-            stmt = (update(InboundMessage)
-                    .where(InboundMessage.id == row_id, InboundMessage.status == "received", free)
-                    .values(owner=self.replica_id, lease_until=utcnow() + self.lease)
-                    .returning(InboundMessage.payload))
+            stmt = (
+                update(InboundMessage)
+                .where(InboundMessage.id == row_id, InboundMessage.status == "received", free)
+                .values(owner=self.replica_id, lease_until=utcnow() + self.lease)
+                .returning(InboundMessage.payload)
+            )
             async with self.app.db.transaction() as conn:
                 payload = (await conn.execute(stmt)).scalar_one_or_none()
             if payload is not None:
@@ -111,9 +139,13 @@ class TurnLeases:
         async with self.app.db.transaction() as conn:
             res = await conn.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.owner == self.replica_id,
-                       or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now),
-                           OutboxMessage.status == "sending"))  # in doubt: at-least-once beats lost
+                .where(
+                    OutboxMessage.owner == self.replica_id,
+                    or_(
+                        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now),
+                        OutboxMessage.status == "sending",
+                    ),
+                )  # in doubt: at-least-once beats lost
                 .values(status="pending", next_attempt_at=now)
             )
         return res.rowcount or 0
@@ -140,8 +172,11 @@ class TurnLeases:
                 waited = True
                 self.stats["order_waits"] += 1
             if loop.time() >= deadline:
-                log.warning("inbound %s: an earlier message of %s is still running elsewhere; going ahead",
-                            row_id, conversation_key)
+                log.warning(
+                    "inbound %s: an earlier message of %s is still running elsewhere; going ahead",
+                    row_id,
+                    conversation_key,
+                )
                 return
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.5)

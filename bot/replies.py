@@ -1,4 +1,5 @@
 """The bot's own words (Simplified Chinese), kept in one place so they stay short and consistent."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -37,8 +38,10 @@ def help_text(role: Role, commands: list["Command"], llm: bool) -> str:
         lines.append("也可以直接说，比如「今天拜访了华东机械的李总，下周三前发报价」。")
     else:
         if role is not Role.CUSTOMER:
-            lines.append("常用的也可以直接说：「今天拜访了华东机械的李总，下周三前发报价」「周五下午3点提醒我跟进金陵医药」"
-                         "「我有哪些待办」，要写入的我会先让你确认。")
+            lines.append(
+                "常用的也可以直接说：「今天拜访了华东机械的李总，下周三前发报价」「周五下午3点提醒我跟进金陵医药」"
+                "「我有哪些待办」，要写入的我会先让你确认。"
+            )
         lines.append(OFFLINE_NOTE)
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@ The app itself is assembled in `salesbot/app.py` (the composition root). Adapter
 the scheduler are handed that object and use it only through this protocol, so no import runs up from them
 to the root and a test can hand them any object with these members.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol

@@ -1,5 +1,6 @@
 """Working-time settings (time zone, quiet and working hours, daily push times), parsed once and
 validated: a wrong value is a startup error naming the setting."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@
 platform in its own `config.py`, a subclass of `AdapterConfig` built with `settings.section(Model)` from the
 same sources: the values given to `Settings(...)`, the same `.env` file, and the process environment.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -28,7 +29,9 @@ C = TypeVar("C", bound="AdapterConfig")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=False)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=False
+    )
 
     # what Settings(...) was given, so that `section` builds an adapter's settings from the same values: a test's
     # Settings(_env_file=None, WECOM_CORP_ID=...) configures WeCom exactly as the environment variable would
@@ -69,7 +72,9 @@ class Settings(BaseSettings):
     brief_time: str = _env("SALESBOT_BRIEF_TIME", "08:30")
     digest_time: str = _env("SALESBOT_DIGEST_TIME", "18:00")
     escalate_after_workdays: int = _env("SALESBOT_ESCALATE_AFTER_WORKDAYS", 2)
-    stalled_days: str = _env("SALESBOT_STALLED_DAYS", "prospecting=14,qualification=10,needs_analysis=10,proposal=7,negotiation=5")
+    stalled_days: str = _env(
+        "SALESBOT_STALLED_DAYS", "prospecting=14,qualification=10,needs_analysis=10,proposal=7,negotiation=5"
+    )
     nudge_lead_minutes: int = _env("SALESBOT_NUDGE_LEAD_MINUTES", 30)
 
     # the customer-facing bot (agents/customer.py, tools/leads/, adapters/web)

@@ -5,6 +5,7 @@ written inside it, by our code or a library, carries it, so `grep wecom-4711` sh
 whole story across the ledger, the agent, the tools and the outbox, on whichever replica ran it.
 Personal data is masked by bot.log_masking's filter before the formatter sees the record.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Split long text into parts under a UTF-8 byte limit, on the most natural boundary available."""
+
 from __future__ import annotations
 
 import re

@@ -1,11 +1,12 @@
 """Local working time: Chinese workdays (holidays off, 调休 weekends on), quiet hours, daily push windows."""
+
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.zh_parse import find_dates, is_workday
 from bot.schedule_config import SchedulerConfig
+from bot.zh_parse import find_dates, is_workday
 
 # "周五下午" names a half-day, not a time: remind at a sensible hour inside it
 DAYPART_TIMES = [

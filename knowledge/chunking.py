@@ -9,12 +9,13 @@ starts with "常见问法：" (or "关联问题：") lists the ways people ask f
 by "；" / "|" or one per "- " line. It is not part of the passage text; every chunk of that section
 carries the questions, tagged {"by": "doc"}.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from knowledge.readers import Block, ParsedFile
+from knowledge.readers import ParsedFile
 
 TARGET_CHARS = 450
 MAX_CHARS = 700
@@ -31,7 +32,7 @@ def associated_questions(paragraph: str) -> list[str] | None:
     if not m:
         return None
     out: list[str] = []
-    for part in _QUESTION_SEPARATORS.split(paragraph[m.end():]):
+    for part in _QUESTION_SEPARATORS.split(paragraph[m.end() :]):
         q = re.sub(r"^\s*(?:[-*+•]|\d+[.、)])\s*", "", part).strip()
         if q and len(q) <= MAX_QUESTION_CHARS and q not in out:
             out.append(q)

@@ -1,4 +1,5 @@
 """The demo talk-track library (knowledge/demo_library): internal playbooks plus a public product FAQ."""
+
 from __future__ import annotations
 
 from pathlib import Path

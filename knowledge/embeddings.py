@@ -13,8 +13,9 @@
 
 We always hand Chroma precomputed embeddings, but every collection is still created with a *registered*
 embedding function: a collection without one makes chromadb try to download its default ONNX model
-(reference/packages.md §4).
+(all-MiniLM-L6-v2, fetched from the internet on first use).
 """
+
 from __future__ import annotations
 
 import math
@@ -134,8 +135,9 @@ class EmbeddingProvider:
 
 def offline_fingerprint() -> str:
     """Changes whenever what an offline vector is made of changes: the thesaurus, the weights, the size."""
-    spec = repr((OFFLINE_DIMS, EMB_WORD, EMB_BIGRAM, EMB_UNIGRAM, EMB_CONCEPT, sorted(STOP_CHARS),
-                 sorted(CONCEPTS.items())))
+    spec = repr(
+        (OFFLINE_DIMS, EMB_WORD, EMB_BIGRAM, EMB_UNIGRAM, EMB_CONCEPT, sorted(STOP_CHARS), sorted(CONCEPTS.items()))
+    )
     return f"{zlib.crc32(spec.encode('utf-8')):08x}"
 
 
@@ -252,11 +254,8 @@ def provider_from_setting(value: str, base_url: str | None = None, api_key: str 
         return OfflineEmbeddings()
     if value == "static":
         return StaticEmbeddings()
-    if value.startswith("openai:") and value[len("openai:"):].strip():
+    if value.startswith("openai:") and value[len("openai:") :].strip():
         if not (base_url or api_key):
-            raise EmbeddingsConfigError(
-                f"SALESBOT_EMBEDDINGS={value} needs OPENAI_BASE_URL or OPENAI_API_KEY"
-            )
-        return OpenAIEmbeddings(value[len("openai:"):].strip(), base_url, api_key)
-    raise EmbeddingsConfigError(
-        f'SALESBOT_EMBEDDINGS must be "offline", "static" or "openai:<model>", got {value!r}')
+            raise EmbeddingsConfigError(f"SALESBOT_EMBEDDINGS={value} needs OPENAI_BASE_URL or OPENAI_API_KEY")
+        return OpenAIEmbeddings(value[len("openai:") :].strip(), base_url, api_key)
+    raise EmbeddingsConfigError(f'SALESBOT_EMBEDDINGS must be "offline", "static" or "openai:<model>", got {value!r}')

@@ -4,6 +4,7 @@ An *entry* is what gets indexed: a chunk's body (title > headings + text) or one
 questions. Entry ids are "<chunk_id>" and "<chunk_id>:q<n>"; both retrievers score entries and report
 the best entry per chunk.
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ id; the BM25 index lives in memory and is rebuilt from the records when they cha
 return chunks the database knows, so a crash between the database commit and the Chroma clean-up can
 leave orphan vectors but never a wrong or half-ingested answer; orphans are removed at the next start.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -70,8 +71,14 @@ class Hit:
 
     def to_json(self) -> dict[str, Any]:
         """The CLI contract: exactly these keys."""
-        return {"doc_id": self.doc_id, "title": self.title, "chunk_id": self.chunk_id,
-                "score": round(self.score, 4), "text": self.text, "source": self.source}
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "chunk_id": self.chunk_id,
+            "score": round(self.score, 4),
+            "text": self.text,
+            "source": self.source,
+        }
 
 
 @dataclass
@@ -86,9 +93,16 @@ class DocumentInfo:
     updated_at: Any
 
     def to_json(self) -> dict[str, Any]:
-        return {"doc_id": self.doc_id, "title": self.title, "source": self.source, "file_type": self.file_type,
-                "audience": self.audience, "version": self.version, "chunk_count": self.chunk_count,
-                "updated_at": self.updated_at.isoformat() if self.updated_at else None}
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "source": self.source,
+            "file_type": self.file_type,
+            "audience": self.audience,
+            "version": self.version,
+            "chunk_count": self.chunk_count,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
 
 
 @dataclass
@@ -120,8 +134,10 @@ class IngestReport:
         return self.summary().splitlines()[0]
 
     def summary(self) -> str:
-        lines = [f"新增 {len(self.added)} 篇，更新 {len(self.replaced)} 篇，未变 {len(self.unchanged)} 篇，"
-                 f"失败 {len(self.refused)} 个"]
+        lines = [
+            f"新增 {len(self.added)} 篇，更新 {len(self.replaced)} 篇，未变 {len(self.unchanged)} 篇，"
+            f"失败 {len(self.refused)} 个"
+        ]
         for doc in self.added:
             lines.append(f"  + [{doc.doc_id}] {doc.title}（{doc.chunk_count} 段）")
         for doc in self.replaced:
@@ -129,8 +145,11 @@ class IngestReport:
         for path, reason in self.refused:
             lines.append(f"  ✗ {path}：{reason}")
         if self.skipped:
-            lines.append(f"  跳过 {len(self.skipped)} 个不支持的文件：" + "，".join(Path(p).name for p in self.skipped[:5])
-                         + ("…" if len(self.skipped) > 5 else ""))
+            lines.append(
+                f"  跳过 {len(self.skipped)} 个不支持的文件："
+                + "，".join(Path(p).name for p in self.skipped[:5])
+                + ("…" if len(self.skipped) > 5 else "")
+            )
         return "\n".join(lines)
 
 
@@ -152,8 +171,9 @@ def _file_hash(path: Path) -> str:
 
 
 def _doc_info(doc: KbDocument) -> DocumentInfo:
-    return DocumentInfo(doc.id, doc.title, doc.source, doc.file_type, doc.audience, doc.version,
-                        doc.chunk_count, doc.updated_at)
+    return DocumentInfo(
+        doc.id, doc.title, doc.source, doc.file_type, doc.audience, doc.version, doc.chunk_count, doc.updated_at
+    )
 
 
 def _check_audience(audience: str | None, allow_none: bool) -> None:
@@ -164,14 +184,21 @@ def _check_audience(audience: str | None, allow_none: bool) -> None:
 
 
 class KnowledgeBase:
-    def __init__(self, settings: Settings, db: Database, llm: Any = None,
-                 embeddings: EmbeddingProvider | None = None, max_file_bytes: int = MAX_FILE_BYTES,
-                 generate_questions_on_ingest: bool = True):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        llm: Any = None,
+        embeddings: EmbeddingProvider | None = None,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        generate_questions_on_ingest: bool = True,
+    ):
         self.settings = settings
         self.db = db
         self.llm = llm
         self.embeddings = embeddings or provider_from_setting(
-            settings.embeddings, settings.openai_base_url, settings.openai_api_key)
+            settings.embeddings, settings.openai_base_url, settings.openai_api_key
+        )
         self.max_file_bytes = max_file_bytes
         self.generate_questions_on_ingest = generate_questions_on_ingest
         self.min_relevance = MIN_RELEVANCE  # below zero: no relevance gate at all (benchmarks rank quality with it)
@@ -198,10 +225,12 @@ class KnowledgeBase:
     async def _open_locked(self) -> None:
         path = self.settings.data_dir / "chroma"
         self._vectors = await asyncio.to_thread(
-            VectorIndex, path, f"kb_{self.embeddings.key}", self.embeddings.chroma_function())
+            VectorIndex, path, f"kb_{self.embeddings.key}", self.embeddings.chroma_function()
+        )
         if self.embeddings.superseded_prefix:
-            stale = await asyncio.to_thread(self._vectors.drop_other_collections,
-                                            f"kb_{self.embeddings.superseded_prefix}")
+            stale = await asyncio.to_thread(
+                self._vectors.drop_other_collections, f"kb_{self.embeddings.superseded_prefix}"
+            )
             if stale:
                 log.info("knowledge: dropped %d superseded vector collection(s): %s", len(stale), ", ".join(stale))
         await self._reload_records()
@@ -209,19 +238,34 @@ class KnowledgeBase:
 
     async def _current_state(self) -> tuple:
         async with self.db.session() as s:
-            row = (await s.execute(
-                select(func.count(KbDocument.id), func.max(KbDocument.updated_at), func.sum(KbDocument.version))
-            )).one()
+            row = (
+                await s.execute(
+                    select(func.count(KbDocument.id), func.max(KbDocument.updated_at), func.sum(KbDocument.version))
+                )
+            ).one()
         return tuple(row)
 
     async def _reload_records(self) -> None:
         async with self.db.session() as s:
-            rows = (await s.execute(
-                select(KbChunk, KbDocument.title, KbDocument.source).join(KbDocument, KbDocument.id == KbChunk.document_id)
-            )).all()
+            rows = (
+                await s.execute(
+                    select(KbChunk, KbDocument.title, KbDocument.source).join(
+                        KbDocument, KbDocument.id == KbChunk.document_id
+                    )
+                )
+            ).all()
         self._records = {
-            c.id: ChunkRecord(c.id, c.document_id, title, source, list(c.heading_path), c.text, c.audience,
-                              list(c.questions or []), c.enabled)
+            c.id: ChunkRecord(
+                c.id,
+                c.document_id,
+                title,
+                source,
+                list(c.heading_path),
+                c.text,
+                c.audience,
+                list(c.questions or []),
+                c.enabled,
+            )
             for c, title, source in rows
         }
         self._lexical_dirty = True
@@ -331,7 +375,9 @@ class KnowledgeBase:
         async def flush() -> None:
             for prepared, outcome in await self._store_batch(batch, audience):
                 if isinstance(outcome, Exception):
-                    report.refused.append((str(prepared.path), f"写入索引失败（{type(outcome).__name__}），未导入任何内容"))
+                    report.refused.append(
+                        (str(prepared.path), f"写入索引失败（{type(outcome).__name__}），未导入任何内容")
+                    )
                 else:
                     getattr(report, outcome[0]).append(outcome[1])
             batch.clear()
@@ -399,8 +445,9 @@ class KnowledgeBase:
                     await self._forget_vectors([eid for eid, _, _ in items])
                     raise
             # committed: the new versions are the truth; now retire the old ones everywhere
-            stale_entries = [eid for cid in old_ids if cid in self._records
-                             for eid, _ in self._vector_entries(self._records[cid])]
+            stale_entries = [
+                eid for cid in old_ids if cid in self._records for eid, _ in self._vector_entries(self._records[cid])
+            ]
             for cid in old_ids:
                 self._records.pop(cid, None)
             for rec in new_records:
@@ -421,9 +468,16 @@ class KnowledgeBase:
         old_ids: list[int] = []
         now = utcnow()
         if doc is None:
-            doc = KbDocument(title=prepared.parsed.title[:200], source=source, file_type=prepared.parsed.file_type,
-                             audience=audience, version=1, content_hash=prepared.content_hash,
-                             size_bytes=prepared.size, chunk_count=len(prepared.drafts))
+            doc = KbDocument(
+                title=prepared.parsed.title[:200],
+                source=source,
+                file_type=prepared.parsed.file_type,
+                audience=audience,
+                version=1,
+                content_hash=prepared.content_hash,
+                size_bytes=prepared.size,
+                chunk_count=len(prepared.drafts),
+            )
             s.add(doc)
         else:
             outcome = "replaced"
@@ -438,13 +492,24 @@ class KnowledgeBase:
             doc.chunk_count = len(prepared.drafts)
             doc.updated_at = now
         await s.flush()
-        rows = [KbChunk(document_id=doc.id, ordinal=i, heading_path=d.heading_path, text=d.text,
-                        questions=d.questions, audience=audience, updated_at=now)
-                for i, d in enumerate(prepared.drafts)]
+        rows = [
+            KbChunk(
+                document_id=doc.id,
+                ordinal=i,
+                heading_path=d.heading_path,
+                text=d.text,
+                questions=d.questions,
+                audience=audience,
+                updated_at=now,
+            )
+            for i, d in enumerate(prepared.drafts)
+        ]
         s.add_all(rows)
         await s.flush()
-        records = [ChunkRecord(r.id, doc.id, doc.title, source, list(r.heading_path), r.text, audience,
-                               list(r.questions)) for r in rows]
+        records = [
+            ChunkRecord(r.id, doc.id, doc.title, source, list(r.heading_path), r.text, audience, list(r.questions))
+            for r in rows
+        ]
         return outcome, _doc_info(doc), records, old_ids
 
     async def _forget_vectors(self, entry_ids: list[str]) -> None:
@@ -474,7 +539,9 @@ class KnowledgeBase:
                 chunk_ids = list((await s.execute(select(KbChunk.id).where(KbChunk.document_id == doc_id))).scalars())
                 await s.execute(delete(KbChunk).where(KbChunk.document_id == doc_id))
                 await s.delete(doc)
-            stale = [eid for cid in chunk_ids if cid in self._records for eid, _ in self._vector_entries(self._records[cid])]
+            stale = [
+                eid for cid in chunk_ids if cid in self._records for eid, _ in self._vector_entries(self._records[cid])
+            ]
             for cid in chunk_ids:
                 self._records.pop(cid, None)
             self._lexical_dirty = True
@@ -486,15 +553,27 @@ class KnowledgeBase:
 
     async def get_chunk(self, chunk_id: int) -> ChunkInfo | None:
         async with self.db.session() as s:
-            row = (await s.execute(
-                select(KbChunk, KbDocument.title, KbDocument.source)
-                .join(KbDocument, KbDocument.id == KbChunk.document_id).where(KbChunk.id == chunk_id)
-            )).one_or_none()
+            row = (
+                await s.execute(
+                    select(KbChunk, KbDocument.title, KbDocument.source)
+                    .join(KbDocument, KbDocument.id == KbChunk.document_id)
+                    .where(KbChunk.id == chunk_id)
+                )
+            ).one_or_none()
         if row is None:
             return None
         c, title, source = row
-        return ChunkInfo(c.id, c.document_id, title, source, list(c.heading_path), c.text, list(c.questions or []),
-                         c.audience, c.enabled)
+        return ChunkInfo(
+            c.id,
+            c.document_id,
+            title,
+            source,
+            list(c.heading_path),
+            c.text,
+            list(c.questions or []),
+            c.audience,
+            c.enabled,
+        )
 
     async def _edit_chunk(self, chunk_id: int, change) -> ChunkInfo:
         if self._vectors is None:
@@ -510,8 +589,17 @@ class KnowledgeBase:
                 s.add(chunk)
                 s.add(doc)
                 await s.flush()
-                rec = ChunkRecord(chunk.id, doc.id, doc.title, doc.source, list(chunk.heading_path), chunk.text,
-                                  chunk.audience, list(chunk.questions or []), chunk.enabled)
+                rec = ChunkRecord(
+                    chunk.id,
+                    doc.id,
+                    doc.title,
+                    doc.source,
+                    list(chunk.heading_path),
+                    chunk.text,
+                    chunk.audience,
+                    list(chunk.questions or []),
+                    chunk.enabled,
+                )
                 old = self._records.get(chunk_id)
                 stale = {eid for eid, _ in self._vector_entries(old)} if old else set()
                 items = [(eid, rec, text) for eid, text in self._vector_entries(rec)]
@@ -553,8 +641,14 @@ class KnowledgeBase:
 
     # --- search ------------------------------------------------------------------------------
 
-    async def search(self, query: str, audience: str | None = None, top: int = 5,
-                     history: Iterable[Any] | None = None, mode: str = "hybrid") -> list[Hit]:
+    async def search(
+        self,
+        query: str,
+        audience: str | None = None,
+        top: int = 5,
+        history: Iterable[Any] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
         """Hybrid search. audience: None = everything (staff), "public" = what customers may see, "internal"."""
         query = (query or "").strip()
         if not query:
@@ -576,8 +670,11 @@ class KnowledgeBase:
         if mode in ("hybrid", "keyword"):
             lexical = [(cid, s) for cid, s in self._lexical.search(query, audience, k) if cid in records]
         if mode in ("hybrid", "vector"):
-            embedding = self.embeddings.embed_sync([query])[0] if self.embeddings.local \
+            embedding = (
+                self.embeddings.embed_sync([query])[0]
+                if self.embeddings.local
                 else (await self.embeddings.embed_documents([query]))[0]
+            )
             raw = await asyncio.to_thread(self._vectors.query, embedding, audience, k * 3)
             fields: dict[int, list[float]] = {}  # chunk -> best cosine per entry kind (body, heading, question)
             for entry_id, cosine in raw:
@@ -597,7 +694,9 @@ class KnowledgeBase:
         else:
             cosines = {}
         fused: dict[int, float] = {}
-        weights = {"hybrid": (self.keyword_weight, self.vector_weight), "keyword": (1.0, 0.0), "vector": (0.0, 1.0)}[mode]
+        weights = {"hybrid": (self.keyword_weight, self.vector_weight), "keyword": (1.0, 0.0), "vector": (0.0, 1.0)}[
+            mode
+        ]
         for ranking, weight in zip((lexical, vector), weights):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
@@ -618,9 +717,20 @@ class KnowledgeBase:
             cosine = cosines.get(cid, 0.0) if self.trust_cosine else 0.0
             if self.min_relevance >= 0 and not (concepts > 0 or specific >= enough or cosine >= self.min_relevance):
                 continue
-            hits.append(Hit(rec.doc_id, rec.title, cid, score / best_possible, rec.text, rec.source,
-                            list(rec.heading_path), matched_terms(query, haystack), rec.audience,
-                            max(relevance, cosine)))
+            hits.append(
+                Hit(
+                    rec.doc_id,
+                    rec.title,
+                    cid,
+                    score / best_possible,
+                    rec.text,
+                    rec.source,
+                    list(rec.heading_path),
+                    matched_terms(query, haystack),
+                    rec.audience,
+                    max(relevance, cosine),
+                )
+            )
             if len(hits) >= top:
                 break
         return hits

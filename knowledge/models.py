@@ -1,4 +1,5 @@
 """Knowledge-base tables. The database is the source of truth; Chroma and the BM25 index are rebuilt from it."""
+
 from __future__ import annotations
 
 from datetime import datetime

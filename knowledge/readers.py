@@ -3,6 +3,7 @@
 Every reader checks the file's size before reading it (and, for zip-based formats, the uncompressed size),
 so a huge or booby-trapped file is refused by name instead of being loaded whole into memory.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,9 @@ def read_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
         raise RefusedFile(f"不支持的文件类型（{path.suffix or '无扩展名'}），支持 md/txt/pdf/docx/xlsx")
     size = path.stat().st_size
     if size > max_bytes:
-        raise RefusedFile(f"文件太大（{size / 1048576:.1f} MB），单个文件上限 {max_bytes / 1048576:.0f} MB，请拆分后再导入")
+        raise RefusedFile(
+            f"文件太大（{size / 1048576:.1f} MB），单个文件上限 {max_bytes / 1048576:.0f} MB，请拆分后再导入"
+        )
     if size == 0:
         raise RefusedFile("文件是空的")
     reader = {"md": _read_markdown, "txt": _read_text, "pdf": _read_pdf, "docx": _read_docx, "xlsx": _read_xlsx}[kind]
@@ -65,6 +68,7 @@ def read_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
 
 # --- text and markdown -----------------------------------------------------------------------
 
+
 def _decode(path: Path) -> str:
     data = path.read_bytes()  # bounded by the size check in read_file
     for encoding in ("utf-8-sig", "gb18030"):
@@ -77,7 +81,9 @@ def _decode(path: Path) -> str:
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 # plain-text headings such as "一、价格异议" / "第二章 部署" / "3.1 私有化部署" on their own short line
-_TXT_HEADING = re.compile(r"^(第[一二三四五六七八九十百\d]+[章节部分篇]|[一二三四五六七八九十]+、|\d+(\.\d+){0,2}[、.\s])\s*\S")
+_TXT_HEADING = re.compile(
+    r"^(第[一二三四五六七八九十百\d]+[章节部分篇]|[一二三四五六七八九十]+、|\d+(\.\d+){0,2}[、.\s])\s*\S"
+)
 
 
 def _blocks_from_lines(lines: list[str], plain_text: bool) -> list[Block]:
@@ -107,8 +113,13 @@ def _blocks_from_lines(lines: list[str], plain_text: bool) -> list[Block]:
             blocks.append(Block("heading", m.group(2).strip(), level=len(m.group(1))))
             continue
         stripped = line.strip()
-        if plain_text and not para and len(stripped) <= 30 and _TXT_HEADING.match(stripped) \
-                and not stripped.endswith(("。", "！", "？", "；", ".", ";")):
+        if (
+            plain_text
+            and not para
+            and len(stripped) <= 30
+            and _TXT_HEADING.match(stripped)
+            and not stripped.endswith(("。", "！", "？", "；", ".", ";"))
+        ):
             level = 2 if stripped.startswith("第") or "、" in stripped[:4] else 3
             blocks.append(Block("heading", stripped, level=level))
             continue
@@ -193,6 +204,7 @@ def _read_pdf(path: Path) -> ParsedFile:
 
 
 # --- Office (zip-based) ----------------------------------------------------------------------
+
 
 def _check_zip(path: Path) -> None:
     try:

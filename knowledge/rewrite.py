@@ -3,12 +3,14 @@
 Both accept any LangChain chat model (e.g. langchain_openai.ChatOpenAI) or None. A failing or slow LLM
 never fails a search or an ingestion: we fall back to the rep's own words / no generated questions.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
 from typing import Any, Iterable
+
 from langchain_core.messages import HumanMessage
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ async def rewrite_followup(llm: Any, query: str, history: Iterable[Any] | None) 
     except Exception as exc:  # the rep still gets results for what they typed
         log.warning("follow-up rewrite failed, searching the original query: %s", exc)
         return offline_standalone(query, history)
-    rewritten = _content(answer).splitlines()[0].strip().strip("“”\"") if _content(answer) else ""
+    rewritten = _content(answer).splitlines()[0].strip().strip('“”"') if _content(answer) else ""
     return rewritten[:200] or query
 
 

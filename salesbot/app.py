@@ -8,6 +8,7 @@ name at run time. The layers below see this object only through `bot.runtime.Run
     await app.receive(inbound)   # from an adapter: persisted, deduplicated, handled in the background
     await app.stop()
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +22,7 @@ from agents.customer import CustomerAgent
 from agents.llm import make_chat_model
 from agents.offline import offline_answer
 from agents.staff import StaffAgent
+from bot import metrics
 from bot.adapter import Adapter
 from bot.capabilities import Capabilities
 from bot.clock import Clock
@@ -32,7 +34,6 @@ from bot.kv import KeyValueStore
 from bot.ledger import Ledger
 from bot.messages import Inbound, Reply, Role, Target
 from bot.models import StaffUser
-from bot import metrics
 from bot.outbox import Outbox
 from bot.redis_kv import TieredKeyValueStore, connect
 from bot.replica import TurnLeases, default_replica_id
@@ -77,8 +78,15 @@ def _push_platform(adapter: Adapter) -> str | None:
 
 
 class App:
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, chat_model_factory=None,
-                 console_output=None, enable_knowledge: bool = True):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        chat_model_factory=None,
+        console_output=None,
+        enable_knowledge: bool = True,
+    ):
         self.settings = settings
         settings.ensure_data_dir()
         self.db = Database(settings.resolved_database_url)
@@ -97,7 +105,8 @@ class App:
         self.ledger.claim_extra = self.leases.claim_values
         self.outbox.owner = self.leases.replica_id
         self.dispatcher.before_turn = lambda row_id, inbound: self.leases.wait_for_earlier(
-            row_id, inbound.conversation_key)
+            row_id, inbound.conversation_key
+        )
         self.adapters: dict[str, Adapter] = {}
         self.http: aiohttp.ClientSession | None = None
         self.knowledge = None
@@ -208,8 +217,9 @@ class App:
 
     async def push(self, target: Target, reply: Reply, *, key: str) -> list[int]:
         """A proactive message (reminder, approval card, digest) through the outbox."""
-        return await self.outbox.enqueue(platform=target.platform, target=target, reply=reply,
-                                         key=f"push:{key}", is_push=True)
+        return await self.outbox.enqueue(
+            platform=target.platform, target=target, reply=reply, key=f"push:{key}", is_push=True
+        )
 
     async def notify_staff(self, staff_id: int, reply: Reply, *, key: str) -> list[int]:
         """Push to a colleague on the platform where they can be reached."""

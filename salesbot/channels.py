@@ -3,6 +3,7 @@
 Each package exposes `build_adapters(app)` (its adapters, or [] when its channel is off) and `CONFIGS`,
 the settings models it reads (adapters/<platform>/config.py).
 """
+
 from __future__ import annotations
 
 from adapters import console, dingtalk, web, wecom

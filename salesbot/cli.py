@@ -4,6 +4,7 @@ The subcommand modules import only what their parsers need; the app, the knowled
 client are imported inside the commands that use them, so `salesbot --help` answers in a fraction of a
 second (benchmarks/startup.py, table in benchmarks/README.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # JSON lines with the turn's trace id in production (SALESBOT_LOG_FORMAT=json); phone numbers,
     # e-mails and ID numbers are masked either way (bot/log_masking.py)
-    structured_logging.configure(settings.log_format, args.log_level or settings.log_level,
-                                 settings.replica_id or default_replica_id())
+    structured_logging.configure(
+        settings.log_format, args.log_level or settings.log_level, settings.replica_id or default_replica_id()
+    )
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             result = runner.run(args.func(args, settings))
@@ -67,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         if not is_db_misconfigured(exc):
             raise
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"配置错误 / configuration error: 数据库拒绝连接，请检查 SALESBOT_DATABASE_URL（{reason}）", file=sys.stderr)
+        print(
+            f"配置错误 / configuration error: 数据库拒绝连接，请检查 SALESBOT_DATABASE_URL（{reason}）", file=sys.stderr
+        )
         return 2
     return int(result or 0)
 

@@ -2,13 +2,13 @@
 
 Heavy modules are imported inside the commands, so `salesbot --help` stays fast (salesbot/cli.py).
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
 import sys
-
 from typing import TYPE_CHECKING
 
 from bot.messages import Role
@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="HTTP server (WeCom/DingTalk callbacks, admin, /healthz, /metrics), stream clients, scheduler")
+    p = sub.add_parser(
+        "serve", help="HTTP server (WeCom/DingTalk callbacks, admin, /healthz, /metrics), stream clients, scheduler"
+    )
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8080)
     p.set_defaults(func=serve)
@@ -52,8 +54,10 @@ async def serve(args, settings: "Settings") -> int:
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     await site.start()
-    serving = (f"salesbot serving on http://{args.host}:{args.port}  (channels: {', '.join(sorted(app.adapters))}; "
-               f"LLM: {'on' if settings.llm_configured else 'offline mode'})")
+    serving = (
+        f"salesbot serving on http://{args.host}:{args.port}  (channels: {', '.join(sorted(app.adapters))}; "
+        f"LLM: {'on' if settings.llm_configured else 'offline mode'})"
+    )
     if settings.log_format == "json":  # every line of a production log is JSON
         logging.getLogger("bot.serve").info(serving)
     else:
@@ -82,8 +86,17 @@ async def _console_user(app: "App", username: str | None, role: Role) -> tuple[s
             if user is None:
                 return username, f"（注意：没有用户「{username}」，先运行 salesbot demo 或让管理员添加）"
             return user.username, f"你好，{user.name}（{user.role}）。"
-        user = (await s.execute(select(StaffUser).where(StaffUser.role == role.value, StaffUser.active.is_(True))
-                                .order_by(StaffUser.id))).scalars().first()
+        user = (
+            (
+                await s.execute(
+                    select(StaffUser)
+                    .where(StaffUser.role == role.value, StaffUser.active.is_(True))
+                    .order_by(StaffUser.id)
+                )
+            )
+            .scalars()
+            .first()
+        )
     if user is None:
         return None, f"还没有角色为 {role.value} 的用户。先运行 salesbot demo 加载演示数据。"
     return user.username, f"你好，{user.name}（{user.role}）。"

@@ -1,4 +1,5 @@
 """`salesbot demo`: a Chinese demo org with customers, deals and months of history. Safe to run twice."""
+
 from __future__ import annotations
 
 import random
@@ -63,15 +64,36 @@ ACCOUNTS = [
 
 SURNAMES = "李王刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红海波宁斌浩凯鹏飞燕"
-TITLES = [("总经理", "economic_buyer", "总"), ("信息部经理", "champion", "经理"), ("采购经理", "procurement", "经理"),
-          ("技术总监", "technical_evaluator", "总"), ("运营主管", "user", "主管")]
+TITLES = [
+    ("总经理", "economic_buyer", "总"),
+    ("信息部经理", "champion", "经理"),
+    ("采购经理", "procurement", "经理"),
+    ("技术总监", "technical_evaluator", "总"),
+    ("运营主管", "user", "主管"),
+]
 DEAL_NAMES = ["CRM 一期", "二期扩容", "销售云年度订阅", "渠道管理系统", "移动销售 App", "数据中台对接", "续约"]
-VISIT_TOPICS = ["介绍产品方案，对方关注移动端和报表", "演示报价模块，讨论折扣", "技术交流，确认与金蝶/用友的集成方式",
-                "二期扩容需求沟通，预算还在走流程", "POC 结果复盘，客户整体满意", "商务谈判，对方希望分期付款",
-                "拜访新任信息部负责人，建立关系", "续约沟通，对方提出增加账号", "竞品（纷享销客）在对比，强调本地化服务",
-                "安全评估问卷答疑，需要私有化部署方案"]
-NEXT_STEPS = ["发正式报价", "安排技术交流", "提交安全评估材料", "约客户高层见面", "准备 POC 环境", "发送合同草稿",
-              "整理需求清单", "确认采购流程"]
+VISIT_TOPICS = [
+    "介绍产品方案，对方关注移动端和报表",
+    "演示报价模块，讨论折扣",
+    "技术交流，确认与金蝶/用友的集成方式",
+    "二期扩容需求沟通，预算还在走流程",
+    "POC 结果复盘，客户整体满意",
+    "商务谈判，对方希望分期付款",
+    "拜访新任信息部负责人，建立关系",
+    "续约沟通，对方提出增加账号",
+    "竞品（纷享销客）在对比，强调本地化服务",
+    "安全评估问卷答疑，需要私有化部署方案",
+]
+NEXT_STEPS = [
+    "发正式报价",
+    "安排技术交流",
+    "提交安全评估材料",
+    "约客户高层见面",
+    "准备 POC 环境",
+    "发送合同草稿",
+    "整理需求清单",
+    "确认采购流程",
+]
 CHANNELS = ["wechat", "phone", "email", "visit"]
 
 
@@ -81,8 +103,15 @@ async def _staff(app) -> dict[str, StaffUser]:
         for username, name, role, title, manager, team, region in ORG:
             user = (await s.execute(select(StaffUser).where(StaffUser.username == username))).scalars().first()
             if user is None:
-                user = StaffUser(username=username, name=name, role=role, title=title, team=team, region=region,
-                                 phone=f"1380000{ORG.index((username, name, role, title, manager, team, region)):04d}")
+                user = StaffUser(
+                    username=username,
+                    name=name,
+                    role=role,
+                    title=title,
+                    team=team,
+                    region=region,
+                    phone=f"1380000{ORG.index((username, name, role, title, manager, team, region)):04d}",
+                )
                 s.add(user)
                 await s.flush()
                 await set_staff_id(s, user, "wecom", username)
@@ -114,27 +143,42 @@ async def load_demo(app) -> str:
             account = (await s.execute(select(Account).where(Account.name == name))).scalars().first()
             if account is not None:
                 continue
-            account = Account(name=name, short_name=short, industry=industry, region=region, tier=tier,
-                              owner_id=owner_user.id, **demo)
+            account = Account(
+                name=name, short_name=short, industry=industry, region=region, tier=tier, owner_id=owner_user.id, **demo
+            )
             s.add(account)
             await s.flush()
             created["accounts"] += 1
             contacts = []
             for title, role, honorific in rng.sample(TITLES, 3):
                 surname = SURNAMES[rng.randrange(len(SURNAMES))]
-                contact = Contact(account_id=account.id, name=surname + GIVEN[rng.randrange(len(GIVEN))], title=title,
-                                  deal_role=role, phone=f"13{rng.randrange(10**8, 10**9)}", **demo)
+                contact = Contact(
+                    account_id=account.id,
+                    name=surname + GIVEN[rng.randrange(len(GIVEN))],
+                    title=title,
+                    deal_role=role,
+                    phone=f"13{rng.randrange(10**8, 10**9)}",
+                    **demo,
+                )
                 contact.email = f"contact{account.id}_{len(contacts)}@example.cn"
                 s.add(contact)
                 contacts.append((contact, surname + honorific))
             await s.flush()
             created["contacts"] += len(contacts)
             stage = rng.choice(list(STAGES)[:5]) if index % 6 else rng.choice(["closed_won", "closed_lost"])
-            opp = Opportunity(account_id=account.id, name=f"{short}{rng.choice(DEAL_NAMES)}", stage=stage,
-                              probability=STAGES[stage], amount=float(rng.randrange(8, 200) * 10000),
-                              close_date=today + timedelta(days=rng.randrange(-20, 120)), owner_id=owner_user.id,
-                              seats=rng.randrange(20, 500), competitors=rng.sample(["纷享销客", "销售易", "Salesforce", "钉钉 CRM"], rng.randrange(0, 3)),
-                              economic_buyer=contacts[0][0].name, **demo)
+            opp = Opportunity(
+                account_id=account.id,
+                name=f"{short}{rng.choice(DEAL_NAMES)}",
+                stage=stage,
+                probability=STAGES[stage],
+                amount=float(rng.randrange(8, 200) * 10000),
+                close_date=today + timedelta(days=rng.randrange(-20, 120)),
+                owner_id=owner_user.id,
+                seats=rng.randrange(20, 500),
+                competitors=rng.sample(["纷享销客", "销售易", "Salesforce", "钉钉 CRM"], rng.randrange(0, 3)),
+                economic_buyer=contacts[0][0].name,
+                **demo,
+            )
             if stage == "closed_lost":
                 opp.lost_reason = rng.choice(["价格", "选了竞品", "预算取消"])
             s.add(opp)
@@ -143,17 +187,32 @@ async def load_demo(app) -> str:
             for v in range(rng.randrange(2, 6)):
                 day = today - timedelta(days=rng.randrange(1, 120))
                 contact, honorific = rng.choice(contacts)
-                visit = Visit(account_id=account.id, opportunity_id=opp.id, owner_id=owner_user.id, status="held",
-                              visit_date=day, start_at=_local(day, rng.choice([10, 14, 15]), 0, tz),
-                              channel=rng.choice(["onsite", "onsite", "phone", "video"]), attendees=[honorific],
-                              summary=rng.choice(VISIT_TOPICS), next_step=rng.choice(NEXT_STEPS),
-                              idempotency_key=f"demo:visit:{account.id}:{v}", **demo)
+                visit = Visit(
+                    account_id=account.id,
+                    opportunity_id=opp.id,
+                    owner_id=owner_user.id,
+                    status="held",
+                    visit_date=day,
+                    start_at=_local(day, rng.choice([10, 14, 15]), 0, tz),
+                    channel=rng.choice(["onsite", "onsite", "phone", "video"]),
+                    attendees=[honorific],
+                    summary=rng.choice(VISIT_TOPICS),
+                    next_step=rng.choice(NEXT_STEPS),
+                    idempotency_key=f"demo:visit:{account.id}:{v}",
+                    **demo,
+                )
                 s.add(visit)
                 created["visits"] += 1
             for t in range(rng.randrange(1, 3)):
-                task = Task(title=rng.choice(NEXT_STEPS), due_date=today + timedelta(days=rng.randrange(-6, 14)),
-                            owner_id=owner_user.id, account_id=account.id, opportunity_id=opp.id,
-                            idempotency_key=f"demo:task:{account.id}:{t}", **demo)
+                task = Task(
+                    title=rng.choice(NEXT_STEPS),
+                    due_date=today + timedelta(days=rng.randrange(-6, 14)),
+                    owner_id=owner_user.id,
+                    account_id=account.id,
+                    opportunity_id=opp.id,
+                    idempotency_key=f"demo:task:{account.id}:{t}",
+                    **demo,
+                )
                 s.add(task)
                 created["tasks"] += 1
             # each contact answers at their own favourite hours: the best-time model learns from this
@@ -169,16 +228,28 @@ async def load_demo(app) -> str:
                         hour = rng.randrange(8, 21)
                     at = _local(day, hour, rng.randrange(60), tz)
                     direction = rng.choice(["inbound", "outbound"])
-                    s.add(Interaction(contact_id=contact.id, account_id=account.id, staff_id=owner_user.id,
-                                      occurred_at=at, channel=rng.choice(CHANNELS), direction=direction,
-                                      kind="message", answered=direction == "inbound" or rng.random() < 0.6,
-                                      response_minutes=rng.choice([5, 12, 30, 90, 240]) if direction == "inbound" else None,
-                                      note="demo", **demo))
+                    s.add(
+                        Interaction(
+                            contact_id=contact.id,
+                            account_id=account.id,
+                            staff_id=owner_user.id,
+                            occurred_at=at,
+                            channel=rng.choice(CHANNELS),
+                            direction=direction,
+                            kind="message",
+                            answered=direction == "inbound" or rng.random() < 0.6,
+                            response_minutes=rng.choice([5, 12, 30, 90, 240]) if direction == "inbound" else None,
+                            note="demo",
+                            **demo,
+                        )
+                    )
                     created["interactions"] += 1
     kb_report = ""
     if app.knowledge is not None:
         kb_report = f"；话术库：{await load_demo_library(app.knowledge)}"
     staff = len(users)
-    return (f"演示数据已就绪：{staff} 位同事，新增客户 {created['accounts']}、联系人 {created['contacts']}、"
-            f"商机 {created['opportunities']}、拜访 {created['visits']}、待办 {created['tasks']}、"
-            f"互动 {created['interactions']}{kb_report}")
+    return (
+        f"演示数据已就绪：{staff} 位同事，新增客户 {created['accounts']}、联系人 {created['contacts']}、"
+        f"商机 {created['opportunities']}、拜访 {created['visits']}、待办 {created['tasks']}、"
+        f"互动 {created['interactions']}{kb_report}"
+    )

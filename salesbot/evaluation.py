@@ -4,6 +4,7 @@ The scenario format is documented at the top of agents/scenarios/staff.yaml. Eac
 fresh conversation of a throw-away data directory loaded with the demo data, at the scenario file's
 `today`, so relative dates have one right answer. Tools really execute (on the throw-away data).
 """
+
 from __future__ import annotations
 
 import json
@@ -129,16 +130,25 @@ async def run_suite(scenarios: list[dict], settings: Settings, chat_model_factor
             try:
                 await load_demo(app)
                 async with app.db.session() as s:
-                    user = (await s.execute(select(StaffUser).where(StaffUser.username == sc["user"]))).scalars().first()
+                    user = (
+                        (await s.execute(select(StaffUser).where(StaffUser.username == sc["user"]))).scalars().first()
+                    )
                 if user is None:
                     raise ScenarioError(f"scenario {sc.get('name')}: unknown demo user {sc['user']}")
                 agent = StaffAgent(app)
                 conversation = f"eval-{uuid.uuid4().hex[:8]}"
                 for turn in sc["turns"]:
-                    inbound = Inbound(platform="console", msg_id=uuid.uuid4().hex, sender_id=user.username,
-                                      conversation_id=conversation, text=turn["say"])
+                    inbound = Inbound(
+                        platform="console",
+                        msg_id=uuid.uuid4().hex,
+                        sender_id=user.username,
+                        conversation_id=conversation,
+                        text=turn["say"],
+                    )
                     row_id = await app.ledger.claim(inbound)
-                    ctx = ToolContext(app, actor_for(user), inbound.conversation_key, inbound, row_id, WriteSource.AGENT)
+                    ctx = ToolContext(
+                        app, actor_for(user), inbound.conversation_key, inbound, row_id, WriteSource.AGENT
+                    )
                     try:
                         replies = await agent.run(ctx, turn["say"])
                     except Exception as exc:  # a failed call counts as no calls made
@@ -172,8 +182,14 @@ def _score_turn(result: EvalResult, sc: dict, turn: dict, trace: list, today: da
     result.turns += 1
     result.turns_passed += ok
     if not ok:
-        result.failures.append({"scenario": sc.get("name"), "say": turn["say"], "expected": expected,
-                                "actual": [{"tool": n, "args": a} for n, a in trace]})
+        result.failures.append(
+            {
+                "scenario": sc.get("name"),
+                "say": turn["say"],
+                "expected": expected,
+                "actual": [{"tool": n, "args": a} for n, a in trace],
+            }
+        )
 
 
 async def main(args, settings: Settings) -> int:
@@ -187,9 +203,19 @@ async def main(args, settings: Settings) -> int:
         return 2
     result = await run_suite(scenarios, settings)
     if getattr(args, "json", False):
-        print(json.dumps({"per_tool": {k: vars(v) | {"accuracy": v.accuracy} for k, v in result.per_tool.items()},
-                          "turns": result.turns, "turns_passed": result.turns_passed, "failures": result.failures},
-                         ensure_ascii=False, default=str, indent=2))
+        print(
+            json.dumps(
+                {
+                    "per_tool": {k: vars(v) | {"accuracy": v.accuracy} for k, v in result.per_tool.items()},
+                    "turns": result.turns,
+                    "turns_passed": result.turns_passed,
+                    "failures": result.failures,
+                },
+                ensure_ascii=False,
+                default=str,
+                indent=2,
+            )
+        )
     else:
         print(f"model: {settings.llm_model}  scenarios: {len(scenarios)}")
         print(result.table())

@@ -3,6 +3,7 @@
 Uses the configured LLM when there is one (else the rules only, labelled offline). Company names are
 matched against the CRM when its database already exists; the database is only read, never created.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,16 +11,17 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from sqlmodel import select
+
+from agents.llm import make_chat_model
+from bot.db import Database
 from bot.messages import Attachment
+from bot.models import Account, StaffUser
 from bot.settings import Settings
 from tools.autofill.extract import Extraction, KnownAccount, money_label
 from tools.autofill.inputs import TranscriptRefused, read_attachment
-from tools.autofill.reconcile import CHANNEL_LABELS, ROLE_LABELS, show
-from sqlmodel import select
-from bot.db import Database
-from bot.models import Account, StaffUser
-from agents.llm import make_chat_model
 from tools.autofill.llm_extract import extract
+from tools.autofill.reconcile import CHANNEL_LABELS, ROLE_LABELS, show
 
 
 async def known_from_database(settings: Settings) -> tuple[list[KnownAccount], list[str]]:
@@ -46,6 +48,7 @@ def chat_model(settings: Settings):
 
 async def extract_file(path: Path, ref: date, settings: Settings, *, use_llm: bool = True) -> Extraction:
     from tools.autofill.inputs import check_transcript  # noqa: F401  (read_attachment checks it)
+
     text = await read_attachment(Attachment(name=path.name, data=path.read_bytes()))
     known, ours = await known_from_database(settings)
     model = chat_model(settings) if use_llm else None
@@ -64,7 +67,11 @@ def render(ex: Extraction) -> str:
     def fact_line(label, fact, kind="text"):
         if fact is None:
             return
-        lines.append(f"{label}：{show(fact.value, kind)}    「{fact.evidence}」" if fact.evidence else f"{label}：{show(fact.value, kind)}")
+        lines.append(
+            f"{label}：{show(fact.value, kind)}    「{fact.evidence}」"
+            if fact.evidence
+            else f"{label}：{show(fact.value, kind)}"
+        )
         if fact.note:
             lines.append(f"    注：{fact.note}")
 

@@ -1,14 +1,14 @@
-"""`salesbot kb add|search|list|remove` (contract in design.md).
+"""`salesbot kb add|search|list|remove` (the command line contract).
 
 Heavy modules are imported inside the commands, so `salesbot --help` stays fast (salesbot/cli.py).
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import sys
 from contextlib import asynccontextmanager
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,16 +21,26 @@ def register(subparsers) -> None:
 
     add = sub.add_parser("add", help="ingest files or folders (md, txt, pdf, docx, xlsx)")
     add.add_argument("paths", nargs="+", metavar="PATH")
-    add.add_argument("--audience", choices=("internal", "public"), default="internal",
-                     help="public = the customer-facing bot may use it (default internal)")
+    add.add_argument(
+        "--audience",
+        choices=("internal", "public"),
+        default="internal",
+        help="public = the customer-facing bot may use it (default internal)",
+    )
     add.set_defaults(func=kb_add)
 
     search = sub.add_parser("search", help="retrieval as the agent sees it; '-' reads one query per line from stdin")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--top", type=int, default=5, metavar="N")
-    search.add_argument("--json", action="store_true", help='a JSON list of {"doc_id","title","chunk_id","score","text","source"}')
-    search.add_argument("--audience", choices=("internal", "public"), default=None,
-                        help="only this audience (default: everything staff may see)")
+    search.add_argument(
+        "--json", action="store_true", help='a JSON list of {"doc_id","title","chunk_id","score","text","source"}'
+    )
+    search.add_argument(
+        "--audience",
+        choices=("internal", "public"),
+        default=None,
+        help="only this audience (default: everything staff may see)",
+    )
     search.set_defaults(func=kb_search)
 
     lst = sub.add_parser("list", help="ingested documents")

@@ -1,4 +1,5 @@
 """The HTTP server: adapters' callback routes, /healthz, /metrics, and the admin console."""
+
 from __future__ import annotations
 
 import asyncio

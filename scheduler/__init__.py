@@ -4,6 +4,7 @@
 Every process may call it; one leader (a lease in the database, or Redis) runs the jobs.
 See scheduler/service.py (wiring, misfire policy), scheduler/jobs.py (what each job does).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -16,6 +16,7 @@ Times are each user's local time (StaffUser.timezone, default SALESBOT_TIMEZONE)
 only on Chinese workdays (holidays off, 调休 weekends on) and never in quiet hours; a reminder the user
 asked for at an exact time is the exception: it fires when asked.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,12 +30,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.messages import Reply
 from bot.models import STAGE_LABELS, Account, Interaction, Opportunity, StaffUser, Task, Visit, utcnow
-from bot.zh_parse import is_workday, workdays_between
 from bot.schedule_config import SchedulerConfig, config_for
+from bot.worktime import hm, in_daily_window, last_workday_on_or_before
+from bot.zh_parse import is_workday, workdays_between
+from bot.zh_parse.dates import day_label
 from scheduler.models import ScheduledNotice
 from scheduler.notify import Notice, claim_and_push
-from bot.worktime import hm, in_daily_window, last_workday_on_or_before
-from bot.zh_parse.dates import day_label
 from tools import approvals, autofill, contact_times
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,12 +67,24 @@ def task_line(task, account: str | None, extra: str = "") -> str:
 
 async def load_due_tasks(app: "Runtime", today: date) -> list:
     """Open tasks due from yesterday to the reminder horizon, with their account's short name."""
-    q = (select(Task.id, Task.title, Task.due_date, Task.due_at, Task.owner_id, Task.created_at,
-                func.coalesce(Account.short_name, Account.name).label("account"))
-         .join(Account, Task.account_id == Account.id, isouter=True)
-         .where(Task.status == "open", Task.due_date.is_not(None),
-                Task.due_date >= today - timedelta(days=1),
-                Task.due_date <= today + timedelta(days=REMINDER_HORIZON_DAYS)))
+    q = (
+        select(
+            Task.id,
+            Task.title,
+            Task.due_date,
+            Task.due_at,
+            Task.owner_id,
+            Task.created_at,
+            func.coalesce(Account.short_name, Account.name).label("account"),
+        )
+        .join(Account, Task.account_id == Account.id, isouter=True)
+        .where(
+            Task.status == "open",
+            Task.due_date.is_not(None),
+            Task.due_date >= today - timedelta(days=1),
+            Task.due_date <= today + timedelta(days=REMINDER_HORIZON_DAYS),
+        )
+    )
     async with app.db.session() as s:
         return (await s.execute(q)).all()
 
@@ -123,12 +136,15 @@ async def run_reminders(app: "Runtime") -> int:
         if key is None:
             continue
         when = hm(task.due_at.astimezone(local.tzinfo)) if task.due_at is not None else ""
-        by_owner[user.id].append(Notice(key, "remind", user.id, "task", task.id, local.date(),
-                                        {"when": when}, item=task))
+        by_owner[user.id].append(
+            Notice(key, "remind", user.id, "task", task.id, local.date(), {"when": when}, item=task)
+        )
     sent = 0
     for owner_id, notices in by_owner.items():
         local_day = notices[0].local_date
-        sent += len(await claim_and_push(app, staff[owner_id], notices, lambda items, d=local_day: _reminder_text(items, d)))
+        sent += len(
+            await claim_and_push(app, staff[owner_id], notices, lambda items, d=local_day: _reminder_text(items, d))
+        )
     return sent
 
 
@@ -144,8 +160,11 @@ async def _mark_pass(app: "Runtime", key: str, day: date) -> None:
 
     ins = sqlite_insert if app.db.is_sqlite else pg_insert
     async with app.db.transaction() as conn:
-        await conn.execute(ins(ScheduledNotice).values(key=key, kind="pass", local_date=day, detail={},
-                                                       created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
+        await conn.execute(
+            ins(ScheduledNotice)
+            .values(key=key, kind="pass", local_date=day, detail={}, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
 
 
 async def run_followups(app: "Runtime") -> int:
@@ -170,13 +189,22 @@ async def run_followups(app: "Runtime") -> int:
     return sent
 
 
-async def _overdue_and_escalations(app, cfg: SchedulerConfig, staff: dict[int, StaffUser], owner_ids: set[int],
-                                   today: date) -> int:
-    q = (select(Task.id, Task.title, Task.due_date, Task.due_at, Task.owner_id,
-                func.coalesce(Account.short_name, Account.name).label("account"))
-         .join(Account, Task.account_id == Account.id, isouter=True)
-         .where(Task.status == "open", Task.due_date < today, Task.owner_id.in_(owner_ids))
-         .order_by(Task.due_date, Task.id))
+async def _overdue_and_escalations(
+    app, cfg: SchedulerConfig, staff: dict[int, StaffUser], owner_ids: set[int], today: date
+) -> int:
+    q = (
+        select(
+            Task.id,
+            Task.title,
+            Task.due_date,
+            Task.due_at,
+            Task.owner_id,
+            func.coalesce(Account.short_name, Account.name).label("account"),
+        )
+        .join(Account, Task.account_id == Account.id, isouter=True)
+        .where(Task.status == "open", Task.due_date < today, Task.owner_id.in_(owner_ids))
+        .order_by(Task.due_date, Task.id)
+    )
     async with app.db.session() as s:
         tasks = (await s.execute(q)).all()
     owner_notices: dict[int, list[Notice]] = defaultdict(list)
@@ -187,14 +215,31 @@ async def _overdue_and_escalations(app, cfg: SchedulerConfig, staff: dict[int, S
         late = workdays_between(task.due_date, today)
         manager = staff.get(owner.manager_id) if owner.manager_id else None
         escalate = late >= n and manager is not None
-        owner_notices[owner.id].append(Notice(f"overdue:{task.id}:{today.isoformat()}", "overdue", owner.id, "task",
-                                              task.id, today, {"late_workdays": late, "escalated": escalate},
-                                              item=(task, late, escalate, manager)))
+        owner_notices[owner.id].append(
+            Notice(
+                f"overdue:{task.id}:{today.isoformat()}",
+                "overdue",
+                owner.id,
+                "task",
+                task.id,
+                today,
+                {"late_workdays": late, "escalated": escalate},
+                item=(task, late, escalate, manager),
+            )
+        )
         if escalate:
-            manager_notices[manager.id].append(Notice(f"escalate:{task.id}:{task.due_date.isoformat()}", "escalate",
-                                                      manager.id, "task", task.id, today,
-                                                      {"owner_id": owner.id, "late_workdays": late},
-                                                      item=(task, late, owner)))
+            manager_notices[manager.id].append(
+                Notice(
+                    f"escalate:{task.id}:{task.due_date.isoformat()}",
+                    "escalate",
+                    manager.id,
+                    "task",
+                    task.id,
+                    today,
+                    {"owner_id": owner.id, "late_workdays": late},
+                    item=(task, late, owner),
+                )
+            )
 
     def owner_text(items: list[Notice]) -> Reply:
         lines = [f"📌 你有 {len(items)} 条待办已逾期："]
@@ -211,7 +256,9 @@ async def _overdue_and_escalations(app, cfg: SchedulerConfig, staff: dict[int, S
         lines = [f"⚠️ 团队有 {len(items)} 条待办逾期超过 {n} 个工作日："]
         for notice in items:
             task, late, owner = notice.item
-            lines.append(task_line(task, task.account, f" —— {owner.name}，{day_label(task.due_date)}到期，晚了 {late} 个工作日"))
+            lines.append(
+                task_line(task, task.account, f" —— {owner.name}，{day_label(task.due_date)}到期，晚了 {late} 个工作日")
+            )
         lines.append("方便的话问问进展，需要的话帮忙推一把。")
         return Reply("\n".join(lines))
 
@@ -231,20 +278,43 @@ async def stalled_deals(app: "Runtime", cfg: SchedulerConfig, owner_ids: set[int
     stages = list(cfg.stalled_days)
     if not stages:
         return []
-    q = (select(Opportunity, func.coalesce(Account.short_name, Account.name))
-         .join(Account, Opportunity.account_id == Account.id).where(Opportunity.stage.in_(stages)))
+    q = (
+        select(Opportunity, func.coalesce(Account.short_name, Account.name))
+        .join(Account, Opportunity.account_id == Account.id)
+        .where(Opportunity.stage.in_(stages))
+    )
     if owner_ids is not None:
         q = q.where(Opportunity.owner_id.in_(owner_ids))
     async with app.db.session() as s:
         opps = (await s.execute(q)).all()
         account_ids = sorted({o.account_id for o, _ in opps})
-        visits = dict((await s.execute(select(Visit.account_id, func.max(Visit.visit_date)).where(
-            Visit.account_id.in_(account_ids), Visit.status == "held", Visit.visit_date <= today)
-            .group_by(Visit.account_id))).all())
-        touches = dict((await s.execute(select(Interaction.account_id, func.max(Interaction.occurred_at)).where(
-            Interaction.account_id.in_(account_ids), Interaction.kind != "nudge").group_by(Interaction.account_id))).all())
-        done = dict((await s.execute(select(Task.account_id, func.max(Task.completed_at)).where(
-            Task.account_id.in_(account_ids), Task.status == "done").group_by(Task.account_id))).all())
+        visits = dict(
+            (
+                await s.execute(
+                    select(Visit.account_id, func.max(Visit.visit_date))
+                    .where(Visit.account_id.in_(account_ids), Visit.status == "held", Visit.visit_date <= today)
+                    .group_by(Visit.account_id)
+                )
+            ).all()
+        )
+        touches = dict(
+            (
+                await s.execute(
+                    select(Interaction.account_id, func.max(Interaction.occurred_at))
+                    .where(Interaction.account_id.in_(account_ids), Interaction.kind != "nudge")
+                    .group_by(Interaction.account_id)
+                )
+            ).all()
+        )
+        done = dict(
+            (
+                await s.execute(
+                    select(Task.account_id, func.max(Task.completed_at))
+                    .where(Task.account_id.in_(account_ids), Task.status == "done")
+                    .group_by(Task.account_id)
+                )
+            ).all()
+        )
     tz = cfg.default_tz
     out = []
     for opp, label in opps:
@@ -264,21 +334,34 @@ async def stalled_deals(app: "Runtime", cfg: SchedulerConfig, owner_ids: set[int
     return out
 
 
-async def _stalled_deals(app, cfg: SchedulerConfig, staff: dict[int, StaffUser], owner_ids: set[int], today: date) -> int:
+async def _stalled_deals(
+    app, cfg: SchedulerConfig, staff: dict[int, StaffUser], owner_ids: set[int], today: date
+) -> int:
     by_owner: dict[int, list[Notice]] = defaultdict(list)
     for opp, label, idle, last, threshold in await stalled_deals(app, cfg, owner_ids, today):
         if opp.owner_id not in staff:
             continue
-        by_owner[opp.owner_id].append(Notice(f"stalled:{opp.id}:{last.isoformat()}", "stalled", opp.owner_id,
-                                             "opportunity", opp.id, today, {"idle_days": idle},
-                                             item=(opp, label, idle, threshold)))
+        by_owner[opp.owner_id].append(
+            Notice(
+                f"stalled:{opp.id}:{last.isoformat()}",
+                "stalled",
+                opp.owner_id,
+                "opportunity",
+                opp.id,
+                today,
+                {"idle_days": idle},
+                item=(opp, label, idle, threshold),
+            )
+        )
 
     def text(items: list[Notice]) -> Reply:
         lines = ["📉 这些商机有一阵没动了："]
         for notice in items:
             opp, label, idle, threshold = notice.item
-            lines.append(f"· {opp.name}（{label}，{STAGE_LABELS.get(opp.stage, opp.stage)}）{idle} 天没有拜访或跟进"
-                         f"（这个阶段建议 {threshold} 天内）")
+            lines.append(
+                f"· {opp.name}（{label}，{STAGE_LABELS.get(opp.stage, opp.stage)}）{idle} 天没有拜访或跟进"
+                f"（这个阶段建议 {threshold} 天内）"
+            )
         lines.append("要不要今天约一下？问我「我今天该联系谁？」看看几点联系最合适。")
         return Reply("\n".join(lines))
 
@@ -295,7 +378,6 @@ async def day_plan(app: "Runtime", user: StaffUser, local: datetime) -> list[dic
     """Today's contact suggestions for a rep, fixed once per day (the brief and the nudges agree, and a
     restart or a second process reads the same plan)."""
 
-
     key = f"plan:{user.id}:{local.date().isoformat()}"
     async with app.db.session() as s:
         row = (await s.execute(select(ScheduledNotice.detail).where(ScheduledNotice.key == key))).first()
@@ -304,16 +386,34 @@ async def day_plan(app: "Runtime", user: StaffUser, local: datetime) -> list[dic
     cfg = config_for(app)
     start = max(local, datetime.combine(local.date(), cfg.work_hours[0], local.tzinfo))
     suggestions = await contact_times.suggestions_for(app, user, start, cfg, limit=3)
-    items = [{"contact_id": s.rec.contact.id, "label": s.rec.contact.label, "account": s.rec.contact.account_label,
-              "account_id": s.rec.contact.account_id, "slot": s.rec.today_slot.isoformat(),
-              "explanation": s.rec.today_explanation, "reason": s.reason}
-             for s in suggestions if s.rec.today_slot is not None]
+    items = [
+        {
+            "contact_id": s.rec.contact.id,
+            "label": s.rec.contact.label,
+            "account": s.rec.contact.account_label,
+            "account_id": s.rec.contact.account_id,
+            "slot": s.rec.today_slot.isoformat(),
+            "explanation": s.rec.today_explanation,
+            "reason": s.reason,
+        }
+        for s in suggestions
+        if s.rec.today_slot is not None
+    ]
     items.sort(key=lambda item: item["slot"])
     ins = sqlite_insert if app.db.is_sqlite else pg_insert
     async with app.db.transaction() as conn:
-        await conn.execute(ins(ScheduledNotice).values(key=key, kind="plan", staff_id=user.id, local_date=local.date(),
-                                                       detail={"items": items}, created_at=utcnow())
-                           .on_conflict_do_nothing(index_elements=["key"]))
+        await conn.execute(
+            ins(ScheduledNotice)
+            .values(
+                key=key,
+                kind="plan",
+                staff_id=user.id,
+                local_date=local.date(),
+                detail={"items": items},
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
     async with app.db.session() as s:
         row = (await s.execute(select(ScheduledNotice.detail).where(ScheduledNotice.key == key))).first()
     return row[0].get("items", []) if row else items
@@ -334,24 +434,39 @@ async def run_briefs(app: "Runtime") -> int:
         text = await morning_brief(app, user, local)
         if text is None:
             continue
-        sent += len(await claim_and_push(app, user, [Notice(key, "brief", user.id, local_date=local.date())],
-                                         lambda _items, t=text: Reply(t)))
+        sent += len(
+            await claim_and_push(
+                app, user, [Notice(key, "brief", user.id, local_date=local.date())], lambda _items, t=text: Reply(t)
+            )
+        )
     return sent
 
 
 async def morning_brief(app: "Runtime", user: StaffUser, local: datetime) -> str | None:
     today = local.date()
     async with app.db.session() as s:
-        tasks = (await s.execute(
-            select(Task.id, Task.title, Task.due_date, Task.due_at, func.coalesce(Account.short_name, Account.name).label("account"))
-            .join(Account, Task.account_id == Account.id, isouter=True)
-            .where(Task.owner_id == user.id, Task.status == "open", Task.due_date <= today)
-            .order_by(Task.due_date, Task.id))).all()
-        visits = (await s.execute(
-            select(Visit.start_at, func.coalesce(Account.short_name, Account.name), Visit.next_step)
-            .join(Account, Visit.account_id == Account.id)
-            .where(Visit.owner_id == user.id, Visit.status == "planned", Visit.visit_date == today)
-            .order_by(Visit.start_at))).all()
+        tasks = (
+            await s.execute(
+                select(
+                    Task.id,
+                    Task.title,
+                    Task.due_date,
+                    Task.due_at,
+                    func.coalesce(Account.short_name, Account.name).label("account"),
+                )
+                .join(Account, Task.account_id == Account.id, isouter=True)
+                .where(Task.owner_id == user.id, Task.status == "open", Task.due_date <= today)
+                .order_by(Task.due_date, Task.id)
+            )
+        ).all()
+        visits = (
+            await s.execute(
+                select(Visit.start_at, func.coalesce(Account.short_name, Account.name), Visit.next_step)
+                .join(Account, Visit.account_id == Account.id)
+                .where(Visit.owner_id == user.id, Visit.status == "planned", Visit.visit_date == today)
+                .order_by(Visit.start_at)
+            )
+        ).all()
     plan = await day_plan(app, user, local)
     due_today = [t for t in tasks if t.due_date == today]
     overdue = [t for t in tasks if t.due_date < today]
@@ -369,7 +484,9 @@ async def morning_brief(app: "Runtime", user: StaffUser, local: datetime) -> str
             when = f" {hm(t.due_at.astimezone(local.tzinfo))}" if t.due_at else ""
             lines.append(task_line(t, t.account, when))
     if overdue:
-        lines.append(f"已逾期 {len(overdue)} 条，最早的：#{overdue[0].id} {overdue[0].title}（{day_label(overdue[0].due_date)}）")
+        lines.append(
+            f"已逾期 {len(overdue)} 条，最早的：#{overdue[0].id} {overdue[0].title}（{day_label(overdue[0].due_date)}）"
+        )
     if plan:
         lines.append("今天适合联系：")
         for item in plan:
@@ -398,16 +515,37 @@ async def run_nudges(app: "Runtime") -> int:
                 continue
             contact_id = item["contact_id"]
             note = contact_times.nudge_note(user.id, contact_id, local.date())
-            notice = Notice(f"nudge:{user.id}:{contact_id}:{local.date().isoformat()}", "nudge", user.id, "contact",
-                            contact_id, local.date(), {"slot": item["slot"]})
+            notice = Notice(
+                f"nudge:{user.id}:{contact_id}:{local.date().isoformat()}",
+                "nudge",
+                user.id,
+                "contact",
+                contact_id,
+                local.date(),
+                {"slot": item["slot"]},
+            )
 
             async def record(conn, _claimed, item=item, slot=slot, note=note, user=user):
-                await conn.execute(insert(Interaction).values(
-                    contact_id=item["contact_id"], account_id=item.get("account_id"), staff_id=user.id,
-                    occurred_at=slot, channel="wechat", direction="outbound", kind="nudge", answered=None,
-                    note=note, created_source="SYSTEM", created_at=utcnow(), updated_at=utcnow()))
+                await conn.execute(
+                    insert(Interaction).values(
+                        contact_id=item["contact_id"],
+                        account_id=item.get("account_id"),
+                        staff_id=user.id,
+                        occurred_at=slot,
+                        channel="wechat",
+                        direction="outbound",
+                        kind="nudge",
+                        answered=None,
+                        note=note,
+                        created_source="SYSTEM",
+                        created_at=utcnow(),
+                        updated_at=utcnow(),
+                    )
+                )
 
-            card = contact_times.nudge_card(user.id, item["label"], item["account"], slot, item["explanation"], contact_id, local.date())
+            card = contact_times.nudge_card(
+                user.id, item["label"], item["account"], slot, item["explanation"], contact_id, local.date()
+            )
             sent += len(await claim_and_push(app, user, [notice], lambda _items, c=card: Reply(card=c), extra=record))
     return sent
 
@@ -444,34 +582,83 @@ async def run_digests(app: "Runtime") -> int:
         if not team:
             continue
         text = await manager_digest(app, cfg, user, team, local)
-        sent += len(await claim_and_push(app, user, [Notice(key, "digest", user.id, local_date=local.date())],
-                                         lambda _items, t=text: Reply(t)))
+        sent += len(
+            await claim_and_push(
+                app, user, [Notice(key, "digest", user.id, local_date=local.date())], lambda _items, t=text: Reply(t)
+            )
+        )
     return sent
 
 
-async def manager_digest(app: "Runtime", cfg: SchedulerConfig, manager: StaffUser, team: list[StaffUser],
-                         local: datetime) -> str:
+async def manager_digest(
+    app: "Runtime", cfg: SchedulerConfig, manager: StaffUser, team: list[StaffUser], local: datetime
+) -> str:
     today = local.date()
     start = datetime.combine(today, datetime.min.time(), local.tzinfo)
     end = start + timedelta(days=1)
     ids = [u.id for u in team]
     names = {u.id: u.name for u in team}
     async with app.db.session() as s:
-        visits = dict((await s.execute(select(Visit.owner_id, func.count()).where(
-            Visit.owner_id.in_(ids), Visit.visit_date == today, Visit.status == "held").group_by(Visit.owner_id))).all())
-        done = dict((await s.execute(select(Task.owner_id, func.count()).where(
-            Task.owner_id.in_(ids), Task.completed_at >= start, Task.completed_at < end).group_by(Task.owner_id))).all())
-        touches = dict((await s.execute(select(Interaction.staff_id, func.count()).where(
-            Interaction.staff_id.in_(ids), Interaction.occurred_at >= start, Interaction.occurred_at < end,
-            Interaction.kind != "nudge").group_by(Interaction.staff_id))).all())
-        overdue = dict((await s.execute(select(Task.owner_id, func.count()).where(
-            Task.owner_id.in_(ids), Task.status == "open", Task.due_date < today).group_by(Task.owner_id))).all())
-        changed = (await s.execute(
-            select(Opportunity.name, Opportunity.stage, Opportunity.amount, Opportunity.owner_id, Opportunity.created_at)
-            .where(Opportunity.owner_id.in_(ids), Opportunity.updated_at >= start, Opportunity.updated_at < end,
-                   # a bulk import is not news; what people (or the agent) changed is
-                   or_(Opportunity.created_source != "IMPORT", Opportunity.updated_source.is_not(None)))
-            .order_by(Opportunity.updated_at.desc()))).all()
+        visits = dict(
+            (
+                await s.execute(
+                    select(Visit.owner_id, func.count())
+                    .where(Visit.owner_id.in_(ids), Visit.visit_date == today, Visit.status == "held")
+                    .group_by(Visit.owner_id)
+                )
+            ).all()
+        )
+        done = dict(
+            (
+                await s.execute(
+                    select(Task.owner_id, func.count())
+                    .where(Task.owner_id.in_(ids), Task.completed_at >= start, Task.completed_at < end)
+                    .group_by(Task.owner_id)
+                )
+            ).all()
+        )
+        touches = dict(
+            (
+                await s.execute(
+                    select(Interaction.staff_id, func.count())
+                    .where(
+                        Interaction.staff_id.in_(ids),
+                        Interaction.occurred_at >= start,
+                        Interaction.occurred_at < end,
+                        Interaction.kind != "nudge",
+                    )
+                    .group_by(Interaction.staff_id)
+                )
+            ).all()
+        )
+        overdue = dict(
+            (
+                await s.execute(
+                    select(Task.owner_id, func.count())
+                    .where(Task.owner_id.in_(ids), Task.status == "open", Task.due_date < today)
+                    .group_by(Task.owner_id)
+                )
+            ).all()
+        )
+        changed = (
+            await s.execute(
+                select(
+                    Opportunity.name,
+                    Opportunity.stage,
+                    Opportunity.amount,
+                    Opportunity.owner_id,
+                    Opportunity.created_at,
+                )
+                .where(
+                    Opportunity.owner_id.in_(ids),
+                    Opportunity.updated_at >= start,
+                    Opportunity.updated_at < end,
+                    # a bulk import is not news; what people (or the agent) changed is
+                    or_(Opportunity.created_source != "IMPORT", Opportunity.updated_source.is_not(None)),
+                )
+                .order_by(Opportunity.updated_at.desc())
+            )
+        ).all()
     lines = [f"📊 {manager.name}，{day_label(today)}团队日报："]
     activity = []
     for u in team:
@@ -494,7 +681,9 @@ async def manager_digest(app: "Runtime", cfg: SchedulerConfig, manager: StaffUse
     if stalled:
         lines.append(f"停滞商机（{len(stalled)}）：")
         for opp, label, idle, _last, _threshold in stalled[:5]:
-            lines.append(f"· {opp.name}（{names.get(opp.owner_id, '')}，{STAGE_LABELS.get(opp.stage, opp.stage)}）{idle} 天没动")
+            lines.append(
+                f"· {opp.name}（{names.get(opp.owner_id, '')}，{STAGE_LABELS.get(opp.stage, opp.stage)}）{idle} 天没动"
+            )
     late = [f"{names[i]} {n} 条" for i, n in overdue.items() if n]
     if late:
         lines.append("逾期待办：" + "，".join(late))

@@ -9,6 +9,7 @@ If the leader dies, its lease runs out after `ttl` seconds and the next process 
 Pushes are idempotent anyway (scheduled_notice keys), so a short overlap while a paused leader
 wakes up costs a few queries, never a duplicate message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,7 @@ LEASE_KEY = "scheduler:leader"
 
 
 class DatabaseLease:
-    def __init__(self, db: Database, now: Callable, ttl: float = 30.0, holder: str | None = None,
-                 key: str = LEASE_KEY):
+    def __init__(self, db: Database, now: Callable, ttl: float = 30.0, holder: str | None = None, key: str = LEASE_KEY):
         self.db, self.now, self.ttl, self.key = db, now, ttl, key
         self.holder = holder or uuid.uuid4().hex
         self.held = False
@@ -42,15 +42,20 @@ class DatabaseLease:
         async with self.db.transaction() as conn:
             res = await conn.execute(
                 update(KeyValue)
-                .where(KeyValue.key == self.key,
-                       or_(KeyValue.value == self.holder, KeyValue.expires_at.is_(None), KeyValue.expires_at < now))
-                .values(value=self.holder, expires_at=expires, updated_at=now))
+                .where(
+                    KeyValue.key == self.key,
+                    or_(KeyValue.value == self.holder, KeyValue.expires_at.is_(None), KeyValue.expires_at < now),
+                )
+                .values(value=self.holder, expires_at=expires, updated_at=now)
+            )
             got = res.rowcount == 1
             if not got:
                 ins = sqlite_insert if self.db.is_sqlite else pg_insert
-                res = await conn.execute(ins(KeyValue).values(key=self.key, value=self.holder, expires_at=expires,
-                                                              updated_at=now)
-                                         .on_conflict_do_nothing(index_elements=["key"]))
+                res = await conn.execute(
+                    ins(KeyValue)
+                    .values(key=self.key, value=self.holder, expires_at=expires, updated_at=now)
+                    .on_conflict_do_nothing(index_elements=["key"])
+                )
                 got = res.rowcount == 1
         if got != self.held:
             log.info("scheduler lease %s by %s", "taken" if got else "lost", self.holder[:8])
@@ -61,8 +66,11 @@ class DatabaseLease:
         if not self.held:
             return
         async with self.db.transaction() as conn:
-            await conn.execute(update(KeyValue).where(and_(KeyValue.key == self.key, KeyValue.value == self.holder))
-                               .values(expires_at=self.now() - timedelta(seconds=1)))
+            await conn.execute(
+                update(KeyValue)
+                .where(and_(KeyValue.key == self.key, KeyValue.value == self.holder))
+                .values(expires_at=self.now() - timedelta(seconds=1))
+            )
         self.held = False
 
     async def close(self) -> None:

@@ -4,6 +4,7 @@
 stalled, this nudge went out): a job claims an item's key in the same transaction that puts the message
 in the outbox, so a restart or a second process never sends it again.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

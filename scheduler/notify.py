@@ -4,6 +4,7 @@ A job builds a message from the items it has not pushed before. Claiming (INSERT
 NOTHING on scheduled_notice.key) and the outbox rows commit together, so a crash leaves either both or
 neither, and a second scheduler process or a restart finds the keys taken and sends nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,9 @@ Builder = Callable[[list[Notice]], "Reply | None"]
 ExtraWrite = Callable[[Any, list[Notice]], Awaitable[None]]
 
 
-async def claim_and_push(app: "Runtime", user: StaffUser, notices: list[Notice], build: Builder, *,
-                         extra: ExtraWrite | None = None) -> list[Notice]:
+async def claim_and_push(
+    app: "Runtime", user: StaffUser, notices: list[Notice], build: Builder, *, extra: ExtraWrite | None = None
+) -> list[Notice]:
     """Push one message about the notices not pushed before; returns those (empty: nothing sent)."""
     if not notices:
         return []
@@ -55,12 +57,26 @@ async def claim_and_push(app: "Runtime", user: StaffUser, notices: list[Notice],
     now = utcnow()
 
     async def job(conn):
-        stmt = (insert(ScheduledNotice)
-                .values([dict(key=n.key, kind=n.kind, staff_id=n.staff_id, record_type=n.record_type,
-                              record_id=n.record_id, local_date=n.local_date, detail=n.detail, created_at=now)
-                         for n in by_key.values()])
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(ScheduledNotice.key))
+        stmt = (
+            insert(ScheduledNotice)
+            .values(
+                [
+                    dict(
+                        key=n.key,
+                        kind=n.kind,
+                        staff_id=n.staff_id,
+                        record_type=n.record_type,
+                        record_id=n.record_id,
+                        local_date=n.local_date,
+                        detail=n.detail,
+                        created_at=now,
+                    )
+                    for n in by_key.values()
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(ScheduledNotice.key)
+        )
         claimed_keys = set((await conn.execute(stmt)).scalars().all())
         claimed = [n for n in notices if n.key in claimed_keys]
         if not claimed:
@@ -71,8 +87,13 @@ async def claim_and_push(app: "Runtime", user: StaffUser, notices: list[Notice],
         if extra is not None:
             await extra(conn, claimed)
         digest = hashlib.sha1("|".join(sorted(n.key for n in claimed)).encode()).hexdigest()[:16]
-        rows = app.outbox.prepare(platform=target.platform, target=target, reply=reply,
-                                  key=f"push:sched:{claimed[0].kind}:{user.id}:{digest}", is_push=True)
+        rows = app.outbox.prepare(
+            platform=target.platform,
+            target=target,
+            reply=reply,
+            key=f"push:sched:{claimed[0].kind}:{user.id}:{digest}",
+            is_push=True,
+        )
         return claimed, await app.outbox.persist(conn, rows)
 
     claimed, persisted = await app.db.group.run(job)

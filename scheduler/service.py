@@ -14,6 +14,7 @@ Misfire policy per job kind (a "misfire" is a run time passed while no leader wa
 APScheduler 3 reads its job store synchronously; the store work runs in a thread (the event loop
 never waits on the database) and job coroutines are handed back to the loop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -125,10 +126,13 @@ class SchedulerService:
     def __init__(self, app: "Runtime", *, lease_ttl: float = 30.0, renew_every: float | None = None):
         self.app = app
         # readable in logs and in the lease (which replica leads), unique per process (a restart is a new holder)
-        self.id = f"{app.leases.replica_id}-{uuid.uuid4().hex[:8]}" if getattr(app, "leases", None) else uuid.uuid4().hex
+        self.id = (
+            f"{app.leases.replica_id}-{uuid.uuid4().hex[:8]}" if getattr(app, "leases", None) else uuid.uuid4().hex
+        )
         if getattr(app, "redis", None) is not None:
-            self.lease = RedisLease(app.redis, ttl=lease_ttl, holder=self.id,
-                                    key=f"{app.settings.redis_prefix}scheduler:leader")
+            self.lease = RedisLease(
+                app.redis, ttl=lease_ttl, holder=self.id, key=f"{app.settings.redis_prefix}scheduler:leader"
+            )
         else:
             self.lease = DatabaseLease(app.db, app.clock.now, ttl=lease_ttl, holder=self.id)
         self.renew_every = renew_every or lease_ttl / 3
@@ -170,8 +174,12 @@ class SchedulerService:
         loop = asyncio.get_running_loop()
         tz = jobs.config_for(self.app).default_tz
         store = SQLAlchemyJobStore(engine=self.app.db.sync_engine, tablename=JOBS_TABLE, metadata=MetaData())
-        scheduler = _ThreadedStoreScheduler(jobstores={"default": store}, event_loop=loop, timezone=tz,
-                                            job_defaults={"coalesce": True, "max_instances": 1})
+        scheduler = _ThreadedStoreScheduler(
+            jobstores={"default": store},
+            event_loop=loop,
+            timezone=tz,
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
 
         def start_and_sync() -> None:
             scheduler.start(paused=True)
@@ -181,9 +189,17 @@ class SchedulerService:
                     # keep the persisted next run time: that is what makes a missed run a misfire
                     scheduler.modify_job(kind, args=(self.id, kind), misfire_grace_time=spec.grace, coalesce=True)
                 else:
-                    scheduler.add_job(run_job, spec.trigger(tz), args=(self.id, kind), id=kind, name=kind,
-                                      replace_existing=True, misfire_grace_time=spec.grace, coalesce=True,
-                                      max_instances=1)
+                    scheduler.add_job(
+                        run_job,
+                        spec.trigger(tz),
+                        args=(self.id, kind),
+                        id=kind,
+                        name=kind,
+                        replace_existing=True,
+                        misfire_grace_time=spec.grace,
+                        coalesce=True,
+                        max_instances=1,
+                    )
             scheduler.resume()
 
         await asyncio.to_thread(start_and_sync)

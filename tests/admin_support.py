@@ -1,4 +1,5 @@
 """Helpers for the admin console tests: serve the real web app on a loopback port, sign in, post forms."""
+
 from __future__ import annotations
 
 import re
@@ -34,7 +35,9 @@ async def make_accounts(app, link_staff: bool = True) -> None:
     """boss: admin (linked to the demo org's admin); viewer: read-only manager (陈静)."""
     link = await app.staff_by_username("admin") is not None and link_staff
     await auth.create_admin(app.db, "boss", ADMIN_PASSWORD, role="admin", staff_username="admin" if link else None)
-    await auth.create_admin(app.db, "viewer", MANAGER_PASSWORD, role="manager", staff_username="chenjing" if link else None)
+    await auth.create_admin(
+        app.db, "viewer", MANAGER_PASSWORD, role="manager", staff_username="chenjing" if link else None
+    )
 
 
 class Browserless:
@@ -59,15 +62,19 @@ class Browserless:
     async def login(self, username: str, password: str) -> tuple[int, str]:
         _, page = await self.get("/admin/login")
         token = LOGIN_CSRF_RE.search(page).group(1)
-        async with self.http.post(self.base + "/admin/login", data={
-                "_login_csrf": token, "username": username, "password": password, "next": "/admin/"}) as r:
+        async with self.http.post(
+            self.base + "/admin/login",
+            data={"_login_csrf": token, "username": username, "password": password, "next": "/admin/"},
+        ) as r:
             body = await r.text()
             found = CSRF_RE.search(body)
             if found:
                 self.csrf = found.group(1)
             return r.status, body
 
-    async def post(self, path: str, data=None, *, csrf: str | None = None, allow_redirects: bool = True) -> tuple[int, str]:
+    async def post(
+        self, path: str, data=None, *, csrf: str | None = None, allow_redirects: bool = True
+    ) -> tuple[int, str]:
         form = aiohttp.FormData()
         for key, value in (data or {}).items():
             if isinstance(value, tuple):  # (filename, bytes)

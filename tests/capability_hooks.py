@@ -3,6 +3,7 @@
 Capabilities are included per app by the composition root (salesbot/app.py `build_capabilities`), so a test
 hooks in there; an inbound kind a real capability handles (FILE) is replaced for that test only.
 """
+
 from __future__ import annotations
 
 import pytest

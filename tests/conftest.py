@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated App per test, the console channel as a test client, the fake LLM."""
+
 from __future__ import annotations
 
 import os
@@ -8,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from salesbot.app import App
 from bot.clock import FrozenClock
 from bot.messages import Role
 from bot.settings import Settings
+from salesbot.app import App
+from tests.capability_hooks import test_registries  # noqa: F401  (a fixture for every test module)
 from tests.fakes.openai_server import FakeOpenAI
 from tests.services import drop_template, drop_test_databases, service_env
 
@@ -70,8 +72,12 @@ class ConsoleClient:
 @asynccontextmanager
 async def running_app(tmp_path, *, demo: bool = True, knowledge: bool = False, clock=None, **env):
     lines: list[str] = []
-    app = App(make_settings(tmp_path, **env), clock=clock or FrozenClock(TEST_NOW), console_output=lines.append,
-              enable_knowledge=knowledge)
+    app = App(
+        make_settings(tmp_path, **env),
+        clock=clock or FrozenClock(TEST_NOW),
+        console_output=lines.append,
+        enable_knowledge=knowledge,
+    )
     app.console_lines = lines
     await app.start(connect_channels=False)
     try:
@@ -98,8 +104,13 @@ async def offline_app(tmp_path):
 
 @pytest.fixture
 async def llm_app(tmp_path, fake_llm):
-    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="test",
-                           SALESBOT_LLM_MODEL="fake", SALESBOT_LLM_MAX_RETRIES="2") as app:
+    async with running_app(
+        tmp_path,
+        OPENAI_BASE_URL=fake_llm.base_url,
+        OPENAI_API_KEY="test",
+        SALESBOT_LLM_MODEL="fake",
+        SALESBOT_LLM_MAX_RETRIES="2",
+    ) as app:
         yield app
 
 

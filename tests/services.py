@@ -5,6 +5,7 @@ each test gets a fresh database cloned from a template migrated once per session
 isolated as with a SQLite file in tmp_path. SALESBOT_TEST_REDIS_URL turns on the Redis-backed parts, with
 a key prefix per test. Both are read at import time: conftest's clean_env removes SALESBOT_* afterwards.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,14 @@ def _admin():
     import psycopg
 
     url = make_url(TEST_DATABASE_URL)
-    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                           dbname=url.database or "postgres", autocommit=True)
+    return psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database or "postgres",
+        autocommit=True,
+    )
 
 
 def _url_for(name: str) -> str:

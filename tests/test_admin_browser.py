@@ -4,6 +4,7 @@ Each flow signs in like an admin would, clicks through the pages, checks what th
 sees afterwards (the agent's system message at the fake LLM, the knowledge base, the rules file,
 identity), and writes a screenshot of every page under test-output/admin/.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,11 +24,23 @@ from tests.fakes.openai_server import FakeOpenAI, text, tool_call
 
 CHROMIUM = os.environ.get("SALESBOT_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "admin"
-playwright_api = pytest.importorskip("playwright.async_api", reason="Playwright is not installed (pip install playwright)")
-pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)),
-                                reason=f"chromium not found at {CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+playwright_api = pytest.importorskip(
+    "playwright.async_api", reason="Playwright is not installed (pip install playwright)"
+)
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)),
+    reason=f"chromium not found at {CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)",
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 class Browser:
@@ -77,8 +90,10 @@ def _system_message(llm: FakeOpenAI) -> str:
 
 
 async def test_prompt_edit_publish_rollback_and_trial(tmp_path):
-    async with FakeOpenAI() as llm, running_app(tmp_path, OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY="t",
-                                                SALESBOT_LLM_MODEL="fake") as app:
+    async with (
+        FakeOpenAI() as llm,
+        running_app(tmp_path, OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake") as app,
+    ):
         await make_accounts(app)
         rep = ConsoleClient(app, "zhangwei")
         async with serving(app) as base:
@@ -179,7 +194,9 @@ async def test_knowledge_upload_hit_test_fix_and_batch(tmp_path):
             try:
                 await b.sign_in()
                 await b.open("/admin/knowledge")
-                await b.page.set_input_files("input[name=files]", [str(files / "退款与发票政策.md"), str(files / "上门培训.md")])
+                await b.page.set_input_files(
+                    "input[name=files]", [str(files / "退款与发票政策.md"), str(files / "上门培训.md")]
+                )
                 await b.page.select_option("select[name=audience]", "public")
                 await b.page.click("form[action='/admin/knowledge/upload'] button[type=submit]")
                 assert "新增 2 篇" in await b.flash()
@@ -215,15 +232,20 @@ async def test_knowledge_upload_hit_test_fix_and_batch(tmp_path):
                 await b.page.locator(".hit").first.locator("summary").click()
                 await b.page.locator(".hit").first.locator("form[action$='/question'] button").click()
                 assert "已添加关联问题" in await b.flash()
-                assert any(q["q"] == "签约后多久可以无理由退款" for q in (await app.knowledge.get_chunk(chunk_id)).questions)
+                assert any(
+                    q["q"] == "签约后多久可以无理由退款" for q in (await app.knowledge.get_chunk(chunk_id)).questions
+                )
 
                 await b.open(f"/admin/knowledge/chunks/{chunk_id}")
                 await b.shot("knowledge_chunk")
 
                 # batch hit-test from a CSV, twice, then compare the runs
                 cases = tmp_path / "cases.csv"
-                cases.write_text("问题,期望文档\n无理由退款怎么算,退款与发票政策\n增值税专用发票要提供什么,退款与发票政策\n"
-                                 "上门培训怎么预约,上门培训.md\n", encoding="utf-8")
+                cases.write_text(
+                    "问题,期望文档\n无理由退款怎么算,退款与发票政策\n增值税专用发票要提供什么,退款与发票政策\n"
+                    "上门培训怎么预约,上门培训.md\n",
+                    encoding="utf-8",
+                )
                 for name in ("第一次", "第二次"):
                     await b.open("/admin/knowledge/batch")
                     await b.page.set_input_files("input[name=file]", str(cases))
@@ -290,15 +312,18 @@ async def test_rules_people_import_audit_and_dashboard(tmp_path):
                 await b.shot("person")
                 await b.page.click("#person-save")
                 assert "已保存 张伟" in await b.flash()
-                actor = await app.dispatcher.identity.resolve(Inbound(platform="wecom", msg_id="m1", sender_id="ZhangWei01",
-                                                                      conversation_id="ZhangWei01"))
+                actor = await app.dispatcher.identity.resolve(
+                    Inbound(platform="wecom", msg_id="m1", sender_id="ZhangWei01", conversation_id="ZhangWei01")
+                )
                 assert actor is not None and actor.name == "张伟" and actor.role is Role.REP
 
                 # import accounts from a CSV: preview with the rejected rows, then confirm
                 sheet = tmp_path / "客户.csv"
-                sheet.write_text("公司名称,行业,区域,负责人\n杭州新星光电有限公司,电子,华东,zhangwei\n"
-                                 "上海华东机械制造有限公司,制造业,华东,zhangwei\n,零售,华南,\n杭州新星光电有限公司,电子,华东,\n",
-                                 encoding="utf-8")
+                sheet.write_text(
+                    "公司名称,行业,区域,负责人\n杭州新星光电有限公司,电子,华东,zhangwei\n"
+                    "上海华东机械制造有限公司,制造业,华东,zhangwei\n,零售,华南,\n杭州新星光电有限公司,电子,华东,\n",
+                    encoding="utf-8",
+                )
                 await b.open("/admin/data")
                 await b.page.set_input_files("input[name=file]", str(sheet))
                 await b.page.click("form[action='/admin/data/preview'] button[type=submit]")
@@ -309,11 +334,15 @@ async def test_rules_people_import_audit_and_dashboard(tmp_path):
                 assert "与第 2 行重复" in rejected
                 await b.shot("import_preview")
                 async with app.db.session() as s:
-                    assert (await s.execute(select(Account).where(Account.name == "杭州新星光电有限公司"))).first() is None
+                    assert (
+                        await s.execute(select(Account).where(Account.name == "杭州新星光电有限公司"))
+                    ).first() is None
                 await b.page.click("#import-commit")
                 assert "已导入 1 行" in await b.page.inner_text("#import-summary")
                 async with app.db.session() as s:
-                    account = (await s.execute(select(Account).where(Account.name == "杭州新星光电有限公司"))).scalars().one()
+                    account = (
+                        (await s.execute(select(Account).where(Account.name == "杭州新星光电有限公司"))).scalars().one()
+                    )
                 assert account.created_source == "IMPORT"
                 await b.open("/admin/data")
                 await b.shot("data")

@@ -1,4 +1,5 @@
 """Admin console security: sessions, CSRF, read-only managers, lockout, passwords never shown or logged."""
+
 from __future__ import annotations
 
 import io
@@ -24,8 +25,11 @@ async def console(tmp_path):
 
 
 def _concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: {"kind": "accounts", "fmt": "csv", "name": "staff_system",
-                                                      "platform": "wecom"}.get(m.group(1), "1"), path)
+    return re.sub(
+        r"\{(\w+)(:[^}]*)?\}",
+        lambda m: {"kind": "accounts", "fmt": "csv", "name": "staff_system", "platform": "wecom"}.get(m.group(1), "1"),
+        path,
+    )
 
 
 def admin_routes(app) -> list[tuple[str, str]]:
@@ -49,8 +53,9 @@ async def test_every_route_refuses_anonymous_requests(console):
         for method, path in routes:
             if path == "/admin/login":
                 continue
-            async with client.http.request(method, base + path, allow_redirects=False,
-                                           data={"text": "x", "_csrf": "x"}) as r:
+            async with client.http.request(
+                method, base + path, allow_redirects=False, data={"text": "x", "_csrf": "x"}
+            ) as r:
                 body = await r.text()
                 if method == "GET":
                     assert r.status == 302, (method, path, r.status)
@@ -91,9 +96,11 @@ async def test_manager_can_read_dashboard_but_not_write(console):
         for path in ("/admin/prompts", "/admin/people", "/admin/audit", "/admin/data/export/accounts.csv"):
             status, _ = await c.get(path)
             assert status == 403, path
-        for path, data in (("/admin/prompts/staff_system/save", {"text": "x {name}"}),
-                           ("/admin/people/new", {"username": "sneaky", "name": "偷偷"}),
-                           ("/admin/rules/save", {"text": "version: 1"})):
+        for path, data in (
+            ("/admin/prompts/staff_system/save", {"text": "x {name}"}),
+            ("/admin/people/new", {"username": "sneaky", "name": "偷偷"}),
+            ("/admin/rules/save", {"text": "version: 1"}),
+        ):
             status, body = await c.post(path, data)  # with the manager's own valid CSRF token
             assert status == 403 and "只读" in body, path
         assert await app.staff_by_username("sneaky") is None

@@ -1,8 +1,8 @@
 """The services under the admin console: prompt versions, rules editor, people, import/export, hit-tests."""
+
 from __future__ import annotations
 
 import asyncio
-import io
 
 import pytest
 from openpyxl import Workbook
@@ -11,12 +11,12 @@ from sqlmodel import select
 
 from bot import prompt_templates as prompts
 from bot.adapter import DirectoryEntry
-from salesbot.admin import auth, hittest, importer, people, prompt_store, rules_store
-from salesbot.admin.auth import Principal
-from salesbot.admin.models import PromptVersion
 from bot.identity import staff_ids
 from bot.messages import Inbound
-from bot.models import Account, AuditLog, Contact, Opportunity, PlatformIdentity, StaffUser
+from bot.models import Account, AuditLog, Contact, Opportunity, PlatformIdentity
+from salesbot.admin import hittest, importer, people, prompt_store, rules_store
+from salesbot.admin.auth import Principal
+from salesbot.admin.models import PromptVersion
 from tests.admin_support import make_accounts, serving, signed_in
 from tests.conftest import make_settings, running_app
 
@@ -71,18 +71,24 @@ async def test_prompt_published_by_another_process_is_picked_up(tmp_path):
         async with app.db.write() as s:  # what a second `salesbot serve` writes when an admin publishes there
             from bot.models import utcnow
 
-            s.add(PromptVersion(name="staff_system", version=1, text="来自另一个进程 {name}", published=True,
-                                published_at=utcnow()))
+            s.add(
+                PromptVersion(
+                    name="staff_system", version=1, text="来自另一个进程 {name}", published=True, published_at=utcnow()
+                )
+            )
         assert await sync.check() is True
         assert prompts.template("staff_system") == "来自另一个进程 {name}"
         assert await sync.check() is False
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "不能为空"),
-    ("你好 {name", "花括号不成对"),
-    ("你好 {customer_secret}", "不认识的占位符"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "不能为空"),
+        ("你好 {name", "花括号不成对"),
+        ("你好 {customer_secret}", "不认识的占位符"),
+    ],
+)
 async def test_a_prompt_that_would_not_render_is_refused(tmp_path, text, message):
     async with running_app(tmp_path, demo=False) as app:
         with pytest.raises(prompt_store.PromptError, match=message):
@@ -95,8 +101,10 @@ async def test_trial_needs_an_llm_and_samples_parse(tmp_path):
         with pytest.raises(prompt_store.PromptError, match="大模型"):
             await prompt_store.trial(app, "staff_system", prompts.default_text("staff_system"))
     assert prompt_store.parse_sample_text("用户：你好\n助手：在的\nuser: 查一下华东机械") == [
-        {"role": "user", "content": "你好"}, {"role": "assistant", "content": "在的"},
-        {"role": "user", "content": "查一下华东机械"}]
+        {"role": "user", "content": "你好"},
+        {"role": "assistant", "content": "在的"},
+        {"role": "user", "content": "查一下华东机械"},
+    ]
     with pytest.raises(prompt_store.PromptError, match="用户的话结尾"):
         prompt_store.parse_sample_text("用户：你好\n助手：在的")
 
@@ -107,8 +115,13 @@ async def test_trial_needs_an_llm_and_samples_parse(tmp_path):
 async def test_rules_preview_names_the_people_and_save_puts_rules_in_force(tmp_path):
     async with running_app(tmp_path) as app:
         text = rules_store.current_text(app.settings)
-        preview = await rules_store.preview(app.db, text, rules_store.PreviewRequest(
-            kind="discount", discount="8折", amount="600000", customer="华东机械", requester="zhangwei"))
+        preview = await rules_store.preview(
+            app.db,
+            text,
+            rules_store.PreviewRequest(
+                kind="discount", discount="8折", amount="600000", customer="华东机械", requester="zhangwei"
+            ),
+        )
         people_named = [who for step in preview.steps for _, who, _ in step.approvers]
         assert people_named[:2] == ["王强", "陈静"]  # direct manager, then the director
         assert len(people_named) == 3  # 60 万 ≥ 50 万: finance too
@@ -148,16 +161,25 @@ async def test_mapping_a_platform_id_moves_identity_at_once(tmp_path):
         # the row makes u-007 李娜's id, which the admin takes off her before giving it to 张伟 (taking
         # another person's id directly is refused, checked below)
         await people.save_staff(app, ADMIN, li.id, {"name": "李娜", "role": "rep", "active": "on"})
-        form = {"name": "张伟", "role": "rep", "wecom_userid": "u-007", "manager_id": str(zhang.manager_id), "active": "on"}
+        form = {
+            "name": "张伟",
+            "role": "rep",
+            "wecom_userid": "u-007",
+            "manager_id": str(zhang.manager_id),
+            "active": "on",
+        }
         await people.save_staff(app, ADMIN, zhang.id, form)
         assert (await app.dispatcher.identity.resolve(inbound)).name == "张伟"
 
         with pytest.raises(people.PeopleError, match="已经对应到 张伟"):
-            await people.save_staff(app, ADMIN, li.id, {"name": "李娜", "role": "rep", "wecom_userid": "u-007", "active": "on"})
+            await people.save_staff(
+                app, ADMIN, li.id, {"name": "李娜", "role": "rep", "wecom_userid": "u-007", "active": "on"}
+            )
         boss = await app.staff_by_username("chenjing")
         with pytest.raises(people.PeopleError, match="汇报环"):
-            await people.save_staff(app, ADMIN, boss.id, {"name": "陈静", "role": "manager",
-                                                          "manager_id": str(zhang.id), "active": "on"})
+            await people.save_staff(
+                app, ADMIN, boss.id, {"name": "陈静", "role": "manager", "manager_id": str(zhang.id), "active": "on"}
+            )
         with pytest.raises(people.PeopleError, match="用户名"):
             await people.save_staff(app, ADMIN, None, {"username": "有 空格", "name": "新人"})
 
@@ -173,13 +195,29 @@ async def test_people_pages_show_and_edit_platform_ids(tmp_path):
             status, page = await client.get(f"/admin/people/{zhang.id}")
             assert status == 200 and 'name="wecom_userid" value="zhangwei"' in page
             assert 'name="dingtalk_staff_id" value="dt_zhangwei"' in page
-            status, page = await client.post(f"/admin/people/{zhang.id}", {
-                "name": "张伟", "role": "rep", "manager_id": str(zhang.manager_id), "wecom_userid": "lina",
-                "dingtalk_staff_id": "dt_zhangwei", "active": "on"})
+            status, page = await client.post(
+                f"/admin/people/{zhang.id}",
+                {
+                    "name": "张伟",
+                    "role": "rep",
+                    "manager_id": str(zhang.manager_id),
+                    "wecom_userid": "lina",
+                    "dingtalk_staff_id": "dt_zhangwei",
+                    "active": "on",
+                },
+            )
             assert status == 400 and "企业微信 userid lina 已经对应到 李娜（lina）" in page
-            status, _page = await client.post(f"/admin/people/{zhang.id}", {
-                "name": "张伟", "role": "rep", "manager_id": str(zhang.manager_id), "wecom_userid": "ZhangWei01",
-                "dingtalk_staff_id": "", "active": "on"})
+            status, _page = await client.post(
+                f"/admin/people/{zhang.id}",
+                {
+                    "name": "张伟",
+                    "role": "rep",
+                    "manager_id": str(zhang.manager_id),
+                    "wecom_userid": "ZhangWei01",
+                    "dingtalk_staff_id": "",
+                    "active": "on",
+                },
+            )
             assert status == 200
             status, page = await client.get(f"/admin/people/{zhang.id}")
             assert 'name="wecom_userid" value="ZhangWei01"' in page and 'name="dingtalk_staff_id" value=""' in page
@@ -192,21 +230,28 @@ async def test_directory_import_maps_by_name_and_creates_the_rest(tmp_path):
     async with running_app(tmp_path) as app:
         async with app.db.write() as s:  # the demo org comes mapped; start from people nobody mapped yet
             await s.execute(delete(PlatformIdentity).where(PlatformIdentity.platform == "dingtalk"))
-        entries = [DirectoryEntry("ding-lina", "李娜"), DirectoryEntry("ding-new", "新同事", title="客户经理"),
-                   DirectoryEntry("ding-x", "王强")]
+        entries = [
+            DirectoryEntry("ding-lina", "李娜"),
+            DirectoryEntry("ding-new", "新同事", title="客户经理"),
+            DirectoryEntry("ding-x", "王强"),
+        ]
         report = await people.apply_directory(app, ADMIN, "dingtalk", entries)
         assert report.mapped == ["李娜 → ding-lina", "王强 → ding-x"] and report.created == ["新同事"]
         again = await people.apply_directory(app, ADMIN, "dingtalk", entries)
         assert len(again.unchanged) == 3 and not again.created
-        actor = await app.dispatcher.identity.resolve(Inbound(platform="dingtalk", msg_id="2", sender_id="ding-new",
-                                                              conversation_id="c"))
+        actor = await app.dispatcher.identity.resolve(
+            Inbound(platform="dingtalk", msg_id="2", sender_id="ding-new", conversation_id="c")
+        )
         assert actor.name == "新同事"
 
         class FakeDingTalkApi:  # the calls the import makes, with DingTalk's answers
             async def call(self, method, path, body=None, *, legacy=False):
                 if path.endswith("department/listsubid"):
                     return {"result": {"dept_id_list": [2] if body["dept_id"] == 1 else []}}
-                users = {1: [{"userid": "a1", "name": "甲"}], 2: [{"userid": "b2", "name": "乙"}, {"userid": "a1", "name": "甲"}]}
+                users = {
+                    1: [{"userid": "a1", "name": "甲"}],
+                    2: [{"userid": "b2", "name": "乙"}, {"userid": "a1", "name": "甲"}],
+                }
                 return {"result": {"list": users[body["dept_id"]], "has_more": False}}
 
         class FakeAdapter:
@@ -228,13 +273,15 @@ def _csv(text: str) -> bytes:
 
 async def test_import_reports_every_rejected_row_and_dry_run_writes_nothing(tmp_path):
     async with running_app(tmp_path) as app:
-        data = _csv("公司名称,行业,客户等级,负责人\n"
-                    "宁波新材科技有限公司,制造业,重点,zhangwei\n"      # ok
-                    "华东机械,制造业,普通,\n"                            # fuzzy duplicate of an existing account
-                    "宁波新材科技有限公司,制造业,,\n"                    # duplicate of row 2
-                    ",零售,,\n"                                          # no name
-                    "厦门新港物流有限公司,物流,钻石,\n"                  # unknown tier
-                    "温州新锐鞋业有限公司,制造业,,nobody\n")             # unknown owner
+        data = _csv(
+            "公司名称,行业,客户等级,负责人\n"
+            "宁波新材科技有限公司,制造业,重点,zhangwei\n"  # ok
+            "华东机械,制造业,普通,\n"  # fuzzy duplicate of an existing account
+            "宁波新材科技有限公司,制造业,,\n"  # duplicate of row 2
+            ",零售,,\n"  # no name
+            "厦门新港物流有限公司,物流,钻石,\n"  # unknown tier
+            "温州新锐鞋业有限公司,制造业,,nobody\n"
+        )  # unknown owner
         async with app.db.session() as s:
             before = (await s.execute(select(func.count(Account.id)))).scalar_one()
         report = await importer.run_import(app.db, ADMIN, data, "客户.csv", dry_run=True)
@@ -256,8 +303,10 @@ async def test_import_reports_every_rejected_row_and_dry_run_writes_nothing(tmp_
 
 async def test_import_contacts_and_opportunities_with_column_mapping(tmp_path):
     async with running_app(tmp_path) as app:
-        contacts = _csv("所属客户,联系人,手机,邮箱,角色\n金陵医药,周明,13800001111,zm@example.com,决策人\n"
-                        "不存在的公司,王五,,,\n金陵医药,吴六,13800001111,,\n金陵医药,郑七,,not-an-email,\n")
+        contacts = _csv(
+            "所属客户,联系人,手机,邮箱,角色\n金陵医药,周明,13800001111,zm@example.com,决策人\n"
+            "不存在的公司,王五,,,\n金陵医药,吴六,13800001111,,\n金陵医药,郑七,,not-an-email,\n"
+        )
         report = await importer.run_import(app.db, ADMIN, contacts, "联系人.csv", dry_run=False)
         assert report.kind == "contacts" and report.written == 1
         reasons = [r.reason for r in report.rejected]
@@ -267,8 +316,10 @@ async def test_import_contacts_and_opportunities_with_column_mapping(tmp_path):
             zhou = (await s.execute(select(Contact).where(Contact.name == "周明"))).scalars().one()
         assert zhou.deal_role == "economic_buyer"
 
-        deals = _csv("客户全称,项目,阶段,预计金额,签约日\n金陵医药,二期扩容,报价,50万,2026/12/31\n"
-                     "金陵医药,三期,瞎写的阶段,10,\n金陵医药,四期,初步接触,abc,\n金陵医药,五期,赢单,1000,2026-13-40\n")
+        deals = _csv(
+            "客户全称,项目,阶段,预计金额,签约日\n金陵医药,二期扩容,报价,50万,2026/12/31\n"
+            "金陵医药,三期,瞎写的阶段,10,\n金陵医药,四期,初步接触,abc,\n金陵医药,五期,赢单,1000,2026-13-40\n"
+        )
         mapping = {"客户全称": "account", "项目": "name", "签约日": "close_date"}
         with pytest.raises(importer.ImportError_, match="没有「不存在的列」"):
             await importer.run_import(app.db, ADMIN, deals, "商机.csv", "opportunities", {"不存在的列": "name"})
@@ -279,7 +330,12 @@ async def test_import_contacts_and_opportunities_with_column_mapping(tmp_path):
         assert "金额「abc」不是数字" in reasons and any("2026-13-40" in r for r in reasons)
         async with app.db.session() as s:
             deal = (await s.execute(select(Opportunity).where(Opportunity.name == "二期扩容"))).scalars().one()
-        assert (deal.stage, deal.amount, deal.close_date.isoformat(), deal.probability) == ("proposal", 500000.0, "2026-12-31", 50)
+        assert (deal.stage, deal.amount, deal.close_date.isoformat(), deal.probability) == (
+            "proposal",
+            500000.0,
+            "2026-12-31",
+            50,
+        )
 
 
 async def test_export_then_import_finds_every_row_a_duplicate(tmp_path):
@@ -287,8 +343,10 @@ async def test_export_then_import_finds_every_row_a_duplicate(tmp_path):
         for kind in ("accounts", "contacts", "opportunities"):
             headers, rows = await importer.export_rows(app.db, kind)
             assert rows, kind
-            for name, body in ((f"{kind}.csv", importer.to_csv(headers, rows)),
-                               (f"{kind}.xlsx", importer.to_xlsx(headers, rows, kind))):
+            for name, body in (
+                (f"{kind}.csv", importer.to_csv(headers, rows)),
+                (f"{kind}.xlsx", importer.to_xlsx(headers, rows, kind)),
+            ):
                 report = await importer.run_import(app.db, ADMIN, body, name, kind, dry_run=True)
                 assert not report.accepted, (name, report.accepted[:2])
                 assert len(report.rejected) == len(rows)
@@ -336,7 +394,10 @@ async def test_import_cli_dry_run_and_real_run(tmp_path, capsys, monkeypatch):
 
 def test_batch_csv_parsing():
     assert hittest.parse_cases("query,expected\n怎么退款,退款政策\n".encode()) == [("怎么退款", "退款政策")]
-    assert hittest.parse_cases("怎么退款,退款政策\n发票,3\n".encode("gb18030")) == [("怎么退款", "退款政策"), ("发票", "3")]
+    assert hittest.parse_cases("怎么退款,退款政策\n发票,3\n".encode("gb18030")) == [
+        ("怎么退款", "退款政策"),
+        ("发票", "3"),
+    ]
     with pytest.raises(hittest.BatchError, match="第 3 行没有问题"):
         hittest.parse_cases("问题,期望文档\n怎么退款,退款政策\n,退款政策\n".encode())
     assert hittest.matches_expected("退款政策.md", 1, "退款与发票", "/x/退款政策.md")

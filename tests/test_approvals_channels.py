@@ -1,6 +1,7 @@
 """Approval cards through the real channel adapters and their protocol fakes: a rep's 8-折 request reaches the
 manager as a WeCom template card / DingTalk interactive card, one tap decides, the card and the requester
 reflect it, and a double tap or a redelivered callback changes nothing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -60,14 +61,16 @@ async def test_wecom_card_round_trip(tmp_path):
         assert any("你已经同意过" in t for t in wecom_texts_to(rig.qyapi, "wangqiang"))
         assert await request_status(rig.app) == ["pending"]
 
-        await rig.sender.post_xml(card_event_xml(CORP_ID, "chenjing", director_card["task_id"], "approve", "RC-3",
-                                                 1700000300))
+        await rig.sender.post_xml(
+            card_event_xml(CORP_ID, "chenjing", director_card["task_id"], "approve", "RC-3", 1700000300)
+        )
         await rig.settle()
         assert await request_status(rig.app) == ["approved"]
         assert any("✅ 你的申请 #1 华东机械 8 折 已通过" in t for t in wecom_texts_to(rig.qyapi, "zhangwei"))
         updates = rig.qyapi.calls_to("message/update_template_card")
-        assert [u["json"]["button"]["replace_name"] for u in updates if u["json"]["response_code"] == "RC-3"] == \
-            ["已同意 · 陈静"]
+        assert [u["json"]["button"]["replace_name"] for u in updates if u["json"]["response_code"] == "RC-3"] == [
+            "已同意 · 陈静"
+        ]
 
 
 async def test_wecom_reject_reason_updates_the_pressed_card(tmp_path):
@@ -88,8 +91,11 @@ async def test_wecom_reject_reason_updates_the_pressed_card(tmp_path):
 
 
 def card_send_code(qyapi, user: str) -> str:
-    (code,) = [c["response_code"] for c in qyapi.calls_to("message/send")
-               if c.get("response_code") and c["json"]["touser"] == user]
+    (code,) = [
+        c["response_code"]
+        for c in qyapi.calls_to("message/send")
+        if c.get("response_code") and c["json"]["touser"] == user
+    ]
     return code
 
 
@@ -128,9 +134,13 @@ async def test_dingtalk_card_round_trip(tmp_path):
     fake = FakeDingTalk()
     await fake.start()
     try:
-        env = {"DINGTALK_CLIENT_ID": fake.client_id, "DINGTALK_CLIENT_SECRET": fake.client_secret,
-               "DINGTALK_OPENAPI_ENDPOINT": fake.base_url, "DINGTALK_CARD_TEMPLATE_ID": "salesbot_card.schema",
-               "DINGTALK_STREAM_IDLE_TIMEOUT": "0.5"}
+        env = {
+            "DINGTALK_CLIENT_ID": fake.client_id,
+            "DINGTALK_CLIENT_SECRET": fake.client_secret,
+            "DINGTALK_OPENAPI_ENDPOINT": fake.base_url,
+            "DINGTALK_CARD_TEMPLATE_ID": "salesbot_card.schema",
+            "DINGTALK_STREAM_IDLE_TIMEOUT": "0.5",
+        }
         async with running_app(tmp_path, **env) as app:
             adapter = app.adapters["dingtalk"]
             adapter.api.backoff_max = 0.05

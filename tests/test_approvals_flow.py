@@ -1,5 +1,6 @@
 """Approvals end to end through the console: chains from the demo org, one tap per decision, the requester
 kept informed, the audit story, bad input refused with nothing changed, races, escalation, restarts."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,17 +10,23 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
+from bot.capabilities import ToolContext, ToolError
 from bot.clock import FrozenClock
 from bot.identity import actor_for
 from bot.messages import CardAction, Inbound, InboundKind
 from bot.models import AuditLog, OutboxMessage
 from tests.conftest import SHANGHAI, TEST_NOW, ConsoleClient, running_app
-from tools.approvals.flow import decide
-from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
+
 # tools.approvals itself is imported by App (after the other capabilities, so the command list keeps its order)
-from tools.approvals.flow import (apply_external_status, link_external, remind_and_escalate_overdue,
-                                  status_from_dingtalk, status_from_wecom)
-from bot.capabilities import ToolContext, ToolError
+from tools.approvals.flow import (
+    apply_external_status,
+    decide,
+    link_external,
+    remind_and_escalate_overdue,
+    status_from_dingtalk,
+    status_from_wecom,
+)
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 
 SUBMIT_8 = "/审批 华东机械 8折 竞品报价低15%，客户答应签两年"
 
@@ -35,8 +42,10 @@ async def count(app, model, *where) -> int:
 
 
 async def story(app, request_id: int) -> list[str]:
-    return [a.action for a in await rows(app, AuditLog, AuditLog.record_type == "approval_request",
-                                          AuditLog.record_id == request_id)]
+    return [
+        a.action
+        for a in await rows(app, AuditLog, AuditLog.record_type == "approval_request", AuditLog.record_id == request_id)
+    ]
 
 
 def pushes(app, user: str) -> list:
@@ -48,8 +57,14 @@ def cards_for(app, user: str) -> list:
 
 
 def press(user: str, card_id: str, action: str, msg_id: str | None = None, **value) -> Inbound:
-    return Inbound(platform="console", msg_id=msg_id or uuid.uuid4().hex, sender_id=user, conversation_id=user,
-                   kind=InboundKind.CARD_ACTION, card_action=CardAction(card_id=card_id, action=action, value=value))
+    return Inbound(
+        platform="console",
+        msg_id=msg_id or uuid.uuid4().hex,
+        sender_id=user,
+        conversation_id=user,
+        kind=InboundKind.CARD_ACTION,
+        card_action=CardAction(card_id=card_id, action=action, value=value),
+    )
 
 
 async def staff_ctx(app, username: str) -> ToolContext:
@@ -69,7 +84,11 @@ async def test_8_zhe_goes_manager_then_director_and_the_audit_tells_the_story(ap
     assert "已提交 #1" in answer and "1. 直属经理：王强" in answer and "2. 总监：陈静" in answer
     assert "折扣 8 折 < 经理权限 8.5 折 → 需总监审批" in answer
     (card,) = cards_for(app, "wangqiang")
-    assert card.card_id.startswith("approval-1-0-") and [b.key for b in card.buttons] == ["approve", "reject", "delegate"]
+    assert card.card_id.startswith("approval-1-0-") and [b.key for b in card.buttons] == [
+        "approve",
+        "reject",
+        "delegate",
+    ]
     assert "为什么找你：折扣 8 折 < 销售权限 9.5 折 → 需直属经理审批" in card.body
     assert cards_for(app, "chenjing") == []  # sequential: the director waits for the manager
 
@@ -115,8 +134,10 @@ async def test_reject_asks_for_a_reason_then_resubmit_with_changes(app):
     assert request.status == "rejected" and request.decision_comment == "先报 9.5 折试试"
     assert any("被王强拒绝，理由：先报 9.5 折试试" in r.text for r in pushes(app, "zhangwei"))
     # the pressed card is updated too (through the press's reply context, not a new card)
-    assert any(r.card_update and r.card.status == "已拒绝 · 王强" for r in pushes(app, "wangqiang") + [
-        d.reply for d in app.adapters["console"].delivered if not d.is_push])
+    assert any(
+        r.card_update and r.card.status == "已拒绝 · 王强"
+        for r in pushes(app, "wangqiang") + [d.reply for d in app.adapters["console"].delivered if not d.is_push]
+    )
     answer = await rep.say("/重新提交 1 9.5折 客户同意预付全年")
     assert "基于 #1 重新提交" in answer and "自动通过" in answer
     new = (await rows(app, ApprovalRequest))[-1]
@@ -262,8 +283,10 @@ async def test_two_approvers_of_an_all_step_at_the_same_moment_both_count(tmp_pa
         request_id = await _submit_with_rules(first, PARALLEL_ALL)
         assignments = {a.approver_id: a.id for a in await rows(first, ApprovalAssignment)}
         manager, lina = await staff_ctx(first, "wangqiang"), await staff_ctx(second, "lina")
-        await asyncio.gather(decide(manager, assignments[manager.actor.staff_id], "approved"),
-                             decide(lina, assignments[lina.actor.staff_id], "approved"))
+        await asyncio.gather(
+            decide(manager, assignments[manager.actor.staff_id], "approved"),
+            decide(lina, assignments[lina.actor.staff_id], "approved"),
+        )
         request = (await rows(first, ApprovalRequest))[0]
         assert request.status == "approved"
         assert (await story(first, request_id)).count("approval.approve") == 2
@@ -284,7 +307,10 @@ async def test_overdue_step_is_reminded_then_escalated_with_a_controlled_clock(t
         clock.advance(hours=23)
         assert await remind_and_escalate_overdue(app) == 0
         clock.advance(hours=2)
-        assert await asyncio.gather(remind_and_escalate_overdue(app), remind_and_escalate_overdue(app)) in ([1, 0], [0, 1])
+        assert await asyncio.gather(remind_and_escalate_overdue(app), remind_and_escalate_overdue(app)) in (
+            [1, 0],
+            [0, 1],
+        )
         await app.drain()
         (card,) = cards_for(app, "chenjing")  # 王强's manager
         assert "超过时限未处理" in card.body
@@ -342,8 +368,14 @@ async def test_a_restart_in_the_middle_of_a_chain_loses_nothing(tmp_path):
 async def test_platform_engine_callbacks_drive_the_status_once(app):
     await ConsoleClient(app, "zhangwei").say(SUBMIT_8)
     await link_external(app, 1, "wecom", "202611230001")
-    assert status_from_wecom(2) == "approved" and status_from_wecom("3") == "rejected" and status_from_wecom(1) == "pending"
-    assert status_from_dingtalk("COMPLETED", "refuse") == "rejected" and status_from_dingtalk("TERMINATED") == "withdrawn"
+    assert (
+        status_from_wecom(2) == "approved"
+        and status_from_wecom("3") == "rejected"
+        and status_from_wecom(1) == "pending"
+    )
+    assert (
+        status_from_dingtalk("COMPLETED", "refuse") == "rejected" and status_from_dingtalk("TERMINATED") == "withdrawn"
+    )
     assert await apply_external_status(app, "wecom", "202611230001", status_from_wecom(1)) is False
     assert await apply_external_status(app, "wecom", "202611230001", status_from_wecom(2)) is True
     assert await apply_external_status(app, "wecom", "202611230001", status_from_wecom(3)) is False  # late, repeated
@@ -352,8 +384,9 @@ async def test_platform_engine_callbacks_drive_the_status_once(app):
     request = (await rows(app, ApprovalRequest))[0]
     assert request.status == "approved"
     assert any(r.card_update for r in pushes(app, "wangqiang"))
-    assert "已经通过" in await ConsoleClient(app, "wangqiang").say("c1") or \
-        "已通过" in await ConsoleClient(app, "wangqiang").say("/同意 1")
+    assert "已经通过" in await ConsoleClient(app, "wangqiang").say("c1") or "已通过" in await ConsoleClient(
+        app, "wangqiang"
+    ).say("/同意 1")
 
 
 async def test_overview_lists_mine_and_what_waits_for_me(app):
@@ -371,8 +404,12 @@ async def test_overview_lists_mine_and_what_waits_for_me(app):
 async def test_the_agent_submits_through_the_same_service(llm_app, fake_llm):
     from tests.fakes.openai_server import text, tool_call
 
-    fake_llm.script(tool_call("submit_approval", account_name="华东机械", kind="discount", discount="8折",
-                              reason="竞品低 15%，客户签两年"), text("已帮你提交，等王强审批。"))
+    fake_llm.script(
+        tool_call(
+            "submit_approval", account_name="华东机械", kind="discount", discount="8折", reason="竞品低 15%，客户签两年"
+        ),
+        text("已帮你提交，等王强审批。"),
+    )
     answer = await ConsoleClient(llm_app, "zhangwei").say("华东机械二期想给 8 折，竞品低 15%，客户签两年，帮我提审批")
     assert answer.endswith("已帮你提交，等王强审批。")
     (request,) = await rows(llm_app, ApprovalRequest)

@@ -1,6 +1,7 @@
 """The layering holds: the import-linter contracts (.importlinter) pass, no module is part of an import
 loop, and no two packages import each other, directly or around a cycle (such loops are what forced
 imports into functions before). Imports under TYPE_CHECKING are annotations only and do not count."""
+
 from __future__ import annotations
 
 import subprocess
@@ -49,7 +50,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -91,6 +92,10 @@ def test_import_contracts_hold():
 def test_the_core_imports_nothing_above_it():
     graph = grimp.build_graph(*TOP, include_external_packages=False)
     above = ("adapters", "agents", "tools", "knowledge", "scheduler", "salesbot")
-    reaching_up = sorted((m, i) for m in graph.find_children("bot") | graph.find_descendants("bot")
-                         for i in graph.find_modules_directly_imported_by(m) if i.split(".")[0] in above)
+    reaching_up = sorted(
+        (m, i)
+        for m in graph.find_children("bot") | graph.find_descendants("bot")
+        for i in graph.find_modules_directly_imported_by(m)
+        if i.split(".")[0] in above
+    )
     assert reaching_up == []

@@ -1,16 +1,12 @@
 """Transcript → card → press → CRM through the WeCom and DingTalk fakes (offline: rules only)."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 from datetime import date
-from pathlib import Path
-
-import pytest
-from sqlmodel import select
 
 from adapters.dingtalk.stream import CARD_TOPIC
-from bot.models import Opportunity
 from tests.conftest import running_app
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.wecom import card_event_xml, text_xml
@@ -48,9 +44,13 @@ async def test_wecom_template_card_accept_all_writes_once(tmp_path):
 
 
 def _dingtalk_env(fake: FakeDingTalk) -> dict[str, str]:
-    return {"DINGTALK_CLIENT_ID": fake.client_id, "DINGTALK_CLIENT_SECRET": fake.client_secret,
-            "DINGTALK_OPENAPI_ENDPOINT": fake.base_url, "DINGTALK_CARD_TEMPLATE_ID": "salesbot_card.schema",
-            "DINGTALK_STREAM_IDLE_TIMEOUT": "0.5"}
+    return {
+        "DINGTALK_CLIENT_ID": fake.client_id,
+        "DINGTALK_CLIENT_SECRET": fake.client_secret,
+        "DINGTALK_OPENAPI_ENDPOINT": fake.base_url,
+        "DINGTALK_CARD_TEMPLATE_ID": "salesbot_card.schema",
+        "DINGTALK_STREAM_IDLE_TIMEOUT": "0.5",
+    }
 
 
 async def test_dingtalk_file_to_interactive_card_then_reject_all(tmp_path):
@@ -64,24 +64,31 @@ async def test_dingtalk_file_to_interactive_card_then_reject_all(tmp_path):
             await adapter.start()
             await fake.wait_for_connections(1)
             code = fake.add_file(HUADONG.encode("gb18030"))  # a txt saved by a Chinese Windows editor
-            message = fake.robot_message(None, staff_id="dt_zhangwei", nick="张伟", msgtype="file",
-                                         content={"downloadCode": code, "fileId": "9", "fileName": "华东机械纪要.txt",
-                                                  "spaceId": "2"})
+            message = fake.robot_message(
+                None,
+                staff_id="dt_zhangwei",
+                nick="张伟",
+                msgtype="file",
+                content={"downloadCode": code, "fileId": "9", "fileName": "华东机械纪要.txt", "spaceId": "2"},
+            )
             await fake.send_callback(message)
             await fake.wait_for(lambda: any(k.startswith("autofill-") for k in fake.cards), 8)
             await app.drain()
             card_id = next(k for k in fake.cards if k.startswith("autofill-"))
             sent = fake.cards[card_id]
             assert [b["key"] for b in json.loads(sent["params"]["buttons"])] == ["accept_all", "choose", "reject_all"]
-            press = fake.card_press(card_id, "dt_zhangwei", "reject_all", {"reason": "会议记录是上个版本的"},
-                                    nesting="sibling")
+            press = fake.card_press(
+                card_id, "dt_zhangwei", "reject_all", {"reason": "会议记录是上个版本的"}, nesting="sibling"
+            )
             await fake.send_callback(press, topic=CARD_TOPIC)
             await fake.wait_for(lambda: sent["updates"], 8)
             await asyncio.sleep(0.1)
             await app.drain()
             assert "已拒绝" in sent["params"]["status"]
             suggestions = await rows(app, FieldSuggestion)
-            assert suggestions and all(s.status == "rejected" and s.reason == "会议记录是上个版本的" for s in suggestions)
+            assert suggestions and all(
+                s.status == "rejected" and s.reason == "会议记录是上个版本的" for s in suggestions
+            )
             _, opp = await huadong(app)
             assert opp.seats == 100 and opp.updated_source is None
             batch = (await rows(app, AutofillBatch))[0]

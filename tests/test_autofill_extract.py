@@ -1,50 +1,69 @@
 """The deterministic extractor and the text parsing of decisions: pure functions, no app."""
+
 from __future__ import annotations
 
 from datetime import date
 
-from tools.autofill.review import parse_edit_value, parse_numbers, split_reason
 from tools.autofill.extract import KnownAccount, extract_rules, locate, split_sentences
 from tools.autofill.llm_extract import chunk_transcript, parse_json_object
+from tools.autofill.review import parse_edit_value, parse_numbers, split_reason
 
 REF = date(2026, 11, 23)
-KNOWN = [KnownAccount(1, "上海华东机械制造有限公司", "华东机械"), KnownAccount(2, "苏州华东机电设备有限公司", "华东机电")]
+KNOWN = [
+    KnownAccount(1, "上海华东机械制造有限公司", "华东机械"),
+    KnownAccount(2, "苏州华东机电设备有限公司", "华东机电"),
+]
 
 
 def test_speaker_labels_asr_lines_and_offsets():
     text = "发言人1 00:00:02\n喂，王经理您好。\n李总（华东机械）：预算五十万。"
     sentences = split_sentences(text)
-    assert [(s.speaker, s.text) for s in sentences] == [("发言人1", "喂，王经理您好。"), ("李总（华东机械）", "预算五十万。")]
-    assert all(text[s.start:s.start + len(s.text)] == s.text for s in sentences)
+    assert [(s.speaker, s.text) for s in sentences] == [
+        ("发言人1", "喂，王经理您好。"),
+        ("李总（华东机械）", "预算五十万。"),
+    ]
+    assert all(text[s.start : s.start + len(s.text)] == s.text for s in sentences)
 
 
 def test_later_correction_wins_and_keeps_the_earlier_value_as_a_note():
-    ex = extract_rules("客户：华东机械\n李总：预算八十万。\n王芳：先开一百个账号。\n李总：不对，应该是六十万。\n"
-                       "王芳：哦不对，是一百二十个账号。", REF, KNOWN)
+    ex = extract_rules(
+        "客户：华东机械\n李总：预算八十万。\n王芳：先开一百个账号。\n李总：不对，应该是六十万。\n"
+        "王芳：哦不对，是一百二十个账号。",
+        REF,
+        KNOWN,
+    )
     assert ex.budget.value == 600000 and "80 万" in ex.budget.note
     assert ex.seats.value == 120 and "100" in ex.seats.note
 
 
 def test_customer_in_the_meeting_beats_a_company_mentioned_in_passing():
-    ex = extract_rules("参会人：华东机械 李总\n李总：我们想参考华东机电的做法。\n李总：华东机械这边预算五十万。", REF, KNOWN)
+    ex = extract_rules(
+        "参会人：华东机械 李总\n李总：我们想参考华东机电的做法。\n李总：华东机械这边预算五十万。", REF, KNOWN
+    )
     assert ex.account.value == "上海华东机械制造有限公司" and ex.account_id == 1
     assert [o.value for o in ex.other_companies] == ["苏州华东机电设备有限公司"]
 
 
 def test_asr_habits_are_read_right():
-    ex = extract_rules("客户：华东机械\n王经理：差不多八十个账号吧。销售一那边也报了价。我们销售一百二十人。", REF, KNOWN)
+    ex = extract_rules(
+        "客户：华东机械\n王经理：差不多八十个账号吧。销售一那边也报了价。我们销售一百二十人。", REF, KNOWN
+    )
     assert ex.seats.value == 80
     assert [c.value for c in ex.competitors] == ["销售易"]
 
 
 def test_relative_dates_use_the_meeting_date_not_today():
-    ex = extract_rules("会议时间：2026年11月2日\n客户：华东机械\n张伟：下周三前我们把报价发过去。\n李总：月底前定下来。", REF, KNOWN)
+    ex = extract_rules(
+        "会议时间：2026年11月2日\n客户：华东机械\n张伟：下周三前我们把报价发过去。\n李总：月底前定下来。", REF, KNOWN
+    )
     assert ex.meeting_date.value == date(2026, 11, 2)
     assert ex.next_steps[0].due == date(2026, 11, 11) and ex.close_date.value == date(2026, 11, 30)
 
 
 def test_our_side_is_never_a_customer_contact():
-    ex = extract_rules("参会人：华东机械 李总（总经理）；我方 张伟、售前 刘工\n刘工：接口没问题。\n李总：好。", REF, KNOWN, ["张伟"])
+    ex = extract_rules(
+        "参会人：华东机械 李总（总经理）；我方 张伟、售前 刘工\n刘工：接口没问题。\n李总：好。", REF, KNOWN, ["张伟"]
+    )
     assert [c.name for c in ex.contacts] == ["李总"]
 
 
@@ -84,7 +103,9 @@ def test_cli_preview_prints_fields_with_evidence_and_writes_nothing(tmp_path, mo
 
     monkeypatch.setenv("SALESBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
-    source = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "autofill" / "05_qianhai_correction_amount.txt"
+    source = (
+        Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "autofill" / "05_qianhai_correction_amount.txt"
+    )
     assert main(["extract", str(source), "--date", "2026-11-23", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["mode"] == "offline" and out["amount"]["value"] == 780000 and out["seats"]["value"] == 300

@@ -1,7 +1,8 @@
 """Transcript → suggestions → confirmation → CRM, through the console (offline and with the fake LLM)."""
+
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,6 @@ from sqlmodel import func, select
 from bot.messages import Attachment, Inbound, InboundKind
 from bot.models import Account, AuditLog, Contact, Opportunity, Task, Visit
 from tests.conftest import ConsoleClient, running_app
-from tests.fakes.openai_server import text
 from tools.autofill import expire_and_remind
 from tools.autofill.models import AutofillBatch, FieldSuggestion
 
@@ -86,7 +86,9 @@ async def test_offline_transcript_to_confirmed_crm_update(offline_app):
     assert {t.due_date for t in tasks} >= {date(2026, 11, 25), date(2026, 11, 27)}
     applied = await rows(app, AuditLog, AuditLog.action == "autofill.apply")
     assert applied and all(a.source == "AGENT" and a.detail["evidence"] and a.detail["confirmed_by"] for a in applied)
-    assert all(a.detail["transcript_message_id"] != a.message_id for a in applied)  # from which message, confirmed in which
+    assert all(
+        a.detail["transcript_message_id"] != a.message_id for a in applied
+    )  # from which message, confirmed in which
     assert (await rows(app, AutofillBatch))[0].status == "done"
     again = await rep.say("c1")
     assert "已经处理完" in again or "失效" in again or again == ""
@@ -171,18 +173,21 @@ async def test_rejecting_new_account_rejects_its_dependents(offline_app):
     before = await crm_snapshot(app)
     rep = ConsoleClient(app, "zhangwei")
     await rep.say("/纪要 " + UNKNOWN)
-    out = await rep.say("拒绝 1 原因：这家已经合并到别的客户了")
+    await rep.say("拒绝 1 原因：这家已经合并到别的客户了")
     assert await crm_snapshot(app) == before
     assert all(s.status == "rejected" for s in await rows(app, FieldSuggestion))
     assert (await rows(app, AutofillBatch))[0].status == "done"
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("", "太短"),
-    ("嗯嗯好的", "太短"),
-    ("\ufffd\ufffd锟斤拷\ufffd\ufffd\x01\x02烫烫烫\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd" * 3, "乱码"),
-    ("今天天气不错，大家中午一起去吃了面，下午开了周会，讨论了年会节目安排。", "没找到能更新到 CRM"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("", "太短"),
+        ("嗯嗯好的", "太短"),
+        ("\ufffd\ufffd锟斤拷\ufffd\ufffd\x01\x02烫烫烫\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd" * 3, "乱码"),
+        ("今天天气不错，大家中午一起去吃了面，下午开了周会，讨论了年会节目安排。", "没找到能更新到 CRM"),
+    ],
+)
 async def test_empty_garbled_or_irrelevant_transcript_writes_nothing(offline_app, content, expected):
     app = offline_app
     rep = ConsoleClient(app, "zhangwei")
@@ -198,12 +203,24 @@ async def test_file_that_is_not_text_is_refused(offline_app):
     app = offline_app
     console = app.adapters["console"]
     rep = ConsoleClient(app, "zhangwei")
-    png = Inbound(platform="console", msg_id="f-png", sender_id="zhangwei", conversation_id="zhangwei",
-                  kind=InboundKind.FILE, attachments=[Attachment("会议照片.png", "image/png", data=b"\x89PNG\r\n\x1a\n\x00\x00")])
+    png = Inbound(
+        platform="console",
+        msg_id="f-png",
+        sender_id="zhangwei",
+        conversation_id="zhangwei",
+        kind=InboundKind.FILE,
+        attachments=[Attachment("会议照片.png", "image/png", data=b"\x89PNG\r\n\x1a\n\x00\x00")],
+    )
     out = await rep.deliver(png)
     assert "不是我能读的会议记录格式" in out
-    fake_txt = Inbound(platform="console", msg_id="f-bin", sender_id="zhangwei", conversation_id="zhangwei",
-                       kind=InboundKind.FILE, attachments=[Attachment("纪要.txt", data=b"PK\x03\x04\x00\x00binary\x00")])
+    fake_txt = Inbound(
+        platform="console",
+        msg_id="f-bin",
+        sender_id="zhangwei",
+        conversation_id="zhangwei",
+        kind=InboundKind.FILE,
+        attachments=[Attachment("纪要.txt", data=b"PK\x03\x04\x00\x00binary\x00")],
+    )
     out = await rep.deliver(fake_txt)
     assert "不是文本" in out
     assert await count(app, AutofillBatch) == 0
@@ -220,8 +237,16 @@ async def test_docx_and_long_paste_are_read(offline_app, tmp_path):
     path = tmp_path / "纪要.docx"
     doc.save(path)
     rep = ConsoleClient(app, "zhangwei")
-    out = await rep.deliver(Inbound(platform="console", msg_id="f-docx", sender_id="zhangwei", conversation_id="zhangwei",
-                                    kind=InboundKind.FILE, attachments=[Attachment("纪要.docx", data=path.read_bytes())]))
+    out = await rep.deliver(
+        Inbound(
+            platform="console",
+            msg_id="f-docx",
+            sender_id="zhangwei",
+            conversation_id="zhangwei",
+            kind=InboundKind.FILE,
+            attachments=[Attachment("纪要.docx", data=path.read_bytes())],
+        )
+    )
     assert "《纪要.docx》" in out and "账号数" in out
     # a paste over 4000 characters goes straight to the long-text handler
     filler = "\n".join(f"张伟：第{i}个问题我们也记下了，回头统一答复。" for i in range(220))
@@ -234,9 +259,11 @@ async def test_docx_and_long_paste_are_read(offline_app, tmp_path):
 async def test_conflicting_values_are_flagged_and_wait_for_a_human(offline_app):
     app = offline_app
     account, opp = await huadong(app)
-    transcript = ("会议时间：2026年11月20日\n参会：华东机械 李总\n"
-                  "李总：今年预算是八十万。\n张伟：好的。\n李总：预算的话财务那边最后批的是六十五万。\n"
-                  "张伟：明白，下周二前我们把报价发过来。")
+    transcript = (
+        "会议时间：2026年11月20日\n参会：华东机械 李总\n"
+        "李总：今年预算是八十万。\n张伟：好的。\n李总：预算的话财务那边最后批的是六十五万。\n"
+        "张伟：明白，下周二前我们把报价发过来。"
+    )
     rep = ConsoleClient(app, "zhangwei")
     out = await rep.say("/纪要 " + transcript)
     budget = next(s for s in await rows(app, FieldSuggestion) if s.field == "budget")

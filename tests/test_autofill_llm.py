@@ -1,14 +1,12 @@
 """The LLM path with the fake OpenAI server: structured extraction, evidence checks, chunking, fallbacks, STT."""
+
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
-import pytest
-
 from bot.messages import Attachment, Inbound, InboundKind
-from bot.models import Contact, Opportunity
+from bot.models import Contact
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.openai_server import error, text, tool_call
 from tests.test_autofill_flow import HUADONG, count, huadong, open_deal, rows
@@ -18,8 +16,13 @@ from tools.autofill.models import AutofillBatch, FieldSuggestion
 LLM_ANSWER = {
     "account": {"value": "华东机械", "evidence": "地点：上海华东机械制造有限公司 3楼会议室"},
     "contacts": [
-        {"name": "王芳", "title": "采购经理", "phone": "13912345678", "deal_role": "procurement",
-         "evidence": "王芳：我的电话是139 1234 5678，邮箱 wangfang@hdjx.com.cn，报价直接发我。"},
+        {
+            "name": "王芳",
+            "title": "采购经理",
+            "phone": "13912345678",
+            "deal_role": "procurement",
+            "evidence": "王芳：我的电话是139 1234 5678，邮箱 wangfang@hdjx.com.cn，报价直接发我。",
+        },
         {"name": "陈立", "title": "IT总监", "deal_role": "champion", "evidence": "陈立：我这边关心的是跟金蝶的集成"},
     ],
     "budget": {"value": 500000, "evidence": "那预算这块，今年我们批下来的大概是五十万左右。"},
@@ -30,17 +33,32 @@ LLM_ANSWER = {
     "sentiment": {"value": "positive", "evidence": "行，我们希望下个月十号之前把合同签了"},
     "competitors": [{"value": "纷享销客", "evidence": "另外纷享销客那边也来找过我们"}],
     "pain_points": [{"value": "客户跟进靠 Excel，经常漏跟", "evidence": "最大的问题是客户跟进全靠Excel，经常漏跟"}],
-    "next_steps": [{"action": "发正式报价给王芳", "owner": "rep", "due": "2026-11-25",
-                    "evidence": "好的，我们下周三前把正式报价发给王经理。"}],
-    "qualification": {"decision_process": {"value": "李总拍板，王芳走采购流程",
-                                           "evidence": "最后拍板还是我来定，王芳负责走采购流程。"}},
+    "next_steps": [
+        {
+            "action": "发正式报价给王芳",
+            "owner": "rep",
+            "due": "2026-11-25",
+            "evidence": "好的，我们下周三前把正式报价发给王经理。",
+        }
+    ],
+    "qualification": {
+        "decision_process": {
+            "value": "李总拍板，王芳走采购流程",
+            "evidence": "最后拍板还是我来定，王芳负责走采购流程。",
+        }
+    },
     "summary": "二期扩容：预算 50 万，120 个账号，希望 12 月 10 日前签约，纷享销客在竞争。",
 }
 
 
 async def test_llm_extraction_to_confirmed_update_with_evidence(tmp_path, fake_llm):
-    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="k", SALESBOT_LLM_MODEL="fake",
-                           SALESBOT_LLM_MAX_RETRIES="0") as app:
+    async with running_app(
+        tmp_path,
+        OPENAI_BASE_URL=fake_llm.base_url,
+        OPENAI_API_KEY="k",
+        SALESBOT_LLM_MODEL="fake",
+        SALESBOT_LLM_MAX_RETRIES="0",
+    ) as app:
         await open_deal(app)
         fake_llm.script(text(LLM_ANSWER))
         rep = ConsoleClient(app, "zhangwei")
@@ -66,8 +84,13 @@ async def test_llm_extraction_to_confirmed_update_with_evidence(tmp_path, fake_l
 
 
 async def test_llm_down_falls_back_to_rules_clearly_labelled(tmp_path, fake_llm):
-    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="k", SALESBOT_LLM_MODEL="fake",
-                           SALESBOT_LLM_MAX_RETRIES="0") as app:
+    async with running_app(
+        tmp_path,
+        OPENAI_BASE_URL=fake_llm.base_url,
+        OPENAI_API_KEY="k",
+        SALESBOT_LLM_MODEL="fake",
+        SALESBOT_LLM_MAX_RETRIES="0",
+    ) as app:
         await open_deal(app)
         fake_llm.script(error(503, times=3))
         out = await ConsoleClient(app, "zhangwei").say("/纪要 " + HUADONG)
@@ -76,8 +99,10 @@ async def test_llm_down_falls_back_to_rules_clearly_labelled(tmp_path, fake_llm)
 
 
 def _long_transcript() -> str:
-    head = ("会议时间：2026年11月20日\n参会：华东机械 李总（总经理）、王芳（采购经理）；我方 张伟\n"
-            "李总：今年预算五十万。\n王芳：账号先按一百个算。\n")
+    head = (
+        "会议时间：2026年11月20日\n参会：华东机械 李总（总经理）、王芳（采购经理）；我方 张伟\n"
+        "李总：今年预算五十万。\n王芳：账号先按一百个算。\n"
+    )
     filler = "".join(f"张伟：第{i}个模块的功能我们逐项过了一遍，客户这边都记录了，回头统一答复。\n" for i in range(700))
     tail = "王芳：不对，刚才说错了，账号应该是一百五十个。\n李总：预算的话财务最后批的是六十万。\n张伟：好的，下周三前我们把报价发过来。\n"
     return head + filler + tail
@@ -98,12 +123,20 @@ async def test_long_transcript_in_parts_keeps_context_and_later_values_win(tmp_p
         prompts.append(prompt)
         part, total = map(int, re.search(r"第 (\d+)/(\d+) 部分", prompt).groups())
         if part == 1:
-            return text({"account": {"value": "华东机械", "evidence": "参会：华东机械 李总（总经理）"},
-                         "budget": {"value": 500000, "evidence": "今年预算五十万。"},
-                         "seats": {"value": 100, "evidence": "账号先按一百个算。"}})
+            return text(
+                {
+                    "account": {"value": "华东机械", "evidence": "参会：华东机械 李总（总经理）"},
+                    "budget": {"value": 500000, "evidence": "今年预算五十万。"},
+                    "seats": {"value": 100, "evidence": "账号先按一百个算。"},
+                }
+            )
         if part == total:
-            return text({"seats": {"value": 150, "evidence": "不对，刚才说错了，账号应该是一百五十个。"},
-                         "budget": {"value": 600000, "evidence": "预算的话财务最后批的是六十万。"}})
+            return text(
+                {
+                    "seats": {"value": 150, "evidence": "不对，刚才说错了，账号应该是一百五十个。"},
+                    "budget": {"value": 600000, "evidence": "预算的话财务最后批的是六十万。"},
+                }
+            )
         return text({})
 
     fake_llm.responder = responder
@@ -126,12 +159,22 @@ async def test_agent_routes_a_pasted_transcript_to_the_proposal_tool(llm_app, fa
 
 
 async def test_recording_transcribed_when_stt_is_configured(tmp_path, fake_llm):
-    async with running_app(tmp_path, SALESBOT_STT_MODEL="whisper-1", SALESBOT_STT_BASE_URL=fake_llm.base_url,
-                           SALESBOT_STT_API_KEY="stt-key") as app:
+    async with running_app(
+        tmp_path,
+        SALESBOT_STT_MODEL="whisper-1",
+        SALESBOT_STT_BASE_URL=fake_llm.base_url,
+        SALESBOT_STT_API_KEY="stt-key",
+    ) as app:
         await open_deal(app)
         fake_llm.transcripts.append(HUADONG)
-        audio = Inbound(platform="console", msg_id="a1", sender_id="zhangwei", conversation_id="zhangwei",
-                        kind=InboundKind.FILE, attachments=[Attachment("会议录音.m4a", "audio/mp4", data=b"\x00" * 2048)])
+        audio = Inbound(
+            platform="console",
+            msg_id="a1",
+            sender_id="zhangwei",
+            conversation_id="zhangwei",
+            kind=InboundKind.FILE,
+            attachments=[Attachment("会议录音.m4a", "audio/mp4", data=b"\x00" * 2048)],
+        )
         out = await ConsoleClient(app, "zhangwei").deliver(audio)
         request = fake_llm.transcription_requests[0]
         assert request["model"] == "whisper-1" and request["language"] == "zh" and request["bytes"] == 2048
@@ -141,8 +184,14 @@ async def test_recording_transcribed_when_stt_is_configured(tmp_path, fake_llm):
 
 
 async def test_recording_without_stt_explains_how_to_enable_it(offline_app):
-    audio = Inbound(platform="console", msg_id="a2", sender_id="zhangwei", conversation_id="zhangwei",
-                    kind=InboundKind.FILE, attachments=[Attachment("录音.mp3", "audio/mpeg", data=b"ID3" + b"\x00" * 100)])
+    audio = Inbound(
+        platform="console",
+        msg_id="a2",
+        sender_id="zhangwei",
+        conversation_id="zhangwei",
+        kind=InboundKind.FILE,
+        attachments=[Attachment("录音.mp3", "audio/mpeg", data=b"ID3" + b"\x00" * 100)],
+    )
     out = await ConsoleClient(offline_app, "zhangwei").deliver(audio)
     assert "SALESBOT_STT_MODEL" in out
     assert await count(offline_app, AutofillBatch) == 0

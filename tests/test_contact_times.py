@@ -1,4 +1,5 @@
 """Best time to contact: the model, its explanations, the chat questions, nudges and their feedback."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -11,10 +12,10 @@ from bot.clock import FrozenClock
 from bot.messages import CardAction, Inbound, InboundKind
 from bot.models import Account, Contact, Interaction, Opportunity, StaffUser, Task
 from scheduler import jobs
-from tools.contact_times.best_time import Evidence, fit_priors, score, work_mask
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.openai_server import text, tool_call
 from tools.contact_times import PRIORS_KEY, PriorTables, refresh_model
+from tools.contact_times.best_time import Evidence, fit_priors, score, work_mask
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 23)  # TEST_NOW is Monday 10:00
@@ -37,9 +38,11 @@ async def book(app) -> dict:
         s.add_all([rep, other])
         await s.flush()
         ids = {"rep": rep.id, "other": other.id}
-        for key, name, short, owner in (("hd", "上海华东机械制造有限公司", "华东机械", rep.id),
-                                        ("yf", "杭州云帆机床有限公司", "云帆机床", rep.id),
-                                        ("ly", "宁波绿源制造有限公司", "绿源制造", other.id)):
+        for key, name, short, owner in (
+            ("hd", "上海华东机械制造有限公司", "华东机械", rep.id),
+            ("yf", "杭州云帆机床有限公司", "云帆机床", rep.id),
+            ("ly", "宁波绿源制造有限公司", "绿源制造", other.id),
+        ):
             acc = Account(name=name, short_name=short, industry="制造业", region="华东", owner_id=owner)
             s.add(acc)
             await s.flush()
@@ -54,12 +57,28 @@ async def book(app) -> dict:
         s.add(Opportunity(account_id=ids["yf"], name="云帆机床一期", stage="proposal", owner_id=rep.id))
         replies = [(1, 10, 1), (3, 10, 2), (1, 10, 3), (3, 10, 4), (1, 10, 5), (3, 10, 6), (0, 15, 7), (2, 16, 8)]
         for weekday, hour, weeks in replies:
-            s.add(Interaction(contact_id=zhang.id, account_id=ids["hd"], staff_id=rep.id,
-                              occurred_at=past(weekday, hour, weeks), direction="inbound", kind="message"))
+            s.add(
+                Interaction(
+                    contact_id=zhang.id,
+                    account_id=ids["hd"],
+                    staff_id=rep.id,
+                    occurred_at=past(weekday, hour, weeks),
+                    direction="inbound",
+                    kind="message",
+                )
+            )
         # similar contacts (manufacturing executives) answer on Wednesday afternoons at 15:00
         for weeks in range(1, 13):
-            s.add(Interaction(contact_id=peer.id, account_id=ids["ly"], staff_id=other.id,
-                              occurred_at=past(2, 15, weeks), direction="inbound", kind="message"))
+            s.add(
+                Interaction(
+                    contact_id=peer.id,
+                    account_id=ids["ly"],
+                    staff_id=other.id,
+                    occurred_at=past(2, 15, weeks),
+                    direction="inbound",
+                    kind="message",
+                )
+            )
     return ids
 
 
@@ -107,8 +126,11 @@ async def test_contacts_who_answer_outside_working_hours_get_a_slot_inside_them(
             s.add(night)
             await s.flush()
             for weeks in range(1, 9):
-                s.add(Interaction(contact_id=night.id, account_id=ids["yf"], occurred_at=past(1, 20, weeks),
-                                  direction="inbound"))
+                s.add(
+                    Interaction(
+                        contact_id=night.id, account_id=ids["yf"], occurred_at=past(1, 20, weeks), direction="inbound"
+                    )
+                )
         out = await ConsoleClient(app, "zhangwei").say("/最佳时间 刘经理")
         assert "不在你的工作时间里" in out and "晚上 8–9 点" in out
         slot = out.split("建议 ")[1].split(" 联系")[0]
@@ -116,8 +138,9 @@ async def test_contacts_who_answer_outside_working_hours_get_a_slot_inside_them(
 
 
 async def test_the_llm_answers_the_chat_questions_through_the_tools(tmp_path, fake_llm):
-    async with running_app(tmp_path, demo=False, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="test",
-                           SALESBOT_LLM_MODEL="fake") as app:
+    async with running_app(
+        tmp_path, demo=False, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="test", SALESBOT_LLM_MODEL="fake"
+    ) as app:
         await _chat_questions(app, fake_llm)
 
 
@@ -131,8 +154,10 @@ async def _chat_questions(llm_app, fake_llm):
     fake_llm.script(tool_call("best_time_to_contact", contact="张总"), text("张总周二、周四上午 10 点最好。"))
     assert "周二" in await client.say("张总什么时候联系最好？")
     assert "明天 10:00" in fake_llm.requests[3]["messages"][-1]["content"]
-    fake_llm.script(tool_call("create_task", title="跟进华东机械", due="周五下午", account_name="华东机械"),
-                    text("好的，周五下午两点提醒你。"))
+    fake_llm.script(
+        tool_call("create_task", title="跟进华东机械", due="周五下午", account_name="华东机械"),
+        text("好的，周五下午两点提醒你。"),
+    )
     await client.say("提醒我周五下午跟进华东机械")
     async with llm_app.db.session() as s:
         task = (await s.execute(select(Task))).scalars().one()
@@ -164,18 +189,37 @@ async def test_nudge_goes_out_ahead_of_the_slot_and_the_reps_answer_feeds_the_mo
         client = ConsoleClient(app, "zhangwei")
 
         def press(msg_id: str) -> Inbound:
-            return Inbound(platform="console", msg_id=msg_id, sender_id="zhangwei", conversation_id="zhangwei",
-                           kind=InboundKind.CARD_ACTION,
-                           card_action=CardAction(f"nudge-{ids['rep']}-{ids['zhang']}-20261124", "answered"))
+            return Inbound(
+                platform="console",
+                msg_id=msg_id,
+                sender_id="zhangwei",
+                conversation_id="zhangwei",
+                kind=InboundKind.CARD_ACTION,
+                card_action=CardAction(f"nudge-{ids['rep']}-{ids['zhang']}-20261124", "answered"),
+            )
 
         assert "记下了，有回复" in await client.deliver(press("p1"))  # 已联系，有回复
         assert "已经记录过" in await client.deliver(press("p2"))
         assert "这条提醒是发给别的同事的" in await ConsoleClient(app, "lina").deliver(
-            Inbound(platform="console", msg_id="p3", sender_id="lina", conversation_id="lina",
-                    kind=InboundKind.CARD_ACTION, card_action=press("x").card_action))
+            Inbound(
+                platform="console",
+                msg_id="p3",
+                sender_id="lina",
+                conversation_id="lina",
+                kind=InboundKind.CARD_ACTION,
+                card_action=press("x").card_action,
+            )
+        )
         async with app.db.session() as s:
-            rows = (await s.execute(select(Interaction).where(Interaction.contact_id == ids["zhang"])
-                                    .order_by(Interaction.id))).scalars().all()
+            rows = (
+                (
+                    await s.execute(
+                        select(Interaction).where(Interaction.contact_id == ids["zhang"]).order_by(Interaction.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         nudge = [r for r in rows if r.kind == "nudge"]
         calls = [r for r in rows if r.kind == "call"]
         assert len(nudge) == 1 and nudge[0].answered is True

@@ -1,4 +1,5 @@
 """The deployment files parse and agree with the code (docker itself cannot run on CI machines)."""
+
 from __future__ import annotations
 
 import re
@@ -18,15 +19,22 @@ def test_compose_stack_has_replicas_behind_nginx_with_postgres_and_redis():
     app = services["salesbot"]
     assert app["deploy"]["replicas"] >= 2 and "ports" not in app  # only nginx is published
     env = app["environment"]
-    assert env["SALESBOT_DATABASE_URL"].startswith("postgresql+psycopg://") and "@postgres:5432/" in env["SALESBOT_DATABASE_URL"]
+    assert (
+        env["SALESBOT_DATABASE_URL"].startswith("postgresql+psycopg://")
+        and "@postgres:5432/" in env["SALESBOT_DATABASE_URL"]
+    )
     assert env["SALESBOT_REDIS_URL"] == "redis://redis:6379/0"
     assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["nginx"]["volumes"] == ["./deploy/nginx.conf:/etc/nginx/nginx.conf:ro"]
     for name in ("postgres", "redis"):
         assert services[name]["healthcheck"]["test"]
     # every SALESBOT_* the stack sets is a real setting
-    known = {f.validation_alias.choices[0] for model in setting_models() for f in model.model_fields.values()
-             if f.validation_alias}
+    known = {
+        f.validation_alias.choices[0]
+        for model in setting_models()
+        for f in model.model_fields.values()
+        if f.validation_alias
+    }
     assert set(env) <= known
 
 

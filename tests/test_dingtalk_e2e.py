@@ -3,6 +3,7 @@
 Offline mode (no LLM): replies come from slash commands and test-only capability handlers registered
 through the core's registries, so every assertion is about the channel.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,13 +17,12 @@ from sqlmodel import func, select
 
 from adapters.dingtalk.signature import compute_sign
 from adapters.dingtalk.stream import CARD_TOPIC
+from bot.capabilities import ToolOutput
 from bot.identity import set_staff_id
 from bot.messages import Card, CardButton, InboundKind, Reply, Target
 from bot.models import InboundMessage, PlatformIdentity, StaffUser
 from tests.conftest import running_app
 from tests.fakes.dingtalk import FakeDingTalk
-from bot.capabilities import ToolOutput
-from tests.capability_hooks import test_registries  # noqa: F401  (fixture)
 
 REP = "dt_zhangwei"  # 张伟 (rep)
 MANAGER = "dt_wangqiang"  # 王强 (manager)
@@ -81,11 +81,13 @@ async def settle(app, fake: FakeDingTalk, until, timeout: float = 5.0) -> None:
 
 async def ledger_rows(app, msg_id: str) -> int:
     async with app.db.session() as s:
-        return (await s.execute(select(func.count()).select_from(InboundMessage)
-                                .where(InboundMessage.msg_id == msg_id))).scalar_one()
+        return (
+            await s.execute(select(func.count()).select_from(InboundMessage).where(InboundMessage.msg_id == msg_id))
+        ).scalar_one()
 
 
 # --- messages and dedup ------------------------------------------------------------------------
+
 
 async def test_one_reply_per_msgid_under_redelivery(tmp_path, fake):
     async with dingtalk_app(tmp_path, fake) as (app, adapter):
@@ -117,7 +119,9 @@ async def test_group_message_is_answered_in_the_group_at_the_sender(tmp_path, fa
         body = sends_to(fake, payload)[0]
         assert body["at"] == {"atUserIds": [REP]}
         async with app.db.session() as s:
-            row = (await s.execute(select(InboundMessage).where(InboundMessage.msg_id == payload["msgId"]))).scalar_one()
+            row = (
+                await s.execute(select(InboundMessage).where(InboundMessage.msg_id == payload["msgId"]))
+            ).scalar_one()
         assert row.conversation_key == f"dingtalk:{payload['conversationId']}" and row.sender_id == REP
         assert row.text == "/帮助"
 
@@ -135,16 +139,21 @@ async def test_file_is_downloaded_and_handed_to_the_capability(tmp_path, fake, t
     transcript = "会议纪要\n客户：华东机械\n预算：50 万\n下一步：下周三发报价".encode()
     async with dingtalk_app(tmp_path, fake) as (app, adapter):
         code = fake.add_file(transcript)
-        payload = fake.robot_message(None, staff_id=REP, msgtype="file",
-                                     content={"downloadCode": code, "fileId": "1", "fileName": "纪要.txt", "spaceId": "2"})
+        payload = fake.robot_message(
+            None,
+            staff_id=REP,
+            msgtype="file",
+            content={"downloadCode": code, "fileId": "1", "fileName": "纪要.txt", "spaceId": "2"},
+        )
         await fake.send_callback(payload)
         await settle(app, fake, lambda: sends_to(fake, payload))
         assert seen[0].kind is InboundKind.FILE and seen[0].attachments[0].data == transcript
         assert sends_to(fake, payload)[0]["text"]["content"] == f"收到《纪要.txt》，{len(transcript)} 字节"
 
         # a download that keeps failing: the user is told, nothing is written, a redelivery may try again
-        broken = fake.robot_message(None, staff_id=REP, msgtype="file",
-                                    content={"downloadCode": "no-such-code", "fileName": "坏文件.pdf"})
+        broken = fake.robot_message(
+            None, staff_id=REP, msgtype="file", content={"downloadCode": "no-such-code", "fileName": "坏文件.pdf"}
+        )
         await fake.send_callback(broken)
         await settle(app, fake, lambda: sends_to(fake, broken))
         assert "再发一次" in sends_to(fake, broken)[0]["text"]["content"]
@@ -153,29 +162,41 @@ async def test_file_is_downloaded_and_handed_to_the_capability(tmp_path, fake, t
 
 async def test_audio_recognition_becomes_the_text(tmp_path, fake):
     async with dingtalk_app(tmp_path, fake) as (app, adapter):
-        payload = fake.robot_message(None, staff_id=REP, msgtype="audio",
-                                     content={"duration": 1800, "downloadCode": "x", "recognition": "/帮助"})
+        payload = fake.robot_message(
+            None, staff_id=REP, msgtype="audio", content={"duration": 1800, "downloadCode": "x", "recognition": "/帮助"}
+        )
         await fake.send_callback(payload)
         await settle(app, fake, lambda: sends_to(fake, payload))
         assert "我能帮你做这些" in sends_to(fake, payload)[0]["text"]["content"]
 
 
 async def test_unknown_colleague_is_created_from_the_directory(tmp_path, fake):
-    fake.users["dt_newbie"] = {"userid": "dt_newbie", "name": "钱多多", "dept_id_list": [42], "mobile": "13900000000",
-                               "title": "客户经理"}
+    fake.users["dt_newbie"] = {
+        "userid": "dt_newbie",
+        "name": "钱多多",
+        "dept_id_list": [42],
+        "mobile": "13900000000",
+        "title": "客户经理",
+    }
     fake.departments[42] = "华北组"
     async with dingtalk_app(tmp_path, fake) as (app, adapter):
         payload = fake.robot_message("/帮助", staff_id="dt_newbie", nick="钱多多")
         await fake.send_callback(payload)
         await settle(app, fake, lambda: sends_to(fake, payload))
         async with app.db.session() as s:
-            user = (await s.execute(select(StaffUser).join(PlatformIdentity).where(
-                PlatformIdentity.platform == "dingtalk", PlatformIdentity.external_id == "dt_newbie"))).scalar_one()
+            user = (
+                await s.execute(
+                    select(StaffUser)
+                    .join(PlatformIdentity)
+                    .where(PlatformIdentity.platform == "dingtalk", PlatformIdentity.external_id == "dt_newbie")
+                )
+            ).scalar_one()
         assert (user.name, user.team, user.phone, user.role) == ("钱多多", "华北组", "13900000000", "rep")
         assert "我能帮你做这些" in sends_to(fake, payload)[0]["text"]["content"]
 
 
 # --- connection healing ------------------------------------------------------------------------
+
 
 async def test_reconnects_after_disconnect_and_silence_without_losing_messages(tmp_path):
     fake = FakeDingTalk(redeliver_after=0.4)
@@ -218,6 +239,7 @@ async def test_stop_closes_the_stream_promptly(tmp_path, fake):
 
 # --- replies after expiry and pushes -----------------------------------------------------------
 
+
 async def test_reply_after_webhook_expiry_and_pushes_use_the_openapi(tmp_path, fake):
     async with dingtalk_app(tmp_path, fake) as (app, adapter):
         expired = fake.robot_message("/帮助", staff_id=REP, session_ttl_ms=-1000)
@@ -241,16 +263,20 @@ async def test_reply_after_webhook_expiry_and_pushes_use_the_openapi(tmp_path, f
         fake.invalidate_tokens()
         fake.fail_rate_limited("/v1.0/robot/oToMessages/batchSend")
         tokens_before = fake.tokens_issued
-        await app.push(Target("dingtalk", user_id=REP), Reply("## 今日待办\n- 10:00 拜访华东机械", markdown=True,
-                                                              title="今日待办"), key="digest-1")
+        await app.push(
+            Target("dingtalk", user_id=REP),
+            Reply("## 今日待办\n- 10:00 拜访华东机械", markdown=True, title="今日待办"),
+            key="digest-1",
+        )
         await settle(app, fake, lambda: len(fake.robot_sends) == 3)
         push = fake.robot_sends[2]
         assert push["body"]["msgKey"] == "sampleMarkdown" and push["param"]["title"] == "今日待办"
         assert fake.tokens_issued == tokens_before + 1
         assert len(sends_to(fake, fresh)) == 1
 
-        await app.push(Target("dingtalk", conversation_id=group_expired["conversationId"]), Reply("周报已生成"),
-                       key="weekly-1")
+        await app.push(
+            Target("dingtalk", conversation_id=group_expired["conversationId"]), Reply("周报已生成"), key="weekly-1"
+        )
         await settle(app, fake, lambda: len(fake.robot_sends) == 4)
         assert fake.robot_sends[3]["body"]["openConversationId"] == group_expired["conversationId"]
 
@@ -269,21 +295,30 @@ async def test_webhook_rate_limit_and_5xx_are_retried_not_duplicated(tmp_path, f
 
 # --- cards -------------------------------------------------------------------------------------
 
+
 async def test_card_press_reaches_the_capability_and_updates_the_card(tmp_path, fake, test_registries):
     card, kind, command = test_registries
     presses = []
 
     async def on_press(ctx, action):
         presses.append((ctx.actor.name, action))
-        decided = Card(action.card_id, "折扣审批", "华东机械 · 二期扩容 申请 8 折",
-                       status=("已同意" if action.action == "approve" else "已拒绝") + f" · {ctx.actor.name}")
+        decided = Card(
+            action.card_id,
+            "折扣审批",
+            "华东机械 · 二期扩容 申请 8 折",
+            status=("已同意" if action.action == "approve" else "已拒绝") + f" · {ctx.actor.name}",
+        )
         return [Reply(card=decided, card_update=True), Reply(f"已处理：{decided.status}")]
 
     card("dttest", on_press)
     async with dingtalk_app(tmp_path, fake) as (app, adapter):
-        approval = Card("dttest-ap1", "折扣审批", "华东机械 · 二期扩容 申请 8 折",
-                        fields=[("申请人", "张伟"), ("金额", "48 万")],
-                        buttons=[CardButton("approve", "同意"), CardButton("reject", "拒绝", "danger")])
+        approval = Card(
+            "dttest-ap1",
+            "折扣审批",
+            "华东机械 · 二期扩容 申请 8 折",
+            fields=[("申请人", "张伟"), ("金额", "48 万")],
+            buttons=[CardButton("approve", "同意"), CardButton("reject", "拒绝", "danger")],
+        )
         await app.push(Target("dingtalk", user_id=MANAGER), Reply(card=approval), key="approval-ap1")
         await settle(app, fake, lambda: "dttest-ap1" in fake.cards)
         sent = fake.cards["dttest-ap1"]
@@ -336,8 +371,10 @@ async def test_long_answer_streams_into_one_ai_card(tmp_path, fake, test_registr
     async with dingtalk_app(tmp_path, fake) as (app, adapter):
         payload = fake.robot_message("/长答案", staff_id=REP)
         await fake.send_callback(payload)
-        await settle(app, fake, lambda: any(c["params"].get("flowStatus") == "3" for c in fake.cards.values()), timeout=8)
-        (out_track_id, ai_card), = fake.cards.items()
+        await settle(
+            app, fake, lambda: any(c["params"].get("flowStatus") == "3" for c in fake.cards.values()), timeout=8
+        )
+        ((out_track_id, ai_card),) = fake.cards.items()
         assert ai_card["template"] == AI_TEMPLATE and out_track_id.startswith("ai-")
         assert ai_card["streamed"]["msgContent"] == LONG_ANSWER.strip()
         streams = ai_card["streams"]
@@ -354,6 +391,7 @@ async def test_long_answer_streams_into_one_ai_card(tmp_path, fake, test_registr
 
 # --- HTTP robot mode ---------------------------------------------------------------------------
 
+
 async def test_http_mode_checks_the_signature(tmp_path, fake):
     from salesbot.server import build_web_app
 
@@ -361,9 +399,13 @@ async def test_http_mode_checks_the_signature(tmp_path, fake):
         await adapter.start()
         assert adapter.stream is None  # http mode opens no stream
         async with TestClient(TestServer(build_web_app(app))) as client:
+
             def headers(ts_ms: int, secret: str = fake.client_secret) -> dict:
-                return {"timestamp": str(ts_ms), "sign": compute_sign(str(ts_ms), secret),
-                        "Content-Type": "application/json"}
+                return {
+                    "timestamp": str(ts_ms),
+                    "sign": compute_sign(str(ts_ms), secret),
+                    "Content-Type": "application/json",
+                }
 
             now = int(time.time() * 1000)
             good = fake.robot_message("/帮助", staff_id=REP)
@@ -375,8 +417,9 @@ async def test_http_mode_checks_the_signature(tmp_path, fake):
             resp = await client.post("/dingtalk/callback", data=json.dumps(bad), headers=headers(now, "wrong-secret"))
             assert resp.status == 403
             stale = fake.robot_message("/帮助", staff_id=REP)
-            resp = await client.post("/dingtalk/callback", data=json.dumps(stale),
-                                     headers=headers(now - 2 * 3600 * 1000))
+            resp = await client.post(
+                "/dingtalk/callback", data=json.dumps(stale), headers=headers(now - 2 * 3600 * 1000)
+            )
             assert resp.status == 403
             resp = await client.post("/dingtalk/callback", data=json.dumps(bad))
             assert resp.status == 403
@@ -390,6 +433,7 @@ async def test_http_mode_checks_the_signature(tmp_path, fake):
 
 
 # --- ACK only once the message is in the ledger (issue 9) ------------------------------------------
+
 
 def db_down() -> Exception:
     from sqlalchemy.exc import OperationalError
@@ -526,8 +570,9 @@ async def test_frame_whose_ack_is_lost_with_its_socket_is_answered_once(tmp_path
             await fake.wait_for_connections(2, timeout=5)
             gate.set()
             await settle(app, fake, lambda: sends_to(fake, payload), timeout=5)
-            await fake.wait_for(lambda: len(fake.delivered[first]) >= 2 and fake.delivered[first][-1] in fake.acks,
-                                timeout=5)
+            await fake.wait_for(
+                lambda: len(fake.delivered[first]) >= 2 and fake.delivered[first][-1] in fake.acks, timeout=5
+            )
             await asyncio.sleep(0.3)
             await app.drain()
             assert len(sends_to(fake, payload)) == 1 and await ledger_rows(app, payload["msgId"]) == 1

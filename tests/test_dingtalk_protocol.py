@@ -1,4 +1,5 @@
 """DingTalk protocol layer on its own: payload parsing, HTTP-mode signatures, the OpenAPI client vs the fake."""
+
 from __future__ import annotations
 
 import json
@@ -13,26 +14,40 @@ from adapters.dingtalk.signature import check_signature, compute_sign
 from bot.messages import InboundKind
 from tests.fakes.dingtalk import FakeDingTalk
 
-# real captures (reference/protocols.md B3), unescaped
-GROUP_CAPTURE = {"conversationId": "cidFbEwwavwcAsXDZbYqSBLnA==",
-                 "atUsers": [{"dingtalkId": "$:LWCP_v1:$25jBd/IW606RTMrGnMs9AuLMeuAztDrv"}],
-                 "chatbotCorpId": "ding9f50b15bccd16741", "chatbotUserId": "$:LWCP_v1:$25jBd/IW606RTMrGnMs9AuLMeuAztDrv",
-                 "msgId": "msgqEufncv9gVqy7ia60LYs3w==", "senderNick": "骏隆（主用钉）", "isAdmin": True,
-                 "senderStaffId": "01426861-1254332033", "sessionWebhookExpiredTime": 1683363692884,
-                 "createAt": 1683362491872, "senderCorpId": "ding9f50b15bccd16741", "conversationType": "2",
-                 "senderId": "$:LWCP_v1:$+PxJZVhRkpC139mPH6L7aw==", "conversationTitle": "机器人长链接事件测试群",
-                 "isInAtList": True,
-                 "sessionWebhook": "https://oapi.dingtalk.com/robot/sendBySession?session=2664f1467475bd90fcba36234c735997",
-                 "text": {"content": " ss"}, "robotCode": "dingphtembyvlbeq2y4d", "msgtype": "text"}
+# real captures of robot messages, unescaped
+GROUP_CAPTURE = {
+    "conversationId": "cidFbEwwavwcAsXDZbYqSBLnA==",
+    "atUsers": [{"dingtalkId": "$:LWCP_v1:$25jBd/IW606RTMrGnMs9AuLMeuAztDrv"}],
+    "chatbotCorpId": "ding9f50b15bccd16741",
+    "chatbotUserId": "$:LWCP_v1:$25jBd/IW606RTMrGnMs9AuLMeuAztDrv",
+    "msgId": "msgqEufncv9gVqy7ia60LYs3w==",
+    "senderNick": "骏隆（主用钉）",
+    "isAdmin": True,
+    "senderStaffId": "01426861-1254332033",
+    "sessionWebhookExpiredTime": 1683363692884,
+    "createAt": 1683362491872,
+    "senderCorpId": "ding9f50b15bccd16741",
+    "conversationType": "2",
+    "senderId": "$:LWCP_v1:$+PxJZVhRkpC139mPH6L7aw==",
+    "conversationTitle": "机器人长链接事件测试群",
+    "isInAtList": True,
+    "sessionWebhook": "https://oapi.dingtalk.com/robot/sendBySession?session=2664f1467475bd90fcba36234c735997",
+    "text": {"content": " ss"},
+    "robotCode": "dingphtembyvlbeq2y4d",
+    "msgtype": "text",
+}
 
 
 def base(msgtype: str, **extra):
-    payload = {k: v for k, v in GROUP_CAPTURE.items() if k not in ("text", "atUsers", "isInAtList", "conversationTitle")}
+    payload = {
+        k: v for k, v in GROUP_CAPTURE.items() if k not in ("text", "atUsers", "isInAtList", "conversationTitle")
+    }
     payload.update(conversationType="1", msgtype=msgtype, **extra)
     return payload
 
 
 # --- parsing -----------------------------------------------------------------------------------
+
 
 def test_group_text_strips_the_mention_space_and_keys_the_group():
     msg = parse_robot_message(GROUP_CAPTURE)
@@ -47,47 +62,86 @@ def test_single_chat_is_keyed_by_the_sender():
 
 
 def test_rich_text_picture_audio_file():
-    rich = parse_robot_message(base("richText", content={"richText": [
-        {"downloadCode": "pic1", "pictureDownloadCode": "p1", "type": "picture"}, {"text": "\n"}, {"text": "报价单见图"}]}))
+    rich = parse_robot_message(
+        base(
+            "richText",
+            content={
+                "richText": [
+                    {"downloadCode": "pic1", "pictureDownloadCode": "p1", "type": "picture"},
+                    {"text": "\n"},
+                    {"text": "报价单见图"},
+                ]
+            },
+        )
+    )
     assert rich.text == "报价单见图" and [m.download_code for m in rich.media] == ["pic1"]
 
     picture = parse_robot_message(base("picture", content={"downloadCode": "mIofN681", "pictureDownloadCode": "9hSK"}))
     assert picture.kind is InboundKind.IMAGE and picture.media[0].download_code == "mIofN681"
 
-    audio = parse_robot_message(base("audio", content={"duration": 1200, "downloadCode": "a1", "recognition": "钉钉平台转写"}))
+    audio = parse_robot_message(
+        base("audio", content={"duration": 1200, "downloadCode": "a1", "recognition": "钉钉平台转写"})
+    )
     assert audio.kind is InboundKind.VOICE and audio.text == "钉钉平台转写" and audio.media == []
     silent_audio = parse_robot_message(base("audio", content={"duration": 1200, "downloadCode": "a2"}))
     assert silent_audio.text == "" and silent_audio.media[0].download_code == "a2"
 
-    file = parse_robot_message(base("file", content={"downloadCode": "PsPvi/", "fileId": "214980176385",
-                                                     "fileName": "华东机械会议纪要.docx", "spaceId": "28455378906"}))
+    file = parse_robot_message(
+        base(
+            "file",
+            content={
+                "downloadCode": "PsPvi/",
+                "fileId": "214980176385",
+                "fileName": "华东机械会议纪要.docx",
+                "spaceId": "28455378906",
+            },
+        )
+    )
     assert file.kind is InboundKind.FILE and file.media[0].name == "华东机械会议纪要.docx"
 
 
-@pytest.mark.parametrize("payload, reason", [
-    ([], "not a JSON object"),
-    ({k: v for k, v in GROUP_CAPTURE.items() if k != "msgId"}, "msgId"),
-    ({**GROUP_CAPTURE, "text": {}}, "text.content"),
-    ({**GROUP_CAPTURE, "conversationType": "9"}, "conversationType"),
-    ({**GROUP_CAPTURE, "msgtype": "hologram"}, "unsupported msgtype"),
-    (base("file", content={"fileName": "x"}), "downloadCode"),
-    (base("picture", content="{broken"), "content is not JSON"),
-])
+@pytest.mark.parametrize(
+    "payload, reason",
+    [
+        ([], "not a JSON object"),
+        ({k: v for k, v in GROUP_CAPTURE.items() if k != "msgId"}, "msgId"),
+        ({**GROUP_CAPTURE, "text": {}}, "text.content"),
+        ({**GROUP_CAPTURE, "conversationType": "9"}, "conversationType"),
+        ({**GROUP_CAPTURE, "msgtype": "hologram"}, "unsupported msgtype"),
+        (base("file", content={"fileName": "x"}), "downloadCode"),
+        (base("picture", content="{broken"), "content is not JSON"),
+    ],
+)
 def test_malformed_messages_are_rejected_with_a_reason(payload, reason):
     with pytest.raises(PayloadError, match=reason):
         parse_robot_message(payload)
 
 
 def test_card_params_found_however_nested():
-    inside = {"type": "actionCallback", "outTrackId": "appr-42", "corpId": "ding1", "userId": "mgr1",
-              "content": json.dumps({"cardPrivateData": {"actionIds": ["agree"], "params": {"action": "approve", "note": "ok"}}})}
-    sibling = {**inside, "content": json.dumps({"cardPrivateData": {"actionIds": ["1"]}, "params": {"action": "reject"}})}
+    inside = {
+        "type": "actionCallback",
+        "outTrackId": "appr-42",
+        "corpId": "ding1",
+        "userId": "mgr1",
+        "content": json.dumps(
+            {"cardPrivateData": {"actionIds": ["agree"], "params": {"action": "approve", "note": "ok"}}}
+        ),
+    }
+    sibling = {
+        **inside,
+        "content": json.dumps({"cardPrivateData": {"actionIds": ["1"]}, "params": {"action": "reject"}}),
+    }
     value_key = {k: v for k, v in inside.items() if k != "content"}
     value_key["value"] = json.dumps({"params": json.dumps({"action": "approve"})})  # doubly encoded
     only_ids = {**inside, "content": json.dumps({"cardPrivateData": {"actionIds": ["confirm"]}})}
 
     press = parse_card_callback(inside)
-    assert (press.out_track_id, press.user_id, press.action, press.params) == ("appr-42", "mgr1", "approve", {"note": "ok"})
+    assert (press.out_track_id, press.user_id, press.action, press.params) == (
+        "appr-42",
+        "mgr1",
+        "approve",
+        {"note": "ok"},
+    )
     assert parse_card_callback(sibling).action == "reject"
     assert parse_card_callback(value_key).action == "approve"
     assert parse_card_callback(only_ids).action == "confirm"
@@ -100,6 +154,7 @@ def test_card_params_found_however_nested():
 
 
 # --- HTTP-mode signature ---------------------------------------------------------------------
+
 
 def test_signature_vector_window_and_tamper():
     assert compute_sign("1700000000000", "test-app-secret") == "dhJB8TJ0cHPEbwpUauugV2Wz8v4qlWoO+C42nEhJW+c="
@@ -116,6 +171,7 @@ def test_signature_vector_window_and_tamper():
 
 
 # --- OpenAPI client --------------------------------------------------------------------------
+
 
 def test_error_classification():
     assert classify(200, {"processQueryKey": "x"}) is None
@@ -148,8 +204,15 @@ async def http():
 
 
 def client_for(fake, http, kv=None, **kw) -> OpenApiClient:
-    return OpenApiClient(http, client_id=fake.client_id, client_secret=fake.client_secret, endpoint=fake.base_url,
-                         kv=kv or MemoryKeyValue(), backoff_max=0.05, **kw)
+    return OpenApiClient(
+        http,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        endpoint=fake.base_url,
+        kv=kv or MemoryKeyValue(),
+        backoff_max=0.05,
+        **kw,
+    )
 
 
 async def test_token_is_cached_shared_and_refreshed_on_invalid_authentication(fake, http):
@@ -198,8 +261,14 @@ async def test_persistent_failures_surface_with_their_class(fake, http):
     with pytest.raises(DingTalkApiError) as exc:
         await api.send_to_group("cidX==", "sampleText", {"content": "x"})
     assert exc.value.transient
-    bad = OpenApiClient(http, client_id=fake.client_id, client_secret=fake.client_secret, endpoint=fake.base_url,
-                        robot_code="wrong-robot", backoff_max=0.05)
+    bad = OpenApiClient(
+        http,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        endpoint=fake.base_url,
+        robot_code="wrong-robot",
+        backoff_max=0.05,
+    )
     with pytest.raises(DingTalkApiError) as exc:
         await bad.send_to_users(["u1"], "sampleText", {"content": "x"})
     assert not exc.value.transient and "robotCode" in str(exc.value)
@@ -215,8 +284,13 @@ async def test_download_cards_streaming_and_directory(fake, http):
     with pytest.raises(DingTalkApiError, match="larger"):
         await api.download(code, 5)
 
-    await api.create_and_deliver_card(out_track_id="appr-1", template_id="tpl.schema", params={"title": "审批"},
-                                      conversation_id="cidG==", at_user_ids=["u1"])
+    await api.create_and_deliver_card(
+        out_track_id="appr-1",
+        template_id="tpl.schema",
+        params={"title": "审批"},
+        conversation_id="cidG==",
+        at_user_ids=["u1"],
+    )
     card = fake.cards["appr-1"]
     assert card["open_space_id"] == "dtv1.card//IM_GROUP.cidG==" and card["body"]["callbackType"] == "STREAM"
     assert card["body"]["imGroupOpenDeliverModel"]["robotCode"] == fake.client_id

@@ -1,4 +1,5 @@
 """Stream client against the fake gateway: ACKs, malformed frames, watchdog, reconnects, shutdown, loop stalls."""
+
 from __future__ import annotations
 
 import asyncio
@@ -171,8 +172,16 @@ async def test_gateway_redelivers_error_acked_frames_but_not_answered_ones(http)
         await fake.wait_for_connections(1)
         first = await fake.send_callback(fake.robot_message("a"))
         await fake.wait_for(lambda: seen, timeout=2)
-        fake._on_client_frame(json.dumps({"code": 500, "headers": {"messageId": first}, "message": "busy",
-                                          "data": json.dumps({"response": None})}))
+        fake._on_client_frame(
+            json.dumps(
+                {
+                    "code": 500,
+                    "headers": {"messageId": first},
+                    "message": "busy",
+                    "data": json.dumps({"response": None}),
+                }
+            )
+        )
         assert fake.failed_acks == 1
         await fake.wait_for(lambda: len(seen) == 2, timeout=2)  # redelivered despite the (error) ACK
         gate.set()  # both handlers finish: both copies ACKed 200, the delivery is over
@@ -193,9 +202,12 @@ async def test_malformed_frames_are_rejected_not_fatal(fake, http, caplog):
         await fake.wait_for_connections(1)
         await fake.send_raw("this is not json")
         await fake.send_raw(json.dumps([1, 2, 3]))
-        bad_data = {"specVersion": "1.0", "type": "CALLBACK",
-                    "headers": {"messageId": "bad-data", "topic": ROBOT_TOPIC, "contentType": "application/json"},
-                    "data": "{not json"}
+        bad_data = {
+            "specVersion": "1.0",
+            "type": "CALLBACK",
+            "headers": {"messageId": "bad-data", "topic": ROBOT_TOPIC, "contentType": "application/json"},
+            "data": "{not json",
+        }
         await fake.send_raw(json.dumps(bad_data))
         no_msgid = fake.robot_message("x")
         del no_msgid["msgId"]

@@ -134,7 +134,11 @@ async def test_raw_stream_is_openai_sse_with_tool_call_deltas_and_done(llm):
     opening = chunks[0]["choices"][0]["delta"]
     assert opening["role"] == "assistant" and opening["content"] is None
     call = opening["tool_calls"][0]
-    assert call["index"] == 0 and call["id"].startswith("call_") and call["function"] == {"name": "log_visit", "arguments": ""}
+    assert (
+        call["index"] == 0
+        and call["id"].startswith("call_")
+        and call["function"] == {"name": "log_visit", "arguments": ""}
+    )
     pieces = [c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"] for c in chunks[1:-1]]
     assert len(pieces) > 2
     assert json.loads("".join(pieces)) == {"customer": "华为", "notes": "谈了报价"}

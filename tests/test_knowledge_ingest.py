@@ -1,4 +1,5 @@
 """Knowledge-base ingestion: each file type, re-ingest, removal, and bad input writing nothing."""
+
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
@@ -194,8 +195,16 @@ async def test_bad_files_are_refused_by_name_and_good_ones_still_go_in(tmp_path)
     (tmp_path / "empty.md").write_text("", encoding="utf-8")
     good = write(tmp_path / "good.md", "# 好\n\n可以导入的内容。\n")
     async with knowledge_base(tmp_path) as kb:
-        report = await kb.add_paths([tmp_path / "broken.pdf", tmp_path / "broken.docx", tmp_path / "tool.exe",
-                                     tmp_path / "empty.md", tmp_path / "missing.md", good])
+        report = await kb.add_paths(
+            [
+                tmp_path / "broken.pdf",
+                tmp_path / "broken.docx",
+                tmp_path / "tool.exe",
+                tmp_path / "empty.md",
+                tmp_path / "missing.md",
+                good,
+            ]
+        )
         reasons = {Path(p).name: reason for p, reason in report.refused}
         assert set(reasons) == {"broken.pdf", "broken.docx", "tool.exe", "empty.md", "missing.md"}
         assert "损坏" in reasons["broken.pdf"] and "不支持" in reasons["tool.exe"]

@@ -1,5 +1,6 @@
 """Associated questions written into documents ("常见问法"), English query normalisation, the opt-in static
 embeddings provider, and a guard that the demo library's questions are not copies of benchmark queries."""
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,10 @@ def test_markdown_questions_attach_to_their_section_and_leave_the_text(tmp_path)
     chunks = chunk_blocks(parsed)
     assert [c.heading_path for c in chunks] == [["账期"], ["发票"]]
     assert chunks[0].text == "国企可以申请验收后付款，首付款比例不低于三成。"
-    assert chunks[0].questions == [{"q": "先干活后给钱行不行", "by": "doc"}, {"q": "客户要求项目做完再结账", "by": "doc"}]
+    assert chunks[0].questions == [
+        {"q": "先干活后给钱行不行", "by": "doc"},
+        {"q": "客户要求项目做完再结账", "by": "doc"},
+    ]
     assert [q["q"] for q in chunks[1].questions] == ["票什么时候能拿到", "开票要几天"]
     assert all("常见问法" not in c.text for c in chunks)
 
@@ -138,14 +142,18 @@ def test_demo_questions_are_not_copies_of_benchmark_queries():
     """The demo library's 常见问法 are written from the documents; a near-copy of a labelled benchmark query
     would make the quality numbers meaningless."""
     bench = Path(__file__).resolve().parents[1] / "benchmarks"
-    queries = [line.split(" | ", 2)[2].strip() for f in sorted(bench.glob("kb_queries*.txt"))
-               for line in f.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    queries = [
+        line.split(" | ", 2)[2].strip()
+        for f in sorted(bench.glob("kb_queries*.txt"))
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert len(queries) > 300
     written = []  # the 常见问法 paragraphs and the sheets' 相似问法 column (not the sheets' own question column)
     for path in sorted(DEMO_LIBRARY.rglob("*")):
         if path.suffix in (".md", ".xlsx"):
             for chunk in chunk_blocks(read_file(path)):
-                written += [q["q"] for q in chunk.questions[1 if path.suffix == ".xlsx" else 0:]]
+                written += [q["q"] for q in chunk.questions[1 if path.suffix == ".xlsx" else 0 :]]
     assert len(written) > 300
     too_close = []
     for q in written:

@@ -1,10 +1,10 @@
 """Thesaurus forms (gapped, one-character with their other senses, hiding), generic words, the relevance gate
 on small and large libraries, and the offline vectors' version fingerprint."""
+
 from __future__ import annotations
 
-from knowledge import KnowledgeBase, load_demo_library
+from knowledge import KnowledgeBase, load_demo_library, thesaurus
 from knowledge import embeddings as embeddings_module
-from knowledge import thesaurus
 from knowledge.analysis import is_generic, query_terms
 from knowledge.thesaurus import concepts_in
 from tests.test_knowledge_ingest import knowledge_base, write
@@ -46,8 +46,10 @@ async def test_a_one_word_query_and_a_long_question_pass_the_gate_on_a_tiny_libr
         await kb.add_paths([write(tmp_path / "sla.md", PLAYBOOK)])
         hits = await kb.search("水印")
         assert hits and hits[0].heading_path == ["水印"]
-        long_question = ("今天下午见了一家做连锁餐饮的客户，他们老板特别在意员工离职把资料带走，"
-                         "问我们导出的报表能不能加水印，截图外传能不能追到是谁，我该怎么回")
+        long_question = (
+            "今天下午见了一家做连锁餐饮的客户，他们老板特别在意员工离职把资料带走，"
+            "问我们导出的报表能不能加水印，截图外传能不能追到是谁，我该怎么回"
+        )
         hits = await kb.search(long_question)
         assert hits and hits[0].heading_path == ["水印"]
         assert await kb.search("这周六去爬山吗") == []
@@ -88,8 +90,12 @@ async def test_a_new_thesaurus_version_re_embeds_and_drops_the_old_vectors(tmp_p
 
 def test_every_form_is_lower_case_and_unpadded():
     """Forms are matched on NFKC-normalised, lower-cased text: "SaaS" or " 报价" would never match."""
-    bad = [f for forms in thesaurus.CONCEPTS.values() for f in forms
-           if not f or f != f.strip() or (not f.startswith("re:") and f != f.lower())]
+    bad = [
+        f
+        for forms in thesaurus.CONCEPTS.values()
+        for f in forms
+        if not f or f != f.strip() or (not f.startswith("re:") and f != f.lower())
+    ]
     assert not bad
 
 

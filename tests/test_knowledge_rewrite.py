@@ -1,4 +1,5 @@
 """Follow-up rewriting and associated-question generation with an LLM (the fake OpenAI server)."""
+
 from __future__ import annotations
 
 from langchain_openai import ChatOpenAI  # noqa: F401  (the type chat_model returns)
@@ -18,7 +19,9 @@ def chat_model(fake: FakeOpenAI) -> ChatOpenAI:
 
 async def test_follow_up_is_rewritten_into_a_standalone_question(tmp_path):
     async with FakeOpenAI() as fake:
-        fake.responder = lambda body: text("客户拿海纳的报价来比，嫌我们贵，怎么回") if "那竞品呢" in last_user_text(body) else None
+        fake.responder = lambda body: (
+            text("客户拿海纳的报价来比，嫌我们贵，怎么回") if "那竞品呢" in last_user_text(body) else None
+        )
         async with knowledge_base(tmp_path, llm=chat_model(fake)) as kb:
             await kb.add_paths([write(tmp_path / "p.md", PRICE), write(tmp_path / "c.md", COMPETITOR)])
             history = [("user", "客户嫌贵怎么回"), ("assistant", "先别降价，问清楚跟谁比。[1]")]
@@ -59,14 +62,18 @@ async def test_offline_follow_up_search(tmp_path):
 
 async def test_llm_generates_associated_questions_at_ingest(tmp_path):
     async with FakeOpenAI() as fake:
-        fake.responder = lambda body: text("1. 多大的单子能做验证？\n2. 售前什么时候能支持试点\n3. 多大的单子能做验证？")
+        fake.responder = lambda body: text(
+            "1. 多大的单子能做验证？\n2. 售前什么时候能支持试点\n3. 多大的单子能做验证？"
+        )
         async with knowledge_base(tmp_path, llm=chat_model(fake)) as kb:
             report = await kb.add_paths([write(tmp_path / "poc.md", POC)])
             assert report.ok
             hits = await kb.search("售前什么时候能支持试点")
             chunk = await kb.get_chunk(hits[0].chunk_id)
-            assert chunk.questions == [{"q": "多大的单子能做验证？", "by": "llm"},
-                                       {"q": "售前什么时候能支持试点", "by": "llm"}]
+            assert chunk.questions == [
+                {"q": "多大的单子能做验证？", "by": "llm"},
+                {"q": "售前什么时候能支持试点", "by": "llm"},
+            ]
             assert "合同金额二十万" in last_user_text(fake.last_request())
 
 

@@ -1,4 +1,5 @@
 """Knowledge-base search: audience isolation, errors, associated questions, edits, other processes, embeddings."""
+
 from __future__ import annotations
 
 from pathlib import Path

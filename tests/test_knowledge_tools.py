@@ -1,19 +1,19 @@
 """The talk-track tools (citations, role scoping), the offline chat formatting, and the `salesbot kb` CLI."""
+
 from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from bot.capabilities import ToolContext, ToolDenied, run_tool
+from bot.messages import Actor, Role
 from salesbot.app import build_capabilities
 from salesbot.cli import main as salesbot
-from bot.messages import Actor, Role
-from bot.capabilities import ToolContext, ToolDenied, run_tool
-from tools.talk_tracks import format_hits_for_chat
 from tests.test_knowledge_ingest import knowledge_base, write
+from tools.talk_tracks import format_hits_for_chat
 
 INTERNAL = "# 折扣审批权限\n\n## 各级权限\n销售经理可以审批到八五折，总监可以审批到七五折。\n"
 PUBLIC = "# 安全与合规\n\n## 资质\n我们通过了等保三级测评和 ISO 27001 认证。\n"
@@ -55,8 +55,15 @@ async def test_customer_sees_only_public_knowledge(tmp_path):
 
 
 def test_format_hits_for_chat():
-    hit = SimpleNamespace(title="POC 与试用政策", heading_path=["申请"], text="合同金额二十万以上才可以申请。" * 30,
-                          source="/x/poc.md", doc_id=1, chunk_id=2, score=1.0)
+    hit = SimpleNamespace(
+        title="POC 与试用政策",
+        heading_path=["申请"],
+        text="合同金额二十万以上才可以申请。" * 30,
+        source="/x/poc.md",
+        doc_id=1,
+        chunk_id=2,
+        score=1.0,
+    )
     text = format_hits_for_chat([hit])
     assert text.startswith("帮你在话术库里找到这些")
     assert "[1] POC 与试用政策 > 申请" in text and "出处：[1] 《POC 与试用政策》" in text

@@ -1,5 +1,6 @@
 """Lead capture and hand-off: assignment rules, business hours, validation, and the customer channels
 (console, WeCom 微信客服, DingTalk customer groups, offline mode)."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,19 +9,25 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
+from bot.capabilities import ToolContext, ToolError, run_tool
 from bot.clock import FrozenClock
 from bot.messages import Actor, Inbound, Role
 from bot.models import Account, AuditLog, Contact, StaffUser
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
 from tests.fakes.openai_server import text, tool_call
-from bot.capabilities import ToolContext, ToolError, run_tool
-from tools.leads.models import Lead, LeadRoutingRule
 from tools.leads.handoff import contact_promise, in_business_hours, sales_region
+from tools.leads.models import Lead, LeadRoutingRule
 
 
 def customer_ctx(app, sender: str = "guest", platform: str = "console") -> ToolContext:
-    inbound = Inbound(platform=platform, msg_id=uuid.uuid4().hex, sender_id=sender, conversation_id=sender,
-                      text="", role_hint=Role.CUSTOMER)
+    inbound = Inbound(
+        platform=platform,
+        msg_id=uuid.uuid4().hex,
+        sender_id=sender,
+        conversation_id=sender,
+        text="",
+        role_hint=Role.CUSTOMER,
+    )
     return ToolContext(app, Actor(role=Role.CUSTOMER), inbound.conversation_key, inbound)
 
 
@@ -77,8 +84,9 @@ async def test_round_robin_spreads_leads_and_skips_reps_who_are_away(offline_app
     rep_ids = {await staff_id(offline_app, u) for u in ("zhangwei", "lina", "zhaolei")}
     away = ConsoleClient(offline_app, "lina")
     assert "暂停" in await away.say("/接单 关")
-    picks = [(await handoff(offline_app, f"h{i}", company=f"上海新客户{i}号", region="上海"))["staff_id"]
-             for i in range(4)]
+    picks = [
+        (await handoff(offline_app, f"h{i}", company=f"上海新客户{i}号", region="上海"))["staff_id"] for i in range(4)
+    ]
     lina = await staff_id(offline_app, "lina")
     assert lina not in picks
     assert set(picks) == rep_ids - {lina}
@@ -109,13 +117,16 @@ def test_sales_region_mapping():
 # --- business hours ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("now, inside, promise", [
-    (datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI), True, "今天 12:00 前（2 小时内）"),  # Monday morning
-    (datetime(2026, 11, 23, 17, 0, tzinfo=SHANGHAI), True, "今天下班前（18:00 前）"),
-    (datetime(2026, 11, 23, 20, 0, tzinfo=SHANGHAI), False, "明天上午 11:00 前"),  # Monday night → Tuesday
-    (datetime(2026, 11, 28, 15, 0, tzinfo=SHANGHAI), False, "11月30日（周一）上午 11:00 前"),  # Saturday
-    (datetime(2026, 11, 24, 7, 30, tzinfo=SHANGHAI), False, "今天上午 11:00 前"),  # early Tuesday
-])
+@pytest.mark.parametrize(
+    "now, inside, promise",
+    [
+        (datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI), True, "今天 12:00 前（2 小时内）"),  # Monday morning
+        (datetime(2026, 11, 23, 17, 0, tzinfo=SHANGHAI), True, "今天下班前（18:00 前）"),
+        (datetime(2026, 11, 23, 20, 0, tzinfo=SHANGHAI), False, "明天上午 11:00 前"),  # Monday night → Tuesday
+        (datetime(2026, 11, 28, 15, 0, tzinfo=SHANGHAI), False, "11月30日（周一）上午 11:00 前"),  # Saturday
+        (datetime(2026, 11, 24, 7, 30, tzinfo=SHANGHAI), False, "今天上午 11:00 前"),  # early Tuesday
+    ],
+)
 def test_contact_promise_follows_business_hours(tmp_path, now, inside, promise):
     from tests.conftest import make_settings
 
@@ -177,8 +188,14 @@ async def test_staff_tools_see_leads_by_scope(offline_app):
 
 
 HANDOFF_SCRIPT = [
-    tool_call("save_contact_info", name="王先生", company="苏州恒远机械", phone="13912345678", need="50 个销售管拜访",
-              region="苏州"),
+    tool_call(
+        "save_contact_info",
+        name="王先生",
+        company="苏州恒远机械",
+        phone="13912345678",
+        need="50 个销售管拜访",
+        region="苏州",
+    ),
     tool_call("handoff_to_sales", reason="要报价"),
     text("好的王先生，已经为您安排销售顾问。"),
 ]
@@ -187,13 +204,16 @@ HANDOFF_SCRIPT = [
 async def test_console_customer_asks_then_gets_a_rep(tmp_path, fake_llm):
     from knowledge import load_demo_library
 
-    async with running_app(tmp_path, knowledge=True, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t",
-                           SALESBOT_LLM_MODEL="fake") as app:
+    async with running_app(
+        tmp_path, knowledge=True, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake"
+    ) as app:
         app.knowledge.generate_questions_on_ingest = False
         await load_demo_library(app.knowledge)
         guest = ConsoleClient(app, "guest-42", role_hint=Role.CUSTOMER)
-        fake_llm.script(tool_call("search_public_knowledge", query="价格"),
-                        text("您好！标准版 99 元/账号/月 [1]。需要的话我可以请销售顾问联系您。"))
+        fake_llm.script(
+            tool_call("search_public_knowledge", query="价格"),
+            text("您好！标准版 99 元/账号/月 [1]。需要的话我可以请销售顾问联系您。"),
+        )
         assert "标准版 99 元/账号/月 [1]" in await guest.say("多少钱？")
         offered = [t["function"]["name"] for t in fake_llm.requests[-2]["tools"]]
         assert sorted(offered) == ["handoff_to_sales", "save_contact_info", "search_public_knowledge"]
@@ -210,8 +230,14 @@ async def test_wecom_kf_customer_gets_a_rep_and_the_rep_is_pushed(tmp_path, fake
     from tests.wecom_support import CORP_ID, wecom_rig
 
     async with FakeQyapi(CORP_ID, "secret-abc") as qyapi:
-        async with wecom_rig(tmp_path, qyapi=qyapi, demo=True, OPENAI_BASE_URL=fake_llm.base_url,
-                             OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake") as rig:
+        async with wecom_rig(
+            tmp_path,
+            qyapi=qyapi,
+            demo=True,
+            OPENAI_BASE_URL=fake_llm.base_url,
+            OPENAI_API_KEY="t",
+            SALESBOT_LLM_MODEL="fake",
+        ) as rig:
             fake_llm.script(*HANDOFF_SCRIPT)
             qyapi.add_kf_message("wkSales", "wmCustomer1", "我是苏州恒远机械的王先生，电话13912345678，想要报价")
             await rig.sender.post_xml(kf_event_xml(CORP_ID, "T1", "wkSales"))
@@ -236,9 +262,15 @@ async def test_dingtalk_customer_group_is_served_by_the_customer_bot(tmp_path, f
     await gateway.start()
     try:
         group = "cidCUSTOMERS0001=="
-        env = {"DINGTALK_CLIENT_ID": gateway.client_id, "DINGTALK_CLIENT_SECRET": gateway.client_secret,
-               "DINGTALK_OPENAPI_ENDPOINT": gateway.base_url, "DINGTALK_CUSTOMER_GROUPS": f"{group}, cidOTHER==",
-               "OPENAI_BASE_URL": fake_llm.base_url, "OPENAI_API_KEY": "t", "SALESBOT_LLM_MODEL": "fake"}
+        env = {
+            "DINGTALK_CLIENT_ID": gateway.client_id,
+            "DINGTALK_CLIENT_SECRET": gateway.client_secret,
+            "DINGTALK_OPENAPI_ENDPOINT": gateway.base_url,
+            "DINGTALK_CUSTOMER_GROUPS": f"{group}, cidOTHER==",
+            "OPENAI_BASE_URL": fake_llm.base_url,
+            "OPENAI_API_KEY": "t",
+            "SALESBOT_LLM_MODEL": "fake",
+        }
         async with running_app(tmp_path, **env) as app:
             adapter = app.adapters["dingtalk"]
             # even a colleague's id in a customer group gets the customer bot (everything there is seen by customers)
@@ -247,8 +279,9 @@ async def test_dingtalk_customer_group_is_served_by_the_customer_bot(tmp_path, f
             await adapter.accept_message(parse_robot_message(probe))
             await app.drain()
             fake_llm.script(*HANDOFF_SCRIPT)
-            ask = gateway.robot_message("我要报价，王先生 13912345678", staff_id="ext_customer_9", group=True,
-                                        conversation_id=group)
+            ask = gateway.robot_message(
+                "我要报价，王先生 13912345678", staff_id="ext_customer_9", group=True, conversation_id=group
+            )
             await adapter.accept_message(parse_robot_message(ask))
             await app.drain()
             # a staff group that is not listed stays a staff conversation
@@ -285,8 +318,13 @@ async def test_offline_customer_leaving_a_phone_is_handed_off(offline_app):
 
 
 async def test_customer_rate_limit_costs_no_llm_call(tmp_path, fake_llm):
-    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake",
-                           SALESBOT_CUSTOMER_RATE_LIMIT="2/600") as app:
+    async with running_app(
+        tmp_path,
+        OPENAI_BASE_URL=fake_llm.base_url,
+        OPENAI_API_KEY="t",
+        SALESBOT_LLM_MODEL="fake",
+        SALESBOT_CUSTOMER_RATE_LIMIT="2/600",
+    ) as app:
         guest = ConsoleClient(app, "flood", role_hint=Role.CUSTOMER)
         fake_llm.script(text("您好"), text("您好"))
         await guest.say("在吗")
@@ -298,5 +336,7 @@ async def test_customer_rate_limit_costs_no_llm_call(tmp_path, fake_llm):
         fake_llm.script(text("您好，请问有什么可以帮您？"))
         assert "请问" in await other.say("你好")
         async with app.db.session() as s:
-            limited = (await s.execute(select(AuditLog).where(AuditLog.action == "customer.rate_limited"))).scalars().all()
+            limited = (
+                (await s.execute(select(AuditLog).where(AuditLog.action == "customer.rate_limited"))).scalars().all()
+            )
         assert len(limited) == 1

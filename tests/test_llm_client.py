@@ -1,4 +1,5 @@
 """agents/llm.py: the lean OpenAI-compatible chat model, against the protocol-checking fake endpoint."""
+
 from __future__ import annotations
 
 import time
@@ -92,8 +93,9 @@ async def test_unreachable_endpoint_is_an_llm_failure():
 
 
 def test_settings_pick_the_endpoint():
-    settings = Settings(_env_file=None, OPENAI_API_KEY="sk-x", SALESBOT_LLM_MODEL="qwen-plus",
-                        SALESBOT_LLM_MAX_RETRIES="4")
+    settings = Settings(
+        _env_file=None, OPENAI_API_KEY="sk-x", SALESBOT_LLM_MODEL="qwen-plus", SALESBOT_LLM_MAX_RETRIES="4"
+    )
     chat = make_chat_model(settings)
     assert chat.base_url == "https://api.openai.com/v1" and chat.model == "qwen-plus"
     assert chat.max_retries == 4 and chat.api_key == "sk-x"
@@ -117,7 +119,10 @@ async def test_fast_path_sends_the_bound_tools_and_records_the_metrics_callback_
 
     model.callbacks = [llm_callback()]
     bound = model.bind_tools([log_visit])
-    calls, errors = _metric("salesbot_llm_calls_total", outcome="ok"), _metric("salesbot_llm_calls_total", outcome="error")
+    calls, errors = (
+        _metric("salesbot_llm_calls_total", outcome="ok"),
+        _metric("salesbot_llm_calls_total", outcome="error"),
+    )
     prompt_tokens = _metric("salesbot_llm_tokens_total", kind="prompt")
     llm.script(tool_call("log_visit", {"customer": "华为", "summary": "聊了报价"}), error(400, "bad request"))
     ai = await chat(bound, [HumanMessage("记一下华为拜访")])

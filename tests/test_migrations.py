@@ -1,5 +1,6 @@
 """Data migrations, upgrade and downgrade, with rows in the tables (SQLite; PostgreSQL too when
 SALESBOT_TEST_DATABASE_URL is set, see tests/services.py)."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,13 +18,26 @@ from tests.services import TEST_DATABASE_URL, _admin, _url_for
 
 CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
-STAFF = sa.table("staff_user", sa.column("id", sa.Integer), sa.column("username", sa.String),
-                 sa.column("name", sa.String), sa.column("role", sa.String), sa.column("timezone", sa.String),
-                 sa.column("active", sa.Boolean), sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()),
-                 sa.column("wecom_userid", sa.String), sa.column("dingtalk_staff_id", sa.String))
-IDENT = sa.table("platform_identity", sa.column("platform", sa.String), sa.column("external_id", sa.String),
-                 sa.column("staff_user_id", sa.Integer), sa.column("display_name", sa.String),
-                 sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()))
+STAFF = sa.table(
+    "staff_user",
+    sa.column("id", sa.Integer),
+    sa.column("username", sa.String),
+    sa.column("name", sa.String),
+    sa.column("role", sa.String),
+    sa.column("timezone", sa.String),
+    sa.column("active", sa.Boolean),
+    sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()),
+    sa.column("wecom_userid", sa.String),
+    sa.column("dingtalk_staff_id", sa.String),
+)
+IDENT = sa.table(
+    "platform_identity",
+    sa.column("platform", sa.String),
+    sa.column("external_id", sa.String),
+    sa.column("staff_user_id", sa.Integer),
+    sa.column("display_name", sa.String),
+    sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()),
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -75,39 +89,79 @@ def test_staff_platform_ids_move_to_platform_identity_and_back(database_url):
                 (6, "zhaolei", None, "dt_zhaolei"),
                 (7, "empty", "", ""),
             ]
-            conn.execute(STAFF.insert(), [dict(id=i, username=u, name=u, role="rep", timezone="Asia/Shanghai",
-                                               active=True, created_at=CREATED, wecom_userid=w, dingtalk_staff_id=d)
-                                          for i, u, w, d in people])
-            conn.execute(IDENT.insert(), [
-                dict(platform=p, external_id=e, staff_user_id=s, display_name=None, created_at=CREATED)
-                for p, e, s in [("wecom", "zhangwei", 1), ("wecom_aibot", "zhangwei", 1), ("wecom", "shared", 4),
-                                ("wecom_aibot", "bot01", 5), ("wecom_kf", "customer-1", None)]])
+            conn.execute(
+                STAFF.insert(),
+                [
+                    dict(
+                        id=i,
+                        username=u,
+                        name=u,
+                        role="rep",
+                        timezone="Asia/Shanghai",
+                        active=True,
+                        created_at=CREATED,
+                        wecom_userid=w,
+                        dingtalk_staff_id=d,
+                    )
+                    for i, u, w, d in people
+                ],
+            )
+            conn.execute(
+                IDENT.insert(),
+                [
+                    dict(platform=p, external_id=e, staff_user_id=s, display_name=None, created_at=CREATED)
+                    for p, e, s in [
+                        ("wecom", "zhangwei", 1),
+                        ("wecom_aibot", "zhangwei", 1),
+                        ("wecom", "shared", 4),
+                        ("wecom_aibot", "bot01", 5),
+                        ("wecom_kf", "customer-1", None),
+                    ]
+                ],
+            )
             if engine.dialect.name == "postgresql":  # the explicit ids above did not advance the sequence
                 conn.execute(sa.text("SELECT setval('staff_user_id_seq', 100)"))
 
         command.upgrade(cfg, "0005_staff_identity")
-        upgraded = {("wecom", "zhangwei", 1), ("dingtalk", "dt_zhangwei", 1), ("wecom", "lina", 2),
-                    ("wecom", "shared", 4), ("wecom", "bot01", 5), ("dingtalk", "dt_zhaolei", 6),
-                    ("wecom_kf", "customer-1", None)}
+        upgraded = {
+            ("wecom", "zhangwei", 1),
+            ("dingtalk", "dt_zhangwei", 1),
+            ("wecom", "lina", 2),
+            ("wecom", "shared", 4),
+            ("wecom", "bot01", 5),
+            ("dingtalk", "dt_zhaolei", 6),
+            ("wecom_kf", "customer-1", None),
+        }
         with engine.connect() as conn:
             columns = {c["name"] for c in sa.inspect(conn).get_columns("staff_user")}
             assert "wecom_userid" not in columns and "dingtalk_staff_id" not in columns
             assert _identities(conn) == upgraded
-            names = conn.execute(sa.text("SELECT display_name FROM platform_identity "
-                                         "WHERE platform = 'dingtalk' AND external_id = 'dt_zhaolei'")).scalar()
+            names = conn.execute(
+                sa.text(
+                    "SELECT display_name FROM platform_identity "
+                    "WHERE platform = 'dingtalk' AND external_id = 'dt_zhaolei'"
+                )
+            ).scalar()
             assert names == "zhaolei"
         with engine.begin() as conn:  # the namespace still holds one id once
             with pytest.raises(IntegrityError):
                 with conn.begin_nested():
-                    conn.execute(IDENT.insert().values(platform="wecom", external_id="lina", staff_user_id=3,
-                                                       created_at=CREATED))
+                    conn.execute(
+                        IDENT.insert().values(platform="wecom", external_id="lina", staff_user_id=3, created_at=CREATED)
+                    )
 
         command.downgrade(cfg, "0001_core")
         with engine.connect() as conn:
             # "shared" went to the person identity already routed it to
-            assert _staff_ids(conn) == {1: ("zhangwei", "dt_zhangwei"), 2: ("lina", None), 3: (None, None),
-                                        4: ("shared", None), 5: ("bot01", None), 6: (None, "dt_zhaolei"),
-                                        7: (None, None)}
+            assert _staff_ids(conn) == {
+                1: ("zhangwei", "dt_zhangwei"),
+                2: ("lina", None),
+                3: (None, None),
+                4: ("shared", None),
+                5: ("bot01", None),
+                6: (None, "dt_zhaolei"),
+                7: (None, None),
+            }
             aibot = {(e, s) for p, e, s in _identities(conn) if p == "wecom_aibot"}
             assert aibot == {("zhangwei", 1), ("lina", 2), ("shared", 4), ("bot01", 5)}
         with engine.begin() as conn:  # the columns are unique again

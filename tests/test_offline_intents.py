@@ -1,5 +1,6 @@
 """Plain Chinese without an LLM (offline mode, or the LLM down): everyday requests are recognised, and
 anything that writes asks first."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

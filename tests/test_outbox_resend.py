@@ -1,6 +1,7 @@
 """Duplicate replies at a crash: the "sent" mark commits right after the send (its own group commit, not
 behind the turns' writes), and a row that may already have gone out says so to the adapter
 (`Delivery.possibly_sent_since`), which WeCom turns into its duplicate check."""
+
 from __future__ import annotations
 
 import asyncio
@@ -113,8 +114,9 @@ async def test_a_row_released_after_a_crash_is_flagged(tmp_path):
     async with running_app(tmp_path, demo=False) as app:
         adapter = RecordingAdapter(app)
         app.adapters[CHANNEL] = adapter
-        rows = app.outbox.prepare(platform=CHANNEL, target=Target(CHANNEL, user_id="u1"), reply=Reply("上次没标记"),
-                                  key="crash-1")
+        rows = app.outbox.prepare(
+            platform=CHANNEL, target=Target(CHANNEL, user_id="u1"), reply=Reply("上次没标记"), key="crash-1"
+        )
         persisted = await app.db.group.run_sync(lambda conn: app.outbox.persist_sync(conn, rows))  # never started
         row_id = persisted[0]["id"]
         assert await app.leases.release_outbox_on_restart() == 1
@@ -142,8 +144,9 @@ async def test_wecom_resend_after_a_crash_is_dropped_by_the_duplicate_check(tmp_
 
         # the process died after WeCom accepted it and before the mark committed
         async with rig.app.db.write() as s:
-            await s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
-                            .values(status="sending", sent_at=None))
+            await s.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(status="sending", sent_at=None)
+            )
         await rig.app.leases.release_outbox_on_restart()
         await rig.app.outbox.sweep()
         await rig.settle()

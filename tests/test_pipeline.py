@@ -1,4 +1,5 @@
 """The core pieces on their own: settings, text splitting, outbox retries and ordering, ledger resume."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,11 +8,11 @@ import pytest
 from sqlmodel import select
 
 from bot.adapter import Adapter, Delivery, PermanentSendError, TransientSendError
-from salesbot.channels import enabled_channels
 from bot.messages import Inbound, Reply, Target
 from bot.models import InboundMessage, OutboxMessage
 from bot.settings import ConfigError
 from bot.textsplit import split_text, utf8_len
+from salesbot.channels import enabled_channels
 from tests.conftest import ConsoleClient, make_settings, running_app
 
 
@@ -89,8 +90,9 @@ async def test_outbox_splits_retries_and_keeps_order(tmp_path):
 async def test_outbox_permanent_failure_is_recorded_and_transient_is_deferred(tmp_path):
     async with running_app(tmp_path, demo=False) as app:
         app.outbox.max_attempts = 2
-        flaky = FlakyAdapter(app, {1: PermanentSendError("bad user"), 2: TransientSendError("5xx"),
-                                   3: TransientSendError("5xx")})
+        flaky = FlakyAdapter(
+            app, {1: PermanentSendError("bad user"), 2: TransientSendError("5xx"), 3: TransientSendError("5xx")}
+        )
         app.adapters["flaky"] = flaky
         await app.push(Target("flaky", user_id="u1"), Reply("短消息"), key="a")
         await app.push(Target("flaky", user_id="u2"), Reply("第二条"), key="b")
@@ -113,10 +115,14 @@ async def test_outbox_permanent_failure_is_recorded_and_transient_is_deferred(tm
 async def test_unfinished_turn_is_resumed_after_a_crash(tmp_path):
     async with running_app(tmp_path) as app:
         # a message claimed by a process that died before handling it
-        inbound = Inbound(platform="console", msg_id="crash-1", sender_id="zhangwei", conversation_id="zhangwei",
-                          text="/客户 华东机械")
+        inbound = Inbound(
+            platform="console",
+            msg_id="crash-1",
+            sender_id="zhangwei",
+            conversation_id="zhangwei",
+            text="/客户 华东机械",
+        )
         assert await app.ledger.claim(inbound) is not None
-    lines: list[str] = []
     async with running_app(tmp_path, demo=False) as app:
         await app.drain()
         async with app.db.session() as s:
@@ -180,6 +186,10 @@ def test_every_setting_is_documented_in_env_example():
     example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
     # the core's settings and each adapter's own (WECOM_*, DINGTALK_*, SALESBOT_WEB_CHAT)
-    names = {alias for model in setting_models() for field in model.model_fields.values()
-             for alias in (field.validation_alias.choices if field.validation_alias else [])}
+    names = {
+        alias
+        for model in setting_models()
+        for field in model.model_fields.values()
+        for alias in (field.validation_alias.choices if field.validation_alias else [])
+    }
     assert names and names <= documented, f"missing in .env.example: {sorted(names - documented)}"

@@ -3,6 +3,7 @@
 Runs on SQLite by default; with scripts/ci_services.sh's SALESBOT_TEST_DATABASE_URL / _REDIS_URL the
 same tests run on PostgreSQL and Redis, and the Redis-only ones stop being skipped.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -120,7 +121,9 @@ async def test_metrics_are_prometheus_with_stage_histograms(tmp_path):
 def test_json_log_lines_carry_the_trace_id_and_mask_personal_data():
     from bot.log_masking import PersonalDataFilter
 
-    record = logging.LogRecord("bot.x", logging.INFO, __file__, 1, "客户电话 %s 邮箱 %s", ("13812345678", "li.ming@example.com"), None)
+    record = logging.LogRecord(
+        "bot.x", logging.INFO, __file__, 1, "客户电话 %s 邮箱 %s", ("13812345678", "li.ming@example.com"), None
+    )
     token = TRACE_ID.set("wecom-42")
     try:
         TraceIdFilter().filter(record)
@@ -156,16 +159,29 @@ async def test_db_retry_rides_out_an_outage_but_not_a_bug():
 
 async def test_hot_path_reads_decode_like_the_orm(tmp_path):
     """Database.fetch skips SQLAlchemy's execution layer on PostgreSQL: JSON, times and literals still agree."""
-    from bot.pending import _OPEN_PENDING
     from bot.memory import _RECENT_MEMORY
     from bot.models import ConversationMessage, PendingAction
+    from bot.pending import _OPEN_PENDING
 
     async with running_app(tmp_path, demo=False) as app:
         now = utcnow()
         async with app.db.write() as s:
-            s.add(PendingAction(conversation_key="c1", kind="pick", payload={"选项": [1, 2]}, expires_at=now + timedelta(hours=1)))
-            s.add(PendingAction(conversation_key="c1", kind="old", payload={}, status="done", expires_at=now + timedelta(hours=1)))
-            s.add_all([ConversationMessage(conversation_key="c1", role=r, content=c) for r, c in (("user", "一"), ("assistant", "二"), ("user", "三"))])
+            s.add(
+                PendingAction(
+                    conversation_key="c1", kind="pick", payload={"选项": [1, 2]}, expires_at=now + timedelta(hours=1)
+                )
+            )
+            s.add(
+                PendingAction(
+                    conversation_key="c1", kind="old", payload={}, status="done", expires_at=now + timedelta(hours=1)
+                )
+            )
+            s.add_all(
+                [
+                    ConversationMessage(conversation_key="c1", role=r, content=c)
+                    for r, c in (("user", "一"), ("assistant", "二"), ("user", "三"))
+                ]
+            )
         [row] = await app.db.fetch(_OPEN_PENDING, {"key": "c1", "now": now})  # the literal 'open' is bound too
         pending = PendingAction(**row)
         assert pending.kind == "pick" and pending.payload == {"选项": [1, 2]}
@@ -184,8 +200,11 @@ async def test_group_committed_writes_agree_on_both_forms(tmp_path):
 
     async with running_app(tmp_path, demo=False) as app:
         console = app.adapters["console"]
-        first, again, other = (console.make_inbound("你好", "zhangwei"), console.make_inbound("在吗", "lina"),
-                               console.make_inbound("再见", "lina"))
+        first, again, other = (
+            console.make_inbound("你好", "zhangwei"),
+            console.make_inbound("在吗", "lina"),
+            console.make_inbound("再见", "lina"),
+        )
         again.msg_id = first.msg_id  # a platform redelivery racing the first delivery
         bad = console.make_inbound("坏的", "lina")
         bad.msg_id = "x" * 300  # longer than PostgreSQL's column (SQLite does not check): fails alone
@@ -199,21 +218,28 @@ async def test_group_committed_writes_agree_on_both_forms(tmp_path):
 
         row_id = ids[0]
         target = Target("console", user_id="zhangwei")
-        rows = app.outbox.prepare(platform="console", target=target, reply=Reply("好的"), key=f"reply:{row_id}:0",
-                                  inbound_row_id=row_id)
+        rows = app.outbox.prepare(
+            platform="console", target=target, reply=Reply("好的"), key=f"reply:{row_id}:0", inbound_row_id=row_id
+        )
         memory = [dict(conversation_key="k1", role="user", content="你好", created_at=utcnow())]
         turn = TurnResult(app.ledger.finish_params(row_id), rows, memory)
         # the same turn finished twice in one batch (a retried commit, a take-over): written once
-        results = await asyncio.gather(*(app.db.group.run_batched(app.dispatcher._turn_results, turn) for _ in range(2)))
+        results = await asyncio.gather(
+            *(app.db.group.run_batched(app.dispatcher._turn_results, turn) for _ in range(2))
+        )
         assert [len(r) for r in results] == [1, 0]
         assert results[0][0]["key"] == f"reply:{row_id}:0#0" and isinstance(results[0][0]["id"], int)
         assert (await _row(app, row_id)).status == "done"
 
         outbox_id = results[0][0]["id"]
-        await asyncio.gather(app.outbox._mark(outbox_id, status="sent", sent_at=utcnow(), last_error=None),
-                             app.outbox._mark(outbox_id, last_error="写入两次也无妨"))
+        await asyncio.gather(
+            app.outbox._mark(outbox_id, status="sent", sent_at=utcnow(), last_error=None),
+            app.outbox._mark(outbox_id, last_error="写入两次也无妨"),
+        )
         async with app.db.session() as s:
-            memory_rows = (await s.execute(select(ConversationMessage).where(ConversationMessage.conversation_key == "k1"))).all()
+            memory_rows = (
+                await s.execute(select(ConversationMessage).where(ConversationMessage.conversation_key == "k1"))
+            ).all()
             outbox = (await s.execute(select(OutboxMessage).where(OutboxMessage.inbound_id == row_id))).scalars().all()
         assert len(memory_rows) == 1
         assert [(o.status, o.last_error) for o in outbox] == [("sent", "写入两次也无妨")]
@@ -241,6 +267,7 @@ async def test_an_unreachable_postgres_reads_as_unavailable_not_as_a_bug():
         port = s.getsockname()[1]
     db = Database(make_url(TEST_DATABASE_URL).set(port=port).render_as_string(hide_password=False))
     try:
+
         async def through_the_engine():
             async with db.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -270,8 +297,12 @@ def _driver_paths(db) -> tuple:
         with db.writer_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
-    return (through_the_engine, lambda: db.fetch_value(select(literal(1)), {}), raw_write,
-            lambda: asyncio.to_thread(on_the_writer_thread))
+    return (
+        through_the_engine,
+        lambda: db.fetch_value(select(literal(1)), {}),
+        raw_write,
+        lambda: asyncio.to_thread(on_the_writer_thread),
+    )
 
 
 @needs_postgres
@@ -286,8 +317,14 @@ async def test_a_failover_reads_as_unavailable_on_every_driver_path():
     name = f"salesbot_failover_{uuid.uuid4().hex[:8]}"
 
     def as_admin(*statements):
-        with psycopg.connect(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
-                             dbname=admin.database, autocommit=True) as conn:
+        with psycopg.connect(
+            host=admin.host,
+            port=admin.port,
+            user=admin.username,
+            password=admin.password,
+            dbname=admin.database,
+            autocommit=True,
+        ) as conn:
             for statement in statements:
                 conn.execute(statement)
 
@@ -297,8 +334,10 @@ async def test_a_failover_reads_as_unavailable_on_every_driver_path():
         paths = _driver_paths(db)
         for path in paths:
             await path()  # every pool holds a live connection now
-        as_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
-                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        as_admin(
+            f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        )
         for round_ in ("terminated", "refused"):
             for path in paths:
                 with pytest.raises(Exception) as raised:
@@ -338,8 +377,10 @@ def test_serve_with_a_wrong_database_says_so_and_exits(tmp_path, monkeypatch, ca
     from salesbot.cli import main
 
     monkeypatch.setenv("SALESBOT_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SALESBOT_DATABASE_URL", make_url(TEST_DATABASE_URL).set(database="salesbot_no_such_db")
-                       .render_as_string(hide_password=False))
+    monkeypatch.setenv(
+        "SALESBOT_DATABASE_URL",
+        make_url(TEST_DATABASE_URL).set(database="salesbot_no_such_db").render_as_string(hide_password=False),
+    )
     assert main(["serve", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "SALESBOT_DATABASE_URL" in err and "salesbot_no_such_db" in err
@@ -348,8 +389,12 @@ def test_serve_with_a_wrong_database_says_so_and_exits(tmp_path, monkeypatch, ca
 async def test_local_rate_limit_counts_a_sliding_window():
     assert parse_rate("3/60") == (3, 60) and parse_rate("junk") == (20, 600)
     limiter = SlidingWindowLimiter("2/60")
-    assert [await limiter.allow("a"), await limiter.allow("a"), await limiter.allow("a"), await limiter.allow("b")] \
-        == [True, True, False, True]
+    assert [await limiter.allow("a"), await limiter.allow("a"), await limiter.allow("a"), await limiter.allow("b")] == [
+        True,
+        True,
+        False,
+        True,
+    ]
 
 
 @needs_redis
@@ -361,7 +406,10 @@ async def test_redis_rate_limit_is_shared_between_replicas():
     r1, r2 = connect(TEST_REDIS_URL), connect(TEST_REDIS_URL)
     prefix = f"test:{uuid.uuid4().hex[:8]}:"
     try:
-        a, b = SlidingWindowLimiter("3/60", redis=r1, prefix=prefix), SlidingWindowLimiter("3/60", redis=r2, prefix=prefix)
+        a, b = (
+            SlidingWindowLimiter("3/60", redis=r1, prefix=prefix),
+            SlidingWindowLimiter("3/60", redis=r2, prefix=prefix),
+        )
         results = [await a.allow("cust"), await b.allow("cust"), await a.allow("cust"), await b.allow("cust")]
         assert results == [True, True, True, False]
     finally:
@@ -414,21 +462,35 @@ def _customer_agents(app, count: int):
 async def test_customer_message_budget_holds_across_replicas(tmp_path, fake_llm):
     import uuid
 
-    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake",
-                           SALESBOT_CUSTOMER_RATE_LIMIT="2/600",
-                           SALESBOT_REDIS_PREFIX=f"test:{uuid.uuid4().hex[:8]}:") as app:
+    async with running_app(
+        tmp_path,
+        OPENAI_BASE_URL=fake_llm.base_url,
+        OPENAI_API_KEY="t",
+        SALESBOT_LLM_MODEL="fake",
+        SALESBOT_CUSTOMER_RATE_LIMIT="2/600",
+        SALESBOT_REDIS_PREFIX=f"test:{uuid.uuid4().hex[:8]}:",
+    ) as app:
         first, second = _customer_agents(app, 2)
         assert first.limiter.shared
-        budget = [await first._within_budget("web:guest"), await second._within_budget("web:guest"),
-                  await first._within_budget("web:guest"), await second._within_budget("web:other")]
+        budget = [
+            await first._within_budget("web:guest"),
+            await second._within_budget("web:guest"),
+            await first._within_budget("web:guest"),
+            await second._within_budget("web:other"),
+        ]
         assert budget == [True, True, False, True]
 
 
 async def test_customer_budget_is_counted_locally_while_redis_is_away(tmp_path, fake_llm):
     from bot.redis_kv import connect
 
-    async with running_app(tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake",
-                           SALESBOT_CUSTOMER_RATE_LIMIT="2/600") as app:
+    async with running_app(
+        tmp_path,
+        OPENAI_BASE_URL=fake_llm.base_url,
+        OPENAI_API_KEY="t",
+        SALESBOT_LLM_MODEL="fake",
+        SALESBOT_CUSTOMER_RATE_LIMIT="2/600",
+    ) as app:
         [agent] = _customer_agents(app, 1)
         unreachable = connect("redis://127.0.0.1:1/0")
         agent.limiter = SlidingWindowLimiter("2/600", redis=unreachable)

@@ -1,4 +1,5 @@
 """Scheduler jobs driven directly with a frozen clock: local times, holidays and 调休, quiet hours, escalation."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -32,8 +33,9 @@ async def make_org(app, *, rep_tz: str = "Asia/Shanghai") -> dict:
         for user in (mgr, rep):
             await set_staff_id(s, user, "wecom", user.username)
             await set_staff_id(s, user, "dingtalk", f"dt_{user.username}")
-        acc = Account(name="上海华东机械制造有限公司", short_name="华东机械", industry="制造业", region="华东",
-                      owner_id=rep.id)
+        acc = Account(
+            name="上海华东机械制造有限公司", short_name="华东机械", industry="制造业", region="华东", owner_id=rep.id
+        )
         s.add(acc)
         await s.flush()
         return {"mgr": mgr.id, "rep": rep.id, "account": acc.id}
@@ -51,8 +53,11 @@ async def add_task(app, org, title, due: date, due_at: datetime | None = None, c
 
 def pushes(app) -> list[tuple[str, str]]:
     console = app.adapters["console"]
-    return [(d.target.user_id, d.reply.text or (d.reply.card.title if d.reply.card else ""))
-            for d in console.delivered if d.is_push]
+    return [
+        (d.target.user_id, d.reply.text or (d.reply.card.title if d.reply.card else ""))
+        for d in console.delivered
+        if d.is_push
+    ]
 
 
 async def run(app, job) -> list[tuple[str, str]]:
@@ -106,8 +111,9 @@ async def test_due_day_reminder_follows_the_owners_time_zone(tmp_path):
 
 async def test_quiet_hours_hold_a_daily_reminder_until_they_end(tmp_path):
     clock = FrozenClock(at(2026, 11, 23, 7, 30))
-    async with running_app(tmp_path, demo=False, clock=clock, SALESBOT_REMINDER_TIME="07:30",
-                           SALESBOT_QUIET_HOURS="21:00-08:00") as app:
+    async with running_app(
+        tmp_path, demo=False, clock=clock, SALESBOT_REMINDER_TIME="07:30", SALESBOT_QUIET_HOURS="21:00-08:00"
+    ) as app:
         org = await make_org(app)
         await add_task(app, org, "发正式报价", date(2026, 11, 23), created=at(2026, 11, 20))
         assert await run(app, jobs.run_reminders) == []
@@ -158,16 +164,24 @@ async def test_overdue_is_re_reminded_on_workdays_and_escalated_after_n_working_
 
 async def test_stalled_deals_use_the_threshold_of_their_stage(tmp_path):
     clock = FrozenClock(at(2026, 11, 23, 10, 5))
-    async with running_app(tmp_path, demo=False, clock=clock, SALESBOT_STALLED_DAYS="negotiation=5,prospecting=14") as app:
+    async with running_app(
+        tmp_path, demo=False, clock=clock, SALESBOT_STALLED_DAYS="negotiation=5,prospecting=14"
+    ) as app:
         org = await make_org(app)
         old = at(2026, 11, 17, 9)
         async with app.db.write() as s:
             acc2 = Account(name="杭州云帆物流有限公司", short_name="云帆物流", owner_id=org["rep"])
             s.add(acc2)
             await s.flush()
-            for name, stage, account in (("华东机械二期", "negotiation", org["account"]), ("云帆物流一期", "prospecting", acc2.id)):
-                s.add(Opportunity(account_id=account, name=name, stage=stage, owner_id=org["rep"],
-                                  created_at=old, updated_at=old))
+            for name, stage, account in (
+                ("华东机械二期", "negotiation", org["account"]),
+                ("云帆物流一期", "prospecting", acc2.id),
+            ):
+                s.add(
+                    Opportunity(
+                        account_id=account, name=name, stage=stage, owner_id=org["rep"], created_at=old, updated_at=old
+                    )
+                )
             s.add(Visit(account_id=acc2.id, owner_id=org["rep"], visit_date=date(2026, 11, 10), status="held"))
         sent = await run(app, jobs.run_followups)
         assert len(sent) == 1
@@ -187,8 +201,15 @@ async def test_morning_brief_and_manager_digest_on_workdays_only(tmp_path):
         org = await make_org(app)
         await add_task(app, org, "发正式报价", date(2026, 11, 30), created=at(2026, 11, 20))
         async with app.db.write() as s:
-            s.add(Visit(account_id=org["account"], owner_id=org["rep"], visit_date=date(2026, 11, 30),
-                        status="planned", start_at=at(2026, 11, 30, 14)))
+            s.add(
+                Visit(
+                    account_id=org["account"],
+                    owner_id=org["rep"],
+                    visit_date=date(2026, 11, 30),
+                    status="planned",
+                    start_at=at(2026, 11, 30, 14),
+                )
+            )
         assert await run(app, jobs.run_briefs) == []
         clock.set(at(2026, 11, 30, 8, 35))  # Monday
         sent = await run(app, jobs.run_briefs)
@@ -196,8 +217,15 @@ async def test_morning_brief_and_manager_digest_on_workdays_only(tmp_path):
         assert "14:00 华东机械" in sent[0][1] and "发正式报价" in sent[0][1]
         assert await run(app, jobs.run_briefs) == []
         async with app.db.write() as s:
-            s.add(Visit(account_id=org["account"], owner_id=org["rep"], visit_date=date(2026, 11, 30), status="held",
-                        summary="聊了二期"))
+            s.add(
+                Visit(
+                    account_id=org["account"],
+                    owner_id=org["rep"],
+                    visit_date=date(2026, 11, 30),
+                    status="held",
+                    summary="聊了二期",
+                )
+            )
         clock.set(at(2026, 11, 30, 17, 59))
         assert await run(app, jobs.run_digests) == []
         clock.set(at(2026, 11, 30, 18, 0))
@@ -249,5 +277,6 @@ def test_workday_hours_skip_weekends_and_public_holidays():
     saturday = datetime(2026, 11, 28, 11, 0, tzinfo=shanghai)
     assert add_workday_hours(saturday, 2) == datetime(2026, 11, 30, 2, 0, tzinfo=shanghai)
     # 国庆 2026: 1-7 Oct are off, so 12 h are left on 30 Sep and the other 12 run on 8 Oct
-    assert add_workday_hours(datetime(2026, 9, 30, 12, 0, tzinfo=shanghai), 24) == \
-        datetime(2026, 10, 8, 12, 0, tzinfo=shanghai)
+    assert add_workday_hours(datetime(2026, 9, 30, 12, 0, tzinfo=shanghai), 24) == datetime(
+        2026, 10, 8, 12, 0, tzinfo=shanghai
+    )

@@ -1,4 +1,5 @@
 """One leader, exactly-once pushes across restarts and processes, the APScheduler job store, real channels."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from salesbot.app import App
 from bot.clock import FrozenClock
 from bot.models import OutboxMessage
+from salesbot.app import App
 from scheduler import jobs, start_scheduler
 from scheduler.models import ScheduledNotice
 from scheduler.service import JOB_KINDS, SchedulerService
@@ -20,8 +21,11 @@ from tests.test_scheduler_jobs import add_task, at, make_org
 
 async def push_rows(app) -> int:
     async with app.db.session() as s:
-        return (await s.execute(select(func.count()).select_from(OutboxMessage)
-                                .where(OutboxMessage.key.like("push:sched:%")))).scalar_one()
+        return (
+            await s.execute(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.key.like("push:sched:%"))
+            )
+        ).scalar_one()
 
 
 async def second_app(tmp_path, clock) -> App:
@@ -57,8 +61,9 @@ async def test_two_scheduler_processes_send_each_push_once(tmp_path):
             await add_task(a, org, f"跟进事项 {i}", date(2026, 11, 23), created=at(2026, 11, 20))
         b = await second_app(tmp_path, clock)
         try:
-            results = await asyncio.gather(jobs.run_reminders(a), jobs.run_reminders(b),
-                                           jobs.run_followups(a), jobs.run_followups(b))
+            results = await asyncio.gather(
+                jobs.run_reminders(a), jobs.run_reminders(b), jobs.run_followups(a), jobs.run_followups(b)
+            )
             await a.drain()
             await b.drain()
             assert sorted(results[:2]) == [0, 5]  # one process claimed all five tasks
@@ -187,8 +192,11 @@ async def test_escalation_reaches_the_dingtalk_fake_through_the_openapi(tmp_path
     await fake.start()
     try:
         clock = FrozenClock(at(2026, 10, 9, 10, 5))
-        env = {"DINGTALK_CLIENT_ID": fake.client_id, "DINGTALK_CLIENT_SECRET": fake.client_secret,
-               "DINGTALK_OPENAPI_ENDPOINT": fake.base_url}
+        env = {
+            "DINGTALK_CLIENT_ID": fake.client_id,
+            "DINGTALK_CLIENT_SECRET": fake.client_secret,
+            "DINGTALK_OPENAPI_ENDPOINT": fake.base_url,
+        }
         async with running_app(tmp_path, demo=False, clock=clock, **env) as app:
             org = await make_org(app)
             await add_task(app, org, "发送合同草稿", date(2026, 9, 30), created=at(2026, 9, 25))
@@ -238,6 +246,7 @@ class _FakeRedis:
             else:
                 del self.data[key]
             return 1
+
         return run
 
 

@@ -1,6 +1,7 @@
 """Platform send caps are per app, not per process: with Redis the WeCom per-member pacer and the DingTalk
 OpenAPI pacers count over every replica (bot/locks.py); without Redis, or while it is unreachable, each
 process paces on its own."""
+
 from __future__ import annotations
 
 import time
@@ -73,10 +74,15 @@ async def test_wecom_member_cap_is_shared_by_two_replicas():
     r1, r2 = connect(TEST_REDIS_URL), connect(TEST_REDIS_URL)
     prefix = f"test:{uuid.uuid4().hex[:8]}:"
     try:
-        replicas = [RecipientPacer(per_minute=3, window=60, max_wait=0.05,
-                                   limiter=SlidingWindowLimiter(limit=3, window=60, redis=r, prefix=prefix,
-                                                                name="wecom_pace:corp:1"))
-                    for r in (r1, r2)]
+        replicas = [
+            RecipientPacer(
+                per_minute=3,
+                window=60,
+                max_wait=0.05,
+                limiter=SlidingWindowLimiter(limit=3, window=60, redis=r, prefix=prefix, name="wecom_pace:corp:1"),
+            )
+            for r in (r1, r2)
+        ]
         await replicas[0].acquire("zhangsan")
         await replicas[1].acquire("zhangsan")
         await replicas[0].acquire("zhangsan")
@@ -96,8 +102,10 @@ async def test_dingtalk_api_rate_and_cool_down_are_shared_by_two_replicas():
     r1, r2 = connect(TEST_REDIS_URL), connect(TEST_REDIS_URL)
     prefix = f"test:{uuid.uuid4().hex[:8]}:"
     try:
-        a, b = (OpenApiClient(None, client_id="dingapp", client_secret="s", rate_per_second=2, redis=r,
-                              redis_prefix=prefix) for r in (r1, r2))
+        a, b = (
+            OpenApiClient(None, client_id="dingapp", client_secret="s", rate_per_second=2, redis=r, redis_prefix=prefix)
+            for r in (r1, r2)
+        )
         bucket = "api:/v1.0/robot/oToMessages/batchSend"
         started = time.monotonic()
         await a.pacer(bucket).wait()
@@ -123,8 +131,12 @@ async def test_adapters_use_the_shared_pacers_when_redis_is_configured(tmp_path)
     fake = FakeDingTalk()
     await fake.start()
     try:
-        async with wecom_rig(tmp_path, DINGTALK_CLIENT_ID=fake.client_id, DINGTALK_CLIENT_SECRET=fake.client_secret,
-                             DINGTALK_OPENAPI_ENDPOINT=fake.base_url) as rig:
+        async with wecom_rig(
+            tmp_path,
+            DINGTALK_CLIENT_ID=fake.client_id,
+            DINGTALK_CLIENT_SECRET=fake.client_secret,
+            DINGTALK_OPENAPI_ENDPOINT=fake.base_url,
+        ) as rig:
             assert rig.app.redis is not None
             assert rig.adapter.pacer.limiter is not None and rig.adapter.pacer.limiter.shared
             assert isinstance(rig.app.adapters["dingtalk"].api.pacer("api:/x"), SharedPacer)

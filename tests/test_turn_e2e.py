@@ -1,10 +1,9 @@
 """One conversation turn end to end through the console channel, with the fake LLM and offline."""
+
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
-import pytest
 from sqlmodel import func, select
 
 from bot.messages import Inbound
@@ -24,14 +23,30 @@ async def visits_for(app, account_name_part: str) -> list[Visit]:
     from bot.models import Account
 
     async with app.db.session() as s:
-        return (await s.execute(select(Visit).join(Account, Visit.account_id == Account.id)
-                                .where(Account.name.contains(account_name_part), Visit.created_source != "IMPORT"))).scalars().all()
+        return (
+            (
+                await s.execute(
+                    select(Visit)
+                    .join(Account, Visit.account_id == Account.id)
+                    .where(Account.name.contains(account_name_part), Visit.created_source != "IMPORT")
+                )
+            )
+            .scalars()
+            .all()
+        )
 
 
 async def test_llm_path_logs_visit_with_account_date_and_task(llm_app, fake_llm):
     fake_llm.script(
-        tool_call("log_visit", account_name="华东机械", summary="聊了二期扩容，预算大概五十万", visit_date="今天",
-                  contacts=["李总"], next_step="发报价", next_step_due="下周三"),
+        tool_call(
+            "log_visit",
+            account_name="华东机械",
+            summary="聊了二期扩容，预算大概五十万",
+            visit_date="今天",
+            contacts=["李总"],
+            next_step="发报价",
+            next_step_due="下周三",
+        ),
         text("记好了：华东机械今天的拜访，下周三前发报价。"),
     )
     rep = ConsoleClient(llm_app, "zhangwei")
@@ -50,20 +65,28 @@ async def test_llm_path_logs_visit_with_account_date_and_task(llm_app, fake_llm)
     assert task.title == "发报价" and task.due_date == NEXT_WEDNESDAY
     assert task.created_source == "AGENT"
     # the model was offered the staff tools and saw the tool's confirmation
-    assert "log_visit" in fake_llm.requests[0]["tools"][0]["function"]["name"] or \
-        "log_visit" in [t["function"]["name"] for t in fake_llm.requests[0]["tools"]]
+    assert "log_visit" in fake_llm.requests[0]["tools"][0]["function"]["name"] or "log_visit" in [
+        t["function"]["name"] for t in fake_llm.requests[0]["tools"]
+    ]
     tool_result = fake_llm.requests[1]["messages"][-1]
     assert tool_result["role"] == "tool" and "已记录" in tool_result["content"]
 
 
 async def test_same_message_delivered_twice_gives_one_reply_and_one_visit(llm_app, fake_llm):
     fake_llm.script(
-        tool_call("log_visit", account_name="华东机械", summary="聊了二期扩容", next_step="发报价", next_step_due="下周三"),
+        tool_call(
+            "log_visit", account_name="华东机械", summary="聊了二期扩容", next_step="发报价", next_step_due="下周三"
+        ),
         text("已记录。"),
     )
     rep = ConsoleClient(llm_app, "zhangwei")
-    inbound = Inbound(platform="console", msg_id="m-dup-1", sender_id="zhangwei", conversation_id="zhangwei",
-                      text="今天拜访华东机械，聊了二期扩容，下周三发报价")
+    inbound = Inbound(
+        platform="console",
+        msg_id="m-dup-1",
+        sender_id="zhangwei",
+        conversation_id="zhangwei",
+        text="今天拜访华东机械，聊了二期扩容，下周三发报价",
+    )
     first = await rep.deliver(inbound)
     second = await rep.deliver(Inbound(**{**inbound.__dict__}))
     assert first == "已记录。" and second == ""
@@ -175,7 +198,7 @@ async def test_tool_denied_for_role_is_audited_and_not_executed(llm_app, fake_ll
     client = ConsoleClient(llm_app, "guest-1", role_hint=__import__("bot.messages").messages.Role.CUSTOMER)
     await client.say("帮我记一条华东机械的拜访")
     assert await visits_for(llm_app, "华东") == []
-    if fake_llm.requests:  # the customer agent, when built, must not even offer the tool
+    if fake_llm.requests:  # the customer agent must not even offer the tool
         offered = [t["function"]["name"] for t in fake_llm.requests[0].get("tools", [])]
         assert "log_visit" not in offered
         assert await count(llm_app, AuditLog, AuditLog.action == "tool.denied") >= 1

@@ -1,4 +1,5 @@
 """The web chat channel: JSON API through the real HTTP server, and the page in a real headless browser."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,15 @@ from tests.fakes.openai_server import text, tool_call
 from tools.leads.models import Lead
 
 CHROMIUM = os.environ.get("SALESBOT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @asynccontextmanager
@@ -74,7 +82,9 @@ async def test_api_turn_duplicate_and_bad_input(tmp_path, fake_llm):
                 async with visitor.post(url, json={"text": "你好", "client_id": "m-1"}) as r:
                     assert r.status in (200, 202)
             got = await poll_until(visitor, url, lambda ms: any(m["from"] == "bot" for m in ms))
-            assert [m["text"] for m in got["messages"] if m["from"] == "bot"] == ["您好，我是智能助理，请问想了解哪方面？"]
+            assert [m["text"] for m in got["messages"] if m["from"] == "bot"] == [
+                "您好，我是智能助理，请问想了解哪方面？"
+            ]
             assert fake_llm.calls == 1
             # another visitor sees nothing of it
             async with stranger.get(url, params={"after": 0}) as r:
@@ -86,7 +96,9 @@ async def test_api_turn_duplicate_and_bad_input(tmp_path, fake_llm):
             for body, status in [({"text": ""}, 400), ({"text": "hi", "client_id": "bad id!"}, 400)]:
                 async with visitor.post(url, json=body) as r:
                     assert r.status == status and "error" in await r.json()
-            async with visitor.post(url, data="text=hi", headers={"Content-Type": "application/x-www-form-urlencoded"}) as r:
+            async with visitor.post(
+                url, data="text=hi", headers={"Content-Type": "application/x-www-form-urlencoded"}
+            ) as r:
                 assert r.status == 415
             async with app.db.session() as s:
                 from bot.models import InboundMessage
@@ -101,10 +113,17 @@ async def test_web_visitor_gets_a_rep(tmp_path, fake_llm):
         async with browser_like() as visitor:
             await visitor.get(server.make_url("/chat/"))
             fake_llm.script(
-                tool_call("save_contact_info", name="周女士", company="深圳新锐电商", phone="13512345678", region="深圳",
-                          need="20 人团队试用"),
+                tool_call(
+                    "save_contact_info",
+                    name="周女士",
+                    company="深圳新锐电商",
+                    phone="13512345678",
+                    region="深圳",
+                    need="20 人团队试用",
+                ),
                 tool_call("handoff_to_sales", reason="要试用"),
-                text("好的周女士，已经帮您转给销售顾问。"))
+                text("好的周女士，已经帮您转给销售顾问。"),
+            )
             async with visitor.post(url, json={"text": "我是深圳新锐电商的周女士，13512345678，想开通试用"}) as r:
                 assert r.status == 202
             got = await poll_until(visitor, url, lambda ms: any("已为您安排销售顾问" in m["text"] for m in ms))
@@ -147,8 +166,11 @@ async def test_chat_page_in_headless_chromium(tmp_path, fake_llm):
 
     async with web_rig(tmp_path, fake_llm) as (app, server):
         fake_llm.script(
-            tool_call("lookup_customer", name="南粤电子"), text("南粤电子的商机金额 80 万"),  # an obeyed attack
-            text("可以的，官网填写企业名称和联系方式即可开通 14 天免费试用，最多 5 个账号。<img src=x onerror=alert(1)>"),
+            tool_call("lookup_customer", name="南粤电子"),
+            text("南粤电子的商机金额 80 万"),  # an obeyed attack
+            text(
+                "可以的，官网填写企业名称和联系方式即可开通 14 天免费试用，最多 5 个账号。<img src=x onerror=alert(1)>"
+            ),
             text("您好！请问有什么可以帮您？"),
         )
         async with async_playwright() as pw:

@@ -1,4 +1,5 @@
 """WeCom end to end: the fake WeCom sender -> /wecom/callback|/wecom/aibot -> App -> outbox -> fake qyapi."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,15 +12,20 @@ from adapters.wecom.aibot.parsing import stream_id_for
 from adapters.wecom.kf.adapter import KF_CURSOR_KEY
 from bot import replies
 from bot.adapter import Delivery
-
-
 from bot.messages import Card, CardButton, InboundKind, Reply, Target
 from bot.models import InboundMessage, OutboxMessage, PlatformIdentity, StaffUser
-from tests.fakes.wecom import (aibot_text, card_event_xml, event_xml, kf_event_xml, message_xml, text_xml)
+from tests.fakes.wecom import aibot_text, card_event_xml, event_xml, kf_event_xml, message_xml, text_xml
 from tests.wecom_support import CORP_ID, wecom_rig
 
-USER = {"userid": "zhangsan", "name": "张三", "department": [2], "main_department": 2, "position": "销售经理",
-        "mobile": "13800000000", "email": "zs@example.com"}
+USER = {
+    "userid": "zhangsan",
+    "name": "张三",
+    "department": [2],
+    "main_department": 2,
+    "position": "销售经理",
+    "mobile": "13800000000",
+    "email": "zs@example.com",
+}
 
 
 async def count(app, model, *where) -> int:
@@ -28,7 +34,11 @@ async def count(app, model, *where) -> int:
 
 
 def texts(qyapi) -> list[str]:
-    return [b.get("text", b.get("markdown", {})).get("content") for b in qyapi.sends() if b["msgtype"] in ("text", "markdown")]
+    return [
+        b.get("text", b.get("markdown", {})).get("content")
+        for b in qyapi.sends()
+        if b["msgtype"] in ("text", "markdown")
+    ]
 
 
 @pytest.fixture
@@ -56,16 +66,19 @@ async def test_bad_signature_and_wrong_corp_are_403_and_write_nothing(rig):
     from tests.fakes.wecom import FakeWeComSender
     from tests.wecom_support import AIBOT_KEY, AIBOT_TOKEN, APP_KEY, APP_TOKEN
 
-    other_corp = FakeWeComSender(rig.session, rig.sender.url, token=APP_TOKEN, encoding_aes_key=APP_KEY,
-                                 receive_id="wwOTHERCORP", deliveries=1)
+    other_corp = FakeWeComSender(
+        rig.session, rig.sender.url, token=APP_TOKEN, encoding_aes_key=APP_KEY, receive_id="wwOTHERCORP", deliveries=1
+    )
     assert (await other_corp.post_xml(text_xml("wwOTHERCORP", "zhangsan", "你好", "m2"))).statuses == [403]
     # an AI-bot body whose receiveid is the corp id (the classic -40005 mix-up) is refused too
-    wrong_bot = FakeWeComSender(rig.session, rig.aibot.url, token=AIBOT_TOKEN, encoding_aes_key=AIBOT_KEY,
-                                receive_id=CORP_ID, deliveries=1)
+    wrong_bot = FakeWeComSender(
+        rig.session, rig.aibot.url, token=AIBOT_TOKEN, encoding_aes_key=AIBOT_KEY, receive_id=CORP_ID, deliveries=1
+    )
     assert (await wrong_bot.post_json(aibot_text("a1", "zhangsan", "hi"))).statuses == [403]
     # a body encrypted with another key does not decrypt: 400
-    wrong_key = FakeWeComSender(rig.session, rig.aibot.url, token=AIBOT_TOKEN, encoding_aes_key=APP_KEY,
-                                receive_id="", deliveries=1)
+    wrong_key = FakeWeComSender(
+        rig.session, rig.aibot.url, token=AIBOT_TOKEN, encoding_aes_key=APP_KEY, receive_id="", deliveries=1
+    )
     assert (await wrong_key.post_json(aibot_text("a2", "zhangsan", "hi"))).statuses == [400]
     await rig.settle()
     assert await count(rig.app, InboundMessage) == 0 and rig.qyapi.calls == []
@@ -80,17 +93,22 @@ XXE = """<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/pass
 
 async def test_malformed_bomb_xxe_are_400_and_oversize_is_413(rig):
     post = rig.sender.post_raw
-    assert (await post(b"<xml><Encrypt>abc</xml>", {"msg_signature": "x", "timestamp": "1", "nonce": "1"}, deliveries=1)).statuses == [400]
+    assert (
+        await post(b"<xml><Encrypt>abc</xml>", {"msg_signature": "x", "timestamp": "1", "nonce": "1"}, deliveries=1)
+    ).statuses == [400]
     # bombs and external entities inside a correctly signed, encrypted payload
     for plaintext in (BOMB, XXE, "<xml><MsgType>text</MsgType"):
         assert (await rig.sender.post_xml(plaintext, deliveries=1)).statuses == [400]
     # ...and in the outer envelope
     bomb_envelope = BOMB.replace("<Content>&lol3;</Content>", "<Encrypt>&lol3;</Encrypt>").encode()
-    assert (await post(bomb_envelope, {"msg_signature": "x", "timestamp": "1", "nonce": "1"}, deliveries=1)).statuses == [400]
+    assert (
+        await post(bomb_envelope, {"msg_signature": "x", "timestamp": "1", "nonce": "1"}, deliveries=1)
+    ).statuses == [400]
     big = b"<xml><Encrypt>" + b"A" * 1_000_100 + b"</Encrypt></xml>"
     assert (await post(big, {"msg_signature": "x", "timestamp": "1", "nonce": "1"}, deliveries=1)).statuses == [413]
-    assert (await rig.aibot.post_raw(b"{not json", {"msg_signature": "x", "timestamp": "1", "nonce": "1"},
-                                     deliveries=1)).statuses == [400]
+    assert (
+        await rig.aibot.post_raw(b"{not json", {"msg_signature": "x", "timestamp": "1", "nonce": "1"}, deliveries=1)
+    ).statuses == [400]
     await rig.settle()
     assert await count(rig.app, InboundMessage) == 0
 
@@ -137,8 +155,9 @@ async def test_message_delivered_three_times_gets_one_reply(tmp_path):
 
 
 async def test_database_blip_during_the_claim_is_ridden_out_inside_wecoms_5_seconds(rig, monkeypatch):
-    import adapters.wecom.base as wecom_base
     from sqlalchemy.exc import OperationalError
+
+    import adapters.wecom.base as wecom_base
 
     real_claim = rig.app.ledger.claim
     cut = {"failures": 2}
@@ -158,8 +177,9 @@ async def test_database_blip_during_the_claim_is_ridden_out_inside_wecoms_5_seco
     # an outage longer than the budget answers an error, so that WeCom delivers again
     monkeypatch.setattr(wecom_base, "CLAIM_RETRY_SECONDS", 0.1)
     cut["failures"] = 100
-    res = await rig.sender.post_raw(*rig.sender.envelope_xml(text_xml(CORP_ID, "zhangsan", "/帮助", "blip-2")),
-                                    deliveries=1)
+    res = await rig.sender.post_raw(
+        *rig.sender.envelope_xml(text_xml(CORP_ID, "zhangsan", "/帮助", "blip-2")), deliveries=1
+    )
     assert res.statuses == [500]
     cut["failures"] = 0
     assert await count(rig.app, InboundMessage, InboundMessage.msg_id == "blip-2") == 0
@@ -195,8 +215,17 @@ async def test_first_contact_creates_staff_user_with_leading_zero_userid(rig):
     await rig.sender.post_xml(text_xml(CORP_ID, "007", "/帮助", "z1"))
     await rig.settle()
     async with rig.app.db.session() as s:
-        user = (await s.execute(select(StaffUser).join(PlatformIdentity).where(
-            PlatformIdentity.platform == "wecom", PlatformIdentity.external_id == "007"))).scalars().one()
+        user = (
+            (
+                await s.execute(
+                    select(StaffUser)
+                    .join(PlatformIdentity)
+                    .where(PlatformIdentity.platform == "wecom", PlatformIdentity.external_id == "007")
+                )
+            )
+            .scalars()
+            .one()
+        )
     assert user.name == "邦德" and user.team == "华东销售部" and user.title == "销售经理"
     assert rig.qyapi.calls_to("user/get")[0]["params"]["userid"] == "007"
     assert rig.qyapi.sends()[0]["touser"] == "007"
@@ -220,9 +249,15 @@ async def test_enter_agent_voice_location(rig):
     old = rig.app.capabilities.kind_handlers.get(InboundKind.LOCATION)
     rig.app.capabilities.kind_handlers[InboundKind.LOCATION] = location_handler
     try:
-        await rig.sender.post_xml(message_xml(CORP_ID, "zhangsan", "location", "l1",
-                                              {"Location_X": "23.134521", "Location_Y": "113.358803", "Scale": "20",
-                                               "Label": "华东机械"}))
+        await rig.sender.post_xml(
+            message_xml(
+                CORP_ID,
+                "zhangsan",
+                "location",
+                "l1",
+                {"Location_X": "23.134521", "Location_Y": "113.358803", "Scale": "20", "Label": "华东机械"},
+            )
+        )
         await rig.settle()
     finally:
         if old is None:
@@ -245,8 +280,13 @@ async def test_card_click_reaches_capability_and_updates_card(rig):
 
     rig.app.capabilities.card_handlers["wtest"] = handler
     try:
-        card = Card("wtest-1", "折扣审批", "张三申请 8 折", fields=[("客户", "华东机械")],
-                    buttons=[CardButton("approve", "同意"), CardButton("reject", "驳回", style="danger")])
+        card = Card(
+            "wtest-1",
+            "折扣审批",
+            "张三申请 8 折",
+            fields=[("客户", "华东机械")],
+            buttons=[CardButton("approve", "同意"), CardButton("reject", "驳回", style="danger")],
+        )
         await rig.app.push(Target("wecom", user_id="zhangsan"), Reply(card=card), key="wtest-1")
         await rig.settle()
         sent = rig.qyapi.sends()[0]
@@ -259,8 +299,12 @@ async def test_card_click_reaches_capability_and_updates_card(rig):
         assert presses == [("张三", "wtest-1", "approve", "RC-123")]
         update = rig.qyapi.calls_to("message/update_template_card")
         assert len(update) == 1
-        assert update[0]["json"] == {"userids": ["zhangsan"], "agentid": 1000002, "response_code": "RC-123",
-                                     "button": {"replace_name": "已同意 · 张三"}}
+        assert update[0]["json"] == {
+            "userids": ["zhangsan"],
+            "agentid": 1000002,
+            "response_code": "RC-123",
+            "button": {"replace_name": "已同意 · 张三"},
+        }
     finally:
         rig.app.capabilities.card_handlers.pop("wtest", None)
 
@@ -317,8 +361,12 @@ async def test_kf_cursor_resumed_after_restart(tmp_path):
 async def _poll_stream(rig, msg: dict, stream_id: str, rounds: int = 50) -> list[dict]:
     seen = []
     for _ in range(rounds):
-        refresh = {**{k: msg[k] for k in ("aibotid", "chattype", "from") if k in msg}, "msgid": f"r{len(seen)}",
-                   "msgtype": "stream", "stream": {"id": stream_id}}
+        refresh = {
+            **{k: msg[k] for k in ("aibotid", "chattype", "from") if k in msg},
+            "msgid": f"r{len(seen)}",
+            "msgtype": "stream",
+            "stream": {"id": stream_id},
+        }
         res = await rig.aibot.post_json(refresh)
         reply = rig.aibot.decrypt_json_reply(res.body)
         seen.append(reply["stream"])
@@ -329,8 +377,13 @@ async def _poll_stream(rig, msg: dict, stream_id: str, rounds: int = 50) -> list
 
 
 async def test_aibot_group_stream_from_first_chunk_to_finish(rig):
-    msg = aibot_text("CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=", "zhangsan", "@销售助手 /帮助", chatid="CHAT1",
-                     response_url=rig.qyapi.response_url())
+    msg = aibot_text(
+        "CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=",
+        "zhangsan",
+        "@销售助手 /帮助",
+        chatid="CHAT1",
+        response_url=rig.qyapi.response_url(),
+    )
     res = await rig.aibot.post_json(msg)
     first = rig.aibot.decrypt_json_reply(res.body)
     stream_id = stream_id_for(msg["msgid"])
@@ -388,17 +441,36 @@ async def test_aibot_card_event_answered_at_once_and_file_decrypted(rig):
     old = rig.app.capabilities.kind_handlers.get(InboundKind.FILE)
     rig.app.capabilities.kind_handlers[InboundKind.FILE] = file_handler
     try:
-        event = {"msgid": "ev1", "create_time": 1700000000, "aibotid": "AIBOTID", "chattype": "single",
-                 "from": {"userid": "zhangsan"}, "msgtype": "event", "response_url": rig.qyapi.response_url(),
-                 "event": {"eventtype": "template_card_event",
-                           "template_card_event": {"card_type": "button_interaction", "event_key": "confirm",
-                                                   "task_id": "wtest-9@12"}}}
+        event = {
+            "msgid": "ev1",
+            "create_time": 1700000000,
+            "aibotid": "AIBOTID",
+            "chattype": "single",
+            "from": {"userid": "zhangsan"},
+            "msgtype": "event",
+            "response_url": rig.qyapi.response_url(),
+            "event": {
+                "eventtype": "template_card_event",
+                "template_card_event": {
+                    "card_type": "button_interaction",
+                    "event_key": "confirm",
+                    "task_id": "wtest-9@12",
+                },
+            },
+        }
         res = await rig.aibot.post_json(event)
         assert res.statuses == [200] and res.body == b"" and res.latencies[0] < 1.0
         transcript = "客户：预算五十万。\n我们：下周给报价。".encode() * 50
         url = rig.qyapi.add_file("f1", rig.aibot.crypto.encrypt_file(transcript), "会议纪要.txt")
-        msg = {"msgid": "file1", "aibotid": "AIBOTID", "chattype": "single", "from": {"userid": "zhangsan"},
-               "response_url": rig.qyapi.response_url(), "msgtype": "file", "file": {"url": url}}
+        msg = {
+            "msgid": "file1",
+            "aibotid": "AIBOTID",
+            "chattype": "single",
+            "from": {"userid": "zhangsan"},
+            "response_url": rig.qyapi.response_url(),
+            "msgtype": "file",
+            "file": {"url": url},
+        }
         await rig.aibot.post_json(msg)
         await rig.settle()
     finally:
@@ -413,7 +485,14 @@ async def test_aibot_card_event_answered_at_once_and_file_decrypted(rig):
 
 
 async def test_aibot_enter_chat_gets_welcome(rig):
-    event = {"msgid": "e1", "create_time": 1, "aibotid": "AIBOTID", "chattype": "single", "from": {"userid": "zhangsan"},
-             "msgtype": "event", "event": {"eventtype": "enter_chat"}}
+    event = {
+        "msgid": "e1",
+        "create_time": 1,
+        "aibotid": "AIBOTID",
+        "chattype": "single",
+        "from": {"userid": "zhangsan"},
+        "msgtype": "event",
+        "event": {"eventtype": "enter_chat"},
+    }
     reply = rig.aibot.decrypt_json_reply((await rig.aibot.post_json(event)).body)
     assert reply["msgtype"] == "text" and "销售助手" in reply["text"]["content"]

@@ -1,4 +1,5 @@
-"""WeCom protocol layer: crypto vectors (protocols.md A2), safe XML, the API client against the fake qyapi."""
+"""WeCom protocol layer: crypto vectors (WeCom's published WXBizMsgCrypt examples), safe XML, the API client against the fake qyapi."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,16 +18,18 @@ from bot.adapter import TransientSendError
 from bot.messages import Card, CardButton
 from tests.fakes.wecom import FakeQyapi
 
-# --- vectors (copied from protocols.md A2) ----------------------------------------------------
+# --- vectors (WeCom's published WXBizMsgCrypt examples) ----------------------------------------------------
 
 WP_TOKEN, WP_KEY, WP_CORP = "123456", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", "wx49f0ab532d5d035a"
 WP_BODY = """<xml><ToUserName><![CDATA[wx49f0ab532d5d035a]]></ToUserName>
 <Encrypt><![CDATA[RgqEoJj5A4EMYlLvWO1F86ioRjZfaex/gePD0gOXTxpsq5Yj4GNglrBb8I2BAJVODGajiFnXBu7mCPatfjsu6IHCrsTyeDXzF6Bv283dGymzxh6ydJRvZsryDyZbLTE7rhnus50qGPMfp2wASFlzEgMW9z1ef/RD8XzaFYgm7iTdaXpXaG4+BiYyolBug/gYNx410cvkKR2/nPwBiT+P4hIiOAQqGp/TywZBtDh1yCF2KOd0gpiMZ5jSw3e29mTvmUHzkVQiMS6td7vXUaWOMZnYZlF3So2SjHnwh4jYFxdgpkHHqIrH/54SNdshoQgWYEvccTKe7FS709/5t6NMxuGhcUGAPOQipvWTT4dShyqio7mlsl5noTrb++x6En749zCpQVhDpbV6GDnTbcX2e8K9QaNWHp91eBdCRxthuL0=]]></Encrypt>
 <AgentID><![CDATA[1]]></AgentID>
 </xml>"""
-WP_PLAIN = ("<xml><ToUserName><![CDATA[wx49f0ab532d5d035a]]></ToUserName>\n<FromUserName><![CDATA[messense]]></FromUserName>\n"
-            "<CreateTime>1411525903</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[test]]></Content>\n"
-            "<MsgId>4363689963896700987</MsgId>\n<AgentID>1</AgentID>\n</xml>")
+WP_PLAIN = (
+    "<xml><ToUserName><![CDATA[wx49f0ab532d5d035a]]></ToUserName>\n<FromUserName><![CDATA[messense]]></FromUserName>\n"
+    "<CreateTime>1411525903</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[test]]></Content>\n"
+    "<MsgId>4363689963896700987</MsgId>\n<AgentID>1</AgentID>\n</xml>"
+)
 WP_REPLY_PLAIN = """<xml>
 <MsgType><![CDATA[text]]></MsgType>
 <Content><![CDATA[test]]></Content>
@@ -42,16 +45,25 @@ WP_REPLY_ENCRYPTED = """<xml>
 <Nonce><![CDATA[461056294]]></Nonce>
 </xml>"""
 
-JS_TOKEN, JS_KEY, JS_RECEIVER = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "ww1436e0e65a779aee"
-JS_ENCRYPT = ("cjhLUX7UU4yCSelv1vz7T0zT8huF51bAMVWriNvO1FMegHrQZNrtvRxbwf0fUPsFvwqR0U0fgiJNEA5Y30F2MoI2S7vv3EjVQ68C0cjw9frBoUE2Hj0BvFp9h3u6"
-              "Vbsg4lc1C8AtHdaN8orKuNKkLRLuYEL52R1J3v8olJGZRLnRdVKIivixmX/eQpzgeExtp20jI1HxRP1AAZ6xZoILdqDPO549LO4WeG+685JRUTdiwcY5fjZlqeMxuT4P"
-              "pMn1X9OWsS7NRj06Wa5E3Tvg4twjWp39KPfOdRte6P1T4JU=")
+JS_TOKEN, JS_KEY, JS_RECEIVER = (
+    "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo",
+    "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+    "ww1436e0e65a779aee",
+)
+JS_ENCRYPT = (
+    "cjhLUX7UU4yCSelv1vz7T0zT8huF51bAMVWriNvO1FMegHrQZNrtvRxbwf0fUPsFvwqR0U0fgiJNEA5Y30F2MoI2S7vv3EjVQ68C0cjw9frBoUE2Hj0BvFp9h3u6"
+    "Vbsg4lc1C8AtHdaN8orKuNKkLRLuYEL52R1J3v8olJGZRLnRdVKIivixmX/eQpzgeExtp20jI1HxRP1AAZ6xZoILdqDPO549LO4WeG+685JRUTdiwcY5fjZlqeMxuT4P"
+    "pMn1X9OWsS7NRj06Wa5E3Tvg4twjWp39KPfOdRte6P1T4JU="
+)
 
 
 def test_wechatpy_vector_url_verification():
     c = CallbackCrypto(WP_TOKEN, WP_KEY, WP_CORP)
     echo = "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q=="
-    assert c.verify_url("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374425", echo) == "5927782489442352469"
+    assert (
+        c.verify_url("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374425", echo)
+        == "5927782489442352469"
+    )
     with pytest.raises(BadSignature):
         c.verify_url("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374424", echo)
 
@@ -77,7 +89,10 @@ def test_wechatpy_vector_encrypt_reply_is_byte_exact(monkeypatch):
 def test_official_json_sample_vectors():
     c = CallbackCrypto(JS_TOKEN, JS_KEY, JS_RECEIVER)
     echo = "fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA=="
-    assert c.verify_url("012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb", "1476416373", "47744683", echo) == "1288432023552776189"
+    assert (
+        c.verify_url("012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb", "1476416373", "47744683", echo)
+        == "1288432023552776189"
+    )
     plain = c.decrypt(JS_ENCRYPT, "e3647471e395139e2308c1fa963f2d648a00b90e", "1409659813", "1372623149")
     assert plain.startswith('{ "ToUserName": "wx5823bf96d3bd56c7", "FromUserName": :mycreate"')
     assert '"MsgId": 4561255354251345929' in plain
@@ -88,7 +103,8 @@ def test_wrong_receiver_is_rejected():
     for receiver in ("wx5823bf96d3bd56c7", ""):
         with pytest.raises(WrongReceiver):
             CallbackCrypto(JS_TOKEN, JS_KEY, receiver).decrypt(
-                JS_ENCRYPT, "e3647471e395139e2308c1fa963f2d648a00b90e", "1409659813", "1372623149")
+                JS_ENCRYPT, "e3647471e395139e2308c1fa963f2d648a00b90e", "1409659813", "1372623149"
+            )
 
 
 def test_aibot_empty_receiveid_round_trip_and_json_reply():
@@ -116,7 +132,9 @@ BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2
 XXE = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Encrypt>&xxe;</Encrypt></xml>"""
 
 
-@pytest.mark.parametrize("body", [BOMB, XXE, b"<xml><Encrypt>abc</xml>", b"not xml", b"<xml><ToUserName>x</ToUserName></xml>"])
+@pytest.mark.parametrize(
+    "body", [BOMB, XXE, b"<xml><Encrypt>abc</xml>", b"not xml", b"<xml><ToUserName>x</ToUserName></xml>"]
+)
 def test_envelope_rejects_bad_xml(body):
     with pytest.raises(BadPayload):
         parse_envelope(body)
@@ -150,8 +168,13 @@ def test_split_bytes_keeps_order_and_cap():
 
 
 def test_template_card_uses_card_id_and_button_keys():
-    card = Card("appr_12", "折扣审批", "张三申请 8 折", fields=[("客户", "华东机械")],
-                buttons=[CardButton("approve", "同意"), CardButton("reject", "驳回", style="danger")])
+    card = Card(
+        "appr_12",
+        "折扣审批",
+        "张三申请 8 折",
+        fields=[("客户", "华东机械")],
+        buttons=[CardButton("approve", "同意"), CardButton("reject", "驳回", style="danger")],
+    )
     body = template_card(card)
     assert body["task_id"] == "appr_12" and body["card_type"] == "button_interaction"
     assert [(b["key"], b["style"]) for b in body["button_list"]] == [("approve", 1), ("reject", 3)]
@@ -206,15 +229,24 @@ async def session():
 
 
 def make_api(session, qyapi, kv=None, **kw):
-    return WeComAPI(session, kv or MemoryKV(), base_url=qyapi.base_url, corp_id=qyapi.corp_id, secret=qyapi.secret,
-                    backoff_max=0.05, **kw)
+    return WeComAPI(
+        session,
+        kv or MemoryKV(),
+        base_url=qyapi.base_url,
+        corp_id=qyapi.corp_id,
+        secret=qyapi.secret,
+        backoff_max=0.05,
+        **kw,
+    )
 
 
 async def test_token_cached_shared_through_kv_and_refreshed_before_expiry(session, qyapi):
     kv = MemoryKV()
     now = [1000.0]
     api = make_api(session, qyapi, kv, clock=lambda: now[0])
-    await asyncio.gather(*(api.send_message({"touser": "u", "msgtype": "text", "text": {"content": "hi"}}) for _ in range(5)))
+    await asyncio.gather(
+        *(api.send_message({"touser": "u", "msgtype": "text", "text": {"content": "hi"}}) for _ in range(5))
+    )
     assert len(qyapi.calls_to("gettoken")) == 1  # single-flight
     other_process = make_api(session, qyapi, kv, clock=lambda: now[0])
     assert await other_process.access_token() == await api.access_token()
@@ -282,7 +314,7 @@ async def test_media_get_returns_bytes(session, qyapi):
 
 
 async def test_fake_duplicate_check_drops_only_flagged_identical_sends_within_the_interval(session, qyapi):
-    """protocols.md A7: `enable_duplicate_check` drops the same message to the same member within
+    """WeCom's duplicate check: `enable_duplicate_check` drops the same message to the same member within
     `duplicate_check_interval`; the fake answers errcode 0 for the dropped copy (an assumption)."""
     api = make_api(session, qyapi)
 
@@ -293,10 +325,16 @@ async def test_fake_duplicate_check_drops_only_flagged_identical_sends_within_th
     await api.send_message(text("u1", "报价已发"))  # no check asked: both arrive
     dropped = await api.send_message(text("u1", "报价已发", enable_duplicate_check=1, duplicate_check_interval=60))
     assert dropped["errcode"] == 0
-    await api.send_message(text("u2", "报价已发", enable_duplicate_check=1, duplicate_check_interval=60))  # other member
+    await api.send_message(
+        text("u2", "报价已发", enable_duplicate_check=1, duplicate_check_interval=60)
+    )  # other member
     await api.send_message(text("u1", "报价已改", enable_duplicate_check=1, duplicate_check_interval=60))  # other text
     assert [(b["touser"], b["text"]["content"]) for b in qyapi.sends()] == [
-        ("u1", "报价已发"), ("u1", "报价已发"), ("u2", "报价已发"), ("u1", "报价已改")]
+        ("u1", "报价已发"),
+        ("u1", "报价已发"),
+        ("u2", "报价已发"),
+        ("u1", "报价已改"),
+    ]
     assert qyapi.duplicates_dropped == 1 and qyapi.calls_to("message/send")[2]["duplicate"] is True
 
     for key in qyapi.delivered_at:  # 61 s later: outside a 60 s interval, inside the default 1800 s

@@ -1,4 +1,5 @@
 """Table-driven tests for bot.zh_parse. Reference dates are fixed; nothing reads the clock."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -135,7 +136,7 @@ def test_find_money_single(text, value, evidence):
     found = find_money(text)
     assert [f.value for f in found] == [value]
     assert found[0].text == evidence
-    assert text[found[0].span[0]:found[0].span[1]] == evidence
+    assert text[found[0].span[0] : found[0].span[1]] == evidence
     assert found[0].unit == "CNY"
 
 
@@ -582,7 +583,7 @@ def test_date_without_time_has_no_datetime():
 def test_deadline_flag_and_evidence(text, evidence, deadline):
     [found] = find_dates(text, WED)
     assert found.text == evidence
-    assert text[found.span[0]:found.span[1]] == evidence
+    assert text[found.span[0] : found.span[1]] == evidence
     assert found.deadline is deadline
 
 
@@ -661,12 +662,10 @@ def test_workday_durations_skip_holidays():
 def test_several_dates_in_one_sentence_keep_order_and_spans():
     text = "昨天拜访了华东机械李总，下周三前要发报价，11月30号签约，月底回款"
     found = find_dates(text, WED)
-    assert [f.date for f in found] == [
-        date(2026, 11, 17), date(2026, 11, 25), date(2026, 11, 30), date(2026, 11, 30)
-    ]
+    assert [f.date for f in found] == [date(2026, 11, 17), date(2026, 11, 25), date(2026, 11, 30), date(2026, 11, 30)]
     assert [f.text for f in found] == ["昨天", "下周三前", "11月30号", "月底"]
     for f in found:
-        assert text[f.span[0]:f.span[1]] == f.text
+        assert text[f.span[0] : f.span[1]] == f.text
 
 
 def test_find_dates_accepts_datetime_ref():
@@ -718,7 +717,7 @@ def test_resolve_date(phrase, expected):
 def test_find_phones(text, value, kind, evidence):
     found = find_phones(text)
     assert [(c.value, c.kind, c.text) for c in found] == [(value, kind, evidence)]
-    assert text[found[0].span[0]:found[0].span[1]] == evidence
+    assert text[found[0].span[0] : found[0].span[1]] == evidence
 
 
 @pytest.mark.parametrize(
@@ -742,7 +741,7 @@ def test_find_emails(text, values):
     found = find_emails(text)
     assert [c.value for c in found] == values
     for c in found:
-        assert c.kind == "email" and text[c.span[0]:c.span[1]] == c.text
+        assert c.kind == "email" and text[c.span[0] : c.span[1]] == c.text
 
 
 # ------------------------------------------------------------------------------------------- work days

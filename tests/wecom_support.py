@@ -1,4 +1,5 @@
 """Shared setup for the WeCom end-to-end tests and the benchmark: fake qyapi + App + HTTP server + senders."""
+
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
@@ -20,9 +21,16 @@ SECRET = "secret-abc"
 
 
 def wecom_env(qyapi: FakeQyapi) -> dict[str, str]:
-    return {"WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": SECRET, "WECOM_TOKEN": APP_TOKEN,
-            "WECOM_ENCODING_AES_KEY": APP_KEY, "WECOM_API_BASE": qyapi.base_url,
-            "WECOM_AIBOT_TOKEN": AIBOT_TOKEN, "WECOM_AIBOT_ENCODING_AES_KEY": AIBOT_KEY}
+    return {
+        "WECOM_CORP_ID": CORP_ID,
+        "WECOM_AGENT_ID": "1000002",
+        "WECOM_SECRET": SECRET,
+        "WECOM_TOKEN": APP_TOKEN,
+        "WECOM_ENCODING_AES_KEY": APP_KEY,
+        "WECOM_API_BASE": qyapi.base_url,
+        "WECOM_AIBOT_TOKEN": AIBOT_TOKEN,
+        "WECOM_AIBOT_ENCODING_AES_KEY": AIBOT_KEY,
+    }
 
 
 @dataclass
@@ -60,10 +68,22 @@ async def wecom_rig(tmp_path, *, deadline: float = 5.0, demo: bool = False, qyap
             await server.start_server()
             try:
                 async with aiohttp.ClientSession() as session:
-                    sender = FakeWeComSender(session, str(server.make_url("/wecom/callback")), token=APP_TOKEN,
-                                             encoding_aes_key=APP_KEY, receive_id=CORP_ID, deadline=deadline)
-                    aibot = FakeWeComSender(session, str(server.make_url("/wecom/aibot")), token=AIBOT_TOKEN,
-                                            encoding_aes_key=AIBOT_KEY, receive_id="", deadline=deadline)
+                    sender = FakeWeComSender(
+                        session,
+                        str(server.make_url("/wecom/callback")),
+                        token=APP_TOKEN,
+                        encoding_aes_key=APP_KEY,
+                        receive_id=CORP_ID,
+                        deadline=deadline,
+                    )
+                    aibot = FakeWeComSender(
+                        session,
+                        str(server.make_url("/wecom/aibot")),
+                        token=AIBOT_TOKEN,
+                        encoding_aes_key=AIBOT_KEY,
+                        receive_id="",
+                        deadline=deadline,
+                    )
                     yield WeComRig(app, qyapi, server, session, sender, aibot)
             finally:
                 await server.close()

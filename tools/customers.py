@@ -4,6 +4,7 @@ Access: a rep sees the accounts they own, a manager their team's, an admin all; 
 Name matching never creates a duplicate silently: one clear match is used, several are offered as a
 choice, none is offered as "new account?".
 """
+
 from __future__ import annotations
 
 import re
@@ -15,17 +16,53 @@ from rapidfuzz import fuzz
 from sqlalchemy import false, true
 from sqlmodel import select
 
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import Actor, Role
 from bot.models import STAGE_LABELS, Account, Contact, Opportunity, StaffUser, Task, Visit
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
 
 router = Router("customers")
 
 _SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "股份", "（中国）", "(中国)")
 _REGIONS = (
-    "北京", "上海", "天津", "重庆", "广州", "深圳", "杭州", "南京", "苏州", "无锡", "宁波", "合肥", "武汉", "成都",
-    "西安", "长沙", "郑州", "济南", "青岛", "厦门", "福州", "东莞", "佛山", "沈阳", "大连", "昆明", "江苏", "浙江",
-    "广东", "山东", "福建", "湖北", "湖南", "四川", "河南", "河北", "安徽", "辽宁", "中国",
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "苏州",
+    "无锡",
+    "宁波",
+    "合肥",
+    "武汉",
+    "成都",
+    "西安",
+    "长沙",
+    "郑州",
+    "济南",
+    "青岛",
+    "厦门",
+    "福州",
+    "东莞",
+    "佛山",
+    "沈阳",
+    "大连",
+    "昆明",
+    "江苏",
+    "浙江",
+    "广东",
+    "山东",
+    "福建",
+    "湖北",
+    "湖南",
+    "四川",
+    "河南",
+    "河北",
+    "安徽",
+    "辽宁",
+    "中国",
 )
 CLEAR_MATCH = 90
 CANDIDATE = 72
@@ -42,7 +79,7 @@ def core_name(name: str) -> str:
                 n, changed = n[: -len(suffix)], True
     for region in _REGIONS:
         if n.startswith(region) and len(n) - len(region) >= 2:
-            n = n[len(region):]
+            n = n[len(region) :]
             break
     for region in _REGIONS:  # "华东机械（苏州）"
         n = n.replace(f"（{region}）", "").replace(f"({region})", "")
@@ -102,7 +139,9 @@ async def account_scope(ctx: ToolContext):
 
 async def ensure_account_access(ctx: ToolContext, account: Account) -> None:
     async with ctx.db.session() as s:
-        visible = (await s.execute(select(Account.id).where(Account.id == account.id, await account_scope(ctx)))).first()
+        visible = (
+            await s.execute(select(Account.id).where(Account.id == account.id, await account_scope(ctx)))
+        ).first()
     if visible is None:
         raise ToolDenied(f"「{account.name}」不是你负责的客户，没法查看或修改。需要协作的话找你的经理。")
 
@@ -168,20 +207,50 @@ def _day(d: date | None) -> str:
 async def customer_summary(ctx: ToolContext, account: Account) -> str:
     async with ctx.db.session() as s:
         owner = await s.get(StaffUser, account.owner_id) if account.owner_id else None
-        opps = (await s.execute(select(Opportunity).where(
-            Opportunity.account_id == account.id, Opportunity.stage.notin_(["closed_won", "closed_lost"])))).scalars().all()
-        visits = (await s.execute(select(Visit).where(Visit.account_id == account.id)
-                                  .order_by(Visit.visit_date.desc()).limit(3))).scalars().all()
-        tasks = (await s.execute(select(Task).where(Task.account_id == account.id, Task.status == "open")
-                                 .order_by(Task.due_date).limit(5))).scalars().all()
+        opps = (
+            (
+                await s.execute(
+                    select(Opportunity).where(
+                        Opportunity.account_id == account.id, Opportunity.stage.notin_(["closed_won", "closed_lost"])
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        visits = (
+            (
+                await s.execute(
+                    select(Visit).where(Visit.account_id == account.id).order_by(Visit.visit_date.desc()).limit(3)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        tasks = (
+            (
+                await s.execute(
+                    select(Task)
+                    .where(Task.account_id == account.id, Task.status == "open")
+                    .order_by(Task.due_date)
+                    .limit(5)
+                )
+            )
+            .scalars()
+            .all()
+        )
         contacts = (await s.execute(select(Contact).where(Contact.account_id == account.id).limit(5))).scalars().all()
-    lines = [f"【{account.name}】{account.industry or ''} · {account.region or ''} · 负责人 {owner.name if owner else '-'}"]
+    lines = [
+        f"【{account.name}】{account.industry or ''} · {account.region or ''} · 负责人 {owner.name if owner else '-'}"
+    ]
     if contacts:
         lines.append("联系人：" + "、".join(f"{c.name}{('（' + c.title + '）') if c.title else ''}" for c in contacts))
     if opps:
         lines.append("进行中的商机：")
-        lines += [f"· {o.name}：{STAGE_LABELS.get(o.stage, o.stage)}，{_money(o.amount)}，预计 {_day(o.close_date)} 成交"
-                  for o in opps]
+        lines += [
+            f"· {o.name}：{STAGE_LABELS.get(o.stage, o.stage)}，{_money(o.amount)}，预计 {_day(o.close_date)} 成交"
+            for o in opps
+        ]
     else:
         lines.append("暂无进行中的商机。")
     if visits:
@@ -203,8 +272,9 @@ async def lookup_customer(ctx: ToolContext, args: LookupCustomerArgs) -> ToolOut
     if match.status == "one":
         return ToolOutput(await customer_summary(ctx, match.account), data={"account_id": match.account.id})
     if match.status == "ambiguous":
-        return ToolOutput(choice_text(args.name, match.candidates),
-                          data={"candidates": [a.id for a in match.candidates]})
+        return ToolOutput(
+            choice_text(args.name, match.candidates), data={"candidates": [a.id for a in match.candidates]}
+        )
     if match.status == "not_yours":
         raise ToolDenied(not_yours_text(match))
     return ToolOutput(f"没找到客户「{args.name}」。")
@@ -247,14 +317,17 @@ async def lookup_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     if len(mentioned) != 1:
         return None
     account = mentioned[0]
-    bare = core_name(re.sub(r"[？?。！!，,\s]", "", text)) in {core_name(n) for n in (account.name, account.short_name) if n}
+    bare = core_name(re.sub(r"[？?。！!，,\s]", "", text)) in {
+        core_name(n) for n in (account.name, account.short_name) if n
+    }
     if not bare and not _LOOKUP_WORDS.search(text):
         return None
     return ToolOutput(await customer_summary(ctx, account), data={"account_id": account.id})
 
 
-async def create_account(ctx: ToolContext, name: str, industry: str | None = None, region: str | None = None,
-                         *, allow_similar: bool = False) -> Account:
+async def create_account(
+    ctx: ToolContext, name: str, industry: str | None = None, region: str | None = None, *, allow_similar: bool = False
+) -> Account:
     """Create an account owned by the speaker, refusing an exact duplicate (and a near one unless told)."""
     name = name.strip()
     if not (2 <= len(name) <= 64):

@@ -1,8 +1,9 @@
 """/帮助: what the speaker can do, by role and mode."""
+
 from __future__ import annotations
 
 from bot import replies
-from bot.capabilities import Capabilities, Router, EVERYONE, ToolContext, ToolOutput
+from bot.capabilities import EVERYONE, Capabilities, Router, ToolContext, ToolOutput
 
 router = Router("help")
 

@@ -3,12 +3,13 @@
 `search_talk_tracks` (staff) sees every document; `search_public_knowledge` (customer-facing agent) can
 only ever see audience=public - the audience is fixed here, not chosen by the model.
 """
+
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.messages import Role
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 
 router = Router("talk_tracks")
 
@@ -32,9 +33,13 @@ def format_hits_for_agent(hits) -> str:
     """Numbered passages the model composes its answer from and cites as [1], [2]."""
     if not hits:
         return "知识库里没有找到相关内容。不要编造公司政策或话术，请如实告诉对方没查到，并建议找主管或售前确认。"
-    blocks = [f"[{i}] 《{_where(h)}》\n{_clip(h.text, PASSAGE_CHARS)}\n（来源：{h.source}）" for i, h in enumerate(hits, 1)]
-    return ("以下是知识库检索结果。回答时只依据这些内容，在用到的句子后标注出处编号，如 [1]、[2]；"
-            "资料没覆盖的部分要说明。\n\n" + "\n\n".join(blocks))
+    blocks = [
+        f"[{i}] 《{_where(h)}》\n{_clip(h.text, PASSAGE_CHARS)}\n（来源：{h.source}）" for i, h in enumerate(hits, 1)
+    ]
+    return (
+        "以下是知识库检索结果。回答时只依据这些内容，在用到的句子后标注出处编号，如 [1]、[2]；"
+        "资料没覆盖的部分要说明。\n\n" + "\n\n".join(blocks)
+    )
 
 
 def format_hits_for_chat(hits) -> str:
@@ -52,9 +57,18 @@ def format_hits_for_chat(hits) -> str:
 
 
 def _citations(hits) -> list[dict]:
-    return [{"n": i, "doc_id": h.doc_id, "chunk_id": h.chunk_id, "title": h.title,
-             "heading_path": h.heading_path, "source": h.source, "score": round(h.score, 4)}
-            for i, h in enumerate(hits, 1)]
+    return [
+        {
+            "n": i,
+            "doc_id": h.doc_id,
+            "chunk_id": h.chunk_id,
+            "title": h.title,
+            "heading_path": h.heading_path,
+            "source": h.source,
+            "score": round(h.score, 4),
+        }
+        for i, h in enumerate(hits, 1)
+    ]
 
 
 async def _search(ctx: ToolContext, query: str, top: int, audience: str | None):

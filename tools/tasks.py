@@ -1,4 +1,5 @@
 """Follow-up tasks (Odoo mail.activity-like): due date, open/done, linked to an account."""
+
 from __future__ import annotations
 
 import re
@@ -7,11 +8,11 @@ from datetime import timedelta
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from bot.pending import open_pending, yes_or_no
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.models import Account, Task, utcnow
-from bot.zh_parse import find_dates
+from bot.pending import open_pending, yes_or_no
 from bot.worktime import due_moment, hm
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
+from bot.zh_parse import find_dates
 from tools.customers import accounts_mentioned, ensure_account_access, match_account, not_yours_text
 from tools.visits import date_argument, day_label
 
@@ -20,7 +21,9 @@ router = Router("tasks")
 
 class CreateTaskArgs(BaseModel):
     title: str = Field(description="要做的事，如「给华东机械发报价」")
-    due: str | None = Field(None, description="截止日期或提醒时间：原话如「周五」「周五下午3点」「下周三」或 YYYY-MM-DD")
+    due: str | None = Field(
+        None, description="截止日期或提醒时间：原话如「周五」「周五下午3点」「下周三」或 YYYY-MM-DD"
+    )
     account_name: str | None = Field(None, description="相关客户名称（可选）")
 
 
@@ -52,8 +55,15 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
             existing = (await s.execute(select(Task).where(Task.idempotency_key == key))).scalars().first()
             if existing is not None:
                 return ToolOutput(f"待办 #{existing.id} 已经建过了。", data={"task_id": existing.id, "duplicate": True})
-        task = Task(title=title[:256], due_date=due, due_at=due_at, owner_id=ctx.actor.staff_id,
-                    account_id=account.id if account else None, idempotency_key=key, **ctx.provenance())
+        task = Task(
+            title=title[:256],
+            due_date=due,
+            due_at=due_at,
+            owner_id=ctx.actor.staff_id,
+            account_id=account.id if account else None,
+            idempotency_key=key,
+            **ctx.provenance(),
+        )
         s.add(task)
         await s.flush()
         s.add(ctx.audit("task.create", "task", task.id, title=task.title))
@@ -61,8 +71,10 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
     if due_at is not None:
         when = f"，{day_label(due)} {hm(due_at)} 提醒你"
     where = f"（{account.name}）" if account else ""
-    return ToolOutput(f"已建待办 #{task.id}：{task.title}{where}{when}。",
-                      data={"task_id": task.id, "due_at": due_at.isoformat() if due_at else None})
+    return ToolOutput(
+        f"已建待办 #{task.id}：{task.title}{where}{when}。",
+        data={"task_id": task.id, "due_at": due_at.isoformat() if due_at else None},
+    )
 
 
 @router.tool("create_task", "给自己建一个跟进待办/提醒。", CreateTaskArgs, roles=STAFF, writes=True)
@@ -76,8 +88,11 @@ class ListTasksArgs(BaseModel):
 
 async def list_tasks(ctx: ToolContext, args: ListTasksArgs) -> ToolOutput:
     async with ctx.db.session() as s:
-        q = select(Task, Account.name).join(Account, Task.account_id == Account.id, isouter=True).where(
-            Task.owner_id == ctx.actor.staff_id)
+        q = (
+            select(Task, Account.name)
+            .join(Account, Task.account_id == Account.id, isouter=True)
+            .where(Task.owner_id == ctx.actor.staff_id)
+        )
         if not args.include_done:
             q = q.where(Task.status == "open")
         rows = (await s.execute(q.order_by(Task.due_date.is_(None), Task.due_date).limit(20))).all()
@@ -100,8 +115,13 @@ async def list_tasks_tool(ctx: ToolContext, args: ListTasksArgs) -> ToolOutput:
     return await list_tasks(ctx, args)
 
 
-@router.command("任务", "/任务 [内容 日期]", "建待办，如「/任务 周五给华东机械发报价」；只发 /任务 看我的待办", roles=STAFF,
-         aliases=("待办",))
+@router.command(
+    "任务",
+    "/任务 [内容 日期]",
+    "建待办，如「/任务 周五给华东机械发报价」；只发 /任务 看我的待办",
+    roles=STAFF,
+    aliases=("待办",),
+)
 async def task_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg:
         return await list_tasks(ctx, ListTasksArgs())
@@ -140,8 +160,10 @@ async def task_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     when = f"{day_label(dates[0].date)} {hm(due_at)} 提醒你" if due_at else f"截止 {day_label(dates[0].date)}"
     where = f"（{account.name}）" if account else ""
     await open_pending(ctx, "task_confirm", {"args": args.model_dump()}, ttl=timedelta(minutes=30))
-    return ToolOutput(f"要建这个待办吗？\n{title}{where}，{when}\n回复「是」建好；不对的话用「/任务 内容 日期」重新发。",
-                      data={"pending": "task_confirm"})
+    return ToolOutput(
+        f"要建这个待办吗？\n{title}{where}，{when}\n回复「是」建好；不对的话用「/任务 内容 日期」重新发。",
+        data={"pending": "task_confirm"},
+    )
 
 
 @router.pending("task_confirm")

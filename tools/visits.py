@@ -4,20 +4,21 @@ From the agent: `log_visit` with the rep's words as arguments. From a command:
 `/拜访 华东机械 今天聊了二期扩容 下周三发报价`. Both end in `record_visit`, which writes the visit
 and its next-step task once per inbound message (idempotency keys) and confirms in one short message.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
+from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
 from bot.zh_parse import find_dates, resolve_date
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from bot.zh_parse.dates import day_label
 from tools.customers import (
     accounts_mentioned,
@@ -31,8 +32,10 @@ from tools.customers import (
 router = Router("visits")
 
 # a common surname and an honorific: 李总, 王经理, 欧阳主任 (a surname list beats guessing word boundaries)
-_SURNAMES = ("欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-             "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]")
+_SURNAMES = (
+    "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
+)
 _CONTACT_RE = re.compile(f"({_SURNAMES})(总监|总|经理|主任|老师|处长|科长|部长|局长|院长|董|工)")
 _CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+")
 _NEXT_STEP_HINTS = ("下一步", "下次", "回头", "需要", "要", "发", "安排", "约", "跟进", "提交", "准备", "确认")
@@ -41,7 +44,9 @@ _NEXT_STEP_HINTS = ("下一步", "下次", "回头", "需要", "要", "发", "�
 class LogVisitArgs(BaseModel):
     account_name: str = Field(description="客户名称，按用户原话，例如「华东机械」")
     summary: str = Field(description="这次拜访聊了什么（一两句话，保留金额、数量等关键信息）")
-    visit_date: str | None = Field(None, description="拜访日期：用户原话如「今天」「昨天」「上周五」，或 YYYY-MM-DD；不说就是今天")
+    visit_date: str | None = Field(
+        None, description="拜访日期：用户原话如「今天」「昨天」「上周五」，或 YYYY-MM-DD；不说就是今天"
+    )
     contacts: list[str] = Field(default_factory=list, description="见到的客户方人员，如 ['李总']")
     next_step: str | None = Field(None, description="下一步要做的事，如「发报价」")
     next_step_due: str | None = Field(None, description="下一步的截止日期：原话如「下周三」或 YYYY-MM-DD")
@@ -65,9 +70,19 @@ def date_argument(phrase: str | None, today: date, field_label: str) -> date | N
 
 async def _open_opportunity(ctx: ToolContext, account_id: int) -> Opportunity | None:
     async with ctx.db.session() as s:
-        opps = (await s.execute(select(Opportunity).where(
-            Opportunity.account_id == account_id,
-            Opportunity.stage.notin_(["closed_won", "closed_lost"])).order_by(Opportunity.updated_at.desc()))).scalars().all()
+        opps = (
+            (
+                await s.execute(
+                    select(Opportunity)
+                    .where(
+                        Opportunity.account_id == account_id, Opportunity.stage.notin_(["closed_won", "closed_lost"])
+                    )
+                    .order_by(Opportunity.updated_at.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
     return opps[0] if len(opps) == 1 else None
 
 
@@ -91,32 +106,49 @@ async def record_visit(ctx: ToolContext, account: Account, args: LogVisitArgs) -
             if existing is not None:  # the same message handled again (redelivery, resumed turn)
                 return ToolOutput("这次拜访已经记过了。", data={"visit_id": existing.id, "duplicate": True})
         visit = Visit(
-            account_id=account.id, opportunity_id=opportunity.id if opportunity else None,
-            owner_id=ctx.actor.staff_id, status="planned" if visit_day > today else "held", visit_date=visit_day,
+            account_id=account.id,
+            opportunity_id=opportunity.id if opportunity else None,
+            owner_id=ctx.actor.staff_id,
+            status="planned" if visit_day > today else "held",
+            visit_date=visit_day,
             channel=args.channel if args.channel in ("onsite", "phone", "video", "wechat") else "onsite",
-            attendees=[c.strip() for c in args.contacts if c.strip()][:20], summary=summary[:4000],
-            location=location, next_step=(args.next_step or None), idempotency_key=visit_key, **ctx.provenance(),
+            attendees=[c.strip() for c in args.contacts if c.strip()][:20],
+            summary=summary[:4000],
+            location=location,
+            next_step=(args.next_step or None),
+            idempotency_key=visit_key,
+            **ctx.provenance(),
         )
         s.add(visit)
         await s.flush()
         s.add(ctx.audit("visit.create", "visit", visit.id, account=account.name, date=visit_day.isoformat()))
         task = None
         if args.next_step:
-            task = Task(title=args.next_step.strip()[:256], due_date=due, owner_id=ctx.actor.staff_id,
-                        account_id=account.id, opportunity_id=visit.opportunity_id, visit_id=visit.id,
-                        idempotency_key=ctx.idempotency_key("visit-task"), **ctx.provenance())
+            task = Task(
+                title=args.next_step.strip()[:256],
+                due_date=due,
+                owner_id=ctx.actor.staff_id,
+                account_id=account.id,
+                opportunity_id=visit.opportunity_id,
+                visit_id=visit.id,
+                idempotency_key=ctx.idempotency_key("visit-task"),
+                **ctx.provenance(),
+            )
             s.add(task)
             await s.flush()
             s.add(ctx.audit("task.create", "task", task.id, title=task.title))
     who = f"（{'、'.join(visit.attendees)}）" if visit.attendees else ""
-    lines = [f"已记录：{account.name} · {day_label(visit_day)}{'计划拜访' if visit.status == 'planned' else '拜访'}{who}"]
+    lines = [
+        f"已记录：{account.name} · {day_label(visit_day)}{'计划拜访' if visit.status == 'planned' else '拜访'}{who}"
+    ]
     if task is not None:
         when = f"，截止 {day_label(due)}" if due else ""
         lines.append(f"下一步：{task.title}{when}，已加到你的待办 #{task.id}。")
     if opportunity is not None:
         lines.append(f"关联商机：{opportunity.name}")
-    return ToolOutput("\n".join(lines), data={"visit_id": visit.id, "task_id": task.id if task else None,
-                                               "account_id": account.id})
+    return ToolOutput(
+        "\n".join(lines), data={"visit_id": visit.id, "task_id": task.id if task else None, "account_id": account.id}
+    )
 
 
 async def log_visit_for(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
@@ -127,14 +159,21 @@ async def log_visit_for(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
     if match.status == "not_yours":
         return ToolOutput(not_yours_text(match))
     if match.status == "ambiguous":
-        await open_pending(ctx, "visit_account", {"args": args.model_dump(), "candidates": [a.id for a in match.candidates]})
+        await open_pending(
+            ctx, "visit_account", {"args": args.model_dump(), "candidates": [a.id for a in match.candidates]}
+        )
         return ToolOutput(choice_text(args.account_name, match.candidates), data={"pending": "visit_account"})
     await open_pending(ctx, "visit_new_account", {"args": args.model_dump()})
-    return ToolOutput(f"没找到客户「{args.account_name}」。回复「新建」就按这个名字建客户并记下这次拜访；"
-                      f"或者直接告诉我正确的客户名。", data={"pending": "visit_new_account"})
+    return ToolOutput(
+        f"没找到客户「{args.account_name}」。回复「新建」就按这个名字建客户并记下这次拜访；"
+        f"或者直接告诉我正确的客户名。",
+        data={"pending": "visit_new_account"},
+    )
 
 
-@router.tool("log_visit", "记录一次客户拜访（可带下一步和截止日期，会自动建待办）。", LogVisitArgs, roles=STAFF, writes=True)
+@router.tool(
+    "log_visit", "记录一次客户拜访（可带下一步和截止日期，会自动建待办）。", LogVisitArgs, roles=STAFF, writes=True
+)
 async def log_visit(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
     return await log_visit_for(ctx, args)
 
@@ -205,8 +244,12 @@ def parse_visit_text(text: str, today: date) -> dict:
         name = m.group(0)
         if name not in contacts:
             contacts.append(name)
-    return {"visit_date": visit_date.isoformat() if visit_date else None, "next_step": next_step,
-            "next_step_due": due.isoformat() if due else None, "contacts": contacts}
+    return {
+        "visit_date": visit_date.isoformat() if visit_date else None,
+        "next_step": next_step,
+        "next_step_due": due.isoformat() if due else None,
+        "contacts": contacts,
+    }
 
 
 @router.command("拜访", "/拜访 客户 内容", "记拜访，例如：/拜访 华东机械 今天聊了二期扩容 下周三发报价", roles=STAFF)
@@ -222,10 +265,16 @@ async def visit_command(ctx: ToolContext, arg: str) -> ToolOutput:
 
 # --- a visit told in plain words, without an LLM ----------------------------------------------------
 
-_MET = re.compile(r"拜访|见了|见到了?|面谈|上门|去了|聊了|谈了|沟通了|交流了|开了个?会|碰了个?面|打了个?电话|通了个?电话|视频会")
+_MET = re.compile(
+    r"拜访|见了|见到了?|面谈|上门|去了|聊了|谈了|沟通了|交流了|开了个?会|碰了个?面|打了个?电话|通了个?电话|视频会"
+)
 _PAST = re.compile(r"了|今天|昨天|前天|刚才|刚刚|上午|下午|早上|中午|晚上|上周|周[一二三四五六日天]")
 _ASKING = re.compile(r"[？?]\s*$|^(怎么|如何|为什么|请问|能不能|可以)")
-_CHANNELS = (("phone", re.compile(r"电话")), ("video", re.compile(r"视频|腾讯会议|钉钉会议")), ("wechat", re.compile(r"微信")))
+_CHANNELS = (
+    ("phone", re.compile(r"电话")),
+    ("video", re.compile(r"视频|腾讯会议|钉钉会议")),
+    ("wechat", re.compile(r"微信")),
+)
 
 
 @router.offline_intent(10)
@@ -252,8 +301,9 @@ async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     if args.next_step:
         lines.append(f"下一步：{args.next_step}" + (f"，截止 {day_label(due)}" if due else ""))
     lines.append("回复「是」记下；不对的话用「/拜访 客户 内容」重新发。")
-    await open_pending(ctx, "visit_confirm", {"account_id": account.id, "args": args.model_dump()},
-                       ttl=timedelta(minutes=30))
+    await open_pending(
+        ctx, "visit_confirm", {"account_id": account.id, "args": args.model_dump()}, ttl=timedelta(minutes=30)
+    )
     return ToolOutput("\n".join(lines), data={"pending": "visit_confirm", "account_id": account.id})
 
 
@@ -273,8 +323,9 @@ async def answer_visit_confirm(ctx: ToolContext, pending, answer: str) -> ToolOu
 async def on_location(ctx: ToolContext) -> ToolOutput:
     loc = ctx.inbound.location or {}
     label = loc.get("label") or f"{loc.get('lat')},{loc.get('lng')}"
-    await ctx.app.kv.set(f"checkin:{ctx.conversation_key}", json.dumps({**loc, "label": label}, ensure_ascii=False),
-                         ttl_seconds=3 * 3600)
+    await ctx.app.kv.set(
+        f"checkin:{ctx.conversation_key}", json.dumps({**loc, "label": label}, ensure_ascii=False), ttl_seconds=3 * 3600
+    )
     return ToolOutput(f"收到定位：{label}。接下来 3 小时内记的拜访会用它作为签到地点。")
 
 

@@ -1,4 +1,5 @@
 """The console channel (`salesbot chat`): always on, it needs no settings. adapter.py holds the Adapter."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

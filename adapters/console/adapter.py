@@ -2,6 +2,7 @@
 
 Cards print as a numbered list of buttons; typing `c1`, `c2`… presses a button of the latest card.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,20 @@ class ConsoleAdapter(Adapter):
             index = int(m.group(1)) - 1
             if 0 <= index < len(card.buttons):
                 button = card.buttons[index]
-                return Inbound(platform="console", msg_id=uuid.uuid4().hex, sender_id=user, conversation_id=user,
-                               kind=InboundKind.CARD_ACTION, role_hint=role_hint,
-                               card_action=CardAction(card_id=card.card_id, action=button.key))
-        return Inbound(platform="console", msg_id=uuid.uuid4().hex, sender_id=user, conversation_id=user,
-                       text=text, role_hint=role_hint)
+                return Inbound(
+                    platform="console",
+                    msg_id=uuid.uuid4().hex,
+                    sender_id=user,
+                    conversation_id=user,
+                    kind=InboundKind.CARD_ACTION,
+                    role_hint=role_hint,
+                    card_action=CardAction(card_id=card.card_id, action=button.key),
+                )
+        return Inbound(
+            platform="console",
+            msg_id=uuid.uuid4().hex,
+            sender_id=user,
+            conversation_id=user,
+            text=text,
+            role_hint=role_hint,
+        )

@@ -3,6 +3,7 @@
 config.py settings, parsing.py payload -> message, api.py the OpenAPI client, adapter.py the Adapter;
 stream.py the stream-mode connection, signature.py HTTP robot mode's signature check.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

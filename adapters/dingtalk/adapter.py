@@ -15,6 +15,7 @@ card instances (createAndDeliver, PUT to show the decision) when DINGTALK_CARD_T
 otherwise. A long answer (several outbox parts) streams into one AI card when DINGTALK_AI_CARD_TEMPLATE_ID
 is set, markdown parts otherwise.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -88,8 +89,10 @@ def _card_params(card: Card) -> dict[str, str]:
         "content": _card_markdown(card),
         "status": card.status or "",
         "decided": "true" if decided else "false",
-        "buttons": json.dumps([] if decided else [{"key": b.key, "label": b.label, "style": b.style}
-                                                   for b in card.buttons], ensure_ascii=False),
+        "buttons": json.dumps(
+            [] if decided else [{"key": b.key, "label": b.label, "style": b.style} for b in card.buttons],
+            ensure_ascii=False,
+        ),
     }
 
 
@@ -99,11 +102,23 @@ class DingTalkAdapter(Adapter):
     staff_namespace = "dingtalk"
     max_text_bytes = 4000
 
-    def __init__(self, app: "Runtime", *, client_id: str, client_secret: str, robot_code: str | None = None,
-                 endpoint: str = "https://api.dingtalk.com", mode: str = "stream",
-                 card_template_id: str | None = None, ai_card_template_id: str | None = None,
-                 idle_timeout: float = 60.0, rate_per_second: float = 20.0, api_attempts: int = 3,
-                 customer_groups: frozenset[str] = frozenset(), config: DingTalkConfig | None = None):
+    def __init__(
+        self,
+        app: "Runtime",
+        *,
+        client_id: str,
+        client_secret: str,
+        robot_code: str | None = None,
+        endpoint: str = "https://api.dingtalk.com",
+        mode: str = "stream",
+        card_template_id: str | None = None,
+        ai_card_template_id: str | None = None,
+        idle_timeout: float = 60.0,
+        rate_per_second: float = 20.0,
+        api_attempts: int = 3,
+        customer_groups: frozenset[str] = frozenset(),
+        config: DingTalkConfig | None = None,
+    ):
         super().__init__(app)
         self.config = config
         if mode not in ("stream", "http"):
@@ -127,34 +142,55 @@ class DingTalkAdapter(Adapter):
         self._forwarded: set = set()  # handler runs in flight on the app's loop
         self._recent = _RecentIds()
         self._in_flight: dict[str, asyncio.Future] = {}  # msgId / press id -> the claim in progress
-        self._background: set[asyncio.Task] = set()
         self._warned_no_template = False
-        self.stats = {"received": 0, "duplicates": 0, "rejected": 0, "webhook_sends": 0, "api_sends": 0,
-                      "cards": 0, "card_updates": 0, "ai_stream_parts": 0}
+        self.stats = {
+            "received": 0,
+            "duplicates": 0,
+            "rejected": 0,
+            "webhook_sends": 0,
+            "api_sends": 0,
+            "cards": 0,
+            "card_updates": 0,
+            "ai_stream_parts": 0,
+        }
 
     @classmethod
     def from_config(cls, app: "Runtime", config: DingTalkConfig) -> "DingTalkAdapter | None":
         """None when the channel is off (DINGTALK_CLIENT_ID/SECRET absent)."""
         if not config.enabled:
             return None
-        return cls(app, client_id=config.dingtalk_client_id, client_secret=config.dingtalk_client_secret,
-                   robot_code=config.dingtalk_robot_code, endpoint=config.dingtalk_openapi_endpoint,
-                   mode=config.dingtalk_mode, card_template_id=config.dingtalk_card_template_id,
-                   ai_card_template_id=config.dingtalk_ai_card_template_id,
-                   idle_timeout=config.dingtalk_stream_idle_timeout, customer_groups=config.customer_group_ids,
-                   config=config)
+        return cls(
+            app,
+            client_id=config.dingtalk_client_id,
+            client_secret=config.dingtalk_client_secret,
+            robot_code=config.dingtalk_robot_code,
+            endpoint=config.dingtalk_openapi_endpoint,
+            mode=config.dingtalk_mode,
+            card_template_id=config.dingtalk_card_template_id,
+            ai_card_template_id=config.dingtalk_ai_card_template_id,
+            idle_timeout=config.dingtalk_stream_idle_timeout,
+            customer_groups=config.customer_group_ids,
+            config=config,
+        )
 
     @property
     def api(self) -> OpenApiClient:
         if self._api is None:
             if self.app.http is None:
                 raise RuntimeError("app.http is not open; call app.start() first")
-            self._api = OpenApiClient(self.app.http, client_id=self.client_id, client_secret=self.client_secret,
-                                      robot_code=self.robot_code, endpoint=self.endpoint, kv=self.app.kv,
-                                      rate_per_second=self.rate_per_second, attempts=self.api_attempts,
-                                      # with Redis, DingTalk's per-app caps are counted over every replica
-                                      redis=getattr(self.app, "redis", None),
-                                      redis_prefix=self.app.settings.redis_prefix)
+            self._api = OpenApiClient(
+                self.app.http,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                robot_code=self.robot_code,
+                endpoint=self.endpoint,
+                kv=self.app.kv,
+                rate_per_second=self.rate_per_second,
+                attempts=self.api_attempts,
+                # with Redis, DingTalk's per-app caps are counted over every replica
+                redis=getattr(self.app, "redis", None),
+                redis_prefix=self.app.settings.redis_prefix,
+            )
         return self._api
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -173,12 +209,15 @@ class DingTalkAdapter(Adapter):
         gc.freeze()
 
         def build(http) -> StreamClient:
-            client = StreamClient(self.client_id, self.client_secret, http=http, endpoint=self.endpoint,
-                                  idle_timeout=self.idle_timeout)
-            client.register_topic(ROBOT_TOPIC, forward_to(app_loop, self._on_robot_frame, self._forwarded),
-                                  check=parse_robot_message)
-            client.register_topic(CARD_TOPIC, forward_to(app_loop, self._on_card_frame, self._forwarded),
-                                  check=parse_card_callback)
+            client = StreamClient(
+                self.client_id, self.client_secret, http=http, endpoint=self.endpoint, idle_timeout=self.idle_timeout
+            )
+            client.register_topic(
+                ROBOT_TOPIC, forward_to(app_loop, self._on_robot_frame, self._forwarded), check=parse_robot_message
+            )
+            client.register_topic(
+                CARD_TOPIC, forward_to(app_loop, self._on_card_frame, self._forwarded), check=parse_card_callback
+            )
             return client
 
         self.stream = StreamThread(build)
@@ -190,8 +229,8 @@ class DingTalkAdapter(Adapter):
             self.stream = None
         if self._forwarded:
             await asyncio.wait([asyncio.wrap_future(f) for f in list(self._forwarded)], timeout=5)
-        if self._background:
-            await asyncio.wait(set(self._background), timeout=5)
+        if self.background:
+            await asyncio.wait(set(self.background), timeout=5)
 
     def health(self) -> dict[str, Any]:
         info: dict[str, Any] = {"mode": self.mode, **self.stats}
@@ -201,12 +240,18 @@ class DingTalkAdapter(Adapter):
             # a reconnect in progress is not an outage; a stream that never connected, or stays down, is
             recently_alive = st.connects > 0 and time.monotonic() - st.last_frame_at < max(3 * self.idle_timeout, 60)
             healthy = st.state == "connected" or (st.state == "connecting" and recently_alive)
-            info.update(state="up" if healthy else "down", stream_state=st.state, connects=st.connects, frames=st.frames,
-                        reconnects_after_disconnect=st.reconnects_after_disconnect,
-                        reconnects_after_idle=st.reconnects_after_idle, last_error=st.last_error,
-                        ack_ms_p50=st.ack_ms(0.5), ack_ms_p99=st.ack_ms(0.99),
-                        seconds_since_last_frame=round(time.monotonic() - st.last_frame_at, 1)
-                        if st.last_frame_at else None)
+            info.update(
+                state="up" if healthy else "down",
+                stream_state=st.state,
+                connects=st.connects,
+                frames=st.frames,
+                reconnects_after_disconnect=st.reconnects_after_disconnect,
+                reconnects_after_idle=st.reconnects_after_idle,
+                last_error=st.last_error,
+                ack_ms_p50=st.ack_ms(0.5),
+                ack_ms_p99=st.ack_ms(0.99),
+                seconds_since_last_frame=round(time.monotonic() - st.last_frame_at, 1) if st.last_frame_at else None,
+            )
         else:
             info["state"] = "up" if self.mode == "http" else "stopped"
         return info
@@ -251,8 +296,9 @@ class DingTalkAdapter(Adapter):
 
     async def _receive(self, inbound: Inbound, key: str) -> bool:
         """The ledger claim, retried through a short database outage while the frame waits un-ACKed."""
-        accepted = await retry_db(lambda: self.app.receive(inbound), what=f"dingtalk claim {key}",
-                                  deadline=CLAIM_RETRY_SECONDS)
+        accepted = await retry_db(
+            lambda: self.app.receive(inbound), what=f"dingtalk claim {key}", deadline=CLAIM_RETRY_SECONDS
+        )
         self._recent.add(key)
         self.stats["received" if accepted else "duplicates"] += 1
         return accepted
@@ -272,15 +318,24 @@ class DingTalkAdapter(Adapter):
                     log.error("dingtalk: download of %s for %s failed: %s", ref.name, msg.msg_id, exc)
                     await self._notify_webhook(msg, DOWNLOAD_FAILED)
                     return False
-                attachments.append(Attachment(name=ref.name, mime=ref.mime, data=content,
-                                              media_id=ref.download_code, size=len(content)))
+                attachments.append(
+                    Attachment(
+                        name=ref.name, mime=ref.mime, data=content, media_id=ref.download_code, size=len(content)
+                    )
+                )
             inbound = Inbound(
-                platform=PLATFORM, msg_id=msg.msg_id, sender_id=msg.sender_staff_id, conversation_id=msg.chat_id,
-                kind=msg.kind, text=msg.text, is_group=msg.is_group, sender_name=msg.sender_nick,
-                attachments=attachments, raw=msg.reply_context(),
+                platform=PLATFORM,
+                msg_id=msg.msg_id,
+                sender_id=msg.sender_staff_id,
+                conversation_id=msg.chat_id,
+                kind=msg.kind,
+                text=msg.text,
+                is_group=msg.is_group,
+                sender_name=msg.sender_nick,
+                attachments=attachments,
+                raw=msg.reply_context(),
                 # a customer group (DINGTALK_CUSTOMER_GROUPS): everyone there is served by the customer bot
-                role_hint=Role.CUSTOMER if msg.is_group and msg.conversation_id in self.customer_groups
-                else None,
+                role_hint=Role.CUSTOMER if msg.is_group and msg.conversation_id in self.customer_groups else None,
             )
             return await self._receive(inbound, msg.msg_id)
 
@@ -290,18 +345,29 @@ class DingTalkAdapter(Adapter):
         key = press.press_id
 
         async def claim() -> bool:
-            route = await retry_db(lambda: self._card_route(press.out_track_id), what=f"dingtalk card route {key}",
-                                   deadline=CLAIM_RETRY_SECONDS)
+            route = await retry_db(
+                lambda: self._card_route(press.out_track_id),
+                what=f"dingtalk card route {key}",
+                deadline=CLAIM_RETRY_SECONDS,
+            )
             is_group = bool(route.get("conversationId"))
             conversation = route.get("conversationId") or press.user_id
             inbound = Inbound(
-                platform=PLATFORM, msg_id=key, sender_id=press.user_id, conversation_id=conversation,
-                kind=InboundKind.CARD_ACTION, is_group=is_group,
-                card_action=CardAction(card_id=press.out_track_id, action=press.action, value=press.params,
-                                       platform_ref=press.out_track_id),
-                raw={"outTrackId": press.out_track_id, "senderStaffId": press.user_id,
-                     "conversationId": route.get("conversationId") or "",
-                     "conversationType": GROUP_CHAT if is_group else SINGLE_CHAT},
+                platform=PLATFORM,
+                msg_id=key,
+                sender_id=press.user_id,
+                conversation_id=conversation,
+                kind=InboundKind.CARD_ACTION,
+                is_group=is_group,
+                card_action=CardAction(
+                    card_id=press.out_track_id, action=press.action, value=press.params, platform_ref=press.out_track_id
+                ),
+                raw={
+                    "outTrackId": press.out_track_id,
+                    "senderStaffId": press.user_id,
+                    "conversationId": route.get("conversationId") or "",
+                    "conversationType": GROUP_CHAT if is_group else SINGLE_CHAT,
+                },
             )
             return await self._receive(inbound, key)
 
@@ -325,15 +391,10 @@ class DingTalkAdapter(Adapter):
             log.error("dingtalk http callback: bad payload rejected: %s", exc)
             return web.json_response({"error": f"bad payload: {exc}"}, status=400)
         if msg.media:  # downloads can take a while; DingTalk wants its answer now
-            self._spawn(self.accept_message(msg))
+            self.spawn(self.accept_message(msg))
         else:
             await self.accept_message(msg)
         return web.json_response({"msgtype": "empty"})
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     async def _notify_webhook(self, msg: RobotMessage, text: str) -> None:
         if not self._webhook_usable(msg.reply_context()):
@@ -357,9 +418,14 @@ class DingTalkAdapter(Adapter):
         except DingTalkApiError as exc:
             log.warning("dingtalk: directory lookup of %s failed: %s", user_id, exc)
             return None
-        return DirectoryEntry(user_id=user_id, name=str(user.get("name") or user_id), department=department,
-                              mobile=user.get("mobile") or None, email=user.get("email") or user.get("org_email"),
-                              title=user.get("title") or None)
+        return DirectoryEntry(
+            user_id=user_id,
+            name=str(user.get("name") or user_id),
+            department=department,
+            mobile=user.get("mobile") or None,
+            email=user.get("email") or user.get("org_email"),
+            title=user.get("title") or None,
+        )
 
     # --- outbound ----------------------------------------------------------------------------
 
@@ -369,8 +435,11 @@ class DingTalkAdapter(Adapter):
     @staticmethod
     def _webhook_usable(context: dict[str, Any]) -> bool:
         expires = context.get("sessionWebhookExpiredTime")
-        return bool(context.get("sessionWebhook")) and isinstance(expires, (int, float)) and \
-            expires - time.time() * 1000 > WEBHOOK_SAFETY_MS
+        return (
+            bool(context.get("sessionWebhook"))
+            and isinstance(expires, (int, float))
+            and expires - time.time() * 1000 > WEBHOOK_SAFETY_MS
+        )
 
     @staticmethod
     def _destination(delivery: Delivery) -> tuple[str | None, str | None]:
@@ -408,8 +477,12 @@ class DingTalkAdapter(Adapter):
             return
         if not reply.text.strip():
             return
-        if (self.ai_card_template_id and delivery.parts > 1 and not delivery.is_push
-                and delivery.reply_context.get("msgId")):
+        if (
+            self.ai_card_template_id
+            and delivery.parts > 1
+            and not delivery.is_push
+            and delivery.reply_context.get("msgId")
+        ):
             if await self._stream_ai_part(delivery):
                 return
         await self._send_message(delivery, reply)
@@ -421,8 +494,11 @@ class DingTalkAdapter(Adapter):
         if not delivery.is_push and self._webhook_usable(ctx):
             body: dict[str, Any]
             group = ctx.get("conversationType") == GROUP_CHAT
-            at = {"atUserIds": [ctx["senderStaffId"]]} if group and delivery.seq == 0 and ctx.get("senderStaffId") \
+            at = (
+                {"atUserIds": [ctx["senderStaffId"]]}
+                if group and delivery.seq == 0 and ctx.get("senderStaffId")
                 else None
+            )
             if markdown:
                 text = f"@{ctx['senderStaffId']} {reply.text}" if at else reply.text
                 body = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
@@ -465,18 +541,30 @@ class DingTalkAdapter(Adapter):
     async def _send_card(self, delivery: Delivery, card: Card) -> None:
         if not self.card_template_id:
             self._warn_no_template()
-            await self._send_message(delivery, Reply(text=self._card_fallback_text(card), markdown=True,
-                                                     title=card.title[:20]))
+            await self._send_message(
+                delivery, Reply(text=self._card_fallback_text(card), markdown=True, title=card.title[:20])
+            )
             return
         group_id, user_id = self._destination(delivery)
         # remembered so the press (which carries only outTrackId and userId) finds its conversation
-        await self.app.kv.set(self._card_route_key(card.card_id),
-                              json.dumps({"conversationId": group_id or "", "userId": user_id or ""}), CARD_ROUTE_TTL)
-        at = [delivery.reply_context["senderStaffId"]] if group_id and delivery.reply_context.get("senderStaffId") \
+        await self.app.kv.set(
+            self._card_route_key(card.card_id),
+            json.dumps({"conversationId": group_id or "", "userId": user_id or ""}),
+            CARD_ROUTE_TTL,
+        )
+        at = (
+            [delivery.reply_context["senderStaffId"]]
+            if group_id and delivery.reply_context.get("senderStaffId")
             else None
-        await self.api.create_and_deliver_card(out_track_id=card.card_id, template_id=self.card_template_id,
-                                               params=_card_params(card), conversation_id=group_id, user_id=user_id,
-                                               at_user_ids=at)
+        )
+        await self.api.create_and_deliver_card(
+            out_track_id=card.card_id,
+            template_id=self.card_template_id,
+            params=_card_params(card),
+            conversation_id=group_id,
+            user_id=user_id,
+            at_user_ids=at,
+        )
         self.stats["cards"] += 1
 
     async def _update_card(self, delivery: Delivery, card: Card) -> None:
@@ -525,16 +613,20 @@ class DingTalkAdapter(Adapter):
                     state = {"outTrackId": f"ai-{digest}", "outbox_id": delivery.outbox_id, "content": "", "seq": -1}
                     group_id, user_id = self._destination(delivery)
                     await self.api.create_and_deliver_card(
-                        out_track_id=state["outTrackId"], template_id=self.ai_card_template_id,
-                        params={"flowStatus": AI_FLOW_PROCESSING, AI_CARD_KEY: ""}, conversation_id=group_id,
-                        user_id=user_id)
+                        out_track_id=state["outTrackId"],
+                        template_id=self.ai_card_template_id,
+                        params={"flowStatus": AI_FLOW_PROCESSING, AI_CARD_KEY: ""},
+                        conversation_id=group_id,
+                        user_id=user_id,
+                    )
                     await self.app.kv.set(key, json.dumps(state, ensure_ascii=False), 24 * 3600)
             if state["seq"] < delivery.seq:  # not streamed yet (a retry after success must not append twice)
                 # the outbox cut the answer at line breaks and trimmed them; put one back between parts
                 state["content"] += ("\n" if state["content"] else "") + delivery.reply.text
                 last = delivery.seq == delivery.parts - 1
-                await self.api.stream_card(state["outTrackId"], key=AI_CARD_KEY, content=state["content"],
-                                           is_full=True, is_finalize=last)
+                await self.api.stream_card(
+                    state["outTrackId"], key=AI_CARD_KEY, content=state["content"], is_full=True, is_finalize=last
+                )
                 state["seq"] = delivery.seq
                 await self.app.kv.set(key, json.dumps(state, ensure_ascii=False), 24 * 3600)
                 self.stats["ai_stream_parts"] += 1

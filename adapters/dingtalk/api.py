@@ -1,7 +1,7 @@
 """DingTalk OpenAPI on aiohttp: access token, robot messages, cards, AI-card streaming, file download.
 
 Why not the SDK's helpers: dingtalk-stream 0.24.3 fetches tokens and sends with synchronous `requests`
-inside the event loop (reference/packages.md section 3). Everything here is aiohttp with tenacity retries.
+inside the event loop (read in its source). Everything here is aiohttp with tenacity retries.
 
 Errors are classified once, in `DingTalkApiError`:
   * `auth`        -> token refreshed and the call retried once (400/401 `InvalidAuthentication`);
@@ -11,6 +11,7 @@ Errors are classified once, in `DingTalkApiError`:
   * `transient`   -> retried with backoff (5xx, network errors, rate limits);
   * anything else -> permanent (bad target, bad payload).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,17 @@ class MemoryKeyValue:
 
 
 class DingTalkApiError(Exception):
-    def __init__(self, message: str, *, status: int = 0, code: str = "", retry_after: float | None = None,
-                 transient: bool = False, rate_limited: bool = False, auth: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: str = "",
+        retry_after: float | None = None,
+        transient: bool = False,
+        rate_limited: bool = False,
+        auth: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
@@ -90,8 +100,13 @@ def classify(status: int, body: Any, retry_after_header: str | None = None) -> D
         except ValueError:
             retry_after = None
     if status == 429 or "QpsLimit" in code or "Throttl" in code or errcode in WEBHOOK_RATE_LIMIT_ERRCODES:
-        return DingTalkApiError(f"rate limited: {code or errcode} {message}", status=status, code=code or str(errcode),
-                                retry_after=retry_after or 1.0, rate_limited=True)
+        return DingTalkApiError(
+            f"rate limited: {code or errcode} {message}",
+            status=status,
+            code=code or str(errcode),
+            retry_after=retry_after or 1.0,
+            rate_limited=True,
+        )
     if status in (400, 401) and (code in AUTH_CODES or status == 401):
         return DingTalkApiError(f"invalid access token: {message}", status=status, code=code, auth=True)
     if errcode in (88, 40014, 42001) and str(body.get("sub_code") or errcode) in ("40014", "42001", "88"):
@@ -173,10 +188,24 @@ def _is_retryable(exc: BaseException) -> bool:
 class OpenApiClient:
     """One app's OpenAPI access. The token is shared through `kv` so several processes fetch it once."""
 
-    def __init__(self, http: aiohttp.ClientSession, *, client_id: str, client_secret: str, robot_code: str | None = None,
-                 endpoint: str = DEFAULT_ENDPOINT, legacy_endpoint: str | None = None, kv: KeyValueStore | None = None,
-                 rate_per_second: float = 20.0, webhook_rate_per_second: float = 5.0, attempts: int = 3,
-                 backoff_max: float = 2.0, timeout: float = 15.0, redis=None, redis_prefix: str = "salesbot:"):
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        *,
+        client_id: str,
+        client_secret: str,
+        robot_code: str | None = None,
+        endpoint: str = DEFAULT_ENDPOINT,
+        legacy_endpoint: str | None = None,
+        kv: KeyValueStore | None = None,
+        rate_per_second: float = 20.0,
+        webhook_rate_per_second: float = 5.0,
+        attempts: int = 3,
+        backoff_max: float = 2.0,
+        timeout: float = 15.0,
+        redis=None,
+        redis_prefix: str = "salesbot:",
+    ):
         self.http = http
         self.client_id = client_id
         self.client_secret = client_secret
@@ -196,8 +225,9 @@ class OpenApiClient:
         if redis is not None:
             for kind, rate in (("api", rate_per_second), ("webhook", webhook_rate_per_second)):
                 calls, window = shared_window(rate)
-                self._limiters[kind] = SlidingWindowLimiter(limit=calls, window=window, redis=redis,
-                                                            prefix=redis_prefix, name=f"dingtalk_pace:{client_id}")
+                self._limiters[kind] = SlidingWindowLimiter(
+                    limit=calls, window=window, redis=redis, prefix=redis_prefix, name=f"dingtalk_pace:{client_id}"
+                )
         self.attempts = attempts
         self.backoff_max = backoff_max
         self.timeout = aiohttp.ClientTimeout(total=timeout)
@@ -336,18 +366,33 @@ class OpenApiClient:
     # --- robot messages ----------------------------------------------------------------------
 
     async def send_to_users(self, user_ids: list[str], msg_key: str, msg_param: dict[str, Any]) -> Any:
-        return await self.call("POST", "/v1.0/robot/oToMessages/batchSend", {
-            "robotCode": self.robot_code, "userIds": user_ids, "msgKey": msg_key,
-            "msgParam": json.dumps(msg_param, ensure_ascii=False)})
+        return await self.call(
+            "POST",
+            "/v1.0/robot/oToMessages/batchSend",
+            {
+                "robotCode": self.robot_code,
+                "userIds": user_ids,
+                "msgKey": msg_key,
+                "msgParam": json.dumps(msg_param, ensure_ascii=False),
+            },
+        )
 
     async def send_to_group(self, open_conversation_id: str, msg_key: str, msg_param: dict[str, Any]) -> Any:
-        return await self.call("POST", "/v1.0/robot/groupMessages/send", {
-            "robotCode": self.robot_code, "openConversationId": open_conversation_id, "msgKey": msg_key,
-            "msgParam": json.dumps(msg_param, ensure_ascii=False)})
+        return await self.call(
+            "POST",
+            "/v1.0/robot/groupMessages/send",
+            {
+                "robotCode": self.robot_code,
+                "openConversationId": open_conversation_id,
+                "msgKey": msg_key,
+                "msgParam": json.dumps(msg_param, ensure_ascii=False),
+            },
+        )
 
     async def download(self, download_code: str, max_bytes: int) -> bytes:
-        data = await self.call("POST", "/v1.0/robot/messageFiles/download",
-                               {"robotCode": self.robot_code, "downloadCode": download_code})
+        data = await self.call(
+            "POST", "/v1.0/robot/messageFiles/download", {"robotCode": self.robot_code, "downloadCode": download_code}
+        )
         url = data.get("downloadUrl") if isinstance(data, dict) else None
         if not url:
             raise DingTalkApiError("messageFiles/download returned no downloadUrl")
@@ -380,9 +425,16 @@ class OpenApiClient:
             return f"dtv1.card//IM_GROUP.{conversation_id}"
         return f"dtv1.card//IM_ROBOT.{user_id}"
 
-    async def create_and_deliver_card(self, *, out_track_id: str, template_id: str, params: dict[str, str],
-                                      conversation_id: str | None = None, user_id: str | None = None,
-                                      at_user_ids: list[str] | None = None) -> Any:
+    async def create_and_deliver_card(
+        self,
+        *,
+        out_track_id: str,
+        template_id: str,
+        params: dict[str, str],
+        conversation_id: str | None = None,
+        user_id: str | None = None,
+        at_user_ids: list[str] | None = None,
+    ) -> Any:
         body: dict[str, Any] = {
             "cardTemplateId": template_id,
             "outTrackId": out_track_id,
@@ -403,15 +455,39 @@ class OpenApiClient:
         return await self.call("POST", "/v1.0/card/instances/createAndDeliver", body)
 
     async def update_card(self, out_track_id: str, params: dict[str, str]) -> Any:
-        return await self.call("PUT", "/v1.0/card/instances", {
-            "outTrackId": out_track_id, "cardData": {"cardParamMap": params},
-            "cardUpdateOptions": {"updateCardDataByKey": True}})
+        return await self.call(
+            "PUT",
+            "/v1.0/card/instances",
+            {
+                "outTrackId": out_track_id,
+                "cardData": {"cardParamMap": params},
+                "cardUpdateOptions": {"updateCardDataByKey": True},
+            },
+        )
 
-    async def stream_card(self, out_track_id: str, *, key: str, content: str, is_full: bool,
-                          is_finalize: bool = False, is_error: bool = False) -> Any:
-        return await self.call("PUT", "/v1.0/card/streaming", {
-            "outTrackId": out_track_id, "guid": str(uuid.uuid4()), "key": key, "content": content,
-            "isFull": is_full, "isFinalize": is_finalize, "isError": is_error})
+    async def stream_card(
+        self,
+        out_track_id: str,
+        *,
+        key: str,
+        content: str,
+        is_full: bool,
+        is_finalize: bool = False,
+        is_error: bool = False,
+    ) -> Any:
+        return await self.call(
+            "PUT",
+            "/v1.0/card/streaming",
+            {
+                "outTrackId": out_track_id,
+                "guid": str(uuid.uuid4()),
+                "key": key,
+                "content": content,
+                "isFull": is_full,
+                "isFinalize": is_finalize,
+                "isError": is_error,
+            },
+        )
 
     # --- directory ---------------------------------------------------------------------------
 
@@ -420,7 +496,8 @@ class OpenApiClient:
         return data.get("result") if isinstance(data, dict) else None
 
     async def get_department_name(self, dept_id: int) -> str | None:
-        data = await self.call("POST", "/topapi/v2/department/get", {"dept_id": dept_id, "language": "zh_CN"},
-                               legacy=True)
+        data = await self.call(
+            "POST", "/topapi/v2/department/get", {"dept_id": dept_id, "language": "zh_CN"}, legacy=True
+        )
         result = data.get("result") if isinstance(data, dict) else None
         return result.get("name") if isinstance(result, dict) else None

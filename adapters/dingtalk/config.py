@@ -1,4 +1,5 @@
 """Settings of the DingTalk channel (钉钉 robot of an internal app)."""
+
 from __future__ import annotations
 
 from typing import ClassVar

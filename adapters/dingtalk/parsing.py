@@ -1,8 +1,9 @@
-"""DingTalk payloads -> plain data the adapter turns into `Inbound` (reference/protocols.md B3, B5).
+"""DingTalk payloads -> plain data the adapter turns into `Inbound` (robot messages and card callbacks as DingTalk sends them).
 
 Parsing is pure (no I/O) so malformed payloads are rejected before anything is written: a
 `PayloadError` carries the reason, the stream client ACKs the frame with code 400 and logs it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -170,7 +171,9 @@ def parse_robot_message(payload: Any) -> RobotMessage:
         sender_nick=str(payload.get("senderNick") or ""),
         robot_code=str(payload.get("robotCode") or ""),
         session_webhook=payload.get("sessionWebhook") or None,
-        session_webhook_expires_ms=int(expires) if isinstance(expires, (int, float, str)) and str(expires).isdigit() else None,
+        session_webhook_expires_ms=int(expires)
+        if isinstance(expires, (int, float, str)) and str(expires).isdigit()
+        else None,
         conversation_title=str(payload.get("conversationTitle") or ""),
         media=media,
     )
@@ -251,5 +254,10 @@ def parse_card_callback(payload: Any) -> CardPress:
         action = action_ids[0] if action_ids else None
     if not action:
         raise PayloadError("card callback without an action (params.action or actionIds)")
-    return CardPress(out_track_id=out_track_id, user_id=user_id, action=str(action), params=params,
-                     corp_id=str(payload.get("corpId") or ""))
+    return CardPress(
+        out_track_id=out_track_id,
+        user_id=user_id,
+        action=str(action),
+        params=params,
+        corp_id=str(payload.get("corpId") or ""),
+    )

@@ -1,8 +1,9 @@
 """HTTP ("outgoing") robot mode: DingTalk signs each POST with the app secret.
 
 sign = base64(HmacSHA256(key=appSecret, msg=timestamp + "\\n" + appSecret)); the `timestamp` header is in ms
-and must be within one hour of our clock (reference/protocols.md B6).
+and must be within one hour of our clock (DingTalk's robot receiving-message documentation).
 """
+
 from __future__ import annotations
 
 import base64

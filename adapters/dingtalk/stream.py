@@ -17,10 +17,11 @@ redelivers an ACKed frame, so ACKing before the ledger loses the message when th
 database is cut) or the process dies (SIGKILL). If the handler raises, the frame is not ACKed at all:
 an un-ACKed frame is redelivered (field reports: after about 60 s; the fake gateway in tests after
 `redeliver_after`), while what DingTalk does with a 500 ACK for a robot message is not documented
-(protocols.md B2 lists the codes, not their effect), so an error ACK could lose the message too.
+(its stream protocol documentation lists the ACK codes, not their effect), so an error ACK could lose the message too.
 Frames are handled concurrently (one task each), so a slow claim never holds up the reader or the ACKs
 of other frames; pings and malformed frames are answered at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -109,9 +110,18 @@ class _RecentIds:
 
 
 class StreamClient(dingtalk_stream.DingTalkStreamClient):
-    def __init__(self, client_id: str, client_secret: str, *, http: aiohttp.ClientSession,
-                 endpoint: str = "https://api.dingtalk.com", idle_timeout: float = 60.0,
-                 keepalive_interval: float | None = None, max_backoff: float = 30.0, max_in_flight: int = 200):
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        http: aiohttp.ClientSession,
+        endpoint: str = "https://api.dingtalk.com",
+        idle_timeout: float = 60.0,
+        keepalive_interval: float | None = None,
+        max_backoff: float = 30.0,
+        max_in_flight: int = 200,
+    ):
         super().__init__(dingtalk_stream.Credential(client_id, client_secret), logger=log)
         self.http = http
         self.endpoint = endpoint.rstrip("/")
@@ -164,12 +174,15 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "User-Agent": (f"DingTalkStream/1.0 SDK/{VERSION_STRING} Python/{platform.python_version()} "
-                           "(+https://github.com/open-dingtalk/dingtalk-stream-sdk-python)"),
+            "User-Agent": (
+                f"DingTalkStream/1.0 SDK/{VERSION_STRING} Python/{platform.python_version()} "
+                "(+https://github.com/open-dingtalk/dingtalk-stream-sdk-python)"
+            ),
         }
         try:
-            async with self.http.post(url, json=self._open_request(local_ip), headers=headers,
-                                      timeout=aiohttp.ClientTimeout(total=10)) as resp:
+            async with self.http.post(
+                url, json=self._open_request(local_ip), headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+            ) as resp:
                 text = await resp.text()
                 if resp.status != 200:
                     self.stats.last_error = f"open connection HTTP {resp.status}: {text[:200]}"
@@ -198,10 +211,11 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
                     failures += 1
                     await self._sleep_unless_stopping(self._backoff(failures))
                     continue
-                uri = f'{connection["endpoint"]}?ticket={quote_plus(connection["ticket"])}'
+                uri = f"{connection['endpoint']}?ticket={quote_plus(connection['ticket'])}"
                 try:
-                    ws = await websockets.connect(uri, ping_interval=None, close_timeout=1, max_queue=None,
-                                                  open_timeout=10, proxy=None)
+                    ws = await websockets.connect(
+                        uri, ping_interval=None, close_timeout=1, max_queue=None, open_timeout=10, proxy=None
+                    )
                 except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as exc:
                     failures += 1
                     self.stats.last_error = f"websocket connect failed: {exc!r}"
@@ -347,8 +361,9 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
 
     # --- frames ------------------------------------------------------------------------------
 
-    async def _ack(self, ws, message_id: str | None, code: int, message: str, data: Any,
-                   read_at: float | None = None) -> None:
+    async def _ack(
+        self, ws, message_id: str | None, code: int, message: str, data: Any, read_at: float | None = None
+    ) -> None:
         if not message_id:
             return
         ack = AckMessage()
@@ -394,7 +409,9 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
                 msg = CallbackMessage.from_dict(frame)
                 registered = self.callback_handler_map.get(msg.headers.topic)
                 if registered is None:
-                    await self._ack(ws, message_id, AckMessage.STATUS_NOT_IMPLEMENT, "unknown topic", {"response": None})
+                    await self._ack(
+                        ws, message_id, AckMessage.STATUS_NOT_IMPLEMENT, "unknown topic", {"response": None}
+                    )
                     log.warning("dingtalk stream: callback on unregistered topic %s", msg.headers.topic)
                     return None
                 if registered.check is not None:
@@ -409,8 +426,9 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):
             await self._ack(ws, message_id, AckMessage.STATUS_BAD_REQUEST, f"bad payload: {exc}", {"response": None})
             return None
 
-    async def _handle_then_ack(self, ws, registered: _Registered, msg: CallbackMessage, message_id: str | None,
-                               read_at: float | None) -> None:
+    async def _handle_then_ack(
+        self, ws, registered: _Registered, msg: CallbackMessage, message_id: str | None, read_at: float | None
+    ) -> None:
         self.stats.in_flight += 1
         try:
             async with self._in_flight:

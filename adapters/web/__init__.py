@@ -2,6 +2,7 @@
 
 config.py settings, adapter.py the Adapter, static/ the page and the widget.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -11,6 +11,7 @@ the conversation. Replies are the outbox rows of the visitor's turns: the poll r
 (so any process can answer it) and `deliver` only wakes the waiting polls of this process. A retried POST
 with the same client_id is the same ledger message, so it is answered once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,7 +57,9 @@ class WebChatAdapter(Adapter):
     def __init__(self, app: "Runtime"):
         super().__init__(app)
         self._waiters: dict[str, asyncio.Event] = {}
-        self._posts = SlidingWindowLimiter("30/60")  # per-replica HTTP flood guard; the agent has its own per-customer budget
+        self._posts = SlidingWindowLimiter(
+            "30/60"
+        )  # per-replica HTTP flood guard; the agent has its own per-customer budget
         self.stats = {"posted": 0, "duplicates": 0, "delivered": 0, "rejected": 0}
 
     def routes(self) -> list[web.RouteDef]:
@@ -81,13 +84,24 @@ class WebChatAdapter(Adapter):
         return response
 
     async def script(self, request: web.Request) -> web.Response:
-        return web.Response(text=_asset("chat.js"), content_type="application/javascript", charset="utf-8",
-                            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+        return web.Response(
+            text=_asset("chat.js"),
+            content_type="application/javascript",
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
 
     async def widget(self, request: web.Request) -> web.Response:
-        return web.Response(text=_asset("widget.js"), content_type="application/javascript", charset="utf-8",
-                            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
-                                     "Access-Control-Allow-Origin": "*"})
+        return web.Response(
+            text=_asset("widget.js"),
+            content_type="application/javascript",
+            charset="utf-8",
+            headers={
+                "Cache-Control": "no-cache",
+                "X-Content-Type-Options": "nosniff",
+                "Access-Control-Allow-Origin": "*",
+            },
+        )
 
     # --- visitor -----------------------------------------------------------------------------------
 
@@ -100,8 +114,15 @@ class WebChatAdapter(Adapter):
         if response is not None:
             # SameSite=None lets the page work inside an iframe on the company site (needs https)
             secure = request.secure or request.headers.get("X-Forwarded-Proto") == "https"
-            response.set_cookie(COOKIE, fresh, max_age=180 * 24 * 3600, httponly=True, path="/chat/",
-                                samesite="None" if secure else "Lax", secure=secure)
+            response.set_cookie(
+                COOKIE,
+                fresh,
+                max_age=180 * 24 * 3600,
+                httponly=True,
+                path="/chat/",
+                samesite="None" if secure else "Lax",
+                secure=secure,
+            )
         return fresh
 
     # --- API ---------------------------------------------------------------------------------------
@@ -125,9 +146,17 @@ class WebChatAdapter(Adapter):
         if not await self._posts.allow(visitor):
             self.stats["rejected"] += 1
             return _error(429, "发送太频繁了，请稍等一会儿再发。")
-        inbound = Inbound(platform=PLATFORM, msg_id=f"{visitor}:{client_id}", sender_id=visitor,
-                          conversation_id=visitor, kind=InboundKind.TEXT, text=body["text"],
-                          sender_name="访客", role_hint=Role.CUSTOMER, raw={"visitor": visitor})
+        inbound = Inbound(
+            platform=PLATFORM,
+            msg_id=f"{visitor}:{client_id}",
+            sender_id=visitor,
+            conversation_id=visitor,
+            kind=InboundKind.TEXT,
+            text=body["text"],
+            sender_name="访客",
+            role_hint=Role.CUSTOMER,
+            raw={"visitor": visitor},
+        )
         accepted = await self.app.receive(inbound)
         self.stats["posted" if accepted else "duplicates"] += 1
         if not accepted:
@@ -164,18 +193,46 @@ class WebChatAdapter(Adapter):
     async def messages(self, visitor: str, after: int, history: bool = False) -> list[dict[str, Any]]:
         """The bot's replies after `after` (an outbox id); with `history`, the visitor's own lines too (page load)."""
         async with self.app.db.session() as s:
-            replies = (await s.execute(
-                select(OutboxMessage).where(OutboxMessage.platform == PLATFORM, OutboxMessage.target_user == visitor,
-                                            OutboxMessage.id > after, OutboxMessage.status != "failed")
-                .order_by(OutboxMessage.id.desc()).limit(HISTORY))).scalars().all()
+            replies = (
+                (
+                    await s.execute(
+                        select(OutboxMessage)
+                        .where(
+                            OutboxMessage.platform == PLATFORM,
+                            OutboxMessage.target_user == visitor,
+                            OutboxMessage.id > after,
+                            OutboxMessage.status != "failed",
+                        )
+                        .order_by(OutboxMessage.id.desc())
+                        .limit(HISTORY)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             own = []
             if history:
-                own = (await s.execute(
-                    select(InboundMessage).where(InboundMessage.platform == PLATFORM,
-                                                 InboundMessage.sender_id == visitor)
-                    .order_by(InboundMessage.id.desc()).limit(HISTORY))).scalars().all()
-        items = [{"from": "bot", "cursor": r.id, "text": (r.payload.get("reply") or {}).get("text", ""),
-                  "at": r.created_at.isoformat()} for r in replies]
+                own = (
+                    (
+                        await s.execute(
+                            select(InboundMessage)
+                            .where(InboundMessage.platform == PLATFORM, InboundMessage.sender_id == visitor)
+                            .order_by(InboundMessage.id.desc())
+                            .limit(HISTORY)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+        items = [
+            {
+                "from": "bot",
+                "cursor": r.id,
+                "text": (r.payload.get("reply") or {}).get("text", ""),
+                "at": r.created_at.isoformat(),
+            }
+            for r in replies
+        ]
         items = [i for i in items if i["text"]]
         items += [{"from": "me", "cursor": 0, "text": m.text, "at": m.received_at.isoformat()} for m in own]
         return sorted(items, key=lambda i: (i["at"], i["cursor"]))
@@ -203,6 +260,10 @@ def _html_escape(text: str) -> str:
 
 def _security_headers() -> dict[str, str]:
     # no inline script: replies are shown with textContent, and the CSP forbids anything injected from running
-    return {"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                       "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'",
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
+    return {
+        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }

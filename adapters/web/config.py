@@ -1,4 +1,5 @@
 """Settings of the web chat channel."""
+
 from __future__ import annotations
 
 from bot.settings import AdapterConfig, env_setting

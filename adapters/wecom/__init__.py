@@ -8,6 +8,7 @@
 They share the callback crypto (crypto.py, xmlsafe.py), the server API client and pacer (api.py, pacing.py,
 corp.py), rendering (render.py) and the callback plumbing (base.py).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

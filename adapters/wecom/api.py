@@ -7,6 +7,7 @@
   few times with exponential backoff (tenacity), then lets the error go up (the outbox retries later).
 * Every URL starts at `WECOM_API_BASE` so tests and private deployments move every call at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -96,14 +97,24 @@ class WeComAPI:
             self.token_fetches += 1
             expires_in = int(body.get("expires_in") or 7200)
             self._token, self._expires_at = body["access_token"], self.clock() + expires_in
-            await self.kv.set(self.token_key, json.dumps({"token": self._token, "expires_at": self._expires_at}), expires_in)
+            await self.kv.set(
+                self.token_key, json.dumps({"token": self._token, "expires_at": self._expires_at}), expires_in
+            )
             log.info("wecom access token refreshed (valid %ss)", expires_in)
             return self._token
 
     # --- calls -----------------------------------------------------------------------------
 
-    async def call(self, method: str, path: str, *, params: dict | None = None, json_body: Any = None,
-                   attempts: int | None = None, raw: bool = False) -> Any:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json_body: Any = None,
+        attempts: int | None = None,
+        raw: bool = False,
+    ) -> Any:
         """One API call with token handling; transient failures are retried `attempts` times in total."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts or self.attempts),
@@ -118,8 +129,9 @@ class WeComAPI:
     async def _call_once(self, method, path, params, json_body, raw):
         token = await self.access_token()
         for refreshed in (False, True):
-            result = await self._request(method, path, params={**(params or {}), "access_token": token},
-                                         json_body=json_body, raw=raw)
+            result = await self._request(
+                method, path, params={**(params or {}), "access_token": token}, json_body=json_body, raw=raw
+            )
             if isinstance(result, bytes):
                 return result
             if result.get("errcode") in TOKEN_ERRORS and not refreshed:
@@ -132,9 +144,14 @@ class WeComAPI:
     async def _request(self, method, path, *, params=None, json_body=None, raw=False):
         url = f"{self.base_url}/{path}"
         try:
-            async with self.session.request(method, url, params=params, timeout=self.timeout,
-                                            data=None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode(),
-                                            headers=None if json_body is None else {"Content-Type": "application/json"}) as resp:
+            async with self.session.request(
+                method,
+                url,
+                params=params,
+                timeout=self.timeout,
+                data=None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode(),
+                headers=None if json_body is None else {"Content-Type": "application/json"},
+            ) as resp:
                 if resp.status >= 500 or resp.status == 429:
                     raise TransientSendError(f"{path}: HTTP {resp.status}")
                 if resp.status >= 400:
@@ -154,7 +171,9 @@ class WeComAPI:
         if not code:
             return
         if code in TRANSIENT_ERRORS:
-            raise TransientSendError(f"{path}: errcode {code} {body.get('errmsg', '')}", retry_after=2.0 if code != -1 else 1.0)
+            raise TransientSendError(
+                f"{path}: errcode {code} {body.get('errmsg', '')}", retry_after=2.0 if code != -1 else 1.0
+            )
         raise WeComAPIError(path, code, body.get("errmsg", ""))
 
     # --- endpoints ------------------------------------------------------------------------
@@ -195,8 +214,12 @@ class WeComAPI:
     async def post_response_url(self, url: str, payload: dict) -> dict:
         """AI bot response_url: a full URL, usable once, no access token."""
         try:
-            async with self.session.post(url, data=json.dumps(payload, ensure_ascii=False).encode(),
-                                         headers={"Content-Type": "application/json"}, timeout=self.timeout) as resp:
+            async with self.session.post(
+                url,
+                data=json.dumps(payload, ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json"},
+                timeout=self.timeout,
+            ) as resp:
                 if resp.status >= 500:
                     raise TransientSendError(f"response_url: HTTP {resp.status}")
                 body = json.loads(await resp.read() or b"{}")
@@ -210,7 +233,9 @@ class WeComAPI:
         try:
             async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=120)) as resp:
                 if resp.status >= 400:
-                    raise (TransientSendError if resp.status >= 500 else PermanentSendError)(f"download: HTTP {resp.status}")
+                    raise (TransientSendError if resp.status >= 500 else PermanentSendError)(
+                        f"download: HTTP {resp.status}"
+                    )
                 if (resp.content_length or 0) > max_bytes:
                     raise PermanentSendError("download: file too large")
                 chunks, size = [], 0

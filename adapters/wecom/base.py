@@ -6,6 +6,7 @@ Ingress discipline (aiogram's webhook handler is the model): verify, decrypt, pa
 (`app.receive`, one insert), answer WeCom at once; the turn runs in the background and replies go through the
 outbox to `deliver`. A redelivered callback hits the ledger's unique key and is dropped.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -52,8 +53,12 @@ def callback_query(request: web.Request) -> tuple[str, str, str]:
 
 def reject(exc: CallbackRejected, where: str) -> web.Response:
     log.warning("wecom %s rejected (%s): %s", where, exc.status, exc)
-    return web.Response(status=exc.status, text={403: "forbidden: bad signature or receiver",
-                                                 400: "bad request: malformed payload"}.get(exc.status, "rejected"))
+    return web.Response(
+        status=exc.status,
+        text={403: "forbidden: bad signature or receiver", 400: "bad request: malformed payload"}.get(
+            exc.status, "rejected"
+        ),
+    )
 
 
 def verify_url(request: web.Request, crypto: CallbackCrypto) -> web.Response:
@@ -76,7 +81,6 @@ class WeComEntryPoint(Adapter):
     def __init__(self, app: "Runtime", corp: WeComCorp):
         super().__init__(app)
         self.corp = corp
-        self._tasks: set[asyncio.Task] = set()
         self.stats: dict[str, int] = {}
 
     @property
@@ -89,27 +93,25 @@ class WeComEntryPoint(Adapter):
 
     async def _receive(self, inbound: Inbound) -> bool:
         """The ledger claim, retried through a database blip for as long as WeCom waits for the answer."""
-        ok = await retry_db(lambda: self.app.receive(inbound), what=f"wecom claim {inbound.msg_id}",
-                            deadline=CLAIM_RETRY_SECONDS, max_delay=1.0)
+        ok = await retry_db(
+            lambda: self.app.receive(inbound),
+            what=f"wecom claim {inbound.msg_id}",
+            deadline=CLAIM_RETRY_SECONDS,
+            max_delay=1.0,
+        )
         if not ok:
             self.stats["duplicates"] = self.stats.get("duplicates", 0) + 1
         return ok
 
-    def _spawn(self, coro) -> asyncio.Task:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     async def stop(self) -> None:
-        for task in list(self._tasks):
+        for task in list(self.background):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self.background, return_exceptions=True)
 
     async def drain(self) -> None:
         """Wait for background ingress work (kf syncs, AI-bot downloads): tests and shutdown."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self.background:
+            await asyncio.gather(*list(self.background), return_exceptions=True)
 
     def health(self) -> dict[str, Any]:
         return {"state": "up", "platforms": list(self.platforms), **self.stats}

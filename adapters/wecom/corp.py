@@ -4,6 +4,7 @@ The self-built app and 微信客服 call the server API with the app's secret, s
 clients would each fetch a token, and every gettoken invalidates nothing but costs a rate-limited call. The AI
 bot uses the same client only for full URLs (file downloads, response_url), which need no token.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,9 +35,13 @@ class WeComCorp:
         self._api: WeComAPI | None = None
         limiter = None
         if getattr(app, "redis", None) is not None:  # several replicas share WeCom's per-member cap
-            limiter = SlidingWindowLimiter(limit=PER_MINUTE, window=60.0, redis=app.redis,
-                                           prefix=app.settings.redis_prefix,
-                                           name=f"wecom_pace:{self.corp_id}:{self.agent_id}")
+            limiter = SlidingWindowLimiter(
+                limit=PER_MINUTE,
+                window=60.0,
+                redis=app.redis,
+                prefix=app.settings.redis_prefix,
+                name=f"wecom_pace:{self.corp_id}:{self.agent_id}",
+            )
         self.pacer = RecipientPacer(limiter=limiter)
 
     @property
@@ -44,8 +49,14 @@ class WeComCorp:
         if self._api is None:
             if self.app.http is None:
                 raise RuntimeError("app.http is not open (app.start() not called)")
-            self._api = WeComAPI(self.app.http, self.app.kv, base_url=self.config.wecom_api_base,
-                                 corp_id=self.corp_id, secret=self.config.wecom_secret or "", attempts=2)
+            self._api = WeComAPI(
+                self.app.http,
+                self.app.kv,
+                base_url=self.config.wecom_api_base,
+                corp_id=self.corp_id,
+                secret=self.config.wecom_secret or "",
+                attempts=2,
+            )
         return self._api
 
     async def lookup_user(self, user_id: str) -> DirectoryEntry | None:
@@ -59,14 +70,17 @@ class WeComCorp:
             log.warning("wecom user/get %s unavailable: %s", user_id, exc)
             return None
         department = None
-        dept_ids = ([info.get("main_department")] if info.get("main_department")
-                    else (info.get("department") or [])[:1])
+        dept_ids = [info.get("main_department")] if info.get("main_department") else (info.get("department") or [])[:1]
         if dept_ids:
             department = await self._department_name(dept_ids[0])
-        return DirectoryEntry(user_id=str(info.get("userid") or user_id), name=info.get("name") or user_id,
-                              department=department, mobile=info.get("mobile") or None,
-                              email=info.get("email") or info.get("biz_mail") or None,
-                              title=info.get("position") or None)
+        return DirectoryEntry(
+            user_id=str(info.get("userid") or user_id),
+            name=info.get("name") or user_id,
+            department=department,
+            mobile=info.get("mobile") or None,
+            email=info.get("email") or info.get("biz_mail") or None,
+            title=info.get("position") or None,
+        )
 
     async def _department_name(self, dept_id) -> str | None:
         key = f"wecom:department:{dept_id}"

@@ -4,6 +4,7 @@ wechatpy 1.8.18 has no `wechatpy.work`; `wechatpy.enterprise.crypto.WeChatCrypto
 We never hand it raw XML: its `decrypt_message` would parse the envelope with xmltodict, so callers
 parse the envelope safely (xmlsafe.py) and pass `{"Encrypt": ...}`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -79,8 +80,12 @@ class CallbackCrypto:
         timestamp = timestamp or str(int(time.time()))
         encrypt = self.encrypt_raw(plaintext)
         return json.dumps(
-            {"encrypt": encrypt, "msgsignature": signature(self.token, timestamp, nonce, encrypt),
-             "timestamp": int(timestamp), "nonce": nonce},
+            {
+                "encrypt": encrypt,
+                "msgsignature": signature(self.token, timestamp, nonce, encrypt),
+                "timestamp": int(timestamp),
+                "nonce": nonce,
+            },
             ensure_ascii=False,
         )
 
@@ -88,7 +93,7 @@ class CallbackCrypto:
         return PrpCrypto(self.key).encrypt(plaintext, self.receive_id).decode()
 
     def decrypt_file(self, data: bytes) -> bytes:
-        """AI bot image/file downloads (A8): AES-256-CBC, iv=key[:16], PKCS#7 padding to 32 bytes."""
+        """AI bot image/file downloads are encrypted: AES-256-CBC, iv=key[:16], PKCS#7 padding to 32 bytes."""
         if not data or len(data) % 16:
             raise BadPayload("encrypted file length is not a multiple of the AES block")
         plain = WeChatCipher(self.key).decrypt(data)
@@ -105,4 +110,3 @@ class CallbackCrypto:
 
 def new_nonce() -> str:
     return str(secrets.randbelow(10**10))
-

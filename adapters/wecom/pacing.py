@@ -5,6 +5,7 @@ With Redis (`limiter`, bot/locks.py) the window is counted over every replica, s
 answering the same colleague cannot exceed the cap together; without it, or while Redis is
 unreachable, it is counted in this process only.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,14 @@ PER_MINUTE = 25  # under WeCom's 30: its minute and ours need not start together
 
 
 class RecipientPacer:
-    def __init__(self, per_minute: int = PER_MINUTE, window: float = 60.0, max_wait: float = 15.0, clock=time.monotonic,
-                 limiter=None):
+    def __init__(
+        self,
+        per_minute: int = PER_MINUTE,
+        window: float = 60.0,
+        max_wait: float = 15.0,
+        clock=time.monotonic,
+        limiter=None,
+    ):
         self.per_minute = per_minute
         self.window = window
         self.max_wait = max_wait

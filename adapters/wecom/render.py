@@ -1,4 +1,5 @@
 """Reply -> WeCom payloads: text/markdown bodies, markdown->text fallback, template cards."""
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,7 @@ def split_bytes(text: str, limit: int) -> list[str]:
         if cut < len(head) // 3:
             cut = len(head) - 1
         parts.append(rest[: cut + 1].rstrip())
-        rest = rest[cut + 1:].lstrip("\n")
+        rest = rest[cut + 1 :].lstrip("\n")
     if rest.strip():
         parts.append(rest)
     return parts

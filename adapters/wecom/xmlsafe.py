@@ -1,4 +1,5 @@
 """Safe XML for WeCom callbacks: no DTDs, no entities, no external references (defusedxml)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,7 +27,11 @@ def parse_envelope(body: bytes) -> dict[str, str]:
     encrypt = (root.findtext("Encrypt") or "").strip()
     if not encrypt:
         raise BadPayload("no <Encrypt> in the callback body")
-    return {"Encrypt": encrypt, "ToUserName": root.findtext("ToUserName") or "", "AgentID": root.findtext("AgentID") or ""}
+    return {
+        "Encrypt": encrypt,
+        "ToUserName": root.findtext("ToUserName") or "",
+        "AgentID": root.findtext("AgentID") or "",
+    }
 
 
 def message_fields(xml: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """Alembic environment: runs on a synchronous connection (see bot.db.Database.migrate_sync)."""
+
 from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
@@ -12,8 +13,12 @@ target_metadata = SQLModel.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

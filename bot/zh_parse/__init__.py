@@ -15,6 +15,7 @@ Submodules, one concern each (their docstrings state the ambiguity rules the tes
 - contacts: phone numbers and e-mail addresses (`find_phones`, `find_emails`)
 - workdays: Chinese working days, holidays and make-up workdays included
 """
+
 from bot.zh_parse.contacts import find_emails, find_phones
 from bot.zh_parse.dates import find_dates, resolve_date
 from bot.zh_parse.discounts import discount_detail, parse_discount

@@ -1,4 +1,5 @@
 """Phone numbers (Chinese mobiles and landlines, also read out in Chinese digits) and e-mail addresses."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,22 @@ _LANDLINE_RE = re.compile(
     r"(?:\s*(?:转|-|ext\.?|x)\s*(?P<ext>\d{1,6}))?(?!\d)",
     re.I,
 )
-_ASR_DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-               "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_ASR_DIGITS = {
+    "零": "0",
+    "〇": "0",
+    "洞": "0",
+    "幺": "1",
+    "一": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
 _ASR_CLASS = "零〇洞幺一二两三四五六七八九"
 _ASR_MOBILE_RE = re.compile(
     rf"(?<![{_ASR_CLASS}])[幺一][三四五六七八九](?:[\s,，]?[{_ASR_CLASS}]){{9}}(?![{_ASR_CLASS}])"
@@ -41,16 +56,16 @@ def find_phones(text: str) -> list[Contact]:
     norm = normalize(text)
     found: list[Contact] = []
     for m in _MOBILE_RE.finditer(norm):
-        found.append(Contact(m.group("a") + m.group("b") + m.group("c"), "mobile", m.span(), text[m.start():m.end()]))
+        found.append(Contact(m.group("a") + m.group("b") + m.group("c"), "mobile", m.span(), text[m.start() : m.end()]))
     mobile_spans = [c.span for c in found]
     for m in _LANDLINE_RE.finditer(norm):
         if _overlaps(m.span(), mobile_spans):
             continue
         value = f"{m.group('area')}-{m.group('num')}" + (f"-{m.group('ext')}" if m.group("ext") else "")
-        found.append(Contact(value, "landline", m.span(), text[m.start():m.end()]))
+        found.append(Contact(value, "landline", m.span(), text[m.start() : m.end()]))
     for m in _ASR_MOBILE_RE.finditer(norm):
         digits = "".join(_ASR_DIGITS[ch] for ch in m.group() if ch in _ASR_DIGITS)
-        found.append(Contact(digits, "mobile", m.span(), text[m.start():m.end()]))
+        found.append(Contact(digits, "mobile", m.span(), text[m.start() : m.end()]))
     found.sort(key=lambda c: c.span)
     return found
 
@@ -58,6 +73,6 @@ def find_phones(text: str) -> list[Contact]:
 def find_emails(text: str) -> list[Contact]:
     norm = normalize(text)
     return [
-        Contact(f"{m.group('local')}@{m.group('domain').lower()}", "email", m.span(), text[m.start():m.end()])
+        Contact(f"{m.group('local')}@{m.group('domain').lower()}", "email", m.span(), text[m.start() : m.end()])
         for m in _EMAIL_RE.finditer(norm)
     ]

@@ -22,6 +22,7 @@ Ambiguity rules (the ones callers rely on; tests pin each of them):
 - Times follow the rules in `bot.zh_parse.times`.
 - A date followed by 前/之前/以内/为止 gets deadline=True; the suffix is part of the span.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -39,7 +40,7 @@ WEEKDAYS = "一二三四五六日"  # Chinese weekday names, indexed by date.wee
 
 
 def day_label(d: date) -> str:
-    """"11月20日（周五）": the date as replies show it."""
+    """ "11月20日（周五）": the date as replies show it."""
     return f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}）"
 
 
@@ -84,10 +85,26 @@ _DAY_ONLY_RE = re.compile(
     r"(?!楼|线|店|门|厅|馆|床|位|口|房|球|码|院|车|桌|窗|台|柜|箱|包|机|会议室|仓|库|令|志|报|程|常|用|元|游|币|间)"
 )
 _REL_DAY = {
-    "大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "昨儿": -1, "昨晚": -1,
-    "今天": 0, "今日": 0, "今儿个": 0, "今儿": 0, "今晚": 0, "今早": 0,
-    "明天": 1, "明日": 1, "明儿个": 1, "明儿": 1, "明晚": 1, "明早": 1,
-    "后天": 2, "大后天": 3,
+    "大前天": -3,
+    "前天": -2,
+    "昨天": -1,
+    "昨日": -1,
+    "昨儿": -1,
+    "昨晚": -1,
+    "今天": 0,
+    "今日": 0,
+    "今儿个": 0,
+    "今儿": 0,
+    "今晚": 0,
+    "今早": 0,
+    "明天": 1,
+    "明日": 1,
+    "明儿个": 1,
+    "明儿": 1,
+    "明晚": 1,
+    "明早": 1,
+    "后天": 2,
+    "大后天": 3,
 }
 _REL_DAY_HINT = {"昨晚": "pm", "今晚": "pm", "明晚": "pm", "今早": "am", "明早": "am"}
 _REL_DAY_RE = re.compile(
@@ -95,8 +112,24 @@ _REL_DAY_RE = re.compile(
 )
 _WEEK_PREFIX = r"下下个?|下个?|上上个?|上个?|这个?|本"
 _WEEK_OFFSET = {"下下": 2, "下": 1, "上上": -2, "上": -1, "这": 0, "本": 0}
-_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
-                  "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_WEEKDAY_INDEX = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "末": 5,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
 _WEEKDAY_RE = re.compile(
     rf"(?<![零〇一二两三四五六七八九十几\d])(?P<pre>{_WEEK_PREFIX})?\s*(?:周|星期|礼拜)"
     r"(?P<d>[一二三四五六日天末1-7])(?![次个遍趟年期\d])"
@@ -104,15 +137,22 @@ _WEEKDAY_RE = re.compile(
 _WEEK_RE = re.compile(
     rf"(?P<pre>{_WEEK_PREFIX})\s*(?:周|星期|礼拜)(?![一二三四五六日天末1-7期年岁边围全转])(?P<within>内|之内|以内)?"
 )
-_MONTH_OFFSET = {"下下个月": 2, "下个月": 1, "下月": 1, "上个月": -1, "上月": -1, "这个月": 0, "这月": 0,
-                 "本月": 0, "当月": 0}
+_MONTH_OFFSET = {
+    "下下个月": 2,
+    "下个月": 1,
+    "下月": 1,
+    "上个月": -1,
+    "上月": -1,
+    "这个月": 0,
+    "这月": 0,
+    "本月": 0,
+    "当月": 0,
+}
 _MONTH_REL_RE = re.compile(
     r"(?P<pre>下下个月|下个月|下月|上个月|上月|这个月|这月|本月|当月)"
     rf"\s*(?:(?P<d>{_D})\s*(?:号|日)|(?P<part>{_PART_PATTERN}))?"
 )
-_MONTH_BARE_PART_RE = re.compile(
-    rf"(?<![\d零〇一二两三四五六七八九十个岁下上这本当份])月(?P<part>{_PART_PATTERN})"
-)
+_MONTH_BARE_PART_RE = re.compile(rf"(?<![\d零〇一二两三四五六七八九十个岁下上这本当份])月(?P<part>{_PART_PATTERN})")
 _YEAR_PART_RE = re.compile(rf"(?:(?P<ry>前年|去年|今年|明年|后年)|(?P<y>{_Y})\s*年)\s*年?(?P<part>底|末|初)")
 _YEAR_BARE_PART_RE = re.compile(
     r"(?<![\d零〇一二两三四五六七八九十几多百千今明去后前每半])年(?P<part>底|末|初|前)(?![代级纪])"
@@ -123,14 +163,18 @@ _DURATION_RE = re.compile(
 )
 _GUO_RE = re.compile(r"过(?P<n>\d+|[一二两三四五六七八九十几]+)\s*(?P<ge>个)?\s*(?P<u>天|周|星期|礼拜|月)")
 _NUMERIC_MD_RE = re.compile(r"(?<![A-Za-z0-9_.\-/:¥￥])(?P<m>\d{1,2})(?P<sep>[/.])(?P<d>\d{1,2})(?![0-9A-Za-z.%/:\-])")
-_DECIMAL_CONTEXT_BEFORE = re.compile(r"版本|版|价|预算|报价|金额|约|增长|下降|提升|评分|分数|得分|率|倍|第|¥|￥|系统|升级|到$")
+_DECIMAL_CONTEXT_BEFORE = re.compile(
+    r"版本|版|价|预算|报价|金额|约|增长|下降|提升|评分|分数|得分|率|倍|第|¥|￥|系统|升级|到$"
+)
 _DECIMAL_UNIT_AFTER = re.compile(r"\s*[万元块亿千百折倍个米岁分秒斤克寸亩吨%版英公度]")
 
 _DEADLINE_AFTER = re.compile(r"\s*(?:之前|以前|为止|截止|以内|之内|前|内)(?![后天])")
 _APPROX_DATE_AFTER = re.compile(r"\s*(?:左右|前后)")
 _PAST_BEFORE = re.compile(r"上次|上回|那次|那天|当时|曾经|之前的|以前的")
 _PAST_AFTER = re.compile(r"了|(?<![不经通超越])过(?![来去])")
-_FUTURE_AFTER = re.compile(r"要|会|将|准备|计划|打算|记得|提醒|安排|把|再|还没|没|需|得|必须|争取|能|可以|预计|下次|之前|以前|前")
+_FUTURE_AFTER = re.compile(
+    r"要|会|将|准备|计划|打算|记得|提醒|安排|把|再|还没|没|需|得|必须|争取|能|可以|预计|下次|之前|以前|前"
+)
 
 
 @dataclass
@@ -246,8 +290,16 @@ def _date_candidates(norm: str, ref: date) -> list[_Cand]:
             out.append(_Cand(m.start(), m.end(), "period", dt, approximate=approx))
         else:
             chosen, past = _ambiguous_year(ref, lambda y: _month_part_date(y, mo, part)[0])
-            out.append(_Cand(m.start(), m.end(), "period", chosen, past_date=past,
-                             approximate=_month_part_date(ref.year, mo, part)[1]))
+            out.append(
+                _Cand(
+                    m.start(),
+                    m.end(),
+                    "period",
+                    chosen,
+                    past_date=past,
+                    approximate=_month_part_date(ref.year, mo, part)[1],
+                )
+            )
 
     for m in _MONTH_ONLY_RE.finditer(norm):
         mo = _int(m.group("m"))
@@ -284,16 +336,25 @@ def _date_candidates(norm: str, ref: date) -> list[_Cand]:
 
     for m in _REL_DAY_RE.finditer(norm):
         word = m.group("w")
-        out.append(_Cand(m.start(), m.end(), "relative", ref + timedelta(days=_REL_DAY[word]),
-                         hint=_REL_DAY_HINT.get(word)))
+        out.append(
+            _Cand(m.start(), m.end(), "relative", ref + timedelta(days=_REL_DAY[word]), hint=_REL_DAY_HINT.get(word))
+        )
 
     for m in _WEEKDAY_RE.finditer(norm):
         pre = m.group("pre")
         index = _WEEKDAY_INDEX[m.group("d")]
         if pre:
             offset = _WEEK_OFFSET[pre.rstrip("个")]
-            out.append(_Cand(m.start(), m.end(), "weekday", this_monday + timedelta(days=7 * offset + index),
-                             weekday=index, week_offset=offset))
+            out.append(
+                _Cand(
+                    m.start(),
+                    m.end(),
+                    "weekday",
+                    this_monday + timedelta(days=7 * offset + index),
+                    weekday=index,
+                    week_offset=offset,
+                )
+            )
         else:
             this_week = this_monday + timedelta(days=index)
             future = this_week if this_week >= ref else this_week + timedelta(days=7)
@@ -327,8 +388,16 @@ def _date_candidates(norm: str, ref: date) -> list[_Cand]:
             out.append(_Cand(m.start(), m.end(), "period", this_month, approximate=approx))
         else:
             y, mo = _shift_month(ref.year, ref.month, 1)
-            out.append(_Cand(m.start(), m.end(), "period", _month_part_date(y, mo, part)[0],
-                             past_date=this_month, approximate=approx))
+            out.append(
+                _Cand(
+                    m.start(),
+                    m.end(),
+                    "period",
+                    _month_part_date(y, mo, part)[0],
+                    past_date=this_month,
+                    approximate=approx,
+                )
+            )
 
     for m in _YEAR_PART_RE.finditer(norm):
         year = _year_of(m, ref)
@@ -372,8 +441,7 @@ def _date_candidates(norm: str, ref: date) -> list[_Cand]:
             out.append(_Cand(m.start(), m.end(), "absolute", chosen, past_date=past))
 
     for t in _time_mentions(norm):
-        out.append(_Cand(t.start, t.end, "time", ref, time=t.time, day_shift=t.day_shift, hint=t.hint,
-                         weak=t.weak))
+        out.append(_Cand(t.start, t.end, "time", ref, time=t.time, day_shift=t.day_shift, hint=t.hint, weak=t.weak))
     return out
 
 
@@ -419,8 +487,7 @@ def _duration_candidate(m: re.Match, ref: date) -> _Cand | None:
             dt = _add_months(ref, -int(n)) - (timedelta(days=15) if n != int(n) else timedelta(0))
         else:
             dt = _add_months(ref, -12 * int(n))
-    return _Cand(m.start(), m.end(), "within" if within else "duration", dt, deadline=within,
-                 approximate=approximate)
+    return _Cand(m.start(), m.end(), "within" if within else "duration", dt, deadline=within, approximate=approximate)
 
 
 def _select(cands: list[_Cand]) -> list[_Cand]:
@@ -475,7 +542,7 @@ def find_dates(text: str, ref: date | datetime) -> list[DateFound]:
                 c.past_date = None
             if i < len(chosen):
                 nxt = chosen[i]
-                if nxt.kind == "time" and re.fullmatch(r"[\s的]*", norm[c.end:nxt.start]):
+                if nxt.kind == "time" and re.fullmatch(r"[\s的]*", norm[c.end : nxt.start]):
                     end = nxt.end
                     if nxt.time is not None:
                         time_value, day_shift = _apply_daypart(nxt.time, nxt.hint or c.hint)
@@ -494,8 +561,13 @@ def find_dates(text: str, ref: date | datetime) -> list[DateFound]:
         if c.past_date is not None and not deadline and _is_past_context(norm, c.start, end):
             day = c.past_date
         found = DateFound(
-            date=day + timedelta(days=day_shift), span=(c.start, end), text=text[c.start:end], kind=c.kind,
-            time=time_value, deadline=deadline, approximate=approximate,
+            date=day + timedelta(days=day_shift),
+            span=(c.start, end),
+            text=text[c.start : end],
+            kind=c.kind,
+            time=time_value,
+            deadline=deadline,
+            approximate=approximate,
         )
         results.append(found)
         previous = (c, found)

@@ -3,6 +3,7 @@
 "XY折" reads as X.Y折 ("85折" = 0.85); "十二折", "0折", "10折", "80折" and percentages outside (0, 100) are
 rejected with a reason.
 """
+
 from __future__ import annotations
 
 import re

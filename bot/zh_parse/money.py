@@ -10,6 +10,7 @@
 - "五十多万", "十几万", "十来万" are approximate lower bounds (500000, 100000); "几十万" is too vague and
   "比上次多5万" is a difference, so neither is an amount; "差不多五十万" (about) and "最多五十万" (at most) are.
 """
+
 from __future__ import annotations
 
 import re
@@ -105,7 +106,7 @@ def find_money(text: str) -> list[Found]:
             Found(
                 value=_as_python_number(mm.value),
                 span=(mm.start, mm.end),
-                text=text[mm.start:mm.end],
+                text=text[mm.start : mm.end],
                 unit="CNY",
                 per_unit=_is_per_unit(norm, mm.start, mm.end),
                 approximate=mm.approximate,
@@ -118,14 +119,14 @@ def _money_match(norm: str, m: re.Match, phones) -> _MoneyMatch | None:
     start, end = m.start(), m.end()
     num_text = m.group("num")
     num_end = m.end("num")
-    trimmed = _trim_counted_tail(num_text, norm[num_end:num_end + 1])
+    trimmed = _trim_counted_tail(num_text, norm[num_end : num_end + 1])
     if trimmed != num_text:
         num_text, end = trimmed, m.start("num") + len(trimmed)
         more = mag = cur = None
     else:
         more, mag, cur = m.group("more"), m.group("mag"), m.group("cur")
     pre = m.group("pre")
-    if _overlaps((start, end), phones) or _VERSION_BEFORE.search(norm[max(0, start - 3):start]):
+    if _overlaps((start, end), phones) or _VERSION_BEFORE.search(norm[max(0, start - 3) : start]):
         return None
     if not pre and _after_letter(norm, start) and not cur:
         return None  # "A50万", "iPhone15": part of a name; "Pro299元" is a price

@@ -3,6 +3,7 @@
 Text is mapped to half-width with a length-preserving table, so spans found on the normalized text are valid
 on the original.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -27,13 +28,13 @@ _CLAUSE_BREAK = re.compile(r"[，。,;；！!？?\n]")
 
 
 def _clause_before(text: str, start: int, limit: int = 12) -> str:
-    window = text[max(0, start - limit):start]
+    window = text[max(0, start - limit) : start]
     parts = _CLAUSE_BREAK.split(window)
     return parts[-1]
 
 
 def _clause_after(text: str, end: int, limit: int = 16) -> str:
-    window = text[end:end + limit]
+    window = text[end : end + limit]
     return _CLAUSE_BREAK.split(window)[0]
 
 

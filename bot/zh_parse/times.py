@@ -6,6 +6,7 @@
 
 `find_dates` attaches the times found here to the dates they follow.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,7 +76,7 @@ def _time_mention(norm: str, m: re.Match) -> _TimeMention | None:
         explicit_marks = explicit_marks or m.group("dian") == "点钟"
         strong = bool(dp) or explicit_marks
         if not strong and m.group("h").isdigit():
-            before = _POINT_NOT_TIME_BEFORE.search(norm[max(0, m.start() - 4):m.start()])
+            before = _POINT_NOT_TIME_BEFORE.search(norm[max(0, m.start() - 4) : m.start()])
             after = _POINT_NOT_TIME_AFTER.match(norm, m.end())
             strong = not before and not after
     if not (0 <= hour <= 24 and 0 <= minute <= 59):
@@ -85,7 +86,8 @@ def _time_mention(norm: str, m: re.Match) -> _TimeMention | None:
     if not dp:
         start = m.start("h") if m.group("h") is not None else m.start("ch")
     return _TimeMention(
-        start, m.end(),
+        start,
+        m.end(),
         time=time(hour % 24, minute),
         day_shift=1 if hour == 24 else 0,
         hint="am" if dp in _AM else "pm" if dp in _PM else "noon" if dp == "中午" else None,

@@ -3,6 +3,7 @@
 chinese_calendar only knows a range of years and raises NotImplementedError outside it; there every function
 here falls back to Monday-Friday, day by day, as `is_workday` does.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

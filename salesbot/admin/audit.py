@@ -1,4 +1,5 @@
 """Audit entries for console changes, and the filtered audit-log query."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,22 +10,33 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import select
 
-from salesbot.admin.auth import Principal
 from bot.models import AuditLog, StaffUser
+from salesbot.admin.auth import Principal
 
 PAGE_SIZE = 50
 
 
-async def record(session, principal: Principal | None, action: str, *, record_type: str | None = None,
-                 record_id: int | None = None, **detail: Any) -> None:
+async def record(
+    session,
+    principal: Principal | None,
+    action: str,
+    *,
+    record_type: str | None = None,
+    record_id: int | None = None,
+    **detail: Any,
+) -> None:
     """Add an audit row in the caller's write session, so the change and its audit commit together."""
-    session.add(AuditLog(
-        actor_staff_id=principal.staff_user_id if principal else None,
-        actor_role="admin" if principal else None,
-        source="MANUAL" if principal else "IMPORT",
-        action=action, record_type=record_type, record_id=record_id,
-        detail={"console_user": principal.username if principal else None, **detail},
-    ))
+    session.add(
+        AuditLog(
+            actor_staff_id=principal.staff_user_id if principal else None,
+            actor_role="admin" if principal else None,
+            source="MANUAL" if principal else "IMPORT",
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            detail={"console_user": principal.username if principal else None, **detail},
+        )
+    )
 
 
 @dataclass
@@ -51,10 +63,15 @@ def filter_from_query(query) -> AuditFilter:
         page = max(1, int(query.get("page", "1")))
     except ValueError:
         page = 1
-    return AuditFilter(who=query.get("who", "").strip(), action=query.get("action", "").strip(),
-                       record_type=query.get("record_type", "").strip(),
-                       record_id=int(record_id) if record_id.isdigit() else None,
-                       since=_parse_date(query.get("since")), until=_parse_date(query.get("until")), page=page)
+    return AuditFilter(
+        who=query.get("who", "").strip(),
+        action=query.get("action", "").strip(),
+        record_type=query.get("record_type", "").strip(),
+        record_id=int(record_id) if record_id.isdigit() else None,
+        since=_parse_date(query.get("since")),
+        until=_parse_date(query.get("until")),
+        page=page,
+    )
 
 
 async def search(db, f: AuditFilter, tz: str) -> tuple[list[tuple[AuditLog, str]], int]:
@@ -73,15 +90,26 @@ async def search(db, f: AuditFilter, tz: str) -> tuple[list[tuple[AuditLog, str]
         conditions.append(AuditLog.at < datetime.combine(f.until + timedelta(days=1), time.min, zone))
     async with db.session() as s:
         if f.who:
-            staff_ids = list((await s.execute(select(StaffUser.id).where(
-                (StaffUser.username == f.who) | (StaffUser.name == f.who)))).scalars())
+            staff_ids = list(
+                (
+                    await s.execute(
+                        select(StaffUser.id).where((StaffUser.username == f.who) | (StaffUser.name == f.who))
+                    )
+                ).scalars()
+            )
             console = AuditLog.detail["console_user"].as_string() == f.who
             conditions.append(AuditLog.actor_staff_id.in_(staff_ids) | console if staff_ids else console)
         total = (await s.execute(select(func.count(AuditLog.id)).where(*conditions))).scalar_one()
-        rows = (await s.execute(
-            select(AuditLog, StaffUser.name).outerjoin(StaffUser, StaffUser.id == AuditLog.actor_staff_id)
-            .where(*conditions).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-            .offset((f.page - 1) * PAGE_SIZE).limit(PAGE_SIZE))).all()
+        rows = (
+            await s.execute(
+                select(AuditLog, StaffUser.name)
+                .outerjoin(StaffUser, StaffUser.id == AuditLog.actor_staff_id)
+                .where(*conditions)
+                .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+                .offset((f.page - 1) * PAGE_SIZE)
+                .limit(PAGE_SIZE)
+            )
+        ).all()
     out = []
     for entry, name in rows:
         who = name or (entry.detail or {}).get("console_user") or entry.source

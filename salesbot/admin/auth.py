@@ -4,6 +4,7 @@ Passwords are never logged, stored or echoed: only the argon2 hash is kept, and 
 account, never the attempt. A failed sign-in for an unknown name costs the same hash verification as a
 known one, so timing does not tell which accounts exist.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,11 +19,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import select
 
-from salesbot.admin import ADMIN_ROLES
-from salesbot.admin.models import AdminSession, AdminUser
 from bot.clock import aware
 from bot.db import Database
 from bot.models import StaffUser, utcnow
+from salesbot.admin import ADMIN_ROLES
+from salesbot.admin.models import AdminSession, AdminUser
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,9 @@ def check_password_strength(password: str, username: str) -> None:
         raise AuthError("密码不能包含用户名")
 
 
-async def create_admin(db: Database, username: str, password: str, role: str = "admin",
-                       staff_username: str | None = None) -> AdminUser:
+async def create_admin(
+    db: Database, username: str, password: str, role: str = "admin", staff_username: str | None = None
+) -> AdminUser:
     username = (username or "").strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise AuthError("用户名不能为空、不能有空格，最多 64 个字符")
@@ -149,8 +151,14 @@ async def sign_in(db: Database, username: str, password: str, now: datetime | No
             raise AuthError(f"连续输错密码次数过多，账号已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟")
         raise AuthError("用户名或密码不对")
     raw = secrets.token_urlsafe(32)
-    session = AdminSession(token_hash=token_hash(raw), admin_user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                           created_at=now, last_seen_at=now, expires_at=now + SESSION_IDLE)
+    session = AdminSession(
+        token_hash=token_hash(raw),
+        admin_user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + SESSION_IDLE,
+    )
     async with db.write() as s:
         fresh = await s.get(AdminUser, user.id)
         fresh.failed_attempts, fresh.locked_until, fresh.last_login_at = 0, None, now
@@ -175,8 +183,13 @@ async def principal_for(db: Database, raw_token: str | None, now: datetime | Non
     now = now or utcnow()
     digest = token_hash(raw_token)
     async with db.session() as s:
-        row = (await s.execute(select(AdminSession, AdminUser).join(AdminUser, AdminUser.id == AdminSession.admin_user_id)
-                               .where(AdminSession.token_hash == digest))).first()
+        row = (
+            await s.execute(
+                select(AdminSession, AdminUser)
+                .join(AdminUser, AdminUser.id == AdminSession.admin_user_id)
+                .where(AdminSession.token_hash == digest)
+            )
+        ).first()
     if row is None:
         return None
     session, user = row

@@ -1,4 +1,5 @@
 """`salesbot admin ...` (console accounts), `salesbot import FILE`, `salesbot export KIND FILE`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,9 @@ def register(subparsers) -> None:
     sub = admin.add_subparsers(dest="admin_command", required=True)
     create = sub.add_parser("create", help="create a console account (password prompted, or one line from stdin)")
     create.add_argument("username")
-    create.add_argument("--role", choices=ADMIN_ROLES, default="admin",
-                        help="admin: full access; manager: read-only dashboards")
+    create.add_argument(
+        "--role", choices=ADMIN_ROLES, default="admin", help="admin: full access; manager: read-only dashboards"
+    )
     create.add_argument("--staff", help="link to a staff user (username), so the audit log names the person")
     create.set_defaults(func=_create)
     passwd = sub.add_parser("passwd", help="set a new password (signs out every session of the account)")
@@ -30,11 +32,19 @@ def register(subparsers) -> None:
 
     imp = subparsers.add_parser("import", help="import accounts, contacts or opportunities from CSV or Excel")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--kind", choices=("accounts", "contacts", "opportunities"),
-                     help="what the file holds (default: guessed from the header)")
+    imp.add_argument(
+        "--kind",
+        choices=("accounts", "contacts", "opportunities"),
+        help="what the file holds (default: guessed from the header)",
+    )
     imp.add_argument("--dry-run", action="store_true", help="check every row and report, write nothing")
-    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                     help="map a column to a field, e.g. --map 公司全称=name (FIELD empty to skip the column)")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a column to a field, e.g. --map 公司全称=name (FIELD empty to skip the column)",
+    )
     imp.set_defaults(func=_import)
 
     exp = subparsers.add_parser("export", help="export accounts, contacts or opportunities to CSV or Excel")
@@ -147,8 +157,9 @@ async def _import(args, settings) -> int:
     data = await asyncio.to_thread(args.file.read_bytes)
     db = await _database(settings)
     try:
-        report = await importer.run_import(db, None, data, args.file.name, args.kind, _parse_maps(args.map),
-                                           dry_run=args.dry_run)
+        report = await importer.run_import(
+            db, None, data, args.file.name, args.kind, _parse_maps(args.map), dry_run=args.dry_run
+        )
     except importer.ImportError_ as exc:
         print(f"无法导入：{exc}", file=sys.stderr)
         return 2
@@ -172,7 +183,11 @@ async def _export(args, settings) -> int:
         headers, rows = await importer.export_rows(db, args.kind)
     finally:
         await db.close()
-    body = importer.to_csv(headers, rows) if suffix == ".csv" else importer.to_xlsx(headers, rows, importer.KIND_LABELS[args.kind])
+    body = (
+        importer.to_csv(headers, rows)
+        if suffix == ".csv"
+        else importer.to_xlsx(headers, rows, importer.KIND_LABELS[args.kind])
+    )
     await asyncio.to_thread(args.file.write_bytes, body)
     print(f"已导出 {len(rows)} 条{importer.KIND_LABELS[args.kind]}到 {args.file}")
     return 0

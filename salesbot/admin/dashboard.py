@@ -3,6 +3,7 @@
 Capabilities that are not installed (approvals, scheduler) simply show no chart: their tables are
 looked up through their modules, and a missing module or table is "no data", not an error.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,9 +18,9 @@ from sqlalchemy import func
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import select
 
+from bot.models import STAGE_LABELS, STAGES, InboundMessage, Opportunity, OutboxMessage, StaffUser, Task, Visit
 from scheduler.models import ScheduledNotice
 from tools.approvals.models import ApprovalRequest
-from bot.models import STAGE_LABELS, STAGES, InboundMessage, Opportunity, OutboxMessage, StaffUser, Task, Visit
 
 log = logging.getLogger(__name__)
 WEEKS = 8
@@ -51,8 +52,13 @@ async def build(app) -> Dashboard:
     today = app.clock.now(tz).date()
     dash = Dashboard()
     async with app.db.session() as s:
-        rows = (await s.execute(select(Opportunity.stage, func.count(Opportunity.id), func.sum(Opportunity.amount))
-                                .group_by(Opportunity.stage))).all()
+        rows = (
+            await s.execute(
+                select(Opportunity.stage, func.count(Opportunity.id), func.sum(Opportunity.amount)).group_by(
+                    Opportunity.stage
+                )
+            )
+        ).all()
         by_stage = {stage: (count, amount or 0) for stage, count, amount in rows}
         for stage in STAGES:
             count, amount = by_stage.get(stage, (0, 0))
@@ -62,8 +68,13 @@ async def build(app) -> Dashboard:
         first_week = _week_start(today) - timedelta(weeks=WEEKS - 1)
         weeks = [first_week + timedelta(weeks=i) for i in range(WEEKS)]
         dash.weeks = [w.strftime("%m-%d") for w in weeks]
-        visits = (await s.execute(select(Visit.visit_date, StaffUser.name).join(StaffUser, StaffUser.id == Visit.owner_id)
-                                  .where(Visit.visit_date >= first_week, Visit.status != "planned"))).all()
+        visits = (
+            await s.execute(
+                select(Visit.visit_date, StaffUser.name)
+                .join(StaffUser, StaffUser.id == Visit.owner_id)
+                .where(Visit.visit_date >= first_week, Visit.status != "planned")
+            )
+        ).all()
         per_rep: dict[str, Counter] = defaultdict(Counter)
         for visit_date, name in visits:
             per_rep[name][_week_start(visit_date)] += 1
@@ -71,24 +82,37 @@ async def build(app) -> Dashboard:
         dash.visits_by_rep = {name: [per_rep[name][w] for w in weeks] for name in busiest}
 
         since = datetime.combine(today - timedelta(days=6), time.min, tz)
-        inbound = (await s.execute(select(InboundMessage.platform, InboundMessage.status, func.count(InboundMessage.id))
-                                   .where(InboundMessage.received_at >= since)
-                                   .group_by(InboundMessage.platform, InboundMessage.status))).all()
+        inbound = (
+            await s.execute(
+                select(InboundMessage.platform, InboundMessage.status, func.count(InboundMessage.id))
+                .where(InboundMessage.received_at >= since)
+                .group_by(InboundMessage.platform, InboundMessage.status)
+            )
+        ).all()
         per_platform: Counter = Counter()
         for platform, status, count in inbound:
             per_platform[platform if status != "failed" else f"{platform}（失败）"] += count
         dash.inbound_by_platform = sorted(per_platform.items())
-        outbox = (await s.execute(select(OutboxMessage.status, func.count(OutboxMessage.id))
-                                  .where(OutboxMessage.created_at >= since).group_by(OutboxMessage.status))).all()
+        outbox = (
+            await s.execute(
+                select(OutboxMessage.status, func.count(OutboxMessage.id))
+                .where(OutboxMessage.created_at >= since)
+                .group_by(OutboxMessage.status)
+            )
+        ).all()
         labels = {"sent": "已发送", "pending": "待发送", "failed": "发送失败"}
         dash.outbox_by_status = [(labels.get(st, st), n) for st, n in sorted(outbox)]
 
     await _approvals(app, dash, weeks)
     await _reminders(app, dash, today, tz)
-    dash.live = {"turns": app.dispatcher.stats.get("turns", 0), "errors": app.dispatcher.stats.get("errors", 0),
-                 "llm_fallbacks": app.dispatcher.stats.get("llm_fallbacks", 0),
-                 "duplicates_dropped": app.ledger.duplicates_dropped, "outbox": dict(app.outbox.stats),
-                 "channels": {type(a).__name__: a.health() for a in app.unique_adapters()}}
+    dash.live = {
+        "turns": app.dispatcher.stats.get("turns", 0),
+        "errors": app.dispatcher.stats.get("errors", 0),
+        "llm_fallbacks": app.dispatcher.stats.get("llm_fallbacks", 0),
+        "duplicates_dropped": app.ledger.duplicates_dropped,
+        "outbox": dict(app.outbox.stats),
+        "channels": {type(a).__name__: a.health() for a in app.unique_adapters()},
+    }
     return dash
 
 
@@ -96,10 +120,16 @@ async def _approvals(app, dash: Dashboard, weeks: list[date]) -> None:
     request = ApprovalRequest
     try:
         async with app.db.session() as s:
-            rows = (await s.execute(select(request.created_at, request.decided_at)
-                                    .where(request.decided_at.is_not(None), request.auto_approved.is_(False)))).all()
-            dash.approvals_pending = (await s.execute(select(func.count(request.id))
-                                                      .where(request.status == "pending"))).scalar_one()
+            rows = (
+                await s.execute(
+                    select(request.created_at, request.decided_at).where(
+                        request.decided_at.is_not(None), request.auto_approved.is_(False)
+                    )
+                )
+            ).all()
+            dash.approvals_pending = (
+                await s.execute(select(func.count(request.id)).where(request.status == "pending"))
+            ).scalar_one()
     except (OperationalError, ProgrammingError):  # the capability's migration has not run here
         return
     dash.approvals_available = True
@@ -110,21 +140,37 @@ async def _approvals(app, dash: Dashboard, weeks: list[date]) -> None:
         decided = decided if decided.tzinfo else decided.replace(tzinfo=ZoneInfo("UTC"))
         per_week[_week_start(decided.astimezone(tz).date())].append((decided - created).total_seconds() / 3600)
     if per_week:  # weeks without a decision show as 0; no decisions at all shows "no data"
-        dash.approval_turnaround = [(w.strftime("%m-%d"), round(statistics.median(per_week[w]), 1) if per_week[w] else 0)
-                                    for w in weeks]
+        dash.approval_turnaround = [
+            (w.strftime("%m-%d"), round(statistics.median(per_week[w]), 1) if per_week[w] else 0) for w in weeks
+        ]
 
 
 async def _reminders(app, dash: Dashboard, today: date, tz) -> None:
     notice = ScheduledNotice
-    labels = {"remind": "待办提醒", "overdue": "逾期提醒", "escalate": "升级", "stalled": "商机停滞", "brief": "早报",
-              "digest": "日报", "nudge": "跟进提示"}
+    labels = {
+        "remind": "待办提醒",
+        "overdue": "逾期提醒",
+        "escalate": "升级",
+        "stalled": "商机停滞",
+        "brief": "早报",
+        "digest": "日报",
+        "nudge": "跟进提示",
+    }
     since = datetime.combine(today - timedelta(days=13), time.min, tz)
     try:
         async with app.db.session() as s:
-            rows = (await s.execute(select(notice.kind, func.count(notice.id)).where(notice.created_at >= since)
-                                    .group_by(notice.kind))).all()
-            task_rows = (await s.execute(select(Task.status).join(notice, notice.record_id == Task.id)
-                                         .where(notice.record_type == "task", notice.created_at >= since))).all()
+            rows = (
+                await s.execute(
+                    select(notice.kind, func.count(notice.id)).where(notice.created_at >= since).group_by(notice.kind)
+                )
+            ).all()
+            task_rows = (
+                await s.execute(
+                    select(Task.status)
+                    .join(notice, notice.record_id == Task.id)
+                    .where(notice.record_type == "task", notice.created_at >= since)
+                )
+            ).all()
     except (OperationalError, ProgrammingError):
         return
     dash.reminders_available = True

@@ -1,5 +1,6 @@
 """Batch hit-testing: a CSV of (query, expected document) → where the expected document ranked, saved
 as a run so the library's retrieval quality can be compared over time (after fixing chunks, say)."""
+
 from __future__ import annotations
 
 import csv
@@ -9,14 +10,23 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from knowledge import DocumentInfo, KnowledgeError
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import HitTestRun
-from knowledge import DocumentInfo, KnowledgeError
 
 MAX_CASES = 500
 QUERY_HEADERS = {"query", "question", "问题", "查询", "问句"}
-EXPECTED_HEADERS = {"expected", "expected_document", "expected document", "document", "期望文档", "预期文档", "文档", "答案文档"}
+EXPECTED_HEADERS = {
+    "expected",
+    "expected_document",
+    "expected document",
+    "document",
+    "期望文档",
+    "预期文档",
+    "文档",
+    "答案文档",
+}
 
 
 class BatchError(ValueError):
@@ -85,18 +95,22 @@ class RunComparison:
         return "worse"
 
 
-async def run_batch(db, kb, principal: Principal, name: str, cases: list[tuple[str, str]], top: int = 5,
-                    mode: str = "hybrid") -> HitTestRun:
+async def run_batch(
+    db, kb, principal: Principal, name: str, cases: list[tuple[str, str]], top: int = 5, mode: str = "hybrid"
+) -> HitTestRun:
     if not cases:
         raise BatchError("没有要测试的问题")
     if mode not in ("hybrid", "keyword", "vector"):
         raise BatchError("检索方式只能是 hybrid、keyword 或 vector")
     top = max(1, min(int(top), 20))
     docs: dict[int, DocumentInfo] = {d.doc_id: d for d in await kb.list_documents()}
-    unknown = sorted({e for _, e in cases if e and not any(matches_expected(e, d.doc_id, d.title, d.source)
-                                                           for d in docs.values())})
+    unknown = sorted(
+        {e for _, e in cases if e and not any(matches_expected(e, d.doc_id, d.title, d.source) for d in docs.values())}
+    )
     if unknown:
-        raise BatchError("这些期望文档在知识库里找不到：" + "、".join(unknown[:10]) + ("…" if len(unknown) > 10 else ""))
+        raise BatchError(
+            "这些期望文档在知识库里找不到：" + "、".join(unknown[:10]) + ("…" if len(unknown) > 10 else "")
+        )
     results, at1, atk, rr = [], 0, 0, 0.0
     for query, expected in cases:
         try:
@@ -113,16 +127,46 @@ async def run_batch(db, kb, principal: Principal, name: str, cases: list[tuple[s
         if rank is not None:
             atk += 1
             rr += 1.0 / rank
-        results.append({"query": query, "expected": expected, "rank": rank,
-                        "top": [{"doc_id": h.doc_id, "title": h.title, "chunk_id": h.chunk_id, "score": round(h.score, 3),
-                                 "matched_terms": h.matched_terms[:8]} for h in hits]})
-    run = HitTestRun(name=(name or "批量命中测试")[:128], top=top, mode=mode, total=len(cases), hits_at_1=at1,
-                     hits_at_k=atk, mrr=round(rr / len(cases), 4), results=results, created_by=principal.username)
+        results.append(
+            {
+                "query": query,
+                "expected": expected,
+                "rank": rank,
+                "top": [
+                    {
+                        "doc_id": h.doc_id,
+                        "title": h.title,
+                        "chunk_id": h.chunk_id,
+                        "score": round(h.score, 3),
+                        "matched_terms": h.matched_terms[:8],
+                    }
+                    for h in hits
+                ],
+            }
+        )
+    run = HitTestRun(
+        name=(name or "批量命中测试")[:128],
+        top=top,
+        mode=mode,
+        total=len(cases),
+        hits_at_1=at1,
+        hits_at_k=atk,
+        mrr=round(rr / len(cases), 4),
+        results=results,
+        created_by=principal.username,
+    )
     async with db.write() as s:
         s.add(run)
         await s.flush()
-        await audit.record(s, principal, "kb.hittest.batch", record_type="kb_hit_test_run", record_id=run.id,
-                           total=run.total, hits_at_k=atk)
+        await audit.record(
+            s,
+            principal,
+            "kb.hittest.batch",
+            record_type="kb_hit_test_run",
+            record_id=run.id,
+            total=run.total,
+            hits_at_k=atk,
+        )
     return run
 
 
@@ -138,5 +182,7 @@ async def get_run(db, run_id: int) -> HitTestRun | None:
 
 def compare(before: HitTestRun, after: HitTestRun) -> list[RunComparison]:
     earlier = {(r["query"], r["expected"]): r["rank"] for r in before.results}
-    return [RunComparison(r["query"], r["expected"], earlier.get((r["query"], r["expected"])), r["rank"])
-            for r in after.results]
+    return [
+        RunComparison(r["query"], r["expected"], earlier.get((r["query"], r["expected"])), r["rank"])
+        for r in after.results
+    ]

@@ -6,6 +6,7 @@ of an earlier row, bad amount or date...). A dry run stops there; a real run wri
 in one transaction, marked created_source=IMPORT, so a failure leaves nothing half-imported.
 Exports use the same Chinese column headers, so an exported file imports back unchanged.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,9 +19,9 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, StaffUser
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
-from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, StaffUser
 from tools.customers import CLEAR_MATCH, core_name, name_score
 
 MAX_ROWS = 20_000
@@ -60,12 +61,35 @@ FIELDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     },
 }
 REQUIRED = {"accounts": ["name"], "contacts": ["account", "name"], "opportunities": ["account", "name"]}
-TIERS = {"vip": "vip", "key": "key", "standard": "standard", "重点": "key", "重点客户": "key", "普通": "standard",
-         "普通客户": "standard", "战略": "vip", "战略客户": "vip", "大客户": "key"}
-DEAL_ROLES = {"economic_buyer": "economic_buyer", "champion": "champion", "user": "user",
-              "technical_evaluator": "technical_evaluator", "procurement": "procurement", "other": "other",
-              "决策人": "economic_buyer", "拍板人": "economic_buyer", "支持者": "champion", "内线": "champion",
-              "使用者": "user", "用户": "user", "技术评估": "technical_evaluator", "采购": "procurement", "其他": "other"}
+TIERS = {
+    "vip": "vip",
+    "key": "key",
+    "standard": "standard",
+    "重点": "key",
+    "重点客户": "key",
+    "普通": "standard",
+    "普通客户": "standard",
+    "战略": "vip",
+    "战略客户": "vip",
+    "大客户": "key",
+}
+DEAL_ROLES = {
+    "economic_buyer": "economic_buyer",
+    "champion": "champion",
+    "user": "user",
+    "technical_evaluator": "technical_evaluator",
+    "procurement": "procurement",
+    "other": "other",
+    "决策人": "economic_buyer",
+    "拍板人": "economic_buyer",
+    "支持者": "champion",
+    "内线": "champion",
+    "使用者": "user",
+    "用户": "user",
+    "技术评估": "technical_evaluator",
+    "采购": "procurement",
+    "其他": "other",
+}
 STAGE_BY_LABEL = {**{k: k for k in STAGES}, **{v: k for k, v in STAGE_LABELS.items()}}
 
 
@@ -142,7 +166,12 @@ def guess_kind(headers: list[str]) -> str:
         label, others = FIELDS[kind][name]
         return bool({_norm_header(label), *map(_norm_header, others)} & normalized)
 
-    if has("opportunities", "stage") or has("opportunities", "amount") or "商机名称" in normalized or "项目名称" in normalized:
+    if (
+        has("opportunities", "stage")
+        or has("opportunities", "amount")
+        or "商机名称" in normalized
+        or "项目名称" in normalized
+    ):
         return "opportunities"
     if "联系人" in normalized or "联系人姓名" in normalized or has("contacts", "phone"):
         return "contacts"
@@ -309,10 +338,12 @@ class _Lookup:
 
 async def _load(db) -> _Lookup:
     async with db.session() as s:
-        return _Lookup(list((await s.execute(select(Account))).scalars()),
-                       list((await s.execute(select(StaffUser))).scalars()),
-                       list((await s.execute(select(Contact))).scalars()),
-                       list((await s.execute(select(Opportunity))).scalars()))
+        return _Lookup(
+            list((await s.execute(select(Account))).scalars()),
+            list((await s.execute(select(StaffUser))).scalars()),
+            list((await s.execute(select(Contact))).scalars()),
+            list((await s.execute(select(Opportunity))).scalars()),
+        )
 
 
 def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
@@ -347,9 +378,15 @@ def _analyse_row(kind: str, raw: dict[str, Any], lookup: _Lookup, seen: dict) ->
         tier = text.get("tier")
         if tier and tier.lower() not in TIERS and tier not in TIERS:
             raise ValueError(f"客户等级「{tier}」不认识，可用：VIP、重点、普通")
-        out.update(name=name, short_name=text.get("short_name") or None, industry=text.get("industry") or None,
-                   region=text.get("region") or None, tier=TIERS.get(tier.lower(), TIERS.get(tier)) if tier else "standard",
-                   address=text.get("address") or None, notes=text.get("notes") or None)
+        out.update(
+            name=name,
+            short_name=text.get("short_name") or None,
+            industry=text.get("industry") or None,
+            region=text.get("region") or None,
+            tier=TIERS.get(tier.lower(), TIERS.get(tier)) if tier else "standard",
+            address=text.get("address") or None,
+            notes=text.get("notes") or None,
+        )
         return {"_key": key, **out}
     account, problem = lookup.account(text["account"])
     if problem:
@@ -371,8 +408,13 @@ def _analyse_row(kind: str, raw: dict[str, Any], lookup: _Lookup, seen: dict) ->
         role = text.get("deal_role")
         if role and role not in DEAL_ROLES and role.lower() not in DEAL_ROLES:
             raise ValueError(f"决策角色「{role}」不认识，可用：决策人、支持者、使用者、技术评估、采购、其他")
-        out.update(name=name[:64], title=text.get("title") or None, phone=text.get("phone") or None, email=email,
-                   deal_role=DEAL_ROLES.get(role, DEAL_ROLES.get((role or "").lower())) if role else None)
+        out.update(
+            name=name[:64],
+            title=text.get("title") or None,
+            phone=text.get("phone") or None,
+            email=email,
+            deal_role=DEAL_ROLES.get(role, DEAL_ROLES.get((role or "").lower())) if role else None,
+        )
         return {"_key": key, "_phone": digits, **out}
     if (account.id, name) in lookup.opportunity_keys:
         raise ValueError(f"{account.name} 已有商机「{name}」")
@@ -387,14 +429,22 @@ def _analyse_row(kind: str, raw: dict[str, Any], lookup: _Lookup, seen: dict) ->
     if seats and not re.fullmatch(r"\d+", seats):
         raise ValueError(f"账号数「{seats}」应该是整数")
     competitors = [c.strip() for c in re.split(r"[、,，/;；]", text.get("competitors") or "") if c.strip()]
-    out.update(name=name[:128], stage=stage, probability=STAGES[stage], amount=parse_amount(raw.get("amount")),
-               close_date=parse_date(raw.get("close_date")), seats=int(seats) if seats else None,
-               next_step=(text.get("next_step") or None), competitors=competitors)
+    out.update(
+        name=name[:128],
+        stage=stage,
+        probability=STAGES[stage],
+        amount=parse_amount(raw.get("amount")),
+        close_date=parse_date(raw.get("close_date")),
+        seats=int(seats) if seats else None,
+        next_step=(text.get("next_step") or None),
+        competitors=competitors,
+    )
     return {"_key": key, **out}
 
 
-def analyse(kind: str, headers: list[str], rows: list[list[Any]], mapping: dict[int, str], lookup: _Lookup,
-            filename: str) -> ImportReport:
+def analyse(
+    kind: str, headers: list[str], rows: list[list[Any]], mapping: dict[int, str], lookup: _Lookup, filename: str
+) -> ImportReport:
     if kind not in FIELDS:
         raise ImportError_("类型只能是 accounts、contacts 或 opportunities")
     missing = [FIELDS[kind][n][0] for n in REQUIRED[kind] if n not in mapping.values()]
@@ -422,8 +472,15 @@ def analyse(kind: str, headers: list[str], rows: list[list[Any]], mapping: dict[
     return report
 
 
-async def run_import(db, principal: Principal | None, data: bytes, filename: str, kind: str | None = None,
-                     mapping_pairs: dict[str, str] | None = None, dry_run: bool = True) -> ImportReport:
+async def run_import(
+    db,
+    principal: Principal | None,
+    data: bytes,
+    filename: str,
+    kind: str | None = None,
+    mapping_pairs: dict[str, str] | None = None,
+    dry_run: bool = True,
+) -> ImportReport:
     headers, rows = read_table(data, filename)
     kind = kind or guess_kind(headers)
     if kind not in FIELDS:
@@ -439,8 +496,15 @@ async def run_import(db, principal: Principal | None, data: bytes, filename: str
         for record in report.accepted:
             values = {k: v for k, v in record.items() if not k.startswith("_")}
             s.add(model(**values, created_source="IMPORT", created_by_id=staff_id))
-        await audit.record(s, principal, f"import.{kind}", record_type=model.__tablename__, filename=filename,
-                           written=len(report.accepted), rejected=len(report.rejected))
+        await audit.record(
+            s,
+            principal,
+            f"import.{kind}",
+            record_type=model.__tablename__,
+            filename=filename,
+            written=len(report.accepted),
+            rejected=len(report.rejected),
+        )
     report.written = len(report.accepted)
     return report
 
@@ -458,7 +522,9 @@ async def export_rows(db, kind: str) -> tuple[list[str], list[list[Any]]]:
         rows: list[list[Any]] = []
         if kind == "accounts":
             for a in accounts.values():
-                rows.append([a.name, a.short_name, a.industry, a.region, a.tier, staff.get(a.owner_id), a.address, a.notes])
+                rows.append(
+                    [a.name, a.short_name, a.industry, a.region, a.tier, staff.get(a.owner_id), a.address, a.notes]
+                )
         elif kind == "contacts":
             for c in (await s.execute(select(Contact).order_by(Contact.id))).scalars():
                 account = accounts.get(c.account_id)
@@ -466,9 +532,19 @@ async def export_rows(db, kind: str) -> tuple[list[str], list[list[Any]]]:
         else:
             for o in (await s.execute(select(Opportunity).order_by(Opportunity.id))).scalars():
                 account = accounts.get(o.account_id)
-                rows.append([account.name if account else "", o.name, STAGE_LABELS.get(o.stage, o.stage), o.amount,
-                             o.close_date.isoformat() if o.close_date else None, staff.get(o.owner_id), o.seats,
-                             o.next_step, "、".join(o.competitors or [])])
+                rows.append(
+                    [
+                        account.name if account else "",
+                        o.name,
+                        STAGE_LABELS.get(o.stage, o.stage),
+                        o.amount,
+                        o.close_date.isoformat() if o.close_date else None,
+                        staff.get(o.owner_id),
+                        o.seats,
+                        o.next_step,
+                        "、".join(o.competitors or []),
+                    ]
+                )
     return headers, rows
 
 

@@ -3,6 +3,7 @@
 Console accounts are separate from staff users: a password lives only here (argon2 hash), and a
 console account may be linked to a staff user so the audit log names the person.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +13,6 @@ from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.models import utcnow
-
 
 
 class AdminUser(SQLModel, table=True):

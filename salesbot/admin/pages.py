@@ -1,6 +1,7 @@
 """What every console page shares: the app and the signed-in person on a request, rendering with the
 navigation and a one-time flash message, redirects, form numbers, and the route decorators the guard
 middleware (web.py) reads."""
+
 from __future__ import annotations
 
 from datetime import timezone
@@ -21,9 +22,15 @@ PREFIX = "/admin"
 UPLOAD_LIMIT = 25 * 1024 * 1024
 FLASH_SECONDS = 120
 
-NAV = [("dashboard", "仪表盘", "/admin/"), ("prompts", "提示词", "/admin/prompts"), ("knowledge", "知识库", "/admin/knowledge"),
-       ("rules", "审批规则", "/admin/rules"), ("people", "人员与组织", "/admin/people"), ("data", "导入导出", "/admin/data"),
-       ("audit", "审计日志", "/admin/audit")]
+NAV = [
+    ("dashboard", "仪表盘", "/admin/"),
+    ("prompts", "提示词", "/admin/prompts"),
+    ("knowledge", "知识库", "/admin/knowledge"),
+    ("rules", "审批规则", "/admin/rules"),
+    ("people", "人员与组织", "/admin/people"),
+    ("data", "导入导出", "/admin/data"),
+    ("audit", "审计日志", "/admin/audit"),
+]
 
 
 def public(handler):
@@ -85,8 +92,14 @@ async def take_flash(request: web.Request) -> tuple[str, str] | None:
 async def render(request: web.Request, template: str, section: str = "", status: int = 200, **context) -> web.Response:
     principal = request.get(PRINCIPAL)
     nav = NAV if principal is None or principal.can_write else NAV[:1]
-    context.update(principal=principal, csrf=principal.csrf_token if principal else "", nav=nav, section=section,
-                   flash=await take_flash(request), app=app_of(request))
+    context.update(
+        principal=principal,
+        csrf=principal.csrf_token if principal else "",
+        nav=nav,
+        section=section,
+        flash=await take_flash(request),
+        app=app_of(request),
+    )
     response = aiohttp_jinja2.render_template(template, request, context)
     response.set_status(status)
     return response
@@ -109,5 +122,3 @@ def local_time(value, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") ->
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(ZoneInfo(tz)).strftime(fmt)
-
-

@@ -5,6 +5,7 @@ Identity (bot/identity.py) caches who someone is for a few seconds; every change
 are PlatformIdentity rows (namespaces "wecom" and "dingtalk"); changing one replaces the row, so identity
 never keeps routing the old id to them or the new id to its previous holder.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,10 +15,10 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 
 from bot.adapter import DirectoryEntry
-from salesbot.admin import audit
-from salesbot.admin.auth import Principal
 from bot.identity import all_staff_ids, set_staff_id
 from bot.models import PlatformIdentity, StaffUser
+from salesbot.admin import audit
+from salesbot.admin.auth import Principal
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,9 @@ class PeopleError(ValueError):
 
 async def list_staff(db) -> list[tuple[StaffUser, str | None]]:
     async with db.session() as s:
-        users = list((await s.execute(select(StaffUser).order_by(StaffUser.team, StaffUser.role.desc(), StaffUser.id))).scalars())
+        users = list(
+            (await s.execute(select(StaffUser).order_by(StaffUser.team, StaffUser.role.desc(), StaffUser.id))).scalars()
+        )
     names = {u.id: u.name for u in users}
     return [(u, names.get(u.manager_id)) for u in users]
 
@@ -49,8 +52,10 @@ async def platform_ids(db) -> dict[int, dict[str, str]]:
     """staff user id → form field (wecom_userid, dingtalk_staff_id) → the id, for the people pages."""
     async with db.session() as s:
         ids = await all_staff_ids(s)
-    return {staff_id: {f: by_ns[ns] for f, (ns, _label) in ID_FIELDS.items() if ns in by_ns}
-            for staff_id, by_ns in ids.items()}
+    return {
+        staff_id: {f: by_ns[ns] for f, (ns, _label) in ID_FIELDS.items() if ns in by_ns}
+        for staff_id, by_ns in ids.items()
+    }
 
 
 def _clean(value: str | None) -> str | None:
@@ -69,9 +74,17 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
         raise PeopleError("角色只能是 rep、manager 或 admin")
     manager_id = _clean(form.get("manager_id"))
     manager_id = int(manager_id) if manager_id and manager_id.isdigit() else None
-    values = {"name": name[:64], "role": role, "team": _clean(form.get("team")), "title": _clean(form.get("title")),
-              "region": _clean(form.get("region")), "phone": _clean(form.get("phone")), "email": _clean(form.get("email")),
-              "manager_id": manager_id, "active": form.get("active") in ("on", "1", "true", True)}
+    values = {
+        "name": name[:64],
+        "role": role,
+        "team": _clean(form.get("team")),
+        "title": _clean(form.get("title")),
+        "region": _clean(form.get("region")),
+        "phone": _clean(form.get("phone")),
+        "email": _clean(form.get("email")),
+        "manager_id": manager_id,
+        "active": form.get("active") in ("on", "1", "true", True),
+    }
     ids = {f: _clean(form.get(f)) for f in ID_FIELDS}
     async with app.db.write() as s:
         user = await s.get(StaffUser, staff_id) if staff_id else StaffUser(username="", name=name)
@@ -88,10 +101,21 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
             if value:
                 if len(value) > 64:  # the longest userid WeCom and DingTalk hand out
                     raise PeopleError(f"{label} 最多 64 个字符")
-                other = (await s.execute(select(StaffUser).join(
-                    PlatformIdentity, PlatformIdentity.staff_user_id == StaffUser.id).where(
-                    PlatformIdentity.platform == namespace, PlatformIdentity.external_id == value,
-                    StaffUser.id != (staff_id or -1)))).scalars().first()
+                other = (
+                    (
+                        await s.execute(
+                            select(StaffUser)
+                            .join(PlatformIdentity, PlatformIdentity.staff_user_id == StaffUser.id)
+                            .where(
+                                PlatformIdentity.platform == namespace,
+                                PlatformIdentity.external_id == value,
+                                StaffUser.id != (staff_id or -1),
+                            )
+                        )
+                    )
+                    .scalars()
+                    .first()
+                )
                 if other is not None:
                     raise PeopleError(f"{label} {value} 已经对应到 {other.name}（{other.username}），先在那边解除")
         if manager_id is not None:
@@ -108,8 +132,14 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
             await set_staff_id(s, user, namespace, ids[f])
         values.update(ids)
         changed = {k: [before.get(k), v] for k, v in values.items() if before.get(k) != v} if staff_id else values
-        await audit.record(s, principal, "staff.update" if staff_id else "staff.create", record_type="staff_user",
-                           record_id=user.id, changed={k: v for k, v in changed.items()})
+        await audit.record(
+            s,
+            principal,
+            "staff.update" if staff_id else "staff.create",
+            record_type="staff_user",
+            record_id=user.id,
+            changed={k: v for k, v in changed.items()},
+        )
     app.dispatcher.identity.forget()
     return user
 
@@ -150,9 +180,16 @@ async def fetch_directory(app, platform: str) -> list[DirectoryEntry]:
         raise PeopleError(f"{'企业微信' if platform == 'wecom' else '钉钉'}没有配置，无法导入通讯录")
     if platform == "wecom":
         data = await adapter.api.call("GET", "user/list", params={"department_id": "1", "fetch_child": "1"})
-        return [DirectoryEntry(user_id=str(u["userid"]), name=u.get("name") or str(u["userid"]),
-                               mobile=u.get("mobile") or None, email=u.get("email") or u.get("biz_mail") or None,
-                               title=u.get("position") or None) for u in data.get("userlist", [])]
+        return [
+            DirectoryEntry(
+                user_id=str(u["userid"]),
+                name=u.get("name") or str(u["userid"]),
+                mobile=u.get("mobile") or None,
+                email=u.get("email") or u.get("biz_mail") or None,
+                title=u.get("position") or None,
+            )
+            for u in data.get("userlist", [])
+        ]
     if platform == "dingtalk":
         return await _dingtalk_directory(adapter.api)
     raise PeopleError("只支持 wecom 或 dingtalk")
@@ -169,13 +206,21 @@ async def _dingtalk_directory(api) -> list[DirectoryEntry]:
     for dept in departments:
         cursor = 0
         while cursor is not None:
-            data = await api.call("POST", "/topapi/v2/user/list", {"dept_id": dept, "cursor": cursor, "size": 100},
-                                  legacy=True)
+            data = await api.call(
+                "POST", "/topapi/v2/user/list", {"dept_id": dept, "cursor": cursor, "size": 100}, legacy=True
+            )
             result = data.get("result") or {}
             for u in result.get("list", []):
-                seen.setdefault(str(u["userid"]), DirectoryEntry(
-                    user_id=str(u["userid"]), name=u.get("name") or str(u["userid"]), mobile=u.get("mobile") or None,
-                    email=u.get("email") or u.get("org_email") or None, title=u.get("title") or None))
+                seen.setdefault(
+                    str(u["userid"]),
+                    DirectoryEntry(
+                        user_id=str(u["userid"]),
+                        name=u.get("name") or str(u["userid"]),
+                        mobile=u.get("mobile") or None,
+                        email=u.get("email") or u.get("org_email") or None,
+                        title=u.get("title") or None,
+                    ),
+                )
             cursor = result.get("next_cursor") if result.get("has_more") else None
     return list(seen.values())
 
@@ -209,8 +254,14 @@ async def apply_directory(app, principal: Principal, platform: str, entries: lis
                 if username in usernames:
                     report.conflicts.append(f"{entry.name}：用户名 {username} 已存在")
                     continue
-                user = StaffUser(username=username, name=entry.name[:64], role="rep", phone=entry.mobile,
-                                 email=entry.email, title=entry.title)
+                user = StaffUser(
+                    username=username,
+                    name=entry.name[:64],
+                    role="rep",
+                    phone=entry.mobile,
+                    email=entry.email,
+                    title=entry.title,
+                )
                 usernames.add(username)
                 report.created.append(entry.name)
             s.add(user)
@@ -218,7 +269,15 @@ async def apply_directory(app, principal: Principal, platform: str, entries: lis
             by_id[entry.user_id] = user
             mapped_ids[user.id] = entry.user_id
             await set_staff_id(s, user, namespace, entry.user_id)
-        await audit.record(s, principal, "staff.directory_import", record_type="staff_user", platform=platform,
-                           created=len(report.created), mapped=len(report.mapped), conflicts=len(report.conflicts))
+        await audit.record(
+            s,
+            principal,
+            "staff.directory_import",
+            record_type="staff_user",
+            platform=platform,
+            created=len(report.created),
+            mapped=len(report.mapped),
+            conflicts=len(report.conflicts),
+        )
     app.dispatcher.identity.forget()
     return report

@@ -5,6 +5,7 @@ PromptVersion row; exactly one row per name may be published, and `bot.prompt_te
 it take effect at once in this process. Other processes (a second `salesbot serve`) pick it up through
 `PromptSync`, which polls the newest publish time.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,35 +15,44 @@ import string
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from sqlalchemy import func, update
 from sqlmodel import select
 
+from agents.staff import message_text
 from bot import prompt_templates as prompts
+from bot.messages import ROLE_LABELS, Role
+from bot.models import utcnow
+from bot.zh_parse.dates import WEEKDAYS
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import PromptVersion, SampleConversation
-from bot.models import utcnow
-from bot.zh_parse.dates import WEEKDAYS
-from zoneinfo import ZoneInfo
-from bot.messages import Role
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from agents.staff import message_text
 
 log = logging.getLogger(__name__)
 
-ROLE_LABELS = {"rep": "销售", "manager": "销售经理", "admin": "管理员", "customer": "客户"}
 MAX_PROMPT_CHARS = 20_000
 
 # shipped with the console so 试运行 works on a fresh install; admins add their own
 DEFAULT_SAMPLES: dict[str, list[tuple[str, str, list[dict]]]] = {
     "staff_system": [
-        ("记录拜访", "rep", [{"role": "user", "content": "今天拜访了华东机械的李总，他们想下个月看方案，预算大概50万"}]),
+        (
+            "记录拜访",
+            "rep",
+            [{"role": "user", "content": "今天拜访了华东机械的李总，他们想下个月看方案，预算大概50万"}],
+        ),
         ("价格异议", "rep", [{"role": "user", "content": "客户嫌我们贵，怎么回？"}]),
         ("查客户", "manager", [{"role": "user", "content": "金陵医药最近什么情况？"}]),
-        ("追问", "rep", [{"role": "user", "content": "帮我记个待办"},
-                         {"role": "assistant", "content": "好的，要提醒什么事、什么时候？"},
-                         {"role": "user", "content": "下周三给云帆物流发报价"}]),
+        (
+            "追问",
+            "rep",
+            [
+                {"role": "user", "content": "帮我记个待办"},
+                {"role": "assistant", "content": "好的，要提醒什么事、什么时候？"},
+                {"role": "user", "content": "下周三给云帆物流发报价"},
+            ],
+        ),
     ],
 }
 
@@ -95,17 +105,27 @@ class PromptSummary:
 
 async def list_prompts(db) -> list[PromptSummary]:
     async with db.session() as s:
-        rows = (await s.execute(select(PromptVersion.name, func.max(PromptVersion.version), func.count(PromptVersion.id))
-                                .group_by(PromptVersion.name))).all()
-        published = {p.name: p for p in (await s.execute(select(PromptVersion).where(PromptVersion.published))).scalars()}
+        rows = (
+            await s.execute(
+                select(PromptVersion.name, func.max(PromptVersion.version), func.count(PromptVersion.id)).group_by(
+                    PromptVersion.name
+                )
+            )
+        ).all()
+        published = {
+            p.name: p for p in (await s.execute(select(PromptVersion).where(PromptVersion.published))).scalars()
+        }
     stats = {name: (latest, count) for name, latest, count in rows}
     shipped = set(shipped_names())
     out = []
     for name in sorted(shipped | set(stats)):
         latest, count = stats.get(name, (None, 0))
         pub = published.get(name)
-        out.append(PromptSummary(name, pub.version if pub else None, latest, count,
-                                 pub.published_at if pub else None, name in shipped))
+        out.append(
+            PromptSummary(
+                name, pub.version if pub else None, latest, count, pub.published_at if pub else None, name in shipped
+            )
+        )
     return out
 
 
@@ -116,8 +136,13 @@ def known_name(name: str) -> None:
 
 async def history(db, name: str) -> list[PromptVersion]:
     async with db.session() as s:
-        return list((await s.execute(select(PromptVersion).where(PromptVersion.name == name)
-                                     .order_by(PromptVersion.version.desc()))).scalars())
+        return list(
+            (
+                await s.execute(
+                    select(PromptVersion).where(PromptVersion.name == name).order_by(PromptVersion.version.desc())
+                )
+            ).scalars()
+        )
 
 
 async def get_version(db, version_id: int) -> PromptVersion | None:
@@ -127,7 +152,11 @@ async def get_version(db, version_id: int) -> PromptVersion | None:
 
 async def published_text(db, name: str) -> str:
     async with db.session() as s:
-        row = (await s.execute(select(PromptVersion).where(PromptVersion.name == name, PromptVersion.published))).scalars().first()
+        row = (
+            (await s.execute(select(PromptVersion).where(PromptVersion.name == name, PromptVersion.published)))
+            .scalars()
+            .first()
+        )
     return row.text if row else prompts.default_text(name)
 
 
@@ -141,12 +170,20 @@ async def save_draft(db, principal: Principal, name: str, text: str, note: str =
     text = text.replace("\r\n", "\n")
     check_template(name, text)
     async with db.write() as s:
-        row = PromptVersion(name=name, version=await _next_version(s, name), text=text, note=note[:256],
-                            created_by=principal.username)
+        row = PromptVersion(
+            name=name, version=await _next_version(s, name), text=text, note=note[:256], created_by=principal.username
+        )
         s.add(row)
         await s.flush()
-        await audit.record(s, principal, "prompt.save", record_type="prompt_version", record_id=row.id,
-                           prompt=name, version=row.version)
+        await audit.record(
+            s,
+            principal,
+            "prompt.save",
+            record_type="prompt_version",
+            record_id=row.id,
+            prompt=name,
+            version=row.version,
+        )
     return row
 
 
@@ -156,12 +193,22 @@ async def publish(db, principal: Principal, version_id: int) -> PromptVersion:
         if row is None:
             raise PromptError("没有这个版本")
         check_template(row.name, row.text)
-        await s.execute(update(PromptVersion).where(PromptVersion.name == row.name, PromptVersion.id != row.id)
-                        .values(published=False))
+        await s.execute(
+            update(PromptVersion)
+            .where(PromptVersion.name == row.name, PromptVersion.id != row.id)
+            .values(published=False)
+        )
         row.published, row.published_at = True, utcnow()
         s.add(row)
-        await audit.record(s, principal, "prompt.publish", record_type="prompt_version", record_id=row.id,
-                           prompt=row.name, version=row.version)
+        await audit.record(
+            s,
+            principal,
+            "prompt.publish",
+            record_type="prompt_version",
+            record_id=row.id,
+            prompt=row.name,
+            version=row.version,
+        )
     prompts.set_published(row.name, row.text)
     log.info("prompt %s v%s published by %s", row.name, row.version, principal.username)
     return row
@@ -226,8 +273,15 @@ class PromptSync:
 
     async def check(self) -> bool:
         async with self.db.session() as s:
-            state = tuple((await s.execute(select(func.max(PromptVersion.published_at), func.count(PromptVersion.id))
-                                           .where(PromptVersion.published))).one())
+            state = tuple(
+                (
+                    await s.execute(
+                        select(func.max(PromptVersion.published_at), func.count(PromptVersion.id)).where(
+                            PromptVersion.published
+                        )
+                    )
+                ).one()
+            )
         if state == self._seen:
             return False
         self._seen = state
@@ -261,8 +315,15 @@ class PromptSync:
 
 async def samples(db, name: str) -> list[SampleConversation]:
     async with db.session() as s:
-        rows = list((await s.execute(select(SampleConversation).where(SampleConversation.prompt_name == name)
-                                     .order_by(SampleConversation.id))).scalars())
+        rows = list(
+            (
+                await s.execute(
+                    select(SampleConversation)
+                    .where(SampleConversation.prompt_name == name)
+                    .order_by(SampleConversation.id)
+                )
+            ).scalars()
+        )
     if rows or name not in DEFAULT_SAMPLES:
         return rows
     async with db.write() as s:
@@ -279,11 +340,16 @@ def parse_sample_text(text: str) -> list[dict]:
         if not line:
             continue
         role = "user"
-        for prefix, who in (("用户", "user"), ("user", "user"), ("助手", "assistant"), ("assistant", "assistant"),
-                            ("机器人", "assistant")):
+        for prefix, who in (
+            ("用户", "user"),
+            ("user", "user"),
+            ("助手", "assistant"),
+            ("assistant", "assistant"),
+            ("机器人", "assistant"),
+        ):
             for sep in ("：", ":"):
                 if line.lower().startswith(prefix + sep):
-                    role, line = who, line[len(prefix) + 1:].strip()
+                    role, line = who, line[len(prefix) + 1 :].strip()
                     break
             else:
                 continue
@@ -307,7 +373,9 @@ async def add_sample(db, principal: Principal, name: str, title: str, role: str,
         row = SampleConversation(prompt_name=name, title=title[:128], role=role, messages=messages)
         s.add(row)
         await s.flush()
-        await audit.record(s, principal, "prompt.sample.add", record_type="prompt_sample", record_id=row.id, prompt=name)
+        await audit.record(
+            s, principal, "prompt.sample.add", record_type="prompt_sample", record_id=row.id, prompt=name
+        )
     return row
 
 
@@ -341,9 +409,15 @@ class _Missing(dict):
 
 def _values(app, role: str) -> dict[str, str]:
     today = app.clock.now(ZoneInfo(app.settings.timezone)).date()
-    return {"name": "试运行用户", "role": ROLE_LABELS.get(role, role), "team": "华东组", "today": today.isoformat(),
-            "weekday": "周" + WEEKDAYS[today.weekday()], "company": app.settings.company_name,
-            "company_name": app.settings.company_name}
+    return {
+        "name": "试运行用户",
+        "role": ROLE_LABELS.get(role, role),
+        "team": "华东组",
+        "today": today.isoformat(),
+        "weekday": "周" + WEEKDAYS[today.weekday()],
+        "company": app.settings.company_name,
+        "company_name": app.settings.company_name,
+    }
 
 
 async def _model_for(app, name: str, role: str):
@@ -384,8 +458,10 @@ async def trial(app, name: str, draft_text: str, sample_ids: list[int] | None = 
 
     async def one(sample: SampleConversation) -> TrialRow:
         async with semaphore:
-            draft, live = await asyncio.gather(_run_once(app, models[sample.role], draft_text, sample),
-                                               _run_once(app, models[sample.role], published, sample))
+            draft, live = await asyncio.gather(
+                _run_once(app, models[sample.role], draft_text, sample),
+                _run_once(app, models[sample.role], published, sample),
+            )
         return TrialRow(sample, draft, live)
 
     return list(await asyncio.gather(*(one(s) for s in chosen)))

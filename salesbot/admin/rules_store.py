@@ -4,6 +4,7 @@ The rules in force are the file <SALESBOT_DATA_DIR>/approval_rules.yaml (tools/a
 it, re-reading when it changes, so a save needs no restart). Every save is also kept as a
 RulesVersion row, so an admin can see the history and roll back.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,12 +15,23 @@ from pathlib import Path
 from sqlalchemy import func, update
 from sqlmodel import select
 
+from bot.models import Account, StaffUser
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import RulesVersion
-from bot.models import Account, StaffUser
-from tools.approvals.rules import (DEFAULT_RULES_PATH, REQUEST_KINDS, RULES_FILE_NAME, ChainPlan, Facts, RulesError,
-                                   RulesFile, approver_label, parse_discount, parse_rules, plan_chain)
+from tools.approvals.rules import (
+    DEFAULT_RULES_PATH,
+    REQUEST_KINDS,
+    RULES_FILE_NAME,
+    ChainPlan,
+    Facts,
+    RulesError,
+    RulesFile,
+    approver_label,
+    parse_discount,
+    parse_rules,
+    plan_chain,
+)
 from tools.customers import name_score
 
 
@@ -40,15 +52,20 @@ def validate(text: str) -> RulesFile:
 async def unknown_people(db, rules: RulesFile) -> list[str]:
     """Usernames the rules name that no active staff user has: the chain would have nobody there."""
     names = {u for people in rules.people.values() for u in people}
-    specs = [s for r in rules.rules for st in r.steps for s in st.specs] + [s for st in rules.fallback for s in st.specs]
+    specs = [s for r in rules.rules for st in r.steps for s in st.specs] + [
+        s for st in rules.fallback for s in st.specs
+    ]
     names |= {s[5:] for s in specs if s.startswith("user:")}
     if rules.defaults.fallback_approver:
         names.add(rules.defaults.fallback_approver)
     if not names:
         return []
     async with db.session() as s:
-        known = set((await s.execute(select(StaffUser.username).where(StaffUser.username.in_(names),
-                                                                      StaffUser.active))).scalars())
+        known = set(
+            (
+                await s.execute(select(StaffUser.username).where(StaffUser.username.in_(names), StaffUser.active))
+            ).scalars()
+        )
     return sorted(names - known)
 
 
@@ -80,6 +97,7 @@ class Preview:
 
 async def _people_for(s, spec: str, requester: StaffUser | None, rules: RulesFile) -> str:
     """Who stands behind an approver spec, for the preview (the approval service resolves the same way)."""
+
     async def user(uid):
         return await s.get(StaffUser, uid) if uid else None
 
@@ -91,7 +109,10 @@ async def _people_for(s, spec: str, requester: StaffUser | None, rules: RulesFil
         director = await user(manager.manager_id) if manager else None
         return director.name if director else "（没有上级的上级）"
     usernames = [spec[5:]] if spec.startswith("user:") else rules.people.get(spec, [])
-    found = {u.username: u.name for u in (await s.execute(select(StaffUser).where(StaffUser.username.in_(usernames)))).scalars()}
+    found = {
+        u.username: u.name
+        for u in (await s.execute(select(StaffUser).where(StaffUser.username.in_(usernames)))).scalars()
+    }
     return "、".join(found.get(u, f"{u}（不存在）") for u in usernames) or "（没人）"
 
 
@@ -116,13 +137,28 @@ async def preview(db, text: str, req: PreviewRequest) -> Preview:
                 notes.append(f"没找到客户「{req.customer}」，按没有客户等级/行业预览")
         requester = None
         if req.requester.strip():
-            requester = (await s.execute(select(StaffUser).where(
-                (StaffUser.username == req.requester.strip()) | (StaffUser.name == req.requester.strip())))).scalars().first()
+            requester = (
+                (
+                    await s.execute(
+                        select(StaffUser).where(
+                            (StaffUser.username == req.requester.strip()) | (StaffUser.name == req.requester.strip())
+                        )
+                    )
+                )
+                .scalars()
+                .first()
+            )
             if requester is None:
                 notes.append(f"没找到申请人「{req.requester}」，直属经理/总监无法落到具体的人")
-        facts = Facts(kind=req.kind, discount_pct=discount, amount=amount, tier=account.tier if account else None,
-                      industry=account.industry if account else None, region=account.region if account else None,
-                      customer=account.name if account else req.customer)
+        facts = Facts(
+            kind=req.kind,
+            discount_pct=discount,
+            amount=amount,
+            tier=account.tier if account else None,
+            industry=account.industry if account else None,
+            region=account.region if account else None,
+            customer=account.name if account else req.customer,
+        )
         refused = ""
         if discount is not None and discount < rules.limits.min_discount:
             refused = f"折扣低于下限（{rules.limits.min_discount:g}%），申请会被直接拒收"
@@ -131,8 +167,9 @@ async def preview(db, text: str, req: PreviewRequest) -> Preview:
         plan = plan_chain(rules, facts)
         steps = []
         for step in plan.steps:
-            people = [(approver_label(a.spec), await _people_for(s, a.spec, requester, rules), a.why)
-                      for a in step.approvers]
+            people = [
+                (approver_label(a.spec), await _people_for(s, a.spec, requester, rules), a.why) for a in step.approvers
+            ]
             steps.append(PreviewStep(step.label, step.mode, step.time_limit_hours, people))
     return Preview(plan, steps, facts, refused, notes)
 
@@ -169,11 +206,20 @@ async def save(db, settings, principal: Principal, text: str, note: str = "") ->
             s.add(RulesVersion(version=1, text=current_text(settings), note="编辑前的规则", created_by="system"))
             latest = 1
         await s.execute(update(RulesVersion).values(published=False))
-        row = RulesVersion(version=latest + 1, text=text, note=note[:256], published=True, created_by=principal.username)
+        row = RulesVersion(
+            version=latest + 1, text=text, note=note[:256], published=True, created_by=principal.username
+        )
         s.add(row)
         await s.flush()
-        await audit.record(s, principal, "approval_rules.save", record_type="approval_rules_version", record_id=row.id,
-                           version=row.version, note=note[:256])
+        await audit.record(
+            s,
+            principal,
+            "approval_rules.save",
+            record_type="approval_rules_version",
+            record_id=row.id,
+            version=row.version,
+            note=note[:256],
+        )
         _write_atomically(rules_path(settings), text)  # inside the transaction: a failed write saves no version
     return row
 

@@ -1,4 +1,5 @@
 """Import/export pages: upload → dry-run preview with column mapping → confirm; exports as CSV or Excel."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,7 +36,7 @@ def _staged(app, token: str) -> tuple[Path, str]:
     if not matches:
         raise importer.ImportError_("导入文件已失效（超过 24 小时或已导入），请重新上传")
     path = matches[0]
-    original = path.name[len(token) + 1:]
+    original = path.name[len(token) + 1 :]
     return path, original
 
 
@@ -53,12 +54,21 @@ async def data_page(request: web.Request) -> web.Response:
     return await render(request, "data.html", "data", kinds=importer.KIND_LABELS)
 
 
-async def _preview(request: web.Request, token: str, original: str, data: bytes, kind: str | None,
-                   pairs: dict[str, str] | None) -> web.Response:
-    report = await importer.run_import(app_of(request).db, principal_of(request), data, original, kind or None,
-                                       pairs, dry_run=True)
-    return await render(request, "data_preview.html", "data", report=report, token=token, fields=importer.FIELDS,
-                        kinds=importer.KIND_LABELS)
+async def _preview(
+    request: web.Request, token: str, original: str, data: bytes, kind: str | None, pairs: dict[str, str] | None
+) -> web.Response:
+    report = await importer.run_import(
+        app_of(request).db, principal_of(request), data, original, kind or None, pairs, dry_run=True
+    )
+    return await render(
+        request,
+        "data_preview.html",
+        "data",
+        report=report,
+        token=token,
+        fields=importer.FIELDS,
+        kinds=importer.KIND_LABELS,
+    )
 
 
 @routes.post("/data/preview")
@@ -95,14 +105,28 @@ async def data_commit(request: web.Request) -> web.Response:
         path, original = _staged(app, str(form.get("token", "")))
         data = await asyncio.to_thread(path.read_bytes)
         headers, _ = importer.read_table(data, original)
-        report = await importer.run_import(app.db, principal_of(request), data, original, str(form.get("kind", "")) or None,
-                                           _mapping_from_form(form, headers), dry_run=False)
+        report = await importer.run_import(
+            app.db,
+            principal_of(request),
+            data,
+            original,
+            str(form.get("kind", "")) or None,
+            _mapping_from_form(form, headers),
+            dry_run=False,
+        )
     except importer.ImportError_ as exc:
         await flash(request, str(exc), "error")
         raise redirect("/admin/data")
     path.unlink(missing_ok=True)
-    return await render(request, "data_preview.html", "data", report=report, token="", fields=importer.FIELDS,
-                        kinds=importer.KIND_LABELS)
+    return await render(
+        request,
+        "data_preview.html",
+        "data",
+        report=report,
+        token="",
+        fields=importer.FIELDS,
+        kinds=importer.KIND_LABELS,
+    )
 
 
 @routes.get("/data/export/{kind:[a-z]+}.{fmt:[a-z]+}")
@@ -116,5 +140,6 @@ async def data_export(request: web.Request) -> web.Response:
     else:
         body = await asyncio.to_thread(importer.to_xlsx, headers, rows, importer.KIND_LABELS[kind])
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return web.Response(body=body, content_type=ctype, headers={
-        "Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
+    return web.Response(
+        body=body, content_type=ctype, headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'}
+    )

@@ -1,4 +1,5 @@
 """Knowledge pages: upload, documents and chunks, chunk editing, hit-test with fix-in-place, batch hit-test."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,10 +11,10 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlmodel import select
 
-from salesbot.admin import audit, hittest
-from salesbot.admin.pages import safe_next, app_of, flash, form_int, principal_of, redirect, render
 from knowledge import KnowledgeError
 from knowledge.models import AUDIENCES, KbChunk, KbDocument
+from salesbot.admin import audit, hittest
+from salesbot.admin.pages import app_of, flash, form_int, principal_of, redirect, render, safe_next
 
 routes = web.RouteTableDef()
 AUDIENCE_LABELS = {"internal": "内部", "public": "对外"}
@@ -76,9 +77,15 @@ async def upload(request: web.Request) -> web.Response:
         paths.append(target)
     report = await kb.add_paths(paths, audience=audience) if paths else None
     async with app_of(request).db.write() as s:
-        await audit.record(s, principal_of(request), "kb.upload", record_type="kb_document",
-                           files=[p.name for p in paths], audience=audience,
-                           summary=report.summary() if report else "")
+        await audit.record(
+            s,
+            principal_of(request),
+            "kb.upload",
+            record_type="kb_document",
+            files=[p.name for p in paths],
+            audience=audience,
+            summary=report.summary() if report else "",
+        )
     lines = ([report.summary()] if report else []) + refused
     await flash(request, "\n".join(lines), "ok" if report and report.ok and not refused else "error")
     raise redirect("/admin/knowledge")
@@ -96,8 +103,9 @@ async def _document(request: web.Request) -> KbDocument:
 async def document(request: web.Request) -> web.Response:
     doc = await _document(request)
     async with app_of(request).db.session() as s:
-        chunks = list((await s.execute(select(KbChunk).where(KbChunk.document_id == doc.id)
-                                       .order_by(KbChunk.ordinal))).scalars())
+        chunks = list(
+            (await s.execute(select(KbChunk).where(KbChunk.document_id == doc.id).order_by(KbChunk.ordinal))).scalars()
+        )
     return await render(request, "document.html", "knowledge", doc=doc, chunks=chunks, audiences=AUDIENCE_LABELS)
 
 
@@ -106,8 +114,9 @@ async def document_delete(request: web.Request) -> web.Response:
     doc = await _document(request)
     info = await _kb(request).remove(doc.id)
     async with app_of(request).db.write() as s:
-        await audit.record(s, principal_of(request), "kb.delete", record_type="kb_document", record_id=doc.id,
-                           title=info.title)
+        await audit.record(
+            s, principal_of(request), "kb.delete", record_type="kb_document", record_id=doc.id, title=info.title
+        )
     await flash(request, f"已删除《{info.title}》")
     raise redirect("/admin/knowledge")
 
@@ -139,8 +148,9 @@ async def document_audience(request: web.Request) -> web.Response:
         await flash(request, str(exc), "error")
         raise redirect(f"/admin/knowledge/documents/{doc.id}")
     async with app_of(request).db.write() as s:
-        await audit.record(s, principal_of(request), "kb.audience", record_type="kb_document", record_id=doc.id,
-                           audience=audience)
+        await audit.record(
+            s, principal_of(request), "kb.audience", record_type="kb_document", record_id=doc.id, audience=audience
+        )
     await flash(request, f"《{doc.title}》现在是{AUDIENCE_LABELS[audience]}可见")
     raise redirect(f"/admin/knowledge/documents/{doc.id}")
 
@@ -150,8 +160,14 @@ async def chunk_page(request: web.Request) -> web.Response:
     chunk = await _kb(request).get_chunk(int(request.match_info["id"]))
     if chunk is None:
         raise web.HTTPNotFound(text="没有这个段落")
-    return await render(request, "chunk.html", "knowledge", chunk=chunk, back=safe_next(request.query.get("back")),
-                        audiences=AUDIENCE_LABELS)
+    return await render(
+        request,
+        "chunk.html",
+        "knowledge",
+        chunk=chunk,
+        back=safe_next(request.query.get("back")),
+        audiences=AUDIENCE_LABELS,
+    )
 
 
 async def _chunk_change(request: web.Request, what: str, change) -> web.Response:
@@ -164,28 +180,48 @@ async def _chunk_change(request: web.Request, what: str, change) -> web.Response
         await flash(request, str(exc), "error")
         raise redirect(back)
     async with app_of(request).db.write() as s:
-        await audit.record(s, principal_of(request), f"kb.chunk.{what}", record_type="kb_chunk", record_id=chunk_id,
-                           document=info.title)
-    await flash(request, {"text": "段落已更新，检索立即生效", "question": "已添加关联问题",
-                          "enabled": "段落已启用" if info.enabled else "段落已停用"}[what])
+        await audit.record(
+            s,
+            principal_of(request),
+            f"kb.chunk.{what}",
+            record_type="kb_chunk",
+            record_id=chunk_id,
+            document=info.title,
+        )
+    await flash(
+        request,
+        {
+            "text": "段落已更新，检索立即生效",
+            "question": "已添加关联问题",
+            "enabled": "段落已启用" if info.enabled else "段落已停用",
+        }[what],
+    )
     raise redirect(back)
 
 
 @routes.post("/knowledge/chunks/{id:\\d+}/text")
 async def chunk_text(request: web.Request) -> web.Response:
-    return await _chunk_change(request, "text", lambda kb, cid, form: kb.update_chunk_text(cid, str(form.get("text", ""))))
+    return await _chunk_change(
+        request, "text", lambda kb, cid, form: kb.update_chunk_text(cid, str(form.get("text", "")))
+    )
 
 
 @routes.post("/knowledge/chunks/{id:\\d+}/question")
 async def chunk_question(request: web.Request) -> web.Response:
-    return await _chunk_change(request, "question", lambda kb, cid, form: kb.add_associated_question(
-        cid, str(form.get("question", "")), by=principal_of(request).username))
+    return await _chunk_change(
+        request,
+        "question",
+        lambda kb, cid, form: kb.add_associated_question(
+            cid, str(form.get("question", "")), by=principal_of(request).username
+        ),
+    )
 
 
 @routes.post("/knowledge/chunks/{id:\\d+}/enabled")
 async def chunk_enabled(request: web.Request) -> web.Response:
-    return await _chunk_change(request, "enabled", lambda kb, cid, form: kb.set_chunk_enabled(
-        cid, str(form.get("enabled", "")) == "1"))
+    return await _chunk_change(
+        request, "enabled", lambda kb, cid, form: kb.set_chunk_enabled(cid, str(form.get("enabled", "")) == "1")
+    )
 
 
 @routes.get("/knowledge/hittest")
@@ -203,8 +239,19 @@ async def hit_test(request: web.Request) -> web.Response:
         except KnowledgeError as exc:
             error = str(exc)
     rows = [(h, highlight(h.text, h.matched_terms)) for h in hits]
-    return await render(request, "hittest.html", "knowledge", q=query, top=top, mode=mode, audience=audience or "",
-                        rows=rows, error=error, back=request.path_qs, audiences=AUDIENCE_LABELS)
+    return await render(
+        request,
+        "hittest.html",
+        "knowledge",
+        q=query,
+        top=top,
+        mode=mode,
+        audience=audience or "",
+        rows=rows,
+        error=error,
+        back=request.path_qs,
+        audiences=AUDIENCE_LABELS,
+    )
 
 
 @routes.get("/knowledge/batch")
@@ -222,9 +269,15 @@ async def batch_run(request: web.Request) -> web.Response:
         raise redirect("/admin/knowledge/batch")
     try:
         cases = hittest.parse_cases(await asyncio.to_thread(upload_field.file.read))
-        run = await hittest.run_batch(app_of(request).db, _kb(request), principal_of(request),
-                                      str(form.get("name", "")) or upload_field.filename, cases,
-                                      top=form_int(form.get("top"), 5), mode=str(form.get("mode", "hybrid")))
+        run = await hittest.run_batch(
+            app_of(request).db,
+            _kb(request),
+            principal_of(request),
+            str(form.get("name", "")) or upload_field.filename,
+            cases,
+            top=form_int(form.get("top"), 5),
+            mode=str(form.get("mode", "hybrid")),
+        )
     except hittest.BatchError as exc:
         await flash(request, str(exc), "error")
         raise redirect("/admin/knowledge/batch")

@@ -1,11 +1,12 @@
 """People and org pages: staff list, edit/create, platform id mapping, directory import."""
+
 from __future__ import annotations
 
 from aiohttp import web
 
+from bot.models import StaffUser
 from salesbot.admin import people
 from salesbot.admin.pages import app_of, flash, principal_of, redirect, render
-from bot.models import StaffUser
 
 routes = web.RouteTableDef()
 
@@ -13,18 +14,35 @@ routes = web.RouteTableDef()
 @routes.get("/people")
 async def people_page(request: web.Request) -> web.Response:
     app = app_of(request)
-    return await render(request, "people.html", "people", staff=await people.list_staff(app.db), roles=people.ROLES,
-                        ids=await people.platform_ids(app.db),
-                        platforms=[p for p in ("wecom", "dingtalk") if p in app.adapters])
+    return await render(
+        request,
+        "people.html",
+        "people",
+        staff=await people.list_staff(app.db),
+        roles=people.ROLES,
+        ids=await people.platform_ids(app.db),
+        platforms=[p for p in ("wecom", "dingtalk") if p in app.adapters],
+    )
 
 
-async def _form(request: web.Request, user: StaffUser | None, *, error: str = "", values: dict | None = None,
-                status: int = 200) -> web.Response:
+async def _form(
+    request: web.Request, user: StaffUser | None, *, error: str = "", values: dict | None = None, status: int = 200
+) -> web.Response:
     db = app_of(request).db
     staff = [u for u, _ in await people.list_staff(db) if user is None or u.id != user.id]
     ids = {f: "" for f in people.ID_FIELDS} | ((await people.platform_ids(db)).get(user.id, {}) if user else {})
-    return await render(request, "person.html", "people", status=status, user=user, error=error, values=values or {},
-                        ids=ids, managers=[u for u in staff if u.role in ("manager", "admin")] or staff, roles=people.ROLES)
+    return await render(
+        request,
+        "person.html",
+        "people",
+        status=status,
+        user=user,
+        error=error,
+        values=values or {},
+        ids=ids,
+        managers=[u for u in staff if u.role in ("manager", "admin")] or staff,
+        roles=people.ROLES,
+    )
 
 
 @routes.get("/people/new")
@@ -75,7 +93,9 @@ async def directory_import(request: web.Request) -> web.Response:
     except Exception as exc:  # the platform API said no (permission, network): show it, keep the page
         await flash(request, f"读取通讯录失败：{exc}", "error")
         raise redirect("/admin/people")
-    lines = [f"通讯录导入：新建 {len(report.created)} 人，映射 {len(report.mapped)} 人，已存在 {len(report.unchanged)} 人，"
-             f"需手动处理 {len(report.conflicts)} 人"] + report.conflicts[:20]
+    lines = [
+        f"通讯录导入：新建 {len(report.created)} 人，映射 {len(report.mapped)} 人，已存在 {len(report.unchanged)} 人，"
+        f"需手动处理 {len(report.conflicts)} 人"
+    ] + report.conflicts[:20]
     await flash(request, "\n".join(lines), "error" if report.conflicts else "ok")
     raise redirect("/admin/people")

@@ -1,4 +1,5 @@
 """Prompt pages: list, editor with history, diff, publish, rollback, samples and 试运行."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -22,8 +23,9 @@ async def prompt_list(request: web.Request) -> web.Response:
     return await render(request, "prompts.html", "prompts", items=await store.list_prompts(app_of(request).db))
 
 
-async def _editor(request: web.Request, name: str, *, draft: str | None = None, error: str = "",
-                  trial_rows=None, status: int = 200) -> web.Response:
+async def _editor(
+    request: web.Request, name: str, *, draft: str | None = None, error: str = "", trial_rows=None, status: int = 200
+) -> web.Response:
     db = app_of(request).db
     versions = await store.history(db, name)
     published = next((v for v in versions if v.published), None)
@@ -32,11 +34,22 @@ async def _editor(request: web.Request, name: str, *, draft: str | None = None, 
     if draft is None:
         loaded = next((v for v in versions if v.id == version_id), None) or (versions[0] if versions else None)
         draft = loaded.text if loaded else prompts.default_text(name)
-    return await render(request, "prompt_edit.html", "prompts", status=status, name=name, versions=versions,
-                        published=published, loaded=loaded, draft=draft, error=error,
-                        samples=await store.samples(db, name), trial_rows=trial_rows,
-                        placeholders=sorted(store.placeholders_of(prompts.default_text(name))),
-                        llm=app_of(request).llm_enabled)
+    return await render(
+        request,
+        "prompt_edit.html",
+        "prompts",
+        status=status,
+        name=name,
+        versions=versions,
+        published=published,
+        loaded=loaded,
+        draft=draft,
+        error=error,
+        samples=await store.samples(db, name),
+        trial_rows=trial_rows,
+        placeholders=sorted(store.placeholders_of(prompts.default_text(name))),
+        llm=app_of(request).llm_enabled,
+    )
 
 
 @routes.get("/prompts/{name}")
@@ -123,9 +136,18 @@ async def prompt_diff(request: web.Request) -> web.Response:
     a_label, a_text = await _text_of(db, name, request.query.get("a", "published"))
     b_label, b_text = await _text_of(db, name, request.query.get("b", "published"))
     lines = store.diff_lines(a_text, b_text, a_label, b_label)
-    return await render(request, "prompt_diff.html", "prompts", name=name, a_label=a_label, b_label=b_label,
-                        lines=lines, versions=await store.history(db, name),
-                        a=request.query.get("a", "published"), b=request.query.get("b", "published"))
+    return await render(
+        request,
+        "prompt_diff.html",
+        "prompts",
+        name=name,
+        a_label=a_label,
+        b_label=b_label,
+        lines=lines,
+        versions=await store.history(db, name),
+        a=request.query.get("a", "published"),
+        b=request.query.get("b", "published"),
+    )
 
 
 @routes.post("/prompts/{name}/samples")
@@ -133,8 +155,14 @@ async def sample_add(request: web.Request) -> web.Response:
     name = _name(request)
     form = await request.post()
     try:
-        await store.add_sample(app_of(request).db, principal_of(request), name, str(form.get("title", "")),
-                               str(form.get("role", "rep")), str(form.get("conversation", "")))
+        await store.add_sample(
+            app_of(request).db,
+            principal_of(request),
+            name,
+            str(form.get("title", "")),
+            str(form.get("role", "rep")),
+            str(form.get("conversation", "")),
+        )
         await flash(request, "样例对话已添加")
     except store.PromptError as exc:
         await flash(request, str(exc), "error")

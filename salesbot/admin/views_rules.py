@@ -1,29 +1,54 @@
 """Approval rules pages: the YAML editor with validation and a "who would approve this?" preview."""
+
 from __future__ import annotations
 
 from aiohttp import web
 
 from salesbot.admin import rules_store
-from salesbot.admin.prompt_store import diff_lines
 from salesbot.admin.pages import app_of, flash, principal_of, redirect, render
+from salesbot.admin.prompt_store import diff_lines
 from tools.approvals.rules import REQUEST_KINDS, RulesError
 
 routes = web.RouteTableDef()
 
 
 def _preview_request(form) -> rules_store.PreviewRequest:
-    return rules_store.PreviewRequest(kind=str(form.get("kind", "discount")), discount=str(form.get("discount", "")),
-                                      amount=str(form.get("amount", "")), customer=str(form.get("customer", "")),
-                                      requester=str(form.get("requester", "")))
+    return rules_store.PreviewRequest(
+        kind=str(form.get("kind", "discount")),
+        discount=str(form.get("discount", "")),
+        amount=str(form.get("amount", "")),
+        customer=str(form.get("customer", "")),
+        requester=str(form.get("requester", "")),
+    )
 
 
-async def _page(request: web.Request, text: str, *, error: str = "", preview=None, warnings=None,
-                req: rules_store.PreviewRequest | None = None, checked: bool = False, status: int = 200):
+async def _page(
+    request: web.Request,
+    text: str,
+    *,
+    error: str = "",
+    preview=None,
+    warnings=None,
+    req: rules_store.PreviewRequest | None = None,
+    checked: bool = False,
+    status: int = 200,
+):
     app = app_of(request)
-    return await render(request, "rules.html", "rules", status=status, text=text, error=error, preview=preview,
-                        warnings=warnings or [], req=req or rules_store.PreviewRequest(), kinds=REQUEST_KINDS,
-                        versions=await rules_store.history(app.db), checked=checked,
-                        path=str(rules_store.rules_path(app.settings)))
+    return await render(
+        request,
+        "rules.html",
+        "rules",
+        status=status,
+        text=text,
+        error=error,
+        preview=preview,
+        warnings=warnings or [],
+        req=req or rules_store.PreviewRequest(),
+        kinds=REQUEST_KINDS,
+        versions=await rules_store.history(app.db),
+        checked=checked,
+        path=str(rules_store.rules_path(app.settings)),
+    )
 
 
 @routes.get("/rules")
@@ -40,7 +65,9 @@ async def rules_check(request: web.Request) -> web.Response:
     app = app_of(request)
     try:
         rules = rules_store.validate(text)
-        warnings = [f"规则里的用户名 {u} 不是在职员工，审批时会落空" for u in await rules_store.unknown_people(app.db, rules)]
+        warnings = [
+            f"规则里的用户名 {u} 不是在职员工，审批时会落空" for u in await rules_store.unknown_people(app.db, rules)
+        ]
         preview = await rules_store.preview(app.db, text, req)
     except (RulesError, ValueError) as exc:
         return await _page(request, text, error=str(exc), req=req, status=400)

@@ -4,6 +4,7 @@ Every route is refused without a session (GET → the sign-in page, anything els
 must carry the session's CSRF token, and a manager's session may only read the dashboard. Handlers
 opt out of these rules only through the decorators below, so a new route is protected by default.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -16,8 +17,8 @@ import jinja2
 from aiohttp import web
 
 from salesbot.admin import audit as audit_log
-from salesbot.admin import auth, dashboard as dashboard_data
-from salesbot.admin import views_data, views_knowledge, views_people, views_prompts, views_rules
+from salesbot.admin import auth, views_data, views_knowledge, views_people, views_prompts, views_rules
+from salesbot.admin import dashboard as dashboard_data
 from salesbot.admin.charts import grouped_bars, hbar
 from salesbot.admin.pages import (
     APP,
@@ -40,11 +41,22 @@ from salesbot.admin.prompt_store import PromptSync
 
 log = logging.getLogger(__name__)
 
+
 def _refuse(request: web.Request, status: int, message: str) -> web.Response:
     if "text/html" in request.headers.get("Accept", "") or request.method == "GET":
-        body = aiohttp_jinja2.render_string("error.html", request, {
-            "message": message, "status": status, "nav": [], "principal": None, "csrf": "", "section": "",
-            "flash": None})
+        body = aiohttp_jinja2.render_string(
+            "error.html",
+            request,
+            {
+                "message": message,
+                "status": status,
+                "nav": [],
+                "principal": None,
+                "csrf": "",
+                "section": "",
+                "flash": None,
+            },
+        )
         return web.Response(text=body, status=status, content_type="text/html")
     return web.Response(text=message, status=status)
 
@@ -63,8 +75,9 @@ async def guard(request: web.Request, handler):
         if request.method in ("GET", "HEAD"):
             raise web.HTTPFound(f"{PREFIX}/login?next={quote(request.path_qs)}")
         return _refuse(request, 403, "请先登录管理后台")
-    elif not principal.can_write and (request.method not in ("GET", "HEAD")
-                                      or not getattr(route_handler, "__admin_manager_ok__", False)):
+    elif not principal.can_write and (
+        request.method not in ("GET", "HEAD") or not getattr(route_handler, "__admin_manager_ok__", False)
+    ):
         if request.method == "POST" and request.path == f"{PREFIX}/logout":
             response = await _checked_post(request, handler, principal)
         else:
@@ -85,7 +98,9 @@ async def _checked_post(request: web.Request, handler, principal: auth.Principal
         return _refuse(request, 413, f"上传的文件太大（上限 {UPLOAD_LIMIT // 1024 // 1024} MB）")
     sent = str(form.get("_csrf", "") or request.headers.get("X-CSRF-Token", ""))
     if not sent or not hmac.compare_digest(sent, principal.csrf_token):
-        log.warning("admin: CSRF token missing or wrong for %s %s (%s)", request.method, request.path, principal.username)
+        log.warning(
+            "admin: CSRF token missing or wrong for %s %s (%s)", request.method, request.path, principal.username
+        )
         return _refuse(request, 403, "表单已失效（CSRF 校验失败），请刷新页面后重试")
     return await handler(request)
 
@@ -95,9 +110,11 @@ def _harden(response: web.StreamResponse) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                                "script-src 'none'; form-action 'self'; frame-ancestors 'none'")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "script-src 'none'; form-action 'self'; frame-ancestors 'none'",
+    )
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -109,10 +126,18 @@ routes = web.RouteTableDef()
 @public
 async def login_page(request: web.Request) -> web.Response:
     token = secrets.token_urlsafe(24)
-    response = await render(request, "login.html", login_csrf=token, next=safe_next(request.query.get("next")),
-                            error="", username="")
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path=f"{PREFIX}/",
-                        secure=secure(request), max_age=1800)
+    response = await render(
+        request, "login.html", login_csrf=token, next=safe_next(request.query.get("next")), error="", username=""
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path=f"{PREFIX}/",
+        secure=secure(request),
+        max_age=1800,
+    )
     return response
 
 
@@ -133,17 +158,34 @@ async def login_submit(request: web.Request) -> web.Response:
             error = str(exc)
         else:
             async with app_of(request).db.write() as s:
-                await audit_log.record(s, principal, "admin.login", record_type="admin_user", record_id=principal.admin_id)
+                await audit_log.record(
+                    s, principal, "admin.login", record_type="admin_user", record_id=principal.admin_id
+                )
             response = web.HTTPFound(next_path if principal.can_write else f"{PREFIX}/")
-            response.set_cookie(COOKIE, raw, httponly=True, samesite="Strict", path=f"{PREFIX}/",
-                                secure=secure(request), max_age=int(auth.SESSION_IDLE.total_seconds()))
+            response.set_cookie(
+                COOKIE,
+                raw,
+                httponly=True,
+                samesite="Strict",
+                path=f"{PREFIX}/",
+                secure=secure(request),
+                max_age=int(auth.SESSION_IDLE.total_seconds()),
+            )
             response.del_cookie(LOGIN_CSRF_COOKIE, path=f"{PREFIX}/")
             raise response
     token = secrets.token_urlsafe(24)
-    response = await render(request, "login.html", status=401, login_csrf=token, next=next_path, error=error,
-                            username=username)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path=f"{PREFIX}/",
-                        secure=secure(request), max_age=1800)
+    response = await render(
+        request, "login.html", status=401, login_csrf=token, next=next_path, error=error, username=username
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path=f"{PREFIX}/",
+        secure=secure(request),
+        max_age=1800,
+    )
     return response
 
 
@@ -183,8 +225,9 @@ async def audit_page(request: web.Request) -> web.Response:
     rows, total = await audit_log.search(app.db, f, app.settings.timezone)
     pages = max(1, (total + audit_log.PAGE_SIZE - 1) // audit_log.PAGE_SIZE)
     query = {k: v for k, v in request.query.items() if k != "page"}
-    return await render(request, "audit.html", "audit", rows=rows, total=total, f=f, pages=pages, query=query,
-                        tz=app.settings.timezone)
+    return await render(
+        request, "audit.html", "audit", rows=rows, total=total, f=f, pages=pages, query=query, tz=app.settings.timezone
+    )
 
 
 # --- assembly ---------------------------------------------------------------------------------
@@ -193,9 +236,12 @@ async def audit_page(request: web.Request) -> web.Response:
 def build_admin_app(app) -> web.Application:
     admin = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
     admin[APP] = app
-    env = aiohttp_jinja2.setup(admin, loader=jinja2.PackageLoader("salesbot.admin", "templates"),
-                               autoescape=jinja2.select_autoescape(["html"], default=True),
-                               undefined=jinja2.StrictUndefined)
+    env = aiohttp_jinja2.setup(
+        admin,
+        loader=jinja2.PackageLoader("salesbot.admin", "templates"),
+        autoescape=jinja2.select_autoescape(["html"], default=True),
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["localtime"] = lambda v: local_time(v, app.settings.timezone)
     env.filters["money"] = lambda v: "-" if v is None else (f"{v / 10000:g} 万" if v >= 10000 else f"{v:g}")
     env.globals["quote"] = quote

@@ -1,7 +1,7 @@
 """A protocol-faithful DingTalk double: stream gateway + OpenAPI + sessionWebhooks on one local port.
 
-Wire shapes follow reference/protocols.md B2-B6 (frames, ACKs, open-connection, robot payloads, card
-callbacks, card/streaming, robot send APIs). What the double adds for tests:
+Wire shapes follow DingTalk's documentation and real captures (frames, ACKs, open-connection, robot
+payloads, card callbacks, card/streaming, robot send APIs). What the double adds for tests:
 
 * gateway: tickets are single-use; `send_callback` routes to the newest live connection (a connection
   that got `disconnect` gets nothing new, as on the real server) or queues until one connects; frames not
@@ -19,6 +19,7 @@ callbacks, card/streaming, robot send APIs). What the double adds for tests:
 Run it in the test's loop (`await fake.start()`), or in its own thread (`fake.start_in_thread()`) when a
 test must prove the client never blocks its loop; then drive it with `await fake.remote(coro)`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,10 +65,18 @@ class PendingFrame:
 
 
 class FakeDingTalk:
-    def __init__(self, client_id: str = "dingtestappkey", client_secret: str = "test-app-secret", *,
-                 token_ttl: int = 7200, redeliver_after: float | None = None, disconnect_grace: float = 0.5,
-                 open_delay: float = 0.0, ping_interval: float | None = None,
-                 ws_gateway: "FakeDingTalk | None" = None):
+    def __init__(
+        self,
+        client_id: str = "dingtestappkey",
+        client_secret: str = "test-app-secret",
+        *,
+        token_ttl: int = 7200,
+        redeliver_after: float | None = None,
+        disconnect_grace: float = 0.5,
+        open_delay: float = 0.0,
+        ping_interval: float | None = None,
+        ws_gateway: "FakeDingTalk | None" = None,
+    ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_ttl = token_ttl
@@ -198,8 +207,12 @@ class FakeDingTalk:
             queue.append((status, body or {}))
 
     def fail_rate_limited(self, path: str, times: int = 1) -> None:
-        self.fail(path, 403, {"code": "Forbidden.AccessDenied.QpsLimitForApi", "requestid": "fake",
-                              "message": "调用该接口触发QPS限流"}, times)
+        self.fail(
+            path,
+            403,
+            {"code": "Forbidden.AccessDenied.QpsLimitForApi", "requestid": "fake", "message": "调用该接口触发QPS限流"},
+            times,
+        )
 
     def fail_server_error(self, path: str, times: int = 1) -> None:
         self.fail(path, 503, {"code": "ServiceUnavailable", "message": "服务暂时不可用"}, times)
@@ -219,13 +232,20 @@ class FakeDingTalk:
     def _auth_error(self, request: web.Request) -> web.Response | None:
         token = request.headers.get("x-acs-dingtalk-access-token") or request.query.get("access_token")
         if not token:
-            return web.json_response({"code": "AuthenticationFailed.MissingParameter", "requestid": "fake",
-                                      "message": "缺少参数：x-acs-dingtalk-access-token"}, status=400)
+            return web.json_response(
+                {
+                    "code": "AuthenticationFailed.MissingParameter",
+                    "requestid": "fake",
+                    "message": "缺少参数：x-acs-dingtalk-access-token",
+                },
+                status=400,
+            )
         if token not in self.valid_tokens:
             if request.path.startswith("/topapi/"):
                 return web.json_response({"errcode": 88, "sub_code": "40014", "errmsg": "不合法的access_token"})
-            return web.json_response({"code": "InvalidAuthentication", "requestid": "fake",
-                                      "message": "不合法的access_token"}, status=400)
+            return web.json_response(
+                {"code": "InvalidAuthentication", "requestid": "fake", "message": "不合法的access_token"}, status=400
+            )
         return None
 
     # --- gateway -----------------------------------------------------------------------------
@@ -236,8 +256,10 @@ class FakeDingTalk:
         if self.open_delay:
             await asyncio.sleep(self.open_delay)
         if body.get("clientId") != self.client_id or body.get("clientSecret") != self.client_secret:
-            return web.json_response({"code": "invalidClientIdOrSecret", "requestid": "fake",
-                                      "message": "无效的clientId或者clientSecret"}, status=400)
+            return web.json_response(
+                {"code": "invalidClientIdOrSecret", "requestid": "fake", "message": "无效的clientId或者clientSecret"},
+                status=400,
+            )
         ticket = str(uuid.uuid4())
         gateway = self.ws_gateway or self
         if gateway is not self:
@@ -310,8 +332,14 @@ class FakeDingTalk:
         return {
             "specVersion": "1.0",
             "type": frame_type,
-            "headers": {"appId": "fake-app-id", "connectionId": "fake", "contentType": "application/json",
-                        "messageId": message_id, "time": str(now_ms()), "topic": topic},
+            "headers": {
+                "appId": "fake-app-id",
+                "connectionId": "fake",
+                "contentType": "application/json",
+                "messageId": message_id,
+                "time": str(now_ms()),
+                "topic": topic,
+            },
             "data": data if isinstance(data, str) else json.dumps(data, ensure_ascii=False),
         }
 
@@ -333,8 +361,14 @@ class FakeDingTalk:
         self.original_of[message_id] = original_id
         previous = self.pending.get(self.delivered[original_id][0])
         self.sent_at[message_id] = time.monotonic()
-        self.pending[message_id] = PendingFrame(message_id, topic, data, self.sent_at[message_id], original_id,
-                                                deliveries=(previous.deliveries + 1) if previous else 1)
+        self.pending[message_id] = PendingFrame(
+            message_id,
+            topic,
+            data,
+            self.sent_at[message_id],
+            original_id,
+            deliveries=(previous.deliveries + 1) if previous else 1,
+        )
         conn.frames_sent += 1
         if conn.silent:
             return  # swallowed by the dead path; redelivery may bring it back
@@ -343,8 +377,9 @@ class FakeDingTalk:
         except (ConnectionError, RuntimeError):
             pass
 
-    async def send_burst(self, payloads: list[dict[str, Any]], topic: str = ROBOT_TOPIC, *,
-                         rate: float | None = None, burst: int = 30) -> list[str]:
+    async def send_burst(
+        self, payloads: list[dict[str, Any]], topic: str = ROBOT_TOPIC, *, rate: float | None = None, burst: int = 30
+    ) -> list[str]:
         """Push frames back to back, or at `rate` per second in bursts of `burst`; returns their messageIds."""
         ids = []
         started = time.monotonic()
@@ -381,8 +416,9 @@ class FakeDingTalk:
         assert conn is not None, "no live connection"
         conn.draining = True
         message_id = self._new_message_id()
-        await conn.ws.send_str(json.dumps(self._frame("SYSTEM", "disconnect",
-                                                      {"reason": "persistent connection is timeout"}, message_id)))
+        await conn.ws.send_str(
+            json.dumps(self._frame("SYSTEM", "disconnect", {"reason": "persistent connection is timeout"}, message_id))
+        )
 
         async def close_later() -> None:
             await asyncio.sleep(self.disconnect_grace)
@@ -453,17 +489,26 @@ class FakeDingTalk:
         self.sessions[session] = expires
         return f"{self.base_url}/robot/sendBySession?session={session}", expires
 
-    def robot_message(self, text: str | None = "你好", *, msg_id: str | None = None, staff_id: str = "manager001",
-                      nick: str = "王经理", group: bool = False, conversation_id: str | None = None,
-                      msgtype: str = "text", content: dict[str, Any] | None = None,
-                      session_ttl_ms: int = 5_400_000) -> dict[str, Any]:
+    def robot_message(
+        self,
+        text: str | None = "你好",
+        *,
+        msg_id: str | None = None,
+        staff_id: str = "manager001",
+        nick: str = "王经理",
+        group: bool = False,
+        conversation_id: str | None = None,
+        msgtype: str = "text",
+        content: dict[str, Any] | None = None,
+        session_ttl_ms: int = 5_400_000,
+    ) -> dict[str, Any]:
         """A robot message as DingTalk sends it (rust-captures / dt-stream-node shapes)."""
         webhook, expires = self.new_session(session_ttl_ms)
         created = now_ms()
         payload: dict[str, Any] = {
             "senderPlatform": "Mac",
-            "conversationId": conversation_id or ("cidGROUP" + uuid.uuid4().hex[:16] + "==" if group
-                                                  else "cidSINGLE" + staff_id + "=="),
+            "conversationId": conversation_id
+            or ("cidGROUP" + uuid.uuid4().hex[:16] + "==" if group else "cidSINGLE" + staff_id + "=="),
             "chatbotCorpId": "dingcorp0001",
             "chatbotUserId": "$:LWCP_v1:$botuserid",
             "msgId": msg_id or f"msg{uuid.uuid4().hex[:20]}==",
@@ -494,24 +539,38 @@ class FakeDingTalk:
         self.files[code] = (uuid.uuid4().hex, content)
         return code
 
-    def card_press(self, out_track_id: str, user_id: str, action: str, params: dict[str, Any] | None = None,
-                   nesting: str = "inside") -> dict[str, Any]:
+    def card_press(
+        self,
+        out_track_id: str,
+        user_id: str,
+        action: str,
+        params: dict[str, Any] | None = None,
+        nesting: str = "inside",
+    ) -> dict[str, Any]:
         """A card button press; `nesting` puts params inside cardPrivateData (captures) or beside it (docs)."""
         params = {"action": action, **(params or {})}
         if nesting == "inside":
             content = {"cardPrivateData": {"actionIds": [action], "params": params}}
         else:
             content = {"cardPrivateData": {"actionIds": [action]}, "params": params}
-        return {"type": "actionCallback", "outTrackId": out_track_id, "corpId": "dingcorp0001",
-                "userId": user_id, "content": json.dumps(content, ensure_ascii=False), "extension": "{}"}
+        return {
+            "type": "actionCallback",
+            "outTrackId": out_track_id,
+            "corpId": "dingcorp0001",
+            "userId": user_id,
+            "content": json.dumps(content, ensure_ascii=False),
+            "extension": "{}",
+        }
 
     # --- OpenAPI -----------------------------------------------------------------------------
 
     async def _access_token(self, request: web.Request) -> web.Response:
         body = await request.json()
         if body.get("appKey") != self.client_id or body.get("appSecret") != self.client_secret:
-            return web.json_response({"requestid": "fake", "code": "invalidClientIdOrSecret",
-                                      "message": "无效的clientId或者clientSecret"}, status=400)
+            return web.json_response(
+                {"requestid": "fake", "code": "invalidClientIdOrSecret", "message": "无效的clientId或者clientSecret"},
+                status=400,
+            )
         token = uuid.uuid4().hex
         self.valid_tokens.add(token)
         self.tokens_issued += 1
@@ -549,8 +608,9 @@ class FakeDingTalk:
         body = await request.json()
         item = self.files.get(body.get("downloadCode", ""))
         if item is None:
-            return web.json_response({"code": "invalidParameter.downloadCode", "message": "downloadCode无效"},
-                                     status=400)
+            return web.json_response(
+                {"code": "invalidParameter.downloadCode", "message": "downloadCode无效"}, status=400
+            )
         return web.json_response({"downloadUrl": f"{self.base_url}/files/{item[0]}"})
 
     async def _file_content(self, request: web.Request) -> web.Response:
@@ -565,8 +625,9 @@ class FakeDingTalk:
         body = await request.json()
         out_track_id = body.get("outTrackId")
         if not out_track_id or not body.get("cardTemplateId"):
-            return web.json_response({"code": "invalidParameter", "message": "缺少outTrackId或cardTemplateId"},
-                                     status=400)
+            return web.json_response(
+                {"code": "invalidParameter", "message": "缺少outTrackId或cardTemplateId"}, status=400
+            )
         self.cards[out_track_id] = {
             "template": body["cardTemplateId"],
             "params": dict(body.get("cardData", {}).get("cardParamMap", {})),
@@ -577,8 +638,15 @@ class FakeDingTalk:
             "streams": [],
         }
         self._sent_event.set()
-        return web.json_response({"success": True, "result": {"outTrackId": out_track_id, "deliverResults": [
-            {"spaceType": "IM", "spaceId": body.get("openSpaceId", ""), "success": True}]}})
+        return web.json_response(
+            {
+                "success": True,
+                "result": {
+                    "outTrackId": out_track_id,
+                    "deliverResults": [{"spaceType": "IM", "spaceId": body.get("openSpaceId", ""), "success": True}],
+                },
+            }
+        )
 
     async def _card_deliver(self, request: web.Request) -> web.Response:
         if (error := self._auth_error(request)) is not None:

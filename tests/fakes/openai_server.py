@@ -158,7 +158,11 @@ def tool_calls(
 _ERROR_DEFAULTS: dict[int, tuple[str, str | None, str]] = {
     400: ("invalid_request_error", None, "Invalid request."),
     401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
-    403: ("invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported."),
+    403: (
+        "invalid_request_error",
+        "unsupported_country_region_territory",
+        "Country, region, or territory not supported.",
+    ),
     404: ("invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it."),
     429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 20ms."),
 }
@@ -261,7 +265,10 @@ def protocol_problem(body: Any) -> tuple[str, str | None] | None:
     for i, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
         if role not in ("system", "developer", "user", "assistant", "tool", "function"):
-            return f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.", f"messages[{i}].role"
+            return (
+                f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.",
+                f"messages[{i}].role",
+            )
         if role == "tool":
             if message.get("tool_call_id") not in open_ids:
                 return (
@@ -589,7 +596,12 @@ class FakeOpenAI:
         for index, (call_id, call) in enumerate(zip(self._ids(step), step.calls)):
             opening: dict[str, Any] = {
                 "tool_calls": [
-                    {"index": index, "id": call_id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+                    {
+                        "index": index,
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": ""},
+                    }
                 ]
             }
             if not deltas:
@@ -641,7 +653,9 @@ class FakeOpenAI:
         if isinstance(inputs, str) or (isinstance(inputs, list) and inputs and isinstance(inputs[0], int)):
             inputs = [inputs]
         if not isinstance(inputs, list) or not inputs or any(item in ("", []) for item in inputs):
-            return self._error_response(error(400, "'$.input' is invalid. Please check the API reference.", param="input"))
+            return self._error_response(
+                error(400, "'$.input' is invalid. Please check the API reference.", param="input")
+            )
         dim = body.get("dimensions") or self.embedding_dim
         if not isinstance(dim, int) or dim < 1:
             return self._error_response(error(400, f"Invalid 'dimensions': {dim!r}.", param="dimensions"))
@@ -654,17 +668,26 @@ class FakeOpenAI:
             data.append({"object": "embedding", "index": index, "embedding": encoded})
         tokens = sum(_estimate_tokens(item) for item in inputs)
         return web.json_response(
-            {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
         )
 
     async def _transcriptions(self, request: web.Request) -> web.Response:
         """OpenAI's multipart /audio/transcriptions: answers with the next scripted transcript."""
         form = await request.post()
         upload = form.get("file")
-        received = {"model": form.get("model"), "language": form.get("language"),
-                    "response_format": form.get("response_format"), "authorization": request.headers.get("Authorization"),
-                    "filename": getattr(upload, "filename", None),
-                    "bytes": len(upload.file.read()) if hasattr(upload, "file") else 0}
+        received = {
+            "model": form.get("model"),
+            "language": form.get("language"),
+            "response_format": form.get("response_format"),
+            "authorization": request.headers.get("Authorization"),
+            "filename": getattr(upload, "filename", None),
+            "bytes": len(upload.file.read()) if hasattr(upload, "file") else 0,
+        }
         self.transcription_requests.append(received)
         if not received["model"] or upload is None:
             return self._error_response(error(400, "'file' and 'model' are required.", param="file"))
@@ -676,7 +699,9 @@ class FakeOpenAI:
     async def _list_models(self, request: web.Request) -> web.Response:
         self.received.append(ReceivedRequest(request.method, request.path, dict(request.headers), None))
         created = 1_700_000_000
-        data = [{"id": model, "object": "model", "created": created, "owned_by": "salesbot-fake"} for model in self.models]
+        data = [
+            {"id": model, "object": "model", "created": created, "owned_by": "salesbot-fake"} for model in self.models
+        ]
         return web.json_response({"object": "list", "data": data})
 
     async def _not_found(self, request: web.Request) -> web.Response:

@@ -1,22 +1,23 @@
-"""Test doubles for WeCom (protocols.md A): a callback sender that behaves like WeCom's servers, and a
+"""Test doubles for WeCom: a callback sender that behaves like WeCom's servers, and a
 fake qyapi (the server API) with injectable failures.
 
-`FakeWeComSender` encrypts and signs callbacks with the real scheme (A2) and delivers them the way WeCom
-does (A4): it waits `deadline` seconds (5 s) for an HTTP 200 and, if none arrives in time (or any other
+`FakeWeComSender` encrypts and signs callbacks with the real scheme (WXBizMsgCrypt: SHA1 signature, AES-256-CBC) and delivers them the way WeCom
+does: it waits `deadline` seconds (5 s) for an HTTP 200 and, if none arrives in time (or any other
 status comes back), posts the *same body* again, `deliveries` times in total (3). AI-bot card events are
-delivered once (A8: not retried).
+delivered once (WeCom does not retry them).
 
 `FakeQyapi` serves gettoken, message/send, message/update_template_card, appchat/send, user/get,
 department/get, media/get, kf/sync_msg, kf/send_msg and the AI bot's response_url, records every call,
 and lets a test inject 40014/42001 (token), 45009/45033/-1, HTTP 5xx and slowness.
 
-message/send implements WeCom's duplicate check (A7): a send with `"enable_duplicate_check": 1` whose
+message/send implements WeCom's duplicate check: a send with `"enable_duplicate_check": 1` whose
 recipient (`touser`) already got the same message (same msgtype, same body) within
 `duplicate_check_interval` seconds (default 1800, at most 4 h) is dropped: nothing is delivered. Two
 details the reference leaves open are assumptions here: the earlier copy counts whether or not it was
 itself sent with the check on, and the dropped send is still answered `errcode 0, "ok"` (the call is
 recorded with `"duplicate": True`). `sends()` lists only what was delivered.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,41 +37,65 @@ from adapters.wecom.xmlsafe import cdata
 # --- callback bodies (plaintext, before encryption) ------------------------------------------
 
 
-def text_xml(corp_id: str, from_user: str, content: str, msg_id: str, create_time: int | None = None, agent_id: str = "1000002") -> str:
-    return (f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
-            f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content>{cdata(content)}</Content><MsgId>{msg_id}</MsgId><AgentID>{agent_id}</AgentID></xml>")
+def text_xml(
+    corp_id: str, from_user: str, content: str, msg_id: str, create_time: int | None = None, agent_id: str = "1000002"
+) -> str:
+    return (
+        f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{cdata(content)}</Content><MsgId>{msg_id}</MsgId><AgentID>{agent_id}</AgentID></xml>"
+    )
 
 
-def message_xml(corp_id: str, from_user: str, msg_type: str, msg_id: str, fields: dict[str, str], create_time: int | None = None) -> str:
+def message_xml(
+    corp_id: str, from_user: str, msg_type: str, msg_id: str, fields: dict[str, str], create_time: int | None = None
+) -> str:
     inner = "".join(f"<{k}>{cdata(str(v))}</{k}>" for k, v in fields.items())
-    return (f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
-            f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType>{cdata(msg_type)}</MsgType>"
-            f"{inner}<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
+    return (
+        f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType>{cdata(msg_type)}</MsgType>"
+        f"{inner}<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>"
+    )
 
 
-def event_xml(corp_id: str, from_user: str, event: str, create_time: int | None = None, event_key: str = "", extra: str = "") -> str:
-    return (f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
-            f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            f"<Event>{cdata(event)}</Event><EventKey>{cdata(event_key)}</EventKey>{extra}<AgentID>1000002</AgentID></xml>")
+def event_xml(
+    corp_id: str, from_user: str, event: str, create_time: int | None = None, event_key: str = "", extra: str = ""
+) -> str:
+    return (
+        f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event>{cdata(event)}</Event><EventKey>{cdata(event_key)}</EventKey>{extra}<AgentID>1000002</AgentID></xml>"
+    )
 
 
-def card_event_xml(corp_id: str, from_user: str, task_id: str, event_key: str, response_code: str, create_time: int | None = None) -> str:
-    extra = (f"<TaskId>{cdata(task_id)}</TaskId><CardType><![CDATA[button_interaction]]></CardType>"
-             f"<ResponseCode>{cdata(response_code)}</ResponseCode>")
+def card_event_xml(
+    corp_id: str, from_user: str, task_id: str, event_key: str, response_code: str, create_time: int | None = None
+) -> str:
+    extra = (
+        f"<TaskId>{cdata(task_id)}</TaskId><CardType><![CDATA[button_interaction]]></CardType>"
+        f"<ResponseCode>{cdata(response_code)}</ResponseCode>"
+    )
     return event_xml(corp_id, from_user, "template_card_event", create_time, event_key, extra)
 
 
 def kf_event_xml(corp_id: str, token: str, open_kfid: str, create_time: int | None = None) -> str:
-    return (f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><CreateTime>{create_time or int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event>"
-            f"<Token>{cdata(token)}</Token><OpenKfId>{cdata(open_kfid)}</OpenKfId></xml>")
+    return (
+        f"<xml><ToUserName>{cdata(corp_id)}</ToUserName><CreateTime>{create_time or int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event>"
+        f"<Token>{cdata(token)}</Token><OpenKfId>{cdata(open_kfid)}</OpenKfId></xml>"
+    )
 
 
 def aibot_text(msgid: str, userid: str, content: str, chatid: str | None = None, response_url: str = "") -> dict:
-    body: dict[str, Any] = {"msgid": msgid, "aibotid": "AIBOTID", "chattype": "group" if chatid else "single",
-                            "from": {"userid": userid}, "response_url": response_url, "msgtype": "text",
-                            "text": {"content": content}}
+    body: dict[str, Any] = {
+        "msgid": msgid,
+        "aibotid": "AIBOTID",
+        "chattype": "group" if chatid else "single",
+        "from": {"userid": userid},
+        "response_url": response_url,
+        "msgtype": "text",
+        "text": {"content": content},
+    }
     if chatid:
         body["chatid"] = chatid
     return body
@@ -97,8 +122,18 @@ class DeliveryResult:
 class FakeWeComSender:
     """Delivers encrypted callbacks to one URL the way WeCom does."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, *, token: str, encoding_aes_key: str,
-                 receive_id: str, deadline: float = 5.0, deliveries: int = 3, resign_retries: bool = False):
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        *,
+        token: str,
+        encoding_aes_key: str,
+        receive_id: str,
+        deadline: float = 5.0,
+        deliveries: int = 3,
+        resign_retries: bool = False,
+    ):
         self.session = session
         self.url = url
         self.crypto = CallbackCrypto(token, encoding_aes_key, receive_id)
@@ -113,8 +148,10 @@ class FakeWeComSender:
 
     def envelope_xml(self, plaintext: str, agent_id: str = "1000002") -> tuple[bytes, dict[str, str]]:
         encrypt = self.crypto.encrypt_raw(plaintext)
-        body = (f"<xml><ToUserName>{cdata(self.receive_id)}</ToUserName><AgentID>{cdata(agent_id)}</AgentID>"
-                f"<Encrypt>{cdata(encrypt)}</Encrypt></xml>").encode()
+        body = (
+            f"<xml><ToUserName>{cdata(self.receive_id)}</ToUserName><AgentID>{cdata(agent_id)}</AgentID>"
+            f"<Encrypt>{cdata(encrypt)}</Encrypt></xml>"
+        ).encode()
         return body, self._signed_query(encrypt)
 
     def envelope_json(self, payload: dict) -> tuple[bytes, dict[str, str]]:
@@ -127,16 +164,22 @@ class FakeWeComSender:
         async with self.session.get(self.url, params=params) as resp:
             return resp.status, await resp.text()
 
-    async def post_raw(self, body: bytes, params: dict[str, str], *, deliveries: int | None = None,
-                       content_type: str = "text/xml") -> DeliveryResult:
+    async def post_raw(
+        self, body: bytes, params: dict[str, str], *, deliveries: int | None = None, content_type: str = "text/xml"
+    ) -> DeliveryResult:
         result = DeliveryResult()
         for attempt in range(deliveries or self.deliveries):
             if attempt and self.resign_retries:
                 params = {**params, **{k: v for k, v in self._resign(body).items()}}
             start = time.perf_counter()
             try:
-                async with self.session.post(self.url, params=params, data=body, headers={"Content-Type": content_type},
-                                             timeout=aiohttp.ClientTimeout(total=self.deadline)) as resp:
+                async with self.session.post(
+                    self.url,
+                    params=params,
+                    data=body,
+                    headers={"Content-Type": content_type},
+                    timeout=aiohttp.ClientTimeout(total=self.deadline),
+                ) as resp:
                     result.body = await resp.read()
                     result.statuses.append(resp.status)
             except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
@@ -170,7 +213,9 @@ class FakeWeComSender:
         if not body.strip():
             return None
         envelope = json.loads(body)
-        plain = self.crypto.decrypt(envelope["encrypt"], envelope["msgsignature"], str(envelope["timestamp"]), envelope["nonce"])
+        plain = self.crypto.decrypt(
+            envelope["encrypt"], envelope["msgsignature"], str(envelope["timestamp"]), envelope["nonce"]
+        )
         return json.loads(plain)
 
 
@@ -219,7 +264,9 @@ class FakeQyapi:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/cgi-bin"
 
-    def inject(self, path: str, *, errcode: int | None = None, status: int | None = None, delay: float = 0.0, times: int = 1) -> None:
+    def inject(
+        self, path: str, *, errcode: int | None = None, status: int | None = None, delay: float = 0.0, times: int = 1
+    ) -> None:
         for _ in range(times):
             self.faults[path].append(Fault(errcode, status, delay))
 
@@ -236,10 +283,19 @@ class FakeQyapi:
         """message/send bodies WeCom delivered, in order (a send dropped by the duplicate check is not one)."""
         return [c["json"] for c in self.calls if c["path"] == "message/send" and c.get("ok") and not c.get("duplicate")]
 
-    def add_kf_message(self, open_kfid: str, external_userid: str, text: str, *, origin: int = 3, msgid: str | None = None) -> dict:
+    def add_kf_message(
+        self, open_kfid: str, external_userid: str, text: str, *, origin: int = 3, msgid: str | None = None
+    ) -> dict:
         msgs = self.kf_messages[open_kfid]
-        msg = {"msgid": msgid or f"kfmsg{len(msgs) + 1:04d}", "open_kfid": open_kfid, "external_userid": external_userid,
-               "send_time": int(time.time()), "origin": origin, "msgtype": "text", "text": {"content": text}}
+        msg = {
+            "msgid": msgid or f"kfmsg{len(msgs) + 1:04d}",
+            "open_kfid": open_kfid,
+            "external_userid": external_userid,
+            "send_time": int(time.time()),
+            "origin": origin,
+            "msgtype": "text",
+            "text": {"content": text},
+        }
         msgs.append(msg)
         return msg
 
@@ -275,8 +331,13 @@ class FakeQyapi:
 
     async def _file(self, request: web.Request) -> web.Response:
         data, filename = self.files[request.match_info["name"]]
-        return web.Response(body=data, headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                                                "Content-Type": "application/octet-stream"})
+        return web.Response(
+            body=data,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Content-Type": "application/octet-stream",
+            },
+        )
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
@@ -342,7 +403,11 @@ class FakeQyapi:
             if len(content.encode()) > 2048:  # WeCom truncates silently; the fake flags it loudly
                 return {"errcode": 0, "errmsg": "ok", "truncated": True}
         msgtype = str(payload.get("msgtype"))
-        key = (str(payload.get("touser")), msgtype, json.dumps(payload.get(msgtype), sort_keys=True, ensure_ascii=False))
+        key = (
+            str(payload.get("touser")),
+            msgtype,
+            json.dumps(payload.get(msgtype), sort_keys=True, ensure_ascii=False),
+        )
         now = time.monotonic()
         if payload.get("enable_duplicate_check") == 1:
             interval = min(int(payload.get("duplicate_check_interval") or 1800), 4 * 3600)
@@ -390,16 +455,27 @@ class FakeQyapi:
         if item is None:
             return {"errcode": 40007, "errmsg": "invalid media_id"}
         data, filename = item
-        return web.Response(body=data, headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                                                "Content-Type": "application/octet-stream"})
+        return web.Response(
+            body=data,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Content-Type": "application/octet-stream",
+            },
+        )
 
     def _api_kf_sync_msg(self, request, payload):
         msgs = self.kf_messages[payload["open_kfid"]]
         start = int(payload.get("cursor", "c0")[1:] or 0) if payload.get("cursor") else 0
         limit = int(payload.get("limit", 1000))
-        batch = msgs[start:start + limit]
+        batch = msgs[start : start + limit]
         end = start + len(batch)
-        return {"errcode": 0, "errmsg": "ok", "next_cursor": f"c{end}", "has_more": int(end < len(msgs)), "msg_list": batch}
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "next_cursor": f"c{end}",
+            "has_more": int(end < len(msgs)),
+            "msg_list": batch,
+        }
 
     def _api_kf_send_msg(self, request, payload):
         return {"errcode": 0, "errmsg": "ok", "msgid": f"kfsent{len(self.calls)}"}

@@ -3,6 +3,7 @@
 The suite runs once per test session (one App with the demo org and the demo knowledge, the fake LLM
 scripted to obey each attack); the tests below check each case, and the table is printed in the report.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,9 @@ _RESULTS: dict[str, object] = {}
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     found, stats = asyncio.run(run_suite(tmp_path_factory.mktemp("security")))
-    _RESULTS["table"] = table(found) + f"\n(suite ran in {stats['seconds']:.1f} s; guard checks {stats['guard_checks']})"
+    _RESULTS["table"] = (
+        table(found) + f"\n(suite ran in {stats['seconds']:.1f} s; guard checks {stats['guard_checks']})"
+    )
     return {r.case.id: r for r in found}
 
 

@@ -2,6 +2,7 @@
 
 Demo org: 陈静 (director) → 王强 (华东 manager: 张伟, 李娜, 赵磊) and 刘洋 (华南 manager: 陈敏, 周杰, 孙丽).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -9,10 +10,10 @@ import uuid
 import pytest
 from sqlmodel import func, select
 
+from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
 from bot.identity import actor_for
 from bot.messages import Actor, Inbound, Role
 from bot.models import AuditLog, Task, Visit
-from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
 
 OWN = "华东机械"  # 张伟's
 TEAMMATE = "华东机电"  # 李娜's (same team as 张伟)
@@ -29,8 +30,14 @@ async def visits_on(app, short_name: str) -> int:
     from bot.models import Account
 
     async with app.db.session() as s:
-        return (await s.execute(select(func.count()).select_from(Visit).join(Account, Account.id == Visit.account_id)
-                                .where(Account.short_name == short_name, Visit.created_source != "IMPORT"))).scalar_one()
+        return (
+            await s.execute(
+                select(func.count())
+                .select_from(Visit)
+                .join(Account, Account.id == Visit.account_id)
+                .where(Account.short_name == short_name, Visit.created_source != "IMPORT")
+            )
+        ).scalar_one()
 
 
 async def denials(app) -> list[AuditLog]:
@@ -41,13 +48,22 @@ async def denials(app) -> list[AuditLog]:
 # --- lookup_customer ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("user, account, allowed", [
-    ("zhangwei", OWN, True), ("zhangwei", TEAMMATE, False), ("zhangwei", OTHER_TEAM, False),
-    ("wangqiang", OWN, True), ("wangqiang", TEAMMATE, True), ("wangqiang", OTHER_TEAM, False),
-    ("liuyang", OTHER_TEAM, True), ("liuyang", OWN, False),
-    ("chenjing", OWN, True), ("chenjing", OTHER_TEAM, True),  # the director's tree is both teams
-    ("admin", OTHER_TEAM, True),
-])
+@pytest.mark.parametrize(
+    "user, account, allowed",
+    [
+        ("zhangwei", OWN, True),
+        ("zhangwei", TEAMMATE, False),
+        ("zhangwei", OTHER_TEAM, False),
+        ("wangqiang", OWN, True),
+        ("wangqiang", TEAMMATE, True),
+        ("wangqiang", OTHER_TEAM, False),
+        ("liuyang", OTHER_TEAM, True),
+        ("liuyang", OWN, False),
+        ("chenjing", OWN, True),
+        ("chenjing", OTHER_TEAM, True),  # the director's tree is both teams
+        ("admin", OTHER_TEAM, True),
+    ],
+)
 async def test_lookup_customer_scope(offline_app, user, account, allowed):
     ctx = await ctx_for(offline_app, user)
     if allowed:
@@ -57,16 +73,27 @@ async def test_lookup_customer_scope(offline_app, user, account, allowed):
         with pytest.raises(ToolDenied, match="没有权限|不是你负责"):
             await run_tool(ctx, "lookup_customer", {"name": account})
         rows = await denials(offline_app)
-        assert rows and rows[-1].detail["detail_tool"] == "lookup_customer" and rows[-1].actor_staff_id == ctx.actor.staff_id
+        assert (
+            rows
+            and rows[-1].detail["detail_tool"] == "lookup_customer"
+            and rows[-1].actor_staff_id == ctx.actor.staff_id
+        )
 
 
 # --- log_visit -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("user, account, allowed", [
-    ("zhangwei", OWN, True), ("zhangwei", TEAMMATE, False), ("zhangwei", OTHER_TEAM, False),
-    ("wangqiang", TEAMMATE, True), ("wangqiang", OTHER_TEAM, False), ("liuyang", OTHER_TEAM, True),
-])
+@pytest.mark.parametrize(
+    "user, account, allowed",
+    [
+        ("zhangwei", OWN, True),
+        ("zhangwei", TEAMMATE, False),
+        ("zhangwei", OTHER_TEAM, False),
+        ("wangqiang", TEAMMATE, True),
+        ("wangqiang", OTHER_TEAM, False),
+        ("liuyang", OTHER_TEAM, True),
+    ],
+)
 async def test_log_visit_scope(offline_app, user, account, allowed):
     ctx = await ctx_for(offline_app, user)
     before = await visits_on(offline_app, account)
@@ -81,10 +108,15 @@ async def test_log_visit_scope(offline_app, user, account, allowed):
 # --- create_task / list_tasks ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("user, account, allowed", [
-    ("zhangwei", OWN, True), ("zhangwei", TEAMMATE, False), ("wangqiang", TEAMMATE, True),
-    ("wangqiang", OTHER_TEAM, False),
-])
+@pytest.mark.parametrize(
+    "user, account, allowed",
+    [
+        ("zhangwei", OWN, True),
+        ("zhangwei", TEAMMATE, False),
+        ("wangqiang", TEAMMATE, True),
+        ("wangqiang", OTHER_TEAM, False),
+    ],
+)
 async def test_create_task_scope(offline_app, user, account, allowed):
     ctx = await ctx_for(offline_app, user)
     args = {"title": "权限测试待办", "due": "明天", "account_name": account}
@@ -127,7 +159,9 @@ async def test_customer_is_refused_every_staff_tool_and_each_refusal_is_audited(
     assert sorted(audited) == sorted(staff_tools)
     # the reviewed customer list only holds tools that exist and are registered for customers
     for name in CUSTOMER_TOOLS:
-        assert name in offline_app.capabilities.tools and Role.CUSTOMER in offline_app.capabilities.tools[name].roles, name
+        assert name in offline_app.capabilities.tools and Role.CUSTOMER in offline_app.capabilities.tools[name].roles, (
+            name
+        )
 
 
 async def test_customer_tools_are_refused_to_staff(offline_app):

@@ -10,9 +10,22 @@ Exposes `register(capabilities)` for the composition root; for the scheduler `re
 and `digest_lines(app, staff_id)`; for a platform approval engine (WeCom / DingTalk) `link_external`,
 `apply_external_status` and the status mappers `status_from_wecom` / `status_from_dingtalk`.
 """
-from tools.approvals.chat import digest_lines, register
-from tools.approvals.flow import (apply_external_status, link_external, remind_and_escalate_overdue,
-                                  status_from_dingtalk, status_from_wecom)
 
-__all__ = ["apply_external_status", "digest_lines", "link_external", "register", "remind_and_escalate_overdue",
-           "status_from_dingtalk", "status_from_wecom"]
+from tools.approvals.chat import digest_lines, register
+from tools.approvals.flow import (
+    apply_external_status,
+    link_external,
+    remind_and_escalate_overdue,
+    status_from_dingtalk,
+    status_from_wecom,
+)
+
+__all__ = [
+    "apply_external_status",
+    "digest_lines",
+    "link_external",
+    "register",
+    "remind_and_escalate_overdue",
+    "status_from_dingtalk",
+    "status_from_wecom",
+]

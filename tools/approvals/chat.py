@@ -8,6 +8,7 @@ answer to "拒绝理由？" / "转交给谁？", and commands for chats without 
 The scheduler calls `remind_and_escalate_overdue(app)` periodically; a platform approval engine's callback
 calls `apply_external_status(...)`; both live in flow.py and are exposed by the package (tools/approvals/__init__.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,17 +18,31 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import or_, select
 
-from bot.pending import CANCEL_WORDS, close_pending, open_pending
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
+from bot.pending import CANCEL_WORDS, close_pending, open_pending
 from bot.zh_parse import find_money, find_quantities
-from tools.approvals.flow import (STATUS_LABELS, ClosedRequest, Snapshot, approval_card, ask_text, check_can_decide,
-                                  decide, delegate, load_rules, load_snapshot, parse_card_id, pending_names,
-                                  short_title, when_text, withdraw)
+from tools.approvals.flow import (
+    STATUS_LABELS,
+    ClosedRequest,
+    Snapshot,
+    approval_card,
+    ask_text,
+    check_can_decide,
+    decide,
+    delegate,
+    load_rules,
+    load_snapshot,
+    parse_card_id,
+    pending_names,
+    short_title,
+    when_text,
+    withdraw,
+)
 from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approvals.rules import REQUEST_KINDS, parse_discount
 from tools.approvals.submit import build_draft, submit
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolDenied, ToolError, ToolOutput
 from tools.customers import choice_text, match_account, not_yours_text, team_member_ids
 
 router = Router("approvals")
@@ -41,8 +56,11 @@ ASK_TTL = timedelta(hours=12)  # an approver may press 拒绝 now and type the r
 
 class SubmitApprovalArgs(BaseModel):
     account_name: str = Field(description="客户名称，按用户原话，例如「华东机械」")
-    kind: KindName = Field("discount", description="申请类型：discount 折扣 / special_price 特价 / clause 合同条款变更 / "
-                                                  "payment_terms 付款条件 / poc POC或试用资源 / expense 费用")
+    kind: KindName = Field(
+        "discount",
+        description="申请类型：discount 折扣 / special_price 特价 / clause 合同条款变更 / "
+        "payment_terms 付款条件 / poc POC或试用资源 / expense 费用",
+    )
     discount: str | None = Field(None, description="申请的折扣，按用户原话，如「8折」「八五折」「75%」")
     amount: float | None = Field(None, description="金额（元）：特价的成交价、费用金额；折扣申请一般不用填")
     reason: str = Field(description="申请理由：客户情况、竞争对手、我们换来的条件")
@@ -59,22 +77,38 @@ async def _account_for(ctx: ToolContext, name: str) -> Account:
     if match.status == "not_yours":
         raise ToolDenied(not_yours_text(match))
     if match.status == "ambiguous":
-        raise ToolError(choice_text(name, match.candidates).replace("回复序号就行，回复「取消」放弃。", "请用全称再提交一次。"))
+        raise ToolError(
+            choice_text(name, match.candidates).replace("回复序号就行，回复「取消」放弃。", "请用全称再提交一次。")
+        )
     raise ToolError(f"没找到客户「{name}」，没法提交审批。先用 /新建客户 建一下，或者检查一下名字。")
 
 
 async def submit_for(ctx: ToolContext, args: SubmitApprovalArgs, resubmitted_from_id: int | None = None) -> ToolOutput:
     account = await _account_for(ctx, args.account_name)
-    draft = await build_draft(ctx, account, kind=args.kind, reason=args.reason, discount=args.discount,
-                              amount=args.amount, opportunity_name=args.opportunity_name, product=args.product,
-                              seats=args.seats, detail=args.detail)
+    draft = await build_draft(
+        ctx,
+        account,
+        kind=args.kind,
+        reason=args.reason,
+        discount=args.discount,
+        amount=args.amount,
+        opportunity_name=args.opportunity_name,
+        product=args.product,
+        seats=args.seats,
+        detail=args.detail,
+    )
     draft.resubmitted_from_id = resubmitted_from_id
     out = await submit(ctx, draft)
     return ToolOutput(out.text, data=out.data)
 
 
-@router.tool("submit_approval", "提交审批申请（折扣、特价、合同条款、付款条件、POC 资源、费用），系统按规则找审批人并推送卡片。",
-                 SubmitApprovalArgs, roles=STAFF, writes=True)
+@router.tool(
+    "submit_approval",
+    "提交审批申请（折扣、特价、合同条款、付款条件、POC 资源、费用），系统按规则找审批人并推送卡片。",
+    SubmitApprovalArgs,
+    roles=STAFF,
+    writes=True,
+)
 async def submit_approval(ctx: ToolContext, args: SubmitApprovalArgs) -> ToolOutput:
     return await submit_for(ctx, args)
 
@@ -101,9 +135,17 @@ async def withdraw_approval(ctx: ToolContext, args: WithdrawApprovalArgs) -> Too
 
 async def _latest_pending_of(ctx: ToolContext) -> int:
     async with ctx.db.session() as s:
-        request_id = (await s.execute(select(ApprovalRequest.id).where(
-            ApprovalRequest.requester_id == ctx.actor.staff_id, ApprovalRequest.status == "pending")
-            .order_by(ApprovalRequest.id.desc()))).scalars().first()
+        request_id = (
+            (
+                await s.execute(
+                    select(ApprovalRequest.id)
+                    .where(ApprovalRequest.requester_id == ctx.actor.staff_id, ApprovalRequest.status == "pending")
+                    .order_by(ApprovalRequest.id.desc())
+                )
+            )
+            .scalars()
+            .first()
+        )
     if request_id is None:
         raise ToolError("你现在没有审批中的申请。")
     return request_id
@@ -115,22 +157,46 @@ async def _latest_pending_of(ctx: ToolContext) -> int:
 async def approvals_overview(ctx: ToolContext) -> ToolOutput:
     me = ctx.actor.staff_id
     async with ctx.db.session() as s:
-        waiting_ids = (await s.execute(
-            select(ApprovalAssignment.request_id).join(ApprovalStep, ApprovalStep.id == ApprovalAssignment.step_id)
-            .join(ApprovalRequest, ApprovalRequest.id == ApprovalAssignment.request_id)
-            .where(ApprovalAssignment.approver_id == me, ApprovalAssignment.status == "pending",
-                   ApprovalStep.status == "pending", ApprovalRequest.status == "pending")
-            .order_by(ApprovalAssignment.request_id))).scalars().all()
-        mine_ids = (await s.execute(select(ApprovalRequest.id).where(ApprovalRequest.requester_id == me)
-                                    .order_by(ApprovalRequest.id.desc()).limit(10))).scalars().all()
+        waiting_ids = (
+            (
+                await s.execute(
+                    select(ApprovalAssignment.request_id)
+                    .join(ApprovalStep, ApprovalStep.id == ApprovalAssignment.step_id)
+                    .join(ApprovalRequest, ApprovalRequest.id == ApprovalAssignment.request_id)
+                    .where(
+                        ApprovalAssignment.approver_id == me,
+                        ApprovalAssignment.status == "pending",
+                        ApprovalStep.status == "pending",
+                        ApprovalRequest.status == "pending",
+                    )
+                    .order_by(ApprovalAssignment.request_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        mine_ids = (
+            (
+                await s.execute(
+                    select(ApprovalRequest.id)
+                    .where(ApprovalRequest.requester_id == me)
+                    .order_by(ApprovalRequest.id.desc())
+                    .limit(10)
+                )
+            )
+            .scalars()
+            .all()
+        )
     lines = []
     if waiting_ids:
         lines.append(f"等你审批的（{len(waiting_ids)}）：")
         for request_id in waiting_ids[:10]:
             snap = await load_snapshot(ctx.app, request_id)
             step = snap.current
-            lines.append(f"· {short_title(snap)} · {snap.requester.name}申请 · {step.label} · "
-                         f"时限 {when_text(ctx.app, step.due_at)}")
+            lines.append(
+                f"· {short_title(snap)} · {snap.requester.name}申请 · {step.label} · "
+                f"时限 {when_text(ctx.app, step.due_at)}"
+            )
         lines.append("回复 /同意 编号 或 /拒绝 编号 理由；/审批详情 编号 看完整信息。")
     if mine_ids:
         lines.append("我提交的（最近 10 条）：")
@@ -144,8 +210,11 @@ async def approvals_overview(ctx: ToolContext) -> ToolOutput:
                 state = "已自动通过"
             lines.append(f"· {short_title(snap)} · {state}")
     if not lines:
-        return ToolOutput("你没有审批中的申请，也没有等你审批的。要申请折扣可以说「华东机械申请 8 折，理由……」"
-                          "或发 /审批 华东机械 8折 理由", data={"waiting": [], "mine": []})
+        return ToolOutput(
+            "你没有审批中的申请，也没有等你审批的。要申请折扣可以说「华东机械申请 8 折，理由……」"
+            "或发 /审批 华东机械 8折 理由",
+            data={"waiting": [], "mine": []},
+        )
     return ToolOutput("\n".join(lines), data={"waiting": list(waiting_ids), "mine": list(mine_ids)})
 
 
@@ -160,10 +229,19 @@ async def _may_read(ctx: ToolContext, snap: Snapshot) -> bool:
     return False
 
 
-ACTION_LABELS = {"approval.submit": "提交", "approval.auto_approve": "自动通过", "approval.approve": "同意",
-                 "approval.reject": "拒绝", "approval.delegate": "转交", "approval.withdraw": "撤回",
-                 "approval.remind": "超时催办", "approval.escalate": "超时升级", "approval.external": "平台审批回写",
-                 "approval.link_external": "关联平台审批", "approval.denied": "被拒绝的操作"}
+ACTION_LABELS = {
+    "approval.submit": "提交",
+    "approval.auto_approve": "自动通过",
+    "approval.approve": "同意",
+    "approval.reject": "拒绝",
+    "approval.delegate": "转交",
+    "approval.withdraw": "撤回",
+    "approval.remind": "超时催办",
+    "approval.escalate": "超时升级",
+    "approval.external": "平台审批回写",
+    "approval.link_external": "关联平台审批",
+    "approval.denied": "被拒绝的操作",
+}
 
 
 async def approval_story(ctx: ToolContext, request_id: int) -> ToolOutput:
@@ -171,23 +249,39 @@ async def approval_story(ctx: ToolContext, request_id: int) -> ToolOutput:
     if snap is None or not await _may_read(ctx, snap):
         raise ToolError(f"没有你能查看的 #{request_id} 号申请。")
     r = snap.request
-    lines = [f"{short_title(snap)} · {STATUS_LABELS.get(r.status, r.status)}",
-             f"{snap.requester.name}申请{REQUEST_KINDS[r.kind]}：{ask_text(snap)}", f"理由：{r.reason}"]
+    lines = [
+        f"{short_title(snap)} · {STATUS_LABELS.get(r.status, r.status)}",
+        f"{snap.requester.name}申请{REQUEST_KINDS[r.kind]}：{ask_text(snap)}",
+        f"理由：{r.reason}",
+    ]
     if r.matched_rules:
         lines.append(f"命中规则：{'、'.join(r.matched_rules)}")
     if r.auto_approved:
         lines.append(f"自动通过：{r.decision_comment}")
     for step in snap.steps:
-        lines.append(f"第 {step.seq + 1} 步 {step.label}（{STATUS_LABELS.get(step.status, _STEP_LABELS.get(step.status, step.status))}）")
+        lines.append(
+            f"第 {step.seq + 1} 步 {step.label}（{STATUS_LABELS.get(step.status, _STEP_LABELS.get(step.status, step.status))}）"
+        )
         for a in snap.in_step(step):
             state = _ASSIGNMENT_LABELS.get(a.status, a.status)
             note = f"，留言：{a.comment}" if a.comment else ""
             lines.append(f"   · {snap.name(a.approver_id)} {state}{note} —— {a.why}")
     async with ctx.db.session() as s:
-        events = (await s.execute(select(AuditLog).where(AuditLog.record_type == "approval_request",
-                                                         AuditLog.record_id == r.id).order_by(AuditLog.id))).scalars().all()
+        events = (
+            (
+                await s.execute(
+                    select(AuditLog)
+                    .where(AuditLog.record_type == "approval_request", AuditLog.record_id == r.id)
+                    .order_by(AuditLog.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         actor_ids = {e.actor_staff_id for e in events if e.actor_staff_id}
-        names = {u.id: u.name for u in (await s.execute(select(StaffUser).where(StaffUser.id.in_(actor_ids)))).scalars()}
+        names = {
+            u.id: u.name for u in (await s.execute(select(StaffUser).where(StaffUser.id.in_(actor_ids)))).scalars()
+        }
     lines.append("记录：")
     for e in events:
         who = names.get(e.actor_staff_id, "系统") if e.actor_staff_id else "系统"
@@ -198,18 +292,32 @@ async def approval_story(ctx: ToolContext, request_id: int) -> ToolOutput:
         if e.action == "approval.escalate" and e.detail.get("to_name"):
             extra = f" → {e.detail.get('to_name')}"
         lines.append(f"   {when_text(ctx.app, e.at)} {who} {ACTION_LABELS.get(e.action, e.action)}{extra}{via}")
-    return ToolOutput("\n".join(lines), data={"request_id": r.id, "status": r.status, "events": [e.action for e in events]})
+    return ToolOutput(
+        "\n".join(lines), data={"request_id": r.id, "status": r.status, "events": [e.action for e in events]}
+    )
 
 
 _STEP_LABELS = {"waiting": "未开始", "cancelled": "已取消"}
-_ASSIGNMENT_LABELS = {"waiting": "未开始", "pending": "待审批", "approved": "已同意", "rejected": "已拒绝",
-                      "delegated": "已转交", "cancelled": "无需处理"}
+_ASSIGNMENT_LABELS = {
+    "waiting": "未开始",
+    "pending": "待审批",
+    "approved": "已同意",
+    "rejected": "已拒绝",
+    "delegated": "已转交",
+    "cancelled": "无需处理",
+}
 
 
 # --- commands --------------------------------------------------------------------------------------
 
-_KIND_WORDS = [("special_price", ("特价",)), ("clause", ("合同条款", "合同", "条款")), ("payment_terms", ("付款条件", "付款", "账期")),
-               ("poc", ("POC", "poc", "试用")), ("expense", ("费用", "报销")), ("discount", ("折扣",))]
+_KIND_WORDS = [
+    ("special_price", ("特价",)),
+    ("clause", ("合同条款", "合同", "条款")),
+    ("payment_terms", ("付款条件", "付款", "账期")),
+    ("poc", ("POC", "poc", "试用")),
+    ("expense", ("费用", "报销")),
+    ("discount", ("折扣",)),
+]
 _REASON_SPLIT = re.compile(r"\s*(?:理由|原因)\s*[:：]?\s*")
 
 
@@ -219,7 +327,7 @@ def parse_approval_text(text: str, products: list[str]) -> dict:
     for name, words in _KIND_WORDS:
         word = next((w for w in words if rest.startswith(w)), None)
         if word:
-            kind, rest = name, rest[len(word):].strip()
+            kind, rest = name, rest[len(word) :].strip()
             break
     args: dict = {"kind": kind}
     parts = _REASON_SPLIT.split(rest, maxsplit=1)
@@ -227,14 +335,22 @@ def parse_approval_text(text: str, products: list[str]) -> dict:
     tokens = head.split()
     remaining = []
     for token in tokens:
-        if "discount" not in args and kind in ("discount", "special_price") and ("折" in token or "%" in token or "％" in token):
+        if (
+            "discount" not in args
+            and kind in ("discount", "special_price")
+            and ("折" in token or "%" in token or "％" in token)
+        ):
             args["discount"] = token
         elif token in products and "product" not in args:
             args["product"] = token
         elif "seats" not in args and (q := find_quantities(token)) and q[0].text == token:
             args["seats"] = int(q[0].value)
-        elif "amount" not in args and kind in ("special_price", "expense", "payment_terms") and \
-                (m := find_money(token)) and m[0].text == token:
+        elif (
+            "amount" not in args
+            and kind in ("special_price", "expense", "payment_terms")
+            and (m := find_money(token))
+            and m[0].text == token
+        ):
             args["amount"] = float(m[0].value)
         else:
             remaining.append(token)
@@ -253,10 +369,12 @@ def parse_approval_text(text: str, products: list[str]) -> dict:
     return args
 
 
-USAGE = ("用法：/审批 客户 折扣 理由\n例如：/审批 华东机械 8折 竞品报价低 15%，客户答应签两年\n"
-         "其他类型：/审批 华东机械 特价 45万 理由…｜/审批 华东机械 合同 违约金上限改为10% 理由 客户法务坚持｜"
-         "/审批 华东机械 付款 3-3-4 分期｜/审批 华东机械 POC 20个账号 两周｜/审批 华东机械 费用 3000元 客户招待\n"
-         "不带参数发 /审批 看进度。")
+USAGE = (
+    "用法：/审批 客户 折扣 理由\n例如：/审批 华东机械 8折 竞品报价低 15%，客户答应签两年\n"
+    "其他类型：/审批 华东机械 特价 45万 理由…｜/审批 华东机械 合同 违约金上限改为10% 理由 客户法务坚持｜"
+    "/审批 华东机械 付款 3-3-4 分期｜/审批 华东机械 POC 20个账号 两周｜/审批 华东机械 费用 3000元 客户招待\n"
+    "不带参数发 /审批 看进度。"
+)
 
 
 _ABOUT_APPROVALS = re.compile(r"审批|申请|批了|批下来")
@@ -271,7 +389,9 @@ async def approvals_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     return await approvals_overview(ctx)
 
 
-@router.command("审批", "/审批 客户 折扣 理由", "申请折扣/特价/合同条款等；不带参数看审批进度", roles=STAFF, aliases=("申请",))
+@router.command(
+    "审批", "/审批 客户 折扣 理由", "申请折扣/特价/合同条款等；不带参数看审批进度", roles=STAFF, aliases=("申请",)
+)
 async def approval_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg.strip():
         return await approvals_overview(ctx)
@@ -309,20 +429,32 @@ async def resubmit_command(ctx: ToolContext, arg: str) -> ToolOutput:
         hint = f"，要改的话先 /撤回 {r.id}" if r.status == "pending" else ""
         raise ToolError(f"申请 {short_title(old)} {STATUS_LABELS[r.status]}，只有撤回或被拒绝的申请能重新提交{hint}。")
     products = list(load_rules(ctx.app).price_list)
-    changes = parse_approval_text(f"{REQUEST_KINDS_WORD.get(r.kind, '')} {parts[1] if len(parts) > 1 else ''}".strip(),
-                                  products)
+    changes = parse_approval_text(
+        f"{REQUEST_KINDS_WORD.get(r.kind, '')} {parts[1] if len(parts) > 1 else ''}".strip(), products
+    )
     args = SubmitApprovalArgs(
-        account_name=old.account.name, kind=r.kind,
-        discount=changes.get("discount") or (f"{r.discount_pct:g}%" if r.discount_pct and r.kind == "discount" else None),
+        account_name=old.account.name,
+        kind=r.kind,
+        discount=changes.get("discount")
+        or (f"{r.discount_pct:g}%" if r.discount_pct and r.kind == "discount" else None),
         amount=changes.get("amount") or (r.amount if r.kind in ("special_price", "expense") else None),
-        reason=changes.get("reason") or r.reason, opportunity_name=old.opportunity.name if old.opportunity else None,
-        product=changes.get("product") or r.product, seats=changes.get("seats") or r.seats,
-        detail=changes.get("detail") or r.detail)
+        reason=changes.get("reason") or r.reason,
+        opportunity_name=old.opportunity.name if old.opportunity else None,
+        product=changes.get("product") or r.product,
+        seats=changes.get("seats") or r.seats,
+        detail=changes.get("detail") or r.detail,
+    )
     out = await submit_for(ctx, args, resubmitted_from_id=r.id)
     return ToolOutput(f"（基于 #{r.id} 重新提交）\n{out.text}", data=out.data)
 
 
-REQUEST_KINDS_WORD = {"special_price": "特价", "clause": "合同", "payment_terms": "付款", "poc": "POC", "expense": "费用"}
+REQUEST_KINDS_WORD = {
+    "special_price": "特价",
+    "clause": "合同",
+    "payment_terms": "付款",
+    "poc": "POC",
+    "expense": "费用",
+}
 
 
 def _request_number(text: str) -> int:
@@ -382,8 +514,17 @@ async def story_command(ctx: ToolContext, arg: str) -> ToolOutput:
 async def _colleague(ctx: ToolContext, who: str) -> StaffUser:
     who = who.strip().lstrip("@")
     async with ctx.db.session() as s:
-        found = (await s.execute(select(StaffUser).where(
-            or_(StaffUser.name == who, StaffUser.username == who), StaffUser.active.is_(True)))).scalars().all()
+        found = (
+            (
+                await s.execute(
+                    select(StaffUser).where(
+                        or_(StaffUser.name == who, StaffUser.username == who), StaffUser.active.is_(True)
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     if not found:
         raise ToolError(f"通讯录里没找到「{who}」，请写同事的姓名，例如 李娜。")
     if len(found) > 1:
@@ -396,8 +537,12 @@ async def _colleague(ctx: ToolContext, who: str) -> StaffUser:
 
 def _press(ctx: ToolContext) -> dict:
     inbound = ctx.inbound
-    return {"platform": inbound.platform, "sender_id": inbound.sender_id, "conversation_id": inbound.conversation_id,
-            "raw": inbound.raw}
+    return {
+        "platform": inbound.platform,
+        "sender_id": inbound.sender_id,
+        "conversation_id": inbound.conversation_id,
+        "raw": inbound.raw,
+    }
 
 
 async def _audit_refusal(ctx: ToolContext, request_id: int, action: str, reason: str) -> None:
@@ -428,8 +573,9 @@ async def on_approval_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
                 return [Reply("这条申请已经不存在了。")]
             check_can_decide(ctx.app, ctx, snap, assignment_id)
             kind = "approval_reject" if action.action == "reject" else "approval_delegate"
-            await open_pending(ctx, kind, {"assignment_id": assignment_id, "request_id": request_id,
-                                           "press": _press(ctx)}, ttl=ASK_TTL)
+            await open_pending(
+                ctx, kind, {"assignment_id": assignment_id, "request_id": request_id, "press": _press(ctx)}, ttl=ASK_TTL
+            )
             if action.action == "reject":
                 return [Reply(f"拒绝 {short_title(snap)}：请回复拒绝理由（申请人会看到），回复「取消」就先不拒绝。")]
             return [Reply(f"{short_title(snap)} 转交给谁？回复同事的姓名，例如「李娜」；回复「取消」放弃。")]
@@ -439,7 +585,9 @@ async def on_approval_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
         assignment = snap.assignment(assignment_id) if snap else None
         out = [Reply(str(exc))]
         if assignment is not None and assignment.approver_id == ctx.actor.staff_id:
-            out.insert(0, Reply(card=approval_card(ctx.app, snap, assignment, status=exc.card_status), card_update=True))
+            out.insert(
+                0, Reply(card=approval_card(ctx.app, snap, assignment, status=exc.card_status), card_update=True)
+            )
         return out
     except ToolDenied as exc:
         await _audit_refusal(ctx, request_id, action.action, str(exc))
@@ -485,17 +633,31 @@ async def answer_delegate_to(ctx: ToolContext, pending, answer: str) -> ToolOutp
 async def digest_lines(app, staff_id: int) -> list[str]:
     """For the scheduler's manager digest: what waits for this person's decision, oldest first."""
     async with app.db.session() as s:
-        request_ids = (await s.execute(
-            select(ApprovalAssignment.request_id).join(ApprovalStep, ApprovalStep.id == ApprovalAssignment.step_id)
-            .join(ApprovalRequest, ApprovalRequest.id == ApprovalAssignment.request_id)
-            .where(ApprovalAssignment.approver_id == staff_id, ApprovalAssignment.status == "pending",
-                   ApprovalStep.status == "pending", ApprovalRequest.status == "pending")
-            .order_by(ApprovalStep.due_at))).scalars().all()
+        request_ids = (
+            (
+                await s.execute(
+                    select(ApprovalAssignment.request_id)
+                    .join(ApprovalStep, ApprovalStep.id == ApprovalAssignment.step_id)
+                    .join(ApprovalRequest, ApprovalRequest.id == ApprovalAssignment.request_id)
+                    .where(
+                        ApprovalAssignment.approver_id == staff_id,
+                        ApprovalAssignment.status == "pending",
+                        ApprovalStep.status == "pending",
+                        ApprovalRequest.status == "pending",
+                    )
+                    .order_by(ApprovalStep.due_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
     lines = []
     for request_id in request_ids[:10]:
         snap = await load_snapshot(app, request_id)
         late = " ⏰已超时" if snap.current and snap.current.due_at and snap.current.due_at <= app.clock.now() else ""
-        lines.append(f"待你审批：{short_title(snap)}（{snap.requester.name}，时限 {when_text(app, snap.current.due_at)}）{late}")
+        lines.append(
+            f"待你审批：{short_title(snap)}（{snap.requester.name}，时限 {when_text(app, snap.current.due_at)}）{late}"
+        )
     if len(request_ids) > 10:
         lines.append(f"……还有 {len(request_ids) - 10} 条，发 /审批 查看")
     return lines

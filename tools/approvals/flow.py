@@ -8,6 +8,7 @@ across processes. The notifications of a transition (cards to the next approvers
 update, card updates for the others) are written to the outbox in that same transaction: a crash
 after the commit resends them, a crash before it leaves nothing half done.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,14 +22,21 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from bot.capabilities import ToolContext, ToolDenied, ToolError
 from bot.messages import Card, CardButton, Reply, Target
 from bot.models import STAGE_LABELS, Account, AuditLog, Opportunity, StaffUser
 from bot.schedule_config import config_for
 from bot.worktime import add_workday_hours, is_ping_time
 from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
-from tools.approvals.rules import (REQUEST_KINDS, TIER_LABELS, RulesError, RulesFile, RulesStore, format_discount,
-                                   format_money)
-from bot.capabilities import ToolContext, ToolDenied, ToolError
+from tools.approvals.rules import (
+    REQUEST_KINDS,
+    TIER_LABELS,
+    RulesError,
+    RulesFile,
+    RulesStore,
+    format_discount,
+    format_money,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -127,10 +135,26 @@ async def load_snapshot(app: "Runtime", request_id: int) -> Snapshot | None:
         request = await s.get(ApprovalRequest, request_id)
         if request is None:
             return None
-        steps = (await s.execute(select(ApprovalStep).where(ApprovalStep.request_id == request_id)
-                                 .order_by(ApprovalStep.seq))).scalars().all()
-        assignments = (await s.execute(select(ApprovalAssignment).where(ApprovalAssignment.request_id == request_id)
-                                       .order_by(ApprovalAssignment.id))).scalars().all()
+        steps = (
+            (
+                await s.execute(
+                    select(ApprovalStep).where(ApprovalStep.request_id == request_id).order_by(ApprovalStep.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assignments = (
+            (
+                await s.execute(
+                    select(ApprovalAssignment)
+                    .where(ApprovalAssignment.request_id == request_id)
+                    .order_by(ApprovalAssignment.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         ids = {request.requester_id, *(a.approver_id for a in assignments)}
         if request.decided_by_id:
             ids.add(request.decided_by_id)
@@ -164,7 +188,9 @@ def ask_text(snap: Snapshot) -> str:
     """'8 折（标准价 60 万 → 48 万）': what is asked, in one line."""
     r = snap.request
     if r.kind == "discount":
-        money = f"（标准价 {format_money(r.list_amount)} → {format_money(r.amount)}）" if r.list_amount and r.amount else ""
+        money = (
+            f"（标准价 {format_money(r.list_amount)} → {format_money(r.amount)}）" if r.list_amount and r.amount else ""
+        )
         return f"{format_discount(r.discount_pct)}{money}"
     if r.kind == "special_price":
         ratio = f"，约 {format_discount(r.discount_pct)}" if r.discount_pct else ""
@@ -202,10 +228,23 @@ def approval_card(app: "Runtime", snap: Snapshot, assignment: ApprovalAssignment
     if step.due_at is not None:
         fields.append(("时限", f"{when_text(app, step.due_at)} 前"))
     fields.append(("编号", f"#{r.id}"))
-    buttons = [] if status else [CardButton("approve", "同意"), CardButton("reject", "拒绝", "danger"),
-                                 CardButton("delegate", "转交", "default")]
-    return Card(card_id=card_id_for(r.id, step.seq, assignment.id), title=f"{kind}审批 · {account.short_name or account.name}",
-                body="\n".join(body), fields=fields[:6], buttons=buttons, status=status)
+    buttons = (
+        []
+        if status
+        else [
+            CardButton("approve", "同意"),
+            CardButton("reject", "拒绝", "danger"),
+            CardButton("delegate", "转交", "default"),
+        ]
+    )
+    return Card(
+        card_id=card_id_for(r.id, step.seq, assignment.id),
+        title=f"{kind}审批 · {account.short_name or account.name}",
+        body="\n".join(body),
+        fields=fields[:6],
+        buttons=buttons,
+        status=status,
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -232,8 +271,9 @@ class Tx:
         if res.rowcount != 1:
             raise Conflict()
 
-    def notify(self, staff_id: int, reply: Reply, key: str, *, target: Target | None = None,
-               context: dict | None = None) -> None:
+    def notify(
+        self, staff_id: int, reply: Reply, key: str, *, target: Target | None = None, context: dict | None = None
+    ) -> None:
         self.notices.append(Notice(staff_id, reply, key, target, context or {}))
 
     def audit(self, ctx: ToolContext | None, action: str, request_id: int, **detail) -> None:
@@ -242,8 +282,9 @@ class Tx:
             if ctx.inbound is not None:
                 row.detail = {**row.detail, "via": f"{ctx.inbound.platform}:{ctx.inbound.msg_id}"}
         else:
-            row = AuditLog(source="SYSTEM", action=action, record_type="approval_request", record_id=request_id,
-                           detail=detail)
+            row = AuditLog(
+                source="SYSTEM", action=action, record_type="approval_request", record_id=request_id, detail=detail
+            )
         row.at = self.now
         self.s.add(row)
 
@@ -261,8 +302,14 @@ class Tx:
             if target is None or target.platform not in self.app.adapters:
                 log.warning("approval notice %s: no channel reaches staff user %s", n.key, n.staff_id)
                 continue
-            rows += self.app.outbox.prepare(platform=target.platform, target=target, reply=n.reply,
-                                            key=f"push:{n.key}", reply_context=n.context, is_push=n.target is None)
+            rows += self.app.outbox.prepare(
+                platform=target.platform,
+                target=target,
+                reply=n.reply,
+                key=f"push:{n.key}",
+                reply_context=n.context,
+                is_push=n.target is None,
+            )
         return rows
 
 
@@ -276,9 +323,15 @@ async def transition(app: "Runtime", snap: Snapshot | None) -> AsyncIterator[Tx]
             tx = Tx(app, s, snap, now)
             if snap is not None:
                 r = snap.request
-                await tx.expect_one(update(ApprovalRequest).where(
-                    ApprovalRequest.id == r.id, ApprovalRequest.version == r.version,
-                    ApprovalRequest.status == "pending").values(version=r.version + 1, updated_at=now))
+                await tx.expect_one(
+                    update(ApprovalRequest)
+                    .where(
+                        ApprovalRequest.id == r.id,
+                        ApprovalRequest.version == r.version,
+                        ApprovalRequest.status == "pending",
+                    )
+                    .values(version=r.version + 1, updated_at=now)
+                )
             yield tx
             persisted = await app.outbox.persist(await s.connection(), await tx.rows())
     except OperationalError as exc:  # SQLite across processes: the other writer held the lock too long
@@ -305,40 +358,52 @@ def _closed_message(app: "Runtime", snap: Snapshot) -> ClosedRequest:
     r = snap.request
     label = STATUS_LABELS.get(r.status, r.status)
     if r.status == "withdrawn":
-        return ClosedRequest(f"申请 {short_title(snap)} 已经被{snap.requester.name}撤回了，不用再审批。", "申请人已撤回")
+        return ClosedRequest(
+            f"申请 {short_title(snap)} 已经被{snap.requester.name}撤回了，不用再审批。", "申请人已撤回"
+        )
     if r.auto_approved:
         return ClosedRequest(f"申请 {short_title(snap)} 已经自动通过了。", "已自动通过")
     who = snap.name(r.decided_by_id) if r.decided_by_id else "系统"
-    return ClosedRequest(f"申请 {short_title(snap)} {label}（{who}，{when_text(app, r.decided_at)}），不能再审批。",
-                         f"{label} · {who}")
+    return ClosedRequest(
+        f"申请 {short_title(snap)} {label}（{who}，{when_text(app, r.decided_at)}），不能再审批。", f"{label} · {who}"
+    )
 
 
 async def _close_open(tx: Tx, snap: Snapshot, except_ids: set[int], status_text: str, key: str) -> None:
     open_ids = [a.id for a in snap.assignments if a.id not in except_ids and a.status in ("pending", "waiting")]
     if open_ids:
-        await tx.s.execute(update(ApprovalAssignment).where(ApprovalAssignment.id.in_(open_ids),
-                                                            ApprovalAssignment.status.in_(["pending", "waiting"]))
-                           .values(status="cancelled"))
+        await tx.s.execute(
+            update(ApprovalAssignment)
+            .where(ApprovalAssignment.id.in_(open_ids), ApprovalAssignment.status.in_(["pending", "waiting"]))
+            .values(status="cancelled")
+        )
     for a in snap.assignments:
         if a.id in open_ids and a.status == "pending":
             card = approval_card(tx.app, snap, a, status=status_text)
             tx.notify(a.approver_id, Reply(card=card, card_update=True), f"{key}:card:{a.id}")
-    await tx.s.execute(update(ApprovalStep).where(ApprovalStep.request_id == snap.request.id,
-                                                  ApprovalStep.status.in_(["pending", "waiting"]))
-                       .values(status="cancelled"))
+    await tx.s.execute(
+        update(ApprovalStep)
+        .where(ApprovalStep.request_id == snap.request.id, ApprovalStep.status.in_(["pending", "waiting"]))
+        .values(status="cancelled")
+    )
 
 
 async def activate_step(tx: Tx, snap: Snapshot, step: ApprovalStep, key: str) -> None:
     due = workday_deadline(tx.app, tx.now, step.time_limit_hours)
-    await tx.expect_one(update(ApprovalStep).where(ApprovalStep.id == step.id, ApprovalStep.status == "waiting")
-                        .values(status="pending", activated_at=tx.now, due_at=due))
+    await tx.expect_one(
+        update(ApprovalStep)
+        .where(ApprovalStep.id == step.id, ApprovalStep.status == "waiting")
+        .values(status="pending", activated_at=tx.now, due_at=due)
+    )
     step.status, step.activated_at, step.due_at = "pending", tx.now, due
     for a in snap.in_step(step):
         if a.status != "waiting":
             continue
-        await tx.expect_one(update(ApprovalAssignment).where(ApprovalAssignment.id == a.id,
-                                                             ApprovalAssignment.status == "waiting")
-                            .values(status="pending"))
+        await tx.expect_one(
+            update(ApprovalAssignment)
+            .where(ApprovalAssignment.id == a.id, ApprovalAssignment.status == "waiting")
+            .values(status="pending")
+        )
         a.status = "pending"
         tx.notify(a.approver_id, Reply(card=approval_card(tx.app, snap, a)), f"{key}:card:{a.id}")
 
@@ -401,8 +466,9 @@ def _step_done(snap: Snapshot, step: ApprovalStep, approving: ApprovalAssignment
     return slots <= approved
 
 
-async def decide(ctx: ToolContext, assignment_id: int, decision: str, comment: str | None = None,
-                 press: dict | None = None) -> Outcome:
+async def decide(
+    ctx: ToolContext, assignment_id: int, decision: str, comment: str | None = None, press: dict | None = None
+) -> Outcome:
     """Approve or reject one assignment. `press` (platform, sender, conversation, raw) says which card to update
     when the decision arrives later than the press (a reject reason typed afterwards)."""
     if decision not in ("approved", "rejected"):
@@ -420,9 +486,11 @@ async def decide(ctx: ToolContext, assignment_id: int, decision: str, comment: s
         key = f"approval:{r.id}:v{r.version + 1}"  # the version this transition creates
         status_text = f"已{DECISION_LABELS[decision]} · {actor_name}"
         async with transition(app, snap) as tx:
-            await tx.expect_one(update(ApprovalAssignment).where(
-                ApprovalAssignment.id == a.id, ApprovalAssignment.status == "pending").values(
-                status=decision, comment=comment, decided_at=tx.now, decided_message_id=ctx.message_row_id))
+            await tx.expect_one(
+                update(ApprovalAssignment)
+                .where(ApprovalAssignment.id == a.id, ApprovalAssignment.status == "pending")
+                .values(status=decision, comment=comment, decided_at=tx.now, decided_message_id=ctx.message_row_id)
+            )
             a.status = decision
             next_step, final = None, None
             if decision == "rejected":
@@ -432,8 +500,11 @@ async def decide(ctx: ToolContext, assignment_id: int, decision: str, comment: s
                 final = None if next_step else "approved"
             step_finished = decision == "rejected" or next_step is not None or final == "approved"
             if step_finished:
-                await tx.expect_one(update(ApprovalStep).where(ApprovalStep.id == step.id, ApprovalStep.status == "pending")
-                                    .values(status=decision, decided_at=tx.now))
+                await tx.expect_one(
+                    update(ApprovalStep)
+                    .where(ApprovalStep.id == step.id, ApprovalStep.status == "pending")
+                    .values(status=decision, decided_at=tx.now)
+                )
                 step.status = decision
                 others = {b.id for b in snap.in_step(step) if b.status == "pending" and b.id != a.id}
                 for b in snap.in_step(step):
@@ -441,35 +512,50 @@ async def decide(ctx: ToolContext, assignment_id: int, decision: str, comment: s
                         card = approval_card(app, snap, b, status=f"已由{actor_name}处理")
                         tx.notify(b.approver_id, Reply(card=card, card_update=True), f"{key}:card:{b.id}")
                 if others:
-                    await tx.s.execute(update(ApprovalAssignment).where(ApprovalAssignment.id.in_(others))
-                                       .values(status="cancelled"))
+                    await tx.s.execute(
+                        update(ApprovalAssignment).where(ApprovalAssignment.id.in_(others)).values(status="cancelled")
+                    )
                     for b in snap.in_step(step):
                         if b.id in others:
                             b.status = "cancelled"
             if final is not None:
                 if final == "rejected":
                     await _close_open(tx, snap, {a.id}, f"已由{actor_name}拒绝", key)
-                await tx.s.execute(update(ApprovalRequest).where(ApprovalRequest.id == r.id).values(
-                    status=final, decided_at=tx.now, decided_by_id=ctx.actor.staff_id, decision_comment=comment))
+                await tx.s.execute(
+                    update(ApprovalRequest)
+                    .where(ApprovalRequest.id == r.id)
+                    .values(status=final, decided_at=tx.now, decided_by_id=ctx.actor.staff_id, decision_comment=comment)
+                )
             elif next_step is not None:
-                await tx.s.execute(update(ApprovalRequest).where(ApprovalRequest.id == r.id)
-                                   .values(current_step=next_step.seq))
+                await tx.s.execute(
+                    update(ApprovalRequest).where(ApprovalRequest.id == r.id).values(current_step=next_step.seq)
+                )
                 await activate_step(tx, snap, next_step, key)
-            tx.audit(ctx, "approval.approve" if decision == "approved" else "approval.reject", r.id,
-                     step=step.seq, step_label=step.label, assignment=a.id, comment=comment,
-                     request_status=final or "pending")
+            tx.audit(
+                ctx,
+                "approval.approve" if decision == "approved" else "approval.reject",
+                r.id,
+                step=step.seq,
+                step_label=step.label,
+                assignment=a.id,
+                comment=comment,
+                request_status=final or "pending",
+            )
             title = short_title(snap)
             if final == "approved":
                 requester_text = f"✅ 你的申请 {title} 已通过（最后由{actor_name}同意）。"
                 mine = f"已同意 {title}，审批全部完成，已通知{snap.requester.name}。"
             elif final == "rejected":
                 why = f"，理由：{comment}" if comment else ""
-                requester_text = (f"❌ 你的申请 {title} 被{actor_name}拒绝{why}。\n"
-                                  f"可以调整后重新提交：/重新提交 {r.id} 新折扣 理由")
+                requester_text = (
+                    f"❌ 你的申请 {title} 被{actor_name}拒绝{why}。\n可以调整后重新提交：/重新提交 {r.id} 新折扣 理由"
+                )
                 mine = f"已拒绝 {title}，已通知{snap.requester.name}。"
             elif next_step is not None:
-                requester_text = (f"👍 {actor_name}已同意你的申请 {title}，"
-                                  f"下一步：{next_step.label}（{pending_names(snap, next_step)}）审批。")
+                requester_text = (
+                    f"👍 {actor_name}已同意你的申请 {title}，"
+                    f"下一步：{next_step.label}（{pending_names(snap, next_step)}）审批。"
+                )
                 mine = f"已同意 {title}，已转给下一步：{next_step.label}（{pending_names(snap, next_step)}）。"
             else:
                 requester_text = f"👍 {actor_name}已同意你的申请 {title}，还在等{pending_names(snap, step)}。"
@@ -479,11 +565,18 @@ async def decide(ctx: ToolContext, assignment_id: int, decision: str, comment: s
             tx.notify(r.requester_id, Reply(requester_text), f"{key}:requester")
             card = approval_card(app, snap, a, status=status_text)
             if press is not None:
-                tx.notify(ctx.actor.staff_id, Reply(card=card, card_update=True), f"{key}:pressed",
-                          target=Target(press["platform"], user_id=press["sender_id"],
-                                        conversation_id=press["conversation_id"]), context=press.get("raw") or {})
-        return Outcome(mine, card=card, request_status=final or "pending",
-                       data={"request_id": r.id, "status": final or "pending"})
+                tx.notify(
+                    ctx.actor.staff_id,
+                    Reply(card=card, card_update=True),
+                    f"{key}:pressed",
+                    target=Target(
+                        press["platform"], user_id=press["sender_id"], conversation_id=press["conversation_id"]
+                    ),
+                    context=press.get("raw") or {},
+                )
+        return Outcome(
+            mine, card=card, request_status=final or "pending", data={"request_id": r.id, "status": final or "pending"}
+        )
 
     return await retrying(app, request_id, attempt)
 
@@ -508,29 +601,58 @@ async def delegate(ctx: ToolContext, assignment_id: int, to: StaffUser, press: d
         actor_name = ctx.actor.name or snap.name(ctx.actor.staff_id)
         key = f"approval:{r.id}:v{r.version + 1}"  # the version this transition creates
         async with transition(app, snap) as tx:
-            await tx.expect_one(update(ApprovalAssignment).where(
-                ApprovalAssignment.id == a.id, ApprovalAssignment.status == "pending").values(
-                status="delegated", decided_at=tx.now, decided_message_id=ctx.message_row_id))
+            await tx.expect_one(
+                update(ApprovalAssignment)
+                .where(ApprovalAssignment.id == a.id, ApprovalAssignment.status == "pending")
+                .values(status="delegated", decided_at=tx.now, decided_message_id=ctx.message_row_id)
+            )
             a.status = "delegated"
-            new = ApprovalAssignment(request_id=r.id, step_id=step.id, slot=a.slot, approver_id=to.id, status="pending",
-                                     why=f"{actor_name}转交给你（原因：{a.why}）", delegated_from_id=a.id,
-                                     created_at=tx.now)
+            new = ApprovalAssignment(
+                request_id=r.id,
+                step_id=step.id,
+                slot=a.slot,
+                approver_id=to.id,
+                status="pending",
+                why=f"{actor_name}转交给你（原因：{a.why}）",
+                delegated_from_id=a.id,
+                created_at=tx.now,
+            )
             tx.s.add(new)
             await tx.s.flush()
             snap.assignments.append(new)
             snap.people[to.id] = to
-            tx.audit(ctx, "approval.delegate", r.id, step=step.seq, assignment=a.id, to_staff_id=to.id,
-                     to_name=to.name, new_assignment=new.id)
+            tx.audit(
+                ctx,
+                "approval.delegate",
+                r.id,
+                step=step.seq,
+                assignment=a.id,
+                to_staff_id=to.id,
+                to_name=to.name,
+                new_assignment=new.id,
+            )
             tx.notify(to.id, Reply(card=approval_card(app, snap, new)), f"{key}:card:{new.id}")
-            tx.notify(r.requester_id, Reply(f"你的申请 {short_title(snap)}：{actor_name}把审批转交给了{to.name}。"),
-                      f"{key}:requester")
+            tx.notify(
+                r.requester_id,
+                Reply(f"你的申请 {short_title(snap)}：{actor_name}把审批转交给了{to.name}。"),
+                f"{key}:requester",
+            )
             card = approval_card(app, snap, a, status=f"已转交 · {to.name}")
             if press is not None:
-                tx.notify(ctx.actor.staff_id, Reply(card=card, card_update=True), f"{key}:pressed",
-                          target=Target(press["platform"], user_id=press["sender_id"],
-                                        conversation_id=press["conversation_id"]), context=press.get("raw") or {})
-        return Outcome(f"已把 {short_title(snap)} 转交给{to.name}，卡片已发给他/她。", card=card,
-                       data={"request_id": r.id, "assignment_id": new.id})
+                tx.notify(
+                    ctx.actor.staff_id,
+                    Reply(card=card, card_update=True),
+                    f"{key}:pressed",
+                    target=Target(
+                        press["platform"], user_id=press["sender_id"], conversation_id=press["conversation_id"]
+                    ),
+                    context=press.get("raw") or {},
+                )
+        return Outcome(
+            f"已把 {short_title(snap)} 转交给{to.name}，卡片已发给他/她。",
+            card=card,
+            data={"request_id": r.id, "assignment_id": new.id},
+        )
 
     return await retrying(app, request_id, attempt)
 
@@ -548,11 +670,17 @@ async def withdraw(ctx: ToolContext, request_id: int) -> Outcome:
         key = f"approval:{r.id}:v{r.version + 1}"  # the version this transition creates
         async with transition(app, snap) as tx:
             await _close_open(tx, snap, set(), "申请人已撤回", key)
-            await tx.s.execute(update(ApprovalRequest).where(ApprovalRequest.id == r.id).values(
-                status="withdrawn", decided_at=tx.now, decided_by_id=ctx.actor.staff_id))
+            await tx.s.execute(
+                update(ApprovalRequest)
+                .where(ApprovalRequest.id == r.id)
+                .values(status="withdrawn", decided_at=tx.now, decided_by_id=ctx.actor.staff_id)
+            )
             tx.audit(ctx, "approval.withdraw", r.id, step=r.current_step)
-        return Outcome(f"已撤回 {short_title(snap)}，审批人那边的卡片也更新了。需要的话可以改一下再 /重新提交 {r.id}。",
-                       request_status="withdrawn", data={"request_id": r.id, "status": "withdrawn"})
+        return Outcome(
+            f"已撤回 {short_title(snap)}，审批人那边的卡片也更新了。需要的话可以改一下再 /重新提交 {r.id}。",
+            request_status="withdrawn",
+            data={"request_id": r.id, "status": "withdrawn"},
+        )
 
     return await retrying(app, request_id, attempt)
 
@@ -571,8 +699,11 @@ async def _escalation_target(app: "Runtime", snap: Snapshot, step: ApprovalStep,
             if boss is not None and boss.active and boss.id not in taken:
                 return boss
         if rules.defaults.fallback_approver:
-            user = (await s.execute(select(StaffUser).where(
-                StaffUser.username == rules.defaults.fallback_approver))).scalars().first()
+            user = (
+                (await s.execute(select(StaffUser).where(StaffUser.username == rules.defaults.fallback_approver)))
+                .scalars()
+                .first()
+            )
             if user is not None and user.active and user.id not in taken:
                 return user
     return None
@@ -588,9 +719,22 @@ async def remind_and_escalate_overdue(app: "Runtime") -> int:
     if not is_ping_time(cfg, now.astimezone(cfg.default_tz)):
         return 0  # not at night or on a day off; the first run after catches up
     async with app.db.session() as s:
-        steps = (await s.execute(select(ApprovalStep).join(ApprovalRequest, ApprovalRequest.id == ApprovalStep.request_id)
-                                 .where(ApprovalRequest.status == "pending", ApprovalStep.status == "pending",
-                                        ApprovalStep.due_at <= now, ApprovalStep.escalated_at.is_(None)))).scalars().all()
+        steps = (
+            (
+                await s.execute(
+                    select(ApprovalStep)
+                    .join(ApprovalRequest, ApprovalRequest.id == ApprovalStep.request_id)
+                    .where(
+                        ApprovalRequest.status == "pending",
+                        ApprovalStep.status == "pending",
+                        ApprovalStep.due_at <= now,
+                        ApprovalStep.escalated_at.is_(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     try:
         rules = rules_store(app).load()
     except Exception:  # reminders still go out with a broken rules file; escalation falls back to managers
@@ -626,46 +770,80 @@ async def _handle_overdue(app: "Runtime", request_id: int, step_id: int, rules: 
         waiting = [a for a in snap.in_step(step) if a.status == "pending"]
         if step.reminded_at is None:
             async with transition(app, snap) as tx:
-                await tx.expect_one(update(ApprovalStep).where(ApprovalStep.id == step.id,
-                                                               ApprovalStep.reminded_at.is_(None))
-                                    .values(reminded_at=tx.now))
+                await tx.expect_one(
+                    update(ApprovalStep)
+                    .where(ApprovalStep.id == step.id, ApprovalStep.reminded_at.is_(None))
+                    .values(reminded_at=tx.now)
+                )
                 waited = waited_text(now - (step.activated_at or now - timedelta(hours=step.time_limit_hours)))
                 for a in waiting:
-                    tx.notify(a.approver_id, Reply(
-                        f"⏰ 催办：{snap.requester.name}的申请 {title} 已等了 {waited}，请尽快处理。\n"
-                        f"点上面的卡片，或回复 /同意 {r.id}、/拒绝 {r.id} 理由。"), f"{key}:remind:{a.id}")
-                tx.notify(r.requester_id, Reply(f"你的申请 {title} 超过时限还没处理，已催办{pending_names(snap, step)}。"),
-                          f"{key}:requester")
+                    tx.notify(
+                        a.approver_id,
+                        Reply(
+                            f"⏰ 催办：{snap.requester.name}的申请 {title} 已等了 {waited}，请尽快处理。\n"
+                            f"点上面的卡片，或回复 /同意 {r.id}、/拒绝 {r.id} 理由。"
+                        ),
+                        f"{key}:remind:{a.id}",
+                    )
+                tx.notify(
+                    r.requester_id,
+                    Reply(f"你的申请 {title} 超过时限还没处理，已催办{pending_names(snap, step)}。"),
+                    f"{key}:requester",
+                )
                 tx.audit(None, "approval.remind", r.id, step=step.seq, approvers=[a.approver_id for a in waiting])
             return 1
         if now < escalate_at:
             return 0
         boss = await _escalation_target(app, snap, step, rules)
         async with transition(app, snap) as tx:
-            await tx.expect_one(update(ApprovalStep).where(ApprovalStep.id == step.id,
-                                                           ApprovalStep.escalated_at.is_(None))
-                                .values(escalated_at=tx.now,
-                                        due_at=workday_deadline(app, tx.now, step.escalate_after_hours)))
+            await tx.expect_one(
+                update(ApprovalStep)
+                .where(ApprovalStep.id == step.id, ApprovalStep.escalated_at.is_(None))
+                .values(escalated_at=tx.now, due_at=workday_deadline(app, tx.now, step.escalate_after_hours))
+            )
             if boss is None:
-                tx.notify(r.requester_id, Reply(f"你的申请 {title} 一直没人处理，也找不到可以升级的上级，"
-                                                f"建议直接联系{pending_names(snap, step)}。"), f"{key}:requester")
+                tx.notify(
+                    r.requester_id,
+                    Reply(
+                        f"你的申请 {title} 一直没人处理，也找不到可以升级的上级，"
+                        f"建议直接联系{pending_names(snap, step)}。"
+                    ),
+                    f"{key}:requester",
+                )
                 tx.audit(None, "approval.escalate", r.id, step=step.seq, to_staff_id=None)
                 return 1
             overdue_names = pending_names(snap, step)
-            new = ApprovalAssignment(request_id=r.id, step_id=step.id, slot=-1, approver_id=boss.id, status="pending",
-                                     why=f"「{step.label}」超过时限未处理（{overdue_names}）→ 升级给你，你的决定即本步结果",
-                                     created_at=tx.now)
+            new = ApprovalAssignment(
+                request_id=r.id,
+                step_id=step.id,
+                slot=-1,
+                approver_id=boss.id,
+                status="pending",
+                why=f"「{step.label}」超过时限未处理（{overdue_names}）→ 升级给你，你的决定即本步结果",
+                created_at=tx.now,
+            )
             tx.s.add(new)
             await tx.s.flush()
             snap.assignments.append(new)
             snap.people[boss.id] = boss
             tx.notify(boss.id, Reply(card=approval_card(app, snap, new)), f"{key}:card:{new.id}")
             for a in waiting:
-                tx.notify(a.approver_id, Reply(f"申请 {title} 超时未处理，已升级给{boss.name}；你也仍然可以处理。"),
-                          f"{key}:escalated:{a.id}")
+                tx.notify(
+                    a.approver_id,
+                    Reply(f"申请 {title} 超时未处理，已升级给{boss.name}；你也仍然可以处理。"),
+                    f"{key}:escalated:{a.id}",
+                )
             tx.notify(r.requester_id, Reply(f"你的申请 {title} 超时未处理，已升级给{boss.name}。"), f"{key}:requester")
-            tx.audit(None, "approval.escalate", r.id, step=step.seq, to_staff_id=boss.id, to_name=boss.name,
-                     new_assignment=new.id, overdue=[a.approver_id for a in waiting])
+            tx.audit(
+                None,
+                "approval.escalate",
+                r.id,
+                step=step.seq,
+                to_staff_id=boss.id,
+                to_name=boss.name,
+                new_assignment=new.id,
+                overdue=[a.approver_id for a in waiting],
+            )
         return 1
 
     return await retrying(app, request_id, attempt)
@@ -699,21 +877,37 @@ def status_from_dingtalk(status: str, result: str | None = None) -> str | None:
 async def link_external(app: "Runtime", request_id: int, platform: str, external_ref: str) -> None:
     """Remember the platform engine's id of a request (WeCom SpNo / DingTalk processInstanceId)."""
     async with app.db.write() as s:
-        await s.execute(update(ApprovalRequest).where(ApprovalRequest.id == request_id)
-                        .values(external_platform=platform, external_ref=external_ref))
-        s.add(AuditLog(source="SYSTEM", action="approval.link_external", record_type="approval_request",
-                       record_id=request_id, detail={"platform": platform, "external_ref": external_ref}))
+        await s.execute(
+            update(ApprovalRequest)
+            .where(ApprovalRequest.id == request_id)
+            .values(external_platform=platform, external_ref=external_ref)
+        )
+        s.add(
+            AuditLog(
+                source="SYSTEM",
+                action="approval.link_external",
+                record_type="approval_request",
+                record_id=request_id,
+                detail={"platform": platform, "external_ref": external_ref},
+            )
+        )
 
 
-async def apply_external_status(app: "Runtime", platform: str, external_ref: str, status: str | None,
-                                comment: str | None = None) -> bool:
+async def apply_external_status(
+    app: "Runtime", platform: str, external_ref: str, status: str | None, comment: str | None = None
+) -> bool:
     """Drive a request from the platform's callback; True if it changed. A callback repeated, late or for
     a request already decided here changes nothing."""
     if status not in ("approved", "rejected", "withdrawn"):
         return False
     async with app.db.session() as s:
-        request_id = (await s.execute(select(ApprovalRequest.id).where(
-            ApprovalRequest.external_platform == platform, ApprovalRequest.external_ref == external_ref))).scalar()
+        request_id = (
+            await s.execute(
+                select(ApprovalRequest.id).where(
+                    ApprovalRequest.external_platform == platform, ApprovalRequest.external_ref == external_ref
+                )
+            )
+        ).scalar()
     if request_id is None:
         log.info("approval callback for unknown %s:%s", platform, external_ref)
         return False
@@ -726,12 +920,23 @@ async def apply_external_status(app: "Runtime", platform: str, external_ref: str
         label = STATUS_LABELS[status]
         async with transition(app, snap) as tx:
             await _close_open(tx, snap, set(), f"{label}（{platform} 审批）", key)
-            await tx.s.execute(update(ApprovalRequest).where(ApprovalRequest.id == r.id).values(
-                status=status, decided_at=tx.now, decision_comment=comment))
-            tx.audit(None, "approval.external", r.id, platform=platform, external_ref=external_ref, status=status,
-                     comment=comment)
-            tx.notify(r.requester_id, Reply(f"你的申请 {short_title(snap)} 在{platform}审批中{label}。"),
-                      f"{key}:requester")
+            await tx.s.execute(
+                update(ApprovalRequest)
+                .where(ApprovalRequest.id == r.id)
+                .values(status=status, decided_at=tx.now, decision_comment=comment)
+            )
+            tx.audit(
+                None,
+                "approval.external",
+                r.id,
+                platform=platform,
+                external_ref=external_ref,
+                status=status,
+                comment=comment,
+            )
+            tx.notify(
+                r.requester_id, Reply(f"你的申请 {short_title(snap)} 在{platform}审批中{label}。"), f"{key}:requester"
+            )
         return True
 
     return await retrying(app, request_id, attempt)

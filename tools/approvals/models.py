@@ -5,6 +5,7 @@ approver is in it. `ApprovalRequest.version` is the compare-and-set column of th
 transition is `UPDATE ... WHERE id = :id AND version = :seen AND status = 'pending'`, so two processes
 deciding at the same moment end in exactly one recorded outcome.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -10,6 +10,7 @@ without repeating the lower levels in every rule. A request for which no rule ad
 automatically only if an `auto_approve` rule matched; otherwise the `fallback` steps apply, so an
 unforeseen request never slips through unapproved.
 """
+
 from __future__ import annotations
 
 import re
@@ -156,9 +157,13 @@ class Condition(_Strict):
     def matches(self, facts: "Facts") -> bool:
         if self.type is not None and facts.kind not in self.type:
             return False
-        if self.discount_below is not None and not (facts.discount_pct is not None and facts.discount_pct < self.discount_below):
+        if self.discount_below is not None and not (
+            facts.discount_pct is not None and facts.discount_pct < self.discount_below
+        ):
             return False
-        if self.discount_at_least is not None and not (facts.discount_pct is not None and facts.discount_pct >= self.discount_at_least):
+        if self.discount_at_least is not None and not (
+            facts.discount_pct is not None and facts.discount_pct >= self.discount_at_least
+        ):
             return False
         if self.amount_below is not None and not (facts.amount is not None and facts.amount < self.amount_below):
             return False
@@ -229,8 +234,11 @@ class RulesFile(_Strict):
     price_list: dict[str, float] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)
     defaults: Defaults = Field(default_factory=Defaults)
-    fallback: list[StepSpec] = Field(default_factory=lambda: [StepSpec(approver="direct_manager",
-                                                                       reason="没有命中任何审批规则 → 默认由直属经理审批")])
+    fallback: list[StepSpec] = Field(
+        default_factory=lambda: [
+            StepSpec(approver="direct_manager", reason="没有命中任何审批规则 → 默认由直属经理审批")
+        ]
+    )
     rules: list[Rule] = Field(default_factory=list)
 
     @field_validator("people", mode="before")
@@ -257,8 +265,9 @@ class RulesFile(_Strict):
         where += [(f"第 {i} 条规则「{r.name}」", s) for i, r in enumerate(self.rules, 1) for s in r.steps]
         for place, step in where:
             for spec in step.specs:
-                if not (spec in BUILTIN_APPROVERS or spec in self.people or
-                        (spec.startswith("user:") and len(spec) > 5)):
+                if not (
+                    spec in BUILTIN_APPROVERS or spec in self.people or (spec.startswith("user:") and len(spec) > 5)
+                ):
                     known = "、".join([*BUILTIN_APPROVERS, *self.people, "user:<用户名>"])
                     raise ValueError(f"{place}：不认识的审批人「{spec}」，可用：{known}")
         templates = [("fallback", s.reason) for s in self.fallback]
@@ -278,8 +287,10 @@ def _check_template(place: str, template: str | None) -> None:
         raise ValueError(f"{place}：理由「{template}」的花括号不成对（{exc}）") from None
     unknown = names - PLACEHOLDERS
     if unknown:
-        raise ValueError(f"{place}：理由里的 {{{'}、{'.join(sorted(unknown))}}} 不认识，可用："
-                         f"{'、'.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}")
+        raise ValueError(
+            f"{place}：理由里的 {{{'}、{'.join(sorted(unknown))}}} 不认识，可用："
+            f"{'、'.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}"
+        )
 
 
 _ERROR_TEXT = {
@@ -345,7 +356,7 @@ def parse_rules(text: str, source: str = RULES_FILE_NAME) -> RulesFile:
                 msg = str(err.get("ctx", {}).get("error", err.get("msg")))
             else:
                 msg = _ERROR_TEXT.get(kind, err.get("msg", ""))
-                limit = (err.get("ctx") or {})
+                limit = err.get("ctx") or {}
                 for key in ("gt", "ge", "le", "lt"):
                     if key in limit:
                         msg += f" {limit[key]}"
@@ -391,10 +402,14 @@ class Facts:
 
     def placeholders(self) -> dict[str, str]:
         return {
-            "discount": format_discount(self.discount_pct), "amount": format_money(self.amount),
-            "list_amount": format_money(self.list_amount), "tier": TIER_LABELS.get(self.tier or "", self.tier or "-"),
-            "industry": self.industry or "-", "region": self.region or "-",
-            "type": REQUEST_KINDS.get(self.kind, self.kind), "customer": self.customer,
+            "discount": format_discount(self.discount_pct),
+            "amount": format_money(self.amount),
+            "list_amount": format_money(self.list_amount),
+            "tier": TIER_LABELS.get(self.tier or "", self.tier or "-"),
+            "industry": self.industry or "-",
+            "region": self.region or "-",
+            "type": REQUEST_KINDS.get(self.kind, self.kind),
+            "customer": self.customer,
         }
 
 
@@ -465,7 +480,9 @@ def plan_chain(rules: RulesFile, facts: Facts) -> ChainPlan:
 
 def _planned(step: StepSpec, rules: RulesFile, facts: Facts, default_why: str) -> PlannedStep:
     why = _render(step.reason, facts, default_why)
-    return PlannedStep(label=step.label or " + ".join(approver_label(s) for s in step.specs),
-                       mode=step.mode if len(step.specs) > 1 else "any",
-                       time_limit_hours=step.time_limit_hours or rules.defaults.time_limit_hours,
-                       approvers=[PlannedApprover(spec, why) for spec in step.specs])
+    return PlannedStep(
+        label=step.label or " + ".join(approver_label(s) for s in step.specs),
+        mode=step.mode if len(step.specs) > 1 else "any",
+        time_limit_hours=step.time_limit_hours or rules.defaults.time_limit_hours,
+        approvers=[PlannedApprover(spec, why) for spec in step.specs],
+    )

@@ -1,5 +1,6 @@
 """Submitting an approval request: validate against the customer, the deal and the price list, resolve the
 chain the rules chose to people in the org, and write the request with its whole chain at once."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,18 +9,39 @@ from rapidfuzz import fuzz
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from bot.models import STAGE_LABELS, Account, Opportunity, StaffUser
-from tools.approvals.flow import (Outcome, Snapshot, activate_step, ask_text, load_rules, short_title, transition,
-                                  when_text)
-from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
-from tools.approvals.rules import (BUILTIN_APPROVERS, REQUEST_KINDS, ChainPlan, Facts, RulesFile, approver_label,
-                                   format_discount, format_money, parse_discount, plan_chain)
 from bot.capabilities import ToolContext, ToolDenied, ToolError
+from bot.models import STAGE_LABELS, Account, Opportunity, StaffUser
+from tools.approvals.flow import (
+    Outcome,
+    Snapshot,
+    activate_step,
+    ask_text,
+    load_rules,
+    short_title,
+    transition,
+    when_text,
+)
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
+from tools.approvals.rules import (
+    BUILTIN_APPROVERS,
+    REQUEST_KINDS,
+    ChainPlan,
+    Facts,
+    RulesFile,
+    approver_label,
+    format_discount,
+    format_money,
+    parse_discount,
+    plan_chain,
+)
 from tools.customers import ensure_account_access
 
 CLOSED_STAGES = ("closed_won", "closed_lost")
-NEEDS_DETAIL = {"clause": "要改哪条合同条款、改成什么", "payment_terms": "付款条件要改成什么（比如 3-3-4 分期）",
-                "poc": "要什么资源（几个账号、多长时间、要不要售前）"}
+NEEDS_DETAIL = {
+    "clause": "要改哪条合同条款、改成什么",
+    "payment_terms": "付款条件要改成什么（比如 3-3-4 分期）",
+    "poc": "要什么资源（几个账号、多长时间、要不要售前）",
+}
 
 
 @dataclass
@@ -37,18 +59,36 @@ class Draft:
     resubmitted_from_id: int | None = None
 
     def facts(self) -> Facts:
-        return Facts(kind=self.kind, discount_pct=self.discount_pct, amount=self.amount, list_amount=self.list_amount,
-                     tier=self.account.tier, industry=self.account.industry, region=self.account.region,
-                     customer=self.account.short_name or self.account.name)
+        return Facts(
+            kind=self.kind,
+            discount_pct=self.discount_pct,
+            amount=self.amount,
+            list_amount=self.list_amount,
+            tier=self.account.tier,
+            industry=self.account.industry,
+            region=self.account.region,
+            customer=self.account.short_name or self.account.name,
+        )
 
 
 async def pick_opportunity(ctx: ToolContext, account: Account, name: str | None) -> Opportunity | None:
     async with ctx.db.session() as s:
-        opps = (await s.execute(select(Opportunity).where(Opportunity.account_id == account.id)
-                                .order_by(Opportunity.updated_at.desc()))).scalars().all()
+        opps = (
+            (
+                await s.execute(
+                    select(Opportunity)
+                    .where(Opportunity.account_id == account.id)
+                    .order_by(Opportunity.updated_at.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
     if name:
-        scored = sorted(((max(fuzz.partial_ratio(name, o.name), 100 if name in o.name else 0), o) for o in opps),
-                        key=lambda x: -x[0])
+        scored = sorted(
+            ((max(fuzz.partial_ratio(name, o.name), 100 if name in o.name else 0), o) for o in opps),
+            key=lambda x: -x[0],
+        )
         if not scored or scored[0][0] < 70:
             known = "、".join(o.name for o in opps) or "（还没有商机）"
             raise ToolError(f"「{account.name}」下没找到商机「{name}」。现有：{known}")
@@ -73,9 +113,20 @@ def _number(value, label: str) -> float | None:
     return number
 
 
-async def build_draft(ctx: ToolContext, account: Account, *, kind: str, reason: str, discount=None, amount=None,
-                      opportunity_name: str | None = None, product: str | None = None, seats=None,
-                      detail: str | None = None, rules: RulesFile | None = None) -> Draft:
+async def build_draft(
+    ctx: ToolContext,
+    account: Account,
+    *,
+    kind: str,
+    reason: str,
+    discount=None,
+    amount=None,
+    opportunity_name: str | None = None,
+    product: str | None = None,
+    seats=None,
+    detail: str | None = None,
+    rules: RulesFile | None = None,
+) -> Draft:
     """Every check before anything is written; a ToolError explains the first problem."""
     if kind not in REQUEST_KINDS:
         raise ToolError(f"不认识的申请类型「{kind}」，可以申请：{'、'.join(REQUEST_KINDS.values())}。")
@@ -116,8 +167,10 @@ async def build_draft(ctx: ToolContext, account: Account, *, kind: str, reason: 
         if amount is not None and list_amount:
             expected = list_amount * pct / 100
             if abs(amount - expected) > max(1.0, expected * 0.01):
-                raise ToolError(f"金额和折扣对不上：标准价 {format_money(list_amount)}，{format_discount(pct)} "
-                                f"应该是 {format_money(expected)}，你写的是 {format_money(amount)}。")
+                raise ToolError(
+                    f"金额和折扣对不上：标准价 {format_money(list_amount)}，{format_discount(pct)} "
+                    f"应该是 {format_money(expected)}，你写的是 {format_money(amount)}。"
+                )
         if amount is None and list_amount:
             amount = round(list_amount * pct / 100, 2)
     elif kind == "special_price":
@@ -128,8 +181,10 @@ async def build_draft(ctx: ToolContext, account: Account, *, kind: str, reason: 
                 raise ToolError(f"特价 {format_money(amount)} 比标准价 {format_money(list_amount)} 还高，不用申请。")
             implied = round(amount / list_amount * 100, 2)
             if pct is not None and abs(implied - pct) > 1:
-                raise ToolError(f"金额和折扣对不上：标准价 {format_money(list_amount)}，特价 {format_money(amount)} "
-                                f"约是 {format_discount(implied)}，不是 {format_discount(pct)}。")
+                raise ToolError(
+                    f"金额和折扣对不上：标准价 {format_money(list_amount)}，特价 {format_money(amount)} "
+                    f"约是 {format_discount(implied)}，不是 {format_discount(pct)}。"
+                )
             pct = implied
     elif kind == "expense":
         if amount is None:
@@ -139,10 +194,21 @@ async def build_draft(ctx: ToolContext, account: Account, *, kind: str, reason: 
     if pct is not None and pct < rules.limits.min_discount:
         raise ToolError(f"{format_discount(pct)} 低于公司底线 {format_discount(rules.limits.min_discount)}，不能申请。")
     if amount is not None and not (0 < amount <= rules.limits.max_amount):
-        raise ToolError(f"金额 {format_money(amount)} 不对：要大于 0，且不超过 {format_money(rules.limits.max_amount)}。")
-    return Draft(kind=kind, account=account, opportunity=opportunity, reason=reason[:1000], discount_pct=pct,
-                 list_amount=list_amount, amount=amount, product=product or None,
-                 seats=int(seat_count) if seat_count else None, detail=detail[:1000] if detail else None)
+        raise ToolError(
+            f"金额 {format_money(amount)} 不对：要大于 0，且不超过 {format_money(rules.limits.max_amount)}。"
+        )
+    return Draft(
+        kind=kind,
+        account=account,
+        opportunity=opportunity,
+        reason=reason[:1000],
+        discount_pct=pct,
+        list_amount=list_amount,
+        amount=amount,
+        product=product or None,
+        seats=int(seat_count) if seat_count else None,
+        detail=detail[:1000] if detail else None,
+    )
 
 
 # --- the chain, in people --------------------------------------------------------------------------
@@ -163,7 +229,9 @@ class ResolvedStep:
     approvers: list[ResolvedApprover] = field(default_factory=list)
 
 
-async def resolve_chain(ctx: ToolContext, rules: RulesFile, plan: ChainPlan, requester: StaffUser) -> list[ResolvedStep]:
+async def resolve_chain(
+    ctx: ToolContext, rules: RulesFile, plan: ChainPlan, requester: StaffUser
+) -> list[ResolvedStep]:
     """The planned steps as people from the org. Nobody is in a chain twice, nobody approves their own
     request: such a place goes to the fallback approver, or the request is refused with the reason."""
     async with ctx.db.session() as s:
@@ -205,9 +273,11 @@ async def resolve_chain(ctx: ToolContext, rules: RulesFile, plan: ChainPlan, req
                     people = [fallback]
                     why += f"（没有合适的{approver_label(approver.spec)}，改由{fallback.name}审批）"
                 else:
-                    raise ToolError(f"找不到「{approver_label(approver.spec)}」这一步的审批人"
-                                    f"（{'你没有上级' if approver.spec in BUILTIN_APPROVERS else '只有你自己'}），"
-                                    f"没法提交。请联系管理员在审批规则里设置 fallback_approver。")
+                    raise ToolError(
+                        f"找不到「{approver_label(approver.spec)}」这一步的审批人"
+                        f"（{'你没有上级' if approver.spec in BUILTIN_APPROVERS else '只有你自己'}），"
+                        f"没法提交。请联系管理员在审批规则里设置 fallback_approver。"
+                    )
             for user in people:
                 if user.id in placed:  # already in the chain: one decision each, with every reason kept
                     placed[user.id].why += f"；{why}"
@@ -237,15 +307,20 @@ async def _existing(ctx: ToolContext, key: str | None) -> ApprovalRequest | None
     if key is None:
         return None
     async with ctx.db.session() as s:
-        return (await s.execute(select(ApprovalRequest).where(ApprovalRequest.idempotency_key == key))).scalars().first()
+        return (
+            (await s.execute(select(ApprovalRequest).where(ApprovalRequest.idempotency_key == key))).scalars().first()
+        )
 
 
 async def submit(ctx: ToolContext, draft: Draft) -> Outcome:
     app = ctx.app
     key = ctx.idempotency_key("approval")
     if (done := await _existing(ctx, key)) is not None:  # the same message handled again
-        return Outcome(f"这个申请已经提交过了（#{done.id}）。", request_status=done.status,
-                       data={"request_id": done.id, "duplicate": True})
+        return Outcome(
+            f"这个申请已经提交过了（#{done.id}）。",
+            request_status=done.status,
+            data={"request_id": done.id, "duplicate": True},
+        )
     rules = load_rules(app)
     async with ctx.db.session() as s:
         requester = await s.get(StaffUser, ctx.actor.staff_id)
@@ -257,50 +332,105 @@ async def submit(ctx: ToolContext, draft: Draft) -> Outcome:
         async with transition(app, None) as tx:
             now = tx.now
             request = ApprovalRequest(
-                kind=draft.kind, status="approved" if plan.auto_approved else "pending", requester_id=requester.id,
-                account_id=draft.account.id, opportunity_id=draft.opportunity.id if draft.opportunity else None,
-                discount_pct=draft.discount_pct, list_amount=draft.list_amount, amount=draft.amount,
-                product=draft.product, seats=draft.seats, detail=draft.detail, reason=draft.reason,
-                auto_approved=plan.auto_approved, fast_lane=plan.fast_lane, matched_rules=plan.matched,
-                decided_at=now if plan.auto_approved else None, decision_comment=plan.auto_reason or None,
-                resubmitted_from_id=draft.resubmitted_from_id, idempotency_key=key,
-                created_at=now, updated_at=now, **ctx.provenance())
+                kind=draft.kind,
+                status="approved" if plan.auto_approved else "pending",
+                requester_id=requester.id,
+                account_id=draft.account.id,
+                opportunity_id=draft.opportunity.id if draft.opportunity else None,
+                discount_pct=draft.discount_pct,
+                list_amount=draft.list_amount,
+                amount=draft.amount,
+                product=draft.product,
+                seats=draft.seats,
+                detail=draft.detail,
+                reason=draft.reason,
+                auto_approved=plan.auto_approved,
+                fast_lane=plan.fast_lane,
+                matched_rules=plan.matched,
+                decided_at=now if plan.auto_approved else None,
+                decision_comment=plan.auto_reason or None,
+                resubmitted_from_id=draft.resubmitted_from_id,
+                idempotency_key=key,
+                created_at=now,
+                updated_at=now,
+                **ctx.provenance(),
+            )
             tx.s.add(request)
             await tx.s.flush()
             steps, assignments = [], []
             for seq, resolved in enumerate(chain):
-                step = ApprovalStep(request_id=request.id, seq=seq, label=resolved.label[:64], mode=resolved.mode,
-                                    time_limit_hours=resolved.hours,
-                                    escalate_after_hours=rules.defaults.escalate_after_hours)
+                step = ApprovalStep(
+                    request_id=request.id,
+                    seq=seq,
+                    label=resolved.label[:64],
+                    mode=resolved.mode,
+                    time_limit_hours=resolved.hours,
+                    escalate_after_hours=rules.defaults.escalate_after_hours,
+                )
                 tx.s.add(step)
                 await tx.s.flush()
                 steps.append(step)
                 for a in resolved.approvers:
-                    row = ApprovalAssignment(request_id=request.id, step_id=step.id, slot=a.slot, approver_id=a.user.id,
-                                             why=a.why, created_at=now)
+                    row = ApprovalAssignment(
+                        request_id=request.id,
+                        step_id=step.id,
+                        slot=a.slot,
+                        approver_id=a.user.id,
+                        why=a.why,
+                        created_at=now,
+                    )
                     tx.s.add(row)
                     assignments.append(row)
             await tx.s.flush()
             people = {requester.id: requester, **{a.user.id: a.user for st in chain for a in st.approvers}}
             snap = Snapshot(request, steps, assignments, people, draft.account, draft.opportunity)
-            chain_detail = [{"step": st.seq, "label": st.label, "mode": st.mode,
-                             "approvers": [{"staff_id": a.approver_id, "name": people[a.approver_id].name, "why": a.why}
-                                           for a in assignments if a.step_id == st.id]} for st in steps]
-            tx.audit(ctx, "approval.submit", request.id, kind=draft.kind, account=draft.account.name,
-                     discount_pct=draft.discount_pct, amount=draft.amount, matched_rules=plan.matched,
-                     chain=chain_detail, resubmitted_from=draft.resubmitted_from_id)
+            chain_detail = [
+                {
+                    "step": st.seq,
+                    "label": st.label,
+                    "mode": st.mode,
+                    "approvers": [
+                        {"staff_id": a.approver_id, "name": people[a.approver_id].name, "why": a.why}
+                        for a in assignments
+                        if a.step_id == st.id
+                    ],
+                }
+                for st in steps
+            ]
+            tx.audit(
+                ctx,
+                "approval.submit",
+                request.id,
+                kind=draft.kind,
+                account=draft.account.name,
+                discount_pct=draft.discount_pct,
+                amount=draft.amount,
+                matched_rules=plan.matched,
+                chain=chain_detail,
+                resubmitted_from=draft.resubmitted_from_id,
+            )
             if plan.auto_approved:
                 tx.audit(ctx, "approval.auto_approve", request.id, reason=plan.auto_reason)
             else:
                 await activate_step(tx, snap, steps[0], f"approval:{request.id}:v1")
     except IntegrityError:  # a concurrent run of the same message got there first
         if (done := await _existing(ctx, key)) is not None:
-            return Outcome(f"这个申请已经提交过了（#{done.id}）。", request_status=done.status,
-                           data={"request_id": done.id, "duplicate": True})
+            return Outcome(
+                f"这个申请已经提交过了（#{done.id}）。",
+                request_status=done.status,
+                data={"request_id": done.id, "duplicate": True},
+            )
         raise
-    return Outcome(submitted_text(app, snap, plan), request_status=request.status,
-                   data={"request_id": request.id, "status": request.status, "auto_approved": plan.auto_approved,
-                         "chain": chain_detail})
+    return Outcome(
+        submitted_text(app, snap, plan),
+        request_status=request.status,
+        data={
+            "request_id": request.id,
+            "status": request.status,
+            "auto_approved": plan.auto_approved,
+            "chain": chain_detail,
+        },
+    )
 
 
 def submitted_text(app, snap: Snapshot, plan: ChainPlan) -> str:
@@ -312,7 +442,10 @@ def submitted_text(app, snap: Snapshot, plan: ChainPlan) -> str:
     for step in snap.steps:
         people = [a for a in snap.in_step(step)]
         who = "、".join(snap.name(a.approver_id) for a in people)
-        lines.append(f"{step.seq + 1}. {step.label}：{who}" + ("（同时审批）" if len(people) > 1 and step.mode == "all" and "同时" not in step.label else ""))
+        lines.append(
+            f"{step.seq + 1}. {step.label}：{who}"
+            + ("（同时审批）" if len(people) > 1 and step.mode == "all" and "同时" not in step.label else "")
+        )
         for a in people:
             lines.append(f"   · {snap.name(a.approver_id)}：{a.why}")
     first = snap.steps[0]

@@ -7,6 +7,7 @@ accept / edit / reject, applying with provenance, reminders and expiry.
 
 Exposes `register(capabilities)` for the composition root and `expire_and_remind(app)` for the scheduler.
 """
+
 from tools.autofill.review import expire_and_remind, register
 
 __all__ = ["expire_and_remind", "register"]

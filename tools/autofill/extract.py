@@ -8,6 +8,7 @@ reading comprehension and is merged here with `merge`.
 Every fact keeps `pos`, the offset of its sentence in the transcript: when the customer corrects a
 number later in the meeting, the later value wins, and the earlier one is kept as a note.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,10 +58,30 @@ class NextStep:
     origin: str = "rule"
 
 
-SCALAR_FIELDS = ("meeting_date", "account", "budget", "amount", "seats", "close_date", "timeline", "stage",
-                 "sentiment", "channel", "summary")
-QUALIFICATION_FIELDS = ("metrics", "economic_buyer", "decision_criteria", "decision_process", "paper_process",
-                        "identified_pain", "champion", "authority", "need")
+SCALAR_FIELDS = (
+    "meeting_date",
+    "account",
+    "budget",
+    "amount",
+    "seats",
+    "close_date",
+    "timeline",
+    "stage",
+    "sentiment",
+    "channel",
+    "summary",
+)
+QUALIFICATION_FIELDS = (
+    "metrics",
+    "economic_buyer",
+    "decision_criteria",
+    "decision_process",
+    "paper_process",
+    "identified_pain",
+    "champion",
+    "authority",
+    "need",
+)
 
 
 @dataclass
@@ -87,8 +108,20 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not any([self.account, self.contacts, self.budget, self.amount, self.seats, self.close_date,
-                        self.competitors, self.next_steps, self.pain_points, self.qualification])
+        return not any(
+            [
+                self.account,
+                self.contacts,
+                self.budget,
+                self.amount,
+                self.seats,
+                self.close_date,
+                self.competitors,
+                self.next_steps,
+                self.pain_points,
+                self.qualification,
+            ]
+        )
 
     def to_json(self) -> dict[str, Any]:
         def plain(value):
@@ -139,7 +172,7 @@ def split_sentences(text: str) -> list[Sentence]:
         ts = _TIMESTAMP.match(stripped)
         if ts:
             body_start += ts.end()
-            stripped = stripped[ts.end():]
+            stripped = stripped[ts.end() :]
         m = _LABEL.match(stripped)
         line_speaker = speaker
         if m:
@@ -150,7 +183,7 @@ def split_sentences(text: str) -> list[Sentence]:
             # header lines keep their key in the sentence: "客户：华东机械" is its own evidence
             if line_speaker == label:
                 body_start += m.end()
-                stripped = stripped[m.end():]
+                stripped = stripped[m.end() :]
         for piece in _SPLIT.finditer(stripped):
             sentence = piece.group(0).strip()
             if sentence:
@@ -183,25 +216,72 @@ COMPETITORS: dict[str, tuple[str, ...]] = {
 }
 # ERP vendors and platforms are usually integration partners; they are competitors only when compared
 _NEEDS_COMPETITIVE_CONTEXT = {"用友", "金蝶", "钉钉 CRM"}
-_COMPETITIVE = re.compile(r"也在(?:看|谈|聊|接触|对比)|对比|比较(?:一下|了|过)|在比较|竞品|报价|便宜|找过|在用|选了|考虑|pk|PK|替换|换成")
+_COMPETITIVE = re.compile(
+    r"也在(?:看|谈|聊|接触|对比)|对比|比较(?:一下|了|过)|在比较|竞品|报价|便宜|找过|在用|选了|考虑|pk|PK|替换|换成"
+)
 _ORG_SUFFIX = r"(?:股份有限公司|有限责任公司|有限公司|集团|公司|医院|银行|大学|研究院|科技)"
 _ORG = re.compile(rf"([\u4e00-\u9fa5]{{2,10}}?{_ORG_SUFFIX})")
-_CUSTOMER_HEADER = re.compile(r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方)\s*[：:]\s*([^\s，,。；;（(）)、]{2,30})")
+_CUSTOMER_HEADER = re.compile(
+    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方)\s*[：:]\s*([^\s，,。；;（(）)、]{2,30})"
+)
 
-SURNAMES = ("欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-            "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]")
-_HONORIFIC = re.compile(f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|主管|工)")
-_TITLES = ("总经理", "副总经理", "董事长", "技术负责人", "负责人", "校长", "CEO", "CTO", "CIO", "CFO", "COO", "IT总监", "IT经理", "技术总监", "信息部经理",
-           "信息中心主任", "信息部主任", "采购经理", "采购总监", "采购主管", "采购", "财务总监", "财务经理", "运营总监",
-           "运营经理", "销售总监", "销售经理", "市场总监", "人事经理", "项目经理", "产品经理", "架构师", "工程师", "主管",
-           "副总", "老板", "法务")
+SURNAMES = (
+    "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
+)
+_HONORIFIC = re.compile(
+    f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|主管|工)"
+)
+_TITLES = (
+    "总经理",
+    "副总经理",
+    "董事长",
+    "技术负责人",
+    "负责人",
+    "校长",
+    "CEO",
+    "CTO",
+    "CIO",
+    "CFO",
+    "COO",
+    "IT总监",
+    "IT经理",
+    "技术总监",
+    "信息部经理",
+    "信息中心主任",
+    "信息部主任",
+    "采购经理",
+    "采购总监",
+    "采购主管",
+    "采购",
+    "财务总监",
+    "财务经理",
+    "运营总监",
+    "运营经理",
+    "销售总监",
+    "销售经理",
+    "市场总监",
+    "人事经理",
+    "项目经理",
+    "产品经理",
+    "架构师",
+    "工程师",
+    "主管",
+    "副总",
+    "老板",
+    "法务",
+)
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
 # "王芳（采购经理）", "王芳，采购经理", "采购经理王芳", "IT总监 陈立"
-_NAME_TITLE = re.compile(rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})\s*[（(，,、\s]\s*(?:[\u4e00-\u9fa5]{{2,8}}的)?({_TITLE_ALT})")
+_NAME_TITLE = re.compile(
+    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})\s*[（(，,、\s]\s*(?:[\u4e00-\u9fa5]{{2,8}}的)?({_TITLE_ALT})"
+)
 _TITLE_NAME = re.compile(rf"({_TITLE_ALT})\s*({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;是说的]|$)")
 # "采购部的何静", "销售部 韩梅", "我是绿源的技术负责人郑涛"
-_DEPT_NAME = re.compile(rf"((?:采购|信息|IT|财务|销售|技术|法务|运营|市场|人事|行政|客服)(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
-                        rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;]|$)")
+_DEPT_NAME = re.compile(
+    rf"((?:采购|信息|IT|财务|销售|技术|法务|运营|市场|人事|行政|客服)(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
+    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;]|$)"
+)
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
 ROLE_BY_TITLE = [
@@ -223,22 +303,45 @@ def role_for_title(title: str | None) -> str | None:
 
 _OUR_SIDE = re.compile(r"销售|我方|客户经理|售前|我们|顾问|乙方")
 _THEIR_SIDE = re.compile(r"客户|甲方|对方")
-_CORRECTION = re.compile(r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正")
+_CORRECTION = re.compile(
+    r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正"
+)
 _BUDGET_WORDS = re.compile(r"预算|能批|批下来|批了|拨款|经费|资金")
-_PRICE_WORDS = re.compile(r"就签|能签|可以签|报价|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税")
-_DECISION_WORDS = re.compile(r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定")
-_ACTION_WORDS = re.compile(r"发|给|安排|约|提交|准备|提供|确认|演示|做|出|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流")
-_REP_ACTIONS = re.compile(r"报价|方案|演示|合同(?:草稿|模板)|POC|试用|资料|案例|技术交流|拜访|部署|培训|开通|账号|清单|白皮书|上门", re.I)
-_CUSTOMER_ACTIONS = re.compile(r"走流程|审批|内部(?:讨论|评估|汇报|沟通)|反馈|答复|回复|需求清单|采购流程|我们这边|我这边|汇报给|请示|报给|给你们|给您")
+_PRICE_WORDS = re.compile(
+    r"就签|能签|可以签|报价|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税"
+)
+_DECISION_WORDS = re.compile(
+    r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
+)
+_ACTION_WORDS = re.compile(
+    r"发|给|安排|约|提交|准备|提供|确认|演示|做|出|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流"
+)
+_REP_ACTIONS = re.compile(
+    r"报价|方案|演示|合同(?:草稿|模板)|POC|试用|资料|案例|技术交流|拜访|部署|培训|开通|账号|清单|白皮书|上门", re.I
+)
+_CUSTOMER_ACTIONS = re.compile(
+    r"走流程|审批|内部(?:讨论|评估|汇报|沟通)|反馈|答复|回复|需求清单|采购流程|我们这边|我这边|汇报给|请示|报给|给你们|给您"
+)
 _NEXT_STEP_HEAD = re.compile(r"^(?:下一步|后续|待办|行动项|todo|跟进事项)\s*[：:]?\s*(?:\d+[.、)]\s*)?", re.I)
-_PAIN = re.compile(r"痛点|头疼|(?:很|太|比较|挺|特别)麻烦|问题是|效率(?:低|不高|太低)|太慢|很慢|经常|老是|总是|抱怨|困扰|不方便|对不上|靠Excel|靠表格|手工|人工|丢单|漏跟|看不到|不透明", re.I)
+_PAIN = re.compile(
+    r"痛点|头疼|(?:很|太|比较|挺|特别)麻烦|问题是|效率(?:低|不高|太低)|太慢|很慢|经常|老是|总是|抱怨|困扰|不方便|对不上|靠Excel|靠表格|手工|人工|丢单|漏跟|看不到|不透明",
+    re.I,
+)
 _STAGE_RULES = [
     ("negotiation", re.compile(r"合同|签约|法务|付款方式|分期|盖章|商务条款|框架协议")),
     ("proposal", re.compile(r"报价|价格|折扣|打折|优惠|方案书|报个价")),
     ("needs_analysis", re.compile(r"演示|POC|试用|测试环境|技术交流|方案沟通", re.I)),
     ("qualification", re.compile(r"预算|需求|痛点|立项")),
 ]
-_STAGE_ORDER = ["prospecting", "qualification", "needs_analysis", "proposal", "negotiation", "closed_won", "closed_lost"]
+_STAGE_ORDER = [
+    "prospecting",
+    "qualification",
+    "needs_analysis",
+    "proposal",
+    "negotiation",
+    "closed_won",
+    "closed_lost",
+]
 _POSITIVE = re.compile(r"满意|认可|挺好|不错|很好|期待|很感兴趣|感兴趣|没问题|可以的|靠谱|喜欢")
 _NEGATIVE = re.compile(r"太贵|贵了|不满意|担心|犹豫|暂缓|再说吧|先不|没预算|不太行|有顾虑|不放心|失望")
 _STRONG_SEAT_UNITS = ("账号", "帐号", "用户", "席位", "坐席", "座席", "license", "licence")
@@ -247,7 +350,9 @@ _PEOPLE_UNITS = ("人", "名", "位")
 _SEAT_CONTEXT = re.compile(r"用|账号|开通|买|采购|上|使用|授权|席位|签")
 _DECISION_PROCESS = re.compile(r"审批|流程|招标|比价|评审|上会|董事会|走.{0,4}流程|三家")
 _PAPER_PROCESS = re.compile(r"法务|合同审核|盖章|采购部|付款|发票|框架协议|用印")
-_METRICS = re.compile(r"(?:提升|提高|降低|减少|节省|缩短)[^，。]{0,12}?(?:\d+|[一二三四五六七八九十百]+)\s*(?:%|％|成|倍|天|小时|个百分点)")
+_METRICS = re.compile(
+    r"(?:提升|提高|降低|减少|节省|缩短)[^，。]{0,12}?(?:\d+|[一二三四五六七八九十百]+)\s*(?:%|％|成|倍|天|小时|个百分点)"
+)
 _AUTHORITY = re.compile(r"拍板|说了算|最终.{0,6}决定|决策人|签字")
 _CHAMPION = re.compile(r"支持我们|力推|帮我们推|帮你们推|站在你们|内部推动|推一下")
 
@@ -280,7 +385,9 @@ def _terms(account: KnownAccount) -> list[str]:
     return sorted({n for n in names if len(n) >= 2}, key=len, reverse=True)
 
 
-def _account(sentences: list[Sentence], text: str, known: list[KnownAccount]) -> tuple[Fact | None, int | None, list[Fact]]:
+def _account(
+    sentences: list[Sentence], text: str, known: list[KnownAccount]
+) -> tuple[Fact | None, int | None, list[Fact]]:
     """The customer in the meeting, and other companies mentioned (references, partners, competitors' clients).
 
     The customer is the company in the header ("客户：…"), in the speakers' labels, or the one talked about
@@ -321,8 +428,14 @@ def _account(sentences: list[Sentence], text: str, known: list[KnownAccount]) ->
             name = re.sub(r"^(?:和|跟|与|是|在|去|到|我们|他们|你们|就是|对|给)", "", name)
             if len(name) < 3 or any(name.lower() in v for vs in COMPETITORS.values() for v in vs):
                 continue
-            match = next((a for a in known if any(t.lower() in name.lower() or name.lower() in t.lower()
-                                                  for t in _terms(a) if len(t) >= 2)), None)
+            match = next(
+                (
+                    a
+                    for a in known
+                    if any(t.lower() in name.lower() or name.lower() in t.lower() for t in _terms(a) if len(t) >= 2)
+                ),
+                None,
+            )
             if match is not None:
                 see(match.name, weight, s, match.id)
             else:
@@ -356,8 +469,14 @@ def _contacts(sentences: list[Sentence], our_names: set[str], account_terms: lis
         if any(name in t for t in account_terms):
             return None
         if name not in found:
-            found[name] = ContactFact(name=name, evidence=quote(s), pos=s.start, title=title,
-                                      deal_role=role_for_title(title), confidence=0.7 if title else 0.55)
+            found[name] = ContactFact(
+                name=name,
+                evidence=quote(s),
+                pos=s.start,
+                title=title,
+                deal_role=role_for_title(title),
+                confidence=0.7 if title else 0.55,
+            )
             order.append(name)
         elif title and not found[name].title:
             found[name].title, found[name].deal_role = title, role_for_title(title)
@@ -417,7 +536,7 @@ def _contacts(sentences: list[Sentence], our_names: set[str], account_terms: lis
     for s in sentences:
         m = _AUTHORITY.search(s.text)
         if m:
-            before = s.text[max(0, m.start() - 10):m.start()]
+            before = s.text[max(0, m.start() - 10) : m.start()]
             named = [c for c in people if c.name in before]
             if not named and "我" in before and s.speaker:
                 named = [c for c in people if c.name in s.speaker or s.speaker in c.name]
@@ -527,7 +646,7 @@ def _dates(sentences: list[Sentence], meeting: date) -> tuple[Fact | None, list[
         if not future and not head:
             continue
         decision = _DECISION_WORDS.search(s.text)
-        if future and decision and not _REP_ACTIONS.search(s.text[:decision.start()]):
+        if future and decision and not _REP_ACTIONS.search(s.text[: decision.start()]):
             close = Fact(_decision_date(s.text, future), quote(s), s.start, 0.75)
             timeline = Fact(s.text[:120], quote(s), s.start, 0.6)
             if not head:
@@ -538,8 +657,11 @@ def _dates(sentences: list[Sentence], meeting: date) -> tuple[Fact | None, list[
         for d in future:
             action = action.replace(d.text, "")
         action = _NEXT_STEP_HEAD.sub("", action)
-        action = re.sub(r"^(?:好的|好吧|行吧|那好|那|好|嗯|行|对|然后|那就|我们|我这边|我|你们|您|咱们|之前|以前|前|之内|内|再|要|需要|得|会|把|[，,、 ])+", "",
-                        action.strip()).strip("，,。. ")
+        action = re.sub(
+            r"^(?:好的|好吧|行吧|那好|那|好|嗯|行|对|然后|那就|我们|我这边|我|你们|您|咱们|之前|以前|前|之内|内|再|要|需要|得|会|把|[，,、 ])+",
+            "",
+            action.strip(),
+        ).strip("，,。. ")
         action = re.sub(r"(?:吧|啊|哈|呢|啦|了吧)$", "", action)
         if len(action) < 2:
             continue
@@ -559,8 +681,10 @@ _STRONG_DECISION = re.compile(r"签|拍板|定下来|定了|做决定|下单|定
 
 
 def _decision_date(text: str, dates) -> date:
-    """"下个月十号之前把合同签了，年底前上线": the date closest to the signing, not the go-live."""
-    anchors = [m.start() for m in _STRONG_DECISION.finditer(text)] or [m.start() for m in _DECISION_WORDS.finditer(text)]
+    """ "下个月十号之前把合同签了，年底前上线": the date closest to the signing, not the go-live."""
+    anchors = [m.start() for m in _STRONG_DECISION.finditer(text)] or [
+        m.start() for m in _DECISION_WORDS.finditer(text)
+    ]
 
     def distance(d) -> tuple[int, int]:
         clause = _clause_with(text, d.span)
@@ -576,14 +700,21 @@ def _clause_with(text: str, span: tuple[int, int] | None) -> str:
         return text
     start = max(text.rfind(c, 0, span[0]) for c in "，,；;") + 1
     ends = [i for i in (text.find(c, span[1]) for c in "，,；;") if i != -1]
-    return text[start:min(ends) if ends else len(text)]
+    return text[start : min(ends) if ends else len(text)]
 
 
 def _dedupe_steps(steps: list[NextStep]) -> list[NextStep]:
     out: list[NextStep] = []
     for step in steps:
-        twin = next((o for o in out if fuzz.partial_ratio(o.action, step.action) >= 75
-                     and (o.due == step.due or o.due is None or step.due is None)), None)
+        twin = next(
+            (
+                o
+                for o in out
+                if fuzz.partial_ratio(o.action, step.action) >= 75
+                and (o.due == step.due or o.due is None or step.due is None)
+            ),
+            None,
+        )
         if twin is None:
             out.append(step)
         elif step.pos > twin.pos:  # said again later: the later wording and date win
@@ -652,8 +783,12 @@ def _channel(text: str) -> Fact | None:
 def _qualification(sentences: list[Sentence], contacts: list[ContactFact]) -> dict[str, Fact]:
     out: dict[str, Fact] = {}
     for s in sentences:
-        for key, pattern in (("decision_process", _DECISION_PROCESS), ("paper_process", _PAPER_PROCESS),
-                             ("metrics", _METRICS), ("authority", _AUTHORITY)):
+        for key, pattern in (
+            ("decision_process", _DECISION_PROCESS),
+            ("paper_process", _PAPER_PROCESS),
+            ("metrics", _METRICS),
+            ("authority", _AUTHORITY),
+        ):
             if key not in out and pattern.search(s.text):
                 out[key] = Fact(s.text[:120], quote(s), s.start, 0.5)
     for role, key in (("economic_buyer", "economic_buyer"), ("champion", "champion")):
@@ -681,8 +816,9 @@ def our_side_names(sentences: list[Sentence]) -> set[str]:
     return names
 
 
-def extract_rules(text: str, ref: date, known_accounts: Iterable[KnownAccount] = (),
-                  our_names: Iterable[str] = ()) -> Extraction:
+def extract_rules(
+    text: str, ref: date, known_accounts: Iterable[KnownAccount] = (), our_names: Iterable[str] = ()
+) -> Extraction:
     """The deterministic extraction: what rules can read with confidence, each fact with its sentence."""
     sentences = split_sentences(text)
     known = list(known_accounts)
@@ -707,7 +843,9 @@ def extract_rules(text: str, ref: date, known_accounts: Iterable[KnownAccount] =
     ex.channel = _channel(text)
     ex.qualification = _qualification(sentences, ex.contacts)
     if ex.budget is not None:
-        ex.qualification.setdefault("budget", Fact(ex.budget.value, ex.budget.evidence, ex.budget.pos, ex.budget.confidence))
+        ex.qualification.setdefault(
+            "budget", Fact(ex.budget.value, ex.budget.evidence, ex.budget.pos, ex.budget.confidence)
+        )
     if ex.pain_points:
         p = ex.pain_points[0]
         ex.qualification.setdefault("identified_pain", Fact(p.value, p.evidence, p.pos, p.confidence))
@@ -744,11 +882,18 @@ def extraction_from_json(data: dict[str, Any]) -> Extraction:
         value = raw.get("value")
         if as_date and isinstance(value, str):
             value = date.fromisoformat(value)
-        return Fact(value, raw.get("evidence", ""), raw.get("pos", -1), raw.get("confidence", 0.5),
-                    raw.get("origin", "rule"), raw.get("note"))
+        return Fact(
+            value,
+            raw.get("evidence", ""),
+            raw.get("pos", -1),
+            raw.get("confidence", 0.5),
+            raw.get("origin", "rule"),
+            raw.get("note"),
+        )
 
-    ex = Extraction(mode=data.get("mode", "offline"), account_id=data.get("account_id"),
-                    warnings=list(data.get("warnings") or []))
+    ex = Extraction(
+        mode=data.get("mode", "offline"), account_id=data.get("account_id"), warnings=list(data.get("warnings") or [])
+    )
     for name in SCALAR_FIELDS:
         setattr(ex, name, fact(data.get(name), as_date=name in ("meeting_date", "close_date")))
     ex.other_companies = [f for f in map(fact, data.get("other_companies") or []) if f]
@@ -756,6 +901,8 @@ def extraction_from_json(data: dict[str, Any]) -> Extraction:
     ex.pain_points = [f for f in map(fact, data.get("pain_points") or []) if f]
     ex.qualification = {k: f for k, v in (data.get("qualification") or {}).items() if (f := fact(v))}
     ex.contacts = [ContactFact(**c) for c in data.get("contacts") or []]
-    ex.next_steps = [NextStep(**{**s, "due": date.fromisoformat(s["due"]) if s.get("due") else None})
-                     for s in data.get("next_steps") or []]
+    ex.next_steps = [
+        NextStep(**{**s, "due": date.fromisoformat(s["due"]) if s.get("due") else None})
+        for s in data.get("next_steps") or []
+    ]
     return ex

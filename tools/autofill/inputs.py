@@ -5,6 +5,7 @@ Speech-to-text is any OpenAI-compatible `/audio/transcriptions` endpoint (OpenAI
 FunASR / SenseVoice / faster-whisper server behind an OpenAI-style API), configured with
 SALESBOT_STT_MODEL and optionally SALESBOT_STT_BASE_URL / SALESBOT_STT_API_KEY.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,11 +25,27 @@ MAX_AUDIO_BYTES = 25 * 1024 * 1024  # OpenAI's limit for /audio/transcriptions; 
 MIN_CHARS = 15
 TEXT_EXTS = {".txt", ".text", ".md", ".markdown", ".srt", ".vtt", ".log", ".csv"}
 DOCX_EXTS = {".docx"}
-AUDIO_EXTS = {".mp3", ".m4a", ".wav", ".amr", ".silk", ".ogg", ".opus", ".webm", ".flac", ".aac", ".mp4", ".mpga", ".speex"}
+AUDIO_EXTS = {
+    ".mp3",
+    ".m4a",
+    ".wav",
+    ".amr",
+    ".silk",
+    ".ogg",
+    ".opus",
+    ".webm",
+    ".flac",
+    ".aac",
+    ".mp4",
+    ".mpga",
+    ".speex",
+}
 
-STT_NOT_CONFIGURED = ("收到录音，但还没有配置语音转写，没法直接听。可以先把录音转成文字（如飞书妙记、讯飞听见、通义听悟）"
-                      "再发给我；或者请管理员在 .env 里设置 SALESBOT_STT_MODEL（以及 SALESBOT_STT_BASE_URL，"
-                      "指向兼容 OpenAI /audio/transcriptions 的服务，如 Whisper、FunASR、SenseVoice）。")
+STT_NOT_CONFIGURED = (
+    "收到录音，但还没有配置语音转写，没法直接听。可以先把录音转成文字（如飞书妙记、讯飞听见、通义听悟）"
+    "再发给我；或者请管理员在 .env 里设置 SALESBOT_STT_MODEL（以及 SALESBOT_STT_BASE_URL，"
+    "指向兼容 OpenAI /audio/transcriptions 的服务，如 Whisper、FunASR、SenseVoice）。"
+)
 
 
 class TranscriptRefused(Exception):
@@ -45,7 +62,9 @@ def is_audio(att: Attachment) -> bool:
 
 def decode_text(data: bytes) -> str:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise TranscriptRefused("这个文件看起来不是文本（可能是图片或压缩包），会议纪要请发 txt 或 docx 文件，或者直接粘贴文字。")
+        raise TranscriptRefused(
+            "这个文件看起来不是文本（可能是图片或压缩包），会议纪要请发 txt 或 docx 文件，或者直接粘贴文字。"
+        )
     for encoding in ("utf-8-sig", "utf-16", "gb18030"):
         if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             continue
@@ -60,7 +79,9 @@ def _read_docx(data: bytes) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise TranscriptRefused("这个 docx 文件打不开（可能已损坏，或其实是老的 .doc 格式），请另存为 docx 或 txt 再发。") from None
+        raise TranscriptRefused(
+            "这个 docx 文件打不开（可能已损坏，或其实是老的 .doc 格式），请另存为 docx 或 txt 再发。"
+        ) from None
     if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED_BYTES:
         raise TranscriptRefused("这个 docx 解压后太大了，请只保留会议记录的文字再发。")
     import docx  # python-docx; imported here because only file uploads need it
@@ -80,8 +101,11 @@ def looks_garbled(text: str) -> bool:
     """Mojibake, binary read as text, or symbols only: too few characters a person would write."""
     if not text:
         return True
-    normal = sum(1 for ch in text if ch.isspace() or ch.isalnum() or "\u4e00" <= ch <= "\u9fff"
-                 or unicodedata.category(ch).startswith("P"))
+    normal = sum(
+        1
+        for ch in text
+        if ch.isspace() or ch.isalnum() or "\u4e00" <= ch <= "\u9fff" or unicodedata.category(ch).startswith("P")
+    )
     bad = text.count("\ufffd") + sum(1 for ch in text if unicodedata.category(ch) in ("Co", "Cs", "Cn"))
     cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
     return bad > len(text) * 0.02 or normal < len(text) * 0.85 or (cjk < 5 and not re.search(r"[A-Za-z]{3,}", text))
@@ -90,9 +114,13 @@ def looks_garbled(text: str) -> bool:
 def check_transcript(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if len(text) < MIN_CHARS:
-        raise TranscriptRefused("内容太短了，看不出是会议记录。把完整的会议/通话记录发给我（粘贴文字或发 txt、docx 文件都行）。")
+        raise TranscriptRefused(
+            "内容太短了，看不出是会议记录。把完整的会议/通话记录发给我（粘贴文字或发 txt、docx 文件都行）。"
+        )
     if looks_garbled(text):
-        raise TranscriptRefused("这段内容看起来是乱码或者不是正常文字，我没法提取。请确认文件编码（UTF-8）或重新导出文字版再发。")
+        raise TranscriptRefused(
+            "这段内容看起来是乱码或者不是正常文字，我没法提取。请确认文件编码（UTF-8）或重新导出文字版再发。"
+        )
     return text
 
 
@@ -112,12 +140,16 @@ async def read_attachment(att: Attachment) -> str:
     if ext == ".doc":
         raise TranscriptRefused("老的 .doc 格式我读不了，请在 Word 里另存为 .docx 或 .txt 再发。")
     shown = ext or att.mime or "未知类型"
-    raise TranscriptRefused(f"《{att.name}》（{shown}）不是我能读的会议记录格式。请发 txt 或 docx 文件、录音文件，或者直接粘贴文字。")
+    raise TranscriptRefused(
+        f"《{att.name}》（{shown}）不是我能读的会议记录格式。请发 txt 或 docx 文件、录音文件，或者直接粘贴文字。"
+    )
 
 
 def stt_configured(settings) -> bool:
-    return bool(settings.stt_model and (settings.stt_base_url or settings.openai_base_url or settings.openai_api_key
-                                        or settings.stt_api_key))
+    return bool(
+        settings.stt_model
+        and (settings.stt_base_url or settings.openai_base_url or settings.openai_api_key or settings.stt_api_key)
+    )
 
 
 async def transcribe(app, att: Attachment) -> str:
@@ -132,22 +164,29 @@ async def transcribe(app, att: Attachment) -> str:
     base = (settings.stt_base_url or settings.openai_base_url or "https://api.openai.com/v1").rstrip("/")
     key = settings.stt_api_key or settings.openai_api_key
     form = aiohttp.FormData()
-    form.add_field("file", att.data, filename=att.name or "audio.mp3", content_type=att.mime or "application/octet-stream")
+    form.add_field(
+        "file", att.data, filename=att.name or "audio.mp3", content_type=att.mime or "application/octet-stream"
+    )
     form.add_field("model", settings.stt_model)
     form.add_field("language", "zh")
     form.add_field("response_format", "json")
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     session = app.http or aiohttp.ClientSession()
     try:
-        async with session.post(f"{base}/audio/transcriptions", data=form, headers=headers,
-                                timeout=aiohttp.ClientTimeout(total=600)) as res:
+        async with session.post(
+            f"{base}/audio/transcriptions", data=form, headers=headers, timeout=aiohttp.ClientTimeout(total=600)
+        ) as res:
             if res.status >= 400:
                 detail = (await res.text())[:200]
-                raise TranscriptRefused(f"语音转写服务返回错误（HTTP {res.status}），这次没转出文字。请稍后再试，"
-                                        f"或者先把录音转成文字发给我。（{detail}）")
+                raise TranscriptRefused(
+                    f"语音转写服务返回错误（HTTP {res.status}），这次没转出文字。请稍后再试，"
+                    f"或者先把录音转成文字发给我。（{detail}）"
+                )
             body = await res.json(content_type=None)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise TranscriptRefused(f"连不上语音转写服务（{type(exc).__name__}），请稍后再试，或者先把录音转成文字发给我。") from exc
+        raise TranscriptRefused(
+            f"连不上语音转写服务（{type(exc).__name__}），请稍后再试，或者先把录音转成文字发给我。"
+        ) from exc
     finally:
         if session is not app.http:
             await session.close()

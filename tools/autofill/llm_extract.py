@@ -10,6 +10,7 @@ overlap by a few sentences, so a fact that spans a boundary ("预算的话……
 Every value the model returns must quote a sentence that is really in the transcript; a value whose
 quote cannot be found is dropped (the model invented it or paraphrased beyond recognition).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,7 +62,9 @@ def chunk_transcript(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_
     while start < len(text):
         end = min(len(text), start + size)
         if end < len(text):
-            cut = max(text.rfind("\n", start + size // 2, end), max(text.rfind(c, start + size // 2, end) for c in "。！？"))
+            cut = max(
+                text.rfind("\n", start + size // 2, end), max(text.rfind(c, start + size // 2, end) for c in "。！？")
+            )
             end = cut + 1 if cut > start else end
         parts.append((start, text[start:end]))
         if end >= len(text):
@@ -82,7 +85,7 @@ def parse_json_object(content: str) -> dict | None:
     if start == -1 or end <= start:
         return None
     try:
-        value = json.loads(content[start:end + 1])
+        value = json.loads(content[start : end + 1])
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
@@ -167,9 +170,12 @@ def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: lis
     ex.timeline = r.fact(data.get("timeline"), "timeline", lambda v: str(v)[:256], 0.7)
     ex.stage = r.fact(data.get("stage"), "stage", lambda v: v if v in STAGES else None, 0.7)
     ex.sentiment = r.fact(data.get("sentiment"), "sentiment", lambda v: v if v in _SENTIMENTS else None, 0.7)
-    ex.competitors = [f for f in (r.fact(x, "competitor", _canonical_competitor) for x in data.get("competitors") or []) if f]
-    ex.pain_points = [f for f in (r.fact(x, "pain_point", lambda v: str(v)[:120], 0.7)
-                                  for x in data.get("pain_points") or []) if f][:6]
+    ex.competitors = [
+        f for f in (r.fact(x, "competitor", _canonical_competitor) for x in data.get("competitors") or []) if f
+    ]
+    ex.pain_points = [
+        f for f in (r.fact(x, "pain_point", lambda v: str(v)[:120], 0.7) for x in data.get("pain_points") or []) if f
+    ][:6]
     summary = data.get("summary")
     if isinstance(summary, str) and summary.strip():
         ex.summary = Fact(summary.strip()[:600], "", -1, 0.7, "llm")
@@ -181,9 +187,19 @@ def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: lis
             continue
         title = str(raw.get("title") or "").strip()[:64] or None
         role = raw.get("deal_role") if raw.get("deal_role") in _ROLES else role_for_title(title)
-        ex.contacts.append(ContactFact(str(raw["name"]).strip()[:64], quote(s), s.start, title,
-                                       _digits_in(raw.get("phone"), sentences), _email_in(raw.get("email"), sentences),
-                                       role, 0.8, "llm"))
+        ex.contacts.append(
+            ContactFact(
+                str(raw["name"]).strip()[:64],
+                quote(s),
+                s.start,
+                title,
+                _digits_in(raw.get("phone"), sentences),
+                _email_in(raw.get("email"), sentences),
+                role,
+                0.8,
+                "llm",
+            )
+        )
     for raw in data.get("next_steps") or []:
         if not isinstance(raw, dict) or not str(raw.get("action") or "").strip():
             continue
@@ -191,8 +207,11 @@ def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: lis
         if s is None:
             continue
         owner = raw.get("owner") if raw.get("owner") in ("rep", "customer") else "rep"
-        ex.next_steps.append(NextStep(str(raw["action"]).strip()[:60], quote(s), s.start, owner,
-                                      _date(raw.get("due"), meeting), 0.8, "llm"))
+        ex.next_steps.append(
+            NextStep(
+                str(raw["action"]).strip()[:60], quote(s), s.start, owner, _date(raw.get("due"), meeting), 0.8, "llm"
+            )
+        )
     qualification = data.get("qualification") if isinstance(data.get("qualification"), dict) else {}
     for key in QUALIFICATION_FIELDS:
         f = r.fact(qualification.get(key), key, lambda v: str(v)[:256], 0.7)
@@ -232,8 +251,9 @@ def _later(a: Fact | None, b: Fact | None, prefer_a_same_sentence: bool = False)
         return a or b
     if a.value == b.value:
         keep = a if a.pos >= b.pos else b
-        return replace(keep, origin="both", confidence=min(0.97, max(a.confidence, b.confidence) + 0.1),
-                       note=a.note or b.note)
+        return replace(
+            keep, origin="both", confidence=min(0.97, max(a.confidence, b.confidence) + 0.1), note=a.note or b.note
+        )
     if a.pos == b.pos:
         return a if prefer_a_same_sentence else b
     winner, loser = (a, b) if a.pos > b.pos else (b, a)
@@ -251,11 +271,22 @@ def _show(value: Any) -> str:
 def merge_parts(parts: list[Extraction]) -> Extraction:
     out = Extraction(mode="llm")
     for part in parts:
-        for name in ("account", "meeting_date", "budget", "amount", "seats", "close_date", "timeline", "stage",
-                     "sentiment"):
+        for name in (
+            "account",
+            "meeting_date",
+            "budget",
+            "amount",
+            "seats",
+            "close_date",
+            "timeline",
+            "stage",
+            "sentiment",
+        ):
             setattr(out, name, _later(getattr(out, name), getattr(part, name)))
         if part.summary is not None:
-            out.summary = Fact(((out.summary.value + " ") if out.summary else "") + part.summary.value, "", -1, 0.7, "llm")
+            out.summary = Fact(
+                ((out.summary.value + " ") if out.summary else "") + part.summary.value, "", -1, 0.7, "llm"
+            )
         out.other_companies = _union(out.other_companies, part.other_companies)
         out.competitors = _union(out.competitors, part.competitors)
         out.pain_points = _union(out.pain_points, part.pain_points)[:6]
@@ -284,7 +315,9 @@ def _same_person(a: str, b: str) -> bool:
 def _merge_contacts(a: list[ContactFact], b: list[ContactFact]) -> list[ContactFact]:
     out = list(a)
     for c in b:
-        twin = next((o for o in out if o.name == c.name), None) or next((o for o in out if _same_person(o.name, c.name)), None)
+        twin = next((o for o in out if o.name == c.name), None) or next(
+            (o for o in out if _same_person(o.name, c.name)), None
+        )
         if twin is None:
             out.append(c)
             continue
@@ -305,13 +338,21 @@ def _merge_contacts(a: list[ContactFact], b: list[ContactFact]) -> list[ContactF
 def _merge_steps(a: list[NextStep], b: list[NextStep]) -> list[NextStep]:
     out = list(a)
     for step in b:
-        twin = next((o for o in out if (o.pos == step.pos or fuzz.partial_ratio(o.action, step.action) >= 75)
-                     and (o.due == step.due or o.due is None or step.due is None)), None)
+        twin = next(
+            (
+                o
+                for o in out
+                if (o.pos == step.pos or fuzz.partial_ratio(o.action, step.action) >= 75)
+                and (o.due == step.due or o.due is None or step.due is None)
+            ),
+            None,
+        )
         if twin is None:
             out.append(step)
         elif step.origin == "llm" or step.pos > twin.pos:
-            merged = replace(step, due=step.due or twin.due,
-                             origin="both" if twin.origin != step.origin else step.origin)
+            merged = replace(
+                step, due=step.due or twin.due, origin="both" if twin.origin != step.origin else step.origin
+            )
             out[out.index(twin)] = merged
     return sorted(out, key=lambda s: s.pos)[:10]
 
@@ -322,7 +363,9 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
     out.meeting_date = rules.meeting_date or llm.meeting_date
     out.account, out.account_id = rules.account, rules.account_id
     if llm.account is not None:
-        scored = sorted(((max(name_score(llm.account.value, _as_account(k)), 0), k) for k in known), key=lambda x: -x[0])
+        scored = sorted(
+            ((max(name_score(llm.account.value, _as_account(k)), 0), k) for k in known), key=lambda x: -x[0]
+        )
         match = scored[0][1] if scored and scored[0][0] >= 90 else None
         if match is not None and match.id == rules.account_id:
             out.account = replace(rules.account, origin="both", confidence=min(0.97, rules.account.confidence + 0.1))
@@ -332,8 +375,9 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
             out.account, out.account_id = llm.account, None
     out.other_companies = _union(llm.other_companies, rules.other_companies)
     if out.account is not None:
-        out.other_companies = [o for o in out.other_companies if name_score(o.value, _as_account(
-            KnownAccount(0, out.account.value))) < 90]
+        out.other_companies = [
+            o for o in out.other_companies if name_score(o.value, _as_account(KnownAccount(0, out.account.value))) < 90
+        ]
     for name in ("budget", "amount", "seats", "close_date"):
         setattr(out, name, _later(getattr(rules, name), getattr(llm, name), prefer_a_same_sentence=True))
     for name in ("timeline", "stage", "sentiment", "summary"):
@@ -364,8 +408,14 @@ def _known_summary(ex: Extraction) -> str:
     return json.dumps(bits, ensure_ascii=False) if bits else "（暂无）"
 
 
-async def extract_with_llm(model, text: str, meeting: date, our_names: Iterable[str], sentences: list[Sentence],
-                           timing: list[float] | None = None) -> Extraction:
+async def extract_with_llm(
+    model,
+    text: str,
+    meeting: date,
+    our_names: Iterable[str],
+    sentences: list[Sentence],
+    timing: list[float] | None = None,
+) -> Extraction:
     """Ask the model part by part; raises the client's error when the model is unreachable."""
     parts_out: list[Extraction] = []
     chunks = chunk_transcript(text)
@@ -374,9 +424,16 @@ async def extract_with_llm(model, text: str, meeting: date, our_names: Iterable[
     running = Extraction()
     json_mode = True
     for index, (offset, part) in enumerate(chunks, 1):
-        prompt = prompts.render("autofill_extract", part=index, parts=len(chunks), meeting_date=meeting.isoformat(),
-                                weekday="周" + WEEKDAYS[meeting.weekday()], our_names="、".join(our_names) or "（未知）",
-                                known=_known_summary(running), text=part)
+        prompt = prompts.render(
+            "autofill_extract",
+            part=index,
+            parts=len(chunks),
+            meeting_date=meeting.isoformat(),
+            weekday="周" + WEEKDAYS[meeting.weekday()],
+            our_names="、".join(our_names) or "（未知）",
+            known=_known_summary(running),
+            text=part,
+        )
         started = time.perf_counter()
         try:
             reply = await (model.bind(response_format={"type": "json_object"}) if json_mode else model).ainvoke(prompt)
@@ -389,8 +446,11 @@ async def extract_with_llm(model, text: str, meeting: date, our_names: Iterable[
         finally:
             if timing is not None:
                 timing[0] += time.perf_counter() - started
-        content = reply.content if isinstance(reply.content, str) else "".join(
-            p.get("text", "") if isinstance(p, dict) else str(p) for p in reply.content)
+        content = (
+            reply.content
+            if isinstance(reply.content, str)
+            else "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in reply.content)
+        )
         data = parse_json_object(content)
         if data is None:
             bad_parts += 1
@@ -407,8 +467,15 @@ async def extract_with_llm(model, text: str, meeting: date, our_names: Iterable[
     return result
 
 
-async def extract(text: str, ref: date, *, known_accounts: Iterable[KnownAccount] = (), our_names: Iterable[str] = (),
-                  model=None, timing: list[float] | None = None) -> Extraction:
+async def extract(
+    text: str,
+    ref: date,
+    *,
+    known_accounts: Iterable[KnownAccount] = (),
+    our_names: Iterable[str] = (),
+    model=None,
+    timing: list[float] | None = None,
+) -> Extraction:
     """Rules always; the model on top when there is one. A model that is down leaves the rules' result."""
     known = list(known_accounts)
     ours = [n for n in our_names if n]

@@ -4,6 +4,7 @@ Salesforce keeps each AI recommendation with its rationale and status; we keep t
 the quoted sentence (evidence), the confidence, the decision (accepted / edited / rejected / expired)
 with who decided, why, from which message, and what was written where (the applied record).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

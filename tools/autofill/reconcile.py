@@ -3,6 +3,7 @@
 Nothing here writes. A value equal to what the CRM has is not suggested; a new account, opportunity,
 contact, visit or task is a `create` suggestion like any other, so nothing is created silently.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,11 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.capabilities import ToolContext
 from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, Visit
 from tools.autofill.extract import ContactFact, Extraction, Fact, money_label
-from bot.capabilities import ToolContext
 
-PROTECTED = {"amount", "close_date", "stage"}  # never written without a human (design.md)
+PROTECTED = {"amount", "close_date", "stage"}  # never written without a person confirming them
 # field -> (label, kind)
 OPPORTUNITY_FIELDS: dict[str, tuple[str, str]] = {
     "amount": ("商机金额", "money"),
@@ -37,12 +38,24 @@ OPPORTUNITY_FIELDS: dict[str, tuple[str, str]] = {
     "paper_process": ("采购/合同流程", "text"),
 }
 CONTACT_FIELDS: dict[str, tuple[str, str]] = {
-    "title": ("职位", "text"), "phone": ("电话", "text"), "email": ("邮箱", "text"), "deal_role": ("角色", "role"),
+    "title": ("职位", "text"),
+    "phone": ("电话", "text"),
+    "email": ("邮箱", "text"),
+    "deal_role": ("角色", "role"),
 }
-ROLE_LABELS = {"economic_buyer": "拍板人", "champion": "内部支持者", "user": "使用者",
-               "technical_evaluator": "技术评估", "procurement": "采购", "other": "其他"}
+ROLE_LABELS = {
+    "economic_buyer": "拍板人",
+    "champion": "内部支持者",
+    "user": "使用者",
+    "technical_evaluator": "技术评估",
+    "procurement": "采购",
+    "other": "其他",
+}
 CHANNEL_LABELS = {"onsite": "上门", "phone": "电话", "video": "视频", "wechat": "微信"}
-KIND_OF: dict[str, str] = {**{k: v[1] for k, v in OPPORTUNITY_FIELDS.items()}, **{k: v[1] for k, v in CONTACT_FIELDS.items()}}
+KIND_OF: dict[str, str] = {
+    **{k: v[1] for k, v in OPPORTUNITY_FIELDS.items()},
+    **{k: v[1] for k, v in CONTACT_FIELDS.items()},
+}
 
 
 def show(value: Any, kind: str = "text") -> str:
@@ -83,17 +96,39 @@ class Plan:
     opportunity: Opportunity | None = None
     notes: list[str] = field(default_factory=list)
 
-    def add(self, *, action: str, record_type: str, field_name: str, label: str, new: Any, fact: Fact | None = None,
-            old: Any = None, record_id: int | None = None, evidence: str | None = None, confidence: float | None = None,
-            origin: str | None = None, note: str | None = None) -> None:
-        self.suggestions.append(dict(
-            seq=len(self.suggestions) + 1, action=action, record_type=record_type, record_id=record_id,
-            field=field_name, label=label, old_value=jsonable(old), new_value=jsonable(new),
-            evidence=(evidence if evidence is not None else (fact.evidence if fact else ""))[:1000],
-            confidence=round(confidence if confidence is not None else (fact.confidence if fact else 0.5), 2),
-            origin=origin or (fact.origin if fact else "rule"), protected=field_name in PROTECTED,
-            note=(note or (fact.note if fact else None) or None),
-        ))
+    def add(
+        self,
+        *,
+        action: str,
+        record_type: str,
+        field_name: str,
+        label: str,
+        new: Any,
+        fact: Fact | None = None,
+        old: Any = None,
+        record_id: int | None = None,
+        evidence: str | None = None,
+        confidence: float | None = None,
+        origin: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.suggestions.append(
+            dict(
+                seq=len(self.suggestions) + 1,
+                action=action,
+                record_type=record_type,
+                record_id=record_id,
+                field=field_name,
+                label=label,
+                old_value=jsonable(old),
+                new_value=jsonable(new),
+                evidence=(evidence if evidence is not None else (fact.evidence if fact else ""))[:1000],
+                confidence=round(confidence if confidence is not None else (fact.confidence if fact else 0.5), 2),
+                origin=origin or (fact.origin if fact else "rule"),
+                protected=field_name in PROTECTED,
+                note=(note or (fact.note if fact else None) or None),
+            )
+        )
 
 
 def _same(a: Any, b: Any, kind: str) -> bool:
@@ -145,28 +180,59 @@ def match_contact(fact: ContactFact, existing: list[Contact]) -> Contact | None:
 
 async def open_opportunities(ctx: ToolContext, account_id: int) -> list[Opportunity]:
     async with ctx.db.session() as s:
-        return list((await s.execute(select(Opportunity).where(
-            Opportunity.account_id == account_id, Opportunity.stage.notin_(["closed_won", "closed_lost"]))
-            .order_by(Opportunity.updated_at.desc()))).scalars().all())
+        return list(
+            (
+                await s.execute(
+                    select(Opportunity)
+                    .where(
+                        Opportunity.account_id == account_id, Opportunity.stage.notin_(["closed_won", "closed_lost"])
+                    )
+                    .order_by(Opportunity.updated_at.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
 
 
-async def plan_updates(ctx: ToolContext, ex: Extraction, account: Account | None, new_account_name: str | None,
-                       meeting: date, transcript: str) -> Plan:
+async def plan_updates(
+    ctx: ToolContext,
+    ex: Extraction,
+    account: Account | None,
+    new_account_name: str | None,
+    meeting: date,
+    transcript: str,
+) -> Plan:
     plan = Plan()
     values = _opportunity_values(ex)
     existing_contacts: list[Contact] = []
     if account is None:
-        plan.add(action="create", record_type="account", field_name="*", label="新建客户", new={"name": new_account_name},
-                 fact=ex.account, note="CRM 里没有这家客户，接受后才会新建")
+        plan.add(
+            action="create",
+            record_type="account",
+            field_name="*",
+            label="新建客户",
+            new={"name": new_account_name},
+            fact=ex.account,
+            note="CRM 里没有这家客户，接受后才会新建",
+        )
     else:
         async with ctx.db.session() as s:
-            existing_contacts = list((await s.execute(select(Contact).where(Contact.account_id == account.id))).scalars().all())
+            existing_contacts = list(
+                (await s.execute(select(Contact).where(Contact.account_id == account.id))).scalars().all()
+            )
         opps = await open_opportunities(ctx, account.id)
         if len(opps) > 1:
-            named = [o for o in opps if o.name and (o.name in transcript or o.name.replace(account.short_name or "", "") in transcript)]
+            named = [
+                o
+                for o in opps
+                if o.name and (o.name in transcript or o.name.replace(account.short_name or "", "") in transcript)
+            ]
             plan.opportunity = named[0] if named else opps[0]
             if not named:
-                plan.notes.append(f"这家客户有 {len(opps)} 个进行中的商机，按最近更新的「{plan.opportunity.name}」来更新。")
+                plan.notes.append(
+                    f"这家客户有 {len(opps)} 个进行中的商机，按最近更新的「{plan.opportunity.name}」来更新。"
+                )
         elif opps:
             plan.opportunity = opps[0]
 
@@ -174,11 +240,17 @@ async def plan_updates(ctx: ToolContext, ex: Extraction, account: Account | None
     if opp is None:
         # the new deal first; its values follow as field suggestions, each with its own sentence
         name_base = (account.short_name or account.name) if account else (new_account_name or "新客户")
-        plan.add(action="create", record_type="opportunity", field_name="*", label="新建商机",
-                 new={"name": f"{name_base} 新商机", "stage": "qualification"},
-                 evidence=ex.account.evidence if ex.account else "", confidence=0.7,
-                 origin=ex.account.origin if ex.account else "rule",
-                 note="这家客户没有进行中的商机，下面几条会写到新商机上")
+        plan.add(
+            action="create",
+            record_type="opportunity",
+            field_name="*",
+            label="新建商机",
+            new={"name": f"{name_base} 新商机", "stage": "qualification"},
+            evidence=ex.account.evidence if ex.account else "",
+            confidence=0.7,
+            origin=ex.account.origin if ex.account else "rule",
+            note="这家客户没有进行中的商机，下面几条会写到新商机上",
+        )
     for name, (label, kind) in OPPORTUNITY_FIELDS.items():
         if name not in values:
             continue
@@ -195,16 +267,30 @@ async def plan_updates(ctx: ToolContext, ex: Extraction, account: Account | None
                 continue
         if _same(old, new, kind):
             continue
-        plan.add(action="update", record_type="opportunity", record_id=opp.id if opp else None, field_name=name,
-                 label=label, old=old if opp is not None else (None if name != "stage" else "qualification"),
-                 new=new, fact=fact)
+        plan.add(
+            action="update",
+            record_type="opportunity",
+            record_id=opp.id if opp else None,
+            field_name=name,
+            label=label,
+            old=old if opp is not None else (None if name != "stage" else "qualification"),
+            new=new,
+            fact=fact,
+        )
 
     for c in ex.contacts:
         match = match_contact(c, existing_contacts)
         if match is None:
-            plan.add(action="create", record_type="contact", field_name="*", label="新联系人",
-                     new={"name": c.name, "title": c.title, "phone": c.phone, "email": c.email, "deal_role": c.deal_role},
-                     evidence=c.evidence, confidence=c.confidence, origin=c.origin)
+            plan.add(
+                action="create",
+                record_type="contact",
+                field_name="*",
+                label="新联系人",
+                new={"name": c.name, "title": c.title, "phone": c.phone, "email": c.email, "deal_role": c.deal_role},
+                evidence=c.evidence,
+                confidence=c.confidence,
+                origin=c.origin,
+            )
             continue
         for name, (label, kind) in CONTACT_FIELDS.items():
             new = getattr(c, name)
@@ -213,16 +299,32 @@ async def plan_updates(ctx: ToolContext, ex: Extraction, account: Account | None
                 continue
             if name == "title" and old and new in old:
                 continue  # "经理" adds nothing to "采购经理"
-            plan.add(action="update", record_type="contact", record_id=match.id, field_name=name,
-                     label=f"{match.name}·{label}", old=old, new=new, evidence=c.evidence, confidence=c.confidence,
-                     origin=c.origin)
+            plan.add(
+                action="update",
+                record_type="contact",
+                record_id=match.id,
+                field_name=name,
+                label=f"{match.name}·{label}",
+                old=old,
+                new=new,
+                evidence=c.evidence,
+                confidence=c.confidence,
+                origin=c.origin,
+            )
 
     await _plan_visit(ctx, plan, ex, account, meeting)
     for step in ex.next_steps:
         title = step.action if step.owner == "rep" else f"跟进客户：{step.action}"
-        plan.add(action="create", record_type="task", field_name="*", label="待办",
-                 new={"title": title[:256], "due_date": step.due, "owner": step.owner},
-                 evidence=step.evidence, confidence=step.confidence, origin=step.origin)
+        plan.add(
+            action="create",
+            record_type="task",
+            field_name="*",
+            label="待办",
+            new={"title": title[:256], "due_date": step.due, "owner": step.owner},
+            evidence=step.evidence,
+            confidence=step.confidence,
+            origin=step.origin,
+        )
     return plan
 
 
@@ -248,17 +350,27 @@ def visit_summary(ex: Extraction) -> str:
 async def _plan_visit(ctx: ToolContext, plan: Plan, ex: Extraction, account: Account | None, meeting: date) -> None:
     if account is not None:
         async with ctx.db.session() as s:
-            same_day = (await s.execute(select(Visit).where(Visit.account_id == account.id,
-                                                            Visit.visit_date == meeting))).scalars().first()
+            same_day = (
+                (await s.execute(select(Visit).where(Visit.account_id == account.id, Visit.visit_date == meeting)))
+                .scalars()
+                .first()
+            )
         if same_day is not None:
             plan.notes.append(f"{meeting.month}月{meeting.day}日已经有一条拜访记录，不重复建。")
             return
     channel = ex.channel.value if ex.channel else "onsite"
     attendees = [c.name for c in ex.contacts][:20]
     evidence = ex.meeting_date.evidence if ex.meeting_date else ""
-    plan.add(action="create", record_type="visit", field_name="*", label="拜访记录",
-             new={"visit_date": meeting, "channel": channel, "attendees": attendees, "summary": visit_summary(ex)[:2000]},
-             evidence=evidence, confidence=0.8, origin=ex.summary.origin if ex.summary else "rule")
+    plan.add(
+        action="create",
+        record_type="visit",
+        field_name="*",
+        label="拜访记录",
+        new={"visit_date": meeting, "channel": channel, "attendees": attendees, "summary": visit_summary(ex)[:2000]},
+        evidence=evidence,
+        confidence=0.8,
+        origin=ex.summary.origin if ex.summary else "rule",
+    )
 
 
 def describe(s: dict[str, Any] | Any) -> str:
@@ -275,8 +387,16 @@ def describe(s: dict[str, Any] | Any) -> str:
                     parts.append(f"{OPPORTUNITY_FIELDS[key][0]} {show(new[key], OPPORTUNITY_FIELDS[key][1])}")
             return "新建商机：" + "，".join(p for p in parts if p)
         if record_type == "contact":
-            extra = [x for x in (new.get("title"), new.get("phone"), new.get("email"),
-                                 ROLE_LABELS.get(new.get("deal_role") or "")) if x]
+            extra = [
+                x
+                for x in (
+                    new.get("title"),
+                    new.get("phone"),
+                    new.get("email"),
+                    ROLE_LABELS.get(new.get("deal_role") or ""),
+                )
+                if x
+            ]
             return f"新联系人：{new['name']}" + (f"（{' · '.join(extra)}）" if extra else "")
         if record_type == "visit":
             who = f"，{'、'.join(new['attendees'])}" if new.get("attendees") else ""

@@ -9,6 +9,7 @@ rejects with a reason ("拒绝 4 原因：客户随口说的"). Applied values c
 confirmed by whom, caused by which message. Suggestions left pending get a reminder, then expire:
 the scheduler calls `expire_and_remind(app)`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,10 +22,11 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot import replies
-from bot.pending import CANCEL_WORDS, close_pending, current_pending, open_pending, pick_option
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.clock import aware
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
 from bot.models import STAGE_LABELS, STAGES, Account, AuditLog, Contact, Opportunity, StaffUser, Task, Visit, utcnow
+from bot.pending import CANCEL_WORDS, close_pending, current_pending, open_pending, pick_option
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, resolve_date
 from bot.zh_parse.dates import day_label
 from tools.autofill.extract import Extraction, KnownAccount, extraction_from_json
@@ -32,8 +34,15 @@ from tools.autofill.inputs import TranscriptRefused, check_transcript, is_audio,
 from tools.autofill.llm_extract import extract
 from tools.autofill.models import AutofillBatch, FieldSuggestion
 from tools.autofill.reconcile import KIND_OF, OPPORTUNITY_FIELDS, ROLE_LABELS, describe, plan_updates, show
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
-from tools.customers import CLEAR_MATCH, account_scope, choice_text, match_account, name_score, not_yours_text, team_member_ids
+from tools.customers import (
+    CLEAR_MATCH,
+    account_scope,
+    choice_text,
+    match_account,
+    name_score,
+    not_yours_text,
+    team_member_ids,
+)
 
 router = Router("autofill")
 
@@ -89,14 +98,21 @@ class ProposeArgs(BaseModel):
     account_name: str | None = Field(None, description="如果用户说明了是哪家客户的会议，填客户名；否则不填")
 
 
-@router.tool("propose_crm_updates",
-                 "用户发来会议纪要、通话记录或录音转写，想据此更新 CRM 时调用：按用户这条消息的全文提取客户、联系人、"
-                 "预算、账号数、成交日期、竞品、下一步等，生成待确认的更新建议卡片（不会直接写入）。",
-                 ProposeArgs, roles=STAFF)
+@router.tool(
+    "propose_crm_updates",
+    "用户发来会议纪要、通话记录或录音转写，想据此更新 CRM 时调用：按用户这条消息的全文提取客户、联系人、"
+    "预算、账号数、成交日期、竞品、下一步等，生成待确认的更新建议卡片（不会直接写入）。",
+    ProposeArgs,
+    roles=STAFF,
+)
 async def propose_crm_updates(ctx: ToolContext, args: ProposeArgs) -> ToolOutput:
     text = ctx.inbound.text if ctx.inbound is not None else ""
-    return await propose(ctx, text, input_kind="voice" if ctx.inbound and ctx.inbound.kind is InboundKind.VOICE else "text",
-                         account_hint=args.account_name)
+    return await propose(
+        ctx,
+        text,
+        input_kind="voice" if ctx.inbound and ctx.inbound.kind is InboundKind.VOICE else "text",
+        account_hint=args.account_name,
+    )
 
 
 # --- proposing -----------------------------------------------------------------------------------
@@ -124,8 +140,14 @@ async def run_extraction(ctx: ToolContext, text: str) -> Extraction:
         ctx.llm_seconds += timing[0]
 
 
-async def propose(ctx: ToolContext, text: str, *, input_kind: str = "text", input_name: str | None = None,
-                  account_hint: str | None = None) -> ToolOutput:
+async def propose(
+    ctx: ToolContext,
+    text: str,
+    *,
+    input_kind: str = "text",
+    input_name: str | None = None,
+    account_hint: str | None = None,
+) -> ToolOutput:
     if not ctx.actor.is_staff:
         return ToolOutput("这个功能只对销售团队开放。")
     try:
@@ -135,39 +157,62 @@ async def propose(ctx: ToolContext, text: str, *, input_kind: str = "text", inpu
     key = ctx.idempotency_key("autofill")
     if key:
         async with ctx.db.session() as s:
-            existing = (await s.execute(select(AutofillBatch).where(AutofillBatch.idempotency_key == key))).scalars().first()
+            existing = (
+                (await s.execute(select(AutofillBatch).where(AutofillBatch.idempotency_key == key))).scalars().first()
+            )
         if existing is not None:  # the same message handled again: show the same card, extract nothing
             return await _batch_output(ctx, existing, "这份记录已经整理过了：")
     ex = await run_extraction(ctx, text)
     if ex.is_empty():
-        return ToolOutput("这段记录里没找到能更新到 CRM 的信息（客户、联系人、金额、数量、日期、下一步都没有），什么也没写。"
-                          "如果是会议记录，麻烦发完整一些的版本。", data={"empty": True})
+        return ToolOutput(
+            "这段记录里没找到能更新到 CRM 的信息（客户、联系人、金额、数量、日期、下一步都没有），什么也没写。"
+            "如果是会议记录，麻烦发完整一些的版本。",
+            data={"empty": True},
+        )
     meeting = ex.meeting_date.value if ex.meeting_date else ctx.today()
 
     account, new_name, problem, candidates = await _resolve_account(ctx, ex, account_hint)
     if problem is not None:
         return ToolOutput(problem, data={"refused": True})
     batch = AutofillBatch(
-        staff_id=ctx.actor.staff_id, platform=ctx.inbound.platform if ctx.inbound else "console",
-        sender_id=ctx.inbound.sender_id if ctx.inbound else "", conversation_id=ctx.inbound.conversation_id if ctx.inbound else "",
-        conversation_key=ctx.conversation_key, source_message_id=ctx.message_row_id, idempotency_key=key,
-        input_kind=input_kind, input_name=(input_name or None) and input_name[:256], transcript_chars=len(text),
-        mode=ex.mode, account_id=account.id if account else None,
-        account_name=(account.name if account else new_name), meeting_date=meeting, extraction=ex.to_json(),
-        status="pending", created_at=_now(ctx),
+        staff_id=ctx.actor.staff_id,
+        platform=ctx.inbound.platform if ctx.inbound else "console",
+        sender_id=ctx.inbound.sender_id if ctx.inbound else "",
+        conversation_id=ctx.inbound.conversation_id if ctx.inbound else "",
+        conversation_key=ctx.conversation_key,
+        source_message_id=ctx.message_row_id,
+        idempotency_key=key,
+        input_kind=input_kind,
+        input_name=(input_name or None) and input_name[:256],
+        transcript_chars=len(text),
+        mode=ex.mode,
+        account_id=account.id if account else None,
+        account_name=(account.name if account else new_name),
+        meeting_date=meeting,
+        extraction=ex.to_json(),
+        status="pending",
+        created_at=_now(ctx),
         expires_at=_now(ctx) + timedelta(hours=ctx.app.settings.autofill_ttl_hours),
     )
     if account is None and new_name is None:  # we could not tell which customer: ask, keep the extraction
         batch.status = "needs_account"
         async with ctx.db.write() as s:
             s.add(batch)
-        await open_pending(ctx, "autofill_account", {"batch_id": batch.id, "candidates": [a.id for a in candidates]},
-                           ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours))
+        await open_pending(
+            ctx,
+            "autofill_account",
+            {"batch_id": batch.id, "candidates": [a.id for a in candidates]},
+            ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours),
+        )
         if candidates:
-            return ToolOutput(choice_text(ex.account.value if ex.account else "这份记录", candidates),
-                              data={"batch_id": batch.id, "pending": "autofill_account"})
-        return ToolOutput("整理好了，但没看出这是哪家客户的会议。回复客户名称（如「华东机械」），我再生成更新建议；回复「取消」放弃。",
-                          data={"batch_id": batch.id, "pending": "autofill_account"})
+            return ToolOutput(
+                choice_text(ex.account.value if ex.account else "这份记录", candidates),
+                data={"batch_id": batch.id, "pending": "autofill_account"},
+            )
+        return ToolOutput(
+            "整理好了，但没看出这是哪家客户的会议。回复客户名称（如「华东机械」），我再生成更新建议；回复「取消」放弃。",
+            data={"batch_id": batch.id, "pending": "autofill_account"},
+        )
     plan = await plan_updates(ctx, ex, account, new_name, meeting, text)
     batch.opportunity_id = plan.opportunity.id if plan.opportunity else None
     async with ctx.db.write() as s:
@@ -175,10 +220,20 @@ async def propose(ctx: ToolContext, text: str, *, input_kind: str = "text", inpu
         await s.flush()
         for row in plan.suggestions:
             s.add(FieldSuggestion(batch_id=batch.id, **row))
-        s.add(ctx.audit("autofill.propose", "autofill_batch", batch.id, suggestions=len(plan.suggestions),
-                        account=batch.account_name, mode=ex.mode, chars=len(text)))
-    await open_pending(ctx, "autofill_review", {"batch_id": batch.id},
-                       ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours))
+        s.add(
+            ctx.audit(
+                "autofill.propose",
+                "autofill_batch",
+                batch.id,
+                suggestions=len(plan.suggestions),
+                account=batch.account_name,
+                mode=ex.mode,
+                chars=len(text),
+            )
+        )
+    await open_pending(
+        ctx, "autofill_review", {"batch_id": batch.id}, ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours)
+    )
     return await _batch_output(ctx, batch, "", notes=plan.notes)
 
 
@@ -189,14 +244,21 @@ async def _resolve_account(ctx: ToolContext, ex: Extraction, hint: str | None):
     if ex.account_id is not None:
         async with ctx.db.session() as s:
             account = await s.get(Account, ex.account_id)
-            visible = (await s.execute(select(Account.id).where(Account.id == ex.account_id, await account_scope(ctx)))).first()
+            visible = (
+                await s.execute(select(Account.id).where(Account.id == ex.account_id, await account_scope(ctx)))
+            ).first()
         if account is not None and visible is not None:
             return account, None, None, []
         if account is not None:
             async with ctx.db.session() as s:
                 owner = await s.get(StaffUser, account.owner_id) if account.owner_id else None
             who = f"由{owner.name}负责" if owner else "不在你的客户名单里"
-            return None, None, f"这份记录是「{account.name}」的，这家客户{who}，我没有生成更新建议，也没写任何东西。需要协作的话找你的经理。", []
+            return (
+                None,
+                None,
+                f"这份记录是「{account.name}」的，这家客户{who}，我没有生成更新建议，也没写任何东西。需要协作的话找你的经理。",
+                [],
+            )
     if ex.account is not None:
         return await _account_by_name(ctx, ex.account.value)
     return None, None, None, []
@@ -249,27 +311,55 @@ def build_card(batch: AutofillBatch, suggestions: list[FieldSuggestion], status:
     if batch.meeting_date:
         d = batch.meeting_date
         fields.append(("会议日期", day_label(d)))
-    fields.append(("提取方式", {"llm": "AI + 规则", "offline": "离线：仅规则", "llm_down": "AI 不可用：仅规则"}.get(batch.mode, batch.mode)))
+    fields.append(
+        (
+            "提取方式",
+            {"llm": "AI + 规则", "offline": "离线：仅规则", "llm_down": "AI 不可用：仅规则"}.get(
+                batch.mode, batch.mode
+            ),
+        )
+    )
     fields.append(("状态", "🔒 = 阶段/金额/成交日期，需你确认"))
-    buttons = [] if status else [CardButton("accept_all", "全部接受"), CardButton("choose", "逐条处理", "default"),
-                                 CardButton("reject_all", "全部拒绝", "danger")]
-    return Card(card_id=f"{CARD_PREFIX}-{batch.id}", title=title, body=body, fields=fields, buttons=buttons, status=status)
+    buttons = (
+        []
+        if status
+        else [
+            CardButton("accept_all", "全部接受"),
+            CardButton("choose", "逐条处理", "default"),
+            CardButton("reject_all", "全部拒绝", "danger"),
+        ]
+    )
+    return Card(
+        card_id=f"{CARD_PREFIX}-{batch.id}", title=title, body=body, fields=fields, buttons=buttons, status=status
+    )
 
 
 async def _suggestions(ctx_or_app, batch_id: int) -> list[FieldSuggestion]:
     db = ctx_or_app.db
     async with db.session() as s:
-        return list((await s.execute(select(FieldSuggestion).where(FieldSuggestion.batch_id == batch_id)
-                                     .order_by(FieldSuggestion.seq))).scalars().all())
+        return list(
+            (
+                await s.execute(
+                    select(FieldSuggestion).where(FieldSuggestion.batch_id == batch_id).order_by(FieldSuggestion.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
 
 
-async def _batch_output(ctx: ToolContext, batch: AutofillBatch, lead: str, notes: list[str] | None = None) -> ToolOutput:
+async def _batch_output(
+    ctx: ToolContext, batch: AutofillBatch, lead: str, notes: list[str] | None = None
+) -> ToolOutput:
     suggestions = await _suggestions(ctx, batch.id)
     pending = [x for x in suggestions if x.status == "pending"]
     if batch.status not in ("pending",) or not pending:
         status = {"expired": "已过期，未写入", "cancelled": "已取消"}.get(batch.status, "已处理完")
-        return ToolOutput(lead + f"这批建议{status}。", card=build_card(batch, suggestions, status=status),
-                          data={"batch_id": batch.id})
+        return ToolOutput(
+            lead + f"这批建议{status}。",
+            card=build_card(batch, suggestions, status=status),
+            data={"batch_id": batch.id},
+        )
     lines = [lead + f"从{_source_label(batch)}里整理出 {len(suggestions)} 条 CRM 更新建议，确认后才会写入。"]
     label = mode_label(batch.mode)
     if label:
@@ -278,8 +368,11 @@ async def _batch_output(ctx: ToolContext, batch: AutofillBatch, lead: str, notes
     warnings = (batch.extraction or {}).get("warnings") or []
     lines += [f"提醒：{w}" for w in warnings]
     lines.append(HOW_TO)
-    return ToolOutput("\n".join(lines), card=build_card(batch, suggestions),
-                      data={"batch_id": batch.id, "suggestions": len(suggestions), "mode": batch.mode})
+    return ToolOutput(
+        "\n".join(lines),
+        card=build_card(batch, suggestions),
+        data={"batch_id": batch.id, "suggestions": len(suggestions), "mode": batch.mode},
+    )
 
 
 def _source_label(batch: AutofillBatch) -> str:
@@ -318,8 +411,12 @@ async def answer_account(ctx: ToolContext, pending, answer: str) -> ToolOutput |
             return ToolOutput(problem)
         if candidates:
             pending.payload["candidates"] = [a.id for a in candidates]
-            await open_pending(ctx, "autofill_account", {"batch_id": batch.id, "candidates": pending.payload["candidates"]},
-                               ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours))
+            await open_pending(
+                ctx,
+                "autofill_account",
+                {"batch_id": batch.id, "candidates": pending.payload["candidates"]},
+                ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours),
+            )
             return ToolOutput(choice_text(answer, candidates))
     if not await close_pending(ctx, pending):
         return ToolOutput("这个问题已经处理过了。")
@@ -334,14 +431,18 @@ async def answer_account(ctx: ToolContext, pending, answer: str) -> ToolOutput |
         for item in plan.suggestions:
             s.add(FieldSuggestion(batch_id=batch.id, **item))
     batch = await _load_batch(ctx, batch.id)
-    await open_pending(ctx, "autofill_review", {"batch_id": batch.id},
-                       ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours))
+    await open_pending(
+        ctx, "autofill_review", {"batch_id": batch.id}, ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours)
+    )
     return await _batch_output(ctx, batch, "", notes=plan.notes)
 
 
 # --- deciding ----------------------------------------------------------------------------------------
 
-_VERB = re.compile(r"^\s*(全部接受|全部确认|都接受|全部拒绝|都不要|全部驳回|接受|确认|采纳|同意|拒绝|不要|驳回|不采纳|修改|改成|改|证据|详情)\s*(.*)$", re.S)
+_VERB = re.compile(
+    r"^\s*(全部接受|全部确认|都接受|全部拒绝|都不要|全部驳回|接受|确认|采纳|同意|拒绝|不要|驳回|不采纳|修改|改成|改|证据|详情)\s*(.*)$",
+    re.S,
+)
 _REASON = re.compile(r"(?:原因|理由|因为|备注)\s*[:：是]?\s*")
 
 
@@ -354,13 +455,13 @@ def parse_numbers(text: str) -> tuple[list[int], str]:
     for a, b in re.findall(r"(\d+)(?:\s*[-~到至]\s*(\d+))?", m.group(1)):
         lo, hi = int(a), int(b or a)
         numbers += list(range(lo, min(hi, lo + 50) + 1))
-    return list(dict.fromkeys(numbers)), text[m.end():].strip()
+    return list(dict.fromkeys(numbers)), text[m.end() :].strip()
 
 
 def split_reason(rest: str) -> tuple[str, str | None]:
     m = _REASON.search(rest)
     if m:
-        return rest[: m.start()].strip(" ，,;；"), rest[m.end():].strip() or None
+        return rest[: m.start()].strip(" ，,;；"), rest[m.end() :].strip() or None
     return rest.strip(), None
 
 
@@ -373,9 +474,21 @@ async def _load_batch(ctx_or_app, batch_id: int | None) -> AutofillBatch | None:
 
 async def latest_batch(ctx: ToolContext) -> AutofillBatch | None:
     async with ctx.db.session() as s:
-        return (await s.execute(select(AutofillBatch).where(
-            AutofillBatch.conversation_key == ctx.conversation_key, AutofillBatch.staff_id == ctx.actor.staff_id,
-            AutofillBatch.status == "pending").order_by(AutofillBatch.id.desc()))).scalars().first()
+        return (
+            (
+                await s.execute(
+                    select(AutofillBatch)
+                    .where(
+                        AutofillBatch.conversation_key == ctx.conversation_key,
+                        AutofillBatch.staff_id == ctx.actor.staff_id,
+                        AutofillBatch.status == "pending",
+                    )
+                    .order_by(AutofillBatch.id.desc())
+                )
+            )
+            .scalars()
+            .first()
+        )
 
 
 async def _may_decide(ctx: ToolContext, batch: AutofillBatch) -> bool:
@@ -424,8 +537,11 @@ async def _evidence(ctx: ToolContext, batch: AutofillBatch, numbers: list[int]) 
     suggestions = [x for x in await _suggestions(ctx, batch.id) if not numbers or x.seq in numbers]
     if not suggestions:
         raise ToolError("没有这几条。")
-    lines = [f"{x.seq}. {describe(x)}\n   原话：「{x.evidence or '（无）'}」\n   把握：{round(x.confidence * 100)}%"
-             + (f"\n   注：{x.note}" if x.note else "") for x in suggestions]
+    lines = [
+        f"{x.seq}. {describe(x)}\n   原话：「{x.evidence or '（无）'}」\n   把握：{round(x.confidence * 100)}%"
+        + (f"\n   注：{x.note}" if x.note else "")
+        for x in suggestions
+    ]
     return ToolOutput("\n".join(lines))
 
 
@@ -515,8 +631,11 @@ class _Applier:
         self.now = utcnow()
 
     def created(self) -> dict[str, Any]:
-        return {"created_by_id": self.ctx.actor.staff_id, "created_source": WriteSource.AGENT.value,
-                "source_message_id": self.batch.source_message_id}
+        return {
+            "created_by_id": self.ctx.actor.staff_id,
+            "created_source": WriteSource.AGENT.value,
+            "source_message_id": self.batch.source_message_id,
+        }
 
     async def apply(self, sug: FieldSuggestion, value: Any) -> tuple[str, int | None, str | None]:
         """(record type, record id, problem) — a problem means nothing was written for this suggestion."""
@@ -573,8 +692,13 @@ class _Applier:
         if fields.get("close_date"):
             fields["close_date"] = date.fromisoformat(str(fields["close_date"]))
         stage = fields.get("stage") or "qualification"
-        opp = Opportunity(account_id=self.account_id, owner_id=self.batch.staff_id, probability=STAGES.get(stage, 20),
-                          **{**fields, "stage": stage}, **self.created())
+        opp = Opportunity(
+            account_id=self.account_id,
+            owner_id=self.batch.staff_id,
+            probability=STAGES.get(stage, 20),
+            **{**fields, "stage": stage},
+            **self.created(),
+        )
         self.s.add(opp)
         await self.s.flush()
         self.opportunity_id = opp.id
@@ -583,13 +707,26 @@ class _Applier:
         return "opportunity", opp.id, None
 
     async def _create_contact(self, sug: FieldSuggestion, value: dict):
-        same = (await self.s.execute(select(Contact).where(Contact.account_id == self.account_id,
-                                                           Contact.name == value["name"]))).scalars().first()
+        same = (
+            (
+                await self.s.execute(
+                    select(Contact).where(Contact.account_id == self.account_id, Contact.name == value["name"])
+                )
+            )
+            .scalars()
+            .first()
+        )
         if same is not None:
             return "contact", same.id, f"联系人「{same.name}」已经有了，不重复建"
-        contact = Contact(account_id=self.account_id, name=value["name"][:64], title=value.get("title"),
-                          phone=value.get("phone"), email=value.get("email"), deal_role=value.get("deal_role"),
-                          **self.created())
+        contact = Contact(
+            account_id=self.account_id,
+            name=value["name"][:64],
+            title=value.get("title"),
+            phone=value.get("phone"),
+            email=value.get("email"),
+            deal_role=value.get("deal_role"),
+            **self.created(),
+        )
         self.s.add(contact)
         await self.s.flush()
         return "contact", contact.id, None
@@ -598,11 +735,19 @@ class _Applier:
         day = date.fromisoformat(str(value["visit_date"]))
         today = self.ctx.today()
         steps = [x for x in (self.batch.extraction or {}).get("next_steps") or [] if x.get("owner") == "rep"]
-        visit = Visit(account_id=self.account_id, opportunity_id=self.opportunity_id, owner_id=self.batch.staff_id,
-                      status="planned" if day > today else "held", visit_date=day, channel=value.get("channel") or "onsite",
-                      attendees=value.get("attendees") or [], summary=value.get("summary") or "",
-                      next_step=(steps[0]["action"][:256] if steps else None),
-                      idempotency_key=f"autofill:{self.batch.id}:{sug.seq}", **self.created())
+        visit = Visit(
+            account_id=self.account_id,
+            opportunity_id=self.opportunity_id,
+            owner_id=self.batch.staff_id,
+            status="planned" if day > today else "held",
+            visit_date=day,
+            channel=value.get("channel") or "onsite",
+            attendees=value.get("attendees") or [],
+            summary=value.get("summary") or "",
+            next_step=(steps[0]["action"][:256] if steps else None),
+            idempotency_key=f"autofill:{self.batch.id}:{sug.seq}",
+            **self.created(),
+        )
         self.s.add(visit)
         await self.s.flush()
         self.visit_id = visit.id
@@ -610,10 +755,17 @@ class _Applier:
 
     async def _create_task(self, sug: FieldSuggestion, value: dict):
         due = date.fromisoformat(str(value["due_date"])) if value.get("due_date") else None
-        task = Task(title=value["title"][:256], due_date=due, owner_id=self.batch.staff_id, account_id=self.account_id,
-                    opportunity_id=self.opportunity_id, visit_id=self.visit_id,
-                    description=f"来自会议记录：「{sug.evidence[:200]}」",
-                    idempotency_key=f"autofill:{self.batch.id}:{sug.seq}", **self.created())
+        task = Task(
+            title=value["title"][:256],
+            due_date=due,
+            owner_id=self.batch.staff_id,
+            account_id=self.account_id,
+            opportunity_id=self.opportunity_id,
+            visit_id=self.visit_id,
+            description=f"来自会议记录：「{sug.evidence[:200]}」",
+            idempotency_key=f"autofill:{self.batch.id}:{sug.seq}",
+            **self.created(),
+        )
         self.s.add(task)
         await self.s.flush()
         return "task", task.id, None
@@ -629,13 +781,22 @@ def _jsonish(value: Any) -> Any:
     return value
 
 
-async def decide(ctx: ToolContext, batch: AutofillBatch, verb: str, numbers: list[int] | None, *,
-                 value: str | None = None, reason: str | None = None) -> ToolOutput:
+async def decide(
+    ctx: ToolContext,
+    batch: AutofillBatch,
+    verb: str,
+    numbers: list[int] | None,
+    *,
+    value: str | None = None,
+    reason: str | None = None,
+) -> ToolOutput:
     """Accept, edit or reject suggestions of a batch; every accepted one is written in one transaction."""
     if not await _may_decide(ctx, batch):
         raise ToolError("这批建议是同事的，只有他本人或他的经理能确认。")
     if batch.status != "pending":
-        state = {"expired": "已经过期了，没有写入", "done": "已经处理完了", "cancelled": "已经取消了"}.get(batch.status, "不能再处理")
+        state = {"expired": "已经过期了，没有写入", "done": "已经处理完了", "cancelled": "已经取消了"}.get(
+            batch.status, "不能再处理"
+        )
         return ToolOutput(f"这批建议{state}。", data={"batch_id": batch.id, "status": batch.status})
     suggestions = await _suggestions(ctx, batch.id)
     by_seq = {x.seq: x for x in suggestions}
@@ -646,13 +807,18 @@ async def decide(ctx: ToolContext, batch: AutofillBatch, verb: str, numbers: lis
     done_already = [x.seq for x in chosen if x.status != "pending"]
     chosen = [x for x in chosen if x.status == "pending"]
     if not chosen:
-        return ToolOutput(f"第 {'、'.join(map(str, done_already))} 条已经处理过了。" if done_already else "没有待确认的建议了。")
+        return ToolOutput(
+            f"第 {'、'.join(map(str, done_already))} 条已经处理过了。" if done_already else "没有待确认的建议了。"
+        )
     edited_value = None
     if verb == "edit":
         sug = chosen[0]
         kind = KIND_OF.get(sug.field, "text")
-        edited_value = (_edited_create(sug, value or "", ctx.today()) if sug.action == "create"
-                        else parse_edit_value(kind, value or "", ctx.today()))
+        edited_value = (
+            _edited_create(sug, value or "", ctx.today())
+            if sug.action == "create"
+            else parse_edit_value(kind, value or "", ctx.today())
+        )
 
     ctx.source = WriteSource.AGENT  # the values were drafted by the model/rules and confirmed by the actor
     lines: list[str] = []
@@ -666,36 +832,76 @@ async def decide(ctx: ToolContext, batch: AutofillBatch, verb: str, numbers: lis
             reason = reason or "客户未新建"
         for sug in sorted(chosen, key=lambda x: x.seq):
             status = {"accept": "accepted", "edit": "edited", "reject": "rejected"}[verb]
-            claimed = await s.execute(update(FieldSuggestion).where(FieldSuggestion.id == sug.id,
-                                                                    FieldSuggestion.status == "pending")
-                                      .values(status=status, reason=reason, decided_by_id=ctx.actor.staff_id,
-                                              decided_at=utcnow(), decision_message_id=ctx.message_row_id,
-                                              edited_value=edited_value if verb == "edit" else None))
+            claimed = await s.execute(
+                update(FieldSuggestion)
+                .where(FieldSuggestion.id == sug.id, FieldSuggestion.status == "pending")
+                .values(
+                    status=status,
+                    reason=reason,
+                    decided_by_id=ctx.actor.staff_id,
+                    decided_at=utcnow(),
+                    decision_message_id=ctx.message_row_id,
+                    edited_value=edited_value if verb == "edit" else None,
+                )
+            )
             if claimed.rowcount != 1:  # a double press or a parallel decision: act once
                 continue
             if verb == "reject":
                 s.add(_audit(ctx, "autofill.reject", sug, batch, reason=reason))
                 lines.append(f"✖ 第 {sug.seq} 条不写入" + (f"（原因：{reason}）" if reason else ""))
                 continue
-            record_type, record_id, problem = await applier.apply(sug, edited_value if verb == "edit" else sug.new_value)
+            record_type, record_id, problem = await applier.apply(
+                sug, edited_value if verb == "edit" else sug.new_value
+            )
             if problem is not None:
-                await s.execute(update(FieldSuggestion).where(FieldSuggestion.id == sug.id).values(
-                    # a value that changed meanwhile is a conflict; a record not created yet can be retried
-                    status="conflict" if sug.record_id is not None else "pending", note=problem[:256],
-                    decided_by_id=ctx.actor.staff_id if sug.record_id is not None else None,
-                    reason=reason if sug.record_id is not None else None))
+                await s.execute(
+                    update(FieldSuggestion)
+                    .where(FieldSuggestion.id == sug.id)
+                    .values(
+                        # a value that changed meanwhile is a conflict; a record not created yet can be retried
+                        status="conflict" if sug.record_id is not None else "pending",
+                        note=problem[:256],
+                        decided_by_id=ctx.actor.staff_id if sug.record_id is not None else None,
+                        reason=reason if sug.record_id is not None else None,
+                    )
+                )
                 lines.append(f"⚠ 第 {sug.seq} 条没写入：{problem}")
                 continue
-            await s.execute(update(FieldSuggestion).where(FieldSuggestion.id == sug.id).values(
-                applied_record_type=record_type, applied_record_id=record_id, applied_at=utcnow()))
-            s.add(_audit(ctx, "autofill.apply", sug, batch, record_type=record_type, record_id=record_id,
-                         value=edited_value if verb == "edit" else sug.new_value, reason=reason,
-                         edited=verb == "edit"))
+            await s.execute(
+                update(FieldSuggestion)
+                .where(FieldSuggestion.id == sug.id)
+                .values(applied_record_type=record_type, applied_record_id=record_id, applied_at=utcnow())
+            )
+            s.add(
+                _audit(
+                    ctx,
+                    "autofill.apply",
+                    sug,
+                    batch,
+                    record_type=record_type,
+                    record_id=record_id,
+                    value=edited_value if verb == "edit" else sug.new_value,
+                    reason=reason,
+                    edited=verb == "edit",
+                )
+            )
             written += 1
-            shown = describe(sug) if verb != "edit" else f"{describe(sug).split('→')[0].rstrip()} → {_show_edit(sug, edited_value)}"
-            lines.append(f"{'✏️' if verb == 'edit' else '✅'} {shown}" + (f"（原因：{reason}）" if verb == "edit" and reason else ""))
-        remaining = (await s.execute(select(FieldSuggestion.id).where(FieldSuggestion.batch_id == batch.id,
-                                                                      FieldSuggestion.status == "pending"))).all()
+            shown = (
+                describe(sug)
+                if verb != "edit"
+                else f"{describe(sug).split('→')[0].rstrip()} → {_show_edit(sug, edited_value)}"
+            )
+            lines.append(
+                f"{'✏️' if verb == 'edit' else '✅'} {shown}"
+                + (f"（原因：{reason}）" if verb == "edit" and reason else "")
+            )
+        remaining = (
+            await s.execute(
+                select(FieldSuggestion.id).where(
+                    FieldSuggestion.batch_id == batch.id, FieldSuggestion.status == "pending"
+                )
+            )
+        ).all()
         if not remaining:
             row = await s.get(AutofillBatch, batch.id)
             row.status, row.closed_at = "done", _now(ctx)
@@ -716,10 +922,20 @@ def _show_edit(sug: FieldSuggestion, value: Any) -> str:
 
 
 def _audit(ctx: ToolContext, action: str, sug: FieldSuggestion, batch: AutofillBatch, **detail) -> AuditLog:
-    return ctx.audit(action, detail.pop("record_type", sug.record_type), detail.pop("record_id", sug.record_id),
-                     batch=batch.id, seq=sug.seq, field=sug.field, old=sug.old_value,
-                     new=detail.pop("value", sug.new_value), evidence=sug.evidence[:500],
-                     confirmed_by=ctx.actor.staff_id, transcript_message_id=batch.source_message_id, **detail)
+    return ctx.audit(
+        action,
+        detail.pop("record_type", sug.record_type),
+        detail.pop("record_id", sug.record_id),
+        batch=batch.id,
+        seq=sug.seq,
+        field=sug.field,
+        old=sug.old_value,
+        new=detail.pop("value", sug.new_value),
+        evidence=sug.evidence[:500],
+        confirmed_by=ctx.actor.staff_id,
+        transcript_message_id=batch.source_message_id,
+        **detail,
+    )
 
 
 async def _close_batch(ctx_or_app, batch: AutofillBatch, status: str) -> None:
@@ -727,8 +943,11 @@ async def _close_batch(ctx_or_app, batch: AutofillBatch, status: str) -> None:
         row = await s.get(AutofillBatch, batch.id)
         row.status, row.closed_at = status, utcnow()
         if status in ("expired", "cancelled"):
-            await s.execute(update(FieldSuggestion).where(FieldSuggestion.batch_id == batch.id,
-                                                          FieldSuggestion.status == "pending").values(status="expired"))
+            await s.execute(
+                update(FieldSuggestion)
+                .where(FieldSuggestion.batch_id == batch.id, FieldSuggestion.status == "pending")
+                .values(status="expired")
+            )
 
 
 # --- the card's buttons -------------------------------------------------------------------------------
@@ -745,23 +964,49 @@ async def on_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
         return [Reply("这张卡片已经失效了。")]
     if action.action == "choose":
         suggestions = await _suggestions(ctx, batch.id)
-        await open_pending(ctx, "autofill_review", {"batch_id": batch.id},
-                           ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours))
-        return [Reply("\n".join(["逐条处理：", *suggestion_lines([x for x in suggestions if x.status == "pending"],
-                                                             evidence=False), HOW_TO, "「证据 3」可以看第 3 条的完整原话。"]))]
+        await open_pending(
+            ctx, "autofill_review", {"batch_id": batch.id}, ttl=timedelta(hours=ctx.app.settings.autofill_ttl_hours)
+        )
+        return [
+            Reply(
+                "\n".join(
+                    [
+                        "逐条处理：",
+                        *suggestion_lines([x for x in suggestions if x.status == "pending"], evidence=False),
+                        HOW_TO,
+                        "「证据 3」可以看第 3 条的完整原话。",
+                    ]
+                )
+            )
+        ]
     if action.action not in ("accept_all", "reject_all"):
         return [Reply("这个按钮我不认识，请用文字回复「接受 1 3」之类的。")]
     try:
-        out = await decide(ctx, batch, "accept" if action.action == "accept_all" else "reject", None,
-                           reason=(action.value or {}).get("reason") if action.action == "reject_all" else None)
+        out = await decide(
+            ctx,
+            batch,
+            "accept" if action.action == "accept_all" else "reject",
+            None,
+            reason=(action.value or {}).get("reason") if action.action == "reject_all" else None,
+        )
     except ToolError as exc:
         return [Reply(str(exc))]
     batch = await _load_batch(ctx, batch.id)
     suggestions = await _suggestions(ctx, batch.id)
     counts = {k: sum(1 for x in suggestions if x.status == k) for k in ("accepted", "edited", "rejected", "conflict")}
-    status = " · ".join(f"{label} {counts[k]}" for k, label in (("accepted", "已接受"), ("edited", "已修改"),
-                                                                 ("rejected", "已拒绝"), ("conflict", "未写入"))
-                        if counts[k]) or "已处理"
+    status = (
+        " · ".join(
+            f"{label} {counts[k]}"
+            for k, label in (
+                ("accepted", "已接受"),
+                ("edited", "已修改"),
+                ("rejected", "已拒绝"),
+                ("conflict", "未写入"),
+            )
+            if counts[k]
+        )
+        or "已处理"
+    )
     card = build_card(batch, suggestions, status=f"{status} · {ctx.actor.name}"[:60])
     return [Reply(card=card, card_update=True), Reply(out.text)]
 
@@ -769,15 +1014,22 @@ async def on_card(ctx: ToolContext, action: CardAction) -> list[Reply]:
 # --- the command --------------------------------------------------------------------------------------
 
 
-@router.command("纪要", "/纪要 会议记录", "把会议/通话记录整理成 CRM 更新建议（确认后才写入）；也可「/纪要 接受 1 3」", roles=STAFF,
-         aliases=("会议纪要", "transcript"))
+@router.command(
+    "纪要",
+    "/纪要 会议记录",
+    "把会议/通话记录整理成 CRM 更新建议（确认后才写入）；也可「/纪要 接受 1 3」",
+    roles=STAFF,
+    aliases=("会议纪要", "transcript"),
+)
 async def transcript_command(ctx: ToolContext, arg: str) -> ToolOutput:
     arg = arg.strip()
     batch = await latest_batch(ctx)
     if not arg or arg in ("列表", "待确认", "查看"):
         if batch is None:
-            return ToolOutput("用法：/纪要 后面贴上会议或通话记录（也可以直接发 txt/docx 文件或录音）。"
-                              "我会整理成 CRM 更新建议，你确认后才写入。")
+            return ToolOutput(
+                "用法：/纪要 后面贴上会议或通话记录（也可以直接发 txt/docx 文件或录音）。"
+                "我会整理成 CRM 更新建议，你确认后才写入。"
+            )
         return await _batch_output(ctx, batch, "还没处理完的：")
     if _VERB.match(arg) and len(arg) < 200:
         if batch is None:
@@ -799,36 +1051,58 @@ async def expire_and_remind(app) -> int:
     remind_after = timedelta(hours=app.settings.autofill_remind_hours)
     acted = 0
     async with app.db.session() as s:
-        batches = (await s.execute(select(AutofillBatch).where(AutofillBatch.status.in_(["pending", "needs_account"])))).scalars().all()
+        batches = (
+            (await s.execute(select(AutofillBatch).where(AutofillBatch.status.in_(["pending", "needs_account"]))))
+            .scalars()
+            .all()
+        )
     for batch in batches:
         expires_at = aware(batch.expires_at)
         if expires_at <= now:
             async with app.db.write() as s:
-                claimed = await s.execute(update(AutofillBatch).where(AutofillBatch.id == batch.id,
-                                                                      AutofillBatch.status == batch.status)
-                                          .values(status="expired", closed_at=now))
+                claimed = await s.execute(
+                    update(AutofillBatch)
+                    .where(AutofillBatch.id == batch.id, AutofillBatch.status == batch.status)
+                    .values(status="expired", closed_at=now)
+                )
                 if claimed.rowcount != 1:
                     continue
-                await s.execute(update(FieldSuggestion).where(FieldSuggestion.batch_id == batch.id,
-                                                              FieldSuggestion.status == "pending").values(status="expired"))
-                s.add(AuditLog(source="SYSTEM", action="autofill.expire", record_type="autofill_batch", record_id=batch.id,
-                               detail={"account": batch.account_name}))
-            text = (f"「{batch.account_name or '未定客户'}」会议记录的更新建议已过期，没有写入 CRM。"
-                    "需要的话把记录再发我一次。")
+                await s.execute(
+                    update(FieldSuggestion)
+                    .where(FieldSuggestion.batch_id == batch.id, FieldSuggestion.status == "pending")
+                    .values(status="expired")
+                )
+                s.add(
+                    AuditLog(
+                        source="SYSTEM",
+                        action="autofill.expire",
+                        record_type="autofill_batch",
+                        record_id=batch.id,
+                        detail={"account": batch.account_name},
+                    )
+                )
+            text = (
+                f"「{batch.account_name or '未定客户'}」会议记录的更新建议已过期，没有写入 CRM。"
+                "需要的话把记录再发我一次。"
+            )
             await _notify(app, batch, text, f"autofill-expire-{batch.id}")
             acted += 1
         elif batch.reminded_at is None and aware(batch.created_at) + remind_after <= now:
             async with app.db.write() as s:
-                claimed = await s.execute(update(AutofillBatch).where(AutofillBatch.id == batch.id,
-                                                                      AutofillBatch.reminded_at.is_(None))
-                                          .values(reminded_at=now))
+                claimed = await s.execute(
+                    update(AutofillBatch)
+                    .where(AutofillBatch.id == batch.id, AutofillBatch.reminded_at.is_(None))
+                    .values(reminded_at=now)
+                )
             if claimed.rowcount != 1:
                 continue
             left = sum(1 for x in await _suggestions(app, batch.id) if x.status == "pending")
             hours = max(1, round((expires_at - now).total_seconds() / 3600))
             what = f"{left} 条更新建议" if batch.status == "pending" else "更新建议（还不知道是哪家客户）"
-            text = (f"提醒：「{batch.account_name or '未定客户'}」会议记录的{what}还没确认，约 {hours} 小时后过期。"
-                    f"回复「/纪要 待确认」查看，或「/纪要 全部接受」。")
+            text = (
+                f"提醒：「{batch.account_name or '未定客户'}」会议记录的{what}还没确认，约 {hours} 小时后过期。"
+                f"回复「/纪要 待确认」查看，或「/纪要 全部接受」。"
+            )
             await _notify(app, batch, text, f"autofill-remind-{batch.id}")
             acted += 1
     return acted
@@ -840,8 +1114,9 @@ async def _notify(app, batch: AutofillBatch, text: str, key: str) -> None:
         if sent:
             return
     if batch.platform in app.adapters:
-        await app.push(Target(batch.platform, user_id=batch.sender_id, conversation_id=batch.conversation_id),
-                       Reply(text), key=key)
+        await app.push(
+            Target(batch.platform, user_id=batch.sender_id, conversation_id=batch.conversation_id), Reply(text), key=key
+        )
 
 
 def register(capabilities: Capabilities) -> None:

@@ -9,6 +9,7 @@ Every recommendation explains itself from the evidence ("李总过去 8 次回�
 10–11 点") and is placed inside the rep's working hours on Chinese workdays. Nudges pushed by the
 scheduler carry buttons; what the rep reports back is written as an Interaction, which feeds the model.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,18 +24,16 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
+from bot.identity import actor_for
 from bot.messages import Card, CardAction, CardButton, Reply, Role
 from bot.models import STAGE_LABELS, Account, Contact, Interaction, Opportunity, StaffUser, Task, utcnow
-from tools.contact_times.best_time import Evidence, ModelParams, fit_priors, score
 from bot.schedule_config import SchedulerConfig
 from bot.worktime import hm, work_slots
+from bot.zh_parse import is_workday, resolve_date
 from bot.zh_parse.dates import WEEKDAYS, day_label
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
-from tools.customers import account_scope
-from tools.customers import team_member_ids
-from bot.identity import actor_for
-from bot.zh_parse import resolve_date
-from bot.zh_parse import is_workday
+from tools.contact_times.best_time import Evidence, ModelParams, fit_priors, score
+from tools.customers import account_scope, team_member_ids
 
 router = Router("contact_times")
 
@@ -124,9 +123,18 @@ class ContactInfo:
 
 
 async def load_contacts(app, where=None) -> list[ContactInfo]:
-    q = (select(Contact.id, Contact.name, Contact.title, Contact.deal_role, Contact.account_id, Account.name,
-                Account.short_name, Account.industry, Account.region, Account.owner_id)
-         .join(Account, Contact.account_id == Account.id, isouter=True))
+    q = select(
+        Contact.id,
+        Contact.name,
+        Contact.title,
+        Contact.deal_role,
+        Contact.account_id,
+        Account.name,
+        Account.short_name,
+        Account.industry,
+        Account.region,
+        Account.owner_id,
+    ).join(Account, Contact.account_id == Account.id, isouter=True)
     if where is not None:
         q = q.where(where)
     async with app.db.session() as s:
@@ -135,8 +143,9 @@ async def load_contacts(app, where=None) -> list[ContactInfo]:
 
 
 async def load_events(app, contact_ids: list[int] | None) -> list[tuple[int, datetime, str, str, bool | None]]:
-    q = select(Interaction.contact_id, Interaction.occurred_at, Interaction.direction, Interaction.kind,
-               Interaction.answered).where(Interaction.contact_id.is_not(None), Interaction.kind != "nudge")
+    q = select(
+        Interaction.contact_id, Interaction.occurred_at, Interaction.direction, Interaction.kind, Interaction.answered
+    ).where(Interaction.contact_id.is_not(None), Interaction.kind != "nudge")
     if contact_ids is not None:
         q = q.where(Interaction.contact_id.in_(contact_ids))
     async with app.db.session() as s:
@@ -156,8 +165,12 @@ def evidence_arrays(events, index: dict[int, int], tz: ZoneInfo) -> Evidence:
         bins.append(bin_of(at, tz))
         pos.append(p)
         neg.append(n)
-    return Evidence(np.asarray(contact, dtype=np.int32), np.asarray(bins, dtype=np.int16),
-                    np.asarray(pos, dtype=np.float32), np.asarray(neg, dtype=np.float32))
+    return Evidence(
+        np.asarray(contact, dtype=np.int32),
+        np.asarray(bins, dtype=np.int16),
+        np.asarray(pos, dtype=np.float32),
+        np.asarray(neg, dtype=np.float32),
+    )
 
 
 # --- priors (whole book, refreshed by the scheduler) -------------------------------------------------
@@ -175,17 +188,31 @@ class PriorTables:
         return (sum(rows) / len(rows)).astype(np.float32)
 
     def to_json(self) -> str:
-        return json.dumps({"book": np.round(self.book, 6).tolist(), "contacts": self.contacts,
-                           "interactions": self.interactions,
-                           "segments": {k: {name: np.round(v, 6).tolist() for name, v in table.items()}
-                                        for k, table in self.segments.items()}}, ensure_ascii=False)
+        return json.dumps(
+            {
+                "book": np.round(self.book, 6).tolist(),
+                "contacts": self.contacts,
+                "interactions": self.interactions,
+                "segments": {
+                    k: {name: np.round(v, 6).tolist() for name, v in table.items()}
+                    for k, table in self.segments.items()
+                },
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "PriorTables":
         d = json.loads(text)
-        return cls(np.asarray(d["book"], dtype=np.float32),
-                   {k: {name: np.asarray(v, dtype=np.float32) for name, v in table.items()}
-                    for k, table in d["segments"].items()}, d.get("contacts", 0), d.get("interactions", 0))
+        return cls(
+            np.asarray(d["book"], dtype=np.float32),
+            {
+                k: {name: np.asarray(v, dtype=np.float32) for name, v in table.items()}
+                for k, table in d["segments"].items()
+            },
+            d.get("contacts", 0),
+            d.get("interactions", 0),
+        )
 
 
 def book_tz(app) -> ZoneInfo:
@@ -205,9 +232,15 @@ async def refresh_model(app) -> PriorTables:
         seg_ids.append(np.asarray([lookup[c.segment(kind)] for c in contacts], dtype=np.int32))
         seg_names.append(names)
     priors = fit_priors(len(contacts), ev, seg_ids, [len(n) for n in seg_names], PARAMS)
-    tables = PriorTables(priors.book, {kind: {name: priors.segments[k][i] for i, name in enumerate(names)}
-                                       for k, (kind, names) in enumerate(zip(SEGMENT_KINDS, seg_names))},
-                         len(contacts), len(ev.contact))
+    tables = PriorTables(
+        priors.book,
+        {
+            kind: {name: priors.segments[k][i] for i, name in enumerate(names)}
+            for k, (kind, names) in enumerate(zip(SEGMENT_KINDS, seg_names))
+        },
+        len(contacts),
+        len(ev.contact),
+    )
     await app.kv.set(PRIORS_KEY, tables.to_json())
     _PRIOR_CACHE.pop(id(app), None)
     return tables
@@ -265,8 +298,10 @@ def explain(label: str, positives: list[tuple[int, int]], best_bin: int, prior: 
     if n >= 3 and hits >= 2 and hits / n >= 0.35:
         return f"{label}过去 {n} 次回复中 {hits} 次在{_days_text(top_days)}{_hours_text(band[0], band[-1])}"
     if n >= 5 and hits >= 2:
-        return (f"{label}回复时间比较分散，过去 {n} 次回复中{_days_text(top_days)}{_hours_text(band[0], band[-1])}"
-                f"相对多一些（{hits} 次）")
+        return (
+            f"{label}回复时间比较分散，过去 {n} 次回复中{_days_text(top_days)}{_hours_text(band[0], band[-1])}"
+            f"相对多一些（{hits} 次）"
+        )
     week = prior.reshape(7, 24)[:5, hour]
     order = [int(d) for d in np.argsort(-week)[:2]]
     prior_days = [d for d in order if week[d] >= 0.5 * week[order[0]]]
@@ -289,8 +324,9 @@ class Recommendation:
     week_scores: dict[datetime, float] = field(default_factory=dict, repr=False)
 
 
-async def recommend(app, contacts: list[ContactInfo], now_local: datetime, cfg: SchedulerConfig,
-                    days: int = 8) -> list[Recommendation]:
+async def recommend(
+    app, contacts: list[ContactInfo], now_local: datetime, cfg: SchedulerConfig, days: int = 8
+) -> list[Recommendation]:
     """Recommendations for these contacts, placed in working hours of the rep whose local time is now_local."""
     if not contacts:
         return []
@@ -312,14 +348,26 @@ async def recommend(app, contacts: list[ContactInfo], now_local: datetime, cfg: 
         row = scores[i]
         segment = f"{c.segment('industry')}·{c.segment('title')}"
         if not slots:
-            out.append(Recommendation(c, None, None, 0.0, explain(c.label, positives.get(i, []), int(row.argmax()),
-                                                                  prior[i], segment), len(positives.get(i, []))))
+            out.append(
+                Recommendation(
+                    c,
+                    None,
+                    None,
+                    0.0,
+                    explain(c.label, positives.get(i, []), int(row.argmax()), prior[i], segment),
+                    len(positives.get(i, [])),
+                )
+            )
             continue
         slot_scores = row[slot_bins]
         best = int(slot_scores.argmax())  # argmax takes the earliest of equal scores
         today = [k for k, s in enumerate(slots) if s.date() == now_local.date()]
         today_best = max(today, key=lambda k: (slot_scores[k], -k)) if today else None
-        ratio = float(slot_scores[today_best] / slot_scores[best]) if today_best is not None and slot_scores[best] > 0 else 0.0
+        ratio = (
+            float(slot_scores[today_best] / slot_scores[best])
+            if today_best is not None and slot_scores[best] > 0
+            else 0.0
+        )
         note = ""
         peak = int(row.argmax())
         if row[peak] > 1.5 * slot_scores[best] and not any(bin_of(s, tz) == peak for s in slots):
@@ -328,10 +376,23 @@ async def recommend(app, contacts: list[ContactInfo], now_local: datetime, cfg: 
         week_why = explain(c.label, own, int(slot_bins[best]), prior[i], segment)
         today_why = ""
         if today_best is not None:
-            today_why = week_why if slot_bins[today_best] == slot_bins[best] else explain(
-                c.label, own, int(slot_bins[today_best]), prior[i], segment)
-        out.append(Recommendation(c, slots[best], slots[today_best] if today_best is not None else None, ratio,
-                                  week_why, len(own), note, today_why))
+            today_why = (
+                week_why
+                if slot_bins[today_best] == slot_bins[best]
+                else explain(c.label, own, int(slot_bins[today_best]), prior[i], segment)
+            )
+        out.append(
+            Recommendation(
+                c,
+                slots[best],
+                slots[today_best] if today_best is not None else None,
+                ratio,
+                week_why,
+                len(own),
+                note,
+                today_why,
+            )
+        )
     return out
 
 
@@ -363,8 +424,9 @@ async def _staff_scope_where(app, user: StaffUser):
     return Account.owner_id == user.id
 
 
-async def suggestions_for(app, user: StaffUser, now_local: datetime, cfg: SchedulerConfig, *, limit: int = 5,
-                          today_only: bool = True) -> list[Suggestion]:
+async def suggestions_for(
+    app, user: StaffUser, now_local: datetime, cfg: SchedulerConfig, *, limit: int = 5, today_only: bool = True
+) -> list[Suggestion]:
     """Contacts worth a touch today, best first: deal stage, tasks due, time since the last touch, and
     how good today's best slot is compared with their best slot of the week."""
     where = await _staff_scope_where(app, user)
@@ -374,14 +436,27 @@ async def suggestions_for(app, user: StaffUser, now_local: datetime, cfg: Schedu
     account_ids = sorted({c.account_id for c in contacts if c.account_id})
     today = now_local.date()
     async with app.db.session() as s:
-        opps = (await s.execute(select(Opportunity.account_id, Opportunity.stage).where(
-            Opportunity.account_id.in_(account_ids), Opportunity.stage.notin_(["closed_won", "closed_lost"])))).all()
-        tasks = (await s.execute(select(Task.account_id, func.min(Task.due_date)).where(
-            Task.account_id.in_(account_ids), Task.status == "open", Task.due_date.is_not(None))
-            .group_by(Task.account_id))).all()
-        last = (await s.execute(select(Interaction.contact_id, func.max(Interaction.occurred_at)).where(
-            Interaction.contact_id.in_([c.id for c in contacts]), Interaction.kind != "nudge")
-            .group_by(Interaction.contact_id))).all()
+        opps = (
+            await s.execute(
+                select(Opportunity.account_id, Opportunity.stage).where(
+                    Opportunity.account_id.in_(account_ids), Opportunity.stage.notin_(["closed_won", "closed_lost"])
+                )
+            )
+        ).all()
+        tasks = (
+            await s.execute(
+                select(Task.account_id, func.min(Task.due_date))
+                .where(Task.account_id.in_(account_ids), Task.status == "open", Task.due_date.is_not(None))
+                .group_by(Task.account_id)
+            )
+        ).all()
+        last = (
+            await s.execute(
+                select(Interaction.contact_id, func.max(Interaction.occurred_at))
+                .where(Interaction.contact_id.in_([c.id for c in contacts]), Interaction.kind != "nudge")
+                .group_by(Interaction.contact_id)
+            )
+        ).all()
     stage_of: dict[int, str] = {}
     for account_id, stage in opps:
         if STAGE_WEIGHT.get(stage, 0) > STAGE_WEIGHT.get(stage_of.get(account_id, ""), 0):
@@ -423,8 +498,10 @@ def suggestion_line(n: int, sug: Suggestion, now_local: datetime) -> str:
     slot = rec.today_slot or rec.best_slot
     when = hm(slot) if slot and slot.date() == now_local.date() else (slot_text(slot, now_local) if slot else "")
     why = rec.today_explanation if rec.today_slot is not None else rec.explanation
-    return (f"{n}. {when} {rec.contact.account_label} · {rec.contact.label}（{sug.reason}）\n"
-            f"   {why}{rec.outside_hours_note}")
+    return (
+        f"{n}. {when} {rec.contact.account_label} · {rec.contact.label}（{sug.reason}）\n"
+        f"   {why}{rec.outside_hours_note}"
+    )
 
 
 # --- tools and commands ------------------------------------------------------------------------------
@@ -470,12 +547,18 @@ async def whom_to_contact(ctx: ToolContext, args: WhomToContactArgs) -> ToolOutp
         return ToolOutput(f"{label}没有特别需要联系的客户。可以看看 /任务 里的待办。")
     lines = [f"{label}建议联系这 {len(suggestions)} 位（时间是他们最可能回复的时段）："]
     lines += [suggestion_line(i, s, now_local) for i, s in enumerate(suggestions, 1)]
-    return ToolOutput("\n".join(lines), data={"contact_ids": [s.rec.contact.id for s in suggestions],
-                                              "slots": [s.rec.today_slot.isoformat() if s.rec.today_slot else None
-                                                        for s in suggestions]})
+    return ToolOutput(
+        "\n".join(lines),
+        data={
+            "contact_ids": [s.rec.contact.id for s in suggestions],
+            "slots": [s.rec.today_slot.isoformat() if s.rec.today_slot else None for s in suggestions],
+        },
+    )
 
 
-@router.tool("whom_to_contact", "今天（或某天）该联系哪些客户、几点联系最合适，并说明理由。", WhomToContactArgs, roles=STAFF)
+@router.tool(
+    "whom_to_contact", "今天（或某天）该联系哪些客户、几点联系最合适，并说明理由。", WhomToContactArgs, roles=STAFF
+)
 async def whom_to_contact_tool(ctx: ToolContext, args: WhomToContactArgs) -> ToolOutput:
     return await whom_to_contact(ctx, args)
 
@@ -500,10 +583,15 @@ async def best_time_for(ctx: ToolContext, args: BestTimeArgs) -> ToolOutput:
     matches = [c for c in contacts if _contact_matches(query, c)]
     if args.account_name:
         wanted = args.account_name.strip()
-        matches = [c for c in matches if wanted in c.account_name or (c.short_name and c.short_name in wanted)
-                   or wanted in (c.short_name or "")]
+        matches = [
+            c
+            for c in matches
+            if wanted in c.account_name or (c.short_name and c.short_name in wanted) or wanted in (c.short_name or "")
+        ]
     if not matches:
-        return ToolOutput(f"在你的客户里没找到「{query}」。可以带上公司名再问，比如「华东机械的李总什么时候联系最好」。")
+        return ToolOutput(
+            f"在你的客户里没找到「{query}」。可以带上公司名再问，比如「华东机械的李总什么时候联系最好」。"
+        )
     now_local = ctx.app.clock.now(cfg.user_tz(user.timezone))
     recs = await recommend(ctx.app, matches[:5], now_local, cfg)
     lines = []
@@ -515,14 +603,23 @@ async def best_time_for(ctx: ToolContext, args: BestTimeArgs) -> ToolOutput:
         if rec.best_slot is None:
             lines.append(f"{who}：接下来几天没有可用的工作时段。{rec.explanation}。")
             continue
-        lines.append(f"{who}：建议 {slot_text(rec.best_slot, now_local)} 联系。{rec.explanation}。{rec.outside_hours_note}")
+        lines.append(
+            f"{who}：建议 {slot_text(rec.best_slot, now_local)} 联系。{rec.explanation}。{rec.outside_hours_note}"
+        )
     if len(matches) > 5:
         lines.append("……带上公司名可以问得更准。")
-    return ToolOutput("\n".join(lines), data={"contact_ids": [r.contact.id for r in recs],
-                                              "slots": [r.best_slot.isoformat() if r.best_slot else None for r in recs]})
+    return ToolOutput(
+        "\n".join(lines),
+        data={
+            "contact_ids": [r.contact.id for r in recs],
+            "slots": [r.best_slot.isoformat() if r.best_slot else None for r in recs],
+        },
+    )
 
 
-@router.tool("best_time_to_contact", "某位客户联系人什么时候联系最容易得到回复，并说明依据。", BestTimeArgs, roles=STAFF)
+@router.tool(
+    "best_time_to_contact", "某位客户联系人什么时候联系最容易得到回复，并说明依据。", BestTimeArgs, roles=STAFF
+)
 async def best_time_tool(ctx: ToolContext, args: BestTimeArgs) -> ToolOutput:
     return await best_time_for(ctx, args)
 
@@ -553,14 +650,17 @@ def nudge_note(staff_id: int, contact_id: int, day: date) -> str:
     return f"nudge:{staff_id}:{contact_id}:{day.isoformat()}"
 
 
-def nudge_card(staff_id: int, rec_label: str, account_label: str, slot: datetime, explanation: str,
-               contact_id: int, day: date) -> Card:
+def nudge_card(
+    staff_id: int, rec_label: str, account_label: str, slot: datetime, explanation: str, contact_id: int, day: date
+) -> Card:
     return Card(
         card_id=f"nudge-{staff_id}-{contact_id}-{day.strftime('%Y%m%d')}",
         title=f"{hm(slot)} 前后联系{rec_label}",
         body=f"{account_label} · {rec_label}：{explanation}。联系完点一下结果，我会据此调整推荐。",
-        buttons=[CardButton(key, label, "primary" if key == "answered" else "default")
-                 for key, (label, _) in NUDGE_OUTCOMES.items()],
+        buttons=[
+            CardButton(key, label, "primary" if key == "answered" else "default")
+            for key, (label, _) in NUDGE_OUTCOMES.items()
+        ],
     )
 
 
@@ -576,23 +676,46 @@ async def nudge_pressed(ctx: ToolContext, action: CardAction) -> list[Reply]:
     label, answered = NUDGE_OUTCOMES[action.action]
     note = nudge_note(staff_id, contact_id, day)
     async with ctx.db.write() as s:
-        nudge = (await s.execute(select(Interaction).where(Interaction.note == note, Interaction.kind == "nudge"))
-                 ).scalars().first()
+        nudge = (
+            (await s.execute(select(Interaction).where(Interaction.note == note, Interaction.kind == "nudge")))
+            .scalars()
+            .first()
+        )
         if nudge is None:
             return [Reply("没找到这条提醒的记录。")]
         if nudge.updated_source is not None:  # already answered (a second press, a redelivered callback)
             return [Reply("这条提醒已经记录过结果了。")]
-        await s.execute(update(Interaction).where(Interaction.id == nudge.id).values(
-            answered=answered, updated_at=utcnow(), updated_by_id=staff_id, updated_source=ctx.source.value))
+        await s.execute(
+            update(Interaction)
+            .where(Interaction.id == nudge.id)
+            .values(answered=answered, updated_at=utcnow(), updated_by_id=staff_id, updated_source=ctx.source.value)
+        )
         if answered is not None:
             # the rep's contact attempt is evidence at the hour it happened: this is what feeds the model
-            s.add(Interaction(contact_id=contact_id, account_id=nudge.account_id, staff_id=staff_id,
-                              occurred_at=ctx.app.clock.now(), channel="phone", direction="outbound", kind="call",
-                              answered=answered, note=f"after {note}", **ctx.provenance()))
+            s.add(
+                Interaction(
+                    contact_id=contact_id,
+                    account_id=nudge.account_id,
+                    staff_id=staff_id,
+                    occurred_at=ctx.app.clock.now(),
+                    channel="phone",
+                    direction="outbound",
+                    kind="call",
+                    answered=answered,
+                    note=f"after {note}",
+                    **ctx.provenance(),
+                )
+            )
         s.add(ctx.audit("nudge.outcome", "interaction", nudge.id, outcome=action.action))
-    thanks = {"answered": "👍 记下了，有回复。", "no_answer": "记下了，这个时段我会少推荐一些。", "skip": "好，今天先不联系。"}
-    return [Reply(card=Card(action.card_id, "已记录", "", status=f"已记录：{label}"), card_update=True),
-            Reply(thanks[action.action])]
+    thanks = {
+        "answered": "👍 记下了，有回复。",
+        "no_answer": "记下了，这个时段我会少推荐一些。",
+        "skip": "好，今天先不联系。",
+    }
+    return [
+        Reply(card=Card(action.card_id, "已记录", "", status=f"已记录：{label}"), card_update=True),
+        Reply(thanks[action.action]),
+    ]
 
 
 def register(capabilities: Capabilities) -> None:

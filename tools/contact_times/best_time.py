@@ -15,6 +15,7 @@ The week has 168 hour bins (Monday 00:00 = bin 0) in the book's time zone. For e
 Everything works on whole arrays (bincount, reshape, broadcasting): 100 000 contacts and 1 000 000
 interactions refresh in seconds (benchmarks/best_time.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ def _histograms(n_contacts: int, ev: Evidence) -> tuple[np.ndarray, np.ndarray]:
     return pos, neg
 
 
-def segment_densities(seg_of_contact: np.ndarray, n_segments: int, ev: Evidence, book: np.ndarray,
-                      strength: float) -> np.ndarray:
+def segment_densities(
+    seg_of_contact: np.ndarray, n_segments: int, ev: Evidence, book: np.ndarray, strength: float
+) -> np.ndarray:
     """(n_segments, 168) densities (rows sum to 1), each shrunk toward the book's density."""
     seg = seg_of_contact[ev.contact].astype(np.int64)
     counts = np.bincount(seg * BINS + ev.bin, weights=ev.positive, minlength=n_segments * BINS)
@@ -85,8 +87,9 @@ class Priors:
         return prior
 
 
-def fit_priors(n_contacts: int, ev: Evidence, seg_ids: list[np.ndarray], n_segs: list[int],
-               params: ModelParams = ModelParams()) -> Priors:
+def fit_priors(
+    n_contacts: int, ev: Evidence, seg_ids: list[np.ndarray], n_segs: list[int], params: ModelParams = ModelParams()
+) -> Priors:
     book = np.bincount(ev.bin.astype(np.int64), weights=ev.positive, minlength=BINS).astype(np.float64)
     book = smooth_hours(book + 1e-3)
     book /= book.sum()
@@ -133,5 +136,5 @@ def work_mask(days: range | list[int] = range(5), start_hour: int = 9, end_hour:
     """Allowed bins: the given weekdays (0 = Monday), hours [start_hour, end_hour)."""
     mask = np.zeros(BINS, dtype=bool)
     for d in days:
-        mask[d * 24 + start_hour: d * 24 + end_hour] = True
+        mask[d * 24 + start_hour : d * 24 + end_hour] = True
     return mask

@@ -8,8 +8,21 @@ Exposes `register(capabilities)` for the composition root; `offline_customer_ans
 `leave_contact_hint` for the offline customer mode (agents/offline.py); `business_hours`,
 `in_business_hours` and `current_lead` for the customer agent (agents/customer.py).
 """
-from tools.leads.handoff import (business_hours, current_lead, in_business_hours, leave_contact_hint,
-                                 offline_customer_answer, register)
 
-__all__ = ["business_hours", "current_lead", "in_business_hours", "leave_contact_hint", "offline_customer_answer",
-           "register"]
+from tools.leads.handoff import (
+    business_hours,
+    current_lead,
+    in_business_hours,
+    leave_contact_hint,
+    offline_customer_answer,
+    register,
+)
+
+__all__ = [
+    "business_hours",
+    "current_lead",
+    "in_business_hours",
+    "leave_contact_hint",
+    "offline_customer_answer",
+    "register",
+]

@@ -10,6 +10,7 @@ turns leads off with `/接单 关`. The rep gets a summary pushed (app.notify_st
 will contact them and when (within SALESBOT_LEAD_RESPONSE_MINUTES inside business hours, else the next
 working morning).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,10 +23,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.messages import Reply, Role
-from bot.models import Account, ConversationMessage, Contact, StaffUser, utcnow
+from bot.models import Account, Contact, ConversationMessage, StaffUser, utcnow
 from bot.zh_parse import find_phones, is_workday, next_workday
-from bot.capabilities import Capabilities, Router, STAFF, ToolContext, ToolError, ToolOutput
 from bot.zh_parse.dates import day_label
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
 from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule
@@ -38,10 +39,43 @@ CUSTOMER = frozenset({Role.CUSTOMER})
 
 # where a customer says they are → our sales region (demo org: 华东 / 华南; unknown places stay as said)
 SALES_REGIONS: dict[str, tuple[str, ...]] = {
-    "华东": ("上海", "江苏", "浙江", "安徽", "山东", "江西", "南京", "苏州", "无锡", "常州", "杭州", "宁波", "合肥",
-           "济南", "青岛", "南昌", "温州", "绍兴"),
-    "华南": ("广东", "广西", "海南", "福建", "广州", "深圳", "东莞", "佛山", "珠海", "汕头", "厦门", "福州", "南宁",
-           "海口", "三亚"),
+    "华东": (
+        "上海",
+        "江苏",
+        "浙江",
+        "安徽",
+        "山东",
+        "江西",
+        "南京",
+        "苏州",
+        "无锡",
+        "常州",
+        "杭州",
+        "宁波",
+        "合肥",
+        "济南",
+        "青岛",
+        "南昌",
+        "温州",
+        "绍兴",
+    ),
+    "华南": (
+        "广东",
+        "广西",
+        "海南",
+        "福建",
+        "广州",
+        "深圳",
+        "东莞",
+        "佛山",
+        "珠海",
+        "汕头",
+        "厦门",
+        "福州",
+        "南宁",
+        "海口",
+        "三亚",
+    ),
     "华北": ("北京", "天津", "河北", "山西", "内蒙古", "石家庄", "太原"),
     "华中": ("湖北", "湖南", "河南", "武汉", "长沙", "郑州"),
     "西南": ("四川", "重庆", "云南", "贵州", "西藏", "成都", "昆明", "贵阳"),
@@ -96,7 +130,9 @@ def contact_promise(now: datetime, settings) -> tuple[str, datetime]:
         if deadline.time() <= end and deadline.date() == now.date():
             return f"今天 {deadline:%H:%M} 前（{_span(minutes)}内）", deadline
         return f"今天下班前（{end:%H:%M} 前）", now.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    day = now.date() if (is_workday(now.date()) and now.time() < start) else next_workday(now.date() + timedelta(days=1))
+    day = (
+        now.date() if (is_workday(now.date()) and now.time() < start) else next_workday(now.date() + timedelta(days=1))
+    )
     at = datetime.combine(day, start, now.tzinfo) + timedelta(minutes=minutes)
     label = "今天" if day == now.date() else ("明天" if day == now.date() + timedelta(days=1) else day_label(day))
     return f"{label}上午 {at:%H:%M} 前", at
@@ -125,8 +161,15 @@ def _customer_id(ctx: ToolContext) -> tuple[str, str]:
 
 async def current_lead(ctx: ToolContext) -> Lead | None:
     async with ctx.db.session() as s:
-        return (await s.execute(select(Lead).where(Lead.conversation_key == ctx.conversation_key)
-                                .order_by(Lead.id.desc()).limit(1))).scalars().first()
+        return (
+            (
+                await s.execute(
+                    select(Lead).where(Lead.conversation_key == ctx.conversation_key).order_by(Lead.id.desc()).limit(1)
+                )
+            )
+            .scalars()
+            .first()
+        )
 
 
 def missing_fields(lead: Lead | None) -> list[str]:
@@ -166,12 +209,25 @@ async def save_contact_info(ctx: ToolContext, args: SaveContactArgs) -> ToolOutp
         raise ToolError("没有要记录的信息。")
     platform, external_id = _customer_id(ctx)
     async with ctx.db.write() as s:
-        lead = (await s.execute(select(Lead).where(Lead.conversation_key == ctx.conversation_key,
-                                                   Lead.status == "collecting")
-                                .order_by(Lead.id.desc()).limit(1))).scalars().first()
+        lead = (
+            (
+                await s.execute(
+                    select(Lead)
+                    .where(Lead.conversation_key == ctx.conversation_key, Lead.status == "collecting")
+                    .order_by(Lead.id.desc())
+                    .limit(1)
+                )
+            )
+            .scalars()
+            .first()
+        )
         if lead is None:
-            lead = Lead(conversation_key=ctx.conversation_key, platform=platform, external_id=external_id,
-                        source_message_id=ctx.message_row_id)
+            lead = Lead(
+                conversation_key=ctx.conversation_key,
+                platform=platform,
+                external_id=external_id,
+                source_message_id=ctx.message_row_id,
+            )
         for name, value in values.items():
             setattr(lead, name, value)
         lead.updated_at = utcnow()
@@ -197,10 +253,20 @@ class Assignment:
 
 
 async def _available_reps(s) -> list[StaffUser]:
-    away = set((await s.execute(select(LeadAvailability.staff_id).where(LeadAvailability.accepting.is_(False))))
-               .scalars().all())
-    reps = (await s.execute(select(StaffUser).where(StaffUser.role == "rep", StaffUser.active.is_(True))
-                            .order_by(StaffUser.id))).scalars().all()
+    away = set(
+        (await s.execute(select(LeadAvailability.staff_id).where(LeadAvailability.accepting.is_(False))))
+        .scalars()
+        .all()
+    )
+    reps = (
+        (
+            await s.execute(
+                select(StaffUser).where(StaffUser.role == "rep", StaffUser.active.is_(True)).order_by(StaffUser.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return [r for r in reps if r.id not in away]
 
 
@@ -208,8 +274,15 @@ async def _least_recently_assigned(s, candidates: list[StaffUser]) -> StaffUser 
     if not candidates:
         return None
     ids = [c.id for c in candidates]
-    last = dict((await s.execute(select(Lead.assigned_staff_id, func.max(Lead.handed_off_at))
-                                 .where(Lead.assigned_staff_id.in_(ids)).group_by(Lead.assigned_staff_id))).all())
+    last = dict(
+        (
+            await s.execute(
+                select(Lead.assigned_staff_id, func.max(Lead.handed_off_at))
+                .where(Lead.assigned_staff_id.in_(ids))
+                .group_by(Lead.assigned_staff_id)
+            )
+        ).all()
+    )
     floor = datetime.min.replace(tzinfo=None)
 
     def key(rep: StaffUser):
@@ -273,14 +346,30 @@ async def assign(ctx: ToolContext, lead: Lead) -> Assignment:
     raise ToolError("现在没有可以接待的销售顾问。")
 
 
-REASON_LABELS = {"account_owner": "老客户，归属负责人", "rule": "分配规则", "region": "按地区", "round_robin": "轮流分配"}
+REASON_LABELS = {
+    "account_owner": "老客户，归属负责人",
+    "rule": "分配规则",
+    "region": "按地区",
+    "round_robin": "轮流分配",
+}
 
 
 async def conversation_excerpt(ctx: ToolContext, limit: int = 6) -> list[str]:
     async with ctx.db.session() as s:
-        rows = (await s.execute(select(ConversationMessage).where(
-            ConversationMessage.conversation_key == ctx.conversation_key, ConversationMessage.role == "user")
-            .order_by(ConversationMessage.id.desc()).limit(limit))).scalars().all()
+        rows = (
+            (
+                await s.execute(
+                    select(ConversationMessage)
+                    .where(
+                        ConversationMessage.conversation_key == ctx.conversation_key, ConversationMessage.role == "user"
+                    )
+                    .order_by(ConversationMessage.id.desc())
+                    .limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
     lines = [clean_field(r.content, 80) for r in reversed(rows)]
     if ctx.inbound is not None and ctx.inbound.text:
         lines.append(clean_field(ctx.inbound.text, 80))
@@ -291,11 +380,13 @@ CHANNEL_LABELS = {"wecom_kf": "微信客服", "web": "官网在线咨询", "ding
 
 
 def rep_summary(lead: Lead, assignment: Assignment, excerpt: list[str], promise: str) -> str:
-    lines = ["【新客户线索】请及时联系",
-             f"客户：{lead.name or '-'}　公司：{lead.company or '-'}",
-             f"电话：{lead.phone or '-'}　地区：{lead.region or '-'}　行业：{lead.industry or '-'}",
-             f"需求：{lead.need or '-'}",
-             f"来源：{CHANNEL_LABELS.get(lead.platform, lead.platform)}　分配：{REASON_LABELS[assignment.reason]}"]
+    lines = [
+        "【新客户线索】请及时联系",
+        f"客户：{lead.name or '-'}　公司：{lead.company or '-'}",
+        f"电话：{lead.phone or '-'}　地区：{lead.region or '-'}　行业：{lead.industry or '-'}",
+        f"需求：{lead.need or '-'}",
+        f"来源：{CHANNEL_LABELS.get(lead.platform, lead.platform)}　分配：{REASON_LABELS[assignment.reason]}",
+    ]
     if assignment.account is not None:
         lines.append(f"已有客户：{assignment.account.name}")
     if excerpt:
@@ -322,12 +413,18 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
         async with ctx.db.session() as s:
             rep = await s.get(StaffUser, lead.assigned_staff_id)
         name = rep.name if rep else "销售顾问"
-        return ToolOutput(f"已经安排{name}跟进了，请稍等，他会尽快联系您。",
-                          data={"lead_id": lead.id, "staff_id": lead.assigned_staff_id, "duplicate": True})
+        return ToolOutput(
+            f"已经安排{name}跟进了，请稍等，他会尽快联系您。",
+            data={"lead_id": lead.id, "staff_id": lead.assigned_staff_id, "duplicate": True},
+        )
     missing = [f for f in REQUIRED_FOR_HANDOFF if not getattr(lead, f, None)]
     if missing:
-        return ToolOutput("还不能转人工：需要先知道客户的" + "、".join(FIELD_LABELS[m] for m in missing)
-                          + "。请礼貌地问一下，拿到后用 save_contact_info 记下再转。", data={"missing": missing})
+        return ToolOutput(
+            "还不能转人工：需要先知道客户的"
+            + "、".join(FIELD_LABELS[m] for m in missing)
+            + "。请礼貌地问一下，拿到后用 save_contact_info 记下再转。",
+            data={"missing": missing},
+        )
     now = ctx.now()
     promise, deadline = contact_promise(now, ctx.app.settings)
     async with _assign_lock:
@@ -356,8 +453,16 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
     text = f"已为您安排销售顾问{rep.name}{title}，他会在{promise}联系您{phone}。"
     if not in_business_hours(now, ctx.app.settings):
         text = out_of_hours_note(now, ctx.app.settings) + text
-    return ToolOutput(text, data={"lead_id": lead.id, "staff_id": rep.id, "staff_name": rep.name,
-                                  "reason": assignment.reason, "deadline": f"{deadline:%H:%M}"})
+    return ToolOutput(
+        text,
+        data={
+            "lead_id": lead.id,
+            "staff_id": rep.id,
+            "staff_name": rep.name,
+            "reason": assignment.reason,
+            "deadline": f"{deadline:%H:%M}",
+        },
+    )
 
 
 # --- offline mode: no LLM, but a phone number in the message is still a lead ------------------------
@@ -372,8 +477,9 @@ async def offline_customer_answer(ctx: ToolContext, text: str) -> str | None:
     for p in phones:
         rest = rest.replace(p.text, " ")
     try:
-        await save_contact_info(ctx, SaveContactArgs(phone=phones[0].text, need=rest.strip()[:200] or None,
-                                                     name=ctx.actor.name or "客户"))
+        await save_contact_info(
+            ctx, SaveContactArgs(phone=phones[0].text, need=rest.strip()[:200] or None, name=ctx.actor.name or "客户")
+        )
         out = await handoff_to_sales(ctx, HandoffArgs(reason="离线模式留电话"))
     except ToolError as exc:
         return str(exc)
@@ -396,15 +502,26 @@ async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     else:
         scope = Lead.assigned_staff_id == ctx.actor.staff_id
     async with ctx.db.session() as s:
-        rows = (await s.execute(select(Lead, StaffUser.name).join(StaffUser, StaffUser.id == Lead.assigned_staff_id)
-                                .where(scope).order_by(Lead.handed_off_at.desc()).limit(10))).all()
+        rows = (
+            await s.execute(
+                select(Lead, StaffUser.name)
+                .join(StaffUser, StaffUser.id == Lead.assigned_staff_id)
+                .where(scope)
+                .order_by(Lead.handed_off_at.desc())
+                .limit(10)
+            )
+        ).all()
     if not rows:
         return ToolOutput("暂时没有分给你的客户线索。")
     lines = ["最近的客户线索："]
     for lead, rep_name in rows:
         when = lead.handed_off_at.astimezone(ctx.tz) if lead.handed_off_at else None
-        lines.append(f"· #{lead.id} {lead.name or '-'}（{lead.company or '-'}）{lead.phone or ''} "
-                     f"{when:%m-%d %H:%M} → {rep_name}" if when else f"· #{lead.id} {lead.name or '-'} → {rep_name}")
+        lines.append(
+            f"· #{lead.id} {lead.name or '-'}（{lead.company or '-'}）{lead.phone or ''} "
+            f"{when:%m-%d %H:%M} → {rep_name}"
+            if when
+            else f"· #{lead.id} {lead.name or '-'} → {rep_name}"
+        )
     return ToolOutput("\n".join(lines), data={"lead_ids": [lead.id for lead, _ in rows]})
 
 
@@ -423,18 +540,35 @@ async def availability_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return ToolOutput("好的，新线索会继续分给你。" if accepting else "好的，暂停给你分配新线索，回来后发「/接单 开」。")
 
 
-@router.command("线索规则", "/线索规则 [地区] [行业] 负责人用户名或团队 | 删 编号", "管理员：线索分配规则", roles={Role.ADMIN})
+@router.command(
+    "线索规则", "/线索规则 [地区] [行业] 负责人用户名或团队 | 删 编号", "管理员：线索分配规则", roles={Role.ADMIN}
+)
 async def rules_command(ctx: ToolContext, arg: str) -> ToolOutput:
     parts = (arg or "").split()
     if not parts:
         async with ctx.db.session() as s:
-            rules = (await s.execute(select(LeadRoutingRule).where(LeadRoutingRule.active.is_(True))
-                                     .order_by(LeadRoutingRule.priority, LeadRoutingRule.id))).scalars().all()
+            rules = (
+                (
+                    await s.execute(
+                        select(LeadRoutingRule)
+                        .where(LeadRoutingRule.active.is_(True))
+                        .order_by(LeadRoutingRule.priority, LeadRoutingRule.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             names = {u.id: u.name for u in (await s.execute(select(StaffUser))).scalars().all()}
         if not rules:
-            return ToolOutput("还没有分配规则：老客户给负责人，其余按地区、再轮流分配。\n用法：/线索规则 华东 制造业 zhangwei")
-        return ToolOutput("\n".join(f"#{r.id} {r.region or '任意地区'} · {r.industry or '任意行业'} → "
-                                    f"{names.get(r.staff_id) or r.team}" for r in rules))
+            return ToolOutput(
+                "还没有分配规则：老客户给负责人，其余按地区、再轮流分配。\n用法：/线索规则 华东 制造业 zhangwei"
+            )
+        return ToolOutput(
+            "\n".join(
+                f"#{r.id} {r.region or '任意地区'} · {r.industry or '任意行业'} → {names.get(r.staff_id) or r.team}"
+                for r in rules
+            )
+        )
     if parts[0] in ("删", "删除") and len(parts) == 2 and parts[1].lstrip("#").isdigit():
         async with ctx.db.write() as s:
             rule = await s.get(LeadRoutingRule, int(parts[1].lstrip("#")))
@@ -454,8 +588,9 @@ async def rules_command(ctx: ToolContext, arg: str) -> ToolOutput:
         team_exists = user is None and (await s.execute(select(StaffUser.id).where(StaffUser.team == who))).first()
     if user is None and not team_exists:
         raise ToolError(f"没有用户或团队「{who}」。")
-    rule = LeadRoutingRule(region=region, industry=industry, staff_id=user.id if user else None,
-                           team=None if user else who)
+    rule = LeadRoutingRule(
+        region=region, industry=industry, staff_id=user.id if user else None, team=None if user else who
+    )
     async with ctx.db.write() as s:
         s.add(rule)
         await s.flush()
@@ -463,8 +598,16 @@ async def rules_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return ToolOutput(f"已添加规则 #{rule.id}：{region or '任意地区'} · {industry or '任意行业'} → {who}。")
 
 
-__all__ = ["Lead", "assign", "contact_promise", "in_business_hours", "offline_customer_answer", "sales_region",
-           "save_contact_info", "handoff_to_sales"]
+__all__ = [
+    "Lead",
+    "assign",
+    "contact_promise",
+    "in_business_hours",
+    "offline_customer_answer",
+    "sales_region",
+    "save_contact_info",
+    "handoff_to_sales",
+]
 
 
 def register(capabilities: Capabilities) -> None:

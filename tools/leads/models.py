@@ -1,4 +1,5 @@
 """Tables of the lead capability: captured leads, routing rules, and which reps take new leads."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ content we have so far, for up to 6 minutes. Our reply parts are appended to tha
 late, a card, or a reply after the stream is closed goes through the message's response_url, usable once.
 The AI bot cannot start a conversation: pushes go through the self-built app.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -95,11 +96,13 @@ class WeComAIBotAdapter(WeComEntryPoint):
         if inbound.kind.value in ("image", "file") or any(a.url for a in inbound.attachments):
             if inbound.msg_id not in self._inflight_downloads:
                 self._inflight_downloads.add(inbound.msg_id)
-                self._spawn(self._download_then_receive(inbound))
+                self.spawn(self._download_then_receive(inbound))
         else:
             await self._receive(inbound)
-        return self._reply({"msgtype": "stream", "stream": {"id": stream_id, "finish": state["finish"],
-                                                            "content": state["content"]}}, nonce)
+        return self._reply(
+            {"msgtype": "stream", "stream": {"id": stream_id, "finish": state["finish"], "content": state["content"]}},
+            nonce,
+        )
 
     def _reply(self, obj: dict, nonce: str) -> web.Response:
         # the reply's nonce must be the callback URL's nonce
@@ -124,8 +127,7 @@ class WeComAIBotAdapter(WeComEntryPoint):
         state = await self._stream_get(stream_id)
         if state is None:
             log.info("wecom aibot: refresh for unknown stream %s, closing it", stream_id)
-            return self._reply({"msgtype": "stream", "stream": {"id": stream_id, "finish": True, "content": ""}},
-                               nonce)
+            return self._reply({"msgtype": "stream", "stream": {"id": stream_id, "finish": True, "content": ""}}, nonce)
         if not state["finish"] and time.time() - state["started_at"] > STREAM_WINDOW:
             # the answer is late: close the stream; what is still to come goes through response_url
             async with self._stream_lock(stream_id):
@@ -134,8 +136,10 @@ class WeComAIBotAdapter(WeComEntryPoint):
                     state["content"] = truncate_bytes(state["content"] + AIBOT_LATE_NOTE, AIBOT_MAX_BYTES)
                     state["finish"] = True
                     await self._stream_put(stream_id, state)
-        return self._reply({"msgtype": "stream", "stream": {"id": stream_id, "finish": state["finish"],
-                                                            "content": state["content"]}}, nonce)
+        return self._reply(
+            {"msgtype": "stream", "stream": {"id": stream_id, "finish": state["finish"], "content": state["content"]}},
+            nonce,
+        )
 
     async def _download_then_receive(self, inbound: Inbound) -> None:
         try:

@@ -1,6 +1,7 @@
 """Settings of the WeCom AI bot (智能机器人): its own callback token and key. Its callbacks carry a response_url and
 files come as URLs, so it needs no corp secret; with the self-built app also configured, new colleagues who write
 to the bot are looked up in the app's directory."""
+
 from __future__ import annotations
 
 from typing import ClassVar

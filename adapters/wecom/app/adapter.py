@@ -10,6 +10,7 @@ replica died before marking it sent) goes out through message/send with WeCom's 
 the copy the colleague already has. A first attempt goes without it: two honestly identical answers (the same
 "/帮助" twice) must both arrive.
 """
+
 from __future__ import annotations
 
 import logging
@@ -107,15 +108,17 @@ class WeComAppAdapter(WeComEntryPoint):
             return
         if reply.card is not None:
             if group:  # appchat has no interactive cards for our buttons: show the card as text
-                await self._send_group(group, "text",
-                                       {"content": truncate_bytes(card_text(reply.card), TEXT_MAX_BYTES)})
+                await self._send_group(
+                    group, "text", {"content": truncate_bytes(card_text(reply.card), TEXT_MAX_BYTES)}
+                )
                 return
             body = template_card(reply.card)
             body["task_id"] = f"{reply.card.card_id}@{d.outbox_id}"  # unique per app, as WeCom requires
             result = await self._send_user(user, "template_card", body, d)
             if result.get("response_code"):
-                await self.app.kv.set(CARD_CODE_KEY.format(reply.card.card_id, user), result["response_code"],
-                                      CARD_CODE_TTL)
+                await self.app.kv.set(
+                    CARD_CODE_KEY.format(reply.card.card_id, user), result["response_code"], CARD_CODE_TTL
+                )
             return
         for part in split_bytes(reply.text, TEXT_MAX_BYTES) or [""]:
             msgtype, body = text_body(Reply(text=part, markdown=reply.markdown), allow_markdown=True)
@@ -164,9 +167,14 @@ class WeComAppAdapter(WeComEntryPoint):
             codes = [d.reply_context.get("response_code"), await self.app.kv.get(sent_key)]
             for code in dict.fromkeys(c for c in codes if c):
                 try:
-                    await self.api.update_template_card({"userids": [user], "agentid": self.agent_id,
-                                                         "response_code": code,
-                                                         "button": {"replace_name": truncate_bytes(status, 30)}})
+                    await self.api.update_template_card(
+                        {
+                            "userids": [user],
+                            "agentid": self.agent_id,
+                            "response_code": code,
+                            "button": {"replace_name": truncate_bytes(status, 30)},
+                        }
+                    )
                 except WeComAPIError as exc:  # used or expired: try the next code, then say it in words
                     log.info("wecom card update via response_code failed (%s)", exc)
                     updated = False
@@ -176,8 +184,7 @@ class WeComAppAdapter(WeComEntryPoint):
                     await self.app.kv.delete(sent_key)
                 if updated:
                     return
-        await self._send_user(user, "text", {"content": truncate_bytes(f"「{card.title}」{status}", TEXT_MAX_BYTES)},
-                              d)
+        await self._send_user(user, "text", {"content": truncate_bytes(f"「{card.title}」{status}", TEXT_MAX_BYTES)}, d)
 
     # --- directory ---------------------------------------------------------------------------
 

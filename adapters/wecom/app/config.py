@@ -1,4 +1,5 @@
 """Settings of the WeCom self-built app (自建应用): the corp, the app's secret and its callback's token and key."""
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -9,7 +10,12 @@ from bot.settings import AdapterConfig, env_setting
 class WeComAppConfig(AdapterConfig):
     channel: ClassVar[str] = "WeCom self-built app"
     required: ClassVar[tuple[str, ...]] = (
-        "WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY")
+        "WECOM_CORP_ID",
+        "WECOM_AGENT_ID",
+        "WECOM_SECRET",
+        "WECOM_TOKEN",
+        "WECOM_ENCODING_AES_KEY",
+    )
 
     wecom_corp_id: str | None = env_setting("WECOM_CORP_ID")
     wecom_agent_id: str | None = env_setting("WECOM_AGENT_ID")

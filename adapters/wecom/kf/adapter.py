@@ -5,6 +5,7 @@ The event carries no message, only a token for the next kf/sync_msg; the pull ru
 the callback is answered at once, one pull per 客服 account at a time (an event during a pull makes it pull again
 when it ends, since new messages may lie past the page it read).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,7 +57,7 @@ class WeComKfAdapter(WeComEntryPoint):
             # a sync is running: remember to pull again when it ends (new messages may be past its page)
             self._dirty[open_kfid] = token
             return
-        self._spawn(self._sync_loop(open_kfid, token))
+        self.spawn(self._sync_loop(open_kfid, token))
 
     async def _sync_loop(self, open_kfid: str, token: str | None) -> None:
         lock = self._locks[open_kfid]
@@ -108,5 +109,6 @@ class WeComKfAdapter(WeComEntryPoint):
             text = markdown_to_text(reply.text) if reply.markdown else reply.text
         for part in split_bytes(text, TEXT_MAX_BYTES):
             await self.pacer.acquire("kf:" + customer)
-            await self.api.kf_send_msg({"touser": customer, "open_kfid": open_kfid, "msgtype": "text",
-                                        "text": {"content": part}})
+            await self.api.kf_send_msg(
+                {"touser": customer, "open_kfid": open_kfid, "msgtype": "text", "text": {"content": part}}
+            )

@@ -1,4 +1,5 @@
 """微信客服 kf/sync_msg items -> channel-neutral `Inbound`. The dedup key is the item's msgid."""
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,14 @@ def kf_inbound(m: dict[str, Any]) -> Inbound | None:
     customer = m.get("external_userid") or ""
     msg_type = m.get("msgtype") or ""
     raw = {"open_kfid": open_kfid, "external_userid": customer}
-    common = dict(platform=KF, msg_id=str(m.get("msgid") or ""), sender_id=customer,
-                  conversation_id=f"{open_kfid}:{customer}", role_hint=Role.CUSTOMER, raw=raw)
+    common = dict(
+        platform=KF,
+        msg_id=str(m.get("msgid") or ""),
+        sender_id=customer,
+        conversation_id=f"{open_kfid}:{customer}",
+        role_hint=Role.CUSTOMER,
+        raw=raw,
+    )
     if not common["msg_id"] or not customer:
         return None
     body = m.get(msg_type) or {}
@@ -30,9 +37,15 @@ def kf_inbound(m: dict[str, Any]) -> Inbound | None:
         kind = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE}.get(msg_type, InboundKind.FILE)
         return Inbound(kind=kind, attachments=[Attachment(name=msg_type, media_id=body.get("media_id"))], **common)
     if msg_type == "location":
-        return Inbound(kind=InboundKind.LOCATION, location={"lat": body.get("latitude"), "lng": body.get("longitude"),
-                                                            "label": body.get("name") or body.get("address") or ""},
-                       **common)
+        return Inbound(
+            kind=InboundKind.LOCATION,
+            location={
+                "lat": body.get("latitude"),
+                "lng": body.get("longitude"),
+                "label": body.get("name") or body.get("address") or "",
+            },
+            **common,
+        )
     if msg_type == "link":
         text = "\n".join(x for x in (body.get("title"), body.get("desc"), body.get("url")) if x)
         return Inbound(kind=InboundKind.LINK, text=text, **common)
