@@ -29,7 +29,7 @@ async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
             if out is not None:
                 return f"{out.text}\n{note}"
     passages = ""
-    kb = getattr(ctx.app, "knowledge", None)
+    kb = ctx.app.knowledge
     if kb is not None:
         try:
             audience = "public" if ctx.actor.role is Role.CUSTOMER else None

@@ -185,7 +185,7 @@ class App:
             await asyncio.wait_for(self.drain(), timeout)
         except asyncio.TimeoutError:
             log.warning("stopped with work in flight; it resumes on the next start")
-        if self.knowledge is not None and hasattr(self.knowledge, "close"):
+        if self.knowledge is not None:
             await self.knowledge.close()
         if self.http is not None:
             await self.http.close()

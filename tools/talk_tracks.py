@@ -72,7 +72,7 @@ def _citations(hits) -> list[dict]:
 
 
 async def _search(ctx: ToolContext, query: str, top: int, audience: str | None):
-    kb = getattr(ctx.app, "knowledge", None)
+    kb = ctx.app.knowledge
     if kb is None:
         raise ToolError("话术库还没有启用。")
     query = (query or "").strip()
