@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import Any, Sequence
 
 import aiohttp
+from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -310,3 +311,41 @@ def make_chat_model(settings: Settings, **overrides) -> OpenAICompatibleChat:
     )
     kwargs.update(overrides)
     return OpenAICompatibleChat(**kwargs)
+
+
+class MetricsCallback(AsyncCallbackHandler):
+    """Counts calls, tokens, errors and timing of every model call on /metrics (bot/metrics.py)."""
+
+    is_salesbot_metrics = True  # `chat` records these itself when it skips the callbacks
+
+    def __init__(self):
+        self._started: dict[Any, float] = {}
+
+    async def on_chat_model_start(self, serialized, messages, *, run_id, **kwargs):
+        self._started[run_id] = time.perf_counter()
+
+    async def on_llm_start(self, serialized, prompts, *, run_id, **kwargs):
+        self._started[run_id] = time.perf_counter()
+
+    def _elapsed(self, run_id) -> float | None:
+        started = self._started.pop(run_id, None)
+        return None if started is None else time.perf_counter() - started
+
+    async def on_llm_end(self, response, *, run_id, **kwargs):
+        record_llm_call(self._elapsed(run_id), "ok", *_token_usage(response))
+
+    async def on_llm_error(self, error, *, run_id, **kwargs):
+        record_llm_call(self._elapsed(run_id), "error")
+
+
+def _token_usage(response) -> tuple[int, int]:
+    usage = (getattr(response, "llm_output", None) or {}).get("token_usage") or {}
+    prompt, completion = usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0
+    if prompt or completion:
+        return int(prompt), int(completion)
+    for generations in getattr(response, "generations", None) or []:
+        for gen in generations:
+            meta = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
+            prompt += meta.get("input_tokens") or 0
+            completion += meta.get("output_tokens") or 0
+    return int(prompt), int(completion)

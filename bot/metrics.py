@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -136,7 +135,7 @@ async def refresh_db_depths(app: "Runtime") -> None:
 
 
 def record_llm_call(seconds: float | None, outcome: str, prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
-    """One model call on /metrics (from the callback below, or straight from agents.llm's fast path)."""
+    """One model call on /metrics (from agents.llm: its fast path, or the LangChain callback for other models)."""
     if seconds is not None:
         observe("llm_call", seconds)
     LLM_CALLS.labels(outcome).inc()
@@ -144,50 +143,3 @@ def record_llm_call(seconds: float | None, outcome: str, prompt_tokens: int = 0,
         LLM_TOKENS.labels("prompt").inc(prompt_tokens)
     if completion_tokens:
         LLM_TOKENS.labels("completion").inc(completion_tokens)
-
-
-def llm_callback():
-    """A LangChain callback handler counting calls, tokens, errors and timing every model call."""
-    return _llm_metrics_class()()
-
-
-@lru_cache(maxsize=1)
-def _llm_metrics_class():
-    from langchain_core.callbacks import AsyncCallbackHandler
-
-    class LLMMetrics(AsyncCallbackHandler):
-        is_salesbot_metrics = True  # agents.llm.chat records these itself when it skips the callbacks
-
-        def __init__(self):
-            self._started: dict[Any, float] = {}
-
-        async def on_chat_model_start(self, serialized, messages, *, run_id, **kwargs):
-            self._started[run_id] = time.perf_counter()
-
-        async def on_llm_start(self, serialized, prompts, *, run_id, **kwargs):
-            self._started[run_id] = time.perf_counter()
-
-        def _elapsed(self, run_id) -> float | None:
-            started = self._started.pop(run_id, None)
-            return None if started is None else time.perf_counter() - started
-
-        async def on_llm_end(self, response, *, run_id, **kwargs):
-            record_llm_call(self._elapsed(run_id), "ok", *_token_usage(response))
-
-        async def on_llm_error(self, error, *, run_id, **kwargs):
-            record_llm_call(self._elapsed(run_id), "error")
-
-    return LLMMetrics
-
-
-def _token_usage(response) -> tuple[int, int]:
-    usage = (getattr(response, "llm_output", None) or {}).get("token_usage") or {}
-    prompt, completion = usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0
-    if prompt or completion:
-        return int(prompt), int(completion)
-    for generations in getattr(response, "generations", None) or []:
-        for gen in generations:
-            meta = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
-            prompt += meta.get("input_tokens") or 0
-            completion += meta.get("output_tokens") or 0
-    return int(prompt), int(completion)

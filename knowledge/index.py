@@ -195,9 +195,13 @@ class LexicalIndex:
 class VectorIndex:
     """A Chroma collection per embeddings provider, under <data_dir>/chroma."""
 
-    def __init__(self, path: Path, collection_name: str, embedding_function) -> None:
+    def __init__(self, path: Path, collection_name: str, embedding_function: tuple[str, dict]) -> None:
+        # chromadb takes about a second to import: only when the vector index is opened (salesbot --help,
+        # `salesbot chat` and the lexical search do without it; benchmarks/startup.py)
         import chromadb
         from chromadb.config import Settings as ChromaSettings
+
+        from knowledge import chroma_functions
 
         path.mkdir(parents=True, exist_ok=True)
         self.client = chromadb.PersistentClient(
@@ -205,7 +209,7 @@ class VectorIndex:
         )
         self.collection = self.client.get_or_create_collection(
             collection_name,
-            embedding_function=embedding_function,
+            embedding_function=chroma_functions.build(*embedding_function),
             configuration={"hnsw": {"space": "cosine"}},
         )
 

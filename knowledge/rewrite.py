@@ -11,8 +11,6 @@ import logging
 import re
 from typing import Any, Iterable
 
-from langchain_core.messages import HumanMessage
-
 log = logging.getLogger(__name__)
 
 REWRITE_TIMEOUT = 10.0
@@ -78,7 +76,7 @@ async def rewrite_followup(llm: Any, query: str, history: Iterable[Any] | None) 
     transcript = "\n".join(("用户：" if role == "user" else "助手：") + text for role, text in lines)
     prompt = REWRITE_PROMPT.format(history=transcript, question=query)
     try:
-        answer = await asyncio.wait_for(llm.ainvoke([HumanMessage(content=prompt)]), REWRITE_TIMEOUT)
+        answer = await asyncio.wait_for(llm.ainvoke([_human(prompt)]), REWRITE_TIMEOUT)
     except Exception as exc:  # the rep still gets results for what they typed
         log.warning("follow-up rewrite failed, searching the original query: %s", exc)
         return offline_standalone(query, history)
@@ -89,7 +87,7 @@ async def rewrite_followup(llm: Any, query: str, history: Iterable[Any] | None) 
 async def generate_questions(llm: Any, title: str, text: str, n: int = 3) -> list[str]:
     prompt = QUESTIONS_PROMPT.format(n=n, title=title, text=text[:1500])
     try:
-        answer = await asyncio.wait_for(llm.ainvoke([HumanMessage(content=prompt)]), QUESTIONS_TIMEOUT)
+        answer = await asyncio.wait_for(llm.ainvoke([_human(prompt)]), QUESTIONS_TIMEOUT)
     except Exception as exc:
         log.warning("associated-question generation failed for %s: %s", title, exc)
         return []
@@ -99,3 +97,11 @@ async def generate_questions(llm: Any, title: str, text: str, n: int = 3) -> lis
         if 2 <= len(line) <= 80 and line not in questions:
             questions.append(line)
     return questions[:n]
+
+
+def _human(prompt: str):
+    # LangChain takes about a second to import and is only needed when a model is configured
+    # (benchmarks/startup.py: the offline console never loads it)
+    from langchain_core.messages import HumanMessage
+
+    return HumanMessage(content=prompt)

@@ -18,10 +18,7 @@ from typing import Any
 import aiohttp
 from sqlmodel import select
 
-from agents.customer import CustomerAgent
-from agents.llm import make_chat_model
 from agents.offline import offline_answer
-from agents.staff import StaffAgent
 from bot import metrics
 from bot.adapter import Adapter
 from bot.capabilities import Capabilities
@@ -116,17 +113,23 @@ class App:
         self._enable_knowledge = enable_knowledge
         self._agents: dict[Role, Any] = {}
         self._background: list[asyncio.Task] = []
+        self._opening_knowledge: asyncio.Task | None = None
         self.started = False
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self, *, connect_channels: bool = True, resume: bool = True) -> None:
+    async def start(self, *, connect_channels: bool = True, resume: bool = True, warm: bool = True) -> None:
+        """`warm=False` (the console) opens the knowledge index in the background instead of before the first
+        message: a command needs none of it, and a search waits for it (KnowledgeBase takes its lock)."""
         await retry_db(self.db.migrate, what="migrate")  # e.g. the whole stack starting: wait for the database
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         if self._enable_knowledge:
             # with an LLM, follow-up questions are rewritten before search ("那竞品呢？")
             self.knowledge = KnowledgeBase(self.settings, self.db, llm=self.chat_model() if self.llm_enabled else None)
-            await retry_db(self.knowledge.open, what="knowledge index")  # built now, not on the first question
+            if warm:
+                await retry_db(self.knowledge.open, what="knowledge index")  # built now, not on the first question
+            else:
+                self._opening_knowledge = asyncio.create_task(self.knowledge.open())
         for package in ADAPTERS:
             for adapter in package.build_adapters(self):
                 for platform in adapter.platforms:
@@ -185,6 +188,8 @@ class App:
             await asyncio.wait_for(self.drain(), timeout)
         except asyncio.TimeoutError:
             log.warning("stopped with work in flight; it resumes on the next start")
+        if self._opening_knowledge is not None:  # let it finish: a cancelled open leaves a Chroma thread running
+            await asyncio.gather(self._opening_knowledge, return_exceptions=True)
         if self.knowledge is not None:
             await self.knowledge.close()
         if self.http is not None:
@@ -282,9 +287,15 @@ class App:
         elif not self.settings.llm_configured:
             return None
         else:
+            # LangChain and the agents take about a second to import; offline they are never needed, so they
+            # load with the first model (benchmarks/startup.py: `salesbot chat` offline)
+            from agents.llm import make_chat_model
+
             model = make_chat_model(self.settings)
+        from agents.llm import MetricsCallback
+
         try:  # calls, tokens, errors and latency of every model call on /metrics
-            model.callbacks = [*(model.callbacks or []), metrics.llm_callback()]
+            model.callbacks = [*(model.callbacks or []), MetricsCallback()]
         except (AttributeError, ValueError, TypeError):  # a test double that is no LangChain model
             pass
         self._chat_model = model
@@ -295,6 +306,10 @@ class App:
             return self._agents[role]
         if not self.llm_enabled:
             return None
+        # loaded with the first model, like agents.llm above
+        from agents.customer import CustomerAgent
+        from agents.staff import StaffAgent
+
         agent = CustomerAgent(self) if role is Role.CUSTOMER else StaffAgent(self)
         self._agents[role] = agent
         return agent

@@ -122,7 +122,7 @@ async def chat(args, settings: "Settings") -> int:
     interactive = sys.stdin.isatty()
     out = (lambda text: print(f"助手> {text}", flush=True)) if interactive else (lambda text: print(text, flush=True))
     app = App(settings, console_output=out)
-    await app.start(connect_channels=False)
+    await app.start(connect_channels=False, warm=False)
     console = app.adapters["console"]
     role = Role(args.role)
     if role is Role.CUSTOMER:

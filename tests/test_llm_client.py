@@ -114,10 +114,9 @@ def _metric(name: str, **labels) -> float:
 
 
 async def test_fast_path_sends_the_bound_tools_and_records_the_metrics_callback_would(llm, model):
-    from agents.llm import chat
-    from bot.metrics import llm_callback
+    from agents.llm import MetricsCallback, chat
 
-    model.callbacks = [llm_callback()]
+    model.callbacks = [MetricsCallback()]
     bound = model.bind_tools([log_visit])
     calls, errors = (
         _metric("salesbot_llm_calls_total", outcome="ok"),

@@ -17,11 +17,9 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from agents.staff import message_text
 from bot import prompt_templates as prompts
 from bot.messages import ROLE_LABELS, Role
 from bot.models import utcnow
@@ -429,6 +427,11 @@ async def _model_for(app, name: str, role: str):
 
 
 async def _run_once(app, model, template_text: str, sample: SampleConversation) -> TrialAnswer:
+    # the try-run needs the model: LangChain and the agents load with it, not with the console
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    from agents.staff import message_text
+
     system = template_text.format_map(_Missing(_values(app, sample.role)))
     messages: list[Any] = [SystemMessage(system)]
     for m in sample.messages:
