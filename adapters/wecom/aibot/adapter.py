@@ -34,6 +34,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # AI bot files may be 100 MB; transcripts and
 STREAM_WINDOW = 330.0  # WeCom refreshes a stream for 6 minutes; close ours before that
 STREAM_TTL = 900
 AIBOT_WELCOME = "你好！我是销售助手，@我 就能记拜访、查客户、找话术。发「/帮助」看全部用法。"
+AIBOT_WORKING = "正在处理…"
 AIBOT_LATE_NOTE = "\n\n（内容较多，完整答复稍后单独发给你）"
 
 
@@ -184,6 +185,10 @@ class WeComAIBotAdapter(WeComEntryPoint):
 
     streams_answers = True
     stream_interval = 0.2  # previews only change the stored state; WeCom reads it on its own refreshes
+
+    async def turn_started(self, inbound: Inbound) -> None:
+        # the model may take a while before its first token: say so at once, the tokens replace it
+        await self.stream_delta(inbound, AIBOT_WORKING)
 
     async def stream_delta(self, inbound: Inbound, text_so_far: str) -> None:
         stream_id = inbound.raw.get("stream_id")
