@@ -9,6 +9,7 @@ import time
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agents.llm import chat
+from agents.streaming import stream_chat
 from agents.tool_bridge import bound_to, langchain_tools
 from bot import prompt_templates as prompts
 from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
@@ -69,7 +70,10 @@ class StaffAgent:
             for _ in range(MAX_STEPS):
                 started = time.perf_counter()
                 try:
-                    ai = await chat(model, messages)
+                    if ctx.progress is not None:  # the channel shows the answer as it is written
+                        ai = await stream_chat(model, messages, ctx.progress)
+                    else:
+                        ai = await chat(model, messages)
                 finally:
                     ctx.llm_seconds += time.perf_counter() - started
                 messages.append(ai)

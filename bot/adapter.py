@@ -6,7 +6,9 @@ An adapter:
     answers the platform right after `receive` returns;
   * delivers what the outbox gives it (`deliver`), raising `TransientSendError` for what is worth
     retrying (rate limits, 5xx, timeouts) and `PermanentSendError` for what is not;
-  * owns its HTTP routes (mounted by `salesbot serve`) and any long-lived connection (`start`/`stop`).
+  * owns its HTTP routes (mounted by `salesbot serve`) and any long-lived connection (`start`/`stop`);
+  * may show that a turn is under way (`turn_started`, `stream_delta`, `turn_finished`): best-effort
+    previews while the model works. The answer itself still comes through the outbox, once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.messages import Reply, Target
+from bot.messages import Inbound, Reply, Target
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -111,6 +113,32 @@ class Adapter(ABC):
     @abstractmethod
     async def deliver(self, delivery: Delivery) -> None:
         """Send one outbox row. Raise TransientSendError / PermanentSendError on failure."""
+
+    # --- live progress (bot/progress.py calls these, one at a time per turn, never after turn_finished) --------
+
+    #: True when `stream_delta` shows the answer as it is written; the agent then asks the model to stream
+    streams_answers: bool = False
+    #: at least this many seconds between two `stream_delta` calls of one turn (the platform's rate limits)
+    stream_interval: float = 0.3
+
+    @property
+    def shows_progress(self) -> bool:
+        """False when the adapter shows nothing while a turn runs: the dispatcher then skips it entirely."""
+        cls = type(self)
+        return self.streams_answers or any(
+            getattr(cls, name) is not getattr(Adapter, name)
+            for name in ("turn_started", "stream_delta", "turn_finished")
+        )
+
+    async def turn_started(self, inbound: Inbound) -> None:
+        """A message went to the model: show that the bot is working (a card in its processing state...)."""
+
+    async def stream_delta(self, inbound: Inbound, text_so_far: str) -> None:
+        """The answer so far (reasoning hidden), as a preview. The final answer is delivered through the
+        outbox afterwards and must replace the preview, never repeat it."""
+
+    async def turn_finished(self, inbound: Inbound) -> None:
+        """The model is done; called before the answer is handed to the outbox."""
 
     def max_bytes_for(self, platform: str, reply: Reply) -> int:
         """Byte limit for one part on this platform/kind of reply (override for per-entry limits)."""

@@ -60,6 +60,9 @@ class ToolContext:
     llm_seconds: float = 0.0  # time spent waiting for the model in this turn (pipeline overhead excludes it)
     trace: list[tuple[str, dict]] = field(default_factory=list)  # tool calls the model made (eval, debugging)
     outputs: list[ToolOutput] = field(default_factory=list)  # what the tools returned in this turn
+    # the answer so far, as the model writes it (a preview for the channel: bot/progress.py); None when the
+    # channel shows no previews, and then the agent need not stream
+    progress: Callable[[str], None] | None = None
 
     @property
     def db(self):

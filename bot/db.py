@@ -291,6 +291,20 @@ class Database:
         finally:
             engine.dispose()
 
+    def schema_heads_sync(self) -> tuple[set[str], set[str]]:
+        """(the database's migration heads, this code's heads): equal when the schema is current."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        expected = set(ScriptDirectory.from_config(cfg).get_heads())
+        engine = create_engine(
+            sync_url(self.url), poolclass=NullPool, **({} if self.is_sqlite else {"connect_args": _PG_CONNECT_ARGS})
+        )
+        try:
+            with engine.connect() as conn:
+                return set(MigrationContext.configure(conn).get_current_heads()), expected
+        finally:
+            engine.dispose()
+
     @staticmethod
     def _upgrade(cfg: Config) -> None:
         alembic_log = logging.getLogger("alembic")

@@ -28,6 +28,7 @@ from bot.messages import Inbound, InboundKind, Reply, Target, WriteSource
 from bot.metrics import observe
 from bot.models import ConversationMessage, utcnow
 from bot.pending import close_pending, current_pending
+from bot.progress import TurnProgress
 from bot.structured_logging import TRACE_ID
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,6 +234,9 @@ class Dispatcher:
         agent = self.app.agent_for(ctx.actor.role)
         if agent is None:
             return [Reply(await self.app.offline(ctx, text, reason="offline"))]
+        progress = self._progress(ctx.inbound)
+        if progress is not None and progress.streams:
+            ctx.progress = progress.report
         try:
             ctx.source = WriteSource.AGENT
             result = await agent.run(ctx, text)
@@ -245,7 +249,19 @@ class Dispatcher:
             return [Reply(await self.app.offline(ctx, text, reason="llm_down"))]
         finally:
             llm_time[0] += ctx.llm_seconds
+            if progress is not None:  # the last preview lands before the answer goes to the outbox
+                ctx.progress = None
+                await progress.finish()
         return result
+
+    def _progress(self, inbound: Inbound | None) -> TurnProgress | None:
+        """The channel's progress display for a turn that goes to the model (bot/progress.py)."""
+        adapter = self.app.adapters.get(inbound.platform) if inbound is not None else None
+        if adapter is None or not adapter.shows_progress:
+            return None
+        progress = TurnProgress(adapter, inbound)
+        progress.start()
+        return progress
 
     async def _card_action(self, ctx: ToolContext, inbound: Inbound) -> list[Reply]:
         action = inbound.card_action

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # turns running at once in this process; more wait in the ledger, so ingress keeps its CPU under overload
     max_concurrent_turns: int = _env("SALESBOT_MAX_CONCURRENT_TURNS", 100, ge=1)
     embeddings: str = _env("SALESBOT_EMBEDDINGS", "offline")
+    # channels without streaming (the WeCom self-built app) send one 「正在处理…」 when the answer takes longer
+    # than this many seconds; 0 turns the notice off
+    progress_notice_seconds: float = _env("SALESBOT_PROGRESS_NOTICE_SECONDS", 3.0, ge=0)
+    # the address WeCom/DingTalk reach this server at (https://bot.example.com): `salesbot doctor` checks it
+    public_url: str | None = _env("SALESBOT_PUBLIC_URL")
 
     # transcript-to-CRM: speech-to-text for recordings (any OpenAI-compatible /audio/transcriptions endpoint)
     stt_model: str | None = _env("SALESBOT_STT_MODEL")

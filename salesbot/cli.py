@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings()
-        check_channels(settings)  # a half-configured channel stops us here, naming the setting
+        if not getattr(args, "skip_channel_check", False):
+            check_channels(settings)  # a half-configured channel stops us here, naming the setting
     except ConfigError as exc:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""The core subcommands: serve, chat, demo, eval.
+"""The core subcommands: serve, chat, demo, eval, doctor.
 
 Heavy modules are imported inside the commands, so `salesbot --help` stays fast (salesbot/cli.py).
 """
@@ -38,6 +38,12 @@ def register(sub) -> None:
     p.add_argument("--suite", default=None, help="scenario file or folder (default: the shipped scenarios)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run_eval)
+
+    p = sub.add_parser("doctor", help="check the deployment: LLM, channels, database, Redis, data directory")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds per network check (default 20)")
+    # a half-configured channel is one of the things doctor reports, not a reason to refuse to run
+    p.set_defaults(func=doctor, skip_channel_check=True)
 
 
 async def serve(args, settings: "Settings") -> int:
@@ -166,3 +172,9 @@ async def run_eval(args, settings: "Settings") -> int:
     from salesbot.evaluation import main as eval_main
 
     return await eval_main(args, settings)
+
+
+async def doctor(args, settings: "Settings") -> int:
+    from salesbot.doctor import main as doctor_main
+
+    return await doctor_main(args, settings)

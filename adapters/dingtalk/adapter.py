@@ -44,7 +44,7 @@ from adapters.dingtalk.signature import check_signature
 from adapters.dingtalk.stream import CARD_TOPIC, ROBOT_TOPIC, StreamClient, StreamThread, _RecentIds, forward_to
 from bot.adapter import Adapter, Delivery, DirectoryEntry, PermanentSendError, TransientSendError
 from bot.db_retry import retry_db
-from bot.messages import Attachment, Card, CardAction, Inbound, InboundKind, Reply, Role
+from bot.messages import Attachment, Card, CardAction, Inbound, InboundKind, Reply, Role, Target
 from bot.settings import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -477,13 +477,11 @@ class DingTalkAdapter(Adapter):
             return
         if not reply.text.strip():
             return
-        if (
-            self.ai_card_template_id
-            and delivery.parts > 1
-            and not delivery.is_push
-            and delivery.reply_context.get("msgId")
-        ):
-            if await self._stream_ai_part(delivery):
+        if self.ai_card_template_id and not delivery.is_push and delivery.reply_context.get("msgId"):
+            # a long answer, or one whose turn opened a progress card: it goes into the AI card
+            if (delivery.parts > 1 or await self._progress_card(delivery.reply_context)) and await self._stream_ai_part(
+                delivery
+            ):
                 return
         await self._send_message(delivery, reply)
 
@@ -590,12 +588,59 @@ class DingTalkAdapter(Adapter):
             self._warned_no_template = True
             log.warning("DINGTALK_CARD_TEMPLATE_ID is not set: cards are sent as markdown without buttons")
 
+    # --- live progress: the AI card opens when the model starts and shows the answer as it comes --------
+
+    streams_answers = True
+    stream_interval = 0.5  # card/streaming counts against the app's API rate (20/s)
+
+    @staticmethod
+    def _ai_card_key(msg_id: str) -> str:
+        return f"dingtalk:aicard:{msg_id}"
+
+    async def _progress_card(self, context: dict[str, Any]) -> dict[str, Any] | None:
+        """The progress card of this message's turn, while no answer has taken it over."""
+        raw = await self.app.kv.get(self._ai_card_key(context["msgId"]))
+        state = json.loads(raw) if raw else {}
+        return state if state.get("progress") and state.get("outbox_id") is None else None
+
+    async def turn_started(self, inbound: Inbound) -> None:
+        if not self.ai_card_template_id or not inbound.raw.get("msgId") or inbound.kind is InboundKind.CARD_ACTION:
+            return
+        msg_id = inbound.raw["msgId"]
+        key = self._ai_card_key(msg_id)
+        if await self.app.kv.get(key):  # a turn run again (taken over): its card is there already
+            return
+        out_track_id = "ai-" + hashlib.sha1(f"{msg_id}:progress".encode()).hexdigest()[:24]
+        target = Target(PLATFORM, user_id=inbound.sender_id, conversation_id=inbound.conversation_id)
+        group_id, user_id = self._destination(Delivery(0, PLATFORM, target, Reply(""), reply_context=inbound.raw))
+        await self.api.create_and_deliver_card(
+            out_track_id=out_track_id,
+            template_id=self.ai_card_template_id,
+            params={"flowStatus": AI_FLOW_PROCESSING, AI_CARD_KEY: ""},
+            conversation_id=group_id,
+            user_id=user_id,
+        )
+        state = {"outTrackId": out_track_id, "outbox_id": None, "content": "", "seq": -1, "progress": True}
+        await self.app.kv.set(key, json.dumps(state, ensure_ascii=False), 24 * 3600)
+        self.stats["progress_cards"] = self.stats.get("progress_cards", 0) + 1
+
+    async def stream_delta(self, inbound: Inbound, text_so_far: str) -> None:
+        if not self.ai_card_template_id or not inbound.raw.get("msgId"):
+            return
+        state = await self._progress_card(inbound.raw)
+        if state is None:
+            return
+        await self.api.stream_card(
+            state["outTrackId"], key=AI_CARD_KEY, content=text_so_far, is_full=True, is_finalize=False
+        )
+        self.stats["ai_stream_previews"] = self.stats.get("ai_stream_previews", 0) + 1
+
     # --- AI card streaming -------------------------------------------------------------------
 
     async def _stream_ai_part(self, delivery: Delivery) -> bool:
         """Stream one part of a long answer into an AI card. False -> the caller sends it as markdown."""
         ctx = delivery.reply_context
-        key = f"dingtalk:aicard:{ctx['msgId']}"
+        key = self._ai_card_key(ctx["msgId"])
         state: dict[str, Any] = {}
         if delivery.seq > 0:
             raw = await self.app.kv.get(key)
@@ -608,6 +653,10 @@ class DingTalkAdapter(Adapter):
                 previous = json.loads(existing) if existing else {}
                 if previous.get("outbox_id") == delivery.outbox_id:
                     state = previous  # a retry of part 0: the card exists already
+                elif previous.get("progress") and previous.get("outbox_id") is None:
+                    # the card the turn opened while the model worked: the answer replaces its preview
+                    state = {**previous, "outbox_id": delivery.outbox_id, "content": "", "seq": -1}
+                    await self.app.kv.set(key, json.dumps(state, ensure_ascii=False), 24 * 3600)
                 else:
                     digest = hashlib.sha1(f"{ctx['msgId']}:{delivery.outbox_id}".encode()).hexdigest()[:24]
                     state = {"outTrackId": f"ai-{digest}", "outbox_id": delivery.outbox_id, "content": "", "seq": -1}

@@ -13,6 +13,7 @@ tool-call assembly are exercised for real. Usage:
         assert llm.last_tool_names() == ["log_visit"]
         llm.responder = lambda body: text("查到了") if last_user_text(body) == "查" else None
         llm.latency = 1.0                                # every request sleeps 1 s, concurrently
+        llm.script(text("好的，已记录").streamed(final_delay=2))  # with stream=true: stalls 2 s before the end
 
 Which step answers a chat request: the next scripted step (`llm.script`), else `llm.responder(body)`,
 else (or when the responder returns None) `llm.default(body)`. Responders may return a step, a plain
@@ -75,6 +76,14 @@ class _StepMixin:
 class Text(_StepMixin):
     content: str
     latency: float = 0.0
+    # when streamed: the pause between chunks (None: the server's stream_chunk_delay), and an extra pause
+    # before the last content chunk (a model that stalls before its final token)
+    chunk_delay: float | None = None
+    final_delay: float = 0.0
+
+    def streamed(self, chunk_delay: float | None = None, final_delay: float = 0.0) -> "Text":
+        """A copy streamed with these pauses: `text("好的").streamed(final_delay=2)`."""
+        return dataclasses.replace(self, chunk_delay=chunk_delay, final_delay=final_delay)
 
 
 @dataclass(frozen=True)
@@ -344,6 +353,9 @@ class FakeOpenAI:
         stream_chunk_delay: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        api_key: str | None = None,
+        known_models_only: bool = False,
+        supports_tools: bool = True,
     ) -> None:
         self.latency = latency  # seconds added to every chat / embeddings request
         self.embedding_dim = embedding_dim  # used when the request gives no `dimensions`
@@ -351,6 +363,12 @@ class FakeOpenAI:
         self.strict = strict  # answer protocol violations with OpenAI's 400
         self.stream_chunk_chars = stream_chunk_chars  # content / arguments characters per SSE chunk
         self.stream_chunk_delay = stream_chunk_delay  # pause between SSE chunks
+        # like a real provider: only this key is accepted (401 otherwise); None accepts any key
+        self.api_key = api_key
+        # a model not in `models` gets OpenAI's 404 model_not_found (otherwise any model name answers)
+        self.known_models_only = known_models_only
+        # False: a request with `tools` gets the 400 a server without tool calling sends (Ollama's wording)
+        self.supports_tools = supports_tools
         self.responder: Responder | None = None
         self.default: Responder = _default_reply
         self.requests: list[dict[str, Any]] = []  # every chat completions body, in arrival order
@@ -489,6 +507,9 @@ class FakeOpenAI:
         if problem is not None:
             message, param = problem
             return self._error_response(error(400, message, param=param))
+        refused = self._refusal(request, body)
+        if refused is not None:
+            return self._error_response(refused)
         step = await self._next_step(body)
         await self._sleep(self.latency + step.latency)
         if isinstance(step, Error):
@@ -496,6 +517,22 @@ class FakeOpenAI:
         if body.get("stream"):
             return await self._stream(request, body, step)
         return web.json_response(self._completion(body, step))
+
+    def _key_refused(self, request: web.Request) -> Error | None:
+        if self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}":
+            return None
+        return error(401, "Incorrect API key provided: sk-***. You can find your API key in your account settings.")
+
+    def _refusal(self, request: web.Request, body: dict[str, Any]) -> Error | None:
+        """What a real provider refuses before looking at the messages: the key, the model, tools."""
+        refused = self._key_refused(request)
+        if refused is not None:
+            return refused
+        if self.known_models_only and body.get("model") not in self.models:
+            return error(404, f"The model `{body.get('model')}` does not exist or you do not have access to it.")
+        if not self.supports_tools and body.get("tools"):
+            return error(400, f"registry.ollama.ai/library/{body.get('model')}:latest does not support tools")
+        return None
 
     async def _next_step(self, body: dict[str, Any]) -> Step:
         if self._queue:
@@ -623,10 +660,18 @@ class FakeOpenAI:
         deltas, finish_reason = self._deltas(step)
         choices = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None} for delta in deltas]
         choices.append({"index": 0, "delta": {}, "logprobs": None, "finish_reason": finish_reason})
+        chunk_delay = self.stream_chunk_delay
+        final_delay, last_content = 0.0, -1
+        if isinstance(step, Text):
+            chunk_delay = step.chunk_delay if step.chunk_delay is not None else chunk_delay
+            final_delay = step.final_delay
+            last_content = max((i for i, d in enumerate(deltas) if d.get("content")), default=-1)
         try:
             for position, choice in enumerate(choices):
-                if position and self.stream_chunk_delay > 0:
-                    await asyncio.sleep(self.stream_chunk_delay)
+                if position and chunk_delay > 0:
+                    await asyncio.sleep(chunk_delay)
+                if position == last_content and final_delay > 0:
+                    await asyncio.sleep(final_delay)
                 chunk = {**envelope, "choices": [choice]}
                 if include_usage:
                     chunk["usage"] = None
@@ -698,6 +743,9 @@ class FakeOpenAI:
 
     async def _list_models(self, request: web.Request) -> web.Response:
         self.received.append(ReceivedRequest(request.method, request.path, dict(request.headers), None))
+        refused = self._key_refused(request)
+        if refused is not None:
+            return self._error_response(refused)
         created = 1_700_000_000
         data = [
             {"id": model, "object": "model", "created": created, "owned_by": "salesbot-fake"} for model in self.models

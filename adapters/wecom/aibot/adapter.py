@@ -34,6 +34,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # AI bot files may be 100 MB; transcripts and
 STREAM_WINDOW = 330.0  # WeCom refreshes a stream for 6 minutes; close ours before that
 STREAM_TTL = 900
 AIBOT_WELCOME = "你好！我是销售助手，@我 就能记拜访、查客户、找话术。发「/帮助」看全部用法。"
+AIBOT_WORKING = "正在处理…"
 AIBOT_LATE_NOTE = "\n\n（内容较多，完整答复稍后单独发给你）"
 
 
@@ -180,6 +181,28 @@ class WeComAIBotAdapter(WeComEntryPoint):
                 await self._stream_put(stream_id, state)
             return state
 
+    # --- live progress: the stream shows the answer while the model writes it ----------------------
+
+    streams_answers = True
+    stream_interval = 0.2  # previews only change the stored state; WeCom reads it on its own refreshes
+
+    async def turn_started(self, inbound: Inbound) -> None:
+        # the model may take a while before its first token: say so at once, the tokens replace it
+        await self.stream_delta(inbound, AIBOT_WORKING)
+
+    async def stream_delta(self, inbound: Inbound, text_so_far: str) -> None:
+        stream_id = inbound.raw.get("stream_id")
+        if not stream_id or inbound.raw.get("card_event"):
+            return
+        async with self._stream_lock(stream_id):
+            state = await self._stream_get(stream_id)
+            # nothing of an answer delivered yet (the first part of the answer ends the preview)
+            if state is None or state["finish"] or (state["content"] and not state.get("preview")):
+                return
+            state["content"] = truncate_bytes(text_so_far, AIBOT_MAX_BYTES)
+            state["preview"] = True
+            await self._stream_put(stream_id, state)
+
     # --- outbound ----------------------------------------------------------------------------
 
     async def deliver(self, d: Delivery) -> None:
@@ -195,9 +218,12 @@ class WeComAIBotAdapter(WeComEntryPoint):
             async with self._stream_lock(stream_id):
                 state = await self._stream_get(stream_id)
                 if state is not None and not state["finish"]:
-                    joined = state["content"] + ("\n\n" if state["content"] and d.seq == 0 else "") + text
+                    # a preview of this answer (stream_delta) is replaced by the answer itself, not added to
+                    before = "" if state.get("preview") else state["content"]
+                    joined = before + ("\n\n" if before and d.seq == 0 else "") + text
                     if len(joined.encode()) <= AIBOT_MAX_BYTES:
                         state["content"] = joined
+                        state["preview"] = False
                         # the last part of a reply closes the stream; a later reply goes via response_url
                         state["finish"] = d.seq >= d.parts - 1
                         await self._stream_put(stream_id, state)

@@ -13,6 +13,7 @@ the copy the colleague already has. A first attempt goes without it: two honestl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from typing import TYPE_CHECKING, Any, Callable
@@ -28,7 +29,7 @@ from adapters.wecom.crypto import CallbackCrypto, CallbackRejected
 from adapters.wecom.render import TEXT_MAX_BYTES, card_text, split_bytes, template_card, text_body, truncate_bytes
 from adapters.wecom.xmlsafe import message_fields, parse_envelope
 from bot.adapter import Delivery, DirectoryEntry, PermanentSendError
-from bot.messages import Reply
+from bot.messages import Inbound, Reply, Target
 from bot.models import utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,6 +47,8 @@ DUPLICATE_CHECK_MAX = 4 * 3600
 CARD_CODE_KEY = "wecom:card_code:{}:{}"
 CARD_CODE_TTL = 72 * 3600
 
+PROGRESS_NOTICE = "正在处理…"
+
 #: a handler for callback events another entry point owns; it must return at once (WeCom waits 5 s)
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -62,6 +65,8 @@ class WeComAppAdapter(WeComEntryPoint):
         self.agent_id = config.agent_id
         self.crypto = CallbackCrypto(config.wecom_token or "", config.wecom_encoding_aes_key or "", corp.corp_id)
         self._event_handlers: dict[str, EventHandler] = {}
+        self._notices: dict[str, asyncio.Task] = {}  # inbound msg id -> the pending 「正在处理…」
+        self._notices_sending: set[str] = set()  # past its delay: never cancelled, the answer waits for it
         self.stats = {"callbacks": 0, "duplicates": 0, "rejected": 0}
 
     def on_event(self, event: str, handler: EventHandler) -> None:
@@ -96,6 +101,37 @@ class WeComAppAdapter(WeComEntryPoint):
             await self._receive(inbound)
         # an empty 200: WeCom will not retry, the answer comes through message/send
         return web.Response(text="")
+
+    # --- live progress: no streaming here, so one 「正在处理…」 when the answer is slow ------------------
+
+    async def turn_started(self, inbound: Inbound) -> None:
+        delay = self.app.settings.progress_notice_seconds
+        if delay > 0 and inbound.msg_id not in self._notices:
+            self._notices[inbound.msg_id] = asyncio.create_task(self._notice_after(delay, inbound))
+
+    async def turn_finished(self, inbound: Inbound) -> None:
+        task = self._notices.pop(inbound.msg_id, None)
+        if task is None:
+            return
+        if task.done() or inbound.msg_id in self._notices_sending:
+            # the notice is out (or on its way): let it land first, the answer follows it
+            await asyncio.gather(task, return_exceptions=True)
+            return
+        task.cancel()  # the answer came first: no notice
+        await asyncio.gather(task, return_exceptions=True)
+
+    async def _notice_after(self, delay: float, inbound: Inbound) -> None:
+        await asyncio.sleep(delay)
+        self._notices_sending.add(inbound.msg_id)  # no await since the sleep: turn_finished sees this at once
+        target = Target(APP, user_id=inbound.sender_id, conversation_id=inbound.conversation_id)
+        notice = Delivery(0, APP, target, Reply(PROGRESS_NOTICE), reply_context=inbound.raw)
+        try:
+            await self.deliver(notice)
+            self.stats["progress_notices"] = self.stats.get("progress_notices", 0) + 1
+        except Exception as exc:  # a preview: the answer still comes through the outbox
+            log.info("wecom: progress notice for %s not sent (%s)", inbound.msg_id, exc)
+        finally:
+            self._notices_sending.discard(inbound.msg_id)
 
     # --- outbound ----------------------------------------------------------------------------
 
