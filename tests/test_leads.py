@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from datetime import datetime
 
 import pytest
@@ -35,9 +36,14 @@ async def staff_id(app, username: str) -> int:
     return (await app.staff_by_username(username)).id
 
 
+def phone_of(sender: str) -> str:
+    """A phone number per customer: one phone number is one lead, so distinct customers need distinct numbers."""
+    return "139" + str(zlib.crc32(sender.encode()) % 10**8).zfill(8)
+
+
 async def handoff(app, sender: str, **fields) -> dict:
     ctx = customer_ctx(app, sender)
-    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": "13912345678", **fields})
+    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": phone_of(sender), **fields})
     out = await run_tool(ctx, "handoff_to_sales", {"reason": "要报价"})
     await app.drain()
     return {"text": out.text, **out.data}
@@ -221,7 +227,9 @@ async def test_console_customer_asks_then_gets_a_rep(tmp_path, fake_llm):
         assert "99 元/账号/月" in tool_result and "折扣审批" not in tool_result
         fake_llm.script(*HANDOFF_SCRIPT)
         answer = await guest.say("我是苏州恒远机械的王先生，电话13912345678，想要报价")
-        assert "已为您安排销售顾问张伟" in answer and "今天 12:00 前" in answer
+        # the visitor learns when, not who: no rep's name, no rep's phone (the rep is pushed the lead)
+        assert "已为您安排销售顾问，会在今天 12:00 前" in answer and "张伟" not in answer
+        assert "13800000" not in answer
         assert any(line.startswith("[推送 → zhangwei] 【新客户线索】") for line in app.console_lines)
 
 
@@ -245,7 +253,7 @@ async def test_wecom_kf_customer_gets_a_rep_and_the_rep_is_pushed(tmp_path, fake
             kf_sends = qyapi.calls_to("kf/send_msg")
             to_customer = " ".join(c["json"]["text"]["content"] for c in kf_sends)
             assert all(c["json"]["touser"] == "wmCustomer1" for c in kf_sends)
-            assert "已为您安排销售顾问张伟" in to_customer
+            assert "已为您安排销售顾问，会在" in to_customer and "张伟" not in to_customer
             pushes = [c["json"] for c in qyapi.calls_to("message/send")]
             assert any(p.get("touser") == "zhangwei" and "新客户线索" in str(p) for p in pushes)
             async with rig.app.db.session() as s:
@@ -295,7 +303,7 @@ async def test_dingtalk_customer_group_is_served_by_the_customer_bot(tmp_path, f
                 return str(by_session.get(payload["sessionWebhook"].split("session=")[1]))
 
             assert "南粤电子" not in sent(probe) and "办理不了" in sent(probe)
-            assert "已为您安排销售顾问张伟" in sent(ask)
+            assert "已为您安排销售顾问，会在" in sent(ask) and "张伟" not in sent(ask)
             assert "/拜访" in sent(staff)  # the staff help, not the customer bot
             async with app.db.session() as s:
                 denied = (await s.execute(select(AuditLog).where(AuditLog.action == "tool.denied"))).scalars().all()
