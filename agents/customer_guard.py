@@ -90,7 +90,8 @@ _COMMITMENT = re.compile(
 # an availability figure passes only when the public documents give the same one
 _AVAILABILITY = re.compile(
     r"(?:可用性|可用率|在线率|稳定性|正常运行|sla|uptime|availability)[^。；;!！?？\n]{0,24}?"
-    r"(?:(\d+(?:\.\d+)?)\s*%|百分之\S{1,6})",
+    r"(?:(\d+(?:\.\d+)?)\s*%|百分之\S{1,6})"
+    r"|(\d+(?:\.\d+)?)\s*%\s*(?:的)?\s*(?:可用性|可用率|在线率|正常运行|sla|uptime|availability)",
     re.I,
 )
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
@@ -311,7 +312,8 @@ class OutputGuard:
             if normalize(match.group(0)) not in m.public_norm:
                 reasons.append(f"commitment:{match.group(0)}")
         for match in _AVAILABILITY.finditer(plain):
-            if match.group(1) is None or float(match.group(1)) not in m.public_percents:
+            figure = match.group(1) or match.group(2)
+            if figure is None or float(figure) not in m.public_percents:
                 reasons.append(f"commitment:{match.group(0)}")
         if _FAKE_NOTICE.search(plain):
             reasons.append("fake_notice")
