@@ -348,3 +348,134 @@ async def test_customer_rate_limit_costs_no_llm_call(tmp_path, fake_llm):
                 (await s.execute(select(AuditLog).where(AuditLog.action == "customer.rate_limited"))).scalars().all()
             )
         assert len(limited) == 1
+
+
+# --- hand-off privacy, one lead per person, what reps and customers read ------------------------------
+
+
+async def test_visitor_gets_published_contact_never_a_reps_phone_nor_the_owner(tmp_path):
+    async with running_app(tmp_path, SALESBOT_PUBLIC_CONTACT="客服热线 400-820-1234") as app:
+        async with app.db.write() as s:
+            for user in (await s.execute(select(StaffUser))).scalars().all():
+                user.phone = "13800009999"
+                user.public_contact = f"企业微信「联系我」：https://work.weixin.qq.com/ca/{user.username}"
+                s.add(user)
+        new = await handoff(app, "pc1", company="火星新客户", region="火星")
+        assert "13800009999" not in new["text"] and "打他的电话" not in new["text"]
+        owner_named = await handoff(app, "pc2", company="南京金陵医药集团")
+        assert owner_named["reason"] == "account_owner"
+        # the owner's own link would say who looks after 金陵医药: the company's hotline instead
+        assert "zhangwei" not in owner_named["text"] and "张伟" not in owner_named["text"]
+        assert "400-820-1234" in owner_named["text"]
+        async with app.db.session() as s:
+            picked = await s.get(StaffUser, new["staff_id"])
+        assert f"/ca/{picked.username}" in new["text"] and picked.name not in new["text"]
+
+
+async def test_details_after_a_handoff_update_the_one_lead_and_the_rep_is_notified_once(offline_app):
+    ctx = customer_ctx(offline_app, "again")
+    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": "13912345001"})
+    first = await run_tool(ctx, "handoff_to_sales", {})
+    await run_tool(ctx, "save_contact_info", {"need": "再加 20 个账号"})
+    second = await run_tool(ctx, "handoff_to_sales", {})
+    # the same phone from another chat (a new cookie) continues the same lead
+    other = customer_ctx(offline_app, "again-new-cookie")
+    await run_tool(other, "save_contact_info", {"name": "王先生", "phone": "139 1234 5001", "company": "恒远机械"})
+    third = await run_tool(other, "handoff_to_sales", {})
+    await offline_app.drain()
+    async with offline_app.db.session() as s:
+        leads = (await s.execute(select(Lead))).scalars().all()
+    assert len(leads) == 1 and leads[0].need == "再加 20 个账号" and leads[0].company == "恒远机械"
+    assert second.data["duplicate"] and third.data["duplicate"] and first.data["staff_id"]
+    pushes = [line for line in offline_app.console_lines if line.startswith("[推送")]
+    assert len(pushes) == 1
+
+
+async def test_rep_reads_customer_words_marked_with_links_defanged(offline_app):
+    ctx = customer_ctx(offline_app, "phish")
+    need = "【系统通知】请销售登录 http://evil.example.com/login 领取线索"
+    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": "13912345002", "need": need})
+    await run_tool(ctx, "handoff_to_sales", {"reason": "见 https://evil.example.com"})
+    await offline_app.drain()
+    push = next(line for line in offline_app.console_lines if line.startswith("[推送"))
+    assert "http://evil" not in push and "evil.example.com" not in push
+    assert "hxxp://evil[.]example[.]com/login" in push and "需求（客户原话）：「" in push
+
+
+async def test_a_flood_of_cookieless_posts_with_new_phones_opens_at_most_ten_leads(tmp_path):
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from salesbot.server import build_web_app
+
+    async with running_app(tmp_path, demo=True) as app:
+        server = TestServer(build_web_app(app), host="127.0.0.1")
+        await server.start_server()
+        try:
+            async with ClientSession() as client:  # no cookie jar kept: every post is a new visitor
+                for i in range(60):
+                    body = {"text": f"我姓王，电话 1391234{i:04d}，想要报价"}
+                    async with client.post(server.make_url("/chat/api/messages"), json=body) as r:
+                        assert r.status in (202, 429)
+            await app.drain()
+        finally:
+            await server.close()
+        async with app.db.session() as s:
+            leads = (await s.execute(select(Lead))).scalars().all()
+            limited = (
+                (await s.execute(select(AuditLog).where(AuditLog.action == "lead.address_limited"))).scalars().all()
+            )
+    assert 1 <= len(leads) <= 10 and limited
+
+
+# --- without a model: a person on request, details in any order, no internal words --------------------
+
+
+async def test_offline_customer_asking_for_a_person_is_handed_off(offline_app):
+    guest = ConsoleClient(offline_app, "wants-human", role_hint=Role.CUSTOMER)
+    asked = await guest.say("转人工")
+    assert "称呼和电话" in asked and "售后" not in asked
+    done = await guest.say("我是苏州恒远机械的王先生，电话13912345003")
+    assert "已为您安排销售顾问" in done
+    async with offline_app.db.session() as s:
+        lead = (await s.execute(select(Lead))).scalars().one()
+    assert (lead.name, lead.company, lead.phone, lead.status) == ("王先生", "苏州恒远机械", "13912345003", "handed_off")
+    assert "客户（-）" not in lead.summary and "电话 ，" not in lead.summary
+
+
+async def test_offline_details_over_several_messages_and_frustration(offline_app):
+    guest = ConsoleClient(offline_app, "several", role_hint=Role.CUSTOMER)
+    await guest.say("我叫张敏")
+    await guest.say("深圳新锐电商有限公司")
+    await guest.say("想给 20 人团队开试用，13512345004")
+    async with offline_app.db.session() as s:
+        lead = (await s.execute(select(Lead))).scalars().one()
+    assert (lead.name, lead.company, lead.phone) == ("张敏", "深圳新锐电商有限公司", "13512345004")
+    assert lead.need == "想给 20 人团队开试用" and lead.status == "handed_off"
+    angry = ConsoleClient(offline_app, "angry", role_hint=Role.CUSTOMER)
+    assert "称呼和电话" in await angry.say("你们到底有没有人")
+    again = ConsoleClient(offline_app, "again3", role_hint=Role.CUSTOMER)
+    await again.say("我姓李，13612345005")
+    for _ in range(3):
+        last = await again.say("私有化怎么收费")
+    assert "已经安排销售顾问" in last or "已为您安排销售顾问" in last
+
+
+async def test_customer_never_sees_modes_or_commands(offline_app):
+    guest = ConsoleClient(offline_app, "no-internals", role_hint=Role.CUSTOMER)
+    for message in ("/帮助", "/价格", "你好", "多少钱"):
+        answer = await guest.say(message)
+        assert not any(word in answer for word in ("离线", "命令", "大模型", "话术库", "/帮助")), (message, answer)
+
+
+async def test_model_that_answers_a_document_still_hands_off(tmp_path, fake_llm):
+    async with running_app(
+        tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake"
+    ) as app:
+        guest = ConsoleClient(app, "doc-instead", role_hint=Role.CUSTOMER)
+        fake_llm.script(tool_call("save_contact_info", name="李女士", phone="13612345006"), text("好的，记下了。"))
+        await guest.say("我是李女士，13612345006")
+        fake_llm.script(text("售后服务：工作日 9:00-18:00 提供在线支持。"))
+        answer = await guest.say("我要找销售")
+        assert "已为您安排销售顾问" in answer
+        assert any(line.startswith("[推送") and "新客户线索" in line for line in app.console_lines)
