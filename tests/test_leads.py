@@ -479,3 +479,21 @@ async def test_model_that_answers_a_document_still_hands_off(tmp_path, fake_llm)
         answer = await guest.say("我要找销售")
         assert "已为您安排销售顾问" in answer
         assert any(line.startswith("[推送") and "新客户线索" in line for line in app.console_lines)
+
+
+async def test_citations_name_documents_never_server_paths(tmp_path, fake_llm):
+    from knowledge import load_demo_library
+
+    async with running_app(
+        tmp_path, knowledge=True, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake"
+    ) as app:
+        app.knowledge.generate_questions_on_ingest = False
+        await load_demo_library(app.knowledge)
+        guest = ConsoleClient(app, "cite", role_hint=Role.CUSTOMER)
+        fake_llm.script(tool_call("search_public_knowledge", query="企业微信 集成"), text("可以在企业微信里用 [1]。"))
+        await guest.say("能在企业微信里用吗？")
+        shown = fake_llm.requests[-1]["messages"][-1]["content"]
+        assert "《" in shown and "demo_library" not in shown and ".md" not in shown and str(tmp_path) not in shown
+        rep = ConsoleClient(app, "zhangwei")
+        answer = await rep.say("/话术 企业微信集成")
+        assert "《" in answer and "demo_library" not in answer and ".md" not in answer
