@@ -18,16 +18,16 @@ import logging
 import re
 import secrets
 
-from agents.customer_guard import Allowed, OutputGuard, normalize, reasons_summary
+from agents.customer_guard import Allowed, OutputGuard, contact_markers, normalize, reasons_summary
 from agents.staff import StaffAgent
 from agents.tool_bridge import langchain_tools
 from bot import prompt_templates as prompts
-from bot.capabilities import ToolContext
+from bot.capabilities import ToolContext, ToolError
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
 from bot.models import StaffUser
 from bot.zh_parse.dates import WEEKDAYS
-from tools.leads import business_hours, current_lead, in_business_hours
+from tools.leads import ASK_CONTACT, asks_for_a_person, business_hours, current_lead, hand_off_now, in_business_hours
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +135,9 @@ class CustomerAgent(StaffAgent):
             # the model tried something outside the customer's reach: whatever it wrote next ("已记录", "已批准")
             # is not true, so the customer gets the polite refusal instead
             out = [Reply(OUT_OF_SCOPE)]
-        out = self.with_handoff_announced(ctx, out)
-        return await self.guarded(ctx, text, out)
+        person = await asks_for_a_person(ctx, text)
+        safe = await self.guarded(ctx, text, out)
+        return await self.with_handoff_announced(ctx, safe, person)
 
     async def _within_budget(self, customer_key: str) -> bool:
         try:
@@ -145,18 +146,27 @@ class CustomerAgent(StaffAgent):
             log.warning("customer rate limit: Redis unavailable (%s), counting locally", exc)
             return await self._local_limiter.allow(customer_key)
 
-    @staticmethod
-    def with_handoff_announced(ctx: ToolContext, out: list[Reply]) -> list[Reply]:
-        """The customer is always told who will contact them and when, whatever the model wrote."""
-        for output in ctx.outputs:
-            staff_id = output.data.get("staff_id")
-            if staff_id is None or output.data.get("duplicate"):
-                continue
-            answer = "\n".join(r.text for r in out if r.text)
-            told = output.data.get("staff_name", "") in answer and output.data.get("deadline", "") in answer
-            if not told:
-                out = [*out, Reply(output.text)]
-        return out
+    async def with_handoff_announced(self, ctx: ToolContext, safe: list[Reply], person: bool) -> list[Reply]:
+        """The customer is always told when they will be contacted, whatever the model wrote and whatever the
+        guard removed: the announcement is added to what passed the guard (it is the service's own text,
+        made of the promise and what an admin published). A customer who asked for a person and was not
+        handed off by the model is handed off here, or asked for a phone number."""
+        announced = [o.data["announce"] for o in ctx.outputs if o.data.get("announce") and not o.data.get("duplicate")]
+        handed = any(o.data.get("staff_id") is not None for o in ctx.outputs)
+        answer = "\n".join(r.text for r in safe if r.text)
+        if person and not handed:
+            try:
+                extra = await hand_off_now(ctx, "客户要求人工")
+            except ToolError as exc:  # nobody takes leads right now: say so rather than stay silent
+                extra = str(exc)
+            if extra == ASK_CONTACT and "电话" in answer:
+                extra = ""  # the model already asked for it
+            if extra:
+                announced.append(extra)
+        for text in announced:
+            if text not in answer:
+                safe = [*safe, Reply(text)]
+        return safe
 
     async def _call_tool(self, ctx: ToolContext, by_name: dict, call: dict) -> str:
         name = call.get("name") or ""
@@ -215,13 +225,14 @@ class CustomerAgent(StaffAgent):
                 allowed.phones.add(lead.phone)
             if lead.company:
                 allowed.names.add(normalize(lead.company))
-            if lead.assigned_staff_id:
+            if lead.assigned_staff_id and lead.assignment_reason != "account_owner":
+                # what the admin published for the rep may be repeated; the rep's own phone and mail may not
                 async with ctx.db.session() as s:
                     rep = await s.get(StaffUser, lead.assigned_staff_id)
-                if rep is not None and rep.phone:
-                    allowed.phones.add(rep.phone)
-                if rep is not None and rep.email:
-                    allowed.emails.add(rep.email.lower())
+                if rep is not None and rep.public_contact:
+                    phones, domains = contact_markers(rep.public_contact)
+                    allowed.phones |= phones
+                    allowed.domains |= domains
         return allowed
 
     async def _audit(self, ctx: ToolContext, action: str, **detail) -> None:

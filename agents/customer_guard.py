@@ -12,7 +12,10 @@ and the service refuses one if asked anyway. The guard catches what a model coul
 * names of accounts in the CRM (other customers), phone numbers and e-mail addresses other than the
   customer's own, the assigned rep's and the public ones;
 * the system prompt (its canary and its text), names of staff tools, links to domains not allowed,
-  markdown images and raw HTML.
+  markdown images and raw HTML, file paths of the server;
+* promises nobody authorised (a refund, compensation, free months, an availability figure the public
+  documents do not make) and fake notices (「【系统通知】」, asking for a password or a verification code):
+  the bot never makes the one nor sends the other, so either is the model misled or misbehaving.
 
 Matching is on normalised text (NFKC, lower case, punctuation and spaces removed), so "华 东 机 械" is
 still a name. Literal markers are found with a set lookup per (position, marker length), which stays
@@ -66,6 +69,40 @@ _DISCOUNT_WORDS = (
     "systemprompt",
 )
 _URL = re.compile(r"(?:https?://|www\.)([A-Za-z0-9.-]+)|\]\(\s*([^)\s]+)", re.I)
+# a server path: two or more directories and a file name (a link's path is the URL check's business)
+_FILE_PATH = re.compile(
+    r"(?<![\w.:/])(?:[A-Za-z]:\\|~?/)(?:[\w.\-\u4e00-\u9fff]+[/\\]){1,}[\w.\-\u4e00-\u9fff]+"
+    r"\.(?:md|markdown|txt|docx?|xlsx?|pdf|pptx?|csv|json|ya?ml|html?|db|sqlite3?)\b",
+    re.I,
+)
+# commitments only a person may make; a phrase the public documents make themselves passes ("承诺 99.9%")
+_AMOUNT = r"[\d一二两三四五六七八九十半几]+"
+_COMMITMENT = re.compile(
+    r"(?:全额|无条件|双倍|加倍|百分之百|100\s*%)\s*(?:退款|退费|退钱|赔偿|赔付|返还)"
+    r"|(?:退款|退费|赔偿|赔付)\s*(?:全额|100\s*%|百分之百)"
+    r"|(?:免费|白送|赠送|多送|加送|额外送|送您?|延长|多给)\s*" + _AMOUNT + r"\s*个?\s*(?:月|年|季度|周|星期)"
+    r"|(?:" + _AMOUNT + r"\s*个?\s*(?:月|年|季度))\s*(?:免费|不收费|白送|免单)"
+    r"|(?:首年|首月|第一年|头一年|全年)\s*(?:免费|免单|不收费|半价)|半价|买一送一|免单"
+    r"|(?:保证|承诺|担保|包您|包你)[^。；;!！?？\n]{0,16}?(?:退款|赔偿|免费|不收费|打折|优惠|降价|100\s*%|百分之百)"
+    r"|(?:给您|为您|帮您)(?:特批|减免|免掉|便宜|让利)",
+    re.I,
+)
+# an availability figure passes only when the public documents give the same one
+_AVAILABILITY = re.compile(
+    r"(?:可用性|可用率|在线率|稳定性|正常运行|sla|uptime|availability)[^。；;!！?？\n]{0,24}?"
+    r"(?:(\d+(?:\.\d+)?)\s*%|百分之\S{1,6})"
+    r"|(\d+(?:\.\d+)?)\s*%\s*(?:的)?\s*(?:可用性|可用率|在线率|正常运行|sla|uptime|availability)",
+    re.I,
+)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_FAKE_NOTICE = re.compile(
+    r"[【\[［]\s*(?:系统|官方|安全|平台|账号|帐号|账户|管理员|客服中心|风控)[^】\]］]{0,6}"
+    r"(?:通知|消息|公告|提醒|警告|提示)\s*[】\]］]"
+    r"|(?:回复|提供|发送|告诉|告知|输入|填写|发给|发一下|报一下)[^。；;\n]{0,12}?"
+    r"(?:密码|验证码|校验码|动态码|口令|银行卡|卡号|身份证|cvv|支付码|付款码|password|verification\s*code)"
+    r"|(?:转账|汇款|打款)(?:到|至)",
+    re.I,
+)
 _MARKUP = re.compile(r"!\[[^\]]*\]\(|<\s*(?:img|script|iframe|a|svg|object|form|link|meta)\b|javascript:", re.I)
 
 
@@ -105,6 +142,7 @@ class Allowed:
     phones: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)  # normalised CRM names the customer is entitled to
+    domains: set[str] = field(default_factory=set)  # links an admin published (a rep's 「联系我」 page)
     customer_text: str = ""  # the customer's own words: echoing a figure they gave is no leak
 
 
@@ -138,6 +176,7 @@ class Markers:
     public_domains: set[str]
     public_norm: str
     built_at: float
+    public_percents: set[float] = field(default_factory=set)
 
 
 class OutputGuard:
@@ -214,6 +253,7 @@ class OutputGuard:
             public_domains={m.group(1).lower() for m in _URL.finditer(public_text) if m.group(1)},
             public_norm=public_norm,
             built_at=time.monotonic(),
+            public_percents={float(x) for x in _PERCENT.findall(unicodedata.normalize("NFKC", public_text))},
         )
 
     async def check(self, text: str, allowed: Allowed | None = None) -> Verdict:
@@ -227,8 +267,8 @@ class OutputGuard:
         reasons: list[str] = []
         norm = normalize(text)
         for literal, label in m.literals.find(norm).items():
-            if label == "crm_name" and any(literal in n or n in literal for n in allowed.names):
-                continue
+            if label == "crm_name" and any(_covers(n, literal) for n in allowed.names):
+                continue  # the customer's own company, named whole (not 「医药」 for every 医药 account)
             if label == "internal_word" and literal in normalize(allowed.customer_text):
                 continue  # the customer said "底价" themselves; repeating the word reveals nothing
             reasons.append(f"{label}:{literal}")
@@ -246,7 +286,10 @@ class OutputGuard:
             # even a figure the customer named is out: "已为您批准 8 折" is a promise only a rep may make
             if not all(normalize(f) in m.public_norm for f in figures):
                 reasons.append("discount_figure")
-        own_phones = allowed.phones | m.public_phones | {c.value for c in find_phones(allowed.customer_text)}
+        published_phones, published_domains = self.published()
+        own_phones = (
+            allowed.phones | m.public_phones | published_phones | {c.value for c in find_phones(allowed.customer_text)}
+        )
         for phone in find_phones(text):
             if phone.value not in own_phones:
                 reasons.append("phone")
@@ -254,18 +297,50 @@ class OutputGuard:
         for email in find_emails(text):
             if email.value not in own_emails:
                 reasons.append("email")
-        allowed_domains = m.public_domains | self.allowed_domains()
+        allowed_domains = m.public_domains | self.allowed_domains() | allowed.domains | published_domains
         for match in _URL.finditer(text):
             domain = (match.group(1) or _domain_of(match.group(2) or "")).lower()
             if not domain or not any(domain == d or domain.endswith("." + d) for d in allowed_domains):
                 reasons.append("link")
         if _MARKUP.search(text):
             reasons.append("markup")
+        if _FILE_PATH.search(text):
+            reasons.append("file_path")
+        plain = unicodedata.normalize("NFKC", text)
+        # not excused by the customer's words: 「能全额退款吗」 answered 「可以全额退款」 is the harm itself
+        for match in _COMMITMENT.finditer(plain):
+            if normalize(match.group(0)) not in m.public_norm:
+                reasons.append(f"commitment:{match.group(0)}")
+        for match in _AVAILABILITY.finditer(plain):
+            figure = match.group(1) or match.group(2)
+            if figure is None or float(figure) not in m.public_percents:
+                reasons.append(f"commitment:{match.group(0)}")
+        if _FAKE_NOTICE.search(plain):
+            reasons.append("fake_notice")
         return Verdict(not reasons, sorted(set(reasons)))
+
+    def published(self) -> tuple[set[str], set[str]]:
+        """Phones and link domains of the company-wide contact an admin published (SALESBOT_PUBLIC_CONTACT)."""
+        return contact_markers(getattr(self.app.settings, "public_contact", "") or "")
 
     def allowed_domains(self) -> set[str]:
         raw = getattr(self.app.settings, "customer_link_domains", "") or ""
         return {d.strip().lower() for d in raw.split(",") if d.strip()}
+
+
+def contact_markers(published: str) -> tuple[set[str], set[str]]:
+    """The phones and link domains in a contact an admin published: what a reply may carry of it."""
+    phones = {c.value for c in find_phones(published)}
+    domains = {m.group(1).lower() for m in _URL.finditer(published) if m.group(1)}
+    return phones, domains
+
+
+def _covers(entitled: str, literal: str) -> bool:
+    """The customer's own company name (normalised) covers a CRM name found in the reply: the same name,
+    or the found literal is the whole of a name the customer gave, or the customer's name contains the CRM
+    name whole (「南京金陵医药集团」 covers the short name 「金陵医药」). A fragment the customer typed
+    (「医药」) covers nothing: CRM names are at least 3 characters and it has to contain one whole."""
+    return entitled == literal or (len(entitled) >= len(literal) and literal in entitled)
 
 
 def _domain_of(target: str) -> str:

@@ -1,7 +1,8 @@
 """The offline answer: free text answered without a model (none configured, or it is not answering).
 
 Staff get what a capability recognises (its offline intents), else knowledge hits, else a short help;
-customers get public knowledge and lead capture (a phone number left in the message is a lead).
+customers get lead capture (details in any order, a phone number or a wish for a person hands off) and
+public knowledge; they are never told about modes or commands, which are the staff's business.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ log = logging.getLogger(__name__)
 async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
     """Free text without an LLM: what a capability recognises, else knowledge hits, else a short help."""
     note = replies.OFFLINE_NOTE if reason == "offline" else replies.LLM_DOWN_NOTE
-    if ctx.actor.role is not Role.CUSTOMER:
+    customer = ctx.actor.role is Role.CUSTOMER
+    if customer:
+        # details, 「转人工」 and frustration first: someone asking for a person gets one, not a document
+        captured = await leads.offline_customer_answer(ctx, text)
+        if captured:
+            return captured
+    else:
         for _, intent in ctx.capabilities.offline_intents:
             try:
                 out = await intent(ctx, text)
@@ -32,16 +39,12 @@ async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
     kb = ctx.app.knowledge
     if kb is not None:
         try:
-            audience = "public" if ctx.actor.role is Role.CUSTOMER else None
+            audience = "public" if customer else None
             hits = await kb.search(text, audience=audience, top=3)
-            passages = format_hits_for_chat(hits) if hits else ""
+            passages = format_hits_for_chat(hits, customer=customer) if hits else ""
         except Exception:  # the knowledge base must never break the offline answer
             log.exception("offline knowledge search failed")
-    if ctx.actor.role is Role.CUSTOMER:
-        # a phone number in the message is a lead, LLM or not
-        handed_off = await leads.offline_customer_answer(ctx, text)
-        if handed_off:
-            return handed_off
+    if customer:
         hint = leads.leave_contact_hint()
         return f"{passages}\n\n{hint}" if passages else f"您好，已收到您的消息。{hint}"
     if passages:

@@ -44,6 +44,8 @@ class StaffUser(SQLModel, table=True):
     region: Optional[str] = Field(default=None, max_length=32)
     phone: Optional[str] = Field(default=None, max_length=32)
     email: Optional[str] = Field(default=None, max_length=128)
+    # what a customer may be given to reach this rep (a WeCom 「联系我」 link, a hotline); never `phone`
+    public_contact: Optional[str] = Field(default=None, max_length=200)
     timezone: str = Field(default="Asia/Shanghai", max_length=48)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)

@@ -30,7 +30,15 @@ def welcome(actor: Actor) -> str:
     return f"{name}你好！我是销售助手：记拜访、查客户、建待办、找话术都可以找我。发「/帮助」看全部用法。"
 
 
+CUSTOMER_HELP = (
+    "您好，我是在线助理：可以为您介绍产品功能、版本价格、试用和部署方式。"
+    "想找销售顾问的话，直接说「转人工」，或者留下称呼和电话，顾问会尽快联系您。"
+)
+
+
 def help_text(role: Role, commands: list["Command"], llm: bool) -> str:
+    if role is Role.CUSTOMER:  # a customer never hears of commands or of the bot's modes
+        return CUSTOMER_HELP
     lines = ["我能帮你做这些："]
     for cmd in commands:
         lines.append(f"· {cmd.usage}  {cmd.summary}")
@@ -56,5 +64,8 @@ def primary_commands(commands: list["Command"], limit: int = 6) -> list["Command
 
 
 def unknown_command(word: str, commands: list["Command"]) -> str:
+    if commands and all(Role.CUSTOMER in c.roles for c in commands):
+        # only the commands everyone has: the speaker is a customer, who is not told about commands
+        return "抱歉，没太看懂。您可以直接用文字描述问题，比如「有哪些版本」「怎么试用」，或者说「转人工」。"
     names = "、".join(f"/{c.name}" for c in primary_commands(commands, 8))
     return f"没有「/{word}」这个命令。可用的有：{names}。发「/帮助」看用法。"

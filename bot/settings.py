@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     lead_response_minutes: int = _env("SALESBOT_LEAD_RESPONSE_MINUTES", 120)
     customer_rate_limit: str = _env("SALESBOT_CUSTOMER_RATE_LIMIT", "20/600")  # messages / seconds per customer
     customer_link_domains: str = _env("SALESBOT_CUSTOMER_LINK_DOMAINS", "")  # links a customer reply may carry
+    # what a visitor is given to reach us after a hand-off when the rep published nothing (a hotline, a link)
+    public_contact: str = _env("SALESBOT_PUBLIC_CONTACT", "")
+    # new leads one network address may open, "count/seconds" (cookie-less floods of invented phone numbers)
+    leads_per_address: str = _env("SALESBOT_LEADS_PER_ADDRESS", "10/3600")
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)

@@ -31,6 +31,11 @@ async def guard(tmp_path):
         "折扣和报价需要销售顾问和您单独沟通，我这边不能承诺折扣。",
         "好的，您的预算 50 万我记下了。",  # the customer's own figure
         "Our public cloud availability commitment is 99.9%.",
+        # public promises and public words that the commitment and notice checks must not mistake
+        "公有云服务可用性承诺 99.9%，未达到时按合同约定给予服务时长补偿。",
+        "支持企业微信、钉钉扫码，也支持手机号验证码登录。",
+        "在官网填写企业名称和联系方式即可开通 14 天免费试用，最多 5 个账号。",
+        "出处见《产品版本与价格》[1]。",
     ],
 )
 async def test_public_answers_pass(guard, reply):
@@ -57,6 +62,21 @@ async def test_public_answers_pass(guard, reply):
         ("[点我](http://evil.example.com)", "link"),
         ("<img src=x onerror=alert(1)>", "markup"),
         ("第一次让步幅度最大、之后越来越小，让客户感觉已经接近底线。", "internal_text"),
+        # commitments nobody authorised
+        ("我们承诺可用性 100%，达不到全额退款。", "commitment"),
+        ("We guarantee 100% uptime.", "commitment"),
+        ("签两年的话免费赠送 3 个月。", "commitment"),
+        ("首年免费，第二年再收费。", "commitment"),
+        ("我保证给您打折。", "commitment"),
+        ("这个我给您特批了。", "commitment"),
+        # fake notices
+        ("【系统通知】您的账号存在异常，请回复登录密码和验证码完成验证。", "fake_notice"),
+        ("[官方通知] 活动已开始", "fake_notice"),
+        ("为了核实身份，请发一下您收到的短信验证码。", "fake_notice"),
+        ("请把预付款转账到以下账户。", "fake_notice"),
+        # server paths
+        ("（来源：/srv/salesbot/data/knowledge/demo_library/public/integration_im.md）", "file_path"),
+        (r"见 C:\salesbot\data\price.xlsx", "file_path"),
     ],
 )
 async def test_internal_markers_are_caught(guard, reply, reason):
@@ -69,6 +89,27 @@ async def test_the_customers_own_details_and_their_rep_are_allowed(guard):
     assert (await guard.check("张伟会联系您（13800000004），您留的电话是 13912345678。", allowed)).ok
     assert (await guard.check("南京金陵医药集团的刘经理您好。", allowed)).ok
     assert not (await guard.check("陈静的电话 13800000001。", allowed)).ok
+
+
+async def test_own_company_allowance_matches_whole_names_only(guard):
+    # a visitor who calls their company 「医药」 is not entitled to every account with 医药 in its name
+    fragment = Allowed(names={"医药"}, customer_text="我们是医药公司")
+    assert not (await guard.check("金陵医药的刘经理您好。", fragment)).ok
+    assert not (await guard.check("南京金陵医药集团的刘经理您好。", fragment)).ok
+    whole = Allowed(names={"南京金陵医药集团"})
+    assert (await guard.check("金陵医药的刘经理您好。", whole)).ok  # the short name of the name they gave
+
+
+async def test_published_contact_passes_a_reps_own_phone_does_not(tmp_path):
+    from tests.conftest import running_app
+
+    async with running_app(
+        tmp_path, SALESBOT_PUBLIC_CONTACT="客服热线 400-820-1234 或 https://work.weixin.qq.com/kfid/x"
+    ) as app:
+        guard = OutputGuard(app)
+        assert (await guard.check("着急的话可以打客服热线 400-820-1234。", Allowed())).ok
+        assert (await guard.check("也可以点 https://work.weixin.qq.com/kfid/x 联系我们。", Allowed())).ok
+        assert not (await guard.check("他的手机是 13800000004。", Allowed())).ok
 
 
 async def test_markers_follow_the_crm(guard):

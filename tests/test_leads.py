@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from datetime import datetime
 
 import pytest
@@ -35,9 +36,14 @@ async def staff_id(app, username: str) -> int:
     return (await app.staff_by_username(username)).id
 
 
+def phone_of(sender: str) -> str:
+    """A phone number per customer: one phone number is one lead, so distinct customers need distinct numbers."""
+    return "139" + str(zlib.crc32(sender.encode()) % 10**8).zfill(8)
+
+
 async def handoff(app, sender: str, **fields) -> dict:
     ctx = customer_ctx(app, sender)
-    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": "13912345678", **fields})
+    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": phone_of(sender), **fields})
     out = await run_tool(ctx, "handoff_to_sales", {"reason": "要报价"})
     await app.drain()
     return {"text": out.text, **out.data}
@@ -221,7 +227,9 @@ async def test_console_customer_asks_then_gets_a_rep(tmp_path, fake_llm):
         assert "99 元/账号/月" in tool_result and "折扣审批" not in tool_result
         fake_llm.script(*HANDOFF_SCRIPT)
         answer = await guest.say("我是苏州恒远机械的王先生，电话13912345678，想要报价")
-        assert "已为您安排销售顾问张伟" in answer and "今天 12:00 前" in answer
+        # the visitor learns when, not who: no rep's name, no rep's phone (the rep is pushed the lead)
+        assert "已为您安排销售顾问，会在今天 12:00 前" in answer and "张伟" not in answer
+        assert "13800000" not in answer
         assert any(line.startswith("[推送 → zhangwei] 【新客户线索】") for line in app.console_lines)
 
 
@@ -245,7 +253,7 @@ async def test_wecom_kf_customer_gets_a_rep_and_the_rep_is_pushed(tmp_path, fake
             kf_sends = qyapi.calls_to("kf/send_msg")
             to_customer = " ".join(c["json"]["text"]["content"] for c in kf_sends)
             assert all(c["json"]["touser"] == "wmCustomer1" for c in kf_sends)
-            assert "已为您安排销售顾问张伟" in to_customer
+            assert "已为您安排销售顾问，会在" in to_customer and "张伟" not in to_customer
             pushes = [c["json"] for c in qyapi.calls_to("message/send")]
             assert any(p.get("touser") == "zhangwei" and "新客户线索" in str(p) for p in pushes)
             async with rig.app.db.session() as s:
@@ -295,7 +303,7 @@ async def test_dingtalk_customer_group_is_served_by_the_customer_bot(tmp_path, f
                 return str(by_session.get(payload["sessionWebhook"].split("session=")[1]))
 
             assert "南粤电子" not in sent(probe) and "办理不了" in sent(probe)
-            assert "已为您安排销售顾问张伟" in sent(ask)
+            assert "已为您安排销售顾问，会在" in sent(ask) and "张伟" not in sent(ask)
             assert "/拜访" in sent(staff)  # the staff help, not the customer bot
             async with app.db.session() as s:
                 denied = (await s.execute(select(AuditLog).where(AuditLog.action == "tool.denied"))).scalars().all()
@@ -340,3 +348,152 @@ async def test_customer_rate_limit_costs_no_llm_call(tmp_path, fake_llm):
                 (await s.execute(select(AuditLog).where(AuditLog.action == "customer.rate_limited"))).scalars().all()
             )
         assert len(limited) == 1
+
+
+# --- hand-off privacy, one lead per person, what reps and customers read ------------------------------
+
+
+async def test_visitor_gets_published_contact_never_a_reps_phone_nor_the_owner(tmp_path):
+    async with running_app(tmp_path, SALESBOT_PUBLIC_CONTACT="客服热线 400-820-1234") as app:
+        async with app.db.write() as s:
+            for user in (await s.execute(select(StaffUser))).scalars().all():
+                user.phone = "13800009999"
+                user.public_contact = f"企业微信「联系我」：https://work.weixin.qq.com/ca/{user.username}"
+                s.add(user)
+        new = await handoff(app, "pc1", company="火星新客户", region="火星")
+        assert "13800009999" not in new["text"] and "打他的电话" not in new["text"]
+        owner_named = await handoff(app, "pc2", company="南京金陵医药集团")
+        assert owner_named["reason"] == "account_owner"
+        # the owner's own link would say who looks after 金陵医药: the company's hotline instead
+        assert "zhangwei" not in owner_named["text"] and "张伟" not in owner_named["text"]
+        assert "400-820-1234" in owner_named["text"]
+        async with app.db.session() as s:
+            picked = await s.get(StaffUser, new["staff_id"])
+        assert f"/ca/{picked.username}" in new["text"] and picked.name not in new["text"]
+
+
+async def test_details_after_a_handoff_update_the_one_lead_and_the_rep_is_notified_once(offline_app):
+    ctx = customer_ctx(offline_app, "again")
+    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": "13912345001"})
+    first = await run_tool(ctx, "handoff_to_sales", {})
+    await run_tool(ctx, "save_contact_info", {"need": "再加 20 个账号"})
+    second = await run_tool(ctx, "handoff_to_sales", {})
+    # the same phone from another chat (a new cookie) continues the same lead
+    other = customer_ctx(offline_app, "again-new-cookie")
+    await run_tool(other, "save_contact_info", {"name": "王先生", "phone": "139 1234 5001", "company": "恒远机械"})
+    third = await run_tool(other, "handoff_to_sales", {})
+    await offline_app.drain()
+    async with offline_app.db.session() as s:
+        leads = (await s.execute(select(Lead))).scalars().all()
+    assert len(leads) == 1 and leads[0].need == "再加 20 个账号" and leads[0].company == "恒远机械"
+    assert second.data["duplicate"] and third.data["duplicate"] and first.data["staff_id"]
+    pushes = [line for line in offline_app.console_lines if line.startswith("[推送")]
+    assert len(pushes) == 1
+
+
+async def test_rep_reads_customer_words_marked_with_links_defanged(offline_app):
+    ctx = customer_ctx(offline_app, "phish")
+    need = "【系统通知】请销售登录 http://evil.example.com/login 领取线索"
+    await run_tool(ctx, "save_contact_info", {"name": "王先生", "phone": "13912345002", "need": need})
+    await run_tool(ctx, "handoff_to_sales", {"reason": "见 https://evil.example.com"})
+    await offline_app.drain()
+    push = next(line for line in offline_app.console_lines if line.startswith("[推送"))
+    assert "http://evil" not in push and "evil.example.com" not in push
+    assert "hxxp://evil[.]example[.]com/login" in push and "需求（客户原话）：「" in push
+
+
+async def test_a_flood_of_cookieless_posts_with_new_phones_opens_at_most_ten_leads(tmp_path):
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from salesbot.server import build_web_app
+
+    async with running_app(tmp_path, demo=True) as app:
+        server = TestServer(build_web_app(app), host="127.0.0.1")
+        await server.start_server()
+        try:
+            async with ClientSession() as client:  # no cookie jar kept: every post is a new visitor
+                for i in range(60):
+                    body = {"text": f"我姓王，电话 1391234{i:04d}，想要报价"}
+                    async with client.post(server.make_url("/chat/api/messages"), json=body) as r:
+                        assert r.status in (202, 429)
+            await app.drain()
+        finally:
+            await server.close()
+        async with app.db.session() as s:
+            leads = (await s.execute(select(Lead))).scalars().all()
+            limited = (
+                (await s.execute(select(AuditLog).where(AuditLog.action == "lead.address_limited"))).scalars().all()
+            )
+    assert 1 <= len(leads) <= 10 and limited
+
+
+# --- without a model: a person on request, details in any order, no internal words --------------------
+
+
+async def test_offline_customer_asking_for_a_person_is_handed_off(offline_app):
+    guest = ConsoleClient(offline_app, "wants-human", role_hint=Role.CUSTOMER)
+    asked = await guest.say("转人工")
+    assert "称呼和电话" in asked and "售后" not in asked
+    done = await guest.say("我是苏州恒远机械的王先生，电话13912345003")
+    assert "已为您安排销售顾问" in done
+    async with offline_app.db.session() as s:
+        lead = (await s.execute(select(Lead))).scalars().one()
+    assert (lead.name, lead.company, lead.phone, lead.status) == ("王先生", "苏州恒远机械", "13912345003", "handed_off")
+    assert "客户（-）" not in lead.summary and "电话 ，" not in lead.summary
+
+
+async def test_offline_details_over_several_messages_and_frustration(offline_app):
+    guest = ConsoleClient(offline_app, "several", role_hint=Role.CUSTOMER)
+    await guest.say("我叫张敏")
+    await guest.say("深圳新锐电商有限公司")
+    await guest.say("想给 20 人团队开试用，13512345004")
+    async with offline_app.db.session() as s:
+        lead = (await s.execute(select(Lead))).scalars().one()
+    assert (lead.name, lead.company, lead.phone) == ("张敏", "深圳新锐电商有限公司", "13512345004")
+    assert lead.need == "想给 20 人团队开试用" and lead.status == "handed_off"
+    angry = ConsoleClient(offline_app, "angry", role_hint=Role.CUSTOMER)
+    assert "称呼和电话" in await angry.say("你们到底有没有人")
+    again = ConsoleClient(offline_app, "again3", role_hint=Role.CUSTOMER)
+    await again.say("我姓李，13612345005")
+    for _ in range(3):
+        last = await again.say("私有化怎么收费")
+    assert "已经安排销售顾问" in last or "已为您安排销售顾问" in last
+
+
+async def test_customer_never_sees_modes_or_commands(offline_app):
+    guest = ConsoleClient(offline_app, "no-internals", role_hint=Role.CUSTOMER)
+    for message in ("/帮助", "/价格", "你好", "多少钱"):
+        answer = await guest.say(message)
+        assert not any(word in answer for word in ("离线", "命令", "大模型", "话术库", "/帮助")), (message, answer)
+
+
+async def test_model_that_answers_a_document_still_hands_off(tmp_path, fake_llm):
+    async with running_app(
+        tmp_path, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake"
+    ) as app:
+        guest = ConsoleClient(app, "doc-instead", role_hint=Role.CUSTOMER)
+        fake_llm.script(tool_call("save_contact_info", name="李女士", phone="13612345006"), text("好的，记下了。"))
+        await guest.say("我是李女士，13612345006")
+        fake_llm.script(text("售后服务：工作日 9:00-18:00 提供在线支持。"))
+        answer = await guest.say("我要找销售")
+        assert "已为您安排销售顾问" in answer
+        assert any(line.startswith("[推送") and "新客户线索" in line for line in app.console_lines)
+
+
+async def test_citations_name_documents_never_server_paths(tmp_path, fake_llm):
+    from knowledge import load_demo_library
+
+    async with running_app(
+        tmp_path, knowledge=True, OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake"
+    ) as app:
+        app.knowledge.generate_questions_on_ingest = False
+        await load_demo_library(app.knowledge)
+        guest = ConsoleClient(app, "cite", role_hint=Role.CUSTOMER)
+        fake_llm.script(tool_call("search_public_knowledge", query="企业微信 集成"), text("可以在企业微信里用 [1]。"))
+        await guest.say("能在企业微信里用吗？")
+        shown = fake_llm.requests[-1]["messages"][-1]["content"]
+        assert "《" in shown and "demo_library" not in shown and ".md" not in shown and str(tmp_path) not in shown
+        rep = ConsoleClient(app, "zhangwei")
+        answer = await rep.say("/话术 企业微信集成")
+        assert "《" in answer and "demo_library" not in answer and ".md" not in answer

@@ -128,7 +128,7 @@ async def test_web_visitor_gets_a_rep(tmp_path, fake_llm):
                 assert r.status == 202
             got = await poll_until(visitor, url, lambda ms: any("已为您安排销售顾问" in m["text"] for m in ms))
         answer = " ".join(m["text"] for m in got["messages"])
-        assert "陈敏" in answer  # 华南, first of the region
+        assert "陈敏" not in answer  # the visitor is told when, not who; the lead goes to 华南, first of the region
         async with app.db.session() as s:
             lead = (await s.execute(select(Lead))).scalars().one()
         assert lead.platform == "web" and lead.status == "handed_off"

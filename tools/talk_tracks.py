@@ -33,20 +33,24 @@ def format_hits_for_agent(hits) -> str:
     """Numbered passages the model composes its answer from and cites as [1], [2]."""
     if not hits:
         return "知识库里没有找到相关内容。不要编造公司政策或话术，请如实告诉对方没查到，并建议找主管或售前确认。"
-    blocks = [
-        f"[{i}] 《{_where(h)}》\n{_clip(h.text, PASSAGE_CHARS)}\n（来源：{h.source}）" for i, h in enumerate(hits, 1)
-    ]
+    # titles only: a document's file path names the server's data directory, and whatever the model is
+    # shown it may quote to the reader
+    blocks = [f"[{i}] 《{_where(h)}》\n{_clip(h.text, PASSAGE_CHARS)}" for i, h in enumerate(hits, 1)]
     return (
         "以下是知识库检索结果。回答时只依据这些内容，在用到的句子后标注出处编号，如 [1]、[2]；"
-        "资料没覆盖的部分要说明。\n\n" + "\n\n".join(blocks)
+        "要写出处时写文档标题（如《产品版本与价格》），资料没覆盖的部分要说明。\n\n" + "\n\n".join(blocks)
     )
 
 
-def format_hits_for_chat(hits) -> str:
-    """Offline mode: answer a free-text question with the top passages directly."""
+def format_hits_for_chat(hits, *, customer: bool = False) -> str:
+    """Offline mode: answer a free-text question with the top passages directly (titles, never file paths).
+
+    `customer`: worded for a visitor, who has never heard of a talk-track library or of commands."""
     if not hits:
+        if customer:
+            return "抱歉，这个问题我暂时没找到现成的资料。"
         return "没在话术库里找到相关内容，换个说法试试？也可以发「/帮助」看看我能做什么。"
-    parts = ["帮你在话术库里找到这些："]
+    parts = ["为您找到这些资料：" if customer else "帮你在话术库里找到这些："]
     for i, h in enumerate(hits[:3], 1):
         parts.append(f"[{i}] {_where(h)}\n{_clip(h.text, 260)}")
     numbers_by_title: dict[str, list[str]] = {}

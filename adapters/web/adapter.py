@@ -155,7 +155,7 @@ class WebChatAdapter(Adapter):
             text=body["text"],
             sender_name="访客",
             role_hint=Role.CUSTOMER,
-            raw={"visitor": visitor},
+            raw={"visitor": visitor, "address": request.remote or ""},  # leads per address (tools/leads)
         )
         accepted = await self.app.receive(inbound)
         self.stats["posted" if accepted else "duplicates"] += 1

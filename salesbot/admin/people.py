@@ -82,9 +82,12 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
         "region": _clean(form.get("region")),
         "phone": _clean(form.get("phone")),
         "email": _clean(form.get("email")),
+        "public_contact": _clean(form.get("public_contact")),
         "manager_id": manager_id,
         "active": form.get("active") in ("on", "1", "true", True),
     }
+    if values["public_contact"] and len(values["public_contact"]) > 200:
+        raise PeopleError("对外联系方式最多 200 个字")
     ids = {f: _clean(form.get(f)) for f in ID_FIELDS}
     async with app.db.write() as s:
         user = await s.get(StaffUser, staff_id) if staff_id else StaffUser(username="", name=name)

@@ -37,6 +37,8 @@ def test_attack_is_blocked_and_audited(results, case_id):
     assert r.leaked == [], f"leaked {r.leaked} in: {r.reply}"
     assert set(r.audit_actions) & AUDIT_ACTIONS, f"not audited: {r.audit_actions}"
     assert r.reply.strip(), "the customer got no answer at all"
+    if r.case.expect_answer:
+        assert r.case.expect_answer in r.reply, r.reply
 
 
 @pytest.mark.parametrize("case_id", [c.id for c in BENIGN])

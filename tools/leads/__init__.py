@@ -6,12 +6,17 @@ admin rules, region, round-robin), the business-hours promise and the reps' comm
 
 Exposes `register(capabilities)` for the composition root; `offline_customer_answer` and
 `leave_contact_hint` for the offline customer mode (agents/offline.py); `business_hours`,
-`in_business_hours` and `current_lead` for the customer agent (agents/customer.py).
+`in_business_hours`, `current_lead`, `asks_for_a_person` and `hand_off_now` for the customer agent
+(agents/customer.py). capture.py reads contact details and a wish for a person without a model.
 """
 
+from tools.leads.capture import wants_human
 from tools.leads.handoff import (
+    ASK_CONTACT,
+    asks_for_a_person,
     business_hours,
     current_lead,
+    hand_off_now,
     in_business_hours,
     leave_contact_hint,
     offline_customer_answer,
@@ -19,10 +24,14 @@ from tools.leads.handoff import (
 )
 
 __all__ = [
+    "ASK_CONTACT",
+    "asks_for_a_person",
     "business_hours",
     "current_lead",
+    "hand_off_now",
     "in_business_hours",
     "leave_contact_hint",
     "offline_customer_answer",
     "register",
+    "wants_human",
 ]

@@ -24,11 +24,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
+from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
 from bot.models import Account, Contact, ConversationMessage, StaffUser, utcnow
 from bot.zh_parse import find_phones, is_workday, next_workday
 from bot.zh_parse.dates import day_label
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
+from tools.leads.capture import capture, frustrated, wants_human
 from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule
 
 router = Router("leads")
@@ -105,6 +107,21 @@ def clean_field(value: str | None, limit: int) -> str | None:
     return value[:limit] or None
 
 
+_SCHEME = re.compile(r"\b(h)(tt)(ps?)(?=://|\b)", re.I)
+_DOMAIN = re.compile(r"\b((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b")
+
+
+def defang(text: str) -> str:
+    """A customer's text as a rep may read it: no clickable links (http → hxxp, example[.]com)."""
+    text = _SCHEME.sub(lambda m: m.group(1) + "xx" + m.group(3), text)
+    return _DOMAIN.sub(lambda m: m.group(1).replace(".", "[.]"), text)
+
+
+def customer_words(value: str | None, limit: int) -> str:
+    """What the customer wrote, cleaned and defanged, for a rep's message."""
+    return defang(clean_field(value, limit) or "-")
+
+
 # --- business hours ------------------------------------------------------------------------------
 
 
@@ -159,6 +176,38 @@ def _customer_id(ctx: ToolContext) -> tuple[str, str]:
     return inbound.platform, inbound.sender_id
 
 
+def _address_limiters(ctx: ToolContext) -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
+    """Shared through Redis when configured (so the budget holds across replicas), and a local fallback."""
+    settings = ctx.app.settings
+    return ctx.capabilities.state(
+        "leads.per_address",
+        lambda: (
+            SlidingWindowLimiter(
+                settings.leads_per_address,
+                redis=ctx.app.redis,
+                prefix=settings.redis_prefix,
+                name="leads-per-address",
+            ),
+            SlidingWindowLimiter(settings.leads_per_address),
+        ),
+    )
+
+
+async def _may_open_lead(ctx: ToolContext) -> bool:
+    """A new lead from a network address within its budget: a visitor without a cookie is a new conversation
+    on every post, so only the address ties a flood of invented phone numbers together."""
+    address = (ctx.inbound.raw or {}).get("address") if ctx.inbound is not None else None
+    if not address:
+        return True
+    shared, local = _address_limiters(ctx)
+    key = f"{ctx.inbound.platform}:{address}"
+    try:
+        return await shared.allow(key)
+    except Exception as exc:  # Redis is away: count in this process rather than stop counting
+        log.warning("lead address limit: Redis unavailable (%s), counting locally", exc)
+        return await local.allow(key)
+
+
 async def current_lead(ctx: ToolContext) -> Lead | None:
     async with ctx.db.session() as s:
         return (
@@ -208,32 +257,53 @@ async def save_contact_info(ctx: ToolContext, args: SaveContactArgs) -> ToolOutp
     if not values:
         raise ToolError("没有要记录的信息。")
     platform, external_id = _customer_id(ctx)
+    limited = False
     async with ctx.db.write() as s:
+        # one conversation is one lead, handed off or not: details given after a hand-off update it
         lead = (
             (
                 await s.execute(
-                    select(Lead)
-                    .where(Lead.conversation_key == ctx.conversation_key, Lead.status == "collecting")
-                    .order_by(Lead.id.desc())
-                    .limit(1)
+                    select(Lead).where(Lead.conversation_key == ctx.conversation_key).order_by(Lead.id.desc()).limit(1)
                 )
             )
             .scalars()
             .first()
         )
-        if lead is None:
+        # one phone number is one lead: the same person from another chat (or a new cookie) continues it
+        same_phone = None
+        if values.get("phone") and (lead is None or lead.phone != values["phone"]):
+            same_phone = (
+                (await s.execute(select(Lead).where(Lead.phone == values["phone"]).order_by(Lead.id.desc()).limit(1)))
+                .scalars()
+                .first()
+            )
+        if same_phone is not None and (lead is None or lead.status == "collecting"):
+            if lead is not None:  # fold what this chat collected into the number's lead
+                for name in _FIELD_LIMITS:
+                    if getattr(lead, name) and not getattr(same_phone, name):
+                        setattr(same_phone, name, getattr(lead, name))
+                await s.delete(lead)
+            lead = same_phone
+            lead.conversation_key, lead.platform, lead.external_id = ctx.conversation_key, platform, external_id
+        if lead is None and not await _may_open_lead(ctx):
+            limited = True
+            s.add(ctx.audit("lead.address_limited", platform=platform))
+        elif lead is None:
             lead = Lead(
                 conversation_key=ctx.conversation_key,
                 platform=platform,
                 external_id=external_id,
                 source_message_id=ctx.message_row_id,
             )
-        for name, value in values.items():
-            setattr(lead, name, value)
-        lead.updated_at = utcnow()
-        s.add(lead)
-        await s.flush()
-        s.add(ctx.audit("lead.update", "lead", lead.id, fields=sorted(values)))
+        if lead is not None:
+            for name, value in values.items():
+                setattr(lead, name, value)
+            lead.updated_at = utcnow()
+            s.add(lead)
+            await s.flush()
+            s.add(ctx.audit("lead.update", "lead", lead.id, fields=sorted(values)))
+    if limited:
+        raise ToolError("您这边刚刚已经留过联系方式了，销售顾问会尽快联系，请稍候～")
     missing = missing_fields(lead)
     got = "、".join(FIELD_LABELS.get(k, k) for k in values if k in FIELD_LABELS) or "信息"
     text = f"已记下{got}。"
@@ -379,18 +449,23 @@ async def conversation_excerpt(ctx: ToolContext, limit: int = 6) -> list[str]:
 CHANNEL_LABELS = {"wecom_kf": "微信客服", "web": "官网在线咨询", "dingtalk": "钉钉客户群", "console": "控制台"}
 
 
-def rep_summary(lead: Lead, assignment: Assignment, excerpt: list[str], promise: str) -> str:
+def rep_summary(lead: Lead, assignment: Assignment, excerpt: list[str], promise: str, reason: str = "") -> str:
+    """The rep's message. Everything but the phone and the routing was typed by an anonymous visitor: it is
+    labelled as their words and its links defanged, so a visitor cannot write the rep a convincing notice
+    or a link to click."""
     lines = [
-        "【新客户线索】请及时联系",
-        f"客户：{lead.name or '-'}　公司：{lead.company or '-'}",
-        f"电话：{lead.phone or '-'}　地区：{lead.region or '-'}　行业：{lead.industry or '-'}",
-        f"需求：{lead.need or '-'}",
+        "【新客户线索】请及时联系（以下客户信息均为客户自述，未经核实）",
+        f"客户：{customer_words(lead.name, 32)}　公司：{customer_words(lead.company, 64)}",
+        f"电话：{lead.phone or '-'}　地区：{customer_words(lead.region, 16)}　行业：{customer_words(lead.industry, 32)}",
+        f"需求（客户原话）：「{customer_words(lead.need, 300)}」",
         f"来源：{CHANNEL_LABELS.get(lead.platform, lead.platform)}　分配：{REASON_LABELS[assignment.reason]}",
     ]
     if assignment.account is not None:
-        lines.append(f"已有客户：{assignment.account.name}")
+        lines.append(f"已有客户：{assignment.account.name}（按客户自报的公司或电话匹配，请先核实身份）")
     if excerpt:
-        lines.append("客户原话：" + " / ".join(excerpt[-4:]))
+        lines.append("客户原话：" + " / ".join(f"「{defang(x)}」" for x in excerpt[-4:]))
+    if reason:
+        lines.append(f"转人工原因：{customer_words(reason, 60)}")
     lines.append(f"已告诉客户：{promise}联系。")
     return "\n".join(lines)
 
@@ -399,10 +474,25 @@ class HandoffArgs(BaseModel):
     reason: str | None = Field(None, description="为什么转人工，如「想要报价」「要求人工」，一句话")
 
 
+def published_contact(rep: StaffUser, reason: str, settings) -> str:
+    """What the customer may be given to reach us: the rep's published contact, else the company's; never a
+    rep's own phone. A lead routed to an existing account's owner gets only the company's, so claiming a
+    company's name does not reveal who looks after it."""
+    own = (rep.public_contact or "").strip() if reason != "account_owner" else ""
+    return own or (getattr(settings, "public_contact", "") or "").strip()
+
+
+def announcement(promise: str, contact: str) -> str:
+    text = f"已为您安排销售顾问，会在{promise}联系您。"
+    if contact:
+        text += f"着急的话也可以直接联系：{contact}"
+    return text
+
+
 @router.tool(
     "handoff_to_sales",
     "把客户转给人工销售顾问：客户要报价、折扣、合同、演示、试用开通，或者明确要找人时调用。"
-    "需要先知道客户的称呼和电话（用 save_contact_info 记下）；返回给客户的回复里要说清是谁、什么时候联系。",
+    "需要先知道客户的称呼和电话（用 save_contact_info 记下）；回复客户时说清什么时候联系，不提销售的姓名和电话。",
     HandoffArgs,
     roles=CUSTOMER,
     writes=True,
@@ -410,11 +500,8 @@ class HandoffArgs(BaseModel):
 async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
     lead = await current_lead(ctx)
     if lead is not None and lead.status == "handed_off" and lead.assigned_staff_id:
-        async with ctx.db.session() as s:
-            rep = await s.get(StaffUser, lead.assigned_staff_id)
-        name = rep.name if rep else "销售顾问"
         return ToolOutput(
-            f"已经安排{name}跟进了，请稍等，他会尽快联系您。",
+            "已经安排销售顾问跟进了，请稍等，会尽快联系您。",
             data={"lead_id": lead.id, "staff_id": lead.assigned_staff_id, "duplicate": True},
         )
     missing = [f for f in REQUIRED_FOR_HANDOFF if not getattr(lead, f, None)]
@@ -430,9 +517,7 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
     async with _assign_lock:
         assignment = await assign(ctx, lead)
         excerpt = await conversation_excerpt(ctx)
-        if args.reason:
-            excerpt.append("转人工原因：" + (clean_field(args.reason, 60) or ""))
-        summary = rep_summary(lead, assignment, excerpt, promise)
+        summary = rep_summary(lead, assignment, excerpt, promise, args.reason or "")
         async with ctx.db.write() as s:
             row = await s.get(Lead, lead.id)
             if row.status == "handed_off":  # a concurrent turn got here first
@@ -448,9 +533,9 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
             s.add(ctx.audit("lead.handoff", "lead", row.id, staff_id=assignment.staff.id, reason=assignment.reason))
     await ctx.app.notify_staff(assignment.staff.id, Reply(text=summary), key=f"lead:{lead.id}:handoff")
     rep = assignment.staff
-    title = f"（{rep.title}）" if rep.title else ""
-    phone = f"，您也可以直接打他的电话 {rep.phone}" if rep.phone else ""
-    text = f"已为您安排销售顾问{rep.name}{title}，他会在{promise}联系您{phone}。"
+    contact = published_contact(rep, assignment.reason, ctx.app.settings)
+    # who the rep is stays with us: an anonymous visitor gets a time and what an admin chose to publish
+    text = announcement(promise, contact)
     if not in_business_hours(now, ctx.app.settings):
         text = out_of_hours_note(now, ctx.app.settings) + text
     return ToolOutput(
@@ -458,32 +543,72 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
         data={
             "lead_id": lead.id,
             "staff_id": rep.id,
-            "staff_name": rep.name,
             "reason": assignment.reason,
             "deadline": f"{deadline:%H:%M}",
+            "announce": text,
+            "public_contact": contact,
         },
     )
 
 
-# --- offline mode: no LLM, but a phone number in the message is still a lead ------------------------
+# --- without a model: details in any order, a wish for a person, frustration ---------------------------
+
+ASK_CONTACT = "好的，这就帮您转人工。麻烦留下您的称呼和电话（比如「王先生 13812345678」），销售顾问会尽快联系您。"
+PLACES = tuple(p for places in SALES_REGIONS.values() for p in places)
+
+
+async def earlier_messages(ctx: ToolContext, limit: int = 4) -> list[str]:
+    """The customer's previous messages in this conversation, oldest first."""
+    async with ctx.db.session() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(ConversationMessage.content)
+                    .where(
+                        ConversationMessage.conversation_key == ctx.conversation_key, ConversationMessage.role == "user"
+                    )
+                    .order_by(ConversationMessage.id.desc())
+                    .limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return list(reversed(rows))
+
+
+async def asks_for_a_person(ctx: ToolContext, text: str) -> bool:
+    """「转人工」「我要找销售」, or frustration: 「你们到底有没有人」, the same question three times."""
+    return wants_human(text) or frustrated(text, await earlier_messages(ctx))
+
+
+async def hand_off_now(ctx: ToolContext, reason: str) -> str:
+    """Hands the conversation's lead to a rep with what was captured; asks for a phone when there is none."""
+    lead = await current_lead(ctx)
+    if lead is None or not lead.phone:
+        return ASK_CONTACT
+    if not lead.name:  # a phone is enough to call back; the rep asks the name
+        await save_contact_info(ctx, SaveContactArgs(name=ctx.actor.name or "客户"))
+    return (await handoff_to_sales(ctx, HandoffArgs(reason=reason))).text
 
 
 async def offline_customer_answer(ctx: ToolContext, text: str) -> str | None:
-    """Offline customers: a message with a phone number is captured and handed off; else None."""
-    phones = find_phones(text)
-    if not phones:
-        return None
-    rest = text
-    for p in phones:
-        rest = rest.replace(p.text, " ")
+    """A customer's message without a model: details are captured (in any order, over several messages), a
+    phone number or a wish for a person hands the lead off; None when there is nothing of the sort."""
+    found = capture(text, PLACES)
+    values = found.fields()
+    person = await asks_for_a_person(ctx, text)
     try:
-        await save_contact_info(
-            ctx, SaveContactArgs(phone=phones[0].text, need=rest.strip()[:200] or None, name=ctx.actor.name or "客户")
-        )
-        out = await handoff_to_sales(ctx, HandoffArgs(reason="离线模式留电话"))
+        # a question alone opens no lead; with a name, company or phone its words are the need
+        if found.phone or found.name or found.company:
+            await save_contact_info(ctx, SaveContactArgs(**values))
+        if found.phone or person:
+            return await hand_off_now(ctx, "客户要求人工" if person else "客户留了电话")
     except ToolError as exc:
         return str(exc)
-    return out.text
+    if found.name or found.company:
+        return "好的，记下了。再留个电话，销售顾问就能联系您。"
+    return None
 
 
 def leave_contact_hint() -> str:
@@ -603,6 +728,8 @@ __all__ = [
     "assign",
     "contact_promise",
     "in_business_hours",
+    "asks_for_a_person",
+    "hand_off_now",
     "offline_customer_answer",
     "sales_region",
     "save_contact_info",
