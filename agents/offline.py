@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
     """Free text without an LLM: what a capability recognises, else knowledge hits, else a short help."""
-    note = replies.OFFLINE_NOTE if reason == "offline" else replies.LLM_DOWN_NOTE
+    note = {"offline": replies.OFFLINE_NOTE, "no_tools": replies.NO_TOOLS_NOTE}.get(reason, replies.LLM_DOWN_NOTE)
     if ctx.actor.role is not Role.CUSTOMER:
         for _, intent in ctx.capabilities.offline_intents:
             try:
