@@ -109,7 +109,10 @@ class OpenAICompatibleChat(BaseChatModel):
                     data = await self._post(payload)
                 except LLMError as exc:
                     if self._recorder is not None:
-                        self._recorder(body, names, {"status": exc.status, "body": exc.body})
+                        headers = (
+                            {} if exc.retry_after is None else {"retry-after-ms": str(int(exc.retry_after * 1000))}
+                        )
+                        self._recorder(body, names, {"status": exc.status, "body": exc.body, "headers": headers})
                     raise
                 if self._recorder is not None:
                     self._recorder(body, names, {"status": 200, "body": data})
