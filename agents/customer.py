@@ -20,7 +20,8 @@ import secrets
 
 from agents.customer_guard import Allowed, OutputGuard, contact_markers, normalize, reasons_summary
 from agents.staff import StaffAgent
-from agents.tool_bridge import langchain_tools
+from agents.tool_bridge import invoke, langchain_tools
+from agents.tool_feedback import canonical_args
 from bot import prompt_templates as prompts
 from bot.capabilities import ToolContext, ToolError
 from bot.locks import SlidingWindowLimiter
@@ -171,9 +172,9 @@ class CustomerAgent(StaffAgent):
     async def _call_tool(self, ctx: ToolContext, by_name: dict, call: dict) -> str:
         name = call.get("name") or ""
         if name in CUSTOMER_TOOLS and name in by_name:
-            ctx.trace.append((name, dict(call.get("args") or {})))
-            return await by_name[name].ainvoke(call.get("args") or {})
-        ctx.trace.append((name, dict(call.get("args") or {})))
+            ctx.trace.append((name, canonical_args(ctx.capabilities.tools.get(name), call.get("args"))))
+            return await invoke(ctx, name, call.get("args"))
+        ctx.trace.append((name, canonical_args(None, call.get("args"))))
         log.warning("customer turn asked for tool %s: refused", name)
         await self._audit(ctx, "tool.denied", detail_tool=name[:64], reason="customer_channel")
         return json.dumps({"error": "这个操作不对客户开放。请只用公开资料回答，或转人工。"}, ensure_ascii=False)

@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
+import uuid
 from functools import cached_property
 from typing import Any, Sequence
 
@@ -31,6 +33,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, PrivateAttr
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
+from agents import quirks
 from bot.agent import ModelUnavailable
 from bot.metrics import record_llm_call
 from bot.settings import Settings
@@ -43,10 +46,11 @@ MAX_BACKOFF = 8.0
 class LLMError(ModelUnavailable):
     """The endpoint answered with an error (status and the server's message) or not at all."""
 
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None, body: Any = None):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.body = body  # the server's error body, as sent (recorded by `salesbot eval --record`)
 
     @property
     def retryable(self) -> bool:
@@ -66,6 +70,8 @@ class OpenAICompatibleChat(BaseChatModel):
 
     # one connection pool per event loop: a session cannot outlive the loop it was made on
     _sessions: dict[int, aiohttp.ClientSession] = PrivateAttr(default_factory=dict)
+    # `salesbot eval --record`: called with (request body, tools, raw response or error) of every call
+    _recorder: Any = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -97,10 +103,22 @@ class OpenAICompatibleChat(BaseChatModel):
             tools_json = tools.json if isinstance(tools, _EncodedTools) else json.dumps(tools, ensure_ascii=False)
             encoded = encoded[:-1] + ', "tools": ' + tools_json + "}"
         payload = encoded.encode()
+        names = [t.get("function", {}).get("name", "") for t in tools or [] if isinstance(t, dict)]
         async for attempt in self._attempts():
-            with attempt:
-                data = await self._post(payload)
-        return result_from_response(data)
+            with attempt:  # an answer without choices is parsed inside the attempt, so it is retried too
+                try:
+                    data = await self._post(payload)
+                except LLMError as exc:
+                    if self._recorder is not None:
+                        headers = (
+                            {} if exc.retry_after is None else {"retry-after-ms": str(int(exc.retry_after * 1000))}
+                        )
+                        self._recorder(body, names, {"status": exc.status, "body": exc.body, "headers": headers})
+                    raise
+                if self._recorder is not None:
+                    self._recorder(body, names, {"status": 200, "body": data})
+                result = result_from_response(data, names)
+        return result
 
     def _attempts(self) -> AsyncRetrying:
         return AsyncRetrying(
@@ -124,6 +142,7 @@ class OpenAICompatibleChat(BaseChatModel):
                         f"HTTP {response.status}: {_error_message(raw)}",
                         status=response.status,
                         retry_after=_retry_after(response.headers),
+                        body=_json_or_text(raw),
                     )
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise LLMError(f"{type(exc).__name__}: {exc}") from exc
@@ -208,6 +227,29 @@ def _retry_after(headers) -> float | None:
     return None
 
 
+def _json_or_text(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw[:2000].decode("utf-8", "replace")
+
+
+def tools_unsupported(exc: BaseException) -> bool:
+    """The endpoint refuses tool calling for this model (Ollama: "does not support tools"; vLLM started
+    without --enable-auto-tool-choice / --tool-call-parser: '"auto" tool choice requires …')."""
+    if not isinstance(exc, LLMError) or exc.status not in (400, 404, 422, 501):
+        return False
+    return bool(_NO_TOOLS.search(str(exc)))
+
+
+_NO_TOOLS = re.compile(
+    r"does not support tools|tools? (?:is|are) not supported|not support(?:ed)? (?:for )?(?:tools|function)"
+    r"|tool[_ ]choice requires|tool-call-parser|function calling is not (?:supported|enabled)"
+    r"|tool use is not supported",
+    re.I,
+)
+
+
 def _error_message(raw: bytes) -> str:
     try:
         error = json.loads(raw).get("error")
@@ -238,54 +280,82 @@ def message_to_dict(message: BaseMessage) -> dict[str, Any]:
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": content}
     if isinstance(message, AIMessage):
         out: dict[str, Any] = {"role": "assistant", "content": message.content or None}
-        if message.tool_calls:
-            out["tool_calls"] = [
-                {
-                    "id": call["id"],
-                    "type": "function",
-                    "function": {"name": call["name"], "arguments": json.dumps(call["args"], ensure_ascii=False)},
-                }
-                for call in message.tool_calls
-            ]
+        calls = [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": json.dumps(call["args"], ensure_ascii=False)},
+            }
+            for call in message.tool_calls
+        ]
+        # unreadable calls are answered with a tool message too (so the model can fix them): send them back
+        calls += [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call.get("name") or "", "arguments": str(call.get("args") or "")},
+            }
+            for call in message.invalid_tool_calls
+            if call.get("id")
+        ]
+        if calls:
+            out["tool_calls"] = calls
         return out
     if isinstance(message, ChatMessage):
         return {"role": message.role, "content": message.content}
     raise TypeError(f"unsupported message type for the chat endpoint: {type(message).__name__}")
 
 
-def result_from_response(data: dict[str, Any]) -> ChatResult:
+def result_from_response(data: dict[str, Any], tool_names: Sequence[str] = ()) -> ChatResult:
+    """A chat-completions body as a LangChain result, with the quirks of real servers handled
+    (agents/quirks.py): reasoning dropped, tool calls written as text parsed, broken argument JSON
+    repaired where unambiguous, a reply cut off by the token limit kept to whole sentences.
+
+    Tool calls that cannot be read stay on the message as `invalid_tool_calls`, so the agent can tell the
+    model what was wrong instead of failing the turn. `tool_names` are the tools offered (a bare JSON
+    answer naming one of them is taken as a call)."""
     try:
         choice = data["choices"][0]
-        message = choice["message"]
+        message = choice["message"] or {}
     except (KeyError, IndexError, TypeError) as exc:
         raise LLMError(f"no choices in the model's answer: {str(data)[:200]}", status=502) from exc
+    finish_reason = choice.get("finish_reason")
+    truncated = finish_reason == "length"
+    raw_content = message.get("content") or ""
+    if isinstance(raw_content, list):  # content parts
+        raw_content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in raw_content)
+    # `reasoning_content` (DeepSeek) / `reasoning` (vLLM, OpenRouter) are never read: not for the rep
+    content = quirks.clean_content(raw_content)
+    raw_calls = [
+        (call.get("id"), (call.get("function") or {}).get("name", ""), (call.get("function") or {}).get("arguments"))
+        for call in message.get("tool_calls") or []
+    ]
+    if not raw_calls:
+        content, text_calls = quirks.extract_text_tool_calls(content)
+        if not text_calls and tool_names and not truncated:
+            bare = quirks.bare_json_tool_call(content, tool_names)
+            if bare is not None:
+                content, text_calls = "", [bare]
+        raw_calls = [(None, c["name"], c["arguments"]) for c in text_calls]
     tool_calls, invalid = [], []
-    for call in message.get("tool_calls") or []:
-        function = call.get("function") or {}
-        arguments = function.get("arguments") or "{}"
-        try:
-            args = json.loads(arguments) if isinstance(arguments, str) else dict(arguments)
-            if not isinstance(args, dict):
-                raise ValueError("arguments are not an object")
-            tool_calls.append(
-                {"name": function.get("name", ""), "args": args, "id": call.get("id"), "type": "tool_call"}
-            )
-        except (ValueError, TypeError) as exc:
+    for index, (call_id, name, arguments) in enumerate(raw_calls):
+        call_id = call_id or f"call_{index}_{uuid.uuid4().hex[:12]}"  # some servers send none
+        args = quirks.repair_arguments(arguments)
+        if args is not None and name:
+            tool_calls.append({"name": name, "args": args, "id": call_id, "type": "tool_call"})
+        elif not truncated:  # half a tool call cut off by the limit is dropped, not reported
+            error = "no tool name" if not name else "arguments are not a JSON object"
             invalid.append(
-                {
-                    "name": function.get("name"),
-                    "args": arguments,
-                    "id": call.get("id"),
-                    "error": str(exc),
-                    "type": "invalid_tool_call",
-                }
+                {"name": name, "args": str(arguments), "id": call_id, "error": error, "type": "invalid_tool_call"}
             )
+    if truncated and not tool_calls:
+        content = quirks.safe_truncated_text(raw_content)
     usage = data.get("usage") or {}
     ai = AIMessage(
-        content=message.get("content") or "",
+        content=content,
         tool_calls=tool_calls,
         invalid_tool_calls=invalid,
-        response_metadata={"finish_reason": choice.get("finish_reason"), "model_name": data.get("model")},
+        response_metadata={"finish_reason": finish_reason, "model_name": data.get("model"), "truncated": truncated},
     )
     if usage:
         prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 async def offline_answer(ctx: "ToolContext", text: str, reason: str) -> str:
     """Free text without an LLM: what a capability recognises, else knowledge hits, else a short help."""
-    note = replies.OFFLINE_NOTE if reason == "offline" else replies.LLM_DOWN_NOTE
+    note = {"offline": replies.OFFLINE_NOTE, "no_tools": replies.NO_TOOLS_NOTE}.get(reason, replies.LLM_DOWN_NOTE)
     customer = ctx.actor.role is Role.CUSTOMER
     if customer:
         # details, 「转人工」 and frustration first: someone asking for a person gets one, not a document

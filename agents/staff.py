@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agents.llm import chat
+from agents import tool_feedback
+from agents.llm import LLMError, chat, tools_unsupported
+from agents.quirks import sanitize_answer
 from agents.streaming import stream_chat
-from agents.tool_bridge import bound_to, langchain_tools
+from agents.tool_bridge import bound_to, invoke, langchain_tools
 from bot import prompt_templates as prompts
-from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
+from bot.agent import ModelUnavailable
+from bot.capabilities import ToolContext
 from bot.memory import recent_memory
 from bot.messages import ROLE_LABELS, Reply, Role
 from bot.zh_parse.dates import WEEKDAYS
@@ -20,6 +22,20 @@ from bot.zh_parse.dates import WEEKDAYS
 log = logging.getLogger(__name__)
 
 MAX_STEPS = 5
+TRUNCATED_NOTE = (
+    "你上一条回答超过了长度上限被截断了。请重新回答，控制在三五句话以内；需要调用工具就直接调用，不要先写长段说明。"
+)
+NOTHING_DONE = "这条我没处理好，换个说法再发一次？也可以用 /帮助 里的命令。"
+NO_TOOLS_LOG = (
+    "大模型不支持工具调用（function calling），先按离线模式回复；请换一个支持工具调用的模型，"
+    "或者在 vLLM 启动时加上 --enable-auto-tool-choice --tool-call-parser。服务端原话：%s"
+)
+
+
+class ToolsUnsupported(ModelUnavailable):
+    """The configured model cannot call tools: turns are answered offline, with a note saying why."""
+
+    offline_reason = "no_tools"
 
 
 def message_text(message: AIMessage) -> str:
@@ -36,6 +52,7 @@ class StaffAgent:
         self.app = app
         self.model = app.chat_model()
         self._bound: dict[Role, tuple] = {}
+        self.tools_refused: str | None = None  # the endpoint said this model can't call tools (its message)
 
     def model_for(self, role: Role):
         """The model with the role's tools bound, built once per role (tool schemas are costly)."""
@@ -63,42 +80,59 @@ class StaffAgent:
         return out
 
     async def run(self, ctx: ToolContext, text: str) -> list[Reply]:
+        if self.tools_refused is not None:  # recorded on an earlier turn: don't call a model that can't do it
+            raise ToolsUnsupported(self.tools_refused)
         model, by_name = self.model_for(ctx.actor.role)
         messages = [SystemMessage(self.system_prompt(ctx)), *await self.history(ctx), HumanMessage(text)]
-        answer = ""
+        answer, truncated_once = None, False
         with bound_to(ctx):
             for _ in range(MAX_STEPS):
-                started = time.perf_counter()
-                try:
-                    if ctx.progress is not None:  # the channel shows the answer as it is written
-                        ai = await stream_chat(model, messages, ctx.progress)
-                    else:
-                        ai = await chat(model, messages)
-                finally:
-                    ctx.llm_seconds += time.perf_counter() - started
-                messages.append(ai)
-                if not ai.tool_calls:
-                    answer = message_text(ai)
+                ai = await self._chat(ctx, model, messages)
+                if not ai.tool_calls and not ai.invalid_tool_calls:
+                    truncated = bool(ai.response_metadata.get("truncated"))
+                    if truncated and not truncated_once:
+                        # cut off by the token limit: ask once more for a short answer (the cut one is dropped)
+                        truncated_once = True
+                        messages.append(SystemMessage(TRUNCATED_NOTE))
+                        continue
+                    answer = sanitize_answer(message_text(ai))
+                    if truncated and answer:
+                        answer += "\n（内容较长，先说到这里。）"
                     break
+                messages.append(ai)
                 for call in ai.tool_calls:
                     content = await self._call_tool(ctx, by_name, call)
                     messages.append(ToolMessage(content, tool_call_id=call["id"]))
-        if not answer:  # the model kept calling tools: tell the user what the tools did
-            answer = "\n".join(o.text for o in ctx.outputs) or "好的。"
+                for call in ai.invalid_tool_calls:  # unreadable JSON: tell the model, it can call again
+                    ctx.trace.append((call.get("name") or "", {"_raw": str(call.get("args"))[:200]}))
+                    spec = ctx.capabilities.tools.get(call.get("name") or "")
+                    feedback = tool_feedback.unreadable_arguments(call.get("name") or "", call.get("args"), spec)
+                    messages.append(ToolMessage(feedback, tool_call_id=call["id"]))
+        if not answer:  # the model kept calling tools, or said nothing a rep should read: what the tools did
+            answer = "\n".join(o.text for o in ctx.outputs) or NOTHING_DONE
         replies = [Reply(answer)]
         replies += [Reply(card=o.card) for o in ctx.outputs if o.card is not None]
         return replies
 
-    async def _call_tool(self, ctx: ToolContext, by_name: dict, call: dict) -> str:
-        ctx.trace.append((call["name"], dict(call["args"])))
-        tool = by_name.get(call["name"])
-        if tool is not None:
-            return await tool.ainvoke(call["args"])
-        # a tool the speaker may not use (or that does not exist): refused and audited by the service layer
+    async def _chat(self, ctx: ToolContext, model, messages: list) -> AIMessage:
+        started = time.perf_counter()
         try:
-            out = await run_tool(ctx, call["name"], call["args"])
-        except (ToolDenied, ToolError) as exc:
-            log.warning("model asked for tool %s: refused (%s)", call["name"], exc)
-            return json.dumps({"error": str(exc)}, ensure_ascii=False)
-        ctx.outputs.append(out)  # pragma: no cover - only reachable if a role's tool list is out of date
-        return out.text
+            if ctx.progress is not None:  # the channel shows the answer as it is written
+                return await stream_chat(model, messages, ctx.progress)
+            return await chat(model, messages)
+        except LLMError as exc:
+            if tools_unsupported(exc):
+                self.tools_refused = str(exc)
+                log.warning(NO_TOOLS_LOG, exc)
+                raise ToolsUnsupported(str(exc)) from exc
+            raise
+        finally:
+            ctx.llm_seconds += time.perf_counter() - started
+
+    async def _call_tool(self, ctx: ToolContext, by_name: dict, call: dict) -> str:
+        """The raw arguments go to the service layer as the model sent them (not through LangChain's
+        validation, whose English error would end the turn): `invoke` answers the model's mistakes with a
+        message it can act on, and refuses and audits tools the speaker may not use."""
+        name = call.get("name") or ""
+        ctx.trace.append((name, tool_feedback.canonical_args(ctx.capabilities.tools.get(name), call.get("args"))))
+        return await invoke(ctx, name, call.get("args"))

@@ -9,11 +9,19 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import logging
+from typing import Any
 
 from langchain_core.tools import StructuredTool
+from pydantic import ValidationError
 
+from agents import tool_feedback
+from agents.quirks import repair_arguments
 from bot.capabilities import Capabilities, ToolContext, ToolDenied, ToolError, ToolSpec, run_tool
+from bot.db_retry import is_db_unavailable
 from bot.messages import Role
+
+log = logging.getLogger(__name__)
 
 _current: contextvars.ContextVar[ToolContext] = contextvars.ContextVar("salesbot_tool_context")
 _BUILT: dict[str, tuple[ToolSpec, StructuredTool]] = {}
@@ -54,3 +62,37 @@ def bound_to(ctx: ToolContext):
         yield ctx
     finally:
         _current.reset(token)
+
+
+async def invoke(ctx: ToolContext, name: str, raw_args: Any) -> str:
+    """One tool call the model made, run through the service layer (`run_tool`: authorization, audit),
+    answered with the text the model sees next. The model's mistakes (unknown or refused tool, unreadable
+    or invalid arguments) and service errors come back as a tool message saying what to fix, never as an
+    exception: the model can retry within the turn, and the rep never gets a generic error for them."""
+    spec = ctx.capabilities.tools.get(name)
+    if spec is None or ctx.actor.role not in spec.roles:
+        try:  # run_tool refuses it, and audits a refusal by role
+            await run_tool(ctx, name, {})
+        except (ToolDenied, ToolError) as exc:
+            log.warning("model asked for tool %s: refused (%s)", name, exc)
+            available = [s.name for s in ctx.capabilities.tools_for(ctx.actor.role)]
+            return tool_feedback.unknown_tool(name, available, str(exc))
+    args = repair_arguments(raw_args)
+    if args is None:
+        return tool_feedback.unreadable_arguments(name, raw_args, spec)
+    try:
+        parsed = spec.args_schema.model_validate(args)
+    except ValidationError as exc:
+        return tool_feedback.invalid_arguments(spec, args, exc)
+    try:
+        out = await run_tool(ctx, name, parsed)
+    except (ToolDenied, ToolError) as exc:
+        return json.dumps({"error": str(exc)}, ensure_ascii=False)
+    except Exception as exc:  # a bug in a service: the model is told, the turn goes on
+        if is_db_unavailable(exc):
+            raise  # the dispatcher runs the whole turn again once the database is back
+        log.exception("tool %s failed", name)
+        return tool_feedback.service_error(name)
+    ctx.call_index += 1
+    ctx.outputs.append(out)
+    return out.text

@@ -27,7 +27,8 @@ class Agent(Protocol):
 
 class OfflineAnswer(Protocol):
     async def __call__(self, ctx: "ToolContext", text: str, reason: str) -> str:
-        """Free text answered without the model; `reason` is "offline" (no model configured) or
+        """Free text answered without the model; `reason` is "offline" (no model configured), "no_tools"
+        (the model can't call tools: `offline_reason` of the ModelUnavailable raised) or
         "llm_down" (configured but not answering)."""
         ...
 

@@ -246,7 +246,9 @@ class Dispatcher:
             self.stats["llm_fallbacks"] += 1
             log.warning("LLM unavailable, answering offline: %s", exc)
             ctx.source = WriteSource.MANUAL
-            return [Reply(await self.app.offline(ctx, text, reason="llm_down"))]
+            # "no_tools": the model can't call tools (agents/staff.py ToolsUnsupported); else it is not answering
+            reason = getattr(exc, "offline_reason", "llm_down")
+            return [Reply(await self.app.offline(ctx, text, reason=reason))]
         finally:
             llm_time[0] += ctx.llm_seconds
             if progress is not None:  # the last preview lands before the answer goes to the outbox

@@ -17,6 +17,7 @@ UNSUPPORTED_KIND = "收到～ 不过这类消息我暂时处理不了，发文�
 CARD_UNKNOWN = "这张卡片已经失效了。"
 OFFLINE_NOTE = "（当前是离线模式：没有接入大模型，请用命令操作）"
 LLM_DOWN_NOTE = "（AI 暂时连不上，先按离线模式回复你；消息已保存，不会丢）"
+NO_TOOLS_NOTE = "（现在接的大模型不支持调用工具，先按离线模式回复你；请管理员换一个支持工具调用的模型）"
 
 
 def too_long(chars: int) -> str:

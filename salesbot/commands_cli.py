@@ -37,6 +37,12 @@ def register(sub) -> None:
     p = sub.add_parser("eval", help="score the configured LLM on scripted agent scenarios")
     p.add_argument("--suite", default=None, help="scenario file or folder (default: the shipped scenarios)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--record",
+        metavar="DIR",
+        default=None,
+        help="store the model's raw responses, one JSON file per scenario (replayed by tests/fakes/openai_server.py)",
+    )
     p.set_defaults(func=run_eval)
 
     p = sub.add_parser("doctor", help="check the deployment: LLM, channels, database, Redis, data directory")

@@ -8,6 +8,8 @@ fresh conversation of a throw-away data directory loaded with the demo data, at 
 from __future__ import annotations
 
 import json
+import re
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import yaml
 from sqlmodel import select
 
 from agents.staff import StaffAgent
+from bot.arg_types import Money
 from bot.capabilities import ToolContext
 from bot.clock import FrozenClock
 from bot.identity import actor_for
@@ -34,6 +37,69 @@ from salesbot.demo import load_demo
 
 class ScenarioError(ValueError):
     pass
+
+
+RECORDING_FORMAT = "salesbot-llm-recording/1"
+
+
+def _request_summary(body: dict[str, Any], tool_names: list[str]) -> dict[str, Any]:
+    """What was asked, short enough to read in a diff: roles, the start of each text, tool names."""
+    messages = []
+    for m in body.get("messages") or []:
+        item: dict[str, Any] = {"role": m.get("role")}
+        content = m.get("content")
+        if m.get("role") == "system":
+            item["chars"] = len(content or "")
+        elif content:
+            item["content"] = str(content)[:300]
+        if m.get("tool_calls"):
+            item["tool_calls"] = [c.get("function", {}).get("name") for c in m["tool_calls"]]
+        messages.append(item)
+    return {"messages": messages, "tools": list(tool_names)}
+
+
+class Recorder:
+    """`salesbot eval --record DIR`: every raw response of the model, per scenario, in the order received.
+
+    File format (one per scenario; tests/replays/ holds hand-written ones; FakeOpenAI.replay answers them):
+      {"format": "salesbot-llm-recording/1", "scenario": name, "user": username, "today": ISO day,
+       "model": model name, "turns": [what the rep said, …],
+       "exchanges": [{"request": {"messages": [{role, content (start) | chars, tool_calls}], "tools": [names]},
+                      "status": 200, "body": <the response body exactly as received>, "headers": {…}}, …]}
+    """
+
+    def __init__(self, directory: Path, model_name: str):
+        self.directory, self.model_name = Path(directory), model_name
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.current: dict[str, Any] | None = None
+        self.files: list[Path] = []
+
+    def start(self, sc: dict) -> None:
+        self.current = {
+            "format": RECORDING_FORMAT,
+            "scenario": sc.get("name"),
+            "user": sc["user"],
+            "today": str(sc["today"]),
+            "model": self.model_name,
+            "turns": [t["say"] for t in sc["turns"]],
+            "exchanges": [],
+        }
+
+    def __call__(self, body: dict[str, Any], tool_names: list[str], response: dict[str, Any]) -> None:
+        if self.current is not None:
+            exchange = {"request": _request_summary(body, tool_names), **response}
+            if not exchange.get("headers"):
+                exchange.pop("headers", None)
+            self.current["exchanges"].append(exchange)
+
+    def finish(self, index: int) -> None:
+        if self.current is None:
+            return
+        name = re.sub(r"[^\w\-]+", "_", str(self.current["scenario"] or "scenario")).strip("_")
+        path = self.directory / f"{index:03d}-{name}.json"
+        path.write_text(json.dumps(self.current, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        self.files.append(path)
+        self.current = None
 
 
 def load_suite(path: str | None) -> list[dict]:
@@ -76,8 +142,20 @@ def value_matches(expected: Any, actual: Any, today: date) -> bool:
         return all(any(value_matches(e, a, today) for a in items) for e in expected)
     if actual is None:
         return False
+    if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        # an amount or a count: the model may send 8000, "8000", 「八千」 or "8k" (bot/arg_types.py reads them)
+        number = _number(actual)
+        if number is not None:
+            return number == expected
     e, a = str(expected).strip(), str(actual).strip()
     return bool(a) and (e in a or a in e)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(Money.__metadata__[0].func(value))
+    except (ValueError, TypeError):
+        return None
 
 
 def call_matches(expected: dict, actual: tuple[str, dict], today: date) -> bool:
@@ -116,13 +194,15 @@ class EvalResult:
         return "\n".join(lines)
 
 
-async def run_suite(scenarios: list[dict], settings: Settings, chat_model_factory=None) -> EvalResult:
+async def run_suite(
+    scenarios: list[dict], settings: Settings, chat_model_factory=None, recorder: Recorder | None = None
+) -> EvalResult:
     result = EvalResult()
     tz = ZoneInfo(settings.timezone)
     with tempfile.TemporaryDirectory(prefix="salesbot-eval-") as tmp:
         eval_settings = settings.model_copy(update={"data_dir": Path(tmp), "database_url": None})
         eval_settings.__dict__.pop("resolved_database_url", None)
-        for sc in scenarios:
+        for index, sc in enumerate(scenarios, 1):
             today = sc["today"] if isinstance(sc["today"], date) else date.fromisoformat(str(sc["today"]))
             clock = FrozenClock(datetime.combine(today, time(10, 0), tz))
             app = App(eval_settings, clock=clock, chat_model_factory=chat_model_factory, enable_knowledge=False)
@@ -136,6 +216,10 @@ async def run_suite(scenarios: list[dict], settings: Settings, chat_model_factor
                 if user is None:
                     raise ScenarioError(f"scenario {sc.get('name')}: unknown demo user {sc['user']}")
                 agent = StaffAgent(app)
+                if recorder is not None:
+                    recorder.start(sc)
+                    if hasattr(agent.model, "_recorder"):  # our client: it hands over every raw body
+                        agent.model._recorder = recorder
                 conversation = f"eval-{uuid.uuid4().hex[:8]}"
                 for turn in sc["turns"]:
                     inbound = Inbound(
@@ -156,6 +240,8 @@ async def run_suite(scenarios: list[dict], settings: Settings, chat_model_factor
                         ctx.trace.append(("<error>", {"error": f"{type(exc).__name__}: {exc}"}))
                     await app.dispatcher.remember(ctx, turn["say"], replies)
                     _score_turn(result, sc, turn, ctx.trace, today)
+                if recorder is not None:
+                    recorder.finish(index)
             finally:
                 await app.stop()
     return result
@@ -201,7 +287,8 @@ async def main(args, settings: Settings) -> int:
     except ScenarioError as exc:
         print(f"scenario error: {exc}")
         return 2
-    result = await run_suite(scenarios, settings)
+    recorder = Recorder(Path(args.record), settings.llm_model) if getattr(args, "record", None) else None
+    result = await run_suite(scenarios, settings, recorder=recorder)
     if getattr(args, "json", False):
         print(
             json.dumps(
@@ -221,4 +308,6 @@ async def main(args, settings: Settings) -> int:
         print(result.table())
         for f in result.failures[:20]:
             print(f"✗ {f['scenario']}: {f['say']}\n    expected {f['expected']}\n    actual   {f['actual']}")
+    if recorder is not None:
+        print(f"已录下 {len(recorder.files)} 个场景的模型原始回复：{recorder.directory}", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import false, true
 from sqlmodel import select
 
+from bot.arg_types import ACCOUNT_ALIASES, AccountName
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import Actor, Role
 from bot.models import STAGE_LABELS, Account, Contact, Opportunity, StaffUser, Task, Visit
@@ -263,28 +264,30 @@ async def customer_summary(ctx: ToolContext, account: Account) -> str:
 
 
 class LookupCustomerArgs(BaseModel):
-    name: str = Field(description="客户名称，按用户原话，例如「华东机械」")
+    account_name: AccountName = Field(
+        validation_alias=ACCOUNT_ALIASES, description="客户名称，按用户原话，例如「华东机械」"
+    )
 
 
 @router.tool("lookup_customer", "查客户概况：进行中的商机、最近拜访、待办。", LookupCustomerArgs, roles=STAFF)
 async def lookup_customer(ctx: ToolContext, args: LookupCustomerArgs) -> ToolOutput:
-    match = await match_account(ctx, args.name)
+    match = await match_account(ctx, args.account_name)
     if match.status == "one":
         return ToolOutput(await customer_summary(ctx, match.account), data={"account_id": match.account.id})
     if match.status == "ambiguous":
         return ToolOutput(
-            choice_text(args.name, match.candidates), data={"candidates": [a.id for a in match.candidates]}
+            choice_text(args.account_name, match.candidates), data={"candidates": [a.id for a in match.candidates]}
         )
     if match.status == "not_yours":
         raise ToolDenied(not_yours_text(match))
-    return ToolOutput(f"没找到客户「{args.name}」。")
+    return ToolOutput(f"没找到客户「{args.account_name}」。")
 
 
 @router.command("客户", "/客户 名称", "查客户概况", roles=STAFF)
 async def customer_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg:
         raise ToolError("用法：/客户 华东机械")
-    return await lookup_customer(ctx, LookupCustomerArgs(name=arg))
+    return await lookup_customer(ctx, LookupCustomerArgs(account_name=arg))
 
 
 def _mention_length(account: Account, squeezed: str) -> int:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from bot.arg_types import ACCOUNT_ALIASES, AccountName, DatePhrase
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.models import Account, Task, utcnow
 from bot.pending import open_pending, yes_or_no
@@ -21,10 +22,10 @@ router = Router("tasks")
 
 class CreateTaskArgs(BaseModel):
     title: str = Field(description="要做的事，如「给华东机械发报价」")
-    due: str | None = Field(
+    due: DatePhrase = Field(
         None, description="截止日期或提醒时间：原话如「周五」「周五下午3点」「下周三」或 YYYY-MM-DD"
     )
-    account_name: str | None = Field(None, description="相关客户名称（可选）")
+    account_name: AccountName | None = Field(None, validation_alias=ACCOUNT_ALIASES, description="相关客户名称（可选）")
 
 
 async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from bot.arg_types import ACCOUNT_ALIASES, AccountName, DatePhrase, TextList
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
@@ -42,14 +43,16 @@ _NEXT_STEP_HINTS = ("下一步", "下次", "回头", "需要", "要", "发", "�
 
 
 class LogVisitArgs(BaseModel):
-    account_name: str = Field(description="客户名称，按用户原话，例如「华东机械」")
+    account_name: AccountName = Field(
+        validation_alias=ACCOUNT_ALIASES, description="客户名称，按用户原话，例如「华东机械」"
+    )
     summary: str = Field(description="这次拜访聊了什么（一两句话，保留金额、数量等关键信息）")
-    visit_date: str | None = Field(
+    visit_date: DatePhrase = Field(
         None, description="拜访日期：用户原话如「今天」「昨天」「上周五」，或 YYYY-MM-DD；不说就是今天"
     )
-    contacts: list[str] = Field(default_factory=list, description="见到的客户方人员，如 ['李总']")
+    contacts: TextList = Field(default_factory=list, description="见到的客户方人员，如 ['李总']")
     next_step: str | None = Field(None, description="下一步要做的事，如「发报价」")
-    next_step_due: str | None = Field(None, description="下一步的截止日期：原话如「下周三」或 YYYY-MM-DD")
+    next_step_due: DatePhrase = Field(None, description="下一步的截止日期：原话如「下周三」或 YYYY-MM-DD")
     location: str | None = Field(None, description="拜访地点（可选）")
     channel: str = Field("onsite", description="onsite 上门 / phone 电话 / video 视频 / wechat 微信")
 

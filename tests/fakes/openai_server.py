@@ -14,6 +14,8 @@ tool-call assembly are exercised for real. Usage:
         llm.responder = lambda body: text("查到了") if last_user_text(body) == "查" else None
         llm.latency = 1.0                                # every request sleeps 1 s, concurrently
         llm.script(text("好的，已记录").streamed(final_delay=2))  # with stream=true: stalls 2 s before the end
+        llm.script(raw({"choices": []}))                 # a body sent verbatim (provider quirks)
+        llm.replay("tests/replays/think_tags")           # answers recorded by `salesbot eval --record`
 
 Which step answers a chat request: the next scripted step (`llm.script`), else `llm.responder(body)`,
 else (or when the responder returns None) `llm.default(body)`. Responders may return a step, a plain
@@ -37,6 +39,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Union
 
 from aiohttp import web
@@ -47,6 +50,9 @@ __all__ = [
     "ToolCall",
     "ToolCalls",
     "Error",
+    "Raw",
+    "raw",
+    "load_recordings",
     "Step",
     "ReceivedRequest",
     "text",
@@ -132,7 +138,21 @@ class Error(_StepMixin):
         return headers
 
 
-Step = Union[Text, ToolCalls, Error]
+@dataclass(frozen=True)
+class Raw(_StepMixin):
+    """A response body sent exactly as given (with its status and headers): what a real server sent."""
+
+    body: Any
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    latency: float = 0.0
+
+
+def raw(body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None, latency: float = 0.0) -> Raw:
+    return Raw(body, status, dict(headers or {}), latency)
+
+
+Step = Union[Text, ToolCalls, Error, Raw]
 StepLike = Union[Step, str, None]
 Responder = Callable[[dict[str, Any]], Union[StepLike, Awaitable[StepLike]]]
 
@@ -379,6 +399,7 @@ class FakeOpenAI:
         self.transcripts: deque[Any] = deque()
         self.transcription_requests: list[dict[str, Any]] = []
         self._queue: deque[Step] = deque()
+        self.replayed: dict[str, deque] = {}  # `replay`: scenario's first turn → responses not sent yet
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
         self._request_seen = asyncio.Event()
@@ -442,7 +463,7 @@ class FakeOpenAI:
         for step in steps:
             if isinstance(step, str):
                 step = Text(step)
-            if not isinstance(step, (Text, ToolCalls, Error)):
+            if not isinstance(step, (Text, ToolCalls, Error, Raw)):
                 raise TypeError(f"not a step: {step!r}")
             if isinstance(step, Error):
                 self._queue.extend([dataclasses.replace(step, times=1)] * step.times)
@@ -514,6 +535,12 @@ class FakeOpenAI:
         await self._sleep(self.latency + step.latency)
         if isinstance(step, Error):
             return self._error_response(step)
+        if isinstance(step, Raw):
+            if body.get("stream") and step.status == 200 and isinstance(step.body, dict):
+                return await self._stream_raw(request, step.body)
+            if isinstance(step.body, (dict, list)):
+                return web.json_response(step.body, status=step.status, headers=step.headers)
+            return web.Response(text=str(step.body), status=step.status, headers=step.headers)
         if body.get("stream"):
             return await self._stream(request, body, step)
         return web.json_response(self._completion(body, step))
@@ -555,7 +582,7 @@ class FakeOpenAI:
             result = await result
         if isinstance(result, str):
             return Text(result)
-        if result is not None and not isinstance(result, (Text, ToolCalls, Error)):
+        if result is not None and not isinstance(result, (Text, ToolCalls, Error, Raw)):
             raise TypeError(f"responder returned {result!r}, expected a step, a str or None")
         return result
 
@@ -684,6 +711,57 @@ class FakeOpenAI:
             pass
         return response
 
+    async def _stream_raw(self, request: web.Request, data: dict[str, Any]) -> web.StreamResponse:
+        """A recorded (non-streamed) body as the chunks a server streams: each message field in one delta."""
+        response = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream; charset=utf-8"})
+        await response.prepare(request)
+        envelope = {k: v for k, v in data.items() if k not in ("choices", "usage")}
+        envelope["object"] = "chat.completion.chunk"
+        for choice in data.get("choices") or []:
+            message = dict(choice.get("message") or {})
+            calls = [{**call, "index": i} for i, call in enumerate(message.pop("tool_calls", None) or [])]
+            delta = {k: v for k, v in message.items() if v is not None}
+            if calls:
+                delta["tool_calls"] = calls
+            first = {"index": choice.get("index", 0), "delta": delta, "finish_reason": None}
+            await self._send_event(response, {**envelope, "choices": [first]})
+            last = {"index": choice.get("index", 0), "delta": {}, "finish_reason": choice.get("finish_reason")}
+            await self._send_event(response, {**envelope, "choices": [last]})
+        if not data.get("choices"):
+            await self._send_event(response, {**envelope, "choices": []})
+        if data.get("usage"):
+            await self._send_event(response, {**envelope, "choices": [], "usage": data["usage"]})
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    # replaying recordings
+
+    def replay(self, directory: Any) -> FakeOpenAI:
+        """Answer chat requests with the responses recorded by `salesbot eval --record DIR` (or written by
+        hand in that format, tests/replays/): one JSON file per scenario, its `exchanges` answered in order.
+        A request belongs to the scenario whose first turn is the request's first user message; with one
+        scenario in the directory, every request does. A request beyond the recording gets a 400 (and is
+        listed in `responder_errors`): the agent asked the model something it was not asked when recorded."""
+        recordings = load_recordings(directory)
+        queues = {rec["turns"][0] if rec.get("turns") else "": deque(rec["exchanges"]) for rec in recordings}
+        self.replayed = queues
+
+        def answer(body: dict[str, Any]) -> Step:
+            first_user = next(
+                (_content_text(m.get("content")) for m in body.get("messages") or [] if m.get("role") == "user"), ""
+            )
+            queue = queues.get(first_user) or (next(iter(queues.values())) if len(queues) == 1 else None)
+            if queue is None:
+                raise LookupError(f"no recorded scenario starts with {first_user[:40]!r}")
+            if not queue:
+                raise LookupError(f"the recording for {first_user[:40]!r} has no more responses")
+            exchange = queue.popleft()
+            return raw(exchange.get("body"), status=int(exchange.get("status") or 200), headers=exchange.get("headers"))
+
+        self.responder = answer
+        return self
+
     @staticmethod
     async def _send_event(response: web.StreamResponse, data: dict[str, Any]) -> None:
         await response.write(b"data: " + json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n\n")
@@ -756,3 +834,16 @@ class FakeOpenAI:
         await self._read_json(request)
         message = f"The fake OpenAI server does not implement {request.method} {request.path}."
         return self._error_response(error(404, message, code="unknown_url", should_retry=False))
+
+
+def load_recordings(directory: Any) -> list[dict[str, Any]]:
+    """The recording files of a directory (`salesbot eval --record` format), in name order."""
+    out = []
+    for path in sorted(Path(directory).glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("exchanges"), list):
+            raise ValueError(f"{path}: not a recording (expected an object with an 'exchanges' list)")
+        out.append(data)
+    if not out:
+        raise ValueError(f"{directory}: no recordings (*.json)")
+    return out

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import or_, select
 
+from bot.arg_types import ACCOUNT_ALIASES, AccountName, Count, Money
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
@@ -55,18 +56,20 @@ ASK_TTL = timedelta(hours=12)  # an approver may press 拒绝 now and type the r
 
 
 class SubmitApprovalArgs(BaseModel):
-    account_name: str = Field(description="客户名称，按用户原话，例如「华东机械」")
+    account_name: AccountName = Field(
+        validation_alias=ACCOUNT_ALIASES, description="客户名称，按用户原话，例如「华东机械」"
+    )
     kind: KindName = Field(
         "discount",
         description="申请类型：discount 折扣 / special_price 特价 / clause 合同条款变更 / "
         "payment_terms 付款条件 / poc POC或试用资源 / expense 费用",
     )
     discount: str | None = Field(None, description="申请的折扣，按用户原话，如「8折」「八五折」「75%」")
-    amount: float | None = Field(None, description="金额（元）：特价的成交价、费用金额；折扣申请一般不用填")
+    amount: Money = Field(None, description="金额（元）：特价的成交价、费用金额；折扣申请一般不用填")
     reason: str = Field(description="申请理由：客户情况、竞争对手、我们换来的条件")
     opportunity_name: str | None = Field(None, description="商机名称（客户有多个商机时）")
     product: str | None = Field(None, description="版本：标准版 / 专业版 / 旗舰版（可选）")
-    seats: int | None = Field(None, description="账号数（可选）")
+    seats: Count = Field(None, description="账号数（可选）")
     detail: str | None = Field(None, description="条款、付款条件、POC 资源、费用的具体内容")
 
 
@@ -123,7 +126,7 @@ async def list_approvals(ctx: ToolContext, args: ListApprovalsArgs) -> ToolOutpu
 
 
 class WithdrawApprovalArgs(BaseModel):
-    request_id: int | None = Field(None, description="申请编号（#后面的数字）；不填就是我最近一条审批中的申请")
+    request_id: Count = Field(None, description="申请编号（#后面的数字）；不填就是我最近一条审批中的申请")
 
 
 @router.tool("withdraw_approval", "撤回我提交的、还在审批中的申请。", WithdrawApprovalArgs, roles=STAFF, writes=True)

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot import replies
+from bot.arg_types import ACCOUNT_ALIASES, AccountName
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.clock import aware
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
@@ -95,7 +96,9 @@ async def on_voice(ctx: ToolContext) -> ToolOutput:
 
 
 class ProposeArgs(BaseModel):
-    account_name: str | None = Field(None, description="如果用户说明了是哪家客户的会议，填客户名；否则不填")
+    account_name: AccountName | None = Field(
+        None, validation_alias=ACCOUNT_ALIASES, description="如果用户说明了是哪家客户的会议，填客户名；否则不填"
+    )
 
 
 @router.tool(

@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 
+from bot.arg_types import ACCOUNT_ALIASES_BESIDE_A_PERSON, AccountName, DatePhrase
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.identity import actor_for
 from bot.messages import Card, CardAction, CardButton, Reply, Role
@@ -520,7 +521,7 @@ async def _staff_user(ctx: ToolContext) -> StaffUser:
 
 
 class WhomToContactArgs(BaseModel):
-    day: str | None = Field(None, description="哪天：默认今天；可以是「明天」「周五」")
+    day: DatePhrase = Field(None, description="哪天：默认今天；可以是「明天」「周五」")
 
 
 async def whom_to_contact(ctx: ToolContext, args: WhomToContactArgs) -> ToolOutput:
@@ -565,7 +566,9 @@ async def whom_to_contact_tool(ctx: ToolContext, args: WhomToContactArgs) -> Too
 
 class BestTimeArgs(BaseModel):
     contact: str = Field(description="客户联系人，按用户原话，如「张总」「李伟」")
-    account_name: str | None = Field(None, description="联系人所在客户（可选），如「华东机械」")
+    account_name: AccountName | None = Field(
+        None, validation_alias=ACCOUNT_ALIASES_BESIDE_A_PERSON, description="联系人所在客户（可选），如「华东机械」"
+    )
 
 
 def _contact_matches(query: str, c: ContactInfo) -> bool:
