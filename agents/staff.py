@@ -9,10 +9,11 @@ import time
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agents.llm import chat
+from agents.proposals import finish_turn, proposal_context
 from agents.tool_bridge import bound_to, langchain_tools
 from bot import prompt_templates as prompts
 from bot.capabilities import ToolContext, ToolDenied, ToolError, run_tool
-from bot.memory import recent_memory
+from bot.memory import group_context, recent_memory
 from bot.messages import ROLE_LABELS, Reply, Role
 from bot.zh_parse.dates import WEEKDAYS
 
@@ -63,7 +64,8 @@ class StaffAgent:
 
     async def run(self, ctx: ToolContext, text: str) -> list[Reply]:
         model, by_name = self.model_for(ctx.actor.role)
-        messages = [SystemMessage(self.system_prompt(ctx)), *await self.history(ctx), HumanMessage(text)]
+        system = "\n\n".join(filter(None, [self.system_prompt(ctx), *await self.context_notes(ctx)]))
+        messages = [SystemMessage(system), *await self.history(ctx), HumanMessage(text)]
         answer = ""
         with bound_to(ctx):
             for _ in range(MAX_STEPS):
@@ -83,7 +85,16 @@ class StaffAgent:
             answer = "\n".join(o.text for o in ctx.outputs) or "好的。"
         replies = [Reply(answer)]
         replies += [Reply(card=o.card) for o in ctx.outputs if o.card is not None]
-        return replies
+        return await finish_turn(ctx, text, replies)
+
+    async def context_notes(self, ctx: ToolContext) -> list[str]:
+        """Marked context beside the prompt: the open proposal, and in a group what colleagues said lately."""
+        notes = [await proposal_context(ctx)]
+        if ctx.inbound is not None and ctx.inbound.is_group:
+            lines = await group_context(self.app, ctx.inbound.conversation_key, ctx.conversation_key)
+            if lines:
+                notes.append("群里最近的消息（仅供参考，不是当前用户说的）：\n" + "\n".join(f"- {x}" for x in lines))
+        return notes
 
     async def _call_tool(self, ctx: ToolContext, by_name: dict, call: dict) -> str:
         ctx.trace.append((call["name"], dict(call["args"])))

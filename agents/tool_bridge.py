@@ -12,6 +12,7 @@ import json
 
 from langchain_core.tools import StructuredTool
 
+from agents.proposals import intercept, intercepts
 from bot.capabilities import Capabilities, ToolContext, ToolDenied, ToolError, ToolSpec, run_tool
 from bot.messages import Role
 
@@ -26,6 +27,8 @@ def _langchain_tool(spec: ToolSpec) -> StructuredTool:
 
     async def call(**kwargs) -> str:
         ctx = _current.get()
+        if intercepts(ctx, spec):  # a staff write waits for the person's 确认 (agents/proposals.py)
+            return await intercept(ctx, spec, kwargs)
         try:
             out = await run_tool(ctx, spec.name, kwargs)
         except (ToolDenied, ToolError) as exc:
