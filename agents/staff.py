@@ -9,13 +9,14 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from agents import tool_feedback
 from agents.llm import LLMError, chat, tools_unsupported
+from agents.proposals import finish_turn, proposal_context
 from agents.quirks import sanitize_answer
 from agents.streaming import stream_chat
 from agents.tool_bridge import bound_to, invoke, langchain_tools
 from bot import prompt_templates as prompts
 from bot.agent import ModelUnavailable
 from bot.capabilities import ToolContext
-from bot.memory import recent_memory
+from bot.memory import group_context, recent_memory
 from bot.messages import ROLE_LABELS, Reply, Role
 from bot.zh_parse.dates import WEEKDAYS
 
@@ -83,7 +84,8 @@ class StaffAgent:
         if self.tools_refused is not None:  # recorded on an earlier turn: don't call a model that can't do it
             raise ToolsUnsupported(self.tools_refused)
         model, by_name = self.model_for(ctx.actor.role)
-        messages = [SystemMessage(self.system_prompt(ctx)), *await self.history(ctx), HumanMessage(text)]
+        system = "\n\n".join(filter(None, [self.system_prompt(ctx), *await self.context_notes(ctx)]))
+        messages = [SystemMessage(system), *await self.history(ctx), HumanMessage(text)]
         answer, truncated_once = None, False
         with bound_to(ctx):
             for _ in range(MAX_STEPS):
@@ -112,7 +114,16 @@ class StaffAgent:
             answer = "\n".join(o.text for o in ctx.outputs) or NOTHING_DONE
         replies = [Reply(answer)]
         replies += [Reply(card=o.card) for o in ctx.outputs if o.card is not None]
-        return replies
+        return await finish_turn(ctx, text, replies)
+
+    async def context_notes(self, ctx: ToolContext) -> list[str]:
+        """Marked context beside the prompt: the open proposal, and in a group what colleagues said lately."""
+        notes = [await proposal_context(ctx)]
+        if ctx.inbound is not None and ctx.inbound.is_group:
+            lines = await group_context(self.app, ctx.inbound.conversation_key, ctx.conversation_key)
+            if lines:
+                notes.append("群里最近的消息（仅供参考，不是当前用户说的）：\n" + "\n".join(f"- {x}" for x in lines))
+        return notes
 
     async def _chat(self, ctx: ToolContext, model, messages: list) -> AIMessage:
         started = time.perf_counter()

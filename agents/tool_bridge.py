@@ -16,6 +16,7 @@ from langchain_core.tools import StructuredTool
 from pydantic import ValidationError
 
 from agents import tool_feedback
+from agents.proposals import intercept, intercepts
 from agents.quirks import repair_arguments
 from bot.capabilities import Capabilities, ToolContext, ToolDenied, ToolError, ToolSpec, run_tool
 from bot.db_retry import is_db_unavailable
@@ -34,6 +35,8 @@ def _langchain_tool(spec: ToolSpec) -> StructuredTool:
 
     async def call(**kwargs) -> str:
         ctx = _current.get()
+        if intercepts(ctx, spec):  # a staff write waits for the person's 确认 (agents/proposals.py)
+            return await intercept(ctx, spec, kwargs)
         try:
             out = await run_tool(ctx, spec.name, kwargs)
         except (ToolDenied, ToolError) as exc:
@@ -84,6 +87,8 @@ async def invoke(ctx: ToolContext, name: str, raw_args: Any) -> str:
         parsed = spec.args_schema.model_validate(args)
     except ValidationError as exc:
         return tool_feedback.invalid_arguments(spec, args, exc)
+    if intercepts(ctx, spec):  # a staff write waits for the person's 确认 (agents/proposals.py)
+        return await intercept(ctx, spec, args)
     try:
         out = await run_tool(ctx, name, parsed)
     except (ToolDenied, ToolError) as exc:

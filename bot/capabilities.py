@@ -63,6 +63,8 @@ class ToolContext:
     # the answer so far, as the model writes it (a preview for the channel: bot/progress.py); None when the
     # channel shows no previews, and then the agent need not stream
     progress: Callable[[str], None] | None = None
+    # writes the model asked for in this turn, held as a proposal until the person confirms (agents/proposals.py)
+    proposed: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def db(self):
@@ -109,6 +111,10 @@ class ToolContext:
 
 
 ToolHandler = Callable[[ToolContext, Any], Awaitable[ToolOutput]]
+# what a write would do, in the person's words (lines shown before they confirm); may raise ToolError
+DescribeHook = Callable[[ToolContext, Any], Awaitable[list[str]]]
+# takes back what a write did (its ToolOutput.data); returns what to tell the person
+UndoHook = Callable[[ToolContext, dict[str, Any]], Awaitable[str]]
 CommandHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
 PendingHandler = Callable[[ToolContext, PendingAction, str], Awaitable["ToolOutput | None"]]
 CardHandler = Callable[[ToolContext, CardAction], Awaitable[list[Reply]]]
@@ -125,6 +131,8 @@ class ToolSpec:
     handler: ToolHandler
     roles: frozenset[Role]
     writes: bool = False
+    describe: DescribeHook | None = None  # writes: how the capability words a proposal of this call
+    undo: UndoHook | None = None  # writes: how to take it back (needed for "direct with undo")
 
 
 @dataclass
@@ -150,9 +158,18 @@ class Router:
         self.kind_handlers: dict[InboundKind, KindHandler] = {}
         self.long_text_handlers: list[LongTextHandler] = []
 
-    def tool(self, name: str, description: str, args: type[BaseModel], roles=STAFF, writes: bool = False):
+    def tool(
+        self,
+        name: str,
+        description: str,
+        args: type[BaseModel],
+        roles=STAFF,
+        writes: bool = False,
+        describe: DescribeHook | None = None,
+        undo: UndoHook | None = None,
+    ):
         def add(fn: ToolHandler) -> ToolHandler:
-            self.tools.append(ToolSpec(name, description, args, fn, frozenset(roles), writes))
+            self.tools.append(ToolSpec(name, description, args, fn, frozenset(roles), writes, describe, undo))
             return fn
 
         return add

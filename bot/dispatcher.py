@@ -179,7 +179,8 @@ class Dispatcher:
         actor = await self.identity.resolve(inbound)
         if actor is None:
             return [Reply(replies.UNKNOWN_USER)]
-        ctx = ToolContext(self.app, actor, inbound.conversation_key, inbound, row_id, WriteSource.MANUAL)
+        # memory, pending questions and proposals belong to the session: in a group, to (group, member)
+        ctx = ToolContext(self.app, actor, inbound.session_key, inbound, row_id, WriteSource.MANUAL)
         text = clean_text(inbound.text)
 
         if inbound.kind is InboundKind.CARD_ACTION and inbound.card_action:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import bindparam, select
 
+from bot.messages import SESSION_SEPARATOR
 from bot.models import ConversationMessage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,3 +34,23 @@ async def recent_memory(app: "Runtime", conversation_key: str, limit: int = 12) 
     """The conversation's last lines, oldest first. Plain tuples: ORM objects cost more than the query."""
     rows = await app.db.fetch(_RECENT_MEMORY, {"key": conversation_key, "limit": limit})
     return [MemoryLine(row["role"], row["content"]) for row in reversed(rows)]
+
+
+_GROUP_LINES = (
+    select(_MEMORY.c.content)
+    .where(
+        _MEMORY.c.conversation_key.like(bindparam("prefix"), escape="\\"),
+        _MEMORY.c.conversation_key != bindparam("mine"),
+        _MEMORY.c.role == "user",
+    )
+    .order_by(_MEMORY.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+async def group_context(app: "Runtime", group_key: str, session_key: str, limit: int = 6) -> list[str]:
+    """What other members of a group said to the bot lately, oldest first (each member has their own memory:
+    this is context for the model, never the speaker's own words)."""
+    prefix = group_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + SESSION_SEPARATOR + "%"
+    rows = await app.db.fetch(_GROUP_LINES, {"prefix": prefix, "mine": session_key, "limit": limit})
+    return [row["content"][:200] for row in reversed(rows)]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+SESSION_SEPARATOR = "#"  # between a group's conversation key and a member's id in a session key
+
 
 class Role(str, enum.Enum):
     REP = "rep"
@@ -101,7 +103,16 @@ class Inbound:
 
     @property
     def conversation_key(self) -> str:
+        """The conversation: turns in it run one at a time, in order (the dispatcher queues by it)."""
         return f"{self.platform}:{self.conversation_id}"
+
+    @property
+    def session_key(self) -> str:
+        """Whose memory, pending question and proposal this message belongs to: the chat for a 1:1, the
+        (group, member) pair in a group, so colleagues' words are never taken as the speaker's own."""
+        if self.is_group and self.sender_id:
+            return f"{self.conversation_key}{SESSION_SEPARATOR}{self.sender_id}"
+        return self.conversation_key
 
 
 @dataclass

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     stt_base_url: str | None = _env("SALESBOT_STT_BASE_URL")
     stt_api_key: str | None = _env("SALESBOT_STT_API_KEY")
     autofill_ttl_hours: float = _env("SALESBOT_AUTOFILL_TTL_HOURS", 72.0)
+    # writes the model asks for wait this long for 确认 (tools/proposals); after that they are void
+    proposal_ttl_minutes: float = _env("SALESBOT_PROPOSAL_TTL_MINUTES", 30.0, gt=0)
+    # tool names an admin lets run at once, with 「撤销」 for 10 minutes (comma-separated; empty = confirm all)
+    direct_writes: str = _env("SALESBOT_DIRECT_WRITES", "")
     autofill_remind_hours: float = _env("SALESBOT_AUTOFILL_REMIND_HOURS", 24.0)
 
     # scheduler (scheduler/config.py parses and validates these; times are each user's local time)

@@ -45,6 +45,7 @@ from tools import (
     customers,
     help,
     leads,
+    proposals,
     talk_tracks,
     tasks,
     visits,
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 # The order is the order of /帮助 and of the offline intents' ties; each module's register() includes
 # its router (bot/capabilities.py).
-CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads]
+CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads, proposals]
 
 
 def build_capabilities() -> Capabilities:

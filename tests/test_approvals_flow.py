@@ -410,11 +410,16 @@ async def test_the_agent_submits_through_the_same_service(llm_app, fake_llm):
         ),
         text("已帮你提交，等王强审批。"),
     )
-    answer = await ConsoleClient(llm_app, "zhangwei").say("华东机械二期想给 8 折，竞品低 15%，客户签两年，帮我提审批")
-    assert answer.endswith("已帮你提交，等王强审批。")
+    rep = ConsoleClient(llm_app, "zhangwei")
+    answer = await rep.say("华东机械二期想给 8 折，竞品低 15%，客户签两年，帮我提审批")
+    # the model proposes: the rep sees the request and its chain, nothing is submitted before 确认
+    assert "提交折扣审批" in answer and "王强" in answer and "已帮你提交" not in answer
+    assert await rows(llm_app, ApprovalRequest) == []
+    assert "等用户确认后才会写入" in fake_llm.requests[1]["messages"][-1]["content"]
+    answer = await rep.say("确认")
     (request,) = await rows(llm_app, ApprovalRequest)
     assert request.discount_pct == 80 and request.created_source == "AGENT" and request.source_message_id
-    assert "已提交 #1" in fake_llm.requests[1]["messages"][-1]["content"]
+    assert "已提交 #1" in answer
     offered = [t["function"]["name"] for t in fake_llm.requests[0]["tools"]]
     assert {"submit_approval", "list_approvals", "withdraw_approval"} <= set(offered)
     assert not any(name in offered for name in ("approve", "decide_approval"))  # people decide, not the model

@@ -158,7 +158,12 @@ async def _chat_questions(llm_app, fake_llm):
         tool_call("create_task", title="跟进华东机械", due="周五下午", account_name="华东机械"),
         text("好的，周五下午两点提醒你。"),
     )
-    await client.say("提醒我周五下午跟进华东机械")
+    proposed = await client.say("提醒我周五下午跟进华东机械")
+    # the model proposes the task; it is written when the rep confirms
+    assert "11月27日（周五） 14:00 提醒" in proposed
+    async with llm_app.db.session() as s:
+        assert (await s.execute(select(Task))).scalars().all() == []
+    assert "已建待办" in await client.say("是")
     async with llm_app.db.session() as s:
         task = (await s.execute(select(Task))).scalars().one()
     assert task.due_at == datetime(2026, 11, 27, 14, 0, tzinfo=SH)

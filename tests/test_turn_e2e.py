@@ -51,7 +51,12 @@ async def test_llm_path_logs_visit_with_account_date_and_task(llm_app, fake_llm)
     )
     rep = ConsoleClient(llm_app, "zhangwei")
     answer = await rep.say("今天下午拜访了华东机械的李总，聊了二期扩容，预算大概五十万，下周三前要发报价")
-    assert "记好了" in answer
+    # the model proposes; nothing is written until the rep confirms (and its "记好了" is not passed on)
+    assert "上海华东机械制造有限公司" in answer and "11月23日（周一）" in answer
+    assert "发报价，截止 12月2日（周三）" in answer and "记好了" not in answer
+    assert await visits_for(llm_app, "华东机械制造") == []
+    answer = await rep.say("是")
+    assert "已记录" in answer
 
     visits = await visits_for(llm_app, "华东机械制造")
     assert len(visits) == 1
@@ -69,7 +74,8 @@ async def test_llm_path_logs_visit_with_account_date_and_task(llm_app, fake_llm)
         t["function"]["name"] for t in fake_llm.requests[0]["tools"]
     ]
     tool_result = fake_llm.requests[1]["messages"][-1]
-    assert tool_result["role"] == "tool" and "已记录" in tool_result["content"]
+    assert tool_result["role"] == "tool" and "等用户确认后才会写入" in tool_result["content"]
+    assert fake_llm.calls == 2  # the 「是」 was answered without the model
 
 
 async def test_same_message_delivered_twice_gives_one_reply_and_one_visit(llm_app, fake_llm):
@@ -89,9 +95,10 @@ async def test_same_message_delivered_twice_gives_one_reply_and_one_visit(llm_ap
     )
     first = await rep.deliver(inbound)
     second = await rep.deliver(Inbound(**{**inbound.__dict__}))
-    assert first == "已记录。" and second == ""
-    assert len(await visits_for(llm_app, "华东机械制造")) == 1
+    assert "请确认" in first and "上海华东机械制造有限公司" in first and second == ""
     assert await count(llm_app, OutboxMessage) == 1
+    assert "已记录" in await rep.say("是")  # the proposal is confirmed once
+    assert len(await visits_for(llm_app, "华东机械制造")) == 1
     assert await count(llm_app, InboundMessage, InboundMessage.msg_id == "m-dup-1") == 1
     assert fake_llm.calls == 2
     assert llm_app.ledger.duplicates_dropped == 1

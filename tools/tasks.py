@@ -78,7 +78,51 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
     )
 
 
-@router.tool("create_task", "给自己建一个跟进待办/提醒。", CreateTaskArgs, roles=STAFF, writes=True)
+async def describe_task(ctx: ToolContext, args: CreateTaskArgs) -> list[str]:
+    """What `create_task` would write, checked as the write would check it."""
+    title = args.title.strip()
+    if not title:
+        raise ToolError("待办内容是什么？")
+    due = date_argument(args.due, ctx.today(), "截止日期")
+    if due is not None and due < ctx.today():
+        raise ToolError(f"截止日期 {day_label(due)} 已经过了，换个日期？")
+    due_at = due_moment(args.due, ctx.today(), ctx.tz)
+    if due_at is not None and due_at.date() != due:
+        due_at = None
+    where = ""
+    if args.account_name:
+        match = await match_account(ctx, args.account_name)
+        if match.status == "not_yours":
+            raise ToolDenied(not_yours_text(match))
+        if match.status != "one":
+            raise ToolError(f"客户「{args.account_name}」没找准，问一下用户客户全称？")
+        where = f"（{match.account.name}）"
+    when = f"，{day_label(due)} {hm(due_at)} 提醒" if due_at else (f"，截止 {day_label(due)}" if due else "")
+    return [f"建待办：{title}{where}{when}"]
+
+
+async def undo_task(ctx: ToolContext, data: dict) -> str:
+    """Take back a task written at once ("direct with undo"): it is cancelled, so its reminder never fires."""
+    async with ctx.db.write() as s:
+        task = await s.get(Task, data.get("task_id"))
+        if task is None or task.owner_id != ctx.actor.staff_id:
+            return "这条待办已经不在了。"
+        task.status, task.updated_at = "cancelled", utcnow()
+        task.updated_by_id, task.updated_source = ctx.actor.staff_id, ctx.source.value
+        s.add(task)
+        s.add(ctx.audit("task.undo", "task", task.id, title=task.title))
+    return f"已撤销待办 #{task.id}：{task.title}。"
+
+
+@router.tool(
+    "create_task",
+    "给自己建一个跟进待办/提醒。",
+    CreateTaskArgs,
+    roles=STAFF,
+    writes=True,
+    describe=describe_task,
+    undo=undo_task,
+)
 async def create_task_tool(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
     return await create_task(ctx, args)
 

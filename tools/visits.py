@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from bot.arg_types import ACCOUNT_ALIASES, AccountName, DatePhrase, TextList
-from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
+from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
 from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
@@ -174,8 +174,63 @@ async def log_visit_for(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
     )
 
 
+_CHANNEL_LABELS = {"onsite": "上门", "phone": "电话", "video": "视频", "wechat": "微信"}
+
+
+async def describe_visit(ctx: ToolContext, args: LogVisitArgs) -> list[str]:
+    """What `log_visit` would write, checked as the write would check it (a ToolError goes back to the model)."""
+    match = await match_account(ctx, args.account_name)
+    if match.status == "not_yours":
+        raise ToolDenied(not_yours_text(match))
+    if match.status == "ambiguous":
+        raise ToolError(
+            choice_text(args.account_name, match.candidates).replace("回复序号就行，回复「取消」放弃。", "")
+        )
+    if match.status != "one":
+        raise ToolError(
+            f"没找到客户「{args.account_name}」。问用户是不是写错了；是新客户就请用户先发「/新建客户 名称」。"
+        )
+    account = match.account
+    await ensure_account_access(ctx, account)
+    today = ctx.today()
+    visit_day = date_argument(args.visit_date, today, "拜访日期") or today
+    due = date_argument(args.next_step_due, today, "截止日期")
+    if due is not None and due < visit_day:
+        raise ToolError(f"下一步的截止日期（{day_label(due)}）比拜访日期还早，帮我确认一下？")
+    if not args.summary.strip():
+        raise ToolError("这次拜访聊了什么？说一两句我来记。")
+    planned = "计划拜访" if visit_day > today else "拜访"
+    lines = [f"记{planned}：{account.name} · {day_label(visit_day)}（{_CHANNEL_LABELS.get(args.channel, '上门')}）"]
+    if args.contacts:
+        lines.append(f"见到：{'、'.join(c for c in args.contacts if c.strip())}")
+    lines.append(f"内容：{args.summary.strip()}")
+    if args.next_step:
+        lines.append(f"建待办：{args.next_step.strip()}" + (f"，截止 {day_label(due)}" if due else ""))
+    return lines
+
+
+async def undo_visit(ctx: ToolContext, data: dict) -> str:
+    """Take back a visit written at once ("direct with undo"): the visit and its next-step task are deleted."""
+    async with ctx.db.write() as s:
+        visit = await s.get(Visit, data.get("visit_id"))
+        if visit is None:
+            return "这条拜访已经不在了。"
+        if data.get("task_id") and (task := await s.get(Task, data["task_id"])) is not None:
+            await s.delete(task)
+            s.add(ctx.audit("task.undo", "task", task.id, title=task.title))
+        await s.delete(visit)
+        s.add(ctx.audit("visit.undo", "visit", visit.id, date=visit.visit_date.isoformat()))
+    return f"已撤销 {day_label(visit.visit_date)} 的拜访记录。"
+
+
 @router.tool(
-    "log_visit", "记录一次客户拜访（可带下一步和截止日期，会自动建待办）。", LogVisitArgs, roles=STAFF, writes=True
+    "log_visit",
+    "记录一次客户拜访（可带下一步和截止日期，会自动建待办）。",
+    LogVisitArgs,
+    roles=STAFF,
+    writes=True,
+    describe=describe_visit,
+    undo=undo_visit,
 )
 async def log_visit(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
     return await log_visit_for(ctx, args)

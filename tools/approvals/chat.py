@@ -42,8 +42,8 @@ from tools.approvals.flow import (
     withdraw,
 )
 from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
-from tools.approvals.rules import REQUEST_KINDS, parse_discount
-from tools.approvals.submit import build_draft, submit
+from tools.approvals.rules import REQUEST_KINDS, format_discount, format_money, parse_discount
+from tools.approvals.submit import build_draft, plan_request, planned_lines, submit
 from tools.customers import choice_text, match_account, not_yours_text, team_member_ids
 
 router = Router("approvals")
@@ -87,8 +87,15 @@ async def _account_for(ctx: ToolContext, name: str) -> Account:
 
 
 async def submit_for(ctx: ToolContext, args: SubmitApprovalArgs, resubmitted_from_id: int | None = None) -> ToolOutput:
+    draft = await _draft_for(ctx, args)
+    draft.resubmitted_from_id = resubmitted_from_id
+    out = await submit(ctx, draft)
+    return ToolOutput(out.text, data=out.data)
+
+
+async def _draft_for(ctx: ToolContext, args: SubmitApprovalArgs):
     account = await _account_for(ctx, args.account_name)
-    draft = await build_draft(
+    return await build_draft(
         ctx,
         account,
         kind=args.kind,
@@ -100,9 +107,25 @@ async def submit_for(ctx: ToolContext, args: SubmitApprovalArgs, resubmitted_fro
         seats=args.seats,
         detail=args.detail,
     )
-    draft.resubmitted_from_id = resubmitted_from_id
-    out = await submit(ctx, draft)
-    return ToolOutput(out.text, data=out.data)
+
+
+async def describe_approval(ctx: ToolContext, args: SubmitApprovalArgs) -> list[str]:
+    """What `submit_approval` would submit, and the chain it would ask: the same checks and the same planning
+    as the submission itself, so what the person confirms is what happens."""
+    draft = await _draft_for(ctx, args)
+    _, _, plan, chain = await plan_request(ctx, draft)
+    what = REQUEST_KINDS[draft.kind]
+    ask = []
+    if draft.discount_pct is not None:
+        ask.append(format_discount(draft.discount_pct))
+    if draft.amount is not None:
+        ask.append(format_money(draft.amount))
+    opp = f"（{draft.opportunity.name}）" if draft.opportunity else ""
+    lines = [f"提交{what}审批：{draft.account.name}{opp} {' '.join(ask)}".rstrip()]
+    if draft.detail:
+        lines.append(f"内容：{draft.detail}")
+    lines.append(f"理由：{draft.reason}")
+    return lines + planned_lines(plan, chain)
 
 
 @router.tool(
@@ -111,6 +134,7 @@ async def submit_for(ctx: ToolContext, args: SubmitApprovalArgs, resubmitted_fro
     SubmitApprovalArgs,
     roles=STAFF,
     writes=True,
+    describe=describe_approval,
 )
 async def submit_approval(ctx: ToolContext, args: SubmitApprovalArgs) -> ToolOutput:
     return await submit_for(ctx, args)
@@ -129,7 +153,19 @@ class WithdrawApprovalArgs(BaseModel):
     request_id: Count = Field(None, description="申请编号（#后面的数字）；不填就是我最近一条审批中的申请")
 
 
-@router.tool("withdraw_approval", "撤回我提交的、还在审批中的申请。", WithdrawApprovalArgs, roles=STAFF, writes=True)
+async def describe_withdraw(ctx: ToolContext, args: WithdrawApprovalArgs) -> list[str]:
+    request_id = args.request_id or await _latest_pending_of(ctx)
+    return [f"撤回审批申请 #{request_id}"]
+
+
+@router.tool(
+    "withdraw_approval",
+    "撤回我提交的、还在审批中的申请。",
+    WithdrawApprovalArgs,
+    roles=STAFF,
+    writes=True,
+    describe=describe_withdraw,
+)
 async def withdraw_approval(ctx: ToolContext, args: WithdrawApprovalArgs) -> ToolOutput:
     request_id = args.request_id or await _latest_pending_of(ctx)
     out = await withdraw(ctx, request_id)

@@ -312,6 +312,30 @@ async def _existing(ctx: ToolContext, key: str | None) -> ApprovalRequest | None
         )
 
 
+async def plan_request(ctx: ToolContext, draft: Draft) -> tuple[RulesFile, StaffUser, ChainPlan, list[ResolvedStep]]:
+    """Who would be asked, and why: the rules, the requester, the plan and the chain in people. A submission
+    writes exactly this; a proposal shows it before anyone is asked."""
+    rules = load_rules(ctx.app)
+    async with ctx.db.session() as s:
+        requester = await s.get(StaffUser, ctx.actor.staff_id)
+    if requester is None:
+        raise ToolDenied("只有公司同事可以提交审批。")
+    plan = plan_chain(rules, draft.facts())
+    chain = [] if plan.auto_approved else await resolve_chain(ctx, rules, plan, requester)
+    return rules, requester, plan, chain
+
+
+def planned_lines(plan: ChainPlan, chain: list[ResolvedStep]) -> list[str]:
+    """The chain a request would go through, for a person to read before it is submitted."""
+    if plan.auto_approved:
+        return [f"审批：{plan.auto_reason}，会自动通过"]
+    lines = ["审批链："]
+    for seq, step in enumerate(chain, 1):
+        who = "、".join(a.user.name for a in step.approvers)
+        lines.append(f"{seq}. {step.label}：{who}")
+    return lines
+
+
 async def submit(ctx: ToolContext, draft: Draft) -> Outcome:
     app = ctx.app
     key = ctx.idempotency_key("approval")
@@ -321,13 +345,7 @@ async def submit(ctx: ToolContext, draft: Draft) -> Outcome:
             request_status=done.status,
             data={"request_id": done.id, "duplicate": True},
         )
-    rules = load_rules(app)
-    async with ctx.db.session() as s:
-        requester = await s.get(StaffUser, ctx.actor.staff_id)
-    if requester is None:
-        raise ToolDenied("只有公司同事可以提交审批。")
-    plan = plan_chain(rules, draft.facts())
-    chain = [] if plan.auto_approved else await resolve_chain(ctx, rules, plan, requester)
+    rules, requester, plan, chain = await plan_request(ctx, draft)
     try:
         async with transition(app, None) as tx:
             now = tx.now

@@ -169,6 +169,12 @@ def out_of_hours_note(now: datetime, settings) -> str:
 # --- the lead of a conversation -------------------------------------------------------------------
 
 
+def _chat_key(ctx: ToolContext) -> str:
+    """Where the customer talks (a customer group, not the member's session): the rep who takes the lead goes
+    there. `ctx.conversation_key` is the session, (group, member) in a group."""
+    return ctx.inbound.conversation_key if ctx.inbound is not None else ctx.conversation_key
+
+
 def _customer_id(ctx: ToolContext) -> tuple[str, str]:
     inbound = ctx.inbound
     if inbound is None:
@@ -213,7 +219,7 @@ async def current_lead(ctx: ToolContext) -> Lead | None:
         return (
             (
                 await s.execute(
-                    select(Lead).where(Lead.conversation_key == ctx.conversation_key).order_by(Lead.id.desc()).limit(1)
+                    select(Lead).where(Lead.conversation_key == _chat_key(ctx)).order_by(Lead.id.desc()).limit(1)
                 )
             )
             .scalars()
@@ -263,7 +269,7 @@ async def save_contact_info(ctx: ToolContext, args: SaveContactArgs) -> ToolOutp
         lead = (
             (
                 await s.execute(
-                    select(Lead).where(Lead.conversation_key == ctx.conversation_key).order_by(Lead.id.desc()).limit(1)
+                    select(Lead).where(Lead.conversation_key == _chat_key(ctx)).order_by(Lead.id.desc()).limit(1)
                 )
             )
             .scalars()
@@ -290,7 +296,7 @@ async def save_contact_info(ctx: ToolContext, args: SaveContactArgs) -> ToolOutp
             s.add(ctx.audit("lead.address_limited", platform=platform))
         elif lead is None:
             lead = Lead(
-                conversation_key=ctx.conversation_key,
+                conversation_key=_chat_key(ctx),
                 platform=platform,
                 external_id=external_id,
                 source_message_id=ctx.message_row_id,
