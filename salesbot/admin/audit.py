@@ -23,14 +23,15 @@ async def record(
     *,
     record_type: str | None = None,
     record_id: int | None = None,
+    source: str | None = None,
     **detail: Any,
 ) -> None:
     """Add an audit row in the caller's write session, so the change and its audit commit together."""
     session.add(
         AuditLog(
             actor_staff_id=principal.staff_user_id if principal else None,
-            actor_role="admin" if principal else None,
-            source="MANUAL" if principal else "IMPORT",
+            actor_role=principal.role if principal else None,
+            source=source or ("MANUAL" if principal else "IMPORT"),
             action=action,
             record_type=record_type,
             record_id=record_id,
