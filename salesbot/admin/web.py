@@ -26,10 +26,12 @@ from salesbot.admin.pages import (
     APP,
     COOKIE,
     LOGIN_CSRF_COOKIE,
+    MAX_INT,
     PREFIX,
     PRINCIPAL,
     PROMPT_SYNC,
     UPLOAD_LIMIT,
+    BadNumber,
     app_of,
     local_time,
     managers_may_read,
@@ -74,6 +76,18 @@ async def guard(request: web.Request, handler):
     app = app_of(request)
     principal = await auth.principal_for(app.db, request.cookies.get(COOKIE))
     request[PRINCIPAL] = principal
+    try:
+        return await _guarded(request, handler, route_handler, principal)
+    except BadNumber as exc:
+        response = _refuse(request, 400, str(exc))
+        _harden(response)
+        return response
+
+
+async def _guarded(request: web.Request, handler, route_handler, principal):
+    for key, value in request.match_info.items():
+        if value.isdigit() and int(value) > MAX_INT:  # /people/99999999999999999999 would overflow the column
+            raise BadNumber(f"编号 {value[:24]} 超出范围")
     if getattr(route_handler, "__admin_public__", False):
         response = await handler(request)
     elif principal is None:

@@ -178,3 +178,47 @@ async def test_exports_never_carry_a_live_formula_and_reimport_does_not_recreate
     # and the next export is defused again
     headers, rows = await importer.export_rows(app.db, "accounts")
     assert importer.to_csv(headers, rows).decode("utf-8-sig").count("'=HYPERLINK") == 1
+
+
+# --- numbers out of range -------------------------------------------------------------------------
+
+HUGE = "99999999999999999999"
+
+
+async def test_numbers_out_of_range_in_query_path_or_form_get_400_with_a_message(console):
+    app, base = console
+    async with signed_in(base) as c:
+        for path in (
+            f"/admin/audit?page={HUGE}",
+            "/admin/audit?page=0",
+            f"/admin/audit?record_id={HUGE}",
+            "/admin/audit?record_id=-5",
+            f"/admin/people/{HUGE}",
+            f"/admin/knowledge/documents/{HUGE}",
+            f"/admin/knowledge/chunks/{HUGE}",
+            f"/admin/knowledge/batch/{HUGE}",
+            f"/admin/rules/versions/{HUGE}",
+            f"/admin/prompts/staff_system?version={HUGE}",
+            f"/admin/prompts/staff_system/diff?a={HUGE}&b=published",
+            f"/admin/knowledge/hittest?q=价格&top={HUGE}",
+        ):
+            status, body = await c.get(path)
+            assert status == 400, (path, status, body[:300])
+            assert "超出范围" in body, path
+        for path, data in (
+            (f"/admin/people/{HUGE}", {"name": "张伟"}),
+            ("/admin/people/new", {"username": "li_lei", "name": "李雷", "role": "rep", "manager_id": HUGE}),
+            ("/admin/prompts/staff_system/trial", {"text": "你好 {name}", "sample": [HUGE]}),
+            (f"/admin/prompts/versions/{HUGE}/publish", {}),
+        ):
+            status, body = await c.post(path, data)
+            assert status == 400, (path, status, body[:300])
+            assert "超出范围" in body, path
+        status, body = await c.post(
+            "/admin/rules/check", {"text": "version: 1", "kind": "discount", "amount": "1e999", "discount": ""}
+        )
+        assert status in (200, 400) and "超出范围" in body
+        # in range still works
+        status, _ = await c.get("/admin/audit?page=2")
+        assert status == 200
+    assert await app.staff_by_username("li_lei") is None
