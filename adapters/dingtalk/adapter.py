@@ -42,6 +42,7 @@ from adapters.dingtalk.parsing import (
 )
 from adapters.dingtalk.signature import check_signature
 from adapters.dingtalk.stream import CARD_TOPIC, ROBOT_TOPIC, StreamClient, StreamThread, _RecentIds, forward_to
+from bot import jsonsafe
 from bot.adapter import Adapter, Delivery, DirectoryEntry, PermanentSendError, TransientSendError
 from bot.db_retry import retry_db
 from bot.messages import Attachment, Card, CardAction, Inbound, InboundKind, Reply, Role
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "dingtalk"
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+MAX_CALLBACK_BYTES = 1024 * 1024  # a robot message or card press is a few KB
 WEBHOOK_SAFETY_MS = 60_000  # don't start a send on a webhook that dies within a minute
 CARD_ROUTE_TTL = 30 * 24 * 3600
 AI_CARD_KEY = "msgContent"  # the content variable of DingTalk's AI card template (dt-stream-py AICardReplier)
@@ -380,7 +382,7 @@ class DingTalkAdapter(Adapter):
             log.warning("dingtalk http callback rejected: %s", problem)
             return web.json_response({"error": "invalid signature"}, status=403)
         try:
-            payload = json.loads(await request.text())
+            payload = jsonsafe.loads(await jsonsafe.read_limited(request, MAX_CALLBACK_BYTES))
             if isinstance(payload, dict) and "outTrackId" in payload:
                 press = parse_card_callback(payload)
                 await self.accept_card_press(press)
