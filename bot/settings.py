@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.client_ip import parse_networks
+from bot.file_modes import private_dir
 
 
 class ConfigError(Exception):
@@ -119,8 +120,8 @@ class Settings(BaseSettings):
         return bool(self.openai_api_key or self.openai_base_url)
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return self.data_dir
+        """The data directory, created 0700 (a warning when an existing one is open to other users)."""
+        return private_dir(self.data_dir)
 
 
 class AdapterConfig(BaseSettings):
