@@ -34,7 +34,10 @@ EVERYONE = frozenset(Role)
 
 
 class ToolDenied(Exception):
-    """The actor may not do this. The message is shown to the user (Chinese)."""
+    """The actor may not do this. The message is shown to the user (Chinese). `audited` is set once the
+    refusal has its audit row, so a refusal passing through several layers is recorded once."""
+
+    audited: bool = False
 
 
 class ToolError(Exception):
@@ -299,6 +302,14 @@ async def _audit_denial(ctx: ToolContext, spec_name: str, reason: str) -> None:
         s.add(ctx.audit("tool.denied", detail_tool=spec_name, reason=reason))
 
 
+async def audit_refusal(ctx: ToolContext, exc: ToolDenied, where: str) -> None:
+    """Record a refusal that reached the user without an audit row yet (a slash command, a card press)."""
+    if exc.audited:
+        return
+    await _audit_denial(ctx, where, str(exc))
+    exc.audited = True
+
+
 async def run_tool(ctx: ToolContext, name: str, args: dict[str, Any] | BaseModel) -> ToolOutput:
     """Run a tool with authorization, validation and a clear message for every failure."""
     spec = ctx.capabilities.tools.get(name)
@@ -306,7 +317,9 @@ async def run_tool(ctx: ToolContext, name: str, args: dict[str, Any] | BaseModel
         raise ToolError(f"没有这个功能：{name}")
     if ctx.actor.role not in spec.roles:
         await _audit_denial(ctx, name, "role")
-        raise ToolDenied("抱歉，这个操作不在你的权限范围内。")
+        denied = ToolDenied("抱歉，这个操作不在你的权限范围内。")
+        denied.audited = True
+        raise denied
     if isinstance(args, BaseModel):
         parsed = args
     else:
@@ -319,5 +332,5 @@ async def run_tool(ctx: ToolContext, name: str, args: dict[str, Any] | BaseModel
     try:
         return await spec.handler(ctx, parsed)
     except ToolDenied as exc:
-        await _audit_denial(ctx, name, str(exc))
+        await audit_refusal(ctx, exc, name)
         raise

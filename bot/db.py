@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.file_modes import private_file
 from bot.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -106,10 +107,22 @@ class RawConnection:
             await self._conn.executemany(sql, args)
 
 
+def _private_sqlite_file(url: str) -> None:
+    """SQLite creates its file with the umask (usually 0644); create it 0600 first. Its -wal and -shm files
+    take the database file's permissions."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if Path(path).parent.exists():
+        private_file(Path(path))
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            _private_sqlite_file(url)
         kwargs: dict = {}
         if not self.is_sqlite:
             # connect_timeout: an unreachable server fails a statement in seconds instead of hanging it

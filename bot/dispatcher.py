@@ -20,7 +20,7 @@ from sqlalchemy import insert
 
 from bot import replies
 from bot.agent import model_unavailable
-from bot.capabilities import ToolContext, ToolDenied, ToolError, ToolOutput
+from bot.capabilities import ToolContext, ToolDenied, ToolError, ToolOutput, audit_refusal
 from bot.db_retry import is_db_unavailable, retry_db
 from bot.identity import Identity
 from bot.ledger import FINISH_STATEMENT, LEDGER_TABLE
@@ -189,7 +189,7 @@ class Dispatcher:
             return [Reply(replies.welcome(actor))] if inbound.event in ("enter_agent", "subscribe") else []
         kind_handler = self.app.capabilities.kind_handlers.get(inbound.kind)
         if kind_handler is not None and (inbound.kind is not InboundKind.VOICE or not text):
-            return self._as_replies(await self._guard(kind_handler(ctx)))
+            return self._as_replies(await self._guard(ctx, kind_handler(ctx), f"kind:{inbound.kind.value}"))
         if inbound.kind is InboundKind.VOICE and not text:
             return [Reply(replies.VOICE_NOT_TRANSCRIBED)]
         if inbound.kind in (InboundKind.IMAGE, InboundKind.FILE, InboundKind.LINK, InboundKind.LOCATION) and not text:
@@ -200,7 +200,7 @@ class Dispatcher:
         if len(text) > MAX_CHAT_CHARS:
             for handler in self.app.capabilities.long_text_handlers:
                 if actor.is_staff:
-                    return self._as_replies(await self._guard(handler(ctx, text)))
+                    return self._as_replies(await self._guard(ctx, handler(ctx, text), "offline_intent"))
             if not actor.is_staff:  # an outsider's wall of text is a probe more often than a question: keep a trace
                 async with self.app.db.write() as s:
                     s.add(ctx.audit("input.too_long", chars=len(text), platform=inbound.platform))
@@ -218,17 +218,19 @@ class Dispatcher:
             if pending is not None:
                 handler = capabilities.pending_handlers.get(pending.kind)
                 if handler is not None:
-                    out = await self._guard(handler(ctx, pending, text))
+                    out = await self._guard(ctx, handler(ctx, pending, text), "pending")
                     if out is not None:
                         return self._as_replies(out)
         if parsed is not None:
             cmd, word, arg = parsed
             if cmd is None or ctx.actor.role not in cmd.roles:
+                if cmd is not None:  # a command of another role: refused, and audited like any refusal
+                    await audit_refusal(ctx, ToolDenied("role"), f"command:{cmd.name}")
                 return [Reply(replies.unknown_command(word, capabilities.commands_for(ctx.actor.role)))]
             pending = await current_pending(ctx)
             if pending is not None:  # a new command abandons an open question
                 await close_pending(ctx, pending, "cancelled")
-            return self._as_replies(await self._guard(cmd.handler(ctx, arg)))
+            return self._as_replies(await self._guard(ctx, cmd.handler(ctx, arg), f"command:{cmd.name}"))
         return await self._free_text(ctx, text, llm_time)
 
     async def _free_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:
@@ -275,14 +277,21 @@ class Dispatcher:
             return [Reply(replies.CARD_UNKNOWN)]
         try:
             return await handler(ctx, action)
-        except (ToolDenied, ToolError) as exc:
+        except ToolDenied as exc:
+            await audit_refusal(ctx, exc, f"card:{prefix}")
+            return [Reply(str(exc))]
+        except ToolError as exc:
             return [Reply(str(exc))]
 
     @staticmethod
-    async def _guard(awaitable) -> ToolOutput:
+    async def _guard(ctx: ToolContext, awaitable, where: str) -> ToolOutput:
+        """A refusal or an error becomes the answer; every refusal is audited (once)."""
         try:
             return await awaitable
-        except (ToolDenied, ToolError) as exc:
+        except ToolDenied as exc:
+            await audit_refusal(ctx, exc, where)
+            return ToolOutput(text=str(exc))
+        except ToolError as exc:
             return ToolOutput(text=str(exc))
 
     @staticmethod

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
 from bot.db import Database
 from bot.models import KeyValue, utcnow
 
@@ -30,6 +34,28 @@ class KeyValueStore:
             else:
                 row.value, row.expires_at, row.updated_at = value, expires, utcnow()
                 s.add(row)
+
+    async def add(self, key: str, value: str, ttl_seconds: float) -> bool:
+        """Set `key` only when it is absent (or expired), atomically: True for the one caller that set it.
+        Used to accept something once (a signed request) across processes."""
+        now = utcnow()
+        expires = now + timedelta(seconds=ttl_seconds)
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        async with self.db.write() as s:
+            # an expired row does not count as present: take it over in place
+            taken = await s.execute(
+                update(KeyValue)
+                .where(KeyValue.key == key, KeyValue.expires_at.is_not(None), KeyValue.expires_at <= now)
+                .values(value=value, expires_at=expires, updated_at=now)
+            )
+            if taken.rowcount == 1:
+                return True
+            added = await s.execute(
+                insert(KeyValue)
+                .values(key=key, value=value, expires_at=expires, updated_at=now)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            return added.rowcount == 1
 
     async def delete(self, key: str) -> None:
         async with self.db.write() as s:

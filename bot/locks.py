@@ -98,12 +98,39 @@ class SlidingWindowLimiter:
         if self._script is not None:
             member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
             return bool(await self._script(keys=[self.key_prefix + key], args=[now, self.window, self.limit, member]))
+        return await self.allow_at(key, now)
+
+    async def take(self, key: str) -> str | None:
+        """Like `allow`, but returns the slot's token (None when over the limit), so `give_back` can return it:
+        a sign-in counts against the limit while it is checked and only stays counted when it fails."""
+        now = time.time()
+        member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
+        if self._script is not None:
+            ok = await self._script(keys=[self.key_prefix + key], args=[now, self.window, self.limit, member])
+            return member if ok else None
+        return member if await self.allow_at(key, now) else None
+
+    async def give_back(self, key: str, member: str) -> None:
+        if self.redis is not None:
+            await self.redis.zrem(self.key_prefix + key, member)
+            return
+        window = self._local.get(key)
+        stamp = float(member.split(":", 1)[0])
+        if window and stamp in window:
+            window.remove(stamp)
+
+    async def allow_at(self, key: str, now: float) -> bool:
+        """The in-process count (no Redis)."""
         window = self._local.setdefault(key, deque())
         while window and window[0] <= now - self.window:
             window.popleft()
         if len(window) >= self.limit:
             return False
-        window.append(now)
+        window.append(float(f"{now:.6f}"))
+        self._calls += 1
+        if self._calls % 1000 == 0:  # keyed by client address too: forget keys idle for a whole window
+            for idle in [k for k, v in self._local.items() if not v or v[-1] <= now - self.window]:
+                del self._local[idle]
         return True
 
     async def reserve(self, key: str) -> float:

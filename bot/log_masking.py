@@ -1,4 +1,6 @@
-"""Logs never carry a customer's phone number, e-mail or ID card number in clear (PIPL: minimise personal data).
+"""Logs never carry a customer's phone number, e-mail or ID card number in clear (PIPL: minimise personal data),
+nor a credential: access tokens, Bearer tokens, CSRF tokens, secrets and passwords in key=value pairs, JSON or
+URLs are replaced by ***.
 
 `install()` puts `PersonalDataFilter` on the root handlers, so every record that reaches a handler — from
 our modules or a library's — is masked once, message and traceback alike: 13812345678 → 138****5678,
@@ -16,7 +18,27 @@ _EMAIL = re.compile(r"([A-Za-z0-9])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{3})\d{11}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 
 
+# key=value / "key": "value" / key: value, for the names credentials go by on WeCom, DingTalk, OAuth and our console
+_SECRET_KEYS = (
+    r"access_?token|accessToken|refresh_?token|suite_?access_?token|corpsecret|client_?secret|clientSecret|appSecret|"
+    r"app_?secret|secret|_?csrf(?:_?token)?|x-csrf-token|password|passwd|api_?key|apiKey|encoding_?aes_?key|"
+    r"x-acs-dingtalk-access-token|session_?token|sessionToken|ticket|jsapi_ticket|sign|signature|msg_signature|token"
+)
+_SECRET_PAIR = re.compile(
+    rf"""(?i)(?P<key>["']?\b(?:{_SECRET_KEYS})\b["']?\s*(?:=|:)\s*["']?)(?P<value>[^\s"'&,;}}\])]{{4,}})"""
+)
+_BEARER = re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@")
+
+
+def mask_secrets(text: str) -> str:
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} ***", text)
+    return _SECRET_PAIR.sub(lambda m: m.group("key") + "***", text)
+
+
 def mask(text: str) -> str:
+    text = mask_secrets(text)
     text = _ID_CARD.sub(lambda m: f"{m.group(1)}{'*' * 11}{m.group(2)}", text)
     text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)

@@ -53,6 +53,10 @@ class TieredKeyValueStore:
         await self.durable.set(key, value)
         await self.redis.delete(self.prefix + key)  # a stale expiring copy must not shadow it
 
+    async def add(self, key: str, value: str, ttl_seconds: float) -> bool:
+        """SET NX: only the first caller over all replicas gets True."""
+        return bool(await self.redis.set(self.prefix + key, value, px=max(1, int(ttl_seconds * 1000)), nx=True))
+
     async def delete(self, key: str) -> None:
         await self.redis.delete(self.prefix + key)
         await self.durable.delete(key)

@@ -14,6 +14,9 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import AliasChoices, Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.client_ip import parse_networks
+from bot.file_modes import private_dir
+
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names it."""
@@ -47,6 +50,13 @@ class Settings(BaseSettings):
     # this process among several `salesbot serve` replicas; default: the hostname (one per container)
     replica_id: str | None = _env("SALESBOT_REPLICA_ID")
     timezone: str = _env("SALESBOT_TIMEZONE", "Asia/Shanghai")
+    # reverse proxies whose X-Forwarded-For is believed (comma-separated IPs/CIDRs); none: the TCP peer is the client
+    trusted_proxies: str = _env("SALESBOT_TRUSTED_PROXIES", "")
+    # when set, /metrics needs "Authorization: Bearer <token>" and /healthz shows details only with it
+    metrics_token: str | None = _env("SALESBOT_METRICS_TOKEN")
+    # third-party loggers (aiosqlite, sqlalchemy, aiohttp, ...) stay at INFO unless this is on: at DEBUG they log
+    # SQL parameters and request lines, i.e. access tokens and session secrets
+    log_debug_libraries: bool = _env("SALESBOT_LOG_DEBUG_LIBRARIES", False)
 
     openai_api_key: str | None = _env("OPENAI_API_KEY")
     openai_base_url: str | None = _env("OPENAI_BASE_URL")
@@ -113,14 +123,18 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'salesbot.db').resolve()}"
 
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple:
+        return parse_networks(self.trusted_proxies)
+
     @property
     def llm_configured(self) -> bool:
         """An OpenAI-compatible endpoint is usable with a key, or with a base URL (local Ollama/vLLM need no key)."""
         return bool(self.openai_api_key or self.openai_base_url)
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return self.data_dir
+        """The data directory, created 0700 (a warning when an existing one is open to other users)."""
+        return private_dir(self.data_dir)
 
 
 class AdapterConfig(BaseSettings):

@@ -55,8 +55,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(fmt: str = "text", level: str = "INFO", replica: str | None = None) -> None:
-    """Route the root logger to stderr as JSON lines (`json`) or readable text (`text`); masking on."""
+# our own top-level packages; every other logger belongs to a library
+OWN_PACKAGES = ("bot", "salesbot", "adapters", "agents", "scheduler", "tools", "knowledge", "benchmarks", "__main__")
+
+
+def configure(
+    fmt: str = "text", level: str = "INFO", replica: str | None = None, debug_libraries: bool = False
+) -> None:
+    """Route the root logger to stderr as JSON lines (`json`) or readable text (`text`); masking on.
+
+    At DEBUG, only our own packages go to DEBUG unless `debug_libraries`: libraries stay at INFO, because at
+    DEBUG aiosqlite logs every statement with its parameters (access tokens, session and CSRF tokens) and
+    HTTP clients log request lines with tokens in the query string."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -67,7 +77,12 @@ def configure(fmt: str = "text", level: str = "INFO", replica: str | None = None
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(trace_id)s]: %(message)s"))
     root.addHandler(handler)
-    root.setLevel(level.upper())
+    level = level.upper()
+    numeric = logging.getLevelName(level)
+    quiet_libraries = isinstance(numeric, int) and numeric < logging.INFO and not debug_libraries
+    root.setLevel(logging.INFO if quiet_libraries else level)
+    for package in OWN_PACKAGES:
+        logging.getLogger(package).setLevel(level if quiet_libraries else logging.NOTSET)
     # Alembic reports its context on every start ("Context impl SQLiteImpl." …); bot/db.py lets it speak
     # only while a migration actually runs
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     # JSON lines with the turn's trace id in production (SALESBOT_LOG_FORMAT=json); phone numbers,
     # e-mails and ID numbers are masked either way (bot/log_masking.py)
     structured_logging.configure(
-        settings.log_format, args.log_level or settings.log_level, settings.replica_id or default_replica_id()
+        settings.log_format,
+        args.log_level or settings.log_level,
+        settings.replica_id or default_replica_id(),
+        debug_libraries=settings.log_debug_libraries,
     )
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 
 from aiohttp import web
@@ -17,7 +18,19 @@ log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("salesbot", App)
 
 
+def _token_given(request: web.Request, app: App) -> bool:
+    """True when SALESBOT_METRICS_TOKEN is unset (open, as before) or the request carries it as a Bearer token."""
+    expected = app.settings.metrics_token
+    if not expected:
+        return True
+    sent = request.headers.get("Authorization", "")
+    scheme, _, token = sent.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """Liveness and readiness for the load balancer. With SALESBOT_METRICS_TOKEN set, callers without the token
+    get only {"ok": ...} and the status: replica names, channels and versions are not for the public."""
     app: App = request.app[APP_KEY]
     checks: dict = {}
     ok = True
@@ -43,12 +56,20 @@ async def healthz(request: web.Request) -> web.Response:
         if health.get("state") not in ("up", None):
             ok = False
     checks["llm"] = "configured" if app.settings.llm_configured else "offline"
+    if not _token_given(request, app):
+        return web.json_response({"ok": ok}, status=200 if ok else 503)
     return web.json_response({"ok": ok, **checks}, status=200 if ok else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format: stage latency histograms, LLM calls/tokens/errors, queue depths, sends."""
     app: App = request.app[APP_KEY]
+    if not _token_given(request, app):
+        return web.Response(
+            text="需要监控令牌：请求头 Authorization: Bearer <SALESBOT_METRICS_TOKEN>",
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     metrics_module.bind(app)
     try:
         await asyncio.wait_for(metrics_module.refresh_db_depths(app), 2.0)

@@ -423,7 +423,8 @@ async def test_http_mode_checks_the_signature(tmp_path, fake):
             assert resp.status == 403
             resp = await client.post("/dingtalk/callback", data=json.dumps(bad))
             assert resp.status == 403
-            resp = await client.post("/dingtalk/callback", data="{broken", headers=headers(now))
+            # a fresh pair: each (timestamp, sign) is accepted once
+            resp = await client.post("/dingtalk/callback", data="{broken", headers=headers(now + 1))
             assert resp.status == 400
             await asyncio.sleep(0.1)
             await app.drain()

@@ -188,8 +188,8 @@ def choice_text(query: str, candidates: list[Account]) -> str:
 
 
 def not_yours_text(match: AccountMatch) -> str:
-    who = f"由{match.owner_name}负责" if match.owner_name else "不在你的客户名单里"
-    return f"「{match.account.name}」{who}，你没有权限操作。需要协作的话找你的经理。"
+    # neither the account's full name nor its owner: a rep probing with a partial name learns nothing
+    return "这个客户不是你负责的，你没有权限操作。需要协作的话找你的经理。"
 
 
 # --- the customer summary ------------------------------------------------------------------------

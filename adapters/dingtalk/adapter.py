@@ -26,6 +26,7 @@ import logging
 import re
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -40,8 +41,9 @@ from adapters.dingtalk.parsing import (
     parse_card_callback,
     parse_robot_message,
 )
-from adapters.dingtalk.signature import check_signature
+from adapters.dingtalk.signature import MAX_SKEW_MS, check_signature
 from adapters.dingtalk.stream import CARD_TOPIC, ROBOT_TOPIC, StreamClient, StreamThread, _RecentIds, forward_to
+from bot import jsonsafe
 from bot.adapter import Adapter, Delivery, DirectoryEntry, PermanentSendError, TransientSendError
 from bot.db_retry import retry_db
 from bot.messages import Attachment, Card, CardAction, Inbound, InboundKind, Reply, Role, Target
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "dingtalk"
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+MAX_CALLBACK_BYTES = 1024 * 1024  # a robot message or card press is a few KB
 WEBHOOK_SAFETY_MS = 60_000  # don't start a send on a webhook that dies within a minute
 CARD_ROUTE_TTL = 30 * 24 * 3600
 AI_CARD_KEY = "msgContent"  # the content variable of DingTalk's AI card template (dt-stream-py AICardReplier)
@@ -117,6 +120,7 @@ class DingTalkAdapter(Adapter):
         rate_per_second: float = 20.0,
         api_attempts: int = 3,
         customer_groups: frozenset[str] = frozenset(),
+        webhook_hosts: frozenset[str] = frozenset({"oapi.dingtalk.com", "api.dingtalk.com"}),
         config: DingTalkConfig | None = None,
     ):
         super().__init__(app)
@@ -137,6 +141,7 @@ class DingTalkAdapter(Adapter):
         self.rate_per_second = rate_per_second
         self.api_attempts = api_attempts
         self.customer_groups = customer_groups
+        self.webhook_hosts = webhook_hosts
         self._api: OpenApiClient | None = None
         self.stream: StreamThread | None = None
         self._forwarded: set = set()  # handler runs in flight on the app's loop
@@ -170,6 +175,7 @@ class DingTalkAdapter(Adapter):
             ai_card_template_id=config.dingtalk_ai_card_template_id,
             idle_timeout=config.dingtalk_stream_idle_timeout,
             customer_groups=config.customer_group_ids,
+            webhook_hosts=config.webhook_hosts,
             config=config,
         )
 
@@ -375,12 +381,16 @@ class DingTalkAdapter(Adapter):
 
     async def handle_http_callback(self, request: web.Request) -> web.Response:
         """HTTP robot mode: check `timestamp`+`sign`, then the same path as stream mode."""
-        problem = check_signature(request.headers.get("timestamp"), request.headers.get("sign"), self.client_secret)
+        timestamp, sign = request.headers.get("timestamp"), request.headers.get("sign")
+        problem = check_signature(timestamp, sign, self.client_secret)
+        if problem is None and not await self._first_use(timestamp, sign):
+            # the signature covers only the timestamp: a captured pair would carry any body for an hour
+            problem = "timestamp/sign pair already used (replay)"
         if problem:
             log.warning("dingtalk http callback rejected: %s", problem)
             return web.json_response({"error": "invalid signature"}, status=403)
         try:
-            payload = json.loads(await request.text())
+            payload = jsonsafe.loads(await jsonsafe.read_limited(request, MAX_CALLBACK_BYTES))
             if isinstance(payload, dict) and "outTrackId" in payload:
                 press = parse_card_callback(payload)
                 await self.accept_card_press(press)
@@ -395,6 +405,12 @@ class DingTalkAdapter(Adapter):
         else:
             await self.accept_message(msg)
         return web.json_response({"msgtype": "empty"})
+
+    async def _first_use(self, timestamp: str, sign: str) -> bool:
+        """Each (timestamp, sign) pair is accepted once, over all replicas (app.kv), for as long as it is valid."""
+        left_ms = int(timestamp) + MAX_SKEW_MS - int(time.time() * 1000)
+        digest = hashlib.sha256(f"{timestamp}\n{sign}".encode()).hexdigest()
+        return await self.app.kv.add(f"dingtalk:http_sign:{digest}", "1", max(1.0, left_ms / 1000) + 60)
 
     async def _notify_webhook(self, msg: RobotMessage, text: str) -> None:
         if not self._webhook_usable(msg.reply_context()):
@@ -432,14 +448,35 @@ class DingTalkAdapter(Adapter):
     def max_bytes_for(self, platform: str, reply: Reply) -> int:
         return self.max_text_bytes
 
-    @staticmethod
-    def _webhook_usable(context: dict[str, Any]) -> bool:
+    def _webhook_usable(self, context: dict[str, Any]) -> bool:
         expires = context.get("sessionWebhookExpiredTime")
         return (
             bool(context.get("sessionWebhook"))
             and isinstance(expires, (int, float))
             and expires - time.time() * 1000 > WEBHOOK_SAFETY_MS
+            and self._webhook_allowed(str(context["sessionWebhook"]))
         )
+
+    def _webhook_allowed(self, url: str) -> bool:
+        """The webhook URL comes inside the message; in HTTP mode anyone holding one valid signature could point it
+        at an internal address, so only DingTalk's hosts (https) and the configured OpenAPI origin are called."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return False
+        host = (parts.hostname or "").lower()
+        if parts.username or parts.password:
+            return False
+        if parts.scheme == "https" and host in self.webhook_hosts and port in (None, 443):
+            return True
+        endpoint = urlsplit(self.endpoint)
+        if (parts.scheme, host, port) == (endpoint.scheme, (endpoint.hostname or "").lower(), endpoint.port):
+            return True
+        log.warning(
+            "dingtalk: sessionWebhook on %s is not an allowed DingTalk host; replying through the OpenAPI", host
+        )
+        return False
 
     @staticmethod
     def _destination(delivery: Delivery) -> tuple[str | None, str | None]:

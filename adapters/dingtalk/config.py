@@ -23,6 +23,14 @@ class DingTalkConfig(AdapterConfig):
     # conversation ids (cid...) of DingTalk groups where customers talk: the bot answers there as the customer bot
     dingtalk_customer_groups: str = env_setting("DINGTALK_CUSTOMER_GROUPS", "")
 
+    # hosts a message's sessionWebhook may point at (https only); a webhook anywhere else is never called and the
+    # reply goes through the robot OpenAPI. DINGTALK_OPENAPI_ENDPOINT's own origin is always allowed.
+    dingtalk_webhook_hosts: str = env_setting("DINGTALK_WEBHOOK_HOSTS", "oapi.dingtalk.com,api.dingtalk.com")
+
+    @property
+    def webhook_hosts(self) -> frozenset[str]:
+        return frozenset(x.strip().lower() for x in self.dingtalk_webhook_hosts.split(",") if x.strip())
+
     @property
     def customer_group_ids(self) -> frozenset[str]:
         return frozenset(x.strip() for x in self.dingtalk_customer_groups.split(",") if x.strip())

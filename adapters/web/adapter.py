@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from sqlmodel import select
 
+from adapters.web.config import WebChatConfig
+from bot import jsonsafe
 from bot.adapter import Adapter, Delivery
+from bot.client_ip import request_ip
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Inbound, InboundKind, Role
 from bot.models import InboundMessage, OutboxMessage
@@ -41,6 +44,8 @@ _VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_BODY = 64 * 1024
 MAX_WAIT = 25.0
+MAX_WAITS_PER_IP = 20  # long polls one address may hold open at once (a browser tab holds one)
+MAX_CURSOR = 2**63 - 1  # outbox ids are 64-bit at most
 HISTORY = 50
 
 
@@ -56,10 +61,19 @@ class WebChatAdapter(Adapter):
 
     def __init__(self, app: "Runtime"):
         super().__init__(app)
+        config = WebChatConfig.from_settings(app.settings)
         self._waiters: dict[str, asyncio.Event] = {}
-        self._posts = SlidingWindowLimiter(
-            "30/60"
-        )  # per-replica HTTP flood guard; the agent has its own per-customer budget
+        self._waiting: dict[str, int] = {}  # visitor -> polls waiting on its event
+        self._waiting_ip: dict[str, int] = {}  # client address -> polls waiting
+        redis, prefix = getattr(app, "redis", None), app.settings.redis_prefix
+        # per visitor (this replica): an HTTP flood guard; the agent has its own per-customer budget
+        self._posts = SlidingWindowLimiter("30/60")
+        # per client address, over all replicas with Redis: a visitor without the cookie is a new visitor, so
+        # only these stop one address from opening any number of conversations (and leads)
+        self._ip_posts = SlidingWindowLimiter(config.ip_rate_limit, redis=redis, prefix=prefix, name="web-ip")
+        self._ip_new_visitors = SlidingWindowLimiter(
+            config.new_visitors_per_ip, redis=redis, prefix=prefix, name="web-ip-new"
+        )
         self.stats = {"posted": 0, "duplicates": 0, "delivered": 0, "rejected": 0}
 
     def routes(self) -> list[web.RouteDef]:
@@ -133,7 +147,11 @@ class WebChatAdapter(Adapter):
         if not (request.content_type or "").startswith("application/json"):
             return _error(415, "请用 JSON 发送消息。")  # also keeps cross-site form posts out
         try:
-            body = await request.json()
+            raw = await jsonsafe.read_limited(request, MAX_BODY)  # chunked bodies have no Content-Length
+        except jsonsafe.BodyTooLarge:
+            return _error(413, "消息太长了，请分几段发送。")
+        try:
+            body = jsonsafe.loads(raw)
         except ValueError:
             return _error(400, "消息格式不对。")
         if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"].strip():
@@ -143,6 +161,16 @@ class WebChatAdapter(Adapter):
             return _error(400, "client_id 只能包含字母、数字、- 和 _。")
         response = web.json_response({"ok": True, "client_id": client_id}, status=202)
         visitor = self.visitor(request, response)
+        ip = request_ip(request, self.app.settings.trusted_proxy_networks)
+        if not await self._ip_posts.allow(ip):
+            self.stats["rejected"] += 1
+            log.warning("web chat: %s over the per-address message limit", ip)
+            return _error(429, "发送太频繁了，请稍等一会儿再发。")
+        # a visitor id we never heard from (no cookie, or a made-up one) is a new conversation
+        if not await self._known(visitor) and not await self._ip_new_visitors.allow(ip):
+            self.stats["rejected"] += 1
+            log.warning("web chat: %s over the per-address new-visitor limit", ip)
+            return _error(429, "当前网络发起的咨询太多了，请稍后再试，或直接拨打我们的客服电话。")
         if not await self._posts.allow(visitor):
             self.stats["rejected"] += 1
             return _error(429, "发送太频繁了，请稍等一会儿再发。")
@@ -163,6 +191,15 @@ class WebChatAdapter(Adapter):
             response = web.json_response({"ok": True, "client_id": client_id, "duplicate": True}, status=200)
         return response
 
+    async def _known(self, visitor: str) -> bool:
+        async with self.app.db.session() as s:
+            found = await s.execute(
+                select(InboundMessage.id)
+                .where(InboundMessage.platform == PLATFORM, InboundMessage.sender_id == visitor)
+                .limit(1)
+            )
+            return found.first() is not None
+
     async def get_messages(self, request: web.Request) -> web.Response:
         visitor = request.cookies.get(COOKIE, "")
         if not _VISITOR.match(visitor):
@@ -175,20 +212,33 @@ class WebChatAdapter(Adapter):
             history = request.query.get("history") == "1"
         except ValueError:
             return _error(400, "after / wait 参数不对。")
+        if after > MAX_CURSOR:
+            return _error(400, "after 参数超出范围。")
         messages = await self.messages(visitor, after, history)
         if not messages and wait > 0:
-            event = self._waiters.setdefault(visitor, asyncio.Event())
-            try:
-                await asyncio.wait_for(event.wait(), wait)
-            except asyncio.TimeoutError:
-                pass
-            finally:
-                if self._waiters.get(visitor) is event and event.is_set():
-                    self._waiters.pop(visitor, None)
+            ip = request_ip(request, self.app.settings.trusted_proxy_networks)
+            if self._waiting_ip.get(ip, 0) >= MAX_WAITS_PER_IP:
+                return _error(429, "连接太多了，请关闭多余的咨询窗口后再试。")
+            await self._wait(visitor, ip, wait)
             messages = await self.messages(visitor, after, history)
         bot_ids = [m["cursor"] for m in messages if m["from"] == "bot"]
         cursor = max(bot_ids) if bot_ids else after
         return web.json_response({"messages": messages, "cursor": cursor})
+
+    async def _wait(self, visitor: str, ip: str, seconds: float) -> None:
+        """Until a reply for `visitor` is delivered here or `seconds` pass. The tables only hold waiting polls:
+        an entry leaves with its last waiter, whether it was woken or timed out."""
+        event = self._waiters.setdefault(visitor, asyncio.Event())
+        self._waiting[visitor] = self._waiting.get(visitor, 0) + 1
+        self._waiting_ip[ip] = self._waiting_ip.get(ip, 0) + 1
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            _decrement(self._waiting_ip, ip)
+            if _decrement(self._waiting, visitor) == 0:  # nobody waits for this visitor here any more
+                self._waiters.pop(visitor, None)
 
     async def messages(self, visitor: str, after: int, history: bool = False) -> list[dict[str, Any]]:
         """The bot's replies after `after` (an outbox id); with `history`, the visitor's own lines too (page load)."""
@@ -247,7 +297,16 @@ class WebChatAdapter(Adapter):
             event.set()
 
     def health(self) -> dict[str, Any]:
-        return {"state": "up", "waiting_visitors": len(self._waiters)}
+        return {"state": "up", "waiting_visitors": len(self._waiters), "waiting_polls": sum(self._waiting.values())}
+
+
+def _decrement(counts: dict[str, int], key: str) -> int:
+    left = counts.get(key, 0) - 1
+    if left > 0:
+        counts[key] = left
+    else:
+        counts.pop(key, None)
+    return max(0, left)
 
 
 def _error(status: int, message: str) -> web.Response:

@@ -12,8 +12,10 @@ from sqlmodel import select
 
 from bot.models import AuditLog, StaffUser
 from salesbot.admin.auth import Principal
+from salesbot.admin.pages import form_int
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # 5 million rows deep; beyond that, narrow the filter
 
 
 async def record(
@@ -23,14 +25,15 @@ async def record(
     *,
     record_type: str | None = None,
     record_id: int | None = None,
+    source: str | None = None,
     **detail: Any,
 ) -> None:
     """Add an audit row in the caller's write session, so the change and its audit commit together."""
     session.add(
         AuditLog(
             actor_staff_id=principal.staff_user_id if principal else None,
-            actor_role="admin" if principal else None,
-            source="MANUAL" if principal else "IMPORT",
+            actor_role=principal.role if principal else None,
+            source=source or ("MANUAL" if principal else "IMPORT"),
             action=action,
             record_type=record_type,
             record_id=record_id,
@@ -58,16 +61,14 @@ def _parse_date(value: str | None) -> date | None:
 
 
 def filter_from_query(query) -> AuditFilter:
-    record_id = query.get("record_id", "").strip()
-    try:
-        page = max(1, int(query.get("page", "1")))
-    except ValueError:
-        page = 1
+    """The filter from the audit page's query string; BadNumber (→ 400) for a page or record id out of range."""
+    page = form_int(query.get("page", "1"), 1, low=1, high=MAX_PAGE, name="页码")
+    record_id = form_int(query.get("record_id", "").strip() or None, None, low=0, name="记录编号")
     return AuditFilter(
         who=query.get("who", "").strip(),
         action=query.get("action", "").strip(),
         record_type=query.get("record_type", "").strip(),
-        record_id=int(record_id) if record_id.isdigit() else None,
+        record_id=record_id,
         since=_parse_date(query.get("since")),
         until=_parse_date(query.get("until")),
         page=page,

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, update
 from sqlmodel import select
 
 from bot.clock import aware
 from bot.db import Database
-from bot.models import StaffUser, utcnow
+from bot.models import AuditLog, StaffUser, utcnow
 from salesbot.admin import ADMIN_ROLES
 from salesbot.admin.models import AdminSession, AdminUser
 
@@ -123,8 +123,16 @@ async def list_admins(db: Database) -> list[AdminUser]:
         return list((await s.execute(select(AdminUser).order_by(AdminUser.username))).scalars())
 
 
-async def sign_in(db: Database, username: str, password: str, now: datetime | None = None) -> tuple[str, Principal]:
-    """A new session (raw cookie token, principal) or AuthError. Counts failures; locks after MAX_FAILED_ATTEMPTS."""
+async def sign_in(
+    db: Database, username: str, password: str, now: datetime | None = None, client_ip: str | None = None
+) -> tuple[str, Principal]:
+    """A new session (raw cookie token, principal) or AuthError. Locks after MAX_FAILED_ATTEMPTS failures.
+
+    Each attempt is counted in the database *before* the slow hash check, with a conditional UPDATE, so a
+    burst of concurrent guesses cannot all pass a lock check that was read before any of them failed; a
+    success only counts when the account is still unlocked once the hash has been checked. Failures and
+    lockouts are written to the audit log.
+    """
     now = now or utcnow()
     username = (username or "").strip()
     async with db.session() as s:
@@ -132,20 +140,19 @@ async def sign_in(db: Database, username: str, password: str, now: datetime | No
     if user is None or not user.active:
         await asyncio.to_thread(_verify, _DUMMY_HASH, password or "")
         log.warning("admin sign-in refused for %r: unknown or disabled account", username[:64])
-        raise AuthError("用户名或密码不对")
-    locked_until = aware(user.locked_until)
-    if locked_until is not None and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        log.warning("admin sign-in refused for %s: locked", username)
-        raise AuthError(f"连续输错密码次数过多，账号已锁定，请 {minutes} 分钟后再试")
-    if not await asyncio.to_thread(_verify, user.password_hash, password or ""):
         async with db.write() as s:
-            fresh = await s.get(AdminUser, user.id)
-            fresh.failed_attempts += 1
-            if fresh.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                fresh.locked_until, fresh.failed_attempts = now + LOCKOUT, 0
-            s.add(fresh)
-            locked = fresh.locked_until is not None and aware(fresh.locked_until) > now
+            _audit(s, None, "admin.login_failed", username=username[:64], reason="unknown", client_ip=client_ip)
+        raise AuthError("用户名或密码不对")
+    if not await _count_attempt(db, user.id, now):
+        await _lock_if_due(db, user, now, client_ip)
+        log.warning("admin sign-in refused for %s: locked", username)
+        async with db.write() as s:
+            _audit(s, user, "admin.login_refused", reason="locked", client_ip=client_ip)
+        raise AuthError(_locked_text(await _locked_until(db, user.id), now))
+    if not await asyncio.to_thread(_verify, user.password_hash, password or ""):
+        locked = await _lock_if_due(db, user, now, client_ip)
+        async with db.write() as s:
+            _audit(s, user, "admin.login_failed", reason="password", client_ip=client_ip)
         log.warning("admin sign-in failed for %s%s", username, " (now locked)" if locked else "")
         if locked:
             raise AuthError(f"连续输错密码次数过多，账号已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟")
@@ -160,13 +167,81 @@ async def sign_in(db: Database, username: str, password: str, now: datetime | No
         expires_at=now + SESSION_IDLE,
     )
     async with db.write() as s:
-        fresh = await s.get(AdminUser, user.id)
-        fresh.failed_attempts, fresh.locked_until, fresh.last_login_at = 0, None, now
-        s.add(fresh)
-        s.add(session)
-        await s.execute(delete(AdminSession).where(AdminSession.expires_at < now))
+        # the password was right, but a concurrent burst may have locked the account meanwhile: refuse then
+        done = await s.execute(
+            update(AdminUser)
+            .where(AdminUser.id == user.id, _unlocked(now))
+            .values(failed_attempts=0, last_login_at=now)
+        )
+        if done.rowcount == 1:
+            s.add(session)
+            await s.execute(delete(AdminSession).where(AdminSession.expires_at < now))
+    if done.rowcount != 1:
+        log.warning("admin sign-in refused for %s: locked during the check", username)
+        async with db.write() as s:
+            _audit(s, user, "admin.login_refused", reason="locked", client_ip=client_ip)
+        raise AuthError(_locked_text(await _locked_until(db, user.id), now))
     log.info("admin %s signed in", username)
     return raw, Principal(user.id, user.username, user.role, user.staff_user_id, session.csrf_token, session.token_hash)
+
+
+def _unlocked(now: datetime):
+    return or_(AdminUser.locked_until.is_(None), AdminUser.locked_until <= now)
+
+
+async def _count_attempt(db: Database, user_id: int, now: datetime) -> bool:
+    """Take one of the account's MAX_FAILED_ATTEMPTS tries (atomically); False when locked or none are left."""
+    async with db.write() as s:
+        done = await s.execute(
+            update(AdminUser)
+            .where(AdminUser.id == user_id, _unlocked(now), AdminUser.failed_attempts < MAX_FAILED_ATTEMPTS)
+            .values(failed_attempts=AdminUser.failed_attempts + 1)
+        )
+    return done.rowcount == 1
+
+
+async def _lock_if_due(db: Database, user: AdminUser, now: datetime, client_ip: str | None) -> bool:
+    """Lock the account when its tries are used up; True when it is locked now (by this or an earlier call)."""
+    async with db.write() as s:
+        done = await s.execute(
+            update(AdminUser)
+            .where(AdminUser.id == user.id, _unlocked(now), AdminUser.failed_attempts >= MAX_FAILED_ATTEMPTS)
+            .values(locked_until=now + LOCKOUT, failed_attempts=0)
+        )
+        if done.rowcount == 1:
+            _audit(s, user, "admin.locked", minutes=int(LOCKOUT.total_seconds() // 60), client_ip=client_ip)
+    if done.rowcount == 1:
+        log.warning("admin console account %s locked after %d failed sign-ins", user.username, MAX_FAILED_ATTEMPTS)
+    until = await _locked_until(db, user.id)
+    return until is not None and until > now
+
+
+async def _locked_until(db: Database, user_id: int) -> datetime | None:
+    async with db.session() as s:
+        fresh = await s.get(AdminUser, user_id)
+        return aware(fresh.locked_until) if fresh is not None else None
+
+
+def _locked_text(locked_until: datetime | None, now: datetime) -> str:
+    if locked_until is None or locked_until <= now:
+        return "尝试次数过多，请稍后再试"
+    minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+    return f"连续输错密码次数过多，账号已锁定，请 {minutes} 分钟后再试"
+
+
+def _audit(session, user: AdminUser | None, action: str, **detail) -> None:
+    """An audit row for a sign-in event (there is no session yet, so not salesbot.admin.audit.record)."""
+    session.add(
+        AuditLog(
+            actor_staff_id=user.staff_user_id if user else None,
+            actor_role=user.role if user else None,
+            source="MANUAL",
+            action=action,
+            record_type="admin_user",
+            record_id=user.id if user else None,
+            detail={"console_user": user.username if user else None, **detail},
+        )
+    )
 
 
 def _verify(password_hash: str, password: str) -> bool:

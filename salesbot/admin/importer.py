@@ -139,7 +139,7 @@ def _read_csv(data: bytes) -> list[list[Any]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    return [[undefuse(v) for v in r] for r in csv.reader(io.StringIO(text), dialect)]
 
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:
@@ -151,7 +151,7 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
         raise ImportError_(f"Excel 文件打不开（{type(exc).__name__}），请确认是 .xlsx 格式") from None
     try:
         ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        return [[undefuse(v) for v in r] for r in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
 
@@ -548,23 +548,55 @@ async def export_rows(db, kind: str) -> tuple[list[str], list[list[Any]]]:
     return headers, rows
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(...) phones home when
+# clicked, =cmd|... ran programs in old Excel). Customer names come from chat, so any rep can plant one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_START)
+
+
+def defuse(value: Any) -> Any:
+    """A text cell a spreadsheet would run, as text it shows: a leading apostrophe (how Excel marks text)."""
+    return "'" + value if formula_like(value) else value
+
+
+def undefuse(value: Any) -> Any:
+    """An import gives back the text an export defused, without the apostrophe it added."""
+    if isinstance(value, str) and value.startswith("'") and formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
 def to_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else (int(v) if isinstance(v, float) and v.is_integer() else v) for v in row])
+        writer.writerow(
+            ["" if v is None else (int(v) if isinstance(v, float) and v.is_integer() else defuse(v)) for v in row]
+        )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly only with it
 
 
 def to_xlsx(headers: list[str], rows: list[list[Any]], title: str) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
     ws.append(headers)
     for row in rows:
-        ws.append(row)
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(ws, value=value)
+            if formula_like(value):
+                # openpyxl writes a string starting with "=" as a formula; typed as a string it stays text,
+                # and the apostrophe keeps it text when someone edits the cell in Excel
+                cell.value, cell.data_type = defuse(value), "s"
+            cells.append(cell)
+        ws.append(cells)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

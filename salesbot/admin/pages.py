@@ -109,11 +109,25 @@ def redirect(path: str) -> web.HTTPFound:
     return web.HTTPFound(path)
 
 
-def form_int(value, default: int | None = None) -> int | None:
+# ids and counts are INTEGER columns (32-bit on PostgreSQL): a bigger number is refused, not sent to the database
+MAX_INT = 2**31 - 1
+
+
+class BadNumber(Exception):
+    """A number in the query string, form or path is out of range; the guard answers 400 with the message."""
+
+
+def form_int(
+    value, default: int | None = None, *, low: int = -MAX_INT, high: int = MAX_INT, name: str = "数字"
+) -> int | None:
+    """The number in a query/form field; `default` when it is empty or not a number; BadNumber when out of range."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return default
+    if not low <= number <= high:
+        raise BadNumber(f"{name}超出范围（{low}～{high}）")
+    return number
 
 
 def local_time(value, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:

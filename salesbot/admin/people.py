@@ -19,6 +19,7 @@ from bot.identity import all_staff_ids, set_staff_id
 from bot.models import PlatformIdentity, StaffUser
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
+from salesbot.admin.pages import form_int
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ async def save_staff(app, principal: Principal, staff_id: int | None, form: dict
     if role not in ROLES:
         raise PeopleError("角色只能是 rep、manager 或 admin")
     manager_id = _clean(form.get("manager_id"))
-    manager_id = int(manager_id) if manager_id and manager_id.isdigit() else None
+    manager_id = form_int(manager_id, None, low=1, name="上级编号") if manager_id else None
     values = {
         "name": name[:64],
         "role": role,

@@ -7,6 +7,7 @@ RulesVersion row, so an admin can see the history and roll back.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from tools.approvals.rules import (
     plan_chain,
 )
 from tools.customers import name_score
+
+MAX_AMOUNT = 1e12  # yuan; a preview amount beyond this is a typo or an attack, not a deal
 
 
 def rules_path(settings) -> Path:
@@ -126,6 +129,8 @@ async def preview(db, text: str, req: PreviewRequest) -> Preview:
         amount = float(req.amount.replace(",", "").replace("，", "")) if req.amount.strip() else None
     except ValueError:
         raise RulesError(f"金额「{req.amount}」不是数字（单位：元）") from None
+    if amount is not None and not (math.isfinite(amount) and abs(amount) <= MAX_AMOUNT):
+        raise RulesError(f"金额「{req.amount[:24]}」超出范围（最多 {MAX_AMOUNT:,.0f} 元）")
     async with db.session() as s:
         account = None
         if req.customer.strip():

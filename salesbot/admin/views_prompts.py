@@ -80,7 +80,7 @@ async def prompt_trial(request: web.Request) -> web.Response:
     name = _name(request)
     form = await request.post()
     text = str(form.get("text", ""))
-    chosen = [int(v) for v in form.getall("sample", []) if str(v).isdigit()]
+    chosen = [form_int(v, low=1, name="样例编号") for v in form.getall("sample", []) if str(v).isdigit()]
     try:
         rows = await store.trial(app_of(request), name, text, chosen or None)
     except store.PromptError as exc:

@@ -16,6 +16,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.client_ip import request_ip
+from bot.locks import SlidingWindowLimiter
 from salesbot.admin import audit as audit_log
 from salesbot.admin import auth, views_data, views_knowledge, views_people, views_prompts, views_rules
 from salesbot.admin import dashboard as dashboard_data
@@ -24,10 +26,12 @@ from salesbot.admin.pages import (
     APP,
     COOKIE,
     LOGIN_CSRF_COOKIE,
+    MAX_INT,
     PREFIX,
     PRINCIPAL,
     PROMPT_SYNC,
     UPLOAD_LIMIT,
+    BadNumber,
     app_of,
     local_time,
     managers_may_read,
@@ -40,6 +44,9 @@ from salesbot.admin.pages import (
 from salesbot.admin.prompt_store import PromptSync
 
 log = logging.getLogger(__name__)
+LOGIN_THROTTLE = web.AppKey("salesbot_admin_login_throttle", SlidingWindowLimiter)
+LOGIN_ATTEMPTS_PER_IP = 10  # failed sign-ins per client address ...
+LOGIN_WINDOW_SECONDS = 15 * 60  # ... in this many seconds
 
 
 def _refuse(request: web.Request, status: int, message: str) -> web.Response:
@@ -69,6 +76,18 @@ async def guard(request: web.Request, handler):
     app = app_of(request)
     principal = await auth.principal_for(app.db, request.cookies.get(COOKIE))
     request[PRINCIPAL] = principal
+    try:
+        return await _guarded(request, handler, route_handler, principal)
+    except BadNumber as exc:
+        response = _refuse(request, 400, str(exc))
+        _harden(response)
+        return response
+
+
+async def _guarded(request: web.Request, handler, route_handler, principal):
+    for key, value in request.match_info.items():
+        if value.isdigit() and int(value) > MAX_INT:  # /people/99999999999999999999 would overflow the column
+            raise BadNumber(f"编号 {value[:24]} 超出范围")
     if getattr(route_handler, "__admin_public__", False):
         response = await handler(request)
     elif principal is None:
@@ -149,14 +168,27 @@ async def login_submit(request: web.Request) -> web.Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     sent = str(form.get("_login_csrf", ""))
     next_path = safe_next(str(form.get("next", "")))
+    ip = request_ip(request, app_of(request).settings.trusted_proxy_networks)
+    throttle = request.app[LOGIN_THROTTLE]
+    slot = None
     if not expected or not sent or not hmac.compare_digest(expected, sent):
         error = "登录页面已过期，请重新输入"
+    elif (slot := await throttle.take(ip)) is None:
+        # refused before any password check, whichever account name is tried (unknown ones too)
+        log.warning("admin sign-in refused for %s: too many attempts from this address", ip)
+        async with app_of(request).db.write() as s:
+            await audit_log.record(s, None, "admin.login_throttled", source="MANUAL", username=username, client_ip=ip)
+        minutes = throttle.window // 60
+        error = f"这个网络地址尝试登录的次数太多，请 {minutes} 分钟后再试"
     else:
         try:
-            raw, principal = await auth.sign_in(app_of(request).db, username, str(form.get("password", "")))
+            raw, principal = await auth.sign_in(
+                app_of(request).db, username, str(form.get("password", "")), client_ip=ip
+            )
         except auth.AuthError as exc:
             error = str(exc)
         else:
+            await throttle.give_back(ip, slot)  # only failed attempts count against the address
             async with app_of(request).db.write() as s:
                 await audit_log.record(
                     s, principal, "admin.login", record_type="admin_user", record_id=principal.admin_id
@@ -236,6 +268,15 @@ async def audit_page(request: web.Request) -> web.Response:
 def build_admin_app(app) -> web.Application:
     admin = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
     admin[APP] = app
+    # per client address, over all replicas with Redis: the account lockout alone does not stop someone
+    # trying many account names, or many guesses spread over accounts
+    admin[LOGIN_THROTTLE] = SlidingWindowLimiter(
+        limit=LOGIN_ATTEMPTS_PER_IP,
+        window=LOGIN_WINDOW_SECONDS,
+        redis=app.redis,
+        prefix=app.settings.redis_prefix,
+        name="admin-login-ip",
+    )
     env = aiohttp_jinja2.setup(
         admin,
         loader=jinja2.PackageLoader("salesbot.admin", "templates"),

@@ -22,6 +22,7 @@ from adapters.wecom.base import WeComEntryPoint, callback_query, read_body, reje
 from adapters.wecom.corp import WeComCorp
 from adapters.wecom.crypto import BadPayload, CallbackCrypto, CallbackRejected
 from adapters.wecom.render import AIBOT_MAX_BYTES, card_text, template_card, truncate_bytes
+from bot import jsonsafe
 from bot.adapter import Delivery, DirectoryEntry, PermanentSendError
 from bot.messages import Inbound, Reply
 
@@ -66,16 +67,16 @@ class WeComAIBotAdapter(WeComEntryPoint):
         body = await read_body(request)
         sig, ts, nonce = callback_query(request)
         try:
-            try:
-                envelope = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as exc:
+            try:  # before the signature check: deep nesting or a lone surrogate must be a 400, not a crash
+                envelope = jsonsafe.loads(body)
+            except ValueError as exc:
                 raise BadPayload("malformed JSON") from exc
             encrypt = (envelope.get("encrypt") or envelope.get("Encrypt")) if isinstance(envelope, dict) else None
             if not isinstance(encrypt, str) or not encrypt:
                 raise BadPayload("no encrypt field")
             plain = self.crypto.decrypt(encrypt, sig, ts, nonce)
             try:
-                payload = json.loads(plain)
+                payload = jsonsafe.loads(plain)
             except ValueError as exc:
                 raise BadPayload("decrypted payload is not JSON") from exc
             if not isinstance(payload, dict):
