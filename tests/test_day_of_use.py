@@ -3,14 +3,18 @@ reps, managers and admins tripped over, each shown fixed through the console cha
 
 from __future__ import annotations
 
+import ast
+import re
 from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import select
 
 from bot import replies
 from bot.clock import FrozenClock, aware
+from bot.models import Account, Contact
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
-from tools.approvals.models import ApprovalStep
+from tools.approvals.models import ApprovalRequest, ApprovalStep
 
 # --- 8. the offline note: once per conversation and day, never under a sentence that worked -------------
 
@@ -45,3 +49,96 @@ async def test_a_sunday_vip_request_is_due_four_working_hours_after_monday_morni
         assert step.time_limit_hours == 4
         assert aware(step.due_at).astimezone(SHANGHAI) == datetime(2026, 12, 7, 13, 0, tzinfo=SHANGHAI)
         assert "12月7日 04:00" not in answer
+
+
+# --- 4. every sentence a push or a help text suggests is understood offline -----------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+SUGGESTING = [ROOT / "scheduler/jobs.py", ROOT / "bot/replies.py", ROOT / "agents/offline.py"]
+SUGGESTING += sorted((ROOT / "tools").rglob("*.py"))
+# quoted text that only means something while a question is open, or is not said by staff
+IN_CONTEXT = {
+    "tools/autofill/review.py": "answers to an open review of suggested CRM updates (accept/modify/reject by number)",
+    "tools/leads/handoff.py": "what a customer leaves for a callback, in the customer channel",
+}
+_QUOTED = re.compile(r"(回复|点)?「([^」]+)」")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _shown_strings(tree: ast.AST):
+    """String literals people read: not docstrings, not descriptions written for the model."""
+    hidden: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+        ):
+            hidden.add(id(body[0].value))
+        if isinstance(node, ast.keyword) and node.arg == "description":
+            hidden.update(id(sub) for sub in ast.walk(node.value))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "tool":
+            hidden.update(id(sub) for arg in node.args for sub in ast.walk(arg))  # router.tool(name, description)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in hidden:
+            yield node.value
+
+
+def suggested_sentences() -> dict[str, str]:
+    """Every 「…」 sentence the bot's own texts suggest typing, with the file it comes from. Not: commands
+    (/…), answers to a question (回复「是」), single values shown as a format (「2026-12-01」)."""
+    found: dict[str, str] = {}
+    for path in SUGGESTING:
+        rel = path.relative_to(ROOT).as_posix()
+        for text in _shown_strings(ast.parse(path.read_text(encoding="utf-8"))):
+            for m in _QUOTED.finditer(text):
+                quoted = m.group(2)
+                if m.group(1) or quoted.startswith(("/", "／")) or len(quoted) < 5 or len(_CJK.findall(quoted)) < 3:
+                    continue
+                found.setdefault(quoted, rel)
+    return found
+
+
+def test_the_collector_finds_the_suggestions_people_were_given():
+    found = suggested_sentences()
+    assert found["我今天该联系谁？"] == "scheduler/jobs.py"
+    assert {"我有哪些待办", "周五下午3点提醒我跟进金陵医药", "华东机械的李总什么时候联系最好"} <= set(found)
+    assert "华东机械申请 8 折，理由……" in found
+    assert set(IN_CONTEXT) <= set(found.values())  # the exclusions still name real files
+
+
+async def test_every_suggested_sentence_is_understood_offline(offline_app):
+    rep = ConsoleClient(offline_app, "zhangwei")
+    walked = []
+    for sentence, source in suggested_sentences().items():
+        if source in IN_CONTEXT:
+            continue
+        said = re.sub(r"…+", "客户预算卡死", sentence)
+        answer = await rep.say(said)
+        assert "我没太明白" not in answer, f"{said!r} (from {source}) is not understood offline:\n{answer}"
+        walked.append(said)
+        if "回复「是」" in answer:
+            assert (await rep.say("不对")).startswith("好，没")  # leave nothing open for the next sentence
+    assert len(walked) >= 7
+
+
+async def test_the_suggested_sentences_do_what_they_say(offline_app):
+    rep = ConsoleClient(offline_app, "zhangwei")
+    whom = await rep.say("我今天该联系谁？")
+    assert "建议联系" in whom or "没有特别需要联系的客户" in whom
+    async with offline_app.db.session() as s:
+        contact = (
+            (await s.execute(select(Contact).join(Account).where(Account.short_name == "华东机械"))).scalars().first()
+        )
+    best = await rep.say(f"华东机械的{contact.name}什么时候联系最好")
+    assert f"华东机械 · {contact.name}" in best and "建议" in best, best
+    proposal = await rep.say("华东机械申请 8 折，理由客户预算卡死")
+    assert "要提交这个折扣申请吗？" in proposal and "客户：上海华东机械制造有限公司" in proposal
+    async with offline_app.db.session() as s:
+        assert (await s.execute(select(ApprovalRequest))).scalars().all() == []  # nothing before 「是」
+    assert "已提交" in await rep.say("是")
+    async with offline_app.db.session() as s:
+        (request,) = (await s.execute(select(ApprovalRequest))).scalars().all()
+    assert request.reason == "客户预算卡死"
