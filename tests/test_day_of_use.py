@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlmodel import select
 
 from bot import replies
 from bot.clock import FrozenClock, aware
-from bot.models import Account, Contact
+from bot.models import Account, Contact, Task, Visit
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
 from tools.approvals.models import ApprovalRequest, ApprovalStep
 
@@ -142,3 +142,37 @@ async def test_the_suggested_sentences_do_what_they_say(offline_app):
     async with offline_app.db.session() as s:
         (request,) = (await s.execute(select(ApprovalRequest))).scalars().all()
     assert request.reason == "客户预算卡死"
+
+
+# --- 5. a planned visit, and a visit to a customer the CRM does not have yet -------------------------------
+
+
+async def test_a_planned_visit_is_proposed_and_written_as_planned_on_yes(offline_app):
+    rep = ConsoleClient(offline_app, "zhangwei")
+    proposal = await rep.say("明天去拜访东方证券")
+    assert "计划中的拜访" in proposal and "客户：上海东方证券信息技术有限公司" in proposal, proposal
+    assert "日期：11月24日（周二）（计划）" in proposal and "下一步" not in proposal
+    assert await _new_visits(offline_app) == []
+    assert "计划拜访" in await rep.say("是")
+    (visit,) = await _new_visits(offline_app)
+    assert visit.status == "planned" and visit.visit_date == date(2026, 11, 24)
+    async with offline_app.db.session() as s:
+        assert (await s.execute(select(Task).where(Task.visit_id == visit.id))).scalars().all() == []
+
+
+async def test_a_visit_to_a_new_customer_offers_to_create_it_then_records_the_visit(offline_app):
+    rep = ConsoleClient(offline_app, "zhangwei")
+    offer = await rep.say("今天拜访了宏达机电的王总")
+    assert "客户里还没有「宏达机电」" in offer and "回复「新建」" in offer, offer
+    assert "话术" not in offer and "[1]" not in offer  # no unrelated talk tracks
+    done = await rep.say("新建")
+    assert "已新建客户「宏达机电」" in done and "已记录：宏达机电 · 11月23日（周一）拜访（王总）" in done, done
+    (visit,) = await _new_visits(offline_app)
+    async with offline_app.db.session() as s:
+        account = await s.get(Account, visit.account_id)
+    assert account.name == "宏达机电" and visit.attendees == ["王总"]
+
+
+async def _new_visits(app) -> list[Visit]:
+    async with app.db.session() as s:
+        return (await s.execute(select(Visit).where(Visit.created_source != "IMPORT"))).scalars().all()
