@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot import replies
 from bot.clock import FrozenClock, aware
 from bot.models import Account, Contact, Task, Visit
+from scheduler import jobs
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
 from tools.approvals.models import ApprovalRequest, ApprovalStep
 
@@ -176,3 +177,28 @@ async def test_a_visit_to_a_new_customer_offers_to_create_it_then_records_the_vi
 async def _new_visits(app) -> list[Visit]:
     async with app.db.session() as s:
         return (await s.execute(select(Visit).where(Visit.created_source != "IMPORT"))).scalars().all()
+
+
+# --- 7. a reminder is the rep's own: no 「提醒我」 in its title, not escalated unless it is customer work -----
+
+
+async def test_a_personal_reminder_is_not_escalated_but_a_customer_follow_up_is(tmp_path):
+    clock = FrozenClock(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI))
+    async with running_app(tmp_path, clock=clock, SALESBOT_ESCALATE_AFTER_WORKDAYS="2") as app:
+        rep = ConsoleClient(app, "zhangwei")
+        assert "已建待办" in await rep.say("/任务 周二提醒我交周报")
+        await rep.say("周二下午3点提醒我跟进金陵医药")
+        assert "已建待办" in await rep.say("是")
+        async with app.db.session() as s:
+            mine = {
+                t.title: t for t in (await s.execute(select(Task).where(Task.created_source != "IMPORT"))).scalars()
+            }
+        assert set(mine) == {"交周报", "跟进金陵医药"}  # the asking words are not the task
+        clock.set(datetime(2026, 11, 27, 10, 5, tzinfo=SHANGHAI))  # Fri: 3 working days late
+        await jobs.run_followups(app)
+        await app.drain()
+        pushed = {
+            d.target.user_id: d.reply.text for d in app.adapters["console"].delivered if d.is_push and d.reply.text
+        }
+        assert "交周报" in pushed["zhangwei"] and "跟进金陵医药" in pushed["zhangwei"]  # the rep hears of both
+        assert "跟进金陵医药" in pushed["wangqiang"] and "交周报" not in pushed["wangqiang"]

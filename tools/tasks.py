@@ -27,8 +27,17 @@ class CreateTaskArgs(BaseModel):
     account_name: str | None = Field(None, description="相关客户名称（可选）")
 
 
+# 「提醒我交周报」 is asked for with words the task itself should not keep
+_ASKING_WORDS = re.compile(r"^(请|麻烦)?(你)?(帮我|给我)?(提醒我?一?下?|记得|别忘了|记一下)[:：，,\s]*")
+
+
+def task_title(words: str) -> str:
+    """The task's own words: 「提醒我跟进金陵医药」 → 「跟进金陵医药」."""
+    return _ASKING_WORDS.sub("", words.strip()).strip("，,。 ") or words.strip()
+
+
 async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
-    title = args.title.strip()
+    title = task_title(args.title)
     if not title:
         raise ToolError("待办内容是什么？")
     due = date_argument(args.due, ctx.today(), "截止日期")
