@@ -96,7 +96,7 @@ def suggested_sentences() -> dict[str, str]:
         for text in _shown_strings(ast.parse(path.read_text(encoding="utf-8"))):
             for m in _QUOTED.finditer(text):
                 quoted = m.group(2)
-                if m.group(1) or quoted.startswith(("/", "／")) or len(quoted) < 5 or len(_CJK.findall(quoted)) < 3:
+                if m.group(1) or quoted.startswith(("/", "／")) or len(quoted) < 5 or len(_CJK.findall(quoted)) < 4:
                     continue
                 found.setdefault(quoted, rel)
     return found
@@ -202,3 +202,35 @@ async def test_a_personal_reminder_is_not_escalated_but_a_customer_follow_up_is(
         }
         assert "交周报" in pushed["zhangwei"] and "跟进金陵医药" in pushed["zhangwei"]  # the rep hears of both
         assert "跟进金陵医药" in pushed["wangqiang"] and "交周报" not in pushed["wangqiang"]
+
+
+# --- 6. holiday-relative dates: resolved from the holiday calendar, or asked for ---------------------------
+
+
+def test_holiday_relative_dates_resolve_from_the_holiday_calendar():
+    from bot.zh_parse import find_dates
+
+    january = date(2026, 1, 10)  # a year chinese_calendar knows: 春节 2026 is 15-23 Feb, 国庆 1-7 Oct
+    (spring,) = find_dates("春节前给金陵医药发方案", january)
+    # the last workday before the break: Sat 14 Feb is a make-up workday (调休)
+    assert spring.date == date(2026, 2, 14) and spring.deadline and spring.text == "春节前"
+    assert find_dates("国庆后回访", january)[0].date == date(2026, 10, 8)
+    assert find_dates("国庆节前", january)[0].date == date(2026, 9, 30)
+
+
+async def test_a_task_due_before_a_holiday_gets_its_date_or_a_question(offline_app):
+    rep = ConsoleClient(offline_app, "zhangwei")
+    answer = await rep.say("/任务 元旦前给华东机械发报价")
+    assert "截止 12月31日（周四）" in answer, answer
+    assert "截止 10月8日（周五）" in await rep.say("/任务 国庆后回访金陵医药")
+    # 春节 2027: the official break is not in the calendar yet, so the rep is asked instead of losing the date
+    question = await rep.say("/任务 春节前给金陵医药发方案")
+    assert "「春节前」具体是哪天我还不知道" in question and "已建待办" not in question
+    offline_question = await rep.say("春节前提醒我给金陵医药发方案")
+    assert "「春节前」具体是哪天我还不知道" in offline_question
+    async with offline_app.db.session() as s:
+        titles = {
+            t.title: t.due_date
+            for t in (await s.execute(select(Task).where(Task.created_source != "IMPORT"))).scalars()
+        }
+    assert titles == {"给华东机械发报价": date(2026, 12, 31), "回访金陵医药": date(2027, 10, 8)}

@@ -19,7 +19,7 @@ from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
 from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
 from bot.zh_parse import find_dates, resolve_date
-from bot.zh_parse.dates import day_label
+from bot.zh_parse.dates import day_label, unresolved_holiday
 from tools.customers import (
     accounts_mentioned,
     choice_text,
@@ -54,6 +54,10 @@ class LogVisitArgs(BaseModel):
     channel: str = Field("onsite", description="onsite 上门 / phone 电话 / video 视频 / wechat 微信")
 
 
+def holiday_question(holiday: str) -> str:
+    return f"「{holiday}」具体是哪天我还不知道（那年的放假安排我这里没有），说个具体日期吧，比如「2月5日前」。"
+
+
 def date_argument(phrase: str | None, today: date, field_label: str) -> date | None:
     """A date a tool argument states ("下周三", "2026-12-01") → the date, None when nothing is stated.
 
@@ -63,6 +67,8 @@ def date_argument(phrase: str | None, today: date, field_label: str) -> date | N
     if not phrase:
         return None
     d = resolve_date(phrase, today)
+    if d is None and (holiday := unresolved_holiday(phrase, today)):
+        raise ToolError(holiday_question(holiday))
     if d is None:
         raise ToolError(f"{field_label}「{phrase}」我没看懂，换个说法，比如「下周三」或「2026-12-01」。")
     return d
