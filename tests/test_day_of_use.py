@@ -57,10 +57,9 @@ async def test_a_sunday_vip_request_is_due_four_working_hours_after_monday_morni
 ROOT = Path(__file__).resolve().parent.parent
 SUGGESTING = [ROOT / "scheduler/jobs.py", ROOT / "bot/replies.py", ROOT / "agents/offline.py"]
 SUGGESTING += sorted((ROOT / "tools").rglob("*.py"))
-# quoted text that only means something while a question is open, or is not said by staff
+# quoted text that only means something while a question is open
 IN_CONTEXT = {
     "tools/autofill/review.py": "answers to an open review of suggested CRM updates (accept/modify/reject by number)",
-    "tools/leads/handoff.py": "what a customer leaves for a callback, in the customer channel",
 }
 _QUOTED = re.compile(r"(回复|点)?「([^」]+)」")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
