@@ -233,3 +233,48 @@ async def test_a_task_due_before_a_holiday_gets_its_date_or_a_question(offline_a
             for t in (await s.execute(select(Task).where(Task.created_source != "IMPORT"))).scalars()
         }
     assert titles == {"给华东机械发报价": date(2026, 12, 31), "回访金陵医药": date(2027, 10, 8)}
+
+
+# --- the README's examples: every sentence it suggests typing does what it says, offline --------------------
+
+
+def readme_examples() -> tuple[list[str], list[str]]:
+    """The commands of the Quick start's "Then try, in the chat" block, and the sentences of its offline
+    paragraph (the `…` spans between "Offline (or while the LLM is down)" and "Anything else")."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"Then try, in the chat:\s*```\n(.*?)```", text, re.S).group(1)
+    commands = [line.strip() for line in block.splitlines() if line.strip()]
+    paragraph = re.search(r"Offline \(or while the LLM is down\)(.*?)Anything else", text, re.S).group(1)
+    return commands, re.findall(r"`([^`]+)`", paragraph)
+
+
+# what the README says each one does; writes are shown first and done after 「是」
+README_COMMANDS = {
+    "/帮助": "我能帮你做这些",
+    "/拜访 华东机械 今天和李总聊了二期扩容 下周三发报价": "已记录：上海华东机械制造有限公司",
+    "/客户 华东机械": "【上海华东机械制造有限公司】",
+    "/任务 周五给金陵医药发方案": "已建待办",
+}
+README_SENTENCES = {  # sentence → (shown first, after 「是」) for writes; (answer, None) for questions
+    "今天拜访了华东机械的李总，下周三前发报价": ("像是一条拜访记录", "已记录：上海华东机械制造有限公司"),
+    "帮我约下周二下午三点给金陵医药打电话": ("要建这个待办吗？", "已建待办"),
+    "我有哪些待办": ("你的待办：", None),
+    "华东机械最近怎么样": ("【上海华东机械制造有限公司】", None),
+    "我的折扣批了没": ("审批", None),
+}
+
+
+async def test_the_readme_examples_do_what_the_readme_says(offline_app):
+    commands, sentences = readme_examples()
+    assert commands == list(README_COMMANDS) and sentences == list(README_SENTENCES)
+    rep = ConsoleClient(offline_app, "zhangwei")
+    for command in commands:
+        answer = await rep.say(command)
+        assert README_COMMANDS[command] in answer, f"{command}: {answer}"
+    for sentence in sentences:
+        shown, done = README_SENTENCES[sentence]
+        answer = await rep.say(sentence)
+        assert shown in answer and "我没太明白" not in answer, f"{sentence}: {answer}"
+        if done is not None:
+            assert "回复「是」" in answer  # written only after the rep says yes
+            assert done in await rep.say("是"), sentence
