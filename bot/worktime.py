@@ -58,10 +58,22 @@ def in_daily_window(cfg: SchedulerConfig, local: datetime, at: time, *, workdays
     return not cfg.is_quiet(local.time())
 
 
-def add_workday_hours(start: datetime, hours: float) -> datetime:
+def add_workday_hours(start: datetime, hours: float, work_hours: tuple[time, time]) -> datetime:
     """`start` plus `hours` that fall on Chinese workdays: a 24 h limit set on Friday afternoon runs out on
-    Monday afternoon, not on Saturday. `start` must be aware, in the local zone of the workdays."""
-    at, left = start, timedelta(hours=hours)
+    Monday afternoon, not on Saturday. A limit set outside working hours (`work_hours`, local start and end)
+    starts when the next working day starts, not at midnight: 4 h set on Sunday run out at 13:00 on Monday
+    with 09:00-18:00 hours. Once started, the clock runs around the clock on workdays and stops on weekends
+    and public holidays. `start` must be aware, in the local zone of the workdays."""
+    opens, closes = work_hours
+    at = start
+    if not is_workday(at.date()) or at.time() >= closes:
+        at = datetime.combine(at.date() + timedelta(days=1), time(0), at.tzinfo)
+        while not is_workday(at.date()):
+            at += timedelta(days=1)
+        at = datetime.combine(at.date(), opens, at.tzinfo)
+    elif at.time() < opens:
+        at = datetime.combine(at.date(), opens, at.tzinfo)
+    left = timedelta(hours=hours)
     while left > timedelta(0):
         midnight = datetime.combine(at.date() + timedelta(days=1), time(0), at.tzinfo)
         if is_workday(at.date()):

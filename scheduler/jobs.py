@@ -189,6 +189,10 @@ async def run_followups(app: "Runtime") -> int:
     return sent
 
 
+# a task about a customer (an account, a deal or a visit's next step): what a manager follows up on
+CUSTOMER_WORK = or_(Task.account_id.is_not(None), Task.opportunity_id.is_not(None), Task.visit_id.is_not(None))
+
+
 async def _overdue_and_escalations(
     app, cfg: SchedulerConfig, staff: dict[int, StaffUser], owner_ids: set[int], today: date
 ) -> int:
@@ -200,6 +204,7 @@ async def _overdue_and_escalations(
             Task.due_at,
             Task.owner_id,
             func.coalesce(Account.short_name, Account.name).label("account"),
+            CUSTOMER_WORK.label("for_customer"),
         )
         .join(Account, Task.account_id == Account.id, isouter=True)
         .where(Task.status == "open", Task.due_date < today, Task.owner_id.in_(owner_ids))
@@ -214,7 +219,8 @@ async def _overdue_and_escalations(
         owner = staff[task.owner_id]
         late = workdays_between(task.due_date, today)
         manager = staff.get(owner.manager_id) if owner.manager_id else None
-        escalate = late >= n and manager is not None
+        # a reminder the rep set for themselves (「提醒我交周报」) is theirs: only customer work goes up
+        escalate = late >= n and manager is not None and bool(task.for_customer)
         owner_notices[owner.id].append(
             Notice(
                 f"overdue:{task.id}:{today.isoformat()}",
@@ -635,7 +641,7 @@ async def manager_digest(
             (
                 await s.execute(
                     select(Task.owner_id, func.count())
-                    .where(Task.owner_id.in_(ids), Task.status == "open", Task.due_date < today)
+                    .where(Task.owner_id.in_(ids), Task.status == "open", Task.due_date < today, CUSTOMER_WORK)
                     .group_by(Task.owner_id)
                 )
             ).all()

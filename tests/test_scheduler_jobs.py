@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -266,7 +266,10 @@ async def test_other_capabilities_clocks_run_through_the_scheduler(tmp_path, mon
 
 
 def test_workday_hours_skip_weekends_and_public_holidays():
-    from bot.worktime import add_workday_hours
+    from bot.worktime import add_workday_hours as add_hours
+
+    def add_workday_hours(start, hours):
+        return add_hours(start, hours, (time(9, 0), time(18, 0)))
 
     shanghai = ZoneInfo("Asia/Shanghai")
     tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=shanghai)
@@ -274,8 +277,18 @@ def test_workday_hours_skip_weekends_and_public_holidays():
     friday = datetime(2026, 11, 27, 15, 0, tzinfo=shanghai)
     assert add_workday_hours(friday, 4) == datetime(2026, 11, 27, 19, 0, tzinfo=shanghai)
     assert add_workday_hours(friday, 24) == datetime(2026, 11, 30, 15, 0, tzinfo=shanghai)  # Sat, Sun skipped
+    # set outside working hours, the clock starts when the next working day starts (09:00), not at midnight
     saturday = datetime(2026, 11, 28, 11, 0, tzinfo=shanghai)
-    assert add_workday_hours(saturday, 2) == datetime(2026, 11, 30, 2, 0, tzinfo=shanghai)
+    assert add_workday_hours(saturday, 2) == datetime(2026, 11, 30, 11, 0, tzinfo=shanghai)
+    assert add_workday_hours(datetime(2026, 11, 29, 20, 0, tzinfo=shanghai), 4) == datetime(
+        2026, 11, 30, 13, 0, tzinfo=shanghai
+    )
+    assert add_workday_hours(datetime(2026, 11, 30, 3, 0, tzinfo=shanghai), 4) == datetime(
+        2026, 11, 30, 13, 0, tzinfo=shanghai
+    )
+    assert add_workday_hours(datetime(2026, 11, 27, 20, 0, tzinfo=shanghai), 4) == datetime(
+        2026, 11, 30, 13, 0, tzinfo=shanghai
+    )
     # 国庆 2026: 1-7 Oct are off, so 12 h are left on 30 Sep and the other 12 run on 8 Oct
     assert add_workday_hours(datetime(2026, 9, 30, 12, 0, tzinfo=shanghai), 24) == datetime(
         2026, 10, 8, 12, 0, tzinfo=shanghai

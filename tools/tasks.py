@@ -14,8 +14,9 @@ from bot.models import Account, Task, utcnow
 from bot.pending import open_pending, yes_or_no
 from bot.worktime import due_moment, hm
 from bot.zh_parse import find_dates
+from bot.zh_parse.dates import unresolved_holiday
 from tools.customers import accounts_mentioned, ensure_account_access, match_account, not_yours_text
-from tools.visits import date_argument, day_label
+from tools.visits import date_argument, day_label, holiday_question
 
 router = Router("tasks")
 
@@ -28,8 +29,17 @@ class CreateTaskArgs(BaseModel):
     account_name: AccountName | None = Field(None, validation_alias=ACCOUNT_ALIASES, description="相关客户名称（可选）")
 
 
+# 「提醒我交周报」 is asked for with words the task itself should not keep
+_ASKING_WORDS = re.compile(r"^(请|麻烦)?(你)?(帮我|给我)?(提醒我?一?下?|记得|别忘了|记一下)[:：，,\s]*")
+
+
+def task_title(words: str) -> str:
+    """The task's own words: 「提醒我跟进金陵医药」 → 「跟进金陵医药」."""
+    return _ASKING_WORDS.sub("", words.strip()).strip("，,。 ") or words.strip()
+
+
 async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
-    title = args.title.strip()
+    title = task_title(args.title)
     if not title:
         raise ToolError("待办内容是什么？")
     due = date_argument(args.due, ctx.today(), "截止日期")
@@ -171,6 +181,8 @@ async def task_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not arg:
         return await list_tasks(ctx, ListTasksArgs())
     dates = find_dates(arg, ctx.today())
+    if not dates and (holiday := unresolved_holiday(arg, ctx.today())):
+        raise ToolError(holiday_question(holiday))  # no silent task without the due date the rep stated
     due = dates[0].text if dates else None  # the phrase itself: "周五下午3点" keeps its time
     title = arg
     for d in dates[:1]:
@@ -192,6 +204,8 @@ async def task_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     if not _REMIND.search(text):
         return None
     dates = [d for d in find_dates(text, ctx.today()) if d.date >= ctx.today()]
+    if not dates and (holiday := unresolved_holiday(text, ctx.today())):
+        raise ToolError(holiday_question(holiday))
     if not dates:
         return None
     title = _REMIND.sub("", text.replace(dates[0].text, "", 1)).strip("，,。 ")

@@ -20,7 +20,7 @@ from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
 from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
 from bot.zh_parse import find_dates, resolve_date
-from bot.zh_parse.dates import day_label
+from bot.zh_parse.dates import day_label, unresolved_holiday
 from tools.customers import (
     accounts_mentioned,
     choice_text,
@@ -57,6 +57,10 @@ class LogVisitArgs(BaseModel):
     channel: str = Field("onsite", description="onsite 上门 / phone 电话 / video 视频 / wechat 微信")
 
 
+def holiday_question(holiday: str) -> str:
+    return f"「{holiday}」具体是哪天我还不知道（那年的放假安排我这里没有），说个具体日期吧，比如「2月5日前」。"
+
+
 def date_argument(phrase: str | None, today: date, field_label: str) -> date | None:
     """A date a tool argument states ("下周三", "2026-12-01") → the date, None when nothing is stated.
 
@@ -66,6 +70,8 @@ def date_argument(phrase: str | None, today: date, field_label: str) -> date | N
     if not phrase:
         return None
     d = resolve_date(phrase, today)
+    if d is None and (holiday := unresolved_holiday(phrase, today)):
+        raise ToolError(holiday_question(holiday))
     if d is None:
         raise ToolError(f"{field_label}「{phrase}」我没看懂，换个说法，比如「下周三」或「2026-12-01」。")
     return d
@@ -335,24 +341,76 @@ _CHANNELS = (
 )
 
 
+# 「明天去拜访东方证券」「下周三约了金陵医药的黄总」: a visit still to come
+_PLAN = re.compile(r"(去|要|准备|打算|计划|约了?|安排了?)\s*(拜访|见|上门|面谈|过去)|(拜访|见)\s*一下")
+# the customer a visit names when it is not in the CRM: 「拜访了宏达机电的王总」 → 宏达机电
+_VISITED_NAME = re.compile(
+    r"(?:拜访了?|见了|去了|上门了?|约了)\s*(?P<name>[\u4e00-\u9fffA-Za-z0-9（）()]{2,20}?)\s*(?:的|，|,|。|$|聊|谈)"
+)
+
+
+def _planned_day(text: str, today: date) -> date | None:
+    """The day of a visit still to come, when the sentence plans one ("明天去拜访…")."""
+    if not _PLAN.search(text):
+        return None
+    future = [d.date for d in find_dates(text, today) if d.date > today and not d.deadline]
+    return future[0] if future else None
+
+
+def _visit_args(text: str, account_name: str, today: date, planned: date | None) -> LogVisitArgs:
+    channel = next((name for name, pattern in _CHANNELS if pattern.search(text)), "onsite")
+    parsed = parse_visit_text(text, today)
+    if planned is not None:  # the date is the visit's, not a next step's deadline
+        parsed.update(visit_date=planned.isoformat(), next_step=None, next_step_due=None)
+    return LogVisitArgs(account_name=account_name, summary=text.strip(), channel=channel, **parsed)
+
+
+async def _unknown_customer(ctx: ToolContext, text: str, name: str, planned: date | None) -> ToolOutput | None:
+    """A visit to a customer the CRM does not have yet: offer to create it, then record the visit."""
+    if _CONTACT_RE.fullmatch(name):
+        return None  # 「拜访了李总」: a person, not a company
+    args = _visit_args(text, name, ctx.today(), planned)
+    await open_pending(ctx, "visit_new_account", {"args": args.model_dump()}, ttl=timedelta(minutes=30))
+    kind = "计划拜访" if planned is not None else "拜访"
+    return ToolOutput(
+        f"客户里还没有「{name}」。回复「新建」就建这个客户（负责人是你），并记下这次{kind}；"
+        "名字不对的话直接回复正确的客户名。",
+        data={"pending": "visit_new_account"},
+    )
+
+
 @router.offline_intent(10)
 async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     """「今天拜访了华东机械的李总，下周三前发报价」: read it the way /拜访 would, and ask before writing."""
-    if not _MET.search(text) or not _PAST.search(text) or _ASKING.search(text.strip()):
+    if _ASKING.search(text.strip()):
+        return None
+    planned = _planned_day(text, ctx.today())
+    if planned is None and (not _MET.search(text) or not _PAST.search(text)):
         return None
     mentioned = await accounts_mentioned(ctx, text)
     if not mentioned:
-        return None
+        named = _VISITED_NAME.search(text)
+        match = await match_account(ctx, named.group("name")) if named else None
+        if match is None or match.status not in ("one", "none"):
+            return None
+        if match.status == "none":
+            return await _unknown_customer(ctx, text, named.group("name"), planned)
+        mentioned = [match.account]  # 「东方证券」 for 东方证券信息: the lookup's looser matching found it
     if len(mentioned) > 1:
         names = "、".join(a.name for a in mentioned[:3])
         return ToolOutput(f"像是一条拜访记录，但客户可能是{names}。用「/拜访 客户全称 内容」发一下，我就记上。")
     account = mentioned[0]
-    parsed = parse_visit_text(text, ctx.today())
-    channel = next((name for name, pattern in _CHANNELS if pattern.search(text)), "onsite")
-    args = LogVisitArgs(account_name=account.name, summary=text.strip(), channel=channel, **parsed)
+    args = _visit_args(text, account.name, ctx.today(), planned)
     visit_day = date_argument(args.visit_date, ctx.today(), "拜访日期") or ctx.today()
     due = date_argument(args.next_step_due, ctx.today(), "截止日期")
-    lines = ["像是一条拜访记录，我整理成这样：", f"客户：{account.name}", f"日期：{day_label(visit_day)}"]
+    if planned is not None:
+        lines = [
+            "像是一次计划中的拜访，我整理成这样：",
+            f"客户：{account.name}",
+            f"日期：{day_label(visit_day)}（计划）",
+        ]
+    else:
+        lines = ["像是一条拜访记录，我整理成这样：", f"客户：{account.name}", f"日期：{day_label(visit_day)}"]
     if args.contacts:
         lines.append(f"见到：{'、'.join(args.contacts)}")
     lines.append(f"内容：{args.summary}")

@@ -21,6 +21,11 @@ Ambiguity rules (the ones callers rely on; tests pin each of them):
 - "过两天" is ref+2, "过几天"/"几天后" ref+3; both approximate.
 - Times follow the rules in `bot.zh_parse.times`.
 - A date followed by 前/之前/以内/为止 gets deadline=True; the suffix is part of the span.
+- Holidays (元旦, 春节/过年, 清明, 五一/劳动节, 端午, 中秋, 国庆) are the next holiday break that has not
+  ended: "国庆前" is the last workday before the break (deadline), "国庆后" the first workday after it,
+  "国庆" its first day. Breaks come from chinese_calendar; for years it does not know, 元旦 (1 Jan),
+  五一 (1-5 May) and 国庆 (1-7 Oct) are assumed (approximate) and the lunar ones are not found at all:
+  `unresolved_holiday` names them so the caller can ask for a date.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import chinese_calendar
+
 from bot.zh_parse.contacts import find_phones
 from bot.zh_parse.numerals import _int
 from bot.zh_parse.text import _clause_after, _clause_before, _overlaps, normalize
 from bot.zh_parse.times import _apply_daypart, _time_mentions
-from bot.zh_parse.workdays import _as_date, add_workdays
+from bot.zh_parse.workdays import _as_date, add_workdays, calendar_covers, is_workday, next_workday
 
 WEEKDAYS = "一二三四五六日"  # Chinese weekday names, indexed by date.weekday() (Monday is 0)
 
@@ -195,6 +202,70 @@ class _Cand:
 
 
 _RANGE_CONNECTOR = re.compile(r"\s*(?:到|至|-|~|—|–|或者|或是|或|还是|和|跟|、)\s*")
+
+
+# holiday words → (chinese_calendar holiday, the window its break falls in each year, the break assumed for
+# years the package does not know: None for the lunar holidays, whose dates move)
+_HOLIDAYS = {
+    "元旦": (chinese_calendar.Holiday.new_years_day, ((1, 1), (1, 5)), ((1, 1), (1, 1))),
+    "春节": (chinese_calendar.Holiday.spring_festival, ((1, 15), (2, 28)), None),
+    "过年": (chinese_calendar.Holiday.spring_festival, ((1, 15), (2, 28)), None),
+    "清明": (chinese_calendar.Holiday.tomb_sweeping_day, ((4, 1), (4, 10)), None),
+    "五一": (chinese_calendar.Holiday.labour_day, ((4, 28), (5, 10)), ((5, 1), (5, 5))),
+    "劳动节": (chinese_calendar.Holiday.labour_day, ((4, 28), (5, 10)), ((5, 1), (5, 5))),
+    "端午": (chinese_calendar.Holiday.dragon_boat_festival, ((5, 25), (6, 25)), None),
+    "中秋": (chinese_calendar.Holiday.mid_autumn_festival, ((9, 5), (10, 10)), None),
+    "国庆": (chinese_calendar.Holiday.national_day, ((9, 28), (10, 10)), ((10, 1), (10, 7))),
+}
+_HOLIDAY_RE = re.compile(
+    r"(?P<h>元旦|春节|过年|清明|五一|劳动节|端午|中秋|国庆)(?:节|假期|长假|假)?(?P<rel>之前|以前|前|之后|以后|后)?"
+)
+
+
+def _holiday_break(word: str, year: int) -> tuple[date, date, bool] | None:
+    """First and last day of a holiday break in `year`, and whether that is an assumption."""
+    holiday, ((m1, d1), (m2, d2)), fixed = _HOLIDAYS[word]
+    if calendar_covers(year):
+        days = [
+            day
+            for n in range((date(year, m2, d2) - date(year, m1, d1)).days + 1)
+            if chinese_calendar.get_holiday_detail(day := date(year, m1, d1) + timedelta(days=n))
+            == (True, holiday.value)
+        ]
+        if days:
+            return days[0], days[-1], False
+    if fixed is None:
+        return None
+    return date(year, *fixed[0]), date(year, *fixed[1]), True
+
+
+def _holiday_candidate(m: re.Match, ref: date) -> _Cand | None:
+    word, rel = m.group("h"), m.group("rel") or ""
+    for year in (ref.year, ref.year + 1):
+        found = _holiday_break(word, year)
+        if found is None:
+            return None
+        first, last, assumed = found
+        if last < ref:
+            continue
+        if rel.endswith("前"):
+            day = first - timedelta(days=1)
+            while not is_workday(day) and day > ref:
+                day -= timedelta(days=1)
+            return _Cand(m.start(), m.end(), "holiday", day, deadline=True, approximate=assumed)
+        if rel.endswith("后"):
+            return _Cand(m.start(), m.end(), "holiday", next_workday(last + timedelta(days=1)), approximate=assumed)
+        return _Cand(m.start(), m.end(), "holiday", first, approximate=assumed)
+    return None
+
+
+def unresolved_holiday(text: str, ref: date | datetime) -> str | None:
+    """The holiday a text names whose date is not known (春节 in a year chinese_calendar lacks), else None."""
+    ref = _as_date(ref)
+    for m in _HOLIDAY_RE.finditer(normalize(text)):
+        if _holiday_candidate(m, ref) is None:
+            return m.group(0)
+    return None
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:
@@ -439,6 +510,10 @@ def _date_candidates(norm: str, ref: date) -> list[_Cand]:
         chosen, past = _ambiguous_year(ref, lambda y: _safe_date(y, mo, d))
         if chosen:
             out.append(_Cand(m.start(), m.end(), "absolute", chosen, past_date=past))
+
+    for m in _HOLIDAY_RE.finditer(norm):
+        if cand := _holiday_candidate(m, ref):
+            out.append(cand)
 
     for t in _time_mentions(norm):
         out.append(_Cand(t.start, t.end, "time", ref, time=t.time, day_shift=t.day_shift, hint=t.hint, weak=t.weak))

@@ -22,7 +22,7 @@ from bot.arg_types import ACCOUNT_ALIASES, AccountName, Count, Money
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import CardAction, Reply, Role
 from bot.models import Account, AuditLog, StaffUser
-from bot.pending import CANCEL_WORDS, close_pending, open_pending
+from bot.pending import CANCEL_WORDS, close_pending, open_pending, yes_or_no
 from bot.zh_parse import find_money, find_quantities
 from tools.approvals.flow import (
     STATUS_LABELS,
@@ -44,7 +44,7 @@ from tools.approvals.flow import (
 from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 from tools.approvals.rules import REQUEST_KINDS, format_discount, format_money, parse_discount
 from tools.approvals.submit import build_draft, plan_request, planned_lines, submit
-from tools.customers import choice_text, match_account, not_yours_text, team_member_ids
+from tools.customers import accounts_mentioned, choice_text, match_account, not_yours_text, team_member_ids
 
 router = Router("approvals")
 
@@ -426,6 +426,49 @@ async def approvals_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     if not (_ABOUT_APPROVALS.search(text) and _ASKING_STATUS.search(text)):
         return None
     return await approvals_overview(ctx)
+
+
+_ASKING_FOR = re.compile(r"申请\s*(?P<discount>[\d一二三四五六七八九十.]+\s*(折|%|％))")
+_REASON_WORDS = re.compile(r"(理由|原因|因为)[是:：，,]?\s*")
+
+
+@router.offline_intent(21)
+async def request_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「华东机械申请 8 折，理由客户预算卡死」: the discount request, shown and submitted after 「是」."""
+    m = _ASKING_FOR.search(text)
+    if not m:
+        return None
+    mentioned = await accounts_mentioned(ctx, text[: m.start()])
+    if len(mentioned) != 1:
+        return None  # no customer named (or several): the overview or the help explains /审批
+    account = await _account_for(ctx, mentioned[0].name)
+    discount = re.sub(r"\s+", "", m.group("discount"))
+    try:
+        parse_discount(discount)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
+    rest = text[m.end() :]
+    why = _REASON_WORDS.search(rest)
+    reason = (rest[why.end() :] if why else rest).strip(" ，,。.…")
+    if len(reason) < 2:
+        raise ToolError(
+            f"申请 {discount} 的理由是什么？比如「{account.short_name or account.name}申请 {discount}，理由客户预算卡死」。"
+        )
+    args = SubmitApprovalArgs(account_name=account.name, discount=discount, reason=reason)
+    await open_pending(ctx, "approval_confirm", {"args": args.model_dump()}, ttl=timedelta(minutes=30))
+    return ToolOutput(
+        f"要提交这个折扣申请吗？\n客户：{account.name}\n折扣：{discount}\n理由：{reason}\n"
+        "回复「是」提交；不对的话用「/审批 客户 折扣 理由」重新发。",
+        data={"pending": "approval_confirm"},
+    )
+
+
+@router.pending("approval_confirm")
+async def answer_approval_confirm(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
+    verdict = await yes_or_no(ctx, pending, answer, "好，没提交。")
+    if verdict is not True:
+        return verdict or None
+    return await submit_for(ctx, SubmitApprovalArgs(**pending.payload["args"]))
 
 
 @router.command(

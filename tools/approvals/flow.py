@@ -82,8 +82,10 @@ def local_tz(app: "Runtime") -> ZoneInfo:
 
 
 def workday_deadline(app: "Runtime", start: datetime, hours: float) -> datetime:
-    """Approval time limits count hours on workdays only: weekends and public holidays stop the clock."""
-    return add_workday_hours(start.astimezone(local_tz(app)), hours).astimezone(timezone.utc)
+    """Approval time limits count hours on workdays only: weekends and public holidays stop the clock, and a
+    request made outside working hours (SALESBOT_WORK_HOURS) starts it when the next working day starts."""
+    work_hours = config_for(app).work_hours
+    return add_workday_hours(start.astimezone(local_tz(app)), hours, work_hours).astimezone(timezone.utc)
 
 
 def when_text(app: "Runtime", at: datetime | None) -> str:

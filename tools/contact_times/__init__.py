@@ -31,7 +31,7 @@ from bot.messages import Card, CardAction, CardButton, Reply, Role
 from bot.models import STAGE_LABELS, Account, Contact, Interaction, Opportunity, StaffUser, Task, utcnow
 from bot.schedule_config import SchedulerConfig
 from bot.worktime import hm, work_slots
-from bot.zh_parse import is_workday, resolve_date
+from bot.zh_parse import find_dates, is_workday, resolve_date
 from bot.zh_parse.dates import WEEKDAYS, day_label
 from tools.contact_times.best_time import Evidence, ModelParams, fit_priors, score
 from tools.customers import account_scope, team_member_ids
@@ -638,6 +638,37 @@ async def best_time_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not parts:
         raise ToolError("用法：/最佳时间 张总（可以加公司名：/最佳时间 李总 华东机械）")
     return await best_time_for(ctx, BestTimeArgs(contact=parts[0], account_name=parts[1] if len(parts) > 1 else None))
+
+
+# --- asked in plain words, without an LLM --------------------------------------------------------------
+
+_WHOM = re.compile(r"联系(谁|哪些|哪几|哪位)|(找|约|打给)谁")
+_WHEN_BEST = re.compile(r"(什么时候|啥时候|几点|哪个时间|什么时间)(联系|打电话|找|约)?[^，。]*(最好|合适|方便|容易)")
+
+
+@router.offline_intent(15)
+async def whom_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「我今天该联系谁？」「明天联系谁」: the same list as /联系谁 (the stalled-deal push suggests it)."""
+    if not _WHOM.search(text):
+        return None
+    days = [d for d in find_dates(text, ctx.today()) if d.kind != "time"]
+    return await whom_to_contact(ctx, WhomToContactArgs(day=days[0].text if days else None))
+
+
+@router.offline_intent(16)
+async def best_time_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「华东机械的李总什么时候联系最好」: the same answer as /最佳时间."""
+    m = _WHEN_BEST.search(text)
+    if not m:
+        return None
+    who = text[: m.start()].strip(" ，,。？?")
+    account_name = None
+    if "的" in who:
+        account_name, who = who.rsplit("的", 1)
+    who = re.sub(r"^(请问|想问一下|问一下|我)", "", who).strip()
+    if not who:
+        return None
+    return await best_time_for(ctx, BestTimeArgs(contact=who, account_name=account_name or None))
 
 
 # --- nudges: the card and what the rep did ------------------------------------------------------------
