@@ -166,7 +166,7 @@ async def log_visit_for(ctx: ToolContext, args: LogVisitArgs) -> ToolOutput:
     if match.status == "one":
         return await record_visit(ctx, match.account, args)
     if match.status == "not_yours":
-        return ToolOutput(not_yours_text(match))
+        raise ToolDenied(not_yours_text(match))  # refused the same way on every path, and audited
     if match.status == "ambiguous":
         await open_pending(
             ctx, "visit_account", {"args": args.model_dump(), "candidates": [a.id for a in match.candidates]}

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from bot import structured_logging
 from bot.log_masking import mask
-from bot.models import AuditLog
+from bot.models import AuditLog, Visit
 from bot.settings import Settings
 from tests.admin_support import make_accounts, serving, signed_in
 from tests.conftest import ConsoleClient, running_app
@@ -157,6 +157,16 @@ async def test_a_refused_slash_command_is_audited_and_names_neither_the_account_
         assert "command:审批" in where, where
         assert any(w and w.startswith("command:") and w != "command:审批" for w in where), where
         assert len(where) == len(set(where))  # each refusal once, not once per layer
+
+
+async def test_a_refused_visit_on_another_reps_customer_is_audited_and_writes_nothing(tmp_path):
+    async with running_app(tmp_path) as app:
+        answer = await ConsoleClient(app, "zhangwei").say("/拜访 南粤 今天聊了火星计划")  # 南粤电子 is 陈敏's
+        assert "不是你负责的" in answer and "陈敏" not in answer and "南粤电子" not in answer
+        async with app.db.session() as s:
+            denied = list((await s.execute(select(AuditLog).where(AuditLog.action == "tool.denied"))).scalars())
+            visits = list((await s.execute(select(Visit).where(Visit.summary.contains("火星计划")))).scalars())
+        assert [d.detail.get("detail_tool") for d in denied] == ["command:拜访"] and visits == []
 
 
 async def test_metrics_and_healthz_need_the_token_when_one_is_set(tmp_path):
