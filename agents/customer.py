@@ -22,7 +22,6 @@ from agents.customer_guard import Allowed, OutputGuard, contact_markers, normali
 from agents.staff import StaffAgent
 from agents.tool_bridge import invoke, langchain_tools
 from agents.tool_feedback import canonical_args
-from bot import prompt_templates as prompts
 from bot.capabilities import ToolContext, ToolError
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
@@ -84,7 +83,7 @@ class CustomerAgent(StaffAgent):
     def __init__(self, app):
         super().__init__(app)
         self.canary = "C-" + secrets.token_hex(6).upper()
-        self.guard = OutputGuard(app, prompt_text=prompts.template(self.prompt_name), canary=self.canary)
+        self.guard = OutputGuard(app, prompt_text=app.prompts.template(self.prompt_name), canary=self.canary)
         spec = app.settings.customer_rate_limit
         # counted in Redis when configured, so a customer's budget holds across replicas
         self.limiter = SlidingWindowLimiter(
@@ -109,7 +108,7 @@ class CustomerAgent(StaffAgent):
             else f"现在是非工作时间（工作日 {start:%H:%M}-{end:%H:%M}），转人工后顾问会在上班后联系客户。"
         )
         known = getattr(ctx, "_lead_summary", "") or "暂无"
-        return prompts.render(
+        return self.app.prompts.render(
             self.prompt_name,
             company=self.app.settings.company_name,
             now=now.strftime("%Y-%m-%d %H:%M"),

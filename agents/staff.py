@@ -13,7 +13,6 @@ from agents.proposals import finish_turn, proposal_context
 from agents.quirks import sanitize_answer
 from agents.streaming import stream_chat
 from agents.tool_bridge import bound_to, invoke, langchain_tools
-from bot import prompt_templates as prompts
 from bot.agent import ModelUnavailable
 from bot.capabilities import ToolContext
 from bot.memory import group_context, recent_memory
@@ -65,7 +64,7 @@ class StaffAgent:
 
     def system_prompt(self, ctx: ToolContext) -> str:
         today = ctx.today()
-        return prompts.render(
+        return self.app.prompts.render(
             self.prompt_name,
             name=ctx.actor.name or "同事",
             role=ROLE_LABELS.get(ctx.actor.role.value, ""),

@@ -1,7 +1,7 @@
 """Prompt templates: the default text ships in prompts/*.md; edited versions live in the database.
 
-`render(name, **values)` fills `{placeholders}`; a published database version (admin console) wins
-over the file, so a change needs no restart.
+Each app holds one `PromptTemplates` (`Runtime.prompts`): the versions published in the admin console win
+over the files, so a change needs no restart; `render(name, **values)` fills `{placeholders}`.
 """
 
 from __future__ import annotations
@@ -9,23 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-_OVERRIDES: dict[str, str] = {}  # published versions, kept current by the admin console
-
 
 @lru_cache(maxsize=None)  # the shipped files don't change while we run; read once, not on every turn
 def default_text(name: str) -> str:
     return resources.files("prompts").joinpath(f"{name}.md").read_text(encoding="utf-8")
-
-
-def set_published(name: str, text: str | None) -> None:
-    if text is None:
-        _OVERRIDES.pop(name, None)
-    else:
-        _OVERRIDES[name] = text
-
-
-def template(name: str) -> str:
-    return _OVERRIDES.get(name) or default_text(name)
 
 
 class _Missing(dict):
@@ -33,5 +20,20 @@ class _Missing(dict):
         return "{" + key + "}"
 
 
-def render(prompt_name: str, /, **values) -> str:
-    return template(prompt_name).format_map(_Missing(values))
+class PromptTemplates:
+    """The prompts one app uses: the shipped files, with the console's published versions on top."""
+
+    def __init__(self) -> None:
+        self._published: dict[str, str] = {}  # kept current by the console (salesbot/admin/prompt_store.py)
+
+    def set_published(self, name: str, text: str | None) -> None:
+        if text is None:
+            self._published.pop(name, None)
+        else:
+            self._published[name] = text
+
+    def template(self, name: str) -> str:
+        return self._published.get(name) or default_text(name)
+
+    def render(self, prompt_name: str, /, **values) -> str:
+        return self.template(prompt_name).format_map(_Missing(values))

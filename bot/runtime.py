@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.messages import Inbound, Reply, Role, Target
     from bot.models import StaffUser
     from bot.outbox import Outbox
+    from bot.prompt_templates import PromptTemplates
     from bot.replica import TurnLeases
     from bot.settings import Settings
 
@@ -40,6 +41,7 @@ class Runtime(Protocol):
     leases: "TurnLeases"
     adapters: dict[str, "Adapter"]
     capabilities: "Capabilities"
+    prompts: "PromptTemplates"  # the shipped prompts with the console's published versions on top
     knowledge: Any  # knowledge.KnowledgeBase, or None when the knowledge base is off
     console_output: Any  # where the console adapter prints (stdout by default)
 

@@ -32,6 +32,7 @@ from bot.ledger import Ledger
 from bot.messages import Inbound, Reply, Role, Target
 from bot.models import StaffUser
 from bot.outbox import Outbox
+from bot.prompt_templates import PromptTemplates
 from bot.redis_kv import TieredKeyValueStore, connect
 from bot.replica import TurnLeases, default_replica_id
 from bot.settings import Settings
@@ -96,6 +97,7 @@ class App:
             self.kv = TieredKeyValueStore(self.redis, settings.redis_prefix, self.kv)
         self.ledger = Ledger(self.db)
         self.capabilities = build_capabilities()
+        self.prompts = PromptTemplates()  # the shipped prompts, with the console's published versions on top
         self.outbox = Outbox(self)
         self.dispatcher = Dispatcher(self, max_concurrent_turns=settings.max_concurrent_turns)
         # several replicas: who holds which inbound message, take-over, ordering (bot/replica.py)
@@ -138,7 +140,7 @@ class App:
         if connect_channels:
             for adapter in self.unique_adapters():
                 await adapter.start()
-        await prompt_store.load_published(self.db)  # prompts published in the console apply to every channel
+        await prompt_store.load_published(self)  # prompts published in the console apply to every channel
         if self.llm_enabled:
             await asyncio.to_thread(self.agent_for, Role.REP)  # heavy imports at startup, not on the first message
         self.started = True

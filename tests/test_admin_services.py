@@ -9,11 +9,11 @@ from openpyxl import Workbook
 from sqlalchemy import delete, func
 from sqlmodel import select
 
-from bot import prompt_templates as prompts
 from bot.adapter import DirectoryEntry
 from bot.identity import staff_ids
 from bot.messages import Inbound
 from bot.models import Account, AuditLog, Contact, Opportunity, PlatformIdentity
+from bot.prompt_templates import default_text
 from salesbot.admin import hittest, importer, people, prompt_store, rules_store
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import PromptVersion
@@ -23,38 +23,30 @@ from tests.conftest import make_settings, running_app
 ADMIN = Principal(admin_id=1, username="boss", role="admin", staff_user_id=None, csrf_token="t", session_hash="h")
 
 
-@pytest.fixture(autouse=True)
-def no_published_prompts():
-    yield
-    for name in prompt_store.shipped_names():  # module state: never leak a published prompt into other tests
-        prompts.set_published(name, None)
-
-
 # --- prompts ---------------------------------------------------------------------------------
 
 
 async def test_prompt_versions_publish_rollback_and_survive_a_restart(tmp_path):
-    default = prompts.default_text("staff_system")
+    default = default_text("staff_system")
     async with running_app(tmp_path, demo=False) as app:
         v1 = await prompt_store.save_draft(app.db, ADMIN, "staff_system", default + "\n版本一")
-        assert prompts.template("staff_system") == default  # a draft changes nothing
-        await prompt_store.publish(app.db, ADMIN, v1.id)
-        assert prompts.template("staff_system").endswith("版本一")
+        assert app.prompts.template("staff_system") == default  # a draft changes nothing
+        await prompt_store.publish(app, ADMIN, v1.id)
+        assert app.prompts.template("staff_system").endswith("版本一")
         v2 = await prompt_store.save_draft(app.db, ADMIN, "staff_system", default + "\n版本二")
-        await prompt_store.publish(app.db, ADMIN, v2.id)
-        v3 = await prompt_store.rollback(app.db, ADMIN, v1.id)
+        await prompt_store.publish(app, ADMIN, v2.id)
+        v3 = await prompt_store.rollback(app, ADMIN, v1.id)
         assert (v3.version, v3.note) == (3, "回滚到 v1")
-        assert prompts.template("staff_system").endswith("版本一")
+        assert app.prompts.template("staff_system").endswith("版本一")
         history = await prompt_store.history(app.db, "staff_system")
         assert [v.published for v in history] == [True, False, False]
         diff = prompt_store.diff_lines(v2.text, v3.text, "v2", "v3")
         assert ("del", "-版本二") in diff and ("add", "+版本一") in diff
-    prompts.set_published("staff_system", None)  # a new process starts from the files...
-    async with running_app(tmp_path, demo=False) as app:
-        assert await prompt_store.load_published(app.db) == 1  # ...and the console's startup loads the published one
-        assert prompts.template("staff_system").endswith("版本一")
-        await prompt_store.restore_default(app.db, ADMIN, "staff_system")
-        assert prompts.template("staff_system") == default
+    async with running_app(tmp_path, demo=False) as app:  # a new process starts from the files...
+        assert app.prompts.template("staff_system").endswith("版本一")  # ...and its startup loads the published one
+        assert await prompt_store.load_published(app) == 1
+        await prompt_store.restore_default(app, ADMIN, "staff_system")
+        assert app.prompts.template("staff_system") == default
         actions = [a for (a,) in (await _audit_actions(app))]
         assert actions.count("prompt.publish") == 3 and "prompt.restore_default" in actions
 
@@ -66,7 +58,7 @@ async def _audit_actions(app):
 
 async def test_prompt_published_by_another_process_is_picked_up(tmp_path):
     async with running_app(tmp_path, demo=False) as app:
-        sync = prompt_store.PromptSync(app.db)
+        sync = prompt_store.PromptSync(app)
         await sync.check()
         async with app.db.write() as s:  # what a second `salesbot serve` writes when an admin publishes there
             from bot.models import utcnow
@@ -77,7 +69,7 @@ async def test_prompt_published_by_another_process_is_picked_up(tmp_path):
                 )
             )
         assert await sync.check() is True
-        assert prompts.template("staff_system") == "来自另一个进程 {name}"
+        assert app.prompts.template("staff_system") == "来自另一个进程 {name}"
         assert await sync.check() is False
 
 
@@ -99,7 +91,7 @@ async def test_a_prompt_that_would_not_render_is_refused(tmp_path, text, message
 async def test_trial_needs_an_llm_and_samples_parse(tmp_path):
     async with running_app(tmp_path, demo=False) as app:
         with pytest.raises(prompt_store.PromptError, match="大模型"):
-            await prompt_store.trial(app, "staff_system", prompts.default_text("staff_system"))
+            await prompt_store.trial(app, "staff_system", default_text("staff_system"))
     assert prompt_store.parse_sample_text("用户：你好\n助手：在的\nuser: 查一下华东机械") == [
         {"role": "user", "content": "你好"},
         {"role": "assistant", "content": "在的"},

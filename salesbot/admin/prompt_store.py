@@ -1,7 +1,7 @@
 """Prompt versions: save, diff, publish, roll back, and 试运行 (a draft against saved sample conversations).
 
 The default text of each prompt ships as prompts/<name>.md. Every console save adds an immutable
-PromptVersion row; exactly one row per name may be published, and `bot.prompt_templates.set_published` makes
+PromptVersion row; exactly one row per name may be published, and the app's `PromptTemplates.set_published` makes
 it take effect at once in this process. Other processes (a second `salesbot serve`) pick it up through
 `PromptSync`, which polls the newest publish time.
 """
@@ -185,8 +185,8 @@ async def save_draft(db, principal: Principal, name: str, text: str, note: str =
     return row
 
 
-async def publish(db, principal: Principal, version_id: int) -> PromptVersion:
-    async with db.write() as s:
+async def publish(app, principal: Principal, version_id: int) -> PromptVersion:
+    async with app.db.write() as s:
         row = await s.get(PromptVersion, version_id)
         if row is None:
             raise PromptError("没有这个版本")
@@ -207,27 +207,27 @@ async def publish(db, principal: Principal, version_id: int) -> PromptVersion:
             prompt=row.name,
             version=row.version,
         )
-    prompts.set_published(row.name, row.text)
+    app.prompts.set_published(row.name, row.text)
     log.info("prompt %s v%s published by %s", row.name, row.version, principal.username)
     return row
 
 
-async def rollback(db, principal: Principal, version_id: int) -> PromptVersion:
+async def rollback(app, principal: Principal, version_id: int) -> PromptVersion:
     """Publish an older text as a new version, so the history stays a straight line."""
-    old = await get_version(db, version_id)
+    old = await get_version(app.db, version_id)
     if old is None:
         raise PromptError("没有这个版本")
-    row = await save_draft(db, principal, old.name, old.text, note=f"回滚到 v{old.version}")
-    return await publish(db, principal, row.id)
+    row = await save_draft(app.db, principal, old.name, old.text, note=f"回滚到 v{old.version}")
+    return await publish(app, principal, row.id)
 
 
-async def restore_default(db, principal: Principal, name: str) -> None:
+async def restore_default(app, principal: Principal, name: str) -> None:
     """Go back to the shipped file: nothing published."""
     known_name(name)
-    async with db.write() as s:
+    async with app.db.write() as s:
         await s.execute(update(PromptVersion).where(PromptVersion.name == name).values(published=False))
         await audit.record(s, principal, "prompt.restore_default", record_type="prompt", prompt=name)
-    prompts.set_published(name, None)
+    app.prompts.set_published(name, None)
 
 
 def diff_lines(old: str, new: str, old_label: str, new_label: str) -> list[tuple[str, str]]:
@@ -248,24 +248,24 @@ def diff_lines(old: str, new: str, old_label: str, new_label: str) -> list[tuple
     return out
 
 
-async def load_published(db) -> int:
+async def load_published(app) -> int:
     """Make every published version take effect (at startup and when another process publishes)."""
-    async with db.session() as s:
+    async with app.db.session() as s:
         rows = list((await s.execute(select(PromptVersion).where(PromptVersion.published))).scalars())
     published = {r.name for r in rows}
     for name in shipped_names():
         if name not in published:
-            prompts.set_published(name, None)
+            app.prompts.set_published(name, None)
     for row in rows:
-        prompts.set_published(row.name, row.text)
+        app.prompts.set_published(row.name, row.text)
     return len(rows)
 
 
 class PromptSync:
     """Polls for prompts published by another process; cheap (one aggregate query)."""
 
-    def __init__(self, db, every: float = 10.0):
-        self.db, self.every = db, every
+    def __init__(self, app, every: float = 10.0):
+        self.app, self.db, self.every = app, app.db, every
         self._seen: tuple | None = None
         self._task: asyncio.Task | None = None
 
@@ -283,7 +283,7 @@ class PromptSync:
         if state == self._seen:
             return False
         self._seen = state
-        await load_published(self.db)
+        await load_published(self.app)
         return True
 
     async def _loop(self) -> None:

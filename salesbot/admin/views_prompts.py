@@ -66,7 +66,7 @@ async def prompt_save(request: web.Request) -> web.Response:
     try:
         row = await store.save_draft(db, principal_of(request), name, text, note)
         if form.get("action") == "publish":
-            await store.publish(db, principal_of(request), row.id)
+            await store.publish(app_of(request), principal_of(request), row.id)
             await flash(request, f"已保存并发布 v{row.version}，新对话立即生效")
         else:
             await flash(request, f"已保存为 v{row.version}（草稿，未发布）")
@@ -91,7 +91,7 @@ async def prompt_trial(request: web.Request) -> web.Response:
 @routes.post("/prompts/versions/{id:\\d+}/publish")
 async def prompt_publish(request: web.Request) -> web.Response:
     try:
-        row = await store.publish(app_of(request).db, principal_of(request), int(request.match_info["id"]))
+        row = await store.publish(app_of(request), principal_of(request), int(request.match_info["id"]))
     except store.PromptError as exc:
         raise web.HTTPNotFound(text=str(exc))
     await flash(request, f"已发布 v{row.version}，新对话立即生效")
@@ -101,7 +101,7 @@ async def prompt_publish(request: web.Request) -> web.Response:
 @routes.post("/prompts/versions/{id:\\d+}/rollback")
 async def prompt_rollback(request: web.Request) -> web.Response:
     try:
-        row = await store.rollback(app_of(request).db, principal_of(request), int(request.match_info["id"]))
+        row = await store.rollback(app_of(request), principal_of(request), int(request.match_info["id"]))
     except store.PromptError as exc:
         raise web.HTTPNotFound(text=str(exc))
     await flash(request, f"已回滚：{row.note}，发布为 v{row.version}")
@@ -111,7 +111,7 @@ async def prompt_rollback(request: web.Request) -> web.Response:
 @routes.post("/prompts/{name}/restore_default")
 async def prompt_restore(request: web.Request) -> web.Response:
     name = _name(request)
-    await store.restore_default(app_of(request).db, principal_of(request), name)
+    await store.restore_default(app_of(request), principal_of(request), name)
     await flash(request, "已恢复为系统自带的默认提示词")
     raise redirect(f"/admin/prompts/{name}")
 

@@ -289,7 +289,7 @@ def build_admin_app(app) -> web.Application:
     admin.router.add_routes(routes)
     for module in (views_prompts, views_knowledge, views_rules, views_people, views_data):
         admin.router.add_routes(module.routes)
-    sync = PromptSync(app.db)
+    sync = PromptSync(app)
     admin[PROMPT_SYNC] = sync
 
     async def start_sync(_):

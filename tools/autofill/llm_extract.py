@@ -23,9 +23,9 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz
 
-from bot import prompt_templates as prompts
 from bot.agent import model_unavailable
 from bot.models import STAGES, Account
+from bot.prompt_templates import PromptTemplates
 from bot.zh_parse import find_money, find_quantities, resolve_date
 from bot.zh_parse.dates import WEEKDAYS
 from tools.autofill.extract import (
@@ -415,8 +415,11 @@ async def extract_with_llm(
     our_names: Iterable[str],
     sentences: list[Sentence],
     timing: list[float] | None = None,
+    prompts: PromptTemplates | None = None,
 ) -> Extraction:
-    """Ask the model part by part; raises the client's error when the model is unreachable."""
+    """Ask the model part by part; raises the client's error when the model is unreachable. `prompts`: the
+    app's (with the console's published version), else the shipped file."""
+    prompts = prompts or PromptTemplates()
     parts_out: list[Extraction] = []
     chunks = chunk_transcript(text)
     dropped: list[str] = []
@@ -475,6 +478,7 @@ async def extract(
     our_names: Iterable[str] = (),
     model=None,
     timing: list[float] | None = None,
+    prompts: PromptTemplates | None = None,
 ) -> Extraction:
     """Rules always; the model on top when there is one. A model that is down leaves the rules' result."""
     known = list(known_accounts)
@@ -484,7 +488,7 @@ async def extract(
         return rules
     meeting = rules.meeting_date.value if rules.meeting_date else ref
     try:
-        llm = await extract_with_llm(model, text, meeting, ours, split_sentences(text), timing)
+        llm = await extract_with_llm(model, text, meeting, ours, split_sentences(text), timing, prompts)
     except Exception as exc:
         if not model_unavailable(exc):
             raise

@@ -138,7 +138,9 @@ async def run_extraction(ctx: ToolContext, text: str) -> Extraction:
     model = ctx.app.chat_model() if ctx.app.llm_enabled else None
     timing = [0.0]
     try:
-        return await extract(text, ctx.today(), known_accounts=known, our_names=ours, model=model, timing=timing)
+        return await extract(
+            text, ctx.today(), known_accounts=known, our_names=ours, model=model, timing=timing, prompts=ctx.app.prompts
+        )
     finally:
         ctx.llm_seconds += timing[0]
 
