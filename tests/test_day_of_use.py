@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import select
 
 from bot import replies
 from bot.clock import FrozenClock, aware
-from bot.models import Account, Contact, Task, Visit
+from bot.models import Account, Contact, Interaction, StaffUser, Task, Visit
 from scheduler import jobs
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
 from tools.approvals.models import ApprovalRequest, ApprovalStep
@@ -278,3 +278,64 @@ async def test_the_readme_examples_do_what_the_readme_says(offline_app):
         if done is not None:
             assert "回复「是」" in answer  # written only after the rep says yes
             assert done in await rep.say("是"), sentence
+
+
+# --- 9. a best-time explanation speaks of the recommended slot itself, and thin evidence says so ----------
+
+
+def _replied(contact_id: int, account_id: int, weekday: int, hour: int, weeks_ago: int):
+    day = date(2026, 11, 23) - timedelta(weeks=weeks_ago) + timedelta(days=weekday)
+    at = datetime(day.year, day.month, day.day, hour, 20, tzinfo=SHANGHAI)
+    return Interaction(
+        contact_id=contact_id, account_id=account_id, occurred_at=at, direction="inbound", kind="message"
+    )
+
+
+async def test_a_monday_nudge_is_explained_by_monday_replies_or_by_the_segment_habit(tmp_path):
+    clock = FrozenClock(datetime(2026, 11, 23, 8, 40, tzinfo=SHANGHAI))  # Monday morning
+    async with running_app(tmp_path, demo=False, clock=clock, SALESBOT_NUDGE_LEAD_MINUTES="30") as app:
+        async with app.db.write() as s:
+            rep = StaffUser(username="zhangwei", name="张伟", role="rep")
+            s.add(rep)
+            await s.flush()
+            people = {}
+            for key, account, name, title in (
+                ("huang", "苏州恒泰机电有限公司", "黄海", "总经理"),
+                ("song", "无锡宏达精工有限公司", "宋军", "总经理"),
+                ("han", "常州新锐自动化有限公司", "韩梅", "采购经理"),
+            ):
+                acc = Account(name=account, short_name=account[2:6], industry="制造业", region="华东", owner_id=rep.id)
+                s.add(acc)
+                await s.flush()
+                contact = Contact(account_id=acc.id, name=name, title=title)
+                s.add(contact)
+                await s.flush()
+                people[key] = (contact.id, acc.id)
+            # 黄总: 6 replies, 4 of them on Wednesday mornings, only 2 on Monday mornings
+            for weekday, weeks in ((2, 1), (2, 2), (2, 3), (2, 4), (0, 5), (0, 6)):
+                s.add(_replied(*people["huang"], weekday, 9, weeks))
+            # 宋总: 6 replies, 3 on Monday mornings at 10, 3 on Wednesday afternoons
+            for weekday, hour, weeks in ((0, 10, 1), (0, 10, 2), (0, 10, 3), (2, 15, 4), (2, 15, 5), (2, 15, 6)):
+                s.add(_replied(*people["song"], weekday, hour, weeks))
+            # 韩经理: only 4 replies, 2 of them on Monday mornings: too few to call a habit
+            for weekday, hour, weeks in ((0, 9, 1), (0, 9, 2), (3, 14, 3), (3, 14, 4)):
+                s.add(_replied(*people["han"], weekday, hour, weeks))
+        assert await jobs.run_briefs(app) == 1
+        await app.drain()
+        while clock.now(SHANGHAI).hour < 18:
+            clock.advance(minutes=10)
+            await jobs.run_nudges(app)
+            await app.drain()
+        nudges = [line for line in app.console_lines if "前后联系" in line]
+        by_person = {
+            who: next(line for line in nudges if f"前后联系{who}" in line) for who in ("黄总", "宋总", "韩经理")
+        }
+        huang = by_person["黄总"]
+        assert "周三" not in huang and "4 次" not in huang, huang  # Wednesday's numbers don't justify Monday
+        assert "黄总周一上午的回复还少（2 次），按同类客户（制造业·高管）的习惯" in huang, huang
+        assert "宋总过去 6 次回复中 3 次在周一上午 10–11 点" in by_person["宋总"], by_person["宋总"]
+        han = by_person["韩经理"]
+        assert "韩经理的回复记录还少（4 次），按同类客户（制造业·采购）的习惯" in han and "2 次" not in han, han
+        # asked for the best slot of the week, Wednesday's numbers belong to the Wednesday slot they justify
+        best = await ConsoleClient(app, "zhangwei").say("/最佳时间 黄总")
+        assert "建议 11月25日（周三） 09:00 联系。黄总过去 6 次回复中 4 次在周三上午 9–10 点" in best, best
