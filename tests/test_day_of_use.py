@@ -4,6 +4,7 @@ reps, managers and admins tripped over, each shown fixed through the console cha
 from __future__ import annotations
 
 import ast
+import html
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,9 +14,11 @@ from sqlmodel import select
 from bot import replies
 from bot.clock import FrozenClock, aware
 from bot.models import Account, Contact, Interaction, StaffUser, Task, Visit
+from salesbot.admin import rules_store
 from scheduler import jobs
+from tests.admin_support import make_accounts, serving, signed_in
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
-from tools.approvals.models import ApprovalRequest, ApprovalStep
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 
 # --- 8. the offline note: once per conversation and day, never under a sentence that worked -------------
 
@@ -339,3 +342,84 @@ async def test_a_monday_nudge_is_explained_by_monday_replies_or_by_the_segment_h
         # asked for the best slot of the week, Wednesday's numbers belong to the Wednesday slot they justify
         best = await ConsoleClient(app, "zhangwei").say("/最佳时间 黄总")
         assert "建议 11月25日（周三） 09:00 联系。黄总过去 6 次回复中 4 次在周三上午 9–10 点" in best, best
+
+
+# --- 10. the rules editor's preview is the chain a real submission creates ----------------------------------
+
+
+async def _real_chain(app, request_id: int) -> list[tuple[str, str, float, list[str]]]:
+    async with app.db.session() as s:
+        steps = (
+            (
+                await s.execute(
+                    select(ApprovalStep).where(ApprovalStep.request_id == request_id).order_by(ApprovalStep.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        rows = (
+            await s.execute(
+                select(ApprovalAssignment.step_id, StaffUser.name)
+                .join(StaffUser, StaffUser.id == ApprovalAssignment.approver_id)
+                .where(ApprovalAssignment.request_id == request_id)
+                .order_by(ApprovalAssignment.slot)
+            )
+        ).all()
+    chain = [(st.label, st.mode, st.time_limit_hours, [name for sid, name in rows if sid == st.id]) for st in steps]
+    return chain, steps
+
+
+async def test_the_rules_preview_equals_the_chain_a_submission_creates(tmp_path):
+    async with running_app(tmp_path) as app:
+        text = rules_store.current_text(app.settings)
+        rep = ConsoleClient(app, "zhangwei")
+        for customer, said in (
+            ("金陵医药", "/审批 金陵医药 8折 客户集团统一采购"),  # VIP: one parallel fast-lane step of 4 h
+            ("华东机械", "/审批 华东机械 8折 竞品报价更低"),  # the deal's amount decides whether finance signs
+        ):
+            # what the admin types: the customer and the discount, no amount, no requester
+            shown = await rules_store.preview(
+                app, text, rules_store.PreviewRequest(kind="discount", discount="8折", customer=customer)
+            )
+            assert not shown.refused, shown.refused
+            answer = await rep.say(said)
+            assert "审批链" in answer, answer
+            async with app.db.session() as s:
+                request = (
+                    (await s.execute(select(ApprovalRequest).order_by(ApprovalRequest.id.desc()))).scalars().first()
+                )
+            real, steps = await _real_chain(app, request.id)
+            previewed = [(st.label, st.mode, st.hours, [who for _, who, _ in st.approvers]) for st in shown.steps]
+            assert previewed == real, (customer, previewed, real)
+            assert shown.steps[0].due_at == aware(steps[0].due_at)  # the same deadline, working hours and all
+            assert shown.facts.amount == request.amount and shown.facts.tier is not None
+            assert shown.plan.fast_lane == request.fast_lane
+        jl = await rules_store.preview(
+            app, text, rules_store.PreviewRequest(kind="discount", discount="8折", customer="金陵医药")
+        )
+        assert len(jl.steps) == 1 and jl.steps[0].mode == "all" and jl.steps[0].hours == 4
+        # the three approvers at once, not steps one after another; finance because the deal is 52.8 万
+        assert [label for label, _, _ in jl.steps[0].approvers] == ["直属经理", "总监", "财务"]
+        assert "金额按商机「金陵医药CRM 一期」算：52.8 万" in jl.notes
+
+
+async def test_the_rules_page_previews_the_vip_fast_lane_with_its_deadline(tmp_path):
+    async with running_app(tmp_path) as app:
+        await make_accounts(app)
+        async with serving(app) as base, signed_in(base) as admin:
+            status, body = await admin.post(
+                "/admin/rules/check",
+                {
+                    "text": rules_store.current_text(app.settings),
+                    "kind": "discount",
+                    "discount": "8折",
+                    "customer": "金陵医药",
+                },
+            )
+    assert status == 200, body[:500]
+    page = html.unescape(re.sub(r"<[^>]+>", "", body))
+    assert "快速通道（同时审批）（全部同意，时限 4 小时，现在提交的话 11月23日 14:00 到期）" in page, page
+    assert "王强" in page and "陈静" in page and "钱芳" in page
+    assert "金额按商机「金陵医药CRM 一期」算：52.8 万" in page
+    assert "时限 24" not in page  # no sequential day-long steps the real request would not have
