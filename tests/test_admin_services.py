@@ -108,7 +108,7 @@ async def test_rules_preview_names_the_people_and_save_puts_rules_in_force(tmp_p
     async with running_app(tmp_path) as app:
         text = rules_store.current_text(app.settings)
         preview = await rules_store.preview(
-            app.db,
+            app,
             text,
             rules_store.PreviewRequest(
                 kind="discount", discount="8折", amount="600000", customer="华东机械", requester="zhangwei"
@@ -118,7 +118,7 @@ async def test_rules_preview_names_the_people_and_save_puts_rules_in_force(tmp_p
         assert people_named[:2] == ["王强", "陈静"]  # direct manager, then the director
         assert len(people_named) == 3  # 60 万 ≥ 50 万: finance too
         assert preview.facts.customer == "上海华东机械制造有限公司"
-        auto = await rules_store.preview(app.db, text, rules_store.PreviewRequest(kind="discount", discount="9.6折"))
+        auto = await rules_store.preview(app, text, rules_store.PreviewRequest(kind="discount", discount="9.6折"))
         assert auto.plan.auto_approved and not auto.steps
 
         with pytest.raises(rules_store.RulesError, match="不认识的审批人"):

@@ -4,18 +4,21 @@ reps, managers and admins tripped over, each shown fixed through the console cha
 from __future__ import annotations
 
 import ast
+import html
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import select
 
 from bot import replies
 from bot.clock import FrozenClock, aware
-from bot.models import Account, Contact, Task, Visit
+from bot.models import Account, Contact, Interaction, StaffUser, Task, Visit
+from salesbot.admin import rules_store
 from scheduler import jobs
+from tests.admin_support import make_accounts, serving, signed_in
 from tests.conftest import SHANGHAI, ConsoleClient, running_app
-from tools.approvals.models import ApprovalRequest, ApprovalStep
+from tools.approvals.models import ApprovalAssignment, ApprovalRequest, ApprovalStep
 
 # --- 8. the offline note: once per conversation and day, never under a sentence that worked -------------
 
@@ -278,3 +281,145 @@ async def test_the_readme_examples_do_what_the_readme_says(offline_app):
         if done is not None:
             assert "回复「是」" in answer  # written only after the rep says yes
             assert done in await rep.say("是"), sentence
+
+
+# --- 9. a best-time explanation speaks of the recommended slot itself, and thin evidence says so ----------
+
+
+def _replied(contact_id: int, account_id: int, weekday: int, hour: int, weeks_ago: int):
+    day = date(2026, 11, 23) - timedelta(weeks=weeks_ago) + timedelta(days=weekday)
+    at = datetime(day.year, day.month, day.day, hour, 20, tzinfo=SHANGHAI)
+    return Interaction(
+        contact_id=contact_id, account_id=account_id, occurred_at=at, direction="inbound", kind="message"
+    )
+
+
+async def test_a_monday_nudge_is_explained_by_monday_replies_or_by_the_segment_habit(tmp_path):
+    clock = FrozenClock(datetime(2026, 11, 23, 8, 40, tzinfo=SHANGHAI))  # Monday morning
+    async with running_app(tmp_path, demo=False, clock=clock, SALESBOT_NUDGE_LEAD_MINUTES="30") as app:
+        async with app.db.write() as s:
+            rep = StaffUser(username="zhangwei", name="张伟", role="rep")
+            s.add(rep)
+            await s.flush()
+            people = {}
+            for key, account, name, title in (
+                ("huang", "苏州恒泰机电有限公司", "黄海", "总经理"),
+                ("song", "无锡宏达精工有限公司", "宋军", "总经理"),
+                ("han", "常州新锐自动化有限公司", "韩梅", "采购经理"),
+            ):
+                acc = Account(name=account, short_name=account[2:6], industry="制造业", region="华东", owner_id=rep.id)
+                s.add(acc)
+                await s.flush()
+                contact = Contact(account_id=acc.id, name=name, title=title)
+                s.add(contact)
+                await s.flush()
+                people[key] = (contact.id, acc.id)
+            # 黄总: 6 replies, 4 of them on Wednesday mornings, only 2 on Monday mornings
+            for weekday, weeks in ((2, 1), (2, 2), (2, 3), (2, 4), (0, 5), (0, 6)):
+                s.add(_replied(*people["huang"], weekday, 9, weeks))
+            # 宋总: 6 replies, 3 on Monday mornings at 10, 3 on Wednesday afternoons
+            for weekday, hour, weeks in ((0, 10, 1), (0, 10, 2), (0, 10, 3), (2, 15, 4), (2, 15, 5), (2, 15, 6)):
+                s.add(_replied(*people["song"], weekday, hour, weeks))
+            # 韩经理: only 4 replies, 2 of them on Monday mornings: too few to call a habit
+            for weekday, hour, weeks in ((0, 9, 1), (0, 9, 2), (3, 14, 3), (3, 14, 4)):
+                s.add(_replied(*people["han"], weekday, hour, weeks))
+        assert await jobs.run_briefs(app) == 1
+        await app.drain()
+        while clock.now(SHANGHAI).hour < 18:
+            clock.advance(minutes=10)
+            await jobs.run_nudges(app)
+            await app.drain()
+        nudges = [line for line in app.console_lines if "前后联系" in line]
+        by_person = {
+            who: next(line for line in nudges if f"前后联系{who}" in line) for who in ("黄总", "宋总", "韩经理")
+        }
+        huang = by_person["黄总"]
+        assert "周三" not in huang and "4 次" not in huang, huang  # Wednesday's numbers don't justify Monday
+        assert "黄总周一上午的回复还少（2 次），按同类客户（制造业·高管）的习惯" in huang, huang
+        assert "宋总过去 6 次回复中 3 次在周一上午 10–11 点" in by_person["宋总"], by_person["宋总"]
+        han = by_person["韩经理"]
+        assert "韩经理的回复记录还少（4 次），按同类客户（制造业·采购）的习惯" in han and "2 次" not in han, han
+        # asked for the best slot of the week, Wednesday's numbers belong to the Wednesday slot they justify
+        best = await ConsoleClient(app, "zhangwei").say("/最佳时间 黄总")
+        assert "建议 11月25日（周三） 09:00 联系。黄总过去 6 次回复中 4 次在周三上午 9–10 点" in best, best
+
+
+# --- 10. the rules editor's preview is the chain a real submission creates ----------------------------------
+
+
+async def _real_chain(app, request_id: int) -> list[tuple[str, str, float, list[str]]]:
+    async with app.db.session() as s:
+        steps = (
+            (
+                await s.execute(
+                    select(ApprovalStep).where(ApprovalStep.request_id == request_id).order_by(ApprovalStep.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        rows = (
+            await s.execute(
+                select(ApprovalAssignment.step_id, StaffUser.name)
+                .join(StaffUser, StaffUser.id == ApprovalAssignment.approver_id)
+                .where(ApprovalAssignment.request_id == request_id)
+                .order_by(ApprovalAssignment.slot)
+            )
+        ).all()
+    chain = [(st.label, st.mode, st.time_limit_hours, [name for sid, name in rows if sid == st.id]) for st in steps]
+    return chain, steps
+
+
+async def test_the_rules_preview_equals_the_chain_a_submission_creates(tmp_path):
+    async with running_app(tmp_path) as app:
+        text = rules_store.current_text(app.settings)
+        rep = ConsoleClient(app, "zhangwei")
+        for customer, said in (
+            ("金陵医药", "/审批 金陵医药 8折 客户集团统一采购"),  # VIP: one parallel fast-lane step of 4 h
+            ("华东机械", "/审批 华东机械 8折 竞品报价更低"),  # the deal's amount decides whether finance signs
+        ):
+            # what the admin types: the customer and the discount, no amount, no requester
+            shown = await rules_store.preview(
+                app, text, rules_store.PreviewRequest(kind="discount", discount="8折", customer=customer)
+            )
+            assert not shown.refused, shown.refused
+            answer = await rep.say(said)
+            assert "审批链" in answer, answer
+            async with app.db.session() as s:
+                request = (
+                    (await s.execute(select(ApprovalRequest).order_by(ApprovalRequest.id.desc()))).scalars().first()
+                )
+            real, steps = await _real_chain(app, request.id)
+            previewed = [(st.label, st.mode, st.hours, [who for _, who, _ in st.approvers]) for st in shown.steps]
+            assert previewed == real, (customer, previewed, real)
+            assert shown.steps[0].due_at == aware(steps[0].due_at)  # the same deadline, working hours and all
+            assert shown.facts.amount == request.amount and shown.facts.tier is not None
+            assert shown.plan.fast_lane == request.fast_lane
+        jl = await rules_store.preview(
+            app, text, rules_store.PreviewRequest(kind="discount", discount="8折", customer="金陵医药")
+        )
+        assert len(jl.steps) == 1 and jl.steps[0].mode == "all" and jl.steps[0].hours == 4
+        # the three approvers at once, not steps one after another; finance because the deal is 52.8 万
+        assert [label for label, _, _ in jl.steps[0].approvers] == ["直属经理", "总监", "财务"]
+        assert "金额按商机「金陵医药CRM 一期」算：52.8 万" in jl.notes
+
+
+async def test_the_rules_page_previews_the_vip_fast_lane_with_its_deadline(tmp_path):
+    async with running_app(tmp_path) as app:
+        await make_accounts(app)
+        async with serving(app) as base, signed_in(base) as admin:
+            status, body = await admin.post(
+                "/admin/rules/check",
+                {
+                    "text": rules_store.current_text(app.settings),
+                    "kind": "discount",
+                    "discount": "8折",
+                    "customer": "金陵医药",
+                },
+            )
+    assert status == 200, body[:500]
+    page = html.unescape(re.sub(r"<[^>]+>", "", body))
+    assert "快速通道（同时审批）（全部同意，时限 4 小时，现在提交的话 11月23日 14:00 到期）" in page, page
+    assert "王强" in page and "陈静" in page and "钱芳" in page
+    assert "金额按商机「金陵医药CRM 一期」算：52.8 万" in page
+    assert "时限 24" not in page  # no sequential day-long steps the real request would not have

@@ -11,15 +11,19 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from bot.models import Account, StaffUser
+from bot.capabilities import ToolContext, ToolDenied, ToolError
+from bot.identity import actor_for
+from bot.models import STAGE_LABELS, Account, StaffUser
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from salesbot.admin.models import RulesVersion
+from tools.approvals.flow import when_text, workday_deadline
 from tools.approvals.rules import (
     DEFAULT_RULES_PATH,
     REQUEST_KINDS,
@@ -29,10 +33,12 @@ from tools.approvals.rules import (
     RulesError,
     RulesFile,
     approver_label,
+    format_money,
     parse_discount,
     parse_rules,
     plan_chain,
 )
+from tools.approvals.submit import Draft, build_draft, plan_request
 from tools.customers import name_score
 
 MAX_AMOUNT = 1e12  # yuan; a preview amount beyond this is a typo or an attack, not a deal
@@ -87,6 +93,7 @@ class PreviewStep:
     mode: str
     hours: float
     approvers: list[tuple[str, str, str]] = field(default_factory=list)  # (spec label, people, why)
+    due_at: datetime | None = None  # the first step's deadline if submitted now (later steps start on its end)
 
 
 @dataclass
@@ -96,10 +103,12 @@ class Preview:
     facts: Facts
     refused: str = ""
     notes: list[str] = field(default_factory=list)
+    due_text: str = ""  # 「12月7日 13:00」: when the first step runs out if the request went in now
+    deal: str = ""  # the opportunity the amount came from, when it was not typed
 
 
 async def _people_for(s, spec: str, requester: StaffUser | None, rules: RulesFile) -> str:
-    """Who stands behind an approver spec, for the preview (the approval service resolves the same way)."""
+    """Who stands behind an approver spec when nobody is named as the requester (no chain can be resolved)."""
 
     async def user(uid):
         return await s.get(StaffUser, uid) if uid else None
@@ -119,19 +128,8 @@ async def _people_for(s, spec: str, requester: StaffUser | None, rules: RulesFil
     return "、".join(found.get(u, f"{u}（不存在）") for u in usernames) or "（没人）"
 
 
-async def preview(db, text: str, req: PreviewRequest) -> Preview:
-    rules = validate(text)
-    if req.kind not in REQUEST_KINDS:
-        raise RulesError(f"申请类型只能是：{'、'.join(REQUEST_KINDS)}")
-    notes = []
-    discount = parse_discount(req.discount) if req.discount.strip() else None
-    try:
-        amount = float(req.amount.replace(",", "").replace("，", "")) if req.amount.strip() else None
-    except ValueError:
-        raise RulesError(f"金额「{req.amount}」不是数字（单位：元）") from None
-    if amount is not None and not (math.isfinite(amount) and abs(amount) <= MAX_AMOUNT):
-        raise RulesError(f"金额「{req.amount[:24]}」超出范围（最多 {MAX_AMOUNT:,.0f} 元）")
-    async with db.session() as s:
+async def _find(app, req: PreviewRequest, notes: list[str]) -> tuple[Account | None, StaffUser | None]:
+    async with app.db.session() as s:
         account = None
         if req.customer.strip():
             accounts = list((await s.execute(select(Account))).scalars())
@@ -141,39 +139,103 @@ async def preview(db, text: str, req: PreviewRequest) -> Preview:
             else:
                 notes.append(f"没找到客户「{req.customer}」，按没有客户等级/行业预览")
         requester = None
-        if req.requester.strip():
+        who = req.requester.strip()
+        if who:
             requester = (
-                (
-                    await s.execute(
-                        select(StaffUser).where(
-                            (StaffUser.username == req.requester.strip()) | (StaffUser.name == req.requester.strip())
-                        )
-                    )
-                )
+                (await s.execute(select(StaffUser).where((StaffUser.username == who) | (StaffUser.name == who))))
                 .scalars()
                 .first()
             )
             if requester is None:
                 notes.append(f"没找到申请人「{req.requester}」，直属经理/总监无法落到具体的人")
-        facts = Facts(
-            kind=req.kind,
-            discount_pct=discount,
-            amount=amount,
-            tier=account.tier if account else None,
-            industry=account.industry if account else None,
-            region=account.region if account else None,
-            customer=account.name if account else req.customer,
+        elif account is not None and account.owner_id:
+            requester = await s.get(StaffUser, account.owner_id)
+            if requester is not None:
+                notes.append(f"没填申请人，按客户负责人{requester.name}提交来预览")
+    return account, requester
+
+
+async def preview(app, text: str, req: PreviewRequest) -> Preview:
+    """What submitting this request would create under the edited rules: the same draft checks, the same
+    chain (fast lane merged into one parallel step, people resolved, time limits) as a real submission,
+    with the deal's own amount, tier and stage when they are not typed."""
+    rules = validate(text)
+    if req.kind not in REQUEST_KINDS:
+        raise RulesError(f"申请类型只能是：{'、'.join(REQUEST_KINDS)}")
+    notes: list[str] = []
+    discount = parse_discount(req.discount) if req.discount.strip() else None
+    try:
+        amount = float(req.amount.replace(",", "").replace("，", "")) if req.amount.strip() else None
+    except ValueError:
+        raise RulesError(f"金额「{req.amount}」不是数字（单位：元）") from None
+    if amount is not None and not (math.isfinite(amount) and abs(amount) <= MAX_AMOUNT):
+        raise RulesError(f"金额「{req.amount[:24]}」超出范围（最多 {MAX_AMOUNT:,.0f} 元）")
+    account, requester = await _find(app, req, notes)
+    facts = Facts(
+        kind=req.kind,
+        discount_pct=discount,
+        amount=amount,
+        tier=account.tier if account else None,
+        industry=account.industry if account else None,
+        region=account.region if account else None,
+        customer=account.name if account else req.customer,
+    )
+    if requester is None:  # nobody to resolve the chain for: the rules' steps, by role
+        return await _by_role(app, rules, facts, notes)
+    ctx = ToolContext(app, actor_for(requester), "admin:rules-preview")
+    deal = ""
+    try:
+        if account is not None:
+            draft = await build_draft(
+                ctx,
+                account,
+                kind=req.kind,
+                reason="（规则预览）",
+                discount=req.discount.strip() or None,
+                amount=amount,
+                detail="（规则预览）",
+                rules=rules,
+            )
+            if draft.opportunity is not None and amount is None and draft.amount is not None:
+                deal = f"{draft.opportunity.name}（{STAGE_LABELS.get(draft.opportunity.stage, '')}）"
+                notes.append(f"金额按商机「{draft.opportunity.name}」算：{format_money(draft.amount)}")
+        else:  # no customer named: the typed figures only, still through the submission's chain
+            draft = Draft(req.kind, Account(name=req.customer.strip()), None, "（规则预览）", discount, amount=amount)
+        facts = draft.facts()
+        facts.customer = account.name if account else req.customer
+        _, _, plan, chain = await plan_request(ctx, draft, rules)
+    except (ToolError, ToolDenied) as exc:
+        return Preview(plan_chain(rules, facts), [], facts, str(exc), notes, deal=deal)
+    steps = [
+        PreviewStep(
+            step.label,
+            step.mode,
+            step.hours,
+            [(approver_label(a.spec), a.user.name, a.why) for a in step.approvers],
         )
-        refused = ""
-        if discount is not None and discount < rules.limits.min_discount:
-            refused = f"折扣低于下限（{rules.limits.min_discount:g}%），申请会被直接拒收"
-        if amount is not None and amount > rules.limits.max_amount:
-            refused = "金额超过单笔上限，申请会被直接拒收"
-        plan = plan_chain(rules, facts)
-        steps = []
+        for step in chain
+    ]
+    due_text = ""
+    if steps:
+        # the first step starts when the request goes in; the same deadline a submission sets
+        steps[0].due_at = workday_deadline(app, app.clock.now(timezone.utc), steps[0].hours)
+        due_text = when_text(app, steps[0].due_at)
+    return Preview(plan, steps, facts, "", notes, due_text, deal)
+
+
+async def _by_role(app, rules: RulesFile, facts: Facts, notes: list[str]) -> Preview:
+    refused = ""
+    if facts.discount_pct is not None and facts.discount_pct < rules.limits.min_discount:
+        refused = f"折扣低于下限（{rules.limits.min_discount:g}%），申请会被直接拒收"
+    if facts.amount is not None and facts.amount > rules.limits.max_amount:
+        refused = "金额超过单笔上限，申请会被直接拒收"
+    plan = plan_chain(rules, facts)
+    notes.append("没填申请人，审批人按角色列出；填上申请人可以看到具体的人和时限")
+    steps = []
+    async with app.db.session() as s:
         for step in plan.steps:
             people = [
-                (approver_label(a.spec), await _people_for(s, a.spec, requester, rules), a.why) for a in step.approvers
+                (approver_label(a.spec), await _people_for(s, a.spec, None, rules), a.why) for a in step.approvers
             ]
             steps.append(PreviewStep(step.label, step.mode, step.time_limit_hours, people))
     return Preview(plan, steps, facts, refused, notes)

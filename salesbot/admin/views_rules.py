@@ -68,7 +68,7 @@ async def rules_check(request: web.Request) -> web.Response:
         warnings = [
             f"规则里的用户名 {u} 不是在职员工，审批时会落空" for u in await rules_store.unknown_people(app.db, rules)
         ]
-        preview = await rules_store.preview(app.db, text, req)
+        preview = await rules_store.preview(app, text, req)
     except (RulesError, ValueError) as exc:
         return await _page(request, text, error=str(exc), req=req, status=400)
     return await _page(request, text, preview=preview, warnings=warnings, req=req, checked=True)

@@ -219,6 +219,7 @@ class ResolvedApprover:
     user: StaffUser
     slot: int
     why: str
+    spec: str = ""  # the rules' approver spec this person stands for (the rules editor shows it)
 
 
 @dataclass
@@ -282,7 +283,7 @@ async def resolve_chain(
                 if user.id in placed:  # already in the chain: one decision each, with every reason kept
                     placed[user.id].why += f"；{why}"
                     continue
-                entry = ResolvedApprover(user, slot, why)
+                entry = ResolvedApprover(user, slot, why, approver.spec)
                 placed[user.id] = entry
                 step.approvers.append(entry)
         if step.approvers:
@@ -312,10 +313,13 @@ async def _existing(ctx: ToolContext, key: str | None) -> ApprovalRequest | None
         )
 
 
-async def plan_request(ctx: ToolContext, draft: Draft) -> tuple[RulesFile, StaffUser, ChainPlan, list[ResolvedStep]]:
+async def plan_request(
+    ctx: ToolContext, draft: Draft, rules: RulesFile | None = None
+) -> tuple[RulesFile, StaffUser, ChainPlan, list[ResolvedStep]]:
     """Who would be asked, and why: the rules, the requester, the plan and the chain in people. A submission
-    writes exactly this; a proposal shows it before anyone is asked."""
-    rules = load_rules(ctx.app)
+    writes exactly this; a proposal shows it before anyone is asked; the rules editor previews it with the
+    rules being edited (`rules`), so what it shows is what a submission would create."""
+    rules = rules or load_rules(ctx.app)
     async with ctx.db.session() as s:
         requester = await s.get(StaffUser, ctx.actor.staff_id)
     if requester is None:

@@ -5,9 +5,9 @@ interactions, smoothed toward similar contacts (industry, region, title band) an
 book-wide priors are refreshed nightly by the scheduler and kept in app.kv; a contact's own evidence
 is read fresh on every question, so today's reply already counts.
 
-Every recommendation explains itself from the evidence ("李总过去 8 次回复中 6 次在周二、周四上午
-10–11 点") and is placed inside the rep's working hours on Chinese workdays. Nudges pushed by the
-scheduler carry buttons; what the rep reports back is written as an Interaction, which feeds the model.
+Every recommendation explains itself from the evidence about its own slot ("李总过去 8 次回复中 3 次在
+周二上午 10–11 点"), or says it comes from similar contacts' habit when that evidence is thin, and is
+placed inside the rep's working hours on Chinese workdays. Nudges pushed by the scheduler carry buttons; what the rep reports back is written as an Interaction, which feeds the model.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -282,34 +281,58 @@ def _hours_text(first: int, last: int) -> str:
     return f"{part} {a}–{b} 点"
 
 
-def explain(label: str, positives: list[tuple[int, int]], best_bin: int, prior: np.ndarray, segment: str) -> str:
-    """Why this slot, from the contact's own answers when they say enough, else from similar contacts."""
+# A slot is explained by the person's own replies only when they are enough to stand on: at least
+# MIN_OWN_REPLIES replies in all (below that the segment prior, worth PARAMS.prior_strength = 3 replies,
+# still carries well over a third of the score) and at least MIN_SLOT_REPLIES of them on the slot's own
+# weekday and part of the day. "2 of 4" is a coincidence, not a habit; below either minimum the
+# explanation says the slot comes from similar contacts' habit.
+MIN_OWN_REPLIES = 5
+MIN_SLOT_REPLIES = 3
+
+
+def _day_part(hour: int) -> str:
+    """The part of the day a reply counts in: 早上 (before 9), 上午, 中午 (12–13), 下午, 晚上 (from 18)."""
+    return _hours_text(hour, hour).split(" ")[0]
+
+
+def explain(
+    label: str,
+    positives: list[tuple[int, int]],
+    slot_bin: int,
+    prior: np.ndarray,
+    segment: str,
+    work_hours: set[int] | None = None,
+) -> str:
+    """Why this slot, in numbers about this very slot: how many of the contact's replies fell on its weekday
+    and part of the day. Too few, and the slot comes from the habit of similar contacts, which is said so."""
     n = len(positives)
-    hour = best_bin % 24
-    hours = Counter(h for _, h in positives)
-    band = [hour]
-    if hours[hour + 1] and hours[hour + 1] * 2 >= hours[hour]:
-        band.append(hour + 1)
-    elif hours[hour - 1] and hours[hour - 1] * 2 >= hours[hour]:
-        band.insert(0, hour - 1)
-    in_band = [d for d, h in positives if h in band]
-    day_counts = Counter(in_band)
-    top_days = [d for d, c in day_counts.most_common(3) if c >= max(1, len(in_band) * 0.25)]
-    hits = sum(1 for d in in_band if d in top_days)
-    if n >= 3 and hits >= 2 and hits / n >= 0.35:
-        return f"{label}过去 {n} 次回复中 {hits} 次在{_days_text(top_days)}{_hours_text(band[0], band[-1])}"
-    if n >= 5 and hits >= 2:
-        return (
-            f"{label}回复时间比较分散，过去 {n} 次回复中{_days_text(top_days)}{_hours_text(band[0], band[-1])}"
-            f"相对多一些（{hits} 次）"
-        )
-    week = prior.reshape(7, 24)[:5, hour]
-    order = [int(d) for d in np.argsort(-week)[:2]]
-    prior_days = [d for d in order if week[d] >= 0.5 * week[order[0]]]
-    habit = f"同类客户（{segment}）多在{_days_text(prior_days)}{_hours_text(hour, hour)}回复"
+    day, hour = divmod(slot_bin, 24)
+    part = _day_part(hour)
+    in_slot = sorted(h for d, h in positives if d == day and _day_part(h) == part)
+    if n >= MIN_OWN_REPLIES and len(in_slot) >= MIN_SLOT_REPLIES:
+        return f"{label}过去 {n} 次回复中 {len(in_slot)} 次在周{WEEKDAYS[day]}{_hours_text(in_slot[0], in_slot[-1])}"
     if n == 0:
-        return f"{label}还没有回复记录，参考{habit}"
-    return f"{label}的回复记录还少（{n} 次），参考{habit}"
+        lead = f"{label}还没有回复记录"
+    elif n < MIN_OWN_REPLIES:
+        lead = f"{label}的回复记录还少（{n} 次）"
+    else:
+        lead = f"{label}周{WEEKDAYS[day]}{part}的回复还少（{len(in_slot)} 次）"
+    return f"{lead}，{_segment_habit(prior, day, hour, segment, work_hours)}"
+
+
+def _segment_habit(prior: np.ndarray, day: int, hour: int, segment: str, work_hours: set[int] | None) -> str:
+    """What similar contacts' habit says about this slot, claimed only as far as the prior bears it out."""
+    hours = sorted(work_hours) if work_hours else list(range(24))
+    if hour not in hours:
+        hours = sorted({*hours, hour})
+    on_day = prior.reshape(7, 24)[day]
+    top = max(hours, key=lambda h: (on_day[h], -h))
+    who = f"按同类客户（{segment}）的习惯"
+    if top == hour:
+        return f"{who}，周{WEEKDAYS[day]}{_hours_text(hour, hour)}回复最多"
+    if _day_part(top) == _day_part(hour):
+        return f"{who}，周{WEEKDAYS[day]}{_day_part(hour)}回复最多"
+    return f"{who}推算，这个时段回复的可能性较大"
 
 
 @dataclass
@@ -340,6 +363,7 @@ async def recommend(
     scores = score(len(contacts), ev, prior, PARAMS)
     slots = work_slots(cfg, now_local, days)
     slot_bins = np.asarray([bin_of(s, tz) for s in slots], dtype=np.int64)
+    work_hours = {int(b) % 24 for b in slot_bins}  # a segment's habit is compared within working hours
     positives: dict[int, list[tuple[int, int]]] = {}
     for i, b, p in zip(ev.contact.tolist(), ev.bin.tolist(), ev.positive.tolist()):
         if p > 0:
@@ -374,13 +398,13 @@ async def recommend(
         if row[peak] > 1.5 * slot_scores[best] and not any(bin_of(s, tz) == peak for s in slots):
             note = f"（{c.label}最常在{_hours_text(peak % 24, peak % 24)}回复，不在你的工作时间里，这是工作时间内最合适的时段）"
         own = positives.get(i, [])
-        week_why = explain(c.label, own, int(slot_bins[best]), prior[i], segment)
+        week_why = explain(c.label, own, int(slot_bins[best]), prior[i], segment, work_hours)
         today_why = ""
         if today_best is not None:
             today_why = (
                 week_why
                 if slot_bins[today_best] == slot_bins[best]
-                else explain(c.label, own, int(slot_bins[today_best]), prior[i], segment)
+                else explain(c.label, own, int(slot_bins[today_best]), prior[i], segment, work_hours)
             )
         out.append(
             Recommendation(
