@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot import replies
 from bot.clock import FrozenClock, aware
+from bot.messages import Role
 from bot.models import Account, Contact, Interaction, StaffUser, Task, Visit
 from salesbot.admin import rules_store
 from scheduler import jobs
@@ -63,6 +64,7 @@ SUGGESTING += sorted((ROOT / "tools").rglob("*.py"))
 # quoted text that only means something while a question is open
 IN_CONTEXT = {
     "tools/autofill/review.py": "answers to an open review of suggested CRM updates (accept/modify/reject by number)",
+    "tools/proposals/chat.py": "corrections to an open proposal (「改成下周四」), tested in tests/test_proposals.py",
 }
 _QUOTED = re.compile(r"(回复|点)?「([^」]+)」")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -101,7 +103,12 @@ def suggested_sentences() -> dict[str, str]:
                 if m.group(1) or quoted.startswith(("/", "／")) or len(quoted) < 5 or len(_CJK.findall(quoted)) < 4:
                     continue
                 found.setdefault(quoted, rel)
+                if "您" in text:  # the bot says 您 to customers and 你 to colleagues
+                    CUSTOMER_SUGGESTIONS.add(quoted)
     return found
+
+
+CUSTOMER_SUGGESTIONS: set[str] = set()  # filled by suggested_sentences(): walked as a customer
 
 
 def test_the_collector_finds_the_suggestions_people_were_given():
@@ -114,11 +121,17 @@ def test_the_collector_finds_the_suggestions_people_were_given():
 
 async def test_every_suggested_sentence_is_understood_offline(offline_app):
     rep = ConsoleClient(offline_app, "zhangwei")
+    customer = ConsoleClient(offline_app, "visitor-1", role_hint=Role.CUSTOMER)
     walked = []
     for sentence, source in suggested_sentences().items():
         if source in IN_CONTEXT:
             continue
         said = re.sub(r"…+", "客户预算卡死", sentence)
+        if sentence in CUSTOMER_SUGGESTIONS:
+            answer = await customer.say(said)
+            assert "没太看懂" not in answer, f"{said!r} (from {source}) is not understood offline:\n{answer}"
+            walked.append(said)
+            continue
         answer = await rep.say(said)
         assert "我没太明白" not in answer, f"{said!r} (from {source}) is not understood offline:\n{answer}"
         walked.append(said)
