@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
 
-import asyncpg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -247,6 +246,9 @@ class Database:
                 raise
 
     async def _open_raw_pool(self):
+        # PostgreSQL only: SQLite deployments never pay for importing the driver
+        import asyncpg
+
         async with self._raw_pool_lock:
             if self._raw_pool is None:
                 dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)

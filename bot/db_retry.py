@@ -11,10 +11,9 @@ import asyncio
 import logging
 import re
 import sqlite3
+import sys
 from typing import Awaitable, Callable, TypeVar
 
-import asyncpg
-import psycopg
 from sqlalchemy import exc as sa_exc
 
 log = logging.getLogger(__name__)
@@ -67,19 +66,23 @@ def is_db_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, (ConnectionError, TimeoutError)):  # asyncpg connecting to a server that is away
         return True
-    # raised by a driver itself outside SQLAlchemy's wrapping (e.g. while connecting)
-    return isinstance(
-        exc,
-        (
-            psycopg.OperationalError,
-            psycopg.InterfaceError,
-            asyncpg.PostgresConnectionError,
-            asyncpg.InterfaceError,
-            asyncpg.CannotConnectNowError,
-            # a connection left mid-operation by a server that terminated it
-            asyncpg.InternalClientError,
+    # raised by a driver itself outside SQLAlchemy's wrapping (e.g. while connecting). A driver that was never
+    # imported raised nothing: looked up, not imported, so SQLite deployments never load the PostgreSQL drivers
+    psycopg, asyncpg = sys.modules.get("psycopg"), sys.modules.get("asyncpg")
+    driver_errors = (
+        *((psycopg.OperationalError, psycopg.InterfaceError) if psycopg else ()),
+        *(
+            (
+                asyncpg.PostgresConnectionError,
+                asyncpg.InterfaceError,
+                asyncpg.CannotConnectNowError,
+                asyncpg.InternalClientError,  # a connection left mid-operation by a server that terminated it
+            )
+            if asyncpg
+            else ()
         ),
     )
+    return isinstance(exc, driver_errors)
 
 
 async def retry_db(
