@@ -82,7 +82,7 @@ class OpenAICompatibleChat(BaseChatModel):
         return {"model": self.model, "base_url": self.base_url}
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
-        schemas = _EncodedTools(convert_to_openai_tool(tool) for tool in tools)
+        schemas = _EncodedTools(compact_schema(convert_to_openai_tool(tool)) for tool in tools)
         if tool_choice:
             kwargs["tool_choice"] = tool_choice
         return self.bind(tools=schemas, **kwargs)
@@ -258,6 +258,25 @@ def _error_message(raw: bytes) -> str:
     if isinstance(error, dict):
         return str(error.get("message") or error)[:300]
     return str(error)[:300]
+
+
+def compact_schema(node: Any) -> Any:
+    """A tool schema without what Pydantic adds for an optional argument: `anyOf [T, null]` and `default: null`.
+    Optional already means "not in required"; the extra JSON is sent with every call of every turn, and most
+    chat templates (Qwen, DeepSeek, vLLM's) paste the schema into the prompt as it is."""
+    if isinstance(node, list):
+        return [compact_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: compact_schema(value) for key, value in node.items()}
+    variants = out.get("anyOf")
+    if isinstance(variants, list) and len(variants) == 2 and {"type": "null"} in variants:
+        (kept,) = [v for v in variants if v != {"type": "null"}]
+        del out["anyOf"]
+        out = {**kept, **out}
+    if "default" in out and out["default"] is None:
+        del out["default"]
+    return out
 
 
 class _EncodedTools(list):

@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 
 # The order is the order of /帮助 and of the offline intents' ties; each module's register() includes
 # its router (bot/capabilities.py).
+NO_TOOLS_AT_START = (
+    "大模型 %s 不支持工具调用：先按离线模式回复；换一个支持工具调用的模型，如 qwen-plus、deepseek-chat"
+    "（vLLM 启动时加 --enable-auto-tool-choice 和 --tool-call-parser）。服务端原话：%s"
+)
 CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads, proposals]
 
 
@@ -143,10 +147,33 @@ class App:
         await prompt_store.load_published(self)  # prompts published in the console apply to every channel
         if self.llm_enabled:
             await asyncio.to_thread(self.agent_for, Role.REP)  # heavy imports at startup, not on the first message
+            if connect_channels and self.settings.llm_configured:  # a server: find a model without tools now
+                self._background.append(asyncio.create_task(self.check_tool_calling()))
         self.started = True
         if resume:
             await self.resume()
             self._background.append(asyncio.create_task(self._sweep_forever()))
+
+    async def check_tool_calling(self) -> None:
+        """Doctor's tool-calling probe, in the background after start (never delaying the server). A model the
+        endpoint refuses tools for is logged once, in Chinese with the fix, and every staff turn goes offline from
+        the start instead of the first rep finding out. Any other outcome changes nothing: doctor reports it."""
+        # doctor imports agents.llm (LangChain, about a second); an offline server never loads it
+        from salesbot.doctor import tool_call_probe, tools_refused
+
+        try:
+            result = await tool_call_probe(self.settings, self.http)
+        except Exception:  # a startup check must never take the server down
+            log.exception("startup tool-calling check failed")
+            return
+        if not tools_refused(result):
+            return
+        log.warning(NO_TOOLS_AT_START, self.settings.llm_model, result.message)
+        for role in Role:
+            if role is not Role.CUSTOMER:
+                agent = self.agent_for(role)
+                if agent is not None:
+                    agent.tools_refused = result.message
 
     async def resume(self) -> None:
         """Finish what a previous process left: our own unfinished messages and those of dead replicas

@@ -124,9 +124,39 @@ def _model_missing(p: Probe) -> bool:
     return p.status == 404 or ("model" in words and any(w in words for w in ("not exist", "not found", "no such")))
 
 
-def _tools_refused(p: Probe) -> bool:
+def tools_refused(p: Probe) -> bool:
+    """The endpoint refused the request because of its tools (Ollama, vLLM without a tool-call parser)."""
     words = p.message.lower()
     return p.status in (400, 422, 501) and any(w in words for w in ("tool", "function"))
+
+
+def _llm_headers(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {settings.openai_api_key or 'not-needed'}"}
+
+
+async def tool_call_probe(settings: Settings, http: aiohttp.ClientSession) -> Probe:
+    """One chat request offering one tool and asking for it: the check doctor reports, and `salesbot serve`
+    runs after start (salesbot/app.py) so a model without tool calling is known before the first rep turn."""
+    base = (settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/")
+    tool = {
+        "type": "function",
+        "function": {
+            "name": TOOL_NAME,
+            "description": "查询某个城市现在的时间",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string", "description": "城市名，如 上海"}},
+                "required": ["city"],
+            },
+        },
+    }
+    body = {
+        "model": settings.llm_model,
+        "messages": [{"role": "user", "content": f"上海现在几点？请调用 {TOOL_NAME} 工具查询。"}],
+        "tools": [tool],
+        "temperature": 0,
+    }
+    return await probe(http, "POST", f"{base}/chat/completions", json=body, headers=_llm_headers(settings))
 
 
 async def check_llm(settings: Settings, http: aiohttp.ClientSession) -> Report:
@@ -140,7 +170,7 @@ async def check_llm(settings: Settings, http: aiohttp.ClientSession) -> Report:
         return r
     base = (settings.openai_base_url or DEFAULT_BASE_URL).rstrip("/")
     model = settings.llm_model
-    headers = {"Authorization": f"Bearer {settings.openai_api_key or 'not-needed'}"}
+    headers = _llm_headers(settings)
     key_fix = "核对 OPENAI_API_KEY：是否复制完整、是否过期或欠费、是否属于 OPENAI_BASE_URL 这家服务商"
     model_fix = (
         f"把 SALESBOT_LLM_MODEL 改成服务商控制台里的模型名（区分大小写，现在是「{model}」），"
@@ -168,25 +198,7 @@ async def check_llm(settings: Settings, http: aiohttp.ClientSession) -> Report:
             model_known = True
             r.ok("模型", f"模型 {model} 存在")
 
-    tool = {
-        "type": "function",
-        "function": {
-            "name": TOOL_NAME,
-            "description": "查询某个城市现在的时间",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string", "description": "城市名，如 上海"}},
-                "required": ["city"],
-            },
-        },
-    }
-    body = {
-        "model": model,
-        "messages": [{"role": "user", "content": f"上海现在几点？请调用 {TOOL_NAME} 工具查询。"}],
-        "tools": [tool],
-        "temperature": 0,
-    }
-    called = await probe(http, "POST", f"{base}/chat/completions", json=body, headers=headers)
+    called = await tool_call_probe(settings, http)
     if called.error:
         r.fail("工具调用", f"请求没有完成（{called.error}）", "模型响应太慢或连接中断：稍后重试，或检查网络")
         return r
@@ -237,7 +249,7 @@ def _judge_tool_call(r: Report, called: Probe) -> None:
         "vLLM 启动时要加 --enable-auto-tool-choice 和 --tool-call-parser"
     )
     if called.status != 200:
-        if _tools_refused(called):
+        if tools_refused(called):
             r.fail("工具调用", f"模型不支持工具调用（HTTP {called.status}：{called.message}）", fix)
         else:
             r.fail("工具调用", f"带工具的请求失败（HTTP {called.status}：{called.message}）", fix)

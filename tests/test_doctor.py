@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
 import pytest
 
+from bot.clock import FrozenClock
+from bot.messages import Role
+from bot.replies import NO_TOOLS_NOTE
 from salesbot import cli
+from salesbot.app import App
+from salesbot.demo import load_demo
 from salesbot.doctor import FAIL, OK, TOOL_NAME, WARN, main, render, run_checks
-from tests.conftest import make_settings, running_app
+from tests.conftest import TEST_NOW, ConsoleClient, make_settings, running_app
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.openai_server import FakeOpenAI, text, tool_call
 from tests.fakes.wecom import FakeQyapi
@@ -65,6 +73,68 @@ async def test_llm_without_tool_support_is_named(tmp_path):
     check = line(checks, "大模型", "工具调用")
     assert check.status == FAIL and "不支持工具调用" in check.detail and "function calling" in check.fix
     assert status(checks, "大模型", "中文回答") == OK  # a clean refusal of tools; the rest still checked
+
+
+@asynccontextmanager
+async def served(tmp_path, server: FakeOpenAI):
+    """The App as `salesbot serve` starts it (channels connected, so the startup model check runs)."""
+    lines: list[str] = []
+    app = App(
+        make_settings(tmp_path, **llm_env(server)),
+        clock=FrozenClock(TEST_NOW),
+        console_output=lines.append,
+        enable_knowledge=False,
+    )
+    app.console_lines = lines
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+async def test_serve_start_finds_a_model_without_tools_and_answers_offline_from_the_first_turn(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="salesbot.app")
+    async with FakeOpenAI(supports_tools=False) as server:
+        server.latency = 0.5
+        async with served(tmp_path, server) as app:
+            rep_agent = app.agent_for(Role.REP)
+            assert rep_agent.tools_refused is None  # start did not wait for the probe
+            await load_demo(app)
+            await server.wait_for_calls(1)
+            for _ in range(200):
+                if rep_agent.tools_refused is not None:
+                    break
+                await asyncio.sleep(0.01)
+            assert "does not support tools" in rep_agent.tools_refused
+            assert app.agent_for(Role.MANAGER).tools_refused == rep_agent.tools_refused
+            probe = server.requests[0]
+            assert probe["tools"][0]["function"]["name"] == TOOL_NAME  # doctor's probe, nothing else
+
+            answer = await ConsoleClient(app, "zhangwei").say("华东机械最近怎么样")
+            assert NO_TOOLS_NOTE in answer
+            assert server.calls == 1  # the turn never went to the model
+    warnings = [r.getMessage() for r in caplog.records if "不支持工具调用" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "大模型 fake 不支持工具调用：先按离线模式回复；换一个支持工具调用的模型，如 qwen-plus"
+    )
+
+
+async def test_serve_start_leaves_a_model_with_tools_alone(tmp_path, caplog, llm):
+    async with served(tmp_path, llm) as app:
+        await llm.wait_for_calls(1)
+        await asyncio.sleep(0.1)
+        assert app.agent_for(Role.REP).tools_refused is None
+    assert not [r for r in caplog.records if "不支持工具调用" in r.getMessage()]
+
+
+async def test_serve_start_with_an_unreachable_model_changes_nothing(tmp_path, caplog):
+    async with FakeOpenAI() as server:
+        pass  # stopped: nothing listens on its port any more
+    async with served(tmp_path, server) as app:
+        await asyncio.sleep(0.3)
+        assert app.agent_for(Role.REP).tools_refused is None
 
 
 async def test_llm_that_answers_tools_in_text_or_ignores_them(tmp_path, llm):

@@ -153,3 +153,23 @@ async def test_a_model_with_foreign_callbacks_goes_through_langchain(llm, model)
     llm.script(text("好的"))
     assert (await chat(model, [HumanMessage("你好")])).content == "好的"
     assert len(seen) == 1
+
+
+@tool
+def plan_visit(customer: str, when: str | None = None, contacts: list[str] | None = None, top: int = 4) -> str:
+    """Plan a visit."""
+    return "ok"
+
+
+async def test_optional_arguments_are_sent_without_the_null_variant(llm, model):
+    """Pydantic writes an optional argument as anyOf [T, null] with default null; the model gets T, not required."""
+    bound = model.bind_tools([plan_visit])
+    llm.script(tool_call("plan_visit", customer="华为", when="下周三"))
+    ai = await bound.ainvoke([HumanMessage("下周三去华为")])
+    params = llm.last_request()["tools"][0]["function"]["parameters"]
+    assert params["required"] == ["customer"]
+    assert params["properties"]["when"] == {"type": "string"}
+    assert params["properties"]["contacts"] == {"type": "array", "items": {"type": "string"}}
+    assert params["properties"]["top"]["default"] == 4  # a real default stays
+    assert "null" not in str(llm.last_request()["tools"])
+    assert ai.tool_calls[0]["args"] == {"customer": "华为", "when": "下周三"}

@@ -530,6 +530,7 @@ class FakeOpenAI:
             return self._error_response(error(400, message, param=param))
         refused = self._refusal(request, body)
         if refused is not None:
+            await self._sleep(self.latency)  # a slow endpoint is slow to refuse too
             return self._error_response(refused)
         step = await self._next_step(body)
         await self._sleep(self.latency + step.latency)
