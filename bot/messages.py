@@ -33,6 +33,11 @@ class WriteSource(str, enum.Enum):
     IMPORT = "IMPORT"
 
 
+#: how a source reads to people (console pages, chat); AGENT rows were proposed by the assistant and, unless an
+#: admin turned on direct writes with undo (SALESBOT_DIRECT_WRITES), confirmed by the person before writing
+SOURCE_LABELS = {"AGENT": "AI 助手", "MANUAL": "手工", "SYSTEM": "系统", "IMPORT": "导入"}
+
+
 class InboundKind(str, enum.Enum):
     TEXT = "text"
     VOICE = "voice"  # text holds the platform's recognition, when there is one

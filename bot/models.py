@@ -108,6 +108,18 @@ STAGES: dict[str, int] = {
     "closed_won": 100,
     "closed_lost": 0,
 }
+#: account tiers as people say them (exports with Chinese headers, approval cards)
+TIER_LABELS: dict[str, str] = {"vip": "VIP", "key": "重点客户", "standard": "普通客户"}
+#: a contact's part in the deal, as people say it
+DEAL_ROLE_LABELS: dict[str, str] = {
+    "economic_buyer": "拍板人",
+    "champion": "内部支持者",
+    "user": "使用者",
+    "technical_evaluator": "技术评估",
+    "procurement": "采购",
+    "other": "其他",
+}
+
 STAGE_LABELS: dict[str, str] = {
     "prospecting": "初步接触",
     "qualification": "需求确认",

@@ -18,20 +18,27 @@ if TYPE_CHECKING:
 OPEN_STAGES = [s for s in STAGES if not s.startswith("closed_")]
 
 
-def parse_clock(value: str, name: str) -> time:
+def _clock(value: str) -> time | None:
     m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value or "")
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ConfigError(f"{name}={value!r}: expected a time like 08:30")
+        return None
     return time(int(m.group(1)), int(m.group(2)))
 
 
-def parse_span(value: str, name: str) -> tuple[time, time]:
+def parse_clock(value: str, name: str) -> time:
+    clock = _clock(value)
+    if clock is None:
+        raise ConfigError(f"{name}={value} 不对：要写成 08:30 这样的时间（时:分，24 小时制）")
+    return clock
+
+
+def parse_span(value: str, name: str, example: str = "08:30-18:00") -> tuple[time, time]:
     parts = (value or "").split("-")
-    if len(parts) != 2:
-        raise ConfigError(f"{name}={value!r}: expected a span like 21:00-08:00")
-    start, end = parse_clock(parts[0], name), parse_clock(parts[1], name)
+    start, end = (_clock(parts[0]), _clock(parts[1])) if len(parts) == 2 else (None, None)
+    if start is None or end is None:
+        raise ConfigError(f"{name}={value} 不对：要写成 {example} 这样的时间段")
     if start == end:
-        raise ConfigError(f"{name}={value!r}: start and end are the same")
+        raise ConfigError(f"{name}={value} 不对：开始和结束是同一个时间")
     return start, end
 
 
@@ -41,9 +48,9 @@ def parse_stalled_days(value: str, name: str = "SALESBOT_STALLED_DAYS") -> dict[
         stage, _, number = item.partition("=")
         stage = stage.strip()
         if stage not in OPEN_STAGES:
-            raise ConfigError(f"{name}: unknown stage {stage!r} (open stages: {', '.join(OPEN_STAGES)})")
+            raise ConfigError(f"{name} 里的阶段「{stage}」不认识，可用的阶段：{'、'.join(OPEN_STAGES)}")
         if not number.strip().isdigit() or int(number) < 1:
-            raise ConfigError(f"{name}: {stage} needs a whole number of days >= 1, got {number!r}")
+            raise ConfigError(f"{name} 里 {stage} 的天数要写 1 或更大的整数，现在是「{number}」")
         days[stage] = int(number)
     return days
 
@@ -74,17 +81,23 @@ class SchedulerConfig:
         try:
             tz = ZoneInfo(settings.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"SALESBOT_TIMEZONE={settings.timezone!r}: unknown time zone") from None
+            raise ConfigError(
+                f"SALESBOT_TIMEZONE={settings.timezone} 不对：没有这个时区，要写成 Asia/Shanghai 这样的时区名"
+            ) from None
         if settings.escalate_after_workdays < 1:
-            raise ConfigError("SALESBOT_ESCALATE_AFTER_WORKDAYS must be >= 1")
+            raise ConfigError(
+                f"SALESBOT_ESCALATE_AFTER_WORKDAYS={settings.escalate_after_workdays} 不对：至少要 1 个工作日"
+            )
         if not 0 <= settings.nudge_lead_minutes <= 240:
-            raise ConfigError("SALESBOT_NUDGE_LEAD_MINUTES must be between 0 and 240")
+            raise ConfigError(f"SALESBOT_NUDGE_LEAD_MINUTES={settings.nudge_lead_minutes} 不对：要在 0 到 240 分钟之间")
         work = parse_span(settings.work_hours, "SALESBOT_WORK_HOURS")
         if work[0] > work[1]:
-            raise ConfigError("SALESBOT_WORK_HOURS must not wrap midnight")
+            raise ConfigError(
+                f"SALESBOT_WORK_HOURS={settings.work_hours} 不对：上班时间不能跨过半夜，要写成 08:30-18:00 这样"
+            )
         return cls(
             default_tz=tz,
-            quiet_hours=parse_span(settings.quiet_hours, "SALESBOT_QUIET_HOURS"),
+            quiet_hours=parse_span(settings.quiet_hours, "SALESBOT_QUIET_HOURS", "21:00-08:00"),
             work_hours=work,
             reminder_time=parse_clock(settings.reminder_time, "SALESBOT_REMINDER_TIME"),
             brief_time=parse_clock(settings.brief_time, "SALESBOT_BRIEF_TIME"),

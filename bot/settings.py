@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import AliasChoices, Field, PrivateAttr, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.client_ip import parse_networks
@@ -19,7 +19,28 @@ from bot.file_modes import private_dir
 
 
 class ConfigError(Exception):
-    """A setting is missing or wrong; the message names it."""
+    """A setting is missing or wrong; the message (Chinese, read by whoever deploys) names it."""
+
+
+# what a setting's value should look like, by pydantic's error type
+_EXPECTED = {
+    "int_parsing": "要写整数",
+    "int_from_float": "要写整数",
+    "float_parsing": "要写数字",
+    "bool_parsing": "要写 true 或 false",
+    "path_type": "要写一个路径",
+}
+
+
+def config_error(exc: ValidationError) -> ConfigError:
+    """A settings model's validation error as a ConfigError people can act on, naming each setting."""
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error.get("loc", ())) or "设置"
+        value = error.get("input")
+        shown = f"={value}" if isinstance(value, (str, int, float)) else ""
+        problems.append(f"{name}{shown} 不对：{_EXPECTED.get(error.get('type', ''), '格式不对')}")
+    return ConfigError("；".join(problems))
 
 
 def env_setting(name: str, default=None, **kw):
@@ -108,14 +129,20 @@ class Settings(BaseSettings):
     leads_per_address: str = _env("SALESBOT_LEADS_PER_ADDRESS", "10/3600")
 
     def __init__(self, **values: Any) -> None:
-        super().__init__(**values)
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise config_error(exc) from None
         self._source_options = {k: v for k, v in values.items() if k.startswith("_")}  # _env_file, ...
         self._given = {k: v for k, v in values.items() if not k.startswith("_")}
 
     def section(self, model: type[C]) -> C:
         """An adapter's settings model, read from the values, `.env` file and environment this one came from.
         Raises ConfigError for a half-configured channel."""
-        return model(**self._source_options, **self._given)
+        try:
+            return model(**self._source_options, **self._given)
+        except ValidationError as exc:
+            raise config_error(exc) from None
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -147,7 +174,7 @@ class AdapterConfig(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
-    #: the channel's name in error messages ("WeCom self-built app")
+    #: the channel's name in messages people read ("企业微信自建应用")
     channel: ClassVar[str] = ""
     #: the environment variable names that must all be set for the channel to be on
     required: ClassVar[tuple[str, ...]] = ()
@@ -182,7 +209,7 @@ class AdapterConfig(BaseSettings):
             missing = [n for n in self.required if n not in given]
             if missing:
                 raise ConfigError(
-                    f"{self.channel} is half-configured: set {', '.join(missing)} "
-                    f"(or remove {', '.join(given)} to turn the channel off)"
+                    f"{self.channel}只配了一半：还缺 {'、'.join(missing)}"
+                    f"（不用这个渠道的话，把 {'、'.join(given)} 删掉）"
                 )
         return self

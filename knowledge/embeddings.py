@@ -177,6 +177,8 @@ def provider_from_setting(value: str, base_url: str | None = None, api_key: str 
         return StaticEmbeddings()
     if value.startswith("openai:") and value[len("openai:") :].strip():
         if not (base_url or api_key):
-            raise EmbeddingsConfigError(f"SALESBOT_EMBEDDINGS={value} needs OPENAI_BASE_URL or OPENAI_API_KEY")
+            raise EmbeddingsConfigError(f"SALESBOT_EMBEDDINGS={value} 需要先配置 OPENAI_BASE_URL 或 OPENAI_API_KEY")
         return OpenAIEmbeddings(value[len("openai:") :].strip(), base_url, api_key)
-    raise EmbeddingsConfigError(f'SALESBOT_EMBEDDINGS must be "offline", "static" or "openai:<model>", got {value!r}')
+    raise EmbeddingsConfigError(
+        f"SALESBOT_EMBEDDINGS={value} 不对：要写 offline、static 或 openai:模型名（如 openai:text-embedding-3-small）"
+    )

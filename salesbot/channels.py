@@ -27,6 +27,6 @@ def check_channels(settings: Settings) -> list:
 
 
 def enabled_channels(settings: Settings) -> list[str]:
-    """The names of the channels whose credentials are all given ("WeCom self-built app", "DingTalk", ...);
+    """The names of the channels whose credentials are all given ("企业微信自建应用", "钉钉", ...);
     raises ConfigError for a half-configured one."""
     return [c.channel for c in check_channels(settings) if c.required and c.enabled]

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "skip_channel_check", False):
             check_channels(settings)  # a half-configured channel stops us here, naming the setting
     except ConfigError as exc:
-        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     # JSON lines with the turn's trace id in production (SALESBOT_LOG_FORMAT=json); phone numbers,
     # e-mails and ID numbers are masked either way (bot/log_masking.py)
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             result = runner.run(args.func(args, settings))
     except ConfigError as exc:
-        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -73,9 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         if not is_db_misconfigured(exc):
             raise
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(
-            f"配置错误 / configuration error: 数据库拒绝连接，请检查 SALESBOT_DATABASE_URL（{reason}）", file=sys.stderr
-        )
+        print(f"配置错误：数据库拒绝连接，请检查 SALESBOT_DATABASE_URL（{reason}）", file=sys.stderr)
         return 2
     return int(result or 0)
 

@@ -153,7 +153,7 @@ async def chat(args, settings: "Settings") -> int:
         async for line in _read_lines(interactive):
             if not line.strip() and not interactive:
                 continue
-            await app.receive(console.make_inbound(line, user, role_hint))
+            await app.receive(await console.read_line(line, user, role_hint))
             await app.drain()
     finally:
         await app.stop()

@@ -376,7 +376,7 @@ async def check_wecom(settings: Settings, http: aiohttp.ClientSession) -> list[R
     try:
         app_config = WeComAppConfig.from_settings(settings)
     except ConfigError as exc:
-        app_report.fail("配置", f"配置不完整：{exc}", "把缺的设置补上，或把已填的都删掉以关闭这个渠道")
+        app_report.fail("配置", str(exc), "把缺的设置补上，或把已填的都删掉以关闭这个渠道")
         reports.append(app_report)
         app_config = None
     if app_config is not None and app_config.enabled:
@@ -388,7 +388,7 @@ async def check_wecom(settings: Settings, http: aiohttp.ClientSession) -> list[R
     try:
         bot_config = WeComAIBotConfig.from_settings(settings)
     except ConfigError as exc:
-        bot_report.fail("配置", f"配置不完整：{exc}", "把缺的设置补上，或把已填的都删掉以关闭这个渠道")
+        bot_report.fail("配置", str(exc), "把缺的设置补上，或把已填的都删掉以关闭这个渠道")
         return [*reports, bot_report]
     if bot_config.enabled:
         check_aes_key(bot_report, "WECOM_AIBOT_ENCODING_AES_KEY", bot_config.wecom_aibot_encoding_aes_key or "")
@@ -405,7 +405,7 @@ async def check_dingtalk(settings: Settings, http: aiohttp.ClientSession) -> lis
     try:
         config = DingTalkConfig.from_settings(settings)
     except ConfigError as exc:
-        r.fail("配置", f"配置不完整：{exc}", "把缺的设置补上，或把已填的都删掉以关闭这个渠道")
+        r.fail("配置", str(exc), "把缺的设置补上，或把已填的都删掉以关闭这个渠道")
         return [r]
     if not config.enabled:
         return []

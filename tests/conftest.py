@@ -58,7 +58,7 @@ class ConsoleClient:
     async def say(self, text: str) -> str:
         console = self.app.adapters["console"]
         before = len(self.app.console_lines)
-        await self.app.receive(console.make_inbound(text, self.user, self.role_hint))
+        await self.app.receive(await console.read_line(text, self.user, self.role_hint))
         await self.app.drain()
         return "\n".join(self.app.console_lines[before:])
 

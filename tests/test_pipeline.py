@@ -24,7 +24,7 @@ def test_half_configured_channel_names_the_missing_setting(tmp_path):
     assert "WECOM_AGENT_ID" in str(err.value) and "WECOM_TOKEN" in str(err.value)
     assert enabled_channels(make_settings(tmp_path)) == []
     full = make_settings(tmp_path, DINGTALK_CLIENT_ID="id", DINGTALK_CLIENT_SECRET="sec")
-    assert enabled_channels(full) == ["DingTalk"]
+    assert enabled_channels(full) == ["钉钉"]
 
 
 def test_cli_refuses_half_configured_channel(tmp_path, monkeypatch, capsys):

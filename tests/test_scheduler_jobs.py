@@ -240,7 +240,7 @@ async def test_bad_scheduler_settings_fail_at_start_naming_the_setting(tmp_path)
         with pytest.raises(ConfigError, match="SALESBOT_QUIET_HOURS"):
             await start_scheduler(app)
     async with running_app(tmp_path, demo=False, SALESBOT_STALLED_DAYS="proposal=7,won=3") as app:
-        with pytest.raises(ConfigError, match="unknown stage 'won'"):
+        with pytest.raises(ConfigError, match="阶段「won」不认识"):
             await start_scheduler(app)
 
 

@@ -126,7 +126,7 @@ class DingTalkAdapter(Adapter):
         super().__init__(app)
         self.config = config
         if mode not in ("stream", "http"):
-            raise ConfigError(f"DINGTALK_MODE must be 'stream' or 'http', not {mode!r}")
+            raise ConfigError(f"DINGTALK_MODE={mode} 不对：要写 stream 或 http")
         self.client_id = client_id
         self.client_secret = client_secret
         self.robot_code = robot_code or client_id

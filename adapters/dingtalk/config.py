@@ -8,7 +8,7 @@ from bot.settings import AdapterConfig, env_setting
 
 
 class DingTalkConfig(AdapterConfig):
-    channel: ClassVar[str] = "DingTalk"
+    channel: ClassVar[str] = "钉钉"
     required: ClassVar[tuple[str, ...]] = ("DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET")
 
     dingtalk_client_id: str | None = env_setting("DINGTALK_CLIENT_ID")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -10,12 +11,120 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.messages import SOURCE_LABELS
 from bot.models import AuditLog, StaffUser
 from salesbot.admin.auth import Principal
 from salesbot.admin.pages import form_int
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # 5 million rows deep; beyond that, narrow the filter
+
+# what each audit action reads as on the console; the code stays visible next to it (the filter takes codes)
+ACTION_LABELS = {
+    "account.create": "新建客户",
+    "admin.login": "登录控制台",
+    "admin.login_failed": "登录失败",
+    "admin.login_refused": "登录被拒",
+    "admin.login_throttled": "登录太频繁",
+    "admin.locked": "账号锁定",
+    "approval.submit": "审批：提交",
+    "approval.auto_approve": "审批：自动通过",
+    "approval.approve": "审批：同意",
+    "approval.reject": "审批：拒绝",
+    "approval.delegate": "审批：转交",
+    "approval.withdraw": "审批：撤回",
+    "approval.remind": "审批：超时催办",
+    "approval.escalate": "审批：超时升级",
+    "approval.external": "审批：平台审批回写",
+    "approval.link_external": "审批：关联平台审批",
+    "approval.denied": "审批：操作被拒",
+    "approval_rules.save": "审批规则：保存",
+    "autofill.propose": "自动补全：提出建议",
+    "autofill.apply": "自动补全：写入",
+    "autofill.reject": "自动补全：不采用",
+    "autofill.expire": "自动补全：过期",
+    "customer.injection_suspected": "客户消息：疑似指令注入",
+    "customer.output_blocked": "客户回复：已拦下",
+    "customer.rate_limited": "客户消息：太频繁",
+    "input.too_long": "消息太长",
+    "import.accounts": "导入客户",
+    "import.contacts": "导入联系人",
+    "import.opportunities": "导入商机",
+    "kb.upload": "知识库：上传",
+    "kb.delete": "知识库：删除",
+    "kb.audience": "知识库：改可见范围",
+    "kb.hittest.batch": "知识库：批量命中测试",
+    "kb.chunk.text": "知识库：改段落",
+    "kb.chunk.question": "知识库：加关联问题",
+    "kb.chunk.enabled": "知识库：启用/停用段落",
+    "lead.handoff": "线索：转给销售",
+    "lead.update": "线索：更新",
+    "lead.availability": "线索：接单状态",
+    "lead.address_limited": "线索：同一地址太多",
+    "lead.rule.create": "线索分配规则：新建",
+    "lead.rule.delete": "线索分配规则：删除",
+    "nudge.outcome": "联系提醒：反馈",
+    "prompt.save": "提示词：保存",
+    "prompt.publish": "提示词：发布",
+    "prompt.restore_default": "提示词：恢复默认",
+    "prompt.sample.add": "提示词：加试运行样例",
+    "prompt.sample.delete": "提示词：删试运行样例",
+    "proposal.open": "提议：等确认",
+    "proposal.confirmed": "提议：已确认写入",
+    "proposal.corrected": "提议：修改",
+    "proposal.cancelled": "提议：取消",
+    "proposal.undone": "提议：撤销",
+    "staff.create": "人员：新建",
+    "staff.update": "人员：修改",
+    "staff.directory_import": "人员：从通讯录导入",
+    "task.create": "待办：新建",
+    "task.done": "待办：完成",
+    "task.undo": "待办：撤销",
+    "tool.denied": "操作被拒（无权限）",
+    "visit.create": "拜访：记录",
+    "visit.undo": "拜访：撤销",
+}
+RECORD_TYPE_LABELS = {
+    "account": "客户",
+    "contact": "联系人",
+    "opportunity": "商机",
+    "visit": "拜访",
+    "task": "待办",
+    "interaction": "联系记录",
+    "approval_request": "审批",
+    "approval_rules_version": "审批规则版本",
+    "proposal": "提议",
+    "lead": "线索",
+    "lead_routing_rule": "线索分配规则",
+    "autofill_batch": "自动补全",
+    "kb_document": "知识库文档",
+    "kb_chunk": "知识库段落",
+    "kb_hit_test_run": "命中测试",
+    "prompt": "提示词",
+    "prompt_version": "提示词版本",
+    "prompt_sample": "试运行样例",
+    "staff_user": "人员",
+    "admin_user": "控制台账号",
+}
+
+
+def source_label(source: str | None) -> str:
+    return SOURCE_LABELS.get(source or "", source or "")
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def record_type_label(record_type: str | None) -> str:
+    return RECORD_TYPE_LABELS.get(record_type or "", record_type or "")
+
+
+def detail_value(value: Any) -> str:
+    """A detail value as people read it: text as is, lists and objects as JSON with the Chinese unescaped."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 async def record(
@@ -113,6 +222,6 @@ async def search(db, f: AuditFilter, tz: str) -> tuple[list[tuple[AuditLog, str]
         ).all()
     out = []
     for entry, name in rows:
-        who = name or (entry.detail or {}).get("console_user") or entry.source
+        who = name or (entry.detail or {}).get("console_user") or source_label(entry.source)
         out.append((entry, who))
     return out, total

@@ -50,6 +50,11 @@ def register(subparsers) -> None:
     exp = subparsers.add_parser("export", help="export accounts, contacts or opportunities to CSV or Excel")
     exp.add_argument("kind", choices=("accounts", "contacts", "opportunities"))
     exp.add_argument("file", type=Path, help="*.csv or *.xlsx")
+    exp.add_argument(
+        "--zh-headers",
+        action="store_true",
+        help="中文表头和取值（客户等级「重点客户」、阶段「报价」）；默认是字段名和代码，给程序读",
+    )
     exp.set_defaults(func=_export)
 
 
@@ -180,7 +185,7 @@ async def _export(args, settings) -> int:
         return 2
     db = await _database(settings)
     try:
-        headers, rows = await importer.export_rows(db, args.kind)
+        headers, rows = await importer.export_rows(db, args.kind, zh=args.zh_headers)
     finally:
         await db.close()
     body = (

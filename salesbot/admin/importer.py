@@ -4,7 +4,9 @@ An import is analysed completely before anything is written: every row is either
 with its row number and the reason (missing name, unknown customer, duplicate of an existing record or
 of an earlier row, bad amount or date...). A dry run stops there; a real run writes all accepted rows
 in one transaction, marked created_source=IMPORT, so a failure leaves nothing half-imported.
-Exports use the same Chinese column headers, so an exported file imports back unchanged.
+Exports carry the field names and stored codes (tier `key`, stage `proposal`) by default, for programs
+that read them; with `zh=True` the Chinese headers and values people read (「客户等级」「重点客户」).
+Both import back unchanged: the import reads either kind of header and value.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, StaffUser
+from bot.models import (
+    DEAL_ROLE_LABELS,
+    STAGE_LABELS,
+    STAGES,
+    TIER_LABELS,
+    Account,
+    Contact,
+    Opportunity,
+    StaffUser,
+)
 from salesbot.admin import audit
 from salesbot.admin.auth import Principal
 from tools.customers import CLEAR_MATCH, core_name, name_score
@@ -72,6 +83,7 @@ TIERS = {
     "战略": "vip",
     "战略客户": "vip",
     "大客户": "key",
+    **{label: code for code, label in TIER_LABELS.items()},
 }
 DEAL_ROLES = {
     "economic_buyer": "economic_buyer",
@@ -89,6 +101,7 @@ DEAL_ROLES = {
     "技术评估": "technical_evaluator",
     "采购": "procurement",
     "其他": "other",
+    **{label: code for code, label in DEAL_ROLE_LABELS.items()},
 }
 STAGE_BY_LABEL = {**{k: k for k in STAGES}, **{v: k for k, v in STAGE_LABELS.items()}}
 
@@ -512,10 +525,16 @@ async def run_import(
 # --- export ------------------------------------------------------------------------------------
 
 
-async def export_rows(db, kind: str) -> tuple[list[str], list[list[Any]]]:
+async def export_rows(db, kind: str, zh: bool = False) -> tuple[list[str], list[list[Any]]]:
+    """(headers, rows) of every record of `kind`: field names and codes, or with `zh` the Chinese headers
+    and values (tier, stage, deal role) people read."""
     if kind not in FIELDS:
         raise ImportError_("类型只能是 accounts、contacts 或 opportunities")
-    headers = [label for label, _ in FIELDS[kind].values()]
+    headers = [label for label, _ in FIELDS[kind].values()] if zh else list(FIELDS[kind])
+
+    def shown(labels: dict[str, str], code: str | None) -> str | None:
+        return labels.get(code, code) if zh and code else code
+
     async with db.session() as s:
         staff = {u.id: u.username for u in (await s.execute(select(StaffUser))).scalars()}
         accounts = {a.id: a for a in (await s.execute(select(Account).order_by(Account.id))).scalars()}
@@ -523,12 +542,30 @@ async def export_rows(db, kind: str) -> tuple[list[str], list[list[Any]]]:
         if kind == "accounts":
             for a in accounts.values():
                 rows.append(
-                    [a.name, a.short_name, a.industry, a.region, a.tier, staff.get(a.owner_id), a.address, a.notes]
+                    [
+                        a.name,
+                        a.short_name,
+                        a.industry,
+                        a.region,
+                        shown(TIER_LABELS, a.tier),
+                        staff.get(a.owner_id),
+                        a.address,
+                        a.notes,
+                    ]
                 )
         elif kind == "contacts":
             for c in (await s.execute(select(Contact).order_by(Contact.id))).scalars():
                 account = accounts.get(c.account_id)
-                rows.append([account.name if account else "", c.name, c.title, c.phone, c.email, c.deal_role])
+                rows.append(
+                    [
+                        account.name if account else "",
+                        c.name,
+                        c.title,
+                        c.phone,
+                        c.email,
+                        shown(DEAL_ROLE_LABELS, c.deal_role),
+                    ]
+                )
         else:
             for o in (await s.execute(select(Opportunity).order_by(Opportunity.id))).scalars():
                 account = accounts.get(o.account_id)
@@ -536,7 +573,7 @@ async def export_rows(db, kind: str) -> tuple[list[str], list[list[Any]]]:
                     [
                         account.name if account else "",
                         o.name,
-                        STAGE_LABELS.get(o.stage, o.stage),
+                        shown(STAGE_LABELS, o.stage),
                         o.amount,
                         o.close_date.isoformat() if o.close_date else None,
                         staff.get(o.owner_id),

@@ -129,12 +129,23 @@ async def data_commit(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/data/export")
+async def data_export_form(request: web.Request) -> web.Response:
+    """The data page's export form: kind, format and whether headers and values are in Chinese."""
+    kind, fmt = request.query.get("kind", ""), request.query.get("fmt", "")
+    return await _export(request, kind, fmt, request.query.get("zh") == "1")
+
+
 @routes.get("/data/export/{kind:[a-z]+}.{fmt:[a-z]+}")
 async def data_export(request: web.Request) -> web.Response:
     kind, fmt = request.match_info["kind"], request.match_info["fmt"]
+    return await _export(request, kind, fmt, request.query.get("zh") == "1")
+
+
+async def _export(request: web.Request, kind: str, fmt: str, zh: bool) -> web.Response:
     if kind not in importer.FIELDS or fmt not in ("csv", "xlsx"):
         raise web.HTTPNotFound(text="没有这种导出")
-    headers, rows = await importer.export_rows(app_of(request).db, kind)
+    headers, rows = await importer.export_rows(app_of(request).db, kind, zh=zh)
     if fmt == "csv":
         body, ctype = importer.to_csv(headers, rows), "text/csv"
     else:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot.client_ip import request_ip
 from bot.locks import SlidingWindowLimiter
+from bot.messages import ROLE_LABELS
 from salesbot.admin import audit as audit_log
 from salesbot.admin import auth, views_data, views_knowledge, views_people, views_prompts, views_rules
 from salesbot.admin import dashboard as dashboard_data
@@ -286,6 +287,12 @@ def build_admin_app(app) -> web.Application:
     env.filters["localtime"] = lambda v: local_time(v, app.settings.timezone)
     env.filters["money"] = lambda v: "-" if v is None else (f"{v / 10000:g} 万" if v >= 10000 else f"{v:g}")
     env.globals["quote"] = quote
+    for helper in (audit_log.source_label, audit_log.action_label, audit_log.record_type_label, audit_log.detail_value):
+        env.globals[helper.__name__] = helper
+    env.globals["role_labels"] = ROLE_LABELS
+    # `tojson` shows tool arguments and the like to people: Chinese as written, not as \u escapes (still
+    # HTML-safe: Jinja escapes <, >, & and ' in its output either way)
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     admin.router.add_routes(routes)
     for module in (views_prompts, views_knowledge, views_rules, views_people, views_data):
         admin.router.add_routes(module.routes)

@@ -22,6 +22,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.models import TIER_LABELS
+
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.yaml")
 RULES_FILE_NAME = "approval_rules.yaml"
 
@@ -34,7 +36,6 @@ REQUEST_KINDS: dict[str, str] = {
     "expense": "费用",
 }
 BUILTIN_APPROVERS: dict[str, str] = {"direct_manager": "直属经理", "director": "总监"}
-TIER_LABELS = {"vip": "VIP", "key": "重点客户", "standard": "普通客户"}
 PLACEHOLDERS = {"discount", "amount", "list_amount", "tier", "industry", "region", "type", "customer"}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.capabilities import ToolContext
-from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, Visit
+from bot.models import DEAL_ROLE_LABELS, STAGE_LABELS, STAGES, Account, Contact, Opportunity, Visit
 from tools.autofill.extract import ContactFact, Extraction, Fact, money_label
 
 PROTECTED = {"amount", "close_date", "stage"}  # never written without a person confirming them
@@ -43,14 +43,7 @@ CONTACT_FIELDS: dict[str, tuple[str, str]] = {
     "email": ("邮箱", "text"),
     "deal_role": ("角色", "role"),
 }
-ROLE_LABELS = {
-    "economic_buyer": "拍板人",
-    "champion": "内部支持者",
-    "user": "使用者",
-    "technical_evaluator": "技术评估",
-    "procurement": "采购",
-    "other": "其他",
-}
+ROLE_LABELS = DEAL_ROLE_LABELS
 CHANNEL_LABELS = {"onsite": "上门", "phone": "电话", "video": "视频", "wechat": "微信"}
 KIND_OF: dict[str, str] = {
     **{k: v[1] for k, v in OPPORTUNITY_FIELDS.items()},

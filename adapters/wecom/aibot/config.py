@@ -10,7 +10,7 @@ from bot.settings import AdapterConfig, env_setting
 
 
 class WeComAIBotConfig(AdapterConfig):
-    channel: ClassVar[str] = "WeCom AI bot"
+    channel: ClassVar[str] = "企业微信智能机器人"
     required: ClassVar[tuple[str, ...]] = ("WECOM_AIBOT_TOKEN", "WECOM_AIBOT_ENCODING_AES_KEY")
 
     wecom_aibot_token: str | None = env_setting("WECOM_AIBOT_TOKEN")

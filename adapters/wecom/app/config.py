@@ -8,7 +8,7 @@ from bot.settings import AdapterConfig, env_setting
 
 
 class WeComAppConfig(AdapterConfig):
-    channel: ClassVar[str] = "WeCom self-built app"
+    channel: ClassVar[str] = "企业微信自建应用"
     required: ClassVar[tuple[str, ...]] = (
         "WECOM_CORP_ID",
         "WECOM_AGENT_ID",
