@@ -408,7 +408,10 @@ async def test_a_flood_of_cookieless_posts_with_new_phones_opens_at_most_ten_lea
 
     from salesbot.server import build_web_app
 
-    async with running_app(tmp_path, demo=True) as app:
+    # the web chat's own per-address limits would stop the flood first (tests/security/test_web_chat_attacks.py);
+    # opened wide here, so this shows the lead layer's own cap, which also guards 微信客服 and DingTalk groups
+    wide = {"SALESBOT_WEB_CHAT_IP_RATE_LIMIT": "1000/60", "SALESBOT_WEB_CHAT_NEW_VISITORS_PER_IP": "1000/3600"}
+    async with running_app(tmp_path, demo=True, **wide) as app:
         server = TestServer(build_web_app(app), host="127.0.0.1")
         await server.start_server()
         try:

@@ -97,12 +97,14 @@ async def test_lookup_customer_scope(offline_app, user, account, allowed):
 async def test_log_visit_scope(offline_app, user, account, allowed):
     ctx = await ctx_for(offline_app, user)
     before = await visits_on(offline_app, account)
-    out = await run_tool(ctx, "log_visit", {"account_name": account, "summary": "权限测试", "visit_date": "今天"})
-    after = await visits_on(offline_app, account)
+    args = {"account_name": account, "summary": "权限测试", "visit_date": "今天"}
     if allowed:
-        assert "已记录" in out.text and after == before + 1
-    else:
-        assert "没有权限" in out.text and after == before
+        out = await run_tool(ctx, "log_visit", args)
+        assert "已记录" in out.text and await visits_on(offline_app, account) == before + 1
+    else:  # refused like every other tool: an exception the caller shows, and an audit row
+        with pytest.raises(ToolDenied, match="没有权限"):
+            await run_tool(ctx, "log_visit", args)
+        assert await visits_on(offline_app, account) == before
 
 
 # --- create_task / list_tasks ----------------------------------------------------------------------------
