@@ -13,12 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from adapters.wecom.aibot.adapter import WeComAIBotAdapter
 from adapters.wecom.aibot.config import WeComAIBotConfig
-from adapters.wecom.app.adapter import WeComAppAdapter
 from adapters.wecom.app.config import WeComAppConfig
-from adapters.wecom.corp import WeComCorp
-from adapters.wecom.kf.adapter import KF_EVENT, WeComKfAdapter
 from adapters.wecom.kf.config import WeComKfConfig
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: the settings models of this package; building one raises ConfigError for a half-configured entry point
 CONFIGS = (WeComAppConfig, WeComAIBotConfig)
 
-__all__ = ["CONFIGS", "WeComAIBotAdapter", "WeComAppAdapter", "WeComKfAdapter", "build_adapters"]
+__all__ = ["CONFIGS", "build_adapters"]
 
 
 def build_adapters(app: "Runtime") -> list["Adapter"]:
@@ -37,6 +33,12 @@ def build_adapters(app: "Runtime") -> list["Adapter"]:
     aibot_config = WeComAIBotConfig.from_settings(app.settings)
     if not (app_config.enabled or aibot_config.enabled):
         return []
+    # the entry points bring wechatpy and the crypto (about 0.2 s to import): only when WeCom is on
+    from adapters.wecom.aibot.adapter import WeComAIBotAdapter
+    from adapters.wecom.app.adapter import WeComAppAdapter
+    from adapters.wecom.corp import WeComCorp
+    from adapters.wecom.kf.adapter import KF_EVENT, WeComKfAdapter
+
     corp = WeComCorp(app, app_config)
     adapters: list["Adapter"] = []
     if app_config.enabled:

@@ -14,7 +14,7 @@ import logging
 import string
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -25,8 +25,10 @@ from bot.messages import ROLE_LABELS, Role
 from bot.models import utcnow
 from bot.zh_parse.dates import WEEKDAYS
 from salesbot.admin import audit
-from salesbot.admin.auth import Principal
 from salesbot.admin.models import PromptVersion, SampleConversation
+
+if TYPE_CHECKING:  # pragma: no cover - the signed-in person; auth brings argon2, not needed here
+    from salesbot.admin.auth import Principal
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +165,7 @@ async def _next_version(s, name: str) -> int:
     return (latest or 0) + 1
 
 
-async def save_draft(db, principal: Principal, name: str, text: str, note: str = "") -> PromptVersion:
+async def save_draft(db, principal: "Principal", name: str, text: str, note: str = "") -> PromptVersion:
     known_name(name)
     text = text.replace("\r\n", "\n")
     check_template(name, text)
@@ -185,7 +187,7 @@ async def save_draft(db, principal: Principal, name: str, text: str, note: str =
     return row
 
 
-async def publish(app, principal: Principal, version_id: int) -> PromptVersion:
+async def publish(app, principal: "Principal", version_id: int) -> PromptVersion:
     async with app.db.write() as s:
         row = await s.get(PromptVersion, version_id)
         if row is None:
@@ -212,7 +214,7 @@ async def publish(app, principal: Principal, version_id: int) -> PromptVersion:
     return row
 
 
-async def rollback(app, principal: Principal, version_id: int) -> PromptVersion:
+async def rollback(app, principal: "Principal", version_id: int) -> PromptVersion:
     """Publish an older text as a new version, so the history stays a straight line."""
     old = await get_version(app.db, version_id)
     if old is None:
@@ -221,7 +223,7 @@ async def rollback(app, principal: Principal, version_id: int) -> PromptVersion:
     return await publish(app, principal, row.id)
 
 
-async def restore_default(app, principal: Principal, name: str) -> None:
+async def restore_default(app, principal: "Principal", name: str) -> None:
     """Go back to the shipped file: nothing published."""
     known_name(name)
     async with app.db.write() as s:
@@ -359,7 +361,7 @@ def parse_sample_text(text: str) -> list[dict]:
     return messages
 
 
-async def add_sample(db, principal: Principal, name: str, title: str, role: str, text: str) -> SampleConversation:
+async def add_sample(db, principal: "Principal", name: str, title: str, role: str, text: str) -> SampleConversation:
     known_name(name)
     title = title.strip()
     if not title:
@@ -377,7 +379,7 @@ async def add_sample(db, principal: Principal, name: str, title: str, role: str,
     return row
 
 
-async def delete_sample(db, principal: Principal, sample_id: int) -> None:
+async def delete_sample(db, principal: "Principal", sample_id: int) -> None:
     async with db.write() as s:
         row = await s.get(SampleConversation, sample_id)
         if row is None:
