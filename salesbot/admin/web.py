@@ -149,6 +149,11 @@ async def login_page(request: web.Request) -> web.Response:
     response = await render(
         request, "login.html", login_csrf=token, next=safe_next(request.query.get("next")), error="", username=""
     )
+    return _with_login_token(response, request, token)
+
+
+def _with_login_token(response: web.StreamResponse, request: web.Request, token: str) -> web.StreamResponse:
+    """The sign-in form's CSRF token as a short-lived, strict cookie (double submit: form field + cookie)."""
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -210,16 +215,7 @@ async def login_submit(request: web.Request) -> web.Response:
     response = await render(
         request, "login.html", status=401, login_csrf=token, next=next_path, error=error, username=username
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="Strict",
-        path=f"{PREFIX}/",
-        secure=secure(request),
-        max_age=1800,
-    )
-    return response
+    return _with_login_token(response, request, token)
 
 
 @routes.post("/logout")
