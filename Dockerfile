@@ -14,6 +14,7 @@ RUN mkdir -p bot adapters agents tools knowledge scheduler prompts \
     && touch bot/__init__.py README.md \
     && pip install . && pip uninstall -y salesbot
 COPY README.md ./
+COPY salesbot ./salesbot
 COPY bot ./bot
 COPY adapters ./adapters
 COPY agents ./agents

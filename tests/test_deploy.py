@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -46,5 +47,10 @@ def test_nginx_retries_another_replica_and_dockerfile_serves_on_8080():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'CMD ["salesbot", "serve", "--host", "0.0.0.0", "--port", "8080"]' in dockerfile
     assert "USER salesbot" in dockerfile and "/healthz" in dockerfile
-    for package in re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M):
+    copied = re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M)
+    for package in copied:
         assert (ROOT / package / "__init__.py").exists()
+    # every package pyproject installs is in the image (the composition root included)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    installed = [p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]]
+    assert sorted(installed) == sorted(copied)
