@@ -38,7 +38,9 @@ def task_title(words: str) -> str:
     return _ASKING_WORDS.sub("", words.strip()).strip("，,。 ") or words.strip()
 
 
-async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
+async def checked_task(ctx: ToolContext, args: CreateTaskArgs, ask_for_name: str):
+    """(title, due date, reminder moment, account) as a write would store them, or the reason it can't:
+    the proposal's description and the write check alike. `ask_for_name` ends the unclear-customer message."""
     title = task_title(args.title)
     if not title:
         raise ToolError("待办内容是什么？")
@@ -57,9 +59,14 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
         if match.status == "not_yours":
             raise ToolDenied(not_yours_text(match))
         if match.status != "one":
-            raise ToolError(f"客户「{args.account_name}」没找准，用 /客户 先查一下全称？")
+            raise ToolError(f"客户「{args.account_name}」没找准，{ask_for_name}")
         account = match.account
         await ensure_account_access(ctx, account)
+    return title, due, due_at, account
+
+
+async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
+    title, due, due_at, account = await checked_task(ctx, args, "用 /客户 先查一下全称？")
     key = ctx.idempotency_key("task")
     async with ctx.db.write() as s:
         if key:
@@ -90,23 +97,8 @@ async def create_task(ctx: ToolContext, args: CreateTaskArgs) -> ToolOutput:
 
 async def describe_task(ctx: ToolContext, args: CreateTaskArgs) -> list[str]:
     """What `create_task` would write, checked as the write would check it."""
-    title = args.title.strip()
-    if not title:
-        raise ToolError("待办内容是什么？")
-    due = date_argument(args.due, ctx.today(), "截止日期")
-    if due is not None and due < ctx.today():
-        raise ToolError(f"截止日期 {day_label(due)} 已经过了，换个日期？")
-    due_at = due_moment(args.due, ctx.today(), ctx.tz)
-    if due_at is not None and due_at.date() != due:
-        due_at = None
-    where = ""
-    if args.account_name:
-        match = await match_account(ctx, args.account_name)
-        if match.status == "not_yours":
-            raise ToolDenied(not_yours_text(match))
-        if match.status != "one":
-            raise ToolError(f"客户「{args.account_name}」没找准，问一下用户客户全称？")
-        where = f"（{match.account.name}）"
+    title, due, due_at, account = await checked_task(ctx, args, "问一下用户客户全称？")
+    where = f"（{account.name}）" if account is not None else ""
     when = f"，{day_label(due)} {hm(due_at)} 提醒" if due_at else (f"，截止 {day_label(due)}" if due else "")
     return [f"建待办：{title}{where}{when}"]
 

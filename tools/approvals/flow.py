@@ -566,16 +566,7 @@ async def decide(
                 requester_text += f"\n{actor_name}留言：{comment}"
             tx.notify(r.requester_id, Reply(requester_text), f"{key}:requester")
             card = approval_card(app, snap, a, status=status_text)
-            if press is not None:
-                tx.notify(
-                    ctx.actor.staff_id,
-                    Reply(card=card, card_update=True),
-                    f"{key}:pressed",
-                    target=Target(
-                        press["platform"], user_id=press["sender_id"], conversation_id=press["conversation_id"]
-                    ),
-                    context=press.get("raw") or {},
-                )
+            update_pressed_card(tx, ctx, press, card, key)
         return Outcome(
             mine, card=card, request_status=final or "pending", data={"request_id": r.id, "status": final or "pending"}
         )
@@ -640,16 +631,7 @@ async def delegate(ctx: ToolContext, assignment_id: int, to: StaffUser, press: d
                 f"{key}:requester",
             )
             card = approval_card(app, snap, a, status=f"已转交 · {to.name}")
-            if press is not None:
-                tx.notify(
-                    ctx.actor.staff_id,
-                    Reply(card=card, card_update=True),
-                    f"{key}:pressed",
-                    target=Target(
-                        press["platform"], user_id=press["sender_id"], conversation_id=press["conversation_id"]
-                    ),
-                    context=press.get("raw") or {},
-                )
+            update_pressed_card(tx, ctx, press, card, key)
         return Outcome(
             f"已把 {short_title(snap)} 转交给{to.name}，卡片已发给他/她。",
             card=card,
@@ -709,6 +691,19 @@ async def _escalation_target(app: "Runtime", snap: Snapshot, step: ApprovalStep,
             if user is not None and user.active and user.id not in taken:
                 return user
     return None
+
+
+def update_pressed_card(tx, ctx: ToolContext, press: dict | None, card, key: str) -> None:
+    """The card the decider pressed shows the outcome in place (on the platform and chat it was pressed in)."""
+    if press is None:
+        return
+    tx.notify(
+        ctx.actor.staff_id,
+        Reply(card=card, card_update=True),
+        f"{key}:pressed",
+        target=Target(press["platform"], user_id=press["sender_id"], conversation_id=press["conversation_id"]),
+        context=press.get("raw") or {},
+    )
 
 
 async def remind_and_escalate_overdue(app: "Runtime") -> int:
