@@ -119,6 +119,10 @@ class Settings(BaseSettings):
 
     # the customer-facing bot (agents/customer.py, tools/leads/, adapters/web)
     company_name: str = _env("SALESBOT_COMPANY_NAME", "云帆")
+    # our company's names and aliases (ASR variants included), comma-separated: never proposed as a customer
+    org_name: str = _env("SALESBOT_ORG_NAME", "")
+    # competitors, comma-separated; aliases of one competitor joined with "/" (纷享销客/纷享,销售易/销售e)
+    competitors: str = _env("SALESBOT_COMPETITORS", "")
     business_hours: str = _env("SALESBOT_BUSINESS_HOURS", "09:00-18:00")  # local time, on Chinese working days
     lead_response_minutes: int = _env("SALESBOT_LEAD_RESPONSE_MINUTES", 120)
     customer_rate_limit: str = _env("SALESBOT_CUSTOMER_RATE_LIMIT", "20/600")  # messages / seconds per customer
