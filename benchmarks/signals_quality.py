@@ -1,0 +1,65 @@
+"""Precision / recall of the rule-based signal detector (tools/signals/detect.py) on labelled sentences.
+
+    python -m benchmarks.signals_quality [FILE.jsonl ...]
+
+Default files: benchmarks/data/signals_dev.jsonl (written before the detector, used while writing the rules)
+and benchmarks/data/signals_heldout.jsonl (written after, never used to tune the rules). Each line:
+{"text": ..., "labels": [kind, ...], "competitors": [canonical name, ...]}. A competitor counts as right only
+with the right canonical name. The org profile is the one the sentences were written for.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bot.org import Competitor, OrgProfile
+from tools.signals.detect import KINDS, detect
+
+HERE = Path(__file__).parent / "data"
+ORG = OrgProfile(
+    names=("云帆科技", "云帆"),
+    competitors=(
+        Competitor("纷享销客", ("纷享",)),
+        Competitor("销售易", ("销售e",)),
+        Competitor("励销云", ("励销",)),
+        Competitor("悟空CRM", ()),
+        Competitor("海纳CRM", ("海纳",)),
+    ),
+)
+
+
+def score(path: Path) -> dict[str, tuple[int, int, int]]:
+    """kind -> (true positives, false positives, false negatives), plus "all"."""
+    counts = {k: [0, 0, 0] for k in [*KINDS, "all"]}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        gold = {(k, "") for k in row["labels"] if k != "competitor"}
+        gold |= {("competitor", c) for c in row.get("competitors", [])}
+        got = {(s.kind, s.detail) for s in detect(row["text"], ORG)}
+        for item in got | gold:
+            slot = 0 if item in got and item in gold else (1 if item in got else 2)
+            counts[item[0]][slot] += 1
+            counts["all"][slot] += 1
+    return {k: tuple(v) for k, v in counts.items()}
+
+
+def table(path: Path) -> str:
+    lines = [f"{path.name}", f"{'kind':<18} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"]
+    for kind, (tp, fp, fn) in score(path).items():
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        lines.append(f"{kind:<18} {tp:>4} {fp:>4} {fn:>4} {p:>9.2f} {r:>7.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    paths = [Path(a) for a in argv] or [HERE / "signals_dev.jsonl", HERE / "signals_heldout.jsonl"]
+    print("\n\n".join(table(p) for p in paths if p.exists()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
