@@ -10,7 +10,9 @@ Parts a router can hold:
     commands and card handlers call the same functions, so authorization lives in one place;
   * slash commands, answers to pending questions, card button presses;
   * offline intents (everyday sentences understood without a model);
-  * handlers for inbound kinds (file, voice, location) and for long text (a pasted transcript).
+  * handlers for inbound kinds (file, voice, location) and for long text (a pasted transcript);
+  * deal hooks: what to do after a deal changed stage (the customers capability calls them, whoever moved
+    the deal), and extra lines for a deal in the customer summary.
 """
 
 from __future__ import annotations
@@ -126,6 +128,21 @@ KindHandler = Callable[[ToolContext], Awaitable[ToolOutput]]
 LongTextHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
 
 
+@dataclass(frozen=True)
+class StageChange:
+    """A deal moved from `old` to `new` stage (already written)."""
+
+    opportunity_id: int
+    old: str | None
+    new: str
+
+
+# after a stage change: lines to add to what the person is told (a hook may also ask them something)
+StageHook = Callable[[ToolContext, StageChange], Awaitable[list[str]]]
+# extra lines under a deal in the customer summary (e.g. which key questions are answered)
+DealLines = Callable[[ToolContext, Any], Awaitable[list[str]]]
+
+
 @dataclass
 class ToolSpec:
     name: str
@@ -160,6 +177,8 @@ class Router:
         self.offline_intents: list[tuple[int, OfflineIntent]] = []
         self.kind_handlers: dict[InboundKind, KindHandler] = {}
         self.long_text_handlers: list[LongTextHandler] = []
+        self.stage_hooks: list[StageHook] = []
+        self.deal_lines: list[DealLines] = []
 
     def tool(
         self,
@@ -226,6 +245,16 @@ class Router:
         self.long_text_handlers.append(fn)
         return fn
 
+    def after_stage_change(self, fn: StageHook) -> StageHook:
+        """Called once a deal's stage changed, by whichever path (command, words, confirmed proposal)."""
+        self.stage_hooks.append(fn)
+        return fn
+
+    def deal_summary(self, fn: DealLines) -> DealLines:
+        """Lines shown under each open deal in the customer summary."""
+        self.deal_lines.append(fn)
+        return fn
+
 
 _COMMAND_RE = re.compile(r"^[/／]\s*(\S+?)(?:\s+|$)(.*)$", re.S)
 
@@ -242,6 +271,8 @@ class Capabilities:
         self.offline_intents: list[tuple[int, OfflineIntent]] = []
         self.kind_handlers: dict[InboundKind, KindHandler] = {}
         self.long_text_handlers: list[LongTextHandler] = []
+        self.stage_hooks: list[StageHook] = []
+        self.deal_lines: list[DealLines] = []
         self._state: dict[str, Any] = {}
 
     def include(self, router: Router) -> None:
@@ -260,6 +291,8 @@ class Capabilities:
         for kind, handler in router.kind_handlers.items():
             self._add(self.kind_handlers, kind, handler, "inbound kind")
         self.long_text_handlers.extend(router.long_text_handlers)
+        self.stage_hooks.extend(router.stage_hooks)
+        self.deal_lines.extend(router.deal_lines)
         self.offline_intents.extend(router.offline_intents)
         self.offline_intents.sort(key=lambda item: item[0])
 

@@ -46,7 +46,9 @@ from tools import (
     customers,
     help,
     leads,
+    playbook,
     proposals,
+    signals,
     talk_tracks,
     tasks,
     visits,
@@ -61,6 +63,7 @@ NO_TOOLS_AT_START = (
     "（vLLM 启动时加 --enable-auto-tool-choice 和 --tool-call-parser）。服务端原话：%s"
 )
 CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads, proposals]
+CAPABILITIES += [playbook, signals]  # stage playbook, signals → actions
 
 
 def build_capabilities() -> Capabilities:

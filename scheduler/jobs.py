@@ -36,7 +36,7 @@ from bot.zh_parse import is_workday, workdays_between
 from bot.zh_parse.dates import day_label
 from scheduler.models import ScheduledNotice
 from scheduler.notify import Notice, claim_and_push
-from tools import approvals, autofill, contact_times
+from tools import approvals, autofill, contact_times, playbook
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -690,6 +690,7 @@ async def manager_digest(
             lines.append(
                 f"· {opp.name}（{names.get(opp.owner_id, '')}，{STAGE_LABELS.get(opp.stage, opp.stage)}）{idle} 天没动"
             )
+    lines += await _playbook_lines(app, ids, start, end)
     late = [f"{names[i]} {n} 条" for i, n in overdue.items() if n]
     if late:
         lines.append("逾期待办：" + "，".join(late))
@@ -702,6 +703,16 @@ async def _approval_lines(app: "Runtime", manager: StaffUser) -> list[str]:
         return list(await approvals.digest_lines(app, manager.id))
     except Exception:
         log.exception("approvals digest lines failed")
+        return []
+
+
+async def _playbook_lines(app: "Runtime", ids: list[int], start: datetime, end: datetime) -> list[str]:
+    """Deals moved forward today without their key questions answered; the digest goes out without them if
+    this fails."""
+    try:
+        return await playbook.digest_lines(app, ids, start, end)
+    except Exception:
+        log.exception("playbook digest lines failed")
         return []
 
 

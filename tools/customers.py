@@ -7,6 +7,7 @@ choice, none is offered as "new account?".
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,11 +18,22 @@ from sqlalchemy import false, true
 from sqlmodel import select
 
 from bot.arg_types import ACCOUNT_ALIASES, AccountName
-from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
+from bot.capabilities import (
+    STAFF,
+    Capabilities,
+    Router,
+    StageChange,
+    ToolContext,
+    ToolDenied,
+    ToolError,
+    ToolOutput,
+)
 from bot.messages import Actor, Role
-from bot.models import STAGE_LABELS, Account, Contact, Opportunity, StaffUser, Task, Visit
+from bot.models import STAGE_LABELS, STAGES, Account, Contact, Opportunity, StaffUser, Task, Visit, utcnow
+from bot.pending import open_pending, yes_or_no
 
 router = Router("customers")
+log = logging.getLogger(__name__)
 
 _SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "股份", "（中国）", "(中国)")
 _REGIONS = (
@@ -248,10 +260,11 @@ async def customer_summary(ctx: ToolContext, account: Account) -> str:
         lines.append("联系人：" + "、".join(f"{c.name}{('（' + c.title + '）') if c.title else ''}" for c in contacts))
     if opps:
         lines.append("进行中的商机：")
-        lines += [
-            f"· {o.name}：{STAGE_LABELS.get(o.stage, o.stage)}，{_money(o.amount)}，预计 {_day(o.close_date)} 成交"
-            for o in opps
-        ]
+        for o in opps:
+            lines.append(
+                f"· {o.name}：{STAGE_LABELS.get(o.stage, o.stage)}，{_money(o.amount)}，预计 {_day(o.close_date)} 成交"
+            )
+            lines += [f"  {line}" for line in await _deal_lines(ctx, o)]
     else:
         lines.append("暂无进行中的商机。")
     if visits:
@@ -358,6 +371,183 @@ async def new_account_command(ctx: ToolContext, arg: str) -> ToolOutput:
         raise ToolError("用法：/新建客户 华东机械 制造业 华东")
     account = await create_account(ctx, parts[0], *(parts[1:3]))
     return ToolOutput(f"已新建客户「{account.name}」，负责人是你。", data={"account_id": account.id})
+
+
+# --- stage changes ---------------------------------------------------------------------------------
+
+CLOSED_STAGES = ("closed_won", "closed_lost")
+# how people name a stage besides its label
+_STAGE_WORDS: dict[str, str] = {
+    "接触": "prospecting",
+    "初步": "prospecting",
+    "需求": "qualification",
+    "确认需求": "qualification",
+    "方案": "needs_analysis",
+    "方案阶段": "needs_analysis",
+    "报价阶段": "proposal",
+    "谈判": "negotiation",
+    "商务": "negotiation",
+    "赢了": "closed_won",
+    "签约": "closed_won",
+    "成交": "closed_won",
+    "丢单": "closed_lost",
+    "输了": "closed_lost",
+}
+
+
+def parse_stage(text: str) -> str | None:
+    """'报价' / 'proposal' / '谈判' → the stage code; None when it names no stage."""
+    word = re.sub(r"\s+", "", text or "").strip("「」\"'。，,").removesuffix("阶段") or ""
+    for key, label in STAGE_LABELS.items():
+        if word in (key, label):
+            return key
+    return _STAGE_WORDS.get(word) or _STAGE_WORDS.get(word + "阶段")
+
+
+def stages_text() -> str:
+    return "、".join(STAGE_LABELS.values())
+
+
+async def _deal_lines(ctx: ToolContext, opp: Opportunity) -> list[str]:
+    lines: list[str] = []
+    for hook in ctx.capabilities.deal_lines:
+        try:
+            lines += await hook(ctx, opp)
+        except Exception:  # a summary is still worth showing without one capability's lines
+            log.exception("deal summary hook failed")
+    return lines
+
+
+async def stage_changed(ctx: ToolContext, change: StageChange) -> list[str]:
+    """The one place every stage change passes after it is written: runs the capabilities' stage hooks
+    (the playbook asks its key questions there) and returns their lines for the person."""
+    lines: list[str] = []
+    for hook in ctx.capabilities.stage_hooks:
+        try:
+            lines += await hook(ctx, change)
+        except Exception:  # the stage is written; a failing follow-up must not turn it into an error
+            log.exception("stage hook failed for opportunity %s", change.opportunity_id)
+    return lines
+
+
+async def find_open_deal(ctx: ToolContext, account_name: str, deal: str | None = None) -> Opportunity:
+    """The open deal meant: the account's only open one, or the one whose name contains `deal`."""
+    match = await match_account(ctx, account_name)
+    if match.status == "ambiguous":
+        raise ToolError(choice_text(account_name, match.candidates))
+    if match.status == "not_yours":
+        raise ToolDenied(not_yours_text(match))
+    if match.status == "none":
+        raise ToolError(f"没找到客户「{account_name}」。")
+    async with ctx.db.session() as s:
+        opps = (
+            (
+                await s.execute(
+                    select(Opportunity)
+                    .where(Opportunity.account_id == match.account.id, Opportunity.stage.notin_(CLOSED_STAGES))
+                    .order_by(Opportunity.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if deal:
+        opps = [o for o in opps if deal.strip() in o.name] or opps
+    if not opps:
+        raise ToolError(f"「{match.account.name}」没有进行中的商机。")
+    if len(opps) > 1:
+        names = "、".join(f"「{o.name}」" for o in opps)
+        raise ToolError(f"「{match.account.name}」有 {len(opps)} 个进行中的商机：{names}。请说明是哪一个。")
+    return opps[0]
+
+
+async def change_stage(ctx: ToolContext, opportunity_id: int, stage: str) -> ToolOutput:
+    """Write a deal's new stage (and its default probability), then run the stage hooks once."""
+    if stage not in STAGES:
+        raise ToolError(f"阶段可以是：{stages_text()}")
+    async with ctx.db.write() as s:
+        opp = await s.get(Opportunity, opportunity_id)
+        if opp is None:
+            raise ToolError("这个商机已经不在了。")
+        old = opp.stage
+        if old == stage:
+            return ToolOutput(f"「{opp.name}」已经在「{STAGE_LABELS[stage]}」阶段了。", data={"opportunity_id": opp.id})
+        opp.stage, opp.probability = stage, STAGES[stage]
+        opp.updated_at, opp.updated_by_id, opp.updated_source = utcnow(), ctx.actor.staff_id, ctx.source.value
+        s.add(opp)
+        s.add(ctx.audit("opportunity.stage", "opportunity", opp.id, old=old, new=stage))
+        name = opp.name
+    lines = await stage_changed(ctx, StageChange(opportunity_id, old, stage))
+    head = f"已把「{name}」从「{STAGE_LABELS.get(old, old)}」改到「{STAGE_LABELS[stage]}」。"
+    return ToolOutput("\n".join([head, *lines]), data={"opportunity_id": opportunity_id, "old": old, "new": stage})
+
+
+class SetStageArgs(BaseModel):
+    account_name: AccountName = Field(validation_alias=ACCOUNT_ALIASES, description="客户名称，按用户原话")
+    stage: str = Field(description="新阶段：初步接触、需求确认、方案沟通、报价、商务谈判、赢单、输单")
+    deal: str | None = Field(None, description="商机名称（客户有多个进行中的商机时才需要）")
+
+
+async def _checked_stage(ctx: ToolContext, args: SetStageArgs) -> tuple[Opportunity, str]:
+    stage = parse_stage(args.stage)
+    if stage is None:
+        raise ToolError(f"「{args.stage}」不是销售阶段，可以是：{stages_text()}")
+    return await find_open_deal(ctx, args.account_name, args.deal), stage
+
+
+async def describe_set_stage(ctx: ToolContext, args: SetStageArgs) -> list[str]:
+    opp, stage = await _checked_stage(ctx, args)
+    return [f"改商机阶段：{opp.name}", f"{STAGE_LABELS.get(opp.stage, opp.stage)} → {STAGE_LABELS[stage]}"]
+
+
+@router.tool(
+    "set_stage",
+    "把商机推进（或退回）到某个销售阶段。",
+    SetStageArgs,
+    roles=STAFF,
+    writes=True,
+    describe=describe_set_stage,
+)
+async def set_stage(ctx: ToolContext, args: SetStageArgs) -> ToolOutput:
+    opp, stage = await _checked_stage(ctx, args)
+    return await change_stage(ctx, opp.id, stage)
+
+
+@router.command("阶段", "/阶段 客户 阶段 [商机]", "改商机阶段，如「/阶段 华东机械 报价」", roles=STAFF)
+async def stage_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    parts = arg.split()
+    if len(parts) < 2:
+        raise ToolError(f"用法：/阶段 华东机械 报价（阶段可以是：{stages_text()}）")
+    return await set_stage(ctx, SetStageArgs(account_name=parts[0], stage=parts[1], deal=" ".join(parts[2:]) or None))
+
+
+_STAGE_MOVE = re.compile(
+    r"(推进到|推到|进入|进到|到了|改到|改成|转到|退回到?)\s*[「“]?([^\s，。,「」”]{2,6}?)[」”]?\s*(阶段|了|$)"
+)
+
+
+@router.offline_intent(28)
+async def stage_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
+    """「华东机械推进到报价阶段了」: the stage change, confirmed before it is written."""
+    m = _STAGE_MOVE.search(text)
+    stage = parse_stage(m.group(2)) if m else None
+    if stage is None:
+        return None
+    mentioned = await accounts_mentioned(ctx, text)
+    if len(mentioned) != 1:
+        return None
+    args = SetStageArgs(account_name=mentioned[0].name, stage=stage)
+    lines = await describe_set_stage(ctx, args)
+    await open_pending(ctx, "stage_confirm", {"args": args.model_dump()})
+    return ToolOutput("\n".join(["要改商机阶段吗？", *lines, "回复「是」改好，「取消」不改。"]))
+
+
+@router.pending("stage_confirm")
+async def answer_stage_confirm(ctx: ToolContext, pending, answer: str) -> ToolOutput | None:
+    verdict = await yes_or_no(ctx, pending, answer, "好，没改。")
+    if verdict is not True:
+        return verdict or None
+    return await set_stage(ctx, SetStageArgs(**pending.payload["args"]))
 
 
 def register(capabilities: Capabilities) -> None:

@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from bot import replies
 from bot.arg_types import ACCOUNT_ALIASES, AccountName
-from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
+from bot.capabilities import STAFF, Capabilities, Router, StageChange, ToolContext, ToolError, ToolOutput
 from bot.clock import aware
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
 from bot.models import STAGE_LABELS, STAGES, Account, AuditLog, Contact, Opportunity, StaffUser, Task, Visit, utcnow
@@ -42,6 +42,7 @@ from tools.customers import (
     match_account,
     name_score,
     not_yours_text,
+    stage_changed,
     team_member_ids,
 )
 
@@ -828,6 +829,7 @@ async def decide(
     ctx.source = WriteSource.AGENT  # the values were drafted by the model/rules and confirmed by the actor
     lines: list[str] = []
     written = 0
+    stage_moves: list[StageChange] = []  # run through the customers capability's stage hooks once written
     async with ctx.db.write() as s:
         applier = _Applier(ctx, batch, s)
         # a rejected new account takes everything that depends on it along
@@ -891,6 +893,12 @@ async def decide(
                 )
             )
             written += 1
+            new_value = edited_value if verb == "edit" else sug.new_value
+            if record_type == "opportunity" and record_id is not None:
+                if sug.action == "update" and sug.field == "stage":
+                    stage_moves.append(StageChange(record_id, sug.old_value, new_value))
+                elif sug.action == "create" and isinstance(new_value, dict):
+                    stage_moves.append(StageChange(record_id, None, new_value.get("stage") or "qualification"))
             shown = (
                 describe(sug)
                 if verb != "edit"
@@ -914,6 +922,8 @@ async def decide(
         pending = await current_pending(ctx)
         if pending is not None and pending.kind == "autofill_review" and pending.payload.get("batch_id") == batch.id:
             await close_pending(ctx, pending, "done")
+    for move in stage_moves:
+        lines += await stage_changed(ctx, move)
     head = f"已写入 {written} 条（记为 AI 整理、{ctx.actor.name or '你'}确认）。" if written else ""
     tail = "" if not remaining else f"还有 {len(remaining)} 条待确认。{HOW_TO}"
     text = "\n".join(x for x in [head, *lines, tail] if x)

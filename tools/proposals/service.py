@@ -26,7 +26,7 @@ from bot.capabilities import ToolContext, ToolDenied, ToolError, ToolOutput, Too
 from bot.clock import aware
 from bot.messages import Card, CardButton, Reply, WriteSource
 from bot.models import Task
-from bot.pending import open_pending
+from bot.pending import current_pending, open_pending
 from tools.proposals.models import Proposal
 
 CARD_PREFIX = "proposal"
@@ -355,7 +355,10 @@ async def confirm(ctx: ToolContext, p: Proposal) -> list[Reply]:
                 results=results,
             )
         )
-    await open_pending(ctx, "proposal_done", {"proposal_id": p.id}, ttl=UNDO_WINDOW)
+    asked = await current_pending(ctx)
+    if asked is None or asked.kind == "proposal":
+        # a write that asked a question of its own (the playbook's key questions) keeps that question open
+        await open_pending(ctx, "proposal_done", {"proposal_id": p.id}, ttl=UNDO_WINDOW)
     return [Reply(card=proposal_card(p, status="已确认"), card_update=True), Reply("\n".join(texts))]
 
 
