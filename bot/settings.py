@@ -116,6 +116,10 @@ class Settings(BaseSettings):
         "SALESBOT_STALLED_DAYS", "prospecting=14,qualification=10,needs_analysis=10,proposal=7,negotiation=5"
     )
     nudge_lead_minutes: int = _env("SALESBOT_NUDGE_LEAD_MINUTES", 30)
+    # signals → actions (tools/signals): a team's weekly count of a signal is a surge when it reaches both
+    # SURGE_RATIO × its four-week average and SURGE_MIN; the manager is alerted once per team, kind and week
+    signal_surge_ratio: float = _env("SALESBOT_SIGNAL_SURGE_RATIO", 2.0, gt=1)
+    signal_surge_min: int = _env("SALESBOT_SIGNAL_SURGE_MIN", 3, ge=1)
 
     # the customer-facing bot (agents/customer.py, tools/leads/, adapters/web)
     company_name: str = _env("SALESBOT_COMPANY_NAME", "云帆")

@@ -30,7 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData
 
-from scheduler import jobs
+from scheduler import jobs, signal_jobs
 from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
 
@@ -67,6 +67,7 @@ JOB_KINDS: dict[str, JobKind] = {
     "nudges": JobKind(jobs.run_nudges, every_seconds=120),
     "approvals": JobKind(jobs.run_approvals, every_seconds=300),
     "autofill": JobKind(jobs.run_autofill, every_seconds=900),
+    "signals": JobKind(signal_jobs.run_signals, every_seconds=300),
     "contact_model": JobKind(jobs.run_contact_model, cron={"hour": 2, "minute": 15}, misfire_grace_seconds=6 * 3600),
 }
 
