@@ -5,6 +5,7 @@ through words (offline), a confirmed proposal (fake LLM) and an accepted transcr
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -194,3 +195,46 @@ def test_playbook_errors_are_chinese_and_name_the_place():
         parse_playbook("stages:\n  报价: [\n")
     ok = parse_playbook("stages:\n  报价:\n    - key: roi\n      question: 客户怎么算回报？\n")
     assert [q.key for _, q in ok.due_at("negotiation")] == ["roi"]
+
+
+async def test_stage_move_through_an_accepted_transcript_suggestion_asks_the_questions(tmp_path):
+    transcript = (
+        Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "autofill" / "01_huadong_onsite.txt"
+    ).read_text(encoding="utf-8")
+    async with running_app(tmp_path) as app:  # demo data: 华东机械 belongs to zhangwei
+        async with app.db.write() as s:
+            account = (await s.execute(select(Account).where(Account.short_name == "华东机械"))).scalars().one()
+            opp = (await s.execute(select(Opportunity).where(Opportunity.account_id == account.id))).scalars().one()
+            opp.stage, opp.economic_buyer, opp.budget, opp.need = "qualification", None, None, None
+            s.add(opp)
+        rep = ConsoleClient(app, "zhangwei")
+        out = await rep.say("/纪要 " + transcript)
+        assert "商机阶段" in out
+        out = await rep.say("c1")  # accept all
+        moved = await deal(app, opp.id)
+        assert moved.stage == "negotiation"
+        # what the transcript already filled (the decision maker, the budget, the timeline) is not asked again
+        assert "还差 4 个关键问题" in out and "签约要走哪些流程（法务、采购、盖章）？" in out
+        assert "谁最终拍板？" not in out and moved.economic_buyer
+        async with app.db.session() as s:
+            move = (await s.execute(select(StageMove))).scalars().one()
+        assert move.source == "AGENT" and move.from_stage == "qualification" and "paper_process" in move.missing
+        said = await rep.say("跳过")
+        assert "先跳过" in said
+
+
+async def test_a_misbehaving_model_wrong_argument_names_and_an_unknown_stage(tmp_path, fake_llm):
+    fake_llm.script(
+        tool_call("set_stage", customer="华东机械", new_stage="签合同中"),  # not a stage: back to the model
+        tool_call("set_stage", customer="华东机械", new_stage="谈判阶段"),
+        text("<think>要确认</think>请确认改阶段。"),
+    )
+    env = dict(OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake")
+    async with running_app(tmp_path, demo=False, clock=FrozenClock(MONDAY), **env) as app:
+        org = await make_org(app)
+        rep = ConsoleClient(app, "zhangwei")
+        said = await rep.say("华东机械在签合同了")
+        assert "不是销售阶段" in str(fake_llm.requests[1]["messages"][-1]["content"])
+        assert "初步接触 → 商务谈判" in said and "<think>" not in said and "不是销售阶段" not in said
+        said = await rep.say("是")
+        assert (await deal(app, org["opp"])).stage == "negotiation" and "关键问题" in said

@@ -12,7 +12,8 @@ from sqlmodel import func, select
 
 from bot.clock import FrozenClock
 from bot.identity import set_staff_id
-from bot.models import Account, InboundMessage, Opportunity, StaffUser, Task, Visit
+from bot.messages import Role
+from bot.models import Account, Contact, InboundMessage, Opportunity, PlatformIdentity, StaffUser, Task, Visit
 from bot.org import Competitor, OrgProfile
 from scheduler.models import ScheduledNotice
 from scheduler.signal_jobs import run_signals
@@ -174,3 +175,25 @@ async def test_a_strong_deal_signal_proposes_a_next_step_confirmed_with_yes(tmp_
             task = (await s.execute(select(Task))).scalars().one()
         assert task.owner_id == org["reps"][0] and task.account_id == org["accounts"][0]
         assert task.due_date == date(2026, 12, 2) and task.created_source == "AGENT"
+
+
+async def test_customer_bot_conversations_count_for_the_account_owner(tmp_path):
+    async with running_app(tmp_path, demo=False, clock=FrozenClock(MONDAY), **ENV) as app:
+        org = await make_team(app)
+        async with app.db.write() as s:
+            contact = Contact(account_id=org["accounts"][0], name="王芳")
+            s.add(contact)
+            await s.flush()
+            s.add(PlatformIdentity(platform="console", external_id="wangfang_wx", contact_id=contact.id))
+        customer = ConsoleClient(app, "wangfang_wx", Role.CUSTOMER)
+        await customer.say("你们有没有制造业的成功案例？我们老板想参考一下。")
+        await customer.say("你好")
+        await run(app)
+        async with app.db.session() as s:
+            found = (await s.execute(select(SalesSignal))).scalars().all()
+        assert [(x.kind, x.source, x.staff_id, x.account_id) for x in found] == [
+            ("reference_request", "customer", org["reps"][0], org["accounts"][0])
+        ]
+        assert found[0].quote == "你们有没有制造业的成功案例？"
+        # a strong signal on the deal: the owner is proposed a next step
+        assert "整理同行业案例，约一家参考客户" in pushes(app, "zhangwei")[0]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from rapidfuzz import fuzz
 from sqlalchemy import false, true
 from sqlmodel import select
@@ -484,8 +484,15 @@ async def change_stage(ctx: ToolContext, opportunity_id: int, stage: str) -> Too
 
 class SetStageArgs(BaseModel):
     account_name: AccountName = Field(validation_alias=ACCOUNT_ALIASES, description="客户名称，按用户原话")
-    stage: str = Field(description="新阶段：初步接触、需求确认、方案沟通、报价、商务谈判、赢单、输单")
-    deal: str | None = Field(None, description="商机名称（客户有多个进行中的商机时才需要）")
+    stage: str = Field(
+        validation_alias=AliasChoices("stage", "new_stage", "to_stage", "stage_name", "target_stage"),
+        description="新阶段：初步接触、需求确认、方案沟通、报价、商务谈判、赢单、输单",
+    )
+    deal: str | None = Field(
+        None,
+        validation_alias=AliasChoices("deal", "deal_name", "opportunity", "opportunity_name"),
+        description="商机名称（客户有多个进行中的商机时才需要）",
+    )
 
 
 async def _checked_stage(ctx: ToolContext, args: SetStageArgs) -> tuple[Opportunity, str]:
