@@ -17,6 +17,7 @@ from bot.models import Account, Opportunity, StaffUser
 from scheduler import jobs
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.openai_server import text, tool_call
+from tools.autofill.models import FieldSuggestion
 from tools.playbook import split_answers
 from tools.playbook.config import PlaybookError, parse_playbook
 from tools.playbook.models import DealAnswer, StageMove
@@ -238,3 +239,26 @@ async def test_a_misbehaving_model_wrong_argument_names_and_an_unknown_stage(tmp
         assert "初步接触 → 商务谈判" in said and "<think>" not in said and "不是销售阶段" not in said
         said = await rep.say("是")
         assert (await deal(app, org["opp"])).stage == "negotiation" and "关键问题" in said
+
+
+async def test_with_a_transcript_review_still_open_the_questions_are_listed_not_asked(tmp_path):
+    transcript = (
+        Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "autofill" / "01_huadong_onsite.txt"
+    ).read_text(encoding="utf-8")
+    async with running_app(tmp_path) as app:
+        async with app.db.write() as s:
+            account = (await s.execute(select(Account).where(Account.short_name == "华东机械"))).scalars().one()
+            opp = (await s.execute(select(Opportunity).where(Opportunity.account_id == account.id))).scalars().one()
+            opp.stage = "qualification"
+            s.add(opp)
+        rep = ConsoleClient(app, "zhangwei")
+        await rep.say("/纪要 " + transcript)
+        async with app.db.session() as s:
+            stage_seq = (
+                await s.execute(select(FieldSuggestion.seq).where(FieldSuggestion.field == "stage"))
+            ).scalar_one()
+        out = await rep.say(f"接受 {stage_seq}")
+        assert (await deal(app, opp.id)).stage == "negotiation"
+        assert "还差关键问题：" in out and "方便时发「/关键问题 华东机械」补上" in out
+        out = await rep.say("拒绝 1 不对")  # the review goes on: its question was not taken over
+        assert "不写入" in out

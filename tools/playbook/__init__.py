@@ -12,6 +12,7 @@ Exposes: `register(capabilities)`, `playbook_for(app)`, `status(...)`, `digest_l
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 
 from bot.capabilities import STAFF, Capabilities, Router, StageChange, ToolContext, ToolError, ToolOutput
-from bot.models import STAGE_LABELS, Opportunity, StaffUser, utcnow
+from bot.models import STAGE_LABELS, Account, Opportunity, StaffUser, utcnow
 from bot.pending import CANCEL_WORDS, close_pending, current_pending, open_pending
 from bot.zh_parse import find_money
 from tools.customers import find_open_deal
 from tools.playbook.config import (
+    DEFAULT_PLAYBOOK_PATH,
     FIELDS,
     MONEY_FIELDS,
     OPEN_STAGES,
@@ -32,6 +34,7 @@ from tools.playbook.config import (
     PlaybookError,
     PlaybookStore,
     Question,
+    parse_playbook,
 )
 from tools.playbook.models import DealAnswer, StageMove
 
@@ -39,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
 
 router = Router("playbook")
+log = logging.getLogger(__name__)
 
 PENDING_KIND = "playbook"
 ASK_TTL = timedelta(hours=24)
@@ -54,8 +58,9 @@ def playbook_for(app: "Runtime") -> Playbook:
     store = app.capabilities.state("stage_playbook", lambda: PlaybookStore(app.settings.data_dir))
     try:
         return store.load()
-    except PlaybookError:
-        return PlaybookStore("/nonexistent").load()
+    except PlaybookError:  # the console refuses a broken file; one edited by hand falls back to the default
+        log.exception("stage playbook %s is broken, using the default", store.path)
+        return parse_playbook(DEFAULT_PLAYBOOK_PATH.read_text(encoding="utf-8"))
 
 
 # --- status -------------------------------------------------------------------------------------------
@@ -132,19 +137,22 @@ def ask_text(opp_name: str, stage: str, missing: list[tuple[str, Question]]) -> 
 
 
 async def _ask(ctx: ToolContext, opp: Opportunity, stage: str, missing: list[tuple[str, Question]]) -> str:
-    """Open the question (unless another capability is waiting for this person's answer) and word it."""
-    text = ask_text(opp.name, stage, missing)
+    """Open the question and word it; when another capability is waiting for this person's answer (a transcript
+    review still open), only list the questions and say how to answer them later."""
     pending = await current_pending(ctx)
     if ctx.actor.staff_id is None or (pending is not None and pending.kind not in _REPLACEABLE):
-        account_hint = f"，之后发「/关键问题 {opp.name}」补上"
-        return text.split("（直接回复")[0].replace("一条消息按序号分行回答就行", "") + account_hint
+        async with ctx.db.session() as s:
+            account = await s.get(Account, opp.account_id)
+        name = (account.short_name or account.name) if account else opp.name
+        listed = "；".join(q.question for _, q in missing)
+        return f"「{opp.name}」到了{STAGE_LABELS[stage]}，还差关键问题：{listed}。方便时发「/关键问题 {name}」补上。"
     await open_pending(
         ctx,
         PENDING_KIND,
         {"opportunity_id": opp.id, "stage": stage, "keys": [q.key for _, q in missing]},
         ttl=ASK_TTL,
     )
-    return text
+    return ask_text(opp.name, stage, missing)
 
 
 @router.after_stage_change

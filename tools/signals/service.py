@@ -120,7 +120,7 @@ async def _open_deal(s, account_id: int | None) -> int | None:
     ).scalar_one_or_none()
 
 
-async def _visits(app: "Runtime") -> tuple[list[Found], int]:
+async def _visits(app: "Runtime", org: OrgProfile) -> tuple[list[Found], int]:
     after = await _cursor(app, "visit")
     async with app.db.session() as s:
         rows = (await s.execute(select(Visit).where(Visit.id > after).order_by(Visit.id).limit(BATCH))).scalars().all()
@@ -171,7 +171,7 @@ async def _speaker(app: "Runtime", s, row: InboundMessage) -> tuple[str, StaffUs
     return "customer", None, None
 
 
-async def _inbound(app: "Runtime") -> tuple[list[Found], int]:
+async def _inbound(app: "Runtime", org: OrgProfile) -> tuple[list[Found], int]:
     after = await _cursor(app, "inbound")
     settled = utcnow() - IN_FLIGHT
     found: list[Found] = []
@@ -191,7 +191,7 @@ async def _inbound(app: "Runtime") -> tuple[list[Found], int]:
                 break  # still being handled: its sender may not be known yet
             last = row.id
             text = _chat_text(row.text) if row.kind == "text" else None
-            if not text:
+            if not text or not detect(text, org):  # most messages carry no signal: skip the look-ups
                 continue
             kind, user, contact = await _speaker(app, s, row)
             when = aware(row.received_at)
@@ -277,7 +277,7 @@ async def scan(app: "Runtime") -> int:
     org = org_profile(app)
     stored = 0
     for name, reader in (("visit", _visits), ("inbound", _inbound)):
-        found, last = await reader(app)
+        found, last = await reader(app, org)
         stored += await _store(app, found, org)
         await app.kv.set(f"signals:cursor:{name}", str(last))
     return stored
