@@ -2,8 +2,9 @@
 
     python -m benchmarks.signals_quality [FILE.jsonl ...]
 
-Default files: benchmarks/data/signals_dev.jsonl (written before the detector, used while writing the rules)
-and benchmarks/data/signals_heldout.jsonl (written after, never used to tune the rules). Each line:
+Default files: benchmarks/data/signals_dev.jsonl (written before the detector, used while writing the rules),
+signals_heldout.jsonl (written after the first rules; its misses were seen before the second version of the rules,
+so it is no longer blind) and signals_heldout2.jsonl (written after the second version, never used to change it). Each line:
 {"text": ..., "labels": [kind, ...], "competitors": [canonical name, ...]}. A competitor counts as right only
 with the right canonical name. The org profile is the one the sentences were written for.
 """
@@ -57,7 +58,8 @@ def table(path: Path) -> str:
 
 
 def main(argv: list[str]) -> None:
-    paths = [Path(a) for a in argv] or [HERE / "signals_dev.jsonl", HERE / "signals_heldout.jsonl"]
+    default = ["signals_dev.jsonl", "signals_heldout.jsonl", "signals_heldout2.jsonl"]
+    paths = [Path(a) for a in argv] or [HERE / name for name in default]
     print("\n\n".join(table(p) for p in paths if p.exists()))
 
 
