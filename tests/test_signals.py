@@ -18,7 +18,7 @@ from bot.org import Competitor, OrgProfile
 from scheduler.models import ScheduledNotice
 from scheduler.signal_jobs import run_signals
 from tests.conftest import ConsoleClient, running_app
-from tools.signals import detect
+from tools.signals import detect, service
 from tools.signals.models import SalesSignal
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -197,3 +197,16 @@ async def test_customer_bot_conversations_count_for_the_account_owner(tmp_path):
         assert found[0].quote == "你们有没有制造业的成功案例？"
         # a strong signal on the deal: the owner is proposed a next step
         assert "整理同行业案例，约一家参考客户" in pushes(app, "zhangwei")[0]
+
+
+async def test_a_backlog_is_caught_up_in_batches_and_a_rescan_stores_nothing_twice(tmp_path, monkeypatch):
+    monkeypatch.setattr(service, "BATCH", 3)
+    async with running_app(tmp_path, demo=False, clock=FrozenClock(MONDAY), **ENV) as app:
+        org = await make_team(app)
+        for i in range(10):
+            await visit(app, org["reps"][0], org["accounts"][0], date(2026, 11, 30), f"第{i}次：客户说太贵了。")
+        assert await service.scan(app) == 10
+        await app.kv.set("signals:cursor:visit", "0")  # a lost cursor: the same sentences again
+        assert await service.scan(app) == 0
+        async with app.db.session() as s:
+            assert (await s.execute(select(func.count()).select_from(SalesSignal))).scalar_one() == 10

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 router = Router("signals")
 
 BATCH = 500
+MAX_BATCHES_PER_RUN = 20
 IN_FLIGHT = timedelta(minutes=10)  # a message still being handled this recently is scanned on a later run
 STEP_FRESH = timedelta(days=2)  # older signals (a first scan of history) propose no next step
 STEP_PROPOSAL_TTL = timedelta(hours=24)  # a pushed proposal waits for a rep who is out on visits
@@ -277,9 +278,14 @@ async def scan(app: "Runtime") -> int:
     org = org_profile(app)
     stored = 0
     for name, reader in (("visit", _visits), ("inbound", _inbound)):
-        found, last = await reader(app, org)
-        stored += await _store(app, found, org)
-        await app.kv.set(f"signals:cursor:{name}", str(last))
+        # a first run on a deployment with history catches up batch by batch, a bounded amount per run
+        for _ in range(MAX_BATCHES_PER_RUN):
+            before = await _cursor(app, name)
+            found, last = await reader(app, org)
+            stored += await _store(app, found, org)
+            await app.kv.set(f"signals:cursor:{name}", str(last))
+            if last == before:
+                break
     return stored
 
 
