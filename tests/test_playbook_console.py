@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.models import AuditLog
-from tests.admin_support import make_accounts, serving, signed_in
+from tests.admin_support import MANAGER_PASSWORD, make_accounts, serving, signed_in
 from tests.conftest import ConsoleClient, running_app
 from tests.test_playbook import make_org
 from tools.playbook.config import PLAYBOOK_FILE_NAME
@@ -63,6 +63,10 @@ async def test_yaml_and_form_views_validate_in_chinese_and_put_the_playbook_in_f
             said = await rep.say("/阶段 华东机械 报价")
             assert "还差 2 个关键问题" in said and "谁在内部帮我们？" in said and "价格谈妥了吗？" in said
             assert "客户怎么算回报？" not in said  # answered before
+        async with serving(app) as base, signed_in(base, "viewer", MANAGER_PASSWORD) as c:  # read-only manager
+            assert (await c.get("/admin/playbook"))[0] == 403
+            status, body = await c.post("/admin/playbook/save", {"text": good})
+            assert status == 403 and "只读" in body
         async with app.db.session() as s:
             saves = (await s.execute(select(AuditLog).where(AuditLog.action == "stage_playbook.save"))).scalars().all()
         assert [a.detail["how"] for a in saves] == ["yaml", "form"]
