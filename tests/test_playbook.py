@@ -171,6 +171,7 @@ async def test_stage_move_through_a_confirmed_proposal_asks_the_questions(tmp_pa
         assert "改到「商务谈判」" in said and "还差 7 个关键问题" in said
         opp = await deal(app, org["opp"])
         assert opp.stage == "negotiation" and opp.updated_source == "AGENT"
+        assert "已经改好了" in await rep.say("是")  # a double 「是」 is not taken as an answer
         # the next message answers the questions (it does not reach the model, which has no more script)
         said = await rep.say("1、数字化转型\n2、100万\n3、李总\n4、年底\n5、服务\n6、销售易\n7、法务审合同后盖章")
         assert "记到商机上了" in said and "还差" not in said

@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from bot.capabilities import STAFF, Capabilities, Router, StageChange, ToolContext, ToolError, ToolOutput
 from bot.models import STAGE_LABELS, Account, Opportunity, StaffUser, utcnow
-from bot.pending import CANCEL_WORDS, close_pending, current_pending, open_pending
+from bot.pending import CANCEL_WORDS, YES_WORDS, close_pending, current_pending, open_pending
 from bot.zh_parse import find_money
 from tools.customers import find_open_deal
 from tools.playbook.config import (
@@ -271,6 +271,8 @@ async def answer_questions(ctx: ToolContext, pending, answer: str) -> ToolOutput
     if not questions:
         await close_pending(ctx, pending, "done")
         return None
+    if text.rstrip("。.!！") in YES_WORDS:  # a second 「是」 for the move just confirmed is no answer
+        return ToolOutput("阶段已经改好了。上面的关键问题直接回答就行，或者回复「跳过」以后再说。")
     if not await close_pending(ctx, pending):
         return ToolOutput("这些问题已经答过了。")
     stage = pending.payload.get("stage") or OPEN_STAGES[0]
