@@ -10,7 +10,9 @@ Parts a router can hold:
     commands and card handlers call the same functions, so authorization lives in one place;
   * slash commands, answers to pending questions, card button presses;
   * offline intents (everyday sentences understood without a model);
-  * handlers for inbound kinds (file, voice, location) and for long text (a pasted transcript).
+  * handlers for inbound kinds (file, picture, location) and for long text (a pasted transcript);
+  * one speech handler: a voice note the platform did not transcribe → its text, which then takes the
+    ordinary text path (commands, pending answers, the agent or the offline answer).
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ CardHandler = Callable[[ToolContext, CardAction], Awaitable[list[Reply]]]
 OfflineIntent = Callable[[ToolContext, str], Awaitable["ToolOutput | None"]]
 KindHandler = Callable[[ToolContext], Awaitable[ToolOutput]]
 LongTextHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
+# a voice note → its words; raises ToolError with what to tell the person when it cannot be heard
+SpeechHandler = Callable[[ToolContext], Awaitable[str]]
 
 
 @dataclass
@@ -160,6 +164,7 @@ class Router:
         self.offline_intents: list[tuple[int, OfflineIntent]] = []
         self.kind_handlers: dict[InboundKind, KindHandler] = {}
         self.long_text_handlers: list[LongTextHandler] = []
+        self.speech_handlers: list[SpeechHandler] = []
 
     def tool(
         self,
@@ -226,6 +231,11 @@ class Router:
         self.long_text_handlers.append(fn)
         return fn
 
+    def speech(self, fn: SpeechHandler) -> SpeechHandler:
+        """Voice notes without the platform's transcript: return their text (one handler per app)."""
+        self.speech_handlers.append(fn)
+        return fn
+
 
 _COMMAND_RE = re.compile(r"^[/／]\s*(\S+?)(?:\s+|$)(.*)$", re.S)
 
@@ -242,6 +252,7 @@ class Capabilities:
         self.offline_intents: list[tuple[int, OfflineIntent]] = []
         self.kind_handlers: dict[InboundKind, KindHandler] = {}
         self.long_text_handlers: list[LongTextHandler] = []
+        self.speech_handler: SpeechHandler | None = None
         self._state: dict[str, Any] = {}
 
     def include(self, router: Router) -> None:
@@ -260,6 +271,10 @@ class Capabilities:
         for kind, handler in router.kind_handlers.items():
             self._add(self.kind_handlers, kind, handler, "inbound kind")
         self.long_text_handlers.extend(router.long_text_handlers)
+        for handler in router.speech_handlers:
+            if self.speech_handler is not None:
+                raise ValueError("speech handler is registered twice")
+            self.speech_handler = handler
         self.offline_intents.extend(router.offline_intents)
         self.offline_intents.sort(key=lambda item: item[0])
 

@@ -42,6 +42,7 @@ from salesbot.channels import ADAPTERS
 from tools import (
     approvals,
     autofill,
+    cards,
     contact_times,
     customers,
     help,
@@ -50,6 +51,7 @@ from tools import (
     talk_tracks,
     tasks,
     visits,
+    voice,
 )
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ NO_TOOLS_AT_START = (
     "（vLLM 启动时加 --enable-auto-tool-choice 和 --tool-call-parser）。服务端原话：%s"
 )
 CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads, proposals]
+CAPABILITIES += [cards, voice]  # business-card photos, voice notes
 
 
 def build_capabilities() -> Capabilities:

@@ -223,6 +223,12 @@ def parse_card(lines: list[Line]) -> CardFields:
                     seen_phones.add(key)
                     fields.phones.append(p)
             continue
+        if _PHONE_LABEL.match(text) and len(re.sub(r"\D", "", text)) >= 5:
+            # a labelled number that does not read as one (a smudged digit read as a letter): unclear
+            used.add(i)
+            if "phones" not in fields.unclear:
+                fields.unclear.append("phones")
+            continue
         if _WECHAT_SAME.fullmatch(text):
             used.add(i)
 
