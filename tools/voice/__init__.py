@@ -42,7 +42,8 @@ async def hear(ctx: ToolContext) -> str:
         if "没有识别出文字" in str(exc):
             raise ToolError(NOT_UNDERSTOOD) from exc
         raise ToolError(str(exc).replace("录音", "语音")) from exc
-    if len(text) < 2 or looks_garbled(text):
+    # 「是」「好的」 are whole answers; only a longer text is judged by how much of it reads as words
+    if not any(ch.isalnum() for ch in text) or (len(text) >= 20 and looks_garbled(text)):
         raise ToolError(NOT_UNDERSTOOD)
     return text
 
