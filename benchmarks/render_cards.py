@@ -292,8 +292,7 @@ def draw_front(c: Canvas, card: dict, layout: str) -> None:
         if title:
             yl = c.text((margin, yl), title, c.fit(title, 24, split - margin - 20), fill=c.accent)[1] + 14
         if company:
-            for part in _wrap(c, company, 24, split - margin - 20):
-                yl = c.text((margin, yl), part, 24)[1] + 8
+            yl = c.text((margin, yl), company, c.fit(company, 24, split - margin - 20))[1] + 8
         c.draw.line((split, y + 10, split, h - 70), fill=c.accent, width=3)
         yr = y + 20
         size = 22

@@ -37,7 +37,7 @@ _COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "慕容"
 _TITLE_WORDS = re.compile(
     r"(总经理|副总经理|董事长|副董事长|董事|监事|总裁|副总裁|首席\w{1,4}官|总监|经理|主任|主管|工程师|专员|顾问|代表|助理|秘书|"
     r"会计|出纳|行长|院长|所长|部长|处长|科长|厂长|店长|组长|合伙人|律师|医生|医师|教授|研究员|设计师|负责人|架构师|"
-    r"总工|主席|书记|CEO|CTO|CFO|COO|VP)"
+    r"总工|主席|书记|创始人|主理人|讲师|编辑|记者|策划|分析师|规划师|建筑师|主播|掌柜|CEO|CTO|CFO|COO|VP)"
 )
 _COMPANY_END = re.compile(
     r"(有限公司|有限责任公司|股份公司|集团公司|公司|分公司|分行|支行|银行|集团|研究院|研究所|设计院|事务所|医院|大学|学院|"
@@ -51,8 +51,12 @@ _PHONE_LABEL = re.compile(
     r"^(?:(?:手机|移动电话|电话|座机|固话|总机|直线|办公电话|热线|服务热线|Mobile|Mob|Cell|Phone|Tel)\s*[:.]?|[MTPH]\s*[:.])\s*",
     re.I,
 )
-_FAX = re.compile(r"传真|fax|^F\s*[:：]", re.I)
+_FAX = re.compile(r"传真|fax|(?:^|\s)F\s*[:：]", re.I)
 _EMAIL_LABEL = re.compile(r"^(?:(?:邮箱|电子邮箱|邮件|E-?mail|Mail)\s*[:.]?|E\s*[:.])\s*", re.I)
+_WEB_LABEL = re.compile(r"^(?:(?:网址|网站|官网|主页|Web(?:site)?|URL)\s*[:.]?|W\s*[:.])\s*", re.I)
+_DOMAIN = re.compile(
+    r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|cn|net|org|cc|io|co|biz|info|top|vip|tech)(?:\.cn)?(?:/\S*)?", re.I
+)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _WEBSITE = re.compile(
     r"(?:https?://)?(?:www\.)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?"
@@ -204,14 +208,19 @@ def parse_card(lines: list[Line]) -> CardFields:
                 fields.email = re.sub(r"^(e-?mail|mail)[:.]?", "", m.group(0).lower())
             continue
         web = _WEBSITE.search(text)
+        if web is None and _WEB_LABEL.match(text) and "@" not in text:
+            web = _DOMAIN.search(_strip_label(_WEB_LABEL, text))  # 「网址：hengtai.com」 without www
         if web and "@" not in text:
             used.add(i)
             if fields.website is None and not unclear("website", ln):
                 fields.website = web.group(0).rstrip("/")
             continue
-        if _FAX.search(text):
-            used.add(i)
-            continue
+        fax = _FAX.search(text)
+        if fax:
+            text = text[: fax.start()].strip(" |/·;；,，")  # 「电话… 传真…」: the fax number is not a phone
+            if not re.search(r"\d{5}", text):
+                used.add(i)
+                continue
         phones = _phones_in(_strip_label(_PHONE_LABEL, text)) if re.search(r"\d{3}", text) else []
         if phones:
             used.add(i)
@@ -233,6 +242,21 @@ def parse_card(lines: list[Line]) -> CardFields:
             used.add(i)
 
     # company: a line ending like a legal name; the longest wins; group headers never
+    for i, ln in enumerate(lines[:-1]):
+        nxt = lines[i + 1]
+        joined = (ln.text + nxt.text).replace(" ", "")
+        if (
+            i not in used
+            and i + 1 not in used
+            and _is_cjk_line(ln.text)
+            and not _COMPANY_END.search(ln.text.replace(" ", ""))
+            and re.search(r"(有限公司|分行|支行|分公司)$", joined)
+            and 0 <= nxt.box[1] - ln.box[3] < ln.height
+            and abs(nxt.box[0] - ln.box[0]) < ln.height
+            and len(nxt.text) <= 4
+        ):
+            ln.text = joined
+            used.add(i + 1)
     companies = [
         (i, ln)
         for i, ln in enumerate(lines)
@@ -246,7 +270,8 @@ def parse_card(lines: list[Line]) -> CardFields:
     company_line = None
     if companies:
         legal = [c for c in companies if re.search(r"公司|分行|支行|厂|院|所", c[1].text)]
-        i, company_line = max(legal or companies, key=lambda c: len(c[1].text))
+        # a parent group printed above the company is usually in smaller type: the taller line wins, then the longer
+        i, company_line = max(legal or companies, key=lambda c: (round(c[1].height / 4), len(c[1].text)))
         used.add(i)
         # a company name wrapped onto two lines (narrow columns): the line right above, same left edge
         if not unclear("company", company_line):
@@ -303,6 +328,19 @@ def parse_card(lines: list[Line]) -> CardFields:
         for text in {whole, head}:
             if looks_like_name(text) and not (company_text and text in company_text):
                 candidates.append((ln.height, i, ln, text))
+    if not candidates:  # an uncommon surname: the tallest short Chinese line that is nothing else
+        for i, ln in enumerate(lines):
+            t = ln.text.replace(" ", "")
+            if (
+                i not in used
+                and re.fullmatch(r"[\u4e00-\u9fff]{2,3}", t)
+                and not _TITLE_WORDS.search(t)
+                and not _COMPANY_END.search(t)
+                and not (company_text and t in company_text)
+            ):
+                candidates.append((ln.height, i, ln, t))
+        tallest = max((ln.height for ln in lines), default=0)
+        candidates = [c for c in candidates if c[0] >= 0.8 * tallest]
     name_line = None
     if candidates:
         _, i, name_line, text = max(candidates, key=lambda c: (c[0], -c[1]))
