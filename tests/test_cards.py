@@ -19,6 +19,7 @@ from benchmarks.render_cards import render
 from bot.models import Account, AuditLog, Contact
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.dingtalk import FakeDingTalk
+from tests.fakes.openai_server import text, tool_call
 from tests.fakes.wecom import card_event_xml, image_xml
 from tests.wecom_support import CORP_ID, wecom_rig
 from tools.cards.models import BusinessCard
@@ -298,3 +299,44 @@ async def test_dingtalk_picture_becomes_a_proposal_card_and_the_press_writes(tmp
             await adapter.stop()
     finally:
         await fake.close()
+
+
+async def test_a_correction_through_a_misbehaving_model_revises_the_card_proposal(tmp_path, photos, fake_llm):
+    """With a model, 「姓名改成严志刚」 goes to it: it answers with <think>, other argument names (contact_name,
+    phone, customer, new_account as a string) and a text claiming it saved; the proposal is revised, nothing is
+    written before 确认, and the change keeps its reason."""
+    path = tmp_path / "card.jpg"
+    path.write_bytes(photos["t-new"])
+    fake_llm.script(
+        tool_call(
+            "save_card_contact",
+            contact_name="严志刚",
+            title="总经理",
+            company="恒泰纺织股份有限公司",
+            customer="恒泰纺织股份有限公司",
+            new_account="true",
+            phone="0512-65883100、13905126688",
+            email="yanzq@hengtai-tex.com",
+            address="江苏省苏州市吴江区盛泽镇纺织路88号",
+        ),
+        text("<think>用户要改名字</think>已保存联系人严志刚。"),
+    )
+    env = dict(OPENAI_BASE_URL=fake_llm.base_url, OPENAI_API_KEY="t", SALESBOT_LLM_MODEL="fake")
+    async with running_app(tmp_path, **env) as app:
+        rep = ConsoleClient(app, "zhangwei")
+        assert "存名片联系人：严志强" in await rep.say(str(path))  # read without the model
+        assert fake_llm.calls == 0
+        revised = await rep.say("姓名改成严志刚")
+        assert "存名片联系人：严志刚 · 总经理" in revised and "改的原因" in revised
+        assert "<think>" not in revised and "已保存联系人" not in revised
+        assert "13905126688" in revised and "新客户：恒泰纺织股份有限公司" in revised
+        assert await rows(app, Contact, Contact.name.in_(["严志强", "严志刚"])) == []
+        assert "记下了原因" in await rep.say("名片上的字被手指挡住了")
+        assert "已存联系人：严志刚" in await rep.say("确认")
+        (contact,) = await rows(app, Contact, Contact.name == "严志刚")
+        assert contact.phone == "13905126688"
+        corrected = await rows(app, AuditLog, AuditLog.action == "proposal.corrected")
+        assert [(a.detail["field"], a.detail["old"], a.detail["new"]) for a in corrected] == [
+            ("name", "严志强", "严志刚")
+        ]
+        assert corrected[0].detail["reason"] == "名片上的字被手指挡住了"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from sqlmodel import select
 
 from bot import replies
-from bot.arg_types import TextList
+from bot.arg_types import AccountName, TextList
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import InboundKind
 from bot.models import Account, Contact
@@ -44,17 +44,27 @@ NOT_A_CARD = (
 
 
 class SaveCardArgs(BaseModel):
-    name: str | None = Field(None, description="姓名")
-    title: str | None = Field(None, description="职务")
+    # the names models reach for besides ours (contact_name, phone, customer…) are accepted too
+    name: str | None = Field(
+        None, validation_alias=AliasChoices("name", "contact_name", "contact", "person"), description="姓名"
+    )
+    title: str | None = Field(None, validation_alias=AliasChoices("title", "position", "job_title"), description="职务")
     company: str | None = Field(None, description="公司：名片上印的公司名")
-    account_name: str | None = Field(None, description="关联客户：CRM 里的客户名称（新客户填名片上的公司名）")
+    account_name: AccountName | None = Field(
+        None,
+        validation_alias=AliasChoices("account_name", "account", "customer", "customer_name", "client"),
+        description="关联客户：CRM 里的客户名称（新客户填名片上的公司名）",
+    )
     new_account: bool = Field(False, description="新建客户：客户还不在 CRM 里时为 true，确认时一并新建")
-    phones: TextList = Field(default_factory=list, description="电话：名片上的电话，手机写 11 位数字")
-    email: str | None = Field(None, description="邮箱")
+    phones: TextList = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("phones", "phone", "mobile", "tel", "telephone", "phone_numbers"),
+        description="电话：名片上的电话，手机写 11 位数字",
+    )
+    email: str | None = Field(None, validation_alias=AliasChoices("email", "mail", "e_mail"), description="邮箱")
     address: str | None = Field(None, description="地址")
-    website: str | None = Field(None, description="网址")
+    website: str | None = Field(None, validation_alias=AliasChoices("website", "url", "web"), description="网址")
     unclear: TextList = Field(default_factory=list, description="看不清的字段：name/title/company/phones/…")
-    ocr_text: str | None = Field(None, description="识别原文（证据）")
 
 
 async def _account_line(ctx: ToolContext, args: SaveCardArgs) -> tuple[str | None, Account | None]:
@@ -156,7 +166,6 @@ async def save_card_contact(ctx: ToolContext, args: SaveCardArgs) -> ToolOutput:
             phones=list(args.phones),
             address=(args.address or None) and args.address[:256],
             website=(args.website or None) and args.website[:256],
-            ocr_text=args.ocr_text,
             idempotency_key=key,
             created_by_id=ctx.actor.staff_id,
             source_message_id=ctx.message_row_id,
@@ -184,7 +193,6 @@ def card_args(fields: CardFields, account: Account | None) -> dict:
         "address": fields.address,
         "website": fields.website,
         "unclear": fields.unclear,
-        "ocr_text": "\n".join(fields.lines)[:4000],
     }
 
 

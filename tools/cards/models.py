@@ -1,11 +1,11 @@
-"""The business card a contact was saved from: every number on it, the address and the words read."""
+"""The business card a contact was saved from: every number on it, the address and the website."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from bot.models import utcnow
@@ -13,7 +13,7 @@ from bot.models import utcnow
 
 class BusinessCard(SQLModel, table=True):
     """One confirmed card. The contact row holds one phone; the card keeps all of them (a landline with its
-    extension, a mobile), the address and website, and the OCR lines as the evidence."""
+    extension, a mobile), the address and website. The words read stay with the proposal (its evidence)."""
 
     __tablename__ = "business_card"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -23,7 +23,6 @@ class BusinessCard(SQLModel, table=True):
     phones: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     address: Optional[str] = Field(default=None, max_length=256)
     website: Optional[str] = Field(default=None, max_length=256)
-    ocr_text: Optional[str] = Field(default=None, sa_type=Text)
     idempotency_key: Optional[str] = Field(default=None, max_length=200, unique=True)
     created_by_id: Optional[int] = Field(default=None, foreign_key="staff_user.id")
     source_message_id: Optional[int] = Field(default=None, foreign_key="inbound_message.id")

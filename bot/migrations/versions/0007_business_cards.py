@@ -1,4 +1,4 @@
-"""business cards: the card a contact was saved from (all its numbers, address, website, the words read)
+"""business cards: the card a contact was saved from (all its numbers, address, website)
 
 Revision ID: 0007_business_cards
 Revises: 0001_core
@@ -24,7 +24,6 @@ def upgrade() -> None:
     sa.Column('phones', sa.JSON(), nullable=False),
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True),
     sa.Column('website', sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True),
-    sa.Column('ocr_text', sa.Text(), nullable=True),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('source_message_id', sa.Integer(), nullable=True),
