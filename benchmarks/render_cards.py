@@ -461,9 +461,21 @@ def render(card: dict, *, clean: bool = False) -> bytes:
     return photograph(image, rng)
 
 
+def phone_list(phones) -> list[str]:
+    """A card's `phones`: a list, or one string with several numbers separated by ，;、/."""
+    if not phones:
+        return []
+    if isinstance(phones, str):
+        return [p.strip() for p in re.split(r"[,，;；、/|]+", phones) if p.strip()]
+    return [str(p) for p in phones if p]
+
+
 def load_cards(path: Path) -> list[dict]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return data["cards"] if isinstance(data, dict) and "cards" in data else data
+    cards = data["cards"] if isinstance(data, dict) and "cards" in data else data
+    for card in cards:
+        card["phones"] = phone_list(card.get("phones"))
+    return cards
 
 
 def main() -> None:

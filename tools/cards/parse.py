@@ -141,6 +141,11 @@ def lines_from_ocr(result) -> list[Line]:
     return out
 
 
+def _legal_core(text: str) -> str:
+    """The name without a trailing legal-form bracket: 「…会计师事务所（特殊普通合伙）」 ends like a firm."""
+    return re.sub(r"\([^()]{2,8}\)$", "", text.replace(" ", ""))
+
+
 def _is_cjk_line(text: str) -> bool:
     return bool(_CJK.search(text))
 
@@ -249,7 +254,7 @@ def parse_card(lines: list[Line]) -> CardFields:
             i not in used
             and i + 1 not in used
             and _is_cjk_line(ln.text)
-            and not _COMPANY_END.search(ln.text.replace(" ", ""))
+            and not _COMPANY_END.search(_legal_core(ln.text))
             and re.search(r"(有限公司|分行|支行|分公司)$", joined)
             and 0 <= nxt.box[1] - ln.box[3] < ln.height
             and abs(nxt.box[0] - ln.box[0]) < ln.height
@@ -262,7 +267,7 @@ def parse_card(lines: list[Line]) -> CardFields:
         for i, ln in enumerate(lines)
         if i not in used
         and _is_cjk_line(ln.text)
-        and _COMPANY_END.search(ln.text.replace(" ", ""))
+        and _COMPANY_END.search(_legal_core(ln.text))
         and not _GROUP_HEADER.search(ln.text)
         and not _ADDRESS_LABEL.match(ln.text)
         and len(ln.text.replace(" ", "")) >= 4
@@ -270,8 +275,14 @@ def parse_card(lines: list[Line]) -> CardFields:
     company_line = None
     if companies:
         legal = [c for c in companies if re.search(r"公司|分行|支行|厂|院|所", c[1].text)]
-        # a parent group printed above the company is usually in smaller type: the taller line wins, then the longer
-        i, company_line = max(legal or companies, key=lambda c: (round(c[1].height / 4), len(c[1].text)))
+        pool = legal or companies
+        top = min(ln.box[1] for ln in lines)
+        # a parent group is printed above the company, usually in smaller type: the top line loses when there
+        # are others, then the taller line wins, then the longer
+        i, company_line = max(
+            pool,
+            key=lambda c: (len(pool) == 1 or c[1].box[1] > top + 2, round(c[1].height / 4), len(c[1].text)),
+        )
         used.add(i)
         # a company name wrapped onto two lines (narrow columns): the line right above, same left edge
         if not unclear("company", company_line):
