@@ -197,3 +197,22 @@ async def test_dingtalk_voice_recognition_and_our_own_stt_both_become_text_turns
             await adapter.stop()
     finally:
         await fake.close()
+
+
+async def test_a_customer_voice_note_without_stt_is_asked_for_text_not_told_about_settings(tmp_path):
+    from bot import replies
+    from bot.messages import Attachment, Inbound, InboundKind, Role
+
+    async with running_app(tmp_path) as app:
+        client = ConsoleClient(app, "visitor-1", Role.CUSTOMER)
+        voice = Inbound(
+            platform="console",
+            msg_id="cv-1",
+            sender_id="visitor-1",
+            conversation_id="visitor-1",
+            kind=InboundKind.VOICE,
+            role_hint=Role.CUSTOMER,
+            attachments=[Attachment(name="voice.amr", mime="audio/amr", data=b"#!AMR\n")],
+        )
+        answer = await client.deliver(voice)
+        assert answer == replies.VOICE_NOT_TRANSCRIBED and "SALESBOT" not in answer

@@ -13,6 +13,7 @@ Exposes `register(capabilities)` for the composition root.
 
 from __future__ import annotations
 
+from bot import replies
 from bot.capabilities import Capabilities, Router, ToolContext, ToolError
 from tools.autofill.inputs import MAX_AUDIO_BYTES, TranscriptRefused, looks_garbled, speech_to_text, stt_configured
 
@@ -30,7 +31,8 @@ NOT_UNDERSTOOD = "这条语音没听清（可能太短、太吵或离话筒太�
 @router.speech
 async def hear(ctx: ToolContext) -> str:
     if not stt_configured(ctx.app.settings):
-        raise ToolError(STT_OFF)
+        # a customer is not told about our settings, only to type
+        raise ToolError(STT_OFF if ctx.actor.is_staff else replies.VOICE_NOT_TRANSCRIBED)
     attachments = ctx.inbound.attachments if ctx.inbound else []
     if not attachments or attachments[0].data is None:
         raise ToolError(NOT_DOWNLOADED)
