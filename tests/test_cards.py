@@ -340,3 +340,17 @@ async def test_a_correction_through_a_misbehaving_model_revises_the_card_proposa
             ("name", "严志强", "严志刚")
         ]
         assert corrected[0].detail["reason"] == "名片上的字被手指挡住了"
+
+
+def test_a_department_beside_the_title_joins_it_and_a_parent_company_on_top_is_not_the_company():
+    lines = [
+        Line("中国汇川控股集团有限公司", (40, 10, 300, 30), 0.99),  # the parent group's legal name, small, on top
+        Line("苏州汇川联合动力系统有限公司", (400, 40, 900, 75), 0.99),
+        Line("范文杰", (40, 80, 200, 140), 0.99),
+        Line("研发部", (240, 110, 320, 135), 0.99),
+        Line("高级工程师", (330, 110, 470, 135), 0.99),
+        Line("传真:0512-66376071 电话:0512-66376070-605", (40, 170, 600, 195), 0.98),
+    ]
+    got = parse_card(lines)
+    assert got.company == "苏州汇川联合动力系统有限公司" and got.title == "研发部 高级工程师"
+    assert got.phones == ["0512-66376070-605"]  # the fax number beside it is not a phone

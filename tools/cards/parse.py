@@ -141,6 +141,20 @@ def lines_from_ocr(result) -> list[Line]:
     return out
 
 
+_SEGMENT_LABEL = re.compile(r"(传真|fax|电话|手机|座机|Tel|Mobile|Phone|(?<![A-Za-z])[MTF]\s*[:：])", re.I)
+
+
+def _without_fax(text: str) -> str:
+    """The line with its fax part cut out: from the fax label up to the next label (or the end)."""
+    marks = [m.start() for m in _SEGMENT_LABEL.finditer(text)] + [len(text)]
+    kept = [text[: marks[0]]]
+    for start, end in zip(marks, marks[1:]):
+        part = text[start:end]
+        if not _FAX.match(part.strip()):
+            kept.append(part)
+    return " ".join(p.strip(" |/·;；,，") for p in kept if p.strip(" |/·;；,，"))
+
+
 def _legal_core(text: str) -> str:
     """The name without a trailing legal-form bracket: 「…会计师事务所（特殊普通合伙）」 ends like a firm."""
     return re.sub(r"\([^()]{2,8}\)$", "", text.replace(" ", ""))
@@ -220,9 +234,8 @@ def parse_card(lines: list[Line]) -> CardFields:
             if fields.website is None and not unclear("website", ln):
                 fields.website = web.group(0).rstrip("/")
             continue
-        fax = _FAX.search(text)
-        if fax:
-            text = text[: fax.start()].strip(" |/·;；,，")  # 「电话… 传真…」: the fax number is not a phone
+        if _FAX.search(text):
+            text = _without_fax(text)  # 「电话… 传真…」: the fax number is not a phone
             if not re.search(r"\d{5}", text):
                 used.add(i)
                 continue
@@ -284,7 +297,7 @@ def parse_card(lines: list[Line]) -> CardFields:
             key=lambda c: (len(pool) == 1 or c[1].box[1] > top + 2, round(c[1].height / 4), len(c[1].text)),
         )
         used.add(i)
-        # a company name wrapped onto two lines (narrow columns): the line right above, same left edge
+        used.update(j for j, _ in companies)  # the other company-like lines are a group's or a logo's: no field
         if not unclear("company", company_line):
             fields.company = company_line.text.replace(" ", "")
     for i, ln in enumerate(lines):  # the group header and other company-like lines are decoration
@@ -378,6 +391,18 @@ def parse_card(lines: list[Line]) -> CardFields:
         if titles:
             _, i, ln, t = min(titles, key=lambda c: c[0])
             used.add(i)
+            # 「研发部 高级工程师」 read as two boxes on one row: the department joins the title, in reading order
+            for j, other in enumerate(lines):
+                o = other.text.replace(" ", "")
+                if (
+                    j not in used
+                    and re.fullmatch(r"[\u4e00-\u9fff]{1,8}(部|中心|处|科|室|组|事业部|大区|区|分部|办公室)", o)
+                    and abs(other.cy - ln.cy) < 0.5 * ln.height
+                    and min(abs(other.box[2] - ln.box[0]), abs(ln.box[2] - other.box[0])) < 3 * ln.height
+                ):
+                    used.add(j)
+                    t = o + " " + t if other.box[0] < ln.box[0] else t + " " + o
+                    break
             if not unclear("title", ln):
                 fields.title = t
     if address_i is None and any(_ADDRESS_LABEL.match(ln.text) and ln.score < UNCLEAR_SCORE for ln in lines):
