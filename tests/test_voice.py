@@ -216,3 +216,35 @@ async def test_a_customer_voice_note_without_stt_is_asked_for_text_not_told_abou
         )
         answer = await client.deliver(voice)
         assert answer == replies.VOICE_NOT_TRANSCRIBED and "SALESBOT" not in answer
+
+
+async def test_with_a_model_the_heard_words_go_to_the_agent_and_a_visit_is_proposed(tmp_path, stt):
+    """One OpenAI-compatible server for both: speech-to-text falls back to OPENAI_BASE_URL, and the model reads
+    the transcript as the rep's message and proposes the visit (nothing written before 确认)."""
+    from tests.fakes.openai_server import text, tool_call
+
+    stt.transcripts.append(SPOKEN_KNOWN)
+    stt.script(
+        tool_call(
+            "log_visit",
+            account_name="华东机械",
+            summary="聊了二期扩容，报价五十万整",
+            visit_date="上周五",
+            contacts=["李总"],
+            next_step="发合同",
+            next_step_due="下周三",
+        ),
+        text("请确认这条拜访。"),
+    )
+    env = {"OPENAI_BASE_URL": stt.base_url, "OPENAI_API_KEY": "t", "SALESBOT_LLM_MODEL": "fake"}
+    async with wecom_rig(tmp_path, demo=True, SALESBOT_STT_MODEL="whisper-1", **env) as rig:
+        rig.qyapi.add_media("VOICE-L", b"#!AMR\n" + b"\x00" * 80, "audio/amr")
+        await rig.sender.post_xml(voice_xml(CORP_ID, "zhangwei", "VOICE-L", "vl-1"))
+        await rig.settle()
+        assert stt.transcription_requests[0]["authorization"] == "Bearer t"
+        said = stt.requests[0]["messages"][-1]["content"]
+        assert "上周五去了华 东机械" in said
+        sent = json.dumps(rig.qyapi.sends(), ensure_ascii=False)
+        assert "记拜访：上海华东机械制造有限公司 · 11月20日（周五）" in sent
+        async with rig.app.db.session() as s:
+            assert (await s.execute(select(Visit).where(Visit.created_source != "IMPORT"))).scalars().all() == []
