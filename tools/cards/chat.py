@@ -83,7 +83,11 @@ async def _account_line(ctx: ToolContext, args: SaveCardArgs) -> tuple[str | Non
         )
     if args.new_account:
         return f"新客户：{args.account_name}（CRM 里还没有，确认后一并新建，负责人是你）", None
-    raise ToolError(f"CRM 里没有客户「{args.account_name}」。是新客户的话把 new_account 设为 true。")
+    # read by a person (an offline correction) and by the model (new_account is its switch)
+    raise ToolError(
+        f"CRM 里没有客户「{args.account_name}」。说出 CRM 里的客户名；是新客户的话先发「/新建客户 {args.account_name}」"
+        "（模型调用时把 new_account 设为 true）。"
+    )
 
 
 async def describe_card(ctx: ToolContext, args: SaveCardArgs) -> list[str]:
