@@ -7,6 +7,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     SALESBOT_DATA_DIR=/data SALESBOT_LOG_FORMAT=json
 
 WORKDIR /app
+# OpenCV (pulled in by rapidocr-onnxruntime, the offline business-card reader) needs libGL and glib at import
+RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+    && rm -rf /var/lib/apt/lists/*
 # dependencies first, so a code change does not reinstall them (nor a README change: an empty
 # stand-in satisfies pyproject's `readme` here)
 COPY pyproject.toml ./

@@ -10,9 +10,11 @@ Parts a router can hold:
     commands and card handlers call the same functions, so authorization lives in one place;
   * slash commands, answers to pending questions, card button presses;
   * offline intents (everyday sentences understood without a model);
-  * handlers for inbound kinds (file, voice, location) and for long text (a pasted transcript);
+  * handlers for inbound kinds (file, picture, location) and for long text (a pasted transcript);
   * deal hooks: what to do after a deal changed stage (the customers capability calls them, whoever moved
-    the deal), and extra lines for a deal in the customer summary.
+    the deal), and extra lines for a deal in the customer summary;
+  * one speech handler: a voice note the platform did not transcribe → its text, which then takes the
+    ordinary text path (commands, pending answers, the agent or the offline answer).
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ CardHandler = Callable[[ToolContext, CardAction], Awaitable[list[Reply]]]
 OfflineIntent = Callable[[ToolContext, str], Awaitable["ToolOutput | None"]]
 KindHandler = Callable[[ToolContext], Awaitable[ToolOutput]]
 LongTextHandler = Callable[[ToolContext, str], Awaitable[ToolOutput]]
+# a voice note → its words; raises ToolError with what to tell the person when it cannot be heard
+SpeechHandler = Callable[[ToolContext], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ class Router:
         self.long_text_handlers: list[LongTextHandler] = []
         self.stage_hooks: list[StageHook] = []
         self.deal_lines: list[DealLines] = []
+
+        self.speech_handlers: list[SpeechHandler] = []
 
     def tool(
         self,
@@ -253,6 +259,10 @@ class Router:
     def deal_summary(self, fn: DealLines) -> DealLines:
         """Lines shown under each open deal in the customer summary."""
         self.deal_lines.append(fn)
+
+    def speech(self, fn: SpeechHandler) -> SpeechHandler:
+        """Voice notes without the platform's transcript: return their text (one handler per app)."""
+        self.speech_handlers.append(fn)
         return fn
 
 
@@ -273,6 +283,8 @@ class Capabilities:
         self.long_text_handlers: list[LongTextHandler] = []
         self.stage_hooks: list[StageHook] = []
         self.deal_lines: list[DealLines] = []
+
+        self.speech_handler: SpeechHandler | None = None
         self._state: dict[str, Any] = {}
 
     def include(self, router: Router) -> None:
@@ -293,6 +305,11 @@ class Capabilities:
         self.long_text_handlers.extend(router.long_text_handlers)
         self.stage_hooks.extend(router.stage_hooks)
         self.deal_lines.extend(router.deal_lines)
+
+        for handler in router.speech_handlers:
+            if self.speech_handler is not None:
+                raise ValueError("speech handler is registered twice")
+            self.speech_handler = handler
         self.offline_intents.extend(router.offline_intents)
         self.offline_intents.sort(key=lambda item: item[0])
 

@@ -187,6 +187,16 @@ class Dispatcher:
             return await self._card_action(ctx, inbound)
         if inbound.kind is InboundKind.EVENT:
             return [Reply(replies.welcome(actor))] if inbound.event in ("enter_agent", "subscribe") else []
+        heard = False
+        if inbound.kind is InboundKind.VOICE and not text and self.app.capabilities.speech_handler is not None:
+            try:  # a voice note is an ordinary text turn once we have its words
+                text = clean_text(await self.app.capabilities.speech_handler(ctx))
+            except ToolDenied as exc:
+                await audit_refusal(ctx, exc, "speech")
+                return [Reply(str(exc))]
+            except ToolError as exc:
+                return [Reply(str(exc))]
+            heard = bool(text)
         kind_handler = self.app.capabilities.kind_handlers.get(inbound.kind)
         if kind_handler is not None and (inbound.kind is not InboundKind.VOICE or not text):
             return self._as_replies(await self._guard(ctx, kind_handler(ctx), f"kind:{inbound.kind.value}"))
@@ -208,6 +218,8 @@ class Dispatcher:
 
         out = await self._route_text(ctx, text, llm_time)
         memory.extend(self.memory_rows(ctx, text, out))
+        if heard:  # our own speech-to-text: show what was heard, so a misheard word is caught before 「是」
+            out = [Reply(replies.heard(text)), *out]
         return out
 
     async def _route_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:

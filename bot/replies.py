@@ -70,3 +70,9 @@ def unknown_command(word: str, commands: list["Command"]) -> str:
         return "抱歉，没太看懂。您可以直接用文字描述问题，比如「有哪些版本」「怎么试用」，或者说「转人工」。"
     names = "、".join(f"/{c.name}" for c in primary_commands(commands, 8))
     return f"没有「/{word}」这个命令。可用的有：{names}。发「/帮助」看用法。"
+
+
+def heard(text: str) -> str:
+    """What our speech-to-text heard in a voice note, shown before the answer to it."""
+    clip = text if len(text) <= 200 else text[:200] + "…"
+    return f"（语音转文字）{clip}"

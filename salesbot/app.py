@@ -42,6 +42,7 @@ from salesbot.channels import ADAPTERS
 from tools import (
     approvals,
     autofill,
+    cards,
     contact_times,
     customers,
     help,
@@ -52,6 +53,7 @@ from tools import (
     talk_tracks,
     tasks,
     visits,
+    voice,
 )
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ NO_TOOLS_AT_START = (
 )
 CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads, proposals]
 CAPABILITIES += [playbook, signals]  # stage playbook, signals → actions
+CAPABILITIES += [cards, voice]  # business-card photos, voice notes
 
 
 def build_capabilities() -> Capabilities:

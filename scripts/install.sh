@@ -12,3 +12,13 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# The business-card tests and benchmarks render cards with a Chinese font (benchmarks/render_cards.py): install
+# Debian's Noto CJK fonts when none is present and we may (root with apt); otherwise say what is missing.
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ] || ! command -v fc-list >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      fonts-noto-cjk fontconfig >/dev/null
+  else
+    echo "note: no Chinese font found; the business-card tests need one (apt-get install fonts-noto-cjk)" >&2
+  fi
+fi

@@ -65,6 +65,7 @@ SUGGESTING += sorted((ROOT / "tools").rglob("*.py"))
 IN_CONTEXT = {
     "tools/autofill/review.py": "answers to an open review of suggested CRM updates (accept/modify/reject by number)",
     "tools/proposals/chat.py": "corrections to an open proposal (「改成下周四」), tested in tests/test_proposals.py",
+    "tools/cards/chat.py": "corrections to an open business-card proposal (「姓名是张伟」), tested in tests/test_cards.py",
 }
 _QUOTED = re.compile(r"(回复|点)?「([^」]+)」")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -10,12 +10,12 @@ from sqlmodel import func, select
 
 from adapters.wecom.aibot.parsing import stream_id_for
 from adapters.wecom.kf.adapter import KF_CURSOR_KEY
-from bot import replies
 from bot.adapter import Delivery
 from bot.messages import Card, CardButton, InboundKind, Reply, Target
 from bot.models import InboundMessage, OutboxMessage, PlatformIdentity, StaffUser
 from tests.fakes.wecom import aibot_text, card_event_xml, event_xml, kf_event_xml, message_xml, text_xml
 from tests.wecom_support import CORP_ID, wecom_rig
+from tools.voice import STT_OFF
 
 USER = {
     "userid": "zhangsan",
@@ -237,7 +237,8 @@ async def test_enter_agent_voice_location(rig):
     await rig.sender.post_xml(message_xml(CORP_ID, "zhangsan", "voice", "v1", {"MediaId": "m", "Format": "amr"}))
     await rig.settle()
     sent = texts(rig.qyapi)
-    assert len(sent) == 2 and "销售助手" in sent[0] and sent[1] == replies.VOICE_NOT_TRANSCRIBED
+    # a voice note without a transcript: with no speech-to-text configured, the bot says so (tools/voice)
+    assert len(sent) == 2 and "销售助手" in sent[0] and sent[1] == STT_OFF
     seen = []
 
     async def location_handler(ctx):

@@ -19,8 +19,9 @@ from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenie
 from bot.messages import InboundKind
 from bot.models import Account, Opportunity, Task, Visit
 from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
-from bot.zh_parse import find_dates, resolve_date
+from bot.zh_parse import find_dates, find_money, resolve_date
 from bot.zh_parse.dates import day_label, unresolved_holiday
+from bot.zh_parse.spoken import clean_spoken, squeeze_spaces
 from tools.customers import (
     accounts_mentioned,
     choice_text,
@@ -345,7 +346,8 @@ _CHANNELS = (
 _PLAN = re.compile(r"(去|要|准备|打算|计划|约了?|安排了?)\s*(拜访|见|上门|面谈|过去)|(拜访|见)\s*一下")
 # the customer a visit names when it is not in the CRM: 「拜访了宏达机电的王总」 → 宏达机电
 _VISITED_NAME = re.compile(
-    r"(?:拜访了?|见了|去了|上门了?|约了)\s*(?P<name>[\u4e00-\u9fffA-Za-z0-9（）()]{2,20}?)\s*(?:的|，|,|。|$|聊|谈)"
+    r"(?:拜访了?|见了|去了|到了|上门了?|约了)\s*(?P<name>[\u4e00-\u9fffA-Za-z0-9（）()]{2,20}?)"
+    r"\s*(?:的|，|,|。|\s|$|聊|谈|见|找|跟|开会|那边|那里|这边)"
 )
 
 
@@ -370,26 +372,31 @@ async def _unknown_customer(ctx: ToolContext, text: str, name: str, planned: dat
     if _CONTACT_RE.fullmatch(name):
         return None  # 「拜访了李总」: a person, not a company
     args = _visit_args(text, name, ctx.today(), planned)
+    lines = _visit_lines(ctx, args, planned)
     await open_pending(ctx, "visit_new_account", {"args": args.model_dump()}, ttl=timedelta(minutes=30))
     kind = "计划拜访" if planned is not None else "拜访"
     return ToolOutput(
         f"客户里还没有「{name}」。回复「新建」就建这个客户（负责人是你），并记下这次{kind}；"
-        "名字不对的话直接回复正确的客户名。",
+        "名字不对的话直接回复正确的客户名。\n" + "\n".join(lines[1:]),
         data={"pending": "visit_new_account"},
     )
 
 
 @router.offline_intent(10)
 async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
-    """「今天拜访了华东机械的李总，下周三前发报价」: read it the way /拜访 would, and ask before writing."""
+    """「今天拜访了华东机械的李总，下周三前发报价」: read it the way /拜访 would, and ask before writing.
+
+    A dictated report (a voice note through speech-to-text) is cleaned first: fillers, self-corrections and
+    colloquial amounts (bot/zh_parse/spoken.py), and ASR's spaces inside names are ignored for the customer."""
     if _ASKING.search(text.strip()):
         return None
+    text = clean_spoken(text, ctx.today())
     planned = _planned_day(text, ctx.today())
     if planned is None and (not _MET.search(text) or not _PAST.search(text)):
         return None
-    mentioned = await accounts_mentioned(ctx, text)
+    mentioned = await accounts_mentioned(ctx, squeeze_spaces(text))
     if not mentioned:
-        named = _VISITED_NAME.search(text)
+        named = _VISITED_NAME.search(squeeze_spaces(text).replace(" ", "，"))
         match = await match_account(ctx, named.group("name")) if named else None
         if match is None or match.status not in ("one", "none"):
             return None
@@ -401,26 +408,38 @@ async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
         return ToolOutput(f"像是一条拜访记录，但客户可能是{names}。用「/拜访 客户全称 内容」发一下，我就记上。")
     account = mentioned[0]
     args = _visit_args(text, account.name, ctx.today(), planned)
+    lines = _visit_lines(ctx, args, planned) + ["回复「是」记下；不对的话用「/拜访 客户 内容」重新发。"]
+    await open_pending(
+        ctx, "visit_confirm", {"account_id": account.id, "args": args.model_dump()}, ttl=timedelta(minutes=30)
+    )
+    return ToolOutput("\n".join(lines), data={"pending": "visit_confirm", "account_id": account.id})
+
+
+def _visit_lines(ctx: ToolContext, args: LogVisitArgs, planned: date | None) -> list[str]:
+    """How a visit read from words is shown before the rep says 「是」."""
     visit_day = date_argument(args.visit_date, ctx.today(), "拜访日期") or ctx.today()
     due = date_argument(args.next_step_due, ctx.today(), "截止日期")
     if planned is not None:
         lines = [
             "像是一次计划中的拜访，我整理成这样：",
-            f"客户：{account.name}",
+            f"客户：{args.account_name}",
             f"日期：{day_label(visit_day)}（计划）",
         ]
     else:
-        lines = ["像是一条拜访记录，我整理成这样：", f"客户：{account.name}", f"日期：{day_label(visit_day)}"]
+        lines = ["像是一条拜访记录，我整理成这样：", f"客户：{args.account_name}", f"日期：{day_label(visit_day)}"]
     if args.contacts:
         lines.append(f"见到：{'、'.join(args.contacts)}")
     lines.append(f"内容：{args.summary}")
+    money = find_money(args.summary)
+    if money:  # the latest figure said is the one meant (spoken corrections were resolved before)
+        lines.append(f"金额：{_amount_label(money[-1].value)}")
     if args.next_step:
         lines.append(f"下一步：{args.next_step}" + (f"，截止 {day_label(due)}" if due else ""))
-    lines.append("回复「是」记下；不对的话用「/拜访 客户 内容」重新发。")
-    await open_pending(
-        ctx, "visit_confirm", {"account_id": account.id, "args": args.model_dump()}, ttl=timedelta(minutes=30)
-    )
-    return ToolOutput("\n".join(lines), data={"pending": "visit_confirm", "account_id": account.id})
+    return lines
+
+
+def _amount_label(value: float) -> str:
+    return f"{value / 10000:g} 万元" if value >= 10000 else f"{value:g} 元"
 
 
 @router.pending("visit_confirm")

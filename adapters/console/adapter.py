@@ -7,20 +7,27 @@ person was not connected, or shown in an earlier `salesbot chat`, can still be p
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import mimetypes
 import re
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bot.adapter import Adapter, Delivery
-from bot.messages import Card, CardAction, CardButton, Inbound, InboundKind, Reply, Role
+from bot.messages import Attachment, Card, CardAction, CardButton, Inbound, InboundKind, Reply, Role
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
 
 _PRESS = re.compile(r"^\s*[cC]\s*(\d)\s*$")
 log = logging.getLogger(__name__)
+
+#: a line that is the path of a picture stands for a photo sent in chat (a business card, say)
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+MAX_PHOTO_BYTES = 15 * 1024 * 1024
 
 #: how long a card stays pressable with `cN` from another session (approvals and proposals expire sooner)
 CARD_TTL_SECONDS = 72 * 3600
@@ -58,6 +65,22 @@ def render_reply(reply: Reply) -> str:
     else:
         lines.append("└")
     return "\n".join(lines)
+
+
+def _read_photo(line: str) -> Attachment | None:
+    """The picture a typed path names (quotes and a leading ~ allowed), or None when the line is not one."""
+    candidate = line.strip().strip("'\"")
+    if not candidate or "\n" in candidate or Path(candidate).suffix.lower() not in PHOTO_SUFFIXES:
+        return None
+    path = Path(candidate).expanduser()
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_PHOTO_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    mime = mimetypes.guess_type(path.name)[0] or "image/jpeg"
+    return Attachment(name=path.name, mime=mime, data=data, size=len(data))
 
 
 class ConsoleAdapter(Adapter):
@@ -101,6 +124,17 @@ class ConsoleAdapter(Adapter):
     async def read_line(self, text: str, user: str, role_hint: Role | None = None) -> Inbound:
         """A typed line as an Inbound, like `make_inbound`, with `cN` pressing the latest card sent to `user`
         from any session (the stored one), not only one this process printed."""
+        photo = await asyncio.to_thread(_read_photo, text)
+        if photo is not None:
+            return Inbound(
+                platform="console",
+                msg_id=uuid.uuid4().hex,
+                sender_id=user,
+                conversation_id=user,
+                kind=InboundKind.IMAGE,
+                role_hint=role_hint,
+                attachments=[photo],
+            )
         card = await self.latest_card(user) if _PRESS.match(text) else None
         return self.make_inbound(text, user, role_hint, card=card)
 

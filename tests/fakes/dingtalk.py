@@ -534,6 +534,25 @@ class FakeDingTalk:
             payload["atUsers"] = [{"dingtalkId": "$:LWCP_v1:$botuserid"}]
         return payload
 
+    def picture_message(self, download_code: str, **kw) -> dict[str, Any]:
+        """A picture sent to the robot: content.downloadCode + pictureDownloadCode (rust-captures
+        cb_msg_picture.json, in the protocol reference)."""
+        content = {"downloadCode": download_code, "pictureDownloadCode": download_code}
+        return self.robot_message(None, msgtype="picture", content=content, **kw)
+
+    def audio_message(
+        self, *, recognition: str | None = None, download_code: str | None = None, duration: int = 4200, **kw
+    ) -> dict[str, Any]:
+        """A voice note: content {duration, downloadCode, recognition}. The reference marks the shape [S]
+        (three independent codebases agree). Yancy1028/Jusoft.DingtalkStream
+        Jusoft.DingtalkStream.Robot/ReceivedRobotMessage.AudioContent.cs documents the same three keys:
+        Duration in ms ("有可能性不返回"), DownloadCode for messageFiles/download, Recognition ("语音识别后的
+        文本"), which is DingTalk's own transcript and may be missing."""
+        content: dict[str, Any] = {"duration": duration, "downloadCode": download_code or uuid.uuid4().hex}
+        if recognition is not None:
+            content["recognition"] = recognition
+        return self.robot_message(None, msgtype="audio", content=content, **kw)
+
     def add_file(self, content: bytes, download_code: str | None = None) -> str:
         code = download_code or uuid.uuid4().hex
         self.files[code] = (uuid.uuid4().hex, content)

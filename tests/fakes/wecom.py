@@ -58,6 +58,42 @@ def message_xml(
     )
 
 
+def image_xml(corp_id: str, from_user: str, media_id: str, msg_id: str, create_time: int | None = None) -> str:
+    """A picture a member sends the app: PicUrl + MediaId (the protocol reference, path/96467)."""
+    return message_xml(
+        corp_id,
+        from_user,
+        "image",
+        msg_id,
+        {"PicUrl": f"https://wework.qpic.cn/{media_id}", "MediaId": media_id},
+        create_time,
+    )
+
+
+def voice_xml(
+    corp_id: str,
+    from_user: str,
+    media_id: str,
+    msg_id: str,
+    recognition: str | None = None,
+    create_time: int | None = None,
+) -> str:
+    """A voice note a member sends the app: MediaId + Format (amr), as in wechatpy's work parser test.
+
+    `Recognition` is not in the protocol reference for WeCom. Its wire form is the WeChat 公众号 one, where it
+    follows Format when speech recognition is switched on: `<Recognition><![CDATA[腾讯微信团队]]></Recognition>`
+    ("开通语音识别后…增加一个Recognition字段", developers.weixin.qq.com/doc/offiaccount/Message_Management/
+    Receiving_standard_messages.html; the same XML in headplan/open_platform
+    chapter1/shou-fa-xiao-xi/jie-shou-pu-tong-xiao-xi/yu-yin-xiao-xi.md). wechatpy's work VoiceMessage inherits
+    that field, so a WeCom app that sends it is read the same way; without it (WeCom's usual case) the bot
+    fetches the AMR through media/get.
+    """
+    fields = {"MediaId": media_id, "Format": "amr"}
+    if recognition is not None:
+        fields["Recognition"] = recognition
+    return message_xml(corp_id, from_user, "voice", msg_id, fields, create_time)
+
+
 def event_xml(
     corp_id: str, from_user: str, event: str, create_time: int | None = None, event_key: str = "", extra: str = ""
 ) -> str:
@@ -246,7 +282,7 @@ class FakeQyapi:
         self.users: dict[str, dict] = {}
         self.auto_users = False  # user/get invents a member for any unknown userid (load tests)
         self.departments: dict[int, dict] = {}
-        self.media: dict[str, tuple[bytes, str]] = {}
+        self.media: dict[str, tuple[bytes, str] | tuple[bytes, str, str]] = {}  # id -> (data, filename[, type])
         self.files: dict[str, tuple[bytes, str]] = {}  # served at /files/<name> (AI bot downloads)
         self.kf_messages: dict[str, list[dict]] = defaultdict(list)
         self.used_response_codes: set[str] = set()
@@ -298,6 +334,11 @@ class FakeQyapi:
         }
         msgs.append(msg)
         return msg
+
+    def add_media(self, media_id: str, data: bytes, content_type: str) -> None:
+        """A temporary media file (a member's picture or voice note) that media/get serves."""
+        ext = {"image/jpeg": "jpg", "image/png": "png", "audio/amr": "amr"}.get(content_type, "bin")
+        self.media[media_id] = (data, f"{media_id}.{ext}", content_type)
 
     def add_file(self, name: str, data: bytes, filename: str) -> str:
         self.files[name] = (data, filename)
@@ -454,12 +495,15 @@ class FakeQyapi:
         item = self.media.get(request.query.get("media_id", ""))
         if item is None:
             return {"errcode": 40007, "errmsg": "invalid media_id"}
-        data, filename = item
+        data, filename, *kind = item
+        # the documented success answer (path/96486): the file's own Content-Type and an attachment disposition
+        # naming the file after its media id; errors are JSON (40007 above)
         return web.Response(
             body=data,
             headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Content-Type": "application/octet-stream",
+                "Content-disposition": f'attachment; filename="{filename}"',
+                "Content-Type": kind[0] if kind else "application/octet-stream",
+                "Cache-Control": "no-cache, must-revalidate",
             },
         )
 

@@ -153,7 +153,12 @@ def stt_configured(settings) -> bool:
 
 
 async def transcribe(app, att: Attachment) -> str:
-    """Speech to text through an OpenAI-compatible /audio/transcriptions endpoint."""
+    """A recording's transcript through an OpenAI-compatible /audio/transcriptions endpoint, checked as one."""
+    return check_transcript(await speech_to_text(app, att))
+
+
+async def speech_to_text(app, att: Attachment) -> str:
+    """Speech to text through an OpenAI-compatible /audio/transcriptions endpoint (any length, unchecked)."""
     settings = app.settings
     if not stt_configured(settings):
         raise TranscriptRefused(STT_NOT_CONFIGURED)
@@ -193,4 +198,4 @@ async def transcribe(app, att: Attachment) -> str:
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
         raise TranscriptRefused("录音里没有识别出文字（可能太短或太吵），请换一段清楚的录音，或直接发文字。")
-    return check_transcript(text)
+    return text

@@ -83,19 +83,6 @@ async def on_file(ctx: ToolContext) -> ToolOutput:
     return await propose(ctx, text, input_kind="file", input_name=att.name)
 
 
-@router.kind(InboundKind.VOICE)
-async def on_voice(ctx: ToolContext) -> ToolOutput:
-    """A voice message the platform did not recognise: transcribe it ourselves when we can."""
-    attachments = ctx.inbound.attachments if ctx.inbound else []
-    if not ctx.actor.is_staff or not attachments or attachments[0].data is None:
-        return ToolOutput(replies.VOICE_NOT_TRANSCRIBED)
-    try:
-        text = await transcribe(ctx.app, attachments[0])
-    except TranscriptRefused as exc:
-        return ToolOutput(str(exc), data={"refused": True})
-    return await propose(ctx, text, input_kind="voice", input_name=attachments[0].name)
-
-
 class ProposeArgs(BaseModel):
     account_name: AccountName | None = Field(
         None, validation_alias=ACCOUNT_ALIASES, description="如果用户说明了是哪家客户的会议，填客户名；否则不填"

@@ -15,6 +15,7 @@ from tools.proposals.service import (
     cancel,
     confirm,
     describe_call,
+    field_label,
     load,
     proposal_replies,
     record_reason,
@@ -30,6 +31,10 @@ EDIT_HELP = "要改哪里？直接说，比如「改成下周四」「客户是�
 # words that open a correction rather than answer 「改的原因？」
 _CORRECTION = re.compile(r"^(改成|改为|改到|换成|应该是|不是|客户(是|改|换|应该)|金额|日期|时间|截止|内容)")
 _CUSTOMER = re.compile(r"客户(?:是|改成|改为|换成|应该是)\s*[「“\"]?([^\s，。,；;」”\"]{2,40})")
+# 「姓名改成张伟」「职务是销售总监」: a field named by its Chinese label (the tool's own wording) and its new value
+_FIELD_EDIT = re.compile(
+    r"^(?P<label>[\u4e00-\u9fff]{2,8}?)\s*(?:改成|改为|换成|应该是|是|[:：])\s*(?P<value>\S.{0,200})$"
+)
 # date fields each tool takes, in the order a bare date correction fills them
 _DATE_FIELDS = {"log_visit": ("next_step_due", "visit_date"), "create_task": ("due",)}
 
@@ -48,8 +53,19 @@ def offline_items(ctx: ToolContext, items: list[dict], text: str) -> list[dict] 
     customer = _CUSTOMER.search(text)
     dates = find_dates(text, today)
     money = find_money(text) if re.search(r"金额|价|万|元|块", text) else []
+    edit = _FIELD_EDIT.match(text.strip())
     for item in items:
         args = dict(item["args"])
+        spec = ctx.capabilities.tools.get(item["tool"])
+        named = next((n for n in args if field_label(spec, n) == edit.group("label")), None) if edit and spec else None
+        if named is not None and named != "account_name":
+            value = edit.group("value").strip().strip("「」“”\"'")
+            args[named] = [value] if isinstance(args[named], list) else value
+            if isinstance(args.get("unclear"), list) and named in args["unclear"]:
+                args["unclear"] = [u for u in args["unclear"] if u != named]  # supplied by the person now
+            new_items.append({**item, "args": args})
+            changed = True
+            continue
         if customer and "account_name" in args:
             args["account_name"], changed = customer.group(1), True
         if dates and not customer:

@@ -48,6 +48,8 @@ CARD_CODE_KEY = "wecom:card_code:{}:{}"
 CARD_CODE_TTL = 72 * 3600
 
 PROGRESS_NOTICE = "正在处理…"
+# WeCom's own limits for what a member sends an app: pictures 2 MB, voice 2 MB; a little slack over that
+MAX_MEDIA_BYTES = 10 * 1024 * 1024
 
 #: a handler for callback events another entry point owns; it must return at once (WeCom waits 5 s)
 EventHandler = Callable[[dict[str, Any]], None]
@@ -65,6 +67,7 @@ class WeComAppAdapter(WeComEntryPoint):
         self.agent_id = config.agent_id
         self.crypto = CallbackCrypto(config.wecom_token or "", config.wecom_encoding_aes_key or "", corp.corp_id)
         self._event_handlers: dict[str, EventHandler] = {}
+        self._inflight_downloads: set[str] = set()
         self._notices: dict[str, asyncio.Task] = {}  # inbound msg id -> the pending 「正在处理…」
         self._notices_sending: set[str] = set()  # past its delay: never cancelled, the answer waits for it
         self.stats = {"callbacks": 0, "duplicates": 0, "rejected": 0}
@@ -97,10 +100,34 @@ class WeComAppAdapter(WeComEntryPoint):
                 handler(fields)
                 return web.Response(text="")
         inbound = app_inbound(fields)
-        if inbound is not None:
+        if inbound is not None and any(a.media_id and a.data is None for a in inbound.attachments) and not inbound.text:
+            # a picture, or a voice note WeCom did not transcribe: fetch the media (media/get) before the turn,
+            # in the background, because WeCom wants its 200 within 5 s; a redelivery meanwhile is dropped here
+            if inbound.msg_id not in self._inflight_downloads:
+                self._inflight_downloads.add(inbound.msg_id)
+                self.spawn(self._download_then_receive(inbound))
+        elif inbound is not None:
             await self._receive(inbound)
         # an empty 200: WeCom will not retry, the answer comes through message/send
         return web.Response(text="")
+
+    async def _download_then_receive(self, inbound: Inbound) -> None:
+        try:
+            for att in inbound.attachments:
+                if not att.media_id or att.data is not None:
+                    continue
+                try:
+                    att.data = await self.api.get_media(att.media_id)
+                    att.size = len(att.data)
+                except Exception as exc:  # the capability sees an attachment without data and says so
+                    log.warning("wecom: media/get for %s failed: %s", inbound.msg_id, exc)
+                    continue
+                if att.size > MAX_MEDIA_BYTES:
+                    log.warning("wecom: media of %s is %d bytes, dropped", inbound.msg_id, att.size)
+                    att.data, att.size = None, None
+            await self._receive(inbound)
+        finally:
+            self._inflight_downloads.discard(inbound.msg_id)
 
     # --- live progress: no streaming here, so one 「正在处理…」 when the answer is slow ------------------
 

@@ -1,0 +1,69 @@
+"""Spoken Chinese as speech recognition writes it down, made readable for the other parsers.
+
+A rep dictating a visit report talks, and ASR keeps everything: fillers (嗯、呃、那个), self-corrections
+(「五十二万 不对 是五十万整」), colloquial amounts (「四十个」 for 四十万 when talking money) and stray spaces
+inside names (「恒泰 纺织」). `clean_spoken` turns that into what the rep meant, keeping the wording otherwise:
+
+* fillers at the start of a clause are dropped;
+* a correction keeps the corrected value: of two amounts (or two dates) with 不对/说错了/哦不/口误 between
+  them, the first is dropped together with the correction words;
+* 「N个」 after money words (预算、报价、价格、金额、合同、总价…) is N万 (sales slang: 四十个 = 四十万); a count
+  of people, seats or accounts (「四十个账号」) is left alone.
+
+`squeeze_spaces` removes the spaces ASR puts between Chinese characters, for matching names.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.zh_parse.dates import find_dates
+from bot.zh_parse.money import find_money
+
+_FILLERS = re.compile(
+    r"(?:(?<=^)|(?<=[，,。；;！!？?\s]))(?:嗯+|呃+|额+|啊+|唔+|那个|这个|就是说|然后呢|就是)[，,、\s]*"
+)
+_CORRECTION = (
+    r"[，,、\s]*(?:不对不对|不对|不是不是|说错了|哦不|噢不|呃不|口误|更正一下|纠正一下)[，,、\s]*(?:是|应该是|改成)?\s*"
+)
+_CORRECTION_RE = re.compile(_CORRECTION)
+_MONEY_WORDS = (
+    r"预算|报价|价格|价钱|金额|合同额?|总价|单价|费用|成交价|出价|开价|标的|给到|谈到|压到|砍到|降到|报了|报到"
+)
+_COLLOQUIAL = re.compile(
+    rf"(?P<lead>(?:{_MONEY_WORDS})[^，,。；;！!？?]{{0,8}}?)"
+    r"(?P<num>[零一二两三四五六七八九十百\d.]+)(?P<approx>来|多)?个(?P<tail>左右|上下|出头)?"
+    r"(?!人|账号|用户|席位|点|月|星期|礼拜|工作日|小时|license|套|站点|门店|坐席|部门|工厂|项目)",
+    re.I,
+)
+_ASR_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+def squeeze_spaces(text: str) -> str:
+    """「恒泰 纺织」 → 「恒泰纺织」: spaces ASR puts between Chinese characters."""
+    return _ASR_SPACE.sub("", text)
+
+
+def _drop_corrected(text: str, spans: list[tuple[int, int]]) -> str:
+    """Of two mentions with a correction between them, keep the second."""
+    for (a0, a1), (b0, _b1) in zip(spans, spans[1:]):
+        between = text[a1:b0]
+        if _CORRECTION_RE.fullmatch(between) and re.search(r"不|错|误|更正|纠正", between):
+            return text[:a0] + text[b0:]
+    return text
+
+
+def clean_spoken(text: str, today: date | None = None) -> str:
+    text = (text or "").strip()
+    text = _FILLERS.sub("", text)
+    text = _COLLOQUIAL.sub(lambda m: f"{m['lead']}{m['num']}{m['approx'] or ''}万{m['tail'] or ''}", text)
+    for _ in range(3):  # 「四十万 不对 五十万 哦不 五十二万」: each correction in turn
+        spans = [(m.span[0], m.span[1]) for m in find_money(text)]
+        fixed = _drop_corrected(text, spans)
+        if fixed == text and today is not None:
+            fixed = _drop_corrected(text, [(d.span[0], d.span[1]) for d in find_dates(text, today)])
+        if fixed == text:
+            break
+        text = fixed
+    return text.strip(" ，,")
