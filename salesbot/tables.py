@@ -6,5 +6,6 @@ import salesbot.admin.models  # noqa: F401
 import scheduler.models  # noqa: F401
 import tools.approvals.models  # noqa: F401
 import tools.autofill.models  # noqa: F401
+import tools.kpi.models  # noqa: F401
 import tools.leads.models  # noqa: F401
 import tools.proposals.models  # noqa: F401
