@@ -110,10 +110,13 @@ async def build_view(app, principal, query) -> KpiView:
     )
     targets = await targets_for(app.db, period)
     view.won = sum(n.won for n in numbers.values())
-    if team and not rep and targets.get(("team", team)):
-        view.target = targets[("team", team)]
-    else:
+    if rep:
         view.target = sum(n.target or 0 for n in numbers.values())
+    else:  # a team's own target where one is set, else its reps' targets added up (the chat answer does the same)
+        by_team: dict[str, list[RepNumbers]] = {}
+        for n in numbers.values():
+            by_team.setdefault(n.user.team or "未分组", []).append(n)
+        view.target = sum(targets.get(("team", t)) or sum(n.target or 0 for n in rows) for t, rows in by_team.items())
     if shown:
         async with app.db.session() as s:
             rows = dict(
