@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
 
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.messages import CardAction, Reply, Role
@@ -58,9 +58,37 @@ MAX_AMOUNT = 1e10
 # --- 「我这个月怎么样」 --------------------------------------------------------------------------
 
 
+_PERIOD_WORDS = {"本季度": "quarter", "这季度": "quarter", "这个季度": "quarter", "季度": "quarter", "季": "quarter"}
+
+
+def _period_word(value):
+    """What models send for the period: 'month', '本月', '这个月', 'Q', '本季度' …"""
+    if value is None:
+        return "month"
+    text = str(value).strip().lower()
+    if text in ("quarter", "q") or _PERIOD_WORDS.get(text) or "季" in text:
+        return "quarter"
+    return "month"
+
+
+def _text_value(value):
+    """A number the model sent for a text field (350000 for 「35 万」) is read as its text."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return value
+
+
 class PerformanceArgs(BaseModel):
-    period: Literal["month", "quarter"] = Field("month", description="看哪个期间：month 本月，quarter 本季度")
-    person: str | None = Field(None, description="只看某位同事（经理/总监用），填姓名；不填看自己能看的全部")
+    period: Annotated[Literal["month", "quarter"], BeforeValidator(_period_word)] = Field(
+        "month", description="看哪个期间：month 本月，quarter 本季度"
+    )
+    person: str | None = Field(
+        None,
+        validation_alias=AliasChoices("person", "name", "who", "rep", "staff", "salesperson"),
+        description="只看某位同事（经理/总监用），填姓名；不填看自己能看的全部",
+    )
 
 
 def _rep_line(n: RepNumbers, health: RepHealth | None) -> str:
@@ -184,11 +212,44 @@ async def performance_from_text(ctx: ToolContext, text: str) -> ToolOutput | Non
 # --- fixing records one by one -------------------------------------------------------------------
 
 
+_FIELD_WORDS = {
+    **{label: key for key, label in HEALTH_FIELDS.items()},
+    "金额": "amount",
+    "成交日期": "close_date",
+    "签约日期": "close_date",
+    "阶段": "stage",
+    "电话": "phone",
+    "手机": "phone",
+    "行业": "industry",
+}
+_RECORD_WORDS = {"商机": "opportunity", "联系人": "contact", "客户": "account", "deal": "opportunity"}
+
+
+def _field_word(value):
+    return _FIELD_WORDS.get(str(value).strip(), value) if isinstance(value, str) else value
+
+
+def _record_word(value):
+    return _RECORD_WORDS.get(str(value).strip(), value) if isinstance(value, str) else value
+
+
 class FixRecordArgs(BaseModel):
-    record_type: Literal["opportunity", "contact", "account"] = Field(description="记录类型")
+    record_type: Annotated[Literal["opportunity", "contact", "account"], BeforeValidator(_record_word)] = Field(
+        description="记录类型：opportunity 商机 / contact 联系人 / account 客户"
+    )
     record_id: int = Field(description="记录编号")
-    field: Literal["amount", "close_date", "stage", "next_step", "phone", "industry"] = Field(description="字段")
-    value: str = Field(min_length=1, max_length=256, description="新值，按用户原话")
+    field: Annotated[
+        Literal["amount", "close_date", "stage", "next_step", "phone", "industry"], BeforeValidator(_field_word)
+    ] = Field(
+        description="字段：amount 金额 / close_date 预计成交日期 / stage 阶段 / next_step 下一步（商机）；"
+        "phone 电话（联系人）；industry 行业（客户）"
+    )
+    value: Annotated[str, BeforeValidator(_text_value)] = Field(
+        min_length=1,
+        max_length=256,
+        validation_alias=AliasChoices("value", "new_value", "text"),
+        description="新值，按用户原话",
+    )
 
 
 MODELS = {"opportunity": Opportunity, "contact": Contact, "account": Account}
