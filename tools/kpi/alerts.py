@@ -169,11 +169,12 @@ async def _pace(db, rule, staff, reps, numbers, today, period_key) -> list[Alert
         if done >= (rule.completion_below or 0):
             continue
         gap = max(n.target - n.won, 0)
-        where = "过半" if 50 <= elapsed < 100 else f"已过 {elapsed}%"
-        facts = (
-            f"{period.word}{where}（{period.label}已过 {elapsed}%），完成率 {done}%："
-            f"目标 {money(n.target)}，已赢单 {money(n.won)}，还差 {money(gap)}。"
+        when = (
+            f"{period.word}过半（{period.label}已过 {elapsed}%）"
+            if 50 <= elapsed < 100
+            else f"{period.label}已过 {elapsed}%"
         )
+        facts = f"{when}，完成率 {done}%：目标 {money(n.target)}，已赢单 {money(n.won)}，还差 {money(gap)}。"
         deal = await best_open_deal(db, rep.id, period)
         for role, who in _recipients(rule, rep, staff):
             if deal is not None:
