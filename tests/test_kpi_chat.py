@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 from sqlmodel import select
 
 from bot.clock import FrozenClock
-from bot.models import AuditLog, Opportunity
+from bot.models import Account, AuditLog, Contact, Opportunity, StaffUser
+from scheduler import kpi_jobs
 from tests.conftest import ConsoleClient, running_app
 from tests.kpi_support import at, make_sales_org
+from tools.kpi.health import health_for
 from tools.kpi.models import AlertSnooze
 
 
@@ -96,3 +100,53 @@ async def test_alert_rules_can_be_paused_and_resumed_in_chat(tmp_path):
         assert "恢复提醒了" in await lina.say("/预警 恢复 连续3天无新增跟进")
         async with app.db.session() as s:
             assert (await s.execute(select(AlertSnooze))).scalars().all() == []
+
+
+async def test_health_finds_gaps_duplicates_and_stale_deals(tmp_path):
+    async with running_app(tmp_path, demo=False, clock=FrozenClock(at(2026, 12, 16))) as app:
+        ids = await make_sales_org(app)
+        async with app.db.write() as s:
+            s.add(Account(name="华东机械制造", owner_id=ids["zhangwei"], industry="制造业"))  # the same company again
+            s.add(Contact(account_id=ids["华东机械"], name="李总", phone="138 0013 8000"))
+            s.add(
+                Opportunity(
+                    account_id=ids["华东机械"],
+                    owner_id=ids["zhangwei"],
+                    name="续约",
+                    stage="proposal",
+                    amount=80000,
+                    close_date=date(2026, 12, 1),
+                    next_step="催合同",
+                    updated_at=datetime(2026, 12, 10, tzinfo=timezone.utc),
+                )
+            )
+            s.add(
+                Opportunity(
+                    account_id=ids["华东机械"],
+                    owner_id=ids["zhangwei"],
+                    name="老项目",
+                    stage="qualification",
+                    amount=50000,
+                    close_date=date(2027, 3, 1),
+                    next_step="等预算",
+                    updated_at=datetime(2026, 8, 1, tzinfo=timezone.utc),
+                )
+            )
+        async with app.db.session() as s:
+            zw = await s.get(StaffUser, ids["zhangwei"])
+        h = (await health_for(app.db, [zw], date(2026, 12, 16), stale_days=60))[ids["zhangwei"]]
+        assert ("客户", "疑似重复的客户：上海华东机械制造有限公司、华东机械制造") in h.duplicates
+        assert ("联系人", "疑似重复的联系人：李总、李总") in h.duplicates
+        assert any("续约：预计成交日期 12-01 已过" in t for t in h.stale)
+        assert any("老项目：137 天没有更新" in t for t in h.stale)
+        # 4 open deals × 4 fields, 3 contacts, 3 customers = 22 checks, 5 missing
+        assert (h.filled, h.total) == (17, 22) and h.completeness == 77
+
+
+async def test_a_broken_alert_rules_file_is_told_not_crashed(tmp_path):
+    async with running_app(tmp_path, demo=False, clock=FrozenClock(at(2026, 12, 16, 10, 35))) as app:
+        await make_sales_org(app)
+        (tmp_path / "data" / "alert_rules.yaml").write_text("rules: [\n", encoding="utf-8")
+        assert await kpi_jobs.run_kpi_alerts(app) == 0
+        assert "预警规则文件有误" in await ConsoleClient(app, "lina").say("/预警")
+        assert "完成率 31%" in await ConsoleClient(app, "zhangwei").say("我这个月怎么样")  # numbers still answer

@@ -18,7 +18,7 @@ from salesbot.admin import audit, importer
 from salesbot.admin.charts import hbar
 from salesbot.admin.pages import app_of, flash, form_int, managers_may_read, principal_of, redirect, render
 from salesbot.admin.rules_store import _write_atomically
-from tools.kpi.alerts import rules_store
+from tools.kpi.alerts import health_settings, rules_store
 from tools.kpi.health import RepHealth, health_for
 from tools.kpi.metrics import (
     OPEN_STAGES,
@@ -94,7 +94,7 @@ async def build_view(app, principal, query) -> KpiView:
     if rep:
         shown = [u for u in shown if u.username == rep]
     numbers = await rep_numbers(app.db, shown, period, today, _tz(app))
-    health = await health_for(app.db, shown, today, rules_store(app).load().health.stale_days)
+    health = await health_for(app.db, shown, today, health_settings(app).stale_days)
     view = KpiView(
         kind,
         period.label,
@@ -155,7 +155,7 @@ async def kpi_page(request: web.Request) -> web.Response:
             unit="%",
         ),
     }
-    goal = rules_store(app_of(request)).load().health.goal
+    goal = health_settings(app_of(request)).goal
     ranking = sorted(view.health.values(), key=lambda h: (h.completeness, h.user.name))
     team_health: dict[str, list[int]] = {}
     for h in view.health.values():

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.capabilities import ToolError
 from bot.messages import Card, CardButton, Reply
 from bot.models import STAGE_LABELS, Account, Opportunity, StaffUser, Task, Visit, utcnow
 from bot.zh_parse import workdays_between
@@ -29,7 +30,7 @@ from tools.kpi.metrics import (
     repeat_key,
 )
 from tools.kpi.models import AlertSnooze
-from tools.kpi.rules import AlertRule, AlertRulesFile, AlertRulesStore
+from tools.kpi.rules import AlertRule, AlertRulesError, AlertRulesFile, AlertRulesStore, HealthSettings
 
 CARD_PREFIX = "kpialert"
 SNOOZE_DAYS = 3
@@ -37,6 +38,23 @@ SNOOZE_DAYS = 3
 
 def rules_store(app) -> AlertRulesStore:
     return app.capabilities.state("kpi_alert_rules", lambda: AlertRulesStore(app.settings.data_dir))
+
+
+def health_settings(app) -> HealthSettings:
+    """The data-health settings in force; the defaults while the rules file on disk is broken (the numbers
+    still show; the console's editor says what is wrong with the file)."""
+    try:
+        return rules_store(app).load().health
+    except AlertRulesError:
+        return HealthSettings()
+
+
+def rules_in_force(app) -> AlertRulesFile:
+    """The alert rules, or a ToolError a person can read when the file on disk is broken."""
+    try:
+        return rules_store(app).load()
+    except AlertRulesError:
+        raise ToolError("预警规则文件有误，暂时用不了，请联系管理员在后台「KPI 预警规则」里改好。") from None
 
 
 @dataclass

@@ -17,7 +17,7 @@ from bot.pending import CANCEL_WORDS, close_pending, open_pending
 from bot.zh_parse import find_dates, find_money, find_phones
 from bot.zh_parse.dates import day_label
 from tools.customers import team_member_ids
-from tools.kpi.alerts import CARD_PREFIX, rules_store, snooze, snooze_until, unsnooze
+from tools.kpi.alerts import CARD_PREFIX, health_settings, rules_in_force, snooze, snooze_until, unsnooze
 from tools.kpi.health import Gap, RepHealth, health_for
 from tools.kpi.metrics import (
     RepNumbers,
@@ -118,7 +118,7 @@ async def performance_text(ctx: ToolContext, kind: str = "month", person: str | 
         reps = chosen
     elapsed = round(100 * period.elapsed(today))
     numbers = await rep_numbers(ctx.db, reps, period, today, ctx.tz)
-    health = await health_for(ctx.db, reps, today, rules_store(ctx.app).load().health.stale_days)
+    health = await health_for(ctx.db, reps, today, health_settings(ctx.app).stale_days)
     head = f"{period.label}到今天（时间已过 {elapsed}%）"
     if len(reps) == 1 and (me.role == "rep" or person):
         return _one_rep(numbers[reps[0].id], health[reps[0].id], head, elapsed, you=me.role == "rep")
@@ -446,7 +446,7 @@ async def answer_fix(ctx: ToolContext, pending, answer: str) -> ToolOutput | Non
 
 
 def _rule_by(ctx: ToolContext, *, key: str | None = None, name: str | None = None) -> AlertRule | None:
-    for rule in rules_store(ctx.app).load().rules:
+    for rule in rules_in_force(ctx.app).rules:
         if (key and rule.key == key) or (name and rule.name == name.strip()):
             return rule
     return None
@@ -469,7 +469,7 @@ async def alert_card_pressed(ctx: ToolContext, action: CardAction) -> list[Reply
 
 @router.command("预警", "/预警 [暂停 规则名 [天数] | 恢复 规则名]", "看 KPI 预警规则，暂停或恢复某一条", roles=STAFF)
 async def alerts_command(ctx: ToolContext, arg: str) -> ToolOutput:
-    rules = rules_store(ctx.app).load().rules
+    rules = rules_in_force(ctx.app).rules
     m = re.match(r"^(暂停|恢复)\s*(.+?)(?:\s+([0-9]+)\s*天?)?$", arg.strip())
     if m:
         rule = _rule_by(ctx, name=m.group(2))
