@@ -20,11 +20,11 @@ from bot.models import StaffUser
 from bot.schedule_config import config_for, parse_clock
 from bot.worktime import in_daily_window
 from bot.zh_parse import is_workday
-from scheduler.jobs import active_staff, local_now, stalled_deals
+from scheduler.jobs import _mark_pass, _pass_done, active_staff, local_now, stalled_deals
 from scheduler.notify import Notice, claim_and_push
 from tools.kpi.alerts import alert_reply, evaluate, rules_store, snoozed_rules
-from tools.kpi.health import health_for
-from tools.kpi.metrics import month_of, quarter_of, rep_numbers, visible_reps, week_key
+from tools.kpi.health import RepHealth, health_for
+from tools.kpi.metrics import RepNumbers, money, month_of, quarter_of, rep_numbers, visible_reps, week_key
 from tools.kpi.rules import AlertRulesError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,6 +53,11 @@ async def run_kpi_alerts(app: "Runtime") -> int:
         return 0
     tz = cfg.default_tz
     today = app.clock.now(tz).date()
+    # once everyone's alerts of the day have been decided, later sweeps that day have nothing to do: the
+    # conditions are daily ones (elapsed share, idle workdays, stalled days)
+    marker = f"pass:kpi_alerts:{today.isoformat()}"
+    if await _pass_done(app, marker):
+        return 0
     reps = [u for u in staff.values() if u.role == "rep"]
     numbers = {
         "month": await rep_numbers(app.db, reps, month_of(today), today, tz),
@@ -67,10 +72,12 @@ async def run_kpi_alerts(app: "Runtime") -> int:
             continue
         grouped[(alert.recipient.id, alert.rule.key)].append(alert)
     sent = 0
+    held = False
     for (recipient_id, _rule), items in grouped.items():
         recipient = staff[recipient_id]
         local = local_now(app, cfg, recipient)
         if not in_daily_window(cfg, local, send_at):
+            held = True
             continue  # quiet hours or a day off: not claimed, sent by a later run
         notices = [
             Notice(
@@ -91,6 +98,8 @@ async def run_kpi_alerts(app: "Runtime") -> int:
                 app, recipient, notices, lambda claimed, d=day: alert_reply([n.item for n in claimed], d)
             )
         )
+    if not held:
+        await _mark_pass(app, marker, today)
     return sent
 
 
@@ -105,14 +114,11 @@ def digest_day(today: date, weekday: int) -> date:
     return d
 
 
-async def rep_health_text(app: "Runtime", user: StaffUser, today: date, goal: float, stale_days: int) -> str:
-    tz = config_for(app).default_tz
-    health = (await health_for(app.db, [user], today, stale_days))[user.id]
-    numbers = (await rep_numbers(app.db, [user], month_of(today), today, tz))[user.id]
+def rep_health_text(user: StaffUser, health: RepHealth, numbers: RepNumbers, goal: float) -> str:
     lines = [f"🧹 {user.name}，本周资料体检："]
     if numbers.target:
         lines.append(
-            f"本月到今天：赢单 {numbers.won / 10000:g} 万 / 目标 {numbers.target / 10000:g} 万"
+            f"本月到今天：赢单 {money(numbers.won)} / 目标 {money(numbers.target)}"
             f"（{numbers.completion}%），拜访 {numbers.visits} 次。"
         )
     ok = "，达标了" if health.completeness >= goal else f"（目标 {goal:g}%）"
@@ -131,20 +137,16 @@ async def rep_health_text(app: "Runtime", user: StaffUser, today: date, goal: fl
     return "\n".join(lines)
 
 
-async def manager_health_text(
-    app: "Runtime", user: StaffUser, reps: list[StaffUser], today: date, goal: float, stale_days: int
-) -> str:
-    health = await health_for(app.db, reps, today, stale_days)
-    filled = sum(h.filled for h in health.values())
-    total = sum(h.total for h in health.values())
-    team = round(100 * filled / total) if total else 100
-    ranked = sorted(health.values(), key=lambda h: h.completeness)
-    lines = [f"🧹 {user.name}，团队资料完整度 {team}%（目标 {goal:g}%）："]
-    for h in ranked:
+def manager_health_text(user: StaffUser, team: list[RepHealth], goal: float) -> str:
+    filled = sum(h.filled for h in team)
+    total = sum(h.total for h in team)
+    rate = round(100 * filled / total) if total else 100
+    lines = [f"🧹 {user.name}，团队资料完整度 {rate}%（目标 {goal:g}%）："]
+    for h in sorted(team, key=lambda h: h.completeness):
         flag = "" if h.completeness >= goal else f"，{h.summary()}"
         lines.append(f"· {h.user.name} {h.completeness}%{flag}")
-    dups = sum(len(h.duplicates) for h in health.values())
-    stale = sum(len(h.stale) for h in health.values())
+    dups = sum(len(h.duplicates) for h in team)
+    stale = sum(len(h.stale) for h in team)
     if dups or stale:
         lines.append(f"疑似重复 {dups} 处，陈旧商机 {stale} 个。")
     return "\n".join(lines)
@@ -156,7 +158,7 @@ async def run_kpi_weekly(app: "Runtime") -> int:
         return 0
     cfg = config_for(app)
     staff = await active_staff(app)
-    sent = 0
+    due: list[tuple[StaffUser, date]] = []
     for user in staff.values():
         if user.role not in ("rep", "manager"):
             continue
@@ -164,14 +166,25 @@ async def run_kpi_weekly(app: "Runtime") -> int:
         today = local.date()
         if today != digest_day(today, rules.health.weekly_day) or not in_daily_window(cfg, local, cfg.brief_time):
             continue
-        key = f"kpihealth:{user.id}:{week_key(today)}"
+        if await _pass_done(app, f"kpihealth:{user.id}:{week_key(today)}"):
+            continue
+        due.append((user, today))
+    if not due:
+        return 0
+    # everyone's numbers at once (one set of queries, not one per person)
+    today = app.clock.now(cfg.default_tz).date()
+    reps = [u for u in staff.values() if u.role == "rep"]
+    health = await health_for(app.db, reps, today, rules.health.stale_days)
+    numbers = await rep_numbers(app.db, reps, month_of(today), today, cfg.default_tz)
+    sent = 0
+    for user, day in due:
         if user.role == "rep":
-            text = await rep_health_text(app, user, today, rules.health.goal, rules.health.stale_days)
+            text = rep_health_text(user, health[user.id], numbers[user.id], rules.health.goal)
         else:
-            reps = visible_reps(staff, user)
-            if not reps:
+            team = [health[u.id] for u in visible_reps(staff, user) if u.id in health]
+            if not team:
                 continue
-            text = await manager_health_text(app, user, reps, today, rules.health.goal, rules.health.stale_days)
-        notice = Notice(key, "kpi_health", user.id, local_date=today)
+            text = manager_health_text(user, team, rules.health.goal)
+        notice = Notice(f"kpihealth:{user.id}:{week_key(day)}", "kpi_health", user.id, local_date=day)
         sent += len(await claim_and_push(app, user, [notice], lambda _items, t=text: Reply(t)))
     return sent
