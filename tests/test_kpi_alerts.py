@@ -41,6 +41,15 @@ async def kpi_notices(app) -> list[str]:
         )
 
 
+async def passes(app) -> list[str]:
+    async with app.db.session() as s:
+        return list(
+            (
+                await s.execute(select(ScheduledNotice.key).where(ScheduledNotice.key.like("pass:kpi_alerts:%")))
+            ).scalars()
+        )
+
+
 async def test_alerts_reach_the_right_people_once_with_numbers_and_a_next_step_across_a_restart(tmp_path):
     clock = FrozenClock(at(2026, 12, 16, 10, 35))  # Wednesday, 52% of December gone
     qyapi = await FakeQyapi(CORP_ID, SECRET).start()
@@ -120,8 +129,10 @@ async def test_quiet_hours_and_days_off_hold_alerts_until_they_may_go(tmp_path):
         clock.set(at(2026, 12, 16, 10, 35))  # Wednesday, but quiet until 10:45
         assert await kpi_jobs.run_kpi_alerts(app) == 0
         assert await kpi_notices(app) == []  # nothing claimed: nothing lost
+        assert not await passes(app)  # held back: the day is not done, the next sweep looks again
         clock.set(at(2026, 12, 16, 10, 50))
         assert await kpi_jobs.run_kpi_alerts(app) == 5
+        assert await passes(app) == ["pass:kpi_alerts:2026-12-16"]
         assert await kpi_jobs.run_kpi_alerts(app) == 0
 
 
