@@ -54,7 +54,7 @@ def rules_in_force(app) -> AlertRulesFile:
     try:
         return rules_store(app).load()
     except AlertRulesError:
-        raise ToolError("预警规则文件有误，暂时用不了，请联系管理员在后台「KPI 预警规则」里改好。") from None
+        raise ToolError("预警规则文件有误，暂时用不了，请联系管理员在管理后台的 KPI 预警规则页面里改好。") from None
 
 
 @dataclass

@@ -43,7 +43,7 @@ QUESTIONS = {
     "amount": "金额是多少？（如「30万」）",
     "close_date": "预计哪天签？（如「12月20日」「月底」）",
     "stage": "现在到哪个阶段了？（" + "/".join(STAGE_LABELS.values()) + "）",
-    "next_step": "下一步打算做什么？（一句话，如「下周三发正式报价」）",
+    "next_step": "下一步打算做什么？（一句话，比如：下周三发正式报价）",
     "phone": "电话是多少？",
     "industry": "是什么行业？（如 制造业、医疗、金融）",
 }
@@ -310,7 +310,7 @@ def parse_value(field: str, text: str, today: date):
             raise ToolError("没看懂电话号码，写成「13800138000」或「021-58923366」这样。")
         return digits
     if len(text) < 2 and field == "next_step":
-        raise ToolError("下一步写具体一点，比如「下周三发正式报价」。")
+        raise ToolError("下一步写具体一点，比如：下周三发正式报价。")
     if len(text) > (64 if field == "industry" else 256):
         raise ToolError("太长了，简短写一下。")
     return text
@@ -356,7 +356,11 @@ async def fix_record(ctx: ToolContext, args: FixRecordArgs) -> ToolOutput:
             )
         )
     left = await _gaps_of(ctx)
-    more = f"还有 {len(left)} 条要补，回复「补资料」继续。" if left else "资料都补齐了 👍"
+    more = (
+        f"还有 {len(left)} 条要补，回复「补资料」继续。"
+        if left
+        else "资料都补齐了 👍 想看进度就问我「我这个月怎么样」。"
+    )
     return ToolOutput(
         f"已补上「{title}」的{HEALTH_FIELDS[args.field]}：{value_text(args.field, value)}。{more}",
         data={"record_type": args.record_type, "record_id": args.record_id, "field": args.field, "old": old},
