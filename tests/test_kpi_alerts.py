@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 
 from sqlmodel import func, select
 
 from adapters.dingtalk.stream import CARD_TOPIC
 from bot.clock import FrozenClock
-from bot.models import Opportunity, OutboxMessage, StaffUser
+from bot.models import Opportunity, OutboxMessage, StaffUser, Task
 from scheduler import kpi_jobs
 from scheduler.models import ScheduledNotice
 from tests.conftest import running_app
@@ -241,3 +242,38 @@ async def test_weekly_digest_has_the_completeness_line_and_the_records_to_fix_on
                 assert (await s.get(Opportunity, ids["gap_zw"])).amount == 350000
     finally:
         await fake.close()
+
+
+async def test_big_deal_stalled_deals_and_overdue_pile_say_why_and_what_to_do(tmp_path):
+    rules = """
+send_at: "10:30"
+rules:
+  - {name: 大单没拜访, kind: high_value_no_visit, amount_at_least: 300000, days: 10, notify: [owner, manager]}
+  - {name: 停滞商机, kind: stalled, count_at_least: 1, notify: owner}
+  - {name: 逾期堆积, kind: overdue_pile, count_at_least: 2, notify: owner, period: month}
+"""
+    clock = FrozenClock(at(2026, 12, 28, 10, 35))  # Monday
+    async with running_app(tmp_path, demo=False, clock=clock) as app:
+        ids = await make_sales_org(app)
+        (tmp_path / "data" / "alert_rules.yaml").write_text(rules, encoding="utf-8")
+        async with app.db.write() as s:
+            for day in (10, 11):
+                s.add(Task(title=f"发资料{day}", due_date=date(2026, 12, day), owner_id=ids["zhangwei"]))
+        assert await kpi_jobs.run_kpi_alerts(app) == 4
+        await app.drain()
+        by_user = {}
+        for d in app.adapters["console"].delivered:
+            if d.is_push:
+                by_user.setdefault(d.target.user_id, []).append(d.reply.text)
+        zw = "\n".join(by_user["zhangwei"])
+        assert "「华东机械 · 二期扩容」40 万，已经 13 天没有拜访了（上次拜访是12月15日（周二））" in zw
+        assert "建议这周约一次上门拜访，当面确认决策人和签约时间" in zw
+        assert (
+            "你有 2 个商机停滞：金陵医药 · HIS 集成（报价，27 天没动）；华东机械 · 二期扩容（商务谈判，13 天没动）"
+            in zw
+            and "建议今天先给「金陵医药」打个电话" in zw
+        )
+        assert "你有 2 条待办已逾期，最早的是12月10日（周四）到期的" in zw
+        assert "做完的回复「/完成 编号」" in zw
+        (mgr,) = by_user["wangqiang"]
+        assert "张伟的商机「华东机械 · 二期扩容」40 万" in mgr and "建议提醒张伟这周上门拜访一次" in mgr

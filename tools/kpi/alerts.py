@@ -350,10 +350,10 @@ async def _overdue(db, rule, staff, reps, today, period_key) -> list[Alert]:
         for role, who in _recipients(rule, rep, staff):
             if role == "owner":
                 why, step = (
-                    "📌 你有" + facts,
+                    "📌 你有 " + facts,
                     "建议今天花半小时清一清：做完的回复「/完成 编号」，不做的告诉我取消。",
                 )
             else:
-                why, step = f"📌 {rep.name}有" + facts, f"建议问问{rep.name}卡在哪，需要的话帮忙排一下优先级。"
+                why, step = f"📌 {rep.name}有 " + facts, f"建议问问{rep.name}卡在哪，需要的话帮忙排一下优先级。"
             out.append(Alert(rule, who, f"rep{rep.id}", period_key, why, step))
     return out
