@@ -186,7 +186,7 @@ async def sales_performance(ctx: ToolContext, args: PerformanceArgs) -> ToolOutp
     return ToolOutput(await performance_text(ctx, args.period, args.person))
 
 
-@router.command("业绩", "/业绩 [季度] [姓名]", "看本月（或本季度）的目标完成和资料完整度", roles=STAFF)
+@router.command("业绩", "/业绩 [季度] [姓名]", "目标完成和资料完整度", roles=STAFF)
 async def performance_command(ctx: ToolContext, arg: str) -> ToolOutput:
     kind = "quarter" if "季" in arg else "month"
     person = re.sub(r"本?季度?|本?月|这个", "", arg).strip() or None
@@ -405,7 +405,7 @@ async def _ask(ctx: ToolContext, skipped: list[str], lead: str = "") -> ToolOutp
     )
 
 
-@router.command("补资料", "/补资料", "一条条补齐商机金额、成交日期、联系人电话等缺的资料", roles=STAFF)
+@router.command("补资料", "/补资料", "一条条补齐缺的客户资料", roles=STAFF)
 async def fix_command(ctx: ToolContext, arg: str) -> ToolOutput:
     return await _ask(ctx, [])
 
@@ -471,7 +471,7 @@ async def alert_card_pressed(ctx: ToolContext, action: CardAction) -> list[Reply
     return [Reply(f"好的，「{rule.name}」{day_label(until)}之前不再提醒你。")]
 
 
-@router.command("预警", "/预警 [暂停 规则名 [天数] | 恢复 规则名]", "看 KPI 预警规则，暂停或恢复某一条", roles=STAFF)
+@router.command("预警", "/预警 [暂停|恢复 规则名]", "KPI 预警规则", roles=STAFF)
 async def alerts_command(ctx: ToolContext, arg: str) -> ToolOutput:
     rules = rules_in_force(ctx.app).rules
     m = re.match(r"^(暂停|恢复)\s*(.+?)(?:\s+([0-9]+)\s*天?)?$", arg.strip())
