@@ -46,6 +46,7 @@ from tools import (
     contact_times,
     customers,
     help,
+    kpi,
     leads,
     playbook,
     proposals,
@@ -67,6 +68,7 @@ NO_TOOLS_AT_START = (
 CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads, proposals]
 CAPABILITIES += [playbook, signals]  # stage playbook, signals → actions
 CAPABILITIES += [cards, voice]  # business-card photos, voice notes
+CAPABILITIES += [kpi]  # targets, KPI alerts, data health
 
 
 def build_capabilities() -> Capabilities:

@@ -7,6 +7,7 @@ import scheduler.models  # noqa: F401
 import tools.approvals.models  # noqa: F401
 import tools.autofill.models  # noqa: F401
 import tools.cards.models  # noqa: F401
+import tools.kpi.models  # noqa: F401
 import tools.leads.models  # noqa: F401
 import tools.playbook.models  # noqa: F401
 import tools.proposals.models  # noqa: F401

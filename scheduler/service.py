@@ -30,7 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData
 
-from scheduler import jobs, signal_jobs
+from scheduler import jobs, kpi_jobs, signal_jobs
 from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
 
@@ -68,6 +68,8 @@ JOB_KINDS: dict[str, JobKind] = {
     "approvals": JobKind(jobs.run_approvals, every_seconds=300),
     "autofill": JobKind(jobs.run_autofill, every_seconds=900),
     "signals": JobKind(signal_jobs.run_signals, every_seconds=300),
+    "kpi_alerts": JobKind(kpi_jobs.run_kpi_alerts, every_seconds=300),
+    "kpi_weekly": JobKind(kpi_jobs.run_kpi_weekly, every_seconds=600),
     "contact_model": JobKind(jobs.run_contact_model, cron={"hour": 2, "minute": 15}, misfire_grace_seconds=6 * 3600),
 }
 

@@ -155,6 +155,8 @@ async def _reminders(app, dash: Dashboard, today: date, tz) -> None:
         "brief": "早报",
         "digest": "日报",
         "nudge": "跟进提示",
+        "kpi_alert": "KPI 预警",
+        "kpi_health": "资料周报",
     }
     since = datetime.combine(today - timedelta(days=13), time.min, tz)
     try:

@@ -24,6 +24,7 @@ FLASH_SECONDS = 120
 
 NAV = [
     ("dashboard", "仪表盘", "/admin/"),
+    ("kpi", "销售管理", "/admin/kpi"),
     ("prompts", "提示词", "/admin/prompts"),
     ("knowledge", "知识库", "/admin/knowledge"),
     ("rules", "审批规则", "/admin/rules"),
@@ -92,7 +93,7 @@ async def take_flash(request: web.Request) -> tuple[str, str] | None:
 
 async def render(request: web.Request, template: str, section: str = "", status: int = 200, **context) -> web.Response:
     principal = request.get(PRINCIPAL)
-    nav = NAV if principal is None or principal.can_write else NAV[:1]
+    nav = NAV if principal is None or principal.can_write else NAV[:2]  # managers: the dashboards
     context.update(
         principal=principal,
         csrf=principal.csrf_token if principal else "",
