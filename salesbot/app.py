@@ -46,6 +46,7 @@ from tools import (
     customers,
     help,
     leads,
+    pipeline,
     proposals,
     talk_tracks,
     tasks,
@@ -60,7 +61,19 @@ NO_TOOLS_AT_START = (
     "大模型 %s 不支持工具调用：先按离线模式回复；换一个支持工具调用的模型，如 qwen-plus、deepseek-chat"
     "（vLLM 启动时加 --enable-auto-tool-choice 和 --tool-call-parser）。服务端原话：%s"
 )
-CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals, contact_times, leads, proposals]
+CAPABILITIES = [
+    help,
+    customers,
+    visits,
+    tasks,
+    talk_tracks,
+    autofill,
+    approvals,
+    contact_times,
+    leads,
+    proposals,
+    pipeline,
+]
 
 
 def build_capabilities() -> Capabilities:

@@ -7,4 +7,5 @@ import scheduler.models  # noqa: F401
 import tools.approvals.models  # noqa: F401
 import tools.autofill.models  # noqa: F401
 import tools.leads.models  # noqa: F401
+import tools.pipeline.models  # noqa: F401
 import tools.proposals.models  # noqa: F401
