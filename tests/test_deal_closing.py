@@ -3,13 +3,15 @@ the reason asked for when missing, reopening audited; win/loss analysis over wha
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlmodel import select
 
-from bot.models import Account, AuditLog, Opportunity
-from tests.conftest import ConsoleClient, running_app
+from bot.models import Account, AuditLog, Opportunity, StaffUser
+from scheduler import jobs
+from tests.conftest import SHANGHAI, ConsoleClient, running_app
+from tools.pipeline import analysis
 
 COMPETITORS = "纷享销客/纷享,销售易/销售e,速工云"
 
@@ -103,3 +105,72 @@ async def test_a_question_about_losing_is_not_a_closing(app):
     answer = await ConsoleClient(app, "zhangwei").say("东方证券信息怕输给销售易，怎么应对")
     assert "输单：" not in answer
     assert (await deal(app, "东方证券信息")).stage == "proposal"
+
+
+async def _closed(app, rows):
+    """(username, won?, closed on, reason, competitor, amount, stage reached) as closed deals."""
+    async with app.db.write() as s:
+        users = {u.username: u for u in (await s.execute(select(StaffUser))).scalars().all()}
+        accounts = {a.owner_id: a for a in (await s.execute(select(Account))).scalars().all()}
+        for i, (user, won, day, reason, competitor, amount, reached) in enumerate(rows):
+            owner = users[user]
+            s.add(
+                Opportunity(
+                    account_id=accounts[owner.id].id,
+                    name=f"历史单{i}",
+                    owner_id=owner.id,
+                    stage="closed_won" if won else "closed_lost",
+                    closed_on=day,
+                    close_reason=reason,
+                    close_competitor=competitor,
+                    amount=amount,
+                    stage_reached=reached,
+                )
+            )
+
+
+OCT, NOV = date(2026, 10, 15), date(2026, 11, 12)
+HISTORY = (
+    [("zhangwei", True, OCT, None, None, 300000.0, "negotiation")] * 4
+    + [("zhangwei", False, OCT, "时机", None, 200000.0, "proposal")]
+    + [("lina", False, OCT, "产品功能", None, 80000.0, "qualification")] * 3
+    + [("zhangwei", True, NOV, None, None, 300000.0, "negotiation")]
+    + [("zhangwei", False, NOV, "价格", "纷享销客", 300000.0, "proposal")] * 4
+    + [("lina", False, NOV, "产品功能", None, 80000.0, "qualification")] * 3
+)
+
+
+async def test_win_loss_by_every_dimension_and_the_biggest_changes(app):
+    await _closed(app, HISTORY)
+    now = await analysis.closed_deals(app, date(2026, 11, 1), date(2026, 11, 30))
+    before = await analysis.closed_deals(app, date(2026, 10, 1), date(2026, 10, 31))
+    mine = [r for r in now if r.rep in ("张伟", "李娜")]
+    reasons = {g.label: g.lost for g in analysis.breakdown(mine, "reason")}
+    assert reasons["价格"] == 4 and reasons["产品功能"] == 3
+    assert {g.label: (g.won, g.lost) for g in analysis.breakdown(mine, "competitor")}["纷享销客"] == (0, 4)
+    assert {g.label: g.closed for g in analysis.breakdown(mine, "size")}["10万以下"] == 3
+    assert {g.label: g.lost for g in analysis.breakdown(mine, "stage")}["报价"] == 4
+    assert sum(g.closed for g in analysis.breakdown(mine, "industry")) == 8  # every deal has an industry row
+    changes = analysis.biggest_changes(
+        [r for r in now if r.rep in ("张伟", "李娜")], [r for r in before if r.rep in ("张伟", "李娜")]
+    )
+    assert len(changes) == 3
+    texts = [c.text() for c in changes]
+    assert any("销售「张伟」赢率 80% → 20%（降 60 个点；5 单赢 1，上期 5 单赢 4）" in t for t in texts)
+
+
+async def test_the_monthly_digest_has_win_loss_and_three_changes(app):
+    await _closed(app, HISTORY)
+    manager = (await app.db.fetch(select(StaffUser.__table__).where(StaffUser.username == "wangqiang"), {}))[0]
+    async with app.db.session() as s:
+        manager = await s.get(StaffUser, manager["id"])
+    team = jobs.team_of(await jobs.active_staff(app), manager.id)
+    text = await jobs.manager_digest(
+        app, jobs.config_for(app), manager, team, datetime(2026, 12, 1, 18, 0, tzinfo=SHANGHAI)
+    )
+    assert "11月赢输单：" in text and "和上月比变化最大的三项：" in text
+    assert "销售「张伟」赢率 80% → 20%" in text
+    later = await jobs.manager_digest(
+        app, jobs.config_for(app), manager, team, datetime(2026, 12, 2, 18, 0, tzinfo=SHANGHAI)
+    )
+    assert "赢输单" not in later
