@@ -24,6 +24,7 @@ FLASH_SECONDS = 120
 
 NAV = [
     ("dashboard", "仪表盘", "/admin/"),
+    ("pipeline", "销售管理", "/admin/pipeline"),
     ("prompts", "提示词", "/admin/prompts"),
     ("knowledge", "知识库", "/admin/knowledge"),
     ("rules", "审批规则", "/admin/rules"),
@@ -31,6 +32,8 @@ NAV = [
     ("data", "导入导出", "/admin/data"),
     ("audit", "审计日志", "/admin/audit"),
 ]
+# the pages a manager's read-only session sees in the navigation (their handlers are `managers_may_read`)
+MANAGER_PAGES = {"dashboard", "pipeline"}
 
 
 def public(handler):
@@ -91,7 +94,7 @@ async def take_flash(request: web.Request) -> tuple[str, str] | None:
 
 async def render(request: web.Request, template: str, section: str = "", status: int = 200, **context) -> web.Response:
     principal = request.get(PRINCIPAL)
-    nav = NAV if principal is None or principal.can_write else NAV[:1]
+    nav = NAV if principal is None or principal.can_write else [n for n in NAV if n[0] in MANAGER_PAGES]
     context.update(
         principal=principal,
         csrf=principal.csrf_token if principal else "",
