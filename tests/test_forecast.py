@@ -177,3 +177,53 @@ async def test_the_weekly_digest_carries_the_forecast(offline_app):
     assert "本周销售预测：" in text and "· 11月：已赢 30 万，承诺 80 万" in text
     tuesday = await jobs.manager_digest(offline_app, cfg, manager, team, monday + timedelta(days=1))
     assert "本周销售预测" not in tuesday
+
+
+async def test_in_period_conversion_is_learned_from_the_deal_snapshots_of_ended_months(tmp_path):
+    clock = FrozenClock(datetime(2026, 9, 7, 9, 0, tzinfo=SHANGHAI))  # a Monday, 23 days before September ends
+    async with running_app(tmp_path, clock=clock) as app:
+        await set_deals(app, {})
+        rep = await staff(app, "zhangwei")
+        async with app.db.session() as s:
+            acc_id = (await s.execute(select(Account.id).where(Account.short_name == "华东机械"))).scalar_one()
+        async with app.db.write() as s:
+            for i in range(40):
+                s.add(
+                    Opportunity(
+                        account_id=acc_id,
+                        name=f"九月{i}",
+                        owner_id=rep.id,
+                        stage="proposal",
+                        amount=10.0,
+                        close_date=date(2026, 9, 25),
+                    )
+                )
+        assert await run_forecast_snapshot(app) >= 40
+        async with app.db.write() as s:
+            deals = (await s.execute(select(Opportunity).where(Opportunity.name.like("九月%")))).scalars().all()
+            for opp in deals[:10]:  # 10 of the 40 won inside September
+                opp.stage, opp.closed_on, opp.stage_reached = "closed_won", date(2026, 9, 20), "proposal"
+                s.add(opp)
+            for opp in deals[10:]:  # the rest slipped into October and were lost there
+                opp.stage, opp.closed_on, opp.stage_reached = "closed_lost", date(2026, 10, 9), "proposal"
+                s.add(opp)
+            # a deal nobody had counted on 9月7日, won in September all the same
+            s.add(
+                Opportunity(
+                    account_id=acc_id,
+                    name="临时单",
+                    owner_id=rep.id,
+                    stage="closed_won",
+                    amount=40.0,
+                    closed_on=date(2026, 9, 28),
+                    stage_reached="negotiation",
+                )
+            )
+        clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI))  # the same stretch of November (28 days left)
+        probs = await learned_probabilities(app, "month", fresh=True)
+        # 100 of 400 counted won inside the month, plus 40 won from outside the count: 0.25 + 0.10
+        assert probs["proposal"].source == "period" and probs["proposal"].period_rate == pytest.approx(0.35)
+        assert probs["proposal"].period_n == 40 and probs["proposal"].learned == pytest.approx(11 / 41)
+        clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))  # the last stretch: no snapshot from it yet
+        probs = await learned_probabilities(app, "month", fresh=True)
+        assert probs["proposal"].source == "learned" and probs["proposal"].period_n == 0

@@ -38,7 +38,7 @@ async def pipeline_page(request: web.Request) -> web.Response:
     total = view.total()
     reps = sorted(view.by_owner.items(), key=lambda kv: -kv[1].weighted)
     teams = sorted(view.by_team().items(), key=lambda kv: -kv[1].weighted)
-    probs = await learned_probabilities(app)
+    probs = await learned_probabilities(app, period)
     accuracy = await forecast_accuracy(app, period, today)
 
     start = today - timedelta(days=days - 1)

@@ -1,16 +1,22 @@
 """The forecast: commit, best case and a stage-weighted pipeline for this month and quarter, per rep, team
-and company; stage win probabilities learned from the org's own closed deals.
+and company; stage probabilities learned from the org's own history.
 
-Learned probabilities: a deal that closed having reached stage S passed through every earlier stage, so the
-win rate from S is won / closed among deals whose `stage_reached` is S or later. With fewer than
-SALESBOT_FORECAST_MIN_HISTORY such deals the default probability of S (bot.models.STAGES) is used; the table
-shows both, with the count, so nobody trusts a rate learned from four deals.
+What a period forecast needs is not "will this deal ever be won" but "will it be won inside this period":
+deals slip. So the probability a stage gets is, in order of preference:
+1. its in-period conversion: of the open deals at that stage that earlier forecasts of the same kind (month or
+   quarter) counted (ForecastDealSnapshot, one row per deal per week), the share of the amount won inside that
+   period, over the periods that are over;
+2. its win rate: a deal that closed having reached stage S passed through every earlier stage, so the win
+   rate from S is won / closed among deals whose `stage_reached` is S or later;
+3. the default (bot.models.STAGES).
+Each needs SALESBOT_FORECAST_MIN_HISTORY observations (deal-weeks for 1, closed deals for 2); the console
+shows all three with their counts, so nobody trusts a rate learned from four deals.
 
 Numbers for a period (a month or quarter; open deals count when their close date falls in it or has already
 passed, since an overdue open deal is still expected):
 - won: closed won in the period;
 - commit: won + open deals the rep called 承诺; best case: commit + open deals called 可能;
-- weighted: won + Σ open amount × win probability of its stage (learned; `weighted_default` with defaults);
+- weighted: won + Σ open amount × the stage's probability (learned; `weighted_default` with the defaults);
 - pipeline: Σ open amount, unweighted.
 Pure functions here take plain rows, so the nightly job, /预测, the console and benchmarks/forecast.py compute
 exactly the same numbers.
@@ -23,10 +29,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, NamedTuple
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from bot.models import STAGES, Opportunity, StaffUser
+from tools.pipeline.models import ForecastDealSnapshot as Snap
 
 OPEN_STAGES = [s for s in STAGES if s not in ("closed_won", "closed_lost")]
 STAGE_ORDER = {s: i for i, s in enumerate(OPEN_STAGES)}
@@ -50,18 +58,63 @@ class Deal(NamedTuple):
 class StageProbability:
     stage: str
     default: float  # 0..1
-    learned: float | None  # None: no closed deal reached it
+    learned: float | None  # win rate ever; None: no closed deal reached it
     closed: int  # closed deals that reached this stage
     won: int
     used: float  # what the forecast uses
+    period_rate: float | None = None  # in-period conversion (amount won inside the period / amount counted)
+    period_n: int = 0  # deal-weeks behind it
+    source: str = "default"  # period | learned | default
 
     @property
     def is_learned(self) -> bool:
-        return self.learned is not None and self.used == self.learned
+        return self.source != "default"
 
 
-def learn_probabilities(history: Iterable[tuple[str | None, bool]], min_history: int) -> dict[str, StageProbability]:
-    """(stage reached, won?) of each closed deal → the win probability from each open stage."""
+def days_left_bucket(period: str, day: date) -> int:
+    """How far the period's end is (0 = its last stretch): a deal has less time to close late in a month, so
+    conversion is learned separately for each stretch (weeks for a month, three-week steps for a quarter)."""
+    end = period_bounds(period, day)[1]
+    return min(3, (end - day).days // (7 if period == "month" else 21))
+
+
+def learn_period_conversion(
+    observations: Iterable[tuple[str, float, bool]], uncounted: Iterable[tuple[float, float]] = ()
+) -> tuple[dict[str, tuple[float, float, int]], float]:
+    """(stage, amount, won inside the period?) of each deal a past forecast counted, from snapshots taken at the
+    same stretch of their periods as today → per stage (won amount, amount, deal-weeks); and the uplift: what
+    those periods won from deals the forecast did not count (created later, or pulled in from a later close
+    date) per unit of amount counted, given as (uncounted won, counted amount) per past snapshot."""
+    totals: dict[str, list] = {}
+    for stage, amount, won in observations:
+        row = totals.setdefault(stage, [0.0, 0.0, 0])
+        row[0] += amount if won else 0.0
+        row[1] += amount
+        row[2] += 1
+    return conversion_from_totals(totals, uncounted)
+
+
+def conversion_from_totals(
+    totals: dict[str, list], uncounted: Iterable[tuple[float, float]]
+) -> tuple[dict[str, tuple[float, float, int]], float]:
+    """Per stage [won amount, amount, deal-weeks] and the (uncounted won, counted amount) pairs → the same
+    result as `learn_period_conversion` (the database side aggregates in SQL and calls this)."""
+    extra = counted = 0.0
+    for won_elsewhere, amount in uncounted:
+        extra += max(0.0, won_elsewhere)
+        counted += amount
+    conversion = {k: (float(v[0]), float(v[1]), int(v[2])) for k, v in totals.items()}
+    return conversion, (extra / counted if counted > 0 else 0.0)
+
+
+def learn_probabilities(
+    history: Iterable[tuple[str | None, bool]],
+    min_history: int,
+    period: dict[str, tuple[float, float, int]] | None = None,
+    uplift: float = 0.0,
+) -> dict[str, StageProbability]:
+    """(stage reached, won?) of each closed deal, and optionally the in-period conversion per stage → the
+    probability each open stage gets (see the module docstring for the order)."""
     closed = [0] * len(OPEN_STAGES)
     won = [0] * len(OPEN_STAGES)
     for reached, was_won in history:
@@ -79,8 +132,12 @@ def learn_probabilities(history: Iterable[tuple[str | None, bool]], min_history:
         stage = OPEN_STAGES[idx]
         default = STAGES[stage] / 100
         learned = w_sum / c_sum if c_sum else None
-        used = learned if learned is not None and c_sum >= min_history else default
-        out[stage] = StageProbability(stage, default, learned, c_sum, w_sum, used)
+        used, source = (learned, "learned") if learned is not None and c_sum >= min_history else (default, "default")
+        won_amount, amount, n = (period or {}).get(stage, (0.0, 0.0, 0))
+        rate = won_amount / amount + uplift if amount > 0 else None
+        if rate is not None and n >= min_history:
+            used, source = rate, "period"
+        out[stage] = StageProbability(stage, default, learned, c_sum, w_sum, used, rate, n, source)
     return {s: out[s] for s in OPEN_STAGES}
 
 
@@ -184,10 +241,71 @@ async def load_deals(app, owner_ids: list[int] | None = None, since: date | None
     return [Deal(r[0], r[1], float(r[2] or 0.0), r[3], r[4], r[5], r[6]) for r in rows]
 
 
-async def learned_probabilities(app, *, fresh: bool = False) -> dict[str, StageProbability]:
-    """The stage probabilities the nightly job stored; computed now (and stored) when there are none yet."""
+async def _period_observations(app, period: str, today: date):
+    """In-period conversion per stage, and the uplift, from the deal snapshots taken at today's stretch of the
+    periods that are over (last two years)."""
+    current_start, _ = period_bounds(period, today)
+    bucket = days_left_bucket(period, today)
+    totals: dict[str, list] = {}
+    uncounted: list[tuple[float, float]] = []
+    async with app.db.session() as s:
+        days = (
+            (
+                await s.execute(
+                    select(Snap.taken_on)
+                    .where(Snap.taken_on < current_start, Snap.taken_on >= today - timedelta(days=730))
+                    .distinct()
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for day in days:
+            if days_left_bucket(period, day) != bucket:
+                continue
+            start, end = period_bounds(period, day)
+            won = case(
+                (
+                    (Opportunity.stage == "closed_won")
+                    & (Opportunity.closed_on >= start)
+                    & (Opportunity.closed_on <= end),
+                    Snap.amount,
+                ),
+                else_=0.0,
+            )
+            rows = (
+                await s.execute(
+                    select(Snap.stage, func.sum(won), func.sum(Snap.amount), func.count())
+                    .join(Opportunity, Opportunity.id == Snap.opportunity_id)
+                    .where(Snap.taken_on == day, Snap.close_date <= end)
+                    .group_by(Snap.stage)
+                )
+            ).all()
+            won_after = (
+                await s.execute(
+                    select(func.coalesce(func.sum(Opportunity.amount), 0.0)).where(
+                        Opportunity.stage == "closed_won", Opportunity.closed_on >= day, Opportunity.closed_on <= end
+                    )
+                )
+            ).scalar_one()
+            counted_won = counted_amount = 0.0
+            for stage, w, a, n in rows:
+                t = totals.setdefault(stage, [0.0, 0.0, 0])
+                t[0], t[1], t[2] = t[0] + float(w or 0), t[1] + float(a or 0), t[2] + int(n)
+                counted_won += float(w or 0)
+                counted_amount += float(a or 0)
+            uncounted.append((float(won_after or 0) - counted_won, counted_amount))
+    return conversion_from_totals(totals, uncounted)
+
+
+async def learned_probabilities(app, period: str = "month", *, fresh: bool = False) -> dict[str, StageProbability]:
+    """The stage probabilities the nightly job stored for this kind of period; computed now (and stored) when
+    there are none yet."""
+    today = app.clock.now(ZoneInfo(app.settings.timezone)).date()
+    # the stretch of the period is part of the key: the conversion learned for it changes during the period
+    key = f"{PROBS_KEY}:{period}:{days_left_bucket(period, today)}"
     if not fresh:
-        cached = await app.kv.get(PROBS_KEY)
+        cached = await app.kv.get(key)
         if cached:
             try:
                 return {s: StageProbability(**v) for s, v in json.loads(cached).items()}
@@ -204,8 +322,9 @@ async def learned_probabilities(app, *, fresh: bool = False) -> dict[str, StageP
     history: list[tuple[str | None, bool]] = []
     for reached, stage, count in rows:
         history.extend([(reached, stage == "closed_won")] * int(count))
-    probs = learn_probabilities(history, app.settings.forecast_min_history)
-    await app.kv.set(PROBS_KEY, json.dumps({s: asdict(p) for s, p in probs.items()}), ttl_seconds=3 * 24 * 3600)
+    observed, uplift = await _period_observations(app, period, today)
+    probs = learn_probabilities(history, app.settings.forecast_min_history, observed, uplift)
+    await app.kv.set(key, json.dumps({s: asdict(p) for s, p in probs.items()}), ttl_seconds=3 * 24 * 3600)
     return probs
 
 
@@ -231,7 +350,7 @@ class ForecastView:
 async def forecast_view(app, period: str, today: date, owner_ids: list[int] | None = None) -> ForecastView:
     """The period's numbers per owner (the reps in `owner_ids`, everyone when None)."""
     start, end = period_bounds(period, today)
-    probs = await learned_probabilities(app)
+    probs = await learned_probabilities(app, period)
     deals = await load_deals(app, owner_ids, since=start)
     by_owner = forecast_by_owner(deals, start, end, probs)
     async with app.db.session() as s:
@@ -247,12 +366,12 @@ async def forecast_view(app, period: str, today: date, owner_ids: list[int] | No
 
 async def recompute(app, today: date) -> dict:
     """The nightly run: learn the stage probabilities again and store every rep's month and quarter numbers."""
-    probs = await learned_probabilities(app, fresh=True)
     q_start, _ = quarter_bounds(today)
     m_start, _ = month_bounds(today)
     deals = await load_deals(app, None, since=min(q_start, m_start))
     out: dict = {"day": today.isoformat(), "deals": len(deals)}
     for period in ("month", "quarter"):
+        probs = await learned_probabilities(app, period, fresh=True)
         start, end = period_bounds(period, today)
         by_owner = forecast_by_owner(deals, start, end, probs)
         out[period] = {str(k): asdict(v) for k, v in by_owner.items() if k is not None}

@@ -126,7 +126,7 @@ async def forecast_text(ctx_app, actor_role: Role, staff_id: int, owner_ids: lis
                 key=lambda x: -x[1].weighted,
             )
             lines += [f"· {name}：{_line(n)}" for name, n in reps[:12]]
-    lines.append("加权 = 已赢 + 各阶段金额 × 本公司历史赢率（历史不够时用默认赢率）。")
+    lines.append("加权 = 已赢 + 各阶段金额 × 本公司的期内转化率（历史不够时用历史赢率或默认赢率）。")
     lines.append("改某单的类别：/预测 客户 承诺|可能|管道")
     return "\n".join(lines)
 

@@ -31,3 +31,20 @@ class ForecastSnapshot(SQLModel, table=True):
     weighted_default: float = 0.0  # the same with the default probabilities
     pipeline: float = 0.0  # open amount expected to close in the period, unweighted
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ForecastDealSnapshot(SQLModel, table=True):
+    """Each open deal a forecast counted, as it stood when the week's snapshot was taken. Once the period is
+    over, whether it was won inside the period is known: the in-period conversion per stage is learned from
+    these rows (tools/pipeline/forecast.py), which is what a period forecast needs, not the win rate ever."""
+
+    __tablename__ = "forecast_deal_snapshot"
+    __table_args__ = (UniqueConstraint("taken_on", "opportunity_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    taken_on: date = Field(index=True)
+    opportunity_id: int = Field(foreign_key="opportunity.id", index=True)
+    owner_id: Optional[int] = Field(default=None, foreign_key="staff_user.id")
+    stage: str = Field(max_length=32)
+    amount: float = 0.0
+    close_date: date
+    forecast_category: Optional[str] = Field(default=None, max_length=16)

@@ -2,7 +2,8 @@
 then closed won in it.
 
 A snapshot is taken once per week (the first scheduler run of the week; its `week_start` is that Monday), for
-the month and the quarter running, per rep. Accuracy is measured only on periods that are over, as the mean
+the month and the quarter running, per rep; with it each open deal the quarter's forecast counts, from which
+the in-period conversion per stage is learned (tools/pipeline/forecast.py). Accuracy is measured only on periods that are over, as the mean
 absolute percentage error of each method (weighted, weighted with default probabilities, commit, best case)
 by week of the period.
 """
@@ -19,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.models import Opportunity
 from tools.pipeline.forecast import forecast_by_owner, learned_probabilities, load_deals, period_bounds
-from tools.pipeline.models import ForecastSnapshot
+from tools.pipeline.models import ForecastDealSnapshot, ForecastSnapshot
 
 METHODS = {
     "weighted": "加权（学习赢率）",
@@ -29,13 +30,14 @@ METHODS = {
 }
 
 
-def _insert(app):
-    # a second replica (or run) the same week inserts nothing: the unique (week, period, owner) decides
-    return (sqlite_insert if app.db.is_sqlite else pg_insert)(ForecastSnapshot).on_conflict_do_nothing()
+def _insert(app, table):
+    # a second replica (or run) the same week inserts nothing: the unique keys decide
+    return (sqlite_insert if app.db.is_sqlite else pg_insert)(table).on_conflict_do_nothing()
 
 
 async def take_weekly_snapshot(app, today: date) -> int:
-    """This week's rows (once: a second run the same week inserts nothing). Returns rows written."""
+    """This week's rows (once: a second run the same week inserts nothing): the totals per rep and period, and
+    each open deal the quarter's forecast counts as it stands today. Returns the total rows written."""
     week_start = today - timedelta(days=today.weekday())
     async with app.db.session() as s:
         done = (
@@ -45,11 +47,12 @@ async def take_weekly_snapshot(app, today: date) -> int:
         ).scalar_one()
     if done:
         return 0
-    probs = await learned_probabilities(app)
     rows = []
+    q_start, q_end = period_bounds("quarter", today)
+    deals = await load_deals(app, None, since=min(q_start, period_bounds("month", today)[0]))
     for period in ("month", "quarter"):
         start, end = period_bounds(period, today)
-        deals = await load_deals(app, None, since=start)
+        probs = await learned_probabilities(app, period)
         for owner, n in forecast_by_owner(deals, start, end, probs).items():
             if owner is None:
                 continue
@@ -68,11 +71,41 @@ async def take_weekly_snapshot(app, today: date) -> int:
                     "created_at": app.clock.now(timezone.utc),
                 }
             )
-    if not rows:
-        return 0
+    async with app.db.session() as s:
+        open_deals = (
+            await s.execute(
+                select(
+                    Opportunity.id,
+                    Opportunity.owner_id,
+                    Opportunity.stage,
+                    Opportunity.amount,
+                    Opportunity.close_date,
+                    Opportunity.forecast_category,
+                ).where(
+                    Opportunity.stage.notin_(["closed_won", "closed_lost"]),
+                    Opportunity.close_date.is_not(None),
+                    Opportunity.close_date <= q_end,
+                )
+            )
+        ).all()
+    deal_rows = [
+        {
+            "taken_on": today,
+            "opportunity_id": i,
+            "owner_id": owner,
+            "stage": stage,
+            "amount": float(amount or 0),
+            "close_date": close,
+            "forecast_category": category,
+        }
+        for i, owner, stage, amount, close, category in open_deals
+    ]
     async with app.db.write() as s:
-        await s.execute(_insert(app), rows)
-    return len(rows)
+        if rows:
+            await s.execute(_insert(app, ForecastSnapshot), rows)
+        for chunk in range(0, len(deal_rows), 5000):
+            await s.execute(_insert(app, ForecastDealSnapshot), deal_rows[chunk : chunk + 5000])
+    return len(rows) + len(deal_rows)
 
 
 @dataclass

@@ -1,4 +1,5 @@
 """deal close and forecast: closing fields and the forecast category on opportunity, weekly forecast snapshots
+(totals per rep, and the deals each forecast counted)
 
 Revision ID: 0007_deal_close_forecast
 Revises: 0001_core
@@ -46,9 +47,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_forecast_snapshot_week_start'), ['week_start'], unique=False)
         batch_op.create_index(batch_op.f('ix_forecast_snapshot_period_start'), ['period_start'], unique=False)
         batch_op.create_index(batch_op.f('ix_forecast_snapshot_owner_id'), ['owner_id'], unique=False)
+    op.create_table('forecast_deal_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('taken_on', sa.Date(), nullable=False),
+    sa.Column('opportunity_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('amount', sa.Float(), nullable=False),
+    sa.Column('close_date', sa.Date(), nullable=False),
+    sa.Column('forecast_category', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], ),
+    sa.ForeignKeyConstraint(['owner_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('taken_on', 'opportunity_id')
+    )
+    with op.batch_alter_table('forecast_deal_snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forecast_deal_snapshot_taken_on'), ['taken_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_forecast_deal_snapshot_opportunity_id'), ['opportunity_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('forecast_deal_snapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forecast_deal_snapshot_opportunity_id'))
+        batch_op.drop_index(batch_op.f('ix_forecast_deal_snapshot_taken_on'))
+    op.drop_table('forecast_deal_snapshot')
     with op.batch_alter_table('forecast_snapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forecast_snapshot_owner_id'))
         batch_op.drop_index(batch_op.f('ix_forecast_snapshot_period_start'))
