@@ -173,7 +173,7 @@ async def close_deal(ctx: ToolContext, args: CloseDealArgs) -> ToolOutput:
         text = f"🎉 已记赢单：{account.name} · {deal.name}，{money_text(row.amount)}，{month_day(closed_on)}。"
     else:
         text = f"已记输单：{account.name} · {deal.name}，原因 {reason}" + (f"，输给 {competitor}" if competitor else "")
-        text += "。想复盘的话，问我「输给竞品怎么应对」拿话术。"
+        text += "。要找应对话术，发 /话术 输给竞品。"
     return ToolOutput(text, data={"opportunity_id": row.id, "stage": row.stage})
 
 
@@ -302,7 +302,7 @@ async def _ask_reason(ctx: ToolContext, account_name: str, evidence: str, note: 
     )
     return ToolOutput(
         f"记输单前问一句：主要原因是哪一类？{' / '.join(categories)}\n"
-        "输给了谁、具体怎么回事，也一起说一句（比如「价格，被速工云拿走了」）。回复「取消」就不记。",
+        "输给了谁、具体怎么回事，也一起说一句，比如：价格，被速工云拿走了。回复「取消」就不记。",
         data={"pending": "close_reason"},
     )
 
