@@ -7,9 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from sqlmodel import select
 
 from bot.clock import FrozenClock
+from bot.db import MIGRATIONS_DIR
 from bot.models import Account, Opportunity, StaffUser
 from scheduler import jobs
 from scheduler.pipeline_jobs import run_forecast_snapshot, run_pipeline_nightly
@@ -227,3 +231,28 @@ async def test_in_period_conversion_is_learned_from_the_deal_snapshots_of_ended_
         clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))  # the last stretch: no snapshot from it yet
         probs = await learned_probabilities(app, "month", fresh=True)
         assert probs["proposal"].source == "learned" and probs["proposal"].period_n == 0
+
+
+def test_the_migration_adds_and_removes_the_closing_columns_and_snapshot_tables(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0007_deal_close_forecast")
+    engine = sa.create_engine(url)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("opportunity")}
+    assert {
+        "closed_on",
+        "close_reason",
+        "close_competitor",
+        "close_note",
+        "stage_reached",
+        "forecast_category",
+    } <= columns
+    assert {"forecast_snapshot", "forecast_deal_snapshot"} <= set(sa.inspect(engine).get_table_names())
+    command.downgrade(cfg, "0007_deal_close_forecast-1")
+    engine.dispose()
+    engine = sa.create_engine(url)
+    assert "closed_on" not in {c["name"] for c in sa.inspect(engine).get_columns("opportunity")}
+    assert "forecast_snapshot" not in sa.inspect(engine).get_table_names()
+    engine.dispose()
