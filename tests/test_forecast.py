@@ -256,3 +256,12 @@ def test_the_migration_adds_and_removes_the_closing_columns_and_snapshot_tables(
     assert "closed_on" not in {c["name"] for c in sa.inspect(engine).get_columns("opportunity")}
     assert "forecast_snapshot" not in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+async def test_a_director_sees_each_team_and_an_admin_the_company(offline_app):
+    await set_deals(offline_app, NOV)
+    text = await ConsoleClient(offline_app, "chenjing").say("/预测")
+    assert "【11月 · 团队】" in text and "· 华东组：已赢 30 万 · 承诺 80 万" in text and "· 华南组：已赢 0 元" in text
+    assert "· 张伟：" in text and "· 陈敏：" in text
+    company = await ConsoleClient(offline_app, "admin").say("/预测")
+    assert "【11月 · 全公司】已赢 30 万 · 承诺 80 万" in company

@@ -120,6 +120,9 @@ async def forecast_text(ctx_app, actor_role: Role, staff_id: int, owner_ids: lis
             continue
         t = view.total()
         lines.append(f"【{title} · {'全公司' if owner_ids is None else '团队'}】{_line(t)}")
+        teams = view.by_team()
+        if len(teams) > 1:  # a director or an admin: each team first
+            lines += [f"· {team}：{_line(n)}" for team, n in sorted(teams.items(), key=lambda kv: -kv[1].weighted)]
         if period == "month":
             reps = sorted(
                 ((view.names.get(o, str(o)), n) for o, n in view.by_owner.items() if o != staff_id),
