@@ -159,6 +159,15 @@ class Opportunity(Provenance, table=True):
     identified_pain: Optional[str] = Field(default=None, sa_type=Text)
     champion: Optional[str] = Field(default=None, max_length=128)
     competition: Optional[str] = Field(default=None, sa_type=Text)
+    # closing (tools/pipeline): when, why (one of SALESBOT_CLOSE_REASONS), to or against whom, and the stage
+    # the deal had reached, which the learned stage probabilities count
+    closed_on: Optional[date] = Field(default=None, index=True)
+    close_reason: Optional[str] = Field(default=None, max_length=32)
+    close_competitor: Optional[str] = Field(default=None, max_length=64)
+    close_note: Optional[str] = Field(default=None, max_length=256)
+    stage_reached: Optional[str] = Field(default=None, max_length=32)
+    # the rep's call on an open deal: commit (承诺) | best_case (可能) | pipeline (管道)
+    forecast_category: Optional[str] = Field(default=None, max_length=16)
 
 
 class Visit(Provenance, table=True):

@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     # new leads one network address may open, "count/seconds" (cookie-less floods of invented phone numbers)
     leads_per_address: str = _env("SALESBOT_LEADS_PER_ADDRESS", "10/3600")
 
+    # closing and forecast (tools/pipeline): the reason categories a closed deal is filed under, comma-separated
+    close_reasons: str = _env("SALESBOT_CLOSE_REASONS", "价格,产品功能,竞品,时机,关系,无决策")
+    # closed deals that must have reached a stage before its learned win probability replaces the default
+    forecast_min_history: int = _env("SALESBOT_FORECAST_MIN_HISTORY", 30, ge=1)
+
     def __init__(self, **values: Any) -> None:
         try:
             super().__init__(**values)

@@ -48,6 +48,7 @@ from tools import (
     help,
     kpi,
     leads,
+    pipeline,
     playbook,
     proposals,
     signals,
@@ -69,6 +70,7 @@ CAPABILITIES = [help, customers, visits, tasks, talk_tracks, autofill, approvals
 CAPABILITIES += [playbook, signals]  # stage playbook, signals → actions
 CAPABILITIES += [cards, voice]  # business-card photos, voice notes
 CAPABILITIES += [kpi]  # targets, KPI alerts, data health
+CAPABILITIES += [pipeline]  # closing deals, win/loss, forecast
 
 
 def build_capabilities() -> Capabilities:

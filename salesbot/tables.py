@@ -9,6 +9,7 @@ import tools.autofill.models  # noqa: F401
 import tools.cards.models  # noqa: F401
 import tools.kpi.models  # noqa: F401
 import tools.leads.models  # noqa: F401
+import tools.pipeline.models  # noqa: F401
 import tools.playbook.models  # noqa: F401
 import tools.proposals.models  # noqa: F401
 import tools.signals.models  # noqa: F401

@@ -36,7 +36,7 @@ from bot.zh_parse import is_workday, workdays_between
 from bot.zh_parse.dates import day_label
 from scheduler.models import ScheduledNotice
 from scheduler.notify import Notice, claim_and_push
-from tools import approvals, autofill, contact_times, playbook
+from tools import approvals, autofill, contact_times, pipeline, playbook
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -694,6 +694,7 @@ async def manager_digest(
     late = [f"{names[i]} {n} 条" for i, n in overdue.items() if n]
     if late:
         lines.append("逾期待办：" + "，".join(late))
+    lines += await _pipeline_lines(app, ids, today)
     return "\n".join(lines)
 
 
@@ -713,6 +714,15 @@ async def _playbook_lines(app: "Runtime", ids: list[int], start: datetime, end: 
         return await playbook.digest_lines(app, ids, start, end)
     except Exception:
         log.exception("playbook digest lines failed")
+    return []
+
+
+async def _pipeline_lines(app: "Runtime", member_ids: list[int], today: date) -> list[str]:
+    """The weekly forecast and the monthly win/loss (tools/pipeline); the digest goes out without them if they fail."""
+    try:
+        return list(await pipeline.digest_lines(app, member_ids, today))
+    except Exception:
+        log.exception("pipeline digest lines failed")
         return []
 
 

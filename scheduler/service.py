@@ -30,7 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData
 
-from scheduler import jobs, kpi_jobs, signal_jobs
+from scheduler import jobs, kpi_jobs, pipeline_jobs, signal_jobs
 from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
 
@@ -71,6 +71,10 @@ JOB_KINDS: dict[str, JobKind] = {
     "kpi_alerts": JobKind(kpi_jobs.run_kpi_alerts, every_seconds=300),
     "kpi_weekly": JobKind(kpi_jobs.run_kpi_weekly, every_seconds=600),
     "contact_model": JobKind(jobs.run_contact_model, cron={"hour": 2, "minute": 15}, misfire_grace_seconds=6 * 3600),
+    "pipeline_nightly": JobKind(
+        pipeline_jobs.run_pipeline_nightly, cron={"hour": 2, "minute": 40}, misfire_grace_seconds=6 * 3600
+    ),
+    "forecast_snapshot": JobKind(pipeline_jobs.run_forecast_snapshot, every_seconds=3600),
 }
 
 # The job store keeps a reference to `run_job` and its arguments (service id, kind); the running

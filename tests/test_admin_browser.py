@@ -375,7 +375,11 @@ async def test_manager_reads_dashboard_only(tmp_path):
                 await b.sign_in("viewer", MANAGER_PASSWORD)
                 assert "（只读）" in await b.page.inner_text("header")
                 # the two dashboards: the overview and sales management (team numbers, scoped to the manager)
-                assert await b.page.locator("header nav a").all_inner_texts() == ["仪表盘", "销售管理"]
+                assert await b.page.locator("header nav a").all_inner_texts() == [
+                    "仪表盘",
+                    "业绩与预警",
+                    "预测与赢输单",
+                ]
                 response = await b.page.goto(base + "/admin/prompts/staff_system")
                 assert response.status == 403
                 assert "只读" in await b.page.inner_text("main")

@@ -24,7 +24,8 @@ FLASH_SECONDS = 120
 
 NAV = [
     ("dashboard", "仪表盘", "/admin/"),
-    ("kpi", "销售管理", "/admin/kpi"),
+    ("kpi", "业绩与预警", "/admin/kpi"),
+    ("pipeline", "预测与赢输单", "/admin/pipeline"),
     ("prompts", "提示词", "/admin/prompts"),
     ("knowledge", "知识库", "/admin/knowledge"),
     ("rules", "审批规则", "/admin/rules"),
@@ -33,6 +34,8 @@ NAV = [
     ("data", "导入导出", "/admin/data"),
     ("audit", "审计日志", "/admin/audit"),
 ]
+# the pages a manager's read-only session sees in the navigation (their handlers are `managers_may_read`)
+MANAGER_PAGES = {"dashboard", "kpi", "pipeline"}
 
 
 def public(handler):
@@ -93,7 +96,7 @@ async def take_flash(request: web.Request) -> tuple[str, str] | None:
 
 async def render(request: web.Request, template: str, section: str = "", status: int = 200, **context) -> web.Response:
     principal = request.get(PRINCIPAL)
-    nav = NAV if principal is None or principal.can_write else NAV[:2]  # managers: the dashboards
+    nav = NAV if principal is None or principal.can_write else [n for n in NAV if n[0] in MANAGER_PAGES]
     context.update(
         principal=principal,
         csrf=principal.csrf_token if principal else "",

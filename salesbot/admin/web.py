@@ -26,6 +26,7 @@ from salesbot.admin import (
     views_knowledge,
     views_kpi,
     views_people,
+    views_pipeline,
     views_playbook,
     views_prompts,
     views_rules,
@@ -299,7 +300,16 @@ def build_admin_app(app) -> web.Application:
     # HTML-safe: Jinja escapes <, >, & and ' in its output either way)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     admin.router.add_routes(routes)
-    for module in (views_prompts, views_knowledge, views_rules, views_people, views_data, views_playbook, views_kpi):
+    for module in (
+        views_prompts,
+        views_knowledge,
+        views_rules,
+        views_people,
+        views_data,
+        views_playbook,
+        views_kpi,
+        views_pipeline,
+    ):
         admin.router.add_routes(module.routes)
     sync = PromptSync(app)
     admin[PROMPT_SYNC] = sync
