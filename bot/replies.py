@@ -37,26 +37,50 @@ CUSTOMER_HELP = (
 )
 
 
-def help_text(role: Role, commands: list["Command"], llm: bool) -> str:
+# WeCom cuts a text message at 2048 bytes (the adapter then sends two); /帮助 must stay one message, so past
+# this size it lists the everyday commands with their usage and only the names of the rest
+HELP_MAX_BYTES = 1900
+
+
+def help_text(role: Role, commands: list["Command"], llm: bool, topic: str = "") -> str:
     if role is Role.CUSTOMER:  # a customer never hears of commands or of the bot's modes
         return CUSTOMER_HELP
-    lines = ["我能帮你做这些："]
-    for cmd in commands:
-        lines.append(f"· {cmd.usage}  {cmd.summary}")
+    if topic:
+        return _help_topic(topic, commands)
+    footer = []
     if llm:
-        lines.append("也可以直接说，比如「今天拜访了华东机械的李总，下周三前发报价」。")
+        footer.append("也可以直接说，比如「今天拜访了华东机械的李总，下周三前发报价」。")
     else:
-        if role is not Role.CUSTOMER:
-            lines.append(
-                "常用的也可以直接说：「今天拜访了华东机械的李总，下周三前发报价」「周五下午3点提醒我跟进金陵医药」"
-                "「我有哪些待办」，要写入的我会先让你确认。"
-            )
-        lines.append(OFFLINE_NOTE)
-    return "\n".join(lines)
+        footer.append(
+            "常用的也可以直接说：「今天拜访了华东机械的李总，下周三前发报价」「周五下午3点提醒我跟进金陵医药」"
+            "「我有哪些待办」，要写入的我会先让你确认。"
+        )
+        footer.append(OFFLINE_NOTE)
+    full = "\n".join(["我能帮你做这些：", *(f"· {cmd.usage}  {cmd.summary}" for cmd in commands), *footer])
+    if len(full.encode()) <= HELP_MAX_BYTES:
+        return full
+    primary = primary_commands(commands, 10)
+    rest = [cmd for cmd in commands if cmd not in primary]
+    lines = ["我能帮你做这些（发「/帮助 命令」看用法，如「/帮助 预测」）："]
+    lines += [f"· {cmd.usage}  {cmd.summary}" for cmd in primary]
+    if rest:
+        lines.append("· 还有：" + " ".join(cmd.usage.split()[0] for cmd in rest))
+    return "\n".join([*lines, *footer])
+
+
+def _help_topic(topic: str, commands: list["Command"]) -> str:
+    """/帮助 拜访: the usage of the commands the word names (by name, alias or what they do)."""
+    word = topic.strip().lstrip("/／").strip()
+    by_name = [c for c in commands if word == c.name or word in c.aliases]
+    found = by_name or [c for c in commands if word and (word in c.name or word in c.summary)]
+    if not found:
+        names = "、".join(f"/{c.name}" for c in commands)
+        return f"没有和「{word}」有关的命令。可用的有：{names}"
+    return "\n".join(f"· {cmd.usage}  {cmd.summary}" for cmd in found[:8])
 
 
 # what a rep needs most often, shown first when the bot has to explain itself briefly
-PRIMARY_COMMANDS = ("拜访", "客户", "任务", "纪要", "审批", "话术", "联系谁", "帮助")
+PRIMARY_COMMANDS = ("拜访", "客户", "任务", "纪要", "审批", "话术", "赢单", "输单", "预测", "联系谁", "帮助")
 
 
 def primary_commands(commands: list["Command"], limit: int = 6) -> list["Command"]:

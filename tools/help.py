@@ -8,10 +8,13 @@ from bot.capabilities import EVERYONE, Capabilities, Router, ToolContext, ToolOu
 router = Router("help")
 
 
-@router.command("帮助", "/帮助", "看看我能做什么", roles=EVERYONE, aliases=("help", "?", "？"))
+@router.command(
+    "帮助", "/帮助 [命令]", "看看我能做什么；带命令名看它的用法", roles=EVERYONE, aliases=("help", "?", "？")
+)
 async def help_command(ctx: ToolContext, arg: str) -> ToolOutput:
     llm = ctx.app.llm_enabled
-    return ToolOutput(replies.help_text(ctx.actor.role, ctx.capabilities.commands_for(ctx.actor.role), llm))
+    commands = ctx.capabilities.commands_for(ctx.actor.role)
+    return ToolOutput(replies.help_text(ctx.actor.role, commands, llm, topic=arg))
 
 
 def register(capabilities: Capabilities) -> None:
