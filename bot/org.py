@@ -186,18 +186,18 @@ def _fold(syllable: str) -> str:
     return s
 
 
-@lru_cache(maxsize=4096)
-def _syllables(text: str) -> tuple[str, ...]:
+@lru_cache(maxsize=8192)
+def _syllable(ch: str) -> str:
+    if not ("\u4e00" <= ch <= "\u9fff"):
+        return ch.lower()
     # pypinyin loads its dictionaries on import (about half a second): only name matching needs it
     from pypinyin import Style, lazy_pinyin
 
-    out: list[str] = []
-    for ch in text:
-        if "\u4e00" <= ch <= "\u9fff":
-            out.append(_fold(lazy_pinyin(ch, style=Style.NORMAL)[0]))
-        else:
-            out.append(ch.lower())
-    return tuple(out)
+    return _fold(lazy_pinyin(ch, style=Style.NORMAL)[0])
+
+
+def _syllables(text: str) -> tuple[str, ...]:
+    return tuple(_syllable(ch) for ch in text)
 
 
 def sounds_like(a: str, b: str) -> bool:
@@ -224,6 +224,7 @@ def find_names(text: str, terms: list[tuple[str, str]], min_fuzzy: int = 3) -> l
     # index of the text with spaces removed, mapped back to original offsets
     chars = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
     flat = "".join(ch for _i, ch in chars).lower()
+    sounds = _syllables(flat) if any("\u4e00" <= ch <= "\u9fff" for ch in flat) else ()
     hits: list[NameHit] = []
     taken: list[tuple[int, int]] = []
     ordered = sorted({t for t in terms if t[1].strip()}, key=lambda t: -len(_compact(t[1])))
@@ -231,14 +232,16 @@ def find_names(text: str, terms: list[tuple[str, str]], min_fuzzy: int = 3) -> l
         term = _compact(written)
         n = len(term)
         has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in term)
+        term_sounds = _syllables(term) if has_cjk else ()
         for start in range(0, len(flat) - n + 1):
             window = flat[start : start + n]
             exact = window == term
             if not exact:
-                if not has_cjk or n < min_fuzzy or not sounds_like(window, term):
+                if not has_cjk or n < min_fuzzy:
                     continue
-                # a slip must still be mostly Chinese where the term is (not "sales force" vs a phrase)
-                if sum(1 for a, b in zip(window, term) if a == b) < 1 and _syllables(window) != _syllables(term):
+                same_sound = sounds[start : start + n] == term_sounds
+                one_off = n >= 4 and sum(1 for a, b in zip(window, term) if a != b) == 1
+                if not (same_sound or one_off):
                     continue
             if any(start < e and start + n > s for s, e in taken):
                 continue

@@ -668,6 +668,7 @@ def resolve_date(phrase: str, ref: date | datetime) -> date | None:
 
 # --- dates in plans (meeting notes): the conventions a sales plan is read by ------------------------------
 
+_DAY_FIXED = {"元旦": (1, 1), "国庆": (10, 1), "五一": (5, 1), "劳动节": (5, 1)}
 _EVE_FIXED = {"国庆": (9, 30), "五一": (4, 30), "劳动节": (4, 30), "元旦": (12, 31)}
 _MONTHS_EN = ("january february march april may june july august september october november december").split()
 _END_OF_MONTH_EN = re.compile(
@@ -696,7 +697,11 @@ def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
     for d in find_dates(text, ref):
         day = d.date
         m = _HOLIDAY_RE.match(normalize(d.text))
-        if d.kind == "holiday" and m and (m.group("rel") or "").endswith("前"):
+        if d.kind == "holiday" and m and not m.group("rel") and m.group("h") in _DAY_FIXED:
+            month, day_of_month = _DAY_FIXED[m.group("h")]  # 元旦 is 01-01 whatever the calendar package knows
+            day = date(day.year, month, day_of_month)
+            d = replace(d, approximate=False)
+        elif d.kind == "holiday" and m and (m.group("rel") or "").endswith("前"):
             word = m.group("h")
             year = day.year if day >= ref else day.year + 1
             if word in _EVE_FIXED:

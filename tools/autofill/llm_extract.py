@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 
 from bot.agent import model_unavailable
 from bot.models import STAGES, Account
+from bot.org import OrgProfile
 from bot.prompt_templates import PromptTemplates
 from bot.zh_parse import find_money, find_quantities, resolve_date
 from bot.zh_parse.dates import WEEKDAYS
@@ -479,11 +480,13 @@ async def extract(
     model=None,
     timing: list[float] | None = None,
     prompts: PromptTemplates | None = None,
+    org: OrgProfile | None = None,
 ) -> Extraction:
-    """Rules always; the model on top when there is one. A model that is down leaves the rules' result."""
+    """Rules always; the model on top when there is one. A model that is down leaves the rules' result.
+    `org`: who we are and who we compete with (bot.org.load_org_profile)."""
     known = list(known_accounts)
     ours = [n for n in our_names if n]
-    rules = extract_rules(text, ref, known, ours)
+    rules = extract_rules(text, ref, known, ours, org)
     if model is None:
         return rules
     meeting = rules.meeting_date.value if rules.meeting_date else ref
