@@ -286,14 +286,44 @@ async def load_org_profile(db, settings) -> OrgProfile:
     return base.merged(row.data if row is not None else None)
 
 
+async def store_org_profile(session, profile: OrgProfile, updated_by: str | None = None) -> OrgProfileRecord:
+    """Write the profile in the caller's write session (so an audit row can commit with it)."""
+    row = (await session.execute(select(OrgProfileRecord).order_by(OrgProfileRecord.id.desc()))).scalars().first()
+    if row is None:
+        row = OrgProfileRecord()
+    row.data = profile.to_dict()
+    row.updated_by = updated_by
+    row.updated_at = datetime.now(timezone.utc)
+    session.add(row)
+    await session.flush()
+    return row
+
+
 async def save_org_profile(db, profile: OrgProfile, updated_by: str | None = None) -> OrgProfile:
-    async with db.session() as s:
-        row = (await s.execute(select(OrgProfileRecord).order_by(OrgProfileRecord.id.desc()))).scalars().first()
-        if row is None:
-            row = OrgProfileRecord()
-        row.data = profile.to_dict()
-        row.updated_by = updated_by
-        row.updated_at = datetime.now(timezone.utc)
-        s.add(row)
-        await s.commit()
+    async with db.write() as s:
+        await store_org_profile(s, profile, updated_by)
     return profile
+
+
+def parse_profile_form(names: str, products: str, competitors: str) -> OrgProfile:
+    """The console form: names and products one per line (or comma-separated), competitors one per line
+    with aliases after "/" ("纷享销客/纷享/分享销客"). Raises ValueError with a Chinese message."""
+
+    def items(value: str) -> list[str]:
+        return [x.strip() for x in re.split(r"[\n,，、]+", value or "") if x.strip()]
+
+    our = _dedupe(items(names))
+    if not our:
+        raise ValueError("至少要填一个我方公司名称，否则无法区分我方和客户")
+    rivals = []
+    for line in re.split(r"[\n,，]+", competitors or ""):
+        parts = [p.strip() for p in re.split(r"[/／、]", line) if p.strip()]
+        if parts:
+            rivals.append(Competitor(parts[0], _dedupe(p for p in parts[1:] if p != parts[0])))
+    clash = [n for n in our if any(n == alias for c in rivals for alias in c.names)]
+    if clash:
+        raise ValueError(f"「{clash[0]}」同时填在了我方名称和竞品里，请只保留一处")
+    too_long = [x for x in (*our, *items(products), *(a for c in rivals for a in c.names)) if len(x) > 64]
+    if too_long:
+        raise ValueError(f"名称太长（最多 64 个字）：{too_long[0][:20]}…")
+    return OrgProfile(our, _dedupe(items(products)), tuple(rivals))

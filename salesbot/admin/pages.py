@@ -28,6 +28,7 @@ NAV = [
     ("knowledge", "知识库", "/admin/knowledge"),
     ("rules", "审批规则", "/admin/rules"),
     ("people", "人员与组织", "/admin/people"),
+    ("org", "公司与竞品", "/admin/org"),
     ("data", "导入导出", "/admin/data"),
     ("audit", "审计日志", "/admin/audit"),
 ]

@@ -460,8 +460,8 @@ def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | Non
     for index, s in enumerate(sentences[:8]):
         if s.start > 400:
             break
-        if index >= 3 and not re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text):
-            continue
+        if (index >= 3 or s.speaker) and not re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text):
+            continue  # a date someone says is a plan, not when the meeting was
         for d in find_dates(s.text, ref):
             if d.kind in ("absolute",) and abs((d.date - ref).days) <= 370:
                 return Fact(d.date, quote(s), s.start, 0.95)
@@ -530,7 +530,10 @@ class Sides:
 
 def _names_in(segment: str) -> list[str]:
     out = []
-    for token in re.split(r"[、，,\s]+", segment):
+    tokens = [t for t in re.split(r"[、，,\s]+", segment) if t]
+    for index, token in enumerate(tokens):
+        if index == 0 and len(tokens) > 1 and re.match(_TITLE_ALT, tokens[1]):
+            continue  # "安和 采购经理 冯雪": the company's short name, then people
         token = re.sub(r"（[^）]*）|\([^)]*\)", "", token).strip()
         token = re.sub(rf"^(?:{_TITLE_ALT})", "", token)
         if _looks_like_person(token):
@@ -1309,7 +1312,8 @@ def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tu
                 continue
             if word.lower() in ("crm", "scrm", "erp", "app", "excel", "tms", "wms", "oa", "api", "poc", "sdk"):
                 continue
-            if not (_ALTERNATIVE_BEFORE.search(s.text[: m.start()]) or _ALTERNATIVE_AFTER.match(s.text[m.end() :])):
+            start = m.end() - len(word)
+            if not (_ALTERNATIVE_BEFORE.search(s.text[:start]) or _ALTERNATIVE_AFTER.match(s.text[m.end() :])):
                 continue
             if _INTEGRATION.search(_clause_with(s.text, m.span())):
                 continue
@@ -1495,22 +1499,36 @@ def extract_rules(
 # --- evidence check (for LLM facts) ------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    return re.sub(r"[\s，,。.！!？?；;：:、“”\"'「」…~—-]", "", text or "")
+
+
 def locate(evidence: str, sentences: list[Sentence]) -> Sentence | None:
     """The transcript sentence a quoted evidence comes from, or None if the quote is not in the transcript.
 
-    Models paraphrase and trim; a quote that matches no sentence well is treated as invented.
+    The quote must be the transcript's own words (punctuation and spaces aside); a model that paraphrases
+    gets a little slack only for long quotes (a changed particle), never for short ones.
     """
     ev = re.sub(r"^[^：:]{1,20}[：:]", "", (evidence or "").strip()).strip("「」“”\"' ")
-    if len(ev) < 2:
+    plain = _plain(ev)
+    if len(plain) < 2:
+        return None
+    for s in sentences:
+        text = _plain(s.text)
+        if plain in text or (len(text) >= 4 and text in plain):
+            return s
+    # a quote across two sentences ("预算的话……" / "……五十万吧"): where it starts
+    for a, b in zip(sentences, sentences[1:]):
+        if plain in _plain(a.text) + _plain(b.text):
+            return a
+    if len(plain) < 10:
         return None
     best, best_score = None, 0.0
     for s in sentences:
-        if ev in s.text or (len(s.text) >= 4 and s.text in ev):
-            return s
-        score = fuzz.partial_ratio(ev, s.text) if len(ev) >= 4 else 0
+        score = fuzz.partial_ratio(plain, _plain(s.text))
         if score > best_score:
             best, best_score = s, score
-    return best if best_score >= 80 else None
+    return best if best_score >= 92 else None
 
 
 def extraction_from_json(data: dict[str, Any]) -> Extraction:

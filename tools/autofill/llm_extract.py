@@ -27,7 +27,7 @@ from bot.agent import model_unavailable
 from bot.models import STAGES, Account
 from bot.org import OrgProfile
 from bot.prompt_templates import PromptTemplates
-from bot.zh_parse import find_money, find_quantities, resolve_date
+from bot.zh_parse import cn_number, find_money, find_quantities, resolve_date
 from bot.zh_parse.dates import WEEKDAYS
 from tools.autofill.extract import (
     COMPETITORS,
@@ -76,17 +76,63 @@ def chunk_transcript(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_
     return parts
 
 
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)
+
+
 def parse_json_object(content: str) -> dict | None:
-    """The JSON object in a model's answer (bare, inside a ```json fence or after a preamble), else None."""
-    content = (content or "").strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", content, re.S)
+    """The JSON object in a model's answer (bare, inside a ```json fence, after a preamble or a <think> block),
+    else None. An answer cut off mid-way (max_tokens) keeps its complete fields."""
+    content = _THINK.sub("", content or "").strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)(?:```|$)", content, re.S)
     if fenced:
         content = fenced.group(1)
-    start, end = content.find("{"), content.rfind("}")
-    if start == -1 or end <= start:
+    start = content.find("{")
+    if start == -1:
         return None
+    end = content.rfind("}")
+    if end > start:
+        try:
+            value = json.loads(content[start : end + 1])
+            return value if isinstance(value, dict) else None
+        except ValueError:
+            pass
+    return _repair_truncated(content[start:])
+
+
+def _repair_truncated(text: str) -> dict | None:
+    """Close a JSON object that was cut off: drop the unfinished last member, close the open brackets."""
+    stack: list[str] = []
+    in_string = escaped = False
+    last_safe = None  # (index, stack copy) after the last complete member
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not stack:
+                break
+            stack.pop()
+            if not stack:
+                last_safe = (i + 1, [])
+                break
+            last_safe = (i + 1, list(stack))
+        elif ch == ",":
+            last_safe = (i, list(stack))
+    if last_safe is None:
+        return None
+    cut, open_ = last_safe
+    candidate = text[:cut].rstrip().rstrip(",") + "".join(reversed(open_))
     try:
-        value = json.loads(content[start : end + 1])
+        value = json.loads(candidate)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
@@ -106,11 +152,14 @@ def _number(value: Any) -> float | None:
     if isinstance(value, str):
         found = find_money(value) or find_quantities(value)
         if found:
-            return float(found[0].value)
+            return float(found[-1].value)  # "五十万，不对，六十万": the last one
         try:
-            return float(value.replace(",", ""))
+            return float(value.replace(",", "").replace("，", "").strip())
         except ValueError:
-            return None
+            pass
+        bare = re.sub(r"[个位名人套元块左右大概约]", "", value).strip()
+        number = cn_number(bare) if bare else None  # "一百二十"
+        return float(number) if number is not None else None
     return None
 
 
@@ -158,29 +207,49 @@ class _Reader:
         return f
 
 
-def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: list[str]) -> Extraction:
+def read_part(
+    data: dict, sentences: list[Sentence], meeting: date, dropped: list[str], org: OrgProfile | None = None
+) -> Extraction:
     r = _Reader(sentences, meeting, dropped)
+    org = org or OrgProfile()
     ex = Extraction(mode="llm")
     ex.account = r.fact(data.get("account"), "account", lambda v: str(v).strip()[:128])
-    ex.other_companies = [f for f in (r.fact(x, "other_company", str) for x in data.get("other_companies") or []) if f]
+    if ex.account is not None and org.is_ours(ex.account.value):
+        dropped.append("account")  # the model took our own company for the customer
+        ex.account = None
+    ex.other_companies = [f for f in (r.fact(x, "other_company", str) for x in _list(data.get("other_companies"))) if f]
     ex.meeting_date = r.fact(data.get("meeting_date"), "meeting_date", lambda v: _date(v, meeting), 0.9)
     ex.budget = r.money(data.get("budget"), "budget")
     ex.amount = r.money(data.get("amount"), "amount")
     ex.seats = r.fact(data.get("seats"), "seats", lambda v: int(n) if (n := _number(v)) and n > 0 else None)
+    if ex.seats is not None:
+        said = {q.value for q in find_quantities(ex.seats.evidence)} | {
+            cn_number(m) for m in re.findall(r"[0-9]+|[零一二两三四五六七八九十百千]+", ex.seats.evidence)
+        }
+        ex.seats.confidence = 0.85 if ex.seats.value in said else 0.5
     ex.close_date = r.fact(data.get("close_date"), "close_date", lambda v: _date(v, meeting))
+    ex.golive_date = r.fact(data.get("golive_date"), "golive_date", lambda v: _date(v, meeting))
     ex.timeline = r.fact(data.get("timeline"), "timeline", lambda v: str(v)[:256], 0.7)
     ex.stage = r.fact(data.get("stage"), "stage", lambda v: v if v in STAGES else None, 0.7)
     ex.sentiment = r.fact(data.get("sentiment"), "sentiment", lambda v: v if v in _SENTIMENTS else None, 0.7)
-    ex.competitors = [
-        f for f in (r.fact(x, "competitor", _canonical_competitor) for x in data.get("competitors") or []) if f
-    ]
+    named = [f for f in (r.fact(x, "competitor", str) for x in _list(data.get("competitors"))) if f]
+    named += [f for f in (r.fact(x, "competitor", str) for x in _list(data.get("possible_competitors"))) if f]
+    for f in named:
+        if org.is_ours(str(f.value)):
+            continue  # our own product named as "the alternative"
+        canonical = org.canonical_competitor(str(f.value)) if org.competitors else _canonical_competitor(f.value)
+        if canonical is not None and (canonical in org.competitor_names() or not org.competitors):
+            if all(c.value != canonical for c in ex.competitors):
+                ex.competitors.append(replace(f, value=canonical))
+        elif all(c.value != f.value for c in ex.possible_competitors):
+            ex.possible_competitors.append(replace(f, value=str(f.value).strip()[:64], confidence=0.5))
     ex.pain_points = [
-        f for f in (r.fact(x, "pain_point", lambda v: str(v)[:120], 0.7) for x in data.get("pain_points") or []) if f
+        f for f in (r.fact(x, "pain_point", lambda v: str(v)[:120], 0.7) for x in _list(data.get("pain_points"))) if f
     ][:6]
     summary = data.get("summary")
     if isinstance(summary, str) and summary.strip():
         ex.summary = Fact(summary.strip()[:600], "", -1, 0.7, "llm")
-    for raw in data.get("contacts") or []:
+    for raw in _list(data.get("contacts")):
         if not isinstance(raw, dict) or not str(raw.get("name") or "").strip():
             continue
         s = r.where(str(raw.get("evidence") or raw.get("name")), "contact")
@@ -201,7 +270,7 @@ def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: lis
                 "llm",
             )
         )
-    for raw in data.get("next_steps") or []:
+    for raw in _list(data.get("next_steps")):
         if not isinstance(raw, dict) or not str(raw.get("action") or "").strip():
             continue
         s = r.where(str(raw.get("evidence") or raw.get("action")), "next_step")
@@ -219,6 +288,10 @@ def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: lis
         if f is not None:
             ex.qualification[key] = f
     return ex
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _canonical_competitor(value: Any) -> str | None:
@@ -379,21 +452,55 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
         out.other_companies = [
             o for o in out.other_companies if name_score(o.value, _as_account(KnownAccount(0, out.account.value))) < 90
         ]
-    for name in ("budget", "amount", "seats", "close_date"):
+    for name in ("budget", "amount", "seats"):
+        setattr(out, name, _held_to_evidence(getattr(rules, name), getattr(llm, name)))
+    for name in ("close_date", "golive_date"):
         setattr(out, name, _later(getattr(rules, name), getattr(llm, name), prefer_a_same_sentence=True))
+    if out.close_date is not None and out.golive_date is not None and out.close_date.value == out.golive_date.value:
+        # one date read twice: the sentence's own words decide (上线 → go-live)
+        if re.search(r"上线|开始用|用起来", out.close_date.evidence):
+            out.close_date = rules.close_date if rules.close_date != out.close_date else None
     for name in ("timeline", "stage", "sentiment", "summary"):
         setattr(out, name, getattr(llm, name) or getattr(rules, name))
     out.channel = rules.channel
     out.contacts = _merge_contacts([replace(c) for c in rules.contacts], llm.contacts)
     out.competitors = _union(rules.competitors, llm.competitors)
+    out.possible_competitors = [
+        f
+        for f in _union(rules.possible_competitors, llm.possible_competitors)
+        if all(f.value != c.value for c in out.competitors)
+    ]
+    out.our_side = list(rules.our_side)
+    ours = set(rules.our_side)
+    out.contacts = [c for c in out.contacts if c.name not in ours]
     out.pain_points = llm.pain_points or rules.pain_points
     out.next_steps = _merge_steps(list(rules.next_steps), llm.next_steps)
     out.qualification = {**rules.qualification, **llm.qualification}
     return out
 
 
+def _held_to_evidence(rules: Fact | None, llm: Fact | None) -> Fact | None:
+    """A number from the model counts only if its own quote says it; where the rules read a number from
+    the same or a later sentence, theirs stands (they read the digits, the model may have miscounted 万)."""
+    if llm is not None and llm.confidence < 0.6 and rules is not None:
+        return rules
+    return _later(rules, llm, prefer_a_same_sentence=True)
+
+
 def _as_account(k: KnownAccount):
     return Account(id=k.id, name=k.name, short_name=k.short_name)
+
+
+def _our_description(org: OrgProfile, people: Iterable[str]) -> str:
+    bits = []
+    if org.names:
+        bits.append("公司 " + "、".join(org.names))
+    if org.products:
+        bits.append("产品 " + "、".join(org.products))
+    people = [p for p in people if p]
+    if people:
+        bits.append("员工 " + "、".join(dict.fromkeys(people)))
+    return "；".join(bits) or "（未知）"
 
 
 def _known_summary(ex: Extraction) -> str:
@@ -417,10 +524,12 @@ async def extract_with_llm(
     sentences: list[Sentence],
     timing: list[float] | None = None,
     prompts: PromptTemplates | None = None,
+    org: OrgProfile | None = None,
 ) -> Extraction:
     """Ask the model part by part; raises the client's error when the model is unreachable. `prompts`: the
     app's (with the console's published version), else the shipped file."""
     prompts = prompts or PromptTemplates()
+    org = org or OrgProfile()
     parts_out: list[Extraction] = []
     chunks = chunk_transcript(text)
     dropped: list[str] = []
@@ -434,7 +543,8 @@ async def extract_with_llm(
             parts=len(chunks),
             meeting_date=meeting.isoformat(),
             weekday="周" + WEEKDAYS[meeting.weekday()],
-            our_names="、".join(our_names) or "（未知）",
+            our_names=_our_description(org, our_names),
+            competitors="、".join("/".join(c.names) for c in org.competitors) if org.competitors else "（未配置）",
             known=_known_summary(running),
             text=part,
         )
@@ -460,7 +570,7 @@ async def extract_with_llm(
             bad_parts += 1
             continue
         local = [s for s in sentences if offset <= s.start < offset + len(part)] or sentences
-        part_ex = read_part(data, local, meeting, dropped)
+        part_ex = read_part(data, local, meeting, dropped, org)
         parts_out.append(part_ex)
         running = merge_parts(parts_out)
     result = merge_parts(parts_out) if parts_out else Extraction(mode="llm")
@@ -491,7 +601,9 @@ async def extract(
         return rules
     meeting = rules.meeting_date.value if rules.meeting_date else ref
     try:
-        llm = await extract_with_llm(model, text, meeting, ours, split_sentences(text), timing, prompts)
+        llm = await extract_with_llm(
+            model, text, meeting, [*rules.our_side, *ours][:12], split_sentences(text), timing, prompts, org
+        )
     except Exception as exc:
         if not model_unavailable(exc):
             raise
