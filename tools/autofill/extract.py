@@ -157,7 +157,9 @@ _BRACKET_LABEL = re.compile(r"^\s*(?:【([^】\n]{1,24})】|\[([^\]\n]{1,24})\])
 _LABEL = re.compile(r"^\s*([^：:\n，。,！？!?]{1,20}?)\s*[：:]\s*")
 _ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,2})\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I)
 # a chat export or a transcript that puts the speaker alone on a line, maybe with the time: "张晓 10:21", "周强"
-_NAME_LINE = re.compile(r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*(\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
+_NAME_LINE = re.compile(
+    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*((?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
+)
 _TIMESTAMP = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
@@ -363,6 +365,7 @@ _NAME_TITLE = re.compile(
 _TITLE_NAME = re.compile(
     rf"({_TITLE_ALT})\s*({SURNAMES})([\u4e00-\u9fa5]{{1,2}}?)(?=[\s，,。：:（(、；;是说的也会在负和跟都还来去给让对电手]|$)"
 )
+_TITLE_XIAO = re.compile(rf"({_TITLE_ALT})\s*([小老](?:{SURNAMES}))(?![\u4e00-\u9fa5])")
 _TITLE_LATIN = re.compile(rf"({_TITLE_ALT})\s*([A-Z][a-z]{{1,12}})(?![A-Za-z])")
 _HONORIFIC_TITLE = re.compile(rf"^[（(]\s*({_TITLE_ALT})\s*[）)]")
 # "采购部的何静", "销售部 韩梅", "我是绿源的技术负责人郑涛"
@@ -465,6 +468,12 @@ def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | Non
         for d in find_dates(s.text, ref):
             if d.kind in ("absolute",) and abs((d.date - ref).days) <= 370:
                 return Fact(d.date, quote(s), s.start, 0.95)
+    # a chat export puts the date on the speaker lines ("郑国栋 2026-06-16 10:02")
+    m = re.search(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", text[:400])
+    if m:
+        found = find_dates(m.group(0), ref)
+        if found and abs((found[0].date - ref).days) <= 370:
+            return Fact(found[0].date, m.group(0), m.start(), 0.8)
     return None
 
 
@@ -491,15 +500,24 @@ _THEIR_ROLE = re.compile(r"^(?:客户方?|甲方|对方)")
 _ROLE_PREFIX = re.compile(
     r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
 )
-_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户[:：]|对方[:：]|记录人|记录[:：]")
+_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户[:：]|对方[:：]|记录人")
 
 
 def _person_of(label: str) -> str:
-    """ "销售-王磊" → 王磊, "客户 周总" → 周总, "李总（华东机械）" → 李总."""
-    return _ROLE_PREFIX.sub("", label).strip()
+    """ "销售-王磊" → 王磊, "客户 周总" → 周总, "李总（华东机械）" → 李总, "蓝鲸-孙敏" → 孙敏."""
+    person = _ROLE_PREFIX.sub("", label).strip()
+    return re.sub(r"^[^-－—·]{1,8}[-－—·]\s*", "", person) if re.search(r"[-－—·]", person) else person
+
+
+_NOT_A_NAME = set(
+    "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
+    "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问".split()
+)
 
 
 def _looks_like_person(name: str) -> bool:
+    if name in _NOT_A_NAME or name[:2] in _NOT_A_NAME:
+        return False
     return bool(_PERSON_RE.match(name) or re.fullmatch(_HONORIFIC.pattern, name))
 
 
@@ -550,7 +568,9 @@ def _self_intro_name(text: str, after: int) -> str | None:
     if not m:
         return None
     name = m.group(1)
-    full = re.search(rf"[，,]\s*({_PERSON})(?=[。，,！!]|$)", rest[m.end() :])
+    full = re.match(
+        rf"^[，,]?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?)(?=[啊呀吧呢嘛]?(?:[。，,！!]|$))", rest[m.end() :]
+    )
     if name[0] in "小老" and full:
         return full.group(1)
     return name[:3] if len(name) <= 3 else name[:2]
@@ -568,25 +588,32 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.add_ours(writer.group(1)[:3])
             continue
         body = re.sub(r"^[^：:]{0,8}[：:]", "", line)
-        for segment in re.split(r"[；;]|(?=我方)|(?=客户方)", body):
+        for segment in re.split(r"[；;。]|(?=我方)|(?=客户方)", body):
             names = _names_in(segment)
             if not names:
                 continue
             if re.search(r"我方|我司|乙方|厂商", segment) or org.find_ours(segment) or any(n in staff for n in names):
                 for n in names:
                     sides.add_ours(n)
-            elif _THIRD_PARTY.search(segment):
+            elif _THIRD_PARTY.search(segment) or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment):
                 sides.third.update(names)
             else:
                 sides.theirs.update(names)
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    writer = re.match(rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line)
+    if writer:
+        sides.add_ours(writer.group(1)[:3] if len(writer.group(1)) > 2 else writer.group(1))
     # speakers: their label, our staff list, or how they introduce themselves
     labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
     for label in labels:
         person = _person_of(label)
-        if _looks_like_person(person) or person.isascii():
+        if _looks_like_person(person) or re.fullmatch(r"[A-Z][a-z]{1,12}", person):
             sides.speaker_name[label] = person
         side: bool | None = None
+        company = re.match(r"^([^-－—·]{1,8})[-－—·]", label)
         if _OUR_ROLE.match(label) or person in staff or person in sides.ours:
+            side = True
+        elif company and org.is_ours(company.group(1)):
             side = True
         elif _THEIR_ROLE.match(label) or person in sides.theirs:
             side = False
@@ -662,7 +689,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 _TRADE = (
     "股份有限公司|有限责任公司|有限公司|集团|公司|律师事务所|会计师事务所|事务所|医院|银行|大学|学院|研究院|研究所|"
     "科技|电子|机电|机械|物流|物业|医药|药业|医疗|食品|电器|环保|教育|农业|能源|制造|设备|器械|化工|贸易|"
-    "电商|实业|控股|建设|建工|地产|置业|酒店|传媒|软件|信息技术|信息|网络|汽车|纺织|服饰|家居|餐饮|船舶|配件|"
+    "电商|实业|控股|建设|建工|地产|置业|酒店|传媒|软件|信息技术|网络|汽车|纺织|服饰|家居|餐饮|船舶|配件|"
     "生物|精密|五金|阀门|工业|商贸|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化"
 )
 _ORG_TAIL = re.compile(rf"(?:{_TRADE})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
@@ -922,7 +949,7 @@ def _contacts(
             m = re.search(rf"我(?:是|叫)({_PERSON})(?=[。，,！!]|$)", s.text)
             if m:
                 add(m.group(1), s)
-        for m in _TITLE_LATIN.finditer(hay):
+        for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             add(m.group(2), s, m.group(1))
         for m in _HONORIFIC.finditer(hay):
             honorific = m.group(0)
@@ -1016,10 +1043,13 @@ def _contacts(
 _RIVAL_PRICE = re.compile(
     r"他们[^，。；]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；]{0,8}?报|对方[^，。；]{0,6}报价"
 )
+_DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])多|(?<![最至])少|差|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 
 
-def _money_facts(sentences: list[Sentence], sides: Sides | None = None) -> tuple[Fact | None, Fact | None, list[str]]:
+def _money_facts(
+    sentences: list[Sentence], sides: Sides | None = None, org: OrgProfile | None = None
+) -> tuple[Fact | None, Fact | None, list[str]]:
     """Budget and deal amount; a correction ("不对，应该是六十万") overrides the field last talked about.
     Our side naming a price quotes it (amount); a range counts by its upper bound."""
     sides = sides or Sides()
@@ -1027,7 +1057,17 @@ def _money_facts(sentences: list[Sentence], sides: Sides | None = None) -> tuple
     last_field: str | None = None
     previous_text = ""
     for s in sentences:
-        amounts = [m for m in find_money(_numeric(s.text)) if not m.per_unit and m.value >= 1000]
+        amounts = [
+            m
+            for m in find_money(_numeric(s.text))
+            if not m.per_unit
+            and m.value >= 1000
+            and not _DIFFERENCE_BEFORE.search(s.text[max(0, m.span[0] - 4) : m.span[0]])
+        ]
+        if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价|报的|便宜|贵", s.text):
+            if sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text):
+                previous_text = s.text
+                continue  # "海纳那边也报了价": a competitor's price
         rival_before = _RIVAL_PRICE.search(previous_text) and len(s.text) <= 30 and sides.side(s.speaker) is not True
         if amounts and (_RIVAL_PRICE.search(s.text) or rival_before):
             previous_text = s.text
@@ -1143,7 +1183,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
 _CLOSE = re.compile(
-    r"签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
+    r"签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
 )
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了|用了)")
 
@@ -1362,7 +1402,7 @@ def _sentiment(sentences: list[Sentence], our_names: set[str]) -> Fact | None:
 
 def _channel(text: str) -> Fact | None:
     head = "\n".join(text[:300].splitlines()[:3])
-    if re.search(r"微信|语音转文字|语音消息|企微聊天|聊天记录", head) and not re.search(
+    if re.search(r"微信|语音转文字|语音消息|企微聊天|聊天记录|群聊", head) and not re.search(
         r"微信电话|语音通话|视频通话", head
     ):
         return Fact("wechat", "", -1, 0.6)
@@ -1472,7 +1512,7 @@ def extract_rules(
         account_terms += [t for a in known if a.id == ex.account_id for t in _terms(a)]
     account_terms += [o.value for o in ex.other_companies]
     ex.contacts = _contacts(sentences, ours, account_terms, sides)
-    ex.budget, ex.amount, _ = _money_facts(sentences, sides)
+    ex.budget, ex.amount, _ = _money_facts(sentences, sides, org)
     ex.seats = _seats(sentences)
     lost = _lost_deal(sentences, org)
     ex.close_date, ex.next_steps, ex.golive_date = _dates(sentences, meeting, sides, lost)
