@@ -28,7 +28,6 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
@@ -187,21 +186,24 @@ def score(gold: dict, pred: dict, counts: dict, misses: list, name: str, scalars
 
 
 class ReplayModel:
-    """A chat model answering each prompt with a recorded response (keyed by the prompt's hash); a prompt
-    never recorded gets an empty answer, which the extractor treats like a model giving nothing usable."""
+    """A chat model answering with recorded responses: `<stem>.<n>.txt` in the recordings directory is the
+    answer to the n-th model call for transcript `<stem>.txt` (a long transcript is read in parts). A call
+    with no recording gets an empty answer, which the extractor treats like a model giving nothing usable.
+    With `inner` (a real model) it records instead."""
 
     def __init__(self, recordings: Path, inner=None):
         self.recordings, self.inner = recordings, inner
-        self.missing = 0
+        self.stem, self.calls, self.missing = "", 0, 0
+
+    def start(self, stem: str) -> None:
+        self.stem, self.calls = stem, 0
 
     def bind(self, **_kw):
         return self
 
-    def _path(self, prompt) -> Path:
-        return self.recordings / (hashlib.sha256(str(prompt).encode()).hexdigest()[:24] + ".txt")
-
     async def ainvoke(self, prompt):
-        path = self._path(prompt)
+        self.calls += 1
+        path = self.recordings / f"{self.stem}.{self.calls}.txt"
         if self.inner is not None:  # recording: ask the real model, keep its answer
             reply = await self.inner.bind(response_format={"type": "json_object"}).ainvoke(prompt)
             content = reply.content if isinstance(reply.content, str) else str(reply.content)
@@ -233,6 +235,8 @@ async def run(data: Path, model, label: str, args, org: OrgProfile) -> None:
         chars += len(text)
         ref_raw = gold.get("reference_date") or gold.get("meeting_date") or gold.get("visit_date")
         ref = date.fromisoformat(ref_raw) if ref_raw else date(2026, 11, 23)
+        if isinstance(model, ReplayModel):
+            model.start(path.stem)
         started = time.perf_counter()
         ex = await extract(text, ref, known_accounts=KNOWN, our_names=STAFF, model=model, org=org)
         seconds.append(time.perf_counter() - started)

@@ -335,3 +335,12 @@ async def test_org_profile_saved_without_console(tmp_path):
     async with running_app(tmp_path) as app:
         await save_org_profile(app.db, parse_profile_form("恒川科技", "", "销售易/销售e"), "ops")
         assert (await load_org_profile(app.db, app.settings)).competitor_names() == ["销售易"]
+
+
+def test_a_reps_spoken_note_dates_the_visit_and_reads_sales_slang():
+    ex = rules("昨天去了金马 物流，见了他们的冯主任。报价四十个，这周五之前我把方案发给冯主任。", date(2026, 9, 21))
+    assert ex.meeting_date.value == date(2026, 9, 20)
+    assert ex.account.value == "金马物流"  # the ASR space removed
+    assert ex.amount.value == 400000  # 四十个 in a price is 四十万
+    assert [c.name for c in ex.contacts] == ["冯主任"]
+    assert [s.due for s in ex.next_steps] == [date(2026, 9, 25)]  # this Friday counted from today

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 from rapidfuzz import fuzz
@@ -107,6 +108,7 @@ class Extraction:
     competitors: list[Fact] = field(default_factory=list)  # configured competitors, canonical names
     possible_competitors: list[Fact] = field(default_factory=list)  # other products named as alternatives
     our_side: list[str] = field(default_factory=list)  # our staff who speak (or wrote the notes)
+    not_contacts: list[str] = field(default_factory=list)  # third companies' people, people who left
     pain_points: list[Fact] = field(default_factory=list)
     next_steps: list[NextStep] = field(default_factory=list)
     qualification: dict[str, Fact] = field(default_factory=dict)  # BANT / MEDDPICC elements
@@ -375,6 +377,10 @@ _DEPT_NAME = re.compile(
 )
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
+_HONORIFIC_AFTER = re.compile(
+    rf"(?<=[的跟和找给问约见])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|主管|工)"
+    r"(?![\u4e00-\u9fa5]{0}[理监])"
+)
 ROLE_BY_TITLE = [
     (("总经理", "董事长", "CEO", "老板", "副总", "总裁", "财务总监", "CFO"), "economic_buyer"),
     (("采购", "法务"), "procurement"),
@@ -458,6 +464,9 @@ class KnownAccount:
     short_name: str | None = None
 
 
+_VISIT_VERB = re.compile(r"去了|去|见了|拜访|聊|开会|通了|打了个?电话|电话|从.{1,12}出来|过去|来了|见")
+
+
 def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | None:
     """The date stated in the header ("会议时间：2026年11月20日"), else None (the message date is used)."""
     for index, s in enumerate(sentences[:8]):
@@ -468,6 +477,16 @@ def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | Non
         for d in find_dates(s.text, ref):
             if d.kind in ("absolute",) and abs((d.date - ref).days) <= 370:
                 return Fact(d.date, quote(s), s.start, 0.95)
+    # a rep's own note: "昨天去了金马物流", "上周五拜访了新禾医疗", "刚从粤海电子出来"
+    if sentences and not sentences[0].speaker:
+        head = sentences[0].text
+        if re.match(r"^(?:我)?(?:刚|刚刚|刚才|今天)", head) and _VISIT_VERB.search(head):
+            return Fact(ref, quote(sentences[0]), sentences[0].start, 0.7)
+        said = re.match(r"^(?:我)?(昨天|前天|上周[一二三四五六日天]|上个?星期[一二三四五六日天])", head)
+        if said and _VISIT_VERB.search(head):
+            past = [d for d in find_dates(said.group(1), ref) if d.date <= ref]
+            if past:
+                return Fact(past[0].date, quote(sentences[0]), sentences[0].start, 0.7)
     # a chat export puts the date on the speaker lines ("郑国栋 2026-06-16 10:02")
     m = re.search(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", text[:400])
     if m:
@@ -675,7 +694,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             clause = (
                 clause[max(clause.rfind(c) for c in "，,；;。") + 1 :] if any(c in clause for c in "，,；;") else clause
             )
-            for m in _HONORIFIC.finditer(clause):
+            for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
                 sides.left.add(m.group(0))
             for m in re.finditer(_PERSON, clause):
                 if m.group(0)[1:] not in ("经理", "总监"):
@@ -720,18 +739,22 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
     out = []
     for m in _ORG_TAIL.finditer(text):
         i = m.start()
+        # speech recognition splits a name with a space ("粤海 电子"): step over one right before the trade word
+        spaced = i >= 3 and text[i - 1] == " " and "\u4e00" <= text[i - 2] <= "\u9fa5"
+        if spaced:
+            i -= 1
         while i > 0 and m.start() - i < 12 and "\u4e00" <= text[i - 1] <= "\u9fa5":
             stop = next((w for w in _STOP_BEFORE if text[:i].endswith(w)), None)
             # a one-character stop ("和", "与") inside a name ("合肥安和新能源") does not cut it short
             if stop and (len(stop) > 1 or m.start() - i >= 2):
                 break
             i -= 1
-        prefix = text[i : m.start()]
+        prefix = text[i : m.start()].replace(" ", "")
         if len(prefix) < 2 or _PRONOUN_CORE.match(prefix) or _GENERIC_PREFIX.match(prefix):
             continue
         if re.match(r"业|行业|领域|类|方面|板块", text[m.end() :]):
             continue  # "制造业客户": an industry, not a company
-        out.append((text[i : m.end()], i, m.end()))
+        out.append((text[i : m.end()].replace(" ", ""), i, m.end()))
     return out
 
 
@@ -951,8 +974,10 @@ def _contacts(
                 add(m.group(1), s)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             add(m.group(2), s, m.group(1))
-        for m in _HONORIFIC.finditer(hay):
+        for m in (*_HONORIFIC.finditer(hay), *_HONORIFIC_AFTER.finditer(hay)):
             honorific = m.group(0)
+            if honorific in found:
+                continue
             # "周总" alone states no title; "何总（销售副总裁）" does
             stated = _HONORIFIC_TITLE.match(hay[m.end() :])
             title = stated.group(1) if stated else None
@@ -1043,6 +1068,11 @@ def _contacts(
 _RIVAL_PRICE = re.compile(
     r"他们[^，。；]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；]{0,8}?报|对方[^，。；]{0,6}报价"
 )
+# "报价四十个", "预算三十个": sales slang for 万 (a count would name what it counts: 四十个账号)
+_WAN_SLANG = re.compile(
+    r"(?:报价|预算|价格|总价|谈到|给到|报了|报的是|开价)\s*(?:是|在|大概|差不多)?\s*([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
+    r"(?![\u4e00-\u9fa5a-zA-Z])"
+)
 _DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])多|(?<![最至])少|差|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 
@@ -1068,6 +1098,10 @@ def _money_facts(
             if sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text):
                 previous_text = s.text
                 continue  # "海纳那边也报了价": a competitor's price
+        if not amounts:
+            slang = _WAN_SLANG.search(s.text)
+            if slang and (n := cn_number(slang.group(1))) and 1 <= n < 1000:
+                amounts = [SimpleNamespace(value=n * 10000, span=slang.span(1), approximate=False, per_unit=False)]
         rival_before = _RIVAL_PRICE.search(previous_text) and len(s.text) <= 30 and sides.side(s.speaker) is not True
         if amounts and (_RIVAL_PRICE.search(s.text) or rival_before):
             previous_text = s.text
@@ -1504,7 +1538,8 @@ def extract_rules(
     ours = staff | our_side_names(sentences) | set(sides.ours)
     ex = Extraction(mode="offline")
     ex.meeting_date = _meeting_date(sentences, text, ref)
-    meeting = ex.meeting_date.value if ex.meeting_date else ref
+    # a note saying "昨天去了…" is spoken today: its 这周五 / 明天 count from today, not from the visit
+    meeting = ex.meeting_date.value if ex.meeting_date and ex.meeting_date.confidence > 0.7 else ref
     ex.account, ex.account_id, ex.other_companies = _account(sentences, text, known, org, sides)
     account_terms = []
     if ex.account is not None:
@@ -1519,6 +1554,7 @@ def extract_rules(
     ex.timeline = _timeline(ex.close_date, ex.golive_date)
     ex.competitors, ex.possible_competitors = _competitors(sentences, org)
     ex.our_side = [n for n in sides.ours if _looks_like_person(n)]
+    ex.not_contacts = sorted(sides.third | sides.left)
     ex.pain_points = _pain_points(sentences, ours)
     ex.stage = _stage(sentences)
     if lost:
@@ -1598,6 +1634,7 @@ def extraction_from_json(data: dict[str, Any]) -> Extraction:
     ex.competitors = [f for f in map(fact, data.get("competitors") or []) if f]
     ex.possible_competitors = [f for f in map(fact, data.get("possible_competitors") or []) if f]
     ex.our_side = [str(n) for n in data.get("our_side") or []]
+    ex.not_contacts = [str(n) for n in data.get("not_contacts") or []]
     ex.pain_points = [f for f in map(fact, data.get("pain_points") or []) if f]
     ex.qualification = {k: f for k, v in (data.get("qualification") or {}).items() if (f := fact(v))}
     ex.contacts = [ContactFact(**c) for c in data.get("contacts") or []]

@@ -52,6 +52,7 @@ CHUNK_CHARS = 6000
 OVERLAP_CHARS = 400
 _ROLES = {"economic_buyer", "champion", "user", "technical_evaluator", "procurement"}
 _SENTIMENTS = {"positive", "neutral", "negative"}
+_BARE_HONORIFICS = {"经理", "总", "老总", "主任", "老师", "工", "总监", "主管", "老板", "领导", "渠道", "顾问"}
 
 
 def chunk_transcript(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> list[tuple[int, str]]:
@@ -256,6 +257,8 @@ def read_part(
         if s is None:
             continue
         title = str(raw.get("title") or "").strip()[:64] or None
+        if title in _BARE_HONORIFICS:
+            title = None  # "经理" alone is how people are addressed, not a stated title
         role = raw.get("deal_role") if raw.get("deal_role") in _ROLES else role_for_title(title)
         ex.contacts.append(
             ContactFact(
@@ -471,8 +474,10 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
         if all(f.value != c.value for c in out.competitors)
     ]
     out.our_side = list(rules.our_side)
-    ours = set(rules.our_side)
-    out.contacts = [c for c in out.contacts if c.name not in ours]
+    out.not_contacts = list(rules.not_contacts)
+    # the model may list our staff, a partner's or a parent group's people, or someone who left
+    excluded = set(rules.our_side) | set(rules.not_contacts)
+    out.contacts = [c for c in out.contacts if c.name not in excluded]
     out.pain_points = llm.pain_points or rules.pain_points
     out.next_steps = _merge_steps(list(rules.next_steps), llm.next_steps)
     out.qualification = {**rules.qualification, **llm.qualification}
@@ -599,7 +604,7 @@ async def extract(
     rules = extract_rules(text, ref, known, ours, org)
     if model is None:
         return rules
-    meeting = rules.meeting_date.value if rules.meeting_date else ref
+    meeting = rules.meeting_date.value if rules.meeting_date and rules.meeting_date.confidence > 0.7 else ref
     try:
         llm = await extract_with_llm(
             model, text, meeting, [*rules.our_side, *ours][:12], split_sentences(text), timing, prompts, org
