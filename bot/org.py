@@ -113,32 +113,49 @@ class OrgProfile:
 
     def is_ours(self, name: str) -> bool:
         """Is this company / product name us ("云帆科技有限公司", "云番科技", "云帆CRM")? "云帆物流" is not."""
-        cand = _compact(name)
-        if not cand:
-            return False
-        core = core_company(cand)
-        for term in self.our_terms():
-            t = _compact(term)
-            if not t:
-                continue
-            if cand == t or core == core_company(t) or (len(t) >= 4 and sounds_like(cand, t)):
-                return True
-            if core and len(core) >= 2 and sounds_like(core, core_company(t)):
-                return True
-        return False
+        return _is_ours(self, name)
 
     def find_ours(self, text: str) -> list[NameHit]:
-        terms = [(self.names[0] if self.names else t, t) for t in self.our_terms()]
-        return find_names(text, terms, min_fuzzy=2)
+        return list(_find_ours(self, text))
 
     def find_competitors(self, text: str) -> list[NameHit]:
-        terms = [(c.name, alias) for c in self.competitors for alias in c.names]
-        return find_names(text, terms)
+        return list(_find_competitors(self, text))
 
     def canonical_competitor(self, value: str) -> str | None:
         """The configured competitor a name (as a model or a person wrote it) refers to, else None."""
         hits = self.find_competitors(value)
         return hits[0].name if hits else None
+
+
+# extraction asks the same questions about the same sentences many times: the profile is immutable, so
+# the answers are cached per (profile, text)
+@lru_cache(maxsize=8192)
+def _is_ours(self: OrgProfile, name: str) -> bool:
+    cand = _compact(name)
+    if not cand:
+        return False
+    core = core_company(cand)
+    for term in self.our_terms():
+        t = _compact(term)
+        if not t:
+            continue
+        if cand == t or core == core_company(t) or (len(t) >= 4 and sounds_like(cand, t)):
+            return True
+        if core and len(core) >= 2 and sounds_like(core, core_company(t)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8192)
+def _find_ours(self: OrgProfile, text: str) -> tuple[NameHit, ...]:
+    terms = [(self.names[0] if self.names else t, t) for t in self.our_terms()]
+    return tuple(find_names(text, terms, min_fuzzy=2))
+
+
+@lru_cache(maxsize=8192)
+def _find_competitors(self: OrgProfile, text: str) -> tuple[NameHit, ...]:
+    terms = [(c.name, alias) for c in self.competitors for alias in c.names]
+    return tuple(find_names(text, terms))
 
 
 def parse_competitors(value: str) -> tuple[Competitor, ...]:

@@ -1355,6 +1355,8 @@ def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tu
     seen: dict[str, Fact] = {}
     maybe: dict[str, Fact] = {}
     configured = bool(org.competitors)
+    # products that are configured competitors under another spelling, or us: decided once, not per sentence
+    skip = {n for n in KNOWN_PRODUCTS if (configured and org.canonical_competitor(n)) or org.is_ours(n)}
     for s in sentences:
         low = s.text.lower()
         taken: list[tuple[int, int]] = []
@@ -1365,10 +1367,10 @@ def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tu
                     note = None if hit.exact else f"原文写作「{hit.text}」，按{hit.name}处理"
                     seen[hit.name] = Fact(hit.name, quote(s), s.start, 0.85 if hit.exact else 0.7, note=note)
         for name, variants in KNOWN_PRODUCTS.items():
-            if name in seen or name in maybe or (configured and org.canonical_competitor(name)):
+            if name in seen or name in maybe or name in skip:
                 continue
             m = next((m for v in variants if (m := re.search(v, low))), None)
-            if m is None or any(a < m.end() and m.start() < b for a, b in taken) or org.is_ours(name):
+            if m is None or any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             if configured or name in _NEEDS_COMPETITIVE_CONTEXT:
                 if not _COMPETITIVE.search(s.text) or _INTEGRATION.search(_clause_with(s.text, m.span())):
