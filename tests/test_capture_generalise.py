@@ -344,3 +344,49 @@ def test_a_reps_spoken_note_dates_the_visit_and_reads_sales_slang():
     assert ex.amount.value == 400000  # 四十个 in a price is 四十万
     assert [c.name for c in ex.contacts] == ["冯主任"]
     assert [s.due for s in ex.next_steps] == [date(2026, 9, 25)]  # this Friday counted from today
+
+
+# --- the card: everything the rep sees still waits for 确认 ---------------------------------------------
+
+
+async def test_card_shows_possible_competitors_and_quotes_and_waits_for_confirmation(tmp_path):
+    from sqlmodel import select
+
+    from bot.models import Opportunity
+    from tests.conftest import ConsoleClient
+    from tools.autofill.models import FieldSuggestion
+
+    async with running_app(
+        tmp_path, SALESBOT_ORG_NAME="云帆科技,云帆", SALESBOT_COMPETITORS="纷享销客/纷享,销售易/销售e"
+    ) as app:
+        rep = ConsoleClient(app, "zhangwei")
+        text = (
+            "拜访纪要 2026年11月20日\n客户：上海华东机械制造有限公司\n"
+            "张伟：王经理好，我是云帆科技的张伟。\n"
+            "王芳：我们二期要一百个账号。不对，是120个。\n"
+            "王芳：我们也在看简道云，还有分享销客也来过。\n"
+            "王芳：下个月十号之前把合同签了，明年元旦上线。\n"
+        )
+        out = await rep.say("/纪要 " + text)
+        assert "确认后才会写入" in out and "可能的竞品（请确认）" in out and "简道云" in out
+        assert "「王芳：我们也在看简道云" in out  # the quote is on the card
+        async with app.db.session() as s:
+            sugs = list((await s.execute(select(FieldSuggestion))).scalars().all())
+            opps_before = {o.id: list(o.competitors or []) for o in (await s.execute(select(Opportunity))).scalars()}
+        assert all(x.status == "pending" for x in sugs)  # nothing written before 确认
+        maybe = next(x for x in sugs if x.label == "可能的竞品（请确认）")
+        rivals = next(x for x in sugs if x.field == "competitors" and x.label != "可能的竞品（请确认）")
+        assert rivals.new_value[-1] == "纷享销客" and "简道云" not in rivals.new_value
+        assert "云帆科技" not in str([x.new_value for x in sugs])  # never our own company
+        out = await rep.say(f"拒绝 {maybe.seq} 原因：简道云是他们内部的表单工具，不是竞品")
+        assert "不写入" in out
+        out = await rep.say("全部接受")
+        assert "已写入" in out
+        async with app.db.session() as s:
+            rejected = await s.get(FieldSuggestion, maybe.id)
+            applied = await s.get(FieldSuggestion, rivals.id)
+            opp = await s.get(Opportunity, applied.applied_record_id)
+        assert rejected.status == "rejected" and "表单工具" in rejected.reason
+        assert "纷享销客" in opp.competitors and "简道云" not in opp.competitors
+        assert opp.seats == 120 and opp.close_date == date(2026, 12, 10)
+        assert applied.status == "accepted" and opps_before.get(opp.id, []) != opp.competitors

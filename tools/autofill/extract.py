@@ -1167,7 +1167,7 @@ def money_label(value: float | None) -> str:
 
 _BARE_COUNT = re.compile(r"([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?![人月星工小钟点字])")
 _SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
-_FUTURE_MAYBE = re.compile(r"以后|将来|可能|二期|明年|后面再|再扩")
+_FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
 
 
 def _seats(sentences: list[Sentence]) -> Fact | None:
