@@ -390,3 +390,18 @@ async def test_card_shows_possible_competitors_and_quotes_and_waits_for_confirma
         assert "纷享销客" in opp.competitors and "简道云" not in opp.competitors
         assert opp.seats == 120 and opp.close_date == date(2026, 12, 10)
         assert applied.status == "accepted" and opps_before.get(opp.id, []) != opp.competitors
+
+
+async def test_model_labels_hold_people_and_plain_values():
+    text = TRANSCRIPT + "客户-周总：最终拍板是我。\n客户-周总：下个月定方案。\n"
+    answer = {
+        "timeline": {"value": "客户-周总：下个月定方案", "evidence": "下个月定方案"},
+        "qualification": {
+            "authority": {"value": "最终拍板是我。", "evidence": "最终拍板是我"},
+            "decision_process": {"value": "客户-周总：5月底前选定供应商", "evidence": "5月底前选定供应商"},
+        },
+    }
+    ex = await extract(text, MEETING, model=ScriptedModel(json.dumps(answer, ensure_ascii=False)), org=ORG)
+    assert ex.qualification["authority"].value == "周总拍板"  # a person, from the rules
+    assert ex.qualification["decision_process"].value == "5月底前选定供应商"  # no speaker label
+    assert ex.timeline.value == "2026-05-31 前定下来/签约；2026-07-01 上线"

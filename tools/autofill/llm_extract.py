@@ -230,7 +230,7 @@ def read_part(
         ex.seats.confidence = 0.85 if ex.seats.value in said else 0.5
     ex.close_date = r.fact(data.get("close_date"), "close_date", lambda v: _date(v, meeting))
     ex.golive_date = r.fact(data.get("golive_date"), "golive_date", lambda v: _date(v, meeting))
-    ex.timeline = r.fact(data.get("timeline"), "timeline", lambda v: str(v)[:256], 0.7)
+    ex.timeline = r.fact(data.get("timeline"), "timeline", lambda v: _strip_label(v)[:256], 0.7)
     ex.stage = r.fact(data.get("stage"), "stage", lambda v: v if v in STAGES else None, 0.7)
     ex.sentiment = r.fact(data.get("sentiment"), "sentiment", lambda v: v if v in _SENTIMENTS else None, 0.7)
     named = [f for f in (r.fact(x, "competitor", str) for x in _list(data.get("competitors"))) if f]
@@ -287,7 +287,7 @@ def read_part(
         )
     qualification = data.get("qualification") if isinstance(data.get("qualification"), dict) else {}
     for key in QUALIFICATION_FIELDS:
-        f = r.fact(qualification.get(key), key, lambda v: str(v)[:256], 0.7)
+        f = r.fact(qualification.get(key), key, lambda v: _strip_label(v)[:256], 0.7)
         if f is not None:
             ex.qualification[key] = f
     return ex
@@ -463,8 +463,10 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
         # one date read twice: the sentence's own words decide (上线 → go-live)
         if re.search(r"上线|开始用|用起来", out.close_date.evidence):
             out.close_date = rules.close_date if rules.close_date != out.close_date else None
-    for name in ("timeline", "stage", "sentiment", "summary"):
+    for name in ("stage", "sentiment", "summary"):
         setattr(out, name, getattr(llm, name) or getattr(rules, name))
+    # the rules' plan is built from the dates they read ("2026-05-31 前定下来/签约；2026-07-01 上线")
+    out.timeline = rules.timeline or llm.timeline
     out.channel = rules.channel
     out.contacts = _merge_contacts([replace(c) for c in rules.contacts], llm.contacts)
     out.competitors = _union(rules.competitors, llm.competitors)
@@ -481,7 +483,22 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
     out.pain_points = llm.pain_points or rules.pain_points
     out.next_steps = _merge_steps(list(rules.next_steps), llm.next_steps)
     out.qualification = {**rules.qualification, **llm.qualification}
+    for key in ("authority", "economic_buyer", "champion"):  # a person, never "最终拍板是我。"
+        if key in rules.qualification and (key not in llm.qualification or _is_utterance(llm.qualification[key].value)):
+            out.qualification[key] = rules.qualification[key]
+        elif key in out.qualification and _is_utterance(out.qualification[key].value):
+            del out.qualification[key]
     return out
+
+
+def _is_utterance(value) -> bool:
+    text = str(value or "")
+    return len(text) > 12 or bool(re.search(r"[我你。！？]", text))
+
+
+def _strip_label(value) -> str:
+    """ "李明：下个月定" → "下个月定": a model copying the speaker label into a value."""
+    return re.sub(r"^[^：:，。]{1,12}[：:]\s*", "", str(value)).strip()
 
 
 def _held_to_evidence(rules: Fact | None, llm: Fact | None) -> Fact | None:
