@@ -155,6 +155,8 @@ def _find_ours(self: OrgProfile, text: str) -> tuple[NameHit, ...]:
 @lru_cache(maxsize=8192)
 def _find_competitors(self: OrgProfile, text: str) -> tuple[NameHit, ...]:
     terms = [(c.name, alias) for c in self.competitors for alias in c.names]
+    # "悟空" for 悟空CRM: the Chinese stem of a name that ends in CRM / 系统 / 软件 is how people say it
+    terms += [(name, m.group(1)) for name, alias in list(terms) if (m := _STEM.match(alias))]
     return tuple(find_names(text, terms))
 
 
@@ -171,6 +173,9 @@ def parse_competitors(value: str) -> tuple[Competitor, ...]:
 # --- name matching --------------------------------------------------------------------------------------
 
 _LEGAL = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团|公司|科技|软件|信息技术|网络|技术)$")
+
+
+_STEM = re.compile(r"^([\u4e00-\u9fff]{2,})\s*(?:SCRM|CRM|scrm|crm|系统|软件)$")
 
 
 def _compact(value: str) -> str:

@@ -405,3 +405,22 @@ async def test_model_labels_hold_people_and_plain_values():
     assert ex.qualification["authority"].value == "周总拍板"  # a person, from the rules
     assert ex.qualification["decision_process"].value == "5月底前选定供应商"  # no speaker label
     assert ex.timeline.value == "2026-05-31 前定下来/签约；2026-07-01 上线"
+
+
+def test_more_ways_people_introduce_themselves_correct_and_name_rivals():
+    ex = rules(
+        "发言人1 00:00:01\n您好，我是恒川科技的刘洋。\n发言人2 00:00:04\n"
+        "我姓谢，谢婉，我们是做物流的，公司叫杭州迅达供应链管理有限公司。\n发言人2 00:00:10\n"
+        "预算是六十万。更正一下，是五十五万，另外五万给了硬件。之前试过悟空，不太好用。\n",
+        date(2026, 9, 15),
+    )
+    assert ex.account.value == "杭州迅达供应链管理有限公司"
+    assert [c.name for c in ex.contacts] == ["谢婉"] and ex.our_side == ["刘洋"]
+    assert ex.budget.value == 550000
+    assert [c.value for c in ex.competitors] == ["悟空CRM"]
+    chat = rules(
+        "黎总：总价二十八万八可以。\n我：好的，那什么时候方便签？\n黎总：元旦前签吧。\n乙方 王磊：好的。\n",
+        date(2026, 11, 18),
+    )
+    assert chat.close_date.value == date(2026, 12, 31) and chat.amount.value == 288000
+    assert chat.our_side == ["王磊"] and [c.name for c in chat.contacts] == ["黎总"]

@@ -703,6 +703,7 @@ def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
             d = replace(d, approximate=False)
         elif d.kind == "holiday" and m and (m.group("rel") or "").endswith("前"):
             word = m.group("h")
+            d = replace(d, approximate=False)  # the eve is a known day even where the break is not
             year = day.year if day >= ref else day.year + 1
             if word in _EVE_FIXED:
                 day = date(year, *_EVE_FIXED[word])

@@ -196,7 +196,9 @@ _SPEAKER_ROLE = re.compile(r"^(?:客户方?|销售|售前|我方|甲方|乙方|�
 
 
 def _header_label(label: str) -> bool:
-    bare = _SPEAKER_ROLE.sub("", label) if re.match(r"^(?:客户|销售|售前)[-－—·\s]", label) else label
+    bare = (
+        _SPEAKER_ROLE.sub("", label) if re.match(r"^(?:客户|销售|售前|甲方|乙方|我方|对方)[-－—·\s]", label) else label
+    )
     return any(bare.startswith(k) for k in _HEADER_KEYS) or bool(re.search(r"\d", label))
 
 
@@ -293,7 +295,7 @@ _COMPETITIVE = re.compile(
 )
 SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
 )
 _HONORIFIC = re.compile(
     f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|主管|工)"
@@ -512,9 +514,11 @@ _THIRD_PARTY = re.compile(
 _REFERENCE = re.compile(r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们")
 _PARENT_AFTER = re.compile(r"^\s*(?:下面的|下面|旗下的?|下属的?|的子公司|控股的)")
 _CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
-_INTRO_BEFORE = re.compile(r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自)\s*$")
+_INTRO_BEFORE = re.compile(
+    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是)\s*$"
+)
 _VISIT_BEFORE = re.compile(r"(?:去了趟|去了|拜访了?|到了|跟|和|与|是|给|见了|约了)\s*$")
-_OUR_ROLE = re.compile(r"^(?:销售|售前|我方|客户经理|顾问|乙方|实施|交付|解决方案)")
+_OUR_ROLE = re.compile(r"^(?:销售|售前|我方|客户经理|顾问|乙方|实施|交付|解决方案|我$)")  # "我：" in a pasted chat
 _THEIR_ROLE = re.compile(r"^(?:客户方?|甲方|对方)")
 _ROLE_PREFIX = re.compile(
     r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
@@ -646,7 +650,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     if name and label not in sides.speaker_name:
                         sides.speaker_name[label] = name
             if side is None:
-                m = re.search(rf"我是({_PERSON})(?=[。，,！!]|$)", s.text) or re.search(
+                m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text) or re.search(
                     rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text
                 )
                 if m and label not in sides.speaker_name:
@@ -709,7 +713,7 @@ _TRADE = (
     "股份有限公司|有限责任公司|有限公司|集团|公司|律师事务所|会计师事务所|事务所|医院|银行|大学|学院|研究院|研究所|"
     "科技|电子|机电|机械|物流|物业|医药|药业|医疗|食品|电器|环保|教育|农业|能源|制造|设备|器械|化工|贸易|"
     "电商|实业|控股|建设|建工|地产|置业|酒店|传媒|软件|信息技术|网络|汽车|纺织|服饰|家居|餐饮|船舶|配件|"
-    "生物|精密|五金|阀门|工业|商贸|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化"
+    "生物|精密|五金|阀门|工业|商贸|发展|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化"
 )
 _ORG_TAIL = re.compile(rf"(?:{_TRADE})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
@@ -729,6 +733,7 @@ _STOP_BEFORE = tuple(
     )
 )
 _GENERIC_PREFIX = re.compile(r"^(?:其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)")
+_SOFT_STOPS = set("和与跟趟由自替帮请贵其全")
 _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
 _CUSTOMER_HEADER = re.compile(r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位)\s*[：:]\s*([^\s，,。；;、]{2,40})")
 
@@ -745,8 +750,8 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
             i -= 1
         while i > 0 and m.start() - i < 12 and "\u4e00" <= text[i - 1] <= "\u9fa5":
             stop = next((w for w in _STOP_BEFORE if text[:i].endswith(w)), None)
-            # a one-character stop ("和", "与") inside a name ("合肥安和新能源") does not cut it short
-            if stop and (len(stop) > 1 or m.start() - i >= 2):
+            # a soft one-character stop ("和", "与") inside a name ("合肥安和新能源") does not cut it short
+            if stop and (len(stop) > 1 or stop not in _SOFT_STOPS or m.start() - i >= 2):
                 break
             i -= 1
         prefix = text[i : m.start()].replace(" ", "")
@@ -969,7 +974,7 @@ def _contacts(
             dept = m.group(1)
             add(m.group(2) + given, s, dept if dept.endswith("负责人") else None)
         if s.speaker and not ours(s.speaker):
-            m = re.search(rf"我(?:是|叫)({_PERSON})(?=[。，,！!]|$)", s.text)
+            m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
             if m:
                 add(m.group(1), s)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
@@ -1114,6 +1119,9 @@ def _money_facts(
             previous_text = s.text
             continue
         value = amounts[-1].value  # "五十万，不，六十万", "20到30万": the last amount in the sentence
+        fix = _CORRECTION.search(s.text)
+        if fix:  # "更正一下，是五十五万，另外五万给了硬件": the amount the correction names
+            value = next((m.value for m in amounts if m.span[0] >= fix.end()), value)
         ours = sides.side(s.speaker) is True
         last_clause = _clause_with(s.text, amounts[-1].span)
         # "你们上次报的是一百二十万，…，我们预算是一百万": each amount by its own clause
