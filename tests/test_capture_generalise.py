@@ -424,3 +424,21 @@ def test_more_ways_people_introduce_themselves_correct_and_name_rivals():
     )
     assert chat.close_date.value == date(2026, 12, 31) and chat.amount.value == 288000
     assert chat.our_side == ["王磊"] and [c.name for c in chat.contacts] == ["黎总"]
+
+
+def test_bracketed_sides_english_names_factories_and_resellers():
+    ex = rules(
+        "Kevin（客户IT）：大家好，我是上海励拓信息技术有限公司的Kevin。\n"
+        "孙丽（恒川）：Kevin你好，我是恒川科技的孙丽。\n"
+        "Kevin（客户IT）：我们老板陈总的意思是先开四十个账号。邮箱 kevin.zhang@lituo-tech.com。\n"
+        "老周（代理商）：我是代理商这边的老周，我手机 18955551234。\n",
+        date(2026, 10, 20),
+    )
+    assert ex.account.value == "上海励拓信息技术有限公司" and ex.competitors == []  # 励拓 is not 励销
+    assert {c.name for c in ex.contacts} == {"Kevin", "陈总"} and ex.our_side == ["孙丽"]
+    assert [c.email for c in ex.contacts if c.email] == ["kevin.zhang@lituo-tech.com"]
+    assert not any(c.phone for c in ex.contacts)  # the reseller's mobile is not the customer's
+    factory = rules("地点：无锡市东方精工机械厂\n许厂长：我是厂长许国平。\n", date(2026, 3, 17))
+    assert factory.account.value == "无锡市东方精工机械厂"
+    assert [(c.name, c.title) for c in factory.contacts] == [("许国平", "厂长")]
+    assert rules("郑州宇泰重工的采购刘芳说，预算八十万。").account.value == "郑州宇泰重工"

@@ -298,7 +298,7 @@ SURNAMES = (
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
 )
 _HONORIFIC = re.compile(
-    f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|主管|工)"
+    f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
 )
 _TITLES = (
     "总经理",
@@ -339,6 +339,10 @@ _TITLES = (
     "老板",
     "法务",
     "管理合伙人",
+    "厂长",
+    "副厂长",
+    "院长",
+    "行长",
     "合伙人",
     "副总裁",
     "销售副总裁",
@@ -380,7 +384,7 @@ _DEPT_NAME = re.compile(
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
 _HONORIFIC_AFTER = re.compile(
-    rf"(?<=[的跟和找给问约见])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|主管|工)"
+    rf"(?<=[的跟和找给问约见板导叫])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
     r"(?![\u4e00-\u9fa5]{0}[理监])"
 )
 ROLE_BY_TITLE = [
@@ -634,10 +638,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.speaker_name[label] = person
         side: bool | None = None
         company = re.match(r"^([^-－—·]{1,8})[-－—·]", label)
+        bracket = re.search(r"[（(]([^）)]{1,12})[）)]", label)
         if _OUR_ROLE.match(label) or person in staff or person in sides.ours:
             side = True
         elif company and org.is_ours(company.group(1)):
             side = True
+        elif bracket and (org.find_ours(bracket.group(1)) or _OUR_ROLE.match(bracket.group(1))):
+            side = True
+        elif bracket and _THIRD_PARTY.search(bracket.group(1)):
+            sides.third.add(person)
+        elif bracket and re.match(r"客户|甲方", bracket.group(1)):
+            side = False
         elif _THEIR_ROLE.match(label) or person in sides.theirs:
             side = False
         elif person in sides.third:
@@ -713,7 +724,8 @@ _TRADE = (
     "股份有限公司|有限责任公司|有限公司|集团|公司|律师事务所|会计师事务所|事务所|医院|银行|大学|学院|研究院|研究所|"
     "科技|电子|机电|机械|物流|物业|医药|药业|医疗|食品|电器|环保|教育|农业|能源|制造|设备|器械|化工|贸易|"
     "电商|实业|控股|建设|建工|地产|置业|酒店|传媒|软件|信息技术|网络|汽车|纺织|服饰|家居|餐饮|船舶|配件|"
-    "生物|精密|五金|阀门|工业|商贸|发展|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化"
+    "生物|精密|五金|阀门|工业|商贸|发展|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化|重工|钢铁|矿业|电力|"
+    "水务|燃气|化纤|陶瓷|建材|机床|模具|塑胶|塑料|橡胶|玻璃|服装|鞋业|乳业|酒业|水泥|新能源|光伏|通信|仪器|仪表|机械厂|厂"
 )
 _ORG_TAIL = re.compile(rf"(?:{_TRADE})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
@@ -845,7 +857,7 @@ def _account(
                 or org.is_ours(name)
                 or any(a < end and start < b for a, b in competitor_spans)
                 or (org.competitors and org.canonical_competitor(name))
-                or _THIRD_PARTY.search(before)
+                or _THIRD_PARTY.search(re.split(r"[，,。；;：:！!？?]", before)[-1][-8:])
                 or _REFERENCE.search(clause)
                 or _PARENT_AFTER.match(s.text[end:])
                 or _CLIENT_BEFORE.search(s.text[max(0, start - 8) : start])
@@ -954,7 +966,9 @@ def _contacts(
         hay = s.text
         if s.speaker and not ours(s.speaker):
             person = sides.speaker_name.get(s.speaker) or _person_of(s.speaker)
-            if sides.side(s.speaker) is False and _looks_like_person(person):
+            if sides.side(s.speaker) is False and (
+                _looks_like_person(person) or re.fullmatch(r"[A-Z][a-z]{1,12}", person)
+            ):
                 add(person, s)
             hay = f"{s.speaker}，{s.text}"
         for m in _NAME_TITLE.finditer(hay):
