@@ -44,7 +44,7 @@ from tools.autofill.extract import Extraction, KnownAccount  # noqa: E402
 from tools.customers import name_score  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "autofill"
-DEV_SETS = (DATA, DATA / "dev2", DATA / "dev3", DATA / "dev4", DATA / "dev5")
+DEV_SETS = (DATA, DATA / "dev2", DATA / "dev3", DATA / "dev4", DATA / "dev5", DATA / "dev6")
 DEFAULT_ORG = "云帆科技,云帆,云帆软件,云番科技,云番,韵帆科技"
 DEFAULT_PRODUCTS = "云帆销售助手,云帆CRM"
 DEFAULT_COMPETITORS = "纷享销客/纷享,销售易/销售e,励销云/励销,悟空CRM,海纳CRM/海纳"

@@ -442,3 +442,24 @@ def test_bracketed_sides_english_names_factories_and_resellers():
     assert factory.account.value == "无锡市东方精工机械厂"
     assert [(c.name, c.title) for c in factory.contacts] == [("许国平", "厂长")]
     assert rules("郑州宇泰重工的采购刘芳说，预算八十万。").account.value == "郑州宇泰重工"
+
+
+def test_companies_without_a_known_trade_word_references_and_answers():
+    ex = rules(
+        "地点：广州粤信通讯器材有限公司\n参会人员：客户方：总经理 罗建国、IT主管 汤磊；我方：陈敏\n"
+        "陈敏：罗总好，我们给广州白云电器做过类似的经销商管理。\n罗建国：白云电器那个我听说过。\n",
+        date(2026, 1, 13),
+    )
+    assert ex.account.value == "广州粤信通讯器材有限公司"  # the reference customer is not the account
+    assert {c.name: c.title for c in ex.contacts} == {"罗建国": "总经理", "汤磊": "IT主管"}
+    pharma = rules("说话人1\n我是恒川科技的王强。\n说话人2\n你好。我们这边是南昌赣江制药，我是IT负责人黄晓明。\n")
+    assert pharma.account.value == "南昌赣江制药"
+    voice = rules("刚跟昆明滇池花卉的杨总吃了饭，二十个账号，预算五万左右，我报了四万八。", date(2026, 10, 27))
+    assert voice.account.value == "昆明滇池花卉"
+    assert (voice.budget.value, voice.amount.value) == (50000, 48000)
+    asked = rules(
+        "张伟：那您看什么时候能定？\n冯总：下个月底吧。\n冯总：三十六万有点多，三十万能做吗？\n", date(2026, 8, 18)
+    )
+    assert asked.close_date.value == date(2026, 9, 30) and asked.amount is None
+    approval = rules("宋总说7月底前走完审批，出结果。", date(2026, 6, 9))
+    assert approval.close_date.value == date(2026, 7, 31) and approval.next_steps == []

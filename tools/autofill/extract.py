@@ -365,7 +365,10 @@ _TITLES = (
     "IT负责人",
     "信息化负责人",
 )
-_TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
+_TITLE_ALT = (
+    r"(?:IT|信息|技术|采购|财务|销售|市场|运营|人事|行政|法务|客服|研发|生产|质量|物流|仓储)部?(?:经理|主管|总监|主任|负责人)|"
+    + "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
+)
 # "王芳（采购经理）", "王芳，采购经理", "采购经理王芳", "IT总监 陈立"
 _NAME_TITLE = re.compile(
     rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})\s*[（(，,\s]\s*(?:[\u4e00-\u9fa5]{{2,8}}的)?({_TITLE_ALT})"
@@ -515,7 +518,9 @@ _LEFT_COMPANY = re.compile(r"离职|已经走了|调走|不在(?:公司|那边)�
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|咨询公司|第三方|母公司|集团总部"
 )
-_REFERENCE = re.compile(r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们")
+_REFERENCE = re.compile(
+    r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们)给[^，。]{2,16}做过|做过类似"
+)
 _PARENT_AFTER = re.compile(r"^\s*(?:下面的|下面|旗下的?|下属的?|的子公司|控股的)")
 _CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
 _INTRO_BEFORE = re.compile(
@@ -627,7 +632,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             else:
                 sides.theirs.update(names)
     first_line = text.strip().splitlines()[0] if text.strip() else ""
-    writer = re.match(rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line)
+    writer = re.match(
+        rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line
+    ) or re.search(rf"(?:小记|记录|纪要|笔记|日志)\s*[（(]\s*(?:记录人?[：:])?\s*({_PERSON})\s*[）)]", first_line)
     if writer:
         sides.add_ours(writer.group(1)[:3] if len(writer.group(1)) > 2 else writer.group(1))
     # speakers: their label, our staff list, or how they introduce themselves
@@ -746,6 +753,14 @@ _STOP_BEFORE = tuple(
 )
 _GENERIC_PREFIX = re.compile(r"^(?:其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)")
 _SOFT_STOPS = set("和与跟趟由自替帮请贵其全")
+# "我们这边是南昌赣江制药，…", "跟昆明滇池花卉的杨总": a company named without a trade word we know
+_NAMED_COMPANY = re.compile(
+    r"(?:(?P<intro>我们这边是|我们公司是|我们公司叫|公司叫|公司名叫|我们这里是|我们是)"
+    r"|(?:跟|和|见了|拜访了?|去了趟?|约了)"
+    r")(?P<name>[^\W\d_的您你我他她们个]{4,12}?)"
+    rf"(?(intro)(?=[，,。；;！!]|$)|(?=的(?:(?:{SURNAMES})(?:总|经理|主任|工|老师|厂长)|采购|老板)))"
+)
+_NOT_A_COMPANY = r"^(?:做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
 _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
 _CUSTOMER_HEADER = re.compile(r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位)\s*[：:]\s*([^\s，,。；;、]{2,40})")
 
@@ -831,6 +846,16 @@ def _account(
             value = re.sub(r"[（(][^）)]*(?:[、，,]|总|经理)[^）)]*[）)]$", "", value)
             if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
+        side_here = sides.side(s.speaker)
+        spans = [(a, b) for _n, a, b in org_mentions(s.text)]
+        for m in _NAMED_COMPANY.finditer(s.text):
+            name = m.group("name")
+            if any(a <= m.start("name") < b for a, b in spans) or re.match(_NOT_A_COMPANY, name):
+                continue
+            intro = m.group("intro") is not None
+            if intro and side_here is True:
+                continue
+            candidates.append((name, 6.0 if intro else 2.0, m.start("name"), m.end("name")))
         for name, start, end in org_mentions(s.text):
             if header and header.start(1) <= start < header.end(1):
                 continue
@@ -878,6 +903,10 @@ def _account(
                 see(match.name, weight, s, match.id, name)
             else:
                 see(name, weight, s, None, name)
+    for name in [n for n in scores if ids.get(n) is None]:
+        core = _core(name)
+        if any(len(x) >= 2 and (x in core or core in x) for x in excluded):
+            del scores[name]  # "白云电器那个我听说过": still the reference customer named before
     # one company written several ways ("蜀信医疗", "成都蜀信医疗器械股份有限公司") counts as one
     groups: list[list[str]] = []
     for name in sorted(scores, key=lambda n: -len(n)):
@@ -1138,11 +1167,21 @@ def _money_facts(
             value = next((m.value for m in amounts if m.span[0] >= fix.end()), value)
         ours = sides.side(s.speaker) is True
         last_clause = _clause_with(s.text, amounts[-1].span)
-        # "你们上次报的是一百二十万，…，我们预算是一百万": each amount by its own clause
-        for m in amounts[:-1]:
-            clause = _clause_with(s.text, m.span)
-            if _PRICE_WORDS.search(clause) and not _BUDGET_WORDS.search(clause) and _BUDGET_WORDS.search(last_clause):
-                picks["amount"].append(Fact(float(m.value), quote(s), s.start, 0.75))
+        if not fix:
+            # "你们上次报的是一百二十万，…，我们预算是一百万", "预算五万左右，我报了四万八": each by its own clause
+            by_clause = []
+            for m in amounts:
+                clause = _clause_with(s.text, m.span)
+                if _BUDGET_WORDS.search(clause):
+                    by_clause.append(("budget", m))
+                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了", clause):
+                    by_clause.append(("amount", m))
+            if by_clause and {t for t, _ in by_clause} == {"budget", "amount"}:
+                for target, m in by_clause:
+                    picks[target].append(Fact(float(m.value), quote(s), s.start, 0.8))
+                last_field = by_clause[-1][0]
+                previous_text = s.text
+                continue
         if _CORRECTION.search(s.text) and last_field:
             target = last_field
         elif _BUDGET_WORDS.search(s.text):
@@ -1151,8 +1190,8 @@ def _money_facts(
             target = "amount"
         elif _BUDGET_WORDS.search(previous_text) and len(s.text) <= 30:
             target = "budget"  # a question in one utterance, the answer in the next
-        elif _PRICE_WORDS.search(previous_text) and len(s.text) <= 30:
-            target = "amount"
+        elif _PRICE_WORDS.search(previous_text) and len(s.text) <= 30 and not s.text.endswith(("？", "?", "吗")):
+            target = "amount"  # ("三十万能做吗？" is the customer asking, not a price agreed)
         else:
             previous_text = s.text
             continue
@@ -1272,7 +1311,18 @@ def _dates(
             if _DELIVERY.search(clause) or re.search(r"出差|休假|请假|不在", clause):
                 continue
             decision = _CLOSE.search(clause)
-            if decision and not _REP_ACTIONS.search(clause[: decision.start()]):
+            later = [x.span[0] for x in future if x.span[0] > d.span[1]]
+            rest = s.text[d.span[1] : min(later) if later else len(s.text)]
+            asked = previous is not None and previous.text.endswith(("？", "?")) and _CLOSE.search(previous.text)
+            bare_answer = (
+                len(re.sub(r"[吧啊呢前之以内左右的，。！\s]|大概|差不多|应该", "", clause.replace(d.text, ""))) <= 1
+            )
+            if decision is None and bare_answer and asked:
+                decision = asked  # "下个月底吧。" answering "什么时候能定？"
+            elif decision is None and re.search(r"审批|流程|评估|讨论|上会", clause) and _CLOSE.search(rest):
+                decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
+                clause = ""
+            if decision and not _REP_ACTIONS.search(clause[: decision.start()] if clause else ""):
                 if not lost and not d.approximate:
                     close = Fact(d.date, quote(s), s.start, 0.75)
                 continue
