@@ -1,12 +1,22 @@
-"""Transcript-to-CRM extraction quality: per-field precision / recall against hand-filled gold fields.
+"""Transcript-to-CRM extraction quality: per-field precision / recall / F1 against hand-filled gold, per set.
 
-    .venv/bin/python benchmarks/autofill_quality.py [--data benchmarks/data/autofill] [--misses]
+    .venv/bin/python benchmarks/autofill_quality.py                      # the dev sets, each apart
+    .venv/bin/python benchmarks/autofill_quality.py DIR [DIR ...]        # any other set(s), e.g. a held-out one
+    .venv/bin/python benchmarks/autofill_quality.py DIR --voice          # voice-report gold schema
+    options: --misses  --org-name "云帆科技,云帆,..."  --products "..."  --competitors "纷享销客/纷享,销售易"
+             --replay DIR (fake model answering with recorded responses)  --record DIR (with a real LLM)
 
-The deterministic path (rules only, what offline mode proposes) always runs; the LLM path runs too
-when an LLM is configured (OPENAI_BASE_URL / OPENAI_API_KEY / SALESBOT_LLM_MODEL), against that model.
-Company names are matched against the demo CRM's accounts and staff, as `salesbot demo` loads them.
-Each transcript's gold file says what a careful human would fill; a field left empty by the gold and
-filled by us counts as a false positive.
+A set is a directory of `NN_x.txt` + `NN_x.gold.json` pairs. Gold keys (capture conventions): account,
+meeting_date, budget, amount, seats, close_date, golive_date, competitors, possible_competitors, contacts,
+contact_titles, phones, emails, next_step_dues, channel, our_side. A key missing from a gold file is not
+scored for that file (older gold has fewer keys). The reference date ("today") is the gold's meeting_date
+(voice: reference_date). Company names are matched against the demo CRM's accounts and staff, as
+`salesbot demo` loads them; the org profile (who we are, our competitors) comes from the flags, defaulting
+to the profile the conventions describe.
+
+The deterministic path (rules only, what offline mode proposes) always runs. The model path runs with
+--replay (recorded answers, offline) or against the configured LLM (OPENAI_BASE_URL / OPENAI_API_KEY /
+SALESBOT_LLM_MODEL); --record DIR saves that LLM's answers for later replay.
 """
 
 from __future__ import annotations
@@ -24,37 +34,85 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from datetime import date  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
 
 from benchmarks.machine import describe  # noqa: E402
 from bot.models import Account  # noqa: E402
+from bot.org import OrgProfile  # noqa: E402
 from salesbot.demo import ACCOUNTS, ORG  # noqa: E402
 from tools.autofill.extract import Extraction, KnownAccount  # noqa: E402
 from tools.customers import name_score  # noqa: E402
 
-REF = date(2026, 11, 23)  # the day the transcripts are "sent"; meeting dates come from the transcripts
-SCALARS = ("account", "meeting_date", "budget", "amount", "seats", "close_date", "channel")
-LISTS = ("contacts", "phones", "emails", "competitors", "next_step_dues")
+DATA = Path(__file__).resolve().parent / "data" / "autofill"
+DEV_SETS = (DATA, DATA / "dev2", DATA / "dev3", DATA / "dev4", DATA / "dev5", DATA / "dev6")
+DEFAULT_ORG = "云帆科技,云帆,云帆软件,云番科技,云番,韵帆科技"
+DEFAULT_PRODUCTS = "云帆销售助手,云帆CRM"
+DEFAULT_COMPETITORS = "纷享销客/纷享,销售易/销售e,励销云/励销,悟空CRM,海纳CRM/海纳"
+SCALARS = ("account", "meeting_date", "budget", "amount", "seats", "close_date", "golive_date", "channel")
+LISTS = (
+    "contacts",
+    "contact_titles",
+    "phones",
+    "emails",
+    "competitors",
+    "possible_competitors",
+    "next_step_dues",
+    "our_side",
+)
+VOICE_SCALARS = ("account", "visit_date", "amount_or_budget", "next_step", "next_step_due")
+VOICE_LISTS = ("contacts", "summary_keywords")
 KNOWN = [KnownAccount(i, name, short) for i, (name, short, *_rest) in enumerate(ACCOUNTS, 1)]
-OUR_NAMES = [name for _u, name, *_rest in ORG]
+STAFF = [name for _u, name, *_rest in ORG]
+
+
+def _iso(f):
+    return None if f is None else (f.value.isoformat() if isinstance(f.value, date) else f.value)
 
 
 def predicted(ex: Extraction) -> dict:
-    def v(f):
-        return None if f is None else (f.value.isoformat() if isinstance(f.value, date) else f.value)
-
     return {
-        "account": v(ex.account),
-        "meeting_date": v(ex.meeting_date),
-        "budget": v(ex.budget),
-        "amount": v(ex.amount),
-        "seats": v(ex.seats),
-        "close_date": v(ex.close_date),
-        "channel": v(ex.channel),
+        "account": _iso(ex.account),
+        "meeting_date": _iso(ex.meeting_date),
+        "budget": _iso(ex.budget),
+        "amount": _iso(ex.amount),
+        "seats": _iso(ex.seats),
+        "close_date": _iso(ex.close_date),
+        "golive_date": _iso(ex.golive_date),
+        "channel": _iso(ex.channel),
         "contacts": [c.name for c in ex.contacts],
+        "contact_titles": [f"{c.name}:{c.title}" for c in ex.contacts if c.title],
         "phones": [c.phone for c in ex.contacts if c.phone],
         "emails": [c.email for c in ex.contacts if c.email],
         "competitors": [c.value for c in ex.competitors],
+        "possible_competitors": [c.value for c in ex.possible_competitors],
         "next_step_dues": sorted({s.due.isoformat() for s in ex.next_steps if s.due}),
+        "our_side": list(ex.our_side),
+    }
+
+
+def predicted_voice(ex: Extraction) -> dict:
+    money = ex.amount or ex.budget
+    dated = [s for s in ex.next_steps if s.due]
+    ours = [s for s in dated if s.owner == "rep"] or dated
+    step = (ours or ex.next_steps or [None])[0]
+    words = " ".join(
+        str(x)
+        for x in (
+            _iso(ex.summary) or "",
+            *(p.value for p in ex.pain_points),
+            *(s.action for s in ex.next_steps),
+            *(c.value for c in ex.competitors),
+            _iso(ex.timeline) or "",
+        )
+    )
+    return {
+        "account": _iso(ex.account),
+        "visit_date": _iso(ex.meeting_date),
+        "amount_or_budget": _iso(money),
+        "next_step": step.action if step else None,
+        "next_step_due": step.due.isoformat() if step and step.due else None,
+        "contacts": [c.name for c in ex.contacts],
+        "summary_keywords": words,
     }
 
 
@@ -62,8 +120,9 @@ def same(field: str, gold, pred) -> bool:
     if gold is None or pred is None:
         return False
     if field == "account":
-        return gold == pred or name_score(pred, Account(name=gold)) >= 90
-    if field in ("budget", "amount"):
+        g, p = re.sub(r"\s", "", str(gold)), re.sub(r"\s", "", str(pred))
+        return g == p or name_score(p, Account(name=g)) >= 90
+    if field in ("budget", "amount", "amount_or_budget"):
         return abs(float(gold) - float(pred)) < 0.5
     if field == "phones":
         return re.sub(r"\D", "", str(gold)) == re.sub(r"\D", "", str(pred))
@@ -71,11 +130,17 @@ def same(field: str, gold, pred) -> bool:
         return gold == pred or (
             gold[0] == pred[0] and (len(gold) == 2 or len(pred) == 2) and (gold[1:] in "总工" or pred[1:] in "总工")
         )
-    return str(gold) == str(pred)
+    if field == "next_step":
+        from rapidfuzz import fuzz
+
+        return fuzz.partial_ratio(str(gold), str(pred)) >= 60
+    return str(gold).lower() == str(pred).lower()
 
 
-def score(gold: dict, pred: dict, counts: dict, misses: list, name: str) -> None:
-    for field in SCALARS:
+def score(gold: dict, pred: dict, counts: dict, misses: list, name: str, scalars, lists) -> None:
+    for field in scalars:
+        if field not in gold:
+            continue
         g, p = gold.get(field), pred.get(field)
         c = counts[field]
         if p is not None and same(field, g, p):
@@ -87,8 +152,23 @@ def score(gold: dict, pred: dict, counts: dict, misses: list, name: str) -> None
             c["fn"] += 1
         if g is not None or p is not None:
             misses.append(f"{name} {field}: gold={g!r} got={p!r}")
-    for field in LISTS:
-        g, p = list(gold.get(field) or []), list(pred.get(field) or [])
+    for field in lists:
+        if field not in gold:
+            continue
+        g = gold.get(field) or []
+        if field == "contact_titles" and isinstance(g, dict):
+            g = [f"{k}:{v}" for k, v in g.items()]
+        g = list(g)
+        p = list(pred.get(field) or [])
+        if field == "summary_keywords":  # recall of the gold's words in what we wrote about the visit
+            text = str(pred.get(field) or "")
+            for word in g:
+                counts[field]["tp" if word in text else "fn"] += 1
+                if word not in text:
+                    misses.append(f"{name} {field}: missed {word!r}")
+            continue
+        if field == "competitors" and "possible_competitors" not in gold:
+            p += list(pred.get("possible_competitors") or [])  # older gold did not tell the two apart
         c = counts[field]
         matched = set()
         for item in p:
@@ -105,68 +185,137 @@ def score(gold: dict, pred: dict, counts: dict, misses: list, name: str) -> None
                 misses.append(f"{name} {field}: missed {gi!r}")
 
 
-async def run(data: Path, model, label: str, show_misses: bool) -> None:
+class ReplayModel:
+    """A chat model answering with recorded responses: `<stem>.<n>.txt` in the recordings directory is the
+    answer to the n-th model call for transcript `<stem>.txt` (a long transcript is read in parts). A call
+    with no recording gets an empty answer, which the extractor treats like a model giving nothing usable.
+    With `inner` (a real model) it records instead."""
+
+    def __init__(self, recordings: Path, inner=None):
+        self.recordings, self.inner = recordings, inner
+        self.stem, self.calls, self.missing = "", 0, 0
+
+    def start(self, stem: str) -> None:
+        self.stem, self.calls = stem, 0
+
+    def bind(self, **_kw):
+        return self
+
+    async def ainvoke(self, prompt):
+        self.calls += 1
+        path = self.recordings / f"{self.stem}.{self.calls}.txt"
+        if self.inner is not None:  # recording: ask the real model, keep its answer
+            reply = await self.inner.bind(response_format={"type": "json_object"}).ainvoke(prompt)
+            content = reply.content if isinstance(reply.content, str) else str(reply.content)
+            self.recordings.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+            return SimpleNamespace(content=content)
+        if not path.exists():
+            self.missing += 1
+            return SimpleNamespace(content="")
+        return SimpleNamespace(content=path.read_text(encoding="utf-8"))
+
+
+async def run(data: Path, model, label: str, args, org: OrgProfile) -> None:
     from tools.autofill.llm_extract import extract
 
+    voice = args.voice
+    scalars, lists = (VOICE_SCALARS, VOICE_LISTS) if voice else (SCALARS, LISTS)
     counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
     misses: list[str] = []
     seconds: list[float] = []
-    files = sorted(data.glob("*.txt"))
+    files = sorted(p for p in data.glob("*.txt") if p.with_suffix(".gold.json").exists())
+    if not files:
+        print(f"\n{data}: 没有 NN_x.txt + NN_x.gold.json 文件")
+        return
     chars = 0
     for path in files:
         gold = json.loads(path.with_suffix(".gold.json").read_text(encoding="utf-8"))
         text = path.read_text(encoding="utf-8")
         chars += len(text)
+        ref_raw = gold.get("reference_date") or gold.get("meeting_date") or gold.get("visit_date")
+        ref = date.fromisoformat(ref_raw) if ref_raw else date(2026, 11, 23)
+        if isinstance(model, ReplayModel):
+            model.start(path.stem)
         started = time.perf_counter()
-        ex = await extract(text, REF, known_accounts=KNOWN, our_names=OUR_NAMES, model=model)
+        ex = await extract(text, ref, known_accounts=KNOWN, our_names=STAFF, model=model, org=org)
         seconds.append(time.perf_counter() - started)
-        score(gold, predicted(ex), counts, misses, path.stem[:2])
+        pred = predicted_voice(ex) if voice else predicted(ex)
+        score(gold, pred, counts, misses, path.stem.split("_")[0], scalars, lists)
     print(
-        f"\n{label}: {len(files)} transcripts, {chars} characters, "
-        f"median {statistics.median(seconds) * 1000:.1f} ms / transcript, max {max(seconds) * 1000:.1f} ms"
+        f"\n{label} — {data}: {len(files)} files, {chars} characters, "
+        f"median {statistics.median(seconds) * 1000:.1f} ms / file, max {max(seconds) * 1000:.1f} ms"
     )
-    print(f"{'field':<16}{'precision':>10}{'recall':>8}{'tp':>5}{'fp':>5}{'fn':>5}")
+    print(f"{'field':<22}{'precision':>10}{'recall':>8}{'F1':>6}{'tp':>5}{'fp':>5}{'fn':>5}")
     total = {"tp": 0, "fp": 0, "fn": 0}
-    for field in (*SCALARS, *LISTS):
+    for field in (*scalars, *lists):
         c = counts[field]
+        if not any(c.values()):
+            continue
         for k in total:
             total[k] += c[k]
-        print(
-            f"{field:<16}{_ratio(c['tp'], c['tp'] + c['fp']):>10}{_ratio(c['tp'], c['tp'] + c['fn']):>8}"
-            f"{c['tp']:>5}{c['fp']:>5}{c['fn']:>5}"
-        )
-    print(
-        f"{'all fields':<16}{_ratio(total['tp'], total['tp'] + total['fp']):>10}"
-        f"{_ratio(total['tp'], total['tp'] + total['fn']):>8}{total['tp']:>5}{total['fp']:>5}{total['fn']:>5}"
-    )
-    if show_misses:
+        print(f"{field:<22}{_row(c)}")
+    print(f"{'all fields':<22}{_row(total)}")
+    if args.misses:
         print("\n".join(["", "misses:", *misses]))
 
 
-def _ratio(a: int, b: int) -> str:
-    return f"{a / b:.2f}" if b else "-"
+def _row(c: dict) -> str:
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else None
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else None
+    f1 = 2 * p * r / (p + r) if p and r else (0.0 if p is not None and r is not None else None)
+
+    def show(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    return f"{show(p):>10}{show(r):>8}{show(f1):>6}{c['tp']:>5}{c['fp']:>5}{c['fn']:>5}"
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "data" / "autofill")
+    parser.add_argument("dirs", nargs="*", type=Path, help="sets to score, each apart (default: the dev sets)")
+    parser.add_argument("--data", type=Path, action="append", help="same as a positional directory")
+    parser.add_argument("--voice", action="store_true", help="the gold follows the voice-report schema")
     parser.add_argument("--misses", action="store_true", help="list every wrong or missing value")
+    parser.add_argument("--org-name", default=DEFAULT_ORG, help="our company's names, comma-separated")
+    parser.add_argument("--products", default=DEFAULT_PRODUCTS, help="our products, comma-separated")
+    parser.add_argument("--competitors", default=DEFAULT_COMPETITORS, help="纷享销客/纷享,销售易/销售e,…")
+    parser.add_argument("--replay", type=Path, help="fake model: answer with the responses recorded in DIR")
+    parser.add_argument("--record", type=Path, help="with a configured LLM: save its responses to DIR")
     args = parser.parse_args()
+    dirs = [*(args.dirs or []), *(args.data or [])] or list(DEV_SETS)
+    org = OrgProfile.from_settings(
+        SimpleNamespace(org_name=args.org_name, competitors=args.competitors, org_products=args.products)
+    )
     print(describe())
-    await run(args.data, None, "deterministic (rules only, offline mode)", args.misses)
+    print(
+        f"org profile: {'、'.join(org.names)} | products {'、'.join(org.products)} | "
+        f"competitors {'、'.join(org.competitor_names())}"
+    )
+    for data in dirs:
+        await run(data, None, "deterministic (rules only, offline mode)", args, org)
+    if args.replay:
+        model = ReplayModel(args.replay)
+        for data in dirs:
+            await run(data, model, f"fake model replaying {args.replay}", args, org)
+        if model.missing:
+            print(f"\n(replay: {model.missing} prompts had no recorded answer; those parts used the rules only)")
+        return
     from bot.settings import Settings
 
     settings = Settings()
     if settings.llm_configured:
         from agents.llm import make_chat_model
 
-        model = make_chat_model(settings)
+        real = make_chat_model(settings)
+        model = ReplayModel(args.record, real) if args.record else real
         try:
-            await run(args.data, model, f"LLM + rules ({settings.llm_model})", args.misses)
+            for data in dirs:
+                await run(data, model, f"LLM + rules ({settings.llm_model})", args, org)
         finally:
-            await model.aclose()
+            await real.aclose()
     else:
-        print("\nLLM path: skipped (no LLM configured; set OPENAI_BASE_URL / OPENAI_API_KEY / SALESBOT_LLM_MODEL)")
+        print("\nLLM path: skipped (no LLM configured and no --replay DIR)")
 
 
 if __name__ == "__main__":

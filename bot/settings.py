@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     company_name: str = _env("SALESBOT_COMPANY_NAME", "云帆")
     # our company's names and aliases (ASR variants included), comma-separated: never proposed as a customer
     org_name: str = _env("SALESBOT_ORG_NAME", "")
+    # our product names, comma-separated (云帆销售助手,云帆CRM): never proposed as a customer or a competitor
+    org_products: str = _env("SALESBOT_ORG_PRODUCTS", "")
     # competitors, comma-separated; aliases of one competitor joined with "/" (纷享销客/纷享,销售易/销售e)
     competitors: str = _env("SALESBOT_COMPETITORS", "")
     business_hours: str = _env("SALESBOT_BUSINESS_HOURS", "09:00-18:00")  # local time, on Chinese working days

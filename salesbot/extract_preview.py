@@ -17,25 +17,28 @@ from agents.llm import make_chat_model
 from bot.db import Database
 from bot.messages import Attachment
 from bot.models import Account, StaffUser
+from bot.org import OrgProfile, load_org_profile
 from bot.settings import Settings
 from tools.autofill.extract import Extraction, KnownAccount, money_label
 from tools.autofill.inputs import TranscriptRefused, read_attachment
 from tools.autofill.llm_extract import extract
-from tools.autofill.reconcile import CHANNEL_LABELS, ROLE_LABELS, show
+from tools.autofill.reconcile import CHANNEL_LABELS, QUALIFICATION_LABELS, ROLE_LABELS, show
 
 
-async def known_from_database(settings: Settings) -> tuple[list[KnownAccount], list[str]]:
+async def known_from_database(settings: Settings) -> tuple[list[KnownAccount], list[str], OrgProfile]:
+    """CRM accounts, staff names and the org profile (console edits over the settings), read only."""
     url = settings.resolved_database_url
+    seeded = OrgProfile.from_settings(settings)
     if url.startswith("sqlite") and not (settings.data_dir / "salesbot.db").exists() and not settings.database_url:
-        return [], []
+        return [], [], seeded
     db = Database(url)
     try:
         async with db.session() as s:
             accounts = (await s.execute(select(Account.id, Account.name, Account.short_name))).all()
             staff = (await s.execute(select(StaffUser.name))).scalars().all()
-        return [KnownAccount(*row) for row in accounts], list(staff)
+        return [KnownAccount(*row) for row in accounts], list(staff), await load_org_profile(db, settings)
     except Exception:  # no tables yet, or no access: preview without the CRM
-        return [], []
+        return [], [], seeded
     finally:
         await db.close()
 
@@ -50,10 +53,10 @@ async def extract_file(path: Path, ref: date, settings: Settings, *, use_llm: bo
     from tools.autofill.inputs import check_transcript  # noqa: F401  (read_attachment checks it)
 
     text = await read_attachment(Attachment(name=path.name, data=path.read_bytes()))
-    known, ours = await known_from_database(settings)
+    known, ours, org = await known_from_database(settings)
     model = chat_model(settings) if use_llm else None
     try:
-        return await extract(text, ref, known_accounts=known, our_names=ours, model=model)
+        return await extract(text, ref, known_accounts=known, our_names=ours, model=model, org=org)
     finally:
         if model is not None:
             await model.aclose()  # its connection pool belongs to this call
@@ -89,10 +92,17 @@ def render(ex: Extraction) -> str:
     fact_line("预算", ex.budget, "money")
     fact_line("金额", ex.amount, "money")
     fact_line("账号数", ex.seats, "int")
-    fact_line("预计成交", ex.close_date, "date")
+    fact_line("预计成交（定下来/签约）", ex.close_date, "date")
+    fact_line("计划上线", ex.golive_date, "date")
     fact_line("时间计划", ex.timeline)
     for c in ex.competitors:
         lines.append(f"竞品：{c.value}    「{c.evidence}」")
+        if c.note:
+            lines.append(f"    注：{c.note}")
+    for c in ex.possible_competitors:
+        lines.append(f"可能的竞品（请确认）：{c.value}    「{c.evidence}」")
+    if ex.our_side:
+        lines.append("我方参与：" + "、".join(ex.our_side))
     for p in ex.pain_points:
         lines.append(f"痛点：{p.value}")
     for s in ex.next_steps:
@@ -102,7 +112,9 @@ def render(ex: Extraction) -> str:
     fact_line("阶段建议", ex.stage, "stage")
     fact_line("客户态度", ex.sentiment)
     for key, f in ex.qualification.items():
-        lines.append(f"{key}：{money_label(f.value) if key == 'budget' else f.value}")
+        label = QUALIFICATION_LABELS.get(key, key)
+        value = money_label(f.value) if key == "budget" else f.value
+        lines.append(f"{label}：{value}    「{f.evidence}」" if f.evidence else f"{label}：{value}")
     fact_line("摘要", ex.summary)
     lines += [f"提醒：{w}" for w in ex.warnings]
     return "\n".join(lines)

@@ -10,14 +10,15 @@ Submodules, one concern each (their docstrings state the ambiguity rules the tes
 - money: amounts in CNY yuan (`find_money`)
 - quantities: counts of seats, licenses, users (`find_quantities`)
 - discounts: "8折", "优惠20%" (`parse_discount`, `discount_detail`)
-- dates: dates in text and short phrases (`find_dates`, `resolve_date`), weekday names and day labels
+- dates: dates in text and short phrases (`find_dates`, `resolve_date`), weekday names and day labels;
+  `plan_dates` reads them the way a plan in meeting notes means them (国庆前 = 09-30, 春节前 = 除夕)
 - times: clock times and day parts, attached to dates by `find_dates`
 - contacts: phone numbers and e-mail addresses (`find_phones`, `find_emails`)
 - workdays: Chinese working days, holidays and make-up workdays included
 """
 
 from bot.zh_parse.contacts import find_emails, find_phones
-from bot.zh_parse.dates import find_dates, resolve_date
+from bot.zh_parse.dates import find_dates, plan_dates, resolve_date
 from bot.zh_parse.discounts import discount_detail, parse_discount
 from bot.zh_parse.money import find_money
 from bot.zh_parse.numerals import cn_number
@@ -33,6 +34,7 @@ __all__ = [
     "parse_discount",
     "discount_detail",
     "find_dates",
+    "plan_dates",
     "resolve_date",
     "find_phones",
     "find_emails",

@@ -1,4 +1,8 @@
-"""Phone numbers (Chinese mobiles and landlines, also read out in Chinese digits) and e-mail addresses."""
+"""Phone numbers (Chinese mobiles and landlines, also read out in Chinese digits) and e-mail addresses.
+
+Numbers are read in any grouping people say or type them: "138 1234 5678", "1381 234 5678", "138-0571-2233",
+"021-5892 3366", "0571 8888 6666"; spoken digits with 幺 (1) and 洞 (0) too.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +22,10 @@ class Contact:
 
 _MOBILE_RE = re.compile(
     r"(?<![\d+])(?:(?:\+|00)\s?86[\s-]?|86[\s-]|86(?=1[3-9]\d{9}(?!\d)))?"
-    r"(?P<a>1[3-9]\d)[\s-]?(?P<b>\d{4})[\s-]?(?P<c>\d{4})(?!\d)"
+    r"(?P<a>1[3-9]\d)(?P<rest>(?:[ \t-]?\d){8})(?!\d)"
 )
 _LANDLINE_RE = re.compile(
-    r"(?<![\d(])\(?(?P<area>0(?:10|2\d|[3-9]\d{2}))\)?[\s-]?(?P<num>[1-9]\d{6,7})"
+    r"(?<![\d(])\(?(?P<area>0(?:10|2\d|[3-9]\d{2}))\)?[ \t-]?(?P<num>[1-9]\d{2,3}[ \t-]?\d{4}|[1-9]\d{6,7})"
     r"(?:\s*(?:转|-|ext\.?|x)\s*(?P<ext>\d{1,6}))?(?!\d)",
     re.I,
 )
@@ -56,12 +60,15 @@ def find_phones(text: str) -> list[Contact]:
     norm = normalize(text)
     found: list[Contact] = []
     for m in _MOBILE_RE.finditer(norm):
-        found.append(Contact(m.group("a") + m.group("b") + m.group("c"), "mobile", m.span(), text[m.start() : m.end()]))
+        # read out in any grouping: "138 1234 5678", "1381 234 5678", "138-0571-2233"
+        digits = m.group("a") + re.sub(r"\D", "", m.group("rest"))
+        found.append(Contact(digits, "mobile", m.span(), text[m.start() : m.end()]))
     mobile_spans = [c.span for c in found]
     for m in _LANDLINE_RE.finditer(norm):
         if _overlaps(m.span(), mobile_spans):
             continue
-        value = f"{m.group('area')}-{m.group('num')}" + (f"-{m.group('ext')}" if m.group("ext") else "")
+        number = re.sub(r"\D", "", m.group("num"))
+        value = f"{m.group('area')}-{number}" + (f"-{m.group('ext')}" if m.group("ext") else "")
         found.append(Contact(value, "landline", m.span(), text[m.start() : m.end()]))
     for m in _ASR_MOBILE_RE.finditer(norm):
         digits = "".join(_ASR_DIGITS[ch] for ch in m.group() if ch in _ASR_DIGITS)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
@@ -664,3 +664,70 @@ def resolve_date(phrase: str, ref: date | datetime) -> date | None:
         return _safe_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
     found = find_dates(text, ref)
     return found[0].date if found else None
+
+
+# --- dates in plans (meeting notes): the conventions a sales plan is read by ------------------------------
+
+_DAY_FIXED = {"元旦": (1, 1), "国庆": (10, 1), "五一": (5, 1), "劳动节": (5, 1)}
+_EVE_FIXED = {"国庆": (9, 30), "五一": (4, 30), "劳动节": (4, 30), "元旦": (12, 31)}
+_MONTHS_EN = ("january february march april may june july august september october november december").split()
+_END_OF_MONTH_EN = re.compile(
+    r"(?:by\s+)?(?:the\s+)?end\s+of\s+(" + "|".join(m + "|" + m[:3] for m in _MONTHS_EN) + r")\b", re.I
+)
+_YEARLESS_MONTH = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})月")
+
+
+def lunar_new_year_eve(year: int) -> date:
+    """除夕 of the Spring Festival that falls in `year` (borax converts the lunar calendar)."""
+    from borax.calendars.lunardate import LunarDate  # small pure-Python package; only plans need it
+
+    return LunarDate(year, 1, 1).to_solar_date() - timedelta(days=1)
+
+
+def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
+    """`find_dates` read the way a plan in meeting notes means it.
+
+    - "国庆前 / 五一前 / 元旦前" is the day before the holiday (09-30, 04-30, 12-31) and "春节前" is 除夕: a plan
+      names the holiday, not the last workday before the break (which is what a task reminder needs).
+    - A month without a year ("12月底", "3月5号") is the next such date on or after the reference date.
+    - "End of October" (English in a Chinese transcript) is the last day of that month.
+    """
+    ref = _as_date(ref)
+    out: list[DateFound] = []
+    for d in find_dates(text, ref):
+        day = d.date
+        m = _HOLIDAY_RE.match(normalize(d.text))
+        if d.kind == "holiday" and m and not m.group("rel") and m.group("h") in _DAY_FIXED:
+            month, day_of_month = _DAY_FIXED[m.group("h")]  # 元旦 is 01-01 whatever the calendar package knows
+            day = date(day.year, month, day_of_month)
+            d = replace(d, approximate=False)
+        elif d.kind == "holiday" and m and (m.group("rel") or "").endswith("前"):
+            word = m.group("h")
+            d = replace(d, approximate=False)  # the eve is a known day even where the break is not
+            year = day.year if day >= ref else day.year + 1
+            if word in _EVE_FIXED:
+                day = date(year, *_EVE_FIXED[word])
+                if day < ref:
+                    day = date(year + 1, *_EVE_FIXED[word])
+            elif word in ("春节", "过年"):
+                day = lunar_new_year_eve(ref.year)
+                if day < ref:
+                    day = lunar_new_year_eve(ref.year + 1)
+        elif d.kind in ("absolute", "period") and day < ref and _YEARLESS_MONTH.match(normalize(d.text)):
+            rolled = _safe_date(day.year + 1, day.month, day.day) or _month_end(day.year + 1, day.month)
+            if (rolled - ref).days <= 366:
+                day = rolled
+        out.append(replace(d, date=day) if day != d.date else d)
+    norm = normalize(text)
+    for m in _END_OF_MONTH_EN.finditer(norm):
+        month = next(i for i, name in enumerate(_MONTHS_EN, 1) if name.startswith(m.group(1).lower()[:3]))
+        year = ref.year if _month_end(ref.year, month) >= ref else ref.year + 1
+        out.append(DateFound(_month_end(year, month), m.span(), text[m.start() : m.end()], "period", deadline=True))
+    for m in re.finditer(r"(?:春节|过年)(?:之前|以前|前)", norm):  # years chinese_calendar does not know yet
+        if any(_overlaps(m.span(), [d.span]) for d in out):
+            continue
+        day = lunar_new_year_eve(ref.year)
+        if day < ref:
+            day = lunar_new_year_eve(ref.year + 1)
+        out.append(DateFound(day, m.span(), text[m.start() : m.end()], "holiday", deadline=True))
+    return sorted(out, key=lambda d: d.span)

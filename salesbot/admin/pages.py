@@ -31,6 +31,7 @@ NAV = [
     ("rules", "审批规则", "/admin/rules"),
     ("playbook", "阶段剧本", "/admin/playbook"),
     ("people", "人员与组织", "/admin/people"),
+    ("org", "公司与竞品", "/admin/org"),
     ("data", "导入导出", "/admin/data"),
     ("audit", "审计日志", "/admin/audit"),
 ]

@@ -25,6 +25,7 @@ from salesbot.admin import (
     views_data,
     views_knowledge,
     views_kpi,
+    views_org,
     views_people,
     views_pipeline,
     views_playbook,
@@ -309,6 +310,7 @@ def build_admin_app(app) -> web.Application:
         views_playbook,
         views_kpi,
         views_pipeline,
+        views_org,
     ):
         admin.router.add_routes(module.routes)
     sync = PromptSync(app)

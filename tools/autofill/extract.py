@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 from rapidfuzz import fuzz
 
-from bot.zh_parse import find_dates, find_emails, find_money, find_phones, find_quantities
+from bot.org import OrgProfile, core_company
+from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, find_quantities, plan_dates
 from tools.customers import core_name
 
 # --- shapes ------------------------------------------------------------------------------------------
@@ -65,6 +67,7 @@ SCALAR_FIELDS = (
     "amount",
     "seats",
     "close_date",
+    "golive_date",
     "timeline",
     "stage",
     "sentiment",
@@ -96,12 +99,16 @@ class Extraction:
     amount: Fact | None = None  # CNY: the deal's price (quote / total / contract)
     seats: Fact | None = None
     close_date: Fact | None = None  # when the customer decides / signs
+    golive_date: Fact | None = None  # when the system goes live (上线 / 开始用), never the close date
     timeline: Fact | None = None
     stage: Fact | None = None  # a key of bot.models.STAGES
     sentiment: Fact | None = None  # positive | neutral | negative
     channel: Fact | None = None  # onsite | phone | video
     summary: Fact | None = None
-    competitors: list[Fact] = field(default_factory=list)
+    competitors: list[Fact] = field(default_factory=list)  # configured competitors, canonical names
+    possible_competitors: list[Fact] = field(default_factory=list)  # other products named as alternatives
+    our_side: list[str] = field(default_factory=list)  # our staff who speak (or wrote the notes)
+    not_contacts: list[str] = field(default_factory=list)  # third companies' people, people who left
     pain_points: list[Fact] = field(default_factory=list)
     next_steps: list[NextStep] = field(default_factory=list)
     qualification: dict[str, Fact] = field(default_factory=dict)  # BANT / MEDDPICC elements
@@ -146,12 +153,66 @@ class Sentence:
     speaker: str = ""  # the speaker label, as written
 
 
-# "张伟：", "李总（华东机械）:", "【客户-王芳】", "发言人1 00:01:23", "Speaker 2  12:03"
-_LABEL = re.compile(r"^\s*(?:【([^】\n]{1,24})】|\[([^\]\n]{1,24})\]|([^：:\n，。,]{1,20}?))\s*[：:]\s*")
+# "张伟：", "李总（华东机械）:", "销售-王磊:", "客户 周总：", "发言人1 00:01:23", "Speaker 2  12:03"; a bracketed
+# label needs no colon ("【客户-李总】你好", "[销售-陈晨] 您好")
+_BRACKET_LABEL = re.compile(r"^\s*(?:【([^】\n]{1,24})】|\[([^\]\n]{1,24})\])\s*[：:]?\s*")
+_LABEL = re.compile(r"^\s*([^：:\n，。,！？!?]{1,20}?)\s*[：:]\s*")
 _ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,2})\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I)
+# a chat export or a transcript that puts the speaker alone on a line, maybe with the time: "张晓 10:21", "周强"
+_NAME_LINE = re.compile(
+    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*((?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
+)
 _TIMESTAMP = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
-_HEADER_KEYS = ("时间", "日期", "地点", "参会", "与会", "主题", "客户", "会议", "记录人", "纪要")
+_HEADER_KEYS = (
+    "时间",
+    "日期",
+    "地点",
+    "参会",
+    "与会",
+    "主题",
+    "客户",
+    "会议",
+    "记录",
+    "纪要",
+    "我方",
+    "对方",
+    "甲方",
+    "乙方",
+    "渠道",
+    "议题",
+    "备注",
+    "结论",
+    "下一步",
+    "待办",
+    "行动项",
+    "电话",
+    "邮箱",
+    "手机",
+    "微信",
+    "地址",
+)
+_SPEAKER_ROLE = re.compile(r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·:：\s]?\s*")
+
+
+def _header_label(label: str) -> bool:
+    bare = (
+        _SPEAKER_ROLE.sub("", label) if re.match(r"^(?:客户|销售|售前|甲方|乙方|我方|对方)[-－—·\s]", label) else label
+    )
+    return any(bare.startswith(k) for k in _HEADER_KEYS) or bool(re.search(r"\d", label))
+
+
+def _name_line(line: str, previous_blank: bool) -> str | None:
+    """A line that is only a person's name (and maybe a time): the speaker of the lines that follow."""
+    m = _NAME_LINE.match(line)
+    if m is None:
+        return None
+    name = m.group(1)
+    if any(name.startswith(k) for k in _HEADER_KEYS) or name[-1] in "的了吧啊呢吗嗯哦":
+        return None
+    if m.group(2) or re.match(SURNAMES, name) or name.isascii():
+        return name if (m.group(2) or previous_blank or len(name) <= 3) else None
+    return None
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -159,31 +220,44 @@ def split_sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     speaker = ""
     offset = 0
+    previous_blank = True
     for line in text.splitlines(keepends=True):
         body_start = offset
         stripped = line.rstrip("\r\n")
         offset += len(line)
         if not stripped.strip():
+            previous_blank = True
             continue
         asr = _ASR_LABEL.match(stripped)
         if asr:
             speaker = asr.group(1)
+            previous_blank = False
+            continue
+        alone = _name_line(stripped, previous_blank)
+        previous_blank = False
+        if alone:
+            speaker = alone
             continue
         ts = _TIMESTAMP.match(stripped)
         if ts:
             body_start += ts.end()
             stripped = stripped[ts.end() :]
-        m = _LABEL.match(stripped)
         line_speaker = speaker
-        if m:
+        m = _BRACKET_LABEL.match(stripped)
+        if m is not None:
             label = next(g for g in m.groups() if g is not None).strip()
-            if not any(label.startswith(k) for k in _HEADER_KEYS) and not re.search(r"\d", label):
-                line_speaker = label
-                speaker = label
-            # header lines keep their key in the sentence: "客户：华东机械" is its own evidence
-            if line_speaker == label:
-                body_start += m.end()
-                stripped = stripped[m.end() :]
+            line_speaker = speaker = label
+            body_start += m.end()
+            stripped = stripped[m.end() :]
+        else:
+            m = _LABEL.match(stripped)
+            if m:
+                label = m.group(1).strip()
+                if not _header_label(label):
+                    line_speaker = speaker = label
+                    # header lines keep their key in the sentence: "客户：华东机械" is its own evidence
+                    body_start += m.end()
+                    stripped = stripped[m.end() :]
         for piece in _SPLIT.finditer(stripped):
             sentence = piece.group(0).strip()
             if sentence:
@@ -217,20 +291,14 @@ COMPETITORS: dict[str, tuple[str, ...]] = {
 # ERP vendors and platforms are usually integration partners; they are competitors only when compared
 _NEEDS_COMPETITIVE_CONTEXT = {"用友", "金蝶", "钉钉 CRM"}
 _COMPETITIVE = re.compile(
-    r"也在(?:看|谈|聊|接触|对比)|对比|比较(?:一下|了|过)|在比较|竞品|报价|便宜|找过|在用|选了|考虑|pk|PK|替换|换成"
+    r"也在(?:看|谈|聊|接触|对比)|在看|看过|问过|用过|试过|对比|比较(?:一下|了|过)|在比较|竞品|报价|便宜|太贵|贵了|找过|在用|选了|考虑|pk|PK|替换|换成"
 )
-_ORG_SUFFIX = r"(?:股份有限公司|有限责任公司|有限公司|集团|公司|医院|银行|大学|研究院|科技)"
-_ORG = re.compile(rf"([\u4e00-\u9fa5]{{2,10}}?{_ORG_SUFFIX})")
-_CUSTOMER_HEADER = re.compile(
-    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方)\s*[：:]\s*([^\s，,。；;（(）)、]{2,30})"
-)
-
 SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
 )
 _HONORIFIC = re.compile(
-    f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|主管|工)"
+    f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
 )
 _TITLES = (
     "总经理",
@@ -270,13 +338,47 @@ _TITLES = (
     "副总",
     "老板",
     "法务",
+    "管理合伙人",
+    "厂长",
+    "副厂长",
+    "院长",
+    "行长",
+    "合伙人",
+    "副总裁",
+    "销售副总裁",
+    "总裁",
+    "大区经理",
+    "区域经理",
+    "销售负责人",
+    "行政主管",
+    "行政经理",
+    "招生部主管",
+    "信息部经理",
+    "信息部主任",
+    "IT部经理",
+    "市场经理",
+    "客服经理",
+    "运营主管",
+    "采购部经理",
+    "财务主管",
+    "人事主管",
+    "IT负责人",
+    "信息化负责人",
 )
-_TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
+_TITLE_ALT = (
+    r"(?:IT|信息|技术|采购|财务|销售|市场|运营|人事|行政|法务|客服|研发|生产|质量|物流|仓储)部?(?:经理|主管|总监|主任|负责人)|"
+    + "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
+)
 # "王芳（采购经理）", "王芳，采购经理", "采购经理王芳", "IT总监 陈立"
 _NAME_TITLE = re.compile(
-    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})\s*[（(，,、\s]\s*(?:[\u4e00-\u9fa5]{{2,8}}的)?({_TITLE_ALT})"
+    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})\s*[（(，,\s]\s*(?:[\u4e00-\u9fa5]{{2,8}}的)?({_TITLE_ALT})"
 )
-_TITLE_NAME = re.compile(rf"({_TITLE_ALT})\s*({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;是说的]|$)")
+_TITLE_NAME = re.compile(
+    rf"({_TITLE_ALT})\s*({SURNAMES})([\u4e00-\u9fa5]{{1,2}}?)(?=[\s，,。：:（(、；;是说的也会在负和跟都还来去给让对电手]|$)"
+)
+_TITLE_XIAO = re.compile(rf"({_TITLE_ALT})\s*([小老](?:{SURNAMES}))(?![\u4e00-\u9fa5])")
+_TITLE_LATIN = re.compile(rf"({_TITLE_ALT})\s*([A-Z][a-z]{{1,12}})(?![A-Za-z])")
+_HONORIFIC_TITLE = re.compile(rf"^[（(]\s*({_TITLE_ALT})\s*[）)]")
 # "采购部的何静", "销售部 韩梅", "我是绿源的技术负责人郑涛"
 _DEPT_NAME = re.compile(
     rf"((?:采购|信息|IT|财务|销售|技术|法务|运营|市场|人事|行政|客服)(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
@@ -284,6 +386,10 @@ _DEPT_NAME = re.compile(
 )
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
+_HONORIFIC_AFTER = re.compile(
+    rf"(?<=[的跟和找给问约见板导叫])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
+    r"(?![\u4e00-\u9fa5]{0}[理监])"
+)
 ROLE_BY_TITLE = [
     (("总经理", "董事长", "CEO", "老板", "副总", "总裁", "财务总监", "CFO"), "economic_buyer"),
     (("采购", "法务"), "procurement"),
@@ -308,13 +414,13 @@ _CORRECTION = re.compile(
 )
 _BUDGET_WORDS = re.compile(r"预算|能批|批下来|批了|拨款|经费|资金")
 _PRICE_WORDS = re.compile(
-    r"就签|能签|可以签|报价|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税"
+    r"就签|能签|可以签|报价|报的|报了|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税"
 )
 _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
 )
 _ACTION_WORDS = re.compile(
-    r"发|给|安排|约|提交|准备|提供|确认|演示|做|出|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流"
+    r"发|给|安排|约|提交|准备|提供|确认|演示|做|出(?!差)|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流|寄|送|过来|过去|上门|见面|打电话"
 )
 _REP_ACTIONS = re.compile(
     r"报价|方案|演示|合同(?:草稿|模板)|POC|试用|资料|案例|技术交流|拜访|部署|培训|开通|账号|清单|白皮书|上门", re.I
@@ -367,16 +473,35 @@ class KnownAccount:
     short_name: str | None = None
 
 
+_VISIT_VERB = re.compile(r"去了|去|见了|拜访|聊|开会|通了|打了个?电话|电话|从.{1,12}出来|过去|来了|见")
+
+
 def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | None:
     """The date stated in the header ("会议时间：2026年11月20日"), else None (the message date is used)."""
     for index, s in enumerate(sentences[:8]):
         if s.start > 400:
             break
-        if index >= 3 and not re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text):
-            continue
+        if (index >= 3 or s.speaker) and not re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text):
+            continue  # a date someone says is a plan, not when the meeting was
         for d in find_dates(s.text, ref):
             if d.kind in ("absolute",) and abs((d.date - ref).days) <= 370:
                 return Fact(d.date, quote(s), s.start, 0.95)
+    # a rep's own note: "昨天去了金马物流", "上周五拜访了新禾医疗", "刚从粤海电子出来"
+    if sentences and not sentences[0].speaker:
+        head = sentences[0].text
+        if re.match(r"^(?:我)?(?:刚|刚刚|刚才|今天)", head) and _VISIT_VERB.search(head):
+            return Fact(ref, quote(sentences[0]), sentences[0].start, 0.7)
+        said = re.match(r"^(?:我)?(昨天|前天|上周[一二三四五六日天]|上个?星期[一二三四五六日天])", head)
+        if said and _VISIT_VERB.search(head):
+            past = [d for d in find_dates(said.group(1), ref) if d.date <= ref]
+            if past:
+                return Fact(past[0].date, quote(sentences[0]), sentences[0].start, 0.7)
+    # a chat export puts the date on the speaker lines ("郑国栋 2026-06-16 10:02")
+    m = re.search(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", text[:400])
+    if m:
+        found = find_dates(m.group(0), ref)
+        if found and abs((found[0].date - ref).days) <= 370:
+            return Fact(found[0].date, m.group(0), m.start(), 0.8)
     return None
 
 
@@ -385,28 +510,322 @@ def _terms(account: KnownAccount) -> list[str]:
     return sorted({n for n in names if len(n) >= 2}, key=len, reverse=True)
 
 
+# --- sides: us, the customer, third parties ---------------------------------------------------------------
+
+_PERSON = rf"(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}"
+_PERSON_RE = re.compile(rf"^(?:{_PERSON}|[小老](?:{SURNAMES}))$")
+_LEFT_COMPANY = re.compile(r"离职|已经走了|调走|不在(?:公司|那边)了|不负责了|已经不在")
+_THIRD_PARTY = re.compile(
+    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|咨询公司|第三方|母公司|集团总部"
+)
+_REFERENCE = re.compile(
+    r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们)给[^，。]{2,16}做过|做过类似"
+)
+_PARENT_AFTER = re.compile(r"^\s*(?:下面的|下面|旗下的?|下属的?|的子公司|控股的)")
+_CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
+_INTRO_BEFORE = re.compile(
+    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是)\s*$"
+)
+_VISIT_BEFORE = re.compile(r"(?:去了趟|去了|拜访了?|到了|跟|和|与|是|给|见了|约了)\s*$")
+_OUR_ROLE = re.compile(r"^(?:销售|售前|我方|客户经理|顾问|乙方|实施|交付|解决方案|我$)")  # "我：" in a pasted chat
+_THEIR_ROLE = re.compile(r"^(?:客户方?|甲方|对方)")
+_ROLE_PREFIX = re.compile(
+    r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
+)
+_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户[:：]|对方[:：]|记录人")
+
+
+def _person_of(label: str) -> str:
+    """ "销售-王磊" → 王磊, "客户 周总" → 周总, "李总（华东机械）" → 李总, "蓝鲸-孙敏" → 孙敏."""
+    person = _ROLE_PREFIX.sub("", label).strip()
+    return re.sub(r"^[^-－—·]{1,8}[-－—·]\s*", "", person) if re.search(r"[-－—·]", person) else person
+
+
+_NOT_A_NAME = set(
+    "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
+    "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问".split()
+)
+
+
+def _looks_like_person(name: str) -> bool:
+    if name in _NOT_A_NAME or name[:2] in _NOT_A_NAME:
+        return False
+    return bool(_PERSON_RE.match(name) or re.fullmatch(_HONORIFIC.pattern, name))
+
+
+@dataclass
+class Sides:
+    """Who is who: our staff, the customer's people, and people of third companies or who left."""
+
+    ours: list[str] = field(default_factory=list)  # our people, in order of appearance
+    theirs: set[str] = field(default_factory=set)
+    third: set[str] = field(default_factory=set)
+    left: set[str] = field(default_factory=set)
+    speaker: dict[str, bool | None] = field(default_factory=dict)  # label -> True (us) / False (customer)
+    speaker_name: dict[str, str] = field(default_factory=dict)  # label -> the person's name
+
+    def side(self, label: str) -> bool | None:
+        return self.speaker.get(label) if label else None
+
+    def excluded(self, name: str) -> bool:
+        def hit(pool) -> bool:
+            return any(name == n or (len(n) >= 2 and len(name) >= 2 and (name in n or n in name)) for n in pool if n)
+
+        return hit(self.ours) or hit(self.third) or hit(self.left)
+
+    def add_ours(self, name: str) -> None:
+        if name and name not in self.ours:
+            self.ours.append(name)
+
+
+def _names_in(segment: str) -> list[str]:
+    out = []
+    tokens = [t for t in re.split(r"[、，,\s]+", segment) if t]
+    for index, token in enumerate(tokens):
+        if index == 0 and len(tokens) > 1 and re.match(_TITLE_ALT, tokens[1]):
+            continue  # "安和 采购经理 冯雪": the company's short name, then people
+        token = re.sub(r"（[^）]*）|\([^)]*\)", "", token).strip()
+        token = re.sub(rf"^(?:{_TITLE_ALT})", "", token)
+        if _looks_like_person(token):
+            out.append(token)
+    return out
+
+
+def _self_intro_name(text: str, after: int) -> str | None:
+    """The name in "我是云帆科技的王磊" / "我是云番科技的小刘，刘洋" after our company's name."""
+    rest = text[after : after + 16]
+    m = re.match(
+        rf"^(?:的|这边的?)?(?:[\u4e00-\u9fa5]{{0,4}}(?:经理|顾问|销售))?({_PERSON}|[小老](?:{SURNAMES}))", rest
+    )
+    if not m:
+        return None
+    name = m.group(1)
+    full = re.match(
+        rf"^[，,]?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?)(?=[啊呀吧呢嘛]?(?:[。，,！!]|$))", rest[m.end() :]
+    )
+    if name[0] in "小老" and full:
+        return full.group(1)
+    return name[:3] if len(name) <= 3 else name[:2]
+
+
+def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str], text: str = "") -> Sides:
+    sides = Sides()
+    staff = {n for n in staff if n}
+    # the header's participant lists: "我方 张伟（销售）；客户 李总、王芳（采购）；渠道伙伴 易达 何伟"
+    for line in text.splitlines()[:16]:
+        if not _PARTICIPANTS.search(line) or re.match(r"^\s*(?:销售|售前|客户)[-－—·\s]", line):
+            continue
+        writer = re.search(rf"记录人?\s*[：:]\s*({_PERSON})", line)
+        if writer:
+            sides.add_ours(writer.group(1)[:3])
+            continue
+        body = re.sub(r"^[^：:]{0,8}[：:]", "", line)
+        for segment in re.split(r"[；;。]|(?=我方)|(?=客户方)", body):
+            names = _names_in(segment)
+            if not names:
+                continue
+            if re.search(r"我方|我司|乙方|厂商", segment) or org.find_ours(segment) or any(n in staff for n in names):
+                for n in names:
+                    sides.add_ours(n)
+            elif _THIRD_PARTY.search(segment) or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment):
+                sides.third.update(names)
+            else:
+                sides.theirs.update(names)
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    writer = re.match(
+        rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line
+    ) or re.search(rf"(?:小记|记录|纪要|笔记|日志)\s*[（(]\s*(?:记录人?[：:])?\s*({_PERSON})\s*[）)]", first_line)
+    if writer:
+        sides.add_ours(writer.group(1)[:3] if len(writer.group(1)) > 2 else writer.group(1))
+    # speakers: their label, our staff list, or how they introduce themselves
+    labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
+    for label in labels:
+        person = _person_of(label)
+        if _looks_like_person(person) or re.fullmatch(r"[A-Z][a-z]{1,12}", person):
+            sides.speaker_name[label] = person
+        side: bool | None = None
+        company = re.match(r"^([^-－—·]{1,8})[-－—·]", label)
+        bracket = re.search(r"[（(]([^）)]{1,12})[）)]", label)
+        if _OUR_ROLE.match(label) or person in staff or person in sides.ours:
+            side = True
+        elif company and org.is_ours(company.group(1)):
+            side = True
+        elif bracket and (org.find_ours(bracket.group(1)) or _OUR_ROLE.match(bracket.group(1))):
+            side = True
+        elif bracket and _THIRD_PARTY.search(bracket.group(1)):
+            sides.third.add(person)
+        elif bracket and re.match(r"客户|甲方", bracket.group(1)):
+            side = False
+        elif _THEIR_ROLE.match(label) or person in sides.theirs:
+            side = False
+        elif person in sides.third:
+            side = None
+        for s in (x for x in sentences if x.speaker == label):
+            for hit in org.find_ours(s.text):
+                if _INTRO_BEFORE.search(s.text[max(0, hit.start - 6) : hit.start]):
+                    side = True
+                    name = _self_intro_name(s.text, hit.end)
+                    if name and label not in sides.speaker_name:
+                        sides.speaker_name[label] = name
+            if side is None:
+                m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text) or re.search(
+                    rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text
+                )
+                if m and label not in sides.speaker_name:
+                    sides.speaker_name[label] = m.group(1)
+            if side is not None:
+                break
+        if side is None and re.fullmatch(_HONORIFIC.pattern, person):
+            side = False
+        sides.speaker[label] = side
+    unknown = [
+        label for label in labels if sides.speaker[label] is None and sides.speaker_name.get(label) not in sides.third
+    ]
+    known = {sides.speaker[label] for label in labels if sides.speaker[label] is not None}
+    if unknown and known == {True}:
+        for label in unknown:  # everyone we could not place talks with us: the customer's side
+            sides.speaker[label] = False
+    elif len(unknown) == 1 and known == {False}:
+        sides.speaker[unknown[0]] = True
+    for label in labels:
+        name = sides.speaker_name.get(label)
+        if not name:
+            continue
+        if sides.speaker[label] is True:
+            sides.add_ours(name)
+        elif sides.speaker[label] is False:
+            sides.theirs.add(name)
+    # notes without labels: "我是云帆科技的王磊" / our company's name right before a person
+    for s in sentences:
+        if s.speaker:
+            continue
+        for hit in org.find_ours(s.text):
+            name = _self_intro_name(s.text, hit.end)
+            if name and _INTRO_BEFORE.search(s.text[max(0, hit.start - 6) : hit.start]):
+                sides.add_ours(name)
+    # third companies' people and people who left
+    for s in sentences:
+        for m in re.finditer(
+            rf"({_THIRD_PARTY.pattern})[^，。；;]{{0,24}}?的\s*((?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
+            s.text,
+        ):
+            sides.third.add(m.group(2))
+        left = _LEFT_COMPANY.search(s.text)
+        if left:
+            clause = s.text[: left.start()]
+            clause = (
+                clause[max(clause.rfind(c) for c in "，,；;。") + 1 :] if any(c in clause for c in "，,；;") else clause
+            )
+            for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
+                sides.left.add(m.group(0))
+            for m in re.finditer(_PERSON, clause):
+                if m.group(0)[1:] not in ("经理", "总监"):
+                    sides.left.add(m.group(0)[:3])
+    sides.ours = [n for n in sides.ours if n not in sides.third]
+    return sides
+
+
+# --- the account ------------------------------------------------------------------------------------------
+
+_TRADE = (
+    "股份有限公司|有限责任公司|有限公司|集团|公司|律师事务所|会计师事务所|事务所|医院|银行|大学|学院|研究院|研究所|"
+    "科技|电子|机电|机械|物流|物业|医药|药业|医疗|食品|电器|环保|教育|农业|能源|制造|设备|器械|化工|贸易|"
+    "电商|实业|控股|建设|建工|地产|置业|酒店|传媒|软件|信息技术|网络|汽车|纺织|服饰|家居|餐饮|船舶|配件|"
+    "生物|精密|五金|阀门|工业|商贸|发展|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化|重工|钢铁|矿业|电力|"
+    "水务|燃气|化纤|陶瓷|建材|机床|模具|塑胶|塑料|橡胶|玻璃|服装|鞋业|乳业|酒业|水泥|新能源|光伏|通信|仪器|仪表|机械厂|厂"
+)
+_ORG_TAIL = re.compile(rf"(?:{_TRADE})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
+_LEGAL_FORM = re.compile(
+    r"(?:有限公司|有限责任公司|股份有限公司|事务所(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行)$"
+)
+_STOP_BEFORE = tuple(
+    sorted(
+        (
+            "的 是 给 和 跟 与 了 趟 到 去 在 叫 对 向 把 找 为 从 被 让 替 帮 请 由 自 "
+            "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 "
+            "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
+            "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
+            "发 问 聊 谈 选 买 签 报"
+        ).split(),
+        key=len,
+        reverse=True,
+    )
+)
+_GENERIC_PREFIX = re.compile(r"^(?:其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)")
+_SOFT_STOPS = set("和与跟趟由自替帮请贵其全")
+# "我们这边是南昌赣江制药，…", "跟昆明滇池花卉的杨总": a company named without a trade word we know
+_NAMED_COMPANY = re.compile(
+    r"(?:(?P<intro>我们这边是|我们公司是|我们公司叫|公司叫|公司名叫|我们这里是|我们是)"
+    r"|(?:跟|和|见了|拜访了?|去了趟?|约了)"
+    r")(?P<name>[^\W\d_的您你我他她们个]{4,12}?)"
+    rf"(?(intro)(?=[，,。；;！!]|$)|(?=的(?:(?:{SURNAMES})(?:总|经理|主任|工|老师|厂长)|采购|老板)))"
+)
+_NOT_A_COMPANY = r"^(?:做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
+_PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
+_CUSTOMER_HEADER = re.compile(r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位)\s*[：:]\s*([^\s，,。；;、]{2,40})")
+
+
+def org_mentions(text: str) -> list[tuple[str, int, int]]:
+    """Company names in a text: a run of Chinese before a trade word / legal form, cut where the sentence's
+    own words begin ("给昆山德瑞欣电子科技" → 昆山德瑞欣电子科技, "咱们温州瓯江阀门制造有限公司" → 温州瓯江…)."""
+    out = []
+    for m in _ORG_TAIL.finditer(text):
+        i = m.start()
+        # speech recognition splits a name with a space ("粤海 电子"): step over one right before the trade word
+        spaced = i >= 3 and text[i - 1] == " " and "\u4e00" <= text[i - 2] <= "\u9fa5"
+        if spaced:
+            i -= 1
+        while i > 0 and m.start() - i < 12 and "\u4e00" <= text[i - 1] <= "\u9fa5":
+            stop = next((w for w in _STOP_BEFORE if text[:i].endswith(w)), None)
+            # a soft one-character stop ("和", "与") inside a name ("合肥安和新能源") does not cut it short
+            if stop and (len(stop) > 1 or stop not in _SOFT_STOPS or m.start() - i >= 2):
+                break
+            i -= 1
+        prefix = text[i : m.start()].replace(" ", "")
+        if len(prefix) < 2 or _PRONOUN_CORE.match(prefix) or _GENERIC_PREFIX.match(prefix):
+            continue
+        if re.match(r"业|行业|领域|类|方面|板块", text[m.end() :]):
+            continue  # "制造业客户": an industry, not a company
+        out.append((text[i : m.end()].replace(" ", ""), i, m.end()))
+    return out
+
+
+def _core(name: str) -> str:
+    return core_company(core_name(name) or name)
+
+
 def _account(
-    sentences: list[Sentence], text: str, known: list[KnownAccount]
+    sentences: list[Sentence],
+    text: str,
+    known: list[KnownAccount],
+    org: OrgProfile | None = None,
+    sides: Sides | None = None,
 ) -> tuple[Fact | None, int | None, list[Fact]]:
     """The customer in the meeting, and other companies mentioned (references, partners, competitors' clients).
 
-    The customer is the company in the header ("客户：…"), in the speakers' labels, or the one talked about
-    most; a company mentioned once in passing ("跟华东机电一样的方案") is not the customer.
+    The customer is the company in the header ("客户：…"), the one its people introduce themselves with, or the
+    one talked about most. Never our own company or product, a competitor, an integrator or partner, a
+    parent group, a reference customer or the customer's own client.
     """
+    org = org or OrgProfile()
+    sides = sides or Sides()
     lowered = text.lower()
     scores: dict[str, float] = {}
     first: dict[str, Sentence] = {}
     ids: dict[str, int | None] = {}
+    written: dict[str, list[str]] = {}
+    excluded: set[str] = set()
 
-    def see(name: str, weight: float, sentence: Sentence, account_id: int | None) -> None:
+    def see(name: str, weight: float, sentence: Sentence, account_id: int | None, form: str | None = None) -> None:
         scores[name] = scores.get(name, 0.0) + weight
         if name not in first or sentence.start < first[name].start:
             first[name] = sentence
         ids.setdefault(name, account_id)
+        written.setdefault(name, []).append(form or name)
 
     for account in known:
         terms = _terms(account)
-        if not any(t.lower() in lowered for t in terms):
+        if org.is_ours(account.name) or not any(t.lower() in lowered for t in terms):
             continue
         for s in sentences:
             hay = f"{s.speaker} {s.text}".lower()
@@ -417,16 +836,60 @@ def _account(
                 if _CUSTOMER_HEADER.search(s.text) or re.search(r"参会|与会|主题|拜访", s.text):
                     weight += 4.0
                 see(account.name, weight, s, account.id)
+    competitor_spans = []
     for s in sentences:
+        competitor_spans = [(h.start, h.end) for h in org.find_competitors(s.text)]
+        candidates: list[tuple[str, float, int, int]] = []
         header = _CUSTOMER_HEADER.search(s.text)
-        candidates = []
-        if header:
-            candidates.append((header.group(1), 5.0))
-        for m in _ORG.finditer(s.text):
-            candidates.append((m.group(1), 1.0))
-        for name, weight in candidates:
-            name = re.sub(r"^(?:和|跟|与|是|在|去|到|我们|他们|你们|就是|对|给)", "", name)
-            if len(name) < 3 or any(name.lower() in v for vs in COMPETITORS.values() for v in vs):
+        if header and not s.speaker:
+            value = header.group(1)
+            value = re.sub(r"[（(][^）)]*(?:[、，,]|总|经理)[^）)]*[）)]$", "", value)
+            if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
+                candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
+        side_here = sides.side(s.speaker)
+        spans = [(a, b) for _n, a, b in org_mentions(s.text)]
+        for m in _NAMED_COMPANY.finditer(s.text):
+            name = m.group("name")
+            if any(a <= m.start("name") < b for a, b in spans) or re.match(_NOT_A_COMPANY, name):
+                continue
+            intro = m.group("intro") is not None
+            if intro and side_here is True:
+                continue
+            candidates.append((name, 6.0 if intro else 2.0, m.start("name"), m.end("name")))
+        for name, start, end in org_mentions(s.text):
+            if header and header.start(1) <= start < header.end(1):
+                continue
+            weight = 1.0
+            before = s.text[max(0, start - 8) : start]
+            side = sides.side(s.speaker)
+            if re.match(r"^\s*(?:地点|会议地点)", s.text) or (not s.speaker and s.start < 80):
+                weight += 2.0
+            if _INTRO_BEFORE.search(before) and side is not True:
+                weight += 6.0 if side is False or not s.speaker else 3.0
+            elif _VISIT_BEFORE.search(before):
+                weight += 2.0
+            if re.search(r"参会|与会", s.text) and not _THIRD_PARTY.search(before):
+                weight += 2.0
+            candidates.append((name, weight, start, end))
+        for name, weight, start, end in candidates:
+            name = name.strip()
+            before = s.text[max(0, start - 12) : start]
+            clause = _clause_with(s.text, (start, end))
+            bare = _core(name)
+            if (
+                len(name) < 3
+                or _PRONOUN_CORE.match(bare)
+                or org.is_ours(name)
+                or any(a < end and start < b for a, b in competitor_spans)
+                or (org.competitors and org.canonical_competitor(name))
+                or _THIRD_PARTY.search(re.split(r"[，,。；;：:！!？?]", before)[-1][-8:])
+                or _REFERENCE.search(clause)
+                or _PARENT_AFTER.match(s.text[end:])
+                or _CLIENT_BEFORE.search(s.text[max(0, start - 8) : start])
+            ):
+                excluded.add(bare)
+                continue
+            if not org.competitors and any(name.lower() in v for vs in COMPETITORS.values() for v in vs):
                 continue
             match = next(
                 (
@@ -436,17 +899,54 @@ def _account(
                 ),
                 None,
             )
-            if match is not None:
-                see(match.name, weight, s, match.id)
+            if match is not None and not org.is_ours(match.name):
+                see(match.name, weight, s, match.id, name)
             else:
-                see(name, weight, s, None)
-    if not scores:
+                see(name, weight, s, None, name)
+    for name in [n for n in scores if ids.get(n) is None]:
+        core = _core(name)
+        if any(len(x) >= 2 and (x in core or core in x) for x in excluded):
+            del scores[name]  # "白云电器那个我听说过": still the reference customer named before
+    # one company written several ways ("蜀信医疗", "成都蜀信医疗器械股份有限公司") counts as one
+    groups: list[list[str]] = []
+    for name in sorted(scores, key=lambda n: -len(n)):
+        core = _core(name)
+        home = next(
+            (
+                g
+                for g in groups
+                if ids.get(g[0]) is None
+                and ids.get(name) is None
+                and (core in _core(g[0]) or _core(g[0]) in core)
+                and len(core) >= 2
+            ),
+            None,
+        )
+        if home is None:
+            groups.append([name])
+        else:
+            home.append(name)
+    if not groups:
         return None, None, []
-    ranked = sorted(scores, key=lambda n: (-scores[n], first[n].start))
-    best = ranked[0]
-    confidence = 0.9 if scores[best] >= 5 else 0.7 if scores[best] >= 2 else 0.5
-    others = [Fact(n, quote(first[n]), first[n].start, 0.5) for n in ranked[1:4]]
-    return Fact(best, quote(first[best]), first[best].start, confidence), ids.get(best), others
+
+    def group_score(g: list[str]) -> float:
+        return sum(scores[n] for n in g)
+
+    ranked = sorted(groups, key=lambda g: (-group_score(g), min(first[n].start for n in g)))
+    best_group = ranked[0]
+    known_name = next((n for n in best_group if ids.get(n) is not None), None)
+    legal = [n for n in best_group if _LEGAL_FORM.search(n)]
+    if known_name:
+        best = known_name
+    elif legal:
+        best = max(legal, key=len)
+    else:
+        best = min(best_group, key=lambda n: first[n].start)
+    total = group_score(best_group)
+    confidence = 0.9 if total >= 5 else 0.7 if total >= 2 else 0.5
+    evidence = min((first[n] for n in best_group), key=lambda s: s.start)
+    others = [Fact(g[0], quote(first[g[0]]), first[g[0]].start, 0.5) for g in ranked[1:4]]
+    return Fact(best, quote(evidence), evidence.start, confidence), ids.get(best), others
 
 
 def _is_our_side(speaker: str, our_names: Iterable[str]) -> bool | None:
@@ -459,12 +959,21 @@ def _is_our_side(speaker: str, our_names: Iterable[str]) -> bool | None:
     return None
 
 
-def _contacts(sentences: list[Sentence], our_names: set[str], account_terms: list[str]) -> list[ContactFact]:
+def _contacts(
+    sentences: list[Sentence], our_names: set[str], account_terms: list[str], sides: Sides | None = None
+) -> list[ContactFact]:
+    """The customer's people: never our staff, a third company's people or someone who left."""
+    sides = sides or Sides()
     found: dict[str, ContactFact] = {}
     order: list[str] = []
 
+    def ours(label: str) -> bool:
+        side = sides.side(label)
+        return side is True or (side is None and _is_our_side(label, our_names) is True)
+
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
-        if not name or any(name in n or n in name for n in our_names if n):
+        staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
+        if not name or staff or sides.excluded(name):
             return None
         if any(name in t for t in account_terms):
             return None
@@ -484,7 +993,12 @@ def _contacts(sentences: list[Sentence], our_names: set[str], account_terms: lis
 
     for s in sentences:
         hay = s.text
-        if s.speaker and _is_our_side(s.speaker, our_names) is not True:
+        if s.speaker and not ours(s.speaker):
+            person = sides.speaker_name.get(s.speaker) or _person_of(s.speaker)
+            if sides.side(s.speaker) is False and (
+                _looks_like_person(person) or re.fullmatch(r"[A-Z][a-z]{1,12}", person)
+            ):
+                add(person, s)
             hay = f"{s.speaker}，{s.text}"
         for m in _NAME_TITLE.finditer(hay):
             given = m.group(2)
@@ -502,28 +1016,75 @@ def _contacts(sentences: list[Sentence], our_names: set[str], account_terms: lis
                 continue
             dept = m.group(1)
             add(m.group(2) + given, s, dept if dept.endswith("负责人") else None)
-        for m in _HONORIFIC.finditer(hay):
+        if s.speaker and not ours(s.speaker):
+            m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
+            if m:
+                add(m.group(1), s)
+        for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
+            add(m.group(2), s, m.group(1))
+        for m in (*_HONORIFIC.finditer(hay), *_HONORIFIC_AFTER.finditer(hay)):
             honorific = m.group(0)
-            title = {"总": "总经理", "总监": "总监", "经理": "经理", "主任": "主任", "总工": "总工程师"}.get(m.group(2))
+            if honorific in found:
+                continue
+            # "周总" alone states no title; "何总（销售副总裁）" does
+            stated = _HONORIFIC_TITLE.match(hay[m.end() :])
+            title = stated.group(1) if stated else None
             # "李总" and "李明（总经理）" are one person when the surname matches a full name already seen
             same = [n for n in order if n.startswith(m.group(1)) and len(n) >= 2 and n != honorific]
             if same:
                 continue
-            add(honorific, s, title if m.group(2) in ("总", "总监", "总工") else None)
+            if s.speaker and ours(s.speaker) and honorific in sides.ours:
+                continue
+            if any(n.startswith(m.group(1)) for n in sides.ours) and not any(
+                n.startswith(m.group(1)) for n in sides.theirs
+            ):
+                continue  # "王经理" said to our 王磊
+            add(honorific, s, title)
+    for name in sorted(sides.theirs):
+        if name not in found and _looks_like_person(name):
+            where = next((s for s in sentences if name in s.text or name in s.speaker), None)
+            if where is not None:
+                add(name, where)
+    # "陈经理" and "陈静" (the only 陈 among them): one person, named in full
+    full = [n for n in order if not re.fullmatch(_HONORIFIC.pattern, n)]
+    for name in list(order):
+        m = re.fullmatch(_HONORIFIC.pattern, name)
+        if not m:
+            continue
+        twins = [n for n in full if n.startswith(m.group(1)) and n != name]
+        if len(twins) == 1:
+            twin = found[twins[0]]
+            gone = found.pop(name)
+            order.remove(name)
+            twin.title = twin.title or (gone.title if gone.title not in ("经理", "主任", "总经理") else None)
+            twin.pos, twin.evidence = min(twin.pos, gone.pos), gone.evidence if gone.pos < twin.pos else twin.evidence
     # phones and emails belong to the person talking about them, or named in the sentence
     people = list(found.values())
+    recent: list[ContactFact] = []
     for s in sentences:
+        named_here = [c for c in people if c.name in s.text or (s.speaker and c.name in s.speaker)]
         contacts = find_phones(s.text) + find_emails(s.text)
+        speaker_is_ours = bool(s.speaker) and ours(s.speaker)
+        third_here = any(n in s.text or (s.speaker and n in s.speaker) for n in sides.third | sides.left)
         if not contacts:
+            recent = (named_here or recent)[-3:]
+            continue
+        if third_here and not any(c.name in s.text for c in people):
             continue
         owner = next((c for c in people if c.name in s.text), None)
         if owner is None and s.speaker:
             owner = next((c for c in people if c.name in s.speaker or s.speaker.endswith(c.name)), None)
-        if owner is None and s.speaker and _is_our_side(s.speaker, our_names) is not True:
+            if owner is None and sides.speaker_name.get(s.speaker):
+                owner = found.get(sides.speaker_name[s.speaker])
+        if owner is None and s.speaker and not speaker_is_ours:
             m = _HONORIFIC.search(s.speaker) or re.search(f"({SURNAMES})[\u4e00-\u9fa5]{{1,2}}$", s.speaker)
             if m:
                 owner = add(m.group(0), s)
                 people = list(found.values())
+        if owner is None and not speaker_is_ours and recent and re.search(r"她|他|电话|手机|座机|号码|邮箱", s.text):
+            owner = recent[-1]  # "她电话 0512-…": the person just talked about
+        if owner is None and speaker_is_ours:
+            continue
         if owner is None:
             continue
         for c in contacts:
@@ -533,13 +1094,15 @@ def _contacts(sentences: list[Sentence], our_names: set[str], account_terms: lis
                 owner.phone = c.value
             owner.evidence = quote(s) if owner.evidence == "" else owner.evidence
             owner.confidence = max(owner.confidence, 0.8)
+        recent = (named_here or recent)[-3:]
     for s in sentences:
         m = _AUTHORITY.search(s.text)
         if m:
             before = s.text[max(0, m.start() - 10) : m.start()]
             named = [c for c in people if c.name in before]
-            if not named and "我" in before and s.speaker:
+            if not named and "我" in s.text and s.speaker:
                 named = [c for c in people if c.name in s.speaker or s.speaker in c.name]
+                named = named or [c for c in people if c.name == sides.speaker_name.get(s.speaker)]
             for c in named[-1:]:
                 c.deal_role = "economic_buyer"
         if _CHAMPION.search(s.text):
@@ -549,13 +1112,48 @@ def _contacts(sentences: list[Sentence], our_names: set[str], account_terms: lis
     return sorted((found[n] for n in order), key=lambda c: (c.pos, c.evidence.find(c.name)))
 
 
-def _money_facts(sentences: list[Sentence]) -> tuple[Fact | None, Fact | None, list[str]]:
-    """Budget and deal amount; a correction ("不对，应该是六十万") overrides the field last talked about."""
+# a competitor's price is never our amount: "他们一百个账号报了二十万", "人家报的是十五万"
+_RIVAL_PRICE = re.compile(
+    r"他们[^，。；]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；]{0,8}?报|对方[^，。；]{0,6}报价"
+)
+# "报价四十个", "预算三十个": sales slang for 万 (a count would name what it counts: 四十个账号)
+_WAN_SLANG = re.compile(
+    r"(?:报价|预算|价格|总价|谈到|给到|报了|报的是|开价)\s*(?:是|在|大概|差不多)?\s*([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
+    r"(?![\u4e00-\u9fa5a-zA-Z])"
+)
+_DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])多|(?<![最至])少|差|省|降|涨)了?(?:个)?$")
+_ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
+
+
+def _money_facts(
+    sentences: list[Sentence], sides: Sides | None = None, org: OrgProfile | None = None
+) -> tuple[Fact | None, Fact | None, list[str]]:
+    """Budget and deal amount; a correction ("不对，应该是六十万") overrides the field last talked about.
+    Our side naming a price quotes it (amount); a range counts by its upper bound."""
+    sides = sides or Sides()
     picks: dict[str, list[Fact]] = {"budget": [], "amount": []}
     last_field: str | None = None
     previous_text = ""
     for s in sentences:
-        amounts = [m for m in find_money(_numeric(s.text)) if not m.per_unit and m.value >= 1000]
+        amounts = [
+            m
+            for m in find_money(_numeric(s.text))
+            if not m.per_unit
+            and m.value >= 1000
+            and not _DIFFERENCE_BEFORE.search(s.text[max(0, m.span[0] - 4) : m.span[0]])
+        ]
+        if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价|报的|便宜|贵", s.text):
+            if sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text):
+                previous_text = s.text
+                continue  # "海纳那边也报了价": a competitor's price
+        if not amounts:
+            slang = _WAN_SLANG.search(s.text)
+            if slang and (n := cn_number(slang.group(1))) and 1 <= n < 1000:
+                amounts = [SimpleNamespace(value=n * 10000, span=slang.span(1), approximate=False, per_unit=False)]
+        rival_before = _RIVAL_PRICE.search(previous_text) and len(s.text) <= 30 and sides.side(s.speaker) is not True
+        if amounts and (_RIVAL_PRICE.search(s.text) or rival_before):
+            previous_text = s.text
+            continue
         if not amounts:
             if _BUDGET_WORDS.search(s.text):
                 last_field = "budget"
@@ -563,17 +1161,37 @@ def _money_facts(sentences: list[Sentence]) -> tuple[Fact | None, Fact | None, l
                 last_field = "amount"
             previous_text = s.text
             continue
-        value = amounts[-1].value  # "五十万，不，六十万": the last amount in the sentence
+        value = amounts[-1].value  # "五十万，不，六十万", "20到30万": the last amount in the sentence
+        fix = _CORRECTION.search(s.text)
+        if fix:  # "更正一下，是五十五万，另外五万给了硬件": the amount the correction names
+            value = next((m.value for m in amounts if m.span[0] >= fix.end()), value)
+        ours = sides.side(s.speaker) is True
+        last_clause = _clause_with(s.text, amounts[-1].span)
+        if not fix:
+            # "你们上次报的是一百二十万，…，我们预算是一百万", "预算五万左右，我报了四万八": each by its own clause
+            by_clause = []
+            for m in amounts:
+                clause = _clause_with(s.text, m.span)
+                if _BUDGET_WORDS.search(clause):
+                    by_clause.append(("budget", m))
+                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了", clause):
+                    by_clause.append(("amount", m))
+            if by_clause and {t for t, _ in by_clause} == {"budget", "amount"}:
+                for target, m in by_clause:
+                    picks[target].append(Fact(float(m.value), quote(s), s.start, 0.8))
+                last_field = by_clause[-1][0]
+                previous_text = s.text
+                continue
         if _CORRECTION.search(s.text) and last_field:
             target = last_field
         elif _BUDGET_WORDS.search(s.text):
             target = "budget"
-        elif _PRICE_WORDS.search(s.text):
+        elif _PRICE_WORDS.search(s.text) or (ours and not _ASPIRATION.search(last_clause)):
             target = "amount"
         elif _BUDGET_WORDS.search(previous_text) and len(s.text) <= 30:
             target = "budget"  # a question in one utterance, the answer in the next
-        elif _PRICE_WORDS.search(previous_text) and len(s.text) <= 30:
-            target = "amount"
+        elif _PRICE_WORDS.search(previous_text) and len(s.text) <= 30 and not s.text.endswith(("？", "?", "吗")):
+            target = "amount"  # ("三十万能做吗？" is the customer asking, not a price agreed)
         else:
             previous_text = s.text
             continue
@@ -608,22 +1226,44 @@ def money_label(value: float | None) -> str:
     return f"{value / 10000:g} 万" if value >= 10000 else f"{value:g} 元"
 
 
+_BARE_COUNT = re.compile(r"([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?![人月星工小钟点字])")
+_SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
+_FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
+
+
 def _seats(sentences: list[Sentence]) -> Fact | None:
     """Accounts/seats/licenses first; sets and terminals next ("五套大屏" is not the seat count);
-    head counts ("一百五十人") only when someone talks about using the system."""
+    head counts ("一百五十人") only when someone talks about using the system. A correction or a change
+    ("不对，是120个", "从六十个减到五十个") replaces the number; "以后可能扩到五十个" does not."""
     tiers: dict[int, list[Fact]] = {0: [], 1: [], 2: []}
     previous = ""
-    for s in sentences:
-        for q in find_quantities(_numeric(s.text)):
+    last_seat_pos = -10
+    for index, s in enumerate(sentences):
+        text = _numeric(s.text)
+        for q in find_quantities(text):
             unit = q.unit.lower()
-            if q.value < 2:
+            if q.value < 2 or _FUTURE_MAYBE.search(_clause_with(text, q.span)):
                 continue
             if unit in _STRONG_SEAT_UNITS:
                 tiers[0].append(Fact(int(q.value), quote(s), s.start, 0.8))
+                last_seat_pos = index
             elif unit in _SEAT_UNITS:
                 tiers[1].append(Fact(int(q.value), quote(s), s.start, 0.6))
             elif unit in _PEOPLE_UNITS and (_SEAT_CONTEXT.search(s.text) or _SEAT_CONTEXT.search(previous)):
                 tiers[2].append(Fact(int(q.value), quote(s), s.start, 0.55))
+        # "N个" with the seat word elsewhere in the sentence, or right after a seat count as its correction
+        talks_seats = any(u in text for u in _STRONG_SEAT_UNITS)
+        corrects = (_CORRECTION.search(text) or _SEAT_CHANGE.search(text)) and index - last_seat_pos <= 2
+        if talks_seats or corrects:
+            counted = {f.pos for f in tiers[0]}
+            for m in _BARE_COUNT.finditer(text):
+                if _FUTURE_MAYBE.search(_clause_with(text, m.span())):
+                    continue
+                value = cn_number(m.group(1))
+                if value is None or value < 2 or (s.start in counted and not corrects):
+                    continue
+                tiers[0].append(Fact(int(value), quote(s), s.start, 0.75))
+                last_seat_pos = index
         previous = s.text
     facts = tiers[0] or tiers[1] or tiers[2]
     if not facts:
@@ -635,26 +1275,73 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
     return best
 
 
-def _dates(sentences: list[Sentence], meeting: date) -> tuple[Fact | None, list[NextStep], Fact | None]:
+_GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
+_DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
+_CLOSE = re.compile(
+    r"签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
+)
+_LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了|用了)")
+
+
+def _dates(
+    sentences: list[Sentence], meeting: date, sides: Sides | None = None, lost: bool = False
+) -> tuple[Fact | None, list[NextStep], Fact | None]:
+    """Close date (a decision or signing), go-live date and dated next steps, each read from the clause its
+    date is in; the latest statement of a close date wins ("下周三签，不对，改成下周五签")."""
+    sides = sides or Sides()
     close: Fact | None = None
-    timeline: Fact | None = None
+    golive: Fact | None = None
     steps: list[NextStep] = []
+    previous: Sentence | None = None
     for s in sentences:
-        dates = [d for d in find_dates(s.text, meeting) if d.kind != "time"]
+        dates = [d for d in plan_dates(s.text, meeting) if d.kind != "time"]
         future = [d for d in dates if d.date > meeting or (d.deadline and d.date >= meeting)]
         head = _NEXT_STEP_HEAD.match(s.text)
         if not future and not head:
+            previous = s
             continue
-        decision = _DECISION_WORDS.search(s.text)
-        if future and decision and not _REP_ACTIONS.search(s.text[: decision.start()]):
-            close = Fact(_decision_date(s.text, future), quote(s), s.start, 0.75)
-            timeline = Fact(s.text[:120], quote(s), s.start, 0.6)
-            if not head:
-                continue
-        if not (head or _ACTION_WORDS.search(s.text)):
-            continue
-        action = _clause_with(s.text, future[0].span if future else None)
+        step_dates = []
         for d in future:
+            clause = _clause_with(s.text, d.span)
+            after = clause[clause.find(d.text) + len(d.text) :] if d.text in clause else clause
+            if _GOLIVE.search(after) or (_GOLIVE.search(clause) and not _CLOSE.search(clause)):
+                if not d.approximate and (golive is None or d.date != golive.value):
+                    golive = Fact(d.date, quote(s), s.start, 0.7)
+                continue
+            if _DELIVERY.search(clause) or re.search(r"出差|休假|请假|不在", clause):
+                continue
+            decision = _CLOSE.search(clause)
+            later = [x.span[0] for x in future if x.span[0] > d.span[1]]
+            rest = s.text[d.span[1] : min(later) if later else len(s.text)]
+            asked = previous is not None and previous.text.endswith(("？", "?")) and _CLOSE.search(previous.text)
+            bare_answer = (
+                len(re.sub(r"[吧啊呢前之以内左右的，。！\s]|大概|差不多|应该", "", clause.replace(d.text, ""))) <= 1
+            )
+            if decision is None and bare_answer and asked:
+                decision = asked  # "下个月底吧。" answering "什么时候能定？"
+            elif decision is None and re.search(r"审批|流程|评估|讨论|上会", clause) and _CLOSE.search(rest):
+                decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
+                clause = ""
+            if decision and not _REP_ACTIONS.search(clause[: decision.start()] if clause else ""):
+                if not lost and not d.approximate:
+                    close = Fact(d.date, quote(s), s.start, 0.75)
+                continue
+            step_dates.append(d)
+        if not step_dates and not head:
+            previous = s
+            continue
+        d0 = step_dates[0] if step_dates else None
+        action = _clause_with(s.text, d0.span) if d0 else s.text
+        if d0 is not None and not (_ACTION_WORDS.search(action) or head):
+            # "下周四下午吧" answering "什么时候方便做个演示？"
+            if previous is not None and previous.text.endswith(("？", "?")) and _REP_ACTIONS.search(previous.text):
+                action = _REP_ACTIONS.search(previous.text).group(0)
+            elif not _ACTION_WORDS.search(s.text[d0.span[1] :]):
+                previous = s
+                continue
+            else:
+                action = s.text[d0.span[0] :]
+        for d in step_dates:
             action = action.replace(d.text, "")
         action = _NEXT_STEP_HEAD.sub("", action)
         action = re.sub(
@@ -663,36 +1350,35 @@ def _dates(sentences: list[Sentence], meeting: date) -> tuple[Fact | None, list[
             action.strip(),
         ).strip("，,。. ")
         action = re.sub(r"(?:吧|啊|哈|呢|啦|了吧)$", "", action)
+        previous = s
         if len(action) < 2:
             continue
-        side = _is_our_side(s.speaker, ())
+        side = sides.side(s.speaker)
+        if side is None:
+            side = _is_our_side(s.speaker, ())
         if _CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(action):
             owner = "customer"
         elif _REP_ACTIONS.search(action):
-            owner = "rep" if side is not False or "你们" in s.text or "您" in s.text else "rep"
+            owner = "rep"
         else:
             owner = "rep" if side is not False else "customer"
-        due = future[0].date if future else None
+        due = d0.date if d0 else None
         steps.append(NextStep(action[:60], quote(s), s.start, owner, due, 0.65 if due else 0.5))
-    return close, _dedupe_steps(steps), timeline
+    return close, _dedupe_steps(steps), golive
 
 
-_STRONG_DECISION = re.compile(r"签|拍板|定下来|定了|做决定|下单|定标|敲定|立项")
-
-
-def _decision_date(text: str, dates) -> date:
-    """ "下个月十号之前把合同签了，年底前上线": the date closest to the signing, not the go-live."""
-    anchors = [m.start() for m in _STRONG_DECISION.finditer(text)] or [
-        m.start() for m in _DECISION_WORDS.finditer(text)
-    ]
-
-    def distance(d) -> tuple[int, int]:
-        clause = _clause_with(text, d.span)
-        same_clause = any(_STRONG_DECISION.search(clause) for _ in (0,))
-        gap = min(a - d.span[1] if a >= d.span[1] else max(0, d.span[0] - a) for a in anchors)
-        return (0 if same_clause else 1, gap)
-
-    return min(dates, key=distance).date
+def _timeline(close: Fact | None, golive: Fact | None) -> Fact | None:
+    """The deal's plan in words the rep reads ("2026-05-31 前定供应商；2026-07-01 上线"), never a raw utterance."""
+    bits, anchor = [], None
+    if close is not None:
+        bits.append(f"{close.value.isoformat()} 前定下来/签约")
+        anchor = close
+    if golive is not None:
+        bits.append(f"{golive.value.isoformat()} 上线")
+        anchor = anchor or golive
+    if anchor is None:
+        return None
+    return Fact("；".join(bits), anchor.evidence, anchor.pos, 0.6)
 
 
 def _clause_with(text: str, span: tuple[int, int] | None) -> str:
@@ -722,16 +1408,67 @@ def _dedupe_steps(steps: list[NextStep]) -> list[NextStep]:
     return out[:8]
 
 
-def _competitors(sentences: list[Sentence]) -> list[Fact]:
+# products people compare with, whoever the deployment's competitors are: named as an alternative (and not
+# configured as a competitor) they are proposed as 可能的竞品 for the rep to confirm
+KNOWN_PRODUCTS = COMPETITORS
+_ALTERNATIVE_BEFORE = re.compile(
+    r"(?:也在看|也看了|在看|看过|也问过|问过|用过|试过|之前用的?是?|现在用的?是?|对比(?:一下)?|比较(?:一下)?|还有|"
+    r"考虑|选了|换成|换掉|替换|比)\s*$"
+)
+_ALTERNATIVE_AFTER = re.compile(r"^\s*(?:也在|也来|那边|报价|报了|太贵|便宜|贵|演示|的价格|的方案|也不错|相比)")
+_INTEGRATION = re.compile(r"对接|接口|集成|打通|回传|ERP|erp|财务系统|OA")
+_PRODUCT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.\-]{2,20}|[\u4e00-\u9fa5]{1,3}(?:云|CRM|crm|SCRM|scrm)")
+_LEADING_FUNCTION = re.compile(r"^[比跟和用看过是了下一个家的在]+")
+
+
+def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tuple[list[Fact], list[Fact]]:
+    """(configured competitors named, other products named as alternatives)."""
+    org = org or OrgProfile()
     seen: dict[str, Fact] = {}
+    maybe: dict[str, Fact] = {}
+    configured = bool(org.competitors)
+    # products that are configured competitors under another spelling, or us: decided once, not per sentence
+    skip = {n for n in KNOWN_PRODUCTS if (configured and org.canonical_competitor(n)) or org.is_ours(n)}
     for s in sentences:
         low = s.text.lower()
-        for name, variants in COMPETITORS.items():
-            if name not in seen and any(re.search(v, low) for v in variants):
-                if name in _NEEDS_COMPETITIVE_CONTEXT and not _COMPETITIVE.search(s.text):
+        taken: list[tuple[int, int]] = []
+        if configured:
+            for hit in org.find_competitors(s.text):
+                taken.append((hit.start, hit.end))
+                if hit.name not in seen:
+                    note = None if hit.exact else f"原文写作「{hit.text}」，按{hit.name}处理"
+                    seen[hit.name] = Fact(hit.name, quote(s), s.start, 0.85 if hit.exact else 0.7, note=note)
+        for name, variants in KNOWN_PRODUCTS.items():
+            if name in seen or name in maybe or name in skip:
+                continue
+            m = next((m for v in variants if (m := re.search(v, low))), None)
+            if m is None or any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            if configured or name in _NEEDS_COMPETITIVE_CONTEXT:
+                if not _COMPETITIVE.search(s.text) or _INTEGRATION.search(_clause_with(s.text, m.span())):
+                    taken.append(m.span())  # named, not as an alternative: not a product to guess at either
                     continue
-                seen[name] = Fact(name, quote(s), s.start, 0.85)
-    return list(seen.values())
+            (maybe if configured else seen)[name] = Fact(name, quote(s), s.start, 0.6 if configured else 0.85)
+            taken.append(m.span())
+        if not configured:
+            continue
+        for m in _PRODUCT_NAME.finditer(s.text):
+            word = _LEADING_FUNCTION.sub("", m.group(0)) if not m.group(0).isascii() else m.group(0)
+            if len(word) < 2 or word.lower() in (x.lower() for x in seen):
+                continue
+            if any(a < m.end() and m.start() < b for a, b in taken) or org.is_ours(word):
+                continue
+            if word.lower() in ("crm", "scrm", "erp", "app", "excel", "tms", "wms", "oa", "api", "poc", "sdk"):
+                continue
+            start = m.end() - len(word)
+            if not (_ALTERNATIVE_BEFORE.search(s.text[:start]) or _ALTERNATIVE_AFTER.match(s.text[m.end() :])):
+                continue
+            if _INTEGRATION.search(_clause_with(s.text, m.span())):
+                continue
+            if re.search(r"[@.]", word) or word.lower() in (x.lower() for x in maybe):
+                continue
+            maybe[word] = Fact(word, quote(s), s.start, 0.5)
+    return list(seen.values()), list(maybe.values())
 
 
 def _pain_points(sentences: list[Sentence], our_names: set[str]) -> list[Fact]:
@@ -773,29 +1510,56 @@ def _sentiment(sentences: list[Sentence], our_names: set[str]) -> Fact | None:
 
 def _channel(text: str) -> Fact | None:
     head = "\n".join(text[:300].splitlines()[:3])
+    if re.search(r"微信|语音转文字|语音消息|企微聊天|聊天记录|群聊", head) and not re.search(
+        r"微信电话|语音通话|视频通话", head
+    ):
+        return Fact("wechat", "", -1, 0.6)
     if re.search(r"电话|通话|来电|致电", head):
         return Fact("phone", "", -1, 0.6)
-    if re.search(r"视频|腾讯会议|钉钉会议|线上会议|zoom|飞书会议|远程", head, re.I):
+    if re.search(r"视频|腾讯会议|钉钉会议|线上会议|zoom|飞书|远程|线上", head, re.I):
         return Fact("video", "", -1, 0.6)
     return Fact("onsite", "", -1, 0.4)
 
 
-def _qualification(sentences: list[Sentence], contacts: list[ContactFact]) -> dict[str, Fact]:
+def _strip_label(text: str) -> str:
+    return re.sub(r"^[^：:，。]{1,12}[：:]\s*", "", text)
+
+
+def _qualification(
+    sentences: list[Sentence], contacts: list[ContactFact], sides: Sides | None = None
+) -> dict[str, Fact]:
+    sides = sides or Sides()
     out: dict[str, Fact] = {}
     for s in sentences:
         for key, pattern in (
             ("decision_process", _DECISION_PROCESS),
             ("paper_process", _PAPER_PROCESS),
             ("metrics", _METRICS),
-            ("authority", _AUTHORITY),
         ):
-            if key not in out and pattern.search(s.text):
-                out[key] = Fact(s.text[:120], quote(s), s.start, 0.5)
+            if key in out or not pattern.search(s.text):
+                continue
+            if key == "decision_process" and (_PAIN.search(s.text) or s.text.endswith(("？", "?", "吗"))):
+                continue  # "流程太乱了" is a pain, not how they decide
+            out[key] = Fact(_strip_label(s.text)[:120], quote(s), s.start, 0.5)
+        m = _AUTHORITY.search(s.text)
+        if "authority" not in out and m:
+            # who decides, as a person: "最终拍板是我" said by 张总 is 张总
+            before = s.text[max(0, m.start() - 10) : m.end() + 6]
+            person = next((c.name for c in contacts if c.name in before), None)
+            if person is None and "我" in s.text and s.speaker and sides.side(s.speaker) is not True:
+                speaker = sides.speaker_name.get(s.speaker) or _person_of(s.speaker)
+                person = next((c.name for c in contacts if c.name == speaker or _same_person(c.name, speaker)), None)
+            if person:
+                out["authority"] = Fact(f"{person}拍板", quote(s), s.start, 0.55)
     for role, key in (("economic_buyer", "economic_buyer"), ("champion", "champion")):
         person = next((c for c in contacts if c.deal_role == role), None)
         if person is not None:
             out[key] = Fact(person.name, person.evidence, person.pos, 0.55)
     return out
+
+
+def _same_person(a: str, b: str) -> bool:
+    return a == b or (bool(a) and bool(b) and a[0] == b[0] and (len(a) == 2 or len(b) == 2) and a[1:] in "总工" + b[1:])
 
 
 _OUR_LIST = re.compile(r"(?:我方|我司|乙方|厂商方?)\s*(?:参会人?|人员)?\s*[：:]?\s*([^。；;\n]+)")
@@ -816,32 +1580,62 @@ def our_side_names(sentences: list[Sentence]) -> set[str]:
     return names
 
 
+def _lost_deal(sentences: list[Sentence], org: OrgProfile) -> bool:
+    """The customer chose someone else ("我们最后选了销售易", "已经签了别家"): no close date."""
+    for s in sentences:
+        if re.search(r"丢单|没选我们|选了别家|签了别家|输给", s.text):
+            return True
+        m = _LOST.search(s.text)
+        if m and sides_free(s.text) and (org.find_competitors(s.text) or re.search(r"别家|其他家|另一家", s.text)):
+            return True
+    return False
+
+
+def sides_free(text: str) -> bool:
+    return not re.search(r"如果|要是|假如|会不会|能不能", text)
+
+
 def extract_rules(
-    text: str, ref: date, known_accounts: Iterable[KnownAccount] = (), our_names: Iterable[str] = ()
+    text: str,
+    ref: date,
+    known_accounts: Iterable[KnownAccount] = (),
+    our_names: Iterable[str] = (),
+    org: OrgProfile | None = None,
 ) -> Extraction:
-    """The deterministic extraction: what rules can read with confidence, each fact with its sentence."""
+    """The deterministic extraction: what rules can read with confidence, each fact with its sentence.
+    `org`: who we are and our competitors (bot.org); without it the built-in product list is used."""
+    org = org or OrgProfile()
     sentences = split_sentences(text)
     known = list(known_accounts)
-    ours = {n for n in our_names if n} | our_side_names(sentences)
+    staff = {n for n in our_names if n}
+    sides = find_sides(sentences, org, staff, text)
+    ours = staff | our_side_names(sentences) | set(sides.ours)
     ex = Extraction(mode="offline")
     ex.meeting_date = _meeting_date(sentences, text, ref)
-    meeting = ex.meeting_date.value if ex.meeting_date else ref
-    ex.account, ex.account_id, ex.other_companies = _account(sentences, text, known)
+    # a note saying "昨天去了…" is spoken today: its 这周五 / 明天 count from today, not from the visit
+    meeting = ex.meeting_date.value if ex.meeting_date and ex.meeting_date.confidence > 0.7 else ref
+    ex.account, ex.account_id, ex.other_companies = _account(sentences, text, known, org, sides)
     account_terms = []
     if ex.account is not None:
         account_terms = [ex.account.value, core_name(ex.account.value)]
         account_terms += [t for a in known if a.id == ex.account_id for t in _terms(a)]
     account_terms += [o.value for o in ex.other_companies]
-    ex.contacts = _contacts(sentences, ours, account_terms)
-    ex.budget, ex.amount, _ = _money_facts(sentences)
+    ex.contacts = _contacts(sentences, ours, account_terms, sides)
+    ex.budget, ex.amount, _ = _money_facts(sentences, sides, org)
     ex.seats = _seats(sentences)
-    ex.close_date, ex.next_steps, ex.timeline = _dates(sentences, meeting)
-    ex.competitors = _competitors(sentences)
+    lost = _lost_deal(sentences, org)
+    ex.close_date, ex.next_steps, ex.golive_date = _dates(sentences, meeting, sides, lost)
+    ex.timeline = _timeline(ex.close_date, ex.golive_date)
+    ex.competitors, ex.possible_competitors = _competitors(sentences, org)
+    ex.our_side = [n for n in sides.ours if _looks_like_person(n)]
+    ex.not_contacts = sorted(sides.third | sides.left)
     ex.pain_points = _pain_points(sentences, ours)
     ex.stage = _stage(sentences)
+    if lost:
+        ex.stage = Fact("closed_lost", ex.stage.evidence if ex.stage else "", ex.stage.pos if ex.stage else -1, 0.5)
     ex.sentiment = _sentiment(sentences, ours)
     ex.channel = _channel(text)
-    ex.qualification = _qualification(sentences, ex.contacts)
+    ex.qualification = _qualification(sentences, ex.contacts, sides)
     if ex.budget is not None:
         ex.qualification.setdefault(
             "budget", Fact(ex.budget.value, ex.budget.evidence, ex.budget.pos, ex.budget.confidence)
@@ -855,22 +1649,36 @@ def extract_rules(
 # --- evidence check (for LLM facts) ------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    return re.sub(r"[\s，,。.！!？?；;：:、“”\"'「」…~—-]", "", text or "")
+
+
 def locate(evidence: str, sentences: list[Sentence]) -> Sentence | None:
     """The transcript sentence a quoted evidence comes from, or None if the quote is not in the transcript.
 
-    Models paraphrase and trim; a quote that matches no sentence well is treated as invented.
+    The quote must be the transcript's own words (punctuation and spaces aside); a model that paraphrases
+    gets a little slack only for long quotes (a changed particle), never for short ones.
     """
     ev = re.sub(r"^[^：:]{1,20}[：:]", "", (evidence or "").strip()).strip("「」“”\"' ")
-    if len(ev) < 2:
+    plain = _plain(ev)
+    if len(plain) < 2:
+        return None
+    for s in sentences:
+        text = _plain(s.text)
+        if plain in text or (len(text) >= 4 and text in plain):
+            return s
+    # a quote across two sentences ("预算的话……" / "……五十万吧"): where it starts
+    for a, b in zip(sentences, sentences[1:]):
+        if plain in _plain(a.text) + _plain(b.text):
+            return a
+    if len(plain) < 10:
         return None
     best, best_score = None, 0.0
     for s in sentences:
-        if ev in s.text or (len(s.text) >= 4 and s.text in ev):
-            return s
-        score = fuzz.partial_ratio(ev, s.text) if len(ev) >= 4 else 0
+        score = fuzz.partial_ratio(plain, _plain(s.text))
         if score > best_score:
             best, best_score = s, score
-    return best if best_score >= 80 else None
+    return best if best_score >= 92 else None
 
 
 def extraction_from_json(data: dict[str, Any]) -> Extraction:
@@ -895,9 +1703,12 @@ def extraction_from_json(data: dict[str, Any]) -> Extraction:
         mode=data.get("mode", "offline"), account_id=data.get("account_id"), warnings=list(data.get("warnings") or [])
     )
     for name in SCALAR_FIELDS:
-        setattr(ex, name, fact(data.get(name), as_date=name in ("meeting_date", "close_date")))
+        setattr(ex, name, fact(data.get(name), as_date=name in ("meeting_date", "close_date", "golive_date")))
     ex.other_companies = [f for f in map(fact, data.get("other_companies") or []) if f]
     ex.competitors = [f for f in map(fact, data.get("competitors") or []) if f]
+    ex.possible_competitors = [f for f in map(fact, data.get("possible_competitors") or []) if f]
+    ex.our_side = [str(n) for n in data.get("our_side") or []]
+    ex.not_contacts = [str(n) for n in data.get("not_contacts") or []]
     ex.pain_points = [f for f in map(fact, data.get("pain_points") or []) if f]
     ex.qualification = {k: f for k, v in (data.get("qualification") or {}).items() if (f := fact(v))}
     ex.contacts = [ContactFact(**c) for c in data.get("contacts") or []]

@@ -25,8 +25,9 @@ from rapidfuzz import fuzz
 
 from bot.agent import model_unavailable
 from bot.models import STAGES, Account
+from bot.org import OrgProfile
 from bot.prompt_templates import PromptTemplates
-from bot.zh_parse import find_money, find_quantities, resolve_date
+from bot.zh_parse import cn_number, find_money, find_quantities, resolve_date
 from bot.zh_parse.dates import WEEKDAYS
 from tools.autofill.extract import (
     COMPETITORS,
@@ -51,6 +52,7 @@ CHUNK_CHARS = 6000
 OVERLAP_CHARS = 400
 _ROLES = {"economic_buyer", "champion", "user", "technical_evaluator", "procurement"}
 _SENTIMENTS = {"positive", "neutral", "negative"}
+_BARE_HONORIFICS = {"经理", "总", "老总", "主任", "老师", "工", "总监", "主管", "老板", "领导", "渠道", "顾问"}
 
 
 def chunk_transcript(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> list[tuple[int, str]]:
@@ -75,17 +77,63 @@ def chunk_transcript(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_
     return parts
 
 
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)
+
+
 def parse_json_object(content: str) -> dict | None:
-    """The JSON object in a model's answer (bare, inside a ```json fence or after a preamble), else None."""
-    content = (content or "").strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", content, re.S)
+    """The JSON object in a model's answer (bare, inside a ```json fence, after a preamble or a <think> block),
+    else None. An answer cut off mid-way (max_tokens) keeps its complete fields."""
+    content = _THINK.sub("", content or "").strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)(?:```|$)", content, re.S)
     if fenced:
         content = fenced.group(1)
-    start, end = content.find("{"), content.rfind("}")
-    if start == -1 or end <= start:
+    start = content.find("{")
+    if start == -1:
         return None
+    end = content.rfind("}")
+    if end > start:
+        try:
+            value = json.loads(content[start : end + 1])
+            return value if isinstance(value, dict) else None
+        except ValueError:
+            pass
+    return _repair_truncated(content[start:])
+
+
+def _repair_truncated(text: str) -> dict | None:
+    """Close a JSON object that was cut off: drop the unfinished last member, close the open brackets."""
+    stack: list[str] = []
+    in_string = escaped = False
+    last_safe = None  # (index, stack copy) after the last complete member
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not stack:
+                break
+            stack.pop()
+            if not stack:
+                last_safe = (i + 1, [])
+                break
+            last_safe = (i + 1, list(stack))
+        elif ch == ",":
+            last_safe = (i, list(stack))
+    if last_safe is None:
+        return None
+    cut, open_ = last_safe
+    candidate = text[:cut].rstrip().rstrip(",") + "".join(reversed(open_))
     try:
-        value = json.loads(content[start : end + 1])
+        value = json.loads(candidate)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
@@ -105,11 +153,14 @@ def _number(value: Any) -> float | None:
     if isinstance(value, str):
         found = find_money(value) or find_quantities(value)
         if found:
-            return float(found[0].value)
+            return float(found[-1].value)  # "五十万，不对，六十万": the last one
         try:
-            return float(value.replace(",", ""))
+            return float(value.replace(",", "").replace("，", "").strip())
         except ValueError:
-            return None
+            pass
+        bare = re.sub(r"[个位名人套元块左右大概约]", "", value).strip()
+        number = cn_number(bare) if bare else None  # "一百二十"
+        return float(number) if number is not None else None
     return None
 
 
@@ -157,35 +208,57 @@ class _Reader:
         return f
 
 
-def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: list[str]) -> Extraction:
+def read_part(
+    data: dict, sentences: list[Sentence], meeting: date, dropped: list[str], org: OrgProfile | None = None
+) -> Extraction:
     r = _Reader(sentences, meeting, dropped)
+    org = org or OrgProfile()
     ex = Extraction(mode="llm")
     ex.account = r.fact(data.get("account"), "account", lambda v: str(v).strip()[:128])
-    ex.other_companies = [f for f in (r.fact(x, "other_company", str) for x in data.get("other_companies") or []) if f]
+    if ex.account is not None and org.is_ours(ex.account.value):
+        dropped.append("account")  # the model took our own company for the customer
+        ex.account = None
+    ex.other_companies = [f for f in (r.fact(x, "other_company", str) for x in _list(data.get("other_companies"))) if f]
     ex.meeting_date = r.fact(data.get("meeting_date"), "meeting_date", lambda v: _date(v, meeting), 0.9)
     ex.budget = r.money(data.get("budget"), "budget")
     ex.amount = r.money(data.get("amount"), "amount")
     ex.seats = r.fact(data.get("seats"), "seats", lambda v: int(n) if (n := _number(v)) and n > 0 else None)
+    if ex.seats is not None:
+        said = {q.value for q in find_quantities(ex.seats.evidence)} | {
+            cn_number(m) for m in re.findall(r"[0-9]+|[零一二两三四五六七八九十百千]+", ex.seats.evidence)
+        }
+        ex.seats.confidence = 0.85 if ex.seats.value in said else 0.5
     ex.close_date = r.fact(data.get("close_date"), "close_date", lambda v: _date(v, meeting))
-    ex.timeline = r.fact(data.get("timeline"), "timeline", lambda v: str(v)[:256], 0.7)
+    ex.golive_date = r.fact(data.get("golive_date"), "golive_date", lambda v: _date(v, meeting))
+    ex.timeline = r.fact(data.get("timeline"), "timeline", lambda v: _strip_label(v)[:256], 0.7)
     ex.stage = r.fact(data.get("stage"), "stage", lambda v: v if v in STAGES else None, 0.7)
     ex.sentiment = r.fact(data.get("sentiment"), "sentiment", lambda v: v if v in _SENTIMENTS else None, 0.7)
-    ex.competitors = [
-        f for f in (r.fact(x, "competitor", _canonical_competitor) for x in data.get("competitors") or []) if f
-    ]
+    named = [f for f in (r.fact(x, "competitor", str) for x in _list(data.get("competitors"))) if f]
+    named += [f for f in (r.fact(x, "competitor", str) for x in _list(data.get("possible_competitors"))) if f]
+    for f in named:
+        if org.is_ours(str(f.value)):
+            continue  # our own product named as "the alternative"
+        canonical = org.canonical_competitor(str(f.value)) if org.competitors else _canonical_competitor(f.value)
+        if canonical is not None and (canonical in org.competitor_names() or not org.competitors):
+            if all(c.value != canonical for c in ex.competitors):
+                ex.competitors.append(replace(f, value=canonical))
+        elif all(c.value != f.value for c in ex.possible_competitors):
+            ex.possible_competitors.append(replace(f, value=str(f.value).strip()[:64], confidence=0.5))
     ex.pain_points = [
-        f for f in (r.fact(x, "pain_point", lambda v: str(v)[:120], 0.7) for x in data.get("pain_points") or []) if f
+        f for f in (r.fact(x, "pain_point", lambda v: str(v)[:120], 0.7) for x in _list(data.get("pain_points"))) if f
     ][:6]
     summary = data.get("summary")
     if isinstance(summary, str) and summary.strip():
         ex.summary = Fact(summary.strip()[:600], "", -1, 0.7, "llm")
-    for raw in data.get("contacts") or []:
+    for raw in _list(data.get("contacts")):
         if not isinstance(raw, dict) or not str(raw.get("name") or "").strip():
             continue
         s = r.where(str(raw.get("evidence") or raw.get("name")), "contact")
         if s is None:
             continue
         title = str(raw.get("title") or "").strip()[:64] or None
+        if title in _BARE_HONORIFICS:
+            title = None  # "经理" alone is how people are addressed, not a stated title
         role = raw.get("deal_role") if raw.get("deal_role") in _ROLES else role_for_title(title)
         ex.contacts.append(
             ContactFact(
@@ -200,7 +273,7 @@ def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: lis
                 "llm",
             )
         )
-    for raw in data.get("next_steps") or []:
+    for raw in _list(data.get("next_steps")):
         if not isinstance(raw, dict) or not str(raw.get("action") or "").strip():
             continue
         s = r.where(str(raw.get("evidence") or raw.get("action")), "next_step")
@@ -214,10 +287,14 @@ def read_part(data: dict, sentences: list[Sentence], meeting: date, dropped: lis
         )
     qualification = data.get("qualification") if isinstance(data.get("qualification"), dict) else {}
     for key in QUALIFICATION_FIELDS:
-        f = r.fact(qualification.get(key), key, lambda v: str(v)[:256], 0.7)
+        f = r.fact(qualification.get(key), key, lambda v: _strip_label(v)[:256], 0.7)
         if f is not None:
             ex.qualification[key] = f
     return ex
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _canonical_competitor(value: Any) -> str | None:
@@ -378,21 +455,74 @@ def merge(rules: Extraction, llm: Extraction, known: list[KnownAccount]) -> Extr
         out.other_companies = [
             o for o in out.other_companies if name_score(o.value, _as_account(KnownAccount(0, out.account.value))) < 90
         ]
-    for name in ("budget", "amount", "seats", "close_date"):
+    for name in ("budget", "amount", "seats"):
+        setattr(out, name, _held_to_evidence(getattr(rules, name), getattr(llm, name)))
+    for name in ("close_date", "golive_date"):
         setattr(out, name, _later(getattr(rules, name), getattr(llm, name), prefer_a_same_sentence=True))
-    for name in ("timeline", "stage", "sentiment", "summary"):
+    if out.close_date is not None and out.golive_date is not None and out.close_date.value == out.golive_date.value:
+        # one date read twice: the sentence's own words decide (上线 → go-live)
+        if re.search(r"上线|开始用|用起来", out.close_date.evidence):
+            out.close_date = rules.close_date if rules.close_date != out.close_date else None
+    for name in ("stage", "sentiment", "summary"):
         setattr(out, name, getattr(llm, name) or getattr(rules, name))
+    # the rules' plan is built from the dates they read ("2026-05-31 前定下来/签约；2026-07-01 上线")
+    out.timeline = rules.timeline or llm.timeline
     out.channel = rules.channel
     out.contacts = _merge_contacts([replace(c) for c in rules.contacts], llm.contacts)
     out.competitors = _union(rules.competitors, llm.competitors)
+    out.possible_competitors = [
+        f
+        for f in _union(rules.possible_competitors, llm.possible_competitors)
+        if all(f.value != c.value for c in out.competitors)
+    ]
+    out.our_side = list(rules.our_side)
+    out.not_contacts = list(rules.not_contacts)
+    # the model may list our staff, a partner's or a parent group's people, or someone who left
+    excluded = set(rules.our_side) | set(rules.not_contacts)
+    out.contacts = [c for c in out.contacts if c.name not in excluded]
     out.pain_points = llm.pain_points or rules.pain_points
     out.next_steps = _merge_steps(list(rules.next_steps), llm.next_steps)
     out.qualification = {**rules.qualification, **llm.qualification}
+    for key in ("authority", "economic_buyer", "champion"):  # a person, never "最终拍板是我。"
+        if key in rules.qualification and (key not in llm.qualification or _is_utterance(llm.qualification[key].value)):
+            out.qualification[key] = rules.qualification[key]
+        elif key in out.qualification and _is_utterance(out.qualification[key].value):
+            del out.qualification[key]
     return out
+
+
+def _is_utterance(value) -> bool:
+    text = str(value or "")
+    return len(text) > 12 or bool(re.search(r"[我你。！？]", text))
+
+
+def _strip_label(value) -> str:
+    """ "李明：下个月定" → "下个月定": a model copying the speaker label into a value."""
+    return re.sub(r"^[^：:，。]{1,12}[：:]\s*", "", str(value)).strip()
+
+
+def _held_to_evidence(rules: Fact | None, llm: Fact | None) -> Fact | None:
+    """A number from the model counts only if its own quote says it; where the rules read a number from
+    the same or a later sentence, theirs stands (they read the digits, the model may have miscounted 万)."""
+    if llm is not None and llm.confidence < 0.6 and rules is not None:
+        return rules
+    return _later(rules, llm, prefer_a_same_sentence=True)
 
 
 def _as_account(k: KnownAccount):
     return Account(id=k.id, name=k.name, short_name=k.short_name)
+
+
+def _our_description(org: OrgProfile, people: Iterable[str]) -> str:
+    bits = []
+    if org.names:
+        bits.append("公司 " + "、".join(org.names))
+    if org.products:
+        bits.append("产品 " + "、".join(org.products))
+    people = [p for p in people if p]
+    if people:
+        bits.append("员工 " + "、".join(dict.fromkeys(people)))
+    return "；".join(bits) or "（未知）"
 
 
 def _known_summary(ex: Extraction) -> str:
@@ -416,10 +546,12 @@ async def extract_with_llm(
     sentences: list[Sentence],
     timing: list[float] | None = None,
     prompts: PromptTemplates | None = None,
+    org: OrgProfile | None = None,
 ) -> Extraction:
     """Ask the model part by part; raises the client's error when the model is unreachable. `prompts`: the
     app's (with the console's published version), else the shipped file."""
     prompts = prompts or PromptTemplates()
+    org = org or OrgProfile()
     parts_out: list[Extraction] = []
     chunks = chunk_transcript(text)
     dropped: list[str] = []
@@ -433,7 +565,8 @@ async def extract_with_llm(
             parts=len(chunks),
             meeting_date=meeting.isoformat(),
             weekday="周" + WEEKDAYS[meeting.weekday()],
-            our_names="、".join(our_names) or "（未知）",
+            our_names=_our_description(org, our_names),
+            competitors="、".join("/".join(c.names) for c in org.competitors) if org.competitors else "（未配置）",
             known=_known_summary(running),
             text=part,
         )
@@ -459,7 +592,7 @@ async def extract_with_llm(
             bad_parts += 1
             continue
         local = [s for s in sentences if offset <= s.start < offset + len(part)] or sentences
-        part_ex = read_part(data, local, meeting, dropped)
+        part_ex = read_part(data, local, meeting, dropped, org)
         parts_out.append(part_ex)
         running = merge_parts(parts_out)
     result = merge_parts(parts_out) if parts_out else Extraction(mode="llm")
@@ -479,16 +612,20 @@ async def extract(
     model=None,
     timing: list[float] | None = None,
     prompts: PromptTemplates | None = None,
+    org: OrgProfile | None = None,
 ) -> Extraction:
-    """Rules always; the model on top when there is one. A model that is down leaves the rules' result."""
+    """Rules always; the model on top when there is one. A model that is down leaves the rules' result.
+    `org`: who we are and who we compete with (bot.org.load_org_profile)."""
     known = list(known_accounts)
     ours = [n for n in our_names if n]
-    rules = extract_rules(text, ref, known, ours)
+    rules = extract_rules(text, ref, known, ours, org)
     if model is None:
         return rules
-    meeting = rules.meeting_date.value if rules.meeting_date else ref
+    meeting = rules.meeting_date.value if rules.meeting_date and rules.meeting_date.confidence > 0.7 else ref
     try:
-        llm = await extract_with_llm(model, text, meeting, ours, split_sentences(text), timing, prompts)
+        llm = await extract_with_llm(
+            model, text, meeting, [*rules.our_side, *ours][:12], split_sentences(text), timing, prompts, org
+        )
     except Exception as exc:
         if not model_unavailable(exc):
             raise

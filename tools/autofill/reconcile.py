@@ -43,6 +43,12 @@ CONTACT_FIELDS: dict[str, tuple[str, str]] = {
     "email": ("邮箱", "text"),
     "deal_role": ("角色", "role"),
 }
+# what the rep reads for each qualification key (the JSON keeps the English key)
+QUALIFICATION_LABELS: dict[str, str] = {
+    **{k: v[0] for k, v in OPPORTUNITY_FIELDS.items()},
+    "budget": "预算",
+    "need": "需求",
+}
 ROLE_LABELS = DEAL_ROLE_LABELS
 CHANNEL_LABELS = {"onsite": "上门", "phone": "电话", "video": "视频", "wechat": "微信"}
 KIND_OF: dict[str, str] = {
@@ -269,6 +275,24 @@ async def plan_updates(
             old=old if opp is not None else (None if name != "stage" else "qualification"),
             new=new,
             fact=fact,
+        )
+
+    # other products named as alternatives: one line each, for the rep to confirm or drop
+    known_rivals = set(values.get("competitors", ([], None))[0]) | set(getattr(opp, "competitors", None) or [])
+    for c in ex.possible_competitors:
+        if c.value in known_rivals:
+            continue
+        old = (getattr(opp, "competitors", None) or []) if opp is not None else []
+        plan.add(
+            action="update",
+            record_type="opportunity",
+            record_id=opp.id if opp else None,
+            field_name="competitors",
+            label="可能的竞品（请确认）",
+            old=old if opp is not None else None,
+            new=list(dict.fromkeys([*old, c.value])),
+            fact=c,
+            note="不在竞品名单里的产品，确认是竞品再接受",
         )
 
     for c in ex.contacts:

@@ -27,6 +27,7 @@ from bot.capabilities import STAFF, Capabilities, Router, StageChange, ToolConte
 from bot.clock import aware
 from bot.messages import Card, CardAction, CardButton, InboundKind, Reply, Role, Target, WriteSource
 from bot.models import STAGE_LABELS, STAGES, Account, AuditLog, Contact, Opportunity, StaffUser, Task, Visit, utcnow
+from bot.org import load_org_profile
 from bot.pending import CANCEL_WORDS, close_pending, current_pending, open_pending, pick_option
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, resolve_date
 from bot.zh_parse.dates import day_label
@@ -123,11 +124,19 @@ async def _known(ctx: ToolContext) -> tuple[list[KnownAccount], list[str]]:
 
 async def run_extraction(ctx: ToolContext, text: str) -> Extraction:
     known, ours = await _known(ctx)
+    org = await load_org_profile(ctx.db, ctx.app.settings)
     model = ctx.app.chat_model() if ctx.app.llm_enabled else None
     timing = [0.0]
     try:
         return await extract(
-            text, ctx.today(), known_accounts=known, our_names=ours, model=model, timing=timing, prompts=ctx.app.prompts
+            text,
+            ctx.today(),
+            known_accounts=known,
+            our_names=ours,
+            model=model,
+            timing=timing,
+            prompts=ctx.app.prompts,
+            org=org,
         )
     finally:
         ctx.llm_seconds += timing[0]
@@ -650,7 +659,8 @@ class _Applier:
             return sug.record_type, None, "这条记录已经被删除了"
         kind = KIND_OF.get(sug.field, "text")
         current = getattr(record, sug.field)
-        if _jsonish(current) != _jsonish(sug.old_value):
+        additive = kind == "list" and sug.field == "competitors"  # a union loses nothing: no conflict
+        if _jsonish(current) != _jsonish(sug.old_value) and not additive:
             # someone changed the field after the suggestion was made: never overwrite blindly
             return sug.record_type, record.id, f"CRM 里这个值已经被改成 {show(current, kind)}，没有覆盖"
         if kind == "date" and isinstance(value, str):

@@ -1,7 +1,8 @@
 """The numbers behind targets, alerts and dashboards: periods, won amounts against targets, activity.
 
-"Won" is an opportunity in stage closed_won whose close_date falls in the period (Opportunity has no
-separate won date yet; close_date is the date the deal was or will be signed). Scopes follow the
+"Won" is an opportunity in stage closed_won whose won date falls in the period: the day it was closed
+(`closed_on`, written by /赢单 and its proposal), else its close_date for deals closed before closing
+recorded the day (imports, stage set directly). Scopes follow the
 reporting tree: a rep sees themself, a manager everyone below them, a director (a manager of managers)
 their whole tree, an admin everyone.
 """
@@ -204,6 +205,7 @@ async def rep_numbers(db, reps: list[StaffUser], period: Period, today: date, tz
     for u in reps:
         out[u.id].target = targets.get(("rep", u.username))
     start, end = _day_bounds(period, tz)
+    won_on = func.coalesce(Opportunity.closed_on, Opportunity.close_date)
     async with db.session() as s:
         for owner, total, n in (
             await s.execute(
@@ -211,8 +213,8 @@ async def rep_numbers(db, reps: list[StaffUser], period: Period, today: date, tz
                 .where(
                     Opportunity.owner_id.in_(ids),
                     Opportunity.stage == "closed_won",
-                    Opportunity.close_date >= period.start,
-                    Opportunity.close_date <= period.end,
+                    won_on >= period.start,
+                    won_on <= period.end,
                 )
                 .group_by(Opportunity.owner_id)
             )

@@ -83,10 +83,10 @@ def _reason(ctx: ToolContext, args: CloseDealArgs) -> str | None:
     return reason_category(" ".join(filter(None, (given, args.note or ""))), categories, args.competitor)
 
 
-def _competitor(ctx: ToolContext, name: str | None) -> tuple[str | None, bool]:
+async def _competitor(ctx: ToolContext, name: str | None) -> tuple[str | None, bool]:
     if not name or not name.strip():
         return None, False
-    found, known = match_competitor(name, org_competitors(ctx.app))
+    found, known = match_competitor(name, await org_competitors(ctx.app))
     return (found, True) if known else (name.strip()[:64], False)
 
 
@@ -103,7 +103,7 @@ async def checked_close(ctx: ToolContext, args: CloseDealArgs):
         raise ToolError(f"输单原因是哪一类？{' / '.join(categories)}，再补一句具体情况。")
     if args.amount is not None and args.amount <= 0:
         raise ToolError("签约金额要大于 0。")
-    competitor, known = _competitor(ctx, args.competitor)
+    competitor, known = await _competitor(ctx, args.competitor)
     return deal, account, reason, competitor, known, closed_on
 
 
@@ -253,7 +253,7 @@ async def won_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if money:
         note = (rest[: money[0].span[0]] + rest[money[0].span[1] :]).strip(" ，,。")
     args = {"account_name": name, "outcome": "won", "amount": money[0].value if money else None, "note": note or None}
-    competitor, _ = match_competitor(rest, org_competitors(ctx.app)) if rest else (None, False)
+    competitor, _ = match_competitor(rest, await org_competitors(ctx.app)) if rest else (None, False)
     args["competitor"] = competitor
     return await propose(ctx, "close_deal", args, evidence=f"/赢单 {arg}", command=True)
 
@@ -281,7 +281,7 @@ async def reopen_command(ctx: ToolContext, arg: str) -> ToolOutput:
 
 async def _propose_loss(ctx: ToolContext, account_name: str, words: str, *, evidence: str, command: bool = False):
     categories = reason_categories(ctx.app)
-    competitor, _ = match_competitor(words, org_competitors(ctx.app))
+    competitor, _ = match_competitor(words, await org_competitors(ctx.app))
     reason = reason_category(words, categories, competitor)
     if reason is None:
         return await _ask_reason(ctx, account_name, evidence, note=words)
@@ -315,7 +315,7 @@ async def answer_close_reason(ctx: ToolContext, pending, answer: str) -> ToolOut
         return ToolOutput("好，没记。")
     categories = reason_categories(ctx.app)
     words = " ".join(filter(None, (text, pending.payload.get("note", ""))))
-    if reason_category(words, categories) is None and not match_competitor(words, org_competitors(ctx.app))[0]:
+    if reason_category(words, categories) is None and not match_competitor(words, await org_competitors(ctx.app))[0]:
         return ToolOutput(f"没听出是哪一类，回复其中一个就行：{' / '.join(categories)}")
     await close_pending(ctx, pending)
     return await _propose_loss(ctx, pending.payload["account"], words, evidence=pending.payload["evidence"])
@@ -327,7 +327,7 @@ async def answer_close_reason(ctx: ToolContext, pending, answer: str) -> ToolOut
 @router.offline_intent(9)
 async def close_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
     """「华东机械输单了，价格没谈拢，被速工云拿走了」「云帆物流签了，48万」: the closing, shown to confirm."""
-    read = read_close(text, reason_categories(ctx.app), org_competitors(ctx.app))
+    read = read_close(text, reason_categories(ctx.app), await org_competitors(ctx.app))
     if read is None:
         return None
     mentioned = await accounts_mentioned(ctx, text)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.capabilities import ToolContext, ToolDenied, ToolError, ToolOutput
 from bot.models import Account, Opportunity
-from bot.org import Competitor, OrgProfile
+from bot.org import Competitor, load_org_profile
 from tools.customers import ensure_account_access, match_account, not_yours_text
 from tools.pipeline.phrases import DEFAULT_REASONS
 from tools.proposals import describe_call, open_proposal, proposal_replies
@@ -17,10 +17,9 @@ from tools.proposals import describe_call, open_proposal, proposal_replies
 CLOSED = ("closed_won", "closed_lost")
 
 
-def org_competitors(app) -> tuple[Competitor, ...]:
-    """The competitors a loss is matched against. One place, so the org profile's loader (console-edited list)
-    can replace the settings here."""
-    return OrgProfile.from_settings(app.settings).competitors
+async def org_competitors(app) -> tuple[Competitor, ...]:
+    """The competitors a loss is matched against: the org profile (the console's edits over the settings)."""
+    return (await load_org_profile(app.db, app.settings)).competitors
 
 
 def reason_categories(app) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from bot.models import (
     Visit,
     utcnow,
 )
-from bot.org import OrgProfile
+from bot.org import OrgProfile, load_org_profile
 from bot.pending import current_pending
 from tools.customers import accounts_mentioned, team_member_ids
 from tools.leads.models import Lead
@@ -75,9 +75,9 @@ SURGE_ACTION: dict[str, tuple[str, str | None]] = {
 }
 
 
-def org_profile(app: "Runtime") -> OrgProfile:
-    """Who we are and who we compete with. One place, so the profile's source (settings, console) can change."""
-    return OrgProfile.from_settings(app.settings)
+async def org_profile(app: "Runtime") -> OrgProfile:
+    """Who we are and who we compete with: the console's edits over the settings."""
+    return await load_org_profile(app.db, app.settings)
 
 
 def tz_of(app: "Runtime") -> ZoneInfo:
@@ -275,7 +275,7 @@ async def _store(app: "Runtime", found: list[Found], org: OrgProfile) -> int:
 
 async def scan(app: "Runtime") -> int:
     """Find signals in what was written since the last scan; returns how many new ones were stored."""
-    org = org_profile(app)
+    org = await org_profile(app)
     stored = 0
     for name, reader in (("visit", _visits), ("inbound", _inbound)):
         # a first run on a deployment with history catches up batch by batch, a bounded amount per run
