@@ -17,21 +17,35 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func
 from sqlmodel import select
 
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
 from bot.models import Account, Contact, ConversationMessage, StaffUser, utcnow
+from bot.schedule_config import config_for
 from bot.zh_parse import find_phones, is_workday, next_workday
 from bot.zh_parse.dates import day_label
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
 from tools.leads.capture import capture, frustrated, wants_human
-from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule
+from tools.leads.lead_rules import LeadFacts, LeadRules, lead_rules
+from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule, LeadScore
+from tools.leads.routing import available_reps, route
+from tools.leads.scoring import Scored, score
+from tools.leads.sla import (
+    lead_card,
+    learned_weights,
+    mark,
+    open_assignment,
+    parse_mark,
+    save_score,
+    signals_for,
+    source_of,
+)
+from tools.leads.sla import router as sla_router
 
 router = Router("leads")
 
@@ -326,46 +340,8 @@ class Assignment:
     staff: StaffUser
     reason: str  # account_owner | rule | region | round_robin
     account: Account | None = None
-
-
-async def _available_reps(s) -> list[StaffUser]:
-    away = set(
-        (await s.execute(select(LeadAvailability.staff_id).where(LeadAvailability.accepting.is_(False))))
-        .scalars()
-        .all()
-    )
-    reps = (
-        (
-            await s.execute(
-                select(StaffUser).where(StaffUser.role == "rep", StaffUser.active.is_(True)).order_by(StaffUser.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return [r for r in reps if r.id not in away]
-
-
-async def _least_recently_assigned(s, candidates: list[StaffUser]) -> StaffUser | None:
-    if not candidates:
-        return None
-    ids = [c.id for c in candidates]
-    last = dict(
-        (
-            await s.execute(
-                select(Lead.assigned_staff_id, func.max(Lead.handed_off_at))
-                .where(Lead.assigned_staff_id.in_(ids))
-                .group_by(Lead.assigned_staff_id)
-            )
-        ).all()
-    )
-    floor = datetime.min.replace(tzinfo=None)
-
-    def key(rep: StaffUser):
-        when = last.get(rep.id)
-        return (when.replace(tzinfo=None) if when else floor, rep.id)
-
-    return min(candidates, key=key)
+    rule: str | None = None  # the routing rule's name
+    team: str | None = None
 
 
 async def find_existing_account(s, ctx: ToolContext, lead: Lead) -> Account | None:
@@ -385,40 +361,50 @@ async def find_existing_account(s, ctx: ToolContext, lead: Lead) -> Account | No
     return None
 
 
-async def assign(ctx: ToolContext, lead: Lead) -> Assignment:
+async def score_for(ctx: ToolContext, lead: Lead, rules: LeadRules) -> tuple[Scored, Account | None]:
+    """The lead's score (fit and behaviour, from the conversation and the CRM) and its existing account."""
+    learned = await learned_weights(ctx.db) if rules.scoring.mode != "default" else None
     async with ctx.db.session() as s:
-        available = await _available_reps(s)
-        by_id = {r.id: r for r in available}
         account = await find_existing_account(s, ctx, lead)
+        signals = await signals_for(s, lead, account, sales_region(lead.region) in SALES_REGIONS)
+    return score(signals, rules, ctx.app.clock.now(timezone.utc), learned), account
+
+
+async def assign(
+    ctx: ToolContext,
+    lead: Lead,
+    scored: Scored | None = None,
+    rules: LeadRules | None = None,
+    account: Account | None = None,
+) -> Assignment:
+    """An existing customer's owner first; then the routing rules and fallbacks (tools/leads/routing.py)."""
+    rules = rules or lead_rules(ctx.app.settings)
+    async with ctx.db.session() as s:
+        if account is None:
+            account = await find_existing_account(s, ctx, lead)
         if account is not None and account.owner_id:
             owner = await s.get(StaffUser, account.owner_id)
             if owner is not None and owner.active:
-                return Assignment(owner, "account_owner", account)
-        region = sales_region(lead.region)
-        industry = (lead.industry or "").strip()
-        rules = (await s.execute(select(LeadRoutingRule).where(LeadRoutingRule.active.is_(True)))).scalars().all()
-
-        def matches(rule: LeadRoutingRule) -> bool:
-            if rule.region and sales_region(rule.region) != region:
-                return False
-            if rule.industry and not (industry and (rule.industry in industry or industry in rule.industry)):
-                return False
-            return bool(rule.region or rule.industry)
-
-        for rule in sorted(filter(matches, rules), key=lambda r: (r.priority, -bool(r.region and r.industry), r.id)):
-            if rule.staff_id in by_id:
-                return Assignment(by_id[rule.staff_id], "rule", account)
-            if rule.team:
-                pick = await _least_recently_assigned(s, [r for r in available if r.team == rule.team])
-                if pick is not None:
-                    return Assignment(pick, "rule", account)
-        if region:
-            pick = await _least_recently_assigned(s, [r for r in available if r.region == region])
-            if pick is not None:
-                return Assignment(pick, "region", account)
-        pick = await _least_recently_assigned(s, available)
-        if pick is not None:
-            return Assignment(pick, "round_robin", account)
+                return Assignment(owner, "account_owner", account, team=owner.team)
+        facts = LeadFacts(
+            region=sales_region(lead.region),
+            industry=(scored.industry if scored else None) or lead.industry,
+            source=source_of(lead),
+            score=scored.score if scored else 0,
+            size=scored.size if scored else None,
+        )
+        found = await route(
+            s,
+            lead,
+            facts,
+            rules,
+            config_for(ctx.app),
+            ctx.app.clock.now(timezone.utc),
+            await available_reps(s),
+            region_of=sales_region,
+        )
+    if found is not None:
+        return Assignment(found.staff, found.reason, account, found.rule, found.team)
     raise ToolError("现在没有可以接待的销售顾问。")
 
 
@@ -520,8 +506,10 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
         )
     now = ctx.now()
     promise, deadline = contact_promise(now, ctx.app.settings)
+    rules = lead_rules(ctx.app.settings)
     async with _assign_lock:
-        assignment = await assign(ctx, lead)
+        scored, account = await score_for(ctx, lead, rules)
+        assignment = await assign(ctx, lead, scored, rules, account)
         excerpt = await conversation_excerpt(ctx)
         summary = rep_summary(lead, assignment, excerpt, promise, args.reason or "")
         async with ctx.db.write() as s:
@@ -532,12 +520,39 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
             row.assigned_staff_id = assignment.staff.id
             row.assignment_reason = assignment.reason
             row.account_id = assignment.account.id if assignment.account else None
+            row.industry = row.industry or scored.industry
             row.summary = summary
             row.handed_off_at = utcnow()
             row.updated_at = row.handed_off_at
             s.add(row)
-            s.add(ctx.audit("lead.handoff", "lead", row.id, staff_id=assignment.staff.id, reason=assignment.reason))
-    await ctx.app.notify_staff(assignment.staff.id, Reply(text=summary), key=f"lead:{lead.id}:handoff")
+            score_row = await save_score(s, row, scored, source_of(row))
+            held = await open_assignment(
+                s,
+                row,
+                assignment.staff,
+                reason=assignment.reason,
+                rule=assignment.rule,
+                team=assignment.team,
+                band=rules.band_named(scored.band),
+                reasons=scored.reasons_text(),
+                settings=ctx.app.settings,
+                tz=ctx.tz,
+                now=row.handed_off_at,
+            )
+            s.add(
+                ctx.audit(
+                    "lead.handoff",
+                    "lead",
+                    row.id,
+                    staff_id=assignment.staff.id,
+                    reason=assignment.reason,
+                    rule=assignment.rule,
+                    score=scored.score,
+                    band=scored.band,
+                )
+            )
+        card = lead_card(row, score_row, rules, summary, held.due_at, ctx.tz)
+    await ctx.app.notify_staff(assignment.staff.id, Reply(card=card), key=f"lead:{lead.id}:handoff")
     rep = assignment.staff
     contact = published_contact(rep, assignment.reason, ctx.app.settings)
     # who the rep is stays with us: an anonymous visitor gets a time and what an admin chose to publish
@@ -553,6 +568,11 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
             "deadline": f"{deadline:%H:%M}",
             "announce": text,
             "public_contact": contact,
+            "score": scored.score,
+            "band": scored.band,
+            "reasons": scored.reasons_text(),
+            "rule": assignment.rule,
+            "due_at": held.due_at.isoformat(),
         },
     )
 
@@ -624,8 +644,19 @@ def leave_contact_hint() -> str:
 # --- staff side: my leads, availability, routing rules ------------------------------------------------
 
 
-@router.command("线索", "/线索", "看分给我（经理：团队）的客户线索", roles=STAFF)
+@router.command(
+    "线索",
+    "/线索 [接|联系了|成交|无效 编号]",
+    "看分给我（经理：团队）的客户线索；接单、记联系、记成交或无效",
+    roles=STAFF,
+)
 async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    if (arg or "").strip():
+        marked = parse_mark(arg)
+        if marked is None:
+            raise ToolError("用法：/线索 看列表；/线索 接 12、/线索 联系了 12、/线索 成交 12、/线索 无效 12")
+        what, lead_id = marked
+        return ToolOutput(await mark(ctx, lead_id, what), data={"lead_id": lead_id, "marked": what})
     if ctx.actor.role is Role.ADMIN:
         scope = Lead.assigned_staff_id.is_not(None)
     elif ctx.actor.role is Role.MANAGER:
@@ -635,8 +666,9 @@ async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     async with ctx.db.session() as s:
         rows = (
             await s.execute(
-                select(Lead, StaffUser.name)
+                select(Lead, StaffUser.name, LeadScore.score)
                 .join(StaffUser, StaffUser.id == Lead.assigned_staff_id)
+                .join(LeadScore, LeadScore.lead_id == Lead.id, isouter=True)
                 .where(scope)
                 .order_by(Lead.handed_off_at.desc())
                 .limit(10)
@@ -645,15 +677,16 @@ async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not rows:
         return ToolOutput("暂时没有分给你的客户线索。")
     lines = ["最近的客户线索："]
-    for lead, rep_name in rows:
+    for lead, rep_name, points in rows:
         when = lead.handed_off_at.astimezone(ctx.tz) if lead.handed_off_at else None
+        scored = f" {points} 分" if points is not None else ""
         lines.append(
-            f"· #{lead.id} {lead.name or '-'}（{lead.company or '-'}）{lead.phone or ''} "
+            f"· #{lead.id}{scored} {lead.name or '-'}（{lead.company or '-'}）{lead.phone or ''} "
             f"{when:%m-%d %H:%M} → {rep_name}"
             if when
-            else f"· #{lead.id} {lead.name or '-'} → {rep_name}"
+            else f"· #{lead.id}{scored} {lead.name or '-'} → {rep_name}"
         )
-    return ToolOutput("\n".join(lines), data={"lead_ids": [lead.id for lead, _ in rows]})
+    return ToolOutput("\n".join(lines), data={"lead_ids": [row[0].id for row in rows]})
 
 
 @router.command("接单", "/接单 开|关", "开关新客户线索的分配（休假时关掉）", roles=STAFF)
@@ -745,3 +778,4 @@ __all__ = [
 
 def register(capabilities: Capabilities) -> None:
     capabilities.include(router)
+    capabilities.include(sla_router)
