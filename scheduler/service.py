@@ -30,7 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData
 
-from scheduler import jobs
+from scheduler import jobs, lead_jobs
 from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
 
@@ -68,6 +68,8 @@ JOB_KINDS: dict[str, JobKind] = {
     "approvals": JobKind(jobs.run_approvals, every_seconds=300),
     "autofill": JobKind(jobs.run_autofill, every_seconds=900),
     "contact_model": JobKind(jobs.run_contact_model, cron={"hour": 2, "minute": 15}, misfire_grace_seconds=6 * 3600),
+    "lead_sla": JobKind(lead_jobs.run_lead_sla, every_seconds=60),
+    "lead_weekly": JobKind(lead_jobs.run_lead_weekly, every_seconds=300),
 }
 
 # The job store keeps a reference to `run_job` and its arguments (service id, kind); the running

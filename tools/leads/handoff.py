@@ -361,12 +361,24 @@ async def find_existing_account(s, ctx: ToolContext, lead: Lead) -> Account | No
     return None
 
 
+def lead_region(lead: Lead, account: Account | None = None) -> str | None:
+    """The sales region: where the customer said they are, else a place in their company's name
+    (「苏州恒远机械」), else the CRM account's region."""
+    if lead.region:
+        return sales_region(lead.region)
+    company = lead.company or ""
+    place = next((p for p in PLACES if p in company), None)
+    if place is not None:
+        return sales_region(place)
+    return account.region if account is not None and account.region else None
+
+
 async def score_for(ctx: ToolContext, lead: Lead, rules: LeadRules) -> tuple[Scored, Account | None]:
     """The lead's score (fit and behaviour, from the conversation and the CRM) and its existing account."""
     learned = await learned_weights(ctx.db) if rules.scoring.mode != "default" else None
     async with ctx.db.session() as s:
         account = await find_existing_account(s, ctx, lead)
-        signals = await signals_for(s, lead, account, sales_region(lead.region) in SALES_REGIONS)
+        signals = await signals_for(s, lead, account, lead_region(lead, account) in SALES_REGIONS)
     return score(signals, rules, ctx.app.clock.now(timezone.utc), learned), account
 
 
@@ -387,7 +399,7 @@ async def assign(
             if owner is not None and owner.active:
                 return Assignment(owner, "account_owner", account, team=owner.team)
         facts = LeadFacts(
-            region=sales_region(lead.region),
+            region=lead_region(lead, account),
             industry=(scored.industry if scored else None) or lead.industry,
             source=source_of(lead),
             score=scored.score if scored else 0,
@@ -537,7 +549,7 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
                 reasons=scored.reasons_text(),
                 settings=ctx.app.settings,
                 tz=ctx.tz,
-                now=row.handed_off_at,
+                now=ctx.app.clock.now(timezone.utc),
             )
             s.add(
                 ctx.audit(

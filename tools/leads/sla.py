@@ -292,7 +292,7 @@ async def current_assignment(s, lead_id: int) -> LeadAssignment | None:
 async def mark(ctx: ToolContext, lead_id: int, what: str) -> str:
     """accept | contacted | converted | lost, by the rep holding the lead (a manager or admin may record an
     outcome for their team's leads too)."""
-    now = utcnow()
+    now = ctx.app.clock.now(timezone.utc)
     async with ctx.db.write() as s:
         lead = await s.get(Lead, lead_id)
         if lead is None:
