@@ -315,3 +315,34 @@ async def test_weekly_digest_shows_time_to_first_contact_per_rep_once(tmp_path):
         await app.drain()
         digests = [p for p in pushes_to(app, "wangqiang") if "上周线索响应" in p]
     assert len(digests) == 1 and f"{rep.name}：分配 1，已联系 1（中位 7 分钟，100% 在时限内）" in digests[0]
+
+
+async def test_console_edits_weights_and_rules_previews_a_lead_and_shows_response_times(tmp_path):
+    from tests.admin_support import MANAGER_PASSWORD, make_accounts, serving, signed_in
+
+    async with running_app(tmp_path) as app:
+        await make_accounts(app)
+        got = await hand_off(app, "c1", "13944440001", region="杭州", need="要报价")
+        async with serving(app) as base:
+            async with signed_in(base) as admin:
+                status, page = await admin.get("/admin/leads")
+                assert status == 200 and "asked_price" in page and "默认权重" in page and f"#{got['lead_id']}" in page
+                text = default_text().replace("asked_price: 20", "asked_price: 35").replace("rules: []", HOT_RULE)
+                sample = {"name": "王总", "company": "苏州恒远机械", "need": "300 人，想要个报价", "source": "web"}
+                status, page = await admin.post("/admin/leads/check", {"text": text, **sample, "messages": "3"})
+                assert status == 200 and "+35 问了报价" in page and "分给 <b>李娜</b>" in page
+                assert "规则「华东制造业热线索」" in page
+                status, page = await admin.post("/admin/leads/check", {"text": "rules: [{name: x, to: {}}]", **sample})
+                assert status == 400 and "rep（用户名）或 team（团队名）其中之一" in page
+                status, page = await admin.post("/admin/leads/save", {"text": "scoring: {base: 500}"})
+                assert status == 400 and not (tmp_path / "data" / LEAD_RULES_FILE_NAME).exists()
+                status, _ = await admin.post("/admin/leads/save", {"text": text, "note": "报价加权"})
+                assert status == 200 and "asked_price: 35" in (tmp_path / "data" / LEAD_RULES_FILE_NAME).read_text()
+            # the saved weights score the next lead; a manager reads the page (response times) but cannot save
+            nxt = await hand_off(app, "c2", "13944440002", region="杭州", need="要报价")
+            assert "+35 问了报价" in nxt["reasons"]
+            async with signed_in(base, "viewer", MANAGER_PASSWORD) as viewer:
+                status, page = await viewer.get("/admin/leads")
+                assert status == 200 and "响应时间" in page and "leads-save" not in page
+                status, _ = await viewer.post("/admin/leads/save", {"text": text})
+                assert status == 403

@@ -27,6 +27,7 @@ NAV = [
     ("prompts", "提示词", "/admin/prompts"),
     ("knowledge", "知识库", "/admin/knowledge"),
     ("rules", "审批规则", "/admin/rules"),
+    ("leads", "线索", "/admin/leads"),
     ("people", "人员与组织", "/admin/people"),
     ("data", "导入导出", "/admin/data"),
     ("audit", "审计日志", "/admin/audit"),

@@ -20,7 +20,7 @@ from bot.client_ip import request_ip
 from bot.locks import SlidingWindowLimiter
 from bot.messages import ROLE_LABELS
 from salesbot.admin import audit as audit_log
-from salesbot.admin import auth, views_data, views_knowledge, views_people, views_prompts, views_rules
+from salesbot.admin import auth, views_data, views_knowledge, views_leads, views_people, views_prompts, views_rules
 from salesbot.admin import dashboard as dashboard_data
 from salesbot.admin.charts import grouped_bars, hbar
 from salesbot.admin.pages import (
@@ -290,7 +290,7 @@ def build_admin_app(app) -> web.Application:
     # HTML-safe: Jinja escapes <, >, & and ' in its output either way)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     admin.router.add_routes(routes)
-    for module in (views_prompts, views_knowledge, views_rules, views_people, views_data):
+    for module in (views_prompts, views_knowledge, views_rules, views_leads, views_people, views_data):
         admin.router.add_routes(module.routes)
     sync = PromptSync(app)
     admin[PROMPT_SYNC] = sync
