@@ -346,3 +346,48 @@ async def test_console_edits_weights_and_rules_previews_a_lead_and_shows_respons
                 assert status == 200 and "响应时间" in page and "leads-save" not in page
                 status, _ = await viewer.post("/admin/leads/save", {"text": text})
                 assert status == 403
+
+
+async def test_rep_enters_own_lead_scored_kept_with_a_task(tmp_path):
+    async with running_app(tmp_path) as app:
+        rep = ConsoleClient(app, "zhaolei")
+        answer = await rep.say("/线索 新 王总 13955550001 苏州恒远机械 300 人，想要报价和演示")
+        assert "已录线索" in answer and "+20 问了报价" in answer and "已建待办" in answer
+        assert "电话 13955550001 已经有线索了" in await rep.say("/线索 新 李总 13955550001 别的公司")
+        assert "至少要有称呼或公司，和电话" in await rep.say("/线索 新 想要报价")
+        async with app.db.session() as s:
+            lead = (await s.execute(select(Lead))).scalars().one()
+            scored = await s.get(LeadScore, lead.id)
+            held = (await s.execute(select(LeadAssignment))).scalars().one()
+        zhaolei = await app.staff_by_username("zhaolei")
+        assert scored.source == "rep" and scored.band == "hot" and lead.assigned_staff_id == zhaolei.id
+        assert held.staff_id == zhaolei.id and held.task_id is not None
+        assert "#" in await rep.say("/线索") and f"{scored.score} 分" in await rep.say("/线索")
+
+
+async def test_misbehaving_model_still_gets_the_lead_scored_and_carded(tmp_path, fake_llm):
+    from tests.fakes.openai_server import text, tool_call
+
+    env = {"OPENAI_BASE_URL": fake_llm.base_url, "OPENAI_API_KEY": "t", "SALESBOT_LLM_MODEL": "fake"}
+    async with running_app(tmp_path, **env) as app:
+        guest = ConsoleClient(app, "llm-guest", role_hint=Role.CUSTOMER)
+        fake_llm.script(
+            tool_call("save_contact_info", 姓名="王总", 电话="13966660001"),  # wrong argument names
+            tool_call(
+                "save_contact_info",
+                name="王总",
+                company="苏州恒远机械",
+                phone="139 6666 0001",
+                need="三百多人，想要报价",
+            ),
+            tool_call("handoff_to_sales", reason="要报价"),
+            text("<think>已转人工</think>好的王总，已经安排销售顾问联系您。"),
+        )
+        answer = await guest.say("我是苏州恒远机械的王总，13966660001，我们三百多人，想要个报价")
+        assert "<think>" not in answer and "销售顾问" in answer
+        async with app.db.session() as s:
+            lead = (await s.execute(select(Lead))).scalars().one()
+            scored = await s.get(LeadScore, lead.id)
+        assert lead.phone == "13966660001" and scored is not None and scored.band == "hot"
+        assert any("300 人规模" in why for _, why in scored.reasons)
+        assert any(line.startswith("[推送") and f"{scored.score} 分" in line for line in app.console_lines)

@@ -421,6 +421,8 @@ async def assign(
 
 
 REASON_LABELS = {
+    "own": "销售自录",
+    "reassigned": "超时改派",
     "account_owner": "老客户，归属负责人",
     "rule": "分配规则",
     "region": "按地区",
@@ -656,6 +658,60 @@ def leave_contact_hint() -> str:
 # --- staff side: my leads, availability, routing rules ------------------------------------------------
 
 
+async def rep_entry(ctx: ToolContext, text: str) -> ToolOutput:
+    """A lead a rep found themselves: scored like any other, kept by that rep, with a task due within its SLA."""
+    found = capture(text, PLACES)
+    if not (found.phone and (found.name or found.company)):
+        raise ToolError("录线索至少要有称呼或公司，和电话，例如：/线索 新 王总 13912345678 苏州恒远机械 想要报价")
+    phone = normalize_phone(found.phone)
+    rules = lead_rules(ctx.app.settings)
+    now = ctx.app.clock.now(timezone.utc)
+    async with ctx.db.session() as s:
+        rep = await s.get(StaffUser, ctx.actor.staff_id)
+        if (await s.execute(select(Lead.id).where(Lead.phone == phone))).first() is not None:
+            raise ToolError(f"电话 {phone} 已经有线索了，发 /线索 看看。")
+    lead = Lead(
+        conversation_key=f"rep:{rep.id}:{phone}",
+        platform="rep",
+        external_id=f"rep-entry:{phone}",
+        name=clean_field(found.name, 32),
+        company=clean_field(found.company, 64),
+        phone=phone,
+        need=clean_field(found.need, 500),
+        region=clean_field(found.region, 16),
+        source_message_id=ctx.message_row_id,
+    )
+    scored, account = await score_for(ctx, lead, rules)
+    async with ctx.db.write() as s:
+        lead.status, lead.assigned_staff_id, lead.assignment_reason = "handed_off", rep.id, "own"
+        lead.account_id = account.id if account else None
+        lead.industry = scored.industry
+        lead.handed_off_at = utcnow()
+        s.add(lead)
+        await s.flush()
+        await save_score(s, lead, scored, "rep")
+        held = await open_assignment(
+            s,
+            lead,
+            rep,
+            reason="own",
+            rule=None,
+            team=rep.team,
+            band=rules.band_named(scored.band),
+            reasons=scored.reasons_text(),
+            settings=ctx.app.settings,
+            tz=ctx.tz,
+            now=now,
+        )
+        s.add(ctx.audit("lead.create", "lead", lead.id, score=scored.score, band=scored.band))
+    due = held.due_at.astimezone(ctx.tz)
+    return ToolOutput(
+        f"已录线索 #{lead.id}：{lead.name or '-'}（{lead.company or '-'}）{scored.score} 分。"
+        f"评分理由：{scored.reasons_text()}。已建待办，请在 {due:%m-%d %H:%M} 前联系。",
+        data={"lead_id": lead.id, "score": scored.score, "band": scored.band},
+    )
+
+
 @router.command(
     "线索",
     "/线索 [接|联系了|成交|无效 编号]",
@@ -664,9 +720,15 @@ def leave_contact_hint() -> str:
 )
 async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if (arg or "").strip():
+        words = arg.strip().split(maxsplit=1)
+        if words[0] in ("新", "录入", "新建"):
+            return await rep_entry(ctx, words[1] if len(words) > 1 else "")
         marked = parse_mark(arg)
         if marked is None:
-            raise ToolError("用法：/线索 看列表；/线索 接 12、/线索 联系了 12、/线索 成交 12、/线索 无效 12")
+            raise ToolError(
+                "用法：/线索 看列表；/线索 新 王总 13912345678 苏州恒远机械 想要报价；"
+                "/线索 接 12、/线索 联系了 12、/线索 成交 12、/线索 无效 12"
+            )
         what, lead_id = marked
         return ToolOutput(await mark(ctx, lead_id, what), data={"lead_id": lead_id, "marked": what})
     if ctx.actor.role is Role.ADMIN:

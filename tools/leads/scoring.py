@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from bot.zh_parse import find_quantities
 from tools.leads.lead_rules import FACTOR_LABELS, FACTORS, LeadRules
 
 MIN_EACH_CLASS = 20  # converted and not converted leads needed before learned weights are used
@@ -28,7 +29,7 @@ _PERSON = re.compile(r"转人工|人工|找销售|让销售|销售联系|顾问�
 _TITLE = re.compile(
     r"(?:总|总监|总经理|经理|主任|老板|董事|厂长|院长|校长|CEO|CTO|CIO|VP|负责人|主管)(?:$|[^的])", re.I
 )
-_HEADCOUNT = re.compile(r"(\d{1,6})\s*(?:多|余|来)?\s*(?:个)?(?:人|名|位|个账号|个用户|个坐席|seats?)", re.I)
+_SIZE_UNITS = ("人", "员工", "账号", "帐号", "用户", "坐席", "席位")
 _CN_SIZE = {"几十": 30, "上百": 100, "几百": 300, "上千": 1000, "几千": 3000, "上万": 10000}
 # what a company's name says about its industry, when the customer did not say
 _INDUSTRY_HINTS = {
@@ -83,12 +84,13 @@ def guess_industry(signals: LeadSignals) -> str | None:
 
 
 def headcount(texts: list[str]) -> int | None:
-    """「20 人团队」「三百多人」 → a size; the largest number mentioned wins."""
+    """「20 人团队」「三百多人」「两千名员工」「120 个账号」 → a size (bot.zh_parse.find_quantities); 「几百人」 too.
+    The largest number mentioned wins."""
     best = None
     for text in texts:
-        for m in _HEADCOUNT.finditer(text or ""):
-            n = int(m.group(1))
-            best = n if best is None else max(best, n)
+        for q in find_quantities(text or "", _SIZE_UNITS):
+            if isinstance(q.value, (int, float)) and 0 < q.value < 10**7:
+                best = int(q.value) if best is None else max(best, int(q.value))
         for word, n in _CN_SIZE.items():
             if word + "人" in (text or "") or word + "号人" in (text or ""):
                 best = n if best is None else max(best, n)
