@@ -14,7 +14,9 @@ time to assignment under a burst.
    all conversions found in the top 20 % of the ranking. Scorers: random; recency only (newest first); the
    default weights (tools/leads/default_lead_rules.yaml through scoring.score_with_defaults); learned weights
    (scoring.score_with_learned; "—" when the history has fewer than 20 converted or 20 lost leads, where
-   production keeps the defaults). The "oracle" line ranks by the true propensity: the ceiling.
+   production keeps the defaults); and what `scoring.mode: auto` ranks with: the learned weights only when
+   5-fold cross-validation on the history beats the defaults' AUC on it, else the defaults. The "oracle" line
+   ranks by the true propensity: the ceiling.
 2. Fairness. 1 000 leads arrive over a working day to a 6-rep team whose reps close leads at different speeds
    (a lead stays open 1-6 hours depending on the rep). Open leads per rep (standard deviation over reps, sampled
    every lead, and at the end) for plain round-robin (least recently assigned, the previous behaviour) and for
@@ -52,7 +54,7 @@ from salesbot.demo import load_demo  # noqa: E402
 from tools.leads.lead_rules import DEFAULT_LEAD_RULES_PATH, FACTORS, parse_lead_rules  # noqa: E402
 from tools.leads.models import LeadAssignment  # noqa: E402
 from tools.leads.routing import least_loaded  # noqa: E402
-from tools.leads.scoring import learn, score_with_defaults, score_with_learned  # noqa: E402
+from tools.leads.scoring import auc, learn, score_with_defaults, score_with_learned  # noqa: E402
 
 # rates of each fact among incoming leads
 RATES = {
@@ -108,23 +110,6 @@ def simulate(rng: np.random.Generator, n: int) -> tuple[list[dict], np.ndarray, 
     return feats, age, p
 
 
-def auc(scores: np.ndarray, y: np.ndarray) -> float:
-    """Mann-Whitney AUC with average ranks for ties."""
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    s = scores[order]
-    i = 0
-    while i < len(s):
-        j = i
-        while j + 1 < len(s) and s[j + 1] == s[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    pos = y.sum()
-    neg = len(y) - pos
-    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
-
-
 def top_share(scores: np.ndarray, y: np.ndarray, rng: np.random.Generator, share: float = 0.2) -> float:
     jitter = rng.random(len(scores)) * 1e-6  # ties broken at random, not by position
     k = int(len(scores) * share)
@@ -145,23 +130,37 @@ def ranking(seed: int, test_n: int, histories, repeats: int) -> list[tuple]:
         "oracle (true propensity)": p,
     }
     rows = [(name, "-", auc(s, y), top_share(s, y, rng)) for name, s in fixed.items()]
+    default_auc, default_top = auc(default, y), top_share(default, y, rng)
     for h in histories:
-        aucs, tops, skipped = [], [], 0
+        aucs, tops, auto_aucs, auto_tops, chosen = [], [], [], [], 0
         for r in range(repeats):
             hrng = np.random.default_rng(seed * 1000 + h * 10 + r)
             hf, _hage, hp = simulate(hrng, h)
             hy = hrng.random(h) < hp
-            learned = learn(list(zip(hf, hy)))
+            learned = learn(list(zip(hf, hy)), rules=rules)
             if learned is None:
-                skipped += 1
+                auto_aucs.append(default_auc)
+                auto_tops.append(default_top)
                 continue
             s = np.array([score_with_learned(f, learned)[0] for f in feats], dtype=float)
             aucs.append(auc(s, y))
             tops.append(top_share(s, y, rng))
+            chosen += learned.beats_defaults
+            auto_aucs.append(aucs[-1] if learned.beats_defaults else default_auc)
+            auto_tops.append(tops[-1] if learned.beats_defaults else default_top)
+        name = f"learned weights (history {h})"
         if aucs:
-            rows.append((f"learned weights (history {h})", f"{len(aucs)}/{repeats}", np.mean(aucs), np.mean(tops)))
+            rows.append((name, f"{len(aucs)}/{repeats}", np.mean(aucs), np.mean(tops)))
         else:
-            rows.append((f"learned weights (history {h})", f"0/{repeats}", None, None))
+            rows.append((name, f"0/{repeats}", None, None))
+        rows.append(
+            (
+                f"auto: learned if CV beats defaults (history {h})",
+                f"{chosen}/{repeats}",
+                np.mean(auto_aucs),
+                np.mean(auto_tops),
+            )
+        )
     return rows, float(y.mean())
 
 
@@ -239,9 +238,9 @@ async def burst(n: int) -> dict:
                 await run_tool(ctx, "handoff_to_sales", {"reason": "要报价"})
                 return time.perf_counter() - t0
 
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             waits = await asyncio.gather(*(one(i) for i in range(n)))
-            wall = time.perf_counter() - began
+            wall, cpu = time.perf_counter() - began, time.process_time() - cpu
             await app.drain()
             async with app.db.session() as s:
                 rows = (await s.execute(select(LeadAssignment.staff_id))).scalars().all()
@@ -250,7 +249,7 @@ async def burst(n: int) -> dict:
     per_rep: dict[int, int] = {}
     for staff_id in rows:
         per_rep[staff_id] = per_rep.get(staff_id, 0) + 1
-    return {"waits": waits, "wall": wall, "assigned": len(rows), "per_rep": sorted(per_rep.values())}
+    return {"waits": waits, "wall": wall, "cpu": cpu, "assigned": len(rows), "per_rep": sorted(per_rep.values())}
 
 
 def main() -> None:
@@ -284,10 +283,14 @@ def main() -> None:
     result = asyncio.run(burst(burst_n))
     waits = result["waits"]
     print(f"3. Burst: {burst_n} web leads handed off at once (SQLite, real tools, 2 routing rules)")
-    print("| leads assigned | wall time | throughput | time to assignment p50 | p95 | max | leads per rep (sorted) |")
-    print("|---|---|---|---|---|---|---|")
     print(
-        f"| {result['assigned']} | {result['wall']:.1f} s | {burst_n / result['wall']:.0f} leads/s "
+        "| leads assigned | wall time | CPU per lead (capture + hand-off) | throughput | time to assignment p50 "
+        "| p95 | max | leads per rep (sorted) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {result['assigned']} | {result['wall']:.1f} s | {1000 * result['cpu'] / burst_n:.0f} ms "
+        f"| {burst_n / result['wall']:.0f} leads/s "
         f"| {percentile(waits, 50):.2f} s | {percentile(waits, 95):.2f} s | {max(waits):.2f} s | {result['per_rep']} |"
     )
 

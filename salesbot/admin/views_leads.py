@@ -93,7 +93,7 @@ async def preview(app, rules: LeadRules, sample: SampleLead) -> LeadPreview:
         messages=messages,
         last_activity=now,
     )
-    learned = await sla.learned_weights(app.db) if rules.scoring.mode != "default" else None
+    learned = await sla.learned_weights(app.db, rules) if rules.scoring.mode != "default" else None
     scored = score(signals, rules, now, learned)
     result = LeadPreview(scored.score, sla.band_label(rules, scored.band), scored.sql, scored.reasons)
     result.notes.append("老客户（按公司名或电话匹配到 CRM）会先给客户负责人，这里不预览。")
@@ -116,7 +116,7 @@ async def preview(app, rules: LeadRules, sample: SampleLead) -> LeadPreview:
 
 
 async def weights_table(app, rules: LeadRules) -> tuple[list[tuple[str, str, int, int | None]], dict]:
-    learned = await sla.learned_weights(app.db)
+    learned = await sla.learned_weights(app.db, rules)
     rows = await sla.training_rows(app.db)
     converted = sum(1 for _, y in rows if y)
     status = {
@@ -124,7 +124,10 @@ async def weights_table(app, rules: LeadRules) -> tuple[list[tuple[str, str, int
         "lost": len(rows) - converted,
         "need": MIN_EACH_CLASS,
         "learned": learned is not None,
-        "in_use": learned is not None and rules.scoring.mode != "default",
+        "in_use": learned is not None
+        and (rules.scoring.mode == "learned" or (rules.scoring.mode == "auto" and learned.beats_defaults)),
+        "cv_auc": learned.cv_auc if learned else None,
+        "default_auc": learned.default_auc if learned else None,
     }
     points = learned.points() if learned else {}
     return [(f, FACTOR_LABELS[f], rules.scoring.weight(f), points.get(f)) for f in FACTORS], status

@@ -375,7 +375,7 @@ def lead_region(lead: Lead, account: Account | None = None) -> str | None:
 
 async def score_for(ctx: ToolContext, lead: Lead, rules: LeadRules) -> tuple[Scored, Account | None]:
     """The lead's score (fit and behaviour, from the conversation and the CRM) and its existing account."""
-    learned = await learned_weights(ctx.db) if rules.scoring.mode != "default" else None
+    learned = await learned_weights(ctx.db, rules) if rules.scoring.mode != "default" else None
     async with ctx.db.session() as s:
         account = await find_existing_account(s, ctx, lead)
         signals = await signals_for(s, lead, account, lead_region(lead, account) in SALES_REGIONS)
@@ -388,11 +388,14 @@ async def assign(
     scored: Scored | None = None,
     rules: LeadRules | None = None,
     account: Account | None = None,
+    *,
+    looked_up: bool = False,
 ) -> Assignment:
-    """An existing customer's owner first; then the routing rules and fallbacks (tools/leads/routing.py)."""
+    """An existing customer's owner first; then the routing rules and fallbacks (tools/leads/routing.py).
+    `looked_up`: the caller already searched the CRM for the lead's account (`account`, None if not found)."""
     rules = rules or lead_rules(ctx.app.settings)
     async with ctx.db.session() as s:
-        if account is None:
+        if not looked_up:
             account = await find_existing_account(s, ctx, lead)
         if account is not None and account.owner_id:
             owner = await s.get(StaffUser, account.owner_id)
@@ -521,10 +524,12 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
     now = ctx.now()
     promise, deadline = contact_promise(now, ctx.app.settings)
     rules = lead_rules(ctx.app.settings)
+    # scoring reads only this lead's own conversation and the CRM: outside the lock, so a burst of leads
+    # waits in line only for the pick and the write (the open-lead loads must not change under a pick)
+    scored, account = await score_for(ctx, lead, rules)
+    excerpt = await conversation_excerpt(ctx)
     async with _assign_lock:
-        scored, account = await score_for(ctx, lead, rules)
-        assignment = await assign(ctx, lead, scored, rules, account)
-        excerpt = await conversation_excerpt(ctx)
+        assignment = await assign(ctx, lead, scored, rules, account, looked_up=True)
         summary = rep_summary(lead, assignment, excerpt, promise, args.reason or "")
         async with ctx.db.write() as s:
             row = await s.get(Lead, lead.id)

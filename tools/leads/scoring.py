@@ -146,6 +146,13 @@ class LearnedWeights:
     coef: dict[str, float]
     converted: int
     lost: int
+    cv_auc: float | None = None  # the learned model's AUC on held-out folds of the org's own outcomes
+    default_auc: float | None = None  # the default weights' AUC on the same leads
+
+    @property
+    def beats_defaults(self) -> bool:
+        """Whether cross-validation says the learned weights rank this org's leads better than the defaults."""
+        return self.cv_auc is not None and (self.default_auc is None or self.cv_auc > self.default_auc)
 
     def logit(self, f: dict[str, int]) -> float:
         return self.intercept + sum(self.coef.get(name, 0.0) * f.get(name, 0) for name in FACTORS)
@@ -154,7 +161,14 @@ class LearnedWeights:
         return {name: round(POINTS_PER_LOGIT * c) for name, c in self.coef.items()}
 
     def to_json(self) -> dict:
-        return {"intercept": self.intercept, "coef": self.coef, "converted": self.converted, "lost": self.lost}
+        return {
+            "intercept": self.intercept,
+            "coef": self.coef,
+            "converted": self.converted,
+            "lost": self.lost,
+            "cv_auc": self.cv_auc,
+            "default_auc": self.default_auc,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "LearnedWeights":
@@ -189,8 +203,36 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
     return float(w[0]), w[1:]
 
 
-def learn(rows: list[tuple[dict[str, int], bool]], min_each: int = MIN_EACH_CLASS) -> LearnedWeights | None:
-    """Weights learned from (features, converted) pairs; None when either class has fewer than min_each rows."""
+def auc(scores: np.ndarray, y: np.ndarray) -> float | None:
+    """Mann-Whitney AUC with average ranks for ties; None without both classes."""
+    pos = int(y.sum())
+    neg = len(y) - pos
+    if pos == 0 or neg == 0:
+        return None
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    ordered = scores[order]
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def learn(
+    rows: list[tuple[dict[str, int], bool]],
+    min_each: int = MIN_EACH_CLASS,
+    rules: LeadRules | None = None,
+    folds: int = 5,
+) -> LearnedWeights | None:
+    """Weights learned from (features, converted) pairs; None when either class has fewer than min_each rows.
+
+    With `rules`, the learned model is also checked against the default weights by k-fold cross-validation on
+    the same leads (cv_auc vs default_auc): with a few dozen outcomes a fitted model is often worse than
+    sensible defaults, and `mode: auto` then keeps the defaults."""
     converted = sum(1 for _, y in rows if y)
     lost = len(rows) - converted
     if converted < min_each or lost < min_each:
@@ -198,13 +240,25 @@ def learn(rows: list[tuple[dict[str, int], bool]], min_each: int = MIN_EACH_CLAS
     x = np.array([[f.get(name, 0) for name in FACTORS] for f, _ in rows], dtype=float)
     y = np.array([1.0 if c else 0.0 for _, c in rows])
     intercept, coef = fit_logistic(x, y)
-    return LearnedWeights(intercept, {name: float(c) for name, c in zip(FACTORS, coef)}, converted, lost)
+    learned = LearnedWeights(intercept, {name: float(c) for name, c in zip(FACTORS, coef)}, converted, lost)
+    if rules is not None:
+        # folds by a fixed interleave (no randomness: the same outcomes always give the same decision)
+        fold = np.arange(len(rows)) % folds
+        held_out = np.empty(len(rows))
+        for k in range(folds):
+            train, test = fold != k, fold == k
+            b, c = fit_logistic(x[train], y[train])
+            held_out[test] = b + x[test] @ c
+        learned.cv_auc = auc(held_out, y)
+        learned.default_auc = auc(np.array([score_with_defaults(f, rules)[0] for f, _ in rows], dtype=float), y)
+    return learned
 
 
 def score(signals: LeadSignals, rules: LeadRules, now: datetime, learned: LearnedWeights | None = None) -> Scored:
     f, industry, size = features(signals, rules, now)
     mode = rules.scoring.mode
-    use_learned = learned is not None and mode in ("auto", "learned")
+    # auto: only weights that cross-validation found better than the defaults; learned: whenever there are some
+    use_learned = learned is not None and (mode == "learned" or (mode == "auto" and learned.beats_defaults))
     if use_learned:
         total, points = score_with_learned(f, learned)
     else:

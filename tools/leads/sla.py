@@ -141,8 +141,9 @@ async def training_rows(db) -> list[tuple[dict, bool]]:
     return [(dict(f or {}), o == "converted") for f, o in rows]
 
 
-async def learned_weights(db) -> LearnedWeights | None:
-    """Weights learned from the leads with a recorded outcome; refitted only when outcomes changed."""
+async def learned_weights(db, rules: LeadRules) -> LearnedWeights | None:
+    """Weights learned from the leads with a recorded outcome, cross-validated against the rules' default
+    weights; refitted only when the outcomes or the default weights changed."""
     async with db.session() as s:
         key = tuple(
             (
@@ -151,16 +152,17 @@ async def learned_weights(db) -> LearnedWeights | None:
                 )
             ).one()
         )
+    key = (*key, tuple(sorted(rules.scoring.weights.items())), rules.scoring.base)
     cache = _LEARNED.setdefault(str(db.url), _LearnedCache())
     if cache.key != key:
-        cache.weights = learn(await training_rows(db))
+        cache.weights = learn(await training_rows(db), rules=rules)
         cache.key = key
     return cache.weights
 
 
 async def score_lead(db, s, lead: Lead, account: Account | None, region_covered: bool, rules: LeadRules, now) -> Scored:
     signals = await signals_for(s, lead, account, region_covered)
-    learned = await learned_weights(db) if rules.scoring.mode != "default" else None
+    learned = await learned_weights(db, rules) if rules.scoring.mode != "default" else None
     return score(signals, rules, now, learned)
 
 
@@ -376,6 +378,20 @@ async def lead_card_pressed(ctx: ToolContext, action: CardAction) -> list[Reply]
 
 async def sync_contacts_from_tasks(db) -> int:
     """A follow-up task marked done counts as the first contact, at the time it was done."""
+    async with db.session() as s:  # read first: most minutes there is nothing to write
+        pending = (
+            await s.execute(
+                select(LeadAssignment.id)
+                .join(Task, Task.id == LeadAssignment.task_id)
+                .where(
+                    LeadAssignment.ended_at.is_(None),
+                    LeadAssignment.contacted_at.is_(None),
+                    Task.status == "done",
+                )
+            )
+        ).first()
+    if pending is None:
+        return 0
     async with db.write() as s:
         rows = (
             await s.execute(
