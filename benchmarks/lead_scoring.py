@@ -264,7 +264,7 @@ def main() -> None:
     print()
     rows, base_rate = ranking(args.seed, test_n, HISTORIES, repeats)
     print(f"1. Ranking {test_n} fresh leads (conversion rate {base_rate:.1%}); learned: mean over {repeats} histories")
-    print("| scorer | histories learned | AUC | conversions in top 20 % |")
+    print("| scorer | histories learned (auto: learned chosen) | AUC | conversions in top 20 % |")
     print("|---|---|---|---|")
     for name, runs, a, top in rows:
         if a is None:

@@ -1,14 +1,17 @@
-"""Leads from the customer-facing bot: capture (asked for naturally by the agent), routing, hand-off.
+"""Leads from the customer-facing bot: capture (asked for naturally by the agent), scoring, routing, hand-off.
 
-Routing, first match wins:
+At the hand-off the lead is scored (tools/leads/scoring.py: fit and behaviour, with reasons), then routed,
+first match wins:
   1. an existing customer (the contact we know, the phone of a CRM contact, or the company name) → its owner;
-  2. the admin's routing rules (region and/or industry → a rep, or round-robin within a team), most specific first;
+  2. the lead rules' routing rules (region, industry, source, score, size → a rep or a team), then the older
+     /线索规则 table (region and/or industry), most specific first;
   3. reps of the customer's sales region (from the org);
-  4. round-robin among every rep who takes leads.
-"Round-robin" is least-recently-assigned, so it survives restarts and needs no counter. A rep who is away
-turns leads off with `/接单 关`. The rep gets a summary pushed (app.notify_staff); the customer is told who
-will contact them and when (within SALESBOT_LEAD_RESPONSE_MINUTES inside business hours, else the next
-working morning).
+  4. everyone who takes leads.
+Within a group the pick is the fewest open leads per unit of capacity, then least recently assigned
+(tools/leads/routing.py), so it survives restarts and needs no counter. A rep who is away turns leads off with
+`/接单 关`. The rep gets a card with the score and reasons and a first follow-up task due within the band's
+SLA (tools/leads/sla.py); the customer is told when they will be contacted (within
+SALESBOT_LEAD_RESPONSE_MINUTES inside business hours, else the next working morning).
 """
 
 from __future__ import annotations
