@@ -404,3 +404,41 @@ async def test_misbehaving_model_still_gets_the_lead_scored_and_carded(tmp_path,
         assert lead.phone == "13966660001" and scored is not None and scored.band == "hot"
         assert any("300 人规模" in why for _, why in scored.reasons)
         assert any(line.startswith("[推送") and f"{scored.score} 分" in line for line in app.console_lines)
+
+
+async def test_imported_leads_are_scored_routed_and_carded_once(tmp_path, capsys):
+    import argparse
+
+    from salesbot.leads_cli import import_command
+    from tests.conftest import make_settings
+    from tools.leads.intake import import_leads
+
+    write_rules(tmp_path, HOT_RULE)
+    headers = ["姓名", "公司名称", "手机", "城市", "备注"]
+    rows = [
+        ["王总", "苏州恒远机械", "13977770001", "苏州", "300 人，要报价"],
+        ["李女士", "杭州某某贸易", "13977770002", "杭州", "展会留的名片"],
+        ["赵先生", "坏号码公司", "12345", "", ""],
+        ["王总", "苏州恒远机械", "13977770001", "苏州", "重复的一行"],
+    ]
+    async with running_app(tmp_path) as app:
+        report = await import_leads(app, headers, rows)
+        await app.drain()
+        again = await import_leads(app, headers, rows)
+        async with app.db.session() as s:
+            scores = {r.lead_id: r for r in (await s.execute(select(LeadScore))).scalars()}
+            leads = {lead.phone: lead for lead in (await s.execute(select(Lead))).scalars()}
+        lina = await app.staff_by_username("lina")
+        hot = leads["13977770001"]
+        assert len(report.created) == 2 and len(report.skipped) == 2 and "电话「12345」不对" in report.text()
+        assert not again.created and len(again.skipped) == 4  # the same file twice adds nothing
+        assert scores[hot.id].source == "import" and hot.assigned_staff_id == lina.id  # the 华东制造业 rule
+        assert "一天内还在聊" not in str(scores[hot.id].reasons)  # an imported row says nothing about recency
+        assert len([p for p in pushes_to(app, "lina") if "导入的名单" in p]) == 1
+    args = argparse.Namespace(file=str(tmp_path / "list.csv"), dry_run=True)
+    (tmp_path / "list.csv").write_text("电话,称呼,城市\n13977770003,周总,广州\n", encoding="utf-8")
+    assert await import_command(args, make_settings(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "试运行" in out and "新建 1 条" in out
+    args = argparse.Namespace(file=str(tmp_path / "none.csv"), dry_run=False)
+    assert await import_command(args, make_settings(tmp_path)) == 2

@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "lead.rule.delete": "线索分配规则：删除",
     "lead.accept": "线索：接单",
     "lead.create": "线索：销售自录",
+    "lead.import": "线索：导入",
     "lead.contacted": "线索：已联系",
     "lead.outcome": "线索：记录结果",
     "lead_rules.save": "线索规则：保存",

@@ -458,7 +458,14 @@ async def conversation_excerpt(ctx: ToolContext, limit: int = 6) -> list[str]:
     return [x for x in lines if x]
 
 
-CHANNEL_LABELS = {"wecom_kf": "微信客服", "web": "官网在线咨询", "dingtalk": "钉钉客户群", "console": "控制台"}
+CHANNEL_LABELS = {
+    "wecom_kf": "微信客服",
+    "web": "官网在线咨询",
+    "dingtalk": "钉钉客户群",
+    "console": "控制台",
+    "import": "导入",
+    "rep": "销售自录",
+}
 
 
 def rep_summary(lead: Lead, assignment: Assignment, excerpt: list[str], promise: str, reason: str = "") -> str:

@@ -106,7 +106,9 @@ async def signals_for(s, lead: Lead, account: Account | None, region_covered: bo
             await s.execute(select(func.min(Lead.created_at)).where(or_(*conditions), Lead.id != lead.id))
         ).scalar_one_or_none()
     first_message = aware(texts[0][1]) if texts else None
-    last_activity = max([aware(t[1]) for t in texts] + [aware(lead.updated_at)], default=None)
+    # an imported row says nothing about when the person was last active: no recency either way
+    own = [] if lead.platform == "import" else [aware(lead.updated_at)]
+    last_activity = max([aware(t[1]) for t in texts] + own, default=None)
     returning = earlier is not None or (
         first_message is not None and last_activity is not None and last_activity - first_message > timedelta(hours=12)
     )
