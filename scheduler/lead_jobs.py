@@ -2,7 +2,9 @@
 
 - lead_sla (every minute): for each lead still held and not contacted, once per assignment each: a reminder to
   the rep at the SLA deadline; at the action time, not accepted → reassigned to another rep (once per lead,
-  after that the manager is told instead); accepted but not contacted → the rep's manager is told. Every step
+  after that the manager is told instead); accepted but not contacted → the rep's manager is told. An
+  existing customer's lead is never moved away from its account owner (the manager is told), and a rep's own
+  lead gets the reminder only. Every step
   claims its notice key in the same transaction as its message (and, for a reassignment, as the writes that
   move the lead), so a restart, a second process or a late run does each step once.
 - lead_weekly (on the first workday of a week, at SALESBOT_DIGEST_TIME): each manager gets last week's time to
@@ -55,9 +57,11 @@ async def run_lead_sla(app: "Runtime") -> int:
             continue
         if held.reminded_at is None:
             sent += await _remind(app, rep, held, lead, now, tz)
-        if now < aware(held.act_at):
+        if now < aware(held.act_at) or held.reason == "own":  # a rep's own lead: the reminder is enough
             continue
-        if held.accepted_at is None and not await sla.was_reassigned(app.db, lead.id):
+        # an existing customer's lead stays with its account owner: their manager is told instead
+        movable = held.reason != "account_owner"
+        if movable and held.accepted_at is None and not await sla.was_reassigned(app.db, lead.id):
             moved = await _reassign(app, rules, cfg, staff, rep, held, lead, now, tz)
             if moved is not None:
                 sent += moved
@@ -159,7 +163,14 @@ async def _escalate(app, staff, rep: StaffUser, held, lead: Lead, now: datetime,
         log.warning("lead %s: %s has no manager to escalate to", lead.id, rep.username)
         return 0
     assigned = aware(held.assigned_at).astimezone(tz)
-    state = "接了单但还没联系" if held.accepted_at is not None else "一直没接单，也没有别人可以改派"
+    if held.accepted_at is not None:
+        state = "接了单但还没联系"
+    elif held.reason == "account_owner":
+        state = "一直没接单（老客户的线索，留给负责人，不改派）"
+    elif held.reason == "reassigned":
+        state = "是超时改派过来的，也没接单"
+    else:
+        state = "一直没接单，也没有别人可以改派"
     text = (
         f"⚠️ 线索 {_who(lead)} {assigned:%m-%d %H:%M} 分给{rep.name}，{state}，已超过响应时限。"
         f"电话 {lead.phone or '-'}。方便的话问问{rep.name}，或者安排别人跟进。"

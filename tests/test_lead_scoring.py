@@ -112,6 +112,13 @@ async def test_web_chat_lead_scored_routed_carded_sla_missed_reassigned_once_acr
         assert len([p for p in pushes_to(app, new_name) if "改派给你" in p]) == 1
         assert len([p for p in pushes_to(app, "lina") if "已改派给" in p]) == 1
         assert len([p for p in pushes_to(app, "wangqiang") if "已自动改派" in p]) == 1
+        # the new rep misses the fresh clock too: one reminder, then the manager is told (no second reassignment)
+        clock.advance(minutes=31)
+        for _ in range(2):
+            await run_lead_sla(app)
+        await app.drain()
+        assert len([p for p in pushes_to(app, new_name) if "⏰" in p]) == 1
+        assert len([p for p in pushes_to(app, "wangqiang") if "⚠️" in p and "改派过来的" in p]) == 1
         before = len(app.console_lines)
     # a restart (same database, same frozen clock): the sweep finds every step done
     async with running_app(tmp_path, clock=clock) as again:
@@ -121,6 +128,7 @@ async def test_web_chat_lead_scored_routed_carded_sla_missed_reassigned_once_acr
         assert not [line for line in again.console_lines if line.startswith("[推送")]
         lead, held, _, _, notices = await lead_rows(again)
         assert len(held) == 2 and sum(k.startswith("leadsla:reassign:") for k in notices) == 1
+        assert sum(k.startswith("leadsla:escalate:") for k in notices) == 1
     assert before > 0
 
 
@@ -442,3 +450,22 @@ async def test_imported_leads_are_scored_routed_and_carded_once(tmp_path, capsys
     assert "试运行" in out and "新建 1 条" in out
     args = argparse.Namespace(file=str(tmp_path / "none.csv"), dry_run=False)
     assert await import_command(args, make_settings(tmp_path)) == 2
+
+
+async def test_existing_customers_lead_stays_with_its_owner_and_a_broken_rules_file_falls_back(tmp_path):
+    (tmp_path / "data").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data" / LEAD_RULES_FILE_NAME).write_text("scoring: [", encoding="utf-8")  # edited by hand, broken
+    clock = FrozenClock(TEST_NOW)
+    async with running_app(tmp_path, clock=clock) as app:
+        got = await hand_off(app, "owner1", "13988880001", company="宁波海港国际贸易有限公司", need="要报价")
+        lina = await app.staff_by_username("lina")
+        assert got["staff_id"] == lina.id and got["reason"] == "account_owner" and got["reasons"]
+        clock.advance(hours=5)  # far past the SLA and the action time, nobody accepted
+        for _ in range(2):
+            await run_lead_sla(app)
+        await app.drain()
+        async with app.db.session() as s:
+            held = (await s.execute(select(LeadAssignment))).scalars().all()
+            boss = await s.get(StaffUser, lina.manager_id)
+    assert len(held) == 1 and held[0].staff_id == lina.id and held[0].escalated_at is not None
+    assert len([p for p in pushes_to(app, boss.username) if "⚠️" in p and "一直没接单" in p]) == 1

@@ -8,12 +8,15 @@ editors answer the same way.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from tools.approvals.rules import RulesError, _as_list, _Strict, parse_document
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LEAD_RULES_PATH = Path(__file__).with_name("default_lead_rules.yaml")
 LEAD_RULES_FILE_NAME = "lead_rules.yaml"
@@ -210,12 +213,17 @@ _STORES: dict[str, LeadRulesStore] = {}
 
 
 def lead_rules(settings) -> LeadRules:
-    """The rules in force for this deployment's data dir."""
+    """The rules in force for this deployment's data dir. A file that no longer parses (edited by hand: the
+    console never saves one) is logged and the shipped defaults apply, so customers are still handed off."""
     key = str(settings.data_dir)
     store = _STORES.get(key)
     if store is None:
         store = _STORES[key] = LeadRulesStore(Path(settings.data_dir))
-    return store.load()
+    try:
+        return store.load()
+    except RulesError as exc:
+        log.error("lead rules %s unusable, the defaults apply: %s", store.path, exc)
+        return parse_lead_rules(DEFAULT_LEAD_RULES_PATH.read_text(encoding="utf-8"), str(DEFAULT_LEAD_RULES_PATH))
 
 
 __all__ = [
