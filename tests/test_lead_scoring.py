@@ -469,3 +469,17 @@ async def test_existing_customers_lead_stays_with_its_owner_and_a_broken_rules_f
             boss = await s.get(StaffUser, lina.manager_id)
     assert len(held) == 1 and held[0].staff_id == lina.id and held[0].escalated_at is not None
     assert len([p for p in pushes_to(app, boss.username) if "⚠️" in p and "一直没接单" in p]) == 1
+
+
+async def test_only_the_holder_or_their_managers_mark_a_lead(tmp_path):
+    async with running_app(tmp_path) as app:
+        got = await hand_off(app, "m1", "13988890001", region="杭州", need="要报价")
+        async with app.db.session() as s:
+            holder = await s.get(StaffUser, got["staff_id"])
+            boss = await s.get(StaffUser, holder.manager_id)
+        other_team = ConsoleClient(app, "liuyang")  # 华南 manager
+        assert "不在你名下" in await other_team.say(f"/线索 成交 {got['lead_id']}")
+        assert "不在你名下" in await ConsoleClient(app, "chenmin").say(f"/线索 接 {got['lead_id']}")
+        assert "记为已成交" in await ConsoleClient(app, boss.username).say(f"/线索 成交 {got['lead_id']}")
+        async with app.db.session() as s:
+            assert (await s.get(LeadScore, got["lead_id"])).outcome == "converted"

@@ -24,10 +24,11 @@ from sqlmodel import select
 
 from bot.capabilities import Router, ToolContext, ToolError
 from bot.clock import aware
-from bot.messages import Card, CardAction, CardButton, Reply
+from bot.messages import Card, CardAction, CardButton, Reply, Role
 from bot.models import Account, ConversationMessage, StaffUser, Task, utcnow
 from bot.schedule_config import parse_span
 from bot.zh_parse import is_workday
+from tools.customers import team_member_ids
 from tools.leads.lead_rules import SOURCES, Band, LeadRules
 from tools.leads.models import Lead, LeadAssignment, LeadScore
 from tools.leads.scoring import LeadSignals, LearnedWeights, Scored, learn, score
@@ -297,13 +298,16 @@ async def mark(ctx: ToolContext, lead_id: int, what: str) -> str:
     """accept | contacted | converted | lost, by the rep holding the lead (a manager or admin may record an
     outcome for their team's leads too)."""
     now = ctx.app.clock.now(timezone.utc)
+    # a manager records outcomes for their own team's leads; an admin for any
+    team = await team_member_ids(ctx, ctx.actor) if ctx.actor.role is Role.MANAGER and what in OUTCOMES else []
     async with ctx.db.write() as s:
         lead = await s.get(Lead, lead_id)
         if lead is None:
             raise ToolError(f"没有线索 #{lead_id}。")
         row = await current_assignment(s, lead_id)
         holder = row.staff_id if row is not None else lead.assigned_staff_id
-        if holder != ctx.actor.staff_id and not (what in OUTCOMES and ctx.actor.role.value in ("manager", "admin")):
+        may_close = what in OUTCOMES and (ctx.actor.role is Role.ADMIN or holder in team)
+        if holder != ctx.actor.staff_id and not may_close:
             raise ToolError(f"线索 #{lead_id} 现在不在你名下。")
         if what == "accept":
             if row is None:
