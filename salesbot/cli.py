@@ -11,10 +11,10 @@ import argparse
 import asyncio
 import sys
 
-from salesbot import commands_cli, extract_cli, kb_cli
+from salesbot import commands_cli, extract_cli, kb_cli, leads_cli
 from salesbot.admin import cli as admin_cli
 
-SUBCOMMAND_MODULES = [commands_cli, kb_cli, admin_cli, extract_cli]
+SUBCOMMAND_MODULES = [commands_cli, kb_cli, admin_cli, extract_cli, leads_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData
 
-from scheduler import jobs, kpi_jobs, pipeline_jobs, signal_jobs
+from scheduler import jobs, kpi_jobs, lead_jobs, pipeline_jobs, signal_jobs
 from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
 
@@ -75,6 +75,8 @@ JOB_KINDS: dict[str, JobKind] = {
         pipeline_jobs.run_pipeline_nightly, cron={"hour": 2, "minute": 40}, misfire_grace_seconds=6 * 3600
     ),
     "forecast_snapshot": JobKind(pipeline_jobs.run_forecast_snapshot, every_seconds=3600),
+    "lead_sla": JobKind(lead_jobs.run_lead_sla, every_seconds=60),
+    "lead_weekly": JobKind(lead_jobs.run_lead_weekly, every_seconds=300),
 }
 
 # The job store keeps a reference to `run_job` and its arguments (service id, kind); the running

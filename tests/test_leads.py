@@ -230,7 +230,7 @@ async def test_console_customer_asks_then_gets_a_rep(tmp_path, fake_llm):
         # the visitor learns when, not who: no rep's name, no rep's phone (the rep is pushed the lead)
         assert "已为您安排销售顾问，会在今天 12:00 前" in answer and "张伟" not in answer
         assert "13800000" not in answer
-        assert any(line.startswith("[推送 → zhangwei] 【新客户线索】") for line in app.console_lines)
+        assert any(line.startswith("[推送 → zhangwei] ┌ 【新客户线索】") for line in app.console_lines)
 
 
 async def test_wecom_kf_customer_gets_a_rep_and_the_rep_is_pushed(tmp_path, fake_llm):

@@ -132,7 +132,7 @@ async def test_web_visitor_gets_a_rep(tmp_path, fake_llm):
         async with app.db.session() as s:
             lead = (await s.execute(select(Lead))).scalars().one()
         assert lead.platform == "web" and lead.status == "handed_off"
-        assert any(line.startswith("[推送 → chenmin] 【新客户线索】") for line in app.console_lines)
+        assert any(line.startswith("[推送 → chenmin] ┌ 【新客户线索】") for line in app.console_lines)
 
 
 async def test_http_flood_is_refused(tmp_path):

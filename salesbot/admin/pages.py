@@ -29,6 +29,7 @@ NAV = [
     ("prompts", "提示词", "/admin/prompts"),
     ("knowledge", "知识库", "/admin/knowledge"),
     ("rules", "审批规则", "/admin/rules"),
+    ("leads", "线索", "/admin/leads"),
     ("playbook", "阶段剧本", "/admin/playbook"),
     ("people", "人员与组织", "/admin/people"),
     ("org", "公司与竞品", "/admin/org"),
@@ -36,7 +37,7 @@ NAV = [
     ("audit", "审计日志", "/admin/audit"),
 ]
 # the pages a manager's read-only session sees in the navigation (their handlers are `managers_may_read`)
-MANAGER_PAGES = {"dashboard", "kpi", "pipeline"}
+MANAGER_PAGES = {"dashboard", "kpi", "pipeline", "leads"}
 
 
 def public(handler):

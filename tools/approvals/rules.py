@@ -338,16 +338,22 @@ def _location(loc: tuple, doc: RulesFile | dict | None) -> str:
 
 def parse_rules(text: str, source: str = RULES_FILE_NAME) -> RulesFile:
     """Validate a rules document; RulesError says where the problem is."""
+    return parse_document(text, RulesFile, "审批规则", source, "people / price_list / rules …")
+
+
+def parse_document(text: str, model: type[BaseModel], what: str, source: str, keys: str):
+    """A YAML document validated by `model`, or RulesError in Chinese saying where and why (shared by the
+    approval rules and the lead rules, so both editors answer the same way)."""
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise RulesError(f"审批规则 {source} {where}不是合法的 YAML：{getattr(exc, 'problem', exc)}") from None
+        raise RulesError(f"{what} {source} {where}不是合法的 YAML：{getattr(exc, 'problem', exc)}") from None
     if not isinstance(doc, dict):
-        raise RulesError(f"审批规则 {source} 应该是一个映射（people / price_list / rules …）")
+        raise RulesError(f"{what} {source} 应该是一个映射（{keys}）")
     try:
-        return RulesFile.model_validate(doc)
+        return model.model_validate(doc)
     except ValidationError as exc:
         problems = []
         for err in exc.errors()[:5]:
@@ -364,7 +370,7 @@ def parse_rules(text: str, source: str = RULES_FILE_NAME) -> RulesFile:
                 if kind == "literal_error" and "expected" in limit:
                     msg += f"，应为 {limit['expected']}"
             problems.append(f"{loc}：{msg}" if loc else msg)
-        raise RulesError(f"审批规则 {source} 有误：\n" + "\n".join(problems)) from None
+        raise RulesError(f"{what} {source} 有误：\n" + "\n".join(problems)) from None
 
 
 class RulesStore:

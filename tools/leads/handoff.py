@@ -1,14 +1,17 @@
-"""Leads from the customer-facing bot: capture (asked for naturally by the agent), routing, hand-off.
+"""Leads from the customer-facing bot: capture (asked for naturally by the agent), scoring, routing, hand-off.
 
-Routing, first match wins:
+At the hand-off the lead is scored (tools/leads/scoring.py: fit and behaviour, with reasons), then routed,
+first match wins:
   1. an existing customer (the contact we know, the phone of a CRM contact, or the company name) → its owner;
-  2. the admin's routing rules (region and/or industry → a rep, or round-robin within a team), most specific first;
+  2. the lead rules' routing rules (region, industry, source, score, size → a rep or a team), then the older
+     /线索规则 table (region and/or industry), most specific first;
   3. reps of the customer's sales region (from the org);
-  4. round-robin among every rep who takes leads.
-"Round-robin" is least-recently-assigned, so it survives restarts and needs no counter. A rep who is away
-turns leads off with `/接单 关`. The rep gets a summary pushed (app.notify_staff); the customer is told who
-will contact them and when (within SALESBOT_LEAD_RESPONSE_MINUTES inside business hours, else the next
-working morning).
+  4. everyone who takes leads.
+Within a group the pick is the fewest open leads per unit of capacity, then least recently assigned
+(tools/leads/routing.py), so it survives restarts and needs no counter. A rep who is away turns leads off with
+`/接单 关`. The rep gets a card with the score and reasons and a first follow-up task due within the band's
+SLA (tools/leads/sla.py); the customer is told when they will be contacted (within
+SALESBOT_LEAD_RESPONSE_MINUTES inside business hours, else the next working morning).
 """
 
 from __future__ import annotations
@@ -17,21 +20,35 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func
 from sqlmodel import select
 
 from bot.capabilities import STAFF, Capabilities, Router, ToolContext, ToolError, ToolOutput
 from bot.locks import SlidingWindowLimiter
 from bot.messages import Reply, Role
 from bot.models import Account, Contact, ConversationMessage, StaffUser, utcnow
+from bot.schedule_config import config_for
 from bot.zh_parse import find_phones, is_workday, next_workday
 from bot.zh_parse.dates import day_label
 from tools.customers import CLEAR_MATCH, name_score, team_member_ids
 from tools.leads.capture import capture, frustrated, wants_human
-from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule
+from tools.leads.lead_rules import LeadFacts, LeadRules, lead_rules
+from tools.leads.models import Lead, LeadAvailability, LeadRoutingRule, LeadScore
+from tools.leads.routing import available_reps, route
+from tools.leads.scoring import Scored, score
+from tools.leads.sla import (
+    lead_card,
+    learned_weights,
+    mark,
+    open_assignment,
+    parse_mark,
+    save_score,
+    signals_for,
+    source_of,
+)
+from tools.leads.sla import router as sla_router
 
 router = Router("leads")
 
@@ -326,46 +343,8 @@ class Assignment:
     staff: StaffUser
     reason: str  # account_owner | rule | region | round_robin
     account: Account | None = None
-
-
-async def _available_reps(s) -> list[StaffUser]:
-    away = set(
-        (await s.execute(select(LeadAvailability.staff_id).where(LeadAvailability.accepting.is_(False))))
-        .scalars()
-        .all()
-    )
-    reps = (
-        (
-            await s.execute(
-                select(StaffUser).where(StaffUser.role == "rep", StaffUser.active.is_(True)).order_by(StaffUser.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return [r for r in reps if r.id not in away]
-
-
-async def _least_recently_assigned(s, candidates: list[StaffUser]) -> StaffUser | None:
-    if not candidates:
-        return None
-    ids = [c.id for c in candidates]
-    last = dict(
-        (
-            await s.execute(
-                select(Lead.assigned_staff_id, func.max(Lead.handed_off_at))
-                .where(Lead.assigned_staff_id.in_(ids))
-                .group_by(Lead.assigned_staff_id)
-            )
-        ).all()
-    )
-    floor = datetime.min.replace(tzinfo=None)
-
-    def key(rep: StaffUser):
-        when = last.get(rep.id)
-        return (when.replace(tzinfo=None) if when else floor, rep.id)
-
-    return min(candidates, key=key)
+    rule: str | None = None  # the routing rule's name
+    team: str | None = None
 
 
 async def find_existing_account(s, ctx: ToolContext, lead: Lead) -> Account | None:
@@ -385,44 +364,71 @@ async def find_existing_account(s, ctx: ToolContext, lead: Lead) -> Account | No
     return None
 
 
-async def assign(ctx: ToolContext, lead: Lead) -> Assignment:
+def lead_region(lead: Lead, account: Account | None = None) -> str | None:
+    """The sales region: where the customer said they are, else a place in their company's name
+    (「苏州恒远机械」), else the CRM account's region."""
+    if lead.region:
+        return sales_region(lead.region)
+    company = lead.company or ""
+    place = next((p for p in PLACES if p in company), None)
+    if place is not None:
+        return sales_region(place)
+    return account.region if account is not None and account.region else None
+
+
+async def score_for(ctx: ToolContext, lead: Lead, rules: LeadRules) -> tuple[Scored, Account | None]:
+    """The lead's score (fit and behaviour, from the conversation and the CRM) and its existing account."""
+    learned = await learned_weights(ctx.db, rules) if rules.scoring.mode != "default" else None
     async with ctx.db.session() as s:
-        available = await _available_reps(s)
-        by_id = {r.id: r for r in available}
         account = await find_existing_account(s, ctx, lead)
+        signals = await signals_for(s, lead, account, lead_region(lead, account) in SALES_REGIONS)
+    return score(signals, rules, ctx.app.clock.now(timezone.utc), learned), account
+
+
+async def assign(
+    ctx: ToolContext,
+    lead: Lead,
+    scored: Scored | None = None,
+    rules: LeadRules | None = None,
+    account: Account | None = None,
+    *,
+    looked_up: bool = False,
+) -> Assignment:
+    """An existing customer's owner first; then the routing rules and fallbacks (tools/leads/routing.py).
+    `looked_up`: the caller already searched the CRM for the lead's account (`account`, None if not found)."""
+    rules = rules or lead_rules(ctx.app.settings)
+    async with ctx.db.session() as s:
+        if not looked_up:
+            account = await find_existing_account(s, ctx, lead)
         if account is not None and account.owner_id:
             owner = await s.get(StaffUser, account.owner_id)
             if owner is not None and owner.active:
-                return Assignment(owner, "account_owner", account)
-        region = sales_region(lead.region)
-        industry = (lead.industry or "").strip()
-        rules = (await s.execute(select(LeadRoutingRule).where(LeadRoutingRule.active.is_(True)))).scalars().all()
-
-        def matches(rule: LeadRoutingRule) -> bool:
-            if rule.region and sales_region(rule.region) != region:
-                return False
-            if rule.industry and not (industry and (rule.industry in industry or industry in rule.industry)):
-                return False
-            return bool(rule.region or rule.industry)
-
-        for rule in sorted(filter(matches, rules), key=lambda r: (r.priority, -bool(r.region and r.industry), r.id)):
-            if rule.staff_id in by_id:
-                return Assignment(by_id[rule.staff_id], "rule", account)
-            if rule.team:
-                pick = await _least_recently_assigned(s, [r for r in available if r.team == rule.team])
-                if pick is not None:
-                    return Assignment(pick, "rule", account)
-        if region:
-            pick = await _least_recently_assigned(s, [r for r in available if r.region == region])
-            if pick is not None:
-                return Assignment(pick, "region", account)
-        pick = await _least_recently_assigned(s, available)
-        if pick is not None:
-            return Assignment(pick, "round_robin", account)
+                return Assignment(owner, "account_owner", account, team=owner.team)
+        facts = LeadFacts(
+            region=lead_region(lead, account),
+            industry=(scored.industry if scored else None) or lead.industry,
+            source=source_of(lead),
+            score=scored.score if scored else 0,
+            size=scored.size if scored else None,
+        )
+        found = await route(
+            s,
+            lead,
+            facts,
+            rules,
+            config_for(ctx.app),
+            ctx.app.clock.now(timezone.utc),
+            await available_reps(s),
+            region_of=sales_region,
+        )
+    if found is not None:
+        return Assignment(found.staff, found.reason, account, found.rule, found.team)
     raise ToolError("现在没有可以接待的销售顾问。")
 
 
 REASON_LABELS = {
+    "own": "销售自录",
+    "reassigned": "超时改派",
     "account_owner": "老客户，归属负责人",
     "rule": "分配规则",
     "region": "按地区",
@@ -452,7 +458,14 @@ async def conversation_excerpt(ctx: ToolContext, limit: int = 6) -> list[str]:
     return [x for x in lines if x]
 
 
-CHANNEL_LABELS = {"wecom_kf": "微信客服", "web": "官网在线咨询", "dingtalk": "钉钉客户群", "console": "控制台"}
+CHANNEL_LABELS = {
+    "wecom_kf": "微信客服",
+    "web": "官网在线咨询",
+    "dingtalk": "钉钉客户群",
+    "console": "控制台",
+    "import": "导入",
+    "rep": "销售自录",
+}
 
 
 def rep_summary(lead: Lead, assignment: Assignment, excerpt: list[str], promise: str, reason: str = "") -> str:
@@ -520,9 +533,13 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
         )
     now = ctx.now()
     promise, deadline = contact_promise(now, ctx.app.settings)
+    rules = lead_rules(ctx.app.settings)
+    # scoring reads only this lead's own conversation and the CRM: outside the lock, so a burst of leads
+    # waits in line only for the pick and the write (the open-lead loads must not change under a pick)
+    scored, account = await score_for(ctx, lead, rules)
+    excerpt = await conversation_excerpt(ctx)
     async with _assign_lock:
-        assignment = await assign(ctx, lead)
-        excerpt = await conversation_excerpt(ctx)
+        assignment = await assign(ctx, lead, scored, rules, account, looked_up=True)
         summary = rep_summary(lead, assignment, excerpt, promise, args.reason or "")
         async with ctx.db.write() as s:
             row = await s.get(Lead, lead.id)
@@ -532,12 +549,39 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
             row.assigned_staff_id = assignment.staff.id
             row.assignment_reason = assignment.reason
             row.account_id = assignment.account.id if assignment.account else None
+            row.industry = row.industry or scored.industry
             row.summary = summary
             row.handed_off_at = utcnow()
             row.updated_at = row.handed_off_at
             s.add(row)
-            s.add(ctx.audit("lead.handoff", "lead", row.id, staff_id=assignment.staff.id, reason=assignment.reason))
-    await ctx.app.notify_staff(assignment.staff.id, Reply(text=summary), key=f"lead:{lead.id}:handoff")
+            score_row = await save_score(s, row, scored, source_of(row))
+            held = await open_assignment(
+                s,
+                row,
+                assignment.staff,
+                reason=assignment.reason,
+                rule=assignment.rule,
+                team=assignment.team,
+                band=rules.band_named(scored.band),
+                reasons=scored.reasons_text(),
+                settings=ctx.app.settings,
+                tz=ctx.tz,
+                now=ctx.app.clock.now(timezone.utc),
+            )
+            s.add(
+                ctx.audit(
+                    "lead.handoff",
+                    "lead",
+                    row.id,
+                    staff_id=assignment.staff.id,
+                    reason=assignment.reason,
+                    rule=assignment.rule,
+                    score=scored.score,
+                    band=scored.band,
+                )
+            )
+        card = lead_card(row, score_row, rules, summary, held.due_at, ctx.tz)
+    await ctx.app.notify_staff(assignment.staff.id, Reply(card=card), key=f"lead:{lead.id}:handoff")
     rep = assignment.staff
     contact = published_contact(rep, assignment.reason, ctx.app.settings)
     # who the rep is stays with us: an anonymous visitor gets a time and what an admin chose to publish
@@ -553,6 +597,11 @@ async def handoff_to_sales(ctx: ToolContext, args: HandoffArgs) -> ToolOutput:
             "deadline": f"{deadline:%H:%M}",
             "announce": text,
             "public_contact": contact,
+            "score": scored.score,
+            "band": scored.band,
+            "reasons": scored.reasons_text(),
+            "rule": assignment.rule,
+            "due_at": held.due_at.isoformat(),
         },
     )
 
@@ -624,8 +673,79 @@ def leave_contact_hint() -> str:
 # --- staff side: my leads, availability, routing rules ------------------------------------------------
 
 
-@router.command("线索", "/线索", "看分给我（经理：团队）的客户线索", roles=STAFF)
+async def rep_entry(ctx: ToolContext, text: str) -> ToolOutput:
+    """A lead a rep found themselves: scored like any other, kept by that rep, with a task due within its SLA."""
+    found = capture(text, PLACES)
+    if not (found.phone and (found.name or found.company)):
+        raise ToolError("录线索至少要有称呼或公司，和电话，例如：/线索 新 王总 13912345678 苏州恒远机械 想要报价")
+    phone = normalize_phone(found.phone)
+    rules = lead_rules(ctx.app.settings)
+    now = ctx.app.clock.now(timezone.utc)
+    async with ctx.db.session() as s:
+        rep = await s.get(StaffUser, ctx.actor.staff_id)
+        if (await s.execute(select(Lead.id).where(Lead.phone == phone))).first() is not None:
+            raise ToolError(f"电话 {phone} 已经有线索了，发 /线索 看看。")
+    lead = Lead(
+        conversation_key=f"rep:{rep.id}:{phone}",
+        platform="rep",
+        external_id=f"rep-entry:{phone}",
+        name=clean_field(found.name, 32),
+        company=clean_field(found.company, 64),
+        phone=phone,
+        need=clean_field(found.need, 500),
+        region=clean_field(found.region, 16),
+        source_message_id=ctx.message_row_id,
+    )
+    scored, account = await score_for(ctx, lead, rules)
+    async with ctx.db.write() as s:
+        lead.status, lead.assigned_staff_id, lead.assignment_reason = "handed_off", rep.id, "own"
+        lead.account_id = account.id if account else None
+        lead.industry = scored.industry
+        lead.handed_off_at = utcnow()
+        s.add(lead)
+        await s.flush()
+        await save_score(s, lead, scored, "rep")
+        held = await open_assignment(
+            s,
+            lead,
+            rep,
+            reason="own",
+            rule=None,
+            team=rep.team,
+            band=rules.band_named(scored.band),
+            reasons=scored.reasons_text(),
+            settings=ctx.app.settings,
+            tz=ctx.tz,
+            now=now,
+        )
+        s.add(ctx.audit("lead.create", "lead", lead.id, score=scored.score, band=scored.band))
+    due = held.due_at.astimezone(ctx.tz)
+    return ToolOutput(
+        f"已录线索 #{lead.id}：{lead.name or '-'}（{lead.company or '-'}）{scored.score} 分。"
+        f"评分理由：{scored.reasons_text()}。已建待办，请在 {due:%m-%d %H:%M} 前联系。",
+        data={"lead_id": lead.id, "score": scored.score, "band": scored.band},
+    )
+
+
+@router.command(
+    "线索",
+    "/线索 [接|联系了|成交|无效 编号]",
+    "看分给我（经理：团队）的客户线索；接单、记联系、记成交或无效",
+    roles=STAFF,
+)
 async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
+    if (arg or "").strip():
+        words = arg.strip().split(maxsplit=1)
+        if words[0] in ("新", "录入", "新建"):
+            return await rep_entry(ctx, words[1] if len(words) > 1 else "")
+        marked = parse_mark(arg)
+        if marked is None:
+            raise ToolError(
+                "用法：/线索 看列表；/线索 新 王总 13912345678 苏州恒远机械 想要报价；"
+                "/线索 接 12、/线索 联系了 12、/线索 成交 12、/线索 无效 12"
+            )
+        what, lead_id = marked
+        return ToolOutput(await mark(ctx, lead_id, what), data={"lead_id": lead_id, "marked": what})
     if ctx.actor.role is Role.ADMIN:
         scope = Lead.assigned_staff_id.is_not(None)
     elif ctx.actor.role is Role.MANAGER:
@@ -635,8 +755,9 @@ async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     async with ctx.db.session() as s:
         rows = (
             await s.execute(
-                select(Lead, StaffUser.name)
+                select(Lead, StaffUser.name, LeadScore.score)
                 .join(StaffUser, StaffUser.id == Lead.assigned_staff_id)
+                .join(LeadScore, LeadScore.lead_id == Lead.id, isouter=True)
                 .where(scope)
                 .order_by(Lead.handed_off_at.desc())
                 .limit(10)
@@ -645,15 +766,16 @@ async def leads_command(ctx: ToolContext, arg: str) -> ToolOutput:
     if not rows:
         return ToolOutput("暂时没有分给你的客户线索。")
     lines = ["最近的客户线索："]
-    for lead, rep_name in rows:
+    for lead, rep_name, points in rows:
         when = lead.handed_off_at.astimezone(ctx.tz) if lead.handed_off_at else None
+        scored = f" {points} 分" if points is not None else ""
         lines.append(
-            f"· #{lead.id} {lead.name or '-'}（{lead.company or '-'}）{lead.phone or ''} "
+            f"· #{lead.id}{scored} {lead.name or '-'}（{lead.company or '-'}）{lead.phone or ''} "
             f"{when:%m-%d %H:%M} → {rep_name}"
             if when
-            else f"· #{lead.id} {lead.name or '-'} → {rep_name}"
+            else f"· #{lead.id}{scored} {lead.name or '-'} → {rep_name}"
         )
-    return ToolOutput("\n".join(lines), data={"lead_ids": [lead.id for lead, _ in rows]})
+    return ToolOutput("\n".join(lines), data={"lead_ids": [row[0].id for row in rows]})
 
 
 @router.command("接单", "/接单 开|关", "开关新客户线索的分配（休假时关掉）", roles=STAFF)
@@ -745,3 +867,4 @@ __all__ = [
 
 def register(capabilities: Capabilities) -> None:
     capabilities.include(router)
+    capabilities.include(sla_router)
