@@ -33,6 +33,7 @@ from sqlalchemy import MetaData
 from scheduler import jobs
 from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
+from scheduler.trace_retention import run_trace_retention
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -68,6 +69,7 @@ JOB_KINDS: dict[str, JobKind] = {
     "approvals": JobKind(jobs.run_approvals, every_seconds=300),
     "autofill": JobKind(jobs.run_autofill, every_seconds=900),
     "contact_model": JobKind(jobs.run_contact_model, cron={"hour": 2, "minute": 15}, misfire_grace_seconds=6 * 3600),
+    "trace_retention": JobKind(run_trace_retention, cron={"hour": 3, "minute": 40}, misfire_grace_seconds=12 * 3600),
 }
 
 # The job store keeps a reference to `run_job` and its arguments (service id, kind); the running
