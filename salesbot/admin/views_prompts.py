@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot import prompt_templates as prompts
 from salesbot.admin import prompt_store as store
-from salesbot.admin.pages import app_of, flash, form_int, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, form_int, paginate, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 
@@ -20,7 +20,8 @@ def _name(request: web.Request) -> str:
 
 @routes.get("/prompts")
 async def prompt_list(request: web.Request) -> web.Response:
-    return await render(request, "prompts.html", "prompts", items=await store.list_prompts(app_of(request).db))
+    items = paginate(request, await store.list_prompts(app_of(request).db), lambda p: p.name)
+    return await render(request, "prompts.html", "prompts", items=items)
 
 
 async def _editor(
