@@ -20,7 +20,18 @@ from bot.client_ip import request_ip
 from bot.locks import SlidingWindowLimiter
 from bot.messages import ROLE_LABELS
 from salesbot.admin import audit as audit_log
-from salesbot.admin import auth, views_data, views_knowledge, views_people, views_prompts, views_rules
+from salesbot.admin import (
+    auth,
+    views_accounts,
+    views_channels,
+    views_conversations,
+    views_data,
+    views_knowledge,
+    views_people,
+    views_prompts,
+    views_rules,
+)
+from salesbot.admin import conversations as conversation_data
 from salesbot.admin import dashboard as dashboard_data
 from salesbot.admin.charts import grouped_bars, hbar
 from salesbot.admin.pages import (
@@ -33,6 +44,7 @@ from salesbot.admin.pages import (
     PROMPT_SYNC,
     UPLOAD_LIMIT,
     BadNumber,
+    Listing,
     app_of,
     local_time,
     managers_may_read,
@@ -252,11 +264,15 @@ async def audit_page(request: web.Request) -> web.Response:
     app = app_of(request)
     f = audit_log.filter_from_query(request.query)
     rows, total = await audit_log.search(app.db, f, app.settings.timezone)
-    pages = max(1, (total + audit_log.PAGE_SIZE - 1) // audit_log.PAGE_SIZE)
-    query = {k: v for k, v in request.query.items() if k != "page"}
-    return await render(
-        request, "audit.html", "audit", rows=rows, total=total, f=f, pages=pages, query=query, tz=app.settings.timezone
+    listing = Listing(
+        items=rows,
+        total=total,
+        page=f.page,
+        size=audit_log.PAGE_SIZE,
+        path=request.path,
+        params={k: v for k, v in request.query.items() if k in audit_log.FILTER_FIELDS},
     )
+    return await render(request, "audit.html", "audit", listing=listing, f=f, tz=app.settings.timezone)
 
 
 # --- assembly ---------------------------------------------------------------------------------
@@ -286,11 +302,25 @@ def build_admin_app(app) -> web.Application:
     for helper in (audit_log.source_label, audit_log.action_label, audit_log.record_type_label, audit_log.detail_value):
         env.globals[helper.__name__] = helper
     env.globals["role_labels"] = ROLE_LABELS
+    env.globals["platform_label"] = conversation_data.platform_label
+    env.globals["route_label"] = conversation_data.route_label
+    env.globals["proposal_status_label"] = lambda s: conversation_data.PROPOSAL_STATUS_LABELS.get(s, s)
+    env.globals["outbox_status_label"] = lambda s: conversation_data.OUTBOX_STATUS_LABELS.get(s, s)
     # `tojson` shows tool arguments and the like to people: Chinese as written, not as \u escapes (still
     # HTML-safe: Jinja escapes <, >, & and ' in its output either way)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     admin.router.add_routes(routes)
-    for module in (views_prompts, views_knowledge, views_rules, views_people, views_data):
+    # one entry per page module (its routes); its nav line is in pages.NAV
+    for module in (
+        views_conversations,
+        views_channels,
+        views_accounts,
+        views_prompts,
+        views_knowledge,
+        views_rules,
+        views_people,
+        views_data,
+    ):
         admin.router.add_routes(module.routes)
     sync = PromptSync(app)
     admin[PROMPT_SYNC] = sync
