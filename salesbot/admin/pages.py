@@ -169,6 +169,7 @@ class Listing:
     path: str
     q: str = ""
     params: dict[str, str] = field(default_factory=dict)  # the other filters, kept in every link
+    fixed: tuple[str, ...] = ()  # params that say *what* is listed (a conversation's key): 「清除」 keeps them
 
     @property
     def pages(self) -> int:
@@ -186,6 +187,15 @@ class Listing:
             query["page"] = str(page)
         return self.path + ("?" + urlencode(query) if query else "")
 
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q) or any(v for k, v in self.params.items() if k not in self.fixed)
+
+    @property
+    def clear_href(self) -> str:
+        query = {k: v for k, v in self.params.items() if k in self.fixed and v}
+        return self.path + ("?" + urlencode(query) if query else "")
+
     def links(self) -> list[int | None]:
         """Page numbers to show: the first, the last and two around the current one; None is a gap."""
         wanted = sorted({1, self.pages, *range(max(1, self.page - 2), min(self.pages, self.page + 2) + 1)})
@@ -197,13 +207,15 @@ class Listing:
         return out
 
     @classmethod
-    def start(cls, request: web.Request, *, size: int = PAGE_SIZE, keep: Sequence[str] = ()) -> "Listing":
+    def start(
+        cls, request: web.Request, *, size: int = PAGE_SIZE, keep: Sequence[str] = (), fixed: Sequence[str] = ()
+    ) -> "Listing":
         """The page and search of the request (BadNumber → 400 for a page out of range); items come later:
         `listing.items, listing.total = rows, count` after a query that used `offset` and `size`."""
         page = form_int(request.query.get("page", "1"), 1, low=1, high=MAX_PAGE, name="页码")
         q = request.query.get("q", "").strip()[:MAX_QUERY]
-        params = {k: request.query.get(k, "").strip()[:MAX_QUERY] for k in keep}
-        return cls(items=[], total=0, page=page, size=size, path=request.path, q=q, params=params)
+        params = {k: request.query.get(k, "").strip()[:200] for k in (*fixed, *keep)}
+        return cls(items=[], total=0, page=page, size=size, path=request.path, q=q, params=params, fixed=tuple(fixed))
 
 
 def paginate(

@@ -46,7 +46,7 @@ async def conversation_page(request: web.Request) -> web.Response:
     if not platform or not key:
         raise web.HTTPNotFound(text="没有指定对话")
     f = conv.filter_from_query(request.query)
-    listing = Listing.start(request, size=TURNS_PER_PAGE, keep=("platform", "key", "since", "until"))
+    listing = Listing.start(request, size=TURNS_PER_PAGE, keep=("since", "until"), fixed=("platform", "key"))
     ids, listing.total = await conv.conversation_turn_ids(
         app.db, platform, key, f, app.settings.timezone, offset=listing.offset, limit=listing.size
     )
