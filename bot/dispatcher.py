@@ -135,6 +135,7 @@ class Dispatcher:
                 [],
                 status="failed",
                 error=f"{type(exc).__name__}: {exc}"[:2000],
+                traces=traces,  # what the turn did before it failed: the console shows it beside the error
             )
         finally:
             self.stats["turns"] += 1

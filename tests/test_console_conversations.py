@@ -163,3 +163,26 @@ async def test_every_kind_of_turn_gets_one_trace_and_old_traces_are_pruned(tmp_p
             assert (await s.execute(select(func.count(TurnTrace.id)))).scalar_one() == 0
             # the messages themselves are untouched
             assert (await s.execute(select(func.count(InboundMessage.id)))).scalar_one() == 3
+
+
+async def test_a_failed_turn_keeps_its_trace_and_shows_the_error(tmp_path, test_registries):
+    _, _, command = test_registries
+
+    async def explode(ctx, arg):
+        raise RuntimeError(f"数据库里的电话 {arg} 对不上")
+
+    command("炸", explode)
+    async with running_app(tmp_path) as app:
+        await make_accounts(app)
+        await ConsoleClient(app, "zhangwei").say("/炸 13812345678")
+        row_id = await _inbound_id(app, "/炸 13812345678")
+        async with app.db.session() as s:
+            trace = (await s.execute(select(TurnTrace).where(TurnTrace.inbound_id == row_id))).scalar_one()
+        assert trace.route == "command:炸"
+        async with serving(app) as base:
+            async with signed_in(base) as admin:
+                status, page = await admin.get(f"/admin/conversations/turns/{row_id}")
+                assert status == 200 and "处理出错：RuntimeError" in page and "对不上" in page and "命令 炸" in page
+            async with signed_in(base, "viewer", MANAGER_PASSWORD) as viewer:
+                status, page = await viewer.get(f"/admin/conversations/turns/{row_id}")
+                assert "138****5678" in page and "13812345678" not in page

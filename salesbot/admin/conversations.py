@@ -291,6 +291,7 @@ class Turn:
     route: str
     steps: list[dict]
     llm_ms: int
+    error: str = ""  # why the turn failed (the ledger's record), when it did
     proposals: list[ProposalView] = field(default_factory=list)
     replies: list[Delivered] = field(default_factory=list)
 
@@ -356,6 +357,7 @@ async def turns(db, inbound_ids: list[int], *, masked: bool) -> list[Turn]:
             route=trace.route if trace else "",
             steps=_shown_value(steps_of(trace), masked),
             llm_ms=trace.llm_ms if trace else 0,
+            error=_shown(m.error, masked)[:500] if m.status == "failed" else "",
         )
         for p in proposals:
             if p.source_message_id != row_id:

@@ -303,4 +303,18 @@ async def batch_view(request: web.Request) -> web.Response:
     other = await hittest.get_run(db, form_int(request.query.get("compare"), -1))
     comparison = hittest.compare(other, run) if other else None
     runs = [r for r in await hittest.list_runs(db) if r.id != run.id]
-    return await render(request, "batch_run.html", "knowledge", run=run, other=other, comparison=comparison, runs=runs)
+    # each query with its comparison, so that a page of the results keeps its pairs
+    pairs = list(zip(run.results, comparison or [None] * len(run.results)))
+    results = paginate(
+        request, pairs, lambda pair: f"{pair[0].get('query', '')} {pair[0].get('expected', '')}", keep=("compare",)
+    )
+    return await render(
+        request,
+        "batch_run.html",
+        "knowledge",
+        run=run,
+        other=other,
+        comparison=comparison,
+        runs=runs,
+        results=results,
+    )

@@ -41,7 +41,9 @@ async def _editor(
         "prompts",
         status=status,
         name=name,
-        versions=versions,
+        history=paginate(
+            request, versions, lambda v: f"v{v.version} {v.note or ''} {v.created_by or ''}", size=20, keep=("version",)
+        ),
         published=published,
         loaded=loaded,
         draft=draft,
