@@ -9,9 +9,8 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Awaitable, Callable, Protocol
 
-import aiohttp
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -23,12 +22,26 @@ from bot.identity import staff_ids
 from bot.messages import Reply, Target
 from bot.models import InboundMessage, OutboxMessage, StaffUser
 from bot.settings import ConfigError, Settings
-from salesbot import doctor
 
 SECRET_WORDS = ("SECRET", "TOKEN", "AES_KEY", "PASSWORD", "API_KEY")
 DOCTOR_TIMEOUT = 8.0  # seconds for the page's live checks (the CLI waits 20)
 TEST_TEXT = "这是管理后台发的测试消息：收到说明渠道通了，不用回复。"
 TEST_WAIT = 10.0  # seconds the console waits to tell whether the test message was delivered
+
+
+class Check(Protocol):
+    """One line of `salesbot doctor` (salesbot/doctor.py Check): status is "ok", "warn" or "fail"."""
+
+    area: str
+    name: str
+    status: str
+    detail: str
+    fix: str
+
+
+# (settings, timeout) → doctor's channel checks; handed in by the composition root (salesbot/server.py), which
+# owns `salesbot doctor`
+ChannelChecks = Callable[[Settings, float], Awaitable[list[Check]]]
 
 
 @dataclass
@@ -47,7 +60,7 @@ class Channel:
     platforms: tuple[str, ...]  # inbound platform names whose messages belong to this channel
     settings: list[tuple[str, str]] = field(default_factory=list)  # (env name, shown value)
     urls: list[Url] = field(default_factory=list)
-    checks: list[doctor.Check] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     last_in: datetime | None = None
     last_out: datetime | None = None
     health: dict[str, Any] = field(default_factory=dict)
@@ -59,9 +72,9 @@ class Channel:
         if not self.enabled:
             return "fail" if self.error else "off"
         statuses = {c.status for c in self.checks}
-        if doctor.FAIL in statuses or self.health.get("state") in ("down", "error"):
+        if "fail" in statuses or self.health.get("state") in ("down", "error"):
             return "fail"
-        return "warn" if doctor.WARN in statuses else "ok"
+        return "warn" if "warn" in statuses else "ok"
 
 
 # settings model → (platforms, doctor check areas). Order: how the page lists them.
@@ -122,21 +135,12 @@ def _config(model: type, settings: Settings):
         return None, str(exc)
 
 
-async def _live_checks(settings: Settings) -> list[doctor.Check]:
-    """doctor's channel checks (gettoken, AES keys, callback URLs, DingTalk token and stream), from here, now."""
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DOCTOR_TIMEOUT))
-    try:
-        results = await asyncio.gather(doctor.check_wecom(settings, http), doctor.check_dingtalk(settings, http))
-    finally:
-        await http.close()
-    return [check for reports in results for report in reports for check in report.checks]
-
-
-async def overview(app, request_base: str) -> tuple[list[Channel], str]:
-    """Every channel with its URLs, settings, live checks, last traffic and whether a test message can go out."""
+async def overview(app, request_base: str, live_checks: ChannelChecks | None) -> tuple[list[Channel], str]:
+    """Every channel with its URLs, settings, live checks (doctor's, from this server, now), last traffic and
+    whether a test message can go out."""
     settings: Settings = app.settings
     public, note = base_url(settings, request_base)
-    checks = await _live_checks(settings)
+    checks = await live_checks(settings, DOCTOR_TIMEOUT) if live_checks is not None else []
     async with app.db.session() as s:
         last_in = dict(
             (

@@ -23,6 +23,7 @@ from salesbot.admin import auth
 APP = web.AppKey("salesbot_admin_app", object)
 PROMPT_SYNC = web.AppKey("salesbot_admin_prompt_sync", object)
 PRINCIPAL = web.RequestKey("salesbot_admin_principal", object)
+CHANNEL_CHECKS = web.AppKey("salesbot_admin_channel_checks", object)  # doctor's channel checks (salesbot/server.py)
 COOKIE = "salesbot_admin"
 LOGIN_CSRF_COOKIE = "salesbot_admin_login"
 PREFIX = "/admin"

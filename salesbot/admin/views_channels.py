@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from salesbot.admin import audit, channels
-from salesbot.admin.pages import app_of, flash, form_int, principal_of, redirect, render
+from salesbot.admin.pages import CHANNEL_CHECKS, app_of, flash, form_int, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 
@@ -13,7 +13,7 @@ routes = web.RouteTableDef()
 @routes.get("/channels")
 async def channels_page(request: web.Request) -> web.Response:
     app = app_of(request)
-    found, note = await channels.overview(app, f"{request.scheme}://{request.host}")
+    found, note = await channels.overview(app, f"{request.scheme}://{request.host}", request.app.get(CHANNEL_CHECKS))
     people = {}
     for channel in found:
         adapter = channels.push_adapter(app, channel.platforms) if channel.can_test else None

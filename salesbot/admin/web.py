@@ -36,6 +36,7 @@ from salesbot.admin import dashboard as dashboard_data
 from salesbot.admin.charts import grouped_bars, hbar
 from salesbot.admin.pages import (
     APP,
+    CHANNEL_CHECKS,
     COOKIE,
     LOGIN_CSRF_COOKIE,
     MAX_INT,
@@ -278,9 +279,13 @@ async def audit_page(request: web.Request) -> web.Response:
 # --- assembly ---------------------------------------------------------------------------------
 
 
-def build_admin_app(app) -> web.Application:
+def build_admin_app(app, channel_checks=None) -> web.Application:
+    """The console; `channel_checks` (salesbot/admin/channels.py ChannelChecks) runs doctor's channel checks for
+    the 渠道 page: the composition root hands it in, as it owns `salesbot doctor`."""
     admin = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
     admin[APP] = app
+    if channel_checks is not None:
+        admin[CHANNEL_CHECKS] = channel_checks
     # per client address, over all replicas with Redis: the account lockout alone does not stop someone
     # trying many account names, or many guesses spread over accounts
     admin[LOGIN_THROTTLE] = SlidingWindowLimiter(
@@ -340,6 +345,6 @@ async def _to_console(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"{PREFIX}/")
 
 
-def mount(web_app: web.Application, app) -> None:
+def mount(web_app: web.Application, app, channel_checks=None) -> None:
     web_app.router.add_get(PREFIX, _to_console)
-    web_app.add_subapp(PREFIX, build_admin_app(app))
+    web_app.add_subapp(PREFIX, build_admin_app(app, channel_checks))
