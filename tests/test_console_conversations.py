@@ -40,12 +40,16 @@ async def _talk(app, llm) -> None:
         text("请确认。"),
         tool_call("log_visit", **{**VISIT, "next_step_due": "下周四"}),
         text("改好了。"),
+        tool_call("create_task", title="给金陵医药发方案", due="周五"),
+        text("要建这个待办吗？"),
     )
     rep = ConsoleClient(app, "zhangwei")
     await rep.say(SAID)
     assert "改的原因？" in await rep.say("改成下周四")
     assert "记下了原因" in await rep.say("客户临时把会挪了")
     assert "已记录" in await rep.say("确认")
+    await rep.say("提醒我周五给金陵医药发方案")
+    assert "没写" in await rep.say("取消")
 
 
 async def _inbound_id(app, said: str) -> int:
@@ -74,7 +78,8 @@ async def test_a_turn_shows_the_model_the_tools_the_proposal_and_the_delivered_r
             assert "问模型" in page and "staff_system" in page  # what the model was asked
             assert "参数无法解析" in page  # the unreadable tool call is shown, not hidden
             assert "调用工具" in page and "log_visit" in page and "工具结果" in page
-            assert "已修改（被新版本替代）" in page and "已确认写入" in page  # both proposals and their outcome
+            assert "已修改（被新版本替代）" in page and "已确认写入" in page  # the proposals and their outcome
+            assert "已取消" in page and "给金陵医药发方案" in page
             assert "改了" in page and "下周三 → 下周四" in page and "客户临时把会挪了" in page
             assert "已送达" in page and "已记录" in page  # the replies as delivered
             assert "13812345678" in page  # an admin sees the phone number

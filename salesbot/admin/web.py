@@ -115,7 +115,7 @@ async def _guarded(request: web.Request, handler, route_handler, principal):
             response = await _checked_post(request, handler, principal)
         else:
             log.warning("admin: read-only account %s refused %s %s", principal.username, request.method, request.path)
-            return _refuse(request, 403, "你的账号是只读的（经理账号只能查看仪表盘），不能进行这个操作")
+            return _refuse(request, 403, "你的账号是只读的（经理账号只能查看仪表盘和对话记录），不能进行这个操作")
     elif request.method not in ("GET", "HEAD"):
         response = await _checked_post(request, handler, principal)
     else:
