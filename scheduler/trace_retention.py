@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 
 
 async def run_trace_retention(app: "Runtime") -> int:
-    deleted = await prune(app.db, app.settings.turn_trace_days, app.clock.now())
+    # traces are stamped with the wall clock when the turn finishes (like the ledger and memory rows), so the
+    # cut-off is the wall clock too
+    deleted = await prune(app.db, app.settings.turn_trace_days)
     if deleted:
         log.info("turn traces: %d older than %g days deleted", deleted, app.settings.turn_trace_days)
     return deleted

@@ -5,6 +5,7 @@ from a customer's page; traces pruned after their retention."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -191,3 +192,15 @@ async def test_a_failed_turn_keeps_its_trace_and_shows_the_error(tmp_path, test_
             async with signed_in(base, "viewer", MANAGER_PASSWORD) as viewer:
                 status, page = await viewer.get(f"/admin/conversations/turns/{row_id}")
                 assert "138****5678" in page and "13812345678" not in page
+
+
+async def test_the_daily_retention_job_deletes_old_traces(tmp_path):
+    from scheduler.service import JOB_KINDS
+
+    async with running_app(tmp_path, SALESBOT_TURN_TRACE_DAYS="0.00001") as app:  # under a second
+        await ConsoleClient(app, "zhangwei").say("/帮助")
+        await asyncio.sleep(1.2)
+        assert await JOB_KINDS["trace_retention"].run(app) == 1
+        async with app.db.session() as s:
+            assert (await s.execute(select(func.count(TurnTrace.id)))).scalar_one() == 0
+            assert (await s.execute(select(func.count(InboundMessage.id)))).scalar_one() == 1
