@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot.models import Account, InboundMessage, Visit, utcnow
 from bot.turn_trace import TurnTrace, prune, steps_of
+from salesbot.admin import auth
 from tests.admin_support import MANAGER_PASSWORD, make_accounts, serving, signed_in
 from tests.conftest import ConsoleClient, running_app
 from tests.fakes.openai_server import FakeOpenAI, text, tool_call
@@ -140,6 +141,16 @@ async def test_a_turn_shows_the_model_the_tools_the_proposal_and_the_delivered_r
             assert status == 200 and "13812345678" not in page
             status, _ = await viewer.get(f"/admin/accounts/{account.id}")
             assert status == 403  # customers' pages (contacts' phones) stay with admins
+
+        # a manager of another team (刘洋, 华南组) does not see 张伟's turns at all
+        await auth.create_admin(app.db, "south", MANAGER_PASSWORD, role="manager", staff_username="liuyang")
+        async with serving(app) as base, signed_in(base, "south", MANAGER_PASSWORD) as south:
+            status, page = await south.get("/admin/conversations")
+            assert status == 200 and "没有符合条件的对话" in page
+            status, _ = await south.get(f"/admin/conversations/turns/{first}")
+            assert status == 404
+            status, page = await south.get(link)
+            assert status == 404
 
 
 async def test_every_kind_of_turn_gets_one_trace_and_old_traces_are_pruned(tmp_path):

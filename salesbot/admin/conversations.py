@@ -131,9 +131,29 @@ async def _person_condition(s, person: str):
     return or_(*conditions)
 
 
-async def _conditions(s, f: ConversationFilter, tz: str) -> list:
+async def reporting_tree(db, staff_id: int) -> set[int]:
+    """This colleague and everyone reporting to them, directly or further down."""
+    async with db.session() as s:
+        rows = (await s.execute(select(StaffUser.id, StaffUser.manager_id))).all()
+    reports: dict[int, list[int]] = {}
+    for member, manager in rows:
+        if manager is not None:
+            reports.setdefault(manager, []).append(member)
+    tree, todo = {staff_id}, [staff_id]
+    while todo:
+        for member in reports.get(todo.pop(), []):
+            if member not in tree:
+                tree.add(member)
+                todo.append(member)
+    return tree
+
+
+async def _conditions(s, f: ConversationFilter, tz: str, scope: set[int] | None = None) -> list:
+    """`scope`: only turns of these staff members (a manager's team); None: every turn."""
     zone = ZoneInfo(tz)
     conditions: list = []
+    if scope is not None:
+        conditions.append(InboundMessage.id.in_(select(TurnTrace.inbound_id).where(TurnTrace.staff_id.in_(scope))))
     if f.channel:
         conditions.append(InboundMessage.platform == f.channel)
     if f.since:
@@ -162,11 +182,11 @@ class ConversationRow:
 
 
 async def list_conversations(
-    db, f: ConversationFilter, tz: str, *, offset: int, limit: int, masked: bool
+    db, f: ConversationFilter, tz: str, *, offset: int, limit: int, masked: bool, scope: set[int] | None = None
 ) -> tuple[list[ConversationRow], int]:
     """One page of conversations (newest activity first) with at least one matching turn, and their count."""
     async with db.session() as s:
-        conditions = await _conditions(s, f, tz)
+        conditions = await _conditions(s, f, tz, scope)
         grouped = (
             select(
                 InboundMessage.platform,
@@ -307,11 +327,16 @@ def _reply_text(payload: dict) -> tuple[str, str]:
     return body, card.get("title") or reply.get("title") or ""
 
 
-async def turns(db, inbound_ids: list[int], *, masked: bool) -> list[Turn]:
-    """The turns of these ledger rows, in the order given."""
+async def turns(db, inbound_ids: list[int], *, masked: bool, scope: set[int] | None = None) -> list[Turn]:
+    """The turns of these ledger rows, in the order given (with a scope: only its staff members' turns)."""
     if not inbound_ids:
         return []
     async with db.session() as s:
+        if scope is not None:
+            allowed = select(TurnTrace.inbound_id).where(
+                TurnTrace.inbound_id.in_(inbound_ids), TurnTrace.staff_id.in_(scope)
+            )
+            inbound_ids = [i for i in inbound_ids if i in set((await s.execute(allowed)).scalars())]
         inbound = {
             m.id: m
             for m in (await s.execute(select(InboundMessage).where(InboundMessage.id.in_(inbound_ids)))).scalars()
@@ -393,7 +418,15 @@ async def turns(db, inbound_ids: list[int], *, masked: bool) -> list[Turn]:
 
 
 async def conversation_turn_ids(
-    db, platform: str, key: str, f: ConversationFilter, tz: str, *, offset: int, limit: int
+    db,
+    platform: str,
+    key: str,
+    f: ConversationFilter,
+    tz: str,
+    *,
+    offset: int,
+    limit: int,
+    scope: set[int] | None = None,
 ) -> tuple[list[int], int]:
     """One page of a conversation's turns, oldest first (a chat reads top to bottom), with the filter's date
     range and search applied, and their count."""
@@ -401,7 +434,7 @@ async def conversation_turn_ids(
         conditions = [
             InboundMessage.platform == platform,
             InboundMessage.conversation_key == key,
-            *await _conditions(s, ConversationFilter(since=f.since, until=f.until, q=f.q), tz),
+            *await _conditions(s, ConversationFilter(since=f.since, until=f.until, q=f.q), tz, scope),
         ]
         total = (await s.execute(select(func.count(InboundMessage.id)).where(*conditions))).scalar_one()
         ids = list(
