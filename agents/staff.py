@@ -17,6 +17,7 @@ from bot.agent import ModelUnavailable
 from bot.capabilities import ToolContext
 from bot.memory import group_context, recent_memory
 from bot.messages import ROLE_LABELS, Reply, Role
+from bot.turn_trace import masked_args, short, step
 from bot.zh_parse.dates import WEEKDAYS
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,20 @@ def message_text(message: AIMessage) -> str:
     if isinstance(content, list):  # some providers return content blocks
         content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
     return (content or "").strip()
+
+
+def llm_step(ai: AIMessage, seconds: float) -> dict:
+    """One model call as the console's trace shows it: time, tokens, the tool calls asked for, the words."""
+    usage = getattr(ai, "usage_metadata", None) or {}
+    return step(
+        "llm",
+        ms=int(seconds * 1000),
+        tokens=[int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)],
+        calls=[{"name": c.get("name") or "", "args": masked_args(c.get("args"))} for c in ai.tool_calls]
+        + [{"name": c.get("name") or "", "invalid": short(c.get("args"), 200)} for c in ai.invalid_tool_calls],
+        text=short(message_text(ai)),
+        truncated=bool(ai.response_metadata.get("truncated")),
+    )
 
 
 class StaffAgent:
@@ -83,8 +98,20 @@ class StaffAgent:
         if self.tools_refused is not None:  # recorded on an earlier turn: don't call a model that can't do it
             raise ToolsUnsupported(self.tools_refused)
         model, by_name = self.model_for(ctx.actor.role)
-        system = "\n\n".join(filter(None, [self.system_prompt(ctx), *await self.context_notes(ctx)]))
-        messages = [SystemMessage(system), *await self.history(ctx), HumanMessage(text)]
+        notes = await self.context_notes(ctx)
+        system = "\n\n".join(filter(None, [self.system_prompt(ctx), *notes]))
+        history = await self.history(ctx)
+        messages = [SystemMessage(system), *history, HumanMessage(text)]
+        ctx.steps.append(
+            step(
+                "asked",
+                prompt=self.prompt_name,
+                system_chars=len(system),
+                history=len(history),
+                notes=[short(n) for n in notes if n],
+                text=short(text),
+            )
+        )
         answer, truncated_once = None, False
         with bound_to(ctx):
             for _ in range(MAX_STEPS):
@@ -103,6 +130,14 @@ class StaffAgent:
                 messages.append(ai)
                 for call in ai.tool_calls:
                     content = await self._call_tool(ctx, by_name, call)
+                    ctx.steps.append(
+                        step(
+                            "tool",
+                            name=call.get("name") or "",
+                            args=masked_args(call.get("args")),
+                            result=short(content),
+                        )
+                    )
                     messages.append(ToolMessage(content, tool_call_id=call["id"]))
                 for call in ai.invalid_tool_calls:  # unreadable JSON: tell the model, it can call again
                     ctx.trace.append((call.get("name") or "", {"_raw": str(call.get("args"))[:200]}))
@@ -128,10 +163,14 @@ class StaffAgent:
         started = time.perf_counter()
         try:
             if ctx.progress is not None:  # the channel shows the answer as it is written
-                return await stream_chat(model, messages, ctx.progress)
-            return await chat(model, messages)
-        except LLMError as exc:
-            if tools_unsupported(exc):
+                ai = await stream_chat(model, messages, ctx.progress)
+            else:
+                ai = await chat(model, messages)
+            ctx.steps.append(llm_step(ai, time.perf_counter() - started))
+            return ai
+        except Exception as exc:
+            ctx.steps.append(step("llm", ms=int((time.perf_counter() - started) * 1000), error=short(str(exc), 200)))
+            if isinstance(exc, LLMError) and tools_unsupported(exc):
                 self.tools_refused = str(exc)
                 log.warning(NO_TOOLS_LOG, exc)
                 raise ToolsUnsupported(str(exc)) from exc

@@ -72,6 +72,10 @@ class ToolContext:
     progress: Callable[[str], None] | None = None
     # writes the model asked for in this turn, held as a proposal until the person confirms (agents/proposals.py)
     proposed: list[dict[str, Any]] = field(default_factory=list)
+    # what the console's 对话记录 shows of this turn (bot/turn_trace.py): the path taken and, for a model turn,
+    # what the model was asked, each call and each tool result (masked, cut short)
+    route: str = ""
+    steps: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def db(self):

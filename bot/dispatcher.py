@@ -30,6 +30,9 @@ from bot.models import ConversationMessage, utcnow
 from bot.pending import close_pending, current_pending
 from bot.progress import TurnProgress
 from bot.structured_logging import TRACE_ID
+from bot.turn_trace import TURN_TRACE_TABLE, short
+from bot.turn_trace import row as trace_row
+from bot.turn_trace import step as trace_step
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -43,6 +46,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029
 
 _MEMORY = ConversationMessage.__table__
 _REMEMBER = insert(_MEMORY)
+_TRACE = insert(TURN_TRACE_TABLE)
 _FINISH_RETURNING = FINISH_STATEMENT.returning(LEDGER_TABLE.c.id)
 
 
@@ -104,19 +108,21 @@ class Dispatcher:
         started = time.perf_counter()
         llm_time = [0.0]
         memory: list[dict] = []
+        traces: list[dict] = []
         trace = TRACE_ID.set(f"{inbound.platform}-{row_id}")
         try:
             for attempt in range(_DB_OUTAGE_TURN_ATTEMPTS):
                 try:
-                    out = await self.handle(row_id, inbound, llm_time, memory)
+                    out = await self.handle(row_id, inbound, llm_time, memory, traces)
                     break
                 except Exception as exc:  # the database went away mid-turn: run it again, not an error
                     if not is_db_unavailable(exc) or attempt == _DB_OUTAGE_TURN_ATTEMPTS - 1:
                         raise
                     log.warning("turn %s: database unavailable, running it again", row_id)
                     memory.clear()
+                    traces.clear()
                     await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
-            await self._finish(row_id, inbound, out, memory)
+            await self._finish(row_id, inbound, out, memory, traces=traces)
         except Exception as exc:
             if is_db_unavailable(exc):
                 raise  # nothing can be written now; the lease runs out and the turn is taken over
@@ -129,6 +135,7 @@ class Dispatcher:
                 [],
                 status="failed",
                 error=f"{type(exc).__name__}: {exc}"[:2000],
+                traces=traces,  # what the turn did before it failed: the console shows it beside the error
             )
         finally:
             self.stats["turns"] += 1
@@ -145,6 +152,7 @@ class Dispatcher:
         memory: list[dict],
         status: str = "done",
         error: str | None = None,
+        traces: list[dict] | None = None,
     ) -> None:
         """Replies, memory and the ledger status are committed together: a turn is done once, or not at all."""
         target = Target(inbound.platform, user_id=inbound.sender_id, conversation_id=inbound.conversation_id)
@@ -160,7 +168,7 @@ class Dispatcher:
                 reply_context=inbound.raw,
             )
         ]
-        result = TurnResult(self.app.ledger.finish_params(row_id, status, error), rows, memory)
+        result = TurnResult(self.app.ledger.finish_params(row_id, status, error), rows, memory, traces or [])
         persisted = await retry_db(
             lambda: self.app.db.group.run_batched(self._turn_results, result), what=f"turn {row_id} finish"
         )
@@ -171,34 +179,62 @@ class Dispatcher:
         return _TurnResults(self.app.outbox)
 
     async def handle(
-        self, row_id: int, inbound: Inbound, llm_time: list[float] | None = None, memory: list[dict] | None = None
+        self,
+        row_id: int,
+        inbound: Inbound,
+        llm_time: list[float] | None = None,
+        memory: list[dict] | None = None,
+        traces: list[dict] | None = None,
     ) -> list[Reply]:
-        """The replies to one inbound message; what to remember is appended to `memory`."""
+        """The replies to one inbound message; what to remember is appended to `memory`, the turn's trace for
+        the console (bot/turn_trace.py) to `traces`."""
         llm_time = llm_time if llm_time is not None else [0.0]
         memory = memory if memory is not None else []
         actor = await self.identity.resolve(inbound)
         if actor is None:
+            if traces is not None:
+                traces.append(trace_row(row_id, inbound.session_key, None, "unknown_user", [], 0.0))
             return [Reply(replies.UNKNOWN_USER)]
         # memory, pending questions and proposals belong to the session: in a group, to (group, member)
         ctx = ToolContext(self.app, actor, inbound.session_key, inbound, row_id, WriteSource.MANUAL)
-        text = clean_text(inbound.text)
+        out: list[Reply] = []
+        try:
+            out = await self._handle(ctx, inbound, llm_time, memory)
+            return out
+        finally:
+            if traces is not None:
+                answer = "\n".join(r.text or (r.card.title if r.card else "") for r in out)
+                if answer:  # what was answered, masked and cut: the console searches it with the person's words
+                    ctx.steps.append(trace_step("reply", text=short(answer)))
+                traces.append(
+                    trace_row(row_id, ctx.conversation_key, actor.staff_id, ctx.route, ctx.steps, ctx.llm_seconds)
+                )
 
+    async def _handle(
+        self, ctx: ToolContext, inbound: Inbound, llm_time: list[float], memory: list[dict]
+    ) -> list[Reply]:
+        text = clean_text(inbound.text)
         if inbound.kind is InboundKind.CARD_ACTION and inbound.card_action:
+            ctx.route = f"card:{inbound.card_action.card_id.split('-', 1)[0]}"
             return await self._card_action(ctx, inbound)
         if inbound.kind is InboundKind.EVENT:
-            return [Reply(replies.welcome(actor))] if inbound.event in ("enter_agent", "subscribe") else []
+            ctx.route = f"event:{inbound.event or ''}"
+            return [Reply(replies.welcome(ctx.actor))] if inbound.event in ("enter_agent", "subscribe") else []
         heard = False
         if inbound.kind is InboundKind.VOICE and not text and self.app.capabilities.speech_handler is not None:
             try:  # a voice note is an ordinary text turn once we have its words
                 text = clean_text(await self.app.capabilities.speech_handler(ctx))
             except ToolDenied as exc:
+                ctx.route = "speech"
                 await audit_refusal(ctx, exc, "speech")
                 return [Reply(str(exc))]
             except ToolError as exc:
+                ctx.route = "speech"
                 return [Reply(str(exc))]
             heard = bool(text)
         kind_handler = self.app.capabilities.kind_handlers.get(inbound.kind)
         if kind_handler is not None and (inbound.kind is not InboundKind.VOICE or not text):
+            ctx.route = f"kind:{inbound.kind.value}"
             return self._as_replies(await self._guard(ctx, kind_handler(ctx), f"kind:{inbound.kind.value}"))
         if inbound.kind is InboundKind.VOICE and not text:
             return [Reply(replies.VOICE_NOT_TRANSCRIBED)]
@@ -208,10 +244,11 @@ class Dispatcher:
             return [Reply(replies.EMPTY)]
 
         if len(text) > MAX_CHAT_CHARS:
+            ctx.route = "long_text"
             for handler in self.app.capabilities.long_text_handlers:
-                if actor.is_staff:
+                if ctx.actor.is_staff:
                     return self._as_replies(await self._guard(ctx, handler(ctx, text), "offline_intent"))
-            if not actor.is_staff:  # an outsider's wall of text is a probe more often than a question: keep a trace
+            if not ctx.actor.is_staff:  # an outsider's wall of text is a probe more often than a question: keep a trace
                 async with self.app.db.write() as s:
                     s.add(ctx.audit("input.too_long", chars=len(text), platform=inbound.platform))
             return [Reply(replies.too_long(len(text)))]
@@ -230,11 +267,13 @@ class Dispatcher:
             if pending is not None:
                 handler = capabilities.pending_handlers.get(pending.kind)
                 if handler is not None:
+                    ctx.route = f"pending:{pending.kind}"
                     out = await self._guard(ctx, handler(ctx, pending, text), "pending")
                     if out is not None:
                         return self._as_replies(out)
         if parsed is not None:
             cmd, word, arg = parsed
+            ctx.route = f"command:{cmd.name if cmd is not None else word}"
             if cmd is None or ctx.actor.role not in cmd.roles:
                 if cmd is not None:  # a command of another role: refused, and audited like any refusal
                     await audit_refusal(ctx, ToolDenied("role"), f"command:{cmd.name}")
@@ -247,7 +286,9 @@ class Dispatcher:
 
     async def _free_text(self, ctx: ToolContext, text: str, llm_time: list[float]) -> list[Reply]:
         agent = self.app.agent_for(ctx.actor.role)
+        ctx.route = "agent"
         if agent is None:
+            ctx.route = "offline:offline"
             return [Reply(await self.app.offline(ctx, text, reason="offline"))]
         progress = self._progress(ctx.inbound)
         if progress is not None and progress.streams:
@@ -263,6 +304,7 @@ class Dispatcher:
             ctx.source = WriteSource.MANUAL
             # "no_tools": the model can't call tools (agents/staff.py ToolsUnsupported); else it is not answering
             reason = getattr(exc, "offline_reason", "llm_down")
+            ctx.route = f"offline:{reason}"
             return [Reply(await self.app.offline(ctx, text, reason=reason))]
         finally:
             llm_time[0] += ctx.llm_seconds
@@ -342,6 +384,7 @@ class TurnResult(NamedTuple):
     finish: dict  # parameters of the ledger's FINISH_STATEMENT
     outbox_rows: list[dict]  # Outbox.prepare
     memory: list[dict]  # Dispatcher.memory_rows
+    traces: list[dict] = []  # bot/turn_trace.py rows (at most one)
 
 
 class _TurnResults:
@@ -360,6 +403,8 @@ class _TurnResults:
         persisted = self.outbox.persist_sync(conn, item.outbox_rows)
         if item.memory:
             conn.execute(_REMEMBER, item.memory)
+        if item.traces:
+            conn.execute(_TRACE, item.traces)
         return persisted
 
     async def many(self, conn, items: list[TurnResult]) -> list[list[dict]]:
@@ -376,6 +421,9 @@ class _TurnResults:
                 for row in await self.outbox.persist_raw(conn, [row for item in done for row in item.outbox_rows])
             }
             await conn.executemany(_REMEMBER, [line for item in done for line in item.memory])
+            traces = [t for item in done for t in item.traces]
+            if traces:
+                await conn.executemany(_TRACE, traces)
         return [
             [persisted[row["key"]] for row in item.outbox_rows if row["key"] in persisted] if first else []
             for item, first in zip(items, firsts)

@@ -257,7 +257,7 @@ class InboundMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     status: str = Field(default="received", max_length=16, index=True)  # received | done | failed
     error: Optional[str] = Field(default=None, sa_type=Text)
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow, index=True)  # the console lists turns by date
     processed_at: Optional[datetime] = None
     # which replica handles it, until when (bot/replica.py: renewed while running, taken over after)
     owner: Optional[str] = Field(default=None, max_length=64)

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     progress_notice_seconds: float = _env("SALESBOT_PROGRESS_NOTICE_SECONDS", 3.0, ge=0)
     # the address WeCom/DingTalk reach this server at (https://bot.example.com): `salesbot doctor` checks it
     public_url: str | None = _env("SALESBOT_PUBLIC_URL")
+    # how long the console's 对话记录 keeps each turn's trace (model calls, tool calls); the messages themselves
+    # stay in the ledger and the outbox
+    turn_trace_days: float = _env("SALESBOT_TURN_TRACE_DAYS", 30.0, gt=0)
 
     # transcript-to-CRM: speech-to-text for recordings (any OpenAI-compatible /audio/transcriptions endpoint)
     stt_model: str | None = _env("SALESBOT_STT_MODEL")

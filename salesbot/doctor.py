@@ -588,6 +588,17 @@ async def run_checks(settings: Settings, *, timeout: float = 20.0) -> list[Check
     return [check for report in reports for check in report.checks]
 
 
+async def channel_checks(settings: Settings, *, timeout: float = 8.0) -> list[Check]:
+    """Only the channels' checks (WeCom gettoken, AES keys, callback URLs; DingTalk token and stream): what the
+    console's 渠道 page shows live."""
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+    try:
+        results = await asyncio.gather(check_wecom(settings, http), check_dingtalk(settings, http))
+    finally:
+        await http.close()
+    return [check for reports in results for report in reports for check in report.checks]
+
+
 def render(checks: list[Check]) -> str:
     lines, area = [], None
     for check in checks:

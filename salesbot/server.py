@@ -86,5 +86,14 @@ def build_web_app(app: App) -> web.Application:
     web_app.router.add_get("/metrics", metrics)
     for adapter in app.unique_adapters():
         web_app.router.add_routes(adapter.routes())
-    admin_console.mount(web_app, app)
+    admin_console.mount(web_app, app, channel_checks=_channel_checks)
     return web_app
+
+
+async def _channel_checks(settings, timeout: float) -> list:
+    """`salesbot doctor`'s channel checks for the console's 渠道 page."""
+    # salesbot.doctor brings the LLM client (LangChain, about a second to import): loaded on the page's first visit,
+    # not when the server starts
+    from salesbot import doctor
+
+    return await doctor.channel_checks(settings, timeout=timeout)

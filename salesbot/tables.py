@@ -1,6 +1,7 @@
 """Imports every module that defines tables, so Alembic and create_all see them all."""
 
 import bot.models  # noqa: F401
+import bot.turn_trace  # noqa: F401
 import knowledge.models  # noqa: F401
 import salesbot.admin.models  # noqa: F401
 import scheduler.models  # noqa: F401

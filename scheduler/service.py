@@ -33,6 +33,7 @@ from sqlalchemy import MetaData
 from scheduler import jobs, kpi_jobs, lead_jobs, pipeline_jobs, signal_jobs
 from scheduler.leader import DatabaseLease, RedisLease
 from scheduler.models import JOBS_TABLE
+from scheduler.trace_retention import run_trace_retention
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -77,6 +78,7 @@ JOB_KINDS: dict[str, JobKind] = {
     "forecast_snapshot": JobKind(pipeline_jobs.run_forecast_snapshot, every_seconds=3600),
     "lead_sla": JobKind(lead_jobs.run_lead_sla, every_seconds=60),
     "lead_weekly": JobKind(lead_jobs.run_lead_weekly, every_seconds=300),
+    "trace_retention": JobKind(run_trace_retention, cron={"hour": 3, "minute": 40}, misfire_grace_seconds=12 * 3600),
 }
 
 # The job store keeps a reference to `run_job` and its arguments (service id, kind); the running

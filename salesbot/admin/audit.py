@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover - the signed-in person; auth brings argon2
     from salesbot.admin.auth import Principal
 
 PAGE_SIZE = 50
+FILTER_FIELDS = ("who", "action", "record_type", "record_id", "since", "until")  # kept in the page links
 MAX_PAGE = 100_000  # 5 million rows deep; beyond that, narrow the filter
 
 # what each audit action reads as on the console; the code stays visible next to it (the filter takes codes)

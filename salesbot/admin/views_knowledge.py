@@ -14,7 +14,7 @@ from sqlmodel import select
 from knowledge import KnowledgeError
 from knowledge.models import AUDIENCES, KbChunk, KbDocument
 from salesbot.admin import audit, hittest
-from salesbot.admin.pages import app_of, flash, form_int, principal_of, redirect, render, safe_next
+from salesbot.admin.pages import app_of, flash, form_int, paginate, principal_of, redirect, render, safe_next
 
 routes = web.RouteTableDef()
 AUDIENCE_LABELS = {"internal": "内部", "public": "对外"}
@@ -48,7 +48,10 @@ def highlight(text: str, terms: list[str]) -> Markup:
 @routes.get("/knowledge")
 async def documents(request: web.Request) -> web.Response:
     docs = await _kb(request).list_documents()
-    return await render(request, "knowledge.html", "knowledge", docs=docs, audiences=AUDIENCE_LABELS)
+    listing = paginate(
+        request, docs, lambda d: f"{d.title} {d.file_type} {AUDIENCE_LABELS.get(d.audience, '')} {d.doc_id}"
+    )
+    return await render(request, "knowledge.html", "knowledge", listing=listing, audiences=AUDIENCE_LABELS)
 
 
 @routes.post("/knowledge/upload")
@@ -106,7 +109,13 @@ async def document(request: web.Request) -> web.Response:
         chunks = list(
             (await s.execute(select(KbChunk).where(KbChunk.document_id == doc.id).order_by(KbChunk.ordinal))).scalars()
         )
-    return await render(request, "document.html", "knowledge", doc=doc, chunks=chunks, audiences=AUDIENCE_LABELS)
+    listing = paginate(
+        request,
+        chunks,
+        lambda c: " ".join([c.text, *c.heading_path, *(q.get("q", "") for q in c.questions or [])]),
+        size=30,
+    )
+    return await render(request, "document.html", "knowledge", doc=doc, chunks=listing, audiences=AUDIENCE_LABELS)
 
 
 @routes.post("/knowledge/documents/{id:\\d+}/delete")
@@ -256,7 +265,7 @@ async def hit_test(request: web.Request) -> web.Response:
 
 @routes.get("/knowledge/batch")
 async def batch_page(request: web.Request) -> web.Response:
-    runs = await hittest.list_runs(app_of(request).db)
+    runs = paginate(request, await hittest.list_runs(app_of(request).db), lambda r: f"{r.id} {r.name} {r.mode}")
     return await render(request, "batch.html", "knowledge", runs=runs)
 
 
@@ -294,4 +303,18 @@ async def batch_view(request: web.Request) -> web.Response:
     other = await hittest.get_run(db, form_int(request.query.get("compare"), -1))
     comparison = hittest.compare(other, run) if other else None
     runs = [r for r in await hittest.list_runs(db) if r.id != run.id]
-    return await render(request, "batch_run.html", "knowledge", run=run, other=other, comparison=comparison, runs=runs)
+    # each query with its comparison, so that a page of the results keeps its pairs
+    pairs = list(zip(run.results, comparison or [None] * len(run.results)))
+    results = paginate(
+        request, pairs, lambda pair: f"{pair[0].get('query', '')} {pair[0].get('expected', '')}", keep=("compare",)
+    )
+    return await render(
+        request,
+        "batch_run.html",
+        "knowledge",
+        run=run,
+        other=other,
+        comparison=comparison,
+        runs=runs,
+        results=results,
+    )

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot.models import StaffUser
 from salesbot.admin import people
-from salesbot.admin.pages import app_of, flash, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, paginate, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 
@@ -14,13 +14,21 @@ routes = web.RouteTableDef()
 @routes.get("/people")
 async def people_page(request: web.Request) -> web.Response:
     app = app_of(request)
+    ids = await people.platform_ids(app.db)
+
+    def searchable(entry) -> str:
+        user, manager = entry
+        fields = [user.name, user.username, user.title, user.team, user.region, manager, people.ROLES.get(user.role)]
+        return " ".join(str(f) for f in [*fields, *ids.get(user.id, {}).values()] if f)
+
+    listing = paginate(request, await people.list_staff(app.db), searchable)
     return await render(
         request,
         "people.html",
         "people",
-        staff=await people.list_staff(app.db),
+        listing=listing,
         roles=people.ROLES,
-        ids=await people.platform_ids(app.db),
+        ids=ids,
         platforms=[p for p in ("wecom", "dingtalk") if p in app.adapters],
     )
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot import prompt_templates as prompts
 from salesbot.admin import prompt_store as store
-from salesbot.admin.pages import app_of, flash, form_int, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, form_int, paginate, principal_of, redirect, render
 
 routes = web.RouteTableDef()
 
@@ -20,7 +20,8 @@ def _name(request: web.Request) -> str:
 
 @routes.get("/prompts")
 async def prompt_list(request: web.Request) -> web.Response:
-    return await render(request, "prompts.html", "prompts", items=await store.list_prompts(app_of(request).db))
+    items = paginate(request, await store.list_prompts(app_of(request).db), lambda p: p.name)
+    return await render(request, "prompts.html", "prompts", items=items)
 
 
 async def _editor(
@@ -40,7 +41,9 @@ async def _editor(
         "prompts",
         status=status,
         name=name,
-        versions=versions,
+        history=paginate(
+            request, versions, lambda v: f"v{v.version} {v.note or ''} {v.created_by or ''}", size=20, keep=("version",)
+        ),
         published=published,
         loaded=loaded,
         draft=draft,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from salesbot.admin import rules_store
-from salesbot.admin.pages import app_of, flash, principal_of, redirect, render
+from salesbot.admin.pages import app_of, flash, paginate, principal_of, redirect, render
 from salesbot.admin.prompt_store import diff_lines
 from tools.approvals.rules import REQUEST_KINDS, RulesError
 
@@ -45,7 +45,12 @@ async def _page(
         warnings=warnings or [],
         req=req or rules_store.PreviewRequest(),
         kinds=REQUEST_KINDS,
-        versions=await rules_store.history(app.db),
+        versions=paginate(
+            request,
+            await rules_store.history(app.db),
+            lambda v: f"v{v.version} {v.note or ''} {v.created_by or ''}",
+            size=20,
+        ),
         checked=checked,
         path=str(rules_store.rules_path(app.settings)),
     )

@@ -22,6 +22,9 @@ from bot.messages import ROLE_LABELS
 from salesbot.admin import audit as audit_log
 from salesbot.admin import (
     auth,
+    views_accounts,
+    views_channels,
+    views_conversations,
     views_data,
     views_knowledge,
     views_kpi,
@@ -33,10 +36,12 @@ from salesbot.admin import (
     views_prompts,
     views_rules,
 )
+from salesbot.admin import conversations as conversation_data
 from salesbot.admin import dashboard as dashboard_data
 from salesbot.admin.charts import grouped_bars, hbar
 from salesbot.admin.pages import (
     APP,
+    CHANNEL_CHECKS,
     COOKIE,
     LOGIN_CSRF_COOKIE,
     MAX_INT,
@@ -45,6 +50,7 @@ from salesbot.admin.pages import (
     PROMPT_SYNC,
     UPLOAD_LIMIT,
     BadNumber,
+    Listing,
     app_of,
     local_time,
     managers_may_read,
@@ -114,7 +120,7 @@ async def _guarded(request: web.Request, handler, route_handler, principal):
             response = await _checked_post(request, handler, principal)
         else:
             log.warning("admin: read-only account %s refused %s %s", principal.username, request.method, request.path)
-            return _refuse(request, 403, "你的账号是只读的（经理账号只能查看仪表盘），不能进行这个操作")
+            return _refuse(request, 403, "你的账号是只读的（经理账号只能查看），不能进行这个操作")
     elif request.method not in ("GET", "HEAD"):
         response = await _checked_post(request, handler, principal)
     else:
@@ -264,19 +270,27 @@ async def audit_page(request: web.Request) -> web.Response:
     app = app_of(request)
     f = audit_log.filter_from_query(request.query)
     rows, total = await audit_log.search(app.db, f, app.settings.timezone)
-    pages = max(1, (total + audit_log.PAGE_SIZE - 1) // audit_log.PAGE_SIZE)
-    query = {k: v for k, v in request.query.items() if k != "page"}
-    return await render(
-        request, "audit.html", "audit", rows=rows, total=total, f=f, pages=pages, query=query, tz=app.settings.timezone
+    listing = Listing(
+        items=rows,
+        total=total,
+        page=f.page,
+        size=audit_log.PAGE_SIZE,
+        path=request.path,
+        params={k: v for k, v in request.query.items() if k in audit_log.FILTER_FIELDS},
     )
+    return await render(request, "audit.html", "audit", listing=listing, f=f, tz=app.settings.timezone)
 
 
 # --- assembly ---------------------------------------------------------------------------------
 
 
-def build_admin_app(app) -> web.Application:
+def build_admin_app(app, channel_checks=None) -> web.Application:
+    """The console; `channel_checks` (salesbot/admin/channels.py ChannelChecks) runs doctor's channel checks for
+    the 渠道 page: the composition root hands it in, as it owns `salesbot doctor`."""
     admin = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
     admin[APP] = app
+    if channel_checks is not None:
+        admin[CHANNEL_CHECKS] = channel_checks
     # per client address, over all replicas with Redis: the account lockout alone does not stop someone
     # trying many account names, or many guesses spread over accounts
     admin[LOGIN_THROTTLE] = SlidingWindowLimiter(
@@ -298,11 +312,19 @@ def build_admin_app(app) -> web.Application:
     for helper in (audit_log.source_label, audit_log.action_label, audit_log.record_type_label, audit_log.detail_value):
         env.globals[helper.__name__] = helper
     env.globals["role_labels"] = ROLE_LABELS
+    env.globals["platform_label"] = conversation_data.platform_label
+    env.globals["route_label"] = conversation_data.route_label
+    env.globals["proposal_status_label"] = lambda s: conversation_data.PROPOSAL_STATUS_LABELS.get(s, s)
+    env.globals["outbox_status_label"] = lambda s: conversation_data.OUTBOX_STATUS_LABELS.get(s, s)
     # `tojson` shows tool arguments and the like to people: Chinese as written, not as \u escapes (still
     # HTML-safe: Jinja escapes <, >, & and ' in its output either way)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     admin.router.add_routes(routes)
+    # one entry per page module (its routes); its nav line is in pages.NAV
     for module in (
+        views_conversations,
+        views_channels,
+        views_accounts,
         views_prompts,
         views_knowledge,
         views_rules,
@@ -333,6 +355,6 @@ async def _to_console(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"{PREFIX}/")
 
 
-def mount(web_app: web.Application, app) -> None:
+def mount(web_app: web.Application, app, channel_checks=None) -> None:
     web_app.router.add_get(PREFIX, _to_console)
-    web_app.add_subapp(PREFIX, build_admin_app(app))
+    web_app.add_subapp(PREFIX, build_admin_app(app, channel_checks))
