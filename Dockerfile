@@ -7,13 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     SALESBOT_DATA_DIR=/data SALESBOT_LOG_FORMAT=json
 
 WORKDIR /app
-# dependencies first, so a code change does not reinstall them (nor a README change: an empty
-# stand-in satisfies pyproject's `readme` here)
-COPY pyproject.toml ./
-RUN mkdir -p bot adapters agents tools knowledge scheduler prompts \
-    && touch bot/__init__.py README.md \
-    && pip install . && pip uninstall -y salesbot
-COPY README.md ./
+# dependencies first, so a code change does not reinstall them: exactly the versions and file hashes of
+# requirements.lock (the runtime dependencies; `bash scripts/lock.sh` makes it from pyproject.toml)
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
+COPY pyproject.toml README.md ./
 COPY salesbot ./salesbot
 COPY bot ./bot
 COPY adapters ./adapters
