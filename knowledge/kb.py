@@ -671,7 +671,7 @@ class KnowledgeBase:
             lexical = [(cid, s) for cid, s in self._lexical.search(query, audience, k) if cid in records]
         if mode in ("hybrid", "vector"):
             embedding = (
-                self.embeddings.embed_sync([query])[0]
+                self.embeddings.embed_query_sync(query)
                 if self.embeddings.local
                 else (await self.embeddings.embed_documents([query]))[0]
             )
