@@ -45,20 +45,29 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
+def run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
+    """pip's chatter goes to a log file, shown only when the install fails."""
+    with log.open("a", encoding="utf-8") as out:
+        done = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if done.returncode:
+        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n" + log.read_text(encoding="utf-8")[-4000:])
+
+
 def install(tree: Path, kind: str, env: dict[str, str]) -> tuple[float, Path]:
     """Run the revision's install the way its own scripts do; returns (seconds, venv path)."""
+    log = tree.parent / f"{tree.name}.log"
     t0 = time.perf_counter()
     if kind == "dev":
-        subprocess.run(["bash", "scripts/install.sh"], cwd=tree, env=env, check=True)
+        run(["bash", "scripts/install.sh"], tree, env, log)
         return time.perf_counter() - t0, tree / ".venv"
     venv = tree / ".venv"
-    subprocess.run(["python3", "-m", "venv", str(venv)], check=True, env=env)
+    run(["python3", "-m", "venv", str(venv)], tree, env, log)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
     if (tree / "requirements.lock").exists():
-        subprocess.run(pip + ["--require-hashes", "-r", "requirements.lock"], cwd=tree, env=env, check=True)
-        subprocess.run(pip + ["--no-deps", "."], cwd=tree, env=env, check=True)
+        run(pip + ["--require-hashes", "-r", "requirements.lock"], tree, env, log)
+        run(pip + ["--no-deps", "."], tree, env, log)
     else:
-        subprocess.run(pip + ["."], cwd=tree, env=env, check=True)
+        run(pip + ["."], tree, env, log)
     return time.perf_counter() - t0, venv
 
 
