@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,22 +55,28 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
         sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n" + log.read_text(encoding="utf-8")[-4000:])
 
 
-def install(tree: Path, kind: str, env: dict[str, str]) -> tuple[float, Path]:
-    """Run the revision's install the way its own scripts do; returns (seconds, venv path)."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def install(tree: Path, kind: str, env: dict[str, str]) -> tuple[float, float, Path]:
+    """Run the revision's install the way its own scripts do; returns (wall s, CPU s of pip & co, venv path).
+    CPU seconds barely move with other load on the machine; wall seconds include waiting for the cores."""
     log = tree.parent / f"{tree.name}.log"
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _children_cpu()
+    venv = tree / ".venv"
     if kind == "dev":
         run(["bash", "scripts/install.sh"], tree, env, log)
-        return time.perf_counter() - t0, tree / ".venv"
-    venv = tree / ".venv"
-    run(["python3", "-m", "venv", str(venv)], tree, env, log)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-    if (tree / "requirements.lock").exists():
-        run(pip + ["--require-hashes", "-r", "requirements.lock"], tree, env, log)
-        run(pip + ["--no-deps", "."], tree, env, log)
     else:
-        run(pip + ["."], tree, env, log)
-    return time.perf_counter() - t0, venv
+        run(["python3", "-m", "venv", str(venv)], tree, env, log)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+        if (tree / "requirements.lock").exists():
+            run(pip + ["--require-hashes", "-r", "requirements.lock"], tree, env, log)
+            run(pip + ["--no-deps", "."], tree, env, log)
+        else:
+            run(pip + ["."], tree, env, log)
+    return time.perf_counter() - t0, _children_cpu() - cpu0, venv
 
 
 def distributions(venv: Path) -> int:
@@ -89,6 +97,9 @@ def main() -> None:
     parser.add_argument("--after", default="HEAD", help="revision with lock files (default HEAD)")
     parser.add_argument("--cold", action="store_true", help="an empty pip cache: every wheel is downloaded")
     parser.add_argument("--only", choices=("dev", "runtime"), help="one install kind instead of both")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of before/after, alternating (medians; load drifts less)"
+    )
     args = parser.parse_args()
     kinds = [args.only] if args.only else ["dev", "runtime"]
     work = Path(tempfile.mkdtemp(prefix="salesbot-install-"))
@@ -100,23 +111,36 @@ def main() -> None:
     print(
         f"pip cache: {'empty (--cold)' if args.cold else 'warm (the machine cache)'}; python3: {shutil.which('python3')}\n"
     )
-    rows = []
+    runs: dict[tuple[str, str], list[tuple[float, float, float, int]]] = {}
+    revs = {"before": args.before, "after": args.after}
     try:
-        for kind in kinds:
-            for label, rev in (("before", args.before), ("after", args.after)):
-                tree = work / f"{kind}-{label}"
-                export(rev, tree)
-                seconds, venv = install(tree, kind, env)
-                rows.append((kind, label, rev, seconds, dir_size(venv) / 2**20, distributions(venv)))
-                shutil.rmtree(tree, ignore_errors=True)
-                print(f"  {kind} {label} ({rev}): {seconds:.0f} s", flush=True)
+        for round_ in range(args.repeat):
+            for kind in kinds:
+                # alternate which goes first, so a load that rises or falls during a round hits both alike
+                order = ("before", "after") if round_ % 2 == 0 else ("after", "before")
+                for label in order:
+                    tree = work / f"{kind}-{label}-{round_}"
+                    export(revs[label], tree)
+                    seconds, cpu, venv = install(tree, kind, env)
+                    runs.setdefault((kind, label), []).append(
+                        (seconds, cpu, dir_size(venv) / 2**20, distributions(venv))
+                    )
+                    shutil.rmtree(tree, ignore_errors=True)
+                    print(
+                        f"  {kind} {label} ({revs[label]}), round {round_ + 1}: {seconds:.0f} s wall, {cpu:.0f} s CPU, "
+                        f"load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
-    print("| install | revision | wall s | venv MB | distributions |")
-    print("|---|---|---|---|---|")
-    for kind, label, rev, seconds, size, count in rows:
-        print(f"| {kind} {label} | `{rev}` | {seconds:.0f} | {size:.0f} | {count} |")
+    print("| install | revision | wall s (median) | CPU s (median) | venv MB | distributions |")
+    print("|---|---|---|---|---|---|")
+    for (kind, label), rows in runs.items():
+        print(
+            f"| {kind} {label} | `{revs[label]}` | {statistics.median(r[0] for r in rows):.0f} | "
+            f"{statistics.median(r[1] for r in rows):.0f} | {rows[-1][2]:.0f} | {rows[-1][3]} |"
+        )
 
 
 if __name__ == "__main__":
