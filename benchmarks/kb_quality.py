@@ -58,6 +58,9 @@ async def main() -> None:
         choices=sorted(EMBEDDINGS_LABEL),
         help="vector side: the offline default, or an opt-in model (static, use, e5)",
     )
+    parser.add_argument(
+        "--vector-weight", type=float, help="weight of the vector ranking in the hybrid fusion (default: the index's)"
+    )
     args = parser.parse_args()
     files = args.queries or [HERE / name for name in QUERY_FILES if (HERE / name).exists()]
 
@@ -68,11 +71,14 @@ async def main() -> None:
         report = await load_demo_library(kb)
         if args.no_threshold:
             kb.min_relevance = -1.0
+        if args.vector_weight is not None:
+            kb.vector_weight = args.vector_weight
         chunks = sum(d.chunk_count for d in report.added)
         await kb.search("预热", top=1)  # builds the BM25 index before timing
-        print(f"machine: {machine()}")
+        print(machine())
         print(
-            f"library: {len(report.added)} documents, {chunks} chunks; embeddings: {EMBEDDINGS_LABEL[args.embeddings]}\n"
+            f"library: {len(report.added)} documents, {chunks} chunks; embeddings: {EMBEDDINGS_LABEL[args.embeddings]}; "
+            f"hybrid weights keyword {kb.keyword_weight} / vector {kb.vector_weight}\n"
         )
         for path in files:
             queries = load_queries(path)

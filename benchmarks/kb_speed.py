@@ -130,7 +130,7 @@ async def main() -> None:
     )
     parser.add_argument("--embeddings", default="offline", choices=sorted(EMBEDDINGS_LABEL), help="vector side")
     args = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(machine())
     print(f"embeddings: {EMBEDDINGS_LABEL[args.embeddings]}; keyword: bm25s char uni+bigrams + concepts\n")
     print(f"corpus: synthetic playbook sections with {args.questions} associated questions each\n")
     rows = [await measure(size, args.queries, args.questions, args.embeddings) for size in args.sizes]
