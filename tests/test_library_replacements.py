@@ -108,3 +108,24 @@ async def test_shared_lock_is_held_by_one_replica_at_a_time():
     finally:
         for r in (r1, r2):
             await r.aclose()
+
+
+async def test_a_turn_whose_database_goes_away_runs_again_and_answers_once(tmp_path):
+    from tests.conftest import ConsoleClient, running_app
+
+    async with running_app(tmp_path) as app:
+        dispatcher = app.dispatcher
+        real_handle = dispatcher.handle
+        attempts = []
+
+        async def flaky_handle(row_id, inbound, llm_time, memory):
+            attempts.append(len(memory))  # each attempt starts from a clean memory
+            if len(attempts) < 3:
+                memory.append({"role": "user", "content": "half-written"})
+                raise _outage()
+            return await real_handle(row_id, inbound, llm_time, memory)
+
+        dispatcher.handle = flaky_handle
+        answer = await ConsoleClient(app, "zhangwei").say("/帮助")
+    assert attempts == [0, 0, 0]
+    assert answer.count("/拜访") >= 1 and "half-written" not in answer
