@@ -10,13 +10,11 @@ WORKDIR /app
 # OpenCV (pulled in by rapidocr-onnxruntime, the offline business-card reader) needs libGL and glib at import
 RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
-# dependencies first, so a code change does not reinstall them (nor a README change: an empty
-# stand-in satisfies pyproject's `readme` here)
-COPY pyproject.toml ./
-RUN mkdir -p bot adapters agents tools knowledge scheduler prompts \
-    && touch bot/__init__.py README.md \
-    && pip install . && pip uninstall -y salesbot
-COPY README.md ./
+# dependencies first, so a code change does not reinstall them: exactly the versions and file hashes of
+# requirements.lock (the runtime dependencies; `bash scripts/lock.sh` makes it from pyproject.toml)
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
+COPY pyproject.toml README.md ./
 COPY salesbot ./salesbot
 COPY bot ./bot
 COPY adapters ./adapters

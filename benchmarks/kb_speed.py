@@ -16,13 +16,14 @@ import asyncio
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from kb_common import machine, scratch_kb
+from kb_common import EMBEDDINGS_LABEL, machine, scratch_kb
 
 HERE = Path(__file__).resolve().parent
 SECTIONS_PER_FILE = 20
@@ -69,12 +70,20 @@ def queries(n: int) -> list[str]:
     return (lines * (n // len(lines) + 1))[:n]
 
 
-async def measure(size: int, n_queries: int, questions: int) -> dict:
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set size of this process in MB."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        current = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def measure(size: int, n_queries: int, questions: int, embeddings: str = "offline") -> dict:
     corpus = Path(tempfile.mkdtemp(prefix="kbcorpus-"))
     make_corpus(corpus, size, questions)
-    kb, db, data_dir = await scratch_kb()
+    kb, db, data_dir = await scratch_kb(embeddings=embeddings)
     try:
         await kb.open()
+        await kb.search("预热", top=1)  # loads the model (a bundled one takes 0.1-1.5 s) before timing
         t0, cpu0 = time.perf_counter(), time.process_time()
         report = await kb.add_paths([corpus])
         ingest_s = time.perf_counter() - t0
@@ -101,6 +110,7 @@ async def measure(size: int, n_queries: int, questions: int) -> dict:
             "cpu_rate": chunks / ingest_cpu_s,
             "build_s": build_s,
             "lat": latencies,
+            "rss": rss_mb(),
         }
     finally:
         await db.close()
@@ -118,22 +128,23 @@ async def main() -> None:
         default=QUESTIONS_PER_SECTION,
         help="associated questions per section (the demo library has 2-4)",
     )
+    parser.add_argument("--embeddings", default="offline", choices=sorted(EMBEDDINGS_LABEL), help="vector side")
     args = parser.parse_args()
-    print(f"machine: {machine()}")
-    print("embeddings: offline (hashed char n-grams, 512 dims); keyword: bm25s char uni+bigrams + concepts\n")
+    print(machine())
+    print(f"embeddings: {EMBEDDINGS_LABEL[args.embeddings]}; keyword: bm25s char uni+bigrams + concepts\n")
     print(f"corpus: synthetic playbook sections with {args.questions} associated questions each\n")
-    rows = [await measure(size, args.queries, args.questions) for size in args.sizes]
+    rows = [await measure(size, args.queries, args.questions, args.embeddings) for size in args.sizes]
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes share the cores)\n")
     print(
         f"{'chunks':>7} {'docs':>5} {'ingest s':>9} {'chunks/s':>9} {'per cpu-s':>9} {'bm25 build s':>13} "
-        f"{'hybrid p50/p95 ms':>18} {'keyword p50/p95':>16} {'vector p50/p95':>15}"
+        f"{'hybrid p50/p95 ms':>18} {'keyword p50/p95':>16} {'vector p50/p95':>15} {'RSS/peak MB':>12}"
     )
     for r in rows:
         lat = r["lat"]
         print(
             f"{r['chunks']:>7} {r['docs']:>5} {r['ingest_s']:>9.1f} {r['rate']:>9.0f} {r['cpu_rate']:>9.0f} {r['build_s']:>13.2f} "
             f"{lat['hybrid'][0]:>9.1f}/{lat['hybrid'][1]:<8.1f} {lat['keyword'][0]:>7.1f}/{lat['keyword'][1]:<8.1f}"
-            f"{lat['vector'][0]:>7.1f}/{lat['vector'][1]:<7.1f}"
+            f"{lat['vector'][0]:>7.1f}/{lat['vector'][1]:<7.1f} {r['rss'][0]:>6.0f}/{r['rss'][1]:<5.0f}"
         )
     print(
         f"\n{args.queries} queries per mode, top 5; targets: hybrid p50 <= 30 ms at 10k chunks, ingest >= 200 chunks/s"

@@ -7,7 +7,6 @@ retry gets a fresh connection once the server is back.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sqlite3
@@ -15,6 +14,7 @@ import sys
 from typing import Awaitable, Callable, TypeVar
 
 from sqlalchemy import exc as sa_exc
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,6 +85,25 @@ def is_db_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, driver_errors)
 
 
+def _log_retry(what: str) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        log.warning("%s: database unavailable (%s); retrying in %.1fs", what, type(exc).__name__, delay)
+
+    return before_sleep
+
+
+def _within(deadline: float, first_delay: float, max_delay: float) -> Callable[[RetryCallState], bool]:
+    """Stop when the next wait would end past the deadline (the wait doubles from first_delay up to max_delay)."""
+
+    def stop(state: RetryCallState) -> bool:
+        next_delay = min(first_delay * 2 ** (state.attempt_number - 1), max_delay)
+        return state.seconds_since_start + next_delay > deadline
+
+    return stop
+
+
 async def retry_db(
     fn: Callable[[], Awaitable[T]],
     *,
@@ -94,15 +113,14 @@ async def retry_db(
     max_delay: float = 5.0,
 ) -> T:
     """`await fn()`, retried while the database is unavailable, up to `deadline` seconds."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + deadline
-    delay = first_delay
-    while True:
-        try:
+    # the iterator form: callers pass lambdas returning a coroutine, which tenacity's __call__ would not await
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(is_db_unavailable),
+        wait=wait_exponential(multiplier=first_delay, min=first_delay, max=max_delay),
+        stop=_within(deadline, first_delay, max_delay),
+        before_sleep=_log_retry(what),
+        reraise=True,
+    ):
+        with attempt:
             return await fn()
-        except Exception as exc:
-            if not is_db_unavailable(exc) or loop.time() + delay > give_up:
-                raise
-            log.warning("%s: database unavailable (%s); retrying in %.1fs", what, type(exc).__name__, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, max_delay)
+    raise AssertionError("unreachable: tenacity either returns, re-raises, or retries")

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Awaitable, Callable, NamedTuple
 
 from sqlalchemy import insert
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from bot import replies
 from bot.agent import model_unavailable
@@ -111,17 +112,18 @@ class Dispatcher:
         traces: list[dict] = []
         trace = TRACE_ID.set(f"{inbound.platform}-{row_id}")
         try:
-            for attempt in range(_DB_OUTAGE_TURN_ATTEMPTS):
-                try:
-                    out = await self.handle(row_id, inbound, llm_time, memory, traces)
-                    break
-                except Exception as exc:  # the database went away mid-turn: run it again, not an error
-                    if not is_db_unavailable(exc) or attempt == _DB_OUTAGE_TURN_ATTEMPTS - 1:
-                        raise
-                    log.warning("turn %s: database unavailable, running it again", row_id)
+            # the database went away mid-turn: run the turn again (from a clean memory), not an error
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(is_db_unavailable),
+                stop=stop_after_attempt(_DB_OUTAGE_TURN_ATTEMPTS),
+                wait=wait_exponential(multiplier=0.5, max=5.0),
+                before_sleep=lambda _: log.warning("turn %s: database unavailable, running it again", row_id),
+                reraise=True,
+            ):
+                with attempt:
                     memory.clear()
                     traces.clear()
-                    await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
+                    out = await self.handle(row_id, inbound, llm_time, memory, traces)
             await self._finish(row_id, inbound, out, memory, traces=traces)
         except Exception as exc:
             if is_db_unavailable(exc):

@@ -8,9 +8,9 @@ shares the self-built app's userids). Apart from the username namespace below, t
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
+from cachetools import TTLCache
 from sqlalchemy import bindparam, delete
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
@@ -114,7 +114,8 @@ class Identity:
 
     def __init__(self, app: "Runtime"):
         self.app = app
-        self._cache: dict[tuple, tuple[float, Actor]] = {}
+        # bounded: the least recently used go first when a flood of new senders fills it
+        self._cache: TTLCache[tuple, Actor] = TTLCache(maxsize=50_000, ttl=self.CACHE_SECONDS)
 
     def forget(self) -> None:
         """Drop cached identities (after an admin changes people or roles)."""
@@ -124,14 +125,11 @@ class Identity:
         """The actor, or None for a staff channel user we cannot place (they get a clear message)."""
         key = (inbound.platform, inbound.sender_id, inbound.role_hint)
         cached = self._cache.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         actor = await self._resolve(inbound)
         if actor is not None:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[key] = (now + self.CACHE_SECONDS, actor)
+            self._cache[key] = actor
         return actor
 
     async def _resolve(self, inbound: Inbound) -> Actor | None:

@@ -5,17 +5,21 @@
   limits and per-app platform quotas. Without Redis it counts in this process only.
   `reserve(key)` is the pacing form: it takes a slot, or says how long to wait for one, and honours a
   `cool_down(key, seconds)` that any replica set (the platform said "too fast": everyone backs off).
-* `RedisLock`: a named lock with a time to live and an owner token, released only by its owner
-  (e.g. one replica refreshes an access token while the others wait for the result).
+* `shared_lock(redis, name)`: a named lock across replicas with a time to live and an owner token, released
+  only by its owner (e.g. one replica refreshes an access token while the others wait for the result):
+  redis-py's own asyncio Lock under our key prefix.
 The scheduler's leader lease is scheduler/leader.py (database or Redis).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections import deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # redis-py takes half a second to import; only deployments with SALESBOT_REDIS_URL load it
+    from redis.asyncio.lock import Lock
 
 _WINDOW = """
 local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -42,11 +46,6 @@ if redis.call('ZCARD', key) >= limit then
 end
 redis.call('ZADD', key, now, member)
 redis.call('PEXPIRE', key, math.ceil(window * 1000))
-return 0
-"""
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
 
@@ -181,30 +180,7 @@ class SlidingWindowLimiter:
         return len(self._paced)
 
 
-class RedisLock:
-    def __init__(self, redis, name: str, *, ttl: float = 30.0, prefix: str = "salesbot:"):
-        self.redis = redis
-        self.key = f"{prefix}lock:{name}"
-        self.ttl = ttl
-        self.token = uuid.uuid4().hex
-        self._release = redis.register_script(_RELEASE)
-
-    async def acquire(self, wait: float = 0.0) -> bool:
-        deadline = time.monotonic() + wait
-        while True:
-            if await self.redis.set(self.key, self.token, nx=True, px=int(self.ttl * 1000)):
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(0.05)
-
-    async def release(self) -> bool:
-        return bool(await self._release(keys=[self.key], args=[self.token]))
-
-    async def __aenter__(self) -> "RedisLock":
-        if not await self.acquire(wait=self.ttl):
-            raise TimeoutError(f"lock {self.key} is held elsewhere")
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.release()
+def shared_lock(redis, name: str, *, ttl: float = 30.0, wait: float | None = None, prefix: str = "salesbot:") -> "Lock":
+    """A lock held by one replica at a time; it expires after `ttl` seconds if its holder dies. `async with` waits
+    up to `wait` seconds (default: ttl) and raises redis.exceptions.LockError if it is still held elsewhere."""
+    return redis.lock(f"{prefix}lock:{name}", timeout=ttl, sleep=0.05, blocking_timeout=ttl if wait is None else wait)

@@ -16,7 +16,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from knowledge.embeddings import OFFLINE_DIMS, StaticEmbeddings, hashed_ngram_vector
+from knowledge.embeddings import OFFLINE_DIMS, E5Small, StaticEmbeddings, UniversalSentenceEncoder, hashed_ngram_vector
 
 
 @register_embedding_function
@@ -94,7 +94,56 @@ class SalesbotStaticModel(EmbeddingFunction[Documents]):
         return SalesbotStaticModel()
 
 
-BY_NAME = {fn.name(): fn for fn in (SalesbotHashedNgram, SalesbotRemoteEmbedding, SalesbotStaticModel)}
+class _BundledModelFunction(EmbeddingFunction[Documents]):
+    """A bundled sentence model as a Chroma embedding function (salesbot passes vectors in; this is for reopen)."""
+
+    provider: type = UniversalSentenceEncoder
+
+    def __init__(self) -> None:
+        self._provider = None
+
+    def __call__(self, input: Documents) -> Embeddings:
+        if self._provider is None:
+            self._provider = self.provider()
+        return self._provider.embed_sync(list(input))
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+
+@register_embedding_function
+class SalesbotUseM3(_BundledModelFunction):
+    provider = UniversalSentenceEncoder
+
+    @staticmethod
+    def name() -> str:
+        return "salesbot_use_m3"
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "SalesbotUseM3":
+        return SalesbotUseM3()
+
+
+@register_embedding_function
+class SalesbotE5Small(_BundledModelFunction):
+    provider = E5Small
+
+    @staticmethod
+    def name() -> str:
+        return "salesbot_e5_small"
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "SalesbotE5Small":
+        return SalesbotE5Small()
+
+
+BY_NAME = {
+    fn.name(): fn
+    for fn in (SalesbotHashedNgram, SalesbotRemoteEmbedding, SalesbotStaticModel, SalesbotUseM3, SalesbotE5Small)
+}
 
 
 def build(name: str, config: dict[str, Any]) -> EmbeddingFunction:

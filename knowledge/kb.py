@@ -13,7 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import delete, func, select
 
@@ -362,8 +362,14 @@ class KnowledgeBase:
             raise RefusedFile("没有可以索引的文字")
         return _Prepared(path, parsed, drafts, _file_hash(path), path.stat().st_size)
 
-    async def add_paths(self, paths: Sequence[str | Path], audience: str = "internal") -> IngestReport:
-        """Ingest files and folders. Each file is all-or-nothing; a refused file is reported by name."""
+    async def add_paths(
+        self,
+        paths: Sequence[str | Path],
+        audience: str = "internal",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Ingest files and folders. Each file is all-or-nothing; a refused file is reported by name.
+        `progress(done, total)` hears how many files are finished (stored or refused) out of how many."""
         _check_audience(audience, allow_none=False)
         if self._vectors is None:
             await self.open()
@@ -371,6 +377,13 @@ class KnowledgeBase:
         files = self._expand(paths, report)
         questions_budget = MAX_QUESTIONS_GENERATED_PER_INGEST
         batch: list[_Prepared] = []
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(done, len(files))
 
         async def flush() -> None:
             for prepared, outcome in await self._store_batch(batch, audience):
@@ -380,16 +393,20 @@ class KnowledgeBase:
                     )
                 else:
                     getattr(report, outcome[0]).append(outcome[1])
+            advance(len(batch))
             batch.clear()
 
+        advance(0)
         for path in files:
             try:
                 prepared = await asyncio.to_thread(self._prepare, path)
             except RefusedFile as exc:
                 report.refused.append((str(path), str(exc)))
+                advance(1)
                 continue
             except OSError as exc:
                 report.refused.append((str(path), f"读取失败：{exc.strerror or exc}"))
+                advance(1)
                 continue
             if self.llm is not None and self.generate_questions_on_ingest and questions_budget > 0:
                 questions_budget -= await self._generate_questions(prepared, questions_budget)
@@ -671,7 +688,7 @@ class KnowledgeBase:
             lexical = [(cid, s) for cid, s in self._lexical.search(query, audience, k) if cid in records]
         if mode in ("hybrid", "vector"):
             embedding = (
-                self.embeddings.embed_sync([query])[0]
+                self.embeddings.embed_query_sync(query)
                 if self.embeddings.local
                 else (await self.embeddings.embed_documents([query]))[0]
             )

@@ -11,6 +11,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # docx/xlsx are zip files: guard against zip bombs
 MAX_PDF_PAGES = 2000
@@ -154,9 +156,48 @@ def _title_from(blocks: list[Block], meta: dict[str, str], path: Path) -> str:
     return path.stem
 
 
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+def _markdown_blocks(body: str) -> list[Block]:
+    """Headings from markdown-it's parse; everything between two headings is kept as its source lines, one
+    paragraph per run of lines without a blank line between them. The source, not rendered text: the chunker
+    reads list markers and "常见问法：" paragraphs (knowledge/chunking.py), and a list right under its lead-in
+    line stays with it, as the writer meant."""
+    lines = body.splitlines()
+    blocks: list[Block] = []
+    run: list[str] = []
+    run_end = -1
+
+    def flush() -> None:
+        text = "\n".join(run).strip()
+        if text:
+            blocks.append(Block("para", text))
+        run.clear()
+
+    tokens = _MARKDOWN.parse(body)
+    for i, token in enumerate(tokens):
+        if token.level != 0 or token.nesting == -1 or token.map is None or token.type == "hr":
+            continue
+        start, end = token.map
+        while end > start and not lines[end - 1].strip():  # a list's range takes the blank line after it
+            end -= 1
+        if token.type == "heading_open":
+            flush()
+            blocks.append(Block("heading", tokens[i + 1].content.strip(), level=int(token.tag[1])))
+            run_end = end
+            continue
+        if start != run_end:  # a blank line (or a rule) between this block and the one before
+            flush()
+        run.extend(line.rstrip() for line in lines[start:end])
+        run_end = end
+    flush()
+    return blocks
+
+
 def _read_markdown(path: Path) -> ParsedFile:
     meta, body = _split_front_matter(_decode(path))
-    blocks = _blocks_from_lines(body.splitlines(), plain_text=False)
+    blocks = _markdown_blocks(body)
     return ParsedFile(_title_from(blocks, meta, path), "md", blocks)
 
 

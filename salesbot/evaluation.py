@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -32,6 +32,7 @@ from bot.models import StaffUser
 from bot.settings import Settings
 from bot.zh_parse import resolve_date
 from salesbot.app import App
+from salesbot.cli_progress import progress as cli_progress
 from salesbot.demo import load_demo
 
 
@@ -195,13 +196,19 @@ class EvalResult:
 
 
 async def run_suite(
-    scenarios: list[dict], settings: Settings, chat_model_factory=None, recorder: Recorder | None = None
+    scenarios: list[dict],
+    settings: Settings,
+    chat_model_factory=None,
+    recorder: Recorder | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvalResult:
     result = EvalResult()
     tz = ZoneInfo(settings.timezone)
     with tempfile.TemporaryDirectory(prefix="salesbot-eval-") as tmp:
         eval_settings = settings.model_copy(update={"data_dir": Path(tmp), "database_url": None})
         eval_settings.__dict__.pop("resolved_database_url", None)
+        if progress is not None:
+            progress(0, len(scenarios))
         for index, sc in enumerate(scenarios, 1):
             today = sc["today"] if isinstance(sc["today"], date) else date.fromisoformat(str(sc["today"]))
             clock = FrozenClock(datetime.combine(today, time(10, 0), tz))
@@ -242,6 +249,8 @@ async def run_suite(
                     _score_turn(result, sc, turn, ctx.trace, today)
                 if recorder is not None:
                     recorder.finish(index)
+                if progress is not None:
+                    progress(index, len(scenarios))
             finally:
                 await app.stop()
     return result
@@ -288,7 +297,8 @@ async def main(args, settings: Settings) -> int:
         print(f"scenario error: {exc}")
         return 2
     recorder = Recorder(Path(args.record), settings.llm_model) if getattr(args, "record", None) else None
-    result = await run_suite(scenarios, settings, recorder=recorder)
+    with cli_progress(f"评测 {len(scenarios)} 个场景") as update:
+        result = await run_suite(scenarios, settings, recorder=recorder, progress=update)
     if getattr(args, "json", False):
         print(
             json.dumps(

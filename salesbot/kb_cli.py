@@ -11,6 +11,8 @@ import sys
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from salesbot.cli_progress import progress
+
 if TYPE_CHECKING:  # pragma: no cover
     from bot.settings import Settings
 
@@ -77,7 +79,8 @@ def _fail(message: str) -> int:
 
 async def kb_add(args, settings: "Settings") -> int:
     async with _knowledge_base(settings) as kb:
-        report = await kb.add_paths(args.paths, audience=args.audience)
+        with progress("导入资料") as update:
+            report = await kb.add_paths(args.paths, audience=args.audience, progress=update)
     print(report.summary())
     return 0 if report.ok else 1
 

@@ -79,13 +79,26 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def tolerate_trailing_slash(routes: list[web.RouteDef]) -> list[web.RouteDef]:
+    """Each route also under its path plus "/": a callback URL pasted into the WeCom or DingTalk admin page
+    with a trailing slash is a common setup mistake, and a platform never follows a redirect for a POST
+    callback, so the same handler answers there (unless the adapter routes that path itself)."""
+    taken = {r.path for r in routes if isinstance(r, web.RouteDef)}
+    extra = [
+        web.RouteDef(r.method, r.path + "/", r.handler, r.kwargs)
+        for r in routes
+        if isinstance(r, web.RouteDef) and not r.path.endswith("/") and r.path + "/" not in taken
+    ]
+    return [*routes, *extra]
+
+
 def build_web_app(app: App) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     for adapter in app.unique_adapters():
-        web_app.router.add_routes(adapter.routes())
+        web_app.router.add_routes(tolerate_trailing_slash(adapter.routes()))
     admin_console.mount(web_app, app, channel_checks=_channel_checks)
     return web_app
 

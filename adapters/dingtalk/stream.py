@@ -39,6 +39,7 @@ from urllib.parse import quote_plus
 import aiohttp
 import dingtalk_stream
 import websockets
+from cachetools import TTLCache
 from dingtalk_stream.frames import AckMessage, CallbackMessage, Headers, SystemMessage
 from dingtalk_stream.version import VERSION_STRING
 
@@ -88,25 +89,15 @@ class StreamStats:
         return round(values[min(len(values) - 1, int(q * (len(values) - 1)))] * 1000, 2)
 
 
-class _RecentIds:
-    """msgIds seen in the last `ttl` seconds: a cheap first filter before the ledger (which is the truth)."""
+class _RecentIds(TTLCache):
+    """msgIds seen in the last `ttl` seconds: a cheap first filter before the ledger (which is the truth).
+    Past `limit` ids the least recently used are forgotten first."""
 
     def __init__(self, ttl: float = 600.0, limit: int = 20000):
-        self.ttl = ttl
-        self.limit = limit
-        self._seen: dict[str, float] = {}
-
-    def __contains__(self, key: str) -> bool:
-        at = self._seen.get(key)
-        return at is not None and time.monotonic() - at < self.ttl
+        super().__init__(maxsize=limit, ttl=ttl)
 
     def add(self, key: str) -> None:
-        self._seen[key] = time.monotonic()
-        if len(self._seen) > self.limit:
-            cutoff = time.monotonic() - self.ttl
-            self._seen = {k: v for k, v in self._seen.items() if v >= cutoff}
-            while len(self._seen) > self.limit:  # still too many: forget the oldest
-                self._seen.pop(next(iter(self._seen)))
+        self[key] = True
 
 
 class StreamClient(dingtalk_stream.DingTalkStreamClient):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from salesbot.admin import ADMIN_ROLES
+from salesbot.cli_progress import progress
 
 
 def register(subparsers) -> None:
@@ -162,9 +163,10 @@ async def _import(args, settings) -> int:
     data = await asyncio.to_thread(args.file.read_bytes)
     db = await _database(settings)
     try:
-        report = await importer.run_import(
-            db, None, data, args.file.name, args.kind, _parse_maps(args.map), dry_run=args.dry_run
-        )
+        with progress("检查并导入") as update:
+            report = await importer.run_import(
+                db, None, data, args.file.name, args.kind, _parse_maps(args.map), dry_run=args.dry_run, progress=update
+            )
     except importer.ImportError_ as exc:
         print(f"无法导入：{exc}", file=sys.stderr)
         return 2
@@ -183,16 +185,22 @@ async def _export(args, settings) -> int:
     if suffix not in (".csv", ".xlsx"):
         print("导出文件要以 .csv 或 .xlsx 结尾", file=sys.stderr)
         return 2
-    db = await _database(settings)
-    try:
-        headers, rows = await importer.export_rows(db, args.kind, zh=args.zh_headers)
-    finally:
-        await db.close()
-    body = (
-        importer.to_csv(headers, rows)
-        if suffix == ".csv"
-        else importer.to_xlsx(headers, rows, importer.KIND_LABELS[args.kind])
-    )
-    await asyncio.to_thread(args.file.write_bytes, body)
+    # two steps on the bar: read the rows, then write the file (an .xlsx of many rows takes a while)
+    with progress(f"导出{importer.KIND_LABELS[args.kind]}") as update:
+        update(0, 2)
+        db = await _database(settings)
+        try:
+            headers, rows = await importer.export_rows(db, args.kind, zh=args.zh_headers)
+        finally:
+            await db.close()
+        update(1, 2)
+        body = await asyncio.to_thread(
+            importer.to_csv if suffix == ".csv" else importer.to_xlsx,
+            headers,
+            rows,
+            *(() if suffix == ".csv" else (importer.KIND_LABELS[args.kind],)),
+        )
+        await asyncio.to_thread(args.file.write_bytes, body)
+        update(2, 2)
     print(f"已导出 {len(rows)} 条{importer.KIND_LABELS[args.kind]}到 {args.file}")
     return 0

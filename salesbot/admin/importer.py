@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlmodel import select
 
@@ -456,7 +456,13 @@ def _analyse_row(kind: str, raw: dict[str, Any], lookup: _Lookup, seen: dict) ->
 
 
 def analyse(
-    kind: str, headers: list[str], rows: list[list[Any]], mapping: dict[int, str], lookup: _Lookup, filename: str
+    kind: str,
+    headers: list[str],
+    rows: list[list[Any]],
+    mapping: dict[int, str],
+    lookup: _Lookup,
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     if kind not in FIELDS:
         raise ImportError_("类型只能是 accounts、contacts 或 opportunities")
@@ -467,6 +473,8 @@ def analyse(
     seen: dict[Any, int] = {}
     phones: dict[str, int] = {}
     for number, row in enumerate(rows, 2):
+        if progress is not None:
+            progress(number - 2, len(rows))
         raw = _row_values(row, mapping)
         shown = {FIELDS[kind][k][0]: _text(v) for k, v in raw.items()}
         try:
@@ -482,6 +490,8 @@ def analyse(
             phones[phone] = number
         record["_row"] = number
         report.accepted.append(record)
+    if progress is not None:
+        progress(len(rows), len(rows))
     return report
 
 
@@ -493,22 +503,26 @@ async def run_import(
     kind: str | None = None,
     mapping_pairs: dict[str, str] | None = None,
     dry_run: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
+    """`progress(done, total)` hears each checked row, then each written one (the command line's bar)."""
     headers, rows = read_table(data, filename)
     kind = kind or guess_kind(headers)
     if kind not in FIELDS:
         raise ImportError_("类型只能是 accounts、contacts 或 opportunities")
     mapping = mapping_from_pairs(kind, headers, mapping_pairs or {})
-    report = analyse(kind, headers, rows, mapping, await _load(db), filename)
+    report = analyse(kind, headers, rows, mapping, await _load(db), filename, progress)
     report.dry_run = dry_run
     if dry_run or not report.accepted:
         return report
     model = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity}[kind]
     staff_id = principal.staff_user_id if principal else None
     async with db.write() as s:
-        for record in report.accepted:
+        for number, record in enumerate(report.accepted, 1):
             values = {k: v for k, v in record.items() if not k.startswith("_")}
             s.add(model(**values, created_source="IMPORT", created_by_id=staff_id))
+            if progress is not None:
+                progress(number, len(report.accepted))
         await audit.record(
             s,
             principal,
