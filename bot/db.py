@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.pool import NullPool
 
 from bot.file_modes import private_file
-from bot.group_commit import GroupCommit
+from bot.group_commit import GroupCommit, WriteLock
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -139,11 +139,11 @@ class Database:
         self._sync_engine: Engine | None = None
         self._writer_engine: Engine | None = None
         # SQLite has one writer; serialising our own writes avoids "database is locked" under load
-        self.write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.write_lock = WriteLock() if self.is_sqlite else None
         self.group = GroupCommit(self)
         # ledger claims get their own lane: a platform waits for them (WeCom's 5 s, DingTalk's ACK), so
         # they must not queue behind the turn writes of a busy moment
-        self.claims = GroupCommit(self)
+        self.claims = GroupCommit(self, first=True)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
