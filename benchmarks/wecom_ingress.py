@@ -271,13 +271,14 @@ class CpuSplit:
 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="smaller phases")
+    ap.add_argument("--quick", action="store_true", help="smaller phases (--scale 0.25)")
+    ap.add_argument("--scale", type=float, default=1.0, help="phase sizes times this")
     ap.add_argument("--llm", default="0,1", help="fake LLM latencies in seconds, comma separated")
     ap.add_argument("--phases", default="c10,c50,c200,o300,o600", help="which phases (cN closed loop, oN open loop)")
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose server to run (default: this one)")
     ap.add_argument("--label", default="", help="a name for this run in the tables (e.g. before/after)")
     args = ap.parse_args()
-    scale = 0.25 if args.quick else 1.0
+    scale = 0.25 if args.quick else args.scale
     # about 10 s of ingress each at the target rates
     sizes = {"c10": 500, "c50": 2000, "c200": 2000, "o300": 3000, "o600": 6000}
     phases = [("closed" if p[0] == "c" else "open", int(p[1:]), sizes.get(p, 1000)) for p in args.phases.split(",")]
