@@ -17,8 +17,8 @@ message is free text, so each turn runs the agent (one LLM call) and answers thr
 
 Columns: accepted callbacks/s (HTTP 200s per second of the phase), time to HTTP 200 p50/p99/max (as
 WeCom sees it, redeliveries included), callbacks over 5 s, share answered within 60 s of the first
-delivery, duplicate replies (a sender answered more than once, not counting the 「消息较多，稍等」 notice;
-must be 0), busy notices sent, server RSS after the phase. The CPU table splits each phase's CPU time
+delivery, duplicate replies (a sender answered more than once, not counting the 「消息较多，稍等」 notice nor the
+「正在处理…」 one of a turn slower than 3 s; must be 0), busy / progress notices sent, server RSS after the phase. The CPU table splits each phase's CPU time
 (in cores: CPU seconds per second of the phase) between the server process, this process (load generator
 and fake qyapi), the fake LLM process, and everything else on the machine (other users), with the load average.
 """
@@ -44,6 +44,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from adapters.wecom.app.adapter import PROGRESS_NOTICE  # noqa: E402
 from benchmarks.fake_llm_process import start_fake_llm  # noqa: E402
 from bot.replies import BUSY  # noqa: E402
 from tests.fakes.wecom import FakeQyapi, FakeWeComSender, text_xml  # noqa: E402
@@ -193,10 +194,10 @@ async def run_phase(
     wanted = set(users)
     deadline = max(started.values()) + answer_window
 
-    def answers():  # (user, call) of the answers, the busy notice left out
+    def answers():  # (user, call) of the answers: the busy and progress notices left out
         for c in qyapi.calls:
             if c["path"] == "message/send" and c["ok"] and c["json"]["touser"] in wanted:
-                if c["json"].get("text", {}).get("content") != BUSY:
+                if c["json"].get("text", {}).get("content") not in (BUSY, PROGRESS_NOTICE):
                     yield c["json"]["touser"], c
 
     while time.monotonic() < deadline:
@@ -208,14 +209,12 @@ async def run_phase(
     for u, c in answers():
         sends[u] += 1
         first_send.setdefault(u, c["at"])
-    busy = sum(
-        1
+    notices = Counter(
+        c["json"].get("text", {}).get("content")
         for c in qyapi.calls
-        if c["path"] == "message/send"
-        and c["ok"]
-        and c["json"]["touser"] in wanted
-        and c["json"].get("text", {}).get("content") == BUSY
+        if c["path"] == "message/send" and c["ok"] and c["json"]["touser"] in wanted
     )
+    busy, progress = notices[BUSY], notices[PROGRESS_NOTICE]
     within = sum(1 for u in users if u in first_send and first_send[u] - started[u] <= answer_window)
     answer_lat = [first_send[u] - started[u] for u in users if u in first_send]
     return {
@@ -232,6 +231,7 @@ async def run_phase(
         "answer_p99_s": pct(answer_lat, 0.99),
         "duplicates": sum(c - 1 for c in sends.values() if c > 1),
         "busy": busy,
+        "progress": progress,
         "ingress_seconds": ingress_seconds,
         "cpu": ingress_cpu,
     }
@@ -333,7 +333,7 @@ async def main() -> None:
     )
     head = (
         "| LLM | load | msgs | accepted/s | 200 p50 ms | 200 p99 ms | 200 max ms | >5 s | answered ≤60 s "
-        "| answer p50/p99 s | dup replies | busy notices | server RSS MB |"
+        "| answer p50/p99 s | dup replies | busy / progress notices | server RSS MB |"
     )
     print(head)
     print("|---" * 13 + "|")
@@ -341,7 +341,7 @@ async def main() -> None:
         print(
             f"| {r['llm']} | {r['mode']} | {r['n']} | {r['accepted_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
             f"| {r['max_ms']:.0f} | {r['over_5s']} | {r['answered_60s']:.1%} | {r['answer_p50_s']:.2f}/{r['answer_p99_s']:.2f} "
-            f"| {r['duplicates']} | {r['busy']} | {r['rss_start']:.0f}→{r['rss_mb']:.0f} |"
+            f"| {r['duplicates']} | {r['busy']} / {r['progress']} | {r['rss_start']:.0f}→{r['rss_mb']:.0f} |"
         )
     print(
         "\nCPU split per phase, while callbacks were sent (cores: CPU s per s; 'others' = other users of the machine)\n"

@@ -166,7 +166,7 @@ class GroupCommit:
 
     async def _commit_raw(self, op: BatchOp, batch) -> None:
         try:
-            async with self.db.raw_connection() as conn:
+            async with self.db.raw_connection(claims=self.first) as conn:
                 results = await op.many(conn, [item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1 or is_db_unavailable(exc):  # an outage fails them all: no point isolating

@@ -15,7 +15,10 @@ from bot.group_commit import WriteLock
 from bot.models import InboundMessage
 from tests.conftest import running_app
 from tests.fakes.dingtalk import FakeDingTalk
+from tests.services import TEST_DATABASE_URL
 from tests.test_dingtalk_e2e import REP, dingtalk_app, sends_to
+
+needs_postgres = pytest.mark.skipif(not TEST_DATABASE_URL, reason="SALESBOT_TEST_DATABASE_URL not set")
 
 # --- admission ----------------------------------------------------------------------------------
 
@@ -232,3 +235,23 @@ async def test_dingtalk_frame_is_acked_once_claimed_while_turns_cannot_start(tmp
         await fake.wait_for(lambda: sends_to(fake, payload), 5.0)
         await app.drain()
         assert len(sends_to(fake, payload)) == 1
+
+
+# --- PostgreSQL: the claims' own connections ---------------------------------------------------------
+
+
+@needs_postgres
+async def test_a_claim_commits_while_turn_work_holds_every_shared_connection(tmp_path):
+    async with running_app(tmp_path, demo=False) as app:
+        console = app.adapters["console"]
+        assert await app.ledger.claim(console.make_inbound("/帮助", "warm")) is not None
+        pool = app.db._raw_pool or await app.db._open_raw_pool()
+        held = [await pool.acquire() for _ in range(pool.get_max_size())]  # turn reads and writes hold them all
+        try:
+            row_id = await asyncio.wait_for(app.ledger.claim(console.make_inbound("/帮助", "zhangwei")), 5)
+            assert row_id is not None
+        finally:
+            for conn in held:
+                await pool.release(conn)
+        async with app.db.session() as s:
+            assert (await s.get(InboundMessage, row_id)).status == "received"
