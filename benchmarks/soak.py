@@ -55,6 +55,7 @@ import psutil  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.machine import describe, percentile  # noqa: E402
+from bot.replies import BUSY  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORP_ID, SECRET = "wwsoak00000000001", "soak-secret"
@@ -323,6 +324,7 @@ class Message:
 
 class Traffic:
     def __init__(self, replicas: list[Replica], http: aiohttp.ClientSession, qyapi, fake, gateway, args):
+        self.busy_notices = 0  # 「消息较多，稍等」 notices seen (not replies)
         from tests.fakes.wecom import FakeWeComSender
 
         self.replicas, self.http, self.qyapi, self.fake, self.gateway, self.args = (
@@ -450,7 +452,7 @@ class Traffic:
         for msg in self.messages.values():
             msg.replies.clear()
             msg.texts.clear()
-        replies = unattributed = 0
+        replies = unattributed = self.busy_notices = 0
         fallback: dict[str, list[tuple[float, str]]] = defaultdict(list)
         for call in self.qyapi.calls:
             # a send WeCom's duplicate check dropped reached nobody: it is not a reply
@@ -458,6 +460,9 @@ class Traffic:
                 continue
             payload = call["json"]
             content = (payload.get("text") or payload.get("markdown") or {}).get("content", "")
+            if content == BUSY:  # the 「消息较多，稍等」 notice while turns queue: not an answer
+                self.busy_notices += 1
+                continue
             replies += 1
             m = MARK.search(content)
             if m and m.group(1) in self.messages:
@@ -467,6 +472,9 @@ class Traffic:
                 fallback[payload.get("touser", "")].append((call["at"], content))
         for send in self.fake.webhook_sends:
             mark = self.by_session.get(send["session"])
+            if (send.get("body") or {}).get("text", {}).get("content") == BUSY:
+                self.busy_notices += 1
+                continue
             replies += 1
             if mark in self.messages:
                 self.messages[mark].replies.append(send["at"])
@@ -804,7 +812,7 @@ async def main(args) -> None:
             f"{len(msgs)} (WeCom {sum(m.channel == 'wecom' for m in msgs)}, "
             f"DingTalk {sum(m.channel == 'dingtalk' for m in msgs)})",
         ),
-        ("replies out", f"{replies} ({unattributed} not attributable)"),
+        ("replies out", f"{replies} ({unattributed} not attributable; busy notices apart: {traffic.busy_notices})"),
         (
             "answered",
             f"{len(answered)} ({len(answered) / max(1, len(msgs)):.2%}); "

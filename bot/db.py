@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.pool import NullPool
 
 from bot.file_modes import private_file
-from bot.group_commit import GroupCommit
+from bot.group_commit import GroupCommit, WriteLock
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -133,17 +133,18 @@ class Database:
         # no BEGIN/ROLLBACK round trips; a connection the server dropped fails its query, the pool
         # replaces it, and the turn is retried like any database blip
         self._raw_pool = None
+        self._claims_pool = None  # the ledger claims' own connections: never queued behind turn reads
         self._raw_pool_lock = asyncio.Lock()
         self._compiled: dict[Any, tuple[str, Any]] = {}
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._sync_engine: Engine | None = None
         self._writer_engine: Engine | None = None
         # SQLite has one writer; serialising our own writes avoids "database is locked" under load
-        self.write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.write_lock = WriteLock() if self.is_sqlite else None
         self.group = GroupCommit(self)
         # ledger claims get their own lane: a platform waits for them (WeCom's 5 s, DingTalk's ACK), so
         # they must not queue behind the turn writes of a busy moment
-        self.claims = GroupCommit(self)
+        self.claims = GroupCommit(self, first=True)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -223,18 +224,24 @@ class Database:
         return sql, [[values[name] for name in names] for values in map(compiled.construct_params, params_list)]
 
     @asynccontextmanager
-    async def raw_connection(self) -> AsyncIterator["RawConnection"]:
+    async def raw_connection(self, *, claims: bool = False) -> AsyncIterator["RawConnection"]:
         """PostgreSQL only: a connection of the asyncpg pool, for the group-committed hot-path writes.
 
         A batch of a hundred claims or turn results is a few pipelined statements here (executemany /
         fetchmany), where SQLAlchemy on the writer thread ran and parsed each one (benchmarks/README.md, soak).
+        `claims=True`: a connection of the ledger claims' own small pool. A platform waits for a claim (WeCom's
+        200, DingTalk's ACK); in the shared pool it could wait for one of the 16 connections that turn reads
+        and writes hold under load.
         """
-        async with self._raw_acquire() as conn:
+        async with self._raw_acquire(claims=claims) as conn:
             yield RawConnection(self, conn)
 
     @asynccontextmanager
-    async def _raw_acquire(self):
-        pool = self._raw_pool or await self._open_raw_pool()
+    async def _raw_acquire(self, claims: bool = False):
+        if claims:
+            pool = self._claims_pool or await self._open_raw_pool(claims=True)
+        else:
+            pool = self._raw_pool or await self._open_raw_pool()
         async with pool.acquire() as conn:
             try:
                 yield conn
@@ -245,19 +252,29 @@ class Database:
                 conn.terminate()
                 raise
 
-    async def _open_raw_pool(self):
+    async def _open_raw_pool(self, claims: bool = False):
         # PostgreSQL only: SQLite deployments never pay for importing the driver
         import asyncpg
 
         async with self._raw_pool_lock:
-            if self._raw_pool is None:
+            if (self._claims_pool if claims else self._raw_pool) is None:
                 dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
                 # reset=_session_untouched: these connections never change session state, and the default
-                # reset (RESET ALL, UNLISTEN...) is a round trip on every release, ~7 % of a replica's CPU
-                self._raw_pool = await asyncpg.create_pool(
-                    dsn, min_size=1, max_size=16, timeout=5, init=_json_codecs, reset=_session_untouched
+                # reset (RESET ALL, UNLISTEN...) is a round trip on every release, ~7 % of a replica's CPU.
+                # Claims are group-committed (one batch at a time, the next while it commits): 2 suffice.
+                pool = await asyncpg.create_pool(
+                    dsn,
+                    min_size=1,
+                    max_size=2 if claims else 16,
+                    timeout=5,
+                    init=_json_codecs,
+                    reset=_session_untouched,
                 )
-        return self._raw_pool
+                if claims:
+                    self._claims_pool = pool
+                else:
+                    self._raw_pool = pool
+        return self._claims_pool if claims else self._raw_pool
 
     @property
     def sync_engine(self) -> Engine:
@@ -335,9 +352,10 @@ class Database:
         await asyncio.to_thread(self.migrate_sync)
 
     async def close(self) -> None:
-        if self._raw_pool is not None:
-            pool, self._raw_pool = self._raw_pool, None
-            await pool.close()
+        for pool in (self._raw_pool, self._claims_pool):
+            if pool is not None:
+                await pool.close()
+        self._raw_pool = self._claims_pool = None
         await asyncio.to_thread(self.group.close)
         await asyncio.to_thread(self.claims.close)
         await self.engine.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from bot import replies
+from bot.admission import TurnAdmission
 from bot.agent import model_unavailable
 from bot.capabilities import ToolContext, ToolDenied, ToolError, ToolOutput, audit_refusal
 from bot.db_retry import is_db_unavailable, retry_db
@@ -56,13 +57,18 @@ def clean_text(text: str) -> str:
 
 
 class Dispatcher:
-    def __init__(self, app: "Runtime", max_concurrent_turns: int = 1000):
+    def __init__(self, app: "Runtime", max_concurrent_turns: int = 1000, busy_notice_after: int = 0):
         self.app = app
         self.identity = Identity(app)
         self._queues: dict[str, deque[tuple[int, Inbound]]] = {}
         self._workers: dict[str, asyncio.Task] = {}
-        self._slots = asyncio.Semaphore(max_concurrent_turns)
-        self.stats = {"turns": 0, "errors": 0, "llm_fallbacks": 0}
+        # turns start only while the loop answers callbacks promptly (bot/admission.py)
+        self.admission = TurnAdmission(max_concurrent_turns)
+        # more turns than this waiting for admission: a newcomer is told 「消息较多，稍等」 (0 = never)
+        self.busy_notice_after = busy_notice_after
+        self._busy_noticed: set[str] = set()  # conversations told while their turn waits
+        self._notices: set[asyncio.Task] = set()
+        self.stats = {"turns": 0, "errors": 0, "llm_fallbacks": 0, "busy_notices": 0}
         self.overhead_samples: deque[float] = deque(maxlen=100_000)  # pipeline time minus LLM time
         self.in_flight: set[int] = set()  # ledger ids queued or running here (their leases are renewed)
         self.before_turn: Callable[[int, Inbound], Awaitable[None]] | None = None  # cross-replica ordering
@@ -78,6 +84,37 @@ class Dispatcher:
         if key not in self._workers:
             task = asyncio.create_task(self._drain_conversation(key))
             self._workers[key] = task
+        if self.busy_notice_after and self.admission.waiting >= self.busy_notice_after:
+            self._busy_notice(row_id, inbound)
+
+    def _busy_notice(self, row_id: int, inbound: Inbound) -> None:
+        """One short 「消息较多，稍等」 instead of silence while the turn waits; the answer follows as usual.
+
+        In the background: the platform's 200/ACK never waits for it. Keyed by the ledger row in the outbox,
+        so a redelivery or a take-over cannot send it twice; at most one per conversation while it waits."""
+        key = inbound.conversation_key
+        if key in self._busy_noticed or inbound.kind is InboundKind.EVENT or inbound.platform not in self.app.adapters:
+            return
+        self._busy_noticed.add(key)
+        self.stats["busy_notices"] += 1
+        target = Target(inbound.platform, user_id=inbound.sender_id, conversation_id=inbound.conversation_id)
+
+        async def send() -> None:
+            try:
+                await self.app.outbox.enqueue(
+                    platform=inbound.platform,
+                    target=target,
+                    reply=Reply(replies.BUSY),
+                    key=f"busy:{row_id}",
+                    inbound_row_id=row_id,
+                    reply_context=inbound.raw,
+                )
+            except Exception:  # a notice is a courtesy: the turn and its answer do not depend on it
+                log.warning("busy notice for %s could not be queued", row_id, exc_info=True)
+
+        task = asyncio.create_task(send())
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     async def _drain_conversation(self, key: str) -> None:
         try:
@@ -87,7 +124,8 @@ class Dispatcher:
                 try:
                     if self.before_turn is not None:
                         await self.before_turn(row_id, inbound)
-                    async with self._slots:
+                    async with self.admission:
+                        self._busy_noticed.discard(key)
                         await self._process(row_id, inbound)
                 except Exception:  # the row stays 'received'; its lease runs out and a sweep takes it again
                     log.exception("turn %s could not be finished", row_id)
@@ -97,11 +135,12 @@ class Dispatcher:
             for row_id, _ in self._queues.pop(key, ()):
                 self.in_flight.discard(row_id)
             self._workers.pop(key, None)
+            self._busy_noticed.discard(key)
 
     async def drain(self) -> None:
         """Wait until every queued turn is handled (tests, console, shutdown)."""
-        while self._workers:
-            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        while self._workers or self._notices:
+            await asyncio.gather(*list(self._workers.values()), *list(self._notices), return_exceptions=True)
 
     # --- one turn -----------------------------------------------------------------------------
 

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, Awaitable, Callable, Protocol, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -74,9 +76,70 @@ def _settle(batch: list[tuple[Any, asyncio.Future]], outcomes: list[tuple[bool, 
             future.set_exception(value)
 
 
+class WriteLock:
+    """SQLite's one writer, shared by every lane: an asyncio lock whose `first()` waiters go before the others.
+
+    The ledger claims' lane takes it with `first()`: a platform waits for a claim (WeCom's 200, DingTalk's
+    ACK), so a claim batch must not queue behind turn results, outbox marks and ORM writes that happen to
+    be waiting too. The lock is handed straight to the next waiter on release (no barging), so a claim
+    waits for at most the one write that holds it.
+    """
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._first: deque[asyncio.Future] = deque()
+        self._rest: deque[asyncio.Future] = deque()
+
+    def locked(self) -> bool:
+        return self._locked
+
+    async def acquire(self, first: bool = False) -> None:
+        if not self._locked and not self._first and not self._rest:
+            self._locked = True
+            return
+        future = asyncio.get_running_loop().create_future()
+        queue = self._first if first else self._rest
+        queue.append(future)
+        try:
+            await future  # the releaser handed us the lock
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()
+            else:
+                try:
+                    queue.remove(future)
+                except ValueError:
+                    pass
+            raise
+
+    def release(self) -> None:
+        for queue in (self._first, self._rest):
+            while queue:
+                future = queue.popleft()
+                if not future.done():
+                    future.set_result(None)  # stays locked: ownership passes to that waiter
+                    return
+        self._locked = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc) -> None:
+        self.release()
+
+    @asynccontextmanager
+    async def first(self) -> AsyncIterator[None]:
+        await self.acquire(first=True)
+        try:
+            yield
+        finally:
+            self.release()
+
+
 class GroupCommit:
-    def __init__(self, db, max_batch: int = 200):
+    def __init__(self, db, max_batch: int = 200, *, first: bool = False):
         self.db = db
+        self.first = first  # takes SQLite's write lock ahead of the other lanes (WriteLock.first)
         self._async = _Queue(self._commit_async, max_batch)
         self._sync = _Queue(self._commit_sync, max_batch)
         self._max_batch = max_batch
@@ -103,7 +166,7 @@ class GroupCommit:
 
     async def _commit_raw(self, op: BatchOp, batch) -> None:
         try:
-            async with self.db.raw_connection() as conn:
+            async with self.db.raw_connection(claims=self.first) as conn:
                 results = await op.many(conn, [item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1 or is_db_unavailable(exc):  # an outage fails them all: no point isolating
@@ -154,7 +217,8 @@ class GroupCommit:
         if self.db.write_lock is None:
             outcomes = await loop.run_in_executor(self._writer, self._run_batch, jobs)
         else:
-            async with self.db.write_lock:
+            lock = self.db.write_lock
+            async with lock.first() if self.first and isinstance(lock, WriteLock) else lock:
                 outcomes = await loop.run_in_executor(self._writer, self._run_batch, jobs)
         self._count(batch)
         _settle(batch, outcomes)

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     llm_max_retries: int = _env("SALESBOT_LLM_MAX_RETRIES", 2)
     # turns running at once in this process; more wait in the ledger, so ingress keeps its CPU under overload
     max_concurrent_turns: int = _env("SALESBOT_MAX_CONCURRENT_TURNS", 100, ge=1)
+    # more turns than this waiting to start: a newcomer gets one 「消息较多，稍等」 at once (0 = never)
+    busy_notice_after: int = _env("SALESBOT_BUSY_NOTICE_AFTER", 200, ge=0)
     embeddings: str = _env("SALESBOT_EMBEDDINGS", "offline")
     # channels without streaming (the WeCom self-built app) send one 「正在处理…」 when the answer takes longer
     # than this many seconds; 0 turns the notice off

@@ -113,7 +113,9 @@ class App:
         self.capabilities = build_capabilities()
         self.prompts = PromptTemplates()  # the shipped prompts, with the console's published versions on top
         self.outbox = Outbox(self)
-        self.dispatcher = Dispatcher(self, max_concurrent_turns=settings.max_concurrent_turns)
+        self.dispatcher = Dispatcher(
+            self, max_concurrent_turns=settings.max_concurrent_turns, busy_notice_after=settings.busy_notice_after
+        )
         # several replicas: who holds which inbound message, take-over, ordering (bot/replica.py)
         self.leases = TurnLeases(self, settings.replica_id or default_replica_id())
         self.ledger.claim_extra = self.leases.claim_values
@@ -237,6 +239,7 @@ class App:
         if hasattr(self._chat_model, "aclose"):
             await self._chat_model.aclose()
         await self.outbox.close()
+        self.dispatcher.admission.close()
         await self.db.close()
         if self.redis is not None:
             await self.redis.aclose()
