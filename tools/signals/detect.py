@@ -46,41 +46,114 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s.strip()]
 
 
+# Each kind is a phrase list (wordings seen in the labelled sets) plus concept patterns: a word for the thing
+# (price, budget, schedule, decision maker, contract, reference) near a word for what happens to it, each from a
+# synonym list, so new combinations of known words are found too. Guards drop the same words when they say the
+# opposite (「价格能接受」「预算已经批下来了」「时间没有变化」) or when the rep asks the bot (「要不要给他们看案例？」).
+
+# --- price objection --------------------------------------------------------------------------------------------
+_PRICE_THING = (
+    r"(价格|报价|价位|价钱|单价|总价|年费|费用|收费|服务费|实施费|维护费|授权费|这个数|这个数字"
+    r"|一年[^，。；]{0,6}(万|块|元)|每[个人年月][^，。；]{0,6}(万|块|元))"
+)
+_PRICE_PROBLEM = (
+    r"(接受不了|不能接受|难以接受|承受不了|吃不消|扛不住|负担不起|下不去手|太多|太高|偏高|高了|有点高|不划算|不值"
+    r"|不合理|不太合理|太贵|偏贵|批不了|批不下来|难说服|说服不了|超出|超了|下不来|没优势|没有优势|不占优势)"
+)
 _PRICE = re.compile(
     r"太贵|偏贵|贵了|有点贵|贵出|贵一截|不值|嫌.{0,8}(贵|高)"
     r"|(价格|报价|价钱|年费|单价|费用|总价).{0,6}(太高|偏高|高了|有点高|超预算|超出|压到|控制在|降到)"
     r"|高了不少|心理价位|压价|砍价|降价|降一点|降点|便宜|最低(价|能|多少)|让利|优惠|价格.{0,4}下不来"
     r"|(打个?|要|想要|给了?|给个)[一二三四五六七八九\d.]{1,3}折|[七八九][五]?折"
     r"|(比|超出).{0,6}预期.{0,2}高|比我们.{0,4}(低|便宜)|拿来压|压我们"
+    rf"|{_PRICE_THING}[^。；]{{0,10}}{_PRICE_PROBLEM}|{_PRICE_PROBLEM}[^，。；]{{0,4}}{_PRICE_THING}"
+    r"|(高出|贵出|多出)[^，。；]{0,4}(一大截|一截|不少|很多)"
+    r"|再(砍|让|降|少)|让一步|让点|少收|少算|打个折|折扣|比价|(拿|拿着)[^，。；]{0,8}报价[^，。；]{0,8}(谈|压|比)|希望我们跟"
 )
-_PRICE_FINE = re.compile(r"(价格|报价).{0,6}(可以接受|没(什么)?(问题|意见)|认可|有竞争力|合理|达成一致)")
+_PRICE_FINE = re.compile(
+    r"(价格|报价|价位|价钱|费用).{0,6}(可以接受|能接受|接受得了|没(什么)?(问题|意见)|认可|有竞争力|合理|达成一致|不是问题)"
+    r"|(价格|报价|价位|价钱)上?[^，。；]{0,4}没(再)?提"
+)
 
-_DM_ROLE = r"(总|总监|经理|CIO|CEO|CTO|CFO|负责人|决策人|拍板|领导|老板|主任|处长|局长|董事长|采购|对接人|对接的|副总)"
+# --- decision maker change --------------------------------------------------------------------------------------
+_DM_ROLE = (
+    r"(总|总监|经理|CIO|CEO|CTO|CFO|负责人|决策人|拍板|领导|老板|主任|处长|局长|董事长|采购|对接人|对接的|副总|总裁|VP"
+    r"|主管|部长|科长|厂长|院长|说了算|牵头)"
+)
+_DM_MOVE = (
+    r"(调走|离职|换人|换了|换成|辞职|退休|调岗|被撤|下课|不干了|调去|调到|刚换|要换|走了|离任|卸任|转岗|调任|内退"
+    r"|休(产|病|长)?假|变成|高升|升职|被免|免职|撤了)"
+)
 _DM_CHANGE = re.compile(
-    rf"{_DM_ROLE}.{{0,10}}(调走|离职|换人|换了|换成|辞职|退休|调岗|被撤|下课|不干了|调去|调到|刚换|要换|走了)"
+    rf"{_DM_ROLE}.{{0,10}}{_DM_MOVE}"
     rf"|(新来的|新任|新上任|新换的|刚来的|接任|接手|接班|改由).{{0,8}}{_DM_ROLE}|新{_DM_ROLE}"
     rf"|{_DM_ROLE}.{{0,8}}(离开|到岗|上任)"
+    r"|(改|改成|以后|今后|后面|现在|暂时|转)由[^，。；]{0,10}(牵头|负责|对接|拍板|决定|说了算|接管|管)"
+    r"|不再(是|由)?[^，。；]{0,8}(说了算|负责|拍板|牵头)"
 )
-_DM_SAME = re.compile(r"没有?(变化|换)|不变|还是")
+_DM_SAME = re.compile(r"没有?(变化|变动|换)|不变|还是|还在负责|继续负责")
 
+# --- budget cut ---------------------------------------------------------------------------------------------------
+_MONEY_THING = r"(预算|经费|资金|款项|费用|投入|开支|IT投入|钱)"
+_MONEY_CUT = (
+    r"(砍|削|减|降|缩|冻结|收紧|没了|没有了|不够|取消|压缩|不批|批不|一律不批|下不来|卡住|卡着|紧张|吃紧|列不进"
+    r"|进不了|报不上|暂停|停了|只剩|只有|重新评估|重新审|不给)"
+)
 _BUDGET = re.compile(
     r"预算.{0,6}(砍|削减|缩减|缩水|冻结|取消|没了|不够|减少|压缩|收紧|批不|只剩|只有)|(没|没有)(了)?预算|预算.{0,2}没了"
     r"|冻结|缩减开支|压缩开支|(钱|费用|款).{0,4}(批不|没批|不批)|批不下来|暂停采购|不让花钱|不花钱"
-    r"|(等|要等).{0,6}明年.{0,6}预算|重新.{0,4}(申请|做|报)预算|预算.{0,4}重新(做|申请|报)"
+    r"|(等|要等).{0,6}明年.{0,6}预算|重新.{0,4}(申请|做|报)预算|预算.{0,4}重新(做|申请|报|评估|审)"
+    rf"|(预算|经费|资金|款项|投入|开支|IT投入)[^。；]{{0,8}}{_MONEY_CUT}"
+    rf"|(压缩|削减|缩减|收紧|砍|冻结|控制)[^，。；]{{0,4}}{_MONEY_THING}"
+    r"|没钱|钱不够|(不|不打算|不准备|不想)(再)?(投钱|花钱|投入)|不上新(系统|项目)|只保(运营|生产|主业)"
+    r"|新项目.{0,4}(不批|不上|暂停|停了)|费用.{0,6}(列不进|进不了|报不上)|财务.{0,6}卡"
+    r"|预算从.{0,10}(降|减|砍|缩)到"
 )
+_BUDGET_FINE = re.compile(r"预算(充足|够|没问题|批下来|已批|到位)|(批下来|到位)了")
+
+# --- timeline slip --------------------------------------------------------------------------------------------------
 _TIMELINE = re.compile(
     r"推迟|延期|延后|延到|往后推|往后挪|推后|向后推|暂缓|搁置|放一放|缓一缓|先放着|拖(到|一拖|了|得|慢)|时间.{0,4}拖"
     r"|(年后|明年|下半年|以后)再(说|启动|议|看|谈|弄)|等到?明年|不着急|比(计划|原计划|预期)晚|晚了?[一两二三四五六七八九\d]+(天|周|个月)"
     r"|(本来|原来|原计划|原定).{0,12}(现在|改成).{0,8}(月|周|季度|年底|年后|号)"
+    r"|往后(放|挪|延)|先搁着|搁一搁|停一停|先停一下|先停下来|先等等|等一等|再等等|暂停|时间待定|待定了|改期"
+    r"|等[^，。；]{1,10}(再说|再看|再定|再启动|再谈|再议|再推进|开始再|之后再|以后再)"
+    r"|(改|推|挪|延|拖)到了?[^，。；]{0,4}(明年|下个?月|下半年|下季度|年后|年底|[二三四]季度)"
+    r"|(本来|原来|原计划|原定|之前说|原先)[^。；]{0,14}(现在|改|估计|可能|要)[^。；]{0,8}(明年|下个?月|下半年|年后|季度|年底)"
+    r"|(会|招标|签约|上线|启动|验收)[^，。；]{0,4}取消"
 )
+_TIMELINE_FINE = re.compile(r"提前|没有?(变化|变动)|按(计划|原计划|时)|如期")
+
+# --- contract request -----------------------------------------------------------------------------------------------
 _CONTRACT = re.compile(
     r"合同.{0,6}(模板|范本|发|审|看看|起草|草稿|初稿|条款|过一遍)|(要|拿到|发|给|提供|出|起草).{0,6}合同"
     r"|合同.{0,8}(能不能|可不可以|可以|能否).{0,6}签"
+    r"|合同[^，。；]{0,6}(给|寄|传|准备|拟|文本|改)|(准备|拟|出|备)[^，。；]{0,4}(合同|协议)|走[^，。；]{0,2}(签约|合同)流程"
+    r"|(购销|采购|服务|框架)合同"
 )
-_CONTRACT_DONE = re.compile(r"合同.{0,6}(签完|已签|签了|签好|到期|执行中|盖章流程)")
+_CONTRACT_DONE = re.compile(
+    r"合同.{0,6}(签完|已签|签了|签好|到期|执行中|盖章流程|盖章|盖好|归档)|(签|盖)[^，。；]{0,4}合同[^，。；]{0,4}(了|完)"
+    r"|去年签|续费"
+)
+
+# --- reference request ----------------------------------------------------------------------------------------------
+_REF_THING = (
+    r"(案例|参考客户|标杆|样板|成功客户|客户见证|落地的?项目|老客户|老用户|现有(用户|客户)|服务过的|同行|同规模"
+    r"|规模差不多|同类(企业|公司|客户)|类似的?(企业|公司|客户)|别的(客户|企业|公司)|其他(客户|企业|公司)|用过的(客户|企业))"
+)
+_REF_ASK = (
+    r"(想|要|要求|希望|请|问|求|能不能|可不可以|有没有|安排|提供|给[^，。；]{0,4}看|看看|看一下|参观|考察|交流|聊|了解"
+    r"|参考|想知道|打听)"
+)
 _REFERENCE = re.compile(
-    r"案例|参考客户|标杆客户|样板客户|成功客户|客户见证|参观.{0,8}(客户|工厂|现场)|(老客户|现有客户|老用户).{0,6}(参观|考察|交流|聊)"
+    r"参考客户|标杆客户|样板客户|成功客户|客户见证|参观.{0,8}(客户|工厂|现场)|(老客户|现有客户|老用户).{0,6}(参观|考察|交流|聊)"
     r"|(客户|用户)(的)?名单|同行(业)?.{0,8}(怎么用|用得|在用)|(去|到).{0,8}客户那(里|边)?看看"
+    rf"|{_REF_ASK}[^。；]{{0,14}}{_REF_THING}|{_REF_THING}[^。；]{{0,10}}(效果|怎么样|怎么用|在用|用得)"
+    r"|有没有[^，。；]{0,14}(公司|企业|客户)[^，。；]{0,4}(在用|用过|用了)|(有没有|是否|做没做过)做过[^，。；]{0,10}(项目|案例|客户)"
+)
+# 「要不要给他们看看案例？」「我需要一份合同模板吗？」: the rep asking the bot, not a customer asking for something
+_REP_ASKS = re.compile(
+    r"^(我们?|咱们?)?(要不要|需不需要|是否(需要|要)|该不该|用不用|需要|要)[^，。；]{0,16}(吗|？|\?|$)|^我们的"
 )
 
 # a short alias followed by these is another company sharing the name (a customer's client 海纳电器), not the competitor
@@ -118,18 +191,19 @@ def detect(text: str, org: OrgProfile) -> list[Signal]:
     """Every signal in a text, one per (kind, sentence, competitor), in order."""
     out: list[Signal] = []
     for sentence in sentences(text):
-        if _PRICE.search(sentence) and not _PRICE_FINE.search(sentence):
+        rep_asks = _REP_ASKS.search(sentence.rstrip("。")) is not None
+        if _PRICE.search(sentence) and not _PRICE_FINE.search(sentence) and not rep_asks:
             out.append(Signal("price_objection", sentence))
         for name in competitor_mentions(sentence, org):
             out.append(Signal("competitor", sentence, name))
         if _DM_CHANGE.search(sentence) and not _DM_SAME.search(sentence):
             out.append(Signal("dm_change", sentence))
-        if _BUDGET.search(sentence):
+        if _BUDGET.search(sentence) and not _BUDGET_FINE.search(sentence):
             out.append(Signal("budget_cut", sentence))
-        if _TIMELINE.search(sentence) and not re.search(r"提前", sentence):
+        if _TIMELINE.search(sentence) and not _TIMELINE_FINE.search(sentence):
             out.append(Signal("timeline_slip", sentence))
-        if _CONTRACT.search(sentence) and not _CONTRACT_DONE.search(sentence):
+        if _CONTRACT.search(sentence) and not _CONTRACT_DONE.search(sentence) and not rep_asks:
             out.append(Signal("contract_request", sentence))
-        if _REFERENCE.search(sentence):
+        if _REFERENCE.search(sentence) and not rep_asks:
             out.append(Signal("reference_request", sentence))
     return out
