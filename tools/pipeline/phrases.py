@@ -33,16 +33,24 @@ REASON_WORDS: dict[str, str] = {
 
 _QUESTION = re.compile(
     r"[?？]|怎么|如何|吗$|吗[，。！]|会不会|要不要|能不能|是不是|怕|担心|万一|如果|假如|应对|避免|复盘一下"
+    r"|的话|多少|多大|多久|为什么|为啥|什么时候|啥时候|什么原因|哪[些个家天]|几[个月天号时]|有没有"
 )
 _LOST = re.compile(
     r"输单|输了|丢单|丢了|丢掉了|(?<![a-z])lost(?![a-z])|没拿下|没签成|没签下|没谈成|谈崩|黄了|跟丢|飞了|飞单|没戏|失败|流失|放弃了|没成|"
     r"(被|让).{1,12}?(拿走|抢走|抢了|截胡|签走|拿下|抢去)|输给|选了别家|选了别人|选择了别家|不跟我们|不选我们|"
-    r"项目搁置|单子搁置|搁置了|不了了之|没下文了",
+    r"项目搁置|单子搁置|搁置了|不了了之|没下文了|"
+    # the loss said in other words: out of the race, the chance gone, not brought home
+    r"出局|落选|没选上|没中标|未中标|丢标|凉了|凉凉|没希望了|打水漂|"
+    r"没(谈|签|拿|做|搞)(下来|成|到手)|没拿到(单|合同|项目)|"
+    r"(商机|机会|单子|项目|这单)[^，。；]{0,3}(关了|关掉了|关闭了|没了|结束了|没戏)|"
+    r"(被|让).{1,12}?(撬走|撬了|挖走|截走|抢下)|不选我们|没选我们|pass了我们|把我们pass",
     re.I,
 )
 _WON = re.compile(
     r"赢单|赢了|签了|签约了|签下|签回来|签完|拿下了|拿下！|拿下$|成交|中标|下单了|打款了|落单|搞定了|选了我们|定了我们|合同签|"
-    r"盖章了|盖好章|(?<![a-z])won(?![a-z])",
+    r"盖章了|盖好章|(?<![a-z])won(?![a-z])|"
+    r"签单|签约成功|合同已签|已签约|已经签|签字了|签好了|谈成了|谈下来了|成单了|开单了|拿到(单子|合同|项目)了|"
+    r"(跟|和|与)我们签(了|约了|下)|选定我们|选择了我们|定下来了.{0,4}我们",
     re.I,
 )
 _FUTURE = re.compile(
@@ -52,7 +60,8 @@ _FUTURE = re.compile(
 _COMPETITOR_AFTER = re.compile(
     r"(?:被|让)\s*([A-Za-z\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff ]{0,15}?)\s*(?:拿走|抢走|抢了|截胡|签走|拿下|抢去)"
     r"|输给了?\s*([A-Za-z\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff]{0,15}?)(?=[，,。；;！!\s]|$|了)"
-    r"|(?:选了|选择了|用了|上了|换成了?)\s*([A-Za-z\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff]{0,15}?)(?=[，,。；;！!\s]|$|的)"
+    r"|(?:选了|选择了|用了|上了|换成了?|决定用|改用|定了)\s*([A-Za-z\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff]{0,15}?)"
+    r"(?=[，,。；;！!\s]|$|的)"
 )
 _NOT_A_COMPETITOR = re.compile(r"^(别家|别人|我们|咱们|他们|对方|竞品|竞争对手|对手|友商|人家|自己)$")
 
@@ -62,11 +71,17 @@ _EXPLICIT = [
     ("best_case", re.compile(r"best\s*case|最佳情况|可能(类|那栏|里|档)|放到可能|标成可能|标为可能|改成可能", re.I)),
     ("pipeline", re.compile(r"管道|pipeline|漏斗", re.I)),
 ]
-_PIPELINE_WORDS = re.compile(r"还早|早期|没谱|不好说|说不准|远着|还远|八字没一撇|慢慢跟|先放着|长线")
-_DOUBT_WORDS = re.compile(r"可能|争取|希望|有望|不确定|没把握|五五开|一半|看情况|大概率|估计|说不定|有机会")
+_PIPELINE_WORDS = re.compile(
+    r"还早|早期|没谱|不好说|说不准|远着|还远|八字没一撇|慢慢跟|先放着|长线|早着|刚接触|刚认识|刚开始|刚起步|初步(沟通|接触|交流|了解)"
+    r"|前期|需求(调研|阶段)|没立项|还没立项|先挂着|先别算"
+)
+_DOUBT_WORDS = re.compile(
+    r"可能|争取|希望|有望|不确定|没把握|五五开|一半|看情况|大概率|估计|说不定|有机会|有戏|悬|[三四六七]\s*[三四六七]开|看运气|难说"
+    r"|还要看|得看|要看"
+)
 _SURE_WORDS = re.compile(
     r"肯定能|一定能|肯定会|一定会|十拿九稳|稳了|板上钉钉|有把握|[八九]成把握|把握很大|没问题|铁定|确定能|确定会|保证|能签|能拿下|"
-    r"可以签|能成交|会签"
+    r"可以签|能成交|会签|稳稳|稳的|跑不了|跑不掉|妥了|基本定了|问题不大|十有八九|能落|能成|必签|肯定签|一定签"
 )
 _DEAL_WORDS = re.compile(r"这单|单子|项目|合同|签|拿下|成交|商机|承诺|管道|可能|预测|落地")
 
@@ -120,6 +135,7 @@ def match_competitor(text: str, competitors) -> tuple[str | None, bool]:
     for m in _COMPETITOR_AFTER.finditer(_squeeze(text)):
         name = next((g for g in m.groups() if g), "").strip()
         name = re.sub(r"(了|的|给)$", "", name)
+        name = re.sub(r"^(一家|一个|某家|某个|家)", "", name)
         if len(name) >= 2 and not _NOT_A_COMPETITOR.match(name) and not re.search(r"我们|咱们", name):
             return name, False
     return None, False
@@ -150,7 +166,8 @@ def read_close(text: str, categories, competitors) -> CloseRead | None:
     if won:
         before = squeezed[: won.start()]
         # 「争取本月签了」「希望能拿下了」: hoped for, not done
-        if _FUTURE.search(before[-6:]) and not re.search(r"今天|刚刚|刚|已经|终于|昨天", squeezed):
+        hoped = _FUTURE.search(before[-6:]) or re.search(r"(要|会|将|准备|打算|想|能|可以|明天|下周|下个?月)$", before)
+        if hoped and not re.search(r"今天|刚刚|刚|已经|终于|昨天", squeezed):
             return None
         competitor, known = match_competitor(squeezed, competitors)
         return CloseRead("won", competitor=competitor, known_competitor=known, note=text.strip())
