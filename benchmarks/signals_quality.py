@@ -63,7 +63,13 @@ def table(path: Path, verbose: bool = False) -> str:
 
 
 def main(argv: list[str]) -> None:
-    default = ["signals_dev.jsonl", "signals_heldout.jsonl", "signals_heldout2.jsonl", "signals_dev2.jsonl"]
+    default = [
+        "signals_dev.jsonl",
+        "signals_heldout.jsonl",
+        "signals_heldout2.jsonl",
+        "signals_dev2.jsonl",
+        "signals_dev3.jsonl",
+    ]
     verbose = "-v" in argv
     paths = [Path(a) for a in argv if a != "-v"] or [HERE / name for name in default]
     print("\n\n".join(table(p, verbose) for p in paths if p.exists()))

@@ -19,6 +19,7 @@ from tools.signals.detect import detect
         ("signals_heldout.jsonl", 1.0, 1.0),
         ("signals_heldout2.jsonl", 1.0, 1.0),
         ("signals_dev2.jsonl", 1.0, 1.0),
+        ("signals_dev3.jsonl", 1.0, 1.0),
     ],
 )
 def test_labelled_sets(name, precision_floor, recall_floor):
