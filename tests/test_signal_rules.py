@@ -20,6 +20,7 @@ from tools.signals.detect import detect
         ("signals_heldout2.jsonl", 1.0, 1.0),
         ("signals_dev2.jsonl", 1.0, 1.0),
         ("signals_dev3.jsonl", 1.0, 1.0),
+        ("signals_dev4.jsonl", 1.0, 1.0),
     ],
 )
 def test_labelled_sets(name, precision_floor, recall_floor):
