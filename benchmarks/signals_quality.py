@@ -71,6 +71,7 @@ def main(argv: list[str]) -> None:
         "signals_dev3.jsonl",
         "signals_dev4.jsonl",
         "signals_dev5.jsonl",
+        "signals_dev6.jsonl",
     ]
     verbose = "-v" in argv
     paths = [Path(a) for a in argv if a != "-v"] or [HERE / name for name in default]

@@ -22,6 +22,7 @@ from tools.signals.detect import detect
         ("signals_dev3.jsonl", 1.0, 1.0),
         ("signals_dev4.jsonl", 1.0, 1.0),
         ("signals_dev5.jsonl", 0.95, 1.0),  # 「合同的事等方案定了再说」 is read as a delay
+        ("signals_dev6.jsonl", 1.0, 1.0),
     ],
 )
 def test_labelled_sets(name, precision_floor, recall_floor):
