@@ -4,9 +4,9 @@
 
 -v also lists every missed and every false signal with its sentence.
 
-Default files: benchmarks/data/signals_dev.jsonl (written before the detector, used while writing the rules),
-signals_heldout.jsonl (written after the first rules; its misses were seen before the second version of the rules,
-so it is no longer blind) and signals_heldout2.jsonl (written after the second version, never used to change it). Each line:
+Default files (benchmarks/data/): signals_dev, signals_heldout, signals_heldout2 and signals_dev2 … signals_dev6 are
+all tuned on now (dev); signals_probe7 was written after the last rule change and never used to change the rules.
+The history of each set is in benchmarks/README.md. Each line:
 {"text": ..., "labels": [kind, ...], "competitors": [canonical name, ...]}. A competitor counts as right only
 with the right canonical name. The org profile is the one the sentences were written for.
 """
@@ -72,6 +72,7 @@ def main(argv: list[str]) -> None:
         "signals_dev4.jsonl",
         "signals_dev5.jsonl",
         "signals_dev6.jsonl",
+        "signals_probe7.jsonl",
     ]
     verbose = "-v" in argv
     paths = [Path(a) for a in argv if a != "-v"] or [HERE / name for name in default]
