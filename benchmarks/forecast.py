@@ -40,7 +40,9 @@ from datetime import date, timedelta  # noqa: E402
 
 from benchmarks.machine import describe  # noqa: E402
 from tools.pipeline.forecast import (  # noqa: E402
+    HALF_LIFE_DAYS,
     OPEN_STAGES,
+    PRIOR_STRENGTH,
     Deal,
     days_left_bucket,
     forecast_by_owner,
@@ -48,6 +50,7 @@ from tools.pipeline.forecast import (  # noqa: E402
     learn_probabilities,
     month_bounds,
     quarter_bounds,
+    recency_weight,
     total,
 )
 
@@ -163,7 +166,13 @@ def true_win_chance(stage: str, hazard=None) -> float:
     return p
 
 
-def simulate(seed: int, reps: int, profile: dict | None = None):
+def simulate(
+    seed: int,
+    reps: int,
+    profile: dict | None = None,
+    prior_strength: float = PRIOR_STRENGTH,
+    half_life: float = HALF_LIFE_DAYS,
+):
     profile = profile or PROFILES["fast cycle (about 3 months)"]
     hazard = profile["hazard"]
     season = SEASONS[profile.get("season", "default")]
@@ -179,14 +188,18 @@ def simulate(seed: int, reps: int, profile: dict | None = None):
         month_start, month_end = month_bounds(monday)
         closed_hist = [(d.reached, d.won) for d in deals if d.closed_on is not None]
         bucket = days_left_bucket("month", monday)
-        observed, uncounted = [], []
+        observed, uncounted, pooled_obs = [], [], []
         by_day: dict[date, list] = {}
         for taken, idx, stage, amount, close in counted:
             p_start, p_end = month_bounds(taken)
-            if p_end >= month_start or close > p_end or days_left_bucket("month", taken) != bucket:
-                continue  # that month is not over, the month's forecast did not count the deal, or another stretch
+            if p_end >= month_start or close > p_end:
+                continue  # that month is not over, or the month's forecast did not count the deal
             d = deals[idx]
             won_inside = d.won and d.closed_on is not None and p_start <= d.closed_on <= p_end
+            amount *= recency_weight(taken, monday, half_life)
+            pooled_obs.append((stage, amount, won_inside))
+            if days_left_bucket("month", taken) != bucket:
+                continue  # another stretch of the month: only in the pooled rate
             observed.append((stage, amount, won_inside))
             by_day.setdefault(taken, []).append((amount, won_inside, idx))
         won_deals = [(i, d) for i, d in enumerate(deals) if d.won and d.closed_on is not None]
@@ -194,9 +207,11 @@ def simulate(seed: int, reps: int, profile: dict | None = None):
             p_end = month_bounds(taken)[1]
             ids = {idx for _a, _w, idx in rows_of_day}
             won_elsewhere = sum(d.amount for i, d in won_deals if i not in ids and taken <= d.closed_on <= p_end)
-            uncounted.append((won_elsewhere, sum(a for a, _w, _i in rows_of_day)))
+            w = recency_weight(taken, monday, half_life)
+            uncounted.append((won_elsewhere * w, sum(a for a, _w, _i in rows_of_day)))
         conversion, uplift = learn_period_conversion(observed, uncounted)
-        learned = learn_probabilities(closed_hist, 30, conversion, uplift)
+        pooled, _ = learn_period_conversion(pooled_obs)
+        learned = learn_probabilities(closed_hist, 30, conversion, uplift, pooled, prior_strength)
         default = learn_probabilities([], min_history=30)
         rows = [
             Deal(
@@ -394,6 +409,10 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--skip-timing", action="store_true")
+    # for tuning the shrinkage (on seed 7 only); 0 turns it off (the rate of today's stretch alone, as before)
+    parser.add_argument("--prior-strength", type=float, default=PRIOR_STRENGTH)
+    parser.add_argument("--half-life", type=float, default=HALF_LIFE_DAYS)
+    parser.add_argument("--profiles", help="comma-separated indexes of the org profiles to run (default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -403,9 +422,12 @@ def main() -> None:
     print(describe())
     default = learn_probabilities([], 30)
     results = {}
-    for name, profile in PROFILES.items():
+    chosen = list(PROFILES.items())
+    if args.profiles:
+        chosen = [chosen[int(i)] for i in args.profiles.split(",")]
+    for name, profile in chosen:
         t0 = time.perf_counter()
-        snapshots, actual, deals = simulate(args.seed, args.reps, profile)
+        snapshots, actual, deals = simulate(args.seed, args.reps, profile, args.prior_strength, args.half_life)
         won = sum(1 for d in deals if d.won)
         lost = sum(1 for d in deals if d.closed_on and not d.won)
         chances = " / ".join(f"{true_win_chance(s, profile['hazard']) * 100:.0f}" for s in OPEN_STAGES)
