@@ -8,11 +8,14 @@ textbook defaults in bot/models.py STAGES, as it usually is), and slip their clo
 forecast category on each open deal from what they believe; a third of the reps are optimistic (they see every
 deal a good deal likelier than it is), a few are sandbaggers. Every Monday the forecast for the running
 month is made with the product's own functions (tools/pipeline/forecast.py) from what was known that day:
-  - learned: won + open × win probability learned from the deals closed before that Monday;
+  - learned: won + open × in-period conversion learned from the deal snapshots of the months already over
+    (shrunk toward the pooled rate by sample size, recent months weighing more), plus the uplift;
+  - before: the same without shrinkage and recency weighting (the estimator this replaced);
   - default: the same with the default stage probabilities;
   - commit: won + the open deals the reps called commit.
 When the month is over it is compared with what closed won in it: mean absolute percentage error (MAPE) over
-every (month, week) pair, company level, year 2 (the first year builds the history; year 1 is shown too).
+every (month, week) pair, company level, year 2 (the first year builds the history; year 1 is shown too). The
+org runs BURN_IN_WEEKS before the first forecast, so the CRM is not empty when the product starts.
 
 Part 2 builds a SQLite database with --deals opportunities and a year of weekly deal snapshots (15 000 counted
 deals a week), and times `recompute` (the nightly job: win rates, in-period conversion from the snapshots, every
@@ -56,6 +59,11 @@ from tools.pipeline.forecast import (  # noqa: E402
 
 START = date(2025, 1, 6)  # a Monday
 WEEKS = 104
+# The org exists before the product is installed: its pipeline runs this many weeks before START with no
+# forecast and no deal snapshot taken (the snapshot history starts at START, as it would on installation).
+# Without it the simulation started from an empty CRM, and year 1's snapshots came from a pipeline still being
+# built up from nothing, which no real org has (0 reproduces the old simulation).
+BURN_IN_WEEKS = 39
 # this org's weekly hazards per stage: (advance, lose); negotiation "advances" to won
 # org profiles: weekly hazards per stage (advance, lose; negotiation "advances" to won), deals a rep opens per
 # week, and how far out reps put a new deal's close date (days)
@@ -172,6 +180,7 @@ def simulate(
     profile: dict | None = None,
     prior_strength: float = PRIOR_STRENGTH,
     half_life: float = HALF_LIFE_DAYS,
+    burn_in: int = BURN_IN_WEEKS,
 ):
     profile = profile or PROFILES["fast cycle (about 3 months)"]
     hazard = profile["hazard"]
@@ -182,65 +191,78 @@ def simulate(
     deals: list[SimDeal] = []
     snapshots = []  # (monday, month start, {method: value})
     counted: list[tuple[date, int, str, float, date]] = []  # the deal snapshots: (Monday, deal, stage, amount, close)
-    for week in range(WEEKS):
+    for week in range(-burn_in, WEEKS):
         monday = START + timedelta(weeks=week)
-        # 1. the forecast as known this Monday (before this week's moves)
-        month_start, month_end = month_bounds(monday)
-        closed_hist = [(d.reached, d.won) for d in deals if d.closed_on is not None]
-        bucket = days_left_bucket("month", monday)
-        observed, uncounted, pooled_obs = [], [], []
-        by_day: dict[date, list] = {}
-        for taken, idx, stage, amount, close in counted:
-            p_start, p_end = month_bounds(taken)
-            if p_end >= month_start or close > p_end:
-                continue  # that month is not over, or the month's forecast did not count the deal
-            d = deals[idx]
-            won_inside = d.won and d.closed_on is not None and p_start <= d.closed_on <= p_end
-            amount *= recency_weight(taken, monday, half_life)
-            pooled_obs.append((stage, amount, won_inside))
-            if days_left_bucket("month", taken) != bucket:
-                continue  # another stretch of the month: only in the pooled rate
-            observed.append((stage, amount, won_inside))
-            by_day.setdefault(taken, []).append((amount, won_inside, idx))
-        won_deals = [(i, d) for i, d in enumerate(deals) if d.won and d.closed_on is not None]
-        for taken, rows_of_day in by_day.items():
-            p_end = month_bounds(taken)[1]
-            ids = {idx for _a, _w, idx in rows_of_day}
-            won_elsewhere = sum(d.amount for i, d in won_deals if i not in ids and taken <= d.closed_on <= p_end)
-            w = recency_weight(taken, monday, half_life)
-            uncounted.append((won_elsewhere * w, sum(a for a, _w, _i in rows_of_day)))
-        conversion, uplift = learn_period_conversion(observed, uncounted)
-        pooled, _ = learn_period_conversion(pooled_obs)
-        learned = learn_probabilities(closed_hist, 30, conversion, uplift, pooled, prior_strength)
-        default = learn_probabilities([], min_history=30)
-        rows = [
-            Deal(
-                d.owner,
-                ("closed_won" if d.won else "closed_lost") if d.closed_on else d.stage,
-                d.amount,
-                d.close_date,
-                d.category,
-                d.closed_on,
-                d.reached,
+        if week >= 0:  # the burn-in weeks only build the pipeline: nobody forecast then
+            # 1. the forecast as known this Monday (before this week's moves)
+            month_start, month_end = month_bounds(monday)
+            closed_hist = [(d.reached, d.won) for d in deals if d.closed_on is not None]
+            bucket = days_left_bucket("month", monday)
+            observed, uncounted, pooled_obs, observed_raw, uncounted_raw = [], [], [], [], []
+            by_day: dict[date, list] = {}
+            for taken, idx, stage, amount, close in counted:
+                p_start, p_end = month_bounds(taken)
+                if p_end >= month_start or close > p_end:
+                    continue  # that month is not over, or the month's forecast did not count the deal
+                d = deals[idx]
+                won_inside = d.won and d.closed_on is not None and p_start <= d.closed_on <= p_end
+                weight = recency_weight(taken, monday, half_life)
+                pooled_obs.append((stage, amount * weight, won_inside))
+                if days_left_bucket("month", taken) != bucket:
+                    continue  # another stretch of the month: only in the pooled rate
+                observed.append((stage, amount * weight, won_inside))
+                observed_raw.append((stage, amount, won_inside))
+                by_day.setdefault(taken, []).append((amount, won_inside, idx))
+            won_deals = [(i, d) for i, d in enumerate(deals) if d.won and d.closed_on is not None]
+            for taken, rows_of_day in by_day.items():
+                p_end = month_bounds(taken)[1]
+                ids = {idx for _a, _w, idx in rows_of_day}
+                won_elsewhere = sum(d.amount for i, d in won_deals if i not in ids and taken <= d.closed_on <= p_end)
+                w = recency_weight(taken, monday, half_life)
+                counted_amount = sum(a for a, _w, _i in rows_of_day)
+                uncounted.append((won_elsewhere * w, counted_amount * w))
+                uncounted_raw.append((won_elsewhere, counted_amount))
+            conversion, uplift = learn_period_conversion(observed, uncounted)
+            pooled, _ = learn_period_conversion(pooled_obs)
+            learned = learn_probabilities(closed_hist, 30, conversion, uplift, pooled, prior_strength)
+            default = learn_probabilities([], min_history=30)
+            # the estimator before shrinkage and recency weighting: today's stretch alone, every period alike
+            conversion_raw, uplift_raw = learn_period_conversion(observed_raw, uncounted_raw)
+            before = learn_probabilities(closed_hist, 30, conversion_raw, uplift_raw, prior_strength=0)
+            rows = [
+                Deal(
+                    d.owner,
+                    ("closed_won" if d.won else "closed_lost") if d.closed_on else d.stage,
+                    d.amount,
+                    d.close_date,
+                    d.category,
+                    d.closed_on,
+                    d.reached,
+                )
+                for d in deals
+                if d.closed_on is None or d.closed_on >= month_start
+            ]
+            with_learned = total(forecast_by_owner(rows, month_start, month_end, learned).values())
+            with_default = total(forecast_by_owner(rows, month_start, month_end, default).values())
+            with_before = total(forecast_by_owner(rows, month_start, month_end, before).values())
+            snapshots.append(
+                (
+                    monday,
+                    month_start,
+                    {
+                        "learned": with_learned.weighted,
+                        "before": with_before.weighted,
+                        "default": with_default.weighted,
+                        "commit": with_learned.commit,
+                    },
+                )
             )
-            for d in deals
-            if d.closed_on is None or d.closed_on >= month_start
-        ]
-        with_learned = total(forecast_by_owner(rows, month_start, month_end, learned).values())
-        with_default = total(forecast_by_owner(rows, month_start, month_end, default).values())
-        snapshots.append(
-            (
-                monday,
-                month_start,
-                {"learned": with_learned.weighted, "default": with_default.weighted, "commit": with_learned.commit},
-            )
-        )
-        q_end = quarter_bounds(monday)[1]
-        counted += [
-            (monday, i, d.stage, d.amount, d.close_date)
-            for i, d in enumerate(deals)
-            if d.closed_on is None and d.close_date <= q_end
-        ]
+            q_end = quarter_bounds(monday)[1]
+            counted += [
+                (monday, i, d.stage, d.amount, d.close_date)
+                for i, d in enumerate(deals)
+                if d.closed_on is None and d.close_date <= q_end
+            ]
         # 2. the week: new deals, moves, slips, categories
         for r in range(reps):
             for _ in range(_poisson(rng, profile["new_per_week"] * season(monday))):
@@ -287,7 +309,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def mape(snapshots, actual, year_from: date, year_to: date) -> dict[str, float]:
-    errors: dict[str, list[float]] = {"learned": [], "default": [], "commit": []}
+    errors: dict[str, list[float]] = {"learned": [], "before": [], "default": [], "commit": []}
     for monday, month_start, values in snapshots:
         if not (year_from <= month_start < year_to) or actual.get(month_start, 0) <= 0:
             continue
@@ -409,9 +431,11 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--timing-only", action="store_true", help="only part 2 (the nightly run at scale)")
     # for tuning the shrinkage (on seed 7 only); 0 turns it off (the rate of today's stretch alone, as before)
     parser.add_argument("--prior-strength", type=float, default=PRIOR_STRENGTH)
     parser.add_argument("--half-life", type=float, default=HALF_LIFE_DAYS)
+    parser.add_argument("--burn-in", type=int, default=BURN_IN_WEEKS, help="weeks the org runs before START")
     parser.add_argument("--profiles", help="comma-separated indexes of the org profiles to run (default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -420,6 +444,9 @@ def main() -> None:
         return
 
     print(describe())
+    if args.timing_only:
+        _timing(args)
+        return
     default = learn_probabilities([], 30)
     results = {}
     chosen = list(PROFILES.items())
@@ -427,12 +454,15 @@ def main() -> None:
         chosen = [chosen[int(i)] for i in args.profiles.split(",")]
     for name, profile in chosen:
         t0 = time.perf_counter()
-        snapshots, actual, deals = simulate(args.seed, args.reps, profile, args.prior_strength, args.half_life)
+        snapshots, actual, deals = simulate(
+            args.seed, args.reps, profile, args.prior_strength, args.half_life, args.burn_in
+        )
         won = sum(1 for d in deals if d.won)
         lost = sum(1 for d in deals if d.closed_on and not d.won)
         chances = " / ".join(f"{true_win_chance(s, profile['hazard']) * 100:.0f}" for s in OPEN_STAGES)
         print(
-            f"{name}: {args.reps} reps, {len(deals)} deals in {WEEKS} weeks ({won} won, {lost} lost); "
+            f"{name}: {args.reps} reps, {len(deals)} deals in {WEEKS} weeks and the {args.burn_in} before "
+            f"({won} won, {lost} lost); "
             f"true win chance by stage {chances} % (defaults "
             + " / ".join(f"{default[s].default * 100:.0f}" for s in OPEN_STAGES)
             + f"); {time.perf_counter() - t0:.0f} s"
@@ -443,22 +473,30 @@ def main() -> None:
         )
     print()
     print("monthly forecast made each Monday vs what then closed won, company level: MAPE % in year 2 (year 1)")
-    header = f"{'org':<50}{'learned':>14}{'default':>14}{'commit':>14}{'vs default':>12}{'vs commit':>12}"
+    methods = ("learned", "before", "default", "commit")
+    header = f"{'org':<46}" + "".join(f"{m:>14}" for m in methods) + f"{'vs default':>12}{'vs commit':>12}"
     print(header)
-    sums = {"learned": 0.0, "default": 0.0, "commit": 0.0}
+    sums = dict.fromkeys(methods, 0.0)
     for name, (y1, y2) in results.items():
-        cells = "".join(f"{y2[m]:>7.1f} ({y1[m]:>4.1f})" for m in ("learned", "default", "commit"))
-        print(f"{name:<50}{cells}{y2['default'] - y2['learned']:>+11.1f}p{y2['commit'] - y2['learned']:>+11.1f}p")
+        cells = "".join(f"{y2[m]:>7.1f} ({y1[m]:>4.1f})" for m in methods)
+        print(f"{name:<46}{cells}{y2['default'] - y2['learned']:>+11.1f}p{y2['commit'] - y2['learned']:>+11.1f}p")
         for m in sums:
             sums[m] += y2[m] / len(results)
     print(
-        f"{'mean of the orgs':<50}{sums['learned']:>14.1f}{sums['default']:>14.1f}{sums['commit']:>14.1f}"
-        f"{sums['default'] - sums['learned']:>+11.1f}p{sums['commit'] - sums['learned']:>+11.1f}p"
+        f"{'mean of the orgs':<46}"
+        + "".join(f"{sums[m]:>14.1f}" for m in methods)
+        + f"{sums['default'] - sums['learned']:>+11.1f}p{sums['commit'] - sums['learned']:>+11.1f}p"
     )
-    print("(vs default / vs commit: how many percentage points of MAPE the learned forecast is better by)")
+    print(
+        "(learned: shrunk toward the pooled rate, recent periods weigh more; before: the same snapshots, today's "
+        "stretch alone, every period alike; vs default / vs commit: points of MAPE learned is better by)"
+    )
 
-    if args.skip_timing:
-        return
+    if not args.skip_timing:
+        _timing(args)
+
+
+def _timing(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         asyncio.run(_prepare(tmp, args.deals, args.seed))

@@ -3,6 +3,7 @@ the period as part of the prior, and older periods weighing less."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlmodel import select
 from bot.clock import FrozenClock
 from bot.models import Account, Opportunity
 from scheduler.pipeline_jobs import run_forecast_snapshot
+from tests.admin_support import make_accounts, serving, signed_in
 from tests.conftest import SHANGHAI, running_app
 from tests.test_forecast import set_deals, staff
 from tools.pipeline.forecast import (
@@ -74,50 +76,74 @@ def test_older_snapshots_weigh_less():
     assert recency_weight(today - timedelta(days=180), today, 90) == pytest.approx(0.25)
     assert recency_weight(today - timedelta(days=900), today, 0) == 1.0  # no decay
     # a year ago proposal deals all slipped; last month they all won: weighted, last month dominates
-    old, new = recency_weight(today - timedelta(days=365), today), recency_weight(today - timedelta(days=30), today)
+    old = recency_weight(today - timedelta(days=365), today, 90)
+    new = recency_weight(today - timedelta(days=30), today, 90)
     conversion, _ = learn_period_conversion([("proposal", 100.0 * old, False), ("proposal", 100.0 * new, True)])
     won, amount, n = conversion["proposal"]
     assert won / amount > 0.9 and n == 2
 
 
-async def test_the_nightly_estimate_weighs_recent_months_more_and_shows_the_pooled_rate(tmp_path):
+async def _two_months(app, clock) -> None:
+    """March 2026: every counted proposal deal slipped (lost in April); September 2026, the same stretch of the
+    month (28–29 days left): every one won inside the month. Leaves the clock on 2026-11-02 (28 days left)."""
+    await set_deals(app, {})
+    rep = await staff(app, "zhangwei")
+    async with app.db.session() as s:
+        acc_id = (await s.execute(select(Account.id).where(Account.short_name == "华东机械"))).scalar_one()
+
+    async def month_of(prefix: str, close: date, won: bool, closed_on: date) -> None:
+        async with app.db.write() as s:
+            for i in range(40):
+                s.add(
+                    Opportunity(
+                        account_id=acc_id,
+                        name=f"{prefix}{i}",
+                        owner_id=rep.id,
+                        stage="proposal",
+                        amount=10.0,
+                        close_date=close,
+                    )
+                )
+        assert await run_forecast_snapshot(app) >= 40
+        async with app.db.write() as s:
+            rows = (await s.execute(select(Opportunity).where(Opportunity.name.like(f"{prefix}%")))).scalars()
+            for opp in rows.all():
+                opp.stage, opp.closed_on, opp.stage_reached = (
+                    "closed_won" if won else "closed_lost",
+                    closed_on,
+                    "proposal",
+                )
+                s.add(opp)
+
+    await month_of("三月", date(2026, 3, 25), False, date(2026, 4, 10))
+    clock.set(datetime(2026, 9, 2, 9, 0, tzinfo=SHANGHAI))
+    await month_of("九月", date(2026, 9, 25), True, date(2026, 9, 20))
+    clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI))
+
+
+async def test_the_default_counts_every_period_alike(tmp_path):
     clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI))  # a Monday, 29 days before March ends
     async with running_app(tmp_path, clock=clock) as app:
-        await set_deals(app, {})
-        rep = await staff(app, "zhangwei")
-        async with app.db.session() as s:
-            acc_id = (await s.execute(select(Account.id).where(Account.short_name == "华东机械"))).scalar_one()
-
-        async def month_of(prefix: str, close: date, won: bool, closed_on: date) -> None:
-            async with app.db.write() as s:
-                for i in range(40):
-                    s.add(
-                        Opportunity(
-                            account_id=acc_id,
-                            name=f"{prefix}{i}",
-                            owner_id=rep.id,
-                            stage="proposal",
-                            amount=10.0,
-                            close_date=close,
-                        )
-                    )
-            assert await run_forecast_snapshot(app) >= 40
-            async with app.db.write() as s:
-                rows = (await s.execute(select(Opportunity).where(Opportunity.name.like(f"{prefix}%")))).scalars()
-                for opp in rows.all():
-                    stage = "closed_won" if won else "closed_lost"
-                    opp.stage, opp.closed_on, opp.stage_reached = stage, closed_on, "proposal"
-                    s.add(opp)
-
-        # March 2026: every counted proposal deal slipped and was lost in April
-        await month_of("三月", date(2026, 3, 25), False, date(2026, 4, 10))
-        # September 2026, the same stretch (28 days left): every one won inside the month
-        clock.set(datetime(2026, 9, 2, 9, 0, tzinfo=SHANGHAI))
-        await month_of("九月", date(2026, 9, 25), True, date(2026, 9, 20))
-        clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI))
-        probs = await learned_probabilities(app, "month", fresh=True)
-        p = probs["proposal"]
+        assert app.settings.forecast_half_life_days == 0
+        await _two_months(app, clock)
+        p = (await learned_probabilities(app, "month", fresh=True))["proposal"]
         assert p.source == "period" and p.period_n == 80 and p.pooled_n == 80
-        # unweighted the two months would say 50 %; September is 6 months more recent, so it counts 4× as much
+        assert p.period_rate == pytest.approx(0.5)  # March's slips and September's wins, alike
+
+
+async def test_older_periods_weigh_less_when_a_half_life_is_set_and_the_console_says_so(tmp_path):
+    clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI))
+    async with running_app(tmp_path, clock=clock, SALESBOT_FORECAST_HALF_LIFE_DAYS="90") as app:
+        await _two_months(app, clock)
+        p = (await learned_probabilities(app, "month", fresh=True))["proposal"]
+        assert p.source == "period" and p.period_n == 80 and p.pooled_n == 80
+        # September is 184 days more recent than March: with a 90-day half-life it counts 4× as much
         assert p.period_rate == pytest.approx(0.8, abs=0.01)
         assert p.pooled_rate == pytest.approx(0.8, abs=0.01)
+        await make_accounts(app)
+        async with serving(app) as base:
+            async with signed_in(base) as admin:
+                status, page = await admin.get("/admin/pipeline")
+        assert status == 200 and "每 90 天减半" in page
+        table = re.search(r'<table id="stage-probabilities">(.*?)</table>', page, re.S).group(1)
+        assert "全周期转化" in table and "<td>80%</td><td>80</td>" in table

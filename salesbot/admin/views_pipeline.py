@@ -13,7 +13,7 @@ from bot.models import STAGE_LABELS
 from salesbot.admin.charts import grouped_bars, hbar
 from salesbot.admin.pages import BadNumber, app_of, form_int, managers_may_read, render
 from tools.pipeline import analysis
-from tools.pipeline.forecast import HALF_LIFE_DAYS, forecast_view, learned_probabilities
+from tools.pipeline.forecast import forecast_view, learned_probabilities
 from tools.pipeline.snapshots import METHODS, forecast_accuracy
 
 routes = web.RouteTableDef()
@@ -87,7 +87,7 @@ async def pipeline_page(request: web.Request) -> web.Response:
         teams=teams,
         probs=[(STAGE_LABELS[s], p) for s, p in probs.items()],
         min_history=app.settings.forecast_min_history,
-        half_life=HALF_LIFE_DAYS,
+        half_life=app.settings.forecast_half_life_days,
         accuracy=accuracy,
         methods=METHODS,
         summary=analysis.summary(rows),

@@ -115,9 +115,10 @@ def conversion_from_totals(
 PRIOR_STRENGTH = 30
 
 
-# Half-life of an old period's weight in the learned conversion, in days. The org changes (a pipeline still being
-# built up, new products, a new team), and the first months of history are the least like today.
-HALF_LIFE_DAYS = 90
+# Half-life of an old period's weight in the learned conversion, in days (0: no decay; the nightly job takes
+# SALESBOT_FORECAST_HALF_LIFE_DAYS). Off by default: on the simulated orgs, whose conversion does not change,
+# decay only threw evidence away (benchmarks/README.md); it is for an org that has changed.
+HALF_LIFE_DAYS = 0
 
 
 def recency_weight(taken_on: date, today: date, half_life_days: float = HALF_LIFE_DAYS) -> float:
@@ -285,7 +286,7 @@ async def load_deals(app, owner_ids: list[int] | None = None, since: date | None
     return [Deal(r[0], r[1], float(r[2] or 0.0), r[3], r[4], r[5], r[6]) for r in rows]
 
 
-async def _period_observations(app, period: str, today: date):
+async def _period_observations(app, period: str, today: date, half_life_days: float = HALF_LIFE_DAYS):
     """In-period conversion per stage and the uplift, from the deal snapshots taken at today's stretch of the
     periods that are over (last two years), and per stage over every stretch (the prior it is shrunk toward).
     Older periods weigh less (`recency_weight`); deal-week counts stay unweighted."""
@@ -310,7 +311,7 @@ async def _period_observations(app, period: str, today: date):
             start, end = period_bounds(period, day)
             if end >= current_start:
                 continue  # that period is not over
-            weight = recency_weight(day, today)
+            weight = recency_weight(day, today, half_life_days)
             here = days_left_bucket(period, day) == bucket
             won = case(
                 (
@@ -377,7 +378,7 @@ async def learned_probabilities(app, period: str = "month", *, fresh: bool = Fal
     history: list[tuple[str | None, bool]] = []
     for reached, stage, count in rows:
         history.extend([(reached, stage == "closed_won")] * int(count))
-    observed, uplift, pooled = await _period_observations(app, period, today)
+    observed, uplift, pooled = await _period_observations(app, period, today, app.settings.forecast_half_life_days)
     probs = learn_probabilities(history, app.settings.forecast_min_history, observed, uplift, pooled)
     await app.kv.set(key, json.dumps({s: asdict(p) for s, p in probs.items()}), ttl_seconds=3 * 24 * 3600)
     return probs
