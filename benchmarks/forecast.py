@@ -9,8 +9,7 @@ forecast category on each open deal from what they believe; a third of the reps 
 deal a good deal likelier than it is), a few are sandbaggers. Every Monday the forecast for the running
 month is made with the product's own functions (tools/pipeline/forecast.py) from what was known that day:
   - learned: won + open × in-period conversion learned from the deal snapshots of the months already over
-    (shrunk toward the pooled rate by sample size, recent months weighing more), plus the uplift;
-  - before: the same without shrinkage and recency weighting (the estimator this replaced);
+    plus the uplift (--prior-strength / --half-life: shrinkage toward the pooled rate, recency weighting);
   - default: the same with the default stage probabilities;
   - commit: won + the open deals the reps called commit.
 When the month is over it is compared with what closed won in it: mean absolute percentage error (MAPE) over
@@ -198,7 +197,7 @@ def simulate(
             month_start, month_end = month_bounds(monday)
             closed_hist = [(d.reached, d.won) for d in deals if d.closed_on is not None]
             bucket = days_left_bucket("month", monday)
-            observed, uncounted, pooled_obs, observed_raw, uncounted_raw = [], [], [], [], []
+            observed, uncounted, pooled_obs = [], [], []
             by_day: dict[date, list] = {}
             for taken, idx, stage, amount, close in counted:
                 p_start, p_end = month_bounds(taken)
@@ -211,7 +210,6 @@ def simulate(
                 if days_left_bucket("month", taken) != bucket:
                     continue  # another stretch of the month: only in the pooled rate
                 observed.append((stage, amount * weight, won_inside))
-                observed_raw.append((stage, amount, won_inside))
                 by_day.setdefault(taken, []).append((amount, won_inside, idx))
             won_deals = [(i, d) for i, d in enumerate(deals) if d.won and d.closed_on is not None]
             for taken, rows_of_day in by_day.items():
@@ -221,14 +219,10 @@ def simulate(
                 w = recency_weight(taken, monday, half_life)
                 counted_amount = sum(a for a, _w, _i in rows_of_day)
                 uncounted.append((won_elsewhere * w, counted_amount * w))
-                uncounted_raw.append((won_elsewhere, counted_amount))
             conversion, uplift = learn_period_conversion(observed, uncounted)
             pooled, _ = learn_period_conversion(pooled_obs)
             learned = learn_probabilities(closed_hist, 30, conversion, uplift, pooled, prior_strength)
             default = learn_probabilities([], min_history=30)
-            # the estimator before shrinkage and recency weighting: today's stretch alone, every period alike
-            conversion_raw, uplift_raw = learn_period_conversion(observed_raw, uncounted_raw)
-            before = learn_probabilities(closed_hist, 30, conversion_raw, uplift_raw, prior_strength=0)
             rows = [
                 Deal(
                     d.owner,
@@ -244,14 +238,12 @@ def simulate(
             ]
             with_learned = total(forecast_by_owner(rows, month_start, month_end, learned).values())
             with_default = total(forecast_by_owner(rows, month_start, month_end, default).values())
-            with_before = total(forecast_by_owner(rows, month_start, month_end, before).values())
             snapshots.append(
                 (
                     monday,
                     month_start,
                     {
                         "learned": with_learned.weighted,
-                        "before": with_before.weighted,
                         "default": with_default.weighted,
                         "commit": with_learned.commit,
                     },
@@ -309,7 +301,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def mape(snapshots, actual, year_from: date, year_to: date) -> dict[str, float]:
-    errors: dict[str, list[float]] = {"learned": [], "before": [], "default": [], "commit": []}
+    errors: dict[str, list[float]] = {"learned": [], "default": [], "commit": []}
     for monday, month_start, values in snapshots:
         if not (year_from <= month_start < year_to) or actual.get(month_start, 0) <= 0:
             continue
@@ -473,7 +465,7 @@ def main() -> None:
         )
     print()
     print("monthly forecast made each Monday vs what then closed won, company level: MAPE % in year 2 (year 1)")
-    methods = ("learned", "before", "default", "commit")
+    methods = ("learned", "default", "commit")
     header = f"{'org':<46}" + "".join(f"{m:>14}" for m in methods) + f"{'vs default':>12}{'vs commit':>12}"
     print(header)
     sums = dict.fromkeys(methods, 0.0)
@@ -488,8 +480,8 @@ def main() -> None:
         + f"{sums['default'] - sums['learned']:>+11.1f}p{sums['commit'] - sums['learned']:>+11.1f}p"
     )
     print(
-        "(learned: shrunk toward the pooled rate, recent periods weigh more; before: the same snapshots, today's "
-        "stretch alone, every period alike; vs default / vs commit: points of MAPE learned is better by)"
+        f"(learned with prior strength {args.prior_strength:g} deal-weeks, half-life {args.half_life:g} days; "
+        "vs default / vs commit: how many percentage points of MAPE the learned forecast is better by)"
     )
 
     if not args.skip_timing:

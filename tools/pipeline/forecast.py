@@ -10,7 +10,11 @@ deals slip. So the probability a stage gets is, in order of preference:
    rate from S is won / closed among deals whose `stage_reached` is S or later;
 3. the default (bot.models.STAGES).
 Each needs SALESBOT_FORECAST_MIN_HISTORY observations (deal-weeks for 1, closed deals for 2); the console
-shows all three with their counts, so nobody trusts a rate learned from four deals.
+shows all three with their counts, so nobody trusts a rate learned from four deals, and beside them the
+stage's conversion over every stretch of the period (pooled). Two refinements exist and are off by default
+because the benchmark found they made the forecast worse on its simulated orgs: shrinking today's stretch
+toward the pooled rate by sample size (PRIOR_STRENGTH) and weighing older periods less
+(SALESBOT_FORECAST_HALF_LIFE_DAYS, for an org that has changed).
 
 Numbers for a period (a month or quarter; open deals count when their close date falls in it or has already
 passed, since an overdue open deal is still expected):
@@ -110,9 +114,11 @@ def conversion_from_totals(
 
 
 # How many deal-weeks of evidence the prior is worth when a learned in-period rate is shrunk toward it (a beta
-# prior in amount terms). Deal-weeks are not independent (one deal is counted in several weeks, and a month's
-# deals win or slip together), so a stage needs a few hundred of them before its own rate is trusted fully.
-PRIOR_STRENGTH = 30
+# prior in amount terms). 0: no shrinkage. Tuned on the simulated orgs (benchmarks/forecast.py, seed 7, 40 and
+# 8 reps): every strength tried (30, 100, 200, …) made the forecast worse, since how a stage converts at one
+# stretch of a month is not well predicted by how it converts over the whole month, and the minimum history
+# (SALESBOT_FORECAST_MIN_HISTORY) already keeps the thinnest rates out. The mechanism stays for the benchmark.
+PRIOR_STRENGTH = 0
 
 
 # Half-life of an old period's weight in the learned conversion, in days (0: no decay; the nightly job takes
