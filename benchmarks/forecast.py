@@ -180,6 +180,7 @@ def simulate(
     prior_strength: float = PRIOR_STRENGTH,
     half_life: float = HALF_LIFE_DAYS,
     burn_in: int = BURN_IN_WEEKS,
+    keep_rows: list | None = None,
 ):
     profile = profile or PROFILES["fast cycle (about 3 months)"]
     hazard = profile["hazard"]
@@ -236,6 +237,8 @@ def simulate(
                 for d in deals
                 if d.closed_on is None or d.closed_on >= month_start
             ]
+            if keep_rows is not None:
+                keep_rows.append((monday, rows))
             with_learned = total(forecast_by_owner(rows, month_start, month_end, learned).values())
             with_default = total(forecast_by_owner(rows, month_start, month_end, default).values())
             snapshots.append(
@@ -288,6 +291,8 @@ def simulate(
         if d.won and d.closed_on is not None:
             start = d.closed_on.replace(day=1)
             actual[start] = actual.get(start, 0.0) + d.amount
+    if keep_rows is not None:
+        keep_rows.append(("counted", counted))
     return snapshots, actual, deals
 
 
@@ -298,6 +303,42 @@ def _poisson(rng: random.Random, lam: float) -> int:
         if p <= limit:
             return k
         k += 1
+
+
+def in_sample_bound(kept: list, deals: list[SimDeal], actual: dict[date, float]) -> float:
+    """A bound no stage-rate estimator can beat by much: year 2's forecasts made with the in-period conversion
+    and uplift per stage and stretch fitted on year 2 itself (hindsight; it sees the months it forecasts).
+    What is left is the month-to-month chance in what closes, which no stage rate can know."""
+    counted = kept[-1][1]
+    year2, year_end = date(2026, 1, 1), date(2026, 12, 31)
+    won_deals = [(i, d) for i, d in enumerate(deals) if d.won and d.closed_on is not None]
+    fitted = {}
+    for bucket in range(4):
+        observed, by_day = [], {}
+        for taken, idx, stage, amount, close in counted:
+            p_start, p_end = month_bounds(taken)
+            if taken < year2 or p_end > year_end or close > p_end or days_left_bucket("month", taken) != bucket:
+                continue
+            d = deals[idx]
+            won_inside = d.won and d.closed_on is not None and p_start <= d.closed_on <= p_end
+            observed.append((stage, amount, won_inside))
+            by_day.setdefault(taken, []).append((amount, idx))
+        uncounted = []
+        for taken, rows_of_day in by_day.items():
+            p_end = month_bounds(taken)[1]
+            ids = {i for _a, i in rows_of_day}
+            elsewhere = sum(d.amount for i, d in won_deals if i not in ids and taken <= d.closed_on <= p_end)
+            uncounted.append((elsewhere, sum(a for a, _i in rows_of_day)))
+        fitted[bucket] = learn_probabilities([], 1, *learn_period_conversion(observed, uncounted), prior_strength=0)
+    errors = []
+    for monday, rows in kept[:-1]:
+        month_start, month_end = month_bounds(monday)
+        if month_start < year2 or actual.get(month_start, 0) <= 0:
+            continue
+        probs = fitted[days_left_bucket("month", monday)]
+        value = total(forecast_by_owner(rows, month_start, month_end, probs).values())
+        errors.append(abs(value.weighted - actual[month_start]) / actual[month_start] * 100)
+    return sum(errors) / len(errors)
 
 
 def mape(snapshots, actual, year_from: date, year_to: date) -> dict[str, float]:
@@ -428,6 +469,7 @@ def main() -> None:
     parser.add_argument("--prior-strength", type=float, default=PRIOR_STRENGTH)
     parser.add_argument("--half-life", type=float, default=HALF_LIFE_DAYS)
     parser.add_argument("--burn-in", type=int, default=BURN_IN_WEEKS, help="weeks the org runs before START")
+    parser.add_argument("--bound", action="store_true", help="also the hindsight bound (in_sample_bound)")
     parser.add_argument("--profiles", help="comma-separated indexes of the org profiles to run (default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -441,14 +483,19 @@ def main() -> None:
         return
     default = learn_probabilities([], 30)
     results = {}
+    bounds: dict[str, float] = {}
     chosen = list(PROFILES.items())
     if args.profiles:
         chosen = [chosen[int(i)] for i in args.profiles.split(",")]
     for name, profile in chosen:
         t0 = time.perf_counter()
+        kept = [] if args.bound else None
         snapshots, actual, deals = simulate(
-            args.seed, args.reps, profile, args.prior_strength, args.half_life, args.burn_in
+            args.seed, args.reps, profile, args.prior_strength, args.half_life, args.burn_in, kept
         )
+        if kept is not None:
+            bounds[name] = in_sample_bound(kept, deals, actual)
+            del kept
         won = sum(1 for d in deals if d.won)
         lost = sum(1 for d in deals if d.closed_on and not d.won)
         chances = " / ".join(f"{true_win_chance(s, profile['hazard']) * 100:.0f}" for s in OPEN_STAGES)
@@ -484,6 +531,10 @@ def main() -> None:
         "vs default / vs commit: how many percentage points of MAPE the learned forecast is better by)"
     )
 
+    if bounds:
+        print("hindsight bound, year 2 (stage rates and uplift fitted on year 2 itself, MAPE %):")
+        for name, value in bounds.items():
+            print(f"{name:<46}{value:>14.1f}")
     if not args.skip_timing:
         _timing(args)
 
