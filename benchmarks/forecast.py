@@ -306,9 +306,10 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def in_sample_bound(kept: list, deals: list[SimDeal], actual: dict[date, float]) -> float:
-    """A bound no stage-rate estimator can beat by much: year 2's forecasts made with the in-period conversion
-    and uplift per stage and stretch fitted on year 2 itself (hindsight; it sees the months it forecasts).
-    What is left is the month-to-month chance in what closes, which no stage rate can know."""
+    """A hindsight fit: year 2's forecasts made with the in-period conversion and uplift per stage and stretch
+    fitted on year 2 itself (it sees the months it forecasts). Not a strict bound (the rates fit amounts, not
+    MAPE), but a learned estimator close to it has little room left: what remains is the month-to-month chance
+    in what closes, which no stage rate can know."""
     counted = kept[-1][1]
     year2, year_end = date(2026, 1, 1), date(2026, 12, 31)
     won_deals = [(i, d) for i, d in enumerate(deals) if d.won and d.closed_on is not None]
@@ -469,7 +470,7 @@ def main() -> None:
     parser.add_argument("--prior-strength", type=float, default=PRIOR_STRENGTH)
     parser.add_argument("--half-life", type=float, default=HALF_LIFE_DAYS)
     parser.add_argument("--burn-in", type=int, default=BURN_IN_WEEKS, help="weeks the org runs before START")
-    parser.add_argument("--bound", action="store_true", help="also the hindsight bound (in_sample_bound)")
+    parser.add_argument("--bound", action="store_true", help="also the hindsight fit (in_sample_bound)")
     parser.add_argument("--profiles", help="comma-separated indexes of the org profiles to run (default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -532,7 +533,7 @@ def main() -> None:
     )
 
     if bounds:
-        print("hindsight bound, year 2 (stage rates and uplift fitted on year 2 itself, MAPE %):")
+        print("hindsight fit, year 2 (stage rates and uplift fitted on year 2 itself), MAPE %:")
         for name, value in bounds.items():
             print(f"{name:<46}{value:>14.1f}")
     if not args.skip_timing:
