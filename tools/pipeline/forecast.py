@@ -154,7 +154,8 @@ def learn_probabilities(
     stretch of the period (`period`) and over all its stretches (`pooled`) → the probability each open stage
     gets (see the module docstring for the order).
 
-    The in-period rate is shrunk twice: the pooled rate toward the fallback (win rate, else default), and
+    With `prior_strength` > 0 (the default PRIOR_STRENGTH is 0: no shrinkage, see there) the in-period rate
+    is shrunk twice: the pooled rate toward the fallback (win rate, else default), and
     today's stretch toward that pooled rate, each by its deal-weeks against `prior_strength`. A stage with
     few observations thus stays near what the org does at other stretches, and near the fallback when it has
     little history at all, instead of jumping to a rate learned from a handful of deals."""
