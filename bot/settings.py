@@ -147,6 +147,8 @@ class Settings(BaseSettings):
     close_reasons: str = _env("SALESBOT_CLOSE_REASONS", "价格,产品功能,竞品,时机,关系,无决策")
     # closed deals that must have reached a stage before its learned win probability replaces the default
     forecast_min_history: int = _env("SALESBOT_FORECAST_MIN_HISTORY", 30, ge=1)
+    # days after which an old period's deal snapshots count half in the learned conversion (0: all alike)
+    forecast_half_life_days: int = _env("SALESBOT_FORECAST_HALF_LIFE_DAYS", 0, ge=0)
 
     def __init__(self, **values: Any) -> None:
         try:

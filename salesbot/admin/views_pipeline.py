@@ -87,6 +87,7 @@ async def pipeline_page(request: web.Request) -> web.Response:
         teams=teams,
         probs=[(STAGE_LABELS[s], p) for s, p in probs.items()],
         min_history=app.settings.forecast_min_history,
+        half_life=app.settings.forecast_half_life_days,
         accuracy=accuracy,
         methods=METHODS,
         summary=analysis.summary(rows),

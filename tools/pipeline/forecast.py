@@ -10,7 +10,11 @@ deals slip. So the probability a stage gets is, in order of preference:
    rate from S is won / closed among deals whose `stage_reached` is S or later;
 3. the default (bot.models.STAGES).
 Each needs SALESBOT_FORECAST_MIN_HISTORY observations (deal-weeks for 1, closed deals for 2); the console
-shows all three with their counts, so nobody trusts a rate learned from four deals.
+shows all three with their counts, so nobody trusts a rate learned from four deals, and beside them the
+stage's conversion over every stretch of the period (pooled). Two refinements exist and are off by default
+because the benchmark found they made the forecast worse on its simulated orgs: shrinking today's stretch
+toward the pooled rate by sample size (PRIOR_STRENGTH) and weighing older periods less
+(SALESBOT_FORECAST_HALF_LIFE_DAYS, for an org that has changed).
 
 Numbers for a period (a month or quarter; open deals count when their close date falls in it or has already
 passed, since an overdue open deal is still expected):
@@ -65,6 +69,8 @@ class StageProbability:
     period_rate: float | None = None  # in-period conversion (amount won inside the period / amount counted)
     period_n: int = 0  # deal-weeks behind it
     source: str = "default"  # period | learned | default
+    pooled_rate: float | None = None  # in-period conversion over every stretch of the period (no uplift)
+    pooled_n: int = 0  # deal-weeks behind it
 
     @property
     def is_learned(self) -> bool:
@@ -107,14 +113,52 @@ def conversion_from_totals(
     return conversion, (extra / counted if counted > 0 else 0.0)
 
 
+# How many deal-weeks of evidence the prior is worth when a learned in-period rate is shrunk toward it (a beta
+# prior in amount terms). 0: no shrinkage. Tuned on the simulated orgs (benchmarks/forecast.py, seed 7, 40 and
+# 8 reps): every strength tried (30, 100, 200, …) made the forecast worse, since how a stage converts at one
+# stretch of a month is not well predicted by how it converts over the whole month, and the minimum history
+# (SALESBOT_FORECAST_MIN_HISTORY) already keeps the thinnest rates out. The mechanism stays for the benchmark.
+PRIOR_STRENGTH = 0
+
+
+# Half-life of an old period's weight in the learned conversion, in days (0: no decay; the nightly job takes
+# SALESBOT_FORECAST_HALF_LIFE_DAYS). Off by default: on the simulated orgs, whose conversion does not change,
+# decay only threw evidence away (benchmarks/README.md); it is for an org that has changed.
+HALF_LIFE_DAYS = 0
+
+
+def recency_weight(taken_on: date, today: date, half_life_days: float = HALF_LIFE_DAYS) -> float:
+    """How much a snapshot taken on `taken_on` counts today: halves every `half_life_days` (0 = no decay)."""
+    if half_life_days <= 0:
+        return 1.0
+    return 0.5 ** (max(0, (today - taken_on).days) / half_life_days)
+
+
+def shrink(won_amount: float, amount: float, n: int, prior: float, strength: float = PRIOR_STRENGTH) -> float:
+    """The share won, pulled toward `prior` by how little evidence there is: n deal-weeks against `strength`
+    deal-weeks' worth of prior (empirical Bayes with a beta prior; with n = 0 it is the prior)."""
+    if amount <= 0 or n <= 0:
+        return prior
+    return (n * (won_amount / amount) + strength * prior) / (n + strength)
+
+
 def learn_probabilities(
     history: Iterable[tuple[str | None, bool]],
     min_history: int,
     period: dict[str, tuple[float, float, int]] | None = None,
     uplift: float = 0.0,
+    pooled: dict[str, tuple[float, float, int]] | None = None,
+    prior_strength: float = PRIOR_STRENGTH,
 ) -> dict[str, StageProbability]:
-    """(stage reached, won?) of each closed deal, and optionally the in-period conversion per stage → the
-    probability each open stage gets (see the module docstring for the order)."""
+    """(stage reached, won?) of each closed deal, and optionally the in-period conversion per stage at today's
+    stretch of the period (`period`) and over all its stretches (`pooled`) → the probability each open stage
+    gets (see the module docstring for the order).
+
+    With `prior_strength` > 0 (the default PRIOR_STRENGTH is 0: no shrinkage, see there) the in-period rate
+    is shrunk twice: the pooled rate toward the fallback (win rate, else default), and
+    today's stretch toward that pooled rate, each by its deal-weeks against `prior_strength`. A stage with
+    few observations thus stays near what the org does at other stretches, and near the fallback when it has
+    little history at all, instead of jumping to a rate learned from a handful of deals."""
     closed = [0] * len(OPEN_STAGES)
     won = [0] * len(OPEN_STAGES)
     for reached, was_won in history:
@@ -123,6 +167,11 @@ def learn_probabilities(
             continue
         closed[idx] += 1
         won[idx] += int(was_won)
+    # how today's stretch converts against the period as a whole, all stages together: the prior of a stage at
+    # this stretch is its pooled rate times that (late in a month every stage converts better than on average)
+    here = [sum(v[i] for v in (period or {}).values()) for i in (0, 1)]
+    overall = [sum(v[i] for v in (pooled or {}).values()) for i in (0, 1)]
+    stretch = (here[0] / here[1]) / (overall[0] / overall[1]) if here[1] > 0 and overall[0] > 0 else 1.0
     # cumulative from the end: reached S or later
     out: dict[str, StageProbability] = {}
     c_sum = w_sum = 0
@@ -135,9 +184,12 @@ def learn_probabilities(
         used, source = (learned, "learned") if learned is not None and c_sum >= min_history else (default, "default")
         won_amount, amount, n = (period or {}).get(stage, (0.0, 0.0, 0))
         rate = won_amount / amount + uplift if amount > 0 else None
+        p_won, p_amount, p_n = (pooled or {}).get(stage, (won_amount, amount, n))
+        pooled_rate = p_won / p_amount if p_amount > 0 else None
         if rate is not None and n >= min_history:
-            used, source = rate, "period"
-        out[stage] = StageProbability(stage, default, learned, c_sum, w_sum, used, rate, n, source)
+            prior = min(1.0, shrink(p_won, p_amount, p_n, used, prior_strength) * stretch)
+            used, source = shrink(won_amount, amount, n, prior, prior_strength) + uplift, "period"
+        out[stage] = StageProbability(stage, default, learned, c_sum, w_sum, used, rate, n, source, pooled_rate, p_n)
     return {s: out[s] for s in OPEN_STAGES}
 
 
@@ -241,12 +293,14 @@ async def load_deals(app, owner_ids: list[int] | None = None, since: date | None
     return [Deal(r[0], r[1], float(r[2] or 0.0), r[3], r[4], r[5], r[6]) for r in rows]
 
 
-async def _period_observations(app, period: str, today: date):
-    """In-period conversion per stage, and the uplift, from the deal snapshots taken at today's stretch of the
-    periods that are over (last two years)."""
+async def _period_observations(app, period: str, today: date, half_life_days: float = HALF_LIFE_DAYS):
+    """In-period conversion per stage and the uplift, from the deal snapshots taken at today's stretch of the
+    periods that are over (last two years), and per stage over every stretch (the prior it is shrunk toward).
+    Older periods weigh less (`recency_weight`); deal-week counts stay unweighted."""
     current_start, _ = period_bounds(period, today)
     bucket = days_left_bucket(period, today)
     totals: dict[str, list] = {}
+    pooled: dict[str, list] = {}
     uncounted: list[tuple[float, float]] = []
     async with app.db.session() as s:
         days = (
@@ -261,9 +315,11 @@ async def _period_observations(app, period: str, today: date):
             .all()
         )
         for day in days:
-            if days_left_bucket(period, day) != bucket:
-                continue
             start, end = period_bounds(period, day)
+            if end >= current_start:
+                continue  # that period is not over
+            weight = recency_weight(day, today, half_life_days)
+            here = days_left_bucket(period, day) == bucket
             won = case(
                 (
                     (Opportunity.stage == "closed_won")
@@ -281,6 +337,18 @@ async def _period_observations(app, period: str, today: date):
                     .group_by(Snap.stage)
                 )
             ).all()
+            counted_won = counted_amount = 0.0
+            for stage, w, a, n in rows:
+                w, a = float(w or 0) * weight, float(a or 0) * weight
+                p = pooled.setdefault(stage, [0.0, 0.0, 0])
+                p[0], p[1], p[2] = p[0] + w, p[1] + a, p[2] + int(n)
+                if here:
+                    t = totals.setdefault(stage, [0.0, 0.0, 0])
+                    t[0], t[1], t[2] = t[0] + w, t[1] + a, t[2] + int(n)
+                    counted_won += w
+                    counted_amount += a
+            if not here:
+                continue
             won_after = (
                 await s.execute(
                     select(func.coalesce(func.sum(Opportunity.amount), 0.0)).where(
@@ -288,14 +356,9 @@ async def _period_observations(app, period: str, today: date):
                     )
                 )
             ).scalar_one()
-            counted_won = counted_amount = 0.0
-            for stage, w, a, n in rows:
-                t = totals.setdefault(stage, [0.0, 0.0, 0])
-                t[0], t[1], t[2] = t[0] + float(w or 0), t[1] + float(a or 0), t[2] + int(n)
-                counted_won += float(w or 0)
-                counted_amount += float(a or 0)
-            uncounted.append((float(won_after or 0) - counted_won, counted_amount))
-    return conversion_from_totals(totals, uncounted)
+            uncounted.append((float(won_after or 0) * weight - counted_won, counted_amount))
+    conversion, uplift = conversion_from_totals(totals, uncounted)
+    return conversion, uplift, conversion_from_totals(pooled, ())[0]
 
 
 async def learned_probabilities(app, period: str = "month", *, fresh: bool = False) -> dict[str, StageProbability]:
@@ -322,8 +385,8 @@ async def learned_probabilities(app, period: str = "month", *, fresh: bool = Fal
     history: list[tuple[str | None, bool]] = []
     for reached, stage, count in rows:
         history.extend([(reached, stage == "closed_won")] * int(count))
-    observed, uplift = await _period_observations(app, period, today)
-    probs = learn_probabilities(history, app.settings.forecast_min_history, observed, uplift)
+    observed, uplift, pooled = await _period_observations(app, period, today, app.settings.forecast_half_life_days)
+    probs = learn_probabilities(history, app.settings.forecast_min_history, observed, uplift, pooled)
     await app.kv.set(key, json.dumps({s: asdict(p) for s, p in probs.items()}), ttl_seconds=3 * 24 * 3600)
     return probs
 
