@@ -160,6 +160,7 @@ def _pages(detail: dict[str, str]) -> list[tuple[str, str]]:
         ("kpi_rules", "/admin/kpi/rules"),
         ("pipeline", "/admin/pipeline"),
         ("leads", "/admin/leads"),
+        ("signals", "/admin/signals"),
         ("playbook", "/admin/playbook"),
         ("org", "/admin/org"),
         ("conversations", "/admin/conversations"),

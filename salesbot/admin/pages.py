@@ -42,6 +42,7 @@ NAV = [
     ("knowledge", "知识库", "/admin/knowledge"),
     ("rules", "审批规则", "/admin/rules"),
     ("leads", "线索", "/admin/leads"),
+    ("signals", "销售信号", "/admin/signals"),
     ("playbook", "阶段剧本", "/admin/playbook"),
     ("people", "人员与组织", "/admin/people"),
     ("org", "公司与竞品", "/admin/org"),
@@ -49,7 +50,7 @@ NAV = [
     ("audit", "审计日志", "/admin/audit"),
 ]
 # sections a read-only manager account sees in the navigation (its routes carry @managers_may_read)
-MANAGER_SECTIONS = {"dashboard", "kpi", "pipeline", "leads", "conversations"}
+MANAGER_SECTIONS = {"dashboard", "kpi", "pipeline", "leads", "signals", "conversations"}
 
 
 def public(handler):

@@ -35,6 +35,7 @@ from salesbot.admin import (
     views_playbook,
     views_prompts,
     views_rules,
+    views_signals,
 )
 from salesbot.admin import conversations as conversation_data
 from salesbot.admin import dashboard as dashboard_data
@@ -329,6 +330,7 @@ def build_admin_app(app, channel_checks=None) -> web.Application:
         views_knowledge,
         views_rules,
         views_leads,
+        views_signals,
         views_people,
         views_data,
         views_playbook,
