@@ -300,6 +300,8 @@ _ERROR_TEXT = {
     "float_parsing": "应该是数字",
     "float_type": "应该是数字",
     "int_parsing": "应该是整数",
+    "int_type": "应该是整数",
+    "int_from_float": "应该是整数",
     "bool_parsing": "应该是 true 或 false",
     "bool_type": "应该是 true 或 false",
     "string_type": "应该是文字",
@@ -311,6 +313,8 @@ _ERROR_TEXT = {
     "greater_than_equal": "要大于等于",
     "less_than_equal": "要小于等于",
     "string_too_short": "不能为空",
+    "too_short": "不能为空",
+    "string_too_long": "太长了",
 }
 
 
@@ -341,23 +345,28 @@ def parse_rules(text: str, source: str = RULES_FILE_NAME) -> RulesFile:
     return parse_document(text, RulesFile, "审批规则", source, "people / price_list / rules …")
 
 
-def parse_document(text: str, model: type[BaseModel], what: str, source: str, keys: str):
-    """A YAML document validated by `model`, or RulesError in Chinese saying where and why (shared by the
-    approval rules and the lead rules, so both editors answer the same way)."""
+def parse_document(
+    text: str, model: type[BaseModel], what: str, source: str, keys: str, error: type[Exception] | None = None
+):
+    """A YAML document validated by `model`, or `error` (RulesError unless given) in Chinese saying where and
+    why — shared by the approval, lead and KPI alert rules, so every rules editor answers the same way."""
+    error = error or RulesError
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise RulesError(f"{what} {source} {where}不是合法的 YAML：{getattr(exc, 'problem', exc)}") from None
+        raise error(f"{what} {source} {where}不是合法的 YAML：{getattr(exc, 'problem', exc)}") from None
     if not isinstance(doc, dict):
-        raise RulesError(f"{what} {source} 应该是一个映射（{keys}）")
+        raise error(f"{what} {source} 应该是一个映射（{keys}）")
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
         problems = []
         for err in exc.errors()[:5]:
-            loc = _location(tuple(err.get("loc", ())), doc)
+            # validator wrappers (function-after…) are not places a person can find in the file
+            path = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+            loc = _location(path, doc)
             kind = err.get("type", "")
             if kind == "value_error":
                 msg = str(err.get("ctx", {}).get("error", err.get("msg")))
@@ -370,7 +379,7 @@ def parse_document(text: str, model: type[BaseModel], what: str, source: str, ke
                 if kind == "literal_error" and "expected" in limit:
                     msg += f"，应为 {limit['expected']}"
             problems.append(f"{loc}：{msg}" if loc else msg)
-        raise RulesError(f"{what} {source} 有误：\n" + "\n".join(problems)) from None
+        raise error(f"{what} {source} 有误：\n" + "\n".join(problems)) from None
 
 
 class RulesStore:

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tools.approvals.rules import parse_document
 
 DEFAULT_ALERT_RULES_PATH = Path(__file__).with_name("default_alert_rules.yaml")
 ALERT_RULES_FILE_NAME = "alert_rules.yaml"
@@ -150,78 +152,10 @@ class AlertRulesFile(_Strict):
         return self
 
 
-_ERROR_TEXT = {
-    "extra_forbidden": "不认识的字段",
-    "missing": "缺少必填项",
-    "float_parsing": "应该是数字",
-    "float_type": "应该是数字",
-    "int_parsing": "应该是整数",
-    "int_type": "应该是整数",
-    "int_from_float": "应该是整数",
-    "bool_parsing": "应该是 true 或 false",
-    "bool_type": "应该是 true 或 false",
-    "string_type": "应该是文字",
-    "list_type": "应该是列表",
-    "model_type": "应该是映射（键: 值）",
-    "literal_error": "取值不对",
-    "greater_than": "要大于",
-    "greater_than_equal": "要大于等于",
-    "less_than_equal": "要小于等于",
-    "string_too_short": "不能为空",
-    "too_short": "不能为空",
-    "string_too_long": "太长了",
-}
-
-
-def _location(loc: tuple, doc: dict) -> str:
-    parts: list[str] = []
-    rules = doc.get("rules")
-    i = 0
-    while i < len(loc):
-        item = loc[i]
-        if item == "rules" and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-            index = loc[i + 1]
-            name = ""
-            if isinstance(rules, list) and index < len(rules) and isinstance(rules[index], dict):
-                name = f"「{rules[index].get('name', '')}」" if rules[index].get("name") else ""
-            parts.append(f"第 {index + 1} 条规则{name}")
-            i += 2
-            continue
-        parts.append(f"第 {item + 1} 项" if isinstance(item, int) else str(item))
-        i += 1
-    return " → ".join(parts)
-
-
 def parse_alert_rules(text: str, source: str = ALERT_RULES_FILE_NAME) -> AlertRulesFile:
-    """Validate an alert rules document; AlertRulesError says where the problem is."""
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise AlertRulesError(f"预警规则 {source} {where}不是合法的 YAML：{getattr(exc, 'problem', exc)}") from None
-    if not isinstance(doc, dict):
-        raise AlertRulesError(f"预警规则 {source} 应该是一个映射（send_at / health / rules …）")
-    try:
-        return AlertRulesFile.model_validate(doc)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors()[:5]:
-            loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
-            where = _location(loc, doc)
-            kind = err.get("type", "")
-            if kind == "value_error":
-                msg = str(err.get("ctx", {}).get("error", err.get("msg")))
-            else:
-                msg = _ERROR_TEXT.get(kind, err.get("msg", ""))
-                limit = err.get("ctx") or {}
-                for key in ("gt", "ge", "le", "lt"):
-                    if key in limit:
-                        msg += f" {limit[key]}"
-                if kind == "literal_error" and "expected" in limit:
-                    msg += f"，应为 {limit['expected']}"
-            problems.append(f"{where}：{msg}" if where else msg)
-        raise AlertRulesError(f"预警规则 {source} 有误：\n" + "\n".join(problems)) from None
+    """Validate an alert rules document; AlertRulesError says where the problem is (the approval rules' parser,
+    so both editors answer alike)."""
+    return parse_document(text, AlertRulesFile, "预警规则", source, "send_at / health / rules …", AlertRulesError)
 
 
 def dump_alert_rules(rules: AlertRulesFile) -> str:
