@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any, Iterable
 
@@ -420,7 +420,7 @@ _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
 )
 _ACTION_WORDS = re.compile(
-    r"发|给|安排|约|提交|准备|提供|确认|演示|做|出(?!差)|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流|寄|送|过来|过去|上门|见面|打电话"
+    r"发|给|安排|约|提交|准备|提供|确认|演示|看到|做|出(?!差)|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流|寄|送|过来|过去|上门|见面|打电话"
 )
 _REP_ACTIONS = re.compile(
     r"报价|方案|演示|合同(?:草稿|模板)|POC|试用|资料|案例|技术交流|拜访|部署|培训|开通|账号|清单|白皮书|上门", re.I
@@ -428,7 +428,12 @@ _REP_ACTIONS = re.compile(
 _CUSTOMER_ACTIONS = re.compile(
     r"走流程|审批|内部(?:讨论|评估|汇报|沟通)|反馈|答复|回复|需求清单|采购流程|我们这边|我这边|汇报给|请示|报给|给你们|给您"
 )
-_NEXT_STEP_HEAD = re.compile(r"^(?:下一步|后续|待办|行动项|todo|跟进事项)\s*[：:]?\s*(?:\d+[.、)]\s*)?", re.I)
+_NEXT_STEP_HEAD = re.compile(
+    r"^(?:(?:下一步|接下来(?!.{0,4}(?:看|聊|讲|介绍|说|演示一下))|后续)(?:就是|是|呢|的话)?|回头|待办|行动项|todo|跟进事项|"
+    r"(?:[^\s，,。]{1,4}(?:说|就))?(?:让我|叫我|要我)(?=[^\s，,。]{0,6}(?:再|去|跟|联系|发|给|过去|准备)))"
+    r"\s*[：:]?\s*(?:\d+[.、)]\s*)?",
+    re.I,
+)
 _PAIN = re.compile(
     r"痛点|头疼|(?:很|太|比较|挺|特别)麻烦|问题是|效率(?:低|不高|太低)|太慢|很慢|经常|老是|总是|抱怨|困扰|不方便|对不上|靠Excel|靠表格|手工|人工|丢单|漏跟|看不到|不透明",
     re.I,
@@ -476,8 +481,43 @@ class KnownAccount:
 _VISIT_VERB = re.compile(r"去了|去|见了|拜访|聊|开会|通了|打了个?电话|电话|从.{1,12}出来|过去|来了|见")
 
 
+# a spoken note opens with fillers before saying when the visit was ("那个 昨天下午去了…", "嗯 今天上午拜访了…")
+_NOTE_FILLER = r"^(?:(?:那个|这个|嗯|呃|额|啊|哦|就是|然后|对|好)[\s，,、]*)*(?:我们?|跟.{1,8}一起)?"
+_NOTE_WHEN = re.compile(
+    _NOTE_FILLER
+    + r"(刚刚|刚才|刚|今天|今早|今儿|昨天|昨晚|前天|大前天|上周[一二三四五六日天]|上个?星期[一二三四五六日天]|上礼拜[一二三四五六日天])"
+)
+
+
+def _note_date(sentences: list[Sentence], ref: date) -> Fact | None:
+    """A rep's own note: "昨天去了金马物流", "上周四在顺安做的演示", "刚从粤海电子出来" — the visit date counted back
+    from the day the note is spoken. A note that names a visit but no day was made today (confidence 0.6)."""
+    if not sentences or sentences[0].speaker:
+        return None
+    first = sentences[0]
+    head = first.text
+    opening = re.sub(r"\s+", " ", head[:60])
+    said = _NOTE_WHEN.match(opening)
+    visit = _VISIT_VERB.search(head[:80]) or re.search(r"做的|在.{2,14}(?:做|演示|开|聊|谈)", head[:60])
+    if said and visit:
+        word = said.group(1)
+        if word.startswith(("刚", "今")):
+            return Fact(ref, quote(first), first.start, 0.7)
+        if word == "大前天":
+            return Fact(ref - timedelta(days=3), quote(first), first.start, 0.7)
+        past = [d for d in find_dates(word, ref) if d.date <= ref]
+        if past:
+            return Fact(past[0].date, quote(first), first.start, 0.7)
+    if visit and re.match(_NOTE_FILLER + r"(?:去了|去|拜访了?|见了|跟)", opening) and not find_dates(head[:30], ref):
+        return Fact(ref, quote(first), first.start, 0.6)
+    return None
+
+
 def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | None:
     """The date stated in the header ("会议时间：2026年11月20日"), else None (the message date is used)."""
+    note = _note_date(sentences, ref)
+    if note is not None and note.confidence >= 0.7:
+        return note  # "上周五去的海丰 … 下个月十五号之前要方案": the plan's date is not the visit's
     for index, s in enumerate(sentences[:8]):
         if s.start > 400:
             break
@@ -486,23 +526,13 @@ def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | Non
         for d in find_dates(s.text, ref):
             if d.kind in ("absolute",) and abs((d.date - ref).days) <= 370:
                 return Fact(d.date, quote(s), s.start, 0.95)
-    # a rep's own note: "昨天去了金马物流", "上周五拜访了新禾医疗", "刚从粤海电子出来"
-    if sentences and not sentences[0].speaker:
-        head = sentences[0].text
-        if re.match(r"^(?:我)?(?:刚|刚刚|刚才|今天)", head) and _VISIT_VERB.search(head):
-            return Fact(ref, quote(sentences[0]), sentences[0].start, 0.7)
-        said = re.match(r"^(?:我)?(昨天|前天|上周[一二三四五六日天]|上个?星期[一二三四五六日天])", head)
-        if said and _VISIT_VERB.search(head):
-            past = [d for d in find_dates(said.group(1), ref) if d.date <= ref]
-            if past:
-                return Fact(past[0].date, quote(sentences[0]), sentences[0].start, 0.7)
     # a chat export puts the date on the speaker lines ("郑国栋 2026-06-16 10:02")
     m = re.search(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", text[:400])
     if m:
         found = find_dates(m.group(0), ref)
         if found and abs((found[0].date - ref).days) <= 370:
             return Fact(found[0].date, m.group(0), m.start(), 0.8)
-    return None
+    return note
 
 
 def _terms(account: KnownAccount) -> list[str]:
@@ -1293,7 +1323,7 @@ def _dates(
     golive: Fact | None = None
     steps: list[NextStep] = []
     previous: Sentence | None = None
-    for s in sentences:
+    for s in _spoken_clauses(sentences):
         dates = [d for d in plan_dates(s.text, meeting) if d.kind != "time"]
         future = [d for d in dates if d.date > meeting or (d.deadline and d.date >= meeting)]
         head = _NEXT_STEP_HEAD.match(s.text)
@@ -1344,27 +1374,90 @@ def _dates(
         for d in step_dates:
             action = action.replace(d.text, "")
         action = _NEXT_STEP_HEAD.sub("", action)
-        action = re.sub(
-            r"^(?:好的|好吧|行吧|那好|那|好|嗯|行|对|然后|那就|我们|我这边|我|你们|您|咱们|之前|以前|前|之内|内|再|要|需要|得|会|把|[，,、 ])+",
-            "",
-            action.strip(),
-        ).strip("，,。. ")
-        action = re.sub(r"(?:吧|啊|哈|呢|啦|了吧)$", "", action)
+        reported = _REPORTED.match(action)  # "高部长说下周二之前把需求清单发给我": the customer's step
+        if reported:
+            action = action[reported.end() :]
+        action = _short_action(action)
         previous = s
         if len(action) < 2:
             continue
         side = sides.side(s.speaker)
         if side is None:
             side = _is_our_side(s.speaker, ())
-        if _CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(action):
+        to_us = re.search(r"(?:发|给|交|寄|传|回)(?:给)?(?:我|我们|咱们)(?!们?(?:发|出|做))", s.text)
+        if (
+            (reported or _CUSTOMER_ACTIONS.search(s.text))
+            and to_us
+            and not _REP_ACTIONS.search(s.text[: to_us.start()][-2:])
+        ):
+            owner = "customer"
+        elif _CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(action):
             owner = "customer"
         elif _REP_ACTIONS.search(action):
             owner = "rep"
         else:
             owner = "rep" if side is not False else "customer"
-        due = d0.date if d0 else None
+        if owner == "customer" and not sides_free(s.text) and reported and not action.startswith("客户"):
+            action = "客户" + action
+        due = d0.date if d0 and not d0.approximate else None
         steps.append(NextStep(action[:60], quote(s), s.start, owner, due, 0.65 if due else 0.5))
     return close, _dedupe_steps(steps), golive
+
+
+_CJK = "\u4e00-\u9fa5"
+# a spoken report has no punctuation: ASR leaves a space where the speaker paused ("… 合同这周五签 我明天把…")
+_PAUSE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def _spoken_clauses(sentences: list[Sentence]) -> list[Sentence]:
+    """Sentences, with an unpunctuated ASR run cut at its pauses so that each clause keeps its own date and action."""
+    out: list[Sentence] = []
+    for s in sentences:
+        if len(s.text) < 30 or re.search(r"[，,。！？!?；;]", s.text) or len(_PAUSE.findall(s.text)) < 2:
+            out.append(s)
+            continue
+        last = 0
+        for m in _PAUSE.finditer(s.text):
+            piece = s.text[last : m.start()]
+            if piece.strip():
+                out.append(Sentence(piece.strip(), s.start + last, s.speaker))
+            last = m.end()
+        if s.text[last:].strip():
+            out.append(Sentence(s.text[last:].strip(), s.start + last, s.speaker))
+    return out
+
+
+_REPORTED = re.compile(r"^[^\s，,。]{1,5}?(?:说|讲|表示|要求)(?:了)?")
+_LEADING = re.compile(
+    r"^(?:好的|好吧|行吧|那好|那|好|嗯|行|对|然后|那就|是|我们|我这边|我|你们|您|咱们|答应|承诺|负责|在|之前|以前|前|之内|内|"
+    r"再|要|需要|得|会|尽快|先|[，,、 ])+"
+)
+_MEASURE = r"(?:一版|一个|一份|一套|一下|个|份|版)?"
+
+
+def _short_action(action: str) -> str:
+    """The verb phrase of a step, as a rep would write it in the CRM: "我答应给他发一版报价" → 发报价,
+    "把修改后的合同发给张小姐" → 发修改后的合同给张小姐, "要看到方案" → 提交方案."""
+    action = _LEADING.sub("", action.strip()).strip("，,。. ")
+    action = re.sub(r"(?:吧|啊|哈|呢|啦|了吧)$", "", action)
+    m = re.match(r"^把(.{2,20}?)(发|寄|快递|交|提交|送|传)(?:给(.{1,6})|过去|过来|到.{1,8})?$", action)
+    if m:
+        obj, verb, whom = m.group(1), m.group(2), m.group(3)
+        keep = whom and not re.fullmatch(r"[我你他她]们?|咱们|对方|客户", whom)
+        return f"{verb}{obj}" + (f"给{whom}" if keep else "")
+    m = re.match(rf"^给(?:[我你他她]们?|您|客户|对方)?(发|出|做|提交|提供|准备|寄){_MEASURE}(.{{2,20}})$", action)
+    if m:
+        return m.group(1) + m.group(2)
+    m = re.match(rf"^(?:给|交|出){_MEASURE}(.{{2,20}})$", action)
+    if m and _REP_ACTIONS.search(m.group(1) + "文档"):
+        return "提供" + m.group(1)
+    m = re.match(rf"^(?:要|想|得)?看到{_MEASURE}(.{{2,20}})$", action)
+    if m:
+        return "提交" + m.group(1)
+    m = re.match(rf"^(发|出|做|提交|提供|准备|寄){_MEASURE}(.{{2,20}})$", action)
+    if m:
+        return m.group(1) + m.group(2)
+    return action
 
 
 def _timeline(close: Fact | None, golive: Fact | None) -> Fact | None:
@@ -1405,7 +1498,9 @@ def _dedupe_steps(steps: list[NextStep]) -> list[NextStep]:
             out.append(step)
         elif step.pos > twin.pos:  # said again later: the later wording and date win
             out[out.index(twin)] = step
-    return out[:8]
+    # dated steps first: a long meeting's undated asides must not push a dated promise out of the list
+    dated = [o for o in out if o.due is not None]
+    return (dated + [o for o in out if o.due is None])[:8]
 
 
 # products people compare with, whoever the deployment's competitors are: named as an alternative (and not
