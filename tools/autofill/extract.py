@@ -410,7 +410,8 @@ def role_for_title(title: str | None) -> str | None:
 _OUR_SIDE = re.compile(r"销售|我方|客户经理|售前|我们|顾问|乙方")
 _THEIR_SIDE = re.compile(r"客户|甲方|对方")
 _CORRECTION = re.compile(
-    r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正"
+    r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正|"
+    r"不是[\s，,]*是"
 )
 _BUDGET_WORDS = re.compile(r"预算|能批|批下来|批了|拨款|经费|资金")
 _PRICE_WORDS = re.compile(
@@ -1259,6 +1260,10 @@ def money_label(value: float | None) -> str:
 _BARE_COUNT = re.compile(r"([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?![人月星工小钟点字])")
 _SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
 _FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
+_SEAT_QUESTION = re.compile(
+    r"(?:账号|帐号|用户|席位|license|授权)[^，。]{0,10}(?:多少|几个|按.{1,6}吗|[？?])|(?:开|买|要|需要|采购)多少个",
+    re.I,
+)
 
 
 def _seats(sentences: list[Sentence]) -> Fact | None:
@@ -1281,10 +1286,21 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
                 tiers[1].append(Fact(int(q.value), quote(s), s.start, 0.6))
             elif unit in _PEOPLE_UNITS and (_SEAT_CONTEXT.search(s.text) or _SEAT_CONTEXT.search(previous)):
                 tiers[2].append(Fact(int(q.value), quote(s), s.start, 0.55))
-        # "N个" with the seat word elsewhere in the sentence, or right after a seat count as its correction
-        talks_seats = any(u in text for u in _STRONG_SEAT_UNITS)
-        corrects = (_CORRECTION.search(text) or _SEAT_CHANGE.search(text)) and index - last_seat_pos <= 2
-        if talks_seats or corrects:
+        # "N个" with the seat word elsewhere in the sentence (or as its label: "账号：业务员十八个+内勤四个=22个"),
+        # right after a seat count as its correction or total ("那就一百零五个"), or answering a seat question
+        talks_seats = any(u in text or u in s.speaker.lower() for u in _STRONG_SEAT_UNITS)
+        bare = re.sub(
+            r"[\s，,。.！!？?、]|好的|那就|那|就|按|一共|总共|合计|对|是|吧|嗯|啊|个", "", _BARE_COUNT.sub("", text)
+        )
+        near = index - last_seat_pos <= 2
+        corrects = (_CORRECTION.search(text) or _SEAT_CHANGE.search(text) or not bare) and near
+        answers = index > 0 and _SEAT_QUESTION.search(sentences[index - 1].text) and len(text) <= 40
+        if answers and not talks_seats and not corrects:
+            counts = [m for m in _BARE_COUNT.finditer(text) if (v := cn_number(m.group(1))) and v >= 2]
+            if counts:  # "销售三十五个，加上管理层五个，四十个。": the last count is the answer
+                tiers[0].append(Fact(int(cn_number(counts[-1].group(1))), quote(s), s.start, 0.7))
+                last_seat_pos = index
+        elif talks_seats or corrects:
             counted = {f.pos for f in tiers[0]}
             for m in _BARE_COUNT.finditer(text):
                 if _FUTURE_MAYBE.search(_clause_with(text, m.span())):
