@@ -1154,6 +1154,11 @@ _WAN_SLANG = re.compile(
 )
 _DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])多|(?<![最至])少|差|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
+_WITHIN_BUDGET = re.compile(
+    r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
+)
+_ENVELOPE = re.compile(r"总预算|整个|全年|总共|数字化|信息化|[二两三四五]期")
+_MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额")
 
 
 def _money_facts(
@@ -1166,6 +1171,9 @@ def _money_facts(
     last_field: str | None = None
     previous_text = ""
     for s in sentences:
+        if s.speaker and sides.excluded(_person_of(s.speaker)) and sides.side(s.speaker) is not True:
+            previous_text = s.text
+            continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
         amounts = [
             m
             for m in find_money(_numeric(s.text))
@@ -1173,6 +1181,15 @@ def _money_facts(
             and m.value >= 1000
             and not _DIFFERENCE_BEFORE.search(s.text[max(0, m.span[0] - 4) : m.span[0]])
         ]
+        rival = [m for m in amounts if _RIVAL_PRICE.search(_clause_with(s.text, m.span))]
+        if rival and len(rival) < len(amounts):  # "他们报了六十五万，你们是七十八万。我们预算就八十万"
+            amounts = [m for m in amounts if m not in rival]
+        # a bullet or header key names the field: "- 预算：15万"
+        words = (
+            f"{s.speaker}：{s.text}" if s.speaker and len(s.speaker) <= 8 and _MONEY_KEY.search(s.speaker) else s.text
+        )
+        # "三十八万，这个数在CRM预算里面": a price held against the budget does not state the budget
+        words = _WITHIN_BUDGET.sub("", words)
         if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价|报的|便宜|贵", s.text):
             if sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text):
                 previous_text = s.text
@@ -1186,7 +1203,7 @@ def _money_facts(
             previous_text = s.text
             continue
         if not amounts:
-            if _BUDGET_WORDS.search(s.text):
+            if _BUDGET_WORDS.search(_WITHIN_BUDGET.sub("", s.text)):
                 last_field = "budget"
             elif _PRICE_WORDS.search(s.text):
                 last_field = "amount"
@@ -1205,7 +1222,7 @@ def _money_facts(
                 clause = _clause_with(s.text, m.span)
                 if _BUDGET_WORDS.search(clause):
                     by_clause.append(("budget", m))
-                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了", clause):
+                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了|你们(?:是|报|的价)", clause):
                     by_clause.append(("amount", m))
             if by_clause and {t for t, _ in by_clause} == {"budget", "amount"}:
                 for target, m in by_clause:
@@ -1215,7 +1232,25 @@ def _money_facts(
                 continue
         if _CORRECTION.search(s.text) and last_field:
             target = last_field
-        elif _BUDGET_WORDS.search(s.text):
+        elif _BUDGET_WORDS.search(words):
+            target = "budget"
+            stated = [
+                m
+                for m in amounts
+                if _BUDGET_WORDS.search(clause := _clause_with(s.text, m.span)) and not _ENVELOPE.search(clause)
+            ]
+            if stated and not fix:  # "我们预算三十五万，三十二万八千可以接受": the figure next to 预算
+                value = stated[-1].value
+        elif (
+            ours
+            and picks["budget"]
+            and value == picks["budget"][-1].value
+            and not _PRICE_WORDS.search(s.text)
+            and len(s.text) <= 20
+        ):
+            previous_text = s.text
+            continue  # "好的，六十万。": our rep repeating the customer's budget
+        elif _PRICE_WORDS.search(words) and _BUDGET_WORDS.search(s.speaker or ""):
             target = "budget"
         elif _PRICE_WORDS.search(s.text) or (ours and not _ASPIRATION.search(last_clause)):
             target = "amount"
@@ -1245,10 +1280,17 @@ def _money_facts(
     return result["budget"], result["amount"], notes
 
 
+_SPACED_NUMERAL = re.compile(
+    r"(?<![零一二两三四五六七八九十百千万])[零一二两三四五六七八九十百千万](?: [零一二两三四五六七八九十百千万])+(?![零一二两三四五六七八九十百千万])"
+)
+
+
 def _numeric(text: str) -> str:
     """Same-length rewrite for the number finders: zh_parse reads "差不多八十个" as 10 (its "多" lookbehind
     is meant for "五十多"), so "差不多" becomes "大概是" first. Spans stay valid."""
-    return text.replace("差不多", "大概是")
+    text = text.replace("差不多", "大概是")
+    # ASR spells numbers out one character at a time ("三 十 万"): close them up, the spaces moved behind
+    return _SPACED_NUMERAL.sub(lambda m: m.group(0).replace(" ", "") + " " * m.group(0).count(" "), text)
 
 
 def money_label(value: float | None) -> str:
