@@ -611,7 +611,8 @@ class Sides:
 
 def _names_in(segment: str) -> list[str]:
     out = []
-    tokens = [t for t in re.split(r"[、，,\s]+", segment) if t]
+    # "上海博川信息技术有限公司（集成商）吴工": the person follows the company's bracketed role
+    tokens = [t for t in re.split(r"[、，,\s]+|(?<=[）)])", segment) if t]
     for index, token in enumerate(tokens):
         if index == 0 and len(tokens) > 1 and re.match(_TITLE_ALT, tokens[1]):
             continue  # "安和 采购经理 冯雪": the company's short name, then people
@@ -1177,12 +1178,13 @@ def _money_facts(
         amounts = [
             m
             for m in find_money(_numeric(s.text))
-            if not m.per_unit
+            if (not m.per_unit or _yearly_total(s.text, m.span))
             and m.value >= 1000
             and not _DIFFERENCE_BEFORE.search(s.text[max(0, m.span[0] - 4) : m.span[0]])
         ]
         rival = [m for m in amounts if _RIVAL_PRICE.search(_clause_with(s.text, m.span))]
-        if rival and len(rival) < len(amounts):  # "他们报了六十五万，你们是七十八万。我们预算就八十万"
+        mixed = bool(rival) and len(rival) < len(amounts)
+        if mixed:  # "他们报了六十五万，你们是七十八万。我们预算就八十万": only the rival's clause is theirs
             amounts = [m for m in amounts if m not in rival]
         # a bullet or header key names the field: "- 预算：15万"
         words = (
@@ -1199,7 +1201,7 @@ def _money_facts(
             if slang and (n := cn_number(slang.group(1))) and 1 <= n < 1000:
                 amounts = [SimpleNamespace(value=n * 10000, span=slang.span(1), approximate=False, per_unit=False)]
         rival_before = _RIVAL_PRICE.search(previous_text) and len(s.text) <= 30 and sides.side(s.speaker) is not True
-        if amounts and (_RIVAL_PRICE.search(s.text) or rival_before):
+        if amounts and not mixed and (_RIVAL_PRICE.search(s.text) or rival_before):
             previous_text = s.text
             continue
         if not amounts:
@@ -1283,6 +1285,14 @@ def _money_facts(
 _SPACED_NUMERAL = re.compile(
     r"(?<![零一二两三四五六七八九十百千万])[零一二两三四五六七八九十百千万](?: [零一二两三四五六七八九十百千万])+(?![零一二两三四五六七八九十百千万])"
 )
+
+
+def _yearly_total(text: str, span: tuple[int, int]) -> bool:
+    """ "总价是七万五 一年的": a total per year is the subscription price, not a unit price."""
+    return bool(
+        re.match(r"[\s，,]*(?:/|每|一|1)\s*年", text[span[1] :])
+        and re.search(r"总价|总共|一共|合计|打包|整体", text[max(0, span[0] - 8) : span[0]])
+    )
 
 
 def _numeric(text: str) -> str:
