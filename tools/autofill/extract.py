@@ -552,7 +552,15 @@ _THIRD_PARTY = re.compile(
 _REFERENCE = re.compile(
     r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们)给[^，。]{2,16}做过|做过类似"
 )
-_PARENT_AFTER = re.compile(r"^\s*(?:下面的|下面|旗下的?|下属的?|的子公司|控股的)")
+# "控股集团下面的华东特钢": a named company under it; "我们汇通汽车 下面有七家四S店" is the buyer itself
+_PARENT_AFTER = re.compile(
+    r"^\s*(?:下面的|下面(?!有|还有|[一二三四五六七八九十几两\d]+家)|旗下的?|下属的?|的子公司|控股的)"
+)
+# the subsidiary named after its parent group: "我们是中冶华东控股集团有限公司下面的华东特钢"
+_SUBSIDIARY = re.compile(
+    r"(?:集团|控股)(?:有限公司|股份有限公司)?\s*(?:下面的|旗下的|下属的)\s*([\u4e00-\u9fa5]{2,10}?)(?=[，,。；;！!\s]|$|这次|自己)"
+)
+_SISTER_BEFORE = re.compile(r"(?:兄弟|姐妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$")
 _CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
 _INTRO_BEFORE = re.compile(
     r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是)\s*$"
@@ -822,6 +830,17 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def _short_form(short: str, full: str) -> bool:
+    """ "甬港物流" for "宁波甬港国际物流": the short name's characters in order in the full one, the first two
+    together (a brand is not split)."""
+    if len(short) > len(full):
+        short, full = full, short
+    if len(short) < 4 or short[:2] not in full:
+        return False
+    rest = iter(full[full.find(short[:2]) + 2 :])
+    return all(ch in rest for ch in short[2:])
+
+
 def _core(name: str) -> str:
     return core_company(core_name(name) or name)
 
@@ -847,6 +866,7 @@ def _account(
     ids: dict[str, int | None] = {}
     written: dict[str, list[str]] = {}
     excluded: set[str] = set()
+    sisters: set[str] = set()
 
     def see(name: str, weight: float, sentence: Sentence, account_id: int | None, form: str | None = None) -> None:
         scores[name] = scores.get(name, 0.0) + weight
@@ -859,6 +879,14 @@ def _account(
         terms = _terms(account)
         if org.is_ours(account.name) or not any(t.lower() in lowered for t in terms):
             continue
+        sister = any(
+            _SISTER_BEFORE.search(text[max(0, m.start() - 8) : m.start()])
+            for t in terms
+            if len(t) >= 2
+            for m in re.finditer(re.escape(t), text)
+        )
+        if sister:
+            continue  # "我们兄弟公司楚天新材料": a sister company that shares a word with a CRM account
         for s in sentences:
             hay = f"{s.speaker} {s.text}".lower()
             if any(t.lower() in hay for t in terms):
@@ -879,6 +907,20 @@ def _account(
             if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
+        for m in _SUBSIDIARY.finditer(s.text):
+            candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
+        if s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text):
+            # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
+            tokens = s.text.split()
+            for i, token in enumerate(tokens[:-1]):
+                if (
+                    re.fullmatch(r"[\u4e00-\u9fa5]{3,10}", token)
+                    and _looks_like_person(re.sub(r"[（(].*", "", tokens[i + 1]))
+                    and not re.search(r"周|星期|电话|拜访|现场|会议|视频|微信|记录|纪要|小记", token)
+                    and not _looks_like_person(token)
+                ):
+                    at = s.text.find(token)
+                    candidates.append((token, 3.0, at, at + len(token)))
         spans = [(a, b) for _n, a, b in org_mentions(s.text)]
         for m in _NAMED_COMPANY.finditer(s.text):
             name = m.group("name")
@@ -908,9 +950,14 @@ def _account(
             before = s.text[max(0, start - 12) : start]
             clause = _clause_with(s.text, (start, end))
             bare = _core(name)
+            if _SISTER_BEFORE.search(before) or re.match(r"(?:兄弟|姐妹|关联|子|母)公司", name):
+                # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流"): skipped, but the brand is not
+                sisters.add(re.sub(r"^(?:兄弟|姐妹|关联|子|母)公司", "", name))
+                continue
             if (
                 len(name) < 3
                 or _PRONOUN_CORE.match(bare)
+                or re.match(r"^(?:下下|下|上|这|本)?(?:周|星期|个?月|礼拜)|^(?:来|去|回|到)", name)
                 or org.is_ours(name)
                 or any(a < end and start < b for a, b in competitor_spans)
                 or (org.competitors and org.canonical_competitor(name))
@@ -923,6 +970,8 @@ def _account(
                 continue
             if not org.competitors and any(name.lower() in v for vs in COMPETITORS.values() for v in vs):
                 continue
+            if any(len(bare) >= 2 and bare in x for x in sisters):
+                continue  # "新材料那边": still the sister company named before
             match = next(
                 (
                     a
@@ -949,7 +998,7 @@ def _account(
                 for g in groups
                 if ids.get(g[0]) is None
                 and ids.get(name) is None
-                and (core in _core(g[0]) or _core(g[0]) in core)
+                and (core in _core(g[0]) or _core(g[0]) in core or _short_form(core, _core(g[0])))
                 and len(core) >= 2
             ),
             None,
