@@ -582,7 +582,8 @@ def _person_of(label: str) -> str:
 
 _NOT_A_NAME = set(
     "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
-    "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问".split()
+    "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
+    "明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线".split()
 )
 
 
@@ -659,11 +660,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         if writer:
             sides.add_ours(writer.group(1)[:3])
             continue
-        body = re.sub(r"^[^：:]{0,8}[：:]", "", line)
-        for segment in re.split(r"[；;。]|(?=我方)|(?=客户方)", body):
+        key = re.match(r"^[^：:]{0,8}[：:]", line)
+        body = line[key.end() :] if key else line
+        for index, segment in enumerate(re.split(r"[；;。]|(?=我方)|(?=客户方)", body)):
             names = _names_in(segment)
             if not names:
                 continue
+            if index == 0 and key and re.search(r"我方|我司|乙方|厂商", key.group(0)):
+                segment = key.group(0) + segment  # "我方：杜明（客户经理）、钱峰": the line's key says whose
             if re.search(r"我方|我司|乙方|厂商", segment) or org.find_ours(segment) or any(n in staff for n in names):
                 for n in names:
                     sides.add_ours(n)
