@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz
 
-from bot.org import OrgProfile, core_company
+from bot.org import OrgProfile, core_company, sounds_like
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, find_quantities, plan_dates
 from tools.customers import core_name
 
@@ -1637,6 +1637,32 @@ _PRODUCT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.\-]{2,20}|[\u4e00-\u9fa5]{1,3}(?
 _LEADING_FUNCTION = re.compile(r"^[比跟和用看过是了下一个家的在]+")
 
 
+# where a two-character competitor alias misheard by ASR ("用的是分享" for 纷享) can only be a product name:
+# after a word that names an alternative, or before "比"; "分享一下" stays a verb
+_SLIP_BEFORE = re.compile(r"(?:用的是|用的|在用|问过|看过|在看|也看|对比|比较|还有|以及|和|跟)\s*$")
+_SLIP_AFTER = re.compile(r"^\s*(?:比|那边|那家|的报价|报价|报了|也|还有|都|[\s，,。])")
+
+
+def _short_alias_slips(text: str, org: OrgProfile, taken: list[tuple[int, int]]) -> list[tuple[str, str, int, int]]:
+    """Homophones of two-character competitor aliases, only where the context names an alternative."""
+    out = []
+    for competitor in org.competitors:
+        for alias in competitor.names:
+            if len(alias) != 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in alias):
+                continue
+            for start in range(len(text) - 1):
+                window = text[start : start + 2]
+                if window == alias or any(a < start + 2 and start < b for a, b in taken):
+                    continue
+                if not sounds_like(window, alias):
+                    continue
+                if _SLIP_BEFORE.search(text[max(0, start - 4) : start]) and _SLIP_AFTER.match(
+                    text[start + 2 :] or "。"
+                ):
+                    out.append((competitor.name, window, start, start + 2))
+    return out
+
+
 def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tuple[list[Fact], list[Fact]]:
     """(configured competitors named, other products named as alternatives)."""
     org = org or OrgProfile()
@@ -1654,6 +1680,11 @@ def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tu
                 if hit.name not in seen:
                     note = None if hit.exact else f"原文写作「{hit.text}」，按{hit.name}处理"
                     seen[hit.name] = Fact(hit.name, quote(s), s.start, 0.85 if hit.exact else 0.7, note=note)
+            for name, written, start, end in _short_alias_slips(s.text, org, taken):
+                taken.append((start, end))
+                if name not in seen:
+                    note = f"原文写作「{written}」，按{name}处理"
+                    seen[name] = Fact(name, quote(s), s.start, 0.6, note=note)
         for name, variants in KNOWN_PRODUCTS.items():
             if name in seen or name in maybe or name in skip:
                 continue
