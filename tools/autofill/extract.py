@@ -1429,9 +1429,10 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
 _CLOSE = re.compile(
-    r"签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
 )
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了|用了)")
+_PUSHED = re.compile(r"推到|推迟到|延到|延期到|延后到|改到|挪到|往后推")
 
 
 def _dates(
@@ -1472,6 +1473,9 @@ def _dates(
                 decision = asked  # "下个月底吧。" answering "什么时候能定？"
             elif decision is None and re.search(r"审批|流程|评估|讨论|上会", clause) and _CLOSE.search(rest):
                 decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
+                clause = ""
+            elif decision is None and _PUSHED.search(clause) and _CLOSE.search(s.text[: d.span[0]]):
+                decision = _CLOSE.search(s.text[: d.span[0]])  # "原来说十月底定，现在推到11月20号了"
                 clause = ""
             if decision and not _REP_ACTIONS.search(clause[: decision.start()] if clause else ""):
                 if not lost and not d.approximate:
@@ -1534,17 +1538,22 @@ def _spoken_clauses(sentences: list[Sentence]) -> list[Sentence]:
     """Sentences, with an unpunctuated ASR run cut at its pauses so that each clause keeps its own date and action."""
     out: list[Sentence] = []
     for s in sentences:
-        if len(s.text) < 30 or re.search(r"[，,。！？!?；;]", s.text) or len(_PAUSE.findall(s.text)) < 2:
+        if len(s.text) < 16 or re.search(r"[，,。！？!?；;]", s.text) or len(_PAUSE.findall(s.text)) < 2:
             out.append(s)
             continue
+        pieces: list[Sentence] = []
         last = 0
-        for m in _PAUSE.finditer(s.text):
-            piece = s.text[last : m.start()]
-            if piece.strip():
-                out.append(Sentence(piece.strip(), s.start + last, s.speaker))
-            last = m.end()
-        if s.text[last:].strip():
-            out.append(Sentence(s.text[last:].strip(), s.start + last, s.speaker))
+        for m in [*_PAUSE.finditer(s.text), None]:
+            end = m.start() if m else len(s.text)
+            piece = s.text[last:end].strip()
+            if piece:
+                if pieces and len(piece) <= 2:  # "三 十 万": spelled-out digits stay together
+                    prev = pieces[-1]
+                    pieces[-1] = Sentence(s.text[prev.start - s.start : end].strip(), prev.start, s.speaker)
+                else:
+                    pieces.append(Sentence(piece, s.start + last, s.speaker))
+            last = m.end() if m else end
+        out.extend(pieces)
     return out
 
 
