@@ -522,7 +522,8 @@ def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | Non
     for index, s in enumerate(sentences[:8]):
         if s.start > 400:
             break
-        if (index >= 3 or s.speaker) and not re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text):
+        headed = re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text)
+        if (index >= 3 or s.speaker or note is not None) and not headed:
             continue  # a date someone says is a plan, not when the meeting was
         for d in find_dates(s.text, ref):
             if d.kind in ("absolute",) and abs((d.date - ref).days) <= 370:
@@ -1253,7 +1254,12 @@ def _money_facts(
             slang = _WAN_SLANG.search(s.text)
             if slang and (n := cn_number(slang.group(1))) and 1 <= n < 1000:
                 amounts = [SimpleNamespace(value=n * 10000, span=slang.span(1), approximate=False, per_unit=False)]
-        rival_before = _RIVAL_PRICE.search(previous_text) and len(s.text) <= 30 and sides.side(s.speaker) is not True
+        rival_before = (
+            _RIVAL_PRICE.search(previous_text)
+            and len(s.text) <= 30
+            and sides.side(s.speaker) is not True
+            and not _BUDGET_WORDS.search(s.text)  # "…你们是四十六万。我们预算就五十万。"
+        )
         if amounts and not mixed and (_RIVAL_PRICE.search(s.text) or rival_before):
             previous_text = s.text
             continue
@@ -1511,9 +1517,11 @@ def _dates(
             side = _is_our_side(s.speaker, ())
         to_us = re.search(r"(?:发|给|交|寄|传|回)(?:给)?(?:我|我们|咱们)(?!们?(?:发|出|做))", s.text)
         if (
-            (reported or _CUSTOMER_ACTIONS.search(s.text))
-            and to_us
-            and not _REP_ACTIONS.search(s.text[: to_us.start()][-2:])
+            # "钱部长说…把门店清单发给我": in a rep's report, 我 is the rep
+            to_us
+            and (
+                reported or (_CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(s.text[: to_us.start()][-2:]))
+            )
         ):
             owner = "customer"
         elif _CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(action):
@@ -1522,7 +1530,7 @@ def _dates(
             owner = "rep"
         else:
             owner = "rep" if side is not False else "customer"
-        if owner == "customer" and not sides_free(s.text) and reported and not action.startswith("客户"):
+        if owner == "customer" and reported and not action.startswith("客户"):
             action = "客户" + action
         due = d0.date if d0 and not d0.approximate else None
         steps.append(NextStep(action[:60], quote(s), s.start, owner, due, 0.65 if due else 0.5))
@@ -1563,6 +1571,7 @@ _LEADING = re.compile(
     r"再|要|需要|得|会|尽快|先|[，,、 ])+"
 )
 _MEASURE = r"(?:一版|一个|一份|一套|一下|个|份|版)?"
+_DELIVERABLE = re.compile(r"文档|报价|方案|资料|清单|合同|白皮书|案例|材料|说明|对比表|计划|手册")
 
 
 def _short_action(action: str) -> str:
@@ -1579,7 +1588,7 @@ def _short_action(action: str) -> str:
     if m:
         return m.group(1) + m.group(2)
     m = re.match(rf"^(?:给|交|出){_MEASURE}(.{{2,20}})$", action)
-    if m and _REP_ACTIONS.search(m.group(1) + "文档"):
+    if m and _DELIVERABLE.search(m.group(1)):
         return "提供" + m.group(1)
     m = re.match(rf"^(?:要|想|得)?看到{_MEASURE}(.{{2,20}})$", action)
     if m:
