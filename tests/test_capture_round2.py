@@ -189,3 +189,11 @@ def test_asr_slip_of_a_short_competitor_alias_only_as_an_alternative():
     assert "纷享销客" in [c.value for c in ex.competitors]
     ex = rules("客户-罗总：我先分享一下我们的流程。\n")
     assert "纷享销客" not in [c.value for c in ex.competitors]
+
+
+def test_spoken_money_and_a_park_before_the_customer():
+    ex = rules("今天去了杭州滨江科技园那边的之江教育 见了办公室的袁主任 预算她说三十个左右 下周三之前给她发方案")
+    assert ex.account.value == "之江教育"
+    assert ex.budget.value == 300000
+    ex = rules("上周五在宁波北仑模具做的演示 效果不错 下一步是下周一之前给他们出一个正式报价 大概二十二万左右")
+    assert ex.amount.value == 220000

@@ -955,6 +955,8 @@ def _account(
             before = s.text[max(0, start - 12) : start]
             clause = _clause_with(s.text, (start, end))
             bare = _core(name)
+            if not _LEGAL_FORM.search(name) and re.match(r"(?:园|大厦|大楼|广场|开发区)(?!区)", s.text[end:]):
+                continue  # "成都天府软件园那边的蓉智教育": the park the customer sits in (not excluded: it shares words)
             if _SISTER_BEFORE.search(before) or re.match(r"(?:兄弟|姐妹|关联|子|母)公司", name):
                 # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流"): skipped, but the brand is not
                 sisters.add(re.sub(r"^(?:兄弟|姐妹|关联|子|母)公司", "", name))
@@ -1200,12 +1202,13 @@ def _contacts(
 
 # a competitor's price is never our amount: "他们一百个账号报了二十万", "人家报的是十五万"
 _RIVAL_PRICE = re.compile(
-    r"他们[^，。；]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；]{0,8}?报|对方[^，。；]{0,6}报价"
+    r"(?<![给帮替跟和])他们[^，。；\s]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；\s]{0,8}?报|对方[^，。；\s]{0,6}报价"
 )
 # "报价四十个", "预算三十个": sales slang for 万 (a count would name what it counts: 四十个账号)
 _WAN_SLANG = re.compile(
-    r"(?:报价|预算|价格|总价|谈到|给到|报了|报的是|开价)\s*(?:是|在|大概|差不多)?\s*([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
-    r"(?![\u4e00-\u9fa5a-zA-Z])"
+    r"(?:报价|预算|价格|总价|谈到|给到|报了|报的是|开价)\s*(?:[他她]说|客户说|说是)?\s*(?:是|在|大概|差不多)?\s*"
+    r"([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
+    r"(?:左右|上下)?(?![\u4e00-\u9fa5a-zA-Z])"
 )
 _DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])多|(?<![最至])少|差|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
