@@ -197,3 +197,9 @@ def test_spoken_money_and_a_park_before_the_customer():
     assert ex.budget.value == 300000
     ex = rules("上周五在宁波北仑模具做的演示 效果不错 下一步是下周一之前给他们出一个正式报价 大概二十二万左右")
     assert ex.amount.value == 220000
+
+
+def test_an_honorific_right_after_a_department_word_is_a_person():
+    ex = rules("今天去了嘉兴南湖电子 见了财务总监祝总和采购司马经理 价格最后定了十八万")
+    names = [c.name for c in ex.contacts]
+    assert "祝总" in names and "司马经理" in names
