@@ -203,3 +203,8 @@ def test_an_honorific_right_after_a_department_word_is_a_person():
     ex = rules("今天去了嘉兴南湖电子 见了财务总监祝总和采购司马经理 价格最后定了十八万")
     names = [c.name for c in ex.contacts]
     assert "祝总" in names and "司马经理" in names
+
+
+def test_a_verb_after_a_role_word_is_not_a_contact():
+    ex = rules("昨天去了常熟虞山服饰 见了储经理 他说回去跟老板商量 周五之前给我们答复")
+    assert "商量" not in [c.name for c in ex.contacts]

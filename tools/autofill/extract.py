@@ -1065,8 +1065,8 @@ def _contacts(
 
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
         staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
-        if not name or staff or sides.excluded(name):
-            return None
+        if not name or staff or sides.excluded(name) or name in _NOT_A_NAME or name[:2] in _NOT_A_NAME:
+            return None  # "跟老板商量": a verb after a role word is no name
         if any(name in t for t in account_terms):
             return None
         if name not in found:
