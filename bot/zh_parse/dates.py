@@ -671,8 +671,9 @@ def resolve_date(phrase: str, ref: date | datetime) -> date | None:
 _DAY_FIXED = {"元旦": (1, 1), "国庆": (10, 1), "五一": (5, 1), "劳动节": (5, 1)}
 _EVE_FIXED = {"国庆": (9, 30), "五一": (4, 30), "劳动节": (4, 30), "元旦": (12, 31)}
 _MONTHS_EN = ("january february march april may june july august september october november december").split()
+# "End of October我们…": no \b there (Chinese characters are word characters too)
 _END_OF_MONTH_EN = re.compile(
-    r"(?:by\s+)?(?:the\s+)?end\s+of\s+(" + "|".join(m + "|" + m[:3] for m in _MONTHS_EN) + r")\b", re.I
+    r"(?:by\s+)?(?:the\s+)?end\s+of\s+(" + "|".join(m + "|" + m[:3] for m in _MONTHS_EN) + r")(?![a-z])", re.I
 )
 _YEARLESS_MONTH = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})月")
 

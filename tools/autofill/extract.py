@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any, Iterable
 
 from rapidfuzz import fuzz
 
-from bot.org import OrgProfile, core_company
+from bot.org import OrgProfile, core_company, sounds_like
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, find_quantities, plan_dates
 from tools.customers import core_name
 
@@ -297,8 +297,12 @@ SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
 )
+_DEPT_BEFORE = "|".join(
+    f"(?<={d})" for d in "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任".split()
+)
 _HONORIFIC = re.compile(
-    f"(?<![\u4e00-\u9fa5]{{2}})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
+    # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
+    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
 )
 _TITLES = (
     "总经理",
@@ -410,7 +414,8 @@ def role_for_title(title: str | None) -> str | None:
 _OUR_SIDE = re.compile(r"销售|我方|客户经理|售前|我们|顾问|乙方")
 _THEIR_SIDE = re.compile(r"客户|甲方|对方")
 _CORRECTION = re.compile(
-    r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正"
+    r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正|"
+    r"不是[\s，,]*是"
 )
 _BUDGET_WORDS = re.compile(r"预算|能批|批下来|批了|拨款|经费|资金")
 _PRICE_WORDS = re.compile(
@@ -420,7 +425,7 @@ _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
 )
 _ACTION_WORDS = re.compile(
-    r"发|给|安排|约|提交|准备|提供|确认|演示|做|出(?!差)|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流|寄|送|过来|过去|上门|见面|打电话"
+    r"发|给|安排|约|提交|准备|提供|确认|演示|看到|做|出(?!差)|反馈|走|回复|拜访|开会|沟通|对接|试用|部署|整理|申请|汇报|评估|讨论|签|联系|约|交流|寄|送|过来|过去|上门|见面|打电话"
 )
 _REP_ACTIONS = re.compile(
     r"报价|方案|演示|合同(?:草稿|模板)|POC|试用|资料|案例|技术交流|拜访|部署|培训|开通|账号|清单|白皮书|上门", re.I
@@ -428,7 +433,12 @@ _REP_ACTIONS = re.compile(
 _CUSTOMER_ACTIONS = re.compile(
     r"走流程|审批|内部(?:讨论|评估|汇报|沟通)|反馈|答复|回复|需求清单|采购流程|我们这边|我这边|汇报给|请示|报给|给你们|给您"
 )
-_NEXT_STEP_HEAD = re.compile(r"^(?:下一步|后续|待办|行动项|todo|跟进事项)\s*[：:]?\s*(?:\d+[.、)]\s*)?", re.I)
+_NEXT_STEP_HEAD = re.compile(
+    r"^(?:(?:下一步|接下来(?!.{0,4}(?:看|聊|讲|介绍|说|演示一下))|后续)(?:就是|是|呢|的话)?|回头|待办|行动项|todo|跟进事项|"
+    r"(?:[^\s，,。]{1,4}(?:说|就))?(?:让我|叫我|要我)(?=[^\s，,。]{0,6}(?:再|去|跟|联系|发|给|过去|准备)))"
+    r"\s*[：:]?\s*(?:\d+[.、)]\s*)?",
+    re.I,
+)
 _PAIN = re.compile(
     r"痛点|头疼|(?:很|太|比较|挺|特别)麻烦|问题是|效率(?:低|不高|太低)|太慢|很慢|经常|老是|总是|抱怨|困扰|不方便|对不上|靠Excel|靠表格|手工|人工|丢单|漏跟|看不到|不透明",
     re.I,
@@ -476,33 +486,59 @@ class KnownAccount:
 _VISIT_VERB = re.compile(r"去了|去|见了|拜访|聊|开会|通了|打了个?电话|电话|从.{1,12}出来|过去|来了|见")
 
 
+# a spoken note opens with fillers before saying when the visit was ("那个 昨天下午去了…", "嗯 今天上午拜访了…")
+_NOTE_FILLER = r"^(?:(?:那个|这个|嗯|呃|额|啊|哦|就是|然后|对|好)[\s，,、]*)*(?:我们?|跟.{1,8}一起)?"
+_NOTE_WHEN = re.compile(
+    _NOTE_FILLER
+    + r"(刚刚|刚才|刚|今天|今早|今儿|昨天|昨晚|前天|大前天|上周[一二三四五六日天]|上个?星期[一二三四五六日天]|上礼拜[一二三四五六日天])"
+)
+
+
+def _note_date(sentences: list[Sentence], ref: date) -> Fact | None:
+    """A rep's own note: "昨天去了金马物流", "上周四在顺安做的演示", "刚从粤海电子出来" — the visit date counted back
+    from the day the note is spoken. A note that names a visit but no day was made today (confidence 0.6)."""
+    if not sentences or sentences[0].speaker:
+        return None
+    first = sentences[0]
+    head = first.text
+    opening = re.sub(r"\s+", " ", head[:60])
+    said = _NOTE_WHEN.match(opening)
+    visit = _VISIT_VERB.search(head[:80]) or re.search(r"做的|在.{2,14}(?:做|演示|开|聊|谈)", head[:60])
+    if said and visit:
+        word = said.group(1)
+        if word.startswith(("刚", "今")):
+            return Fact(ref, quote(first), first.start, 0.7)
+        if word == "大前天":
+            return Fact(ref - timedelta(days=3), quote(first), first.start, 0.7)
+        past = [d for d in find_dates(word, ref) if d.date <= ref]
+        if past:
+            return Fact(past[0].date, quote(first), first.start, 0.7)
+    if visit and re.match(_NOTE_FILLER + r"(?:去了|去|拜访了?|见了|跟)", opening) and not find_dates(head[:30], ref):
+        return Fact(ref, quote(first), first.start, 0.6)
+    return None
+
+
 def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | None:
     """The date stated in the header ("会议时间：2026年11月20日"), else None (the message date is used)."""
+    note = _note_date(sentences, ref)
+    if note is not None and note.confidence >= 0.7:
+        return note  # "上周五去的海丰 … 下个月十五号之前要方案": the plan's date is not the visit's
     for index, s in enumerate(sentences[:8]):
         if s.start > 400:
             break
-        if (index >= 3 or s.speaker) and not re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text):
+        headed = re.search(r"时间|日期|会议|通话|拜访|纪要|记录|沟通", s.text)
+        if (index >= 3 or s.speaker or note is not None) and not headed:
             continue  # a date someone says is a plan, not when the meeting was
         for d in find_dates(s.text, ref):
             if d.kind in ("absolute",) and abs((d.date - ref).days) <= 370:
                 return Fact(d.date, quote(s), s.start, 0.95)
-    # a rep's own note: "昨天去了金马物流", "上周五拜访了新禾医疗", "刚从粤海电子出来"
-    if sentences and not sentences[0].speaker:
-        head = sentences[0].text
-        if re.match(r"^(?:我)?(?:刚|刚刚|刚才|今天)", head) and _VISIT_VERB.search(head):
-            return Fact(ref, quote(sentences[0]), sentences[0].start, 0.7)
-        said = re.match(r"^(?:我)?(昨天|前天|上周[一二三四五六日天]|上个?星期[一二三四五六日天])", head)
-        if said and _VISIT_VERB.search(head):
-            past = [d for d in find_dates(said.group(1), ref) if d.date <= ref]
-            if past:
-                return Fact(past[0].date, quote(sentences[0]), sentences[0].start, 0.7)
     # a chat export puts the date on the speaker lines ("郑国栋 2026-06-16 10:02")
     m = re.search(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", text[:400])
     if m:
         found = find_dates(m.group(0), ref)
         if found and abs((found[0].date - ref).days) <= 370:
             return Fact(found[0].date, m.group(0), m.start(), 0.8)
-    return None
+    return note
 
 
 def _terms(account: KnownAccount) -> list[str]:
@@ -521,7 +557,15 @@ _THIRD_PARTY = re.compile(
 _REFERENCE = re.compile(
     r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们)给[^，。]{2,16}做过|做过类似"
 )
-_PARENT_AFTER = re.compile(r"^\s*(?:下面的|下面|旗下的?|下属的?|的子公司|控股的)")
+# "控股集团下面的华东特钢": a named company under it; "我们汇通汽车 下面有七家四S店" is the buyer itself
+_PARENT_AFTER = re.compile(
+    r"^\s*(?:下面的|下面(?!有|还有|[一二三四五六七八九十几两\d]+家)|旗下的?|下属的?|的子公司|控股的)"
+)
+# the subsidiary named after its parent group: "我们是中冶华东控股集团有限公司下面的华东特钢"
+_SUBSIDIARY = re.compile(
+    r"(?:集团|控股)(?:有限公司|股份有限公司)?\s*(?:下面的|旗下的|下属的)\s*([\u4e00-\u9fa5]{2,10}?)(?=[，,。；;！!\s]|$|这次|自己)"
+)
+_SISTER_BEFORE = re.compile(r"(?:兄弟|姐妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$")
 _CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
 _INTRO_BEFORE = re.compile(
     r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是)\s*$"
@@ -543,7 +587,8 @@ def _person_of(label: str) -> str:
 
 _NOT_A_NAME = set(
     "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
-    "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问".split()
+    "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
+    "明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线".split()
 )
 
 
@@ -580,7 +625,8 @@ class Sides:
 
 def _names_in(segment: str) -> list[str]:
     out = []
-    tokens = [t for t in re.split(r"[、，,\s]+", segment) if t]
+    # "上海博川信息技术有限公司（集成商）吴工": the person follows the company's bracketed role
+    tokens = [t for t in re.split(r"[、，,\s]+|(?<=[）)])", segment) if t]
     for index, token in enumerate(tokens):
         if index == 0 and len(tokens) > 1 and re.match(_TITLE_ALT, tokens[1]):
             continue  # "安和 采购经理 冯雪": the company's short name, then people
@@ -619,11 +665,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         if writer:
             sides.add_ours(writer.group(1)[:3])
             continue
-        body = re.sub(r"^[^：:]{0,8}[：:]", "", line)
-        for segment in re.split(r"[；;。]|(?=我方)|(?=客户方)", body):
+        key = re.match(r"^[^：:]{0,8}[：:]", line)
+        body = line[key.end() :] if key else line
+        for index, segment in enumerate(re.split(r"[；;。]|(?=我方)|(?=客户方)", body)):
             names = _names_in(segment)
             if not names:
                 continue
+            if index == 0 and key and re.search(r"我方|我司|乙方|厂商", key.group(0)):
+                segment = key.group(0) + segment  # "我方：杜明（客户经理）、钱峰": the line's key says whose
             if re.search(r"我方|我司|乙方|厂商", segment) or org.find_ours(segment) or any(n in staff for n in names):
                 for n in names:
                     sides.add_ours(n)
@@ -790,6 +839,17 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def _short_form(short: str, full: str) -> bool:
+    """ "甬港物流" for "宁波甬港国际物流": the short name's characters in order in the full one, the first two
+    together (a brand is not split)."""
+    if len(short) > len(full):
+        short, full = full, short
+    if len(short) < 4 or short[:2] not in full:
+        return False
+    rest = iter(full[full.find(short[:2]) + 2 :])
+    return all(ch in rest for ch in short[2:])
+
+
 def _core(name: str) -> str:
     return core_company(core_name(name) or name)
 
@@ -815,6 +875,7 @@ def _account(
     ids: dict[str, int | None] = {}
     written: dict[str, list[str]] = {}
     excluded: set[str] = set()
+    sisters: set[str] = set()
 
     def see(name: str, weight: float, sentence: Sentence, account_id: int | None, form: str | None = None) -> None:
         scores[name] = scores.get(name, 0.0) + weight
@@ -827,6 +888,14 @@ def _account(
         terms = _terms(account)
         if org.is_ours(account.name) or not any(t.lower() in lowered for t in terms):
             continue
+        sister = any(
+            _SISTER_BEFORE.search(text[max(0, m.start() - 8) : m.start()])
+            for t in terms
+            if len(t) >= 2
+            for m in re.finditer(re.escape(t), text)
+        )
+        if sister:
+            continue  # "我们兄弟公司楚天新材料": a sister company that shares a word with a CRM account
         for s in sentences:
             hay = f"{s.speaker} {s.text}".lower()
             if any(t.lower() in hay for t in terms):
@@ -847,6 +916,20 @@ def _account(
             if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
+        for m in _SUBSIDIARY.finditer(s.text):
+            candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
+        if s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text):
+            # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
+            tokens = s.text.split()
+            for i, token in enumerate(tokens[:-1]):
+                if (
+                    re.fullmatch(r"[\u4e00-\u9fa5]{3,10}", token)
+                    and _looks_like_person(re.sub(r"[（(].*", "", tokens[i + 1]))
+                    and not re.search(r"周|星期|电话|拜访|现场|会议|视频|微信|记录|纪要|小记", token)
+                    and not _looks_like_person(token)
+                ):
+                    at = s.text.find(token)
+                    candidates.append((token, 3.0, at, at + len(token)))
         spans = [(a, b) for _n, a, b in org_mentions(s.text)]
         for m in _NAMED_COMPANY.finditer(s.text):
             name = m.group("name")
@@ -876,9 +959,16 @@ def _account(
             before = s.text[max(0, start - 12) : start]
             clause = _clause_with(s.text, (start, end))
             bare = _core(name)
+            if not _LEGAL_FORM.search(name) and re.match(r"(?:园|大厦|大楼|广场|开发区)(?!区)", s.text[end:]):
+                continue  # "成都天府软件园那边的蓉智教育": the park the customer sits in (not excluded: it shares words)
+            if _SISTER_BEFORE.search(before) or re.match(r"(?:兄弟|姐妹|关联|子|母)公司", name):
+                # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流"): skipped, but the brand is not
+                sisters.add(re.sub(r"^(?:兄弟|姐妹|关联|子|母)公司", "", name))
+                continue
             if (
                 len(name) < 3
                 or _PRONOUN_CORE.match(bare)
+                or re.match(r"^(?:下下|下|上|这|本)?(?:周|星期|个?月|礼拜)|^(?:来|去|回|到)", name)
                 or org.is_ours(name)
                 or any(a < end and start < b for a, b in competitor_spans)
                 or (org.competitors and org.canonical_competitor(name))
@@ -891,6 +981,8 @@ def _account(
                 continue
             if not org.competitors and any(name.lower() in v for vs in COMPETITORS.values() for v in vs):
                 continue
+            if any(len(bare) >= 2 and bare in x for x in sisters):
+                continue  # "新材料那边": still the sister company named before
             match = next(
                 (
                     a
@@ -917,7 +1009,7 @@ def _account(
                 for g in groups
                 if ids.get(g[0]) is None
                 and ids.get(name) is None
-                and (core in _core(g[0]) or _core(g[0]) in core)
+                and (core in _core(g[0]) or _core(g[0]) in core or _short_form(core, _core(g[0])))
                 and len(core) >= 2
             ),
             None,
@@ -973,8 +1065,8 @@ def _contacts(
 
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
         staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
-        if not name or staff or sides.excluded(name):
-            return None
+        if not name or staff or sides.excluded(name) or name in _NOT_A_NAME or name[:2] in _NOT_A_NAME:
+            return None  # "跟老板商量": a verb after a role word is no name
         if any(name in t for t in account_terms):
             return None
         if name not in found:
@@ -1114,15 +1206,21 @@ def _contacts(
 
 # a competitor's price is never our amount: "他们一百个账号报了二十万", "人家报的是十五万"
 _RIVAL_PRICE = re.compile(
-    r"他们[^，。；]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；]{0,8}?报|对方[^，。；]{0,6}报价"
+    r"(?<![给帮替跟和])他们[^，。；\s]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；\s]{0,8}?报|对方[^，。；\s]{0,6}报价"
 )
 # "报价四十个", "预算三十个": sales slang for 万 (a count would name what it counts: 四十个账号)
 _WAN_SLANG = re.compile(
-    r"(?:报价|预算|价格|总价|谈到|给到|报了|报的是|开价)\s*(?:是|在|大概|差不多)?\s*([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
-    r"(?![\u4e00-\u9fa5a-zA-Z])"
+    r"(?:报价|预算|价格|总价|谈到|给到|报了|报的是|开价)\s*(?:[他她]说|客户说|说是)?\s*(?:是|在|大概|差不多)?\s*"
+    r"([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
+    r"(?:左右|上下)?(?![\u4e00-\u9fa5a-zA-Z])"
 )
 _DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])多|(?<![最至])少|差|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
+_WITHIN_BUDGET = re.compile(
+    r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
+)
+_ENVELOPE = re.compile(r"总预算|整个|全年|总共|数字化|信息化|[二两三四五]期")
+_MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额")
 
 
 def _money_facts(
@@ -1135,13 +1233,26 @@ def _money_facts(
     last_field: str | None = None
     previous_text = ""
     for s in sentences:
+        if s.speaker and sides.excluded(_person_of(s.speaker)) and sides.side(s.speaker) is not True:
+            previous_text = s.text
+            continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
         amounts = [
             m
             for m in find_money(_numeric(s.text))
-            if not m.per_unit
+            if (not m.per_unit or _yearly_total(s.text, m.span))
             and m.value >= 1000
             and not _DIFFERENCE_BEFORE.search(s.text[max(0, m.span[0] - 4) : m.span[0]])
         ]
+        rival = [m for m in amounts if _RIVAL_PRICE.search(_clause_with(s.text, m.span))]
+        mixed = bool(rival) and len(rival) < len(amounts)
+        if mixed:  # "他们报了六十五万，你们是七十八万。我们预算就八十万": only the rival's clause is theirs
+            amounts = [m for m in amounts if m not in rival]
+        # a bullet or header key names the field: "- 预算：15万"
+        words = (
+            f"{s.speaker}：{s.text}" if s.speaker and len(s.speaker) <= 8 and _MONEY_KEY.search(s.speaker) else s.text
+        )
+        # "三十八万，这个数在CRM预算里面": a price held against the budget does not state the budget
+        words = _WITHIN_BUDGET.sub("", words)
         if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价|报的|便宜|贵", s.text):
             if sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text):
                 previous_text = s.text
@@ -1150,12 +1261,17 @@ def _money_facts(
             slang = _WAN_SLANG.search(s.text)
             if slang and (n := cn_number(slang.group(1))) and 1 <= n < 1000:
                 amounts = [SimpleNamespace(value=n * 10000, span=slang.span(1), approximate=False, per_unit=False)]
-        rival_before = _RIVAL_PRICE.search(previous_text) and len(s.text) <= 30 and sides.side(s.speaker) is not True
-        if amounts and (_RIVAL_PRICE.search(s.text) or rival_before):
+        rival_before = (
+            _RIVAL_PRICE.search(previous_text)
+            and len(s.text) <= 30
+            and sides.side(s.speaker) is not True
+            and not _BUDGET_WORDS.search(s.text)  # "…你们是四十六万。我们预算就五十万。"
+        )
+        if amounts and not mixed and (_RIVAL_PRICE.search(s.text) or rival_before):
             previous_text = s.text
             continue
         if not amounts:
-            if _BUDGET_WORDS.search(s.text):
+            if _BUDGET_WORDS.search(_WITHIN_BUDGET.sub("", s.text)):
                 last_field = "budget"
             elif _PRICE_WORDS.search(s.text):
                 last_field = "amount"
@@ -1174,7 +1290,7 @@ def _money_facts(
                 clause = _clause_with(s.text, m.span)
                 if _BUDGET_WORDS.search(clause):
                     by_clause.append(("budget", m))
-                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了", clause):
+                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了|你们(?:是|报|的价)", clause):
                     by_clause.append(("amount", m))
             if by_clause and {t for t, _ in by_clause} == {"budget", "amount"}:
                 for target, m in by_clause:
@@ -1184,7 +1300,25 @@ def _money_facts(
                 continue
         if _CORRECTION.search(s.text) and last_field:
             target = last_field
-        elif _BUDGET_WORDS.search(s.text):
+        elif _BUDGET_WORDS.search(words):
+            target = "budget"
+            stated = [
+                m
+                for m in amounts
+                if _BUDGET_WORDS.search(clause := _clause_with(s.text, m.span)) and not _ENVELOPE.search(clause)
+            ]
+            if stated and not fix:  # "我们预算三十五万，三十二万八千可以接受": the figure next to 预算
+                value = stated[-1].value
+        elif (
+            ours
+            and picks["budget"]
+            and value == picks["budget"][-1].value
+            and not _PRICE_WORDS.search(s.text)
+            and len(s.text) <= 20
+        ):
+            previous_text = s.text
+            continue  # "好的，六十万。": our rep repeating the customer's budget
+        elif _PRICE_WORDS.search(words) and _BUDGET_WORDS.search(s.speaker or ""):
             target = "budget"
         elif _PRICE_WORDS.search(s.text) or (ours and not _ASPIRATION.search(last_clause)):
             target = "amount"
@@ -1214,10 +1348,25 @@ def _money_facts(
     return result["budget"], result["amount"], notes
 
 
+_SPACED_NUMERAL = re.compile(
+    r"(?<![零一二两三四五六七八九十百千万])[零一二两三四五六七八九十百千万](?: [零一二两三四五六七八九十百千万])+(?![零一二两三四五六七八九十百千万])"
+)
+
+
+def _yearly_total(text: str, span: tuple[int, int]) -> bool:
+    """ "总价是七万五 一年的": a total per year is the subscription price, not a unit price."""
+    return bool(
+        re.match(r"[\s，,]*(?:/|每|一|1)\s*年", text[span[1] :])
+        and re.search(r"总价|总共|一共|合计|打包|整体", text[max(0, span[0] - 8) : span[0]])
+    )
+
+
 def _numeric(text: str) -> str:
     """Same-length rewrite for the number finders: zh_parse reads "差不多八十个" as 10 (its "多" lookbehind
     is meant for "五十多"), so "差不多" becomes "大概是" first. Spans stay valid."""
-    return text.replace("差不多", "大概是")
+    text = text.replace("差不多", "大概是")
+    # ASR spells numbers out one character at a time ("三 十 万"): close them up, the spaces moved behind
+    return _SPACED_NUMERAL.sub(lambda m: m.group(0).replace(" ", "") + " " * m.group(0).count(" "), text)
 
 
 def money_label(value: float | None) -> str:
@@ -1229,6 +1378,10 @@ def money_label(value: float | None) -> str:
 _BARE_COUNT = re.compile(r"([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?![人月星工小钟点字])")
 _SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
 _FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
+_SEAT_QUESTION = re.compile(
+    r"(?:账号|帐号|用户|席位|license|授权)[^，。]{0,10}(?:多少|几个|按.{1,6}吗|[？?])|(?:开|买|要|需要|采购)多少个",
+    re.I,
+)
 
 
 def _seats(sentences: list[Sentence]) -> Fact | None:
@@ -1251,10 +1404,21 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
                 tiers[1].append(Fact(int(q.value), quote(s), s.start, 0.6))
             elif unit in _PEOPLE_UNITS and (_SEAT_CONTEXT.search(s.text) or _SEAT_CONTEXT.search(previous)):
                 tiers[2].append(Fact(int(q.value), quote(s), s.start, 0.55))
-        # "N个" with the seat word elsewhere in the sentence, or right after a seat count as its correction
-        talks_seats = any(u in text for u in _STRONG_SEAT_UNITS)
-        corrects = (_CORRECTION.search(text) or _SEAT_CHANGE.search(text)) and index - last_seat_pos <= 2
-        if talks_seats or corrects:
+        # "N个" with the seat word elsewhere in the sentence (or as its label: "账号：业务员十八个+内勤四个=22个"),
+        # right after a seat count as its correction or total ("那就一百零五个"), or answering a seat question
+        talks_seats = any(u in text or u in s.speaker.lower() for u in _STRONG_SEAT_UNITS)
+        bare = re.sub(
+            r"[\s，,。.！!？?、]|好的|那就|那|就|按|一共|总共|合计|对|是|吧|嗯|啊|个", "", _BARE_COUNT.sub("", text)
+        )
+        near = index - last_seat_pos <= 2
+        corrects = (_CORRECTION.search(text) or _SEAT_CHANGE.search(text) or not bare) and near
+        answers = index > 0 and _SEAT_QUESTION.search(sentences[index - 1].text) and len(text) <= 40
+        if answers and not talks_seats and not corrects:
+            counts = [m for m in _BARE_COUNT.finditer(text) if (v := cn_number(m.group(1))) and v >= 2]
+            if counts:  # "销售三十五个，加上管理层五个，四十个。": the last count is the answer
+                tiers[0].append(Fact(int(cn_number(counts[-1].group(1))), quote(s), s.start, 0.7))
+                last_seat_pos = index
+        elif talks_seats or corrects:
             counted = {f.pos for f in tiers[0]}
             for m in _BARE_COUNT.finditer(text):
                 if _FUTURE_MAYBE.search(_clause_with(text, m.span())):
@@ -1278,9 +1442,10 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
 _CLOSE = re.compile(
-    r"签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
 )
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了|用了)")
+_PUSHED = re.compile(r"推到|推迟到|延到|延期到|延后到|改到|挪到|往后推")
 
 
 def _dates(
@@ -1293,7 +1458,7 @@ def _dates(
     golive: Fact | None = None
     steps: list[NextStep] = []
     previous: Sentence | None = None
-    for s in sentences:
+    for s in _spoken_clauses(sentences):
         dates = [d for d in plan_dates(s.text, meeting) if d.kind != "time"]
         future = [d for d in dates if d.date > meeting or (d.deadline and d.date >= meeting)]
         head = _NEXT_STEP_HEAD.match(s.text)
@@ -1322,6 +1487,9 @@ def _dates(
             elif decision is None and re.search(r"审批|流程|评估|讨论|上会", clause) and _CLOSE.search(rest):
                 decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
                 clause = ""
+            elif decision is None and _PUSHED.search(clause) and _CLOSE.search(s.text[: d.span[0]]):
+                decision = _CLOSE.search(s.text[: d.span[0]])  # "原来说十月底定，现在推到11月20号了"
+                clause = ""
             if decision and not _REP_ACTIONS.search(clause[: decision.start()] if clause else ""):
                 if not lost and not d.approximate:
                     close = Fact(d.date, quote(s), s.start, 0.75)
@@ -1344,27 +1512,98 @@ def _dates(
         for d in step_dates:
             action = action.replace(d.text, "")
         action = _NEXT_STEP_HEAD.sub("", action)
-        action = re.sub(
-            r"^(?:好的|好吧|行吧|那好|那|好|嗯|行|对|然后|那就|我们|我这边|我|你们|您|咱们|之前|以前|前|之内|内|再|要|需要|得|会|把|[，,、 ])+",
-            "",
-            action.strip(),
-        ).strip("，,。. ")
-        action = re.sub(r"(?:吧|啊|哈|呢|啦|了吧)$", "", action)
+        reported = _REPORTED.match(action)  # "高部长说下周二之前把需求清单发给我": the customer's step
+        if reported:
+            action = action[reported.end() :]
+        action = _short_action(action)
         previous = s
         if len(action) < 2:
             continue
         side = sides.side(s.speaker)
         if side is None:
             side = _is_our_side(s.speaker, ())
-        if _CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(action):
+        to_us = re.search(r"(?:发|给|交|寄|传|回)(?:给)?(?:我|我们|咱们)(?!们?(?:发|出|做))", s.text)
+        if (
+            # "钱部长说…把门店清单发给我": in a rep's report, 我 is the rep
+            to_us
+            and (
+                reported or (_CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(s.text[: to_us.start()][-2:]))
+            )
+        ):
+            owner = "customer"
+        elif _CUSTOMER_ACTIONS.search(s.text) and not _REP_ACTIONS.search(action):
             owner = "customer"
         elif _REP_ACTIONS.search(action):
             owner = "rep"
         else:
             owner = "rep" if side is not False else "customer"
-        due = d0.date if d0 else None
+        if owner == "customer" and reported and not action.startswith("客户"):
+            action = "客户" + action
+        due = d0.date if d0 and not d0.approximate else None
         steps.append(NextStep(action[:60], quote(s), s.start, owner, due, 0.65 if due else 0.5))
     return close, _dedupe_steps(steps), golive
+
+
+_CJK = "\u4e00-\u9fa5"
+# a spoken report has no punctuation: ASR leaves a space where the speaker paused ("… 合同这周五签 我明天把…")
+_PAUSE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def _spoken_clauses(sentences: list[Sentence]) -> list[Sentence]:
+    """Sentences, with an unpunctuated ASR run cut at its pauses so that each clause keeps its own date and action."""
+    out: list[Sentence] = []
+    for s in sentences:
+        if len(s.text) < 16 or re.search(r"[，,。！？!?；;]", s.text) or len(_PAUSE.findall(s.text)) < 2:
+            out.append(s)
+            continue
+        pieces: list[Sentence] = []
+        last = 0
+        for m in [*_PAUSE.finditer(s.text), None]:
+            end = m.start() if m else len(s.text)
+            piece = s.text[last:end].strip()
+            if piece:
+                if pieces and len(piece) <= 2:  # "三 十 万": spelled-out digits stay together
+                    prev = pieces[-1]
+                    pieces[-1] = Sentence(s.text[prev.start - s.start : end].strip(), prev.start, s.speaker)
+                else:
+                    pieces.append(Sentence(piece, s.start + last, s.speaker))
+            last = m.end() if m else end
+        out.extend(pieces)
+    return out
+
+
+_REPORTED = re.compile(r"^[^\s，,。]{1,5}?(?:说|讲|表示|要求)(?:了)?")
+_LEADING = re.compile(
+    r"^(?:好的|好吧|行吧|那好|那|好|嗯|行|对|然后|那就|是|我们|我这边|我|你们|您|咱们|答应|承诺|负责|在|之前|以前|前|之内|内|"
+    r"再|要|需要|得|会|尽快|先|[，,、 ])+"
+)
+_MEASURE = r"(?:一版|一个|一份|一套|一下|个|份|版)?"
+_DELIVERABLE = re.compile(r"文档|报价|方案|资料|清单|合同|白皮书|案例|材料|说明|对比表|计划|手册")
+
+
+def _short_action(action: str) -> str:
+    """The verb phrase of a step, as a rep would write it in the CRM: "我答应给他发一版报价" → 发报价,
+    "把修改后的合同发给张小姐" → 发修改后的合同给张小姐, "要看到方案" → 提交方案."""
+    action = _LEADING.sub("", action.strip()).strip("，,。. ")
+    action = re.sub(r"(?:吧|啊|哈|呢|啦|了吧)$", "", action)
+    m = re.match(r"^把(.{2,20}?)(发|寄|快递|交|提交|送|传)(?:给(.{1,6})|过去|过来|到.{1,8})?$", action)
+    if m:
+        obj, verb, whom = m.group(1), m.group(2), m.group(3)
+        keep = whom and not re.fullmatch(r"[我你他她]们?|咱们|对方|客户", whom)
+        return f"{verb}{obj}" + (f"给{whom}" if keep else "")
+    m = re.match(rf"^给(?:[我你他她]们?|您|客户|对方)?(发|出|做|提交|提供|准备|寄){_MEASURE}(.{{2,20}})$", action)
+    if m:
+        return m.group(1) + m.group(2)
+    m = re.match(rf"^(?:给|交|出){_MEASURE}(.{{2,20}})$", action)
+    if m and _DELIVERABLE.search(m.group(1)):
+        return "提供" + m.group(1)
+    m = re.match(rf"^(?:要|想|得)?看到{_MEASURE}(.{{2,20}})$", action)
+    if m:
+        return "提交" + m.group(1)
+    m = re.match(rf"^(发|出|做|提交|提供|准备|寄){_MEASURE}(.{{2,20}})$", action)
+    if m:
+        return m.group(1) + m.group(2)
+    return action
 
 
 def _timeline(close: Fact | None, golive: Fact | None) -> Fact | None:
@@ -1405,7 +1644,9 @@ def _dedupe_steps(steps: list[NextStep]) -> list[NextStep]:
             out.append(step)
         elif step.pos > twin.pos:  # said again later: the later wording and date win
             out[out.index(twin)] = step
-    return out[:8]
+    # dated steps first: a long meeting's undated asides must not push a dated promise out of the list
+    dated = [o for o in out if o.due is not None]
+    return (dated + [o for o in out if o.due is None])[:8]
 
 
 # products people compare with, whoever the deployment's competitors are: named as an alternative (and not
@@ -1419,6 +1660,32 @@ _ALTERNATIVE_AFTER = re.compile(r"^\s*(?:也在|也来|那边|报价|报了|太�
 _INTEGRATION = re.compile(r"对接|接口|集成|打通|回传|ERP|erp|财务系统|OA")
 _PRODUCT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.\-]{2,20}|[\u4e00-\u9fa5]{1,3}(?:云|CRM|crm|SCRM|scrm)")
 _LEADING_FUNCTION = re.compile(r"^[比跟和用看过是了下一个家的在]+")
+
+
+# where a two-character competitor alias misheard by ASR ("用的是分享" for 纷享) can only be a product name:
+# after a word that names an alternative, or before "比"; "分享一下" stays a verb
+_SLIP_BEFORE = re.compile(r"(?:用的是|用的|在用|问过|看过|在看|也看|对比|比较|还有|以及|和|跟)\s*$")
+_SLIP_AFTER = re.compile(r"^\s*(?:比|那边|那家|的报价|报价|报了|也|还有|都|[\s，,。])")
+
+
+def _short_alias_slips(text: str, org: OrgProfile, taken: list[tuple[int, int]]) -> list[tuple[str, str, int, int]]:
+    """Homophones of two-character competitor aliases, only where the context names an alternative."""
+    out = []
+    for competitor in org.competitors:
+        for alias in competitor.names:
+            if len(alias) != 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in alias):
+                continue
+            for start in range(len(text) - 1):
+                window = text[start : start + 2]
+                if window == alias or any(a < start + 2 and start < b for a, b in taken):
+                    continue
+                if not sounds_like(window, alias):
+                    continue
+                if _SLIP_BEFORE.search(text[max(0, start - 4) : start]) and _SLIP_AFTER.match(
+                    text[start + 2 :] or "。"
+                ):
+                    out.append((competitor.name, window, start, start + 2))
+    return out
 
 
 def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tuple[list[Fact], list[Fact]]:
@@ -1438,6 +1705,11 @@ def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tu
                 if hit.name not in seen:
                     note = None if hit.exact else f"原文写作「{hit.text}」，按{hit.name}处理"
                     seen[hit.name] = Fact(hit.name, quote(s), s.start, 0.85 if hit.exact else 0.7, note=note)
+            for name, written, start, end in _short_alias_slips(s.text, org, taken):
+                taken.append((start, end))
+                if name not in seen:
+                    note = f"原文写作「{written}」，按{name}处理"
+                    seen[name] = Fact(name, quote(s), s.start, 0.6, note=note)
         for name, variants in KNOWN_PRODUCTS.items():
             if name in seen or name in maybe or name in skip:
                 continue
