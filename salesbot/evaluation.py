@@ -31,8 +31,8 @@ from bot.messages import Inbound, WriteSource
 from bot.models import StaffUser
 from bot.settings import Settings
 from bot.zh_parse import resolve_date
+from salesbot.admin.cli_progress import progress as cli_progress
 from salesbot.app import App
-from salesbot.cli_progress import progress as cli_progress
 from salesbot.demo import load_demo
 
 

@@ -11,7 +11,7 @@ import sys
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from salesbot.cli_progress import progress
+from salesbot.admin.cli_progress import progress
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.settings import Settings

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from salesbot.admin import importer
-from salesbot.cli_progress import progress
+from salesbot.admin.cli_progress import progress
 from salesbot.evaluation import run_suite
 from tests.conftest import make_settings, running_app
 from tests.fakes.openai_server import FakeOpenAI, text, tool_call

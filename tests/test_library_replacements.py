@@ -118,14 +118,15 @@ async def test_a_turn_whose_database_goes_away_runs_again_and_answers_once(tmp_p
         real_handle = dispatcher.handle
         attempts = []
 
-        async def flaky_handle(row_id, inbound, llm_time, memory):
-            attempts.append(len(memory))  # each attempt starts from a clean memory
+        async def flaky_handle(row_id, inbound, llm_time, memory, traces):
+            attempts.append((len(memory), len(traces)))  # each attempt starts from a clean memory and trace
             if len(attempts) < 3:
                 memory.append({"role": "user", "content": "half-written"})
+                traces.append({"route": "half-written"})
                 raise _outage()
-            return await real_handle(row_id, inbound, llm_time, memory)
+            return await real_handle(row_id, inbound, llm_time, memory, traces)
 
         dispatcher.handle = flaky_handle
         answer = await ConsoleClient(app, "zhangwei").say("/帮助")
-    assert attempts == [0, 0, 0]
+    assert attempts == [(0, 0), (0, 0), (0, 0)]
     assert answer.count("/拜访") >= 1 and "half-written" not in answer

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from salesbot.admin import ADMIN_ROLES
-from salesbot.cli_progress import progress
+from salesbot.admin.cli_progress import progress
 
 
 def register(subparsers) -> None:
