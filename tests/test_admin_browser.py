@@ -374,14 +374,15 @@ async def test_manager_reads_dashboard_only(tmp_path):
             try:
                 await b.sign_in("viewer", MANAGER_PASSWORD)
                 assert "（只读）" in await b.page.inner_text("header")
-                # the dashboards (overview, sales numbers, forecast), the leads and, since the 对话记录 page, the
-                # conversations (personal data masked)
+                # the dashboards (overview, sales numbers, forecast), the conversations (personal data masked), the
+                # leads and the sales signals: the pages a manager reads
                 assert await b.page.locator("header nav a").all_inner_texts() == [
                     "仪表盘",
                     "业绩与预警",
                     "预测与赢输单",
                     "对话记录",
                     "线索",
+                    "销售信号",
                 ]
                 response = await b.page.goto(base + "/admin/prompts/staff_system")
                 assert response.status == 403
