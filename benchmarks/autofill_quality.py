@@ -231,7 +231,8 @@ async def run(data: Path, model, label: str, args, org: OrgProfile) -> None:
     chars = 0
     for path in files:
         gold = json.loads(path.with_suffix(".gold.json").read_text(encoding="utf-8"))
-        text = path.read_text(encoding="utf-8")
+        # a set may put the day the report was spoken on a first line of its own ("# 2027-03-18"): not speech
+        text = re.sub(r"\A#\s*\d{4}-\d{2}-\d{2}\s*\n", "", path.read_text(encoding="utf-8"))
         chars += len(text)
         ref_raw = gold.get("reference_date") or gold.get("meeting_date") or gold.get("visit_date")
         ref = date.fromisoformat(ref_raw) if ref_raw else date(2026, 11, 23)

@@ -14,6 +14,8 @@ Submodules, one concern each (their docstrings state the ambiguity rules the tes
   `plan_dates` reads them the way a plan in meeting notes means them (国庆前 = 09-30, 春节前 = 除夕)
 - times: clock times and day parts, attached to dates by `find_dates`
 - contacts: phone numbers and e-mail addresses (`find_phones`, `find_emails`)
+- asr: clause marks for an unpunctuated speech-recognition run (`punctuate_asr`)
+- spoken: fillers, self-corrections and colloquial amounts of dictated text (`clean_spoken`)
 - workdays: Chinese working days, holidays and make-up workdays included
 """
 

@@ -4,6 +4,7 @@ A rep dictating a visit report talks, and ASR keeps everything: fillers (嗯、�
 (「五十二万 不对 是五十万整」), colloquial amounts (「四十个」 for 四十万 when talking money) and stray spaces
 inside names (「恒泰 纺织」). `clean_spoken` turns that into what the rep meant, keeping the wording otherwise:
 
+* an unpunctuated ASR run gets its clauses marked first (bot/zh_parse/asr.py), when `today` is given;
 * fillers at the start of a clause are dropped;
 * a correction keeps the corrected value: of two amounts (or two dates) with 不对/说错了/哦不/口误 between
   them, the first is dropped together with the correction words;
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.zh_parse.asr import punctuate_asr
 from bot.zh_parse.dates import find_dates
 from bot.zh_parse.money import find_money
 
@@ -31,8 +33,9 @@ _CORRECTION_RE = re.compile(_CORRECTION)
 _MONEY_WORDS = (
     r"预算|报价|价格|价钱|金额|合同额?|总价|单价|费用|成交价|出价|开价|标的|给到|谈到|压到|砍到|降到|报了|报到"
 )
+# 「金额一百二十个，不对不对，一百个」: after a correction the money word is not repeated
 _COLLOQUIAL = re.compile(
-    rf"(?P<lead>(?:{_MONEY_WORDS})[^，,。；;！!？?]{{0,8}}?)"
+    rf"(?P<lead>(?:(?:{_MONEY_WORDS})[^，,。；;！!？?]{{0,8}}?|(?:不对|不是|说错了|改成|应该是)[，,、\s]*(?:是)?))"
     r"(?P<num>[零一二两三四五六七八九十百\d.]+)(?P<approx>来|多)?个(?P<tail>左右|上下|出头)?"
     r"(?!人|账号|用户|席位|点|月|星期|礼拜|工作日|小时|license|套|站点|门店|坐席|部门|工厂|项目)",
     re.I,
@@ -56,6 +59,8 @@ def _drop_corrected(text: str, spans: list[tuple[int, int]]) -> str:
 
 def clean_spoken(text: str, today: date | None = None) -> str:
     text = (text or "").strip()
+    if today is not None:
+        text = punctuate_asr(text, today)
     text = _FILLERS.sub("", text)
     text = _COLLOQUIAL.sub(lambda m: f"{m['lead']}{m['num']}{m['approx'] or ''}万{m['tail'] or ''}", text)
     for _ in range(3):  # 「四十万 不对 五十万 哦不 五十二万」: each correction in turn

@@ -21,6 +21,9 @@ from rapidfuzz import fuzz
 
 from bot.org import OrgProfile, core_company, sounds_like
 from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, find_quantities, plan_dates
+from bot.zh_parse.asr import looks_like_asr_run
+from bot.zh_parse.orgnames import TRADE_WORDS
+from bot.zh_parse.spoken import clean_spoken
 from tools.customers import core_name
 
 # --- shapes ------------------------------------------------------------------------------------------
@@ -302,7 +305,7 @@ _DEPT_BEFORE = "|".join(
 )
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
-    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
+    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|工)"
 )
 _TITLES = (
     "总经理",
@@ -311,6 +314,7 @@ _TITLES = (
     "技术负责人",
     "负责人",
     "校长",
+    "护士长",
     "CEO",
     "CTO",
     "CIO",
@@ -383,6 +387,10 @@ _TITLE_NAME = re.compile(
 _TITLE_XIAO = re.compile(rf"({_TITLE_ALT})\s*([小老](?:{SURNAMES}))(?![\u4e00-\u9fa5])")
 _TITLE_LATIN = re.compile(rf"({_TITLE_ALT})\s*([A-Z][a-z]{{1,12}})(?![A-Za-z])")
 _HONORIFIC_TITLE = re.compile(rf"^[（(]\s*({_TITLE_ALT})\s*[）)]")
+# 「市场部的小汤」, 「见了小董」, 「还有小苏」: a 小/老 + surname name standing alone after 的, a verb or a list word
+_XIAO_AFTER = re.compile(
+    rf"(?:(?<=部的)|(?<=见了)|(?<=还有)|(?<=以及)|(?<=[和跟、]))([小老](?:{SURNAMES}))(?![\u4e00-\u9fa5])"
+)
 # "采购部的何静", "销售部 韩梅", "我是绿源的技术负责人郑涛"
 _DEPT_NAME = re.compile(
     rf"((?:采购|信息|IT|财务|销售|技术|法务|运营|市场|人事|行政|客服)(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
@@ -391,7 +399,7 @@ _DEPT_NAME = re.compile(
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
 _HONORIFIC_AFTER = re.compile(
-    rf"(?<=[的跟和找给问约见板导叫])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|董事长|厂长|行长|所长|店长|书记|主管|工)"
+    rf"(?<=[的跟和找给问约见板导叫了、])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|工)"
     r"(?![\u4e00-\u9fa5]{0}[理监])"
 )
 ROLE_BY_TITLE = [
@@ -552,7 +560,7 @@ _PERSON = rf"(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}"
 _PERSON_RE = re.compile(rf"^(?:{_PERSON}|[小老](?:{SURNAMES}))$")
 _LEFT_COMPANY = re.compile(r"离职|已经走了|调走|不在(?:公司|那边)了|不负责了|已经不在")
 _THIRD_PARTY = re.compile(
-    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|咨询公司|第三方|母公司|集团总部"
+    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|咨询公司|第三方|母公司|集团总部"
 )
 _REFERENCE = re.compile(
     r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们)给[^，。]{2,16}做过|做过类似"
@@ -626,7 +634,8 @@ class Sides:
 def _names_in(segment: str) -> list[str]:
     out = []
     # "上海博川信息技术有限公司（集成商）吴工": the person follows the company's bracketed role
-    tokens = [t for t in re.split(r"[、，,\s]+|(?<=[）)])", segment) if t]
+    # "华信集成（马工，实施方）": names inside the brackets too, where a comma may separate name and role
+    tokens = [t for t in re.split(r"[、，,\s（）()]+", segment) if t]
     for index, token in enumerate(tokens):
         if index == 0 and len(tokens) > 1 and re.match(_TITLE_ALT, tokens[1]):
             continue  # "安和 采购经理 冯雪": the company's short name, then people
@@ -659,6 +668,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     staff = {n for n in staff if n}
     # the header's participant lists: "我方 张伟（销售）；客户 李总、王芳（采购）；渠道伙伴 易达 何伟"
     for line in text.splitlines()[:16]:
+        third_key = re.match(rf"^\s*[^：:，,。]{{0,6}}(?:{_THIRD_PARTY.pattern})[^：:，,。]{{0,4}}[：:]", line)
+        if third_key:  # "实施伙伴：温州联创信息技术有限公司（方工）": a header line for a third company
+            sides.third.update(_names_in(line[third_key.end() :]))
+            continue
         if not _PARTICIPANTS.search(line) or re.match(r"^\s*(?:销售|售前|客户)[-－—·\s]", line):
             continue
         writer = re.search(rf"记录人?\s*[：:]\s*({_PERSON})", line)
@@ -673,7 +686,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 continue
             if index == 0 and key and re.search(r"我方|我司|乙方|厂商", key.group(0)):
                 segment = key.group(0) + segment  # "我方：杜明（客户经理）、钱峰": the line's key says whose
-            if re.search(r"我方|我司|乙方|厂商", segment) or org.find_ours(segment) or any(n in staff for n in names):
+            # "云帆参会：销售 罗一鸣、…": a key that starts with one of our names (a short alias included)
+            ours_key = index == 0 and key and any(key.group(0).strip().startswith(n) for n in org.names if n)
+            if (
+                ours_key
+                or re.search(r"我方|我司|乙方|厂商", segment)
+                or org.find_ours(segment)
+                or any(n in staff for n in names)
+            ):
                 for n in names:
                     sides.add_ours(n)
             elif _THIRD_PARTY.search(segment) or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment):
@@ -776,14 +796,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 
 # --- the account ------------------------------------------------------------------------------------------
 
-_TRADE = (
-    "股份有限公司|有限责任公司|有限公司|集团|公司|律师事务所|会计师事务所|事务所|医院|银行|大学|学院|研究院|研究所|"
-    "科技|电子|机电|机械|物流|物业|医药|药业|医疗|食品|电器|环保|教育|农业|能源|制造|设备|器械|化工|贸易|"
-    "电商|实业|控股|建设|建工|地产|置业|酒店|传媒|软件|信息技术|网络|汽车|纺织|服饰|家居|餐饮|船舶|配件|"
-    "生物|精密|五金|阀门|工业|商贸|发展|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化|重工|钢铁|矿业|电力|"
-    "水务|燃气|化纤|陶瓷|建材|机床|模具|塑胶|塑料|橡胶|玻璃|服装|鞋业|乳业|酒业|水泥|新能源|光伏|通信|仪器|仪表|机械厂|厂"
-)
-_ORG_TAIL = re.compile(rf"(?:{_TRADE})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
+_ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
     r"(?:有限公司|有限责任公司|股份有限公司|事务所(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行)$"
 )
@@ -1114,6 +1127,8 @@ def _contacts(
                 add(m.group(1), s)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             add(m.group(2), s, m.group(1))
+        for m in _XIAO_AFTER.finditer(hay):
+            add(m.group(1), s)
         for m in (*_HONORIFIC.finditer(hay), *_HONORIFIC_AFTER.finditer(hay)):
             honorific = m.group(0)
             if honorific in found:
@@ -1171,7 +1186,15 @@ def _contacts(
         if owner is None and s.speaker and not speaker_is_ours:
             m = _HONORIFIC.search(s.speaker) or re.search(f"({SURNAMES})[\u4e00-\u9fa5]{{1,2}}$", s.speaker)
             if m:
-                owner = add(m.group(0), s)
+                # "薛总: 总部座机 …" after "运营副总裁 薛志刚" in the header: the only 薛 is the one named in full
+                twins = [
+                    c
+                    for c in people
+                    if c.name.startswith(m.group(1))
+                    and c.name != m.group(0)
+                    and not re.fullmatch(_HONORIFIC.pattern, c.name)
+                ]
+                owner = twins[0] if len(twins) == 1 else add(m.group(0), s)
                 people = list(found.values())
         if owner is None and not speaker_is_ours and recent and re.search(r"她|他|电话|手机|座机|号码|邮箱", s.text):
             owner = recent[-1]  # "她电话 0512-…": the person just talked about
@@ -1877,6 +1900,12 @@ def extract_rules(
     """The deterministic extraction: what rules can read with confidence, each fact with its sentence.
     `org`: who we are and our competitors (bot.org); without it the built-in product list is used."""
     org = org or OrgProfile()
+    # a dictated report from ASR has pauses (or nothing) where the rules expect commas, and fillers, spoken
+    # self-corrections and 「四十个」 for 四十万 that a typed transcript does not have
+    if looks_like_asr_run(text):
+        # each spoken clause is read as a sentence: a run is one "sentence" otherwise, and a competitor named
+        # anywhere in it would make every amount in it look like the competitor's price
+        text = clean_spoken(text, ref).replace("，", "。")
     sentences = split_sentences(text)
     known = list(known_accounts)
     staff = {n for n in our_names if n}
