@@ -19,7 +19,6 @@ is set, markdown parts otherwise.
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import json
 import logging
@@ -208,11 +207,6 @@ class DingTalkAdapter(Adapter):
         if self.mode != "stream" or self.stream is not None:
             return
         app_loop = asyncio.get_running_loop()
-        # Everything imported so far (LangChain, Chroma, SQLAlchemy: ~1M objects) is permanent; without this a
-        # full GC pass holds the GIL for 100-200 ms and the stream thread's ACKs wait behind it (benchmarked:
-        # p99 time-to-ACK 225 ms -> 37 ms at 300 msg/s). Process-wide on purpose; harmless when done twice.
-        gc.collect()
-        gc.freeze()
 
         def build(http) -> StreamClient:
             client = StreamClient(
