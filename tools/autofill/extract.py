@@ -425,7 +425,12 @@ _CORRECTION = re.compile(
     r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正|"
     r"不是[\s，,]*是"
 )
-_BUDGET_WORDS = re.compile(r"预算|能批|批下来|批了|拨款|经费|资金")
+# what the customer can spend, said without the word 预算: "老板砍到十五万了，最多十五万", "四万以内都可以",
+# "老板给的是三十万左右", "集团批的是一百二十八万，一期这块是四十五万"
+_BUDGET_WORDS = re.compile(
+    r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|最多(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
+    r"不能超过|不超过|上限|封顶|多一分都不|(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
+)
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税"
 )
@@ -558,9 +563,15 @@ def _terms(account: KnownAccount) -> list[str]:
 
 _PERSON = rf"(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}"
 _PERSON_RE = re.compile(rf"^(?:{_PERSON}|[小老](?:{SURNAMES}))$")
+# "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
+_SELF_INTRO_TITLED = re.compile(
+    rf"我是[^，。！？]{{0,24}}?的(?P<title>[\u4e00-\u9fa5]{{0,8}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|合伙人|院长|校长|店长|厂长|总裁))?"
+    rf"(?:[，,]?\s*[小老](?:{SURNAMES})[，,])?[，,]?\s*(?P<name>{_PERSON})(?=[。，,！!；;]|$)"
+)
 _LEFT_COMPANY = re.compile(r"离职|已经走了|调走|不在(?:公司|那边)了|不负责了|已经不在")
 _THIRD_PARTY = re.compile(
-    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|咨询公司|第三方|母公司|集团总部"
+    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
+    r"母公司|集团总部"
 )
 _REFERENCE = re.compile(
     r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们)给[^，。]{2,16}做过|做过类似"
@@ -596,7 +607,7 @@ def _person_of(label: str) -> str:
 _NOT_A_NAME = set(
     "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
     "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
-    "明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线".split()
+    "方式 方面 方法 方向 明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线".split()
 )
 
 
@@ -692,6 +703,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 ours_key
                 or re.search(r"我方|我司|乙方|厂商", segment)
                 or org.find_ours(segment)
+                or any(segment.strip().startswith(n) for n in org.names if len(n) >= 2)  # "云帆 周航"
                 or any(n in staff for n in names)
             ):
                 for n in names:
@@ -813,6 +825,16 @@ _STOP_BEFORE = tuple(
         reverse=True,
     )
 )
+# "合同主体是杭州瑞康口腔连锁管理有限公司", "开票就写湖南凯达连锁商业有限公司", "企业名称写…合伙企业（普通合伙）":
+# the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
+_CONTRACT_NAME = re.compile(
+    r"(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?)(?:就|都)?(?:是|写|叫|为|用|开)?"
+    r"(?:成|的是)?[：:\s]*"
+    r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
+    r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
+)
+# "远通控股集团有限公司下面的快运板块": a business unit, not a company name
+_BUSINESS_UNIT = re.compile(r"(?:板块|业务|事业部|部门|这块|那块|业务线)$")
 _GENERIC_PREFIX = re.compile(r"^(?:其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)")
 _SOFT_STOPS = set("和与跟趟由自替帮请贵其全")
 # "我们这边是南昌赣江制药，…", "跟昆明滇池花卉的杨总": a company named without a trade word we know
@@ -930,7 +952,10 @@ def _account(
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
         for m in _SUBSIDIARY.finditer(s.text):
-            candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
+            if not _BUSINESS_UNIT.search(m.group(1)):
+                candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
+        for m in _CONTRACT_NAME.finditer(s.text):
+            candidates.append((m.group(1), 8.0, m.start(1), m.end(1)))
         if s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text):
             # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
             tokens = s.text.split()
@@ -978,6 +1003,8 @@ def _account(
                 # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流"): skipped, but the brand is not
                 sisters.add(re.sub(r"^(?:兄弟|姐妹|关联|子|母)公司", "", name))
                 continue
+            if find_money(name) or _BUSINESS_UNIT.search(name):
+                continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
             if (
                 len(name) < 3
                 or _PRONOUN_CORE.match(bare)
@@ -1125,6 +1152,10 @@ def _contacts(
             m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
             if m:
                 add(m.group(1), s)
+            # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
+            m = _SELF_INTRO_TITLED.search(s.text)
+            if m:
+                add(m.group("name"), s, m.group("title") or None)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             add(m.group(2), s, m.group(1))
         for m in _XIAO_AFTER.finditer(hay):
@@ -1152,13 +1183,19 @@ def _contacts(
             where = next((s for s in sentences if name in s.text or name in s.speaker), None)
             if where is not None:
                 add(name, where)
-    # "陈经理" and "陈静" (the only 陈 among them): one person, named in full
-    full = [n for n in order if not re.fullmatch(_HONORIFIC.pattern, n)]
+
+    # "陈经理" and "陈静" (the only 陈 among them), "小吴" and "吴倩": one person, named in full
+    def surname_only(n: str) -> str | None:
+        """The surname of a name said without the given name ("陈经理", "小吴"), else None."""
+        m = re.fullmatch(_HONORIFIC.pattern, n) or re.fullmatch(rf"[小老]({SURNAMES})", n)
+        return m.group(1) if m else None
+
+    full = [n for n in order if surname_only(n) is None]
     for name in list(order):
-        m = re.fullmatch(_HONORIFIC.pattern, name)
-        if not m:
+        surname = surname_only(name)
+        if not surname:
             continue
-        twins = [n for n in full if n.startswith(m.group(1)) and n != name]
+        twins = [n for n in full if n.startswith(surname) and n != name]
         if len(twins) == 1:
             twin = found[twins[0]]
             gone = found.pop(name)
@@ -1237,11 +1274,13 @@ _WAN_SLANG = re.compile(
     r"([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
     r"(?:左右|上下)?(?![\u4e00-\u9fa5a-zA-Z])"
 )
-_DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])多|(?<![最至])少|差|省|降|涨)了?(?:个)?$")
+_DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])(?<!差不)多|(?<![最至])少|差(?!不多)|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 _WITHIN_BUDGET = re.compile(
     r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
 )
+_EARLIER_FIGURE = re.compile(r"(?:刚才|之前|前面|上次|原来)(?:那个|说的|报的|的)?$")
+_TOTAL_BEFORE = re.compile(r"(?:总共|一共|合计|总价|加起来|算下来)(?:是|就是|一共)?$")
 _ENVELOPE = re.compile(r"总预算|整个|全年|总共|数字化|信息化|[二两三四五]期")
 _MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额")
 
@@ -1323,6 +1362,22 @@ def _money_facts(
                 continue
         if _CORRECTION.search(s.text) and last_field:
             target = last_field
+            # "更正一下，刚才那个四十二万八没算接口，总共是四十五万八": the figure being corrected names the field,
+            # and the corrected one is the total, not the first figure after the correction
+            stale = {
+                field
+                for field, facts in picks.items()
+                for f in facts
+                for m in amounts
+                if m.value == f.value and _EARLIER_FIGURE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])
+            }
+            if len(stale) == 1:
+                target = stale.pop()
+            if fix:
+                after = [m for m in amounts if m.span[0] >= fix.end()]
+                totals = [m for m in after if _TOTAL_BEFORE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])]
+                fresh = [m for m in after if all(m.value != f.value for f in picks[target])]
+                value = (totals or fresh or after or amounts)[-1 if totals else 0].value
         elif _BUDGET_WORDS.search(words):
             target = "budget"
             stated = [
