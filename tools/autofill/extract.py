@@ -12,6 +12,7 @@ number later in the meeting, the later value wins, and the earlier one is kept a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -20,7 +21,16 @@ from typing import Any, Iterable
 from rapidfuzz import fuzz
 
 from bot.org import OrgProfile, core_company, sounds_like
-from bot.zh_parse import cn_number, find_dates, find_emails, find_money, find_phones, find_quantities, plan_dates
+from bot.zh_parse import (
+    cn_number,
+    find_dates,
+    find_emails,
+    find_money,
+    find_phones,
+    find_quantities,
+    parse_discount,
+    plan_dates,
+)
 from bot.zh_parse.asr import looks_like_asr_run
 from bot.zh_parse.orgnames import TRADE_WORDS
 from bot.zh_parse.spoken import clean_spoken
@@ -198,11 +208,15 @@ _HEADER_KEYS = (
 _SPEAKER_ROLE = re.compile(r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·:：\s]?\s*")
 
 
-def _header_label(label: str) -> bool:
+def _header_key(label: str) -> bool:
     bare = (
         _SPEAKER_ROLE.sub("", label) if re.match(r"^(?:客户|销售|售前|甲方|乙方|我方|对方)[-－—·\s]", label) else label
     )
-    return any(bare.startswith(k) for k in _HEADER_KEYS) or bool(re.search(r"\d", label))
+    return any(bare.startswith(k) for k in _HEADER_KEYS)
+
+
+def _header_label(label: str) -> bool:
+    return _header_key(label) or bool(re.search(r"\d", label))
 
 
 def _name_line(line: str, previous_blank: bool) -> str | None:
@@ -224,7 +238,10 @@ def split_sentences(text: str) -> list[Sentence]:
     speaker = ""
     offset = 0
     previous_blank = True
-    for line in text.splitlines(keepends=True):
+    # a label that starts three lines or more is someone talking ("乙方：…", "Speaker 1: …"), even when it looks
+    # like a header key ("乙方：云帆科技 吴昊") or carries a digit ("时间：2027-03-01")
+    label_lines = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
+    for line_no, line in enumerate(text.splitlines(keepends=True)):
         body_start = offset
         stripped = line.rstrip("\r\n")
         offset += len(line)
@@ -256,7 +273,9 @@ def split_sentences(text: str) -> list[Sentence]:
             m = _LABEL.match(stripped)
             if m:
                 label = m.group(1).strip()
-                if not _header_label(label):
+                # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
+                talking = label_lines[label] >= 3 and (line_no >= 3 or not _header_key(label))
+                if not _header_label(label) or talking:
                     line_speaker = speaker = label
                     # header lines keep their key in the sentence: "客户：华东机械" is its own evidence
                     body_start += m.end()
@@ -432,7 +451,8 @@ _BUDGET_WORDS = re.compile(
     r"不能超过|不超过|上限|封顶|多一分都不|(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
 )
 _PRICE_WORDS = re.compile(
-    r"就签|能签|可以签|报价|报的|报了|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税"
+    r"就签|能签|可以签|报价|报的|报了|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
+    r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到"  # "三十个账号，一年十二万"
 )
 _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
@@ -595,7 +615,7 @@ _THEIR_ROLE = re.compile(r"^(?:客户方?|甲方|对方)")
 _ROLE_PREFIX = re.compile(
     r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
 )
-_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户[:：]|对方[:：]|记录人")
+_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
 
 
 def _person_of(label: str) -> str:
@@ -647,8 +667,10 @@ def _names_in(segment: str) -> list[str]:
     # "上海博川信息技术有限公司（集成商）吴工": the person follows the company's bracketed role
     # "华信集成（马工，实施方）": names inside the brackets too, where a comma may separate name and role
     tokens = [t for t in re.split(r"[、，,\s（）()]+", segment) if t]
-    for index, token in enumerate(tokens):
-        if index == 0 and len(tokens) > 1 and re.match(_TITLE_ALT, tokens[1]):
+    outside = [t for t in re.split(r"[、，,\s]+", re.sub(r"（[^）]*）|\([^)]*\)", " ", segment)) if t]
+    company = outside[0] if len(outside) > 1 and re.match(_TITLE_ALT, outside[1]) else None
+    for token in tokens:
+        if token == company:
             continue  # "安和 采购经理 冯雪": the company's short name, then people
         token = re.sub(r"（[^）]*）|\([^)]*\)", "", token).strip()
         token = re.sub(rf"^(?:{_TITLE_ALT})", "", token)
@@ -691,7 +713,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             continue
         key = re.match(r"^[^：:]{0,8}[：:]", line)
         body = line[key.end() :] if key else line
-        for index, segment in enumerate(re.split(r"[；;。]|(?=我方)|(?=客户方)", body)):
+        for index, segment in enumerate(re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)):
             names = _names_in(segment)
             if not names:
                 continue
@@ -819,7 +841,7 @@ _STOP_BEFORE = tuple(
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
-            "发 问 聊 谈 选 买 签 报"
+            "发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票"
         ).split(),
         key=len,
         reverse=True,
@@ -1158,6 +1180,9 @@ def _contacts(
                 add(m.group("name"), s, m.group("title") or None)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             add(m.group(2), s, m.group(1))
+        # "这位是我们客服主管小吴，吴倩": the full name right after the 小/老 form
+        for m in re.finditer(rf"[小老]({SURNAMES})[，,]\s*(\1[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;]|$)", hay):
+            add(m.group(2), s)
         for m in _XIAO_AFTER.finditer(hay):
             add(m.group(1), s)
         for m in (*_HONORIFIC.finditer(hay), *_HONORIFIC_AFTER.finditer(hay)):
@@ -1279,7 +1304,9 @@ _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 _WITHIN_BUDGET = re.compile(
     r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
 )
-_EARLIER_FIGURE = re.compile(r"(?:刚才|之前|前面|上次|原来)(?:那个|说的|报的|的)?$")
+_EARLIER_FIGURE = re.compile(r"(?:刚才|之前|前面|上次|原来)(?:那个|说的|报的|的|是)?$")
+_ACCEPTED = re.compile(r"可以|行|接受|没问题|同意|成交|就这么定|就按")
+_DECLINED = re.compile(r"不行|不能|不可以|做不了|没法|太少|不够|再低|还是贵|考虑一下")
 _TOTAL_BEFORE = re.compile(r"(?:总共|一共|合计|总价|加起来|算下来)(?:是|就是|一共)?$")
 _ENVELOPE = re.compile(r"总预算|整个|全年|总共|数字化|信息化|[二两三四五]期")
 _MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额")
@@ -1333,16 +1360,37 @@ def _money_facts(
             previous_text = s.text
             continue
         if not amounts:
+            # "给您打个九折。" / "九折可以。": the customer accepting a discount on our last price sets the price
+            discount = parse_discount(s.text)
+            if (
+                isinstance(discount, float)
+                and 0.5 <= discount < 1
+                and picks["amount"]
+                and sides.side(s.speaker) is not True
+                and _ACCEPTED.search(s.text)
+                and not _DECLINED.search(s.text)
+                and not s.text.endswith(("？", "?", "吗"))
+                and not (org is not None and org.find_competitors(s.text))  # "纷享说可以给我们打八折"
+            ):
+                base = picks["amount"][-1].value
+                picks["amount"].append(Fact(float(round(base * discount)), quote(s), s.start, 0.75))
+                last_field = "amount"
+                previous_text = s.text
+                continue
             if _BUDGET_WORDS.search(_WITHIN_BUDGET.sub("", s.text)):
                 last_field = "budget"
             elif _PRICE_WORDS.search(s.text):
                 last_field = "amount"
             previous_text = s.text
             continue
-        value = amounts[-1].value  # "五十万，不，六十万", "20到30万": the last amount in the sentence
+        # "你们最后报的是十六万五，之前是十八万": a figure said as the earlier one is not the latest
+        current = [m for m in amounts if not _EARLIER_FIGURE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])]
+        value = (current or amounts)[-1].value  # "五十万，不，六十万", "20到30万": the last amount in the sentence
         fix = _CORRECTION.search(s.text)
         if fix:  # "更正一下，是五十五万，另外五万给了硬件": the amount the correction names
-            value = next((m.value for m in amounts if m.span[0] >= fix.end()), value)
+            corrected = {m.value for m in amounts if m.span[1] <= fix.start()}
+            # "报的是十五万——不对，我看错了，十五万是三十个账号的，二十二个是十三万五": not the figure corrected
+            value = next((m.value for m in amounts if m.span[0] >= fix.end() and m.value not in corrected), value)
         ours = sides.side(s.speaker) is True
         last_clause = _clause_with(s.text, amounts[-1].span)
         if not fix:
@@ -1522,7 +1570,8 @@ _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实
 _CLOSE = re.compile(
     r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
 )
-_LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了|用了)")
+# "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
+_LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
 _PUSHED = re.compile(r"推到|推迟到|延到|延期到|延后到|改到|挪到|往后推")
 
 
@@ -1560,8 +1609,12 @@ def _dates(
             bare_answer = (
                 len(re.sub(r"[吧啊呢前之以内左右的，。！\s]|大概|差不多|应该", "", clause.replace(d.text, ""))) <= 1
             )
+            before = re.split(r"[，,]", s.text[: d.span[0]].rstrip("，, "))[-1]
             if decision is None and bare_answer and asked:
                 decision = asked  # "下个月底吧。" answering "什么时候能定？"
+            elif decision is None and bare_answer and _CLOSE.search(before):
+                decision = _CLOSE.search(before)  # "那就董事会那天拍板，6月10号。"
+                clause = ""
             elif decision is None and re.search(r"审批|流程|评估|讨论|上会", clause) and _CLOSE.search(rest):
                 decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
                 clause = ""
