@@ -102,3 +102,43 @@ def test_party_labels_that_repeat_are_speakers_and_the_header_stays_a_header():
     assert ex.amount is not None and ex.amount.value == 108000
     assert "林峰" in ex.our_side
     assert "林峰" not in {c.name for c in ex.contacts}
+
+
+def test_accounts_counted_as_numbers_of_logins():
+    ex = extract("客户-严总：先开二十个号，调度十个，销售十个。\n销售-林峰：好的，二十个号。这个号码是我手机。\n")
+    assert ex.seats is not None and ex.seats.value == 20
+
+
+def test_a_round_figure_the_rep_agrees_to_is_the_price():
+    ex = extract(
+        "销售-林峰：二十个号，一个六千八，一年是十三万六。\n"
+        "客户-严总：我们今年批给这块的就十五万。你凑个整嘛，十三万，我好走流程。\n"
+        "销售-林峰：行吧，十三万就十三万，我这边担了。\n"
+    )
+    assert ex.amount is not None and ex.amount.value == 130000
+    assert ex.budget is not None and ex.budget.value == 150000
+
+
+def test_the_place_a_rep_went_is_the_account_even_without_a_trade_word():
+    for report, name in (
+        ("今天上午去了麦香坊烘焙，见了庞总，他们有十二家门店。下周三我把方案发过去。", "麦香坊烘焙"),
+        ("刚从力健健身出来，见了运营总监凌总。", "力健健身"),
+        ("昨天在光彩显示待了一下午，见了简总，他们主要做政府和商场的项目。", "光彩显示"),
+        ("今天去成都天府软件园那边的蓉智教育，见了陈主任。", "蓉智教育"),
+    ):
+        ex = extract(report)
+        assert ex.account is not None and ex.account.value == name, report
+
+
+def test_contract_names_said_in_passing_and_header_notes():
+    ex = extract(
+        "宠乐滋 × 云帆 销售数字化工作坊\n客户-严总：行。合同主体注意一下，写成都宠乐滋食品股份有限公司，别写集团。\n"
+    )
+    assert ex.account is not None and ex.account.value == "成都宠乐滋食品股份有限公司"
+    ex = extract("客户：东莞市墨方包装印刷有限公司（做彩盒、礼品盒）\n销售-林峰：严总好。\n")
+    assert ex.account is not None and ex.account.value == "东莞市墨方包装印刷有限公司"
+
+
+def test_a_phone_call_greeting_names_the_company():
+    ex = extract("喂，您好，是椰风租车的邓经理吗？我是云帆的林峰。\n")
+    assert ex.account is not None and ex.account.value == "椰风租车"

@@ -21,6 +21,7 @@ from bot.models import Account, Opportunity, Task, Visit
 from bot.pending import CANCEL_WORDS, close_pending, open_pending, pick_option, yes_or_no
 from bot.zh_parse import find_dates, find_money, resolve_date
 from bot.zh_parse.dates import day_label, unresolved_holiday
+from bot.zh_parse.orgnames import VISITED_NAME, visited_name
 from bot.zh_parse.spoken import clean_spoken, squeeze_spaces
 from tools.customers import (
     accounts_mentioned,
@@ -345,10 +346,6 @@ _CHANNELS = (
 # 「明天去拜访东方证券」「下周三约了金陵医药的黄总」: a visit still to come
 _PLAN = re.compile(r"(去|要|准备|打算|计划|约了?|安排了?)\s*(拜访|见|上门|面谈|过去)|(拜访|见)\s*一下")
 # the customer a visit names when it is not in the CRM: 「拜访了宏达机电的王总」 → 宏达机电
-_VISITED_NAME = re.compile(
-    r"(?:拜访了?|见了|去了|到了|上门了?|约了)\s*(?P<name>[\u4e00-\u9fffA-Za-z0-9（）()]{2,20}?)"
-    r"\s*(?:的|，|,|。|\s|$|聊|谈|见|找|跟|开会|那边|那里|这边)"
-)
 
 
 def _planned_day(text: str, today: date) -> date | None:
@@ -396,12 +393,12 @@ async def visit_from_text(ctx: ToolContext, text: str) -> ToolOutput | None:
         return None
     mentioned = await accounts_mentioned(ctx, squeeze_spaces(text))
     if not mentioned:
-        named = _VISITED_NAME.search(squeeze_spaces(text).replace(" ", "，"))
-        match = await match_account(ctx, named.group("name")) if named else None
+        named = VISITED_NAME.search(squeeze_spaces(text).replace(" ", "，"))
+        match = await match_account(ctx, visited_name(named)) if named else None
         if match is None or match.status not in ("one", "none"):
             return None
         if match.status == "none":
-            return await _unknown_customer(ctx, text, named.group("name"), planned)
+            return await _unknown_customer(ctx, text, visited_name(named), planned)
         mentioned = [match.account]  # 「东方证券」 for 东方证券信息: the lookup's looser matching found it
     if len(mentioned) > 1:
         names = "、".join(a.name for a in mentioned[:3])

@@ -131,6 +131,8 @@ def punctuate_asr(text: str, today: date) -> str:
         previous = ""
         for chunk in chunks:
             if _FILLER.match(chunk):
+                if clauses and clauses[-1] and _OBJECT_WANTED.search(previous):
+                    continue  # 「去 了 那个 华 信物流园」: a hesitation before the object, not a pause
                 previous = chunk
                 if clauses and clauses[-1]:
                     clauses.append([])

@@ -1,13 +1,34 @@
-"""The words a Chinese company or institution name ends with (「恒通物流」, 「康宁诊所」, 「华顺律师事务所」).
+"""How a Chinese company name shows up in what reps say and write.
 
-One list for every reader that has to tell where a company name stops: the transcript extractor's account
-finder and the ASR clause marker, which joins 「恒 通物流」 because 「通物流」 finishes a name."""
+`TRADE_WORDS`: the words a company or institution name ends with (「恒通物流」, 「康宁诊所」, 「华顺律师事务所」):
+one list for every reader that has to tell where a company name stops (the transcript extractor's account
+finder, and the ASR clause marker, which joins 「恒 通物流」 because 「通物流」 finishes a name).
+
+`VISITED_NAME`: the place a rep says they went, in a visit report (「今天去了麦香坊烘焙，见了庞总」,
+「刚从力健健身出来」, 「昨天在光彩显示待了一下午」). Reps name customers by brand, often without any trade word.
+"""
+
+import re
 
 TRADE_WORDS = (
-    "股份有限公司|有限责任公司|有限公司|集团|公司|律师事务所|会计师事务所|事务所|医院|诊所|门诊部|银行|大学|学院|"
+    "股份有限公司|有限责任公司|有限公司|合伙企业|集团|公司|律师事务所|会计师事务所|事务所|医院|诊所|门诊部|银行|大学|学院|"
     "研究院|研究所|科技|电子|机电|机械|物流|物业|医药|药业|医疗|食品|电器|环保|教育|农业|能源|制造|设备|器械|化工|"
     "贸易|电商|实业|控股|建设|建工|地产|置业|酒店|传媒|软件|信息技术|网络|汽车|纺织|服饰|家居|餐饮|船舶|配件|生物|"
     "精密|精工|五金|阀门|工业|商贸|发展|系统集成|物资|包装|印刷|光电|半导体|新材料|自动化|重工|钢铁|矿业|电力|水务|"
     "燃气|化纤|陶瓷|建材|机床|模具|塑胶|塑料|橡胶|玻璃|服装|鞋业|乳业|酒业|水泥|新能源|光伏|通信|仪器|仪表|超市|"
     "商场|百货|药房|机械厂|厂"
 )
+
+VISITED_NAME = re.compile(
+    r"(?:(?:拜访了?|见了|去了趟|去了|去的|去拜访了?|到了|上门了?|约了)\s*(?:那个|一趟)?\s*"
+    r"(?P<name>[\u4e00-\u9fffA-Za-z0-9（）()]{2,20}?)"
+    r"\s*(?:的|，|,|。|\s|$|聊|谈|见|找|跟|开会|那边|那里|这边|出来|待了|拜访))"
+    r"|从\s*(?P<left>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*出来"
+    r"|在\s*(?P<stayed>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*待了"
+    r"|(?<![过失回上下])去\s*(?P<went>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*(?=见了|聊了)"
+)
+
+
+def visited_name(match: re.Match) -> str:
+    """The company of a `VISITED_NAME` match, whichever way the visit was said."""
+    return match.group("name") or match.group("left") or match.group("stayed") or match.group("went")

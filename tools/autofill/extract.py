@@ -32,7 +32,7 @@ from bot.zh_parse import (
     plan_dates,
 )
 from bot.zh_parse.asr import looks_like_asr_run
-from bot.zh_parse.orgnames import TRADE_WORDS
+from bot.zh_parse.orgnames import TRADE_WORDS, VISITED_NAME, visited_name
 from bot.zh_parse.spoken import clean_spoken
 from tools.customers import core_name
 
@@ -452,7 +452,8 @@ _BUDGET_WORDS = re.compile(
 )
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
-    r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到"  # "三十个账号，一年十二万"
+    r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
+    r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)"  # "你凑个整，五万"
 )
 _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
@@ -832,7 +833,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 
 _ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
-    r"(?:有限公司|有限责任公司|股份有限公司|事务所(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行)$"
+    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行)$"
 )
 _STOP_BEFORE = tuple(
     sorted(
@@ -850,8 +851,9 @@ _STOP_BEFORE = tuple(
 # "合同主体是杭州瑞康口腔连锁管理有限公司", "开票就写湖南凯达连锁商业有限公司", "企业名称写…合伙企业（普通合伙）":
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
 _CONTRACT_NAME = re.compile(
-    r"(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?)(?:就|都)?(?:是|写|叫|为|用|开)?"
-    r"(?:成|的是)?[：:\s]*"
+    r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?)"
+    r"(?:[^，,。？?]{0,6}[，,])?(?:就|都|要)?(?:是|写|叫|为|用|开)?(?:成|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
+    r"[：:，,\s]*"
     r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
 )
@@ -862,13 +864,17 @@ _SOFT_STOPS = set("和与跟趟由自替帮请贵其全")
 # "我们这边是南昌赣江制药，…", "跟昆明滇池花卉的杨总": a company named without a trade word we know
 _NAMED_COMPANY = re.compile(
     r"(?:(?P<intro>我们这边是|我们公司是|我们公司叫|公司叫|公司名叫|我们这里是|我们是)"
-    r"|(?:跟|和|见了|拜访了?|去了趟?|约了)"
+    r"|(?:跟|和|见了|拜访了?|去了趟?|约了|是)"  # "您好，是椰风租车的邓经理吗"
     r")(?P<name>[^\W\d_的您你我他她们个]{4,12}?)"
     rf"(?(intro)(?=[，,。；;！!]|$)|(?=的(?:(?:{SURNAMES})(?:总|经理|主任|工|老师|厂长)|采购|老板)))"
 )
 _NOT_A_COMPANY = r"^(?:做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
 _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
-_CUSTOMER_HEADER = re.compile(r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位)\s*[：:]\s*([^\s，,。；;、]{2,40})")
+# "客户：东莞市墨方包装印刷有限公司（做彩盒、礼品盒…）": the name, not the note in brackets after it
+_CUSTOMER_HEADER = re.compile(
+    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位)\s*[：:]\s*"
+    r"([^\s，,。；;、（(]{2,40}(?:[（(](?:特殊)?(?:普通|有限)合伙[）)])?)"
+)
 
 
 def org_mentions(text: str) -> list[tuple[str, int, int]]:
@@ -963,6 +969,7 @@ def _account(
                     weight += 4.0
                 see(account.name, weight, s, account.id)
     competitor_spans = []
+    labelled = any(s.speaker for s in sentences)
     for s in sentences:
         competitor_spans = [(h.start, h.end) for h in org.find_competitors(s.text)]
         candidates: list[tuple[str, float, int, int]] = []
@@ -978,6 +985,25 @@ def _account(
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
         for m in _CONTRACT_NAME.finditer(s.text):
             candidates.append((m.group(1), 8.0, m.start(1), m.end(1)))
+        if not labelled:  # a rep's own report: "今天去了麦香坊烘焙，见了庞总", "刚从力健健身出来"
+            for m in VISITED_NAME.finditer(s.text):
+                name = visited_name(m)
+                at = s.text.find(name, m.start())
+                if (
+                    _looks_like_person(name)
+                    or re.match(_NOT_A_COMPANY, name)
+                    or re.match(
+                        r"^(?:一|趟|下|过|年|他|她|我|客户|现场|公司|门店|总部|办公室|记录|纪要|小记|日志)", name
+                    )
+                    or re.match(r"^[打发给说问看做找带跟把再就也还都]", name)  # "到了打这个"
+                    or re.search(r"(?:总|经理|主任|老师|工|姐|哥)$", name)
+                    or re.search(rf"{_TITLE_ALT}|总监|经理|律师|老师|院长|校长|老板", name)  # "见了行政总监吴静"
+                    or _HONORIFIC.search(name)
+                    or re.match(r"(?:那边|这边|里|旁边)的", s.text[at + len(name) :])  # "软件园那边的蓉智教育"
+                ):
+                    continue
+                # where the rep went is the customer, whatever else the report mentions
+                candidates.append((name, 6.0, at, at + len(name)))
         if s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text):
             # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
             tokens = s.text.split()
@@ -1518,7 +1544,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
     previous = ""
     last_seat_pos = -10
     for index, s in enumerate(sentences):
-        text = _numeric(s.text)
+        # "先开二十个号": 号 after a count is an account ("这个号老占线", "二十号", "几个号码" are not)
+        text = re.sub(r"(?<=[\d零一二两三四五六七八九十百千])个号(?![码段])", "个账号", _numeric(s.text))
         for q in find_quantities(text):
             unit = q.unit.lower()
             if q.value < 2 or _FUTURE_MAYBE.search(_clause_with(text, q.span)):
