@@ -204,6 +204,15 @@ _HEADER_KEYS = (
     "手机",
     "微信",
     "地址",
+    # an e-mail pasted as a transcript: its header lines are not people talking
+    "From",
+    "To",
+    "Cc",
+    "Date",
+    "Subject",
+    "发件人",
+    "收件人",
+    "抄送",
 )
 _SPEAKER_ROLE = re.compile(r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·:：\s]?\s*")
 
@@ -317,7 +326,7 @@ _COMPETITIVE = re.compile(
 )
 SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})" for d in "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任".split()
@@ -394,6 +403,7 @@ _TITLES = (
 )
 _TITLE_ALT = (
     r"(?:IT|信息|技术|采购|财务|销售|市场|运营|人事|行政|法务|客服|研发|生产|质量|物流|仓储)部?(?:经理|主管|总监|主任|负责人)|"
+    r"(?:(?![的是我们司和与及])[\u4e00-\u9fa5]){2,4}部(?:经理|主管|总监|主任|负责人)|"  # "外贸部经理林凯"
     + "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
 )
 # "王芳（采购经理）", "王芳，采购经理", "采购经理王芳", "IT总监 陈立"
@@ -586,8 +596,14 @@ _PERSON = rf"(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}"
 _PERSON_RE = re.compile(rf"^(?:{_PERSON}|[小老](?:{SURNAMES}))$")
 # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
 _SELF_INTRO_TITLED = re.compile(
-    rf"我是[^，。！？]{{0,24}}?的(?P<title>[\u4e00-\u9fa5]{{0,8}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|合伙人|院长|校长|店长|厂长|总裁))?"
+    rf"我是(?:[^，。！？]{{0,24}}?的)?"
+    rf"(?P<title>[\u4e00-\u9fa5]{{0,8}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|合伙人|院长|校长|店长|厂长|总裁))?"
     rf"(?:[，,]?\s*[小老](?:{SURNAMES})[，,])?[，,]?\s*(?P<name>{_PERSON})(?=[。，,！!；;]|$)"
+)
+# our side naming a colleague: "这次我们解决方案的唐伟也在", "这是我们的实施顾问韩雪"
+_COLLEAGUE = re.compile(
+    rf"(?:我们|我司|咱们)(?:[^，。！？]{{0,10}}的|的)?(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事))?\s*"
+    rf"({_PERSON})(?=[也都，,。！!]|$)"
 )
 _LEFT_COMPANY = re.compile(r"离职|已经走了|调走|不在(?:公司|那边)了|不负责了|已经不在")
 _THIRD_PARTY = re.compile(
@@ -608,7 +624,7 @@ _SUBSIDIARY = re.compile(
 _SISTER_BEFORE = re.compile(r"(?:兄弟|姐妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$")
 _CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
 _INTRO_BEFORE = re.compile(
-    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是)\s*$"
+    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|^我)\s*$"
 )
 _VISIT_BEFORE = re.compile(r"(?:去了趟|去了|拜访了?|到了|跟|和|与|是|给|见了|约了)\s*$")
 _OUR_ROLE = re.compile(r"^(?:销售|售前|我方|客户经理|顾问|乙方|实施|交付|解决方案|我$)")  # "我：" in a pasted chat
@@ -616,7 +632,7 @@ _THEIR_ROLE = re.compile(r"^(?:客户方?|甲方|对方)")
 _ROLE_PREFIX = re.compile(
     r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
 )
-_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
+_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户方?[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
 
 
 def _person_of(label: str) -> str:
@@ -825,6 +841,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for m in re.finditer(_PERSON, clause):
                 if m.group(0)[1:] not in ("经理", "总监"):
                     sides.left.add(m.group(0)[:3])
+    for s in sentences:
+        if sides.side(s.speaker) is not True:
+            continue
+        for m in _COLLEAGUE.finditer(s.text):
+            if not re.fullmatch(_HONORIFIC.pattern, m.group(1)):  # "我们这边的钱总" is someone we talk about
+                sides.add_ours(m.group(1))
     sides.ours = [n for n in sides.ours if n not in sides.third]
     return sides
 
