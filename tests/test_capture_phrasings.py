@@ -142,3 +142,14 @@ def test_contract_names_said_in_passing_and_header_notes():
 def test_a_phone_call_greeting_names_the_company():
     ex = extract("喂，您好，是椰风租车的邓经理吗？我是云帆的林峰。\n")
     assert ex.account is not None and ex.account.value == "椰风租车"
+
+
+def test_colloquial_wan_needs_money_talk():
+    from bot.zh_parse.spoken import colloquial_wan
+
+    assert colloquial_wan("预算的话葛总说今年大概四十个") == "预算的话葛总说今年大概四十万"
+    assert colloquial_wan("金额一百二十万，不对不对，一百个") == "金额一百二十万，不对不对，一百万"
+    assert colloquial_wan("哦不对，四十五个，还有五个店长") == "哦不对，四十五个，还有五个店长"
+    assert colloquial_wan("报价三十个模块") == "报价三十个模块"
+    ex = extract("客户-严总：海纳那边也报了价，比你们便宜两万。\n销售-林峰：我们报的是十八万八。\n")
+    assert ex.amount is not None and ex.amount.value == 188000

@@ -35,9 +35,10 @@ _MONEY_WORDS = (
 )
 # 「金额一百二十个，不对不对，一百个」: after a correction the money word is not repeated
 _COLLOQUIAL = re.compile(
-    rf"(?P<lead>(?:(?:{_MONEY_WORDS})[^，,。；;！!？?]{{0,8}}?|(?:不对|不是|说错了|改成|应该是)[，,、\s]*(?:是)?))"
+    rf"(?P<lead>(?:(?:{_MONEY_WORDS})[^，,。；;！!？?]{{0,12}}?|(?:不对|不是|说错了|改成|应该是)[，,、\s]*(?:是)?))"
     r"(?P<num>[零一二两三四五六七八九十百\d.]+)(?P<approx>来|多)?个(?P<tail>左右|上下|出头)?"
-    r"(?!人|账号|用户|席位|点|月|星期|礼拜|工作日|小时|license|套|站点|门店|坐席|部门|工厂|项目)",
+    r"(?!人|账号|号|用户|席位|点|月|星期|礼拜|工作日|小时|license|套|站点|门店|坐席|部门|工厂|项目|模块|家|台|辆|条|张|次|"
+    r"版|位|名|校区|院区|客户|经销商|业务员|销售|孩子|学员|司机|店|仓)",
     re.I,
 )
 _ASR_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -57,12 +58,28 @@ def _drop_corrected(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
+_MONEY_BEFORE = re.compile(rf"万|{_MONEY_WORDS}")
+
+
+def colloquial_wan(text: str) -> str:
+    """「预算的话葛总说今年大概四十个」 → 「…四十万」: money slang made explicit, same length (spans stay valid).
+    After a correction word only when money was just being talked about: 「一百二十万，不对，一百个」 is money,
+    「不对，四十五个，还有五个店长」 is a head count."""
+
+    def wan(m: re.Match) -> str:
+        if not re.match(_MONEY_WORDS, m["lead"]) and not _MONEY_BEFORE.search(text[max(0, m.start() - 16) : m.start()]):
+            return m.group(0)
+        return f"{m['lead']}{m['num']}{m['approx'] or ''}万{m['tail'] or ''}"
+
+    return _COLLOQUIAL.sub(wan, text)
+
+
 def clean_spoken(text: str, today: date | None = None) -> str:
     text = (text or "").strip()
     if today is not None:
         text = punctuate_asr(text, today)
     text = _FILLERS.sub("", text)
-    text = _COLLOQUIAL.sub(lambda m: f"{m['lead']}{m['num']}{m['approx'] or ''}万{m['tail'] or ''}", text)
+    text = colloquial_wan(text)
     for _ in range(3):  # 「四十万 不对 五十万 哦不 五十二万」: each correction in turn
         spans = [(m.span[0], m.span[1]) for m in find_money(text)]
         fixed = _drop_corrected(text, spans)

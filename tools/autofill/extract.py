@@ -15,7 +15,6 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from types import SimpleNamespace
 from typing import Any, Iterable
 
 from rapidfuzz import fuzz
@@ -33,7 +32,7 @@ from bot.zh_parse import (
 )
 from bot.zh_parse.asr import looks_like_asr_run
 from bot.zh_parse.orgnames import TRADE_WORDS, VISITED_NAME, visited_name
-from bot.zh_parse.spoken import clean_spoken
+from bot.zh_parse.spoken import clean_spoken, colloquial_wan
 from tools.customers import core_name
 
 # --- shapes ------------------------------------------------------------------------------------------
@@ -1341,12 +1340,6 @@ def _contacts(
 _RIVAL_PRICE = re.compile(
     r"(?<![给帮替跟和])他们[^，。；\s]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；\s]{0,8}?报|对方[^，。；\s]{0,6}报价"
 )
-# "报价四十个", "预算三十个": sales slang for 万 (a count would name what it counts: 四十个账号)
-_WAN_SLANG = re.compile(
-    r"(?:报价|预算|价格|总价|谈到|给到|报了|报的是|开价)\s*(?:[他她]说|客户说|说是)?\s*(?:是|在|大概|差不多)?\s*"
-    r"([一二两三四五六七八九十百零]+|\d{1,3})\s*个"
-    r"(?:左右|上下)?(?![\u4e00-\u9fa5a-zA-Z])"
-)
 _DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])(?<!差不)多|(?<![最至])少|差(?!不多)|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 _WITHIN_BUDGET = re.compile(
@@ -1373,13 +1366,17 @@ def _money_facts(
         if s.speaker and sides.excluded(_person_of(s.speaker)) and sides.side(s.speaker) is not True:
             previous_text = s.text
             continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
-        amounts = [
-            m
-            for m in find_money(_numeric(s.text))
-            if (not m.per_unit or _yearly_total(s.text, m.span))
-            and m.value >= 1000
-            and not _DIFFERENCE_BEFORE.search(s.text[max(0, m.span[0] - 4) : m.span[0]])
-        ]
+
+        def stated(text: str) -> list:
+            return [
+                m
+                for m in find_money(_numeric(text))
+                if (not m.per_unit or _yearly_total(text, m.span))
+                and m.value >= 1000
+                and not _DIFFERENCE_BEFORE.search(text[max(0, m.span[0] - 4) : m.span[0]])
+            ]
+
+        amounts = stated(s.text)
         rival = [m for m in amounts if _RIVAL_PRICE.search(_clause_with(s.text, m.span))]
         mixed = bool(rival) and len(rival) < len(amounts)
         if mixed:  # "他们报了六十五万，你们是七十八万。我们预算就八十万": only the rival's clause is theirs
@@ -1394,10 +1391,8 @@ def _money_facts(
             if sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text):
                 previous_text = s.text
                 continue  # "海纳那边也报了价": a competitor's price
-        if not amounts:
-            slang = _WAN_SLANG.search(s.text)
-            if slang and (n := cn_number(slang.group(1))) and 1 <= n < 1000:
-                amounts = [SimpleNamespace(value=n * 10000, span=slang.span(1), approximate=False, per_unit=False)]
+        if not amounts:  # "预算的话葛总说今年大概四十个": sales slang for 万 (a count names what it counts)
+            amounts = [m for m in stated(colloquial_wan(s.text)) if 10000 <= m.value < 10_000_000]
         rival_before = (
             _RIVAL_PRICE.search(previous_text)
             and len(s.text) <= 30
