@@ -153,3 +153,26 @@ def test_colloquial_wan_needs_money_talk():
     assert colloquial_wan("报价三十个模块") == "报价三十个模块"
     ex = extract("客户-严总：海纳那边也报了价，比你们便宜两万。\n销售-林峰：我们报的是十八万八。\n")
     assert ex.amount is not None and ex.amount.value == 188000
+
+
+def test_two_character_brands_in_spoken_reports():
+    for report, name in (
+        ("今天上午去了金诺，见了他们销售总监。", "金诺"),
+        ("今天去了趟老刘那边的路通，见了刘总。", "路通"),
+        ("昨天见了华邦的王总和他们IT小陈。", "华邦"),
+        ("呃 今天 去了 趟 那个 博 远 嗯 见了 他们 老板 孙总 嗯 下周三 我把 方案 发过去", "博远"),
+    ):
+        ex = extract(report)
+        assert ex.account is not None and ex.account.value == name, report
+
+
+def test_the_customer_introducing_a_colleague_and_the_competitor_is_nobody():
+    ex = extract(
+        "客户-严总：欢迎，坐吧。这个是我们渠道经理吴刚。\n"
+        "客户-严总：她是我们行政主管，蔡雅婷。\n"
+        "销售-林峰：您说的是销售易吧，对，他们是独立APP。\n"
+    )
+    names = {c.name for c in ex.contacts}
+    assert {"吴刚", "蔡雅婷"} <= names
+    assert "易吧" not in names
+    assert {c.name: c.title for c in ex.contacts}["吴刚"] == "渠道经理"

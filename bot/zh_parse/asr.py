@@ -40,7 +40,9 @@ _NUMBER_HEAD = re.compile(
 )
 _SPOKEN_DIGITS = re.compile(r"^[0-9零幺一二两三四五六七八九洞]+$")
 # a left side that wants its object on the right: 「见了 邬总」, 「财务的 宁姐」, 「我把 正式方案发过去」
-_OBJECT_WANTED = re.compile(r"(?:见了|去了|到了|约了|找了|拜访了?|是|叫|的|把|给|跟|和|对|在|从|带|约|找|向|帮|让|被)$")
+_OBJECT_WANTED = re.compile(
+    r"(?:见了|去了|去了趟|趟|到了|约了|找了|拜访了?|是|叫|的|把|给|跟|和|对|在|从|带|约|找|向|帮|让|被)$"
+)
 _DIRECTIONAL = re.compile(r"^(?:出来|过去|过来|回来|回去|一下)")
 # a lone pronoun or conjunction starts the next clause rather than ending this one
 _LEADS_RIGHT = set("我他她和跟但")

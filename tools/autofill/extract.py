@@ -604,6 +604,11 @@ _COLLEAGUE = re.compile(
     rf"(?:我们|我司|咱们)(?:[^，。！？]{{0,10}}的|的)?(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事))?\s*"
     rf"({_PERSON})(?=[也都，,。！!]|$)"
 )
+_INTRODUCED = re.compile(
+    r"(?:这(?:个|位)?是|她是|他是|我是)(?:我们|咱们)?(?:这边)?的?"
+    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳))[，,\s]*"
+    rf"(?P<name>{_PERSON})(?=[。，,！!；;]|$)"
+)
 _LEFT_COMPANY = re.compile(r"离职|已经走了|调走|不在(?:公司|那边)了|不负责了|已经不在")
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
@@ -1001,6 +1006,7 @@ def _account(
             if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
+        visited_spans: set[tuple[int, int]] = set()
         for m in _SUBSIDIARY.finditer(s.text):
             if not _BUSINESS_UNIT.search(m.group(1)):
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
@@ -1010,21 +1016,41 @@ def _account(
             for m in VISITED_NAME.finditer(s.text):
                 name = visited_name(m)
                 at = s.text.find(name, m.start())
+                after = s.text[at + len(name) :]
+                behind = re.match(r"(?:那边|这边|家)的([\u4e00-\u9fff]{2,8}?)(?=见|出来|[，,。]|$)", after)
+                if behind:  # "去了趟老刘那边的路通，见了刘总": the company is the one behind 的
+                    name, at = behind.group(1), at + len(name) + behind.start(1)
+                    after = s.text[at + len(name) :]
+                # nobody "去了金诺": after a verb of going, a two-character name is a brand, even with a surname;
+                # so is the X of "见了华邦的王总"
+                went = (
+                    behind
+                    or not m.group("name")
+                    or re.search(r"(?:去了趟|去了|去的|去拜访了?|拜访的|到了)\s*(?:那个|一趟)?\s*$", s.text[:at])
+                )
                 if (
-                    _looks_like_person(name)
+                    (
+                        _looks_like_person(name)
+                        and not (
+                            (went or re.match(rf"的(?:{SURNAMES})(?:总|经理|工|主任|老板)", after))
+                            and not _HONORIFIC.fullmatch(name)
+                        )
+                    )
                     or re.match(_NOT_A_COMPANY, name)
                     or re.match(
-                        r"^(?:一|趟|下|过|年|他|她|我|客户|现场|公司|门店|总部|办公室|记录|纪要|小记|日志)", name
+                        r"^(?:一|趟|下|过|年|他|她|我|客户|现场|公司|门店|总部|办公室|记录|纪要|小记|日志|笔记|录音|报告)",
+                        name,
                     )
                     or re.match(r"^[打发给说问看做找带跟把再就也还都]", name)  # "到了打这个"
                     or re.search(r"(?:总|经理|主任|老师|工|姐|哥)$", name)
                     or re.search(rf"{_TITLE_ALT}|总监|经理|律师|老师|院长|校长|老板", name)  # "见了行政总监吴静"
                     or _HONORIFIC.search(name)
-                    or re.match(r"(?:那边|这边|里|旁边)的", s.text[at + len(name) :])  # "软件园那边的蓉智教育"
+                    or re.match(r"(?:那边|这边|里|旁边)的", after)  # "软件园那边的蓉智教育"
                 ):
                     continue
                 # where the rep went is the customer, whatever else the report mentions
                 candidates.append((name, 6.0, at, at + len(name)))
+                visited_spans.add((at, at + len(name)))
         if s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text):
             # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
             tokens = s.text.split()
@@ -1062,6 +1088,7 @@ def _account(
                 weight += 2.0
             candidates.append((name, weight, start, end))
         for name, weight, start, end in candidates:
+            short_ok = (start, end) in visited_spans  # "去了金诺": a brand of two characters
             name = name.strip()
             before = s.text[max(0, start - 12) : start]
             clause = _clause_with(s.text, (start, end))
@@ -1075,7 +1102,7 @@ def _account(
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
             if (
-                len(name) < 3
+                (len(name) < 3 and not (short_ok and len(name) == 2))
                 or _PRONOUN_CORE.match(bare)
                 or re.match(r"^(?:下下|下|上|这|本)?(?:周|星期|个?月|礼拜)|^(?:来|去|回|到)", name)
                 or org.is_ours(name)
@@ -1178,6 +1205,8 @@ def _contacts(
             return None  # "跟老板商量": a verb after a role word is no name
         if any(name in t for t in account_terms):
             return None
+        if name[0] == "易" and any(f"销售{name}" in x.text for x in sentences):
+            return None  # "您说的是销售易吧": the competitor, not a 易 person
         if name not in found:
             found[name] = ContactFact(
                 name=name,
@@ -1225,6 +1254,9 @@ def _contacts(
             m = _SELF_INTRO_TITLED.search(s.text)
             if m:
                 add(m.group("name"), s, m.group("title") or None)
+            # "这个是我们渠道经理吴刚", "她是我们行政主管，蔡雅婷": the customer introducing a colleague
+            for m in _INTRODUCED.finditer(s.text):
+                add(m.group("name"), s, m.group("title"))
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             add(m.group(2), s, m.group(1))
         # "这位是我们客服主管小吴，吴倩": the full name right after the 小/老 form
