@@ -81,7 +81,7 @@ def predicted(ex: Extraction) -> dict:
         "channel": _iso(ex.channel),
         "contacts": [c.name for c in ex.contacts],
         "contact_titles": [f"{c.name}:{c.title}" for c in ex.contacts if c.title],
-        "phones": [c.phone for c in ex.contacts if c.phone],
+        "phones": [p for c in ex.contacts for p in (c.phone, *c.other_phones) if p],
         "emails": [c.email for c in ex.contacts if c.email],
         "competitors": [c.value for c in ex.competitors],
         "possible_competitors": [c.value for c in ex.possible_competitors],

@@ -92,6 +92,8 @@ class Contact(Provenance, table=True):
     name: str = Field(max_length=64)
     title: Optional[str] = Field(default=None, max_length=64)
     phone: Optional[str] = Field(default=None, max_length=32)
+    # more numbers of the same person, "、"-separated: a desk line beside the mobile, a second mobile
+    other_phones: Optional[str] = Field(default=None, max_length=128)
     email: Optional[str] = Field(default=None, max_length=128)
     # economic_buyer | champion | user | technical_evaluator | procurement | other
     deal_role: Optional[str] = Field(default=None, max_length=32)

@@ -189,6 +189,7 @@ async def test_console_card_photo_to_contact_on_the_existing_customer(tmp_path, 
         (huadong,) = await rows(app, Account, Account.name == "上海华东机械制造有限公司")
         (contact,) = await rows(app, Contact, Contact.name == "李建明")
         assert contact.account_id == huadong.id and contact.phone == "13816672209"
+        assert contact.other_phones == "021-58923366转8012"  # the desk line stays on the contact too
         assert contact.title == "采购经理" and contact.created_source == "AGENT"
         (card,) = await rows(app, BusinessCard)
         assert card.contact_id == contact.id and card.address == "上海市嘉定区安亭镇墨玉路185号"

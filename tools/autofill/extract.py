@@ -59,6 +59,7 @@ class ContactFact:
     deal_role: str | None = None  # economic_buyer | champion | user | technical_evaluator | procurement
     confidence: float = 0.6
     origin: str = "rule"
+    other_phones: list[str] = field(default_factory=list)  # "座机 0731-8826 5501，手机也行，139 7312 4468"
 
 
 @dataclass
@@ -1348,6 +1349,8 @@ def _contacts(
                 owner.email = c.value
             elif c.kind in ("mobile", "landline") and not owner.phone:
                 owner.phone = c.value
+            elif c.kind in ("mobile", "landline") and c.value not in (owner.phone, *owner.other_phones):
+                owner.other_phones.append(c.value)
             owner.evidence = quote(s) if owner.evidence == "" else owner.evidence
             owner.confidence = max(owner.confidence, 0.8)
         recent = (named_here or recent)[-3:]

@@ -401,7 +401,11 @@ def _merge_contacts(a: list[ContactFact], b: list[ContactFact]) -> list[ContactF
         if len(c.name) > len(twin.name) and not (len(c.name) == 2 and c.name[1] in "总工"):
             twin.name = c.name  # the full name beats the honorific
         twin.title = twin.title or c.title
-        twin.phone = twin.phone or c.phone
+        for number in (c.phone, *c.other_phones):
+            if number and not twin.phone:
+                twin.phone = number
+            elif number and number not in (twin.phone, *twin.other_phones):
+                twin.other_phones.append(number)
         twin.email = twin.email or c.email
         if c.origin == "llm" and c.deal_role:
             twin.deal_role = c.deal_role

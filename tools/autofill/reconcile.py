@@ -40,9 +40,21 @@ OPPORTUNITY_FIELDS: dict[str, tuple[str, str]] = {
 CONTACT_FIELDS: dict[str, tuple[str, str]] = {
     "title": ("职位", "text"),
     "phone": ("电话", "text"),
+    "other_phones": ("其他电话", "text"),
     "email": ("邮箱", "text"),
     "deal_role": ("角色", "role"),
 }
+
+
+def other_phones(c: ContactFact, known: Contact | None = None) -> str | None:
+    """A person's further numbers as the contact row keeps them ("、"-separated): the ones the CRM already has,
+    then the new ones; None when there are none."""
+    have = [p for p in re.split(r"[、,，\s]+", (known.other_phones if known is not None else None) or "") if p]
+    main = known.phone if known is not None else c.phone
+    new = [p for p in (c.phone, *c.other_phones) if p and p != main]
+    return "、".join(dict.fromkeys([*have, *new]))[:128] or None
+
+
 # what the rep reads for each qualification key (the JSON keeps the English key)
 QUALIFICATION_LABELS: dict[str, str] = {
     **{k: v[0] for k, v in OPPORTUNITY_FIELDS.items()},
@@ -303,14 +315,21 @@ async def plan_updates(
                 record_type="contact",
                 field_name="*",
                 label="新联系人",
-                new={"name": c.name, "title": c.title, "phone": c.phone, "email": c.email, "deal_role": c.deal_role},
+                new={
+                    "name": c.name,
+                    "title": c.title,
+                    "phone": c.phone,
+                    "other_phones": other_phones(c),
+                    "email": c.email,
+                    "deal_role": c.deal_role,
+                },
                 evidence=c.evidence,
                 confidence=c.confidence,
                 origin=c.origin,
             )
             continue
         for name, (label, kind) in CONTACT_FIELDS.items():
-            new = getattr(c, name)
+            new = other_phones(c, known=match) if name == "other_phones" else getattr(c, name)
             old = getattr(match, name)
             if new in (None, "") or _same(old, new, kind):
                 continue
@@ -409,6 +428,7 @@ def describe(s: dict[str, Any] | Any) -> str:
                 for x in (
                     new.get("title"),
                     new.get("phone"),
+                    new.get("other_phones"),
                     new.get("email"),
                     ROLE_LABELS.get(new.get("deal_role") or ""),
                 )

@@ -726,6 +726,7 @@ class _Applier:
             name=value["name"][:64],
             title=value.get("title"),
             phone=value.get("phone"),
+            other_phones=value.get("other_phones"),
             email=value.get("email"),
             deal_role=value.get("deal_role"),
             **self.created(),

@@ -136,6 +136,8 @@ async def save_card_contact(ctx: ToolContext, args: SaveCardArgs) -> ToolOutput:
         created = f"已新建客户「{account.name}」。\n"
     mobile = next((p for p in args.phones if re.fullmatch(r"1\d{10}", p)), None)
     phone = (mobile or (args.phones[0] if args.phones else None) or "")[:32] or None
+    # the desk line (with its extension) and any second mobile stay on the contact too, not only on the card
+    more = "、".join(p for p in args.phones if p and p != phone)[:128] or None
     async with ctx.db.write() as s:
         existing = None
         if account is not None:
@@ -147,7 +149,12 @@ async def save_card_contact(ctx: ToolContext, args: SaveCardArgs) -> ToolOutput:
         if existing is not None:  # the same person again: fill in what the card adds, keep what we had
             contact = existing
             contact.title = args.title or contact.title
+            known = [p for p in (contact.other_phones or "").split("、") if p]
+            if contact.phone and phone and contact.phone != phone:
+                known.append(contact.phone)  # the old main number is kept beside the card's
             contact.phone = phone or contact.phone
+            extra = [p for p in (*known, *(more or "").split("、")) if p and p != contact.phone]
+            contact.other_phones = "、".join(dict.fromkeys(extra))[:128] or None
             contact.email = args.email or contact.email
             contact.updated_by_id, contact.updated_source = ctx.actor.staff_id, ctx.source.value
             action = "contact.update"
@@ -157,6 +164,7 @@ async def save_card_contact(ctx: ToolContext, args: SaveCardArgs) -> ToolOutput:
                 name=args.name[:64],
                 title=(args.title or None) and args.title[:64],
                 phone=phone,
+                other_phones=more,
                 email=(args.email or None) and args.email[:128],
                 **ctx.provenance(),
             )
