@@ -24,6 +24,8 @@ from tools.autofill.inputs import TranscriptRefused, read_attachment
 from tools.autofill.llm_extract import extract
 from tools.autofill.reconcile import CHANNEL_LABELS, QUALIFICATION_LABELS, ROLE_LABELS, show
 
+SENTIMENT_LABELS = {"positive": "积极", "neutral": "中性", "negative": "有顾虑"}
+
 
 async def known_from_database(settings: Settings) -> tuple[list[KnownAccount], list[str], OrgProfile]:
     """CRM accounts, staff names and the org profile (console edits over the settings), read only."""
@@ -110,8 +112,11 @@ def render(ex: Extraction) -> str:
         who = "我方" if s.owner == "rep" else "客户"
         lines.append(f"下一步[{who}]：{s.action}{due}    「{s.evidence}」")
     fact_line("阶段建议", ex.stage, "stage")
-    fact_line("客户态度", ex.sentiment)
+    if ex.sentiment is not None:
+        lines.append(f"客户态度：{SENTIMENT_LABELS.get(ex.sentiment.value, ex.sentiment.value)}")
     for key, f in ex.qualification.items():
+        if key == "budget" and ex.budget is not None:
+            continue  # already printed as 预算 above
         label = QUALIFICATION_LABELS.get(key, key)
         value = money_label(f.value) if key == "budget" else f.value
         lines.append(f"{label}：{value}    「{f.evidence}」" if f.evidence else f"{label}：{value}")

@@ -322,13 +322,22 @@ async def test_extract_cli_text_is_chinese_and_json_keeps_keys(tmp_path, capsys)
     code = await extract_command(SimpleNamespace(file=str(path), date="2026-03-10", json=False), settings)
     out = capsys.readouterr().out
     assert code == 0
-    for english in ("authority", "decision_process", "identified_pain", "budget："):
+    for english in ("authority", "decision_process", "identified_pain", "budget：", "positive", "neutral", "negative"):
         assert english not in out
+    assert sum(line.startswith("预算：") for line in out.splitlines()) == 1  # not again under the qualification
     assert "决策流程：要走招标流程" in out and "决策权：周总拍板" in out and "计划上线：" in out
     assert "时间计划：2026-05-31 前定下来/签约；2026-07-01 上线" in out
     code = await extract_command(SimpleNamespace(file=str(path), date="2026-03-10", json=True), settings)
     data = json.loads(capsys.readouterr().out)
     assert {"decision_process", "authority"} <= set(data["qualification"]) and data["golive_date"]["value"]
+
+
+def test_extract_cli_names_the_mood_in_chinese():
+    from salesbot.extract_preview import render
+
+    ex = rules("客户-闫总：行，方案挺好，我们很满意，年底前签。\n销售-柴伟：好的，谢谢闫总！", date(2026, 11, 20))
+    assert ex.sentiment is not None and ex.sentiment.value == "positive"
+    assert "客户态度：积极" in render(ex) and "positive" not in render(ex)
 
 
 async def test_org_profile_saved_without_console(tmp_path):

@@ -236,7 +236,7 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
     name = m.group(1)
     if any(name.startswith(k) for k in _HEADER_KEYS) or name[-1] in "的了吧啊呢吗嗯哦":
         return None
-    if m.group(2) or re.match(SURNAMES, name) or name.isascii():
+    if m.group(2) or re.match(SURNAMES, name) or re.fullmatch(_NICK, name) or name.isascii():
         return name if (m.group(2) or previous_blank or len(name) <= 3) else None
     return None
 
@@ -326,7 +326,7 @@ _COMPETITIVE = re.compile(
 )
 SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯]"
+    "苏魏吕于洪丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})" for d in "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任".split()
@@ -413,13 +413,17 @@ _NAME_TITLE = re.compile(
 _TITLE_NAME = re.compile(
     rf"({_TITLE_ALT})\s*({SURNAMES})([\u4e00-\u9fa5]{{1,2}}?)(?=[\s，,。：:（(、；;是说的也会在负和跟都还来去给让对电手]|$)"
 )
-_TITLE_XIAO = re.compile(rf"({_TITLE_ALT})\s*([小老](?:{SURNAMES}))(?![\u4e00-\u9fa5])")
+# what colleagues call each other: 小叶, 老陈, 阿强, 孔姐
+_NICK = rf"[小老](?:{SURNAMES})|阿(?![姨里拉婆公])[\u4e00-\u9fa5]|(?:{SURNAMES})[姐哥]"
+# a role said right before a nickname is the person's job: 「财务小潘」, 「门店督导小黄」, 「行政的小周」
+_NICK_ROLE = r"IT|财务|行政|内勤|采购|信息科|信息部|技术|运营|客服|人事|助理|会计|出纳|前台|文员|(?:门店)?督导|客服组长|计调|仓管|法务"
+_TITLE_XIAO = re.compile(
+    rf"({_TITLE_ALT}|{_NICK_ROLE})(?:的)?\s*({_NICK})(?!序)"  # not 「运营小程序」
+)
 _TITLE_LATIN = re.compile(rf"({_TITLE_ALT})\s*([A-Z][a-z]{{1,12}})(?![A-Za-z])")
 _HONORIFIC_TITLE = re.compile(rf"^[（(]\s*({_TITLE_ALT})\s*[）)]")
 # 「市场部的小汤」, 「见了小董」, 「还有小苏」: a 小/老 + surname name standing alone after 的, a verb or a list word
-_XIAO_AFTER = re.compile(
-    rf"(?:(?<=部的)|(?<=见了)|(?<=还有)|(?<=以及)|(?<=[和跟、]))([小老](?:{SURNAMES}))(?![\u4e00-\u9fa5])"
-)
+_XIAO_AFTER = re.compile(rf"(?:(?<=部的)|(?<=见了)|(?<=还有)|(?<=以及)|(?<=[和跟、]))({_NICK})(?![\u4e00-\u9fa5])")
 # "采购部的何静", "销售部 韩梅", "我是绿源的技术负责人郑涛"
 _DEPT_NAME = re.compile(
     rf"((?:采购|信息|IT|财务|销售|技术|法务|运营|市场|人事|行政|客服)(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
@@ -593,7 +597,7 @@ def _terms(account: KnownAccount) -> list[str]:
 # --- sides: us, the customer, third parties ---------------------------------------------------------------
 
 _PERSON = rf"(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}"
-_PERSON_RE = re.compile(rf"^(?:{_PERSON}|[小老](?:{SURNAMES}))$")
+_PERSON_RE = re.compile(rf"^(?:{_PERSON}|{_NICK})$")
 # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
 _SELF_INTRO_TITLED = re.compile(
     rf"我是(?:[^，。！？]{{0,24}}?的)?"
@@ -602,7 +606,8 @@ _SELF_INTRO_TITLED = re.compile(
 )
 # our side naming a colleague: "这次我们解决方案的唐伟也在", "这是我们的实施顾问韩雪"
 _COLLEAGUE = re.compile(
-    rf"(?:我们|我司|咱们)(?:[^，。！？]{{0,10}}的|的)?(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事))?\s*"
+    rf"(?:我们|我司|咱们|我)(?:[^，。！？]{{0,10}}的|的)?"
+    rf"(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事|销售|售前|负责人|实施))?\s*"
     rf"({_PERSON})(?=[也都，,。！!]|$)"
 )
 _INTRODUCED = re.compile(
@@ -610,7 +615,7 @@ _INTRODUCED = re.compile(
     r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳))[，,\s]*"
     rf"(?P<name>{_PERSON})(?=[。，,！!；;]|$)"
 )
-_LEFT_COMPANY = re.compile(r"离职|已经走了|调走|不在(?:公司|那边)了|不负责了|已经不在")
+_LEFT_COMPANY = re.compile(r"离职|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|不在(?:公司|那边)了|不负责了|已经不在")
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
     r"母公司|集团总部|集团IT|集团信息中心|集团信息部"
@@ -629,7 +634,11 @@ _SUBSIDIARY = re.compile(
 _SISTER_BEFORE = re.compile(r"(?:兄弟|姐妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$")
 _CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
 _INTRO_BEFORE = re.compile(
-    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|^我)\s*$"
+    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|(?:^|[，,。！!\s])我)\s*$"
+)
+_OURS_THEN_NAME = re.compile(
+    rf"^\s*[：:\-－—·|｜]?\s*(?:[\u4e00-\u9fa5]{{1,4}}(?:区|部|中心|组)\s*)?(?:销售|客户经理|售前|顾问)?\s*"
+    rf"({_PERSON})(?![\u4e00-\u9fa5])"
 )
 _VISIT_BEFORE = re.compile(r"(?:去了趟|去了|拜访了?|到了|跟|和|与|是|给|见了|约了)\s*$")
 _OUR_ROLE = re.compile(r"^(?:销售|售前|我方|客户经理|顾问|乙方|实施|交付|解决方案|我$)")  # "我：" in a pasted chat
@@ -696,6 +705,8 @@ def _names_in(segment: str) -> list[str]:
             continue  # "安和 采购经理 冯雪": the company's short name, then people
         token = re.sub(r"（[^）]*）|\([^)]*\)", "", token).strip()
         token = re.sub(rf"^(?:{_TITLE_ALT})", "", token)
+        if len(token) >= 4:  # "高明主任" in a participant list
+            token = re.sub(r"(?:主任|经理|总监|主管|老师)$", "", token)
         if _looks_like_person(token):
             out.append(token)
     return out
@@ -762,6 +773,16 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     ) or re.search(rf"(?:小记|记录|纪要|笔记|日志)\s*[（(]\s*(?:记录人?[：:])?\s*({_PERSON})\s*[）)]", first_line)
     if writer:
         sides.add_ours(writer.group(1)[:3] if len(writer.group(1)) > 2 else writer.group(1))
+    # "云帆：闵浩", "云帆-顾磊 与 何校长", "云帆科技 山西区 销售 武晓琳", "冉静（云帆科技）": our company right
+    # next to a person in the header names one of ours
+    for line in text.splitlines()[:6]:
+        for hit in org.find_ours(line):
+            after = _OURS_THEN_NAME.match(line[hit.end :])
+            if after and _looks_like_person(after.group(1)) and not re.search(r"[区部组司]$", after.group(1)):
+                sides.add_ours(after.group(1))
+        for m in re.finditer(rf"({_PERSON})\s*[（(]\s*([^）)]{{2,12}})[）)]", line):
+            if org.find_ours(m.group(2)) and _looks_like_person(m.group(1)):
+                sides.add_ours(m.group(1))
     # speakers: their label, our staff list, or how they introduce themselves
     labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
     for label in labels:
@@ -771,7 +792,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         side: bool | None = None
         company = re.match(r"^([^-－—·]{1,8})[-－—·]", label)
         bracket = re.search(r"[（(]([^）)]{1,12})[）)]", label)
-        if _OUR_ROLE.match(label) or person in staff or person in sides.ours:
+        if _THIRD_PARTY.match(label):
+            side = None  # "实施伙伴：", "集成商-方工": a third company, whatever role word follows
+            if _looks_like_person(person):
+                sides.third.add(person)
+        elif _OUR_ROLE.match(label) or person in staff or person in sides.ours:
             side = True
         elif company and org.is_ours(company.group(1)):
             side = True
@@ -810,6 +835,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     if unknown and known == {True}:
         for label in unknown:  # everyone we could not place talks with us: the customer's side
             sides.speaker[label] = False
+    elif unknown and known == {True, False}:
+        # both sides placed, and a named speaker nobody introduced as ours ("张总:", "王磊:", then "小郑:"
+        # answering her boss): our people introduce themselves with our company, so this one is theirs
+        for label in unknown:
+            if label in sides.speaker_name or _looks_like_person(_person_of(label)):
+                sides.speaker[label] = False
     elif len(unknown) == 1 and known == {False}:
         sides.speaker[unknown[0]] = True
     for label in labels:
@@ -843,6 +874,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
             for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
                 sides.left.add(m.group(0))
+            for m in re.finditer(rf"(?<![\u4e00-\u9fa5])(?:{_NICK})", clause):
+                sides.left.add(m.group(0))  # "老黄上个月调到集团去了"
             for m in re.finditer(_PERSON, clause):
                 if m.group(0)[1:] not in ("经理", "总监"):
                     sides.left.add(m.group(0)[:3])
@@ -1259,7 +1292,8 @@ def _contacts(
             for m in _INTRODUCED.finditer(s.text):
                 add(m.group("name"), s, m.group("title"))
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
-            add(m.group(2), s, m.group(1))
+            # "信息部的小谭": a department alone is no job title
+            add(m.group(2), s, None if m.group(1).endswith(("部", "科")) else m.group(1))
         # "这位是我们客服主管小吴，吴倩": the full name right after the 小/老 form
         for m in re.finditer(rf"[小老]({SURNAMES})[，,]\s*(\1[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;]|$)", hay):
             add(m.group(2), s)
@@ -1292,7 +1326,11 @@ def _contacts(
     # "陈经理" and "陈静" (the only 陈 among them), "小吴" and "吴倩": one person, named in full
     def surname_only(n: str) -> str | None:
         """The surname of a name said without the given name ("陈经理", "小吴"), else None."""
-        m = re.fullmatch(_HONORIFIC.pattern, n) or re.fullmatch(rf"[小老]({SURNAMES})", n)
+        m = (
+            re.fullmatch(_HONORIFIC.pattern, n)
+            or re.fullmatch(rf"[小老]({SURNAMES})", n)
+            or re.fullmatch(rf"({SURNAMES})(?:姐|哥|小姐|女士|先生)", n)
+        )
         return m.group(1) if m else None
 
     full = [n for n in order if surname_only(n) is None]
