@@ -114,3 +114,75 @@ def test_miss_and_full_name_are_one_person():
         "【星港-蔡小姐】林经理好，设计那边也要用。\n"
     )
     assert "蔡雅婷" in names(ex) and "蔡小姐" not in names(ex)
+
+
+def phones_of(ex) -> dict[str, list[str]]:
+    return {c.name: [p for p in (c.phone, *c.other_phones) if p] for c in ex.contacts}
+
+
+def test_our_rep_reading_a_number_back_gives_it_to_the_customer():
+    ex = extract(
+        "销售-林峰：晏总，您手机方便留一下吗？\n客户-晏总：137，2288，后面是6190。\n销售-林峰：137 2288 6190，好的。\n"
+    )
+    assert phones_of(ex) == {"晏总": ["13722886190"]}
+
+
+def test_the_person_we_asked_for_a_number_answers_with_it():
+    ex = extract(
+        "拜访录音整理 2027.05.07（周五）\n地点：星港物流\n\n"
+        "乙方：您好，我是云帆科技的林峰。\n甲方：我是晏长青。\n乙方：那我下周把方案发您。\n甲方：好。\n"
+        "乙方：晏总留个电话？\n甲方：+86 158 0021 7736。\n"
+    )
+    assert phones_of(ex) == {"晏长青": ["15800217736"]}
+
+
+def test_our_reps_own_number_and_our_engineers_are_not_the_customers():
+    ex = extract("销售-林峰：晏总，我也留一下我的，186 2233 0901，微信同号。\n客户-晏总：好，我的是 139 1100 2288。\n")
+    assert phones_of(ex) == {"晏总": ["13911002288"]}
+    ex = extract(
+        "拜访记录｜记录人：林峰（云帆科技）\n"
+        "见到：晏总（晏长青，总经理）\n"
+        "- 实施对接：我们这边老韩（136 0000 2222）负责，已告知晏总\n"
+        "- 晏总手机 138-5021-0077\n"
+    )
+    assert phones_of(ex) == {"晏长青": ["13850210077"]}
+
+
+def test_a_nickname_speaker_keeps_his_number_after_his_full_name_is_known():
+    ex = extract(
+        "销售-林峰：晏总好，谭经理好，我是云帆科技的林峰。\n"
+        "客户-晏总：这是我们销售部经理谭志刚。\n"
+        "老谭: 我电话幺三九，洞八二幺，七三五四。\n"
+        "销售-林峰：139 0821 7354，好。\n"
+    )
+    assert phones_of(ex).get("谭志刚") == ["13908217354"] and "老谭" not in phones_of(ex)
+
+
+def test_a_guess_gives_way_to_the_person_named_with_the_number():
+    ex = extract(
+        "Speaker 1: 晏总您好，我是云帆科技的林峰。\n"
+        "Speaker 2: 你好，我们销售老大也在。\n"
+        "Speaker 3: 林经理好，我贺小兵。\n"
+        "Speaker 3: 我手机是一三五，三四零七，二二八一。\n"
+        "Speaker 1: 好的贺经理，135 3407 2281。\n"
+    )
+    holders = [name for name, numbers in phones_of(ex).items() if "13534072281" in numbers]
+    assert holders == ["贺小兵"]
+
+
+def test_an_email_thread_is_written_by_its_senders():
+    ex = extract(
+        "主题：RE: 报价确认\n\n"
+        "发件人：晏长青 <yancq@xinggang-wl.com>\n"
+        "收件人：云帆科技 林峰\n\n"
+        "林经理：\n"
+        "三年总价 19.8 万我们同意。\n\n"
+        "晏长青｜星港物流 总经理\n"
+        "0371-6590 2231\n\n"
+        "------------------ 原始邮件 ------------------\n"
+        "发件人：云帆科技 林峰\n"
+        "收件人：晏长青 <yancq@xinggang-wl.com>\n\n"
+        "晏总好，报价如下，我的电话 186 2233 0901。\n"
+    )
+    assert phones_of(ex) == {"晏长青": ["037165902231"]} or phones_of(ex) == {"晏长青": ["0371-65902231"]}
+    assert "林经理" not in names(ex) and "林峰" in ex.our_side

@@ -175,6 +175,8 @@ _ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,
 _NAME_LINE = re.compile(
     r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*((?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
 )
+_ASKS_NUMBER = re.compile(r"电话|手机|号码|微信|联系方式")
+_MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s*(?:<[^>\n]*>)?\s*$", re.I)
 _TIMESTAMP = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
@@ -225,6 +227,10 @@ def _header_key(label: str) -> bool:
 
 
 def _header_label(label: str) -> bool:
+    if re.fullmatch(r"(?:发言人|说话人|讲话人|speaker)\s*\d{1,2}", label, re.I):
+        return False  # "Speaker 3: …" talks, however few lines it has
+    if re.fullmatch(r"(?:客户|甲方|乙方|我方|对方)\s*[（(][^）)\d]{1,8}[）)]", label):
+        return False  # "甲方（小叶）：" is a person of that side talking
     return _header_key(label) or bool(re.search(r"\d", label))
 
 
@@ -250,6 +256,7 @@ def split_sentences(text: str) -> list[Sentence]:
     # a label that starts three lines or more is someone talking ("乙方：…", "Speaker 1: …"), even when it looks
     # like a header key ("乙方：云帆科技 吴昊") or carries a digit ("时间：2027-03-01")
     label_lines = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
+    in_mail = False
     for line_no, line in enumerate(text.splitlines(keepends=True)):
         body_start = offset
         stripped = line.rstrip("\r\n")
@@ -272,6 +279,14 @@ def split_sentences(text: str) -> list[Sentence]:
             body_start += ts.end()
             stripped = stripped[ts.end() :]
         line_speaker = speaker
+        sender = _MAIL_SENDER.match(stripped)
+        if sender:
+            # an e-mail thread: what follows, up to the next sender, is this person writing ("云帆科技 汪洋"
+            # becomes "云帆科技-汪洋", a company and its person)
+            speaker = re.sub(r"\s+", "-", sender.group(1).strip())
+            in_mail = True
+        elif in_mail and (m := _LABEL.match(stripped)) and not stripped[m.end() :].strip():
+            continue  # "汪经理：" greets the reader; the writer is still the sender
         m = _BRACKET_LABEL.match(stripped)
         if m is not None:
             label = next(g for g in m.groups() if g is not None).strip()
@@ -615,7 +630,9 @@ _INTRODUCED = re.compile(
     r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳))[，,\s]*"
     rf"(?P<name>{_PERSON})(?=[。，,！!；;]|$)"
 )
-_LEFT_COMPANY = re.compile(r"离职|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|不在(?:公司|那边)了|不负责了|已经不在")
+_LEFT_COMPANY = re.compile(
+    r"离职|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|不在(?:公司|那边)了|不负责了|已经不在"
+)
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
     r"母公司|集团总部|集团IT|集团信息中心|集团信息部"
@@ -658,12 +675,15 @@ def _person_of(label: str) -> str:
 _NOT_A_NAME = set(
     "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
     "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
-    "方式 方面 方法 方向 明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线".split()
+    "方式 方面 方法 方向 明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线 "
+    "高峰 高校 麻烦 对接 施工 包括 万元 谢谢".split()
 )
+# words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
+_NAME_LOOKALIKE = re.compile(r"^周[一二三四五六日天末]|^万[零一二两三四五六七八九十百千不多]|[你您]|好$")
 
 
 def _looks_like_person(name: str) -> bool:
-    if name in _NOT_A_NAME or name[:2] in _NOT_A_NAME:
+    if name in _NOT_A_NAME or name[:2] in _NOT_A_NAME or name[1:] in _NOT_A_NAME or _NAME_LOOKALIKE.search(name):
         return False
     return bool(_PERSON_RE.match(name) or re.fullmatch(_HONORIFIC.pattern, name))
 
@@ -712,6 +732,18 @@ def _names_in(segment: str) -> list[str]:
     return out
 
 
+def _company_groups(segment: str) -> list[str]:
+    """ "译通达（夏总、吕晶）、云帆（龚雪）": each company with its people, apart. A list of people with their
+    roles ("王芳（采购）、张伟（IT）") stays one segment."""
+    parts = re.split(r"(?<=[）)])\s*[、，,]\s*", segment)
+    if len(parts) < 2:
+        return [segment]
+    heads = [re.match(r"^\s*([^（(]{2,20})[（(]", p) for p in parts]
+    if all(h and not _looks_like_person(h.group(1).strip()) for h in heads):
+        return parts
+    return [segment]
+
+
 def _self_intro_name(text: str, after: int) -> str | None:
     """The name in "我是云帆科技的王磊" / "我是云番科技的小刘，刘洋" after our company's name."""
     rest = text[after : after + 16]
@@ -744,9 +776,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         if writer:
             sides.add_ours(writer.group(1)[:3])
             continue
-        key = re.match(r"^[^：:]{0,8}[：:]", line)
+        # "飞书会议转写 2026-11-06 10:00 参会：译通达（夏总、吕晶）、云帆（龚雪）": the list after its key
+        listed = re.search(r"(?:参会人?|与会|出席)[^：:\s]{0,4}[：:]", line)
+        key = re.match(rf"^.{{0,{listed.end()}}}", line) if listed else re.match(r"^[^：:]{0,8}[：:]", line)
         body = line[key.end() :] if key else line
-        for index, segment in enumerate(re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)):
+        segments = re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)
+        for index, segment in enumerate(part for segment in segments for part in _company_groups(segment)):
             names = _names_in(segment)
             if not names:
                 continue
@@ -818,12 +853,24 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     if name and label not in sides.speaker_name:
                         sides.speaker_name[label] = name
             if side is None:
-                m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text) or re.search(
-                    rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text
+                m = (
+                    re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
+                    or re.search(rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text)
+                    # on the phone: "我天津恒彩，冯伟。", "柴经理好，我贺小兵。"
+                    or re.search(
+                        rf"(?:^|[，,。！!])\s*我(?:[\u4e00-\u9fa5]{{2,10}}[，,]\s*)?({_PERSON})(?=[。！!]|$)", s.text
+                    )
                 )
+                if m and not _looks_like_person(m.group(1)):
+                    m = None
                 if m and label not in sides.speaker_name:
                     sides.speaker_name[label] = m.group(1)
-            if side is not None:
+            if side is False and label not in sides.speaker_name:
+                # "甲方：我是晏长青。": a role label, the person says who they are
+                m = re.search(rf"我(?:是|叫)({_PERSON})(?=[。，,！!]|$)", s.text)
+                if m and _looks_like_person(m.group(1)):
+                    sides.speaker_name[label] = m.group(1)
+            if side is not None and (side is True or label in sides.speaker_name):
                 break
         if side is None and re.fullmatch(_HONORIFIC.pattern, person):
             side = False
@@ -845,6 +892,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         sides.speaker[unknown[0]] = True
     for label in labels:
         name = sides.speaker_name.get(label)
+        if name and sides.speaker[label] is False and re.fullmatch(_HONORIFIC.pattern, name):
+            if any(n[0] == name[0] for n in sides.ours):
+                del sides.speaker_name[label]  # "汪经理：" heading the customer's mail to our 汪洋
+                continue
         if not name:
             continue
         if sides.speaker[label] is True:
@@ -874,7 +925,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
             for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
                 sides.left.add(m.group(0))
-            for m in re.finditer(rf"(?<![\u4e00-\u9fa5])(?:{_NICK})", clause):
+            for m in re.finditer(_NICK, clause):
                 sides.left.add(m.group(0))  # "老黄上个月调到集团去了"
             for m in re.finditer(_PERSON, clause):
                 if m.group(0)[1:] not in ("经理", "总监"):
@@ -1235,7 +1286,13 @@ def _contacts(
 
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
         staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
-        if not name or staff or sides.excluded(name) or name in _NOT_A_NAME or name[:2] in _NOT_A_NAME:
+        if not name or staff or sides.excluded(name) or {name, name[:2], name[1:]} & _NOT_A_NAME:
+            return None  # "跟老板商量": a verb after a role word is no name
+        if re.fullmatch(_HONORIFIC.pattern, name) and name not in sides.theirs:
+            # "汪经理：" heading the customer's mail to our 汪洋: the customer names our rep, not a colleague
+            if any(n[0] == name[0] for n in sides.ours) and not any(n[0] == name[0] for n in sides.theirs):
+                return None
+        if _NAME_LOOKALIKE.search(name):
             return None  # "跟老板商量": a verb after a role word is no name
         if any(name in t for t in account_terms):
             return None
@@ -1334,6 +1391,7 @@ def _contacts(
         return m.group(1) if m else None
 
     full = [n for n in order if surname_only(n) is None]
+    merged: dict[str, ContactFact] = {}  # "老谭" → 谭志刚: the label "老谭：" still names him
     for name in list(order):
         surname = surname_only(name)
         if not surname:
@@ -1341,6 +1399,7 @@ def _contacts(
         twins = [n for n in full if n.startswith(surname) and n != name]
         if len(twins) == 1:
             twin = found[twins[0]]
+            merged[name] = twin
             gone = found.pop(name)
             order.remove(name)
             twin.title = twin.title or (gone.title if gone.title not in ("经理", "主任", "总经理") else None)
@@ -1348,7 +1407,9 @@ def _contacts(
     # phones and emails belong to the person talking about them, or named in the sentence
     people = list(found.values())
     recent: list[ContactFact] = []
-    for s in sentences:
+    # a number goes to one person: a surer reading (named, or the speaker) takes it from a guess
+    held: dict[str, tuple[ContactFact, int]] = {}
+    for index, s in enumerate(sentences):
         named_here = [c for c in people if c.name in s.text or (s.speaker and c.name in s.speaker)]
         contacts = find_phones(s.text) + find_emails(s.text)
         speaker_is_ours = bool(s.speaker) and ours(s.speaker)
@@ -1358,11 +1419,17 @@ def _contacts(
             continue
         if third_here and not any(c.name in s.text for c in people):
             continue
-        owner = next((c for c in people if c.name in s.text), None)
+        sure = 2
+        owner = next((c for c in people if c.name in s.text), None) or next(
+            (twin for alias, twin in merged.items() if alias in s.text), None
+        )
         if owner is None and s.speaker:
             owner = next((c for c in people if c.name in s.speaker or s.speaker.endswith(c.name)), None)
             if owner is None and sides.speaker_name.get(s.speaker):
-                owner = found.get(sides.speaker_name[s.speaker])
+                name = sides.speaker_name[s.speaker]
+                owner = found.get(name) or merged.get(name)
+            if owner is None:
+                owner = merged.get(_person_of(s.speaker))
         if owner is None and s.speaker and not speaker_is_ours:
             m = _HONORIFIC.search(s.speaker) or re.search(f"({SURNAMES})[\u4e00-\u9fa5]{{1,2}}$", s.speaker)
             if m:
@@ -1376,13 +1443,47 @@ def _contacts(
                 ]
                 owner = twins[0] if len(twins) == 1 else add(m.group(0), s)
                 people = list(found.values())
+        previous = sentences[index - 1] if index else None
+        if owner is None and not speaker_is_ours and previous is not None and ours(previous.speaker):
+            # "乙方：吴总留个电话？" / "甲方：+86 186 2011 4478。": the person we asked answers
+            asked = [c for c in people if c.name in previous.text]
+            if asked and _ASKS_NUMBER.search(previous.text):
+                owner = asked[-1]
         if owner is None and not speaker_is_ours and recent and re.search(r"她|他|电话|手机|座机|号码|邮箱", s.text):
-            owner = recent[-1]  # "她电话 0512-…": the person just talked about
-        if owner is None and speaker_is_ours:
-            continue
-        if owner is None:
-            continue
+            owner, sure = recent[-1], 1  # "她电话 0512-…": the person just talked about
+        if (
+            owner is None
+            and speaker_is_ours
+            and previous is not None
+            and previous.speaker
+            and not ours(previous.speaker)
+        ):
+            # "139，0755，后面是2618。" / "139 0755 2618，好的。": our rep reads the customer's number back
+            said = re.sub(r"[\d\s+\-，,。.!！？?]", "", s.text)
+            if len(said) <= 8 and "我" not in said:
+                said_by = sides.speaker_name.get(previous.speaker, "")
+                owner = (
+                    found.get(said_by)
+                    or merged.get(said_by)
+                    or next((c for c in people if c.name in previous.speaker), None)
+                )
+        if owner is None or (
+            speaker_is_ours and re.search(r"我也?留|我的(?:手机|电话|号码|座机)|我(?:手机|电话|座机)(?:是|号)", s.text)
+        ):
+            continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
+        if not s.speaker or speaker_is_ours:
+            # "实施对接：我们这边老韩（韩师傅 136 0000 1111）": in our own words, a number next to 我们这边 is ours
+            contacts = [c for c in contacts if not re.search(r"我们这边|我方|我司", _clause_with(s.text, c.span))]
         for c in contacts:
+            if c.kind in ("mobile", "landline"):
+                holder, how_sure = held.get(c.value, (None, 0))
+                if holder is not None and holder is not owner:
+                    if how_sure >= sure:
+                        continue
+                    holder.other_phones = [p for p in holder.other_phones if p != c.value]
+                    if holder.phone == c.value:
+                        holder.phone = holder.other_phones.pop(0) if holder.other_phones else None
+                held[c.value] = (owner, sure)
             if c.kind == "email" and not owner.email:
                 owner.email = c.value
             elif c.kind in ("mobile", "landline") and not owner.phone:
