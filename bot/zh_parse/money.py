@@ -9,7 +9,7 @@
   ("Pro299元").
 - "五十多万", "十几万", "十来万" are approximate lower bounds (500000, 100000); "几十万" is too vague and
   "比上次多5万" is a difference, so neither is an amount; "差不多五十万" (about) and "最多五十万" (at most) are.
-- "五六万", "七八千": two neighbouring digits say a range; the amount is the upper bound (60000), approximate.
+- "五六万", "两三万", "七八千": two neighbouring digits say a range; the amount is the upper bound (60000), approximate.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ _VERSION_BEFORE = re.compile(r"(?:版本|[vV])\s*$")
 _RANGE_JOIN = re.compile(r"\s*(?:到|至|-|~|—|–)\s*")
 _CN_DIGIT = "一二三四五六七八九"
 # "五六万", "三四十万", "七八千": neighbouring digits before a magnitude (not "十五六万", which is handled as a number)
-_NEIGHBOUR_RANGE = re.compile(rf"(?<![{_CN_DIGIT}十百千万零两])([{_CN_DIGIT}])([{_CN_DIGIT}])(十)?(万|千)(?:块|元)?")
+_NEIGHBOUR_RANGE = re.compile(rf"(?<![{_CN_DIGIT}十百千万零两])([{_CN_DIGIT}两])([{_CN_DIGIT}])(十)?(万|千)(?:块|元)?")
 
 
 @dataclass
@@ -94,7 +94,7 @@ def find_money(text: str) -> list[Found]:
 
     found: list[Found] = []
     for m in _NEIGHBOUR_RANGE.finditer(norm):
-        low, high = _CN_DIGIT.index(m.group(1)) + 1, _CN_DIGIT.index(m.group(2)) + 1
+        low, high = _CN_DIGIT.index(m.group(1).replace("两", "二")) + 1, _CN_DIGIT.index(m.group(2)) + 1
         if high != low + 1 or _overlaps(m.span(), phones):
             continue
         value = high * (10 if m.group(3) else 1) * _MAGNITUDE[m.group(4)]

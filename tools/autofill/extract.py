@@ -169,7 +169,10 @@ class Sentence:
 # "张伟：", "李总（华东机械）:", "销售-王磊:", "客户 周总：", "发言人1 00:01:23", "Speaker 2  12:03"; a bracketed
 # label needs no colon ("【客户-李总】你好", "[销售-陈晨] 您好")
 _BRACKET_LABEL = re.compile(r"^\s*(?:【([^】\n]{1,24})】|\[([^\]\n]{1,24})\])\s*[：:]?\s*")
-_LABEL = re.compile(r"^\s*([^：:\n，。,！？!?]{1,20}?)\s*[：:]\s*")
+# "陈总 [语音 0:42 转文字]：", "钱总（语音 0:28）：": a chat export marks voice messages after the name
+_LABEL = re.compile(
+    r"^\s*([^：:\n，。,！？!?\[［]{1,20}?)\s*(?:[\[［（(]\s*语音[^\]］）)\n]{0,20}[\]］）)])?\s*[：:]\s*"
+)
 _ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,2})\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I)
 # a chat export or a transcript that puts the speaker alone on a line, maybe with the time: "张晓 10:21", "周强"
 _NAME_LINE = re.compile(
@@ -470,14 +473,14 @@ def role_for_title(title: str | None) -> str | None:
 _OUR_SIDE = re.compile(r"销售|我方|客户经理|售前|我们|顾问|乙方")
 _THEIR_SIDE = re.compile(r"客户|甲方|对方")
 _CORRECTION = re.compile(
-    r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实是|确认一下是|以这个为准|修正|"
+    r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实[^，。；]{0,8}?是|确认一下是|以这个为准|修正|"
     r"不是[\s，,]*是"
 )
 # what the customer can spend, said without the word 预算: "老板砍到十五万了，最多十五万", "四万以内都可以",
 # "老板给的是三十万左右", "集团批的是一百二十八万，一期这块是四十五万"
 _BUDGET_WORDS = re.compile(
     r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|最多(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
-    r"不能超过|不超过|上限|封顶|多一分都不|(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
+    r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元])以内|(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
 )
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
@@ -875,10 +878,33 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         if side is None and re.fullmatch(_HONORIFIC.pattern, person):
             side = False
         sides.speaker[label] = side
+    # "旁边是我们销售温静": whom our speakers introduce as colleagues are ours, before anyone unplaced is
+    # taken for the customer
+    for s in sentences:
+        if sides.side(s.speaker) is True:
+            for m in _COLLEAGUE.finditer(s.text):
+                if not re.fullmatch(_HONORIFIC.pattern, m.group(1)):  # "我们这边的钱总" is someone we talk about
+                    sides.add_ours(m.group(1))
+    for label in labels:
+        if sides.speaker[label] is None and sides.speaker_name.get(label) in sides.ours:
+            sides.speaker[label] = True
     unknown = [
         label for label in labels if sides.speaker[label] is None and sides.speaker_name.get(label) not in sides.third
     ]
     known = {sides.speaker[label] for label in labels if sides.speaker[label] is not None}
+    if len(unknown) == 2 and not known:
+        # a chat of two, nobody introduced: "何晨：好的刘总！" – the one called 刘总 is the customer
+        for label, other in (unknown, unknown[::-1]):
+            name = sides.speaker_name.get(label, "")
+            called = name and any(
+                re.search(rf"{name[0]}(?:总|总监|老板|董|校长|院长|主任)", s.text)
+                for s in sentences
+                if s.speaker == other
+            )
+            if called and not name.startswith(sides.speaker_name.get(other, "")[:1]):
+                sides.speaker[label], sides.speaker[other] = False, True
+                unknown, known = [], {True, False}
+                break
     if unknown and known == {True}:
         for label in unknown:  # everyone we could not place talks with us: the customer's side
             sides.speaker[label] = False
@@ -1519,11 +1545,16 @@ _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 _WITHIN_BUDGET = re.compile(
     r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
 )
+_HELD_WITHIN = re.compile(
+    r"^\s*(?:的话|这个数|这个价)?\s*(?:是)?[还都也]?在(?:这个|我们的?|咱们的?)?(?:预算)?(?:里面?|范围[里内]|以内|之内)|^\s*没超"
+)
 _EARLIER_FIGURE = re.compile(r"(?:刚才|之前|前面|上次|原来)(?:那个|说的|报的|的|是)?$")
 _ACCEPTED = re.compile(r"可以|行|接受|没问题|同意|成交|就这么定|就按")
 _DECLINED = re.compile(r"不行|不能|不可以|做不了|没法|太少|不够|再低|还是贵|考虑一下")
 _TOTAL_BEFORE = re.compile(r"(?:总共|一共|合计|总价|加起来|算下来)(?:是|就是|一共)?$")
-_ENVELOPE = re.compile(r"总预算|整个|全年|总共|数字化|信息化|[二两三四五]期")
+_ENVELOPE = re.compile(r"总预算|整个|整体|全年|总共|数字化|信息化|[二两三四五]期|分[两二三四]期")
+# the part of an envelope this purchase gets: "所里批的是五十万，分两期，今年一期是二十五万"
+_PART = re.compile(r"一期|其中|这块|这一块|这一项|这次|本次|CRM|软件")
 _MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额")
 
 
@@ -1551,6 +1582,8 @@ def _money_facts(
             ]
 
         amounts = stated(s.text)
+        # "三万二千四在里面，行", "二十万零四千在范围里": our price held against the budget restates neither
+        amounts = [m for m in amounts if not _HELD_WITHIN.match(s.text[m.span[1] : m.span[1] + 14])]
         rival = [m for m in amounts if _RIVAL_PRICE.search(_clause_with(s.text, m.span))]
         mixed = bool(rival) and len(rival) < len(amounts)
         if mixed:  # "他们报了六十五万，你们是七十八万。我们预算就八十万": only the rival's clause is theirs
@@ -1615,10 +1648,16 @@ def _money_facts(
             by_clause = []
             for m in amounts:
                 clause = _clause_with(s.text, m.span)
+                start = max(s.text.rfind(c, 0, m.span[0]) for c in "，,；;")
+                lead = _clause_with(s.text, (start - 1, start - 1)) if start > 0 else ""
+                if lead and not stated(lead) and _PRICE_WORDS.search(lead) and not _BUDGET_WORDS.search(clause):
+                    clause = lead + "，" + clause  # "控制在四十五万以内，凑个整，四十五万"
                 if _BUDGET_WORDS.search(clause):
                     by_clause.append(("budget", m))
                 elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了|你们(?:是|报|的价)", clause):
                     by_clause.append(("amount", m))
+                elif picks["amount"] and m.value == picks["amount"][-1].value:
+                    by_clause.append(("amount", m))  # "领导批的是六万，五万五可以": our price, said again
             if by_clause and {t for t, _ in by_clause} == {"budget", "amount"}:
                 for target, m in by_clause:
                     picks[target].append(Fact(float(m.value), quote(s), s.start, 0.8))
@@ -1643,7 +1682,8 @@ def _money_facts(
                 totals = [m for m in after if _TOTAL_BEFORE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])]
                 fresh = [m for m in after if all(m.value != f.value for f in picks[target])]
                 value = (totals or fresh or after or amounts)[-1 if totals else 0].value
-        elif _BUDGET_WORDS.search(words):
+        elif _BUDGET_WORDS.search(words) and not (ours and not re.search(r"预算|经费|您|你们|贵司|咱们", s.text)):
+            # ("最多九五折，五万四千七百二" is our rep's best price, not a budget)
             target = "budget"
             stated = [
                 m
@@ -1652,6 +1692,9 @@ def _money_facts(
             ]
             if stated and not fix:  # "我们预算三十五万，三十二万八千可以接受": the figure next to 预算
                 value = stated[-1].value
+            parts = [m for m in amounts if _PART.search(_clause_with(s.text, m.span))]
+            if not fix and parts and len(amounts) > 1 and _ENVELOPE.search(s.text):
+                value = parts[-1].value
         elif (
             ours
             and picks["budget"]
@@ -1665,7 +1708,13 @@ def _money_facts(
             target = "budget"
         elif _PRICE_WORDS.search(s.text) or (ours and not _ASPIRATION.search(last_clause)):
             target = "amount"
-        elif _BUDGET_WORDS.search(previous_text) and len(s.text) <= 30:
+        elif (
+            _BUDGET_WORDS.search(previous_text)
+            and len(s.text) <= 30
+            and (
+                not stated(previous_text) or _ENVELOPE.search(previous_text)
+            )  # "…整体批了一百二十万。CRM一期是六十万。"
+        ):
             target = "budget"  # a question in one utterance, the answer in the next
         elif _PRICE_WORDS.search(previous_text) and len(s.text) <= 30 and not s.text.endswith(("？", "?", "吗")):
             target = "amount"  # ("三十万能做吗？" is the customer asking, not a price agreed)

@@ -1,0 +1,115 @@
+"""Budget and price as they are said in a negotiation: a budget and an accepted price in one breath, a price
+held against the budget, our rep's best price, ceilings, the part of an envelope this purchase gets, and the
+chat exports that mark voice messages after the name.
+
+Every transcript here was written for these tests (invented companies and people)."""
+
+from datetime import date
+from types import SimpleNamespace
+
+from bot.org import OrgProfile
+from bot.zh_parse import find_money
+from tools.autofill.extract import extract_rules
+
+TODAY = date(2027, 5, 10)
+ORG = OrgProfile.from_settings(SimpleNamespace(org_name="云帆科技,云帆", competitors="销售易", org_products=""))
+INTRO = "销售-林峰：晏总好，我是云帆科技的林峰。\n"
+
+
+def extract(text: str):
+    return extract_rules(text, TODAY, org=ORG)
+
+
+def money(ex) -> tuple:
+    return (ex.budget and ex.budget.value, ex.amount and ex.amount.value)
+
+
+def test_a_budget_and_our_price_accepted_in_one_breath():
+    ex = extract(
+        INTRO
+        + "销售-林峰：两年的话原价八万，我给您做到七万五。\n客户-晏总：领导批的是八万，七万五可以。就按两年七万五走。\n"
+    )
+    assert money(ex) == (80000, 75000)
+    ex = extract(
+        INTRO
+        + "销售-林峰：二十个人一年就是两万三千七百六。\n客户-晏总：你凑个整嘛，两万三。\n销售-林峰：行，两万三。\n"
+        "客户-晏总：我们老板说预算两三万的样子，两万三是可以的。\n"
+    )
+    assert money(ex) == (30000, 23000)
+
+
+def test_our_price_held_against_the_budget_is_not_the_budget():
+    ex = extract(
+        INTRO + "销售-林峰：三十套一年三万六，九折三万二千四。\n客户-晏总：老板说了，这个最多四万。\n"
+        "客户-晏总：对，最多四万。三万二千四在里面，行。\n"
+    )
+    assert money(ex) == (40000, 32400)
+    ex = extract(
+        INTRO + "销售-林峰：两年八五折二十万零四千。\n客户-晏总：对，CRM只批了三十万以内，二十万零四千还在范围内。\n"
+    )
+    assert money(ex) == (300000, 204000)
+
+
+def test_our_reps_best_price_is_a_price():
+    ex = extract(
+        INTRO + "销售-林峰：十二个号，一个四千八，五万七千六。\n客户-晏总：我们的预算是五六万，能不能打个九折？\n"
+        "销售-林峰：晏总，九折确实给不了，最多九五折，五万四千七百二。\n客户-晏总：行吧，五万四千七百二，我去跟老板报。\n"
+    )
+    assert money(ex) == (60000, 54720)
+
+
+def test_a_figure_then_within_is_a_ceiling():
+    ex = extract(INTRO + "销售-林峰：十个账号一年八千八。\n客户-晏总：这个在我们预算里，我们说的是一万以内。\n")
+    assert money(ex) == (10000, 8800)
+
+
+def test_the_part_of_an_envelope_for_this_purchase():
+    ex = extract(
+        INTRO + "客户-晏总：这个项目所里批的是五十万，分两期，今年一期是二十五万，明年二期做门户。\n"
+        "销售-林峰：明白，一期二十五万。\n"
+    )
+    assert money(ex) == (250000, None)
+    ex = extract(INTRO + "客户-晏总：今年数字化这块整体批了一百二十万，这里面包括二期的BI。CRM一期是六十万。\n")
+    assert money(ex)[0] == 600000
+
+
+def test_actually_it_is_corrects_the_budget():
+    ex = extract(
+        INTRO + "客户-晏总：我们今年数字化预算是六十万，其中CRM这块四十五万，剩下做BI。\n"
+        "客户-邹工：晏总，年初调整过，其实CRM是四十万，BI那边多分了五万。\n"
+    )
+    assert money(ex)[0] == 400000
+
+
+def test_round_it_off_names_the_figure_after_it():
+    ex = extract(
+        INTRO + "销售-林峰：接口另外是三万，总共是四十五万八。\n"
+        "客户-晏总：四十五万八超了。控制在四十五万以内，凑个整，四十五万。\n销售-林峰：行，四十五万，我回去申请一下。\n"
+    )
+    assert money(ex) == (450000, 450000)
+
+
+def test_neighbouring_numerals_with_liang_are_a_range():
+    assert [(m.value, m.approximate) for m in find_money("预算两三万")] == [(30000, True)]
+    assert [m.value for m in find_money("两万三")] == [23000]
+
+
+def test_voice_marks_after_the_name_are_not_the_speaker():
+    ex = extract(
+        "微信聊天记录（语音已转文字）\n"
+        "陈总 [语音 0:42 转文字]：小赵啊，你上次报的八个号一年两万八千八，我们一年就两万五的预算，你看能不能凑个整，两万五。\n"
+        "赵敏：陈总好！两万五确实做不了，我跟领导申请了一下，两万六，这是最低了。\n"
+        "陈总 [语音 0:18 转文字]：两万六哦……行行行，两万六就两万六。\n"
+    )
+    assert money(ex) == (25000, 26000)
+    assert "陈总" in {c.name for c in ex.contacts}
+
+
+def test_in_a_chat_of_two_the_one_called_boss_is_the_customer():
+    ex = extract(
+        "微信聊天记录\n"
+        "刘燕 [语音转文字]：喂小何啊，我刘燕，上次说的系统老板说可以试试，一共十三个号。\n"
+        "何晨：好的刘总！十三个账号，一年一万三。\n"
+        "刘燕 [语音转文字]：你把合同发我邮箱，liu.yan@example-trans.com。\n"
+    )
+    assert [c.name for c in ex.contacts] == ["刘燕"] and ex.contacts[0].email == "liu.yan@example-trans.com"
