@@ -113,3 +113,31 @@ def test_in_a_chat_of_two_the_one_called_boss_is_the_customer():
         "刘燕 [语音转文字]：你把合同发我邮箱，liu.yan@example-trans.com。\n"
     )
     assert [c.name for c in ex.contacts] == ["刘燕"] and ex.contacts[0].email == "liu.yan@example-trans.com"
+
+
+def seats(text: str):
+    ex = extract(INTRO + text)
+    return ex.seats and ex.seats.value
+
+
+def test_a_count_priced_or_settled_is_the_seat_count():
+    assert (
+        seats(
+            "客户-晏总：账号的话，销售加区域经理四十个左右。\n销售-林峰：四十个账号，一个一年一千五，六万。\n"
+            "客户-晏总：那个价格能不能再谈谈？\n销售-林峰：可以的，看您这边。\n客户-晏总：有点多了……这样，先上三十个。\n"
+        )
+        == 30
+    )
+    assert (
+        seats(
+            "客户-晏总：先按八十个账号算吧。\n销售-林峰：八十个账号一共十四万四。\n客户-晏总：客服那边我再问问。\n"
+            "客户-晏总：那这样，先别八十个了，客服先不上。\n销售-林峰：好的，明白。\n销售-林峰：六十个就是十万零八千。\n"
+        )
+        == 60
+    )
+    assert seats("客户-晏总：十三家店三十九个，加总部六个。\n客户-晏总：四十五个多少钱？\n") == 45
+
+
+def test_a_count_that_is_not_seats_stays_out():
+    assert seats("销售-林峰：我们有三个模块，线索、报价、回款。\n客户-晏总：三个模块多少钱？\n") is None
+    assert seats("客户-晏总：业务员五十个账号。\n客户-晏总：以后可能扩到八十个，一年十万。\n") == 50

@@ -1716,7 +1716,12 @@ def _money_facts(
             )  # "…整体批了一百二十万。CRM一期是六十万。"
         ):
             target = "budget"  # a question in one utterance, the answer in the next
-        elif _PRICE_WORDS.search(previous_text) and len(s.text) <= 30 and not s.text.endswith(("？", "?", "吗")):
+        elif (
+            _PRICE_WORDS.search(previous_text)
+            and len(s.text) <= 30
+            and not s.text.endswith(("？", "?", "吗"))
+            and not (ours and _ASPIRATION.search(s.text))  # "我回去申请一下，争取控制在一百万以内"
+        ):
             target = "amount"  # ("三十万能做吗？" is the customer asking, not a price agreed)
         else:
             previous_text = s.text
@@ -1768,6 +1773,13 @@ def money_label(value: float | None) -> str:
 
 
 _BARE_COUNT = re.compile(r"([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?![人月星工小钟点字])")
+# a count priced or settled is the seat count: "六十个就是十万零八千", "四十五个多少钱", "先上三十个"
+_PRICED_COUNT = re.compile(
+    r"(?P<n>[0-9]+|[一二两三四五六七八九十百]+)\s*个"
+    r"(?=\s*(?:的话)?\s*[，,]?\s*(?:就是|的话|是|一年|一共|总共|多少钱|怎么卖)"
+    r"|\s*[，,]?\s*[一二两三四五六七八九十\d][^个人，,。]{0,6}[万千])"
+    r"|(?:先上|先开|改成|就上|先要|(?<![打计])算)(?P<settled>[0-9]+|[一二两三四五六七八九十百]+)\s*个(?=吧|[，,。]|$)"
+)
 _SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
 _FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
 _SEAT_QUESTION = re.compile(
@@ -1811,6 +1823,14 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
             if counts:  # "销售三十五个，加上管理层五个，四十个。": the last count is the answer
                 tiers[0].append(Fact(int(cn_number(counts[-1].group(1))), quote(s), s.start, 0.7))
                 last_seat_pos = index
+        elif not talks_seats and not corrects and _PRICED_COUNT.search(text):
+            # "六十个就是十万零八千", "二十五个的话一年三万", "四十五个多少钱？", "先上三十个": a count being
+            # priced or settled is the seat count, however far from the last 账号
+            for m in _PRICED_COUNT.finditer(text):
+                value = cn_number(m.group("n") or m.group("settled"))
+                if value and value >= 2 and not _FUTURE_MAYBE.search(_clause_with(text, m.span())):
+                    tiers[0].append(Fact(int(value), quote(s), s.start, 0.7))
+                    last_seat_pos = index
         elif talks_seats or corrects:
             counted = {f.pos for f in tiers[0]}
             for m in _BARE_COUNT.finditer(text):
