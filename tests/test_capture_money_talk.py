@@ -141,3 +141,86 @@ def test_a_count_priced_or_settled_is_the_seat_count():
 def test_a_count_that_is_not_seats_stays_out():
     assert seats("销售-林峰：我们有三个模块，线索、报价、回款。\n客户-晏总：三个模块多少钱？\n") is None
     assert seats("客户-晏总：业务员五十个账号。\n客户-晏总：以后可能扩到八十个，一年十万。\n") == 50
+
+
+def test_figures_spoken_in_thousands_are_money():
+    assert [m.value for m in find_money("你这零头，凑个整，七千五。")] == [7500]
+    assert [m.value for m in find_money("八个七千九百二。")] == [7920]
+    assert find_money("一千五百人") == [] and find_money("两千多家客户") == []
+    ex = extract(
+        "拜访录音 2027-05-07\n\n"
+        "乙方：喂，晏总，我云帆的小董，董亮。\n甲方：说嘛。\n乙方：八个号，一个号一年九百九，八个七千九百二。\n"
+        "甲方：你这零头，凑个整，七千五。\n乙方：七千五……行，晏总，七千五。\n"
+    )
+    assert money(ex) == (None, 7500)
+    assert ex.our_side == ["董亮"]  # the dialogue line is no participant list: 晏总 is not ours
+
+
+def test_an_equivalent_figure_and_a_first_quote_do_not_set_the_price():
+    ex = extract(
+        INTRO + "销售-林峰：一年的话是十二万，我们可以签三年，三年总共三十万，相当于一年十万。\n"
+        "客户-晏总：我们预算今年是二十万左右。三年三十万……可以，三年签，三十万。\n"
+    )
+    assert money(ex) == (200000, 300000)
+    ex = extract(INTRO + "销售-林峰：我们最后那版报价是十五万八，比第一次的十八万降了不少。\n")
+    assert money(ex)[1] == 158000
+
+
+def test_a_competitors_figure_stays_out_even_next_to_you():
+    ex = extract(
+        INTRO + "销售-林峰：七十个就是八万四。\n"
+        "客户-晏总：我们八万封顶，不能再多了。那个销售易上礼拜报了六万八，你们贵不少。\n"
+        "销售-林峰：这样，八万四我给您打九五折，七万九千八。\n客户-晏总：七万九千八，行。\n"
+    )
+    assert money(ex) == (80000, 79800)
+
+
+def test_our_rep_agreeing_to_the_figure_the_customer_asked_for():
+    ex = extract(
+        INTRO + "销售-林峰：38个的话是8.36万。\n客户-晏总：超了啊，我们这块预算也就七八万。\n"
+        "客户-晏总：8万能做吗，按38个。\n销售-林峰：请示了一下，8万可以。\n"
+    )
+    assert money(ex) == (80000, 80000)
+
+
+def test_a_computed_total_in_notes_is_the_quote():
+    assert [m.value for m in find_money("10个号 × 2980/个/年 = 29800，黎总没说贵")] == [29800]
+    ex = extract(
+        "【通话记录】林峰 2027/05/07\n- 预算：晏总说3w以内\n- 我报的：10个号 × 2980/个/年 = 29800，晏总没说贵\n"
+    )
+    assert money(ex) == (30000, 29800)
+
+
+MAIL_THREAD = (
+    "主题：RE: RE: 星港物流 报价\n"
+    "发件人：林峰 <linfeng@example-vendor.com>\n"
+    "发送时间：2027年5月7日 星期五 20:15\n"
+    "收件人：晏长青 <yancq@xinggang-wl.com>\n\n"
+    "晏总好，\n\n"
+    "已向公司申请：80 个账号一年 52,000 元（按原价应为 54,400 元），可按此价格走合同。\n\n"
+    "林峰\n云帆科技 大客户部\n\n"
+    "发件人：晏长青 <yancq@xinggang-wl.com>\n"
+    "发送时间：2027年5月7日 星期五 18:42\n\n"
+    "林峰你好，首期账号按 80 个走。今年剩余预算只有 6 万。\n"
+    "贵司联系人（晏总）手机：139 1762 4408\n\n"
+    "发件人：林峰 <linfeng@example-vendor.com>\n"
+    "发送时间：2027年5月7日 星期五 11:05\n\n"
+    "晏总好，经纪人共 120 人，按 120 账号 × 680 元/年 = 81,600 元。\n"
+    "林峰\n云帆科技 大客户部\n"
+)
+
+
+def test_a_mail_thread_is_read_oldest_first():
+    ex = extract(MAIL_THREAD)
+    assert money(ex) == (60000, 52000)  # not the oldest 81,600 quoted at the bottom, nor the list price
+    assert ex.seats is not None and ex.seats.value == 80
+    assert ex.our_side == ["林峰"]  # signed with our company
+    assert {c.name: c.phone for c in ex.contacts}.get("晏长青") == "13917624408"
+
+
+def test_notes_titled_in_brackets_name_their_writer_and_keep_the_customer_line():
+    ex = extract(
+        "【通话记录】林峰　2027/05/07（周五）　电话\n客户：东莞市墨方包装印刷有限公司（做彩盒）\n- 对接人：晏总（总经理）\n"
+    )
+    assert ex.account is not None and ex.account.value == "东莞市墨方包装印刷有限公司"
+    assert ex.our_side == ["林峰"]

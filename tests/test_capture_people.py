@@ -186,3 +186,25 @@ def test_an_email_thread_is_written_by_its_senders():
     )
     assert phones_of(ex) == {"晏长青": ["037165902231"]} or phones_of(ex) == {"晏长青": ["0371-65902231"]}
     assert "林经理" not in names(ex) and "林峰" in ex.our_side
+
+
+def test_a_chat_export_with_the_time_before_the_name():
+    ex = extract(
+        "微信群聊记录导出：云帆×栖云物业\n"
+        "09:12 林峰（云帆科技）\n俞经理早，35个账号，合计7.7万，您看下\n"
+        "09:31 俞经理\n@小潘 你核一下项目经理人数\n"
+        "09:48 小潘\n一共是38个，不是35个\n"
+    )
+    assert ex.our_side == ["林峰"] and {"俞经理", "小潘"} <= names(ex)
+
+
+def test_a_second_company_in_the_participant_list_is_a_partner():
+    ex = extract(
+        "会议录屏转写 2027-05-07\n"
+        "参会：宁扬树脂有限公司（施海涛、蒋经理）；南京数智信息技术有限公司（郁工）；云帆科技（林峰）\n"
+        "[00:00:04] 郁工: 各位好，我是数智的项目经理。\n"
+        "[00:00:13] 林峰: 谢谢郁工。施总好，蒋经理好，我是云帆科技的林峰。\n"
+        "[00:00:20] 郁工: 有问题打我 138 5168 2290。\n"
+    )
+    assert "郁工" not in names(ex) and {"施海涛", "蒋经理"} <= names(ex)
+    assert all("13851682290" not in numbers for numbers in phones_of(ex).values())

@@ -9,6 +9,7 @@
   ("Pro299元").
 - "五十多万", "十几万", "十来万" are approximate lower bounds (500000, 100000); "几十万" is too vague and
   "比上次多5万" is a difference, so neither is an amount; "差不多五十万" (about) and "最多五十万" (at most) are.
+- A figure spoken in thousands ("七千五", "七千九百二") is money unless a counting unit follows.
 - "五六万", "两三万", "七八千": two neighbouring digits say a range; the amount is the upper bound (60000), approximate.
 """
 
@@ -47,7 +48,8 @@ _MAGNITUDE = {"w": 10**4, "k": 1000, "万": 10**4, "萬": 10**4, "亿": 10**8, "
 _PRICE_WORD_BEFORE = re.compile(
     r"(?:预算|报价|价格|总价|单价|金额|费用|合同额|合同金额|成交价|价钱|售价|标价|花了|多少钱|总共|一共|首付|尾款|回款"
     r"|(?:每|一)(?:个|位|名|套|台)?(?:账号|帐号|用户|席位|坐席|license|人|套|台|年|月)(?:一年|每年|一个月|每月)?)"
-    r"(?:是|为|在|大概|大约|约|差不多|有|能到|控制在|要|收|\s|:)*$",
+    r"(?:是|为|在|大概|大约|约|差不多|有|能到|控制在|要|收|\s|:)*$"
+    r"|\d[^，。,;；=＝]{0,10}[=＝]\s*$",  # "10个号 × 2980/个/年 = 29800": the total of a price
     re.I,
 )
 # "5k并发", "4k屏": k counts things as often as money, so a bare k needs a price word or a clause end
@@ -157,7 +159,9 @@ def _money_match(norm: str, m: re.Match, phones) -> _MoneyMatch | None:
             carried = max(carried, factor)
             break
     has_currency = bool(pre or cur)
-    explicit = has_currency or carried > 1 or (mag is not None)
+    # "七千五", "七千九百二": a spoken figure in the thousands is money unless a counting unit follows
+    spoken_thousands = "千" in num_text and base >= 1000 and not re.search(r"\d", num_text)
+    explicit = has_currency or carried > 1 or (mag is not None) or spoken_thousands
     if not has_currency and _NOT_MONEY_AFTER.match(norm, end):
         return None
     if mag and mag.lower() == "k" and not has_currency and not _K_MONEY_AFTER.match(norm, end):

@@ -180,6 +180,11 @@ _NAME_LINE = re.compile(
 )
 _ASKS_NUMBER = re.compile(r"电话|手机|号码|微信|联系方式")
 _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s*(?:<[^>\n]*>)?\s*$", re.I)
+_COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
+_TIME_NAME_LINE = re.compile(
+    r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\s+"
+    r"([\u4e00-\u9fa5]{2,4}(?:[（(][^）)\n]{1,12}[）)])?|[A-Z][a-z]{1,12})\s*$"
+)
 _TIMESTAMP = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
@@ -239,6 +244,11 @@ def _header_label(label: str) -> bool:
 
 def _name_line(line: str, previous_blank: bool) -> str | None:
     """A line that is only a person's name (and maybe a time): the speaker of the lines that follow."""
+    timed = _TIME_NAME_LINE.match(line)
+    if timed:  # "09:12 王磊（云帆科技）", "2026-08-03 10:05 俞经理": a chat export puts the time first
+        name = timed.group(1)
+        if re.match(SURNAMES, name) or re.fullmatch(_NICK, re.sub(r"[（(].*", "", name)) or name.isascii():
+            return name
     m = _NAME_LINE.match(line)
     if m is None:
         return None
@@ -291,13 +301,17 @@ def split_sentences(text: str) -> list[Sentence]:
         elif in_mail and (m := _LABEL.match(stripped)) and not stripped[m.end() :].strip():
             continue  # "汪经理：" greets the reader; the writer is still the sender
         m = _BRACKET_LABEL.match(stripped)
+        title = next((g for g in m.groups() if g is not None), "").strip() if m is not None else ""
+        if m is not None and (_header_key(title) or re.search(r"记录|纪要|小记|笔记|日志|转写|录音", title)):
+            m = None  # "【通话记录】陈思远 2026/07/08": the title of the notes, nobody talking
         if m is not None:
             label = next(g for g in m.groups() if g is not None).strip()
             line_speaker = speaker = label
             body_start += m.end()
             stripped = stripped[m.end() :]
         else:
-            m = _LABEL.match(stripped)
+            # in a mail, "卢总手机：…" or "报价：…" is the writer's text, not somebody else talking
+            m = None if in_mail else _LABEL.match(stripped)
             if m:
                 label = m.group(1).strip()
                 # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
@@ -344,7 +358,7 @@ _COMPETITIVE = re.compile(
 )
 SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕于洪丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯]"
+    "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})" for d in "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任".split()
@@ -768,7 +782,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     sides = Sides()
     staff = {n for n in staff if n}
     # the header's participant lists: "我方 张伟（销售）；客户 李总、王芳（采购）；渠道伙伴 易达 何伟"
+    talking = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
     for line in text.splitlines()[:16]:
+        spoken = _LABEL.match(line)
+        if spoken and talking[spoken.group(1).strip()] >= 3 and re.search(r"[。？！?!]|喂|您", line):
+            continue  # "乙方：喂，贺总，我云帆的小董…": someone talking, not a list of who came
         third_key = re.match(rf"^\s*[^：:，,。]{{0,6}}(?:{_THIRD_PARTY.pattern})[^：:，,。]{{0,4}}[：:]", line)
         if third_key:  # "实施伙伴：温州联创信息技术有限公司（方工）": a header line for a third company
             sides.third.update(_names_in(line[third_key.end() :]))
@@ -784,6 +802,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         key = re.match(rf"^.{{0,{listed.end()}}}", line) if listed else re.match(r"^[^：:]{0,8}[：:]", line)
         body = line[key.end() :] if key else line
         segments = re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)
+        customer_listed = False
         for index, segment in enumerate(part for segment in segments for part in _company_groups(segment)):
             names = _names_in(segment)
             if not names:
@@ -801,16 +820,27 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             ):
                 for n in names:
                     sides.add_ours(n)
-            elif _THIRD_PARTY.search(segment) or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment):
+            elif (
+                _THIRD_PARTY.search(segment)
+                or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment)
+                # "参会：宁扬树脂（施海涛）；数智云链信息技术有限公司（郁工）；云帆科技（陈思远）": a second
+                # company that is not us is a partner
+                or (customer_listed and _COMPANY_GROUP.match(segment.strip()))
+            ):
                 sides.third.update(names)
             else:
                 sides.theirs.update(names)
+                customer_listed = customer_listed or bool(_COMPANY_GROUP.match(segment.strip()))
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     writer = re.match(
         rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line
-    ) or re.search(rf"(?:小记|记录|纪要|笔记|日志)\s*[（(]\s*(?:记录人?[：:])?\s*({_PERSON})\s*[）)]", first_line)
+    ) or re.search(
+        rf"(?:小记|记录|纪要|笔记|日志)\s*(?:[（(]\s*(?:记录人?[：:])?\s*({_PERSON})\s*[）)]|[】\]]\s*({_PERSON})(?![\u4e00-\u9fa5]))",
+        first_line,
+    )
     if writer:
-        sides.add_ours(writer.group(1)[:3] if len(writer.group(1)) > 2 else writer.group(1))
+        name = next(g for g in writer.groups() if g)
+        sides.add_ours(name[:3] if len(name) > 2 else name)
     # "云帆：闵浩", "云帆-顾磊 与 何校长", "云帆科技 山西区 销售 武晓琳", "冉静（云帆科技）": our company right
     # next to a person in the header names one of ours
     for line in text.splitlines()[:6]:
@@ -849,6 +879,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         elif person in sides.third:
             side = None
         for s in (x for x in sentences if x.speaker == label):
+            signed = org.find_ours(s.text)
+            if signed and signed[0].start == 0 and re.fullmatch(r"[\s\u4e00-\u9fa5]{0,10}", s.text[signed[0].end :]):
+                side = True  # a mail signed "谢晓雨 / 云帆科技 大客户部"
             for hit in org.find_ours(s.text):
                 if _INTRO_BEFORE.search(s.text[max(0, hit.start - 6) : hit.start]):
                     side = True
@@ -1449,6 +1482,13 @@ def _contacts(
         owner = next((c for c in people if c.name in s.text), None) or next(
             (twin for alias, twin in merged.items() if alias in s.text), None
         )
+        if owner is None:
+            # "贵司联系电话（邱总监）：023-…" with 邱雯 the only 邱 among them
+            for m in _HONORIFIC.finditer(s.text):
+                same = [c for c in people if c.name.startswith(m.group(1))]
+                if len(same) == 1:
+                    owner = same[0]
+                    break
         if owner is None and s.speaker:
             owner = next((c for c in people if c.name in s.speaker or s.speaker.endswith(c.name)), None)
             if owner is None and sides.speaker_name.get(s.speaker):
@@ -1548,14 +1588,19 @@ _WITHIN_BUDGET = re.compile(
 _HELD_WITHIN = re.compile(
     r"^\s*(?:的话|这个数|这个价)?\s*(?:是)?[还都也]?在(?:这个|我们的?|咱们的?)?(?:预算)?(?:里面?|范围[里内]|以内|之内)|^\s*没超"
 )
-_EARLIER_FIGURE = re.compile(r"(?:刚才|之前|前面|上次|原来)(?:那个|说的|报的|的|是)?$")
+_EARLIER_FIGURE = re.compile(
+    r"(?:刚才|之前|前面|上次|原来|第一次|第一版|最早|一开始|起初|最开始)(?:那个|说的|报的|的|是)?$"
+    r"|原价\s*(?:应为|应该是|是|为)?\s*$"  # "一年 52,000 元（按原价应为 54,400 元）"
+)
+# "三年总共三十万，相当于一年十万": an equivalent figure restates the price
+_EQUIVALENT_BEFORE = re.compile(r"(?:相当于|折合|平均(?:下来)?|摊下来)(?:每年|一年|一个月|每月)?$")
 _ACCEPTED = re.compile(r"可以|行|接受|没问题|同意|成交|就这么定|就按")
 _DECLINED = re.compile(r"不行|不能|不可以|做不了|没法|太少|不够|再低|还是贵|考虑一下")
 _TOTAL_BEFORE = re.compile(r"(?:总共|一共|合计|总价|加起来|算下来)(?:是|就是|一共)?$")
 _ENVELOPE = re.compile(r"总预算|整个|整体|全年|总共|数字化|信息化|[二两三四五]期|分[两二三四]期")
 # the part of an envelope this purchase gets: "所里批的是五十万，分两期，今年一期是二十五万"
 _PART = re.compile(r"一期|其中|这块|这一块|这一项|这次|本次|CRM|软件")
-_MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额")
+_MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额|我报的|报的")
 
 
 def _money_facts(
@@ -1579,6 +1624,7 @@ def _money_facts(
                 if (not m.per_unit or _yearly_total(text, m.span))
                 and m.value >= 1000
                 and not _DIFFERENCE_BEFORE.search(text[max(0, m.span[0] - 4) : m.span[0]])
+                and not _EQUIVALENT_BEFORE.search(text[max(0, m.span[0] - 7) : m.span[0]])
             ]
 
         amounts = stated(s.text)
@@ -1595,7 +1641,18 @@ def _money_facts(
         # "三十八万，这个数在CRM预算里面": a price held against the budget does not state the budget
         words = _WITHIN_BUDGET.sub("", words)
         if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价|报的|便宜|贵", s.text):
-            if sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text):
+            # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
+            theirs = [
+                m
+                for m in amounts
+                if org.find_competitors(s.text[: m.span[0]])
+                and not re.search(r"我们|你们|咱们", _clause_with(s.text, m.span))
+            ]
+            if theirs and len(theirs) < len(amounts) and sides.side(s.speaker) is not True:
+                amounts = [m for m in amounts if m not in theirs]
+            elif sides.side(s.speaker) is not True and (
+                len(theirs) == len(amounts) or not re.search(r"我们|你们|咱们", s.text)
+            ):
                 previous_text = s.text
                 continue  # "海纳那边也报了价": a competitor's price
         if not amounts:  # "预算的话葛总说今年大概四十个": sales slang for 万 (a count names what it counts)
@@ -1700,14 +1757,22 @@ def _money_facts(
             and picks["budget"]
             and value == picks["budget"][-1].value
             and not _PRICE_WORDS.search(s.text)
+            and not _ACCEPTED.search(s.text)  # "请示了一下，8万可以": agreeing to a price, not repeating the budget
             and len(s.text) <= 20
         ):
             previous_text = s.text
             continue  # "好的，六十万。": our rep repeating the customer's budget
         elif _PRICE_WORDS.search(words) and _BUDGET_WORDS.search(s.speaker or ""):
             target = "budget"
-        elif _PRICE_WORDS.search(s.text) or (ours and not _ASPIRATION.search(last_clause)):
+        elif _PRICE_WORDS.search(words) or (ours and not _ASPIRATION.search(last_clause)):
             target = "amount"
+        elif (
+            not ours
+            and _ACCEPTED.search(s.text)
+            and not _DECLINED.search(s.text)
+            and (agreed := [m for m in amounts if any(m.value == f.value for f in picks["amount"])])
+        ):
+            target, value = "amount", agreed[-1].value  # "三年三十万……可以，三年签，三十万": our figure, agreed
         elif (
             _BUDGET_WORDS.search(previous_text)
             and len(s.text) <= 30
@@ -2281,6 +2346,33 @@ def _lost_deal(sentences: list[Sentence], org: OrgProfile) -> bool:
     return False
 
 
+_MAIL_TIME = re.compile(
+    r"(?:发送时间|时间|日期|Date|Sent)\s*[：:]\s*(\d{4})\s*[年/-]\s*(\d{1,2})\s*[月/-]\s*(\d{1,2})\D{0,12}?(\d{1,2}):(\d{2})",
+    re.I,
+)
+
+
+def chronological(sentences: list[Sentence], text: str) -> list[Sentence]:
+    """The sentences with a mail thread's mails oldest first (threads quote older mails below newer ones);
+    anything else as written."""
+    senders = [m.start() for m in re.finditer(r"(?m)^\s*(?:发件人|From)\s*[：:]", text)]
+    if len(senders) < 2:
+        return sentences
+    bounds = [*senders, len(text)]
+    stamps = []
+    for start, end in zip(bounds, bounds[1:]):
+        m = _MAIL_TIME.search(text, start, end)
+        stamps.append(tuple(int(g) for g in m.groups()) if m else None)
+    if None in stamps or stamps == sorted(stamps):
+        return sentences
+
+    def mail(sentence: Sentence) -> int:
+        return sum(1 for at in senders if at <= sentence.start)  # 0: before the first mail
+
+    order = {i + 1: rank for rank, i in enumerate(sorted(range(len(stamps)), key=lambda i: stamps[i]))}
+    return sorted(sentences, key=lambda x: (order.get(mail(x), -1), x.start))
+
+
 def sides_free(text: str) -> bool:
     return not re.search(r"如果|要是|假如|会不会|能不能", text)
 
@@ -2317,10 +2409,12 @@ def extract_rules(
         account_terms += [t for a in known if a.id == ex.account_id for t in _terms(a)]
     account_terms += [o.value for o in ex.other_companies]
     ex.contacts = _contacts(sentences, ours, account_terms, sides)
-    ex.budget, ex.amount, _ = _money_facts(sentences, sides, org)
-    ex.seats = _seats(sentences)
+    # "latest wins" means the latest written: a mail thread quotes the older mails below the newer
+    in_order = chronological(sentences, text)
+    ex.budget, ex.amount, _ = _money_facts(in_order, sides, org)
+    ex.seats = _seats(in_order)
     lost = _lost_deal(sentences, org)
-    ex.close_date, ex.next_steps, ex.golive_date = _dates(sentences, meeting, sides, lost)
+    ex.close_date, ex.next_steps, ex.golive_date = _dates(in_order, meeting, sides, lost)
     ex.timeline = _timeline(ex.close_date, ex.golive_date)
     ex.competitors, ex.possible_competitors = _competitors(sentences, org)
     ex.our_side = [n for n in sides.ours if _looks_like_person(n)]
