@@ -208,3 +208,28 @@ def test_a_second_company_in_the_participant_list_is_a_partner():
     )
     assert "郁工" not in names(ex) and {"施海涛", "蒋经理"} <= names(ex)
     assert all("13851682290" not in numbers for numbers in phones_of(ex).values())
+
+
+def test_each_number_goes_to_the_person_named_before_it():
+    ex = extract(
+        "拜访记录 2027-05-07\n见到：晏长青（总经理）、小罗（IT）\n- 联系方式：晏长青 021-5892 3366；小罗 186 1601 2299\n"
+    )
+    assert phones_of(ex) == {"晏长青": ["021-58923366"], "小罗": ["18616012299"]}
+
+
+def test_an_integrators_label_and_a_boss_without_labels():
+    ex = extract(
+        "[14:02] 云帆-林峰：晏总好，我是云帆科技的林峰。\n[14:03] 星港-晏总：好，报价发我。\n"
+        "[14:05] 星港-晏总：接口找启明集成。\n[14:10] 启明集成-钱工：接口的事可以直接打我座机 0574-8766 2311。\n"
+    )
+    assert "钱工" not in names(ex) and all("057487662311" not in v for v in phones_of(ex).values())
+    ex = extract(
+        "喂，覃老板吗？我是云帆科技的甘露。\n哦，那个卖软件的是吧。\n好的覃老板，我明天联系您。\n行，打我手机，幺五九七七幺二三零八六。\n"
+    )
+    assert phones_of(ex) == {"覃老板": ["15977123086"]}
+
+
+def test_a_landline_written_four_and_three():
+    from bot.zh_parse import find_phones
+
+    assert [c.value for c in find_phones("座机 0592-5120 336，手机 158 5920 1177")] == ["0592-5120336", "15859201177"]

@@ -365,7 +365,7 @@ _DEPT_BEFORE = "|".join(
 )
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
-    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|工)"
+    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|老板|工)"
 )
 _TITLES = (
     "总经理",
@@ -464,7 +464,7 @@ _DEPT_NAME = re.compile(
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
 _HONORIFIC_AFTER = re.compile(
-    rf"(?<=[的跟和找给问约见板导叫了、])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|工)"
+    rf"(?<=[的跟和找给问约见板导叫了、])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|老板|工)"
     r"(?![\u4e00-\u9fa5]{0}[理监])"
 )
 ROLE_BY_TITLE = [
@@ -866,6 +866,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.third.add(person)
         elif _OUR_ROLE.match(label) or person in staff or person in sides.ours:
             side = True
+        elif company and re.search(r"集成|实施|外包|代理|渠道|咨询", company.group(1)):
+            side = None  # "启明集成-钱工": the integrator's engineer
+            if _looks_like_person(person):
+                sides.third.add(person)
         elif company and org.is_ours(company.group(1)):
             side = True
         elif bracket and (org.find_ours(bracket.group(1)) or _OUR_ROLE.match(bracket.group(1))):
@@ -1540,7 +1544,16 @@ def _contacts(
         if not s.speaker or speaker_is_ours:
             # "实施对接：我们这边老韩（韩师傅 136 0000 1111）": in our own words, a number next to 我们这边 is ours
             contacts = [c for c in contacts if not re.search(r"我们这边|我方|我司", _clause_with(s.text, c.span))]
+        named = sorted(((s.text.rfind(p.name), p) for p in people if p.name in s.text), key=lambda pair: pair[0])
+        sentence_owner = owner
         for c in contacts:
+            # "钱敏 021-5892 3366，…；小罗 186 1601 2299": each number to the person named right before it
+            before = [p for at, p in named if 0 <= at < c.span[0]] if len(named) > 1 else []
+            if before:
+                at_owner = max(((s.text.rfind(p.name, 0, c.span[0]), p) for p in before), key=lambda pair: pair[0])[1]
+                owner = at_owner
+            else:
+                owner = sentence_owner
             if c.kind in ("mobile", "landline"):
                 holder, how_sure = held.get(c.value, (None, 0))
                 if holder is not None and holder is not owner:
