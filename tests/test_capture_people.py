@@ -233,3 +233,22 @@ def test_a_landline_written_four_and_three():
     from bot.zh_parse import find_phones
 
     assert [c.value for c in find_phones("座机 0592-5120 336，手机 158 5920 1177")] == ["0592-5120336", "15859201177"]
+
+
+def test_phrases_that_read_like_companies_are_not_the_account():
+    for said in (
+        "集团开会，要求各子公司统一用销售易。",
+        "我们是想签两年，一年太短。",
+        "我们有个兄弟公司也在看。",
+        "三十个业务员跑修理厂。",
+    ):
+        ex = extract("客户-晏总：" + said + "\n")
+        assert ex.account is None, said
+
+
+def test_the_contract_name_written_as_chengdu():
+    ex = extract(INTRO_LINE + "客户-晏总：合同主体注意一下，写成都宠乐滋食品股份有限公司，别写集团。\n")
+    assert ex.account is not None and ex.account.value == "成都宠乐滋食品股份有限公司"
+
+
+INTRO_LINE = "销售-林峰：晏总好，我是云帆科技的林峰。\n"

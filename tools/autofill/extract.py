@@ -1026,7 +1026,7 @@ _STOP_BEFORE = tuple(
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
 _CONTRACT_NAME = re.compile(
     r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?)"
-    r"(?:[^，,。？?]{0,6}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
+    r"(?:[^，,。？?]{0,6}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
     r"[：:，,\s]*"
     r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
@@ -1041,6 +1041,10 @@ _NAMED_COMPANY = re.compile(
     r"|(?:跟|和|见了|拜访了?|去了趟?|约了|是)"  # "您好，是椰风租车的邓经理吗"
     r")(?P<name>[^\W\d_的您你我他她们个]{4,12}?)"
     rf"(?(intro)(?=[，,。；;！!]|$)|(?=的(?:(?:{SURNAMES})(?:总|经理|主任|工|老师|厂长)|采购|老板)))"
+)
+_NOT_A_COMPANY_WORDS = (
+    r"^(?:有个|有一家|有家|求|要求|今年|明年|去年|[零一二两三四五六七八九十百\d]+个|"
+    r"想|要|打算|准备|希望|需要|觉得|认为|正在|已经|刚|先|再|还|也|都|就|不|没)"  # "我们是想签两年"
 )
 _NOT_A_COMPANY = r"^(?:做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
 _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
@@ -1249,6 +1253,8 @@ def _account(
                 continue
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
+            if re.match(_NOT_A_COMPANY_WORDS, name) or re.search(r"(?:各|兄弟|姐妹|关联|子|母|分)公司$", name):
+                continue  # "要求各子公司", "有个兄弟公司", "三十个业务员跑修理厂", "今年软件"
             if (
                 (len(name) < 3 and not (short_ok and len(name) == 2))
                 or _PRONOUN_CORE.match(bare)
