@@ -252,3 +252,16 @@ def test_the_contract_name_written_as_chengdu():
 
 
 INTRO_LINE = "销售-林峰：晏总好，我是云帆科技的林峰。\n"
+
+
+def test_introductions_without_labels_and_a_name_after_hello():
+    ex = extract(
+        "2027-05-07 现场拜访录音（未分说话人）\n欢迎欢迎，坐吧。这个是我们渠道经理吴刚。\n"
+        "你好你好，我是这边的店长陈敏。\n我是云帆科技的林峰，这是我们售前周婷。\n"
+    )
+    assert {"吴刚", "陈敏"} <= names(ex) and "周婷" not in names(ex)
+    ex = extract(
+        "Speaker 1: 晏总您好，我是云帆科技的林峰。\nSpeaker 2: 你好，这个是我们业务部的熊经理。\n"
+        "Speaker 3: 你好，熊俊。\nSpeaker 1: 两位好。\n"
+    )
+    assert "熊俊" in names(ex) and "熊经理" not in names(ex)

@@ -896,6 +896,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 m = (
                     re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
                     or re.search(rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text)
+                    # "Speaker 3: 你好，熊俊。": a greeting and one's own name
+                    or re.fullmatch(rf"\s*(?:你好|您好|大家好|各位好)[，,！!\s]*({_PERSON})[。！!]?\s*", s.text)
                     # on the phone: "我天津恒彩，冯伟。", "柴经理好，我贺小兵。"
                     or re.search(
                         rf"(?:^|[，,。！!])\s*我(?:[\u4e00-\u9fa5]{{2,10}}[，,]\s*)?({_PERSON})(?=[。！!]|$)", s.text
@@ -1417,6 +1419,13 @@ def _contacts(
             # "这个是我们渠道经理吴刚", "她是我们行政主管，蔡雅婷": the customer introducing a colleague
             for m in _INTRODUCED.finditer(s.text):
                 add(m.group("name"), s, m.group("title"))
+        elif not s.speaker and not any(n in s.text for n in our_names if n):
+            # a transcript without labels: an introduction with a customer's job is the customer's
+            # ("这个是我们渠道经理吴刚", "我是这边的店长陈敏"); our pre-sales or implementation people are not
+            for m in (*_INTRODUCED.finditer(s.text), *_SELF_INTRO_TITLED.finditer(s.text)):
+                title = m.group("title") or ""
+                if title and not re.search(r"售前|实施|顾问|方案|客户经理|交付|技术支持", title):
+                    add(m.group("name"), s, title)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             # "信息部的小谭": a department alone is no job title
             add(m.group(2), s, None if m.group(1).endswith(("部", "科")) else m.group(1))
