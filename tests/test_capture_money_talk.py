@@ -224,3 +224,9 @@ def test_notes_titled_in_brackets_name_their_writer_and_keep_the_customer_line()
     )
     assert ex.account is not None and ex.account.value == "东莞市墨方包装印刷有限公司"
     assert ex.our_side == ["林峰"]
+
+
+def test_a_run_on_ten_after_wan_is_another_figure():
+    assert [m.value for m in find_money("报价三十五万三十八个账号")] == [350000]
+    assert [m.value for m in find_money("三十五万零三十八元")] == [350038]
+    assert [m.value for m in find_money("三十五万三")] == [353000]

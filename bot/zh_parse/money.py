@@ -9,6 +9,7 @@
   ("Pro299元").
 - "五十多万", "十几万", "十来万" are approximate lower bounds (500000, 100000); "几十万" is too vague and
   "比上次多5万" is a difference, so neither is an amount; "差不多五十万" (about) and "最多五十万" (at most) are.
+- "三十五万三十八" is 350000 and then another figure (350038 is said 三十五万零三十八).
 - A figure spoken in thousands ("七千五", "七千九百二") is money unless a counting unit follows.
 - "五六万", "两三万", "七八千": two neighbouring digits say a range; the amount is the upper bound (60000), approximate.
 """
@@ -140,6 +141,11 @@ def _money_match(norm: str, m: re.Match, phones) -> _MoneyMatch | None:
         more = mag = cur = None
     else:
         more, mag, cur = m.group("more"), m.group("mag"), m.group("cur")
+    # "三十五万三十八" in an unpunctuated run is two figures: strict Chinese says 三十五万零三十八 for 350038
+    run_on = re.fullmatch(r"(.+?[万萬])([一二两三四五六七八九]?十[一二三四五六七八九]?)", num_text)
+    if run_on and not re.search(r"\d", num_text):
+        num_text, end = run_on.group(1), m.start("num") + len(run_on.group(1))
+        more = mag = cur = None
     pre = m.group("pre")
     if _overlaps((start, end), phones) or _VERSION_BEFORE.search(norm[max(0, start - 3) : start]):
         return None
