@@ -265,3 +265,13 @@ def test_introductions_without_labels_and_a_name_after_hello():
         "Speaker 3: 你好，熊俊。\nSpeaker 1: 两位好。\n"
     )
     assert "熊俊" in names(ex) and "熊经理" not in names(ex)
+
+
+def test_a_decision_at_a_meeting_and_a_result_promised():
+    header = "拜访记录 2027年5月10日（周一）\n"
+    ex = extract(header + "客户-晏总：我们下周五内部开个会，把供应商定下来。定了的话最好六月就能用起来。\n")
+    assert ex.close_date is not None and ex.close_date.value == date(2027, 5, 21)
+    ex = extract(header + "客户-晏总：下个月十号之前我们开合伙人会，会上定。\n")
+    assert ex.close_date is not None and ex.close_date.value == date(2027, 6, 10)
+    ex = extract(header + "客户-晏总：下周五之前给你结果，签不签都告诉你。\n")
+    assert ex.close_date is not None and ex.close_date.value == date(2027, 5, 21)

@@ -1948,7 +1948,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
@@ -1995,7 +1995,11 @@ def _dates(
             elif decision is None and bare_answer and _CLOSE.search(before):
                 decision = _CLOSE.search(before)  # "那就董事会那天拍板，6月10号。"
                 clause = ""
-            elif decision is None and re.search(r"审批|流程|评估|讨论|上会", clause) and _CLOSE.search(rest):
+            elif (
+                decision is None
+                and re.search(r"审批|流程|评估|讨论|上会|开.{0,4}会|碰一下|商量|内部", clause)
+                and _CLOSE.search(rest)
+            ):  # "我们下周五内部开个会，把供应商定下来"
                 decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
                 clause = ""
             elif decision is None and _PUSHED.search(clause) and _CLOSE.search(s.text[: d.span[0]]):
