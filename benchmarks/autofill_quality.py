@@ -116,6 +116,13 @@ def predicted_voice(ex: Extraction) -> dict:
     }
 
 
+def _line_digits(number) -> str:
+    text = re.split(r"\s*(?:转|分机|ext\.?|x)\s*\d+$", str(number), flags=re.I)[0]
+    if re.fullmatch(r"0\d{2,3}-\d{7,8}-\d{1,6}", text):
+        text = text.rsplit("-", 1)[0]
+    return re.sub(r"\D", "", text)
+
+
 def same(field: str, gold, pred) -> bool:
     if gold is None or pred is None:
         return False
@@ -124,8 +131,8 @@ def same(field: str, gold, pred) -> bool:
         return g == p or name_score(p, Account(name=g)) >= 90
     if field in ("budget", "amount", "amount_or_budget"):
         return abs(float(gold) - float(pred)) < 0.5
-    if field == "phones":
-        return re.sub(r"\D", "", str(gold)) == re.sub(r"\D", "", str(pred))
+    if field == "phones":  # the number itself: an extension ("转 8012", "0512-66523380-8012") is not compared
+        return _line_digits(gold) == _line_digits(pred)
     if field == "contacts":  # "周总" for 周XX is the same person
         return gold == pred or (
             gold[0] == pred[0] and (len(gold) == 2 or len(pred) == 2) and (gold[1:] in "总工" or pred[1:] in "总工")

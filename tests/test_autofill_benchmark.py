@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.autofill_quality import score
+from benchmarks.autofill_quality import same, score
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +29,13 @@ def test_missing_gold_keys_are_not_scored_and_titles_compare_as_pairs():
     assert counts["account"]["tp"] == 1 and counts["contact_titles"]["tp"] == 1
     assert counts["competitors"]["tp"] == 1  # older gold did not tell competitors and possible ones apart
     assert misses == []
+
+
+def test_phones_compare_the_number_not_its_extension():
+    assert same("phones", "051266523380", "0512-66523380-8012")
+    assert same("phones", "0512-6652 3380 转 8012", "0512-66523380")
+    assert same("phones", "13800138000", "138 0013 8000")
+    assert not same("phones", "051266523380", "0512-66523381")
 
 
 def test_benchmark_runs_on_another_directory_offline_with_replay_and_voice(tmp_path):
