@@ -275,3 +275,10 @@ def test_a_decision_at_a_meeting_and_a_result_promised():
     assert ex.close_date is not None and ex.close_date.value == date(2027, 6, 10)
     ex = extract(header + "客户-晏总：下周五之前给你结果，签不签都告诉你。\n")
     assert ex.close_date is not None and ex.close_date.value == date(2027, 5, 21)
+
+
+def test_a_mobile_read_out_in_groups_with_commas():
+    from bot.zh_parse import find_phones
+
+    assert [c.value for c in find_phones("139，0755，2618。微信也是这个号。")] == ["13907552618"]
+    assert find_phones("价格 100，2000，3000") == []

@@ -1,6 +1,7 @@
 """Phone numbers (Chinese mobiles and landlines, also read out in Chinese digits) and e-mail addresses.
 
 Numbers are read in any grouping people say or type them: "138 1234 5678", "1381 234 5678", "138-0571-2233",
+"139，0755，2618" (read out in groups),
 "021-5892 3366", "0571 8888 6666"; spoken digits with 幺 (1) and 洞 (0) too.
 """
 
@@ -22,7 +23,7 @@ class Contact:
 
 _MOBILE_RE = re.compile(
     r"(?<![\d+])(?:(?:\+|00)\s?86[\s-]?|86[\s-]|86(?=1[3-9]\d{9}(?!\d)))?"
-    r"(?P<a>1[3-9]\d)(?P<rest>(?:[ \t-]?\d){8})(?!\d)"
+    r"(?P<a>1[3-9]\d)(?P<rest>[ \t,，、-]\s?\d{4}[ \t,，、-]\s?\d{4}|(?:[ \t-]?\d){8})(?!\d)"
 )
 _LANDLINE_RE = re.compile(
     r"(?<![\d(])\(?(?P<area>0(?:10|2\d|[3-9]\d{2}))\)?[ \t-]?(?P<num>[1-9]\d{2,3}[ \t-]?\d{4}|[1-9]\d{6,7}|[1-9]\d{3}[ \t-]\d{3})"
