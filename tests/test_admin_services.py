@@ -330,6 +330,19 @@ async def test_import_contacts_and_opportunities_with_column_mapping(tmp_path):
         )
 
 
+async def test_contacts_import_and_export_keep_a_second_number(tmp_path):
+    async with running_app(tmp_path) as app:
+        contacts = _csv("所属客户,联系人,手机,座机,邮箱\n金陵医药,周明,13800001111,025-8888 6666 / 025-8888 6667,\n")
+        report = await importer.run_import(app.db, ADMIN, contacts, "联系人.csv", dry_run=False)
+        assert report.written == 1, report.to_text()
+        async with app.db.session() as s:
+            zhou = (await s.execute(select(Contact).where(Contact.name == "周明"))).scalars().one()
+        assert (zhou.phone, zhou.other_phones) == ("13800001111", "025-8888 6666、025-8888 6667")
+        headers, rows = await importer.export_rows(app.db, "contacts", zh=True)
+        row = next(r for r in rows if r[1] == "周明")
+        assert row[headers.index("其他电话")] == "025-8888 6666、025-8888 6667"
+
+
 async def test_export_then_import_finds_every_row_a_duplicate(tmp_path):
     async with running_app(tmp_path) as app:
         for kind in ("accounts", "contacts", "opportunities"):

@@ -63,3 +63,27 @@ async def test_a_confirmed_transcript_writes_the_second_number(tmp_path):
         async with app.db.session() as s:
             (liu,) = (await s.execute(select(Contact).where(Contact.name == "刘芳"))).scalars().all()
         assert liu.phone == "0731-88265501" and liu.other_phones == "13973124468"
+
+
+async def test_the_console_customer_page_shows_every_number(tmp_path):
+    from tests.admin_support import make_accounts, serving, signed_in
+
+    async with running_app(tmp_path) as app:
+        await make_accounts(app)
+        async with app.db.session() as s:
+            account = Account(name="长沙湘远建材有限公司")
+            s.add(account)
+            await s.commit()
+            await s.refresh(account)
+            s.add(
+                Contact(
+                    account_id=account.id,
+                    name="刘芳",
+                    phone="13973124468",
+                    other_phones="0731-88265501",
+                )
+            )
+            await s.commit()
+        async with serving(app) as base, signed_in(base) as admin:
+            status, page = await admin.get(f"/admin/accounts/{account.id}")
+            assert status == 200 and "13973124468" in page and "0731-88265501" in page

@@ -56,6 +56,7 @@ FIELDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "name": ("联系人", ("姓名", "联系人姓名", "contact", "name")),
         "title": ("职位", ("职务", "title")),
         "phone": ("电话", ("手机", "手机号", "phone", "mobile")),
+        "other_phones": ("其他电话", ("座机", "办公电话", "其他号码", "other phones", "other_phones")),
         "email": ("邮箱", ("电子邮件", "email", "e-mail")),
         "deal_role": ("决策角色", ("角色", "deal role", "deal_role")),
     },
@@ -425,6 +426,9 @@ def _analyse_row(kind: str, raw: dict[str, Any], lookup: _Lookup, seen: dict) ->
             name=name[:64],
             title=text.get("title") or None,
             phone=text.get("phone") or None,
+            # "0731-8826 5501 / 0731-8826 5502": several numbers in one cell, kept as the contact row keeps them
+            other_phones="、".join(p for p in re.split(r"\s*[、,，;；/]\s*", text.get("other_phones") or "") if p)[:128]
+            or None,
             email=email,
             deal_role=DEAL_ROLES.get(role, DEAL_ROLES.get((role or "").lower())) if role else None,
         )
@@ -576,6 +580,7 @@ async def export_rows(db, kind: str, zh: bool = False) -> tuple[list[str], list[
                         c.name,
                         c.title,
                         c.phone,
+                        c.other_phones,
                         c.email,
                         shown(DEAL_ROLE_LABELS, c.deal_role),
                     ]
