@@ -282,3 +282,38 @@ def test_a_mobile_read_out_in_groups_with_commas():
 
     assert [c.value for c in find_phones("139，0755，2618。微信也是这个号。")] == ["13907552618"]
     assert find_phones("价格 100，2000，3000") == []
+
+
+def test_people_copied_on_a_mail_at_the_customers_domain():
+    ex = extract(
+        "From: 林峰 <linfeng@yunfan-tech.example>\nTo: 晏长青 <yancq@xinggang-wl.com>\n"
+        "Cc: 陈静 <chenjing@xinggang-wl.com>; 刘卫东 <liuwd@xinggang-holding.com>\n"
+        "Date: Thu, 3 Dec 2026 17:40:12 +0800\n\n晏总、陈经理，您好：\n纪要如下。\n林峰\n云帆科技 大客户部\n"
+    )
+    assert {"晏长青", "陈静"} <= names(ex) and "刘卫东" not in names(ex) and "林峰" not in names(ex)
+    assert {c.name: c.email for c in ex.contacts}["陈静"] == "chenjing@xinggang-wl.com"
+
+
+def test_the_contact_key_in_notes_and_names_said_on_their_own():
+    ex = extract("拜访记录 2027-05-07\n联系人：邓丽萍，教务主任，手机 139 2204 7781\n")
+    assert [(c.name, c.title, c.phone) for c in ex.contacts] == [("邓丽萍", "教务主任", "13922047781")]
+    ex = extract(INTRO_LINE + "客户-老黄：合同发我就行，黄志诚，电话137 1430 8826。\n")
+    assert "黄志诚" in names(ex) and "老黄" not in names(ex)
+    ex = extract("喂，孔总吗？我是云帆科技的林峰。\n是我，你说。\n一三六 八五三一 零九二七，我叫孔祥瑞，你存一下。\n")
+    assert "孔祥瑞" in names(ex) and "孔总" not in names(ex)
+
+
+def test_chat_labels_with_the_person_first_and_a_voice_mark_first():
+    ex = extract(
+        "群聊记录 2027-05-07\n"
+        "[10:02] 林峰-云帆：晏总好，35个号，合计119,000元。\n"
+        "[10:05] 陈志远-星港财务：付款流程找我。\n"
+        "[语音转文字] 李姐：我电话139 8710 2265，有事打我。\n"
+    )
+    assert ex.our_side == ["林峰"] and {"陈志远", "李姐"} <= names(ex)
+    assert phones_of(ex)["李姐"] == ["13987102265"]
+
+
+def test_places_are_not_people():
+    ex = extract(INTRO_LINE + "客户-晏总：我们在苏州、常州都有门店，老板说万可以再谈。\n")
+    assert not {"苏州", "常州", "万可以"} & names(ex)

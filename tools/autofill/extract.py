@@ -178,6 +178,8 @@ _ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,
 _NAME_LINE = re.compile(
     r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*((?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
 )
+_MAIL_HEADER = re.compile(r"^\s*(?:发件人|收件人|抄送|From|To|Cc)\s*[：:]", re.I)
+_NAME_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*<([^<>@\s]+@[^<>\s]+)>")
 _ASKS_NUMBER = re.compile(r"电话|手机|号码|微信|联系方式")
 _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s*(?:<[^>\n]*>)?\s*$", re.I)
 _COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
@@ -210,6 +212,8 @@ _HEADER_KEYS = (
     "待办",
     "行动项",
     "电话",
+    "联系人",
+    "对接人",
     "邮箱",
     "手机",
     "微信",
@@ -302,7 +306,12 @@ def split_sentences(text: str) -> list[Sentence]:
             continue  # "汪经理：" greets the reader; the writer is still the sender
         m = _BRACKET_LABEL.match(stripped)
         title = next((g for g in m.groups() if g is not None), "").strip() if m is not None else ""
-        if m is not None and (_header_key(title) or re.search(r"记录|纪要|小记|笔记|日志|转写|录音", title)):
+        if m is not None and title.startswith("语音"):
+            # "[语音转文字] 李姐：我电话…": the export's voice mark, then the speaker's label
+            body_start += m.end()
+            stripped = stripped[m.end() :]
+            m = title = None
+        if m is not None and title and (_header_key(title) or re.search(r"记录|纪要|小记|笔记|日志|转写|录音", title)):
             m = None  # "【通话记录】陈思远 2026/07/08": the title of the notes, nobody talking
         if m is not None:
             label = next(g for g in m.groups() if g is not None).strip()
@@ -686,17 +695,24 @@ _PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户方?[:：]|对方
 def _person_of(label: str) -> str:
     """ "销售-王磊" → 王磊, "客户 周总" → 周总, "李总（华东机械）" → 李总, "蓝鲸-孙敏" → 孙敏."""
     person = _ROLE_PREFIX.sub("", label).strip()
-    return re.sub(r"^[^-－—·]{1,8}[-－—·]\s*", "", person) if re.search(r"[-－—·]", person) else person
+    if not re.search(r"[-－—·]", person):
+        return person
+    head, tail = re.split(r"\s*[-－—·]\s*", person, maxsplit=1)
+    if _PERSON_RE.match(head) and not _PERSON_RE.match(tail) and not re.fullmatch(_HONORIFIC.pattern, tail):
+        return head  # "陈志远-逸居财务", "罗晴-云帆": the person, then the company
+    return re.sub(r"^[^-－—·]{1,8}[-－—·]\s*", "", person)
 
 
 _NOT_A_NAME = set(
     "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
     "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
     "方式 方面 方法 方向 明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线 "
-    "高峰 高校 麻烦 对接 施工 包括 万元 谢谢".split()
+    "高峰 高校 麻烦 对接 施工 包括 万元 谢谢 文字 文件".split()
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
-_NAME_LOOKALIKE = re.compile(r"^周[一二三四五六日天末]|^万[零一二两三四五六七八九十百千不多]|[你您]|好$")
+_NAME_LOOKALIKE = re.compile(
+    r"^周[一二三四五六日天末]|^万[零一二两三四五六七八九十百千不多可行]|[你您]|好$|[州市省县]$"
+)
 
 
 def _looks_like_person(name: str) -> bool:
@@ -728,6 +744,16 @@ class Sides:
     def add_ours(self, name: str) -> None:
         if name and name not in self.ours:
             self.ours.append(name)
+
+
+def surname_of(name: str) -> str | None:
+    """The surname in "老黄", "小戴", "孔经理", "黄姐"; None for a full name or anything else."""
+    m = (
+        re.fullmatch(rf"[小老]({SURNAMES})", name)
+        or re.fullmatch(rf"({SURNAMES})(?:姐|哥|小姐|女士|先生)", name)
+        or re.fullmatch(_HONORIFIC.pattern, name)
+    )
+    return m.group(1) if m else None
 
 
 def _names_in(segment: str) -> list[str]:
@@ -859,6 +885,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.speaker_name[label] = person
         side: bool | None = None
         company = re.match(r"^([^-－—·]{1,8})[-－—·]", label)
+        if company and person == company.group(1).strip():  # "罗晴-云帆": the company comes after the person
+            company = re.search(r"[-－—·]\s*([^-－—·]{1,8})$", label)
         bracket = re.search(r"[（(]([^）)]{1,12})[）)]", label)
         if _THIRD_PARTY.match(label):
             side = None  # "实施伙伴：", "集成商-方工": a third company, whatever role word follows
@@ -1426,6 +1454,27 @@ def _contacts(
                 title = m.group("title") or ""
                 if title and not re.search(r"售前|实施|顾问|方案|客户经理|交付|技术支持", title):
                     add(m.group("name"), s, title)
+        # "联系人：邓丽萍，教务主任，手机 139…": the notes' own key says who the contact is
+        m = re.search(rf"联系人[：:]\s*({_PERSON})(?=[，,（(\s]|$)", s.text)
+        if m:
+            job = re.match(
+                r"[，,（(\s]+([\u4e00-\u9fa5]{1,6}?(?:经理|主管|总监|主任|负责人|店长|院长|总|专员))",
+                s.text[m.end() :],
+            )
+            add(m.group(1), s, job.group(1) if job else None)
+        if s.speaker and not ours(s.speaker):
+            # "客户-老黄：合同发我就行，黄志诚，电话…": the speaker's full name said on its own
+            surname = surname_of(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+            if surname:
+                for m in re.finditer(
+                    rf"(?:^|[，,。：:])\s*(?:我叫|我是)?({surname}[\u4e00-\u9fa5]{{1,2}})(?=[，,。！!]|$)", s.text
+                ):
+                    if _looks_like_person(m.group(1)) and not re.fullmatch(_HONORIFIC.pattern, m.group(1)):
+                        add(m.group(1), s)
+        elif not s.speaker:
+            m = re.search(rf"我叫({_PERSON})(?=[，,。！!]|$)", s.text)  # "…，我叫孔祥瑞，你存一下。"
+            if m and not any(n in s.text for n in our_names if n):
+                add(m.group(1), s)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             # "信息部的小谭": a department alone is no job title
             add(m.group(2), s, None if m.group(1).endswith(("部", "科")) else m.group(1))
@@ -1452,6 +1501,21 @@ def _contacts(
             ):
                 continue  # "王经理" said to our 王磊
             add(honorific, s, title)
+    # a mail header names people with their addresses ("抄送：陈静 <chenjing@huicai-hr.com>"): those at the
+    # customer's domain, the one most addresses not of our people share, are the customer's people
+    addressed = [
+        (m.group(1), m.group(2).lower(), s)
+        for s in sentences
+        if _MAIL_HEADER.match(s.text)
+        for m in _NAME_ADDRESS.finditer(s.text)
+    ]
+    ours_at = {address.split("@")[1] for name, address, _s in addressed if name in sides.ours or name in our_names}
+    theirs_at = Counter(a.split("@")[1] for _n, a, _s in addressed if a.split("@")[1] not in ours_at)
+    if theirs_at:
+        home = theirs_at.most_common(1)[0][0]
+        for name, address, s in addressed:
+            if address.endswith("@" + home) and _looks_like_person(name) and (contact := add(name, s)) is not None:
+                contact.email = contact.email or address
     for name in sorted(sides.theirs):
         if name not in found and _looks_like_person(name):
             where = next((s for s in sentences if name in s.text or name in s.speaker), None)
@@ -1488,7 +1552,9 @@ def _contacts(
     # a number goes to one person: a surer reading (named, or the speaker) takes it from a guess
     held: dict[str, tuple[ContactFact, int]] = {}
     for index, s in enumerate(sentences):
-        named_here = [c for c in people if c.name in s.text or (s.speaker and c.name in s.speaker)]
+        named_here = [c for c in people if c.name in s.text or (s.speaker and c.name in s.speaker)] + [
+            twin for alias, twin in merged.items() if alias in s.text
+        ]
         contacts = find_phones(s.text) + find_emails(s.text)
         speaker_is_ours = bool(s.speaker) and ours(s.speaker)
         third_here = any(n in s.text or (s.speaker and n in s.speaker) for n in sides.third | sides.left)
