@@ -230,3 +230,27 @@ def test_a_run_on_ten_after_wan_is_another_figure():
     assert [m.value for m in find_money("报价三十五万三十八个账号")] == [350000]
     assert [m.value for m in find_money("三十五万零三十八元")] == [350038]
     assert [m.value for m in find_money("三十五万三")] == [353000]
+
+
+def test_envelopes_parts_and_thresholds():
+    ex = extract(INTRO + "客户-晏总：可以。我们所今年信息化总共一百万左右，这个项目控制在三十万以内。\n")
+    assert money(ex) == (300000, None)
+    ex = extract(
+        INTRO + "客户-晏总：三十六万。我们今年信息化预算一共一百二十万，大部分给了MES，销售系统这块给到四十万左右。\n"
+    )
+    assert money(ex)[0] == 400000
+    ex = extract(INTRO + "客户-晏总：今年HR SaaS预算共二十万，CRM部分约四万。\n")
+    assert money(ex)[0] == 40000
+    ex = extract(
+        INTRO + "销售-林峰：三年一起签的话，三年总价四十八万。\n客户-晏总：就按三年四十八万。\n"
+        "客户-晏总：另外报价审批要分级，五十万以上的单子要我批，两百万以上要集团批。\n"
+    )
+    assert money(ex)[1] == 480000
+
+
+def test_licences_are_seats_and_one_template_is_no_money():
+    assert seats("销售-林峰：我们按50个许可，每个许可一年3600，一年是十八万。\n") == 50
+    ex = extract(
+        INTRO + "销售-林峰：一共128,000元一年，含报价模板定制。\n客户-晏总：合同你们先发一个模板给何主管看看。\n"
+    )
+    assert money(ex)[1] == 128000

@@ -549,7 +549,7 @@ _STAGE_ORDER = [
 ]
 _POSITIVE = re.compile(r"满意|认可|挺好|不错|很好|期待|很感兴趣|感兴趣|没问题|可以的|靠谱|喜欢")
 _NEGATIVE = re.compile(r"太贵|贵了|不满意|担心|犹豫|暂缓|再说吧|先不|没预算|不太行|有顾虑|不放心|失望")
-_STRONG_SEAT_UNITS = ("账号", "帐号", "用户", "席位", "坐席", "座席", "license", "licence")
+_STRONG_SEAT_UNITS = ("账号", "帐号", "用户", "席位", "坐席", "座席", "许可", "license", "licence")
 _SEAT_UNITS = (*_STRONG_SEAT_UNITS, "套", "终端", "点位")
 _PEOPLE_UNITS = ("人", "名", "位")
 _SEAT_CONTEXT = re.compile(r"用|账号|开通|买|采购|上|使用|授权|席位|签")
@@ -1693,7 +1693,7 @@ _DECLINED = re.compile(r"不行|不能|不可以|做不了|没法|太少|不够|
 _TOTAL_BEFORE = re.compile(r"(?:总共|一共|合计|总价|加起来|算下来)(?:是|就是|一共)?$")
 _ENVELOPE = re.compile(r"总预算|整个|整体|全年|总共|数字化|信息化|[二两三四五]期|分[两二三四]期")
 # the part of an envelope this purchase gets: "所里批的是五十万，分两期，今年一期是二十五万"
-_PART = re.compile(r"一期|其中|这块|这一块|这一项|这次|本次|CRM|软件")
+_PART = re.compile(r"一期|其中|这块|这一块|这一项|这次|本次|CRM|软件|部分|这个项目")
 _MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额|我报的|报的")
 
 
@@ -1719,6 +1719,7 @@ def _money_facts(
                 and m.value >= 1000
                 and not _DIFFERENCE_BEFORE.search(text[max(0, m.span[0] - 4) : m.span[0]])
                 and not _EQUIVALENT_BEFORE.search(text[max(0, m.span[0] - 7) : m.span[0]])
+                and not re.match(r"\s*(?:以上|以下)", text[m.span[1] :])  # "五十万以上的单子要我批": a threshold
             ]
 
         amounts = stated(s.text)
@@ -1797,8 +1798,14 @@ def _money_facts(
         if not fix:
             # "你们上次报的是一百二十万，…，我们预算是一百万", "预算五万左右，我报了四万八": each by its own clause
             by_clause = []
+            budget_talk = bool(_BUDGET_WORDS.search(s.text))
             for m in amounts:
                 clause = _clause_with(s.text, m.span)
+                if budget_talk and _ENVELOPE.search(clause) and len(amounts) > 1:
+                    continue  # "今年信息化总共一百万左右，这个项目控制在三十万以内": the envelope is neither
+                if budget_talk and _PART.search(clause) and not _PRICE_WORDS.search(clause.replace("给到", "")):
+                    by_clause.append(("budget", m))  # "…销售系统这块给到四十万左右"
+                    continue
                 start = max(s.text.rfind(c, 0, m.span[0]) for c in "，,；;")
                 lead = _clause_with(s.text, (start - 1, start - 1)) if start > 0 else ""
                 if lead and not stated(lead) and _PRICE_WORDS.search(lead) and not _BUDGET_WORDS.search(clause):
@@ -1844,7 +1851,7 @@ def _money_facts(
             if stated and not fix:  # "我们预算三十五万，三十二万八千可以接受": the figure next to 预算
                 value = stated[-1].value
             parts = [m for m in amounts if _PART.search(_clause_with(s.text, m.span))]
-            if not fix and parts and len(amounts) > 1 and _ENVELOPE.search(s.text):
+            if not fix and parts and len(amounts) > 1 and (_ENVELOPE.search(s.text) or re.search(r"预算一?共", s.text)):
                 value = parts[-1].value
         elif (
             ours
