@@ -317,3 +317,13 @@ def test_chat_labels_with_the_person_first_and_a_voice_mark_first():
 def test_places_are_not_people():
     ex = extract(INTRO_LINE + "客户-晏总：我们在苏州、常州都有门店，老板说万可以再谈。\n")
     assert not {"苏州", "常州", "万可以"} & names(ex)
+
+
+def test_service_trades_name_the_account_and_others_references_do_not():
+    ex = extract(INTRO_LINE + "客户-晏总：哦对。我们恒温暖通这边确实想弄个系统管项目。\n")
+    assert ex.account is not None and ex.account.value == "恒温暖通"
+    ex = extract(
+        INTRO_LINE + "客户-晏总：我们安消盾消防这边主要做维保。\n"
+        "客户-邹工：纷享的人上个月也来了，他们说给湖北楚天消防做过，楚天用得很好。\n"
+    )
+    assert ex.account is not None and ex.account.value == "安消盾消防"
