@@ -327,3 +327,20 @@ def test_service_trades_name_the_account_and_others_references_do_not():
         "客户-邹工：纷享的人上个月也来了，他们说给湖北楚天消防做过，楚天用得很好。\n"
     )
     assert ex.account is not None and ex.account.value == "安消盾消防"
+
+
+def test_numbers_of_partners_the_parent_group_and_our_signature_stay_out():
+    ex = extract(
+        "会议纪要 2027-05-07\n"
+        "晏长青：你好。我是星港物流的总经理晏长青。另外这位是信达系统集成的孟工，我们的系统都是他们做的。\n"
+        "孟凡（信达）：林经理好，我是孟凡，回头接口的事找我，我手机 158 6620 7713。\n"
+        "林峰：好的。华软集成的朱工跟我联系过，他电话是159 5190 3377，我们直接对接。\n"
+        "晏长青：集团财务的许总也要看合同，他电话139 0731 6688。我的手机是 138 5021 0077。\n"
+        "林峰：好的晏总。\n林峰 | 云帆科技 大客户经理 | 138 0571 2266\n"
+    )
+    assert phones_of(ex) == {"晏长青": ["13850210077"]}
+    ex = extract(
+        "群聊 2027-05-07\n【云帆-林峰】各位好。\n【栖云-麦家豪】联调我来对接，座机 0571-8866 2030。\n"
+        "【栖云控股-龙飞】合同里的等保条款发我看一下，我电话 139 5718 0066。\n【栖云-麦家豪】好的。\n"
+    )
+    assert "龙飞" not in names(ex) and all("13957180066" not in v for v in phones_of(ex).values())

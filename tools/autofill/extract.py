@@ -661,7 +661,7 @@ _LEFT_COMPANY = re.compile(
 )
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
-    r"母公司|集团总部|集团IT|集团信息中心|集团信息部"
+    r"母公司|集团总部|集团IT|集团信息中心|集团信息部|集团财务|集团法务|集团采购|系统集成|[\u4e00-\u9fa5]{2,4}集成(?=的|那边|公司)"
 )
 _REFERENCE = re.compile(
     r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们|他们|人家)?给[^，。]{2,16}做过|做过类似|不在这次(?:的)?范围"
@@ -894,7 +894,23 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.third.add(person)
         elif _OUR_ROLE.match(label) or person in staff or person in sides.ours:
             side = True
-        elif company and re.search(r"集成|实施|外包|代理|渠道|咨询", company.group(1)):
+        elif (
+            company
+            and (
+                re.search(r"集成|实施|外包|代理|渠道|咨询", company.group(1))
+                # "栖云控股-龙飞" beside "栖云-麦家豪": the parent group's person
+                or (
+                    re.search(r"控股|集团", company.group(1))
+                    and any(
+                        other != label
+                        and (c := re.match(r"^([^-－—·]{1,8})[-－—·]", other))
+                        and not re.search(r"控股|集团", c.group(1))
+                        and c.group(1)[:2] == company.group(1)[:2]
+                        for other in labels
+                    )
+                )
+            )
+        ):
             side = None  # "启明集成-钱工": the integrator's engineer
             if _looks_like_person(person):
                 sides.third.add(person)
@@ -902,7 +918,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             side = True
         elif bracket and (org.find_ours(bracket.group(1)) or _OUR_ROLE.match(bracket.group(1))):
             side = True
-        elif bracket and _THIRD_PARTY.search(bracket.group(1)):
+        elif bracket and (
+            _THIRD_PARTY.search(bracket.group(1))
+            # "孟凡（信达）" after "信达系统集成的孟工": the integrator named in the brackets
+            or re.search(re.escape(bracket.group(1)) + r"[\u4e00-\u9fa5]{0,6}(?:系统集成|集成|实施|外包|咨询)", text)
+        ):
             sides.third.add(person)
         elif bracket and re.match(r"客户|甲方", bracket.group(1)):
             side = False
@@ -1372,10 +1392,19 @@ def _is_our_side(speaker: str, our_names: Iterable[str]) -> bool | None:
 
 
 def _contacts(
-    sentences: list[Sentence], our_names: set[str], account_terms: list[str], sides: Sides | None = None
+    sentences: list[Sentence],
+    our_names: set[str],
+    account_terms: list[str],
+    sides: Sides | None = None,
+    org: OrgProfile | None = None,
 ) -> list[ContactFact]:
     """The customer's people: never our staff, a third company's people or someone who left."""
     sides = sides or Sides()
+
+    def signed_by_us(text: str) -> bool:
+        """A short line with our company and no customer in it: a signature or our own contact line."""
+        return bool(org and len(text) <= 60 and org.find_ours(text) and not any(c.name in text for c in people))
+
     found: dict[str, ContactFact] = {}
     order: list[str] = []
 
@@ -1622,6 +1651,8 @@ def _contacts(
             speaker_is_ours and re.search(r"我也?留|我的(?:手机|电话|号码|座机)|我(?:手机|电话|座机)(?:是|号)", s.text)
         ):
             continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
+        if signed_by_us(s.text):
+            continue  # "高翔 | 云帆科技 大客户经理 | 138 0571 2266": our signature
         if not s.speaker or speaker_is_ours:
             # "实施对接：我们这边老韩（韩师傅 136 0000 1111）": in our own words, a number next to 我们这边 is ours
             contacts = [c for c in contacts if not re.search(r"我们这边|我方|我司", _clause_with(s.text, c.span))]
@@ -2513,7 +2544,7 @@ def extract_rules(
         account_terms = [ex.account.value, core_name(ex.account.value)]
         account_terms += [t for a in known if a.id == ex.account_id for t in _terms(a)]
     account_terms += [o.value for o in ex.other_companies]
-    ex.contacts = _contacts(sentences, ours, account_terms, sides)
+    ex.contacts = _contacts(sentences, ours, account_terms, sides, org)
     # "latest wins" means the latest written: a mail thread quotes the older mails below the newer
     in_order = chronological(sentences, text)
     ex.budget, ex.amount, _ = _money_facts(in_order, sides, org)
