@@ -1552,19 +1552,10 @@ def _contacts(
                 add(name, where)
 
     # "陈经理" and "陈静" (the only 陈 among them), "小吴" and "吴倩": one person, named in full
-    def surname_only(n: str) -> str | None:
-        """The surname of a name said without the given name ("陈经理", "小吴"), else None."""
-        m = (
-            re.fullmatch(_HONORIFIC.pattern, n)
-            or re.fullmatch(rf"[小老]({SURNAMES})", n)
-            or re.fullmatch(rf"({SURNAMES})(?:姐|哥|小姐|女士|先生)", n)
-        )
-        return m.group(1) if m else None
-
-    full = [n for n in order if surname_only(n) is None]
+    full = [n for n in order if surname_of(n) is None]
     merged: dict[str, ContactFact] = {}  # "老谭" → 谭志刚: the label "老谭：" still names him
     for name in list(order):
-        surname = surname_only(name)
+        surname = surname_of(name)
         if not surname:
             continue
         twins = [n for n in full if n.startswith(surname) and n != name]
