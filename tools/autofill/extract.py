@@ -185,9 +185,17 @@ _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s
 _COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
 _TIME_NAME_LINE = re.compile(
     r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\s+"
-    r"([\u4e00-\u9fa5]{2,4}(?:[（(][^）)\n]{1,12}[）)])?|[A-Z][a-z]{1,12})\s*$"
+    r"((?:[A-Z][a-z]{1,12})?[\u4e00-\u9fa5]{2,4}(?:[（(][^）)\n]{1,12}[）)]|[-－—·][\u4e00-\u9fa5A-Za-z]{2,10})?"
+    r"|[A-Z][a-z]{1,12}(?:[-－—·][\u4e00-\u9fa5A-Za-z]{2,10})?)\s*$"
 )
-_TIMESTAMP = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
+# "阿珍（茶小满 店务总监）[语音] 20:31", "云帆-房雨 20:33": a chat export's sender line, the time last
+_NAME_TIME_LINE = re.compile(
+    r"^\s*((?:[\u4e00-\u9fa5A-Za-z]{1,12}[-－—·])?(?:[\u4e00-\u9fa5]{2,4}|[A-Z][A-Za-z]{1,12})"
+    r"(?:[（(][^）)\n]{1,20}[）)])?)\s*(?:[\[［【]\s*语音[^\]］】\n]{0,12}[\]］】])?\s*"
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?\s*$"
+)
+# "[10:21]", "[2026-06-03 10:21]", "[10-12 09:30]": a chat export's time before the speaker
+_TIMESTAMP = re.compile(r"^\s*\[?(?:(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
     "时间",
@@ -218,6 +226,9 @@ _HEADER_KEYS = (
     "手机",
     "微信",
     "地址",
+    "导出",
+    "群聊",
+    "群名",
     # an e-mail pasted as a transcript: its header lines are not people talking
     "From",
     "To",
@@ -251,7 +262,14 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
     timed = _TIME_NAME_LINE.match(line)
     if timed:  # "09:12 王磊（云帆科技）", "2026-08-03 10:05 俞经理": a chat export puts the time first
         name = timed.group(1)
-        if re.match(SURNAMES, name) or re.fullmatch(_NICK, re.sub(r"[（(].*", "", name)) or name.isascii():
+        person = re.sub(r"^[A-Z][a-z]{1,12}(?=[\u4e00-\u9fa5])|[（(].*|[-－—·].*", "", name)  # "Amy周雨桐-逸居"
+        if re.match(SURNAMES, person) or re.fullmatch(_NICK, person) or person.isascii():
+            return name
+    sender = _NAME_TIME_LINE.match(line)
+    if sender and (re.search(r"[（(\-－—·]|语音", line)):
+        name = sender.group(1)
+        person = re.sub(r"[（(].*", "", re.split(r"[-－—·]", name)[-1])
+        if re.match(SURNAMES, person) or re.fullmatch(_NICK, person) or person.isascii():
             return name
     m = _NAME_LINE.match(line)
     if m is None:
@@ -632,7 +650,10 @@ def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | Non
 
 def _terms(account: KnownAccount) -> list[str]:
     names = {account.name, account.short_name or "", core_name(account.name), core_name(account.short_name or "")}
-    return sorted({n for n in names if len(n) >= 2}, key=len, reverse=True)
+    # "无锡新材料科技" has the core 新材料: a trade word alone names no company ("昆山恒包新材料" is another one)
+    return sorted(
+        {n for n in names if len(n) >= 2 and not re.fullmatch(rf"(?:{TRADE_WORDS})+", n)}, key=len, reverse=True
+    )
 
 
 # --- sides: us, the customer, third parties ---------------------------------------------------------------
@@ -692,12 +713,44 @@ _ROLE_PREFIX = re.compile(
 _PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户方?[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
 
 
+def label_company(label: str) -> str | None:
+    """The company a speaker label names: "阿珍（茶小满 店务总监）" → 茶小满, "蓝鲸物流-孙敏" → 蓝鲸物流."""
+    bracket = re.search(r"[（(]([^）)]{2,24})[）)]", label)
+    if bracket:
+        words = [w for w in re.split(r"[\s·、/|｜]+", bracket.group(1)) if w]
+        if not words:
+            return None
+        head = re.sub(rf"(?:{_TITLE_ALT}|总监|经理|主管|主任|负责人|老板|店长|园长|院长|校长)$", "", words[0])
+        if len(head) < 2 or re.fullmatch(
+            rf"(?:{_TITLE_ALT})|[\u4e00-\u9fa5]{{1,4}}部|语音.*|\d.*|[A-Za-z]{{1,4}}|[A-Z][a-z]{{1,12}}"
+            r"|(?:信息|技术|采购|财务|销售|市场|运营|人事|行政|法务|客服|研发|生产|质量|物流|仓储|客户|甲方|乙方|我方)部?",
+            head,
+        ):
+            return None
+        if _looks_like_person(head) or re.fullmatch(_NICK, head) or re.match(r"客户|甲方|乙方|我方|对方", head):
+            return None  # "甲方（吴俊）", "甲方（付总）": a person of that side
+        return head
+    parts = re.split(r"\s*[-－—·]\s*", _ROLE_PREFIX.sub("", label).strip(), maxsplit=1)
+    if len(parts) != 2 or _SPEAKER_ROLE.match(label):
+        return None
+    person = _person_of(label)
+    company = parts[1] if person and person in parts[0] else parts[0]
+    company = re.sub(rf"(?:{_TITLE_ALT}|总监|经理|主管|主任|负责人|老板|店长)$", "", company)
+    company = re.sub(r"(?:财务|采购|行政|人事|技术|信息|IT|运营|市场|客服)部?$", "", company)  # "逸居财务"
+    if len(company) < 2 or company == person or re.fullmatch(r"[小老阿].", company) or _HONORIFIC.fullmatch(company):
+        return None
+    return company
+
+
 def _person_of(label: str) -> str:
     """ "销售-王磊" → 王磊, "客户 周总" → 周总, "李总（华东机械）" → 李总, "蓝鲸-孙敏" → 孙敏."""
     person = _ROLE_PREFIX.sub("", label).strip()
+    person = re.sub(r"^[A-Z][a-z]{1,12}(?=(?:" + SURNAMES + r")[\u4e00-\u9fa5])", "", person)  # "Amy周雨桐-逸居"
     if not re.search(r"[-－—·]", person):
         return person
     head, tail = re.split(r"\s*[-－—·]\s*", person, maxsplit=1)
+    if re.fullmatch(rf"{_NICK}|[A-Z][A-Za-z]{{1,12}}", head) and not re.fullmatch(_NICK, tail):
+        return head  # "老孟-毛孩子", "Luna-毛孩子市场总监": a nickname or an English name, then the company
     if _PERSON_RE.match(head) and not _PERSON_RE.match(tail) and not re.fullmatch(_HONORIFIC.pattern, tail):
         return head  # "陈志远-逸居财务", "罗晴-云帆": the person, then the company
     return re.sub(r"^[^-－—·]{1,8}[-－—·]\s*", "", person)
@@ -804,6 +857,9 @@ def _self_intro_name(text: str, after: int) -> str | None:
     return name[:3] if len(name) <= 3 else name[:2]
 
 
+_OUR_ROLE_SUFFIX = r"(?:售前|销售|实施|交付|客服|技术|顾问|客户经理)$"
+
+
 def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str], text: str = "") -> Sides:
     sides = Sides()
     staff = {n for n in staff if n}
@@ -897,7 +953,15 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         elif (
             company
             and (
-                re.search(r"集成|实施|外包|代理|渠道|咨询", company.group(1))
+                re.search(r"集成|实施|外包|代理|渠道|咨询|代运营|服务商", company.group(1))
+                # "农信-薛工" after "旁边是农信科技的薛工，我们的IT外包": the customer names the partner
+                or re.search(
+                    re.escape(company.group(1).strip())
+                    + r"[\u4e00-\u9fa5]{0,4}的"
+                    + re.escape(person)
+                    + r"[，,]\s*(?:是)?(?:我们|咱们)?的?[\u4e00-\u9fa5A-Za-z]{0,4}(?:系统集成|集成商|实施方|外包|代运营|服务商)",
+                    text,
+                )
                 # "栖云控股-龙飞" beside "栖云-麦家豪": the parent group's person
                 or (
                     re.search(r"控股|集团", company.group(1))
@@ -912,11 +976,15 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
         ):
             side = None  # "启明集成-钱工": the integrator's engineer
-            if _looks_like_person(person):
+            if _looks_like_person(person) or re.fullmatch(r"[A-Z][A-Za-z]{1,12}", person):
                 sides.third.add(person)
-        elif company and org.is_ours(company.group(1)):
-            side = True
-        elif bracket and (org.find_ours(bracket.group(1)) or _OUR_ROLE.match(bracket.group(1))):
+        elif company and org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", company.group(1))):
+            side = True  # "罗晴-云帆", "阿哲-云帆售前"
+        elif bracket and (
+            org.find_ours(bracket.group(1))
+            or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", bracket.group(1)))  # "钟毅（云帆售前）"
+            or _OUR_ROLE.match(bracket.group(1))
+        ):
             side = True
         elif bracket and (
             _THIRD_PARTY.search(bracket.group(1))
@@ -1198,6 +1266,7 @@ def _account(
                 see(account.name, weight, s, account.id)
     competitor_spans = []
     labelled = any(s.speaker for s in sentences)
+    labels_seen: set[str] = set()
     for s in sentences:
         competitor_spans = [(h.start, h.end) for h in org.find_competitors(s.text)]
         candidates: list[tuple[str, float, int, int]] = []
@@ -1209,6 +1278,31 @@ def _account(
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
         visited_spans: set[tuple[int, int]] = set()
+        if not s.speaker and s.start < 120:
+            # a chat export's title names who the chat is with: "微信 · 李姐（彩云花语）"
+            for m in re.finditer(r"(?:^|[\s·|｜:：])([^\s·|｜:：（()]{2,4}[（(][^）)]{2,20}[）)])(?=\s|$)", s.text):
+                company = label_company(m.group(1))
+                person = _person_of(re.sub(r"[（(].*", "", m.group(1)))
+                if (
+                    company
+                    and (_looks_like_person(person) or re.fullmatch(_HONORIFIC.pattern, person))
+                    and not org.is_ours(company)
+                    and not org.find_ours(company)
+                    and not _THIRD_PARTY.search(company)
+                    and person not in sides.ours
+                ):
+                    see(company, 3.0, s, None)
+        company = label_company(s.speaker) if s.speaker not in labels_seen else None
+        labels_seen.add(s.speaker)
+        if (
+            company
+            and side_here is False
+            and not sides.excluded(_person_of(s.speaker))
+            and not org.is_ours(company)
+            and not org.find_competitors(company)
+            and not _THIRD_PARTY.search(company)
+        ):
+            see(company, 2.0, s, None)  # "阿珍（茶小满 店务总监）": the customer's people carry its name
         for m in _SUBSIDIARY.finditer(s.text):
             if not _BUSINESS_UNIT.search(m.group(1)):
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
@@ -1245,6 +1339,9 @@ def _account(
                     )
                     or re.match(r"^[打发给说问看做找带跟把再就也还都]", name)  # "到了打这个"
                     or re.search(r"(?:总|经理|主任|老师|工|姐|哥)$", name)
+                    or re.search(r"今天|明天|昨天|电话|沟通|方案|会议|时间|提醒|安排|或者|然后", name)  # "约了今天电话沟通方案"
+                    # "租期快到了会提醒业务员去续租": a long run without a trade word is a clause, not a name
+                    or (len(name) > 8 and not _ORG_TAIL.search(name))
                     or re.search(rf"{_TITLE_ALT}|总监|经理|律师|老师|院长|校长|老板", name)  # "见了行政总监吴静"
                     or _HONORIFIC.search(name)
                     or re.match(r"(?:那边|这边|里|旁边)的", after)  # "软件园那边的蓉智教育"
@@ -1747,6 +1844,7 @@ def _money_facts(
         amounts = stated(s.text)
         # "三万二千四在里面，行", "二十万零四千在范围里": our price held against the budget restates neither
         amounts = [m for m in amounts if not _HELD_WITHIN.match(s.text[m.span[1] : m.span[1] + 14])]
+
         rival = [m for m in amounts if _RIVAL_PRICE.search(_clause_with(s.text, m.span))]
         mixed = bool(rival) and len(rival) < len(amounts)
         if mixed:  # "他们报了六十五万，你们是七十八万。我们预算就八十万": only the rival's clause is theirs
@@ -1817,6 +1915,23 @@ def _money_facts(
             value = next((m.value for m in amounts if m.span[0] >= fix.end() and m.value not in corrected), value)
         ours = sides.side(s.speaker) is True
         last_clause = _clause_with(s.text, amounts[-1].span)
+        ceiling = [
+            m
+            for m in amounts
+            if s.text[max(0, m.span[0] - 1) : m.span[0]] == "在"
+            and re.match(r"(?:的)?(?:里面?|以内|之内|范围[内里])", s.text[m.span[1] :])
+        ]
+        if not fix and len(ceiling) == 1 and amounts[0] is not ceiling[0] and not _ENVELOPE.search(s.text):
+            # "十四万八行吧，在十五万里面", "六万五在八万以内": a price and the ceiling it sits within
+            picks["budget"].append(Fact(float(ceiling[0].value), quote(s), s.start, 0.8))
+            picks["amount"].append(Fact(float(amounts[0].value), quote(s), s.start, 0.8))
+            last_field = "amount"
+            previous_text = s.text
+            continue
+        if not fix and len(amounts) == 1 and ceiling:  # "在十五万里面": the ceiling said again
+            picks["budget"].append(Fact(float(ceiling[0].value), quote(s), s.start, 0.75))
+            previous_text = s.text
+            continue
         if not fix:
             # "你们上次报的是一百二十万，…，我们预算是一百万", "预算五万左右，我报了四万八": each by its own clause
             by_clause = []
@@ -1834,7 +1949,7 @@ def _money_facts(
                     clause = lead + "，" + clause  # "控制在四十五万以内，凑个整，四十五万"
                 if _BUDGET_WORDS.search(clause):
                     by_clause.append(("budget", m))
-                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了|你们(?:是|报|的价)", clause):
+                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了|你们(?:是|报|的价)|方案", clause):
                     by_clause.append(("amount", m))
                 elif picks["amount"] and m.value == picks["amount"][-1].value:
                     by_clause.append(("amount", m))  # "领导批的是六万，五万五可以": our price, said again
@@ -1968,6 +2083,13 @@ _PRICED_COUNT = re.compile(
     r"|\s*[，,]?\s*[一二两三四五六七八九十\d][^个人，,。]{0,6}[万千])"
     r"|(?:先上|先开|改成|就上|先要|(?<![打计])算)(?P<settled>[0-9]+|[一二两三四五六七八九十百]+)\s*个(?=吧|[，,。]|$)"
 )
+_ROLE_ACCOUNTS = re.compile(
+    r"(?P<n>[0-9]+|[一二两三四五六七八九十百]+)\s*个(?![月年天人])[\u4e00-\u9fa5]{1,5}?的?(?:账号|帐号|席位|许可)"
+)
+_ONE_EACH = re.compile(
+    r"(?P<n>[0-9]+|[一二两三四五六七八九十百]+)\s*(?:家|个)?(?:店|门店|分店|校区|网点|分公司|人|位|名)"
+    r"[^，。,0-9]{0,4}每(?:个|家)?(?:店|门店|家|校区|网点|人|位)?(?:就)?(?:一|1)个(?:账号|帐号|号|席位|许可)"
+)
 _SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
 _FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
 _SEAT_QUESTION = re.compile(
@@ -1986,6 +2108,11 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
     for index, s in enumerate(sentences):
         # "先开二十个号": 号 after a count is an account ("这个号老占线", "二十号", "几个号码" are not)
         text = re.sub(r"(?<=[\d零一二两三四五六七八九十百千])个号(?![码段])", "个账号", _numeric(s.text))
+        # "先开两个试用账号": accounts for a trial are not the seats bought
+        text = re.sub(r"[^，。,；;！!？?]*(?:试用|测试|演示|体验)[^，。,；;！!？?]*", "", text)
+        if not text.strip("，。,；;！!？? "):
+            previous = s.text
+            continue
         for q in find_quantities(text):
             unit = q.unit.lower()
             if q.value < 2 or _FUTURE_MAYBE.search(_clause_with(text, q.span)):
@@ -2029,6 +2156,17 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
                     continue
                 tiers[0].append(Fact(int(value), quote(s), s.start, 0.75))
                 last_seat_pos = index
+        if not any(f.pos == s.start for f in tiers[0]):
+            for m in _ROLE_ACCOUNTS.finditer(text):  # "按60个工程师账号": the count before whose accounts
+                value = cn_number(m.group("n"))
+                if value and value >= 2 and not _FUTURE_MAYBE.search(_clause_with(text, m.span())):
+                    tiers[0].append(Fact(int(value), quote(s), s.start, 0.75))
+                    last_seat_pos = index
+            for m in _ONE_EACH.finditer(text):  # "32家店每店一个账号": one account per store is the store count
+                value = cn_number(m.group("n"))
+                if value and value >= 2:
+                    tiers[0].append(Fact(int(value), quote(s), s.start, 0.75))
+                    last_seat_pos = index
         previous = s.text
     facts = tiers[0] or tiers[1] or tiers[2]
     if not facts:
@@ -2080,10 +2218,15 @@ def _dates(
             decision = _CLOSE.search(clause)
             later = [x.span[0] for x in future if x.span[0] > d.span[1]]
             rest = s.text[d.span[1] : min(later) if later else len(s.text)]
-            asked = previous is not None and previous.text.endswith(("？", "?")) and _CLOSE.search(previous.text)
-            bare_answer = (
-                len(re.sub(r"[吧啊呢前之以内左右的，。！\s]|大概|差不多|应该", "", clause.replace(d.text, ""))) <= 1
+            asked = (
+                previous is not None
+                # an ASR transcript drops the question mark: "那司马总这边什么时候能定下来"
+                and (previous.text.endswith(("？", "?")) or re.search(r"什么时候|哪天|几号", previous.text))
+                and _CLOSE.search(previous.text)
             )
+            # "下周五之前给你答复" answering when they decide is the decision date
+            answer = re.sub(r"给(?:你|您)?(?:个)?(?:答复|回复|结果)|答复(?:你|您)?", "", clause.replace(d.text, ""))
+            bare_answer = len(re.sub(r"[吧啊呢前之以内左右的，。！\s]|大概|差不多|应该", "", answer)) <= 1
             before = re.split(r"[，,]", s.text[: d.span[0]].rstrip("，, "))[-1]
             if decision is None and bare_answer and asked:
                 decision = asked  # "下个月底吧。" answering "什么时候能定？"
@@ -2230,12 +2373,22 @@ def _timeline(close: Fact | None, golive: Fact | None) -> Fact | None:
     return Fact("；".join(bits), anchor.evidence, anchor.pos, 0.6)
 
 
+_NUMERAL_CHARS = "零一二两三四五六七八九十百千万"
+# a space between Chinese words, but not inside a number an ASR spelled out with spaces ("九 万 六")
+_CLAUSE_BREAK = re.compile(
+    rf"[，,；;]|(?<=[\u4e00-\u9fa5])(?<![{_NUMERAL_CHARS}])\s+(?=[\u4e00-\u9fa5])"
+    rf"|(?<=[\u4e00-\u9fa5])\s+(?![{_NUMERAL_CHARS}])(?=[\u4e00-\u9fa5])"
+)
+
+
 def _clause_with(text: str, span: tuple[int, int] | None) -> str:
     if span is None:
         return text
-    start = max(text.rfind(c, 0, span[0]) for c in "，,；;") + 1
-    ends = [i for i in (text.find(c, span[1]) for c in "，,；;") if i != -1]
-    return text[start : min(ends) if ends else len(text)]
+    # a voice message's text has spaces where a writer puts commas: "预算最多十万 你们那个九万六的方案可以"
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+    start = max([b for b in breaks if b < span[0]], default=-1) + 1
+    end = min([b for b in breaks if b >= span[1]], default=len(text))
+    return text[start:end]
 
 
 def _dedupe_steps(steps: list[NextStep]) -> list[NextStep]:

@@ -1,0 +1,145 @@
+"""Chat exports as reps paste them: sender lines with the company and the time, dated timestamps in brackets,
+voice messages with spaces for commas; and the figures, counts and dates such chats carry.
+
+Every transcript here was written for these tests (invented companies and people)."""
+
+from datetime import date
+from types import SimpleNamespace
+
+from bot.org import OrgProfile
+from tools.autofill.extract import KnownAccount, extract_rules, label_company, split_sentences
+
+TODAY = date(2027, 5, 12)  # a Wednesday
+ORG = OrgProfile.from_settings(SimpleNamespace(org_name="云帆科技,云帆", competitors="销售易", org_products=""))
+
+
+def extract(text: str, **kwargs):
+    return extract_rules(text, TODAY, org=ORG, **kwargs)
+
+
+def names(ex) -> set[str]:
+    return {c.name for c in ex.contacts}
+
+
+def test_a_sender_line_with_company_title_and_voice_mark():
+    ex = extract(
+        "微信语音转文字导出  2027年5月12日\n"
+        "阿珍（茶小满 店务总监）[语音] 20:31\n"
+        "房经理 老板说了 这个系统预算最多十万 你们那个九万六的方案可以\n"
+        "云帆-房雨 20:33\n"
+        "好的珍姐 就是32家店每店一个账号 一年九万六\n"
+        "阿珍（茶小满 店务总监）[语音] 20:36\n"
+        "对 下下周一签 你合同先发我 我手机一八九 六六二一 零四三八\n"
+    )
+    assert ex.account is not None and ex.account.value == "茶小满"
+    assert names(ex) == {"阿珍"}
+    assert ex.contacts[0].phone == "18966210438"
+    assert "房雨" in ex.our_side
+    # the voice message's spaces separate budget from our price
+    assert ex.budget.value == 100000 and ex.amount.value == 96000
+    assert ex.seats.value == 32
+    assert ex.close_date.value == date(2027, 5, 24)
+
+
+def test_a_timestamp_with_its_date_in_brackets_is_not_the_speaker():
+    sentences = split_sentences(
+        "[2027-05-12 10:21] 郭校长：我们八个校区，要十七个号\n[10-12 09:30] 何佳（云帆科技）：好的郭校长\n"
+    )
+    assert [s.speaker for s in sentences] == ["郭校长", "何佳（云帆科技）"]
+    assert sentences[0].text.startswith("我们八个校区")
+
+
+def test_label_company_reads_the_company_not_the_person_or_the_role():
+    assert label_company("阿珍（茶小满 店务总监）") == "茶小满"
+    assert label_company("蓝鲸物流-孙敏") == "蓝鲸物流"
+    assert label_company("Luna-毛孩子市场总监") == "毛孩子"
+    assert label_company("Amy周雨桐-逸居") == "逸居"
+    for label in ("甲方（吴俊）", "甲方（Bobby）", "小叶（IT）", "周总（财务部）", "销售-王磊", "李总（采购经理）"):
+        assert label_company(label) is None, label
+
+
+def test_chat_names_with_english_names_roles_and_partners():
+    ex = extract(
+        "群聊：云帆×逸居酒店 CRM项目沟通群\n"
+        "导出时间：2027-05-12 18:05\n\n"
+        "2027-05-12 09:12 宋琪（云帆科技）\n"
+        "@Amy周雨桐-逸居 早上好，报价整理好了：80个号，一年12万8。\n\n"
+        "2027-05-12 09:30 Amy周雨桐-逸居\n"
+        "收到。我们这边预算最多12万。\n\n"
+        "2027-05-12 10:05 陈志远-逸居财务\n"
+        "补充一下，合同主体是成都逸居酒店管理有限公司，我手机13980124576。\n\n"
+        "2027-05-12 11:20 钟毅（云帆售前）\n"
+        "历史数据我们可以帮忙迁移。\n\n"
+        "2027-05-12 11:40 Ben-星火代运营\n"
+        "天猫会员的接口找我，电话 13611112222。\n"
+    )
+    assert names(ex) == {"周雨桐", "陈志远"}
+    assert {"宋琪", "钟毅"} <= set(ex.our_side)
+    assert "Ben" in ex.not_contacts
+    assert ex.account.value == "成都逸居酒店管理有限公司"
+    assert [c.phone for c in ex.contacts if c.name == "陈志远"] == ["13980124576"]
+    assert all(c.phone != "13611112222" for c in ex.contacts)
+
+
+def test_a_price_and_the_ceiling_it_sits_within():
+    ex = extract(
+        "张总：老板说最多十五万。\n郑凯（云帆科技）：三十个账号我重新报了一下，十四万八。\n张总：十四万八行吧，在十五万里面。\n"
+    )
+    assert ex.amount.value == 148000 and ex.budget.value == 150000
+    ex = extract("孟凯（云帆科技）：三年一共六万五。\n张总：理解，六万五在八万以内。\n")
+    assert ex.amount.value == 65000 and ex.budget.value == 80000
+
+
+def test_trial_accounts_are_not_seats_and_role_accounts_are():
+    ex = extract(
+        "王峰（云帆科技）：按60个工程师账号，一个号一个月两百，一年就是十四万四。\n"
+        "邵总：可以。\n"
+        "王峰（云帆科技）：好，我明天先给您开两个试用账号，您和邵总都体验一下。\n"
+    )
+    assert ex.seats.value == 60
+    ex = extract("汤明：账号的话十二个账号。\n汤明：麻烦明天先发两个试用账号给我。\n")
+    assert ex.seats.value == 12
+
+
+def test_a_dated_answer_to_when_they_decide_is_the_close_date_without_a_question_mark():
+    ex = extract(
+        "钉钉视频会议 自动转写（未分角色） 2027年5月12日\n"
+        "好的 那司马总这边什么时候能定下来\n"
+        "下周五之前给你答复 定下来的话 6月1号开始用\n"
+    )
+    assert ex.close_date.value == date(2027, 5, 21)
+    assert ex.golive_date.value == date(2027, 6, 1)
+    # a reply promised on a date, with no decision asked about, stays a next step
+    ex = extract("陈敏：这个我回去跟财务确认一下，下周三前给您答复。\n")
+    assert ex.close_date is None
+    assert [s.due for s in ex.next_steps] == [date(2027, 5, 19)]
+
+
+def test_a_known_account_named_only_by_a_trade_word_does_not_match_another_company():
+    known = [KnownAccount(7, "无锡新材料科技股份有限公司", "无锡新材料")]
+    ex = extract(
+        "电话 | 2027-05-12 周三 10:15 | 昆山恒包新材料有限公司 采购部\n"
+        "销售-尹涛：王姐您好，我是云帆科技的尹涛。\n"
+        "客户-王姐：看了，新材料这块我们今年刚扩产。\n",
+        known_accounts=known,
+    )
+    assert ex.account.value == "昆山恒包新材料有限公司" and ex.account_id is None
+
+
+def test_a_clause_after_a_verb_of_arriving_is_no_company():
+    ex = extract(
+        "2027/05/12 14:00 电话（通话录音自动转写，未分角色）\n"
+        "客户：山东鲁兴工程机械租赁有限公司\n\n"
+        "喂，孔经理吗？我是云帆科技的戴磊，上周跟您约了今天电话沟通方案。\n"
+        "可以，租期快到了会提醒业务员去续租或者安排退场。\n"
+    )
+    assert ex.account.value == "山东鲁兴工程机械租赁有限公司"
+
+
+def test_a_chat_title_names_the_customer():
+    ex = extract(
+        "微信 · 李姐（彩云花语）\n5月12日 周三\n"
+        "[语音转文字] 李姐：就十个吧，我们批发档口加电商一共十个人用。\n"
+        "唐宁：好的李姐！\n"
+    )
+    assert ex.account.value == "彩云花语"
