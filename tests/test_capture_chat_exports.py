@@ -143,3 +143,55 @@ def test_a_chat_title_names_the_customer():
         "唐宁：好的李姐！\n"
     )
     assert ex.account.value == "彩云花语"
+
+
+def test_our_name_glued_to_the_rep_and_a_customer_greeting_the_rep():
+    ex = extract(
+        "微信聊天记录 2027/05/12 颜如玉美容（王姐）\n"
+        "王姐 [语音转文字] 11:05\n"
+        "孟经理 我们几个店长开了个会 先上12个账号\n"
+        "云帆孟瑶 11:07\n"
+        "好的王姐 12个账号一年是三万六\n"
+    )
+    assert names(ex) == {"王姐"} and "孟瑶" in ex.our_side
+    # nobody names our company: the one greeted as 柯经理 is our rep
+    ex = extract(
+        "柯宇: 严总好，Coco好。今天我带了方案过来。\n"
+        "严俊峰: 你好。以后会籍这块找Coco，她是我们的会籍总监。\n"
+        "Coco: 你好柯经理。我们现在12家店。\n"
+    )
+    assert names(ex) >= {"严俊峰", "Coco"} and "柯宇" not in names(ex)
+
+
+def test_people_named_by_the_customer_and_people_who_are_not_theirs():
+    ex = extract(
+        "销售-蔡文：合同我还是发给阿杰？\n"
+        "客户-梁总：对，阿杰是我们店长代表。合同寄给我们行政专员田甜。我们 IT 的 Tony 也在线上。\n"
+        "客户-梁总：预算集团的钱总那边审。原来的系统是前任IT经理魏东选弄的，他去年已经走了。\n"
+    )
+    assert {"阿杰", "田甜", "Tony"} <= names(ex)
+    assert not names(ex) & {"钱总", "魏东选"}
+    by_name = {c.name: c for c in ex.contacts}
+    assert by_name["田甜"].title == "行政专员"
+
+
+def test_a_signature_with_our_company_and_a_partner_label_in_round_brackets():
+    ex = extract(
+        "发件人: 宋晓东 <songxd@xinheng-cpa.com>\n"
+        "收件人: 唐宁 <tangning@yunfan-tech.cn>\n"
+        "主题: Re: 沟通要点\n"
+        "唐经理：合伙人同意按18个账号执行。\n"
+        "宋晓东  信衡会计师事务所（特殊普通合伙） 合伙人  电话 021-6208 7716\n\n"
+        "发件人: 唐宁 <tangning@yunfan-tech.cn>\n"
+        "主题: 沟通要点\n"
+        "宋老师好，要点如下。\n"
+        "唐宁  云帆科技  138 1660 4521\n"
+    )
+    assert "唐宁" in ex.our_side and not names(ex) & {"唐宁", "唐经理"}
+    assert all(c.phone != "13816604521" for c in ex.contacts)
+    ex = extract(
+        "销售-潘宇：各位好，我是云帆科技的潘宇，还有我们在佛山的合作伙伴智联软件的小麦。\n"
+        "客户-梁总：好。\n"
+        "（智联软件-小麦）补充一下，实施期间可以驻场，我的电话是135 3389 2016。\n"
+    )
+    assert "小麦" not in names(ex) and "小麦" in ex.not_contacts

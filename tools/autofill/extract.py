@@ -168,7 +168,10 @@ class Sentence:
 
 # "张伟：", "李总（华东机械）:", "销售-王磊:", "客户 周总：", "发言人1 00:01:23", "Speaker 2  12:03"; a bracketed
 # label needs no colon ("【客户-李总】你好", "[销售-陈晨] 您好")
-_BRACKET_LABEL = re.compile(r"^\s*(?:【([^】\n]{1,24})】|\[([^\]\n]{1,24})\])\s*[：:]?\s*")
+# ("（智联软件-小麦）补充一下": a company and a person in round brackets; "（演示约二十分钟，略）" is no label)
+_BRACKET_LABEL = re.compile(
+    r"^\s*(?:【([^】\n]{1,24})】|\[([^\]\n]{1,24})\]|（([^）\n]{2,10}[-－—·][\u4e00-\u9fa5A-Za-z]{1,6})）)\s*[：:]?\s*"
+)
 # "陈总 [语音 0:42 转文字]：", "钱总（语音 0:28）：": a chat export marks voice messages after the name
 _LABEL = re.compile(
     r"^\s*([^：:\n，。,！？!?\[［]{1,20}?)\s*(?:[\[［（(]\s*语音[^\]］）)\n]{0,20}[\]］）)])?\s*[：:]\s*"
@@ -437,6 +440,7 @@ _TITLES = (
     "厂长",
     "副厂长",
     "院长",
+    "园长",
     "行长",
     "合伙人",
     "副总裁",
@@ -664,7 +668,7 @@ _PERSON_RE = re.compile(rf"^(?:{_PERSON}|{_NICK})$")
 _SELF_INTRO_TITLED = re.compile(
     rf"我是(?:[^，。！？]{{0,24}}?的)?"
     rf"(?P<title>[\u4e00-\u9fa5]{{0,8}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|合伙人|院长|校长|店长|厂长|总裁))?"
-    rf"(?:[，,]?\s*[小老](?:{SURNAMES})[，,])?[，,]?\s*(?P<name>{_PERSON})(?=[。，,！!；;]|$)"
+    rf"(?:[，,]?\s*[小老](?:{SURNAMES})[，,])?[，,]?\s*(?P<name>{_PERSON}|[A-Z][a-z]{{1,12}})(?=[。，,！!；;\s]|$)"
 )
 # our side naming a colleague: "这次我们解决方案的唐伟也在", "这是我们的实施顾问韩雪"
 _COLLEAGUE = re.compile(
@@ -672,16 +676,32 @@ _COLLEAGUE = re.compile(
     rf"(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事|销售|售前|负责人|实施))?\s*"
     rf"({_PERSON})(?=[也都，,。！!]|$)"
 )
+_OUR_COLLEAGUE_SHOWN = re.compile(
+    rf"(?:这位是|这是|旁边是|旁边这位是)(?:我们的?)?[\u4e00-\u9fa5]{{0,4}}?(?:顾问|售前|实施|工程师|同事|技术支持)"
+    rf"\s*({_PERSON})(?=[。，,！!；;]|$)"
+)
 _INTRODUCED = re.compile(
-    r"(?:这(?:个|位)?是|她是|他是|我是)(?:我们|咱们)?(?:这边)?的?"
+    r"(?:这(?:个|位)?是|她是|他是|我是|(?:寄|发|交)给)(?:我们|咱们)?(?:这边)?的?"
     r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳))[，,\s]*"
-    rf"(?P<name>{_PERSON})(?=[。，,！!；;]|$)"
+    rf"(?P<name>{_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})(?=[。，,！!；;\s]|$)"
+)
+# "阿杰是我们店长代表", "小宁是我们市场专员": a name, then what the person is at the customer
+_IS_OUR = re.compile(
+    rf"(?P<name>{_NICK}|{_PERSON})是(?:我们|咱们)(?:这边)?的?"
+    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳|代表))(?=[，,。！!；;\s]|$)"
+)
+# "我们 IT 的 Tony 也在线上": a colleague by English name
+_THEIR_ENGLISH = re.compile(
+    r"(?:我们|咱们)[^，。！？]{0,8}的\s*(?P<name>[A-Z][a-z]{1,12})(?=\s*(?:也|在|负责|，|,|。|$))"
 )
 _LEFT_COMPANY = re.compile(
     r"离职|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|不在(?:公司|那边)了|不负责了|已经不在"
 )
+_FORMER = re.compile(
+    rf"(?:前任|原任)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}})"
+)
 _THIRD_PARTY = re.compile(
-    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
+    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|本地代理|代理公司|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
     r"母公司|集团总部|集团IT|集团信息中心|集团信息部|集团财务|集团法务|集团采购|系统集成|[\u4e00-\u9fa5]{2,4}集成(?=的|那边|公司)"
 )
 _REFERENCE = re.compile(
@@ -792,7 +812,15 @@ class Sides:
         def hit(pool) -> bool:
             return any(name == n or (len(n) >= 2 and len(name) >= 2 and (name in n or n in name)) for n in pool if n)
 
-        return hit(self.ours) or hit(self.third) or hit(self.left)
+        if hit(self.ours) or hit(self.third) or hit(self.left):
+            return True
+        # "龙总" after the parent group's 龙飞: the same person by surname, if no customer shares it
+        surname = surname_of(name)
+        return bool(
+            surname
+            and any(n.startswith(surname) for n in self.third)
+            and not any(n.startswith(surname) for n in self.theirs if n != name)
+        )
 
     def add_ours(self, name: str) -> None:
         if name and name not in self.ours:
@@ -933,6 +961,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         for m in re.finditer(rf"({_PERSON})\s*[（(]\s*([^）)]{{2,12}})[）)]", line):
             if org.find_ours(m.group(2)) and _looks_like_person(m.group(1)):
                 sides.add_ours(m.group(1))
+    for line in text.splitlines():
+        # a mail signature: "高翔 | 云帆科技 大客户经理 | 138 0571 2266"
+        m = re.match(rf"^\s*({_PERSON})(?:\s*[|｜/／]\s*|\s+)(\S{{2,12}})(?=\s|[|｜]|$)", line)
+        if m and len(line) <= 60 and not re.search(r"[，。？！?!]", line) and org.find_ours(m.group(2)):
+            if _looks_like_person(m.group(1)):
+                sides.add_ours(m.group(1))
     # speakers: their label, our staff list, or how they introduce themselves
     labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
     for label in labels:
@@ -950,6 +984,19 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.third.add(person)
         elif _OUR_ROLE.match(label) or person in staff or person in sides.ours:
             side = True
+        elif glued := next(
+            (
+                rest
+                for n in org.names
+                if len(n) >= 2
+                and label.startswith(n)
+                and ((rest := label[len(n) :]) and (_looks_like_person(rest) or re.fullmatch(_NICK, rest)))
+            ),
+            None,
+        ):  # "云帆孟瑶 11:07": our name, then hers
+            side = True
+            sides.speaker_name[label] = glued
+            sides.add_ours(glued)
         elif (
             company
             and (
@@ -1012,6 +1059,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 m = (
                     re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
                     or re.search(rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text)
+                    or re.search(rf"我是(?:{_TITLE_ALT})\s*({_PERSON})(?=[。，,！!]|$)", s.text)  # "我是销售总监谢欣怡"
                     # "Speaker 3: 你好，熊俊。": a greeting and one's own name
                     or re.fullmatch(rf"\s*(?:你好|您好|大家好|各位好)[，,！!\s]*({_PERSON})[。！!]?\s*", s.text)
                     # on the phone: "我天津恒彩，冯伟。", "柴经理好，我贺小兵。"
@@ -1043,6 +1091,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     for label in labels:
         if sides.speaker[label] is None and sides.speaker_name.get(label) in sides.ours:
             sides.speaker[label] = True
+    if not any(sides.speaker[label] is True for label in labels):
+        # nobody named our company: the one the others greet as "柯经理" ("你好柯经理") is our rep, as customers
+        # address a vendor's rep
+        for label in labels:
+            name = sides.speaker_name.get(label, "")
+            if sides.speaker[label] is not None or not _looks_like_person(name) or len(name) < 2:
+                continue
+            greeted = rf"(?:你好|您好)[，,\s]*{name[0]}经理|{name[0]}经理[，,\s]*(?:你好|您好|好)"
+            if any(re.search(greeted, x.text) for x in sentences if x.speaker and x.speaker != label):
+                sides.speaker[label] = True
+                break
     unknown = [
         label for label in labels if sides.speaker[label] is None and sides.speaker_name.get(label) not in sides.third
     ]
@@ -1094,16 +1153,24 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     # third companies' people and people who left
     for s in sentences:
         for m in re.finditer(
-            rf"({_THIRD_PARTY.pattern})[^，。；;]{{0,24}}?的\s*((?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
+            rf"({_THIRD_PARTY.pattern})[^，。；;]{{0,24}}?的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
         ):
             sides.third.add(m.group(2))
+        for m in re.finditer(
+            rf"(?:集团|总部|控股)(?:那边)?[A-Za-z\u4e00-\u9fa5]{{0,4}}?的\s*((?:{SURNAMES})(?:总|经理|工|[\u4e00-\u9fa5]{{1,2}}))",
+            s.text,
+        ):  # "集团的钱总那边审", "南庄控股那边IT的郭总", "集团风控的孔总"
+            sides.third.add(m.group(1)[:3])  # "集团的钱总那边审": the parent group's person
+        for m in _FORMER.finditer(s.text):  # "纷享是前任IT经理魏东选的": the one before is gone
+            sides.left.add(m.group(1)[:3])
         left = _LEFT_COMPANY.search(s.text)
         if left:
             clause = s.text[: left.start()]
-            clause = (
-                clause[max(clause.rfind(c) for c in "，,；;。") + 1 :] if any(c in clause for c in "，,；;") else clause
-            )
+            cut = max(clause.rfind(c) for c in "，,；;。")
+            clause = clause[cut + 1 :] if cut >= 0 else clause
+            if re.fullmatch(r"\s*[他她][\u4e00-\u9fa5]{0,4}", clause) and cut >= 0:
+                clause = s.text[:cut]  # "…IT经理魏东选的，他去年已经走了": 他 is the one named before
             for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
                 sides.left.add(m.group(0))
             for m in re.finditer(_NICK, clause):
@@ -1117,6 +1184,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         for m in _COLLEAGUE.finditer(s.text):
             if not re.fullmatch(_HONORIFIC.pattern, m.group(1)):  # "我们这边的钱总" is someone we talk about
                 sides.add_ours(m.group(1))
+        for m in _OUR_COLLEAGUE_SHOWN.finditer(s.text):  # our rep: "这位是实施顾问林可"
+            sides.add_ours(m.group(1))
     sides.ours = [n for n in sides.ours if n not in sides.third]
     return sides
 
@@ -1339,7 +1408,9 @@ def _account(
                     )
                     or re.match(r"^[打发给说问看做找带跟把再就也还都]", name)  # "到了打这个"
                     or re.search(r"(?:总|经理|主任|老师|工|姐|哥)$", name)
-                    or re.search(r"今天|明天|昨天|电话|沟通|方案|会议|时间|提醒|安排|或者|然后", name)  # "约了今天电话沟通方案"
+                    or re.search(
+                        r"今天|明天|昨天|电话|沟通|方案|会议|时间|提醒|安排|或者|然后", name
+                    )  # "约了今天电话沟通方案"
                     # "租期快到了会提醒业务员去续租": a long run without a trade word is a clause, not a name
                     or (len(name) > 8 and not _ORG_TAIL.search(name))
                     or re.search(rf"{_TITLE_ALT}|总监|经理|律师|老师|院长|校长|老板", name)  # "见了行政总监吴静"
@@ -1542,8 +1613,8 @@ def _contacts(
         if s.speaker and not ours(s.speaker):
             person = sides.speaker_name.get(s.speaker) or _person_of(s.speaker)
             if sides.side(s.speaker) is False and (
-                _looks_like_person(person) or re.fullmatch(r"[A-Z][a-z]{1,12}", person)
-            ):
+                _looks_like_person(person) or re.fullmatch(rf"[A-Z][a-z]{{1,12}}(?:{SURNAMES})?", person)
+            ):  # "Kevin李": an English name with the surname is how the chat names him
                 add(person, s)
             hay = f"{s.speaker}，{s.text}"
         for m in _NAME_TITLE.finditer(hay):
@@ -1569,10 +1640,18 @@ def _contacts(
             # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
             m = _SELF_INTRO_TITLED.search(s.text)
             if m:
-                add(m.group("name"), s, m.group("title") or None)
+                title = m.group("title") or ""
+                company = label_company(s.speaker)
+                if company and title.startswith(company) and len(title) > len(company) + 1:
+                    title = title[len(company) :]  # "我是海拓运营总监Kelly" from 海拓-Kelly: the title is 运营总监
+                add(m.group("name"), s, title or None)
             # "这个是我们渠道经理吴刚", "她是我们行政主管，蔡雅婷": the customer introducing a colleague
             for m in _INTRODUCED.finditer(s.text):
                 add(m.group("name"), s, m.group("title"))
+            for m in _IS_OUR.finditer(s.text):
+                add(m.group("name"), s, m.group("title"))
+            for m in _THEIR_ENGLISH.finditer(s.text):
+                add(m.group("name"), s)
         elif not s.speaker and not any(n in s.text for n in our_names if n):
             # a transcript without labels: an introduction with a customer's job is the customer's
             # ("这个是我们渠道经理吴刚", "我是这边的店长陈敏"); our pre-sales or implementation people are not
