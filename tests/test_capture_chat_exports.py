@@ -195,3 +195,41 @@ def test_a_signature_with_our_company_and_a_partner_label_in_round_brackets():
         "（智联软件-小麦）补充一下，实施期间可以驻场，我的电话是135 3389 2016。\n"
     )
     assert "小麦" not in names(ex) and "小麦" in ex.not_contacts
+
+
+def test_voice_messages_without_a_colon_and_a_customer_who_names_his_company():
+    ex = extract(
+        "微信聊天记录（语音已转文字）— 与 马建军（丰禾种业）\n2027年5月12日 周三\n\n"
+        "马建军 [语音转文字 0:42] 严经理你好，我是丰禾的马建军，市场部经理。老板说总价三十二万八千还是高了。\n"
+        "严骏：马经理好，您这边心理价位大概多少？\n"
+        "马建军 [语音转文字 0:35] 老板的意思是三十万以内最好，我们今年这块预算就三十万。\n"
+        "严骏：对，业务员80个账号。我这边最多能给到三十一万，这个是底价了。\n"
+        "马建军 [语音转文字 0:28] 行吧，三十一万就三十一万，我跟老板说。\n"
+    )
+    assert names(ex) == {"马建军"} and "严骏" in ex.our_side
+    assert ex.budget.value == 300000 and ex.amount.value == 310000
+
+
+def test_budget_raised_and_a_rep_correcting_his_own_quote():
+    ex = extract("Speaker 2: 12万8。我们预算上限原来是十万，不过老板上周说可以放到十三万。\n")
+    assert ex.budget.value == 130000
+    ex = extract("客户-霍总：对，价格不是主要原因。我们预算原来说三十万左右，后来其实能到三十五万。\n")
+    assert ex.budget.value == 350000
+    ex = extract(
+        "Speaker 1: 邹经理好，我是云帆科技的贝宁。我们按50个账号报的是三十二万八千。\n"
+        "Speaker 2: 我们预算四十万封顶，这个价格可以接受。\n"
+        "Speaker 1: 不对不对，不好意思，我算错了，50个账号是三十一万八千，少了一万。\n"
+    )
+    assert ex.budget.value == 400000 and ex.amount.value == 318000
+
+
+def test_a_note_line_with_a_total_and_a_budget():
+    ex = extract(
+        "拜访纪要 — 2027.5.12 — 记录：陆文\n- 报价：2200/号/年，20个号合计4.4万，胡总说可以接受，预算5万以内。\n"
+    )
+    assert ex.amount.value == 44000 and ex.budget.value == 50000
+
+
+def test_the_competitor_also_quoted_is_not_our_price():
+    ex = extract("销售-苗然：那我们给九五折，二十二万八。\n客户-祁总：二十二万八可以。销售易那边也报了，二十万出头。\n")
+    assert ex.amount.value == 228000

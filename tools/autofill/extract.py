@@ -176,6 +176,9 @@ _BRACKET_LABEL = re.compile(
 _LABEL = re.compile(
     r"^\s*([^：:\n，。,！？!?\[［]{1,20}?)\s*(?:[\[［（(]\s*语音[^\]］）)\n]{0,20}[\]］）)])?\s*[：:]\s*"
 )
+_VOICE_LABEL = re.compile(
+    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*[\[［【（(]\s*语音[^\]］】）)\n]{0,20}[\]］】）)]\s*(?=\S)"
+)
 _ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,2})\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I)
 # a chat export or a transcript that puts the speaker alone on a line, maybe with the time: "张晓 10:21", "周强"
 _NAME_LINE = re.compile(
@@ -325,7 +328,16 @@ def split_sentences(text: str) -> list[Sentence]:
             in_mail = True
         elif in_mail and (m := _LABEL.match(stripped)) and not stripped[m.end() :].strip():
             continue  # "汪经理：" greets the reader; the writer is still the sender
-        m = _BRACKET_LABEL.match(stripped)
+        voice = None if _LABEL.match(stripped) else _VOICE_LABEL.match(stripped)
+        if voice and not (
+            re.match(SURNAMES, voice.group(1)) or re.fullmatch(_NICK, voice.group(1)) or voice.group(1).isascii()
+        ):
+            voice = None  # "微信（语音转文字）2026年12月4日": the export's title
+        if voice:  # "马建军 [语音转文字 0:42] 严经理你好，…": the export's name and voice mark, no colon
+            line_speaker = speaker = voice.group(1)
+            body_start += voice.end()
+            stripped = stripped[voice.end() :]
+        m = None if voice else _BRACKET_LABEL.match(stripped)
         title = next((g for g in m.groups() if g is not None), "").strip() if m is not None else ""
         if m is not None and title.startswith("语音"):
             # "[语音转文字] 李姐：我电话…": the export's voice mark, then the speaker's label
@@ -341,7 +353,7 @@ def split_sentences(text: str) -> list[Sentence]:
             stripped = stripped[m.end() :]
         else:
             # in a mail, "卢总手机：…" or "报价：…" is the writer's text, not somebody else talking
-            m = None if in_mail else _LABEL.match(stripped)
+            m = None if in_mail or voice else _LABEL.match(stripped)
             if m:
                 label = m.group(1).strip()
                 # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
@@ -528,7 +540,7 @@ _BUDGET_WORDS = re.compile(
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元])以内|(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
 )
 _PRICE_WORDS = re.compile(
-    r"就签|能签|可以签|报价|报的|报了|总价|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
+    r"就签|能签|可以签|报价|报的|报了|总价|合计|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
     r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
     r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)"  # "你凑个整，五万"
 )
@@ -1071,6 +1083,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     m = None
                 if m and label not in sides.speaker_name:
                     sides.speaker_name[label] = m.group(1)
+                # "我是丰禾的马建军": a person of a company that is neither us nor a partner speaks for the customer
+                intro = re.search(rf"我是([\u4e00-\u9fa5]{{2,10}}?)的\s*(?:{_TITLE_ALT})?\s*({_PERSON})", s.text)
+                if (
+                    intro
+                    and not org.find_ours(intro.group(1))
+                    and not org.is_ours(intro.group(1))
+                    and not _THIRD_PARTY.search(intro.group(1))
+                    and not re.search(r"[部组室处科]$|中心|这边|那边|负责|同事|销售|顾问|售前|实施", intro.group(1))
+                    and _looks_like_person(intro.group(2))
+                ):
+                    side = False
             if side is False and label not in sides.speaker_name:
                 # "甲方：我是晏长青。": a role label, the person says who they are
                 m = re.search(rf"我(?:是|叫)({_PERSON})(?=[。，,！!]|$)", s.text)
@@ -1093,15 +1116,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.speaker[label] = True
     if not any(sides.speaker[label] is True for label in labels):
         # nobody named our company: the one the others greet as "柯经理" ("你好柯经理") is our rep, as customers
-        # address a vendor's rep
+        # address a vendor's rep; when both sides greet each other so, it tells nothing
+        greeted_reps = []
         for label in labels:
             name = sides.speaker_name.get(label, "")
             if sides.speaker[label] is not None or not _looks_like_person(name) or len(name) < 2:
                 continue
             greeted = rf"(?:你好|您好)[，,\s]*{name[0]}经理|{name[0]}经理[，,\s]*(?:你好|您好|好)"
             if any(re.search(greeted, x.text) for x in sentences if x.speaker and x.speaker != label):
-                sides.speaker[label] = True
-                break
+                greeted_reps.append(label)
+        if len(greeted_reps) == 1:
+            sides.speaker[greeted_reps[0]] = True
     unknown = [
         label for label in labels if sides.speaker[label] is None and sides.speaker_name.get(label) not in sides.third
     ]
@@ -1881,7 +1906,7 @@ _HELD_WITHIN = re.compile(
     r"^\s*(?:的话|这个数|这个价)?\s*(?:是)?[还都也]?在(?:这个|我们的?|咱们的?)?(?:预算)?(?:里面?|范围[里内]|以内|之内)|^\s*没超"
 )
 _EARLIER_FIGURE = re.compile(
-    r"(?:刚才|之前|前面|上次|原来|第一次|第一版|最早|一开始|起初|最开始)(?:那个|说的|报的|的|是)?$"
+    r"(?:刚才|之前|前面|上次|原来|第一次|第一版|最早|一开始|起初|最开始)(?:那个|说的|说|报的|的|是)?$"
     r"|原价\s*(?:应为|应该是|是|为)?\s*$"  # "一年 52,000 元（按原价应为 54,400 元）"
 )
 # "三年总共三十万，相当于一年十万": an equivalent figure restates the price
@@ -1903,6 +1928,7 @@ def _money_facts(
     sides = sides or Sides()
     picks: dict[str, list[Fact]] = {"budget": [], "amount": []}
     last_field: str | None = None
+    last_by_speaker: dict[str, str] = {}
     previous_text = ""
     for s in sentences:
         if s.speaker and sides.excluded(_person_of(s.speaker)) and sides.side(s.speaker) is not True:
@@ -1934,7 +1960,7 @@ def _money_facts(
         )
         # "三十八万，这个数在CRM预算里面": a price held against the budget does not state the budget
         words = _WITHIN_BUDGET.sub("", words)
-        if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价|报的|便宜|贵", s.text):
+        if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价?|报的|便宜|贵", s.text):
             # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
             theirs = [
                 m
@@ -2039,7 +2065,9 @@ def _money_facts(
                 previous_text = s.text
                 continue
         if _CORRECTION.search(s.text) and last_field:
-            target = last_field
+            # "不对不对，我算错了，50个账号是三十一万八千": a speaker corrects what they said last, even when the
+            # other side spoke of the budget in between
+            target = last_by_speaker.get(s.speaker, last_field) if s.speaker else last_field
             # "更正一下，刚才那个四十二万八没算接口，总共是四十五万八": the figure being corrected names the field,
             # and the corrected one is the total, not the first figure after the correction
             stale = {
@@ -2066,6 +2094,10 @@ def _money_facts(
             ]
             if stated and not fix:  # "我们预算三十五万，三十二万八千可以接受": the figure next to 预算
                 value = stated[-1].value
+                raised = [m for m in current if m.span[0] > stated[-1].span[0] and m not in stated]
+                if len(current) < len(amounts) and stated[-1] not in current and raised:
+                    # "预算上限原来是十万，不过老板上周说可以放到十三万": the earlier ceiling was raised
+                    value = raised[-1].value
             parts = [m for m in amounts if _PART.search(_clause_with(s.text, m.span))]
             if not fix and parts and len(amounts) > 1 and (_ENVELOPE.search(s.text) or re.search(r"预算一?共", s.text)):
                 value = parts[-1].value
@@ -2111,6 +2143,8 @@ def _money_facts(
         fact = Fact(float(value), quote(s), s.start, 0.75 if amounts[-1].approximate else 0.85)
         picks[target].append(fact)
         last_field = target
+        if s.speaker:
+            last_by_speaker[s.speaker] = target
         previous_text = s.text
     notes = []
     result = {}
