@@ -233,3 +233,31 @@ def test_a_note_line_with_a_total_and_a_budget():
 def test_the_competitor_also_quoted_is_not_our_price():
     ex = extract("销售-苗然：那我们给九五折，二十二万八。\n客户-祁总：二十二万八可以。销售易那边也报了，二十万出头。\n")
     assert ex.amount.value == 228000
+
+
+def test_a_dictated_report_names_the_people_met():
+    ex = extract(
+        "今天上午去了安信物业，见了他们的物业经理黄海涛，还有客服主管小钱。邵院长亲自接待的，市场部的小林也在。"
+    )
+    assert {"黄海涛", "小钱", "小林"} <= names(ex)
+    assert {c.name: c.title for c in ex.contacts}["黄海涛"] == "物业经理"
+    ex = extract("见了简总和他们商务部的小温他们做LED显示屏")
+    assert {"简总", "小温"} <= names(ex)
+    # an unpunctuated ASR run with spaces between the words
+    ex = extract("那个 刚 从 明 眸 眼镜 出来 嗯 见 了 他们 的 老板 娘 陈姐 还有 店长 阿杰 他们 三十 多 家 店")
+    assert "阿杰" in names(ex)
+    ex = extract("上周五去的祥和服饰车总接待的他们做职业装和校服")
+    assert "车总" in names(ex)
+    # our own boss is not the customer's
+    ex = extract("今天去了安信物业，我们王总也去了，见了他们的物业经理黄海涛。")
+    assert "王总" not in names(ex)
+
+
+def test_sales_slang_for_ten_thousands_in_a_report():
+    ex = extract("刚从禾康饲料出来。预算的话，孙总说大概四十个左右，今年能批下来。")
+    assert ex.budget.value == 400000
+    ex = extract("上周五去的安家地产见了卢总卢总说今年这个系统可以投三十个左右现在用的是房友系统")
+    assert ex.budget.value == 300000
+    # a count of accounts stays a count
+    ex = extract("报价的话三十个左右账号，一年九万。")
+    assert ex.budget is None or ex.budget.value != 300000

@@ -537,7 +537,8 @@ _CORRECTION = re.compile(
 # "老板给的是三十万左右", "集团批的是一百二十八万，一期这块是四十五万"
 _BUDGET_WORDS = re.compile(
     r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|最多(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
-    r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元])以内|(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
+    r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元])以内|(?:可以|能|愿意)投入?|投入|"
+    r"(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
 )
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|总价|合计|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
@@ -687,6 +688,29 @@ _COLLEAGUE = re.compile(
     rf"(?:我们|我司|咱们|我)(?:[^，。！？]{{0,10}}的|的)?"
     rf"(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事|销售|售前|负责人|实施))?\s*"
     rf"({_PERSON})(?=[也都，,。！!]|$)"
+)
+_MET = re.compile(
+    r"(?:见了|见的是|还有|以及|约了|跟|和)\s*(?:他们|她们|对方)?\s*(?:的)?\s*"
+    r"(?P<role>(?:[\u4e00-\u9fa5A-Za-z]{0,6}?(?:经理|店长|园长|厂长|主管|总监|负责人|会计|老板)"
+    r"|[\u4e00-\u9fa5A-Za-z]{1,6}?(?:部|那边|这边)的|(?:负责|管)[\u4e00-\u9fa5]{1,4}的|[\u4e00-\u9fa5]{2}的))?\s*"
+    rf"(?P<name>(?:{SURNAMES})(?:总|经理|工|姐)(?=[和跟])|{_PERSON}|{_NICK}|(?:{SURNAMES})(?:总|经理|工|姐))"
+    r"(?=[，,。、\s]|$|也|在|聊|说|他们|她们|和|跟|还有|就是|那个|嗯|呃|接待)"
+)
+# "车总接待的", "冯总那边基本定了", "新来的运营，叫小骆": in a rep's report, the customer's people by how they act
+_ACTS_IN_REPORT = re.compile(
+    rf"(?<!我们)(?<!我司)(?<!咱们)(?P<name>(?:{SURNAMES})(?:总|经理))(?=接待|亲自|那边|说|觉得|比较|很|挺|对)"
+    rf"|(?:新来的|一个)[\u4e00-\u9fa5]{{0,4}}[，,]?叫(?P<called>{_NICK}|{_PERSON})(?=[，,。\s]|$)"
+)
+
+
+def _met_title(role: str) -> str | None:
+    """The job said before a person met ("物业经理", "客服主管"); a department alone ("商务部的") is none."""
+    return role if re.search(r"(?:经理|店长|园长|厂长|主管|总监|负责人|会计)$", role) and len(role) <= 8 else None
+
+
+# "市场部的小林也在": a department's person present
+_ALSO_THERE = re.compile(
+    rf"(?P<role>[\u4e00-\u9fa5]{{1,5}}?部)的\s*(?P<name>{_NICK}|{_PERSON})(?=也在|在场|也来了|也参加)"
 )
 _OUR_COLLEAGUE_SHOWN = re.compile(
     rf"(?:这位是|这是|旁边是|旁边这位是)(?:我们的?)?[\u4e00-\u9fa5]{{0,4}}?(?:顾问|售前|实施|工程师|同事|技术支持)"
@@ -1405,6 +1429,10 @@ def _account(
         if not labelled:  # a rep's own report: "今天去了麦香坊烘焙，见了庞总", "刚从力健健身出来"
             for m in VISITED_NAME.finditer(s.text):
                 name = visited_name(m)
+                # "去的祥和服饰车总接待的": the company ends where the person who received the rep begins
+                name = re.sub(
+                    rf"(?<=[\u4e00-\u9fa5]{{2}})(?:{SURNAMES})(?:总|经理|老板)(?:接待|亲自|在|说).*$", "", name
+                )
                 at = s.text.find(name, m.start())
                 after = s.text[at + len(name) :]
                 behind = re.match(r"(?:那边|这边|家)的([\u4e00-\u9fff]{2,8}?)(?=见|出来|[，,。]|$)", after)
@@ -1590,8 +1618,10 @@ def _contacts(
     account_terms: list[str],
     sides: Sides | None = None,
     org: OrgProfile | None = None,
+    spoken: str = "",
 ) -> list[ContactFact]:
-    """The customer's people: never our staff, a third company's people or someone who left."""
+    """The customer's people: never our staff, a third company's people or someone who left.
+    `spoken`: the whole text of a dictated report, when the sentences are its clauses."""
     sides = sides or Sides()
 
     def signed_by_us(text: str) -> bool:
@@ -1684,6 +1714,16 @@ def _contacts(
                 title = m.group("title") or ""
                 if title and not re.search(r"售前|实施|顾问|方案|客户经理|交付|技术支持", title):
                     add(m.group("name"), s, title)
+            # a rep's report: "见了他们的物业经理黄海涛，还有客服主管小钱", "见了简总和他们商务部的小温"
+            # ASR leaves spaces between words ("见 了 他们 销售 经理 老韩 就是说"): read the words joined
+            joined = re.sub(r"(?<=[\u4e00-\u9fa5])\s+(?=[\u4e00-\u9fa5])", "", s.text)
+            for m in _ACTS_IN_REPORT.finditer(joined):
+                add(m.group("name") or m.group("called"), s)
+            for m in (*_MET.finditer(joined), *_ALSO_THERE.finditer(joined)):
+                role = m.group("role") or ""
+                if re.search(r"我们|我司|咱们|同事|我的|我", role):
+                    continue
+                add(m.group("name"), s, _met_title(role))
         # "联系人：邓丽萍，教务主任，手机 139…": the notes' own key says who the contact is
         m = re.search(rf"联系人[：:]\s*({_PERSON})(?=[，,（(\s]|$)", s.text)
         if m:
@@ -1731,6 +1771,22 @@ def _contacts(
             ):
                 continue  # "王经理" said to our 王磊
             add(honorific, s, title)
+    if spoken and sentences:
+        # a dictated report is read clause by clause, which cuts "见了他们的老板娘 陈姐 还有店长 阿杰" apart: the
+        # people the rep met are read from the whole run, its words joined
+        joined = re.sub(r"(?<=[\u4e00-\u9fa5])[\s，,。]+(?=[\u4e00-\u9fa5])", "", spoken)
+        for m in _ACTS_IN_REPORT.finditer(joined):
+            name = m.group("name") or m.group("called")
+            add(name, next((x for x in sentences if name in x.text), sentences[0]))
+        for m in _MET.finditer(joined):
+            role = m.group("role") or ""
+            if re.search(r"我们|我司|咱们|同事|我的|我", role):
+                continue
+            name = m.group("name")
+            where = next((x for x in sentences if name in x.text), None) or next(
+                (x for x in sentences if name[0] in x.text), sentences[0]
+            )
+            add(name, where, _met_title(role))
     # a mail header names people with their addresses ("抄送：陈静 <chenjing@huicai-hr.com>"): those at the
     # customer's domain, the one most addresses not of our people share, are the customer's people
     addressed = [
@@ -2782,10 +2838,12 @@ def extract_rules(
     org = org or OrgProfile()
     # a dictated report from ASR has pauses (or nothing) where the rules expect commas, and fillers, spoken
     # self-corrections and 「四十个」 for 四十万 that a typed transcript does not have
+    spoken = ""
     if looks_like_asr_run(text):
         # each spoken clause is read as a sentence: a run is one "sentence" otherwise, and a competitor named
         # anywhere in it would make every amount in it look like the competitor's price
-        text = clean_spoken(text, ref).replace("，", "。")
+        spoken = clean_spoken(text, ref)
+        text = spoken.replace("，", "。")
     sentences = split_sentences(text)
     known = list(known_accounts)
     staff = {n for n in our_names if n}
@@ -2801,7 +2859,7 @@ def extract_rules(
         account_terms = [ex.account.value, core_name(ex.account.value)]
         account_terms += [t for a in known if a.id == ex.account_id for t in _terms(a)]
     account_terms += [o.value for o in ex.other_companies]
-    ex.contacts = _contacts(sentences, ours, account_terms, sides, org)
+    ex.contacts = _contacts(sentences, ours, account_terms, sides, org, spoken)
     # "latest wins" means the latest written: a mail thread quotes the older mails below the newer
     in_order = chronological(sentences, text)
     ex.budget, ex.amount, _ = _money_facts(in_order, sides, org)
