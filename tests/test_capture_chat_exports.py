@@ -261,3 +261,39 @@ def test_sales_slang_for_ten_thousands_in_a_report():
     # a count of accounts stays a count
     ex = extract("报价的话三十个左右账号，一年九万。")
     assert ex.budget is None or ex.budget.value != 300000
+
+
+def test_partners_in_the_participant_list_and_the_vendor_of_their_system():
+    ex = extract(
+        "与会：华纶——张永年、邵红、贾斌；苏纶软件（本地代理）——马工；云帆——张帆、陈露\n"
+        "张帆: 谢谢各位。\n"
+        "邵红：客户在表格里。\n"
+        "马工: 文档我这边也可以配合，我电话 189 6288 1032。\n"
+    )
+    assert "马工" not in names(ex) and all(c.phone != "18962881032" for c in ex.contacts)
+    ex = extract(
+        "参会人：陈海涛、钱伟、Kevin（博科信息）、郑凯、陶然\n"
+        "陈海涛: 好。我是宁波恒锐汽车零部件股份有限公司信息部经理陈海涛。\n"
+        "郑凯: 我是云帆科技的郑凯。\n"
+        "Kevin: 有事直接打我电话138 5741 6602。\n"
+    )
+    assert "Kevin" not in names(ex) and "陈海涛" in names(ex)
+    ex = extract(
+        "郝文斌: 我们的核心业务系统是华数软件做的，今天华数的小秦也在线上。\n"
+        "许诺: 大家好，我是云帆科技的许诺。\n"
+        "小秦: 接口的问题直接找我，186 7731 2209。\n"
+        "郝文斌: 我们IT是外包给长沙数联科技的，他们的小吴会负责对接。\n"
+    )
+    assert not names(ex) & {"小秦", "小吴"} and "郝文斌" in names(ex)
+
+
+def test_our_rep_leaving_his_number_in_a_transcript_without_labels_and_a_header_key():
+    ex = extract(
+        "2027/05/12 14:00 电话（未分角色）\n"
+        "发给我们调度也行。我手机一三六 八五三一 零九二七，我叫孔祥瑞，你存一下。\n"
+        "好的孔经理，我的手机是180 5329 4471，有事随时打我。\n"
+    )
+    assert [c.phone for c in ex.contacts if c.name == "孔祥瑞"] == ["13685310927"]
+    assert all(c.phone != "18053294471" for c in ex.contacts)
+    ex = extract("客户：华骏汽车销售服务有限公司\n对象：葛磊，售后总监，133 7812 4509\n")
+    assert [(c.name, c.phone) for c in ex.contacts] == [("葛磊", "13378124509")]

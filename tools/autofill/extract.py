@@ -233,6 +233,7 @@ _HEADER_KEYS = (
     "微信",
     "地址",
     "导出",
+    "对象",
     "群聊",
     "群名",
     # an e-mail pasted as a transcript: its header lines are not people talking
@@ -728,7 +729,8 @@ _IS_OUR = re.compile(
 )
 # "我们 IT 的 Tony 也在线上": a colleague by English name
 _THEIR_ENGLISH = re.compile(
-    r"(?:我们|咱们)[^，。！？]{0,8}的\s*(?P<name>[A-Z][a-z]{1,12})(?=\s*(?:也|在|负责|，|,|。|$))"
+    rf"(?:我们|咱们)[^，。！？]{{0,8}}的\s*(?P<name>[A-Z][a-z]{{1,12}}(?=\s*(?:也|在|负责|，|,|。|$))"
+    rf"|{_NICK}(?=也|负责|管|会))"  # "我们工程部的老彭也要看看"
 )
 _LEFT_COMPANY = re.compile(
     r"离职|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|不在(?:公司|那边)了|不负责了|已经不在"
@@ -877,8 +879,9 @@ def _names_in(segment: str) -> list[str]:
     out = []
     # "上海博川信息技术有限公司（集成商）吴工": the person follows the company's bracketed role
     # "华信集成（马工，实施方）": names inside the brackets too, where a comma may separate name and role
-    tokens = [t for t in re.split(r"[、，,\s（）()]+", segment) if t]
-    outside = [t for t in re.split(r"[、，,\s]+", re.sub(r"（[^）]*）|\([^)]*\)", " ", segment)) if t]
+    # "华纶——张永年、邵红": a company, a dash, its people
+    tokens = [t for t in re.split(r"[、，,\s（）()]+|——|—|－", segment) if t]
+    outside = [t for t in re.split(r"[、，,\s]+|——|—|－", re.sub(r"（[^）]*）|\([^)]*\)", " ", segment)) if t]
     company = outside[0] if len(outside) > 1 and re.match(_TITLE_ALT, outside[1]) else None
     for token in tokens:
         if token == company:
@@ -887,7 +890,7 @@ def _names_in(segment: str) -> list[str]:
         token = re.sub(rf"^(?:{_TITLE_ALT})", "", token)
         if len(token) >= 4:  # "高明主任" in a participant list
             token = re.sub(r"(?:主任|经理|总监|主管|老师)$", "", token)
-        if _looks_like_person(token):
+        if _looks_like_person(token) or re.fullmatch(_HONORIFIC.pattern, token):
             out.append(token)
     return out
 
@@ -977,6 +980,23 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             else:
                 sides.theirs.update(names)
                 customer_listed = customer_listed or bool(_COMPANY_GROUP.match(segment.strip()))
+    for line in text.splitlines()[:16]:
+        # "参会人：陈海涛、钱伟、Kevin（博科信息）、郑凯": the one name with a company beside it is from another one
+        if not re.search(r"参会|与会|出席", line):
+            continue
+        tagged = re.findall(rf"({_PERSON}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,12}})[）)]", line)
+        listed = re.split(r"[、，,；;]", line)
+        if (
+            len(tagged) == 1
+            and len(listed) >= 4
+            and not org.find_ours(tagged[0][1])
+            and not org.is_ours(tagged[0][1])
+            and not re.search(
+                rf"{_TITLE_ALT}|销售|售前|实施|顾问|记录|主持|采购|财务|技术|IT|客户|甲方|乙方|我方|经理|总|主管|部",
+                tagged[0][1],
+            )
+        ):
+            sides.third.add(tagged[0][0])
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     writer = re.match(
         rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line
@@ -1206,6 +1226,18 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         ):
             sides.third.add(m.group(2))
+        for vendor in re.findall(
+            r"系统是([\u4e00-\u9fa5]{2,6}?)(?:软件|科技|信息)?(?:公司)?(?:做|开发|实施)的", s.text
+        ):
+            # "核心业务系统是华数软件做的，今天华数的小秦也在线上": the vendor of their system is a third company
+            for later in sentences:
+                for m in re.finditer(rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|{_PERSON})", later.text):
+                    sides.third.add(m.group(1))
+        for m in re.finditer(
+            rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
+            s.text,
+        ):  # "我们的IT是外包给长沙数联科技的，他们的小吴会负责对接"
+            sides.third.add(m.group(1)[:3])
         for m in re.finditer(
             rf"(?:集团|总部|控股)(?:那边)?[A-Za-z\u4e00-\u9fa5]{{0,4}}?的\s*((?:{SURNAMES})(?:总|经理|工|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
@@ -1725,7 +1757,7 @@ def _contacts(
                     continue
                 add(m.group("name"), s, _met_title(role))
         # "联系人：邓丽萍，教务主任，手机 139…": the notes' own key says who the contact is
-        m = re.search(rf"联系人[：:]\s*({_PERSON})(?=[，,（(\s]|$)", s.text)
+        m = re.search(rf"(?:联系人|对接人|对象)[：:]\s*({_PERSON})(?=[，,（(\s]|$)", s.text)
         if m:
             job = re.match(
                 r"[，,（(\s]+([\u4e00-\u9fa5]{1,6}?(?:经理|主管|总监|主任|负责人|店长|院长|总|专员))",
@@ -1895,9 +1927,16 @@ def _contacts(
                     or merged.get(said_by)
                     or next((c for c in people if c.name in previous.speaker), None)
                 )
-        if owner is None or (
-            speaker_is_ours and re.search(r"我也?留|我的(?:手机|电话|号码|座机)|我(?:手机|电话|座机)(?:是|号)", s.text)
-        ):
+        own = re.search(r"我也?留|我的(?:手机|电话|号码|座机)|我(?:手机|电话|座机)(?:是|号)", s.text)
+        # without labels: "好的孔经理，我的手机是180…" addresses the customer's contact, so the one talking is us
+        greets_contact = (
+            not s.speaker
+            and (
+                greet := re.match(rf"\s*(?:好的|好嘞|行|嗯)?[，,\s]*((?:{SURNAMES})(?:总|经理|工|老师|姐|哥))", s.text)
+            )
+            and any(c.name.startswith(greet.group(1)[0]) for c in people)
+        )
+        if owner is None or (own and (speaker_is_ours or greets_contact)):
             continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
         if signed_by_us(s.text):
             continue  # "高翔 | 云帆科技 大客户经理 | 138 0571 2266": our signature
