@@ -297,3 +297,35 @@ def test_our_rep_leaving_his_number_in_a_transcript_without_labels_and_a_header_
     assert all(c.phone != "18053294471" for c in ex.contacts)
     ex = extract("客户：华骏汽车销售服务有限公司\n对象：葛磊，售后总监，133 7812 4509\n")
     assert [(c.name, c.phone) for c in ex.contacts] == [("葛磊", "13378124509")]
+
+
+def test_the_account_is_not_a_crm_company_sharing_a_brand_or_a_provider_of_theirs():
+    known = [KnownAccount(3, "江苏启明教育科技有限公司", "启明教育")]
+    ex = extract(
+        "2027年5月12日 河南启明教育图书有限公司 现场拜访 录音整理\n李娜：张总，我是云帆的李娜。\n张总：坐。\n",
+        known_accounts=known,
+    )
+    assert ex.account.value == "河南启明教育图书有限公司" and ex.account_id is None
+    ex = extract(
+        "张总：我们ERP是海典的，对接的事是昆明滇信科技在做，他们是海典的代理。\n"
+        "王磊（云帆科技）：对接接口我们跟滇信那边沟通。\n"
+        "张总：行。云南康之源大药房连锁有限公司，合同抬头这么写。\n"
+    )
+    assert ex.account.value == "云南康之源大药房连锁有限公司"
+    ex = extract(
+        "会员运营数字化工作坊（现场）录音整理\n日期：2027年5月12日\n地点：湖南百济大药房连锁有限公司 总部 6楼\n"
+        "[00:23:00] 欧阳倩: 还有配送那块，是海纳物流做的，要不要接？\n"
+        "[00:23:30] 林可（云帆科技）: 明白，海纳物流这期不接。\n"
+    )
+    assert ex.account.value == "湖南百济大药房连锁有限公司"
+
+
+def test_a_notes_title_line_does_not_make_the_header_someone_talking():
+    ex = extract(
+        "【拜访记录】云帆科技 销售：姜涛\n"
+        "日期：2027年5月12日（周三）  方式：上门拜访\n"
+        "客户：哈尔滨北国风光国际旅行社有限公司\n\n"
+        "- 参会：总经理于海波（于总）、计调主管小孙。\n"
+        "- 备注：他们下面的地接社（松花江假日旅行社）是独立的，不在这次范围。\n"
+    )
+    assert ex.account.value == "哈尔滨北国风光国际旅行社有限公司"

@@ -345,8 +345,10 @@ def split_sentences(text: str) -> list[Sentence]:
             body_start += m.end()
             stripped = stripped[m.end() :]
             m = title = None
+        notes_title = False
         if m is not None and title and (_header_key(title) or re.search(r"记录|纪要|小记|笔记|日志|转写|录音", title)):
             m = None  # "【通话记录】陈思远 2026/07/08": the title of the notes, nobody talking
+            notes_title = True
         if m is not None:
             label = next(g for g in m.groups() if g is not None).strip()
             line_speaker = speaker = label
@@ -354,11 +356,14 @@ def split_sentences(text: str) -> list[Sentence]:
             stripped = stripped[m.end() :]
         else:
             # in a mail, "卢总手机：…" or "报价：…" is the writer's text, not somebody else talking
-            m = None if in_mail or voice else _LABEL.match(stripped)
+            # ("【拜访记录】云帆科技 销售：姜涛": the notes' title line names the writer, nobody talks)
+            m = None if in_mail or voice or notes_title else _LABEL.match(stripped)
             if m:
                 label = m.group(1).strip()
                 # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
                 talking = label_lines[label] >= 3 and (line_no >= 3 or not _header_key(label))
+                if _header_label(label) and not talking and line_no <= 6 and not in_mail:
+                    line_speaker = ""  # "客户：哈尔滨北国…" in the header is nobody's words
                 if not _header_label(label) or talking:
                     line_speaker = speaker = label
                     # header lines keep their key in the sentence: "客户：华东机械" is its own evidence
@@ -1344,6 +1349,8 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
             continue
         if re.match(r"业|行业|领域|类|方面|板块", text[m.end() :]):
             continue  # "制造业客户": an industry, not a company
+        if m.group(0).endswith("工") and re.match(r"作|程|具|艺|人|资", text[m.end() :]):
+            continue  # "会员运营数字化工作坊": 化工 is the start of 工作, not a chemical company
         out.append((text[i : m.end()].replace(" ", ""), i, m.end()))
     return out
 
@@ -1361,6 +1368,19 @@ def _short_form(short: str, full: str) -> bool:
 
 def _core(name: str) -> str:
     return core_company(core_name(name) or name)
+
+
+_PROVIDER_AFTER = re.compile(
+    r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
+)
+_LEGAL_NAME = re.compile(r"[\u4e00-\u9fa5（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司)")
+
+
+def _inside_other_legal_name(text: str, start: int, end: int, account: KnownAccount) -> bool:
+    for m in _LEGAL_NAME.finditer(text):
+        if m.start() <= start and end <= m.end():
+            return core_name(m.group(0)) != core_name(account.name)
+    return False
 
 
 def _account(
@@ -1405,6 +1425,14 @@ def _account(
         )
         if sister:
             continue  # "我们兄弟公司楚天新材料": a sister company that shares a word with a CRM account
+        # "河南启明教育图书有限公司" is not the CRM's 江苏启明教育科技有限公司: a term seen only inside another
+        # company's full name names that company
+        if all(
+            _inside_other_legal_name(text, m.start(), m.end(), account)
+            for t in terms
+            for m in re.finditer(re.escape(t), text)
+        ):
+            continue
         for s in sentences:
             hay = f"{s.speaker} {s.text}".lower()
             if any(t.lower() in hay for t in terms):
@@ -1568,6 +1596,13 @@ def _account(
                 or _THIRD_PARTY.search(re.split(r"[，,。；;：:！!？?]", before)[-1][-8:])
                 or _REFERENCE.search(clause)
                 or _PARENT_AFTER.match(s.text[end:])
+                # "对接的事是昆明滇信科技在做，他们是海典的代理", "配送那块，是海纳物流做的": a provider of theirs
+                or _PROVIDER_AFTER.match(s.text[end:])
+                or (re.search(r"是\s*$", s.text[max(0, start - 3) : start]) and re.match(r"(?:在)?做的", s.text[end:]))
+                # "地接社（松花江假日旅行社）是独立的，不在这次范围"
+                or (
+                    re.match(r"[）)]?\s*是独立的", s.text[end:]) and re.search(r"不在(?:这次|本次)?(?:的)?范围", s.text)
+                )
                 or _CLIENT_BEFORE.search(s.text[max(0, start - 8) : start])
             ):
                 excluded.add(bare)
@@ -1580,7 +1615,14 @@ def _account(
                 (
                     a
                     for a in known
-                    if any(t.lower() in name.lower() or name.lower() in t.lower() for t in _terms(a) if len(t) >= 2)
+                    if any(
+                        # "保险经纪" is in 瑞丰保险经纪 but names nobody in particular: the brand must be said
+                        (t.lower() in name.lower() or (name.lower() in t.lower() and core_name(a.name)[:2] in name))
+                        and not (_LEGAL_FORM.search(name) and core_name(name) != core_name(a.name))
+                        and not _inside_other_legal_name(s.text, start, end, a)
+                        for t in _terms(a)
+                        if len(t) >= 2
+                    )
                 ),
                 None,
             )
