@@ -329,3 +329,31 @@ def test_a_notes_title_line_does_not_make_the_header_someone_talking():
         "- 备注：他们下面的地接社（松花江假日旅行社）是独立的，不在这次范围。\n"
     )
     assert ex.account.value == "哈尔滨北国风光国际旅行社有限公司"
+
+
+def test_budget_ranges_ceilings_and_prices_said_again():
+    ex = extract(
+        "销售-王磊: 二十个号，一年是十三万六。\n客户-周总：十三万六……我们今年批给这块的就十五六万，还得留点给硬件。\n"
+    )
+    assert ex.budget.value == 160000 and ex.amount.value == 136000
+    ex = extract(
+        "【云帆-田甜】七十五个账号，我们报价三十三万。\n"
+        "【客户-龚丽】集团今年给信息化八十万的盘子，我们CRM这块是三十五万。\n"
+        "【客户-魏东】三十三万能不能打个九五折？\n"
+        "【云帆-田甜】九五折……三十一万三千五，可以。\n"
+    )
+    assert ex.budget.value == 350000 and ex.amount.value == 313500
+    ex = extract(
+        "周婷（云帆科技）：凑个整，两年五万五。\n"
+        "唐姐：今年数字化总预算是二十万，CRM这块我们最多给个七八万。\n"
+        "彭总：够了够了，五万五在里面。\n"
+    )
+    assert ex.budget.value == 80000 and ex.amount.value == 55000
+    ex = extract(
+        "云帆-程骁：28个账号，我们报价一年16.8万。\n"
+        "鲜达-韦东：预算最多十八万。\n"
+        "云帆-程骁：16.8万在范围内，我们维持这个报价。\n"
+    )
+    assert ex.amount.value == 168000 and ex.budget.value == 180000
+    ex = extract("4. 预算：去年批的是十二万元没花掉，今年龚总说可以加到十五万。\n")
+    assert ex.budget.value == 150000

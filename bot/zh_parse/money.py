@@ -74,6 +74,9 @@ _VERSION_BEFORE = re.compile(r"(?:版本|[vV])\s*$")
 _RANGE_JOIN = re.compile(r"\s*(?:到|至|-|~|—|–)\s*")
 _CN_DIGIT = "一二三四五六七八九"
 # "五六万", "三四十万", "七八千": neighbouring digits before a magnitude (not "十五六万", which is handled as a number)
+_TENS_NEIGHBOUR_RANGE = re.compile(
+    rf"(?<![{_CN_DIGIT}十百千万零两])([{_CN_DIGIT}])?十([{_CN_DIGIT}])([{_CN_DIGIT}])(万|千)(?:块|元)?"
+)
 _NEIGHBOUR_RANGE = re.compile(rf"(?<![{_CN_DIGIT}十百千万零两])([{_CN_DIGIT}两])([{_CN_DIGIT}])(十)?(万|千)(?:块|元)?")
 
 
@@ -101,6 +104,13 @@ def find_money(text: str) -> list[Found]:
         if high != low + 1 or _overlaps(m.span(), phones):
             continue
         value = high * (10 if m.group(3) else 1) * _MAGNITUDE[m.group(4)]
+        found.append(Found(value, m.span(), text[m.start() : m.end()], "CNY", _is_per_unit(norm, *m.span()), True))
+    for m in _TENS_NEIGHBOUR_RANGE.finditer(norm):  # "十五六万", "二十五六万": 15–16万, 25–26万
+        low, high = _CN_DIGIT.index(m.group(2)) + 1, _CN_DIGIT.index(m.group(3)) + 1
+        if high != low + 1 or _overlaps(m.span(), phones) or _overlaps(m.span(), [f.span for f in found]):
+            continue
+        tens = _CN_DIGIT.index(m.group(1)) + 1 if m.group(1) else 1
+        value = (tens * 10 + high) * _MAGNITUDE[m.group(4)]
         found.append(Found(value, m.span(), text[m.start() : m.end()], "CNY", _is_per_unit(norm, *m.span()), True))
     taken = [f.span for f in found]
     for i, mm in enumerate(raw):

@@ -2045,6 +2045,7 @@ _HELD_WITHIN = re.compile(
 _EARLIER_FIGURE = re.compile(
     r"(?:刚才|之前|前面|上次|原来|第一次|第一版|最早|一开始|起初|最开始)(?:那个|说的|说|报的|的|是)?$"
     r"|原价\s*(?:应为|应该是|是|为)?\s*$"  # "一年 52,000 元（按原价应为 54,400 元）"
+    r"|去年[\u4e00-\u9fa5]{0,3}(?:是|了)$"  # "去年批的是十二万元没花掉，今年…可以加到十五万"
 )
 # "三年总共三十万，相当于一年十万": an equivalent figure restates the price
 _EQUIVALENT_BEFORE = re.compile(r"(?:相当于|折合|平均(?:下来)?|摊下来)(?:每年|一年|一个月|每月)?$")
@@ -2085,7 +2086,9 @@ def _money_facts(
 
         amounts = stated(s.text)
         # "三万二千四在里面，行", "二十万零四千在范围里": our price held against the budget restates neither
-        amounts = [m for m in amounts if not _HELD_WITHIN.match(s.text[m.span[1] : m.span[1] + 14])]
+        # (but "16.8万在范围内，我们维持这个报价": our rep keeping the price states it again)
+        keeps_price = sides.side(s.speaker) is True and bool(_PRICE_WORDS.search(s.text))
+        amounts = [m for m in amounts if keeps_price or not _HELD_WITHIN.match(s.text[m.span[1] : m.span[1] + 14])]
 
         rival = [m for m in amounts if _RIVAL_PRICE.search(_clause_with(s.text, m.span))]
         mixed = bool(rival) and len(rival) < len(amounts)
@@ -2113,7 +2116,13 @@ def _money_facts(
                 previous_text = s.text
                 continue  # "海纳那边也报了价": a competitor's price
         if not amounts:  # "预算的话葛总说今年大概四十个": sales slang for 万 (a count names what it counts)
-            amounts = [m for m in stated(colloquial_wan(s.text)) if 10000 <= m.value < 10_000_000]
+            slang = colloquial_wan(s.text)
+            amounts = [
+                m
+                for m in stated(slang)
+                if 10000 <= m.value < 10_000_000
+                and (keeps_price or not _HELD_WITHIN.match(slang[m.span[1] : m.span[1] + 14]))
+            ]
         rival_before = (
             _RIVAL_PRICE.search(previous_text)
             and len(s.text) <= 30
@@ -2262,6 +2271,8 @@ def _money_facts(
         elif (
             _BUDGET_WORDS.search(previous_text)
             and len(s.text) <= 30
+            # "三十三万能不能打个九五折？": our price asked about again, not the answer to a budget question
+            and not (picks["amount"] and value == picks["amount"][-1].value)
             and (
                 not stated(previous_text) or _ENVELOPE.search(previous_text)
             )  # "…整体批了一百二十万。CRM一期是六十万。"
