@@ -357,3 +357,8 @@ def test_budget_ranges_ceilings_and_prices_said_again():
     assert ex.amount.value == 168000 and ex.budget.value == 180000
     ex = extract("4. 预算：去年批的是十二万元没花掉，今年龚总说可以加到十五万。\n")
     assert ex.budget.value == 150000
+
+
+def test_a_slash_date_after_a_label_colon():
+    ex = extract("拜访纪要 2027年5月12日\n5. 时间：6/5 前签；7月1号上线。\n")
+    assert ex.close_date.value == date(2027, 6, 5) and ex.golive_date.value == date(2027, 7, 1)

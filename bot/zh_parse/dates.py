@@ -169,7 +169,10 @@ _DURATION_RE = re.compile(
     r"(?P<u>工作日|天|日|周|星期|礼拜|月|年)\s*(?P<dir>之后|以后|后|之内|以内|内|之前|以前|前)"
 )
 _GUO_RE = re.compile(r"过(?P<n>\d+|[一二两三四五六七八九十几]+)\s*(?P<ge>个)?\s*(?P<u>天|周|星期|礼拜|月)")
-_NUMERIC_MD_RE = re.compile(r"(?<![A-Za-z0-9_.\-/:¥￥])(?P<m>\d{1,2})(?P<sep>[/.])(?P<d>\d{1,2})(?![0-9A-Za-z.%/:\-])")
+# ("时间：12/5 前签": a label's colon before the date; "10:12/5" is a time)
+_NUMERIC_MD_RE = re.compile(
+    r"(?<![A-Za-z0-9_.\-/¥￥])(?<!\d:)(?P<m>\d{1,2})(?P<sep>[/.])(?P<d>\d{1,2})(?![0-9A-Za-z.%/:\-])"
+)
 _DECIMAL_CONTEXT_BEFORE = re.compile(
     r"版本|版|价|预算|报价|金额|约|增长|下降|提升|评分|分数|得分|率|倍|第|¥|￥|系统|升级|到$"
 )
