@@ -11,6 +11,9 @@ from tools.autofill.extract import KnownAccount, extract_rules, label_company, s
 
 TODAY = date(2027, 5, 12)  # a Wednesday
 ORG = OrgProfile.from_settings(SimpleNamespace(org_name="云帆科技,云帆", competitors="销售易", org_products=""))
+RIVALS = OrgProfile.from_settings(
+    SimpleNamespace(org_name="云帆科技,云帆", competitors="纷享销客/纷享,销售易/销售e,海纳CRM/海纳", org_products="")
+)
 
 
 def extract(text: str, **kwargs):
@@ -362,3 +365,49 @@ def test_budget_ranges_ceilings_and_prices_said_again():
 def test_a_slash_date_after_a_label_colon():
     ex = extract("拜访纪要 2027年5月12日\n5. 时间：6/5 前签；7月1号上线。\n")
     assert ex.close_date.value == date(2027, 6, 5) and ex.golive_date.value == date(2027, 7, 1)
+
+
+def test_sender_and_time_then_the_message_on_one_line():
+    ex = extract(
+        "微信对话（含语音转文字）2027年5月12日\n"
+        "田甜 09:12 龙厂长好！您这边定了几个人用？\n"
+        "龙厂长 09:20 [语音转文字] 我们跑业务的六个 加客服两个 一共八个\n"
+        "田甜 09:21 好的，八个账号一年一万二。\n"
+        "龙厂长 09:30 [语音转文字] 再加两个司机 十个吧\n"
+        "田甜 09:32 十个的话一年一万五。\n"
+        "龙厂长 09:40 [语音转文字] 一万五太多了 我们这个小厂一年就一万来块钱的预算 一万二吧\n"
+        "田甜 09:45 一万三，不能再低了，已经是最低折扣。\n"
+        "龙厂长 09:50 [语音转文字] 行吧 一万三\n"
+    )
+    assert ex.amount.value == 13000 and ex.budget.value == 10000 and ex.seats.value == 10
+
+
+def test_a_competitors_figure_in_our_mail_a_yearly_price_and_a_rounded_requote():
+    ex = extract_rules(
+        "发件人：许嘉 <xujia@yunfan-tech.com>\n收件人：郭婧 <guojing@bingchuan-cold.com>\n"
+        "郭总您好，\n2. 35 个账号原价 14 万/年，按会上说的九折，最终报价 12.6 万/年；\n"
+        "另：您提到的纷享报价 13.5 万及南通极冻的案例，我们的差异对比见附件。\n"
+        "许嘉｜云帆科技 华东大客户部\n",
+        TODAY,
+        org=RIVALS,
+    )
+    assert ex.amount.value == 126000
+    ex = extract("发言人1：五十个的话我重新算一下，单价三千六，一年是十八万，我给您凑个整，十七万。\n")
+    assert ex.amount.value == 170000
+    ex = extract_rules(
+        "发言人1：我是云帆科技的陈力，四十个账号一年十五万。\n"
+        "发言人2：不过说实话，销售 e 给我们报的是二十二万，我们也在比较。\n",
+        TODAY,
+        org=RIVALS,
+    )
+    assert ex.amount.value == 150000
+
+
+def test_a_competitor_named_to_be_set_aside():
+    ex = extract_rules(
+        "10. 备注：集团另外一个板块鹿鸣冷运在用海纳，侯经理说跟他们没关系，不用参考。\n", TODAY, org=RIVALS
+    )
+    assert [c.value for c in ex.competitors] == []
+    # a two-character name followed by 报价 / 太贵 is still the name
+    ex = extract_rules("客户-王总：纷享报价比你们低，纷享太贵我们也不想。\n", TODAY, org=RIVALS)
+    assert [c.value for c in ex.competitors] == ["纷享销客"]

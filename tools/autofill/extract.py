@@ -201,6 +201,9 @@ _NAME_TIME_LINE = re.compile(
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?\s*$"
 )
 # "[10:21]", "[2026-06-03 10:21]", "[10-12 09:30]": a chat export's time before the speaker
+_NAME_TIME_TEXT = re.compile(
+    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s+(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\s+(?=\S)"
+)
 _TIMESTAMP = re.compile(r"^\s*\[?(?:(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
@@ -316,6 +319,14 @@ def split_sentences(text: str) -> list[Sentence]:
         if alone:
             speaker = alone
             continue
+        sender = _NAME_TIME_TEXT.match(stripped)
+        if sender and (
+            re.match(SURNAMES, sender.group(1)) or re.fullmatch(_NICK, sender.group(1)) or sender.group(1).isascii()
+        ):
+            # "田甜 09:12 龙厂长新年好！": a chat export's sender and time, then the message on the same line
+            speaker = sender.group(1)
+            body_start += sender.end()
+            stripped = stripped[sender.end() :]
         ts = _TIMESTAMP.match(stripped)
         if ts:
             body_start += ts.end()
@@ -2106,15 +2117,17 @@ def _money_facts(
                 m
                 for m in amounts
                 if org.find_competitors(s.text[: m.span[0]])
-                and not re.search(r"我们|你们|咱们", _clause_with(s.text, m.span))
+                # ("销售e给我们报的是二十二万": quoted to us is still their figure)
+                and not re.search(r"(?<![给跟向和])(?:我们|你们|咱们)", _clause_with(s.text, m.span))
             ]
             if theirs and len(theirs) < len(amounts) and sides.side(s.speaker) is not True:
                 amounts = [m for m in amounts if m not in theirs]
-            elif sides.side(s.speaker) is not True and (
-                len(theirs) == len(amounts) or not re.search(r"我们|你们|咱们", s.text)
+            elif (theirs and len(theirs) == len(amounts)) or (
+                sides.side(s.speaker) is not True and not re.search(r"我们|你们|咱们", s.text)
             ):
+                # "海纳那边也报了价"; and our rep's "您提到的纷享报价 13.5 万": a competitor's price
                 previous_text = s.text
-                continue  # "海纳那边也报了价": a competitor's price
+                continue
         if not amounts:  # "预算的话葛总说今年大概四十个": sales slang for 万 (a count names what it counts)
             slang = colloquial_wan(s.text)
             amounts = [
@@ -2164,6 +2177,14 @@ def _money_facts(
             corrected = {m.value for m in amounts if m.span[1] <= fix.start()}
             # "报的是十五万——不对，我看错了，十五万是三十个账号的，二十二个是十三万五": not the figure corrected
             value = next((m.value for m in amounts if m.span[0] >= fix.end() and m.value not in corrected), value)
+            # "我重新算一下，单价三千六，一年是十八万，我给您凑个整，十七万": the rounded figure is the offer
+            rounded = [
+                m
+                for m in amounts
+                if m.span[0] >= fix.end() and re.search(r"凑个?整|抹个?零|优惠到", s.text[fix.end() : m.span[0]][-10:])
+            ]
+            if rounded:
+                value = rounded[-1].value
         ours = sides.side(s.speaker) is True
         last_clause = _clause_with(s.text, amounts[-1].span)
         ceiling = [
@@ -2315,11 +2336,13 @@ _SPACED_NUMERAL = re.compile(
 
 
 def _yearly_total(text: str, span: tuple[int, int]) -> bool:
-    """ "总价是七万五 一年的": a total per year is the subscription price, not a unit price."""
+    """ "总价是七万五 一年的", "最终报价 12.6 万/年": a total per year is the subscription price, not a unit price
+    ("4000 元/账号/年" is one)."""
+    after = text[span[1] :]
     return bool(
-        re.match(r"[\s，,]*(?:/|每|一|1)\s*年", text[span[1] :])
-        and re.search(r"总价|总共|一共|合计|打包|整体", text[max(0, span[0] - 8) : span[0]])
-    )
+        re.match(r"[\s，,]*(?:/|每|一|1)\s*年", after)
+        and re.search(r"总价|总共|一共|合计|打包|整体|报价|原价|折后|优惠后", text[max(0, span[0] - 8) : span[0]])
+    ) or bool(re.match(r"\s*/\s*年", after) and re.search(r"万", text[span[0] : span[1]]))
 
 
 def _numeric(text: str) -> str:
@@ -2723,9 +2746,13 @@ def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tu
     for s in sentences:
         low = s.text.lower()
         taken: list[tuple[int, int]] = []
+        # "跟那个做CRM的纷享没关系", "集团另一个板块在用海纳，侯经理说跟他们没关系，不用参考": named to be set aside
+        set_aside = bool(re.search(r"没关系|无关|不用参考|不作参考|不参考|不是一回事|不是一家", s.text))
         if configured:
             for hit in org.find_competitors(s.text):
                 taken.append((hit.start, hit.end))
+                if set_aside:
+                    continue
                 if hit.name not in seen:
                     note = None if hit.exact else f"原文写作「{hit.text}」，按{hit.name}处理"
                     seen[hit.name] = Fact(hit.name, quote(s), s.start, 0.85 if hit.exact else 0.7, note=note)
