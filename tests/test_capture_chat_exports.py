@@ -411,3 +411,40 @@ def test_a_competitor_named_to_be_set_aside():
     # a two-character name followed by 报价 / 太贵 is still the name
     ex = extract_rules("客户-王总：纷享报价比你们低，纷享太贵我们也不想。\n", TODAY, org=RIVALS)
     assert [c.value for c in ex.competitors] == ["纷享销客"]
+
+
+def test_participants_each_with_their_company_and_partners_introducing_themselves():
+    ex = extract(
+        "会议主题：小橡树教育 招生CRM 方案沟通\n"
+        "参会者：李文博（云帆科技）、梁蕾（小橡树教育 招生总监）、杭程（小橡树教育 财务经理）、郝工（启明教育集团）\n"
+        "李文博：各位好。\n"
+        "郝工：我先说一下，我是启明教育集团有限公司信息中心的郝工，集团这边只看安全合规。\n"
+        "梁蕾：对。我们十二所园。\n"
+        "杭程：集团有规定，软件采购要九折以内。\n"
+    )
+    assert names(ex) == {"梁蕾", "杭程"} and ex.our_side == ["李文博"]
+    ex = extract(
+        "销售-陈力：我是云帆科技的陈力。\n"
+        "赵工：我补充一下，我是东禾信息的赵工，帮丰穗做用友U8的实施，后面接口找我。\n"
+        "客户-王总：好的。\n"
+    )
+    assert "赵工" not in names(ex)
+    # roles in the brackets still read by the list's key
+    ex = extract("参会：我方 张伟（销售）、刘工（售前）；客户 王总\n张伟：王总好。\n王总：你好。\n")
+    assert names(ex) == {"王总"}
+
+
+def test_a_colleague_who_left_a_group_pairing_us_and_words_that_look_like_names():
+    ex = extract("客户-小简：我是销售内勤小简。原来还有个内勤小罗，上个月走了，现在就我一个人。\n")
+    assert "小罗" not in names(ex) and "小简" in names(ex)
+    ex = extract(
+        "微信群「麦霸KTV×云帆 会员系统」聊天记录导出\n"
+        "2027-05-12 14:02 邝总：小甘，我们就六个店长用，先开六个号。\n"
+        "2027-05-12 14:03 麦霸-阿杰(前厅经理)：邝总，我也要一个，我管订房的。\n"
+        "2027-05-12 14:08 甘露：好的邝总，六个账号一年七千二。\n"
+        "2027-05-12 14:10 邝总：可以，这周五定。\n"
+    )
+    assert ex.account.value == "麦霸KTV" and names(ex) == {"邝总", "阿杰"} and "甘露" in ex.our_side
+    assert ex.close_date.value == date(2027, 5, 14)
+    ex = extract("电话录音转写（单声道，未区分说话人）2027年5月12日\n业务员十五个，加跟单五个，二十个。\n")
+    assert not names(ex) & {"单声道", "单五个"}

@@ -417,7 +417,7 @@ _COMPETITIVE = re.compile(
 )
 SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯]"
+    "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})" for d in "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任".split()
@@ -470,6 +470,8 @@ _TITLES = (
     "副厂长",
     "院长",
     "园长",
+    "理事长",
+    "社长",
     "行长",
     "合伙人",
     "副总裁",
@@ -697,14 +699,14 @@ _PERSON_RE = re.compile(rf"^(?:{_PERSON}|{_NICK})$")
 # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
 _SELF_INTRO_TITLED = re.compile(
     rf"我是(?:[^，。！？]{{0,24}}?的)?"
-    rf"(?P<title>[\u4e00-\u9fa5]{{0,8}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|合伙人|院长|校长|店长|厂长|总裁))?"
+    rf"(?P<title>[\u4e00-\u9fa5]{{0,8}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|合伙人|院长|校长|店长|厂长|总裁|理事长|社长|会长))?"
     rf"(?:[，,]?\s*[小老](?:{SURNAMES})[，,])?[，,]?\s*(?P<name>{_PERSON}|[A-Z][a-z]{{1,12}})(?=[。，,！!；;\s]|$)"
 )
 # our side naming a colleague: "这次我们解决方案的唐伟也在", "这是我们的实施顾问韩雪"
 _COLLEAGUE = re.compile(
     rf"(?:我们|我司|咱们|我)(?:[^，。！？]{{0,10}}的|的)?"
     rf"(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事|销售|售前|负责人|实施))?\s*"
-    rf"({_PERSON})(?=[也都，,。！!]|$)"
+    rf"({_PERSON})(?=[也都，,。！!]|一起|过来|$)"
 )
 _MET = re.compile(
     r"(?:见了|见的是|还有|以及|约了|跟|和)\s*(?:他们|她们|对方)?\s*(?:的)?\s*"
@@ -790,6 +792,14 @@ _PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户方?[:：]|对方
 def label_company(label: str) -> str | None:
     """The company a speaker label names: "阿珍（茶小满 店务总监）" → 茶小满, "蓝鲸物流-孙敏" → 蓝鲸物流."""
     bracket = re.search(r"[（(]([^）)]{2,24})[）)]", label)
+    if (
+        bracket
+        and re.search(r"(?:经理|主管|总监|主任|负责人|店长|老板|助理|专员)$", bracket.group(1))
+        and " " not in bracket.group(1)
+    ):
+        # "麦霸-阿杰(前厅经理)": the brackets hold the job; the company is before the dash
+        label = label[: bracket.start()] + label[bracket.end() :]
+        bracket = None
     if bracket:
         words = [w for w in re.split(r"[\s·、/|｜]+", bracket.group(1)) if w]
         if not words:
@@ -834,11 +844,11 @@ _NOT_A_NAME = set(
     "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
     "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
     "方式 方面 方法 方向 明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线 "
-    "高峰 高校 麻烦 对接 施工 包括 万元 谢谢 文字 文件".split()
+    "高峰 高校 麻烦 对接 施工 包括 万元 谢谢 文字 文件 声道".split()
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
-    r"^周[一二三四五六日天末]|^万[零一二两三四五六七八九十百千不多可行]|[你您]|好$|[州市省县]$"
+    r"^周[一二三四五六日天末]|^万[零一二两三四五六七八九十百千不多可行]|[你您]|好$|[州市省县]$|[零一二两三四五六七八九十]个$"
 )
 
 
@@ -966,6 +976,19 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         listed = re.search(r"(?:参会人?|与会|出席)[^：:\s]{0,4}[：:]", line)
         key = re.match(rf"^.{{0,{listed.end()}}}", line) if listed else re.match(r"^[^：:]{0,8}[：:]", line)
         body = line[key.end() :] if key else line
+        # "李文博（云帆科技）、梁蕾（小橡树教育 招生总监）、郝工（启明教育集团）": each person with their own company
+        tagged = re.findall(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,24}})[）)]", body)
+        if len(tagged) >= 2 and all(
+            not re.search(r"[、，,]", company) and label_company(f"{name}（{company}）") for name, company in tagged
+        ):  # (not "张伟（销售）、刘工（售前）": roles in the brackets, read below by the list's key)
+            for name, company in tagged:
+                if org.find_ours(company) or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", company.split()[0])):
+                    sides.add_ours(name)
+                elif _THIRD_PARTY.search(company) or re.search(r"集成|实施|代理|外包|集团|控股", company):
+                    sides.third.add(name)
+                else:
+                    sides.theirs.add(name)
+            continue
         segments = re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)
         customer_listed = False
         for index, segment in enumerate(part for segment in segments for part in _company_groups(segment)):
@@ -1013,6 +1036,21 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
         ):
             sides.third.add(tagged[0][0])
+    for line in text.splitlines()[:16]:
+        # "星图数科-黄工（实施伙伴）", "星河视听工程 严工（甲方的系统集成商）": a person with a partner's role
+        for m in re.finditer(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,16}})[）)]", line):
+            ours = org.find_ours(m.group(2)) or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", m.group(2)))
+            if not ours and (_THIRD_PARTY.search(m.group(2)) or re.search(r"集成|实施|代理|外包", m.group(2))):
+                sides.third.add(m.group(1))
+    for s in sentences:
+        # "我是东禾信息的赵工，帮丰穗做用友U8的实施", "我是鼎新信息的范工，我们是海丰源ERP的实施商"
+        m = re.search(
+            rf"我是([\u4e00-\u9fa5A-Za-z]{{2,10}})的\s*({_PERSON}|{_NICK})[，,。]\s*"
+            r"(?:帮[\u4e00-\u9fa5]{1,6}做|我们是[^，。]{0,12}的?(?:实施|集成|代理|外包|服务商))",
+            s.text,
+        )
+        if m and not org.find_ours(m.group(1)):
+            sides.third.add(m.group(2))
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     writer = re.match(
         rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line
@@ -1117,6 +1155,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             side = False
         elif person in sides.third:
             side = None
+        elif company and person != company.group(1).strip() and label_company(label) and not _SPEAKER_ROLE.match(label):
+            side = False  # "麦霸-阿杰(前厅经理)": a company that is neither us nor a partner is the customer
         for s in (x for x in sentences if x.speaker == label):
             signed = org.find_ours(s.text)
             if signed and signed[0].start == 0 and re.fullmatch(r"[\s\u4e00-\u9fa5]{0,10}", s.text[signed[0].end :]):
@@ -1266,7 +1306,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             clause = s.text[: left.start()]
             cut = max(clause.rfind(c) for c in "，,；;。")
             clause = clause[cut + 1 :] if cut >= 0 else clause
-            if re.fullmatch(r"\s*[他她][\u4e00-\u9fa5]{0,4}", clause) and cut >= 0:
+            if re.fullmatch(r"\s*(?:[他她][\u4e00-\u9fa5]{0,4})?", clause) and cut >= 0:
                 clause = s.text[:cut]  # "…IT经理魏东选的，他去年已经走了": 他 is the one named before
             for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
                 sides.left.add(m.group(0))
@@ -1291,7 +1331,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 
 _ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
-    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行)$"
+    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社)$"
 )
 _STOP_BEFORE = tuple(
     sorted(
@@ -1467,6 +1507,23 @@ def _account(
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
         visited_spans: set[tuple[int, int]] = set()
+        if s is sentences[0] and not s.speaker:
+            # a group's name pairs the customer with us: "微信群「麦霸KTV×云帆 会员系统」", "鲜达冷链 × 云帆"
+            pairs = re.finditer(
+                r"([\u4e00-\u9fa5A-Za-z0-9]{2,14})\s*[×xX＆&]\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})", s.text
+            )
+            # ("云帆×拓维×云图": three parties, a partner among them; the title does not say which is the customer)
+            for m in pairs if len(re.findall(r"[×＆&]", s.text)) == 1 else []:
+                left, right = m.group(1), m.group(2)
+                if org.find_ours(right) or org.is_ours(right):
+                    pair = left
+                elif org.find_ours(left) or org.is_ours(left):
+                    pair = right
+                else:
+                    continue
+                pair = re.sub(r"^(?:微信群|群聊|钉钉群|企业微信群|企微群|项目群)", "", pair)
+                if len(pair) >= 2 and not org.find_competitors(pair) and not org.is_ours(pair):
+                    see(pair, 3.0, s, None)
         if not s.speaker and s.start < 120:
             # a chat export's title names who the chat is with: "微信 · 李姐（彩云花语）"
             for m in re.finditer(r"(?:^|[\s·|｜:：])([^\s·|｜:：（()]{2,4}[（(][^）)]{2,20}[）)])(?=\s|$)", s.text):
@@ -2465,7 +2522,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
