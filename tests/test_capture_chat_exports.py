@@ -448,3 +448,28 @@ def test_a_colleague_who_left_a_group_pairing_us_and_words_that_look_like_names(
     assert ex.close_date.value == date(2027, 5, 14)
     ex = extract("电话录音转写（单声道，未区分说话人）2027年5月12日\n业务员十五个，加跟单五个，二十个。\n")
     assert not names(ex) & {"单声道", "单五个"}
+
+
+def test_budget_slang_in_dictated_runs():
+    for text, value in (
+        ("昨天去了禾丰种苗见了采购部的田经理他们今年想上一套经销商订货系统大概四十个左右的预算", 400000),
+        (
+            "上周五 去了 绿 野 苗木见了邵总他们想把工程客户的报价和回款管起来预算十二个左右 我下周一前把合同发过去",
+            120000,
+        ),
+        (
+            "嗯 今天 去 了 华 信物流园 嗯 预算 的话 卢 经理 说 大概 就是说 三 十个 左右 然后 下 一步 我 下周 五 之前 发 报价",
+            300000,
+        ),
+        ("然后 今天 去 了 青 禾 教育 嗯 见 了 园长 伍 丽 华 那个 预算 的话 伍 园长 说 就是说 五 六 个 吧 不多", 60000),
+        (
+            "今天去了趟美家家居他们每个月搞活动要给老客户发券现在没法按消费记录筛人预算王总说十五个左右他们比较关心收银系统",
+            150000,
+        ),
+    ):
+        ex = extract(text)
+        money = ex.amount or ex.budget
+        assert money is not None and money.value == value, text
+    # a count of accounts after 预算 stays a count
+    ex = extract("预算，我们三十个账号，一年九万。")
+    assert (ex.budget or ex.amount).value == 90000

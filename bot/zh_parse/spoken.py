@@ -37,13 +37,19 @@ _MONEY_WORDS = (
 # 「金额一百二十个，不对不对，一百个」: after a correction the money word is not repeated
 _COLLOQUIAL = re.compile(
     # 「预算的话，周总说大概三十个左右吧」: the topic, a comma, then who said the figure
-    rf"(?P<lead>(?:(?:{_MONEY_WORDS})(?:的话[，,]?)?[^，,。；;！!？?]{{0,12}}?|(?:不对|不是|说错了|改成|应该是)[，,、\s]*(?:是)?))"
+    # (a dictated run gets commas at its pauses: 「预算，的话卢经理说大概，三十个左右」)
+    rf"(?P<lead>(?:(?:{_MONEY_WORDS})(?:的话[，,]?)?(?:[^，,。；;！!？?]|[，,](?![，,])){{0,14}}?"
+    r"|(?:不对|不是|说错了|改成|应该是)[，,、\s]*(?:是)?))"
     r"(?P<num>(?!一个)[零一二两三四五六七八九十百\d.]+)(?P<approx>来|多)?个"
     # the count stands alone: 「一个模板」, 「四十个门店」 count things; 「十五个左右」 is a figure, whatever follows
     r"(?:(?P<tail>左右|上下|出头)|(?=$|[，,。；;！!？?、\s…他她我你咱这那]|吧|啊|呢|了|的样子|就|以内|可以|行|不|还|也))"
     r"(?!人|账号|号|用户|席位|点|月|星期|礼拜|工作日|小时|license|套|站点|门店|坐席|部门|工厂|项目|模块|家|台|辆|条|张|次|"
     r"版|位|名|校区|院区|客户|经销商|业务员|销售|孩子|学员|司机|店|仓)",
     re.I,
+)
+# 「大概四十个左右的预算」: the figure first, the money word after it
+_COLLOQUIAL_BEFORE_MONEY = re.compile(
+    r"(?P<num>(?!一个)[零一二两三四五六七八九十百]+)(?P<approx>来|多)?个(?P<tail>左右|上下)?(?=的?(?:预算|费用|报价))"
 )
 _ASR_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
@@ -75,7 +81,8 @@ def colloquial_wan(text: str) -> str:
             return m.group(0)
         return f"{m['lead']}{m['num']}{m['approx'] or ''}万{m['tail'] or ''}"
 
-    return _COLLOQUIAL.sub(wan, text)
+    text = _COLLOQUIAL.sub(wan, text)
+    return _COLLOQUIAL_BEFORE_MONEY.sub(lambda m: f"{m['num']}{m['approx'] or ''}万{m['tail'] or ''}", text)
 
 
 def clean_spoken(text: str, today: date | None = None) -> str:

@@ -2100,7 +2100,9 @@ def _contacts(
 
 # a competitor's price is never our amount: "他们一百个账号报了二十万", "人家报的是十五万"
 _RIVAL_PRICE = re.compile(
-    r"(?<![给帮替跟和])他们[^，。；\s]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)|人家[^，。；\s]{0,8}?报|对方[^，。；\s]{0,6}报价"
+    # ("他们想把工程客户的报价和回款管起来": the customer wanting to manage its own quotes)
+    r"(?<![给帮替跟和])他们(?!想|要|希望|打算|需要|主要|现在)[^，。；\s]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)"
+    r"|人家[^，。；\s]{0,8}?报|对方[^，。；\s]{0,6}报价"
 )
 _DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])(?<!差不)多|(?<![最至])少|差(?!不多)|省|降|涨)了?(?:个)?$")
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
@@ -2136,7 +2138,9 @@ def _money_facts(
     last_field: str | None = None
     last_by_speaker: dict[str, str] = {}
     previous_text = ""
-    for s in sentences:
+    for index, s in enumerate(sentences):
+        # a dictated run is cut at its pauses: "预算。的话伍园长说。五六万吧不多。" asks two clauses back
+        before_previous = sentences[index - 2].text if index >= 2 and len(previous_text) <= 12 else ""
         if s.speaker and sides.excluded(_person_of(s.speaker)) and sides.side(s.speaker) is not True:
             previous_text = s.text
             continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
@@ -2199,7 +2203,10 @@ def _money_facts(
             and sides.side(s.speaker) is not True
             and not _BUDGET_WORDS.search(s.text)  # "…你们是四十六万。我们预算就五十万。"
         )
-        if amounts and not mixed and (_RIVAL_PRICE.search(s.text) or rival_before):
+        # the rival's words near the figure: a dictated run is one long sentence ("他们每个月搞活动要给老客户发券…
+        # 预算王总说十五万左右" is not a rival's price)
+        near = [_clause_with(s.text, m.span)[-40:] for m in amounts]
+        if amounts and not mixed and (any(_RIVAL_PRICE.search(x) for x in near) or rival_before):
             previous_text = s.text
             continue
         if not amounts:
@@ -2347,7 +2354,7 @@ def _money_facts(
         ):
             target, value = "amount", agreed[-1].value  # "三年三十万……可以，三年签，三十万": our figure, agreed
         elif (
-            _BUDGET_WORDS.search(previous_text)
+            (_BUDGET_WORDS.search(previous_text) or (_BUDGET_WORDS.search(before_previous) and len(s.text) <= 12))
             and len(s.text) <= 30
             # "三十三万能不能打个九五折？": our price asked about again, not the answer to a budget question
             and not (picks["amount"] and value == picks["amount"][-1].value)
