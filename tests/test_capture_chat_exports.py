@@ -473,3 +473,21 @@ def test_budget_slang_in_dictated_runs():
     # a count of accounts after 预算 stays a count
     ex = extract("预算，我们三十个账号，一年九万。")
     assert (ex.budget or ex.amount).value == 90000
+
+
+def test_a_recomputation_ends_on_its_total_and_bullets_do_not_inherit_a_key():
+    ex = extract(
+        "发言人1：九个账号，一个两千，一年一万八。\n"
+        "发言人3：一万八啊，我们预算两万左右。\n"
+        "发言人1：我重新算一下，您是老用户推荐过来的，一个按一千八，九个一万六千二。\n"
+        "发言人3：一万六千二可以。\n"
+    )
+    assert ex.amount.value == 16200 and ex.budget.value == 20000
+    ex = extract(
+        "拜访笔记 — 白杨 2027.5.12（现场）\n"
+        "- 客户：衢州东港职业技术学校，招生办 + 校企合作处\n"
+        "- 见了招生办主任罗文（罗老师），校企合作处的小潘也在\n"
+        "- 预算：学校 5 万以下免招标，罗老师说预算卡在四万九\n"
+    )
+    assert {"罗文", "小潘"} <= names(ex)
+    assert {c.name: c.title for c in ex.contacts}["罗文"] == "招生办主任"

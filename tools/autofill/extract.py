@@ -302,6 +302,7 @@ def split_sentences(text: str) -> list[Sentence]:
     # like a header key ("乙方：云帆科技 吴昊") or carries a digit ("时间：2027-03-01")
     label_lines = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
     in_mail = False
+    previous_label = ""
     for line_no, line in enumerate(text.splitlines(keepends=True)):
         body_start = offset
         stripped = line.rstrip("\r\n")
@@ -380,6 +381,9 @@ def split_sentences(text: str) -> list[Sentence]:
                     # header lines keep their key in the sentence: "客户：华东机械" is its own evidence
                     body_start += m.end()
                     stripped = stripped[m.end() :]
+        if line_speaker and line_speaker == previous_label and re.match(r"\s*(?:[-•*·]|\d{1,2}[.、)])\s", line):
+            line_speaker = ""  # "- 见了招生办主任罗文": a note's next bullet, not the key of the bullet before
+        previous_label = line_speaker
         for piece in _SPLIT.finditer(stripped):
             sentence = piece.group(0).strip()
             if sentence:
@@ -548,6 +552,7 @@ def role_for_title(title: str | None) -> str | None:
 
 _OUR_SIDE = re.compile(r"销售|我方|客户经理|售前|我们|顾问|乙方")
 _THEIR_SIDE = re.compile(r"客户|甲方|对方")
+_ONE_UNIT_BEFORE = re.compile(r"(?:一个|每个|单价|一个号|每个号|每人|一个账号|每个账号)(?:按|是|就是)?$")
 _CORRECTION = re.compile(
     r"不对|说错|更正|纠正|改一下|改成|应该是|准确(?:地)?说|准确的是|重新算|其实[^，。；]{0,8}?是|确认一下是|以这个为准|修正|"
     r"不是[\s，,]*是"
@@ -710,10 +715,10 @@ _COLLEAGUE = re.compile(
 )
 _MET = re.compile(
     r"(?:见了|见的是|还有|以及|约了|跟|和)\s*(?:他们|她们|对方)?\s*(?:的)?\s*"
-    r"(?P<role>(?:[\u4e00-\u9fa5A-Za-z]{0,6}?(?:经理|店长|园长|厂长|主管|总监|负责人|会计|老板)"
+    r"(?P<role>(?:[\u4e00-\u9fa5A-Za-z]{0,6}?(?:经理|店长|园长|厂长|主管|总监|主任|负责人|会计|老板)"
     r"|[\u4e00-\u9fa5A-Za-z]{1,6}?(?:部|那边|这边)的|(?:负责|管)[\u4e00-\u9fa5]{1,4}的|[\u4e00-\u9fa5]{2}的))?\s*"
     rf"(?P<name>(?:{SURNAMES})(?:总|经理|工|姐)(?=[和跟])|{_PERSON}|{_NICK}|(?:{SURNAMES})(?:总|经理|工|姐))"
-    r"(?=[，,。、\s]|$|也|在|聊|说|他们|她们|和|跟|还有|就是|那个|嗯|呃|接待)"
+    r"(?=[，,。、\s（(]|$|也|在|聊|说|他们|她们|和|跟|还有|就是|那个|嗯|呃|接待)"
 )
 # "车总接待的", "冯总那边基本定了", "新来的运营，叫小骆": in a rep's report, the customer's people by how they act
 _ACTS_IN_REPORT = re.compile(
@@ -724,12 +729,12 @@ _ACTS_IN_REPORT = re.compile(
 
 def _met_title(role: str) -> str | None:
     """The job said before a person met ("物业经理", "客服主管"); a department alone ("商务部的") is none."""
-    return role if re.search(r"(?:经理|店长|园长|厂长|主管|总监|负责人|会计)$", role) and len(role) <= 8 else None
+    return role if re.search(r"(?:经理|店长|园长|厂长|主管|总监|主任|负责人|会计)$", role) and len(role) <= 8 else None
 
 
 # "市场部的小林也在": a department's person present
 _ALSO_THERE = re.compile(
-    rf"(?P<role>[\u4e00-\u9fa5]{{1,5}}?部)的\s*(?P<name>{_NICK}|{_PERSON})(?=也在|在场|也来了|也参加)"
+    rf"(?P<role>[\u4e00-\u9fa5]{{1,5}}?(?:部|处|办|科|中心))的\s*(?P<name>{_NICK}|{_PERSON})(?=也在|在场|也来了|也参加)"
 )
 _OUR_COLLEAGUE_SHOWN = re.compile(
     rf"(?:这位是|这是|旁边是|旁边这位是)(?:我们的?)?[\u4e00-\u9fa5]{{0,4}}?(?:顾问|售前|实施|工程师|同事|技术支持)"
@@ -2241,6 +2246,13 @@ def _money_facts(
             corrected = {m.value for m in amounts if m.span[1] <= fix.start()}
             # "报的是十五万——不对，我看错了，十五万是三十个账号的，二十二个是十三万五": not the figure corrected
             value = next((m.value for m in amounts if m.span[0] >= fix.end() and m.value not in corrected), value)
+            if "算" in fix.group(0):  # a recomputation ends on its total
+                totals = [
+                    m
+                    for m in amounts
+                    if m.span[0] >= fix.end() and not _ONE_UNIT_BEFORE.search(s.text[max(0, m.span[0] - 5) : m.span[0]])
+                ]
+                value = totals[-1].value if totals else value
             # "我重新算一下，单价三千六，一年是十八万，我给您凑个整，十七万": the rounded figure is the offer
             rounded = [
                 m
@@ -2315,6 +2327,13 @@ def _money_facts(
                 totals = [m for m in after if _TOTAL_BEFORE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])]
                 fresh = [m for m in after if all(m.value != f.value for f in picks[target])]
                 value = (totals or fresh or after or amounts)[-1 if totals else 0].value
+                if "算" in fix.group(0):
+                    # "我重新算一下，…，一个按一千八，九个一万六千二": a recomputation ends on its total, not on the
+                    # price of one
+                    totals = [
+                        m for m in after if not _ONE_UNIT_BEFORE.search(s.text[max(0, m.span[0] - 5) : m.span[0]])
+                    ]
+                    value = (totals or after or amounts)[-1].value
         elif _BUDGET_WORDS.search(words) and not (ours and not re.search(r"预算|经费|您|你们|贵司|咱们", s.text)):
             # ("最多九五折，五万四千七百二" is our rep's best price, not a budget)
             target = "budget"
