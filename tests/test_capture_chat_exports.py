@@ -491,3 +491,15 @@ def test_a_recomputation_ends_on_its_total_and_bullets_do_not_inherit_a_key():
     )
     assert {"罗文", "小潘"} <= names(ex)
     assert {c.name: c.title for c in ex.contacts}["罗文"] == "招生办主任"
+
+
+def test_dictated_reports_cut_at_pauses_still_give_the_visit():
+    ex = extract(
+        "那个 刚 从 鼎盛 钢构 出来 嗯 见了 他们 经营 副总 马 建 军 还有 商务 部 的 小 唐 呃 他们 想 把 项目 投标 管起来"
+    )
+    assert ex.account.value == "鼎盛钢构" and ex.meeting_date.value == TODAY
+    ex = extract("补一下上周五的拜访：去了优品母婴，见了运营总监潘丽和会员主管小米。预算说三十来万。")
+    assert ex.account.value == "优品母婴" and ex.meeting_date.value == date(2027, 5, 7)
+    assert {"潘丽", "小米"} <= names(ex) and ex.budget.value == 300000
+    ex = extract("嗯 昨天 去了 那个 星 河 游泳馆 就是 见了 店长 小 汤 嗯 他们 要 管 那个 会员 续卡")
+    assert ex.account.value == "星河游泳馆"

@@ -264,7 +264,8 @@ def _header_label(label: str) -> bool:
         return False  # "Speaker 3: …" talks, however few lines it has
     if re.fullmatch(r"(?:客户|甲方|乙方|我方|对方)\s*[（(][^）)\d]{1,8}[）)]", label):
         return False  # "甲方（小叶）：" is a person of that side talking
-    return _header_key(label) or bool(re.search(r"\d", label))
+    # "补一下上周五的拜访：去了…": a note's own heading, nobody talking
+    return _header_key(label) or bool(re.search(r"\d|补一下|补充一下|拜访|小结|总结|备忘", label))
 
 
 def _name_line(line: str, previous_blank: bool) -> str | None:
@@ -635,7 +636,8 @@ _VISIT_VERB = re.compile(r"去了|去|见了|拜访|聊|开会|通了|打了个?
 
 
 # a spoken note opens with fillers before saying when the visit was ("那个 昨天下午去了…", "嗯 今天上午拜访了…")
-_NOTE_FILLER = r"^(?:(?:那个|这个|嗯|呃|额|啊|哦|就是|然后|对|好)[\s，,、]*)*(?:我们?|跟.{1,8}一起)?"
+# ("补一下上周五的拜访：去了优品母婴": a note added later says which visit it is about)
+_NOTE_FILLER = r"^(?:(?:那个|这个|嗯|呃|额|啊|哦|就是|然后|对|好|补一下|补充一下|补记一下|记一下)[\s，,、:：]*)*(?:我们?|跟.{1,8}一起)?"
 _NOTE_WHEN = re.compile(
     _NOTE_FILLER
     + r"(刚刚|刚才|刚|今天|今早|今儿|昨天|昨晚|前天|大前天|上周[一二三四五六日天]|上个?星期[一二三四五六日天]|上礼拜[一二三四五六日天])"
@@ -649,6 +651,9 @@ def _note_date(sentences: list[Sentence], ref: date) -> Fact | None:
         return None
     first = sentences[0]
     head = first.text
+    if len(head) <= 12:
+        # a dictated run is cut at its pauses: "刚从鼎盛。钢构出来。见了他们。" opens over several clauses
+        head = "".join(x.text.rstrip("。") for x in sentences[:4] if not x.speaker)[:80]
     opening = re.sub(r"\s+", " ", head[:60])
     said = _NOTE_WHEN.match(opening)
     visit = _VISIT_VERB.search(head[:80]) or re.search(r"做的|在.{2,14}(?:做|演示|开|聊|谈)", head[:60])
