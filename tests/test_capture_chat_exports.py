@@ -503,3 +503,11 @@ def test_dictated_reports_cut_at_pauses_still_give_the_visit():
     assert {"潘丽", "小米"} <= names(ex) and ex.budget.value == 300000
     ex = extract("嗯 昨天 去了 那个 星 河 游泳馆 就是 见了 店长 小 汤 嗯 他们 要 管 那个 会员 续卡")
     assert ex.account.value == "星河游泳馆"
+
+
+def test_a_figure_right_after_a_discount_is_the_price():
+    ex = extract(
+        "5. 报价：12 × 1500 = 18000\n6. 预算：侯经理说预算两万左右\n"
+        "9. 补充：重新报价 14 × 1500 = 21000，给了九折 18900，侯经理说可以报给老板\n"
+    )
+    assert ex.amount.value == 18900 and ex.budget.value == 20000
