@@ -511,3 +511,39 @@ def test_a_figure_right_after_a_discount_is_the_price():
         "9. 补充：重新报价 14 × 1500 = 21000，给了九折 18900，侯经理说可以报给老板\n"
     )
     assert ex.amount.value == 18900 and ex.budget.value == 20000
+
+
+def test_the_customer_named_by_its_people_and_the_notes_header_whatever_its_trade():
+    ex = extract("电话录音转写 2027年5月12日 下午\n喂您好 是声悦听力吗\n对 我是声悦听力的门店运营 姜蕾 你是哪位\n")
+    assert ex.account.value == "声悦听力"
+    ex = extract("2027-05-12 拜访 日照暖阳太阳能 县城门店\n吴海波：黄老板，我是云帆科技的吴海波。\n黄老板：对，坐。\n")
+    assert ex.account.value == "日照暖阳太阳能"
+    ex = extract(
+        "钉钉视频会议 纪要\n时间：2027-05-12 09:00\n参与人：韦涛（云帆科技），千岛湖碧波游船 - 龚总\n"
+        "韦涛：龚总好。\n龚总：你好。\n"
+    )
+    assert ex.account.value == "千岛湖碧波游船"
+    # the integrator's engineer and a region are not the customer
+    ex = extract(
+        "与会：华纶——张永年、邵红；苏纶软件（本地代理）——马工；云帆——张帆\n"
+        "马工: 我是苏纶软件的马工，华纶的用友U8是我们实施的。\n"
+        "黎国华: 我是长沙片区的区域经理黎国华。\n"
+        "邵红：客户在纷享里面。合同抬头是江苏华纶纺织股份有限公司。\n"
+    )
+    assert ex.account.value == "江苏华纶纺织股份有限公司"
+
+
+def test_clauses_are_not_companies():
+    ex = extract(
+        "- 客户：跳跳星球蹦床公园（万象城四楼店），店长负责学校和公司团建\n抄送：集团信息中心\n"
+        "- 需求：集团还有安装公司和配件公司，这次只上门店\n"
+    )
+    assert ex.account.value == "跳跳星球蹦床公园"
+
+
+def test_a_discount_accepted_after_we_said_the_discounted_figure():
+    ex = extract(
+        "庞雪梅：我们这次预算二十五万，五十二个账号。\n谢宇（云帆科技）：我们按五十二个账号报的是二十六万。\n"
+        "谢宇（云帆科技）：这样，我给您申请九折，二十三万四。\n庞雪梅：九折可以接受。\n"
+    )
+    assert ex.amount.value == 234000

@@ -237,6 +237,9 @@ _HEADER_KEYS = (
     "地址",
     "导出",
     "对象",
+    "参与",
+    "列席",
+    "主持",
     "群聊",
     "群名",
     # an e-mail pasted as a transcript: its header lines are not people talking
@@ -1383,6 +1386,15 @@ _NOT_A_COMPANY_WORDS = (
 _NOT_A_COMPANY = r"^(?:做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
 _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
 # "客户：东莞市墨方包装印刷有限公司（做彩盒、礼品盒…）": the name, not the note in brackets after it
+_BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
+# "我是通力达维保的总经理乔建平", "我是声悦听力的门店运营 姜蕾": the customer's people say their company's name
+_INTRO_COMPANY = re.compile(
+    r"我是([\u4e00-\u9fa5A-Za-z]{2,12}?)的\s*(?=[\u4e00-\u9fa5]{0,6}?(?:经理|总监|主管|运营|负责人|老板|店长|专员|助理|主任|总裁|"
+    r"董事长|总经理|会计|财务|采购|老师|校长|园长|院长|厂长|合伙人)"
+    rf"|{_PERSON}(?:[，,。！!\s]|$)|{_NICK}(?:[，,。！!\s]|$))"
+)
+# "我们日照暖阳太阳能就是做太阳能热水器的": the customer saying what its company does
+_OUR_COMPANY_DOES = re.compile(r"我们([\u4e00-\u9fa5A-Za-z]{3,12}?)(?:就是|主要是?|是)做")
 _CUSTOMER_HEADER = re.compile(
     r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位)\s*[：:]\s*"
     r"([^\s，,。；;、（(]{2,40}(?:[（(](?:特殊)?(?:普通|有限)合伙[）)])?)"
@@ -1474,6 +1486,27 @@ def _account(
         ids.setdefault(name, account_id)
         written.setdefault(name, []).append(form or name)
 
+    def see_named(name: str, weight: float, sentence: Sentence) -> None:
+        """A company named outright (a label, a title, a self-introduction): the CRM's account when it is one."""
+        match = next(
+            (
+                a
+                for a in known
+                if not org.is_ours(a.name)
+                and not (_LEGAL_FORM.search(name) and core_name(name) != core_name(a.name))
+                and any(
+                    t.lower() in name.lower() or (name.lower() in t.lower() and core_name(a.name)[:2] in name)
+                    for t in _terms(a)
+                    if len(t) >= 2
+                )
+            ),
+            None,
+        )
+        if match is not None:
+            see(match.name, weight, sentence, match.id, name)
+        else:
+            see(name, weight, sentence, None)
+
     for account in known:
         terms = _terms(account)
         if org.is_ours(account.name) or not any(t.lower() in lowered for t in terms):
@@ -1510,7 +1543,12 @@ def _account(
         competitor_spans = [(h.start, h.end) for h in org.find_competitors(s.text)]
         candidates: list[tuple[str, float, int, int]] = []
         header = _CUSTOMER_HEADER.search(s.text)
-        if header and not s.speaker:
+        if header is None and re.fullmatch(r"[-•*·\d.、\s]*(?:客户(?:名称|单位)?|拜访客户|对方单位)", s.speaker):
+            # "- 客户：跳跳星球蹦床公园（万象城四楼店）": a note's bullet key names the customer
+            header = _CUSTOMER_HEADER.search(f"客户：{s.text}")
+            if header is not None:
+                header = re.search(re.escape(header.group(1)), s.text) and _BULLET_VALUE.match(s.text)
+        if header and (not s.speaker or header.re is _BULLET_VALUE):
             value = header.group(1)
             value = re.sub(r"[（(][^）)]*(?:[、，,]|总|经理)[^）)]*[）)]$", "", value)
             if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
@@ -1533,7 +1571,7 @@ def _account(
                     continue
                 pair = re.sub(r"^(?:微信群|群聊|钉钉群|企业微信群|企微群|项目群)", "", pair)
                 if len(pair) >= 2 and not org.find_competitors(pair) and not org.is_ours(pair):
-                    see(pair, 3.0, s, None)
+                    see_named(pair, 3.0, s)
         if not s.speaker and s.start < 120:
             # a chat export's title names who the chat is with: "微信 · 李姐（彩云花语）"
             for m in re.finditer(r"(?:^|[\s·|｜:：])([^\s·|｜:：（()]{2,4}[（(][^）)]{2,20}[）)])(?=\s|$)", s.text):
@@ -1547,7 +1585,46 @@ def _account(
                     and not _THIRD_PARTY.search(company)
                     and person not in sides.ours
                 ):
-                    see(company, 3.0, s, None)
+                    see_named(company, 3.0, s)
+        # ("我是苏纶软件的马工": the integrator's engineer names his own company)
+        third_speaker = bool(s.speaker) and sides.excluded(_person_of(s.speaker))
+        intro = None if third_speaker else (_INTRO_COMPANY.search(s.text) or _OUR_COMPANY_DOES.search(s.text))
+        if s is sentences[0] and not s.speaker and not intro:
+            intro = re.search(r"(?:拜访|走访|回访|沟通)\s+([\u4e00-\u9fa5A-Za-z]{3,14})(?=\s|$)", s.text)
+        if intro and side_here is not True:
+            name = intro.group(1)
+            if not (
+                org.find_ours(name)
+                or org.is_ours(name)
+                or org.find_competitors(name)
+                or _THIRD_PARTY.search(name)
+                or re.search(
+                    r"[部处室组科办店区]$|中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)",
+                    name,
+                )
+                or _looks_like_person(name)
+            ):
+                see_named(name, 4.0, s)
+        if not s.speaker and s.start < 300:
+            # "参与人：韦涛（云帆科技），千岛湖碧波游船 - 龚总", "参会人：…；禾丰种业 余伟（销售副总）", "主题：禾丰种业 渠道…"
+            listed = re.match(r"\s*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text)
+            for m in (
+                re.finditer(
+                    rf"(?:^|[：:，,；;、])\s*([\u4e00-\u9fa5A-Za-z]{{2,12}})\s*(?:[-－—·]\s*)?(?=(?:{_PERSON}|{_NICK}|(?:{SURNAMES})[总工]|渠道|CRM|客户|销售|项目|需求|方案|系统)(?![\u4e00-\u9fa5]{{3}}))",
+                    s.text,
+                )
+                if listed
+                else ()
+            ):
+                name = m.group(1)
+                if (
+                    len(name) >= 2
+                    and not (org.find_ours(name) or org.is_ours(name) or org.find_competitors(name))
+                    and not _looks_like_person(name)
+                    and not re.search(r"参与人|参会|与会|出席|主题|项目|方案|系统|沟通", name)
+                    and not re.fullmatch(r"客户方?|甲方|乙方|我方|对方|销售|售前|实施|顾问|记录人?|主持人?", name)
+                ):
+                    see_named(name, 2.0, s)
         company = label_company(s.speaker) if s.speaker not in labels_seen else None
         labels_seen.add(s.speaker)
         if (
@@ -1558,7 +1635,7 @@ def _account(
             and not org.find_competitors(company)
             and not _THIRD_PARTY.search(company)
         ):
-            see(company, 2.0, s, None)  # "阿珍（茶小满 店务总监）": the customer's people carry its name
+            see_named(company, 2.0, s)  # "阿珍（茶小满 店务总监）": the customer's people carry its name
         for m in _SUBSIDIARY.finditer(s.text):
             if not _BUSINESS_UNIT.search(m.group(1)):
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
@@ -1662,6 +1739,10 @@ def _account(
                 continue
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
+            if re.match(r"抄送|收件|发件|供(?!销)|负责|还有|以及|集团[^有]", name) or re.search(
+                r"(?:企业|学校|公司|门店|工厂|医院|集团)(?:和|与|及|还有)|还有", name
+            ):
+                continue  # "抄送：集团信息中心", "负责学校和公司", "集团还有安装公司和配件公司": a clause, not a name
             if re.match(_NOT_A_COMPANY_WORDS, name) or re.search(r"(?:各|兄弟|姐妹|关联|子|母|分)公司$", name):
                 continue  # "要求各子公司", "有个兄弟公司", "三十个业务员跑修理厂", "今年软件"
             if (
@@ -2226,6 +2307,8 @@ def _money_facts(
                 isinstance(discount, float)
                 and 0.5 <= discount < 1
                 and picks["amount"]
+                # "九折，二十三万四。" then "九折可以接受": the discounted figure was already said
+                and not (parse_discount(previous_text) == discount and stated(previous_text))
                 and sides.side(s.speaker) is not True
                 and _ACCEPTED.search(s.text)
                 and not _DECLINED.search(s.text)
