@@ -547,3 +547,30 @@ def test_a_discount_accepted_after_we_said_the_discounted_figure():
         "谢宇（云帆科技）：这样，我给您申请九折，二十三万四。\n庞雪梅：九折可以接受。\n"
     )
     assert ex.amount.value == 234000
+
+
+def test_our_rep_meeting_the_budget_is_the_price():
+    for text, price in (
+        (
+            "吴海波（云帆科技）: 十二个账号一年是三万六。\n黄老板：太贵了，我们预算就两三万。\n"
+            "吴海波（云帆科技）: 那我按三万给您，零头抹了。\n黄老板：三万行吧。\n",
+            30000,
+        ),
+        (
+            "乙方 鲍悦：那先开四个账号，一年一万二。\n甲方 柯老师：我们预算一万以内。\n"
+            "乙方 鲍悦：那我申请一下，给您一万。\n甲方 柯老师：行，一万的话我们下周五前签。\n",
+            10000,
+        ),
+        (
+            "冯亮（云帆科技）：十四个的话，一年四万二。\n柏老板：我们年前定的预算是三万，最多三万五。\n"
+            "冯亮（云帆科技）：那我按三万五给您报，十四个账号。\n",
+            35000,
+        ),
+    ):
+        ex = extract(text)
+        assert ex.amount.value == price, text
+    # sending something to the customer is not a price
+    ex = extract(
+        "王磊（云帆科技）：报价一年八万。\n周总：预算十万。\n王磊（云帆科技）：好的，十万以内没问题，我明天给您发合同。\n"
+    )
+    assert ex.amount.value == 80000
