@@ -574,3 +574,29 @@ def test_our_rep_meeting_the_budget_is_the_price():
         "王磊（云帆科技）：报价一年八万。\n周总：预算十万。\n王磊（云帆科技）：好的，十万以内没问题，我明天给您发合同。\n"
     )
     assert ex.amount.value == 80000
+
+
+def test_envelopes_set_aside_quoted_mails_and_a_time_before_the_colon():
+    ex = extract(
+        "客户-宋建国：今年信息化总共一百二十万，大头是闸机和票务，给到销售这块的大概十五到二十万。\n"
+        "销售-林涛：按二十五个账号，一年是十六万八千，含实施。\n"
+    )
+    assert ex.budget.value == 200000 and ex.amount.value == 168000
+    ex = extract(
+        "客户-乔建平：我们预算今年给到十五万。\n"
+        "客户-乔建平：集团今年数字化总预算是八百万，但那个跟我们没关系，别拿那个说事啊。\n"
+    )
+    assert ex.budget.value == 150000
+    ex = extract(
+        "梁蕾：四万三千二可以。我们园区这边今年招生系统的预算是五万，集团整体的信息化预算两百万，那个跟我们没关系。\n"
+    )
+    assert ex.budget.value == 50000
+    ex = extract("莫晓光 00:03:40：我们预算是八到十万。\n")
+    assert ex.budget.value == 100000 and ex.budget.evidence.startswith("莫晓光")
+    ex = extract(
+        "From: 施国栋 <shigd@feiyu-agri.com>\nTo: 殷琪 <yinqi@yunfan-tech.com>\nDate: 2027-05-12 21:40\n"
+        "殷经理：\n纪要收到，两点更正：我们这期的预算上限是 18 万，不是 20 万。\n\n"
+        "> From: 殷琪 <yinqi@yunfan-tech.com>\n> Date: 2027-05-12 18:05\n> 施总监：\n> - 预算：20 万。\n"
+        "> - 我方报价：50 个账号 × 3,800 元/年 = 19 万元/年；如按 45 个账号，则为 17.1 万元/年。\n"
+    )
+    assert ex.budget.value == 180000

@@ -202,7 +202,8 @@ _NAME_TIME_LINE = re.compile(
 )
 # "[10:21]", "[2026-06-03 10:21]", "[10-12 09:30]": a chat export's time before the speaker
 _NAME_TIME_TEXT = re.compile(
-    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s+(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\s+(?=\S)"
+    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s+(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s+|\s*[：:]\s*)(?=\S)"  # ("莫晓光 00:03:40：我们预算是八到十万")
 )
 _TIMESTAMP = re.compile(r"^\s*\[?(?:(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
@@ -332,6 +333,10 @@ def split_sentences(text: str) -> list[Sentence]:
             speaker = sender.group(1)
             body_start += sender.end()
             stripped = stripped[sender.end() :]
+        quoted = re.match(r"\s*(?:>\s?)+", stripped)
+        if quoted:  # "> - 预算：20 万。": a reply quotes the older mail line by line
+            body_start += quoted.end()
+            stripped = stripped[quoted.end() :]
         ts = _TIMESTAMP.match(stripped)
         if ts:
             body_start += ts.end()
@@ -2248,6 +2253,22 @@ def _money_facts(
             ]
 
         amounts = stated(s.text)
+        # "预算上限是 18 万，不是 20 万": the figure denied after 不是 is the old one
+        if len(amounts) > 1:
+            amounts = [
+                m
+                for i, m in enumerate(amounts)
+                if not (i > 0 and re.search(r"[，,]\s*(?:而)?不是\s*$", s.text[max(0, m.span[0] - 5) : m.span[0]]))
+            ]
+        aside = re.search(r"(?:那个|这个)?(?:跟我们|跟这个)没关系|别拿那个说事|不相干", s.text)
+        if aside:
+            # "…的预算是五万，集团整体的信息化预算两百万，那个跟我们没关系": the figure just before is set aside
+            own = max(-1, *(s.text.rfind(c, 0, aside.start()) for c in "，,；;"))
+            cut = max(0, *(s.text.rfind(c, 0, max(0, own)) for c in "，,；;")) if own > 0 else 0
+            amounts = [m for m in amounts if not (cut <= m.span[0] < aside.start())]
+            if not amounts:
+                previous_text = s.text
+                continue
         # "三万二千四在里面，行", "二十万零四千在范围里": our price held against the budget restates neither
         # (but "16.8万在范围内，我们维持这个报价": our rep keeping the price states it again)
         keeps_price = sides.side(s.speaker) is True and bool(_PRICE_WORDS.search(s.text))
@@ -2371,7 +2392,8 @@ def _money_facts(
         if not fix:
             # "你们上次报的是一百二十万，…，我们预算是一百万", "预算五万左右，我报了四万八": each by its own clause
             by_clause = []
-            budget_talk = bool(_BUDGET_WORDS.search(s.text))
+            # ("今年信息化总共一百二十万，…，给到销售这块的大概十五到二十万": the envelope names the budget talk)
+            budget_talk = bool(_BUDGET_WORDS.search(s.text) or (_ENVELOPE.search(s.text) and _PART.search(s.text)))
             for m in amounts:
                 clause = _clause_with(s.text, m.span)
                 if budget_talk and _ENVELOPE.search(clause) and len(amounts) > 1:
@@ -2389,6 +2411,12 @@ def _money_facts(
                     by_clause.append(("amount", m))
                 elif picks["amount"] and m.value == picks["amount"][-1].value:
                     by_clause.append(("amount", m))  # "领导批的是六万，五万五可以": our price, said again
+            if by_clause and {t for t, _ in by_clause} == {"budget"} and not _BUDGET_WORDS.search(s.text):
+                # "今年信息化总共一百二十万，…，给到销售这块的大概十五到二十万": the part of the envelope
+                picks["budget"].append(Fact(float(by_clause[-1][1].value), quote(s), s.start, 0.75))
+                last_field = "budget"
+                previous_text = s.text
+                continue
             if by_clause and {t for t, _ in by_clause} == {"budget", "amount"}:
                 for target, m in by_clause:
                     picks[target].append(Fact(float(m.value), quote(s), s.start, 0.8))
@@ -2399,6 +2427,11 @@ def _money_facts(
             # "不对不对，我算错了，50个账号是三十一万八千": a speaker corrects what they said last, even when the
             # other side spoke of the budget in between
             target = last_by_speaker.get(s.speaker, last_field) if s.speaker else last_field
+            # "更正：我们这期的预算上限是 18 万，不是 20 万": the correction's own words name the field
+            if _BUDGET_WORDS.search(s.text) and not _PRICE_WORDS.search(s.text):
+                target = "budget"
+            elif _PRICE_WORDS.search(s.text) and not _BUDGET_WORDS.search(s.text):
+                target = "amount"
             # "更正一下，刚才那个四十二万八没算接口，总共是四十五万八": the figure being corrected names the field,
             # and the corrected one is the total, not the first figure after the correction
             stale = {
@@ -3094,7 +3127,8 @@ _MAIL_TIME = re.compile(
 def chronological(sentences: list[Sentence], text: str) -> list[Sentence]:
     """The sentences with a mail thread's mails oldest first (threads quote older mails below newer ones);
     anything else as written."""
-    senders = [m.start() for m in re.finditer(r"(?m)^\s*(?:发件人|From)\s*[：:]", text)]
+    # ("> From: 殷琪 <…>": an older mail quoted with reply marks)
+    senders = [m.start() for m in re.finditer(r"(?m)^\s*(?:>\s?)*(?:发件人|From)\s*[：:]", text)]
     if len(senders) < 2:
         return sentences
     bounds = [*senders, len(text)]
