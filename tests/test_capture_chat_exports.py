@@ -600,3 +600,16 @@ def test_envelopes_set_aside_quoted_mails_and_a_time_before_the_colon():
         "> - 我方报价：50 个账号 × 3,800 元/年 = 19 万元/年；如按 45 个账号，则为 17.1 万元/年。\n"
     )
     assert ex.budget.value == 180000
+
+
+def test_a_phone_read_digit_by_digit_and_a_bracketed_chat_time():
+    ex = extract("[语音 15秒] 转文字：合同发给我助理小秦 她电话 1 3 5 7 7 0 2 3 1 4 6 店长名单这周给你\n")
+    assert [c.phone for c in ex.contacts if c.name == "小秦"] == ["13577023146"]
+    ex = extract(
+        "群聊：云帆 × 博齿义齿 CRM项目沟通群\n"
+        "【2027/5/12 09:31】 郑凯（云帆）：各位早。\n"
+        "【2027/5/12 09:40】 唐卫东：收到。我是博齿义齿的采购经理唐卫东。\n"
+        "【2027/5/12 15:10】 唐卫东：我座机 020-3722 5610，手机就不留了。\n"
+    )
+    assert [(c.name, c.phone) for c in ex.contacts] == [("唐卫东", "020-37225610")]
+    assert "郑凯" in ex.our_side

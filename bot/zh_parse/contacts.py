@@ -25,6 +25,7 @@ _MOBILE_RE = re.compile(
     r"(?<![\d+])(?:(?:\+|00)\s?86[\s-]?|86[\s-]|86(?=1[3-9]\d{9}(?!\d)))?"
     r"(?P<a>1[3-9]\d)(?P<rest>[ \t,，、-]\s?\d{4}[ \t,，、-]\s?\d{4}|(?:[ \t-]?\d){8})(?!\d)"
 )
+_SPACED_MOBILE_RE = re.compile(r"(?<![\d+])1[ \t][3-9](?:[ \t]\d){9}(?![ \t]?\d)")
 _LANDLINE_RE = re.compile(
     r"(?<![\d(])\(?(?P<area>0(?:10|2\d|[3-9]\d{2}))\)?[ \t-]?(?P<num>[1-9]\d{2,3}[ \t-]?\d{4}|[1-9]\d{6,7}|[1-9]\d{3}[ \t-]\d{3})"
     r"(?:\s*(?:转|-|ext\.?|x)\s*(?P<ext>\d{1,6}))?(?!\d)",
@@ -64,6 +65,9 @@ def find_phones(text: str) -> list[Contact]:
         # read out in any grouping: "138 1234 5678", "1381 234 5678", "138-0571-2233"
         digits = m.group("a") + re.sub(r"\D", "", m.group("rest"))
         found.append(Contact(digits, "mobile", m.span(), text[m.start() : m.end()]))
+    for m in _SPACED_MOBILE_RE.finditer(norm):  # "1 3 5 7 7 0 2 3 1 4 6": speech read digit by digit
+        if not _overlaps(m.span(), [c.span for c in found]):
+            found.append(Contact(re.sub(r"\D", "", m.group()), "mobile", m.span(), text[m.start() : m.end()]))
     mobile_spans = [c.span for c in found]
     for m in _LANDLINE_RE.finditer(norm):
         if _overlaps(m.span(), mobile_spans):

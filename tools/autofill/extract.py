@@ -205,7 +205,9 @@ _NAME_TIME_TEXT = re.compile(
     r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s+(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s+|\s*[：:]\s*)(?=\S)"  # ("莫晓光 00:03:40：我们预算是八到十万")
 )
-_TIMESTAMP = re.compile(r"^\s*\[?(?:(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\]?\s*")
+_TIMESTAMP = re.compile(
+    r"^\s*[\[【]?(?:(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?[\]】]?\s*"  # 【2027/4/20 15:10】
+)
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
     "时间",
@@ -1091,6 +1093,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.add_ours(m.group(1))
     for line in text.splitlines():
         # a mail signature: "高翔 | 云帆科技 大客户经理 | 138 0571 2266"
+        line = re.sub(r"^\s*(?:>\s?)+", "", line)  # a signature in a quoted older mail
         m = re.match(rf"^\s*({_PERSON})(?:\s*[|｜/／]\s*|\s+)(\S{{2,12}})(?=\s|[|｜]|$)", line)
         if m and len(line) <= 60 and not re.search(r"[，。？！?!]", line) and org.find_ours(m.group(2)):
             if _looks_like_person(m.group(1)):
