@@ -613,3 +613,8 @@ def test_a_phone_read_digit_by_digit_and_a_bracketed_chat_time():
     )
     assert [(c.name, c.phone) for c in ex.contacts] == [("唐卫东", "020-37225610")]
     assert "郑凯" in ex.our_side
+
+
+def test_a_count_denied_after_bu_shi_is_the_old_one():
+    ex = extract("客户-施国栋：纪要收到，两点更正：1. 账号数是 45 个，不是 50 个（植保队长不用开）。\n")
+    assert ex.seats.value == 45

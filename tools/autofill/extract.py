@@ -2601,6 +2601,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
         text = re.sub(r"(?<=[\d零一二两三四五六七八九十百千])个号(?![码段])", "个账号", _numeric(s.text))
         # "先开两个试用账号": accounts for a trial are not the seats bought
         text = re.sub(r"[^，。,；;！!？?]*(?:试用|测试|演示|体验)[^，。,；;！!？?]*", "", text)
+        # "账号数是 45 个，不是 50 个": the count denied is the old one
+        text = re.sub(r"[，,]\s*(?:而)?不是\s*[\d零一二两三四五六七八九十百]+\s*个", "", text)
         if not text.strip("，。,；;！!？? "):
             previous = s.text
             continue
