@@ -1457,6 +1457,23 @@ _PROVIDER_AFTER = re.compile(
 _LEGAL_NAME = re.compile(r"[\u4e00-\u9fa5（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司)")
 
 
+def _known_match(
+    name: str, known: list[KnownAccount], context: str = "", span: tuple[int, int] | None = None
+) -> KnownAccount | None:
+    """The CRM account a company name said in the text refers to, if any."""
+    for a in known:
+        if any(
+            # "保险经纪" is in 瑞丰保险经纪 but names nobody in particular: the brand must be said
+            (t.lower() in name.lower() or (name.lower() in t.lower() and core_name(a.name)[:2] in name))
+            and not (_LEGAL_FORM.search(name) and core_name(name) != core_name(a.name))
+            and not (span is not None and _inside_other_legal_name(context, span[0], span[1], a))
+            for t in _terms(a)
+            if len(t) >= 2
+        ):
+            return a
+    return None
+
+
 def _inside_other_legal_name(text: str, start: int, end: int, account: KnownAccount) -> bool:
     for m in _LEGAL_NAME.finditer(text):
         if m.start() <= start and end <= m.end():
@@ -1496,21 +1513,8 @@ def _account(
 
     def see_named(name: str, weight: float, sentence: Sentence) -> None:
         """A company named outright (a label, a title, a self-introduction): the CRM's account when it is one."""
-        match = next(
-            (
-                a
-                for a in known
-                if not org.is_ours(a.name)
-                and not (_LEGAL_FORM.search(name) and core_name(name) != core_name(a.name))
-                and any(
-                    t.lower() in name.lower() or (name.lower() in t.lower() and core_name(a.name)[:2] in name)
-                    for t in _terms(a)
-                    if len(t) >= 2
-                )
-            ),
-            None,
-        )
-        if match is not None:
+        match = _known_match(name, known)
+        if match is not None and not org.is_ours(match.name):
             see(match.name, weight, sentence, match.id, name)
         else:
             see(name, weight, sentence, None)
@@ -1778,21 +1782,7 @@ def _account(
                 continue
             if any(len(bare) >= 2 and bare in x for x in sisters):
                 continue  # "新材料那边": still the sister company named before
-            match = next(
-                (
-                    a
-                    for a in known
-                    if any(
-                        # "保险经纪" is in 瑞丰保险经纪 but names nobody in particular: the brand must be said
-                        (t.lower() in name.lower() or (name.lower() in t.lower() and core_name(a.name)[:2] in name))
-                        and not (_LEGAL_FORM.search(name) and core_name(name) != core_name(a.name))
-                        and not _inside_other_legal_name(s.text, start, end, a)
-                        for t in _terms(a)
-                        if len(t) >= 2
-                    )
-                ),
-                None,
-            )
+            match = _known_match(name, known, s.text, (start, end))
             if match is not None and not org.is_ours(match.name):
                 see(match.name, weight, s, match.id, name)
             else:
