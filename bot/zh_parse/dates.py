@@ -681,18 +681,41 @@ _END_OF_MONTH_EN = re.compile(
 _YEARLESS_MONTH = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})月")
 
 
-def lunar_new_year_eve(year: int) -> date:
-    """除夕 of the Spring Festival that falls in `year` (borax converts the lunar calendar)."""
-    from borax.calendars.lunardate import LunarDate  # small pure-Python package; only plans need it
+# the festivals whose day moves with the lunar calendar: (lunar month, lunar day); 清明 is a solar term instead
+_LUNAR_FESTIVALS = {"春节": (1, 1), "过年": (1, 1), "端午": (5, 5), "中秋": (8, 15)}
+_QINGMING_TERM = 6  # solar terms counted from 小寒 (0): 清明 is the seventh
 
-    return LunarDate(year, 1, 1).to_solar_date() - timedelta(days=1)
+
+def festival_day(word: str, year: int) -> date:
+    """The day a moving festival (春节/过年/端午/中秋/清明) falls on in `year`, whatever chinese_calendar knows.
+
+    borax converts the lunar calendar and computes solar terms; it is small and pure Python, and only plans
+    need it, so it is imported here.
+    """
+    from borax.calendars.lunardate import LunarDate, TermUtils
+
+    if word == "清明":
+        return TermUtils.nth_term_day(year, _QINGMING_TERM)
+    return LunarDate(year, *_LUNAR_FESTIVALS[word]).to_solar_date()
+
+
+def lunar_new_year_eve(year: int) -> date:
+    """除夕 of the Spring Festival that falls in `year`."""
+    return festival_day("春节", year) - timedelta(days=1)
+
+
+def _festival_eve(word: str, ref: date) -> date:
+    """The day before the next `word` festival on or after `ref` (「端午前」 in a plan)."""
+    day = festival_day(word, ref.year) - timedelta(days=1)
+    return day if day >= ref else festival_day(word, ref.year + 1) - timedelta(days=1)
 
 
 def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
     """`find_dates` read the way a plan in meeting notes means it.
 
-    - "国庆前 / 五一前 / 元旦前" is the day before the holiday (09-30, 04-30, 12-31) and "春节前" is 除夕: a plan
-      names the holiday, not the last workday before the break (which is what a task reminder needs).
+    - "国庆前 / 五一前 / 元旦前" is the day before the holiday (09-30, 04-30, 12-31), "春节前" is 除夕 and
+      "端午前 / 中秋前 / 清明前" the day before the festival: a plan names the holiday, not the last workday
+      before the break (which is what a task reminder needs).
     - A month without a year ("12月底", "3月5号") is the next such date on or after the reference date.
     - "End of October" (English in a Chinese transcript) is the last day of that month.
     """
@@ -713,10 +736,8 @@ def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
                 day = date(year, *_EVE_FIXED[word])
                 if day < ref:
                     day = date(year + 1, *_EVE_FIXED[word])
-            elif word in ("春节", "过年"):
-                day = lunar_new_year_eve(ref.year)
-                if day < ref:
-                    day = lunar_new_year_eve(ref.year + 1)
+            elif word in _LUNAR_FESTIVALS or word == "清明":
+                day = _festival_eve(word, ref)
         elif d.kind in ("absolute", "period") and day < ref and _YEARLESS_MONTH.match(normalize(d.text)):
             rolled = _safe_date(day.year + 1, day.month, day.day) or _month_end(day.year + 1, day.month)
             if (rolled - ref).days <= 366:
@@ -727,11 +748,10 @@ def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
         month = next(i for i, name in enumerate(_MONTHS_EN, 1) if name.startswith(m.group(1).lower()[:3]))
         year = ref.year if _month_end(ref.year, month) >= ref else ref.year + 1
         out.append(DateFound(_month_end(year, month), m.span(), text[m.start() : m.end()], "period", deadline=True))
-    for m in re.finditer(r"(?:春节|过年)(?:之前|以前|前)", norm):  # years chinese_calendar does not know yet
+    # the moving festivals in years chinese_calendar does not know yet: their day is known, their break is not
+    for m in re.finditer(r"(春节|过年|端午|中秋|清明)节?(?:之前|以前|前)", norm):
         if any(_overlaps(m.span(), [d.span]) for d in out):
             continue
-        day = lunar_new_year_eve(ref.year)
-        if day < ref:
-            day = lunar_new_year_eve(ref.year + 1)
+        day = _festival_eve(m.group(1), ref)
         out.append(DateFound(day, m.span(), text[m.start() : m.end()], "holiday", deadline=True))
     return sorted(out, key=lambda d: d.span)

@@ -172,9 +172,12 @@ class Sentence:
 _BRACKET_LABEL = re.compile(
     r"^\s*(?:【([^】\n]{1,24})】|\[([^\]\n]{1,24})\]|（([^）\n]{2,10}[-－—·][\u4e00-\u9fa5A-Za-z]{1,6})）)\s*[：:]?\s*"
 )
-# "陈总 [语音 0:42 转文字]：", "钱总（语音 0:28）：": a chat export marks voice messages after the name
+# "陈总 [语音 0:42 转文字]：", "钱总（语音 0:28）：": a chat export marks voice messages after the name;
+# "卢志强(00:01:10)：": Tencent smart minutes put the time there
 _LABEL = re.compile(
-    r"^\s*([^：:\n，。,！？!?\[［]{1,20}?)\s*(?:[\[［（(]\s*语音[^\]］）)\n]{0,20}[\]］）)])?\s*[：:]\s*"
+    r"^\s*([^：:\n，。,！？!?\[［]{1,20}?)\s*"
+    r"(?:[\[［（(]\s*(?:语音[^\]］）)\n]{0,20}|(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)\s*[\]］）)])?"
+    r"\s*[：:]\s*"
 )
 _VOICE_LABEL = re.compile(
     r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*[\[［【（(]\s*语音[^\]］】）)\n]{0,20}[\]］】）)]\s*(?=\S)"
@@ -926,7 +929,7 @@ def _names_in(segment: str) -> list[str]:
     # "上海博川信息技术有限公司（集成商）吴工": the person follows the company's bracketed role
     # "华信集成（马工，实施方）": names inside the brackets too, where a comma may separate name and role
     # "华纶——张永年、邵红": a company, a dash, its people
-    tokens = [t for t in re.split(r"[、，,\s（）()]+|——|—|－", segment) if t]
+    tokens = [t for t in re.split(r"[、，,\s（）()]+|——|—|－|(?<=[\u4e00-\u9fa5])-(?=[\u4e00-\u9fa5])", segment) if t]
     outside = [t for t in re.split(r"[、，,\s]+|——|—|－", re.sub(r"（[^）]*）|\([^)]*\)", " ", segment)) if t]
     company = outside[0] if len(outside) > 1 and re.match(_TITLE_ALT, outside[1]) else None
     for token in tokens:
@@ -944,6 +947,13 @@ def _names_in(segment: str) -> list[str]:
 def _company_groups(segment: str) -> list[str]:
     """ "译通达（夏总、吕晶）、云帆（龚雪）": each company with its people, apart. A list of people with their
     roles ("王芳（采购）、张伟（IT）") stays one segment."""
+    items = re.split(r"\s*[、，,]\s*", segment)
+    dashed = [bool(re.match(r"^\s*[\u4e00-\u9fa5A-Za-z]{2,12}[-－—·]\s*[\u4e00-\u9fa5A-Za-z]", i)) for i in items]
+    if any(dashed) and len(items) >= 2:
+        # "卢志强、孔丽、云番科技-蔡明、云番科技-谢婷": the people with a company before their names are
+        # that company's; the bare names are the hosts'
+        bare = "、".join(i for i, d in zip(items, dashed, strict=True) if not d)
+        return ([bare] if bare else []) + [i for i, d in zip(items, dashed, strict=True) if d]
     parts = re.split(r"(?<=[）)])\s*[、，,]\s*", segment)
     if len(parts) < 2:
         return [segment]
@@ -1066,7 +1076,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         # "我是东禾信息的赵工，帮丰穗做用友U8的实施", "我是鼎新信息的范工，我们是海丰源ERP的实施商"
         m = re.search(
             rf"我是([\u4e00-\u9fa5A-Za-z]{{2,10}})的\s*({_PERSON}|{_NICK})[，,。]\s*"
-            r"(?:帮[\u4e00-\u9fa5]{1,6}做|我们是[^，。]{0,12}的?(?:实施|集成|代理|外包|服务商))",
+            r"(?:帮[\u4e00-\u9fa5]{1,6}做|(?:我们|我)?是?[^，。做]{0,12}的?(?:实施|集成|代理|外包|服务商|合作伙伴|渠道商|经销商))",
             s.text,
         )
         if m and not org.find_ours(m.group(1)):
@@ -1361,11 +1371,18 @@ _STOP_BEFORE = tuple(
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
-            "发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票"
+            "发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 像 比如 例如 譬如 包括 像是"
         ).split(),
         key=len,
         reverse=True,
     )
+)
+# the words before a legal name that end the name whatever the characters inside it
+_STOP_BEFORE_LEGAL = tuple(
+    w
+    for w in _STOP_BEFORE
+    if len(w) > 1 or w in set("的是给跟叫把找被让请我你他她咱它了在到去向对为从")
+    if w not in ("说", "用")
 )
 # "合同主体是杭州瑞康口腔连锁管理有限公司", "开票就写湖南凯达连锁商业有限公司", "企业名称写…合伙企业（普通合伙）":
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
@@ -1397,14 +1414,14 @@ _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那�
 _BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
 # "我是通力达维保的总经理乔建平", "我是声悦听力的门店运营 姜蕾": the customer's people say their company's name
 _INTRO_COMPANY = re.compile(
-    r"我是([\u4e00-\u9fa5A-Za-z]{2,12}?)的\s*(?=[\u4e00-\u9fa5]{0,6}?(?:经理|总监|主管|运营|负责人|老板|店长|专员|助理|主任|总裁|"
-    r"董事长|总经理|会计|财务|采购|老师|校长|园长|院长|厂长|合伙人)"
+    r"我是([\u4e00-\u9fa5A-Za-z]{2,12}?)的\s*(?=[\u4e00-\u9fa5]{0,6}?(?:经理|总监|主管|运营|负责人|老板|[场店馆所站社校园院厂行]长|专员|助理|主任|总裁|"
+    r"董事长|总经理|会计|财务|采购|老师|合伙人)"
     rf"|{_PERSON}(?:[，,。！!\s]|$)|{_NICK}(?:[，,。！!\s]|$))"
 )
 # "我们日照暖阳太阳能就是做太阳能热水器的": the customer saying what its company does
 _OUR_COMPANY_DOES = re.compile(r"我们([\u4e00-\u9fa5A-Za-z]{3,12}?)(?:就是|主要是?|是)做")
 _CUSTOMER_HEADER = re.compile(
-    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位)\s*[：:]\s*"
+    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位|甲方)\s*[：:]\s*"
     r"([^\s，,。；;、（(]{2,40}(?:[（(](?:特殊)?(?:普通|有限)合伙[）)])?)"
 )
 
@@ -1425,6 +1442,16 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
             if stop and (len(stop) > 1 or stop not in _SOFT_STOPS or m.start() - i >= 2):
                 break
             i -= 1
+        if re.match(r"(?:股份|有限)", m.group(0)) and m.start() - i < 6:
+            # "张家口雪途冰雪旅游开发有限公司": a legal form comes after a long name whose words (开发, 会计,
+            # 和谐, 信用) hold characters that cut a short one, so it is read back to a word no name holds
+            j = m.start()
+            while j > 0 and m.start() - j < 24 and "\u4e00" <= text[j - 1] <= "\u9fa5":
+                if any(text[:j].endswith(w) for w in _STOP_BEFORE_LEGAL):
+                    break
+                j -= 1
+            if m.start() - j > m.start() - i:
+                i = j
         prefix = text[i : m.start()].replace(" ", "")
         if len(prefix) < 2 or _PRONOUN_CORE.match(prefix) or _GENERIC_PREFIX.match(prefix):
             continue
@@ -1487,8 +1514,9 @@ def _account(
     known: list[KnownAccount],
     org: OrgProfile | None = None,
     sides: Sides | None = None,
-) -> tuple[Fact | None, int | None, list[Fact]]:
-    """The customer in the meeting, and other companies mentioned (references, partners, competitors' clients).
+) -> tuple[Fact | None, int | None, list[Fact], list[str]]:
+    """The customer in the meeting, other companies mentioned (references, partners, competitors' clients),
+    and every way the text writes the customer ("净白工厂", "净白" beside 佛山净白布草洗涤服务有限公司).
 
     The customer is the company in the header ("客户：…"), the one its people introduce themselves with, or the
     one talked about most. Never our own company or product, a competitor, an integrator or partner, a
@@ -1703,16 +1731,26 @@ def _account(
                 visited_spans.add((at, at + len(name)))
         if s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text):
             # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
+            # "电话录音 2027-09-28 周二 北冥冰球", "拜访录音转写 2027-06-21 甜蜂养蜂器材 门店现场": a header's
+            # one name that is not about the meeting itself is the customer, whatever its trade
             tokens = s.text.split()
-            for i, token in enumerate(tokens[:-1]):
+            for i, token in enumerate(tokens):
                 if (
                     re.fullmatch(r"[\u4e00-\u9fa5]{3,10}", token)
-                    and _looks_like_person(re.sub(r"[（(].*", "", tokens[i + 1]))
-                    and not re.search(r"周|星期|电话|拜访|现场|会议|视频|微信|记录|纪要|小记", token)
+                    and not re.search(
+                        r"周|星期|电话|拜访|现场|会议|视频|微信|记录|纪要|小记|录音|转写|沟通|通话|语音|笔记|日志|需求|"
+                        r"方案|演示|会谈|工作坊|培训|复盘|回访|跟进|客户|上午|下午|晚上|线上|线下|门店|办公室|会议室|"
+                        r"总部|分公司|酒店|咖啡|茶室|餐厅|汇报|讨论|评审|启动|调研|交流|洽谈|商务|签约|报价|导出|"
+                        r"[区路街镇村县市省楼]$",  # "西安高新区 客户办公室": where, not who
+                        token,
+                    )
                     and not _looks_like_person(token)
+                    and not org.find_ours(token)
+                    and not org.find_competitors(token)
                 ):
                     at = s.text.find(token)
-                    candidates.append((token, 3.0, at, at + len(token)))
+                    person_after = i + 1 < len(tokens) and _looks_like_person(re.sub(r"[（(].*", "", tokens[i + 1]))
+                    candidates.append((token, 3.0 if person_after else 2.0, at, at + len(token)))
         spans = [(a, b) for _n, a, b in org_mentions(s.text)]
         for m in _NAMED_COMPANY.finditer(s.text):
             name = m.group("name")
@@ -1728,6 +1766,9 @@ def _account(
             weight = 1.0
             before = s.text[max(0, start - 8) : start]
             side = sides.side(s.speaker)
+            if third_speaker and side_here is not True and _INTRO_BEFORE.search(before):
+                excluded.add(_core(name))  # "我是浙北软件的柯立，云帆在湖州的代理商": the partner's own company
+                continue
             if re.match(r"^\s*(?:地点|会议地点)", s.text) or (not s.speaker and s.start < 80):
                 weight += 2.0
             if _INTRO_BEFORE.search(before) and side is not True:
@@ -1791,17 +1832,55 @@ def _account(
         core = _core(name)
         if any(len(x) >= 2 and (x in core or core in x) for x in excluded):
             del scores[name]  # "白云电器那个我听说过": still the reference customer named before
+    # "长沙星辰体育文化有限公司（星辰保龄）": the short name the text gives a legal name in brackets
+    short_names = {
+        m.group(2): m.group(1)
+        for m in re.finditer(
+            r"([\u4e00-\u9fa5（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司))\s*[（(](?:以下)?(?:简称)?[“\"「]?"
+            r"([\u4e00-\u9fa5A-Za-z]{2,8})[”\"」]?[）)]",
+            text,
+        )
+        if not re.search(r"合伙|简称$", m.group(2)) and not _looks_like_person(m.group(2))
+    }
+
+    def group_core(name: str) -> str:
+        for short, legal in short_names.items():
+            if legal in scores and (name.startswith(short) or short.startswith(name)):
+                return _core(legal)
+        return _core(name)
+
+    def same_brand(name: str, group: list[str]) -> bool:
+        """ "谜境密室" and "南京谜境文化创意有限公司": a name by brand and trade, and the one legal name that
+        starts with the same brand (two legal names are two companies, sisters as often as not)."""
+        legal = [n for n in group if _LEGAL_FORM.search(n)]
+        if _LEGAL_FORM.search(name) or len(legal) != 1 or re.search(r"集团|控股", legal[0]):
+            return False  # ("鲁香控股集团有限公司": the parent group shares every unit's brand)
+        short, full = group_core(name), group_core(legal[0])
+        brand = short[:2]
+        return (
+            len(short) >= 3
+            and full.startswith(brand)
+            and re.fullmatch(r"[\u4e00-\u9fa5]{2}", brand) is not None
+            and not re.search(r"[省市县区]$", brand)
+            and core_name(brand + "某某") == (brand + "某某")  # not a region the CRM's matcher knows
+        )
+
     # one company written several ways ("蜀信医疗", "成都蜀信医疗器械股份有限公司") counts as one
     groups: list[list[str]] = []
     for name in sorted(scores, key=lambda n: -len(n)):
-        core = _core(name)
+        core = group_core(name)
         home = next(
             (
                 g
                 for g in groups
                 if ids.get(g[0]) is None
                 and ids.get(name) is None
-                and (core in _core(g[0]) or _core(g[0]) in core or _short_form(core, _core(g[0])))
+                and (
+                    core in group_core(g[0])
+                    or group_core(g[0]) in core
+                    or _short_form(core, group_core(g[0]))
+                    or same_brand(name, g)
+                )
                 and len(core) >= 2
             ),
             None,
@@ -1811,7 +1890,7 @@ def _account(
         else:
             home.append(name)
     if not groups:
-        return None, None, []
+        return None, None, [], []
 
     def group_score(g: list[str]) -> float:
         return sum(scores[n] for n in g)
@@ -1830,7 +1909,7 @@ def _account(
     confidence = 0.9 if total >= 5 else 0.7 if total >= 2 else 0.5
     evidence = min((first[n] for n in best_group), key=lambda s: s.start)
     others = [Fact(g[0], quote(first[g[0]]), first[g[0]].start, 0.5) for g in ranked[1:4]]
-    return Fact(best, quote(evidence), evidence.start, confidence), ids.get(best), others
+    return Fact(best, quote(evidence), evidence.start, confidence), ids.get(best), others, best_group
 
 
 def _is_our_side(speaker: str, our_names: Iterable[str]) -> bool | None:
@@ -2692,6 +2771,9 @@ def _dates(
         for d in future:
             clause = _clause_with(s.text, d.span)
             after = clause[clause.find(d.text) + len(d.text) :] if d.text in clause else clause
+            for other in future:  # "中秋前把合同签了九月一号开始用": the go-live belongs to the later date
+                if other is not d and other.span[0] > d.span[0] and other.text in after:
+                    after = after[: after.find(other.text)]
             if _GOLIVE.search(after) or (_GOLIVE.search(clause) and not _CLOSE.search(clause)):
                 if not d.approximate and (golive is None or d.date != golive.value):
                     golive = Fact(d.date, quote(s), s.start, 0.7)
@@ -3172,10 +3254,10 @@ def extract_rules(
     ex.meeting_date = _meeting_date(sentences, text, ref)
     # a note saying "昨天去了…" is spoken today: its 这周五 / 明天 count from today, not from the visit
     meeting = ex.meeting_date.value if ex.meeting_date and ex.meeting_date.confidence > 0.7 else ref
-    ex.account, ex.account_id, ex.other_companies = _account(sentences, text, known, org, sides)
+    ex.account, ex.account_id, ex.other_companies, written_forms = _account(sentences, text, known, org, sides)
     account_terms = []
     if ex.account is not None:
-        account_terms = [ex.account.value, core_name(ex.account.value)]
+        account_terms = [ex.account.value, core_name(ex.account.value), *written_forms]
         account_terms += [t for a in known if a.id == ex.account_id for t in _terms(a)]
     account_terms += [o.value for o in ex.other_companies]
     ex.contacts = _contacts(sentences, ours, account_terms, sides, org, spoken)

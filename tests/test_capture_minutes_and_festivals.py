@@ -1,0 +1,176 @@
+"""Minutes exports and plans as written in 2027 and later: the time in brackets after the speaker's name,
+participant lists where only our people carry a company, and festivals whose date moves with the lunar
+calendar (chinese_calendar does not know 2027's breaks yet, the festival days are known).
+
+Every transcript here was written for these tests (invented companies and people)."""
+
+from datetime import date
+from types import SimpleNamespace
+
+from bot.org import OrgProfile
+from bot.zh_parse import plan_dates
+from tools.autofill.extract import extract_rules, split_sentences
+
+TODAY = date(2027, 7, 29)  # a Thursday
+ORG = OrgProfile.from_settings(
+    SimpleNamespace(org_name="云帆科技,云帆,云番科技", competitors="悟空CRM/悟空", org_products="")
+)
+
+
+def extract(text: str, today: date = TODAY, **kwargs):
+    return extract_rules(text, today, org=ORG, **kwargs)
+
+
+def names(ex) -> set[str]:
+    return {c.name for c in ex.contacts}
+
+
+MINUTES = (
+    "腾讯会议 智能纪要\n"
+    "会议名称：云番科技-青禾 需求沟通\n"
+    "会议时间：2027/07/29 10:00-10:45\n"
+    "参会成员（4人）：范志远、梅丽、云番科技-蔡明、云番科技-谢婷\n"
+    "转写节选：\n"
+    "范志远(00:01:10)：我是苏州青禾再生资源有限公司的总经理范志远。\n"
+    "梅丽(00:02:05)：我是客服主管梅丽。\n"
+    "蔡明(00:05:12)：账号需要多少个？\n"
+    "范志远(00:05:40)：二十个吧。\n"
+    "谢婷(00:08:20)：二十个账号一年四万八，加地图模块一万二，一共六万。\n"
+    "蔡明(00:12:45)：范总，地图模块我们第一年送，您就按四万八。\n"
+    "范志远(00:13:30)：四万八行。我们下周四前定，九月一号上线。\n"
+    "梅丽(00:14:10)：我手机 150 5716 2840。\n"
+)
+
+
+def test_a_time_in_brackets_after_the_name_is_part_of_the_label():
+    sentences = split_sentences(MINUTES)
+    spoken = [s for s in sentences if s.speaker]
+    assert spoken[0].speaker == "范志远" and spoken[0].text.startswith("我是苏州青禾")
+    assert {s.speaker for s in spoken} == {"范志远", "梅丽", "蔡明", "谢婷"}
+
+
+def test_only_the_participants_with_our_company_before_their_names_are_ours():
+    ex = extract(MINUTES)
+    assert names(ex) == {"范志远", "梅丽"}
+    assert set(ex.our_side) == {"蔡明", "谢婷"}
+    assert {c.name: c.title for c in ex.contacts} == {"范志远": "总经理", "梅丽": "客服主管"}
+    assert ex.amount.value == 48000 and ex.seats.value == 20
+    assert ex.close_date.value == date(2027, 8, 5) and ex.golive_date.value == date(2027, 9, 1)
+
+
+def test_each_participant_keeps_the_company_written_before_them():
+    ex = extract(
+        "飞书妙记｜门店方案沟通\n"
+        "日期：2027年7月29日 15:00\n"
+        "参会人：蔓青摄影-邹颖（运营总监）、蔓青摄影-冯伟（门店店长）、云帆科技-白露、云帆科技-谢宁\n"
+        "白露 00:00:04\n邹总好，冯店长好。\n"
+        "邹颖 00:00:20\n我们现在五家店，要三十个账号。\n"
+    )
+    assert names(ex) == {"邹颖", "冯伟"}
+    assert set(ex.our_side) == {"白露", "谢宁"}
+
+
+def test_signing_before_a_festival_and_going_live_on_a_later_date_in_one_run():
+    ex = extract(
+        "微信聊天记录\n"
+        "2027-06-30 21:05 刘总（星耀灯光）\n"
+        "[语音转文字] 五万二可以就这么定了合同抬头写星耀灯光秀有限公司中秋前把合同签了九月一号开始用\n",
+        date(2027, 6, 30),
+    )
+    assert ex.close_date.value == date(2027, 9, 14)  # 中秋 2027 is 15 September
+    assert ex.golive_date.value == date(2027, 9, 1)
+
+
+def test_festival_eves_in_years_the_holiday_calendar_does_not_know():
+    def eve(text: str, ref: date) -> date:
+        (found,) = plan_dates(text, ref)
+        return found.date
+
+    assert eve("端午前签合同", date(2027, 6, 3)) == date(2027, 6, 8)  # 端午 2027-06-09
+    assert eve("中秋节前定下来", date(2027, 6, 3)) == date(2027, 9, 14)
+    assert eve("清明前上线", date(2028, 1, 10)) == date(2028, 4, 3)  # 清明 2028-04-04
+    assert eve("春节前签", date(2027, 6, 3)) == date(2028, 1, 25)  # 除夕
+    # past this year's festival: next year's
+    assert eve("端午前签合同", date(2027, 6, 20)) == date(2028, 5, 27)  # 端午 2028-05-28
+    # a year the calendar knows reads the same way: the day before the festival
+    assert eve("中秋前拍板", date(2026, 6, 3)) == date(2026, 9, 24)
+
+
+# --- the account, whatever the customer's trade ----------------------------------------------------------
+
+
+def account_of(text: str, today: date = TODAY) -> str | None:
+    ex = extract(text, today)
+    return ex.account.value if ex.account else None
+
+
+def test_a_legal_name_whose_words_hold_characters_that_cut_short_names():
+    text = (
+        "飞书视频会议 转写\n"
+        "会议：雪途滑雪场 CRM 沟通 | 2027-09-16（周四）10:00\n"
+        "销售-戚航：严经理好，我是云帆科技的戚航。\n"
+        "客户-严经理：我是张家口雪途冰雪旅游开发有限公司市场销售部经理严冬，旁边是前台主管吴美。\n"
+        "客户-严经理：销售二十个账号。\n"
+    )
+    assert account_of(text) == "张家口雪途冰雪旅游开发有限公司"
+
+
+def test_the_short_name_in_brackets_after_a_legal_name_is_that_company():
+    text = (
+        "现场会谈记录  2027年6月28日（周一）  地点：星辰保龄球馆二楼会议室\n"
+        "甲方：长沙星辰体育文化有限公司（星辰保龄）  乙方：云帆科技\n"
+        "乙方（李娜）：王经理，感谢安排。\n"
+        "甲方（王经理）：好。我是星辰保龄的市场部经理王一鸣。\n"
+    )
+    assert account_of(text) == "长沙星辰体育文化有限公司"
+
+
+def test_a_customer_introducing_themselves_by_an_unlisted_trade_and_title():
+    text = (
+        "钉钉视频会议 录音转写\n日期：2027-08-17（周二）\n\n"
+        "周立军\n大家好，我是如皋古松盆景园艺场的场长周立军，旁边是我儿子周小川。\n"
+        "许晴\n周场长好，我是云帆科技的许晴。\n"
+        "周小川\n我们现在主要卖给酒店，像金陵国际酒店这种大单，以前都是靠本子记。\n"
+    )
+    assert account_of(text) == "如皋古松盆景园艺场"
+    ex = extract(text)
+    assert "金陵国际酒店" in {o.value for o in ex.other_companies}  # cut where 像 begins the example
+
+
+def test_our_reseller_introducing_themselves_is_neither_the_account_nor_a_contact():
+    text = (
+        "工作坊录音转写  2027-06-07（周一）  现场工作坊\n"
+        "[00:00:05] 钱程: 各位早上好，我是云帆科技华东区的钱程。\n"
+        "[00:00:14] 沈国梁: 我是湖州丝韵蚕丝家纺有限公司董事长沈国梁。\n"
+        "[00:00:25] 俞菲: 大家好，我是电商总监俞菲。\n"
+        "[00:00:33] 柯立: 我是浙北软件的柯立，云帆在湖州的代理商，前期一直是我在跟。\n"
+        "[00:00:41] 柯立: 浙北软件这边后续也会配合实施。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "湖州丝韵蚕丝家纺有限公司"
+    assert names(ex) == {"沈国梁", "俞菲"}
+
+
+def test_a_header_names_the_customer_by_brand_and_any_trade():
+    assert (
+        account_of("电话录音 2027-09-28 周二 北冥冰球\n[00:00:01] 谢飞: 伍总您好，我是云帆科技谢飞。\n") == "北冥冰球"
+    )
+    assert (
+        account_of("拜访录音转写 2027-06-21（周一） 甜蜂养蜂器材 门店现场\n[00:00:03] 吴倩: 何总，我是云帆的吴倩。\n")
+        == "甜蜂养蜂器材"
+    )
+    # where the meeting was is not who it was with
+    assert account_of("录音转写　2027-01-14　西安高新区 客户办公室\n您好您好 快请坐 外面冷吧\n") is None
+
+
+def test_a_brand_name_and_the_legal_name_with_the_same_brand_are_one_company_but_a_parent_group_is_not():
+    text = (
+        "现场录音 2027-03-31 下午 谜境密室 南京总部\n"
+        "欢迎欢迎，我是谜境的创始人付晓川。合同抬头写南京谜境文化创意有限公司。\n"
+    )
+    assert account_of(text, date(2027, 3, 31)) == "南京谜境文化创意有限公司"
+    parent = (
+        "会议纪要 2027-03-31 鲁香冷链 现场\n"
+        "田国栋：我们鲁香控股集团有限公司下面有好几块业务，这次是冷链这边用，二十个账号。\n"
+    )
+    assert account_of(parent, date(2027, 3, 31)) == "鲁香冷链"
