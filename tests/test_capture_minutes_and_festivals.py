@@ -174,3 +174,63 @@ def test_a_brand_name_and_the_legal_name_with_the_same_brand_are_one_company_but
         "田国栋：我们鲁香控股集团有限公司下面有好几块业务，这次是冷链这边用，二十个账号。\n"
     )
     assert account_of(parent, date(2027, 3, 31)) == "鲁香冷链"
+
+
+# --- people ---------------------------------------------------------------------------------------------
+
+
+def test_a_group_chat_where_nobody_names_a_company_the_one_called_boss_is_the_customer():
+    ex = extract(
+        "迷城密室 × 云帆 沟通群\n"
+        "林涛 2027/7/29 15:02:11\n曹老板，门店经理各一个号，一共六个？\n"
+        "曹磊 2027/7/29 15:05:40\n对，六个。店里有事找 @甘露 她是我们运营总监\n"
+        "甘露 2027/7/29 15:13:05\n收到～\n"
+    )
+    assert names(ex) == {"曹磊", "甘露"}
+    assert ex.our_side == ["林涛"]
+
+
+def test_group_members_listed_with_their_company_before_each_name():
+    ex = extract(
+        "微信群聊导出「云帆×贝齿正畸 项目沟通群」\n"
+        "群成员：贝齿 林雪（院长）、贝齿 周晓楠（客服主管）、云帆 韩冬、云帆 赵一鸣\n"
+        "2027-07-29 09:31 林雪：早上好，昨天的演示我们几个都看了。\n"
+        "2027-07-29 09:33 韩冬：谢谢林院长！\n"
+        "2027-07-29 10:08 赵一鸣：好的林院长，明天下午我把模板发群里。\n"
+    )
+    assert names(ex) == {"林雪", "周晓楠"}
+    assert set(ex.our_side) == {"韩冬", "赵一鸣"}
+
+
+def test_rarer_surnames_and_the_words_that_start_like_them():
+    ex = extract(
+        "客户-计晓东：我是采购经理计晓东，原来的系统是按计划表走的。\n客户-原野：我是原野，负责门店。\n"
+        "销售-白杨：好的。\n"
+    )
+    assert names(ex) == {"计晓东", "原野"}
+
+
+def test_a_colleague_introduced_by_a_role_outside_the_usual_titles():
+    ex = extract(
+        "发言人1 00:00:01\n祁总好，陶老师好，我是云帆的白杨。\n"
+        "发言人2 00:00:07\n好。我是广州青丝源假发制品有限公司总经理祁红梅，这是我们门店督导陶然。\n"
+        "发言人1 00:00:30\n好的，下周四我把合同发给陶老师。\n"
+    )
+    assert {c.name: c.title for c in ex.contacts} == {"祁红梅": "总经理", "陶然": "门店督导"}
+
+
+def test_an_english_name_beside_the_chinese_one_is_listed_by_the_chinese_name():
+    ex = extract(
+        "- 拜访蓝湾游艇会，见了会籍总监梁雪、总经理Peter Wong（黄志豪），会籍顾问要开8个账号。\n"
+        "- 黄总说中秋前定下来。\n"
+    )
+    assert {c.name: c.title for c in ex.contacts} == {"梁雪": "会籍总监", "黄志豪": "总经理"}
+    mixed = extract(
+        "云帆-林悦: Kevin您好，我是云帆科技的林悦。\n"
+        "Kevin: Hi 林小姐，我是Kevin，中文名陈凯文，是这边的销售总监。\n"
+        "Kevin: 预算是三十万。\n"
+    )
+    assert names(mixed) == {"陈凯文"}
+    # an English name greeting someone is not that person's name
+    greeting = extract("[00:00:15] Vivian: Hi 林经理，我是 Vivian，筑境这边的商务发展总监。\n[00:00:20] 林峰: 你好。\n")
+    assert "Vivian" in names(greeting)

@@ -248,6 +248,8 @@ _HEADER_KEYS = (
     "主持",
     "群聊",
     "群名",
+    "群成员",
+    "成员",
     # an e-mail pasted as a transcript: its header lines are not people talking
     "From",
     "To",
@@ -435,7 +437,9 @@ _COMPETITIVE = re.compile(
 )
 SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢]"
+    "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢"
+    # rarer ones, where no common word starts with the character (原 and 计 do: their words are listed below)
+    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸原计]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})" for d in "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任".split()
@@ -760,13 +764,15 @@ _OUR_COLLEAGUE_SHOWN = re.compile(
 )
 _INTRODUCED = re.compile(
     r"(?:这(?:个|位)?是|她是|他是|我是|(?:寄|发|交)给)(?:我们|咱们)?(?:这边)?的?"
-    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳))[，,\s]*"
+    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳|督导|内勤|文员|秘书|工程师|设计师))"
+    r"[，,\s]*"
     rf"(?P<name>{_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})(?=[。，,！!；;\s]|$)"
 )
 # "阿杰是我们店长代表", "小宁是我们市场专员": a name, then what the person is at the customer
 _IS_OUR = re.compile(
     rf"(?P<name>{_NICK}|{_PERSON})是(?:我们|咱们)(?:这边)?的?"
-    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳|代表))(?=[，,。！!；;\s]|$)"
+    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳|代表|督导|内勤|文员|秘书|工程师|设计师))"
+    r"(?=[，,。！!；;\s]|$)"
 )
 # "我们 IT 的 Tony 也在线上": a colleague by English name
 _THEIR_ENGLISH = re.compile(
@@ -809,7 +815,7 @@ _THEIR_ROLE = re.compile(r"^(?:客户方?|甲方|对方)")
 _ROLE_PREFIX = re.compile(
     r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
 )
-_PARTICIPANTS = re.compile(r"参会|与会|出席|我方|客户方?[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
+_PARTICIPANTS = re.compile(r"参会|与会|出席|群成员|我方|客户方?[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
 
 
 def label_company(label: str) -> str | None:
@@ -867,7 +873,10 @@ _NOT_A_NAME = set(
     "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
     "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
     "方式 方面 方法 方向 明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线 "
-    "高峰 高校 麻烦 对接 施工 包括 万元 谢谢 文字 文件 声道".split()
+    "高峰 高校 麻烦 对接 施工 包括 万元 谢谢 文字 文件 声道 "
+    "原来 原因 原价 原先 原本 原有 原则 原始 原厂 原装 原定 原计 原样 原地 原话 原版 原件 原单 原数 原址 原稿 原状 原材 "
+    "计划 计算 计费 计入 计件 计时 计价 计量 计提 计数 计较 丘陵 屠宰 巢湖 鞠躬 匡算 揭开 揭晓 茹素 "
+    "储值 储备 储存 储蓄 储能 储物 封顶 封装 封闭 封面 封箱 封存 封号 封测 厉害 贡献 钮扣 鄂尔 鄂州 伏天 伏特 糜烂".split()
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
@@ -944,16 +953,33 @@ def _names_in(segment: str) -> list[str]:
     return out
 
 
+_LIST_ROLES = r"销售|售前|售后|客户|我方|对方|甲方|乙方|技术|财务|采购|老板|IT|实施|顾问|市场|运营|记录|主持|列席"
+
+
 def _company_groups(segment: str) -> list[str]:
     """ "译通达（夏总、吕晶）、云帆（龚雪）": each company with its people, apart. A list of people with their
     roles ("王芳（采购）、张伟（IT）") stays one segment."""
     items = re.split(r"\s*[、，,]\s*", segment)
-    dashed = [bool(re.match(r"^\s*[\u4e00-\u9fa5A-Za-z]{2,12}[-－—·]\s*[\u4e00-\u9fa5A-Za-z]", i)) for i in items]
-    if any(dashed) and len(items) >= 2:
-        # "卢志强、孔丽、云番科技-蔡明、云番科技-谢婷": the people with a company before their names are
-        # that company's; the bare names are the hosts'
-        bare = "、".join(i for i, d in zip(items, dashed, strict=True) if not d)
-        return ([bare] if bare else []) + [i for i, d in zip(items, dashed, strict=True) if d]
+    # "卢志强、孔丽、云番科技-蔡明、云番科技-谢婷", "贝齿 林雪（院长）、云帆 韩冬、赵一鸣": a company before a
+    # person starts that company's people; the names before any company are the hosts' ("销售 罗一鸣" and
+    # "大区经理 罗斌" are roles, not companies)
+    hosts: list[str] = []
+    companies: list[list[str]] = []
+    for item in items:
+        m = re.match(r"^\s*([\u4e00-\u9fa5A-Za-z]{2,12})(?:[-－—·]|\s+)\s*[\u4e00-\u9fa5A-Za-z]", item)
+        if (
+            m
+            and not re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES})", m.group(1))
+            and not re.search(r"[部处组]$|经理$|总监$|主管$|专员$|主任$|工程师$|顾问$|总$", m.group(1))
+            and not _looks_like_person(m.group(1))
+        ):
+            companies.append([item])
+        elif companies:
+            companies[-1].append(item)
+        else:
+            hosts.append(item)
+    if companies and (hosts or len(companies) >= 2):
+        return (["、".join(hosts)] if hosts else []) + ["、".join(c) for c in companies]
     parts = re.split(r"(?<=[）)])\s*[、，,]\s*", segment)
     if len(parts) < 2:
         return [segment]
@@ -1003,7 +1029,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.add_ours(writer.group(1)[:3])
             continue
         # "飞书会议转写 2026-11-06 10:00 参会：译通达（夏总、吕晶）、云帆（龚雪）": the list after its key
-        listed = re.search(r"(?:参会人?|与会|出席)[^：:\s]{0,4}[：:]", line)
+        listed = re.search(r"(?:参会人?|与会|出席|群成员)[^：:\s]{0,4}[：:]", line)
         key = re.match(rf"^.{{0,{listed.end()}}}", line) if listed else re.match(r"^[^：:]{0,8}[：:]", line)
         body = line[key.end() :] if key else line
         # "李文博（云帆科技）、梁蕾（小橡树教育 招生总监）、郝工（启明教育集团）": each person with their own company
@@ -1262,9 +1288,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         label for label in labels if sides.speaker[label] is None and sides.speaker_name.get(label) not in sides.third
     ]
     known = {sides.speaker[label] for label in labels if sides.speaker[label] is not None}
-    if len(unknown) == 2 and not known:
-        # a chat of two, nobody introduced: "何晨：好的刘总！" – the one called 刘总 is the customer
-        for label, other in (unknown, unknown[::-1]):
+    if len(unknown) >= 2 and not known:
+        # a chat nobody introduced: "何晨：好的刘总！" – the one called 刘总 is the customer, the one calling
+        # is our rep (anyone else in the chat is placed below, with both sides known)
+        for label, other in ((a, b) for a in unknown for b in unknown if a != b):
             name = sides.speaker_name.get(label, "")
             called = name and any(
                 re.search(rf"{name[0]}(?:总|总监|老板|董|校长|院长|主任)", s.text)
@@ -1273,7 +1300,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
             if called and not name.startswith(sides.speaker_name.get(other, "")[:1]):
                 sides.speaker[label], sides.speaker[other] = False, True
-                unknown, known = [], {True, False}
+                unknown, known = [x for x in unknown if x not in (label, other)], {True, False}
                 break
     if unknown and known == {True}:
         for label in unknown:  # everyone we could not place talks with us: the customer's side
@@ -2118,6 +2145,41 @@ def _contacts(
             if where is not None:
                 add(name, where)
 
+    # "Grace Liu 刘宛清", "总经理Peter Wong（黄志豪）", "刘宛清（Grace）": an English name beside the Chinese
+    # one is the same person, listed by the Chinese name
+    for name in [n for n in order if re.fullmatch(r"[A-Z][a-z]{1,12}", n)]:
+        said = "\n".join(f"{x.speaker}\n{x.text}" for x in sentences)
+        beside = re.finditer(
+            rf"(?<![A-Za-z]){name}(?:[ \t\-·]+[A-Z][a-z]{{1,12}})?[ \t\-·]*[（(]?[ \t]*({_PERSON})(?![\u4e00-\u9fa5])"
+            rf"|({_PERSON})[ \t]*[（(][ \t]*{name}(?![A-Za-z])"
+            rf"|(?<![A-Za-z]){name}[，, \t]*中文名(?:叫|是)?[ \t]*({_PERSON})(?![\u4e00-\u9fa5])",
+            said,
+        )
+        chinese = next(
+            (
+                c
+                for m in beside
+                if (c := next(g for g in m.groups() if g))
+                and _looks_like_person(c)
+                and surname_of(c) is None  # "Hi 林经理": whom the English name greets
+                and not re.fullmatch(_HONORIFIC.pattern, c)
+                and not sides.excluded(c)
+            ),
+            None,
+        )
+        if chinese is None:
+            continue
+        contact = found.pop(name)
+        if chinese in found:  # already a contact: keep what the English name brought
+            order.remove(name)
+            twin = found[chinese]
+            twin.title = twin.title or contact.title
+            twin.phone = twin.phone or contact.phone
+            twin.email = twin.email or contact.email
+        else:
+            order[order.index(name)] = chinese
+            contact.name = chinese
+            found[chinese] = contact
     # "陈经理" and "陈静" (the only 陈 among them), "小吴" and "吴倩": one person, named in full
     full = [n for n in order if surname_of(n) is None]
     merged: dict[str, ContactFact] = {}  # "老谭" → 谭志刚: the label "老谭：" still names him
