@@ -238,7 +238,7 @@ def sounds_like(a: str, b: str) -> bool:
 # after a short alias, a character that starts another word of a name ("海纳电器" is not the CRM 海纳)
 _NAME_CONTINUES = re.compile(r"[\u4e00-\u9fff]")
 # what can follow a two-character name in speech ("纷享报价 13.5 万", "纷享太贵", "海纳来过"): not a longer name
-_FREE_AFTER = set("的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有")
+_FREE_AFTER = set("的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有才只又便贵")
 
 
 def find_names(text: str, terms: list[tuple[str, str]], min_fuzzy: int = 3) -> list[NameHit]:

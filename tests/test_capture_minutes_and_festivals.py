@@ -234,3 +234,72 @@ def test_an_english_name_beside_the_chinese_one_is_listed_by_the_chinese_name():
     # an English name greeting someone is not that person's name
     greeting = extract("[00:00:15] Vivian: Hi 林经理，我是 Vivian，筑境这边的商务发展总监。\n[00:00:20] 林峰: 你好。\n")
     assert "Vivian" in names(greeting)
+
+
+# --- money, seats, phones -------------------------------------------------------------------------------
+
+
+def test_a_budget_answer_with_a_ceiling_is_not_a_price():
+    ex = extract(
+        "Speaker 1: 我想再确认一下预算。\n"
+        "Speaker 2: 我跟我老婆商量了，今年就三四万吧，最多不超过三万五。\n"
+        "Speaker 1: 好的，那账号大概几个？\nSpeaker 2: 先开六个吧。\n"
+    )
+    assert ex.budget.value == 35000 and ex.amount is None
+
+
+def test_a_price_for_a_new_count_and_the_customers_own_yearly_figure():
+    ex = extract(
+        "贝蕾：梁厂长，上次的报价您看了吗？十个账号一年两万。\n"
+        "梁厂长：看了。业务员就七个，七个号就够。\n贝蕾：七个号是一万四。\n梁厂长：行。\n"
+    )
+    assert ex.amount.value == 14000 and ex.seats.value == 7
+    budget = extract("温雅：我是云帆科技的温雅。十二个账号一年三万六。\n倪总：我们一年三万左右。\n")
+    assert budget.budget.value == 30000 and budget.amount.value == 36000
+
+
+def test_a_competitors_figure_said_by_a_sound_alike_name_or_before_才_is_not_ours():
+    rival = OrgProfile.from_settings(
+        SimpleNamespace(org_name="云帆科技,云帆", competitors="纷享销客/纷享", org_products="")
+    )
+    ex = extract_rules(
+        "谢飞: 二十个账号，一共四万八。\n"
+        "褚总: 四万八，在我们五万以内的预算里。\n"
+        "褚总: 芬享那边报的是三万九，不过他们没有分销商模块。\n",
+        TODAY,
+        org=rival,
+    )
+    assert ex.amount.value == 48000 and ex.budget.value == 50000
+    assert [c.value for c in ex.competitors] == ["纷享销客"]
+    assert [h.name for h in rival.find_competitors("在预算里也要便宜点，纷享才九万多。")] == ["纷享销客"]
+
+
+def test_the_gap_to_a_rival_and_the_original_quote_are_not_the_last_price():
+    ex = extract(
+        "发件人：苗志刚\n正如下午电话里说的，我们最终选择了别家，价格比你们低了将近两万。\n"
+        "> 发件人：石磊（云帆科技）\n> 关于贵司40个账号的方案，我们最终报价调整为13.6万元/年（原报价15.2万元），已是最低折扣。\n"
+    )
+    assert ex.amount.value == 136000
+
+
+def test_a_count_after_an_addition_is_the_new_total():
+    ex = extract("乙方（李娜）：那就五个账号，再加一个管理员账号，六个，一年一万六千八。\n甲方（王经理）：行。\n")
+    assert ex.seats.value == 6
+    ex = extract("吴倩: 分店要几个号？\n何总: 一家三个，一共加六个。\n")
+    assert ex.seats.value == 6
+
+
+def test_a_mobile_in_two_pieces_and_a_colleagues_number_in_notes():
+    ex = extract(
+        "电话沟通记录 | 记录人：马骁（云帆科技） | 2027-07-29\n"
+        "1. 对接人：副总经理 罗春林；采购专员 小白（白雪梅）。\n"
+        "2. 联系方式：罗总 138 8712 0039；白雪梅 0871-6512 4478\n"
+        "3. 我的经理韩冬（139 0871 5566）下周四跟罗总通电话。\n"
+    )
+    assert {c.name: c.title for c in ex.contacts} == {"罗春林": "副总经理", "白雪梅": "采购专员"}
+    phones = {p for c in ex.contacts for p in (c.phone, *c.other_phones) if p}
+    assert phones == {"13887120039", "0871-65124478"}
+    from bot.zh_parse import find_phones
+
+    assert [p.value for p in find_phones("手机一八一零二八三，后四位五五六九，邮箱")] == ["18102835569"]
+    assert [p.value for p in find_phones("1380571，尾号 2266")] == ["13805712266"]

@@ -51,6 +51,14 @@ _ASR_CLASS = "零〇洞幺一二两三四五六七八九"
 _ASR_MOBILE_RE = re.compile(
     rf"(?<![{_ASR_CLASS}])[幺一][三四五六七八九](?:[\s,，]?[{_ASR_CLASS}]){{9}}(?![{_ASR_CLASS}])"
 )
+# "手机一八一零二八三，后四位五五六九", "1380571，尾号2266": a mobile given in two pieces, joined by the words
+# that say the second piece is its last four digits
+_DIGIT = rf"[\d{_ASR_CLASS}]"
+_PIECES_MOBILE_RE = re.compile(
+    rf"(?<!{_DIGIT})(?P<head>(?:1|[幺一])[3-9三四五六七八九](?:[ \t,，]?{_DIGIT}){{5}})"
+    r"[\s,，。]*(?:后四位|后面四位|最后四位|后四个数?|尾号|后面是|然后是)(?:是|数是|数字是)?[\s,，:：]*"
+    rf"(?P<tail>{_DIGIT}(?:[ \t]?{_DIGIT}){{3}})(?!{_DIGIT})"
+)
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9._%+-]+)@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
     r"(?![A-Za-z0-9-])"
@@ -77,6 +85,11 @@ def find_phones(text: str) -> list[Contact]:
         found.append(Contact(value, "landline", m.span(), text[m.start() : m.end()]))
     for m in _ASR_MOBILE_RE.finditer(norm):
         digits = "".join(_ASR_DIGITS[ch] for ch in m.group() if ch in _ASR_DIGITS)
+        found.append(Contact(digits, "mobile", m.span(), text[m.start() : m.end()]))
+    for m in _PIECES_MOBILE_RE.finditer(norm):
+        if _overlaps(m.span(), [c.span for c in found]):
+            continue
+        digits = "".join(_ASR_DIGITS.get(ch, ch) for ch in m.group("head") + m.group("tail") if ch.strip(" \t,，"))
         found.append(Contact(digits, "mobile", m.span(), text[m.start() : m.end()]))
     found.sort(key=lambda c: c.span)
     return found

@@ -532,7 +532,10 @@ _TITLE_NAME = re.compile(
 # what colleagues call each other: 小叶, 老陈, 阿强, 孔姐
 _NICK = rf"[小老](?:{SURNAMES})|阿(?![姨里拉婆公])[\u4e00-\u9fa5]|(?:{SURNAMES})[姐哥]"
 # a role said right before a nickname is the person's job: 「财务小潘」, 「门店督导小黄」, 「行政的小周」
-_NICK_ROLE = r"IT|财务|行政|内勤|采购|信息科|信息部|技术|运营|客服|人事|助理|会计|出纳|前台|文员|(?:门店)?督导|客服组长|计调|仓管|法务"
+_NICK_ROLE = (
+    r"(?:采购|客服|市场|销售|财务|行政|人事|运营)专员|IT|财务|行政|内勤|采购|信息科|信息部|技术|运营|客服|人事|助理|会计|"
+    r"出纳|前台|文员|(?:门店)?督导|客服组长|计调|仓管|法务"
+)
 _TITLE_XIAO = re.compile(
     rf"({_TITLE_ALT}|{_NICK_ROLE})(?:的)?\s*({_NICK})(?!序)"  # not 「运营小程序」
 )
@@ -585,6 +588,7 @@ _BUDGET_WORDS = re.compile(
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
     r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
+    r"(?<=[零一二两三四五六七八九十\d])(?:个|个号|个账号|套)(?:就|一共|总共)?是(?=[零一二两三四五六七八九十\d])|"  # "七个号是一万四"
     r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)"  # "你凑个整，五万"
 )
 _DECISION_WORDS = re.compile(
@@ -898,6 +902,7 @@ class Sides:
     theirs: set[str] = field(default_factory=set)
     third: set[str] = field(default_factory=set)
     left: set[str] = field(default_factory=set)
+    colleagues: set[str] = field(default_factory=set)  # ours, named but not in the meeting ("我的经理韩冬")
     speaker: dict[str, bool | None] = field(default_factory=dict)  # label -> True (us) / False (customer)
     speaker_name: dict[str, str] = field(default_factory=dict)  # label -> the person's name
 
@@ -908,7 +913,7 @@ class Sides:
         def hit(pool) -> bool:
             return any(name == n or (len(n) >= 2 and len(name) >= 2 and (name in n or n in name)) for n in pool if n)
 
-        if hit(self.ours) or hit(self.third) or hit(self.left):
+        if hit(self.ours) or hit(self.third) or hit(self.left) or hit(self.colleagues):
             return True
         # "龙总" after the parent group's 龙飞: the same person by surname, if no customer shares it
         surname = surname_of(name)
@@ -1268,6 +1273,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for m in _COLLEAGUE.finditer(s.text):
                 if not re.fullmatch(_HONORIFIC.pattern, m.group(1)):  # "我们这边的钱总" is someone we talk about
                     sides.add_ours(m.group(1))
+        elif not s.speaker and sides.ours:
+            # a rep's notes: "我的经理韩冬（139 0871 5566）下周四跟罗总通电话"
+            for m in re.finditer(
+                rf"我的(?:经理|领导|同事|主管|上级|总监|老大)\s*({_PERSON})(?![\u4e00-\u9fa5])", s.text
+            ):
+                sides.colleagues.add(m.group(1))
     for label in labels:
         if sides.speaker[label] is None and sides.speaker_name.get(label) in sides.ours:
             sides.speaker[label] = True
@@ -2085,8 +2096,10 @@ def _contacts(
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             # "信息部的小谭": a department alone is no job title
             add(m.group(2), s, None if m.group(1).endswith(("部", "科")) else m.group(1))
-        # "这位是我们客服主管小吴，吴倩": the full name right after the 小/老 form
-        for m in re.finditer(rf"[小老]({SURNAMES})[，,]\s*(\1[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;]|$)", hay):
+        # "这位是我们客服主管小吴，吴倩", "采购专员 小白（白雪梅）": the full name right after the 小/老 form
+        for m in re.finditer(
+            rf"[小老]({SURNAMES})(?:[，,]\s*|[（(]\s*)(\1[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;）)]|$)", hay
+        ):
             add(m.group(2), s)
         for m in _XIAO_AFTER.finditer(hay):
             add(m.group(1), s)
@@ -2280,6 +2293,16 @@ def _contacts(
             continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
         if signed_by_us(s.text):
             continue  # "高翔 | 云帆科技 大客户经理 | 138 0571 2266": our signature
+        # "我的经理韩冬（139 0871 5566）": a number right after one of our people is theirs
+        contacts = [
+            c
+            for c in contacts
+            if not any(
+                re.search(rf"{re.escape(n)}\s*[（(：:]?\s*$", s.text[: c.span[0]])
+                for n in (*sides.ours, *sides.colleagues)
+                if len(n) >= 2
+            )
+        ]
         if not s.speaker or speaker_is_ours:
             # "实施对接：我们这边老韩（韩师傅 136 0000 1111）": in our own words, a number next to 我们这边 is ours
             contacts = [c for c in contacts if not re.search(r"我们这边|我方|我司", _clause_with(s.text, c.span))]
@@ -2334,7 +2357,10 @@ _RIVAL_PRICE = re.compile(
     r"(?<![给帮替跟和])他们(?!想|要|希望|打算|需要|主要|现在)[^，。；\s]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)"
     r"|人家[^，。；\s]{0,8}?报|对方[^，。；\s]{0,6}报价"
 )
-_DIFFERENCE_BEFORE = re.compile(r"(?:便宜|贵|(?<![最至顶])(?<!差不)多|(?<![最至])少|差(?!不多)|省|降|涨)了?(?:个)?$")
+_DIFFERENCE_BEFORE = re.compile(
+    r"(?:便宜|贵|(?<![最至顶])(?<!差不)多|(?<![最至])少|差(?!不多)|省|降|涨|(?<![最至顶提])低|(?<![最至顶提])高)了?"
+    r"(?:个|将近|近|大概|差不多|快)?$"  # "价格比你们低了将近两万": the gap, not a price
+)
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 _WITHIN_BUDGET = re.compile(
     r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
@@ -2344,7 +2370,7 @@ _HELD_WITHIN = re.compile(
 )
 _EARLIER_FIGURE = re.compile(
     r"(?:刚才|之前|前面|上次|原来|第一次|第一版|最早|一开始|起初|最开始)(?:那个|说的|说|报的|的|是)?$"
-    r"|原价\s*(?:应为|应该是|是|为)?\s*$"  # "一年 52,000 元（按原价应为 54,400 元）"
+    r"|原(?:价|报价|来报价|方案)\s*(?:应为|应该是|是|为)?\s*$"  # "一年 52,000 元（按原价应为 54,400 元）", "（原报价15.2万元）"
     r"|去年[\u4e00-\u9fa5]{0,3}(?:是|了)$"  # "去年批的是十二万元没花掉，今年…可以加到十五万"
 )
 # "三年总共三十万，相当于一年十万": an equivalent figure restates the price
@@ -2418,12 +2444,14 @@ def _money_facts(
         )
         # "三十八万，这个数在CRM预算里面": a price held against the budget does not state the budget
         words = _WITHIN_BUDGET.sub("", words)
-        if amounts and org is not None and org.find_competitors(s.text) and re.search(r"报了?价?|报的|便宜|贵", s.text):
+        rivals = [] if org is None else [h.start for h in org.find_competitors(s.text)]
+        rivals += [] if org is None else [start for _n, _w, start, _e in _short_alias_slips(s.text, org, [])]
+        if amounts and rivals and re.search(r"报了?价?|报的|便宜|贵", s.text):
             # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
             theirs = [
                 m
                 for m in amounts
-                if org.find_competitors(s.text[: m.span[0]])
+                if any(start < m.span[0] for start in rivals)
                 # ("销售e给我们报的是二十二万": quoted to us is still their figure)
                 and not re.search(r"(?<![给跟向和])(?:我们|你们|咱们)", _clause_with(s.text, m.span))
             ]
@@ -2539,9 +2567,17 @@ def _money_facts(
                 lead = _clause_with(s.text, (start - 1, start - 1)) if start > 0 else ""
                 if lead and not stated(lead) and _PRICE_WORDS.search(lead) and not _BUDGET_WORDS.search(clause):
                     clause = lead + "，" + clause  # "控制在四十五万以内，凑个整，四十五万"
-                if _BUDGET_WORDS.search(clause):
+                price = _PRICE_WORDS.search(clause)
+                if _BUDGET_WORDS.search(clause) or (
+                    # "确认一下预算" → "今年就三四万吧，最多不超过三万五": 就…吧 answers the budget question
+                    price
+                    and re.match(r"[就按]", price.group(0))
+                    and _BUDGET_WORDS.search(previous_text)
+                    and sides.side(s.speaker) is not True
+                    and not _PRICE_WORDS.search(clause.replace(price.group(0), ""))
+                ):
                     by_clause.append(("budget", m))
-                elif _PRICE_WORDS.search(clause) or re.search(r"我报|报了|你们(?:是|报|的价)|方案", clause):
+                elif price or re.search(r"我报|报了|你们(?:是|报|的价)|方案", clause):
                     by_clause.append(("amount", m))
                 elif picks["amount"] and m.value == picks["amount"][-1].value:
                     by_clause.append(("amount", m))  # "领导批的是六万，五万五可以": our price, said again
@@ -2616,6 +2652,14 @@ def _money_facts(
         ):
             previous_text = s.text
             continue  # "好的，六十万。": our rep repeating the customer's budget
+        elif (
+            # "十二个账号一年三万六。" → "我们一年三万左右。": the customer's own yearly figure is what it can spend
+            sides.side(s.speaker) is False
+            and re.search(r"我们[^，。；]{0,6}(?:一年|每年)", last_clause)
+            and not _PRICE_WORDS.search(re.sub(r"(?:一年|每年)(?:是|就是)?", "", words))
+            and not _ACCEPTED.search(s.text)
+        ):
+            target = "budget"
         elif _PRICE_WORDS.search(words) and _BUDGET_WORDS.search(s.speaker or ""):
             target = "budget"
         elif _PRICE_WORDS.search(words) or (ours and not _ASPIRATION.search(last_clause)):
@@ -2714,8 +2758,13 @@ _ONE_EACH = re.compile(
 )
 _SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
 _FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
+_ADDED = re.compile(r"还有|加上|再加|另外|外加")
+_ADDED_TOTAL = re.compile(
+    r"[，,]\s*([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?:账号|号)?\s*(?:吧)?"
+    r"(?=[。！!]|\s*$|[，,]\s*(?:一年|一共|总共|就是|是)?\s*[零一二两三四五六七八九十\d])"  # "…，六个，一年一万六千八"
+)
 _SEAT_QUESTION = re.compile(
-    r"(?:账号|帐号|用户|席位|license|授权)[^，。]{0,10}(?:多少|几个|按.{1,6}吗|[？?])|(?:开|买|要|需要|采购)多少个",
+    r"(?:账号|帐号|用户|席位|license|授权)[^，。]{0,10}(?:多少|几个|按.{1,6}吗|[？?])|(?:开|买|要|需要|采购|加)(?:多少|几)个",
     re.I,
 )
 
@@ -2778,6 +2827,14 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
                 value = cn_number(m.group(1))
                 if value is None or value < 2 or (s.start in counted and not corrects):
                     continue
+                tiers[0].append(Fact(int(value), quote(s), s.start, 0.75))
+                last_seat_pos = index
+        total = _ADDED_TOTAL.search(text)
+        if total and _ADDED.search(text[: total.start()]) and (talks_seats or near):
+            # "那就五个账号，再加一个管理员账号，六个", "还有两个客服，二十二个。": the count that ends the
+            # sentence after an addition is the new total
+            value = cn_number(total.group(1))
+            if value and value >= 2:
                 tiers[0].append(Fact(int(value), quote(s), s.start, 0.75))
                 last_seat_pos = index
         if not any(f.pos == s.start for f in tiers[0]):
@@ -3056,6 +3113,8 @@ _LEADING_FUNCTION = re.compile(r"^[比跟和用看过是了下一个家的在]+"
 # after a word that names an alternative, or before "比"; "分享一下" stays a verb
 _SLIP_BEFORE = re.compile(r"(?:用的是|用的|在用|问过|看过|在看|也看|对比|比较|还有|以及|和|跟)\s*$")
 _SLIP_AFTER = re.compile(r"^\s*(?:比|那边|那家|的报价|报价|报了|也|还有|都|[\s，,。])")
+# "芬享那边报的是三万九": at the start of a clause, what follows alone says it is another vendor
+_SLIP_AFTER_ALONE = re.compile(r"^\s*(?:那边|那家)[^，,。]{0,2}?(?:报|给|开)|^\s*(?:的报价|报价|报了|报的)")
 
 
 def _short_alias_slips(text: str, org: OrgProfile, taken: list[tuple[int, int]]) -> list[tuple[str, str, int, int]]:
@@ -3071,9 +3130,11 @@ def _short_alias_slips(text: str, org: OrgProfile, taken: list[tuple[int, int]])
                     continue
                 if not sounds_like(window, alias):
                     continue
-                if _SLIP_BEFORE.search(text[max(0, start - 4) : start]) and _SLIP_AFTER.match(
-                    text[start + 2 :] or "。"
-                ):
+                clause_start = start == 0 or text[start - 1] in "，,。；;：: "
+                if (
+                    _SLIP_BEFORE.search(text[max(0, start - 4) : start])
+                    and _SLIP_AFTER.match(text[start + 2 :] or "。")
+                ) or (clause_start and _SLIP_AFTER_ALONE.match(text[start + 2 :])):
                     out.append((competitor.name, window, start, start + 2))
     return out
 
