@@ -303,3 +303,62 @@ def test_a_mobile_in_two_pieces_and_a_colleagues_number_in_notes():
 
     assert [p.value for p in find_phones("手机一八一零二八三，后四位五五六九，邮箱")] == ["18102835569"]
     assert [p.value for p in find_phones("1380571，尾号 2266")] == ["13805712266"]
+
+
+# --- chat titles, bullets, add-ons ----------------------------------------------------------------------
+
+
+def test_whom_a_chat_export_is_with_names_the_account():
+    text = (
+        "微信 | 与 时光匠-葛店长 的对话\n2027/7/29 周四\n"
+        '葛店长 09:05\n[语音 12"] 转文字：小艾啊我们时光匠修表那个系统再加四个号新开的徐汇店要用\n'
+        "艾琳 09:07\n好的葛店长，加四个号，一个一千八，一共七千二\n"
+        '葛店长 09:11\n[语音 5"] 转文字：好签字找我们老板娘潘总就行\n'
+    )
+    ex = extract(text)
+    assert ex.account.value == "时光匠"
+    assert names(ex) == {"葛店长", "潘总"}
+    assert all(s.speaker != "转文字" for s in split_sentences(text))
+    assert ex.amount.value == 7200 and ex.seats.value == 4
+    chat = extract(
+        "微信聊天记录（与 蓝桥校服-马姐）\n2027-07-29\n"
+        "马姐 10:12 [语音转文字] 小陈啊我跟你说一下我们老板同意了先买八个账号就是做学校那几个业务的\n"
+        "陈思远 10:13 好的马姐，八个账号一年两万四，您看可以吗\n"
+    )
+    assert chat.account.value == "蓝桥校服"
+
+
+def test_a_meeting_subject_pairing_the_customer_with_our_product():
+    ex = extract(
+        "飞书妙记 · 会议纪要\n会议主题：听达助听器 × 云帆CRM 二期需求评审\n会议时间：2027-07-29 14:30\n"
+        "智能纪要：\n  1. 欧文杰：全国62家门店，需要开通40个账号。\n"
+    )
+    assert ex.account.value == "听达助听器"
+
+
+def test_a_bullet_before_a_speakers_name_is_not_part_of_the_label():
+    ex = extract(
+        "参会人：庞凯（云帆科技）、驰净洗车-顾佳\n"
+        "- 顾佳（财务经理）：预算控制在五万以内。\n"
+        "- 庞凯：12个账号标准版一年四万三千二，含两次培训。\n"
+    )
+    assert ex.amount.value == 43200 and ex.budget.value == 50000
+    assert names(ex) == {"顾佳"}
+
+
+def test_the_person_telling_that_someone_left_has_not_left():
+    ex = extract(
+        "拜访笔记｜记录人：沈悦\n对方：钱敏（合伙人）、小罗（IT）\n全称：上海华信会计师事务所（特殊普通合伙）\n"
+        "- 备注：钱敏说原来对接我们的周经理已经离职，后面都找她。\n"
+    )
+    assert names(ex) == {"钱敏", "小罗"}
+
+
+def test_the_seats_they_already_have_are_not_the_add_on():
+    ex = extract(
+        "Speaker 1: 毛总好，我是云帆的蓝天。咱们云帆CRM现在二十个账号用了快一年了。\n"
+        "Speaker 3: 我是电商组长计晓东，我们组八个人，都要开。\n"
+        "Speaker 1: 好的，新增八个账号，每个两千六，一年两万零八百。\n"
+        "Speaker 1: 好的。原来二十个账号的合同是六月到期，到时候一起续。\n"
+    )
+    assert ex.seats.value == 8 and ex.amount.value == 20800

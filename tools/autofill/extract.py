@@ -250,6 +250,10 @@ _HEADER_KEYS = (
     "群名",
     "群成员",
     "成员",
+    "全称",
+    "简称",
+    "抬头",
+    "开票",
     # an e-mail pasted as a transcript: its header lines are not people talking
     "From",
     "To",
@@ -370,8 +374,11 @@ def split_sentences(text: str) -> list[Sentence]:
         title = next((g for g in m.groups() if g is not None), "").strip() if m is not None else ""
         if m is not None and title.startswith("语音"):
             # "[语音转文字] 李姐：我电话…": the export's voice mark, then the speaker's label
-            body_start += m.end()
-            stripped = stripped[m.end() :]
+            # ('[语音 12"] 转文字：小艾啊…': the mark's second half is no speaker)
+            mark = re.match(r"\s*(?:语音)?(?:转文字|转写)\s*[：:]?\s*", stripped[m.end() :])
+            cut = m.end() + (mark.end() if mark else 0)
+            body_start += cut
+            stripped = stripped[cut:]
             m = title = None
         notes_title = False
         if m is not None and title and (_header_key(title) or re.search(r"记录|纪要|小记|笔记|日志|转写|录音", title)):
@@ -387,7 +394,8 @@ def split_sentences(text: str) -> list[Sentence]:
             # ("【拜访记录】云帆科技 销售：姜涛": the notes' title line names the writer, nobody talks)
             m = None if in_mail or voice or notes_title else _LABEL.match(stripped)
             if m:
-                label = m.group(1).strip()
+                # "- 庞凯：12个账号…": a bullet before the label is not part of the name
+                label = re.sub(r"^(?:[-•*·]|\d{1,2}[.、)])\s+", "", m.group(1).strip())
                 # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
                 talking = label_lines[label] >= 3 and (line_no >= 3 or not _header_key(label))
                 if _header_label(label) and not talking and line_no <= 6 and not in_mail:
@@ -442,7 +450,12 @@ SURNAMES = (
     "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸原计]"
 )
 _DEPT_BEFORE = "|".join(
-    f"(?<={d})" for d in "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任".split()
+    f"(?<={d})"
+    for d in (
+        "采购 财务 销售 技术 行政 人事 法务 研发 市场 运营 客服 信息 还有 以及 总监 经理 主任 "
+        # "签字找我们老板娘潘总就行": words that end right before a person
+        "老板娘 找 问 跟 和 叫 请 让 由"
+    ).split()
 )
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
@@ -1377,6 +1390,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             clause = clause[cut + 1 :] if cut >= 0 else clause
             if re.fullmatch(r"\s*(?:[他她][\u4e00-\u9fa5]{0,4})?", clause) and cut >= 0:
                 clause = s.text[:cut]  # "…IT经理魏东选的，他去年已经走了": 他 is the one named before
+            said = [m for m in re.finditer(r"说|讲|提到|告诉我|表示", clause)]
+            if said:  # "钱敏说原来对接我们的周经理已经离职": the one who tells it has not left
+                clause = clause[said[-1].end() :]
             for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
                 sides.left.add(m.group(0))
             for m in re.finditer(_NICK, clause):
@@ -1633,7 +1649,25 @@ def _account(
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
         visited_spans: set[tuple[int, int]] = set()
-        if s is sentences[0] and not s.speaker:
+        if not s.speaker and s.start < 160:
+            # "微信聊天记录（与 蓝桥校服-马姐）", "微信 | 与 时光匠-葛店长 的对话": whom a chat export is with
+            for m in re.finditer(
+                r"与\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})\s*[-－—·]\s*([\u4e00-\u9fa5]{1,4}|[A-Z][a-z]{1,12})"
+                r"(?=\s|[）)]|的|$)",
+                s.text,
+            ):
+                company, person = m.group(1), m.group(2)
+                if (
+                    (
+                        _looks_like_person(person)
+                        or re.fullmatch(rf"{_NICK}|(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}", person)
+                    )
+                    and not org.is_ours(company)
+                    and not org.find_ours(company)
+                    and not org.find_competitors(company)
+                ):
+                    see_named(company, 4.0, s)
+        if not s.speaker and s.start < 200:
             # a group's name pairs the customer with us: "微信群「麦霸KTV×云帆 会员系统」", "鲜达冷链 × 云帆"
             pairs = re.finditer(
                 r"([\u4e00-\u9fa5A-Za-z0-9]{2,14})\s*[×xX＆&]\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})", s.text
@@ -1677,7 +1711,9 @@ def _account(
                 or org.find_competitors(name)
                 or _THIRD_PARTY.search(name)
                 or re.search(
-                    r"[部处室组科办店区]$|中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)",
+                    r"[部处室组科办店区]$|中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)"
+                    # "我们老板同意了先买八个账号就是做…": a clause, not a name
+                    r"|了|[零一二两三四五六七八九十百千\d]个|同意|觉得|知道|已经|老板|领导",
                     name,
                 )
                 or _looks_like_person(name)
@@ -1749,7 +1785,8 @@ def _account(
                     )
                     or re.match(_NOT_A_COMPANY, name)
                     or re.match(
-                        r"^(?:一|趟|下|过|年|他|她|我|客户|现场|公司|门店|总部|办公室|记录|纪要|小记|日志|笔记|录音|报告)",
+                        r"^(?:一|趟|下|过|年|他|她|我|客户|现场|公司|门店|总部|办公室|记录|纪要|小记|日志|笔记|录音|报告|"
+                        r"拜访|回访|走访|上门|沟通)",
                         name,
                     )
                     or re.match(r"^[打发给说问看做找带跟把再就也还都]", name)  # "到了打这个"
@@ -2759,6 +2796,10 @@ _ONE_EACH = re.compile(
 _SEAT_CHANGE = re.compile(r"减到|降到|改成|调到|调整到|加到|增加到|变成|只要|先要|就要")
 _FUTURE_MAYBE = re.compile(r"以后|将来|可能|后面再|再扩|扩到")
 _ADDED = re.compile(r"还有|加上|再加|另外|外加")
+_EXISTING_SEATS = re.compile(
+    r"(?:原来|原有|现有|已有|之前的|老的)(?:的|那)?\s*[\d零一二两三四五六七八九十百]+\s*个(?:账号|号)?"
+    r"|[\d零一二两三四五六七八九十百]+\s*个(?:账号|号)(?=已经?用了|用了|在用)"
+)
 _ADDED_TOTAL = re.compile(
     r"[，,]\s*([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?:账号|号)?\s*(?:吧)?"
     r"(?=[。！!]|\s*$|[，,]\s*(?:一年|一共|总共|就是|是)?\s*[零一二两三四五六七八九十\d])"  # "…，六个，一年一万六千八"
@@ -2783,6 +2824,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
         text = re.sub(r"[^，。,；;！!？?]*(?:试用|测试|演示|体验)[^，。,；;！!？?]*", "", text)
         # "账号数是 45 个，不是 50 个": the count denied is the old one
         text = re.sub(r"[，,]\s*(?:而)?不是\s*[\d零一二两三四五六七八九十百]+\s*个", "", text)
+        # "原来二十个账号的合同六月到期", "现在二十个账号用了快一年了": the seats they already have, in an add-on
+        text = _EXISTING_SEATS.sub("", text)
         if not text.strip("，。,；;！!？? "):
             previous = s.text
             continue
