@@ -362,3 +362,24 @@ def test_the_seats_they_already_have_are_not_the_add_on():
         "Speaker 1: 好的。原来二十个账号的合同是六月到期，到时候一起续。\n"
     )
     assert ex.seats.value == 8 and ex.amount.value == 20800
+
+
+def test_a_visit_where_only_the_customer_carries_an_honorific_label():
+    ex = extract(
+        "拜访记录 2027-07-29（周四）现场 明点盲文印刷厂\n"
+        "贝蕾：梁厂长，上次的报价您看了吗？十个账号一年两万。\n"
+        "梁厂长：看了。以后合同对接找我们办公室主任邹丽华。\n"
+        "邹丽华：你好，我座机 025-8471 9038。\n"
+        "贝蕾：邹主任好，以后麻烦您了。\n"
+    )
+    assert names(ex) == {"梁厂长", "邹丽华"}
+    assert ex.contacts[-1].phone == "025-84719038"
+
+
+def test_a_notes_line_led_by_the_customers_legal_name():
+    ex = extract(
+        "11月24日 电话回访（邓超）\n"
+        "厦门海晟冷链物流有限公司 蒋总 回电：最终选了别家，已经签了。\n"
+        "复盘：我们第一轮报了十二万，后来降到十万八。\n"
+    )
+    assert ex.account.value == "厦门海晟冷链物流有限公司"

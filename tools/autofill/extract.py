@@ -1318,7 +1318,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         for label, other in ((a, b) for a in unknown for b in unknown if a != b):
             name = sides.speaker_name.get(label, "")
             called = name and any(
-                re.search(rf"{name[0]}(?:总|总监|老板|董|校长|院长|主任)", s.text)
+                re.search(rf"{name[0]}(?:总|总监|老板|董|[校院厂店园馆所部局行场社处科]长|主任)", s.text)
                 for s in sentences
                 if s.speaker == other
             )
@@ -1326,6 +1326,27 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.speaker[label], sides.speaker[other] = False, True
                 unknown, known = [x for x in unknown if x not in (label, other)], {True, False}
                 break
+    if len(unknown) >= 2 and known == {False}:
+        # "梁厂长：" is the customer's; of the others, the one who calls the customer's people 梁厂长 / 邹主任 is
+        # our rep (the rest are placed below, with both sides known)
+        customers = [
+            sides.speaker_name.get(label) or _person_of(label) for label in labels if sides.speaker[label] is False
+        ]
+        surnames = {n[0] for n in customers if n}
+        callers = [
+            label
+            for label in unknown
+            if (name := sides.speaker_name.get(label) or _person_of(label))
+            and name[0] not in surnames
+            and any(
+                re.search(rf"(?:{'|'.join(surnames)})(?:总|总监|老板|董|[校院厂店园馆所部局行场社处科]长|主任)", x.text)
+                for x in sentences
+                if x.speaker == label
+            )
+        ]
+        if len(callers) == 1 and surnames:
+            sides.speaker[callers[0]] = True
+            unknown, known = [x for x in unknown if x != callers[0]], {True, False}
     if unknown and known == {True}:
         for label in unknown:  # everyone we could not place talks with us: the customer's side
             sides.speaker[label] = False
@@ -1633,6 +1654,7 @@ def _account(
     competitor_spans = []
     labelled = any(s.speaker for s in sentences)
     labels_seen: set[str] = set()
+    labels_seen_legal: set[str] = set()
     for s in sentences:
         competitor_spans = [(h.start, h.end) for h in org.find_competitors(s.text)]
         candidates: list[tuple[str, float, int, int]] = []
@@ -1750,6 +1772,12 @@ def _account(
             and not _THIRD_PARTY.search(company)
         ):
             see_named(company, 2.0, s)  # "阿珍（茶小满 店务总监）": the customer's people carry its name
+        elif company is None and s.speaker and side_here is not True and s.speaker not in labels_seen_legal:
+            # "厦门海晟冷链物流有限公司 蒋总 回电：…": a note's line led by a customer's legal name and person
+            labels_seen_legal.add(s.speaker)
+            for name, _a, _b in org_mentions(s.speaker):
+                if _LEGAL_FORM.search(name) and not org.is_ours(name) and not _THIRD_PARTY.search(s.speaker):
+                    see_named(name, 2.0, s)
         for m in _SUBSIDIARY.finditer(s.text):
             if not _BUSINESS_UNIT.search(m.group(1)):
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
