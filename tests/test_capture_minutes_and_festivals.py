@@ -383,3 +383,32 @@ def test_a_notes_line_led_by_the_customers_legal_name():
         "复盘：我们第一轮报了十二万，后来降到十万八。\n"
     )
     assert ex.account.value == "厦门海晟冷链物流有限公司"
+
+
+# --- spoken visit reports -------------------------------------------------------------------------------
+
+
+async def _spoken(text: str):
+    from tools.autofill.llm_extract import extract as extract_any
+
+    return await extract_any(text, TODAY, org=ORG)
+
+
+async def test_a_spoken_report_names_the_people_met_by_role_english_name_and_pause():
+    ex = await _spoken(
+        "嗯 上周五 那个 去了 蓝 鲸 潜 水 俱乐部 就是 见了 他们 老板 Kevin 还有 教练长 阿 杰 嗯 他们 想 管 学员 续课"
+    )
+    assert names(ex) == {"Kevin", "阿杰"}
+    ex = await _spoken("刚在龙腾龙舟俱乐部开完会见了秘书长彭辉和教练组的小邹他们想管企业团建客户我们报了七万五")
+    assert names(ex) == {"彭辉", "小邹"}
+    ex = await _spoken("昨天拜访了 那个 山野 蜂蜜合作社 就是 跟理事长 龙伯 聊了一下 嗯 他们 想 做 会员 团购")
+    assert names(ex) == {"龙伯"}
+
+
+async def test_a_spoken_report_with_the_role_and_name_before_what_they_said():
+    ex = await _spoken("刚拜访完吉祥纸扎工艺，老板娘钱姐说他们殡葬用品经销这块，预算在二十到二十五万之间。")
+    assert ex.account.value == "吉祥纸扎工艺"
+    assert names(ex) == {"钱姐"}
+    assert ex.budget.value == 250000
+    ex = await _spoken("今天去了顺驰房车改装 见了采购主任孟洁 她说下周二前给我们回复采购意见 预算大概八万")
+    assert names(ex) == {"孟洁"}

@@ -738,7 +738,7 @@ def _terms(account: KnownAccount) -> list[str]:
 
 # --- sides: us, the customer, third parties ---------------------------------------------------------------
 
-_PERSON = rf"(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}"
+_PERSON = rf"(?:{SURNAMES})(?:(?![他她它的了])[\u4e00-\u9fa5]){{1,2}}"  # ("孟洁她说": no pronoun in a name)
 _PERSON_RE = re.compile(rf"^(?:{_PERSON}|{_NICK})$")
 # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
 _SELF_INTRO_TITLED = re.compile(
@@ -752,16 +752,22 @@ _COLLEAGUE = re.compile(
     rf"(?:[\u4e00-\u9fa5]{{0,6}}?(?:顾问|经理|工程师|总监|专家|同事|销售|售前|负责人|实施))?\s*"
     rf"({_PERSON})(?=[也都，,。！!]|一起|过来|$)"
 )
+# "见了秘书长彭辉和教练组的小邹", "跟理事长 龙伯 聊了一下", "见了他们老板 Kevin 还有教练长 阿杰"
 _MET = re.compile(
     r"(?:见了|见的是|还有|以及|约了|跟|和)\s*(?:他们|她们|对方)?\s*(?:的)?\s*"
-    r"(?P<role>(?:[\u4e00-\u9fa5A-Za-z]{0,6}?(?:经理|店长|园长|厂长|主管|总监|主任|负责人|会计|老板)"
-    r"|[\u4e00-\u9fa5A-Za-z]{1,6}?(?:部|那边|这边)的|(?:负责|管)[\u4e00-\u9fa5]{1,4}的|[\u4e00-\u9fa5]{2}的))?\s*"
-    rf"(?P<name>(?:{SURNAMES})(?:总|经理|工|姐)(?=[和跟])|{_PERSON}|{_NICK}|(?:{SURNAMES})(?:总|经理|工|姐))"
+    r"(?P<role>(?:[\u4e00-\u9fa5A-Za-z]{0,6}?(?:经理|[\u4e00-\u9fa5]长|主管|总监|主任|负责人|会计|老板娘|老板)"
+    r"|[\u4e00-\u9fa5A-Za-z]{1,6}?(?:部|组|队|科|室|那边|这边)的|(?:负责|管)[\u4e00-\u9fa5]{1,4}的|[\u4e00-\u9fa5]{2}的))?"
+    r"(?:(?<=[长板理监管])[\s，,]+|\s*)"  # "见了他们老板，Kevin，还有…": a dictated pause after the role
+    rf"(?P<name>(?:{SURNAMES})(?:总|经理|工|姐)(?=[和跟])|{_PERSON}|{_NICK}|(?:{SURNAMES})(?:总|经理|工|姐|伯|叔|婶|姨)"
+    r"|(?<=[长板理监管\s，,])[A-Z][a-z]{1,12}(?![A-Za-z]))"
     r"(?=[，,。、\s（(]|$|也|在|聊|说|他们|她们|和|跟|还有|就是|那个|嗯|呃|接待)"
 )
 # "车总接待的", "冯总那边基本定了", "新来的运营，叫小骆": in a rep's report, the customer's people by how they act
 _ACTS_IN_REPORT = re.compile(
     rf"(?<!我们)(?<!我司)(?<!咱们)(?P<name>(?:{SURNAMES})(?:总|经理))(?=接待|亲自|那边|说|觉得|比较|很|挺|对)"
+    # "老板娘钱姐说他们…", "他们理事长龙伯觉得…": a role of theirs, then who it is, then what they said
+    rf"|(?<!我们)(?<!我的)(?<!咱们)(?:老板娘|老板|[\u4e00-\u9fa5]{{1,3}}长|主任|总监|主管)"
+    rf"(?P<role_name>(?:{SURNAMES})(?:总|经理|姐|哥|伯|叔|姨)|{_NICK}|{_PERSON})(?=说|觉得|讲|表示|提到|答应)"
     rf"|(?:新来的|一个)[\u4e00-\u9fa5]{{0,4}}[，,]?叫(?P<called>{_NICK}|{_PERSON})(?=[，,。\s]|$)"
 )
 
@@ -2131,7 +2137,7 @@ def _contacts(
             # ASR leaves spaces between words ("见 了 他们 销售 经理 老韩 就是说"): read the words joined
             joined = re.sub(r"(?<=[\u4e00-\u9fa5])\s+(?=[\u4e00-\u9fa5])", "", s.text)
             for m in _ACTS_IN_REPORT.finditer(joined):
-                add(m.group("name") or m.group("called"), s)
+                add(m.group("name") or m.group("called") or m.group("role_name"), s)
             for m in (*_MET.finditer(joined), *_ALSO_THERE.finditer(joined)):
                 role = m.group("role") or ""
                 if re.search(r"我们|我司|咱们|同事|我的|我", role):
@@ -2191,7 +2197,7 @@ def _contacts(
         # people the rep met are read from the whole run, its words joined
         joined = re.sub(r"(?<=[\u4e00-\u9fa5])[\s，,。]+(?=[\u4e00-\u9fa5])", "", spoken)
         for m in _ACTS_IN_REPORT.finditer(joined):
-            name = m.group("name") or m.group("called")
+            name = m.group("name") or m.group("called") or m.group("role_name")
             add(name, next((x for x in sentences if name in x.text), sentences[0]))
         for m in _MET.finditer(joined):
             role = m.group("role") or ""
