@@ -412,3 +412,23 @@ async def test_a_spoken_report_with_the_role_and_name_before_what_they_said():
     assert ex.budget.value == 250000
     ex = await _spoken("今天去了顺驰房车改装 见了采购主任孟洁 她说下周二前给我们回复采购意见 预算大概八万")
     assert names(ex) == {"孟洁"}
+
+
+def test_whom_the_contract_goes_to_and_who_said_their_own_name():
+    ex = extract(
+        "[00:00:03] 吴倩: 何总，打扰了，我是云帆的吴倩。\n"
+        "[00:00:09] 何总: 坐坐坐。我叫何立群，你叫我老何就行。\n"
+        "[00:01:14] 何总: 这周四签。合同你明天发给何芳，她手机 135 0371 4482。\n"
+    )
+    assert names(ex) == {"何立群", "何芳"}
+    assert {c.name: c.phone for c in ex.contacts}["何芳"] == "13503714482"
+    # the customer sending something to one of ours does not make them a contact
+    ours = extract(
+        "销售-聂帅：我是云帆科技的聂帅，这位是我们实施顾问卢宁。\n客户-韩总：我这周五前把会员数据样例发给卢宁。\n"
+    )
+    assert names(ours) == {"韩总"}
+
+
+def test_a_nickname_then_the_full_name_a_few_words_later():
+    ex = extract("客户-马总：行。我们小马也会参加测试，马国栋，他负责对接。\n销售-林涛：好的。\n")
+    assert "马国栋" in names(ex) and "小马" not in names(ex)

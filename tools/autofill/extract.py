@@ -805,6 +805,7 @@ _THEIR_ENGLISH = re.compile(
 _LEFT_COMPANY = re.compile(
     r"离职|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|不在(?:公司|那边)了|不负责了|已经不在"
 )
+_SENT_TO = re.compile(rf"(?:发|寄|交|转)给\s*({_PERSON}|{_NICK})(?=[，,。！!\s]|$|吧|就|她|他|一份)")
 _FORMER = re.compile(
     rf"(?:前任|原任)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}})"
 )
@@ -2054,6 +2055,8 @@ def _contacts(
         side = sides.side(label)
         return side is True or (side is None and _is_our_side(label, our_names) is True)
 
+    said_own_name: dict[str, str] = {}  # "何总" → "何立群": a speaker saying their own full name
+
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
         staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
         if not name or staff or sides.excluded(name) or {name, name[:2], name[1:]} & _NOT_A_NAME:
@@ -2160,16 +2163,31 @@ def _contacts(
                 ):
                     if _looks_like_person(m.group(1)) and not re.fullmatch(_HONORIFIC.pattern, m.group(1)):
                         add(m.group(1), s)
+                        said_own_name[sides.speaker_name.get(s.speaker) or _person_of(s.speaker)] = m.group(1)
         elif not s.speaker:
             m = re.search(rf"我叫({_PERSON})(?=[，,。！!]|$)", s.text)  # "…，我叫孔祥瑞，你存一下。"
             if m and not any(n in s.text for n in our_names if n):
                 add(m.group(1), s)
+        for m in _SENT_TO.finditer(hay):
+            # "合同你明天发给何芳", "我把合同发给阎晓梅": whom we send the contract to is the customer's; whom
+            # the customer sends to ("我这周五前把数据发给卢宁") is ours
+            before = re.split(r"[，,。；;！!？?]", hay[: m.start()])[-1]
+            side = sides.side(s.speaker) if s.speaker else None
+            we_send = (side is True and not re.search(r"你们?|您", before)) or (
+                side is False and re.search(r"你们?|您", before)
+            )
+            name = m.group(1)
+            # (a title after a surname, "杨助理", "唐总审", is how the person is addressed, read elsewhere)
+            if we_send and _looks_like_person(name) and not re.search(r"助理|总审|秘书|会计|出纳|主管|老师", name):
+                add(name, s)
         for m in (*_TITLE_LATIN.finditer(hay), *_TITLE_XIAO.finditer(hay)):
             # "信息部的小谭": a department alone is no job title
             add(m.group(2), s, None if m.group(1).endswith(("部", "科")) else m.group(1))
-        # "这位是我们客服主管小吴，吴倩", "采购专员 小白（白雪梅）": the full name right after the 小/老 form
+        # "这位是我们客服主管小吴，吴倩", "采购专员 小白（白雪梅）", "我们小马也会参加测试，马国栋": the full
+        # name right after the 小/老 form
         for m in re.finditer(
-            rf"[小老]({SURNAMES})(?:[，,]\s*|[（(]\s*)(\1[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;）)]|$)", hay
+            rf"[小老]({SURNAMES})(?:[^。！？!?，,]{{0,8}}[，,]\s*|[（(]\s*)(\1[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;）)]|$)",
+            hay,
         ):
             add(m.group(2), s)
         for m in _XIAO_AFTER.finditer(hay):
@@ -2272,6 +2290,8 @@ def _contacts(
         if not surname:
             continue
         twins = [n for n in full if n.startswith(surname) and n != name]
+        if said_own_name.get(name) in twins:  # "何总：我叫何立群": that 何总 is 何立群, whoever else is a 何
+            twins = [said_own_name[name]]
         if len(twins) == 1:
             twin = found[twins[0]]
             merged[name] = twin
