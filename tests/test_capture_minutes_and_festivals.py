@@ -432,3 +432,11 @@ def test_whom_the_contract_goes_to_and_who_said_their_own_name():
 def test_a_nickname_then_the_full_name_a_few_words_later():
     ex = extract("客户-马总：行。我们小马也会参加测试，马国栋，他负责对接。\n销售-林涛：好的。\n")
     assert "马国栋" in names(ex) and "小马" not in names(ex)
+
+
+def test_without_labels_a_bare_number_answers_who_was_asked_for_it():
+    ex = extract(
+        "您好温经理，我是云帆科技的小陈。\n好的，我们门店有二十个销售。\n"
+        "温经理，您电话多少？我加您微信。\n138 0571 2233。\n好的，记下了。\n"
+    )
+    assert [(c.name, c.phone) for c in ex.contacts] == [("温经理", "13805712233")]

@@ -2353,6 +2353,18 @@ def _contacts(
             asked = [c for c in people if c.name in previous.text]
             if asked and _ASKS_NUMBER.search(previous.text):
                 owner = asked[-1]
+        if owner is None and not s.speaker:
+            # no labels: "温经理，您电话多少？" then "138 0571 2233。": the one asked answers
+            for question in sentences[max(0, index - 2) : index][::-1]:
+                asked = [c for c in people if c.name in question.text]
+                if (
+                    not question.speaker
+                    and len(asked) == 1
+                    and _ASKS_NUMBER.search(question.text)
+                    and re.search(r"多少|留|说一下|报一下|给我", question.text)
+                ):
+                    owner = asked[0]
+                    break
         if owner is None and not speaker_is_ours and recent and re.search(r"她|他|电话|手机|座机|号码|邮箱", s.text):
             owner, sure = recent[-1], 1  # "她电话 0512-…": the person just talked about
         if (
