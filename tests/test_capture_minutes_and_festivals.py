@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from bot.org import OrgProfile
 from bot.zh_parse import plan_dates
-from tools.autofill.extract import extract_rules, split_sentences
+from tools.autofill.extract import extract_rules, label_company, split_sentences
 
 TODAY = date(2027, 7, 29)  # a Thursday
 ORG = OrgProfile.from_settings(
@@ -440,3 +440,42 @@ def test_without_labels_a_bare_number_answers_who_was_asked_for_it():
         "温经理，您电话多少？我加您微信。\n138 0571 2233。\n好的，记下了。\n"
     )
     assert [(c.name, c.phone) for c in ex.contacts] == [("温经理", "13805712233")]
+
+
+# --- what is not a company name -------------------------------------------------------------------------
+
+
+def test_phrases_districts_and_what_they_are_are_not_company_names():
+    ex = extract(
+        "# 日期：2027-07-29（周四）  地点：松岭矿泉 三楼会议室\n\n"
+        "葛建军\n我是葛建军，公司副总经理，分管销售和物流。另外长春数联的韩工也来了，他们是帮我们做用友U8的集成商。\n"
+        "韩涛\n大家好，我韩涛，数联科技的。\n"
+        "龚振宇\n我是云帆科技的龚振宇。\n"
+        "葛建军\n吉林省松岭矿泉饮品股份有限公司，跟营业执照一致。\n"
+    )
+    assert ex.account.value == "吉林省松岭矿泉饮品股份有限公司"
+    assert names(ex) == {"葛建军"}
+    assert account_of("地点：长沙 湘韵绣庄 开福区工作室\n- 见了老板娘，聊了绣品的客户。\n") == "湘韵绣庄"
+    assert account_of("客户-晏总：我们是百年老字号了，主要是酱油、醋、酱菜。\n销售-蒋涛：我是云帆的蒋涛。\n") is None
+    assert account_of("蒋蓉：我们是SaaS，运维不用你们操心。\n") is None
+    ex = extract("温婉：预算：郁佳跟集团确认过了，这次的预算是十万。\n")
+    assert ex.account is None or "跟集团" not in ex.account.value
+
+
+def test_whatever_follows_the_contracts_title_is_the_name():
+    text = (
+        "吕建民（老腔皮影）  2027/7/29 15:02\n"
+        "[语音 22″] 转文字：七千五可以 合同抬头写渭南市华州区老腔皮影剧社\n"
+        "邹凯  15:06\n好的吕团长。\n"
+    )
+    assert account_of(text) == "渭南市华州区老腔皮影剧社"
+    assert account_of("潘宇: 好的。麦香坊这边合同抬头写全称是？\n") != "写全称是"
+    assert (
+        account_of("销售-蓝: 林师傅您好，我是云帆的蓝心怡，今天确认一下三坊刻字社的开号。\n客户-林：好。\n")
+        == "三坊刻字社"
+    )
+
+
+def test_a_role_in_brackets_after_a_name_is_no_company():
+    assert label_company("其其格(场长)") is None
+    assert label_company("吕建民（老腔皮影）") == "老腔皮影"

@@ -395,7 +395,7 @@ def split_sentences(text: str) -> list[Sentence]:
             m = None if in_mail or voice or notes_title else _LABEL.match(stripped)
             if m:
                 # "- 庞凯：12个账号…": a bullet before the label is not part of the name
-                label = re.sub(r"^(?:[-•*·]|\d{1,2}[.、)])\s+", "", m.group(1).strip())
+                label = re.sub(r"^(?:[-•*·#]+|\d{1,2}[.、)])\s+", "", m.group(1).strip())
                 # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
                 talking = label_lines[label] >= 3 and (line_no >= 3 or not _header_key(label))
                 if _header_label(label) and not talking and line_no <= 6 and not in_mail:
@@ -847,7 +847,9 @@ def label_company(label: str) -> str | None:
     bracket = re.search(r"[（(]([^）)]{2,24})[）)]", label)
     if (
         bracket
-        and re.search(r"(?:经理|主管|总监|主任|负责人|店长|老板|助理|专员)$", bracket.group(1))
+        and re.search(
+            r"(?:经理|主管|总监|主任|负责人|[\u4e00-\u9fa5]长|老板娘?|助理|专员|师傅|会计|出纳)$", bracket.group(1)
+        )
         and " " not in bracket.group(1)
     ):
         # "麦霸-阿杰(前厅经理)": the brackets hold the job; the company is before the dash
@@ -935,7 +937,12 @@ class Sides:
 
         if hit(self.ours) or hit(self.third) or hit(self.left) or hit(self.colleagues):
             return True
-        # "龙总" after the parent group's 龙飞: the same person by surname, if no customer shares it
+        # "龙总" after the parent group's 龙飞: the same person by surname, if no customer shares it; and
+        # "韩涛" speaking after "长春数联的韩工…是帮我们做用友U8的集成商"
+        if _PERSON_RE.match(name) and surname_of(name) is None:
+            return any(surname_of(n) == name[0] for n in self.third) and not any(
+                n.startswith(name[0]) for n in self.theirs if n != name
+            )
         surname = surname_of(name)
         return bool(
             surname
@@ -1124,6 +1131,15 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             if not ours and (_THIRD_PARTY.search(m.group(2)) or re.search(r"集成|实施|代理|外包", m.group(2))):
                 sides.third.add(m.group(1))
     for s in sentences:
+        # "长春数联的韩工也来了，他们是帮我们做用友U8的集成商": the person before 他们是…集成商
+        for m in re.finditer(
+            rf"((?:{SURNAMES})(?:总监|总|工|经理|主任|老师)|{_PERSON})[^，。]{{0,6}}[，,]\s*(?:他们|他|她)(?:也)?是[^，。]{{0,16}}"
+            r"(?:集成商|代理商|实施方|实施商|服务商|合作伙伴|外包)",
+            s.text,
+        ):
+            name = m.group(1) if _looks_like_person(m.group(1)) else None
+            if name and not org.find_ours(s.text[max(0, m.start() - 8) : m.start()]):
+                sides.third.add(name)
         # "我是东禾信息的赵工，帮丰穗做用友U8的实施", "我是鼎新信息的范工，我们是海丰源ERP的实施商"
         m = re.search(
             rf"我是([\u4e00-\u9fa5A-Za-z]{{2,10}})的\s*({_PERSON}|{_NICK})[，,。]\s*"
@@ -1475,6 +1491,10 @@ _CONTRACT_NAME = re.compile(
     r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
 )
+_CONTRACT_NAME_ANY = re.compile(
+    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:\s]*"
+    r"([\u4e00-\u9fa5（）()]{4,30}?)(?=[，,。；;！!？?\s]|$|就行|就好|吧|啊|哈)"
+)
 # "远通控股集团有限公司下面的快运板块": a business unit, not a company name
 _BUSINESS_UNIT = re.compile(r"(?:板块|业务|事业部|部门|这块|那块|业务线)$")
 _GENERIC_PREFIX = re.compile(r"^(?:其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)")
@@ -1487,6 +1507,8 @@ _NAMED_COMPANY = re.compile(
     rf"(?(intro)(?=[，,。；;！!]|$)|(?=的(?:(?:{SURNAMES})(?:总|经理|主任|工|老师|厂长)|采购|老板)))"
 )
 _NOT_A_COMPANY_WORDS = (
+    # "我们是百年老字号了", "我们是SaaS": what they are, not what they are called
+    r"[了的啊呢吧嘛]$|老字号|百年|小企业|大企业|家族企业|^(?:SaaS|saas|CRM|crm|ERP|erp|APP|App|app|IT|OA)$|"
     r"^(?:有个|有一家|有家|求|要求|今年|明年|去年|[零一二两三四五六七八九十百\d]+个|"
     r"想|要|打算|准备|希望|需要|觉得|认为|正在|已经|刚|先|再|还|也|都|就|不|没)"  # "我们是想签两年"
 )
@@ -1535,6 +1557,14 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
             if m.start() - j > m.start() - i:
                 i = j
         prefix = text[i : m.start()].replace(" ", "")
+        # "分管销售和物流", "郁佳跟集团确认过了": a phrase or a person before 和/跟, not a name; "开福区工作室": a
+        # district and a venue
+        if re.search(rf"(?:{_FUNCTION_WORDS}|[楼店厂区场馆院所司部村镇])[和与及跟]$", prefix) or (
+            len(prefix) >= 3 and prefix[-1] in "和与及跟" and _looks_like_person(prefix[-3:-1])
+        ):
+            continue
+        if re.fullmatch(r"[\u4e00-\u9fa5]{1,4}[区县镇]", prefix):
+            continue
         if len(prefix) < 2 or _PRONOUN_CORE.match(prefix) or _GENERIC_PREFIX.match(prefix):
             continue
         if re.match(r"业|行业|领域|类|方面|板块", text[m.end() :]):
@@ -1560,6 +1590,7 @@ def _core(name: str) -> str:
     return core_company(core_name(name) or name)
 
 
+_FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人事|行政|技术|研发|市场|客服|运营|管理|售后|设计"
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
 )
@@ -1788,8 +1819,21 @@ def _account(
         for m in _SUBSIDIARY.finditer(s.text):
             if not _BUSINESS_UNIT.search(m.group(1)):
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
-        for m in _CONTRACT_NAME.finditer(s.text):
+        contract_names = list(_CONTRACT_NAME.finditer(s.text))
+        for m in contract_names:
             candidates.append((m.group(1), 8.0, m.start(1), m.end(1)))
+        for m in [] if contract_names else _CONTRACT_NAME_ANY.finditer(s.text):
+            # "合同抬头写渭南市华州区老腔皮影剧社": whatever follows the contract's title is the name, any trade
+            name = m.group(1)
+            if not (
+                org.is_ours(name)
+                or org.find_ours(name)
+                or _looks_like_person(name)
+                or find_money(name)
+                or re.search(r"全称|抬头|名称|^写|是$|什么|哪个|一下", name)
+                or s.text[m.end(1) : m.end(1) + 1] in ("？", "?")  # "合同抬头写全称是？": asked, not said
+            ):
+                candidates.append((name, 6.0, m.start(1), m.end(1)))
         if not labelled:  # a rep's own report: "今天去了麦香坊烘焙，见了庞总", "刚从力健健身出来"
             for m in VISITED_NAME.finditer(s.text):
                 name = visited_name(m)
@@ -1839,11 +1883,15 @@ def _account(
                 # where the rep went is the customer, whatever else the report mentions
                 candidates.append((name, 6.0, at, at + len(name)))
                 visited_spans.add((at, at + len(name)))
-        if s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text):
+        place = re.search(r"(?:会议)?地点\s*[：:]\s*", s.text) if not s.speaker and s.start < 300 else None
+        if place or (
+            s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text)
+        ):
             # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
             # "电话录音 2027-09-28 周二 北冥冰球", "拜访录音转写 2027-06-21 甜蜂养蜂器材 门店现场": a header's
-            # one name that is not about the meeting itself is the customer, whatever its trade
-            tokens = s.text.split()
+            # one name that is not about the meeting itself is the customer, whatever its trade; so is the
+            # place the meeting was held at: "地点：松岭矿泉 三楼会议室", "地点：长沙 湘韵绣庄 开福区工作室"
+            tokens = re.split(r"\s+|[|｜]", s.text[place.end() :] if place else s.text)
             for i, token in enumerate(tokens):
                 if (
                     re.fullmatch(r"[\u4e00-\u9fa5]{3,10}", token)
@@ -1857,6 +1905,9 @@ def _account(
                     and not _looks_like_person(token)
                     and not org.find_ours(token)
                     and not org.find_competitors(token)
+                    and not re.search(
+                        r"会议室|[一二三四五六七八九十\d]楼|大厦|中心$|园区|广场|办公区|展厅|[区县]", token
+                    )
                 ):
                     at = s.text.find(token)
                     person_after = i + 1 < len(tokens) and _looks_like_person(re.sub(r"[（(].*", "", tokens[i + 1]))
@@ -1906,7 +1957,7 @@ def _account(
                 r"(?:企业|学校|公司|门店|工厂|医院|集团)(?:和|与|及|还有)|还有", name
             ):
                 continue  # "抄送：集团信息中心", "负责学校和公司", "集团还有安装公司和配件公司": a clause, not a name
-            if re.match(_NOT_A_COMPANY_WORDS, name) or re.search(r"(?:各|兄弟|姐妹|关联|子|母|分)公司$", name):
+            if re.search(_NOT_A_COMPANY_WORDS, name) or re.search(r"(?:各|兄弟|姐妹|关联|子|母|分)公司$", name):
                 continue  # "要求各子公司", "有个兄弟公司", "三十个业务员跑修理厂", "今年软件"
             if (
                 (len(name) < 3 and not (short_ok and len(name) == 2))
