@@ -479,3 +479,40 @@ def test_whatever_follows_the_contracts_title_is_the_name():
 def test_a_role_in_brackets_after_a_name_is_no_company():
     assert label_company("其其格(场长)") is None
     assert label_company("吕建民（老腔皮影）") == "老腔皮影"
+
+
+def test_a_participant_list_where_only_our_people_carry_a_company():
+    rival = OrgProfile.from_settings(
+        SimpleNamespace(org_name="云帆科技,云帆", competitors="纷享销客/纷享", org_products="")
+    )
+    ex = extract_rules(
+        "腾讯会议 · 智能纪要\n会议主题：岐黄合作社 客户管理系统选型\n"
+        "参会成员（4）：韩冰（云帆科技）、马永福（理事长）、米小燕（会计）、马骏\n\n发言摘录\n"
+        "韩冰：马理事长、米会计早上好。\n马骏：我们跑客户的十个人，十个号。\n韩冰：十个号，一年三万八。\n"
+        "马永福：纷享那边也报了价，三万。\n米小燕：我们理事会定的这块是三万到四万。\n",
+        TODAY,
+        org=rival,
+    )
+    assert names(ex) == {"马永福", "米小燕", "马骏"}
+    assert ex.our_side == ["韩冰"]
+    assert ex.budget.value == 40000 and ex.amount.value == 38000
+
+
+def test_budget_said_as_the_money_for_this_and_what_they_can_accept():
+    ex = extract(
+        "【2027-07-29 09:22】云帆-许晨：好的，六个的话一年是一万四千四，单价不变。\n"
+        "【09:25】钟丽芳-篾匠人：[语音转文字] 一万四千四啊 我们今年给这个的钱是一万五 差不多\n"
+    )
+    assert ex.budget.value == 15000 and ex.amount.value == 14400
+    ex = extract(
+        "[2027/7/29 10:20:45] 其其格(场长): 九千六有点多，我们九千块以内\n[2027/7/29 10:25:11] 云帆-蒲晓: 那给到八千八。\n"
+    )
+    assert ex.budget.value == 9000 and ex.amount.value == 8800
+
+
+def test_a_sister_company_under_the_group_is_not_a_person_of_the_group():
+    ex = extract(
+        "客户-晏总：我们集团下面的晏公醋业，去年上了纷享销客。\n"
+        "客户-晏总：我们预算大概十五到二十万，不过董事长说了，这个项目最多十八万。\n销售-龙：明白。\n"
+    )
+    assert ex.budget.value == 180000 and "晏总" in names(ex)

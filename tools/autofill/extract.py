@@ -595,8 +595,10 @@ _CORRECTION = re.compile(
 # "老板给的是三十万左右", "集团批的是一百二十八万，一期这块是四十五万"
 _BUDGET_WORDS = re.compile(
     r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|最多(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
-    r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元])以内|(?:可以|能|愿意)投入?|投入|"
-    r"(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)"
+    r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
+    r"(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)|"
+    # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
+    r"给这个的钱|给这块的钱|这块的钱|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
 )
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
@@ -1066,6 +1068,31 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         body = line[key.end() :] if key else line
         # "李文博（云帆科技）、梁蕾（小橡树教育 招生总监）、郝工（启明教育集团）": each person with their own company
         tagged = re.findall(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,24}})[）)]", body)
+        ours_tagged = [
+            name
+            for name, company in tagged
+            if org.find_ours(company) or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", company.split()[0]))
+        ]
+        if (
+            len(tagged) >= 2
+            and ours_tagged
+            and len(ours_tagged) < len(tagged)
+            and not re.search(r"我方|我司|乙方|厂商|客户方?[:：]|甲方", body)
+            and not all(label_company(f"{name}（{company}）") for name, company in tagged)
+        ):
+            # "韩冰（云帆科技）、马永福（理事长）、米小燕（会计）、马骏": our people carry our company; the others
+            # carry their jobs and are the hosts, and so is a name with nothing beside it
+            for name in _names_in(body):
+                if name in ours_tagged:
+                    sides.add_ours(name)
+                elif not any(
+                    name == n and (_THIRD_PARTY.search(c) or re.search(r"集成|实施|代理|外包|集团|控股", c))
+                    for n, c in tagged
+                ):
+                    sides.theirs.add(name)
+                else:
+                    sides.third.add(name)
+            continue
         if len(tagged) >= 2 and all(
             not re.search(r"[、，,]", company) and label_company(f"{name}（{company}）") for name, company in tagged
         ):  # (not "张伟（销售）、刘工（售前）": roles in the brackets, read below by the list's key)
@@ -1424,6 +1451,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             rf"(?:集团|总部|控股)(?:那边)?[A-Za-z\u4e00-\u9fa5]{{0,4}}?的\s*((?:{SURNAMES})(?:总|经理|工|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
         ):  # "集团的钱总那边审", "南庄控股那边IT的郭总", "集团风控的孔总"
+            if re.search(r"下面|旗下", m.group(0)) or re.match(r"[业厂店司社]", s.text[m.end(1) :]):
+                continue  # "我们集团下面的晏公醋业": a sister company, not a person
             sides.third.add(m.group(1)[:3])  # "集团的钱总那边审": the parent group's person
         for m in _FORMER.finditer(s.text):  # "纷享是前任IT经理魏东选的": the one before is gone
             sides.left.add(m.group(1)[:3])
