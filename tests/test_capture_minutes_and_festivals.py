@@ -516,3 +516,21 @@ def test_a_sister_company_under_the_group_is_not_a_person_of_the_group():
         "客户-晏总：我们预算大概十五到二十万，不过董事长说了，这个项目最多十八万。\n销售-龙：明白。\n"
     )
     assert ex.budget.value == 180000 and "晏总" in names(ex)
+
+
+def test_stores_tools_and_particles_are_not_people_and_who_resigned_left():
+    ex = extract(
+        "客户-孙慧：原来是销售经理蒋涛在管，他三月份辞职去别的厂了。现在全是Excel。\n"
+        "客户-孙慧：经费嘛，大概五六万吧。吴中店开业推迟到下半年。\n销售-龙：明白。\n"
+    )
+    assert names(ex) == {"孙慧"}
+
+
+def test_a_group_named_customer_dash_us_and_a_department_in_brackets():
+    ex = extract(
+        "微信群「云朵羊驼牧场-云帆」\n"
+        "[2027/7/29 10:14:02] 云帆-蒲晓: 场长好，报价发群里：4个号，一年九千六。\n"
+        "[2027/7/29 10:21:30] 吴迪(游客中心): 场长，上次那个海那的也才八千多\n"
+    )
+    assert ex.account.value == "云朵羊驼牧场"
+    assert label_company("吴迪(游客中心)") is None

@@ -740,7 +740,7 @@ def _terms(account: KnownAccount) -> list[str]:
 
 # --- sides: us, the customer, third parties ---------------------------------------------------------------
 
-_PERSON = rf"(?:{SURNAMES})(?:(?![他她它的了])[\u4e00-\u9fa5]){{1,2}}"  # ("孟洁她说": no pronoun in a name)
+_PERSON = rf"(?:{SURNAMES})(?:(?![他她它的了吧吗呢啊嘛])[\u4e00-\u9fa5]){{1,2}}"  # ("孟洁她说": no pronoun in a name)
 _PERSON_RE = re.compile(rf"^(?:{_PERSON}|{_NICK})$")
 # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
 _SELF_INTRO_TITLED = re.compile(
@@ -805,8 +805,26 @@ _THEIR_ENGLISH = re.compile(
     rf"|{_NICK}(?=也|负责|管|会))"  # "我们工程部的老彭也要看看"
 )
 _LEFT_COMPANY = re.compile(
-    r"离职|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|不在(?:公司|那边)了|不负责了|已经不在"
+    r"离职|辞职|辞了职|退休了|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|"
+    r"不在(?:公司|那边)了|不负责了|已经不在"
 )
+_SOFTWARE_WORDS = {
+    "excel",
+    "word",
+    "ppt",
+    "wps",
+    "crm",
+    "erp",
+    "saas",
+    "app",
+    "oa",
+    "ok",
+    "hi",
+    "hello",
+    "ai",
+    "api",
+    "bi",
+}
 _SENT_TO = re.compile(rf"(?:发|寄|交|转)给\s*({_PERSON}|{_NICK})(?=[，,。！!\s]|$|吧|就|她|他|一份)")
 _FORMER = re.compile(
     rf"(?:前任|原任)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}})"
@@ -850,7 +868,8 @@ def label_company(label: str) -> str | None:
     if (
         bracket
         and re.search(
-            r"(?:经理|主管|总监|主任|负责人|[\u4e00-\u9fa5]长|老板娘?|助理|专员|师傅|会计|出纳)$", bracket.group(1)
+            r"(?:经理|主管|总监|主任|负责人|[\u4e00-\u9fa5]长|老板娘?|助理|专员|师傅|会计|出纳|中心|[部组科室处])$",
+            bracket.group(1),
         )
         and " " not in bracket.group(1)
     ):
@@ -909,6 +928,7 @@ _NOT_A_NAME = set(
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
     r"^周[一二三四五六日天末]|^万[零一二两三四五六七八九十百千不多可行]|[你您]|好$|[州市省县]$|[零一二两三四五六七八九十]个$"
+    r"|^[\u4e00-\u9fa5]{2}[店厂区部园馆司]$|[吧吗呢啊嘛]$"  # "吴中店开业推迟": a store, not 吴中店; "五六万吧"
 )
 
 
@@ -1761,8 +1781,14 @@ def _account(
             pairs = re.finditer(
                 r"([\u4e00-\u9fa5A-Za-z0-9]{2,14})\s*[×xX＆&]\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})", s.text
             )
+            pairs = list(pairs) if len(re.findall(r"[×＆&]", s.text)) == 1 else []
+            # "微信群「云朵羊驼牧场-云帆」": a dash between the two, in a group's name
+            group = re.search(
+                r"群[「『\[【“\"]?\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})\s*[-－—]\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})",
+                s.text,
+            )
             # ("云帆×拓维×云图": three parties, a partner among them; the title does not say which is the customer)
-            for m in pairs if len(re.findall(r"[×＆&]", s.text)) == 1 else []:
+            for m in pairs or ([group] if group else []):
                 left, right = m.group(1), m.group(2)
                 if org.find_ours(right) or org.is_ours(right):
                     pair = left
@@ -2145,8 +2171,8 @@ def _contacts(
             # "汪经理：" heading the customer's mail to our 汪洋: the customer names our rep, not a colleague
             if any(n[0] == name[0] for n in sides.ours) and not any(n[0] == name[0] for n in sides.theirs):
                 return None
-        if _NAME_LOOKALIKE.search(name):
-            return None  # "跟老板商量": a verb after a role word is no name
+        if _NAME_LOOKALIKE.search(name) or name.lower() in _SOFTWARE_WORDS:
+            return None  # "跟老板商量": a verb after a role word is no name; "全是Excel": a tool
         if any(name in t for t in account_terms):
             return None
         if name[0] == "易" and any(f"销售{name}" in x.text for x in sentences):
