@@ -534,3 +534,48 @@ def test_a_group_named_customer_dash_us_and_a_department_in_brackets():
     )
     assert ex.account.value == "云朵羊驼牧场"
     assert label_company("吴迪(游客中心)") is None
+
+
+def test_more_customers_named_in_running_speech_and_more_clauses_that_are_no_names():
+    assert (
+        account_of(
+            "客户-柯志远：我是潜江市楚虾源小龙虾交易中心的总经理柯志远。\n"
+            "销售-阎可：柯总好，您说交易中心想把收购商和餐饮客户管起来。\n"
+        )
+        == "潜江市楚虾源小龙虾交易中心"
+    )
+    assert (
+        account_of(
+            "白露：您好，我是云帆科技的白露。\n"
+            "馆长：你好你好。我们西安蜡影文化艺术中心这边，主要是两块业务。\n"
+            "馆长：团队客户主要是旅行社，包含旅行社和学校，比如西安途远国际旅行社。\n"
+        )
+        == "西安蜡影文化艺术中心"
+    )
+    text = (
+        "09:25 钟建华：一万一，我们一年最多也就一万二的预算，还要留点钱打广告。\n"
+        "09:30 许晨：好的钟总。\n"
+        "09:38 钟建华：下周三我把合同签了。发票开赣州市章贡区竹源竹炭商行。\n"
+    )
+    assert account_of(text) == "赣州市章贡区竹源竹炭商行"
+    assert (
+        account_of(
+            "毕光明：园林公司、景区，还有建材市场的经销商，最大的是华东建材城，一年几百方。\n"
+            "毕光明：合同抬头写临沂森邦防腐木材厂。\n"
+        )
+        == "临沂森邦防腐木材厂"
+    )
+
+
+def test_the_vendor_they_hired_and_the_groups_it_people_are_not_contacts():
+    ex = extract(
+        "葛总\n另外我们请了做档案系统的金穗信息，卢工也在，后面要对接。\n"
+        "卢工\n你好，我是金穗信息的卢工，我手机 139 6215 5408。\n"
+        "龚振宇\n我是云帆科技的龚振宇。\n"
+    )
+    assert names(ex) == {"葛总"}
+    notes = extract(
+        "拜访小记｜记录人：马骁（云帆科技）\n1. 对接人：销售主管杜鹏\n"
+        "2. 集团信息中心吕文涛（+86 139 9510 2234）参与后续接口评审。\n"
+    )
+    assert names(notes) == {"杜鹏"}

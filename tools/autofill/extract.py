@@ -845,7 +845,9 @@ _SUBSIDIARY = re.compile(
     r"(?:集团|控股)(?:有限公司|股份有限公司)?\s*(?:下面的|旗下的|下属的)\s*([\u4e00-\u9fa5]{2,10}?)(?=[，,。；;！!\s]|$|这次|自己)"
 )
 _SISTER_BEFORE = re.compile(r"(?:兄弟|姐妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$")
-_CLIENT_BEFORE = re.compile(r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游)\s*(?:叫|是)?\s*$")
+_CLIENT_BEFORE = re.compile(
+    r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游|最大的|比如|经销商)\s*(?:叫|是|有)?\s*$"
+)
 _INTRO_BEFORE = re.compile(
     r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|(?:^|[，,。！!\s])我)\s*$"
 )
@@ -1474,6 +1476,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             if re.search(r"下面|旗下", m.group(0)) or re.match(r"[业厂店司社]", s.text[m.end(1) :]):
                 continue  # "我们集团下面的晏公醋业": a sister company, not a person
             sides.third.add(m.group(1)[:3])  # "集团的钱总那边审": the parent group's person
+        for m in re.finditer(
+            rf"(?:集团|总部|控股)(?:信息中心|信息部|IT部?|财务部?|法务部?|采购部?)\s*((?:{SURNAMES})(?:总|经理|工|主任)|{_PERSON})"
+            r"(?=[（(，,。\s]|参与|负责|会|也)",
+            s.text,
+        ):  # "集团信息中心吕文涛（+86 139 9510 2234）参与后续接口评审"
+            sides.third.add(m.group(1))
+        for m in re.finditer(
+            rf"(?:请了|找了|请的是)[^，。]{{0,12}}?的?[\u4e00-\u9fa5]{{2,8}}[，,]\s*((?:{SURNAMES})(?:工|总|经理)|{_PERSON})也在",
+            s.text,
+        ):  # "另外我们请了做档案系统的金穗信息，卢工也在": the vendor they hired
+            sides.third.add(m.group(1))
         for m in _FORMER.finditer(s.text):  # "纷享是前任IT经理魏东选的": the one before is gone
             sides.left.add(m.group(1)[:3])
         left = _LEFT_COMPANY.search(s.text)
@@ -1518,7 +1531,7 @@ _STOP_BEFORE = tuple(
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
-            "发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 像 比如 例如 譬如 包括 像是"
+            "发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是"
         ).split(),
         key=len,
         reverse=True,
@@ -1541,7 +1554,7 @@ _CONTRACT_NAME = re.compile(
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
 )
 _CONTRACT_NAME_ANY = re.compile(
-    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:\s]*"
+    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|发票)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:\s]*"
     r"([\u4e00-\u9fa5（）()]{4,30}?)(?=[，,。；;！!？?\s]|$|就行|就好|吧|啊|哈)"
 )
 # "远通控股集团有限公司下面的快运板块": a business unit, not a company name
@@ -1567,7 +1580,7 @@ _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那�
 _BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
 # "我是通力达维保的总经理乔建平", "我是声悦听力的门店运营 姜蕾": the customer's people say their company's name
 _INTRO_COMPANY = re.compile(
-    r"我是([\u4e00-\u9fa5A-Za-z]{2,12}?)的\s*(?=[\u4e00-\u9fa5]{0,6}?(?:经理|总监|主管|运营|负责人|老板|[场店馆所站社校园院厂行]长|专员|助理|主任|总裁|"
+    r"我是([\u4e00-\u9fa5A-Za-z]{2,20}?)的\s*(?=[\u4e00-\u9fa5]{0,6}?(?:经理|总监|主管|运营|负责人|老板|[场店馆所站社校园院厂行]长|专员|助理|主任|总裁|"
     r"董事长|总经理|会计|财务|采购|老师|合伙人)"
     rf"|{_PERSON}(?:[，,。！!\s]|$)|{_NICK}(?:[，,。！!\s]|$))"
 )
@@ -1608,7 +1621,7 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
         prefix = text[i : m.start()].replace(" ", "")
         # "分管销售和物流", "郁佳跟集团确认过了": a phrase or a person before 和/跟, not a name; "开福区工作室": a
         # district and a venue
-        if re.search(rf"(?:{_FUNCTION_WORDS}|[楼店厂区场馆院所司部村镇])[和与及跟]$", prefix) or (
+        if re.search(rf"(?:{_FUNCTION_WORDS}|[楼店厂区场馆院所司部村镇商户])[和与及跟]$|[打做投搞]$|钱", prefix) or (
             len(prefix) >= 3 and prefix[-1] in "和与及跟" and _looks_like_person(prefix[-3:-1])
         ):
             continue
@@ -1826,7 +1839,8 @@ def _account(
                 or org.find_competitors(name)
                 or _THIRD_PARTY.search(name)
                 or re.search(
-                    r"[部处室组科办店区]$|中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)"
+                    r"[部处室组科办店区]$|(?:信息|客服|运营|财务|技术|数据|研发|培训|物流|仓储|服务|呼叫|结算|共享|管理)中心$|"
+                    r"^[\u4e00-\u9fa5]{0,2}中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)"
                     # "我们老板同意了先买八个账号就是做…": a clause, not a name
                     r"|了|[零一二两三四五六七八九十百千\d]个|同意|觉得|知道|已经|老板|领导",
                     name,
@@ -1834,6 +1848,19 @@ def _account(
                 or _looks_like_person(name)
             ):
                 see_named(name, 4.0, s)
+        if side_here is not True and not third_speaker:
+            # "我们西安蜡影文化艺术中心这边，主要是两块业务": the customer's own name before 这边
+            for m in re.finditer(r"(?:我们|咱们)([\u4e00-\u9fa5]{4,16}?)(?:这边|那边|这儿|这里)", s.text):
+                name = m.group(1)
+                if (
+                    re.search(r"(?:中心|馆|院|社|场|厂|店|行|坊|庄|园|所|会|公司)$", name)
+                    and not re.search(
+                        r"(?:信息|客服|运营|财务|技术|数据|研发|培训|物流|仓储|服务|管理)中心$|门店|分店|总店|部", name
+                    )
+                    and not org.find_ours(name)
+                    and not org.find_competitors(name)
+                ):
+                    see_named(name, 4.0, s)
         if not s.speaker and s.start < 300:
             # "参与人：韦涛（云帆科技），千岛湖碧波游船 - 龚总", "参会人：…；禾丰种业 余伟（销售副总）", "主题：禾丰种业 渠道…"
             listed = re.match(r"\s*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text)
