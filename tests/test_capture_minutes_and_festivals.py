@@ -579,3 +579,12 @@ def test_the_vendor_they_hired_and_the_groups_it_people_are_not_contacts():
         "2. 集团信息中心吕文涛（+86 139 9510 2234）参与后续接口评审。\n"
     )
     assert names(notes) == {"杜鹏"}
+
+
+def test_a_self_introduction_by_an_owners_title_and_a_weekly_report_is_nobody():
+    ex = extract(
+        "Speaker 1: 温老师您好，我是云帆科技的周航。\n"
+        "Speaker 2: 对，现在这个事我来管。我是青岚琉璃工作室的主理人，温岚。\n"
+        "Speaker 1: 好的温老师。周报我每周五发您。\n"
+    )
+    assert {c.name: c.title for c in ex.contacts} == {"温岚": "主理人"}
