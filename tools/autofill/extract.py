@@ -1653,6 +1653,8 @@ def _core(name: str) -> str:
     return core_company(core_name(name) or name)
 
 
+# a department that is called a centre (信息中心, 客服中心) is no company; 西安蜡影文化艺术中心 is one
+_DEPARTMENT_CENTRE = r"(?:信息|客服|运营|财务|技术|数据|研发|培训|物流|仓储|服务|呼叫|结算|共享|管理)中心"
 _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人事|行政|技术|研发|市场|客服|运营|管理|售后|设计"
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
@@ -1840,7 +1842,7 @@ def _account(
                 or org.find_competitors(name)
                 or _THIRD_PARTY.search(name)
                 or re.search(
-                    r"[部处室组科办店区]$|(?:信息|客服|运营|财务|技术|数据|研发|培训|物流|仓储|服务|呼叫|结算|共享|管理)中心$|"
+                    rf"[部处室组科办店区]$|{_DEPARTMENT_CENTRE}$|"
                     r"^[\u4e00-\u9fa5]{0,2}中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)"
                     # "我们老板同意了先买八个账号就是做…": a clause, not a name
                     r"|了|[零一二两三四五六七八九十百千\d]个|同意|觉得|知道|已经|老板|领导",
@@ -1855,9 +1857,7 @@ def _account(
                 name = m.group(1)
                 if (
                     re.search(r"(?:中心|馆|院|社|场|厂|店|行|坊|庄|园|所|会|公司)$", name)
-                    and not re.search(
-                        r"(?:信息|客服|运营|财务|技术|数据|研发|培训|物流|仓储|服务|管理)中心$|门店|分店|总店|部", name
-                    )
+                    and not re.search(rf"{_DEPARTMENT_CENTRE}$|门店|分店|总店|部", name)
                     and not org.find_ours(name)
                     and not org.find_competitors(name)
                 ):
