@@ -5,7 +5,7 @@ one list for every reader that has to tell where a company name stops (the trans
 finder, and the ASR clause marker, which joins 「恒 通物流」 because 「通物流」 finishes a name).
 
 `VISITED_NAME`: the place a rep says they went, in a visit report (「今天去了麦香坊烘焙，见了庞总」,
-「刚从力健健身出来」, 「昨天在光彩显示待了一下午」). Reps name customers by brand, often without any trade word.
+「刚从力健健身出来」, 「昨天在光彩显示待了一下午」), or the company they called (「给金钥匙开锁打电话」). Reps name customers by brand, often without any trade word.
 """
 
 import re
@@ -21,7 +21,7 @@ TRADE_WORDS = (
     "净水|暖通|会展|美容|房产|印务|健身|口腔|齿科|学校|幼儿园|家政|装饰|广告|旅行社|影楼|花卉|茶业|宠物|冷链|"
     "快运|货代|租赁|人力资源|建筑|安防|消防|电梯|检测|财税|翻译|家具|木业|照明|眼镜|烘焙|医美|大药房|连锁|种业|农机|"
     "饲料|水产|生鲜|律所|琴行|车行|商行|合作社|俱乐部|工作室|会所|画室|书店|药店|KTV|ktv|游泳馆|瑜伽馆|健身房|球馆|驾校|"
-    "茶楼|酒楼|钢构|厂|社(?![区会保交团群员工长])"  # "三坊刻字社", "老腔皮影剧社" (not 社区, 社保, 社长)
+    "茶楼|酒楼|钢构|厂(?![长里])|社(?![区会保交团群员工长])"  # "三坊刻字社", "老腔皮影剧社" (not 社区, 社保, 社长)
 )
 
 VISITED_NAME = re.compile(
@@ -31,9 +31,12 @@ VISITED_NAME = re.compile(
     r"|从\s*(?P<left>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*出来"
     r"|在\s*(?P<stayed>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*待了"
     r"|(?<![过失回上下])去\s*(?P<went>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*(?=见了|聊了)"
+    # "上午到禾丰纸塑厂里", "下午给金钥匙开锁打电话": where the rep was, whom the rep called
+    r"|(?:^|[上下中]午|今天|昨天|刚|先|又)到\s*(?P<inside>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*(?:厂里|店里|公司里|办公室|总部)"
+    r"|给\s*(?P<called>[\u4e00-\u9fffA-Za-z0-9]{2,12}?)\s*打了?个?电话"
 )
 
 
 def visited_name(match: re.Match) -> str:
     """The company of a `VISITED_NAME` match, whichever way the visit was said."""
-    return match.group("name") or match.group("left") or match.group("stayed") or match.group("went")
+    return next(match.group(g) for g in ("name", "left", "stayed", "went", "inside", "called") if match.group(g))

@@ -185,10 +185,14 @@ _VOICE_LABEL = re.compile(
 _ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,2})\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I)
 # a chat export or a transcript that puts the speaker alone on a line, maybe with the time: "张晓 10:21", "周强"
 _NAME_LINE = re.compile(
-    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*((?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
+    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12}|阿[A-Z][a-z]{1,10})"  # "阿May 10:23:44"
+    r"\s*((?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
 )
+_COMPANY_NAME_LINE = re.compile(r"^\s*([\u4e00-\u9fa5A-Za-z]{2,8})\s+([\u4e00-\u9fa5]{2,3})\s*$")
+_PIPE_SENDER = re.compile(r"^\s*[|｜]?\s*([^|｜：:\n]{2,24}?)\s*[|｜]\s*(?=\S)")
 _MAIL_HEADER = re.compile(r"^\s*(?:发件人|收件人|抄送|From|To|Cc)\s*[：:]", re.I)
 _NAME_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*<([^<>@\s]+@[^<>\s]+)>")
+_YOUR_NUMBER = re.compile(r"[您你]的?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?(?:还是|是|就是)?\s*$")
 _ASKS_NUMBER = re.compile(r"电话|手机|号码|微信|联系方式")
 _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s*(?:<[^>\n]*>)?\s*$", re.I)
 _COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
@@ -305,7 +309,14 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
         return None
     if m.group(2) or re.match(SURNAMES, name) or re.fullmatch(_NICK, name) or name.isascii():
         return name if (m.group(2) or previous_blank or len(name) <= 3) else None
+    if re.fullmatch(r"阿[A-Z][a-z]{1,10}", name):
+        return name
     return None
+
+
+def _is_sender(name: str) -> bool:
+    """The name of a chat's sender: a person's name, a nickname or an English name."""
+    return bool(re.match(SURNAMES, name) or re.fullmatch(_NICK, name) or re.fullmatch(r"[A-Z][A-Za-z]{1,12}", name))
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -317,6 +328,7 @@ def split_sentences(text: str) -> list[Sentence]:
     # a label that starts three lines or more is someone talking ("乙方：…", "Speaker 1: …"), even when it looks
     # like a header key ("乙方：云帆科技 吴昊") or carries a digit ("时间：2027-03-01")
     label_lines = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
+    lines_seen = Counter(line.strip() for line in text.splitlines())
     in_mail = False
     previous_label = ""
     for line_no, line in enumerate(text.splitlines(keepends=True)):
@@ -332,6 +344,10 @@ def split_sentences(text: str) -> list[Sentence]:
             previous_blank = False
             continue
         alone = _name_line(stripped, previous_blank)
+        pair = _COMPANY_NAME_LINE.match(stripped)
+        if alone is None and pair and lines_seen[stripped.strip()] >= 2 and re.match(SURNAMES, pair.group(2)):
+            # "云帆 邓悦" alone on a line again and again: a transcript's speaker, with the company first
+            alone = f"{pair.group(1)}-{pair.group(2)}"
         previous_blank = False
         if alone:
             speaker = alone
@@ -352,6 +368,12 @@ def split_sentences(text: str) -> list[Sentence]:
         if ts:
             body_start += ts.end()
             stripped = stripped[ts.end() :]
+        piped = _PIPE_SENDER.match(stripped) if len(re.findall(r"[|｜]", stripped)) <= 2 else None
+        if piped and _is_sender(re.sub(r"[（(].*", "", piped.group(1)).strip()):
+            # "2028-11-28 10:04 | 牛建军(泉韵-总经理) | 好，你说。": a chat export with the sender between bars
+            speaker = piped.group(1).strip()
+            body_start += piped.end()
+            stripped = stripped[piped.end() :]
         line_speaker = speaker
         sender = _MAIL_SENDER.match(stripped)
         if sender:
@@ -564,7 +586,8 @@ _DEPT_NAME = re.compile(
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
 _HONORIFIC_AFTER = re.compile(
-    rf"(?<=[的跟和找给问约见板导叫了、])({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|老板|工)"
+    # ("喂，您好，请问是鲍经理吗": the one who answers the call)
+    rf"(?:(?<=[的跟和找给问约见板导叫了、])|(?<=请问是)|(?<=[，,\s]是))({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|老板|工)"
     r"(?![\u4e00-\u9fa5]{0}[理监])"
 )
 ROLE_BY_TITLE = [
@@ -1656,6 +1679,23 @@ def _core(name: str) -> str:
 # a department that is called a centre (信息中心, 客服中心) is no company; 西安蜡影文化艺术中心 is one
 _DEPARTMENT_CENTRE = r"(?:信息|客服|运营|财务|技术|数据|研发|培训|物流|仓储|服务|呼叫|结算|共享|管理)中心"
 _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人事|行政|技术|研发|市场|客服|运营|管理|售后|设计"
+# "我们琉光琉璃瓦这边", "我们飘扬旗帜这几年": the customer's own brand and trade, then what it says of itself
+_SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
+_OWN_BRAND = re.compile(
+    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,6}}?)(?:{_SAYS_OF_ITSELF}|是做|做的是)"
+)
+_OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
+# the key of a note's line ("- 预算：两万左右", "7. 联系方式：…", "开票抬头："): a field, not a person talking
+_NOTE_FIELD = re.compile(
+    r"(?:预算|报价|价格|金额|账号|数量|席位|联系方式|方式|电话|手机|竞品|需求|痛点|现状|决策|时间|下一步|备注|抬头|人员|背景|"
+    r"进展|结论|风险|计划|情况|客户|地点|主题|参会人?|对接人|联系人)\s*$"
+)
+# words a brand does not contain: what else follows 我们 ("我们销售团队这边", "我们门店店员现在")
+_GENERIC_IN_BRAND = re.compile(
+    rf"{_FUNCTION_WORDS}|业务|团队|部门|客户|老板|领导|员工|同事|师傅|门店|店员|工厂|厂里|公司|集团|总部|分店|"
+    r"这块|那块|这个|那个|这些|那些|整个|所有|全部|大家|自己|内部|之前|以前|平时|基本|一般|其实|已经|"
+    r"[的了在是也都就还要想能会有没不把被让对从到去来说聊看听问试买卖用跟和给个些点次年月天号]|[部组室处科局]$"
+)
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
 )
@@ -1755,7 +1795,8 @@ def _account(
                     weight += 4.0
                 see(account.name, weight, s, account.id)
     competitor_spans = []
-    labelled = any(s.speaker for s in sentences)
+    # a note's bullet keys ("- 预算：", "4. 报价：") are labels, but nobody talks: the note is still the rep's own
+    labelled = any(s.speaker and not _NOTE_FIELD.search(s.speaker) for s in sentences)
     labels_seen: set[str] = set()
     labels_seen_legal: set[str] = set()
     for s in sentences:
@@ -1862,12 +1903,40 @@ def _account(
                     and not org.find_competitors(name)
                 ):
                     see_named(name, 4.0, s)
+            if side_here is False:
+                # "我们琉光琉璃瓦这边", "我们老俞记酱鸭现在直营店十四家": the customer's people call their company by
+                # brand and trade, and the trade can be any word ("琉璃瓦", "酱鸭")
+                for m in _OWN_BRAND.finditer(s.text):
+                    name = m.group(1)
+                    if not (
+                        _GENERIC_IN_BRAND.search(name)
+                        or _looks_like_person(name)
+                        or org.find_ours(name)
+                        or org.is_ours(name)
+                        or org.find_competitors(name)
+                    ):
+                        see_named(name, 3.0, s)
+                for m in _OWN_BRAND_SHORT.finditer(s.text):
+                    # "我们蓝礁现在门店五家" beside "蓝礁水族这边的方案": the brand alone, written in full elsewhere
+                    brand = m.group(1)
+                    if _GENERIC_IN_BRAND.search(brand) or core_name(brand + "某某") != brand + "某某":
+                        continue  # ("我们上海这边": a city)
+                    longer = {
+                        x.group(0)
+                        for x in re.finditer(rf"{brand}[\u4e00-\u9fa5]{{1,4}}?(?=这边|那边|的|[，,。！!？?\s])", text)
+                        if not _GENERIC_IN_BRAND.search(x.group(0)[len(brand) :])
+                    }
+                    if len(longer) == 1:
+                        name = longer.pop()
+                        if not (org.find_ours(name) or org.find_competitors(name) or _looks_like_person(name)):
+                            see_named(name, 3.0, s)
         if not s.speaker and s.start < 300:
             # "参与人：韦涛（云帆科技），千岛湖碧波游船 - 龚总", "参会人：…；禾丰种业 余伟（销售副总）", "主题：禾丰种业 渠道…"
             listed = re.match(r"\s*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text)
             for m in (
                 re.finditer(
-                    rf"(?:^|[：:，,；;、])\s*([\u4e00-\u9fa5A-Za-z]{{2,12}})\s*(?:[-－—·]\s*)?(?=(?:{_PERSON}|{_NICK}|(?:{SURNAMES})[总工]|渠道|CRM|客户|销售|项目|需求|方案|系统)(?![\u4e00-\u9fa5]{{3}}))",
+                    rf"(?:^|[：:，,；;、]|[（(](?=[\u4e00-\u9fa5]{{2,12}}\s*(?:CRM|项目|需求|方案|系统)))"
+                    rf"\s*([\u4e00-\u9fa5A-Za-z]{{2,12}})\s*(?:[-－—·]\s*)?(?=(?:{_PERSON}|{_NICK}|(?:{SURNAMES})[总工]|渠道|CRM|客户|销售|项目|需求|方案|系统)(?![\u4e00-\u9fa5]{{3}}))",
                     s.text,
                 )
                 if listed
@@ -1878,7 +1947,10 @@ def _account(
                     len(name) >= 2
                     and not (org.find_ours(name) or org.is_ours(name) or org.find_competitors(name))
                     and not _looks_like_person(name)
-                    and not re.search(r"参与人|参会|与会|出席|主题|项目|方案|系统|沟通", name)
+                    # ("主题：今天钉钉视频会议纪要（海晟锚链 CRM）": 纪 is a surname, the meeting is no company)
+                    and not re.search(
+                        r"参与人|参会|与会|出席|主题|项目|方案|系统|沟通|会议|视频|电话|回复|今天|昨天", name
+                    )
                     and not re.fullmatch(r"客户方?|甲方|乙方|我方|对方|销售|售前|实施|顾问|记录人?|主持人?", name)
                 ):
                     see_named(name, 2.0, s)
@@ -1956,6 +2028,9 @@ def _account(
                     or re.search(
                         r"今天|明天|昨天|电话|沟通|方案|会议|时间|提醒|安排|或者|然后", name
                     )  # "约了今天电话沟通方案"
+                    # "见了团建销售 小贾", "上门演示": a role, or what the rep went to do
+                    or re.search(r"(?:销售|采购|财务|客服|顾问|专员|助理|主管|负责人|对接人)$", name)
+                    or re.fullmatch(r"演示|培训|调研|安装|实施|签约|交流|测试|部署|对接|讲解|汇报|调试|服务|维修", name)
                     # "租期快到了会提醒业务员去续租": a long run without a trade word is a clause, not a name
                     or (len(name) > 8 and not _ORG_TAIL.search(name))
                     or re.search(rf"{_TITLE_ALT}|总监|经理|律师|老师|院长|校长|老板", name)  # "见了行政总监吴静"
@@ -2517,6 +2592,18 @@ def _contacts(
                     or merged.get(said_by)
                     or next((c for c in people if c.name in previous.speaker), None)
                 )
+        if owner is None and speaker_is_ours and _YOUR_NUMBER.search(s.text[: contacts[0].span[0]]):
+            # "您座机是 0579-8531 6620 对吧？", "您电话还是 0371-6792 5508 吗？": our rep checks the number of
+            # the one on the other end, who answers next (or spoke last)
+            for other in (*sentences[index + 1 : index + 3], *sentences[max(0, index - 2) : index][::-1]):
+                if other.speaker and not ours(other.speaker):
+                    said_by = sides.speaker_name.get(other.speaker) or _person_of(other.speaker)
+                    owner = (
+                        found.get(said_by)
+                        or merged.get(said_by)
+                        or next((c for c in people if c.name in other.speaker), None)
+                    )
+                    break
         own = re.search(r"我也?留|我的(?:手机|电话|号码|座机)|我(?:手机|电话|座机)(?:是|号)", s.text)
         # without labels: "好的孔经理，我的手机是180…" addresses the customer's contact, so the one talking is us
         greets_contact = (
@@ -2982,7 +3069,8 @@ _BARE_COUNT = re.compile(r"([0-9]+|[零一二两三四五六七八九十百千]+
 # a count priced or settled is the seat count: "六十个就是十万零八千", "四十五个多少钱", "先上三十个"
 _PRICED_COUNT = re.compile(
     r"(?P<n>[0-9]+|[一二两三四五六七八九十百]+)\s*个"
-    r"(?=\s*(?:的话)?\s*[，,]?\s*(?:就是|的话|是|一年|一共|总共|多少钱|怎么卖)"
+    # ("八个就够了": the count settled on)
+    r"(?=\s*(?:的话)?\s*[，,]?\s*(?:就是|的话|是|一年|一共|总共|多少钱|怎么卖|就够|够用)"
     r"|\s*[，,]?\s*[一二两三四五六七八九十\d][^个人，,。]{0,6}[万千])"
     r"|(?:先上|先开|改成|就上|先要|(?<![打计])算)(?P<settled>[0-9]+|[一二两三四五六七八九十百]+)\s*个(?=吧|[，,。]|$)"
 )

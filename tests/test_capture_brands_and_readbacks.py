@@ -1,0 +1,209 @@
+"""Customers named by brand and trade in running speech ("我们琉光琉璃瓦这边"), chat exports with the sender
+between bars or the company before the name, notes whose bullets carry keys, and numbers our rep reads back
+to the customer ("您座机是 … 对吧").
+
+Every transcript here was written for these tests (invented companies, people and numbers)."""
+
+from datetime import date
+from types import SimpleNamespace
+
+from bot.org import OrgProfile
+from bot.zh_parse.orgnames import VISITED_NAME, visited_name
+from tools.autofill.extract import extract_rules, split_sentences
+
+TODAY = date(2027, 9, 14)  # a Tuesday
+ORG = OrgProfile.from_settings(
+    SimpleNamespace(org_name="云帆科技,云帆,云番科技", competitors="纷享销客/纷享,悟空CRM/悟空", org_products="")
+)
+
+
+def extract(text: str, today: date = TODAY, **kwargs):
+    return extract_rules(text, today, org=ORG, **kwargs)
+
+
+def phones(ex) -> set[str]:
+    numbers = set()
+    for c in ex.contacts:
+        numbers |= {p.replace("-", "") for p in (c.phone, *c.other_phones) if p}
+    return numbers
+
+
+BRAND_CALL = (
+    "通话记录 2027-09-14 电话\n"
+    "销售-邵宁: 甘厂长您好，我是云帆科技的邵宁。\n"
+    "客户-甘厂长：哦，小邵。我们青砚石雕这边想把经销商管起来，现在全靠表格。\n"
+    "销售-邵宁: 跑业务的几个人？\n"
+    "客户-甘厂长：六个，开六个账号。\n"
+    "销售-邵宁: 好的，六个账号一年一万八。您座机是 0597-3326 1580 对吧？\n"
+    "客户-甘厂长：对，手机也行，13859731266。\n"
+)
+
+
+def test_the_customer_naming_its_brand_and_trade_is_the_account():
+    ex = extract(BRAND_CALL)
+    assert ex.account.value == "青砚石雕"
+
+
+def test_a_number_our_rep_reads_back_belongs_to_the_one_who_answers():
+    ex = extract(BRAND_CALL)
+    assert [c.name for c in ex.contacts] == ["甘厂长"]
+    assert phones(ex) == {"059733261580", "13859731266"}
+
+
+def test_our_own_team_words_after_women_are_no_brand():
+    text = (
+        "电话记录 2027-09-14\n"
+        "邵宁: 喂，乔总，我是云帆科技的邵宁。\n"
+        "乔立伟: 你好。我们销售团队这边现在十来个人，我们门店店员现在不用系统。\n"
+        "邵宁: 那先开十个账号？\n"
+        "乔立伟: 行。\n"
+    )
+    ex = extract(text)
+    assert ex.account is None or "团队" not in ex.account.value and "店员" not in ex.account.value
+
+
+def test_a_brand_said_short_takes_the_longer_form_written_elsewhere():
+    text = (
+        "群聊：CRM项目沟通群（3人）\n"
+        "—— 2027年9月14日 ——\n"
+        "邵宁(云帆) 10:15:02\n"
+        "褐石茶饮这边的方案我更新了，发在群文件里。\n"
+        "柏志强 10:17:40\n"
+        "收到。我们褐石现在门店七家，开九个号。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "褐石茶饮"
+
+
+def test_a_city_after_women_is_no_short_brand():
+    text = (
+        "电话记录 2027-09-14\n"
+        "邵宁: 喂，乔总，我是云帆科技的邵宁。\n"
+        "乔立伟: 我们上海现在五个门店，上海分公司的人也要用。\n"
+    )
+    ex = extract(text)
+    assert ex.account is None or ex.account.value != "上海分公司"
+
+
+def test_a_speaker_line_with_the_company_first_is_a_label():
+    text = (
+        "电话会议 2027-09-14 录音转写\n"
+        "云帆 邵宁\n"
+        "柯总您好，我是云帆的邵宁。\n"
+        "柯文斌\n"
+        "好。我们老柯记卤味现在直营店九家。\n"
+        "云帆 邵宁\n"
+        "督导几位？\n"
+        "柯文斌\n"
+        "六个，开六个号。我手机 135 1298 6601。\n"
+    )
+    sentences = split_sentences(text)
+    assert {s.speaker for s in sentences if s.speaker} == {"云帆-邵宁", "柯文斌"}
+    ex = extract(text)
+    assert ex.our_side == ["邵宁"]
+    assert ex.account.value == "老柯记卤味"
+    assert phones(ex) == {"13512986601"}
+
+
+def test_a_chat_export_with_the_sender_between_bars():
+    text = (
+        "群聊：褐石茶饮×云帆 项目群\n"
+        "2027-09-14 10:02 | 邵宁(云帆) | 各位好，上午电话聊的内容我在群里确认一下。\n"
+        "2027-09-14 10:04 | 柏志强(褐石-总经理) | 好，你说。\n"
+        "2027-09-14 10:06 | 邵宁(云帆) | 账号十个，一年三万。\n"
+        "2027-09-14 10:09 | 柏志强(褐石-总经理) | 八个就够了，我手机 139 5501 2267。\n"
+    )
+    speakers = [s.speaker for s in split_sentences(text) if s.speaker]
+    assert speakers[:2] == ["邵宁(云帆)", "柏志强(褐石-总经理)"]
+    ex = extract(text)
+    assert ex.our_side == ["邵宁"]
+    assert [c.name for c in ex.contacts] == ["柏志强"]
+    assert ex.seats.value == 8
+    assert phones(ex) == {"13955012267"}
+
+
+def test_a_table_row_is_no_chat_line():
+    sentences = split_sentences("| 柏志强 | 总经理 | 139 5501 2267 |\n")
+    assert all(not s.speaker for s in sentences)
+
+
+def test_whom_a_rep_called_or_where_a_rep_was_names_the_customer():
+    called = [visited_name(m) for m in VISITED_NAME.finditer("下午给银钥匙开锁打电话，龙老板接的")]
+    assert called == ["银钥匙开锁"]
+    inside = [visited_name(m) for m in VISITED_NAME.finditer("上午到丰禾纸塑厂里，见了老板娘")]
+    assert inside[0] == "丰禾纸塑"
+
+
+def test_a_note_with_keyed_bullets_is_still_the_reps_own():
+    text = (
+        "电话小记  2027-09-14  记录人：邵宁\n"
+        "1. 下午给银钥匙开锁打电话，龙老板接的，他们有九个师傅。\n"
+        "2. 账号：龙老板说师傅不用账号，前台两个加他自己，三个。\n"
+        "3. 报价：三个账号一年六千九。\n"
+        "4. 预算：五千到六千之间。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "银钥匙开锁"
+    assert ex.seats.value == 3
+
+
+def test_a_keyed_note_does_not_take_a_role_or_an_errand_for_the_customer():
+    text = (
+        "拜访小记 2027-09-14\n"
+        "- 客户：跳跳熊亲子乐园（万象店）\n"
+        "- 另外见了团建销售 小贾，负责学校团建\n"
+        "- 竞品：纷享\n"
+        "- 下一步：下周二上门演示，带实施同事一起。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value.startswith("跳跳熊亲子乐园")
+
+
+def test_the_subject_of_a_mail_names_the_customer_in_brackets():
+    text = (
+        "主题：回复：今天钉钉视频会议纪要（海澜锚具 CRM）\n"
+        "发件人：邵宁 <shaoning@yunfan-tech.com>\n"
+        "收件人：纪建平 <jijp@hailan-anchor.com>\n"
+        "时间：2027年9月14日 18:30\n"
+        "\n"
+        "纪总：\n"
+        "已按二十个账号重新报价：六万元/年。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "海澜锚具"
+
+
+def test_the_one_who_answers_a_call_without_labels_is_a_contact():
+    text = (
+        "电话录音转写 2027-09-14\n"
+        "喂，您好，请问是鲍经理吗？我是云帆科技的邵宁。\n"
+        "是我，你说。\n"
+        "我们预算七八千吧，最多一万。\n"
+        "行，邮箱是 baojl_demo@163.com，有事打我电话，一三七，零九八二，幺五五六。\n"
+    )
+    ex = extract(text)
+    assert [c.name for c in ex.contacts] == ["鲍经理"]
+    assert phones(ex) == {"13709821556"}
+
+
+def test_someone_who_left_and_was_dealt_with_is_no_contact():
+    text = (
+        "白雪: 邹总好，我是云帆科技的白雪。之前对接的是孔经理，听说他离职了？\n"
+        "邹总: 对，小孔上个月走了，现在这块我负责。\n"
+    )
+    ex = extract(text)
+    assert "孔经理" not in {c.name for c in ex.contacts}
+
+
+def test_a_nickname_with_an_english_name_heads_its_lines():
+    text = (
+        "群聊：CRM项目沟通群（3人）\n"
+        "邵宁(云帆) 10:15:02\n"
+        "方案我更新了。\n"
+        "阿May 10:23:44\n"
+        "我是客服主管梅雅，会员数据能导入吗？我电话 +86 15920 883 571。\n"
+    )
+    assert "阿May" in {s.speaker for s in split_sentences(text)}
+    ex = extract(text)
+    assert {c.name: c.title for c in ex.contacts}.get("梅雅") == "客服主管"
+    assert phones(ex) == {"15920883571"}
