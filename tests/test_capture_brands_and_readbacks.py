@@ -207,3 +207,93 @@ def test_a_nickname_with_an_english_name_heads_its_lines():
     ex = extract(text)
     assert {c.name: c.title for c in ex.contacts}.get("梅雅") == "客服主管"
     assert phones(ex) == {"15920883571"}
+
+
+def test_our_rep_reading_back_a_number_in_chinese_digits_gives_it_to_the_one_greeted():
+    text = (
+        "通话转写 2027-09-14 参与方：发言人1、发言人2\n"
+        "发言人1 00:00:01\n"
+        "喂，邬总您好，我是云番科技的邵宁。\n"
+        "发言人2 00:00:09\n"
+        "哦，邵经理你好。我们这次想把当户管起来。\n"
+        "发言人1 00:00:30\n"
+        "邬总电话方便留一下吗？\n"
+        "发言人2 00:00:40\n"
+        "我手机你记一下，一三八……等一下……五八二四，然后是九九零一。\n"
+        "发言人1 00:00:52\n"
+        "一三八五八二四九九零一，对吧？\n"
+        "发言人2 00:00:55\n"
+        "对。\n"
+    )
+    ex = extract(text)
+    assert {c.name: c.phone for c in ex.contacts} == {"邬总": "13858249901"}
+
+
+def test_the_answer_to_a_number_asked_of_the_only_contact_is_theirs():
+    text = (
+        "喂，杭老师您好，我是云帆科技的小葛。\n"
+        "你说。\n"
+        "没问题，我周三把方案发您。您的手机我确认一下？\n"
+        "幺八六，洞二五幺，三七七四。\n"
+        "幺八六洞二五幺三七七四，好的。\n"
+    )
+    ex = extract(text)
+    assert {c.name: c.phone for c in ex.contacts} == {"杭老师": "18602513774"}
+
+
+def test_a_number_asked_of_a_contact_by_surname_goes_to_the_one_with_that_surname():
+    text = (
+        "欢迎欢迎 我是谜境的创始人付晓川 这位是我们团建事业部经理温若\n"
+        "我是云帆科技的冷锋\n"
+        "温经理电话多少\n"
+        "150 5189 0032 有事打我\n"
+    )
+    ex = extract(text)
+    assert {c.name: c.phone for c in ex.contacts}.get("温若") == "15051890032"
+
+
+def test_our_rep_leaving_a_number_for_the_contact_keeps_it_out():
+    text = (
+        "喂，顾总您好，我是云帆科技的邵宁。\n"
+        "下周二可以，上午来。我办公室电话0575-8512 6633，到了打这个。\n"
+        "好的。我的手机是 138 5751 2200，顾总有事也可以直接打我。\n"
+    )
+    ex = extract(text)
+    assert phones(ex) == {"057585126633"}
+
+
+def test_an_integrators_engineer_speaking_keeps_his_number():
+    text = (
+        "发言人1 00:00:01\n"
+        "各位好，我是云帆科技的邵宁。\n"
+        "发言人2 00:00:10\n"
+        "我是星禾的王杰，IT的。\n"
+        "发言人3 00:00:20\n"
+        "各位好，我是上海领航数据的卢工，负责星禾这边的系统集成。\n"
+        "发言人2 00:05:59\n"
+        "技术的事发我，wangjie@xinghe-demo.com。\n"
+        "发言人3 00:06:03\n"
+        "我的手机是139 1602 7788，接口上有问题直接打我。\n"
+    )
+    ex = extract(text)
+    assert "卢工" not in {c.name for c in ex.contacts}
+    assert "13916027788" not in phones(ex)
+
+
+def test_someone_who_is_said_not_to_be_a_contact_keeps_their_number():
+    text = (
+        "拜访小记 2027-09-14 记录：邵宁\n"
+        "- 付总手机：133 9102 7755\n"
+        "- 付总提到的客户：北京演艺集团 王主任（010-6551 2080），是他们最大客户，不是我们的对接人\n"
+    )
+    ex = extract(text)
+    assert phones(ex) == {"13391027755"}
+
+
+def test_last_week_is_no_mr_zhou():
+    text = (
+        "葛帆：韦经理您好，我是云帆科技的葛帆。\n"
+        "韦振宇：我们这边，上周总经理办公会已经定了。您这个座机 0574-8733 1025 我还能打吧？\n"
+    )
+    ex = extract(text)
+    assert "周总" not in {c.name for c in ex.contacts}

@@ -192,7 +192,10 @@ _COMPANY_NAME_LINE = re.compile(r"^\s*([\u4e00-\u9fa5A-Za-z]{2,8})\s+([\u4e00-\u
 _PIPE_SENDER = re.compile(r"^\s*[|｜]?\s*([^|｜：:\n]{2,24}?)\s*[|｜]\s*(?=\S)")
 _MAIL_HEADER = re.compile(r"^\s*(?:发件人|收件人|抄送|From|To|Cc)\s*[：:]", re.I)
 _NAME_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*<([^<>@\s]+@[^<>\s]+)>")
-_YOUR_NUMBER = re.compile(r"[您你]的?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?(?:还是|是|就是)?\s*$")
+_YOUR_NUMBER = re.compile(
+    r"[您你](?:的|这个|那个)?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?(?:还是|是|就是)?\s*$"
+)
+_ASR_DIGIT_CHARS = "零〇洞幺一二两三四五六七八九"  # a number read out: "一三八五八二四九九零一，对吧？"
 _ASKS_NUMBER = re.compile(r"电话|手机|号码|微信|联系方式")
 _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s*(?:<[^>\n]*>)?\s*$", re.I)
 _COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
@@ -1343,6 +1346,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
                     or re.search(rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text)
                     or re.search(rf"我是(?:{_TITLE_ALT})\s*({_PERSON})(?=[。，,！!]|$)", s.text)  # "我是销售总监谢欣怡"
+                    # "我是恒昌典当业务部经理俞晓"
+                    or re.search(rf"我是[^，。的]{{2,16}}?(?:{_TITLE_ALT})\s*({_PERSON})(?=[。，,！!]|$)", s.text)
                     # "Speaker 3: 你好，熊俊。": a greeting and one's own name
                     or re.fullmatch(rf"\s*(?:你好|您好|大家好|各位好)[，,！!\s]*({_PERSON})[。！!]?\s*", s.text)
                     # on the phone: "我天津恒彩，冯伟。", "柴经理好，我贺小兵。"
@@ -1454,6 +1459,21 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.speaker[label] = False
     elif len(unknown) == 1 and known == {False}:
         sides.speaker[unknown[0]] = True
+    for index, s in enumerate(sentences):
+        # "发言人1：喂，邬总您好，我是云番科技的蒋浩" and then 发言人2 answers: our rep greets the one on the
+        # line, and an unnamed label of the customer's that answers first is that person
+        greeting = re.search(r"您好|你好", s.text) if s.speaker and sides.speaker.get(s.speaker) is True else None
+        called = _HONORIFIC.search(s.text) if greeting else None
+        answer = (
+            next((x for x in sentences[index + 1 :] if x.speaker and x.speaker != s.speaker), None) if called else None
+        )
+        if (
+            answer is not None
+            and sides.speaker.get(answer.speaker) is False
+            and answer.speaker not in sides.speaker_name
+            and not any(n.startswith(called.group(1)) for n in sides.speaker_name.values())
+        ):
+            sides.speaker_name[answer.speaker] = called.group(0)
     for label in labels:
         name = sides.speaker_name.get(label)
         if name and sides.speaker[label] is False and re.fullmatch(_HONORIFIC.pattern, name):
@@ -2403,8 +2423,10 @@ def _contacts(
             add(m.group(1), s)
         for m in (*_HONORIFIC.finditer(hay), *_HONORIFIC_AFTER.finditer(hay)):
             honorific = m.group(0)
-            if honorific in found:
-                continue
+            if honorific in found or (
+                m.group(1) == "周" and hay[max(0, m.start() - 1) : m.start()] in tuple("上下本这每")
+            ):
+                continue  # ("上周总经理办公会已经定了": last week's meeting)
             # "周总" alone states no title; "何总（销售副总裁）" does
             stated = _HONORIFIC_TITLE.match(hay[m.end() :])
             title = stated.group(1) if stated else None
@@ -2519,12 +2541,19 @@ def _contacts(
         ]
         contacts = find_phones(s.text) + find_emails(s.text)
         speaker_is_ours = bool(s.speaker) and ours(s.speaker)
-        third_here = any(n in s.text or (s.speaker and n in s.speaker) for n in sides.third | sides.left)
+        talking = sides.speaker_name.get(s.speaker) or (_person_of(s.speaker) if s.speaker else "")
+        third_here = any(n in s.text or (s.speaker and n in s.speaker) for n in sides.third | sides.left) or (
+            # "发言人6：我的手机是…", 发言人6 being the integrator's 卢工; "韩涛：…我手机…", the 韩工 of the integrator
+            talking in sides.third
+            or any(talking[:1] == n[0] and re.fullmatch(_HONORIFIC.pattern, n) for n in sides.third if talking)
+        )
         if not contacts:
             recent = (named_here or recent)[-3:]
             continue
         if third_here and not any(c.name in s.text for c in people):
             continue
+        if re.search(r"不是(?:我们|咱们)?的?(?:对接人|联系人)", s.text):
+            continue  # "北京演艺集团 王主任（010-…），是他们最大客户，不是我们的对接人"
         sure = 2
         owner = next((c for c in people if c.name in s.text), None) or next(
             (twin for alias, twin in merged.items() if alias in s.text), None
@@ -2563,18 +2592,25 @@ def _contacts(
             if asked and _ASKS_NUMBER.search(previous.text):
                 owner = asked[-1]
         if owner is None and not s.speaker:
-            # no labels: "温经理，您电话多少？" then "138 0571 2233。": the one asked answers
+            # no labels: "温经理，您电话多少？" then "138 0571 2233。": the one asked answers ("温经理" being
+            # 温若, the only 温; "您的手机我确认一下？" asked of the only contact)
             for question in sentences[max(0, index - 2) : index][::-1]:
                 asked = [c for c in people if c.name in question.text]
+                for m in [] if asked else _HONORIFIC.finditer(question.text):
+                    same = [c for c in people if c.name.startswith(m.group(1))]
+                    asked = same if len(same) == 1 else asked
+                if not asked and re.search(r"[您你]", question.text) and len(people) == 1:
+                    asked = people
                 if (
                     not question.speaker
                     and len(asked) == 1
                     and _ASKS_NUMBER.search(question.text)
-                    and re.search(r"多少|留|说一下|报一下|给我", question.text)
+                    and re.search(r"多少|留|说一下|报一下|给我|确认|记一下", question.text)
                 ):
                     owner = asked[0]
                     break
-        if owner is None and not speaker_is_ours and recent and re.search(r"她|他|电话|手机|座机|号码|邮箱", s.text):
+        # ("你加我另一个号吧 一三七 …": the number to add is the one of the person being talked to)
+        if owner is None and not speaker_is_ours and recent and re.search(r"她|他|电话|手机|座机|号|邮箱", s.text):
             owner, sure = recent[-1], 1  # "她电话 0512-…": the person just talked about
         if (
             owner is None
@@ -2584,7 +2620,7 @@ def _contacts(
             and not ours(previous.speaker)
         ):
             # "139，0755，后面是2618。" / "139 0755 2618，好的。": our rep reads the customer's number back
-            said = re.sub(r"[\d\s+\-，,。.!！？?]", "", s.text)
+            said = re.sub(rf"[\d\s+\-，,。.!！？?{_ASR_DIGIT_CHARS}]", "", s.text)
             if len(said) <= 8 and "我" not in said:
                 said_by = sides.speaker_name.get(previous.speaker, "")
                 owner = (
@@ -2612,6 +2648,15 @@ def _contacts(
                 greet := re.match(rf"\s*(?:好的|好嘞|行|嗯)?[，,\s]*((?:{SURNAMES})(?:总|经理|工|老师|姐|哥))", s.text)
             )
             and any(c.name.startswith(greet.group(1)[0]) for c in people)
+        ) or (
+            # "我的手机是 138 5751 2200，顾总有事也可以直接打我": the contact is the one spoken to
+            not s.speaker
+            and any(
+                re.search(rf"{re.escape(c.name)}[，,\s]*(?:有事|您|你|可以|随时|直接)", s.text[c_end:])
+                for c in people
+                for c_end in [s.text.find(c.name)]
+                if c_end > 0
+            )
         )
         if owner is None or (own and (speaker_is_ours or greets_contact)):
             continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
