@@ -297,3 +297,41 @@ def test_last_week_is_no_mr_zhou():
     )
     ex = extract(text)
     assert "周总" not in {c.name for c in ex.contacts}
+
+
+def test_without_labels_the_brand_the_customer_calls_itself_is_the_account():
+    text = (
+        "2027-09-14 通话录音转写（未区分说话人）\n"
+        "喂，何经理吗？我是云帆的小蒋，上周给您发过资料那个。\n"
+        "哦小蒋啊，看了看了。我们金穗农资现在有十二三个业务员，天天跑乡镇。\n"
+        "那您这边打算先开几个号？\n"
+        "先开十个号。\n"
+    )
+    assert extract(text).account.value == "金穗农资"
+
+
+def test_a_brand_before_what_the_customer_cannot_do_is_the_account():
+    text = (
+        "Speaker 1: 秦经理您好，我是云帆科技的邵宁，想问问进展。\n"
+        "Speaker 2: 结果出来了，我们这次没选你们。\n"
+        "Speaker 2: 集团要求各子公司统一用销售易，我们天津港澜没办法单独走。\n"
+    )
+    assert extract(text).account.value == "天津港澜"
+
+
+def test_what_a_team_calls_its_own_parts_is_no_brand():
+    text = (
+        "乔立伟: 我们华东大区这边有二十个人，我们电商渠道这几年涨得快，我们旗舰店这边也要用。\n"
+        "邵宁: 我是云帆科技的邵宁，那先开二十个账号？\n"
+    )
+    ex = extract(text)
+    assert ex.account is None or not any(w in ex.account.value for w in ("大区", "渠道", "旗舰店"))
+
+
+def test_a_legal_name_led_by_its_city_and_the_brand_in_speech_are_one_company():
+    text = (
+        "喂您好 是螺香堂的钟总吗 对对对你哪位 我是云帆科技的邓佳\n"
+        "哦想起来了 我们螺香堂米粉现在四十多家门店 加盟商管理很头疼\n"
+        "那没问题 对了开票写哪个名字 南宁螺香堂餐饮管理有限公司\n"
+    )
+    assert extract(text).account.value == "南宁螺香堂餐饮管理有限公司"

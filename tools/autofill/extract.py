@@ -1702,7 +1702,8 @@ _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人�
 # "我们琉光琉璃瓦这边", "我们飘扬旗帜这几年": the customer's own brand and trade, then what it says of itself
 _SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
 _OWN_BRAND = re.compile(
-    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,6}}?)(?:{_SAYS_OF_ITSELF}|是做|做的是)"
+    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,6}}?)"
+    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近)"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
 # the key of a note's line ("- 预算：两万左右", "7. 联系方式：…", "开票抬头："): a field, not a person talking
@@ -1714,7 +1715,9 @@ _NOTE_FIELD = re.compile(
 _GENERIC_IN_BRAND = re.compile(
     rf"{_FUNCTION_WORDS}|业务|团队|部门|客户|老板|领导|员工|同事|师傅|门店|店员|工厂|厂里|公司|集团|总部|分店|"
     r"这块|那块|这个|那个|这些|那些|整个|所有|全部|大家|自己|内部|之前|以前|平时|基本|一般|其实|已经|"
-    r"[的了在是也都就还要想能会有没不把被让对从到去来说聊看听问试买卖用跟和给个些点次年月天号]|[部组室处科局]$"
+    r"小区|大区|片区|区域|项目|渠道|体系|审批|流程|预算|合同|产品|经销|代理|加盟|旗舰|车间|仓库|库存|质量|电商|线上|线下|"
+    r"整体|会员|行业|系统|数据|信息|"
+    r"[的了在是也都就还要想能会有没不把被让对从到去来说聊看听问试买卖用跟和给个些点次年月号]|[部组室处科局]$"
 )
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
@@ -1923,7 +1926,8 @@ def _account(
                     and not org.find_competitors(name)
                 ):
                     see_named(name, 4.0, s)
-            if side_here is False:
+            unlabelled_customer = not labelled and not any(n and n in s.text for n in sides.ours)
+            if side_here is False or unlabelled_customer:
                 # "我们琉光琉璃瓦这边", "我们老俞记酱鸭现在直营店十四家": the customer's people call their company by
                 # brand and trade, and the trade can be any word ("琉璃瓦", "酱鸭")
                 for m in _OWN_BRAND.finditer(s.text):
@@ -2196,9 +2200,10 @@ def _account(
             return False  # ("鲁香控股集团有限公司": the parent group shares every unit's brand)
         short, full = group_core(name), group_core(legal[0])
         brand = short[:2]
+        # ("南宁螺满堂餐饮管理有限公司" and "螺满堂米粉": a city the legal name starts with)
         return (
             len(short) >= 3
-            and full.startswith(brand)
+            and (full.startswith(brand) or full.find(short[:3]) in (2, 3))
             and re.fullmatch(r"[\u4e00-\u9fa5]{2}", brand) is not None
             and not re.search(r"[省市县区]$", brand)
             and core_name(brand + "某某") == (brand + "某某")  # not a region the CRM's matcher knows
