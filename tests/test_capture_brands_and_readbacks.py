@@ -335,3 +335,65 @@ def test_a_legal_name_led_by_its_city_and_the_brand_in_speech_are_one_company():
         "那没问题 对了开票写哪个名字 南宁螺香堂餐饮管理有限公司\n"
     )
     assert extract(text).account.value == "南宁螺香堂餐饮管理有限公司"
+
+
+def test_minority_names_without_a_han_surname_are_people():
+    text = (
+        "[00:00:05] 韦晓东: 您好，我是云帆科技的韦晓东。\n"
+        "[00:00:12] 央金旺姆: 你好。我们雪域牦牛食品这边主要卖牦牛肉干。\n"
+        "[00:00:31] 央金旺姆: 我是市场部经理，账号就按十二个开。\n"
+        "[00:00:40] 韦晓东: 好的。\n"
+        "[00:00:48] 央金旺姆: 我补充一下，我们信息部的努尔兰负责对接系统。\n"
+    )
+    ex = extract(text)
+    assert {c.name for c in ex.contacts} == {"央金旺姆", "努尔兰"}
+
+
+def test_a_participants_key_alone_then_one_indented_line_per_company():
+    text = (
+        "钉钉闪记｜会议纪要\n"
+        "时间：2027-09-14 15:00-15:50（钉钉视频）\n"
+        "参会人：\n"
+        "  内蒙古青原风电运维服务有限公司：巴特尔（总经理）、宋晓玲（商务经理）\n"
+        "  云帆科技：孟繁宇（大客户经理）、蒋蓉（售前顾问）\n"
+        "逐字稿：\n"
+        "孟繁宇 15:01：巴总、宋经理，今天主要把价格和时间定一下。\n"
+        "巴特尔 15:02：好。账号三十个，报价多少？\n"
+        "蒋蓉 15:03：三十个账号一年九万。\n"
+        "巴特尔 15:04：我们预算十二万，够了。\n"
+    )
+    sentences = split_sentences(text)
+    assert {s.speaker for s in sentences if s.speaker} == {"孟繁宇", "巴特尔", "蒋蓉"}
+    ex = extract(text)
+    assert set(ex.our_side) == {"孟繁宇", "蒋蓉"}
+    assert {"巴特尔", "宋晓玲"} <= {c.name for c in ex.contacts}
+    assert "蒋蓉" not in {c.name for c in ex.contacts}
+
+
+def test_a_label_with_an_unknown_surname_that_speaks_for_itself_is_a_person():
+    text = (
+        "邵宁: 楼总您好，我是云帆科技的邵宁。\n"
+        "楼建华: 你好，我是这边的总经理，我们想管经销商。\n"
+        "邵宁: 需要几个账号？\n"
+        "楼建华: 我看十个就够了。\n"
+    )
+    ex = extract(text)
+    assert "楼建华" in {c.name for c in ex.contacts}
+
+
+def test_a_key_inside_a_piped_message_is_the_senders_words():
+    text = (
+        "群聊：云端热气球×云帆 项目群\n"
+        "2027-09-14 10:02 | 邵宁(云帆科技-销售) | 何总、阿依，账号一共8个。\n"
+        "2027-09-14 10:05 | 何志刚(运营总监) | 可以。\n"
+        "2027-09-14 10:47 | 阿依古丽(前台主管) | 合同抬头：敦煌云端热气球飞行俱乐部有限公司。有事打前台 0937-882 6600。\n"
+    )
+    sentences = split_sentences(text)
+    assert sentences[-1].speaker == "阿依古丽(前台主管)"
+    ex = extract(text)
+    assert "09378826600" in phones(ex)
+
+
+def test_a_department_person_named_before_what_they_do_is_a_contact():
+    text = "邵宁: 乔总您好，我是云帆科技的邵宁。\n乔立伟: 你好。系统的事我们信息部的王建负责对接，你直接找他。\n"
+    assert "王建" in {c.name for c in extract(text).contacts}

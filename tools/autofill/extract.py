@@ -296,13 +296,13 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
     if timed:  # "09:12 王磊（云帆科技）", "2026-08-03 10:05 俞经理": a chat export puts the time first
         name = timed.group(1)
         person = re.sub(r"^[A-Z][a-z]{1,12}(?=[\u4e00-\u9fa5])|[（(].*|[-－—·].*", "", name)  # "Amy周雨桐-逸居"
-        if re.match(SURNAMES, person) or re.fullmatch(_NICK, person) or person.isascii():
+        if _sender_name(person):
             return name
     sender = _NAME_TIME_LINE.match(line)
     if sender and (re.search(r"[（(\-－—·]|语音", line)):
         name = sender.group(1)
         person = re.sub(r"[（(].*", "", re.split(r"[-－—·]", name)[-1])
-        if re.match(SURNAMES, person) or re.fullmatch(_NICK, person) or person.isascii():
+        if _sender_name(person):
             return name
     m = _NAME_LINE.match(line)
     if m is None:
@@ -310,16 +310,24 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
     name = m.group(1)
     if any(name.startswith(k) for k in _HEADER_KEYS) or name[-1] in "的了吧啊呢吗嗯哦":
         return None
-    if m.group(2) or re.match(SURNAMES, name) or re.fullmatch(_NICK, name) or name.isascii():
+    if m.group(2) or _sender_name(name):
         return name if (m.group(2) or previous_blank or len(name) <= 3) else None
     if re.fullmatch(r"阿[A-Z][a-z]{1,10}", name):
         return name
     return None
 
 
+def _sender_name(name: str) -> bool:
+    """A speaker's name as a chat or a transcript writes it: a Han name with its surname, a nickname (小王, 阿珍),
+    a minority name without a surname (巴特尔), or an English name."""
+    return bool(
+        re.match(SURNAMES, name) or re.fullmatch(_NICK, name) or name.isascii() or re.fullmatch(_MINORITY_NAME, name)
+    )
+
+
 def _is_sender(name: str) -> bool:
-    """The name of a chat's sender: a person's name, a nickname or an English name."""
-    return bool(re.match(SURNAMES, name) or re.fullmatch(_NICK, name) or re.fullmatch(r"[A-Z][A-Za-z]{1,12}", name))
+    """The name of a chat's sender between bars: as `_sender_name`, an English name capitalised."""
+    return _sender_name(name) and not (name.isascii() and not re.fullmatch(r"[A-Z][A-Za-z]{1,12}", name))
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -333,6 +341,7 @@ def split_sentences(text: str) -> list[Sentence]:
     label_lines = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
     lines_seen = Counter(line.strip() for line in text.splitlines())
     in_mail = False
+    listing = False
     previous_label = ""
     for line_no, line in enumerate(text.splitlines(keepends=True)):
         body_start = offset
@@ -341,6 +350,15 @@ def split_sentences(text: str) -> list[Sentence]:
         if not stripped.strip():
             previous_blank = True
             continue
+        if _BARE_PARTICIPANTS_KEY.match(stripped):
+            listing = True
+        elif listing and re.match(r"^[ \t\u3000]+\S", stripped):
+            # "  云帆科技：孟繁宇（大客户经理）、蒋蓉" under "参会人：": who came, nobody talking
+            lead = len(stripped) - len(stripped.lstrip())
+            out.append(Sentence(stripped.strip(), body_start + lead, ""))
+            continue
+        else:
+            listing = False
         asr = _ASR_LABEL.match(stripped)
         if asr:
             speaker = asr.group(1)
@@ -356,9 +374,7 @@ def split_sentences(text: str) -> list[Sentence]:
             speaker = alone
             continue
         sender = _NAME_TIME_TEXT.match(stripped)
-        if sender and (
-            re.match(SURNAMES, sender.group(1)) or re.fullmatch(_NICK, sender.group(1)) or sender.group(1).isascii()
-        ):
+        if sender and (_sender_name(sender.group(1))):
             # "田甜 09:12 龙厂长新年好！": a chat export's sender and time, then the message on the same line
             speaker = sender.group(1)
             body_start += sender.end()
@@ -372,7 +388,8 @@ def split_sentences(text: str) -> list[Sentence]:
             body_start += ts.end()
             stripped = stripped[ts.end() :]
         piped = _PIPE_SENDER.match(stripped) if len(re.findall(r"[|｜]", stripped)) <= 2 else None
-        if piped and _is_sender(re.sub(r"[（(].*", "", piped.group(1)).strip()):
+        piped = piped if piped and _is_sender(re.sub(r"[（(].*", "", piped.group(1)).strip()) else None
+        if piped:
             # "2028-11-28 10:04 | 牛建军(泉韵-总经理) | 好，你说。": a chat export with the sender between bars
             speaker = piped.group(1).strip()
             body_start += piped.end()
@@ -387,9 +404,7 @@ def split_sentences(text: str) -> list[Sentence]:
         elif in_mail and (m := _LABEL.match(stripped)) and not stripped[m.end() :].strip():
             continue  # "汪经理：" greets the reader; the writer is still the sender
         voice = None if _LABEL.match(stripped) else _VOICE_LABEL.match(stripped)
-        if voice and not (
-            re.match(SURNAMES, voice.group(1)) or re.fullmatch(_NICK, voice.group(1)) or voice.group(1).isascii()
-        ):
+        if voice and not (_sender_name(voice.group(1))):
             voice = None  # "微信（语音转文字）2026年12月4日": the export's title
         if voice:  # "马建军 [语音转文字 0:42] 严经理你好，…": the export's name and voice mark, no colon
             line_speaker = speaker = voice.group(1)
@@ -417,7 +432,8 @@ def split_sentences(text: str) -> list[Sentence]:
         else:
             # in a mail, "卢总手机：…" or "报价：…" is the writer's text, not somebody else talking
             # ("【拜访记录】云帆科技 销售：姜涛": the notes' title line names the writer, nobody talks)
-            m = None if in_mail or voice or notes_title else _LABEL.match(stripped)
+            # ("| 阿依古丽(前台主管) | 合同抬头：…": the sender's message, its own key inside)
+            m = None if in_mail or voice or notes_title or piped else _LABEL.match(stripped)
             if m:
                 # "- 庞凯：12个账号…": a bullet before the label is not part of the name
                 label = re.sub(r"^(?:[-•*·#]+|\d{1,2}[.、)])\s+", "", m.group(1).strip())
@@ -582,9 +598,11 @@ _HONORIFIC_TITLE = re.compile(rf"^[（(]\s*({_TITLE_ALT})\s*[）)]")
 # 「市场部的小汤」, 「见了小董」, 「还有小苏」: a 小/老 + surname name standing alone after 的, a verb or a list word
 _XIAO_AFTER = re.compile(rf"(?:(?<=部的)|(?<=见了)|(?<=还有)|(?<=以及)|(?<=[和跟、]))({_NICK})(?![\u4e00-\u9fa5])")
 # "采购部的何静", "销售部 韩梅", "我是绿源的技术负责人郑涛"
+_NAMED_DEPARTMENTS = "采购|信息|IT|财务|销售|技术|法务|运营|市场|人事|行政|客服"
 _DEPT_NAME = re.compile(
-    rf"((?:采购|信息|IT|财务|销售|技术|法务|运营|市场|人事|行政|客服)(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
-    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;]|$)"
+    rf"((?:{_NAMED_DEPARTMENTS})(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
+    # ("信息部的王建负责对接": what the person does, right after the name)
+    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;]|$|负责|来对接|对接|在管|跟进|也在)"
 )
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
@@ -766,7 +784,16 @@ def _terms(account: KnownAccount) -> list[str]:
 
 # --- sides: us, the customer, third parties ---------------------------------------------------------------
 
-_PERSON = rf"(?:{SURNAMES})(?:(?![他她它的了吧吗呢啊嘛])[\u4e00-\u9fa5]){{1,2}}"  # ("孟洁她说": no pronoun in a name)
+# given names of Uyghur, Kazakh, Mongolian and Tibetan customers, who are named without a Han surname
+# ("努尔兰", "巴特尔", "其其格", "央金旺姆", "扎西次仁"): the parts such names are commonly made of
+_NAME_PARTS = (
+    "努尔兰|阿依古丽|古丽娜尔|帕提古丽|迪丽娜尔|迪丽拜尔|古丽|热依拉|买买提|艾尔肯|艾力|阿迪力|吐尔逊|玉素甫|阿不都|"
+    "依明|米娜|赛力克|叶尔兰|哈力克|阿斯哈尔|加娜尔|巴特尔|巴图|其其格|乌兰(?!察布|浩特|巴托)|苏和|宝音|朝鲁|斯琴|"
+    "哈斯|那顺|敖登|额尔敦|孟和|图雅|萨仁|格日勒|阿拉坦|布和|乌云|娜仁|特木尔|央金|卓玛|扎西|次仁|格桑|达瓦|德吉|"
+    "拉姆|旺姆|平措|多吉|顿珠|措姆|白玛|益西|洛桑|丹增|索朗|普布|边巴|次旦|仁增|央宗|曲珍"
+)
+_MINORITY_NAME = rf"(?:{_NAME_PARTS})(?:{_NAME_PARTS})?"
+_PERSON = rf"(?:(?:{SURNAMES})(?:(?![他她它的了吧吗呢啊嘛])[\u4e00-\u9fa5]){{1,2}}|{_MINORITY_NAME})"  # ("孟洁她说": no pronoun in a name)
 _PERSON_RE = re.compile(rf"^(?:{_PERSON}|{_NICK})$")
 # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
 _SELF_INTRO_TITLED = re.compile(
@@ -1090,6 +1117,24 @@ def _self_intro_name(text: str, after: int) -> str | None:
 
 
 _OUR_ROLE_SUFFIX = r"(?:售前|销售|实施|交付|客服|技术|顾问|客户经理)$"
+_BARE_PARTICIPANTS_KEY = re.compile(r"^\s*(?:参会人员?|与会人员?|参与人|出席人?|参会方)\s*[：:]\s*$")
+
+
+def _participant_lines(lines: list[str]) -> list[str]:
+    """ "参会人：" alone, then one indented line per company ("  云帆科技：孟繁宇（大客户经理）、蒋蓉"): each of
+    those lines read as a participants line of its own."""
+    out = []
+    key = ""
+    for line in lines:
+        if _BARE_PARTICIPANTS_KEY.match(line):
+            key = line.strip()
+            out.append(line)
+        elif key and re.match(r"^[ \t\u3000]+\S", line):
+            out.append(key + line.strip())
+        else:
+            key = ""
+            out.append(line)
+    return out
 
 
 def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str], text: str = "") -> Sides:
@@ -1097,7 +1142,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     staff = {n for n in staff if n}
     # the header's participant lists: "我方 张伟（销售）；客户 李总、王芳（采购）；渠道伙伴 易达 何伟"
     talking = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
-    for line in text.splitlines()[:16]:
+    for line in _participant_lines(text.splitlines()[:16]):
         spoken = _LABEL.match(line)
         if spoken and talking[spoken.group(1).strip()] >= 3 and re.search(r"[。？！?!]|喂|您", line):
             continue  # "乙方：喂，贺总，我云帆的小董…": someone talking, not a list of who came
@@ -2319,12 +2364,33 @@ def _contacts(
             found[name].title, found[name].deal_role = title, role_for_title(title)
         return found[name]
 
+    # "巴特尔 15:02：", "央金旺姆:", "其其格(场长):": a name without a Han surname heads the customer's lines;
+    # a label that talks in the first person more than once is a person, not a note's field ("预算：")
+    talks = Counter(x.speaker for x in sentences if x.speaker)
+    first_person = {x.speaker for x in sentences if x.speaker and "我" in x.text}
+
+    def named_label(label: str, person: str) -> bool:
+        return (
+            talks[label] >= 2
+            and label in first_person
+            and re.fullmatch(r"[\u4e00-\u9fa5]{3,4}", person) is not None
+            and not (_NOTE_FIELD.search(person) or _header_key(person) or _header_label(person))
+            and not (org and (org.find_ours(person) or org.is_ours(person)))
+            and not re.search(
+                r"客户|销售|甲方|乙方|对方|我方|主持|记录|顾问|经理|老板|师傅|前台|财务|参会|说明|方式|标题|人员",
+                person,
+            )
+        )
+
     for s in sentences:
         hay = s.text
         if s.speaker and not ours(s.speaker):
             person = sides.speaker_name.get(s.speaker) or _person_of(s.speaker)
+            person = re.sub(r"[（(][^）)]*[）)]$", "", person).strip()  # "其其格(场长)"
             if sides.side(s.speaker) is False and (
-                _looks_like_person(person) or re.fullmatch(rf"[A-Z][a-z]{{1,12}}(?:{SURNAMES})?", person)
+                _looks_like_person(person)
+                or re.fullmatch(rf"[A-Z][a-z]{{1,12}}(?:{SURNAMES})?", person)
+                or named_label(s.speaker, person)
             ):  # "Kevin李": an English name with the surname is how the chat names him
                 add(person, s)
             hay = f"{s.speaker}，{s.text}"
@@ -2344,6 +2410,8 @@ def _contacts(
                 continue
             dept = m.group(1)
             add(m.group(2) + given, s, dept if dept.endswith("负责人") else None)
+        for m in re.finditer(rf"(?:{_NAMED_DEPARTMENTS})(?:部|中心)?\s*的?\s*({_MINORITY_NAME})", hay):
+            add(m.group(1), s)  # "我们信息部的努尔兰负责对接"
         if s.speaker and not ours(s.speaker):
             m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
             if m:
