@@ -397,3 +397,45 @@ def test_a_key_inside_a_piped_message_is_the_senders_words():
 def test_a_department_person_named_before_what_they_do_is_a_contact():
     text = "邵宁: 乔总您好，我是云帆科技的邵宁。\n乔立伟: 你好。系统的事我们信息部的王建负责对接，你直接找他。\n"
     assert "王建" in {c.name for c in extract(text).contacts}
+
+
+def test_a_date_typed_with_spaces_keeps_its_month():
+    from bot.zh_parse import find_dates
+
+    found = find_dates("集团 8 月 18 日前出结果", date(2028, 7, 11))
+    assert [d.date for d in found] == [date(2028, 8, 18)]
+
+
+def test_a_day_alone_is_of_the_month_just_talked_about():
+    text = (
+        "陶海峰: 二十八万我可以往上报。我们九月十五号前拍板。\n"
+        "邵宁: 能不能再早一点？\n"
+        "陶海峰: 哦对，那就二十二号定，董事会上一起过。\n"
+    )
+    assert extract(text, date(2027, 8, 16)).close_date.value == date(2027, 9, 22)
+
+
+def test_signing_said_in_the_next_clause_of_a_dated_plan_is_the_close_date():
+    text = "钟建华：不急。下周三我去趟城里，顺便到你们办事处把合同签了。\n"
+    ex = extract(text)
+    assert ex.close_date.value == date(2027, 9, 22)
+
+
+def test_stamping_and_returning_the_contract_is_signing():
+    text = "魏国华：行 下周一前盖章寄回 五月份开始用\n"
+    assert extract(text).close_date.value == date(2027, 9, 20)
+
+
+def test_a_decision_at_a_meeting_is_a_close_date():
+    text = "邵宁: 那您这边什么时候能定？\n黄主管: 下下周一开会定。\n"
+    assert extract(text).close_date.value == date(2027, 9, 27)
+
+
+def test_a_push_said_after_a_pause_moves_the_close_date():
+    text = "【2027/9/14 14:30】 唐卫东：[语音转文字] 郑经理啊 刚跟老板商量了 原来说这个月底定 现在要推到十月十四号 老板出差\n"
+    assert extract(text).close_date.value == date(2027, 10, 14)
+
+
+def test_the_customers_own_lost_orders_are_no_lost_deal():
+    text = "朱晓岚: 现在修琴的单子都在微信里，谁接的谁记，丢单的情况很多。\n朱晓岚: 我们争取国庆前签下来。\n"
+    assert extract(text).close_date.value == date(2027, 9, 30)

@@ -85,7 +85,7 @@ _MONTH_PART_RE = re.compile(
 )
 _MONTH_ONLY_RE = re.compile(
     rf"(?:(?P<y>{_Y})\s*年|(?P<ry>前年|去年|今年|明年|后年))?\s*{_NOT_AFTER_NUMERAL}(?P<m>{_D})\s*月(?P<fen>份)?"
-    rf"(?![\d零〇一二两三四五六七八九十廿卅号日])"
+    rf"(?!\s*[\d零〇一二两三四五六七八九十廿卅号日])"  # ("8 月 18 日": typed with spaces, a day follows)
 )
 _DAY_ONLY_RE = re.compile(
     rf"(?<![\d.零〇一二两三四五六七八九十百千万廿卅第几月/\-路街道巷弄里村栋区])(?P<d>{_D})\s*(?P<suf>号|日)"

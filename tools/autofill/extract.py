@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Iterable
 
@@ -3311,10 +3311,11 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
+_DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}\s*[号日](?:前|之前|以前)?")
 _PUSHED = re.compile(r"推到|推迟到|延到|延期到|延后到|改到|挪到|往后推")
 
 
@@ -3328,8 +3329,20 @@ def _dates(
     golive: Fact | None = None
     steps: list[NextStep] = []
     previous: Sentence | None = None
-    for s in _spoken_clauses(sentences):
+    month_said: tuple[int, date] | None = None  # (clause index, date) of the last date said with its month
+    for index, s in enumerate(_spoken_clauses(sentences)):
         dates = [d for d in plan_dates(s.text, meeting) if d.kind != "time"]
+        for i, d in enumerate(dates):
+            if re.search(r"月", d.text):
+                month_said = (index, d.date)
+            elif month_said and index - month_said[0] <= 3 and _DAY_ALONE.fullmatch(d.text.strip()):
+                # "九月十五号前拍板。…那就二十二号定": a day alone is of the month just talked about
+                try:
+                    same_month = month_said[1].replace(day=d.date.day)
+                except ValueError:
+                    continue
+                if same_month >= meeting:
+                    dates[i] = replace(d, date=same_month)
         future = [d for d in dates if d.date > meeting or (d.deadline and d.date >= meeting)]
         head = _NEXT_STEP_HEAD.match(s.text)
         if not future and not head:
@@ -3373,9 +3386,17 @@ def _dates(
             ):  # "我们下周五内部开个会，把供应商定下来"
                 decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
                 clause = ""
+            elif decision is None and (signed := re.search(r"把合同签(?:了|掉|下来)|把约签了|合同签了", rest)):
+                decision = signed  # "下周三我去趟城里，顺便到你们办事处把合同签了"
+                clause = ""
             elif decision is None and _PUSHED.search(clause) and _CLOSE.search(s.text[: d.span[0]]):
                 decision = _CLOSE.search(s.text[: d.span[0]])  # "原来说十月底定，现在推到11月20号了"
                 clause = ""
+            elif decision is None and _PUSHED.search(clause) and previous is not None and close is not None:
+                # spoken, the pause cut it apart: "原来说这个月底定 现在要推到五月十四号"
+                if _CLOSE.search(previous.text) and previous.start == close.pos:
+                    decision = _CLOSE.search(previous.text)
+                    clause = ""
             if decision and not _REP_ACTIONS.search(clause[: decision.start()] if clause else ""):
                 if not lost and not d.approximate:
                     close = Fact(d.date, quote(s), s.start, 0.75)
@@ -3759,7 +3780,8 @@ def our_side_names(sentences: list[Sentence]) -> set[str]:
 def _lost_deal(sentences: list[Sentence], org: OrgProfile) -> bool:
     """The customer chose someone else ("我们最后选了销售易", "已经签了别家"): no close date."""
     for s in sentences:
-        if re.search(r"丢单|没选我们|选了别家|签了别家|输给", s.text):
+        # ("丢单的情况很多": the customer's own lost orders, a pain point)
+        if re.search(r"(?<![常易是总])丢单(?![的率情问很多严])|没选我们|选了别家|签了别家|输给", s.text):
             return True
         m = _LOST.search(s.text)
         if m and sides_free(s.text) and (org.find_competitors(s.text) or re.search(r"别家|其他家|另一家", s.text)):
