@@ -439,3 +439,67 @@ def test_a_push_said_after_a_pause_moves_the_close_date():
 def test_the_customers_own_lost_orders_are_no_lost_deal():
     text = "朱晓岚: 现在修琴的单子都在微信里，谁接的谁记，丢单的情况很多。\n朱晓岚: 我们争取国庆前签下来。\n"
     assert extract(text).close_date.value == date(2027, 9, 30)
+
+
+THREAD = (
+    "From: 邵宁 <shaoning@yunfan-tech.com>\n"
+    "{newest}\n"
+    "Subject: RE: RE: 暖居 × 云帆 电话沟通纪要\n"
+    "\n"
+    "温总：按18个账号重新算了一下：一年八万六千四。\n"
+    "\n"
+    "From: 温婉 <wenwan@nuanju-demo.com>\n"
+    "{middle}\n"
+    "Subject: RE: 暖居 × 云帆 电话沟通纪要\n"
+    "\n"
+    "纪要要更正：账号改成18个；预算是十万，不是八万。\n"
+    "\n"
+    "From: 邵宁 <shaoning@yunfan-tech.com>\n"
+    "{oldest}\n"
+    "Subject: 暖居 × 云帆 电话沟通纪要\n"
+    "\n"
+    "- 报价：20个账号一年九万六；\n"
+    "- 预算：八万左右；\n"
+)
+
+
+def test_a_thread_with_english_headers_is_read_oldest_first():
+    text = THREAD.format(
+        newest="Sent: Tuesday, September 14, 2027 20:16",
+        middle="Sent: Tuesday, September 14, 2027 19:05",
+        oldest="Sent: Tuesday, September 14, 2027 17:32",
+    )
+    ex = extract(text)
+    assert (ex.seats.value, ex.budget.value, ex.amount.value) == (18, 100000, 86400)
+
+
+def test_a_thread_without_times_is_ordered_by_its_replies():
+    text = THREAD.format(newest="", middle="", oldest="")
+    ex = extract(text)
+    assert (ex.seats.value, ex.budget.value, ex.amount.value) == (18, 100000, 86400)
+
+
+def test_a_correction_that_names_the_old_figure_as_old_keeps_the_new_one():
+    text = (
+        "卜佳: 十二个号一年三万六。\n"
+        "曹晓梅: 卜经理，你上周发的报价单上写的是三万九啊。\n"
+        "卜佳: 啊，我看一下……不对，我说错了，三万六是去年的价格，今年十二个号是三万九。\n"
+        "汪松年: 三万九就三万九，我们预算四万以内，可以。\n"
+    )
+    ex = extract(text)
+    assert (ex.amount.value, ex.budget.value) == (39000, 40000)
+
+
+def test_a_competitor_giving_a_lower_price_is_not_our_amount():
+    text = (
+        "【云帆-周婷】方便说下主要是什么原因吗？\n"
+        "【丰牧-刘总】你们最后那个价，六十个账号，一个两千，打完九折十万八，我们预算也就八九万。\n"
+        "【丰牧-刘总】纷享给到七万多，还送了实施。\n"
+    )
+    ex = extract(text)
+    assert ex.amount.value == 108000
+
+
+def test_a_bare_figure_after_the_term_is_in_yuan():
+    text = "邵宁：两年的话一共43200。\n黄总：我们预算五万以内，两年43200可以，那就两年。\n"
+    assert extract(text).amount.value == 43200

@@ -31,6 +31,7 @@ from bot.zh_parse import (
     plan_dates,
 )
 from bot.zh_parse.asr import looks_like_asr_run
+from bot.zh_parse.numerals import Found
 from bot.zh_parse.orgnames import TRADE_WORDS, VISITED_NAME, visited_name
 from bot.zh_parse.spoken import clean_spoken, colloquial_wan
 from tools.customers import core_name
@@ -2844,9 +2845,15 @@ def _money_facts(
             continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
 
         def stated(text: str) -> list:
+            found = find_money(_numeric(text))
+            # "两年43200可以", "总价 86400": a bare figure after the term or a price word is in yuan
+            for bare in _BARE_YUAN.finditer(_numeric(text)):
+                if not any(f.span[0] < bare.end(2) and bare.start(2) < f.span[1] for f in found):
+                    found.append(Found(int(bare.group(2)), bare.span(2), bare.group(2), "CNY"))
+            found.sort(key=lambda f: f.span)
             return [
                 m
-                for m in find_money(_numeric(text))
+                for m in found
                 if (not m.per_unit or _yearly_total(text, m.span))
                 and m.value >= 1000
                 and not _DIFFERENCE_BEFORE.search(text[max(0, m.span[0] - 4) : m.span[0]])
@@ -2888,7 +2895,7 @@ def _money_facts(
         words = _WITHIN_BUDGET.sub("", words)
         rivals = [] if org is None else [h.start for h in org.find_competitors(s.text)]
         rivals += [] if org is None else [start for _n, _w, start, _e in _short_alias_slips(s.text, org, [])]
-        if amounts and rivals and re.search(r"报了?价?|报的|便宜|贵", s.text):
+        if amounts and rivals and re.search(r"报了?价?|报的|便宜|贵|给到|给了|开价|出价|只要", s.text):
             # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
             theirs = [
                 m
@@ -3019,7 +3026,7 @@ def _money_facts(
                     and not _PRICE_WORDS.search(clause.replace(price.group(0), ""))
                 ):
                     by_clause.append(("budget", m))
-                elif price or re.search(r"我报|报了|你们(?:是|报|的价)|方案", clause):
+                elif price or re.search(r"我报|报了|你们(?:是|报|的价)|方案|打完|折后|折下来", clause):
                     by_clause.append(("amount", m))
                 elif picks["amount"] and m.value == picks["amount"][-1].value:
                     by_clause.append(("amount", m))  # "领导批的是六万，五万五可以": our price, said again
@@ -3057,6 +3064,10 @@ def _money_facts(
                 target = stale.pop()
             if fix:
                 after = [m for m in amounts if m.span[0] >= fix.end()]
+                # "不对，我说错了，三万六是去年的价格，今年是三万九": the figure named as the old one is not the fix
+                after = [
+                    m for m in after if not re.search(r"去年|之前|原来|以前|旧|说错|看错", _clause_with(s.text, m.span))
+                ] or after
                 totals = [m for m in after if _TOTAL_BEFORE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])]
                 fresh = [m for m in after if all(m.value != f.value for f in picks[target])]
                 value = (totals or fresh or after or amounts)[-1 if totals else 0].value
@@ -3316,6 +3327,9 @@ _CLOSE = re.compile(
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
 _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}\s*[号日](?:前|之前|以前)?")
+_BARE_YUAN = re.compile(
+    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格)(?:是|为)?\s*)(\d{4,7})(?![\d.万千元块%个:：/-])"
+)
 _PUSHED = re.compile(r"推到|推迟到|延到|延期到|延后到|改到|挪到|往后推")
 
 
@@ -3795,6 +3809,13 @@ _MAIL_TIME = re.compile(
 )
 
 
+_MONTHS_EN = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MAIL_TIME_EN = re.compile(
+    r"(?:Sent|Date)\s*:\s*(?:[A-Za-z]+,?\s+)?(?:(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+    r"|(?P<day2>\d{1,2})\s+(?P<month2>[A-Za-z]{3,9})\.?\s+(?P<year2>\d{4}))\D{0,12}?(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+)
+
+
 def chronological(sentences: list[Sentence], text: str) -> list[Sentence]:
     """The sentences with a mail thread's mails oldest first (threads quote older mails below newer ones);
     anything else as written."""
@@ -3806,8 +3827,28 @@ def chronological(sentences: list[Sentence], text: str) -> list[Sentence]:
     stamps = []
     for start, end in zip(bounds, bounds[1:]):
         m = _MAIL_TIME.search(text, start, end)
-        stamps.append(tuple(int(g) for g in m.groups()) if m else None)
-    if None in stamps or stamps == sorted(stamps):
+        english = None if m else _MAIL_TIME_EN.search(text, start, end)
+        if m:
+            stamps.append(tuple(int(g) for g in m.groups()))
+        elif english and (english.group("month") or english.group("month2"))[:3].lower() in _MONTHS_EN:
+            # "Sent: Thursday, April 27, 2028 20:16", "Date: Thu, 27 Apr 2028 20:16"
+            month = _MONTHS_EN.index((english.group("month") or english.group("month2"))[:3].lower()) + 1
+            day = int(english.group("day") or english.group("day2"))
+            year = int(english.group("year") or english.group("year2"))
+            stamps.append((year, month, day, int(english.group("hour")), int(english.group("minute"))))
+        else:
+            stamps.append(None)
+    if None in stamps:
+        # no times to go by: a reply's subject carries one more "RE:" / "回复：" than the mail it answers
+        replies = [
+            len(re.findall(r"(?:RE|Re|re|回复|答复)\s*[:：]", subject.group(1))) if subject else None
+            for start, end in zip(bounds, bounds[1:])
+            for subject in [re.search(r"(?m)^\s*(?:>\s?)*(?:主题|Subject)\s*[：:](.*)$", text[start:end])]
+        ]
+        if None in replies or len(set(replies)) < len(replies):
+            return sentences
+        stamps = [(n,) for n in replies]
+    if stamps == sorted(stamps):
         return sentences
 
     def mail(sentence: Sentence) -> int:
