@@ -21,6 +21,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel, select
 
+from bot.zh_parse.orgnames import TRADE_WORDS
+
 
 def _split(value: str, sep: str) -> list[str]:
     return [part.strip() for part in value.replace("，", ",").replace("、", ",").split(sep) if part.strip()]
@@ -237,8 +239,12 @@ def sounds_like(a: str, b: str) -> bool:
 
 # after a short alias, a character that starts another word of a name ("海纳电器" is not the CRM 海纳)
 _NAME_CONTINUES = re.compile(r"[\u4e00-\u9fff]")
+_TRADE_AHEAD = re.compile(rf"(?:{TRADE_WORDS})")
 # what can follow a two-character name in speech ("纷享报价 13.5 万", "纷享太贵", "海纳来过"): not a longer name
-_FREE_AFTER = set("的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有才只又便贵")
+# ("跟纷享聊", "悟空我们也试过", "励销 我看了下": a verb or a pronoun after the name, or a pause)
+_FREE_AFTER = set(
+    "的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有才只又便贵我你您聊谈试推找问换选签"
+)
 
 
 def find_names(text: str, terms: list[tuple[str, str]], min_fuzzy: int = 3) -> list[NameHit]:
@@ -269,7 +275,13 @@ def find_names(text: str, terms: list[tuple[str, str]], min_fuzzy: int = 3) -> l
             if any(start < e and start + n > s for s, e in taken):
                 continue
             nxt = flat[start + n : start + n + 1]
-            if n <= 2 and has_cjk and nxt and _NAME_CONTINUES.match(nxt) and nxt not in _FREE_AFTER:
+            # a pause ends a name, unless a trade word follows it ("海纳 电器" is another company)
+            paused = (
+                chars[start + n - 1][0] + 1 < len(text)
+                and text[chars[start + n - 1][0] + 1].isspace()
+                and not _TRADE_AHEAD.match(flat, start + n)
+            )
+            if n <= 2 and has_cjk and nxt and _NAME_CONTINUES.match(nxt) and nxt not in _FREE_AFTER and not paused:
                 continue
             # a three-character slip ("销售一" for 销售易) only where a name can end: not "销售一部", "销售一百个"
             if (

@@ -503,3 +503,31 @@ def test_a_competitor_giving_a_lower_price_is_not_our_amount():
 def test_a_bare_figure_after_the_term_is_in_yuan():
     text = "邵宁：两年的话一共43200。\n黄总：我们预算五万以内，两年43200可以，那就两年。\n"
     assert extract(text).amount.value == 43200
+
+
+def test_the_title_line_says_the_channel_before_the_first_words_do():
+    ex = extract(BRAND_CALL.replace("我是云帆科技的邵宁。", "我是云帆科技的邵宁，展会上加过您微信。"))
+    assert ex.channel.value == "phone"
+
+
+def test_a_competitor_alias_before_a_verb_a_pronoun_or_a_pause_is_named():
+    found = [
+        h.name
+        for t in ("我们也在跟纷享聊", "悟空我们也试过免费版", "有人推过悟空 我看了下")
+        for h in ORG.find_competitors(t)
+    ]
+    assert found == ["纷享销客", "悟空CRM", "悟空CRM"]
+    assert ORG.find_competitors("我们 的 客户 纷享 电器") == []
+
+
+def test_labels_with_the_company_and_a_space_before_the_person():
+    text = (
+        "拜访纪要 2027年9月14日 郑州中原鼎盛建材有限公司\n"
+        "云帆 卜磊：邢总，年前最后一次过来，想把方案定一下。\n"
+        "鼎盛 邢总：好，账号四十六个。\n"
+        "鼎盛 赵蕾：我是采购专员赵蕾，预算我们报的是十五万左右。\n"
+        "云帆 卜磊：我们的报价是十三万八，含实施。\n"
+    )
+    ex = extract(text)
+    assert ex.our_side == ["卜磊"]
+    assert (ex.budget.value, ex.amount.value) == (150000, 138000)

@@ -1505,6 +1505,20 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.speaker[label] = False
     elif len(unknown) == 1 and known == {False}:
         sides.speaker[unknown[0]] = True
+    if not any(sides.speaker[label] is True for label in labels):
+        # "云帆 卜磊：", "鼎盛 邢总：": our company's short name before the person heads our rep's lines, and the
+        # other company's people are the customer's
+        spaced = {label: re.match(r"^\s*([\u4e00-\u9fa5A-Za-z]{2,8})\s+(\S{2,4})\s*$", label) for label in labels}
+        ours_spaced = [
+            label for label, m in spaced.items() if m and (org.is_ours(m.group(1)) or org.find_ours(m.group(1)))
+        ]
+        if ours_spaced and all(spaced.values()):
+            for label, m in spaced.items():
+                sides.speaker[label] = label in ours_spaced
+                if label in ours_spaced:
+                    sides.add_ours(m.group(2))
+                elif _looks_like_person(m.group(2)):
+                    sides.theirs.add(m.group(2))
     for index, s in enumerate(sentences):
         # "发言人1：喂，邬总您好，我是云番科技的蒋浩" and then 发言人2 answers: our rep greets the one on the
         # line, and an unnamed label of the customer's that answers first is that person
@@ -3720,15 +3734,17 @@ def _sentiment(sentences: list[Sentence], our_names: set[str]) -> Fact | None:
 
 
 def _channel(text: str) -> Fact | None:
-    head = "\n".join(text[:300].splitlines()[:3])
-    if re.search(r"微信|语音转文字|语音消息|企微聊天|聊天记录|群聊", head) and not re.search(
-        r"微信电话|语音通话|视频通话", head
-    ):
-        return Fact("wechat", "", -1, 0.6)
-    if re.search(r"电话|通话|来电|致电", head):
-        return Fact("phone", "", -1, 0.6)
-    if re.search(r"视频|腾讯会议|钉钉会议|线上会议|zoom|飞书|远程|线上", head, re.I):
-        return Fact("video", "", -1, 0.6)
+    lines = text[:300].splitlines()
+    # the title line first: "通话记录 … 电话" is a call, whatever "加过您微信" in the first words says
+    for head in ("\n".join(lines[:1]), "\n".join(lines[:3])):
+        if re.search(r"微信|语音转文字|语音消息|企微聊天|聊天记录|群聊", head) and not re.search(
+            r"微信电话|语音通话|视频通话", head
+        ):
+            return Fact("wechat", "", -1, 0.6)
+        if re.search(r"电话|通话|来电|致电", head):
+            return Fact("phone", "", -1, 0.6)
+        if re.search(r"视频|腾讯会议|钉钉会议|线上会议|zoom|飞书|远程|线上", head, re.I):
+            return Fact("video", "", -1, 0.6)
     return Fact("onsite", "", -1, 0.4)
 
 
