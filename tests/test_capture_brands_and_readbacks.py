@@ -531,3 +531,22 @@ def test_labels_with_the_company_and_a_space_before_the_person():
     ex = extract(text)
     assert ex.our_side == ["卜磊"]
     assert (ex.budget.value, ex.amount.value) == (150000, 138000)
+
+
+def test_a_role_glued_to_a_person_heads_speech():
+    text = "客户张总：我们预算二十万。\n销售邵宁：好的，我们报十八万。\n客户张总：行，下周五签。我手机13912345678。\n"
+    ex = extract(text)
+    assert [(c.name, c.phone) for c in ex.contacts] == [("张总", "13912345678")]
+    assert ex.our_side == ["邵宁"]
+
+
+def test_a_question_and_answer_record_names_both_sides_in_brackets():
+    text = (
+        "Q（云帆-邵宁）：您这边预算多少？\n"
+        "A（恒远-张总）：二十万。\n"
+        "Q（云帆-邵宁）：我们报十八万。\n"
+        "A（恒远-张总）：行，下周五签。我手机13912345678。\n"
+    )
+    ex = extract(text)
+    assert [(c.name, c.phone) for c in ex.contacts] == [("张总", "13912345678")]
+    assert ex.account.value == "恒远" and ex.our_side == ["邵宁"]

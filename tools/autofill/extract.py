@@ -440,6 +440,13 @@ def split_sentences(text: str) -> list[Sentence]:
                 label = re.sub(r"^(?:[-•*·#]+|\d{1,2}[.、)])\s+", "", m.group(1).strip())
                 # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
                 talking = label_lines[label] >= 3 and (line_no >= 3 or not _header_key(label))
+                # "客户张总：我们预算二十万。": a role and a person, then speech, is someone talking
+                talking = talking or bool(
+                    re.fullmatch(
+                        rf"(?:客户方?|甲方|乙方|对方)\s*[-－—·]?\s*(?:{_PERSON}|{_NICK}|(?:{SURNAMES})总)", label
+                    )
+                    and re.search(r"我|您|你|咱", stripped[m.end() :])
+                )
                 if _header_label(label) and not talking and line_no <= 6 and not in_mail:
                     line_speaker = ""  # "客户：哈尔滨北国…" in the header is nobody's words
                 if not _header_label(label) or talking:
@@ -916,11 +923,14 @@ _THEIR_ROLE = re.compile(r"^(?:客户方?|甲方|对方)")
 _ROLE_PREFIX = re.compile(
     r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
 )
+_QA_LABEL = re.compile(r"\s*[QqAa问答]\s*[（(]([^）)]{2,20})[）)]\s*")
 _PARTICIPANTS = re.compile(r"参会|与会|出席|群成员|我方|客户方?[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
 
 
 def label_company(label: str) -> str | None:
     """The company a speaker label names: "阿珍（茶小满 店务总监）" → 茶小满, "蓝鲸物流-孙敏" → 蓝鲸物流."""
+    asked = _QA_LABEL.fullmatch(label)
+    label = asked.group(1) if asked else label  # "A（恒远-张总）": the one answering, in brackets
     bracket = re.search(r"[（(]([^）)]{2,24})[）)]", label)
     if (
         bracket
@@ -961,6 +971,9 @@ def label_company(label: str) -> str | None:
 
 def _person_of(label: str) -> str:
     """ "销售-王磊" → 王磊, "客户 周总" → 周总, "李总（华东机械）" → 李总, "蓝鲸-孙敏" → 孙敏."""
+    asked = _QA_LABEL.fullmatch(label)
+    if asked:  # "A（恒远-张总）": a Q&A record names who asks and who answers in brackets
+        label = asked.group(1)
     person = _ROLE_PREFIX.sub("", label).strip()
     person = re.sub(r"^[A-Z][a-z]{1,12}(?=(?:" + SURNAMES + r")[\u4e00-\u9fa5])", "", person)  # "Amy周雨桐-逸居"
     if not re.search(r"[-－—·]", person):
