@@ -550,3 +550,30 @@ def test_a_question_and_answer_record_names_both_sides_in_brackets():
     ex = extract(text)
     assert [(c.name, c.phone) for c in ex.contacts] == [("张总", "13912345678")]
     assert ex.account.value == "恒远" and ex.our_side == ["邵宁"]
+
+
+def test_a_company_in_brackets_then_the_person_and_a_colon():
+    text = (
+        "【恒远建材】张总：我们想上CRM，我是这边老板。\n"
+        "【云帆】邵宁：好的，您预算多少？\n"
+        "【恒远建材】张总：二十万。我手机13912345678。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "恒远建材" and ex.our_side == ["邵宁"]
+    assert [(c.name, c.phone) for c in ex.contacts] == [("张总", "13912345678")]
+
+
+def test_whom_a_call_was_with_in_the_title():
+    text = "通话记录 2027-09-14 与恒远建材张总\n邵宁：预算多少？\n张总：二十万吧，下周五定。\n"
+    assert extract(text).account.value == "恒远建材"
+
+
+def test_a_short_brand_with_no_longer_form_is_still_the_account():
+    text = "邵宁：张总您好，我是云帆科技的邵宁。\n张总：你好，我们恒远这边主要做建材批发，二十来个业务员。\n"
+    assert extract(text).account.value == "恒远"
+
+
+def test_a_landline_with_a_long_dash():
+    from bot.zh_parse.contacts import find_phones
+
+    assert [p.value for p in find_phones("座机0571—87654321")] == ["0571-87654321"]

@@ -27,7 +27,8 @@ _MOBILE_RE = re.compile(
 )
 _SPACED_MOBILE_RE = re.compile(r"(?<![\d+])1[ \t][3-9](?:[ \t]\d){9}(?![ \t]?\d)")
 _LANDLINE_RE = re.compile(
-    r"(?<![\d(])\(?(?P<area>0(?:10|2\d|[3-9]\d{2}))\)?[ \t-]?(?P<num>[1-9]\d{2,3}[ \t-]?\d{4}|[1-9]\d{6,7}|[1-9]\d{3}[ \t-]\d{3})"
+    # ("0571—87654321": a long dash typed between area code and number)
+    r"(?<![\d(])\(?(?P<area>0(?:10|2\d|[3-9]\d{2}))\)?[ \t\-—–－]?(?P<num>[1-9]\d{2,3}[ \t\-—–－]?\d{4}|[1-9]\d{6,7}|[1-9]\d{3}[ \t\-—–－]\d{3})"
     r"(?:\s*(?:转|-|ext\.?|x)\s*(?P<ext>\d{1,6}))?(?!\d)",
     re.I,
 )

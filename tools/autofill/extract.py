@@ -427,9 +427,14 @@ def split_sentences(text: str) -> list[Sentence]:
             notes_title = True
         if m is not None:
             label = next(g for g in m.groups() if g is not None).strip()
+            named = re.match(r"\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*[：:]\s*", stripped[m.end() :])
+            extra = 0
+            if named and _sender_name(named.group(1)) and not re.search(r"[-－—·]", label):
+                # "【恒远建材】张总：…": the company in brackets, then the person and the colon
+                label, extra = f"{label}-{named.group(1)}", named.end()
             line_speaker = speaker = label
-            body_start += m.end()
-            stripped = stripped[m.end() :]
+            body_start += m.end() + extra
+            stripped = stripped[m.end() + extra :]
         else:
             # in a mail, "卢总手机：…" or "报价：…" is the writer's text, not somebody else talking
             # ("【拜访记录】云帆科技 销售：姜涛": the notes' title line names the writer, nobody talks)
@@ -1789,7 +1794,7 @@ _GENERIC_IN_BRAND = re.compile(
     rf"{_FUNCTION_WORDS}|业务|团队|部门|客户|老板|领导|员工|同事|师傅|门店|店员|工厂|厂里|公司|集团|总部|分店|"
     r"这块|那块|这个|那个|这些|那些|整个|所有|全部|大家|自己|内部|之前|以前|平时|基本|一般|其实|已经|"
     r"小区|大区|片区|区域|项目|渠道|体系|审批|流程|预算|合同|产品|经销|代理|加盟|旗舰|车间|仓库|库存|质量|电商|线上|线下|"
-    r"整体|会员|行业|系统|数据|信息|"
+    r"整体|会员|行业|系统|数据|信息|这边|那边|这里|那里|这儿|[东南西北]方|华[东南西北中]|[东西南北]区|"
     r"[的了在是也都就还要想能会有没不把被让对从到去来说聊看听问试买卖用跟和给个些点次年月号]|[部组室处科局]$"
 )
 _PROVIDER_AFTER = re.compile(
@@ -2023,10 +2028,12 @@ def _account(
                         for x in re.finditer(rf"{brand}[\u4e00-\u9fa5]{{1,4}}?(?=这边|那边|的|[，,。！!？?\s])", text)
                         if not _GENERIC_IN_BRAND.search(x.group(0)[len(brand) :])
                     }
-                    if len(longer) == 1:
-                        name = longer.pop()
-                        if not (org.find_ours(name) or org.find_competitors(name) or _looks_like_person(name)):
-                            see_named(name, 3.0, s)
+                    if len(longer) > 1:
+                        continue  # two longer forms: which one is the customer's is not said
+                    # ("我们恒远这边主要做建材批发": the brand alone when the text has no longer form of it)
+                    name, weight = (longer.pop(), 3.0) if longer else (brand, 1.5)
+                    if not (org.find_ours(name) or org.find_competitors(name) or _looks_like_person(name)):
+                        see_named(name, weight, s)
         if not s.speaker and s.start < 300:
             # "参与人：韦涛（云帆科技），千岛湖碧波游船 - 龚总", "参会人：…；禾丰种业 余伟（销售副总）", "主题：禾丰种业 渠道…"
             listed = re.match(r"\s*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text)
@@ -2147,6 +2154,15 @@ def _account(
             # one name that is not about the meeting itself is the customer, whatever its trade; so is the
             # place the meeting was held at: "地点：松岭矿泉 三楼会议室", "地点：长沙 湘韵绣庄 开福区工作室"
             tokens = re.split(r"\s+|[|｜]", s.text[place.end() :] if place else s.text)
+            # "通话记录 2027-09-14 与恒远建材张总": whom the call was with, the person after the company
+            tokens = [
+                re.sub(
+                    rf"^[与和跟同](?=[\u4e00-\u9fa5]{{4}})|(?<=[\u4e00-\u9fa5]{{2}})(?:{SURNAMES})(?:总|经理|工|老板)$",
+                    "",
+                    t,
+                )
+                for t in tokens
+            ]
             for i, token in enumerate(tokens):
                 if (
                     re.fullmatch(r"[\u4e00-\u9fa5]{3,10}", token)
