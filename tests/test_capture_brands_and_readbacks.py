@@ -577,3 +577,18 @@ def test_a_landline_with_a_long_dash():
     from bot.zh_parse.contacts import find_phones
 
     assert [p.value for p in find_phones("座机0571—87654321")] == ["0571-87654321"]
+
+
+def test_the_customer_naming_its_own_people():
+    said = {
+        "我是负责采购的，姓刘，叫刘敏。": "刘敏",
+        "我们郑总最后拍板。": "郑总",
+        "我们技术负责人是黄志强，他下周会联系你。": "黄志强",
+        "我们这边主要是我和市场部的吴倩在推。": "吴倩",
+        "回头让我们行政林静把开票信息发你。": "林静",
+    }
+    for line, name in said.items():
+        ex = extract(f"邵宁：您好，我是云帆科技的邵宁。\n张总：{line}\n")
+        assert name in {c.name for c in ex.contacts}, line
+    ex = extract("邵宁：您好，我是云帆科技的邵宁。\n张总：我们总部在杭州。\n")
+    assert {c.name for c in ex.contacts} == {"张总"}

@@ -615,7 +615,7 @@ _NAMED_DEPARTMENTS = "采购|信息|IT|财务|销售|技术|法务|运营|市场
 _DEPT_NAME = re.compile(
     rf"((?:{_NAMED_DEPARTMENTS})(?:部|中心|负责人)?|负责人)\s*(?:的)?\s*"
     # ("信息部的王建负责对接": what the person does, right after the name)
-    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;]|$|负责|来对接|对接|在管|跟进|也在)"
+    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})(?=[\s，,。：:（(、；;]|$|负责|来对接|对接|在|跟进|也在|把|会|来|去)"
 )
 _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就还们这那那个")
 
@@ -2471,6 +2471,20 @@ def _contacts(
             # "这个是我们渠道经理吴刚", "她是我们行政主管，蔡雅婷": the customer introducing a colleague
             for m in _INTRODUCED.finditer(s.text):
                 add(m.group("name"), s, m.group("title"))
+            # "我们技术负责人是黄志强", "姓刘，叫刘敏", "我们郑总最后拍板": the customer naming its own people
+            for m in re.finditer(
+                rf"(?:负责人|对接人|联系人)(?:是|叫)\s*({_PERSON})(?=[，,。！!；;\s]|$|他|她)"
+                rf"|姓.[，,]\s*叫({_PERSON})(?=[，,。！!；;\s]|$)"
+                rf"|(?:我们|咱们)((?:{SURNAMES})(?:总|经理|工|主任|老师|姐|哥))(?=[^\u4e00-\u9fa5]|$|[最说会要来也都那这拍定签点同觉])",
+                s.text,
+            ):
+                name = next(g for g in m.groups() if g)
+                if m.group(3) and any(
+                    n.startswith(name[0]) for n in (*found, *sides.theirs, *sides.speaker_name.values())
+                ):
+                    continue  # ("我们乔总也在群里" with 乔建国 in the chat: him, already known)
+                if _looks_like_person(name) or re.fullmatch(rf"(?:{SURNAMES})[姐哥]", name):
+                    add(name, s)
             for m in _IS_OUR.finditer(s.text):
                 add(m.group("name"), s, m.group("title"))
             for m in _THEIR_ENGLISH.finditer(s.text):
