@@ -592,3 +592,8 @@ def test_the_customer_naming_its_own_people():
         assert name in {c.name for c in ex.contacts}, line
     ex = extract("邵宁：您好，我是云帆科技的邵宁。\n张总：我们总部在杭州。\n")
     assert {c.name for c in ex.contacts} == {"张总"}
+
+
+def test_twenty_of_the_funds_is_two_hundred_thousand():
+    text = "邵宁：您好，我是云帆科技的邵宁，预算方面您看？\n张总：经费有二十个左右。\n"
+    assert extract(text).budget.value == 200000

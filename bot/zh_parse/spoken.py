@@ -32,7 +32,7 @@ _CORRECTION = (
 _CORRECTION_RE = re.compile(_CORRECTION)
 _MONEY_WORDS = (
     r"预算|报价|价格|价钱|金额|合同额?|总价|单价|费用|成交价|出价|开价|标的|给到|谈到|压到|砍到|降到|报了|报到|"
-    r"投入|可以投|能投|愿意投|能花|可以花"
+    r"投入|可以投|能投|愿意投|能花|可以花|经费|资金"
 )
 # 「金额一百二十个，不对不对，一百个」: after a correction the money word is not repeated
 _COLLOQUIAL = re.compile(
