@@ -597,3 +597,59 @@ def test_the_customer_naming_its_own_people():
 def test_twenty_of_the_funds_is_two_hundred_thousand():
     text = "邵宁：您好，我是云帆科技的邵宁，预算方面您看？\n张总：经费有二十个左右。\n"
     assert extract(text).budget.value == 200000
+
+
+def test_a_number_left_with_an_offer_of_service_is_never_the_customers():
+    text = (
+        "喂，黎厂长您好，我是云帆科技的邵宁。\n"
+        "好的，下周一我先寄一份样本合同过来，寄给谁？\n"
+        "寄给小桂，她电话一三九 二二七五 八零六一。\n"
+        "好的，我手机是一八九 七七零二 三一五八，有事您随时打。\n"
+    )
+    assert phones(extract(text)) == {"13922758061"}
+
+
+def test_a_member_of_another_company_in_the_customers_chat_is_a_third_party():
+    text = (
+        "群聊：影海×云帆\n"
+        "群成员：邵宁（云帆科技）、朱宁（影海·运营总监）、祁悦（影海·会员中心经理）、单志刚（辰星票务）\n"
+        "朱宁 10:40:12\n"
+        "好，我们三十个账号。\n"
+        "单志刚 10:52:40\n"
+        "接口问题找我，0791-8812 6630。\n"
+    )
+    ex = extract(text)
+    assert "单志刚" not in {c.name for c in ex.contacts}
+    assert "079188126630" not in phones(ex)
+
+
+def test_participants_listed_after_canjia():
+    text = (
+        "需求工作坊 逐字记录\n"
+        "参加：韦建明、欧阳蕾；恒联系统集成 武工；云帆科技 方知远\n"
+        "武工\n"
+        "接口大概五月上旬能好，我手机一三三 五七一二 零零八六。\n"
+        "韦建明\n"
+        "好的，我们二十个账号。\n"
+    )
+    ex = extract(text)
+    assert "武工" not in {c.name for c in ex.contacts}
+    assert "13357120086" not in phones(ex)
+
+
+def test_accounts_named_around_examples_sisters_and_licences():
+    said = {
+        "韦航: 林总好，我是云帆科技的韦航。\n林少华: 欢迎。我们茗拍茶叶拍卖行一年办六场专场，委托人主要是天湖茶业这种茶企。\n": (
+            "茗拍茶叶拍卖行"
+        ),
+        "邵宁：您好，我是云帆科技的邵宁。\n梁总：我们梦乡床垫厂这边八十多家经销商，还给宜眠酒店这种连锁酒店供货。\n": "梦乡床垫厂",
+        "邵宁: 潘姐您好，我是云帆软件的邵宁，想问下蜂之源养蜂器材那边系统选得怎么样了？\n": "蜂之源养蜂器材",
+        "电话小结 2027-09-14 客户：金庄榨油坊\n背景：营业执照上是汉中市金庄食用油有限公司，合同按这个开。\n": "汉中市金庄食用油有限公司",
+        "微信语音通话 · 转文字  2027-09-14 19:40\n邵宁：您好。\n鲁校长：墨林书法培训学校现在五个账号不够用。\n": "墨林书法培训学校",
+    }
+    for text, account in said.items():
+        assert extract(text).account.value == account, text
+    text = (
+        "邵宁：您好，我是云帆科技的邵宁。\n龚总：我们姊妹公司碧波水上乐园用的是纷享，我们碧波游船租赁这边还没上系统。\n"
+    )
+    assert extract(text).account.value == "碧波游船租赁"

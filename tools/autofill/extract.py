@@ -197,6 +197,7 @@ _YOUR_NUMBER = re.compile(
     r"[您你](?:的|这个|那个)?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?(?:还是|是|就是)?\s*$"
 )
 _ASR_DIGIT_CHARS = "零〇洞幺一二两三四五六七八九"  # a number read out: "一三八五八二四九九零一，对吧？"
+_AT_YOUR_SERVICE = re.compile(r"随时(?:找|联系|打)(?:我|给我)|[您你]随时打|有事随时|随时.{0,2}联系我")
 _ASKS_NUMBER = re.compile(r"电话|手机|号码|微信|联系方式")
 _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s*(?:<[^>\n]*>)?\s*$", re.I)
 _COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
@@ -911,9 +912,11 @@ _PARENT_AFTER = re.compile(
 _SUBSIDIARY = re.compile(
     r"(?:集团|控股)(?:有限公司|股份有限公司)?\s*(?:下面的|旗下的|下属的)\s*([\u4e00-\u9fa5]{2,10}?)(?=[，,。；;！!\s]|$|这次|自己)"
 )
-_SISTER_BEFORE = re.compile(r"(?:兄弟|姐妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$")
+_SISTER_BEFORE = re.compile(
+    r"(?:兄弟|姐妹|姊妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$"
+)
 _CLIENT_BEFORE = re.compile(
-    r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游|最大的|比如|经销商)\s*(?:叫|是|有)?\s*$"
+    r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游|最大的|比如|经销商|委托人)\s*(?:叫|是|有)?\s*$"
 )
 _INTRO_BEFORE = re.compile(
     r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|(?:^|[，,。！!\s])我)\s*$"
@@ -929,7 +932,9 @@ _ROLE_PREFIX = re.compile(
     r"^(?:客户方?|销售|售前|我方|甲方|乙方|对方|顾问|客户经理|实施|交付)\s*[-－—·\s]?\s*|（[^）]*）|\([^)]*\)"
 )
 _QA_LABEL = re.compile(r"\s*[QqAa问答]\s*[（(]([^）)]{2,20})[）)]\s*")
-_PARTICIPANTS = re.compile(r"参会|与会|出席|群成员|我方|客户方?[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人")
+_PARTICIPANTS = re.compile(
+    r"参会|与会|出席|参加(?:人员?)?[:：]|群成员|我方|客户方?[:：]|对方[:：]|甲方[:：]|乙方[:：]|记录人"
+)
 
 
 def label_company(label: str) -> str | None:
@@ -1136,7 +1141,7 @@ def _self_intro_name(text: str, after: int) -> str | None:
 
 
 _OUR_ROLE_SUFFIX = r"(?:售前|销售|实施|交付|客服|技术|顾问|客户经理)$"
-_BARE_PARTICIPANTS_KEY = re.compile(r"^\s*(?:参会人员?|与会人员?|参与人|出席人?|参会方)\s*[：:]\s*$")
+_BARE_PARTICIPANTS_KEY = re.compile(r"^\s*(?:参会人员?|与会人员?|参与人|出席人?|参会方|参加人员?)\s*[：:]\s*$")
 
 
 def _participant_lines(lines: list[str]) -> list[str]:
@@ -1176,7 +1181,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.add_ours(writer.group(1)[:3])
             continue
         # "飞书会议转写 2026-11-06 10:00 参会：译通达（夏总、吕晶）、云帆（龚雪）": the list after its key
-        listed = re.search(r"(?:参会人?|与会|出席|群成员)[^：:\s]{0,4}[：:]", line)
+        listed = re.search(r"(?:参会人?|与会|出席|参加|群成员)[^：:\s]{0,4}[：:]", line)
         key = re.match(rf"^.{{0,{listed.end()}}}", line) if listed else re.match(r"^[^：:]{0,8}[：:]", line)
         body = line[key.end() :] if key else line
         # "李文博（云帆科技）、梁蕾（小橡树教育 招生总监）、郝工（启明教育集团）": each person with their own company
@@ -1194,10 +1199,20 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             and not all(label_company(f"{name}（{company}）") for name, company in tagged)
         ):
             # "韩冰（云帆科技）、马永福（理事长）、米小燕（会计）、马骏": our people carry our company; the others
-            # carry their jobs and are the hosts, and so is a name with nothing beside it
+            # carry their jobs and are the hosts, and so is a name with nothing beside it. Where the hosts carry
+            # their company ("朱宁（影海·运营总监）、祁悦（影海·会员中心经理）、单志刚（辰星票务）"), one of another
+            # company is a third party's
+            companies = Counter(
+                re.split(r"[·\-－—\s]", c)[0] for n, c in tagged if n not in ours_tagged and re.search(r"[·\-－—\s]", c)
+            )
+            host = companies.most_common(1)[0][0] if companies and companies.most_common(1)[0][1] >= 2 else None
             for name in _names_in(body):
                 if name in ours_tagged:
                     sides.add_ours(name)
+                elif host and any(
+                    name == n and not c.startswith(host) and label_company(f"{n}（{c}）") for n, c in tagged
+                ):
+                    sides.third.add(name)
                 elif not any(
                     name == n and (_THIRD_PARTY.search(c) or re.search(r"集成|实施|代理|外包|集团|控股", c))
                     for n, c in tagged
@@ -1653,7 +1668,7 @@ _STOP_BEFORE = tuple(
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
-            "发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是"
+            "问下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是"
         ).split(),
         key=len,
         reverse=True,
@@ -1669,7 +1684,7 @@ _STOP_BEFORE_LEGAL = tuple(
 # "合同主体是杭州瑞康口腔连锁管理有限公司", "开票就写湖南凯达连锁商业有限公司", "企业名称写…合伙企业（普通合伙）":
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
 _CONTRACT_NAME = re.compile(
-    r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?)"
+    r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?|营业执照上|执照上)"
     r"(?:[^，,。？?]{0,6}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
     r"[：:，,\s]*"
     r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
@@ -1780,8 +1795,8 @@ _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人�
 # "我们琉光琉璃瓦这边", "我们飘扬旗帜这几年": the customer's own brand and trade, then what it says of itself
 _SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
 _OWN_BRAND = re.compile(
-    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,6}}?)"
-    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近)"
+    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,8}}?)"
+    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共)"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
 # the key of a note's line ("- 预算：两万左右", "7. 联系方式：…", "开票抬头："): a field, not a person talking
@@ -1795,7 +1810,7 @@ _GENERIC_IN_BRAND = re.compile(
     r"这块|那块|这个|那个|这些|那些|整个|所有|全部|大家|自己|内部|之前|以前|平时|基本|一般|其实|已经|"
     r"小区|大区|片区|区域|项目|渠道|体系|审批|流程|预算|合同|产品|经销|代理|加盟|旗舰|车间|仓库|库存|质量|电商|线上|线下|"
     r"整体|会员|行业|系统|数据|信息|这边|那边|这里|那里|这儿|[东南西北]方|华[东南西北中]|[东西南北]区|"
-    r"[的了在是也都就还要想能会有没不把被让对从到去来说聊看听问试买卖用跟和给个些点次年月号]|[部组室处科局]$"
+    r"[的了在是也都就还要想能会有没不把被让对从到去来说聊看听问试用跟和给个些点次年月号]|[部组室处科局]$"
 )
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
@@ -1849,6 +1864,7 @@ def _account(
     ids: dict[str, int | None] = {}
     written: dict[str, list[str]] = {}
     excluded: set[str] = set()
+    examples: set[str] = set()
     sisters: set[str] = set()
 
     def see(name: str, weight: float, sentence: Sentence, account_id: int | None, form: str | None = None) -> None:
@@ -2167,7 +2183,7 @@ def _account(
                 if (
                     re.fullmatch(r"[\u4e00-\u9fa5]{3,10}", token)
                     and not re.search(
-                        r"周|星期|电话|拜访|现场|会议|视频|微信|记录|纪要|小记|录音|转写|沟通|通话|语音|笔记|日志|需求|"
+                        r"周|星期|电话|拜访|现场|会议|视频|微信|记录|纪要|小记|录音|转写|文字|沟通|通话|语音|笔记|日志|需求|"
                         r"方案|演示|会谈|工作坊|培训|复盘|回访|跟进|客户|上午|下午|晚上|线上|线下|门店|办公室|会议室|"
                         r"总部|分公司|酒店|咖啡|茶室|餐厅|汇报|讨论|评审|启动|调研|交流|洽谈|商务|签约|报价|导出|"
                         r"[区路街镇村县市省楼]$",  # "西安高新区 客户办公室": where, not who
@@ -2218,9 +2234,9 @@ def _account(
             bare = _core(name)
             if not _LEGAL_FORM.search(name) and re.match(r"(?:园|大厦|大楼|广场|开发区)(?!区)", s.text[end:]):
                 continue  # "成都天府软件园那边的蓉智教育": the park the customer sits in (not excluded: it shares words)
-            if _SISTER_BEFORE.search(before) or re.match(r"(?:兄弟|姐妹|关联|子|母)公司", name):
+            if _SISTER_BEFORE.search(before) or re.match(r"(?:兄弟|姐妹|姊妹|关联|子|母)公司", name):
                 # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流"): skipped, but the brand is not
-                sisters.add(re.sub(r"^(?:兄弟|姐妹|关联|子|母)公司", "", name))
+                sisters.add(re.sub(r"^(?:兄弟|姐妹|姊妹|关联|子|母)公司", "", name))
                 continue
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
@@ -2228,7 +2244,7 @@ def _account(
                 r"(?:企业|学校|公司|门店|工厂|医院|集团)(?:和|与|及|还有)|还有", name
             ):
                 continue  # "抄送：集团信息中心", "负责学校和公司", "集团还有安装公司和配件公司": a clause, not a name
-            if re.search(_NOT_A_COMPANY_WORDS, name) or re.search(r"(?:各|兄弟|姐妹|关联|子|母|分)公司$", name):
+            if re.search(_NOT_A_COMPANY_WORDS, name) or re.search(r"(?:各|兄弟|姐妹|姊妹|关联|子|母|分)公司$", name):
                 continue  # "要求各子公司", "有个兄弟公司", "三十个业务员跑修理厂", "今年软件"
             if (
                 (len(name) < 3 and not (short_ok and len(name) == 2))
@@ -2253,6 +2269,10 @@ def _account(
                 continue
             if not org.competitors and any(name.lower() in v for vs in COMPETITORS.values() for v in vs):
                 continue
+            if re.search(r"这种|这类", name):
+                continue  # "宜眠酒店这种连锁酒店": a clause around an example
+            if re.match(r"\s*(?:这种|这类|这样的|之类|等等)", s.text[end:]):
+                examples.add(name)  # "天湖茶业这种茶企": an example of the customer's clients, never the customer
             if any(len(bare) >= 2 and bare in x for x in sisters):
                 continue  # "新材料那边": still the sister company named before
             match = _known_match(name, known, s.text, (start, end))
@@ -2329,6 +2349,9 @@ def _account(
         return sum(scores[n] for n in g)
 
     ranked = sorted(groups, key=lambda g: (-group_score(g), min(first[n].start for n in g)))
+    ranked = [g for g in ranked if not set(g) <= examples] + [g for g in ranked if set(g) <= examples]
+    if set(ranked[0]) <= examples:
+        return None, None, [Fact(g[0], quote(first[g[0]]), first[g[0]].start, 0.5) for g in ranked[:3]], []
     best_group = ranked[0]
     known_name = next((n for n in best_group if ids.get(n) is not None), None)
     legal = [n for n in best_group if _LEGAL_FORM.search(n)]
@@ -2789,6 +2812,10 @@ def _contacts(
                 if c_end > 0
             )
         )
+        # "我的手机是一五九…，有问题随时找我", "有事您随时打": the service offer of a vendor's (or a partner's)
+        # people, never how a customer leaves a number
+        if _AT_YOUR_SERVICE.search(s.text):
+            continue
         if owner is None or (own and (speaker_is_ours or greets_contact)):
             continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
         if signed_by_us(s.text):
