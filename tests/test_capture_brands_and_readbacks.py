@@ -653,3 +653,22 @@ def test_accounts_named_around_examples_sisters_and_licences():
         "邵宁：您好，我是云帆科技的邵宁。\n龚总：我们姊妹公司碧波水上乐园用的是纷享，我们碧波游船租赁这边还没上系统。\n"
     )
     assert extract(text).account.value == "碧波游船租赁"
+
+
+def test_accounts_after_held_out_16():
+    said = {
+        "拜访小记 2027-09-14\n- 上午去了城南的冰悦真冰滑冰场，见了场馆经理鲁晓峰。\n": "冰悦真冰滑冰场",
+        (
+            "邵宁：岳总您好，我是云帆科技的邵宁。\n"
+            "岳振宇：隔壁兄弟公司筑方钢构用的悟空CRM。像上次华建三公司项目部一下要两百套，"
+            "我们筑方集成房屋的产能都排满了。\n"
+        ): "筑方集成房屋",
+        "邵宁：您好，我是云帆科技的邵宁。\n甘总：我们谜城密室有三家店，想管会员。\n": "谜城密室",
+    }
+    for text, account in said.items():
+        assert extract(text).account.value == account, text
+
+
+def test_a_job_ending_in_gong_is_no_person():
+    text = "邵宁：您好，我是云帆科技的邵宁。\n潘建军：店长9个，再加我，10个。洗车工不用。\n"
+    assert "车工" not in {c.name for c in extract(text).contacts}

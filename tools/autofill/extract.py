@@ -1665,7 +1665,7 @@ _STOP_BEFORE = tuple(
     sorted(
         (
             "的 是 给 和 跟 与 了 趟 到 去 在 叫 对 向 把 找 为 从 被 让 替 帮 请 由 自 "
-            "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 "
+            "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 上次 这次 下次 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
             "问下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是"
@@ -1796,7 +1796,8 @@ _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人�
 _SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
 _OWN_BRAND = re.compile(
     rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,8}}?)"
-    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共)"
+    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
+    r"|的(?:产能|产品|客户|业务|订单|销售|门店|工厂|情况))"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
 # the key of a note's line ("- 预算：两万左右", "7. 联系方式：…", "开票抬头："): a field, not a person talking
@@ -2119,6 +2120,9 @@ def _account(
                 at = s.text.find(name, m.start())
                 after = s.text[at + len(name) :]
                 behind = re.match(r"(?:那边|这边|家)的([\u4e00-\u9fff]{2,8}?)(?=见|出来|[，,。]|$)", after)
+                if behind is None and re.fullmatch(r"城[东南西北]|市区|郊区|[新老]区|开发区|县城|镇上|园区", name):
+                    # "去了城南的冰悦真冰滑冰场": where in town, then the customer
+                    behind = re.match(r"的([\u4e00-\u9fff]{2,12}?)(?=，|,|。|见|$)", after)
                 if behind:  # "去了趟老刘那边的路通，见了刘总": the company is the one behind 的
                     name, at = behind.group(1), at + len(name) + behind.start(1)
                     after = s.text[at + len(name) :]
@@ -2234,9 +2238,10 @@ def _account(
             bare = _core(name)
             if not _LEGAL_FORM.search(name) and re.match(r"(?:园|大厦|大楼|广场|开发区)(?!区)", s.text[end:]):
                 continue  # "成都天府软件园那边的蓉智教育": the park the customer sits in (not excluded: it shares words)
-            if _SISTER_BEFORE.search(before) or re.match(r"(?:兄弟|姐妹|姊妹|关联|子|母)公司", name):
-                # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流"): skipped, but the brand is not
-                sisters.add(re.sub(r"^(?:兄弟|姐妹|姊妹|关联|子|母)公司", "", name))
+            if _SISTER_BEFORE.search(before) or re.search(r"(?:兄弟|姐妹|姊妹|关联)公司|^(?:子|母)公司", name):
+                # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流", "隔壁兄弟公司筑方钢构"): skipped,
+                # but the brand is not
+                sisters.add(re.sub(r"^.*?(?:兄弟|姐妹|姊妹|关联|子|母)公司", "", name))
                 continue
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
@@ -2581,6 +2586,13 @@ def _contacts(
                 m.group(1) == "周" and hay[max(0, m.start() - 1) : m.start()] in tuple("上下本这每")
             ):
                 continue  # ("上周总经理办公会已经定了": last week's meeting)
+            before = hay[max(0, m.start() - 1) : m.start()]
+            if (
+                m.group(2) == "工"
+                and re.fullmatch(r"[\u4e00-\u9fa5]", before)
+                and before not in "的跟和找给问叫让请是对由"
+            ):
+                continue  # "洗车工不用": a job, not 车工
             # "周总" alone states no title; "何总（销售副总裁）" does
             stated = _HONORIFIC_TITLE.match(hay[m.end() :])
             title = stated.group(1) if stated else None
