@@ -811,7 +811,8 @@ _PERSON = rf"(?:(?:{SURNAMES})(?:(?![他她它的了吧吗呢啊嘛])[\u4e00-\u9
 _PERSON_RE = re.compile(rf"^(?:{_PERSON}|{_NICK})$")
 # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
 _SELF_INTRO_TITLED = re.compile(
-    rf"我是(?:[^，。！？]{{0,24}}?的)?"
+    # ("我是杭州禾孕生殖专科门诊部有限公司客服中心主任孟婧": the legal name, then the job without 的)
+    rf"我是(?:[^，。！？]{{0,24}}?的|[^，。！？的]{{2,30}}?(?:有限公司|公司|合作社|事务所|门诊部|医院|学校|学院)(?!有限|公司|分))?"
     rf"(?P<title>[\u4e00-\u9fa5]{{0,8}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|合伙人|[院校店厂场馆园所社会]长|理事长|总裁|"
     rf"主理人|创始人|店主|老板娘|老板))?"
     rf"(?:[，,]?\s*[小老](?:{SURNAMES})[，,])?[，,]?\s*(?P<name>{_PERSON}|[A-Z][a-z]{{1,12}})(?=[。，,！!；;\s]|$)"
@@ -860,6 +861,22 @@ _INTRODUCED = re.compile(
     r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳|督导|内勤|文员|秘书|工程师|设计师))"
     r"[，,\s]*"
     rf"(?P<name>{_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})(?=[。，,！!；;\s]|$)"
+)
+# what a vendor's rep says in a chat ("报价我整理好了", "按一万六出合同", "把6个账号开通好发给你") and what a buyer says
+# ("合同抬头写…", "我们明天就签", "还是你们的顺手", "我跟我们馆长…说了")
+_VENDOR_TALK = re.compile(
+    r"报价(?:我|已经|整理|做好|发)|给(?:您|你|你们)?(?:报个?价|出个?方案)|出合同|合同(?:我|已经)?(?:发|寄)给?(?:您|你)"
+    r"|开通|(?:我们|我司)(?:的|家)(?:系统|产品|方案|软件)|演示|试用账号"
+)
+_BUYER_TALK = re.compile(
+    r"合同抬头|我们(?:明天|下周|这周|月底)?就?(?:签|定)|你们(?:的|家)(?:系统|产品|方案|软件)?(?:更|还是|挺|比较|很)?(?:顺手|好用|好|便宜|贵)"
+    r"|我(?:跟|和)我们|(?:我们|咱们)(?:老板|领导|[校馆院园厂店所场行局]长)"
+)
+# the customer naming a colleague by job and name: "我跟我们校长宁姗商量过了", "我们馆长窦远说了"
+_OUR_TITLED = re.compile(
+    r"(?:我们|咱们)(?:这边|公司|单位)?的?"
+    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:[校馆院园厂店所场行局社]长|经理|主管|总监|主任|负责人|会计|出纳|财务))\s*"
+    rf"(?P<name>{_PERSON})(?=[^\u4e00-\u9fa5]|$|说|讲|也|会|那边|他|她|商量|拍板|定|签|同意|觉得|在|来|负责|对接|看)"
 )
 # "阿杰是我们店长代表", "小宁是我们市场专员": a name, then what the person is at the customer
 _IS_OUR = re.compile(
@@ -1003,7 +1020,8 @@ _NOT_A_NAME = set(
     "高峰 高校 麻烦 对接 施工 包括 万元 谢谢 文字 文件 声道 "
     "原来 原因 原价 原先 原本 原有 原则 原始 原厂 原装 原定 原计 原样 原地 原话 原版 原件 原单 原数 原址 原稿 原状 原材 "
     "计划 计算 计费 计入 计件 计时 计价 计量 计提 计数 计较 丘陵 屠宰 巢湖 鞠躬 匡算 揭开 揭晓 茹素 "
-    "储值 储备 储存 储蓄 储能 储物 封顶 封装 封闭 封面 封箱 封存 封号 封测 厉害 贡献 钮扣 鄂尔 鄂州 伏天 伏特 糜烂".split()
+    "储值 储备 储存 储蓄 储能 储物 封顶 封装 封闭 封面 封箱 封存 封号 封测 厉害 贡献 钮扣 鄂尔 鄂州 伏天 伏特 糜烂 "
+    "韩国 英国 法国 越南 印度 马来 缅甸 柬埔".split()  # ("主要是日本和韩国": countries)
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
@@ -1046,9 +1064,10 @@ class Sides:
                 n.startswith(name[0]) for n in self.theirs if n != name
             )
         surname = surname_of(name)
+        # ("之前对接的桑经理…" – "小桑上个月走了": one person by surname, if no customer shares it)
         return bool(
             surname
-            and any(n.startswith(surname) for n in self.third)
+            and (any(n.startswith(surname) for n in self.third) or any(surname_of(n) == surname for n in self.left))
             and not any(n.startswith(surname) for n in self.theirs if n != name)
         )
 
@@ -1256,12 +1275,26 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment)
                 # "参会：宁扬树脂（施海涛）；数智云链信息技术有限公司（郁工）；云帆科技（陈思远）": a second
                 # company that is not us is a partner
-                or (customer_listed and _COMPANY_GROUP.match(segment.strip()))
+                or (
+                    customer_listed
+                    and (
+                        _COMPANY_GROUP.match(segment.strip())
+                        or re.match(
+                            r"^\s*[\u4e00-\u9fa5A-Za-z]{2,10}(?:信息|科技|软件|网络|集成|咨询|系统|公司|数据|智能|技术|实业|物流)"
+                            rf"\s+(?:{_PERSON}|(?:{SURNAMES})[工总])",
+                            segment,
+                        )
+                    )
+                )
             ):
                 sides.third.update(names)
             else:
                 sides.theirs.update(names)
-                customer_listed = customer_listed or bool(_COMPANY_GROUP.match(segment.strip()))
+                # ("廊坊恒暖新型保温材料有限公司 邢建华（销售副总）、常丽…；博远信息 骆工": a company, then its people)
+                customer_listed = customer_listed or bool(
+                    _COMPANY_GROUP.match(segment.strip())
+                    or re.match(r"^\s*[\u4e00-\u9fa5A-Za-z（）()]{4,30}\s+\S", segment)
+                )
     for line in text.splitlines()[:16]:
         # "参会人：陈海涛、钱伟、Kevin（博科信息）、郑凯": the one name with a company beside it is from another one
         if not re.search(r"参会|与会|出席", line):
@@ -1506,6 +1539,21 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.speaker[label], sides.speaker[other] = False, True
                 unknown, known = [x for x in unknown if x not in (label, other)], {True, False}
                 break
+    if len(unknown) >= 2 and not known:
+        # still nobody placed: the one who quotes, drafts the contract and opens accounts is our rep; the one who
+        # names the contract's header, brings in the boss and weighs "你们的" product is the customer
+        score = {
+            label: sum(
+                len(_VENDOR_TALK.findall(x.text)) - len(_BUYER_TALK.findall(x.text))
+                for x in sentences
+                if x.speaker == label
+            )
+            for label in unknown
+        }
+        sellers = [label for label in unknown if score[label] > 0]
+        if len(sellers) == 1 and any(score[label] < 0 for label in unknown):
+            sides.speaker[sellers[0]] = True
+            unknown, known = [x for x in unknown if x != sellers[0]], {True}
     if len(unknown) >= 2 and known == {False}:
         # "梁厂长：" is the customer's; of the others, the one who calls the customer's people 梁厂长 / 邹主任 is
         # our rep (the rest are placed below, with both sides known)
@@ -1555,7 +1603,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     for index, s in enumerate(sentences):
         # "发言人1：喂，邬总您好，我是云番科技的蒋浩" and then 发言人2 answers: our rep greets the one on the
         # line, and an unnamed label of the customer's that answers first is that person
-        greeting = re.search(r"您好|你好", s.text) if s.speaker and sides.speaker.get(s.speaker) is True else None
+        # ("鲁校长晚上好，我是云番科技的桑榆": a greeting of the time of day greets as well)
+        greeting = (
+            re.search(r"您好|你好|[早晚]上好|[上下中]午好", s.text)
+            if s.speaker and sides.speaker.get(s.speaker) is True
+            else None
+        )
         called = _HONORIFIC.search(s.text) if greeting else None
         answer = (
             next((x for x in sentences[index + 1 :] if x.speaker and x.speaker != s.speaker), None) if called else None
@@ -1594,8 +1647,15 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         ):
             sides.third.add(m.group(2))
+        # "调度系统是恒通信息给我们做的，杨工在维护": the one right after the vendor of their system is its engineer
+        for m in re.finditer(
+            rf"系统是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|维护)的[，,]\s*"
+            rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=在|负责|维护|管|那边|他)",
+            s.text,
+        ):
+            sides.third.add(m.group(1))
         for vendor in re.findall(
-            r"系统是([\u4e00-\u9fa5]{2,6}?)(?:软件|科技|信息)?(?:公司)?(?:做|开发|实施)的", s.text
+            r"系统是([\u4e00-\u9fa5]{2,6}?)(?:软件|科技|信息)?(?:公司)?(?:给我们|帮我们)?(?:做|开发|实施)的", s.text
         ):
             # "核心业务系统是华数软件做的，今天华数的小秦也在线上": the vendor of their system is a third company
             for later in sentences:
@@ -1638,6 +1698,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 clause = clause[said[-1].end() :]
             for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
                 sides.left.add(m.group(0))
+            for m in re.finditer(rf"(?<![\u4e00-\u9fa5])[小老](?:{SURNAMES})(?![\u4e00-\u9fa5]{{2}})", clause):
+                sides.left.add(m.group(0))  # "对，小桑上个月走了"
             for m in re.finditer(_NICK, clause):
                 sides.left.add(m.group(0))  # "老黄上个月调到集团去了"
             for m in re.finditer(_PERSON, clause):
@@ -2416,7 +2478,7 @@ def _contacts(
             # "汪经理：" heading the customer's mail to our 汪洋: the customer names our rep, not a colleague
             if any(n[0] == name[0] for n in sides.ours) and not any(n[0] == name[0] for n in sides.theirs):
                 return None
-        if _NAME_LOOKALIKE.search(name) or name.lower() in _SOFTWARE_WORDS:
+        if _NAME_LOOKALIKE.search(name) or name.lower() in _SOFTWARE_WORDS or name == "老师":
             return None  # "跟老板商量": a verb after a role word is no name; "全是Excel": a tool
         if any(name in t for t in account_terms):
             return None
@@ -2515,6 +2577,11 @@ def _contacts(
                     add(name, s)
             for m in _IS_OUR.finditer(s.text):
                 add(m.group("name"), s, m.group("title"))
+            for m in _OUR_TITLED.finditer(s.text):  # "我跟我们校长宁姗商量过了"
+                name = m.group("name")
+                if len(name) == 3 and name[-1] in "也管会在来说讲都还就跟和是要能":
+                    name = name[:2]  # "我们出纳阎丽也会看": 也 is no part of her name
+                add(name, s, m.group("title"))
             for m in _THEIR_ENGLISH.finditer(s.text):
                 add(m.group("name"), s)
         elif not s.speaker and not any(n in s.text for n in our_names if n):

@@ -1,0 +1,135 @@
+"""Who is the customer's contact: full names said after a title or a long legal name, the one who answers a
+time-of-day greeting, colleagues named by job, people of the vendor of the customer's own system, a partner
+listed in the header without brackets, people who left named as 小X, and a chat where nobody names a company.
+
+Every transcript here was written for these tests (invented companies, people and numbers)."""
+
+from datetime import date
+from types import SimpleNamespace
+
+from bot.org import OrgProfile
+from tools.autofill.extract import extract_rules
+
+TODAY = date(2027, 10, 19)  # a Tuesday
+ORG = OrgProfile.from_settings(
+    SimpleNamespace(org_name="云帆科技,云帆,云番科技", competitors="纷享销客/纷享,悟空CRM/悟空", org_products="")
+)
+
+
+def extract(text: str, today: date = TODAY):
+    return extract_rules(text, today, org=ORG)
+
+
+def names(ex) -> list[str]:
+    return sorted(c.name for c in ex.contacts)
+
+
+def phones(ex) -> set[str]:
+    numbers = set()
+    for c in ex.contacts:
+        numbers |= {p.replace("-", "") for p in (c.phone, *c.other_phones) if p}
+    return numbers
+
+
+def test_a_title_after_the_legal_name_without_de_still_names_the_person():
+    text = (
+        "视频会议 2027-10-19\n"
+        "发言人1：汤主任您好，我是云帆科技的尹航。\n"
+        "发言人2：尹经理好。我是苏州澄湖康复医院有限公司门诊办公室主任汤若岚，今天我来对接。\n"
+        "发言人1：好的，咱们这边大概几个人用？\n"
+        "发言人2：八个，我手机 139 1557 2046。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["汤若岚"]
+    assert ex.contacts[0].title == "门诊办公室主任"
+    assert phones(ex) == {"13915572046"}
+
+
+def test_the_one_answering_good_evening_is_the_person_greeted_and_names_herself_in_full():
+    text = (
+        "飞书妙记 2027-10-19\n"
+        "Speaker 1: 柏院长晚上好，我是云番科技的郁青，合同您看过了吗？\n"
+        "Speaker 2: 看过了，没问题。合同寄给我，柏雨晴，我来盖章。\n"
+        "Speaker 1: 好的柏院长，那十个账号下周一开通。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["柏雨晴"]
+
+
+def test_the_customer_naming_a_colleague_by_job_is_a_contact_with_that_title():
+    text = (
+        "电话记录 2027-10-19\n"
+        "销售-郁青: 上次的方案您那边考虑得怎么样了？\n"
+        "客户-蒲老师：我跟我们园长阮晓芸商量过了，先买六个账号。我们会计计敏也会看合同。\n"
+        "销售-郁青: 好的，六个账号一年一万二。\n"
+    )
+    ex = extract(text)
+    by_name = {c.name: c for c in ex.contacts}
+    assert set(by_name) == {"蒲老师", "阮晓芸", "计敏"}  # 也 is no part of 计敏's name
+    assert by_name["阮晓芸"].title == "园长"
+
+
+def test_teachers_in_general_and_a_country_are_no_people():
+    text = (
+        "电话记录 2027-10-19\n"
+        "销售-郁青: 您好，我是云帆科技的郁青。\n"
+        "客户-蒲校长：你好。我们学校的老师都说好用。货主要发日本和韩国，我电话 138 0512 7763。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["蒲校长"]
+    assert phones(ex) == {"13805127763"}
+
+
+def test_the_engineer_of_the_vendor_of_their_own_system_is_no_contact():
+    text = (
+        "[00:00:05] 郁青: 您好，我是云帆科技的郁青。\n"
+        "[00:00:20] 贝建林: 你好。仓储系统是远拓信息给我们做的，葛工在维护，他电话 139 0571 6620，接口找他就行。\n"
+        "[00:00:41] 贝建林: 我手机 135 8821 4407。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["贝建林"]
+    assert phones(ex) == {"13588214407"}
+
+
+def test_a_partner_listed_as_company_and_person_after_the_customer_is_a_third_party():
+    text = (
+        "现场会议纪要 2027-10-19\n"
+        "参会：嘉兴禾润包装材料有限公司 祁海波（副总）、庞莉（销售内勤）；启程信息 应工；云帆科技 郁青\n"
+        "\n"
+        "祁海波\n"
+        "先讲讲我们的情况，销售十二个人。\n"
+        "应工\n"
+        "我这边负责ERP接口，手机 186 3160 2217。\n"
+        "庞莉\n"
+        "报价单现在都在Excel里，我座机 0573-8299 1056。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["庞莉", "祁海波"]
+    assert "18631602217" not in phones(ex)
+
+
+def test_someone_who_left_named_as_xiao_x_takes_the_honorific_with_them():
+    text = (
+        "电话记录 2027-10-19\n"
+        "郁青：糜经理您好，我是云帆科技的郁青。之前对接的仇经理是不是不在了？\n"
+        "糜海燕：对，小仇上个月走了，以后我负责。\n"
+    )
+    ex = extract(text)
+    assert "仇经理" not in names(ex)
+    assert "糜海燕" in names(ex)
+
+
+def test_in_a_chat_nobody_introduced_the_one_who_quotes_is_our_rep():
+    text = (
+        "—————  2027年10月19日  —————\n"
+        "09:12 伍可欣：卜老师早，报价我整理好了，8个账号一年两万。\n"
+        "09:20 卜静怡：[语音转文字] 伍经理早 我跟我们馆长说了 能不能一万八\n"
+        "09:22 伍可欣：可以，按一万八出合同。\n"
+        "09:25 卜静怡：[语音转文字] 好的 合同抬头写杭州星屿科普馆有限公司 我们明天就签\n"
+        "09:36 卜静怡：我电话 幺八六 洞二幺七 三三零九\n"
+        "09:37 伍可欣：收到 我这边电话 138 2800 6611\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["卜静怡"]
+    assert "伍可欣" in ex.our_side
+    assert phones(ex) == {"18602173309"}
