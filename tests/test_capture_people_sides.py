@@ -133,3 +133,64 @@ def test_in_a_chat_nobody_introduced_the_one_who_quotes_is_our_rep():
     assert names(ex) == ["卜静怡"]
     assert "伍可欣" in ex.our_side
     assert phones(ex) == {"18602173309"}
+
+
+def test_a_job_in_brackets_with_its_own_field_names_the_person_with_that_title():
+    text = (
+        "电话小记 2027-10-19（记录人：郁青）\n"
+        "1. 通话对象：管立山（总经理），他女儿管晓雯（门店运营负责人）也在线上。\n"
+        "2. 账号：4个，报价一年九千六。\n"
+        "3. 管晓雯手机 137 2561 0934。\n"
+    )
+    ex = extract(text)
+    by_name = {c.name: c for c in ex.contacts}
+    assert set(by_name) == {"管立山", "管晓雯"}
+    assert by_name["管晓雯"].title == "门店运营负责人"
+
+
+def test_no_shorter_name_is_read_inside_a_minority_name_before_its_job():
+    text = (
+        "群成员（4）：郁青(云帆科技-销售)、努尔江(运营总监)、阿依古丽(前台主管)、马骏(西域数科-渠道经理)\n"
+        "2027-10-19 10:31 | 郁青(云帆科技-销售) | 努尔总、阿依古丽，报价发群里了，6个号一年一万五。\n"
+        "2027-10-19 10:33 | 阿依古丽(前台主管) | 收到，有事打前台 0991-882 6600。\n"
+    )
+    ex = extract(text)
+    assert "古丽" not in names(ex)
+    assert "阿依古丽" in names(ex)
+
+
+def test_left_early_in_the_year_still_left():
+    text = (
+        "电话记录 2027-10-19\n"
+        "郁青: 您好，我是云帆科技的郁青。之前对接的邬经理还在吗？\n"
+        "应秀兰: 邬经理年初就走了，现在这块我管。我座机0791-8835 6620。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["应秀兰"]
+
+
+def test_a_participant_list_in_a_quoted_recap_places_the_parent_groups_person():
+    text = (
+        "发件人：蒲建峰 <pujf@huamu-ah.com.cn>\n"
+        "收件人：郁青 <yuqing@yunfan-tech.com>\n"
+        "主题：RE: 会议纪要\n"
+        "郁青你好，纪要收到，没问题。合同请寄给我们采购韦宛如，电话 0371-6632 8815。\n"
+        "\n" * 14 + "> 郁青 写道：\n"
+        "> 会议纪要（2027-10-19，钉钉视频）\n"
+        "> - 参会：华牧兽药 蒲建峰；集团信息中心 樊主任；云帆科技 郁青\n"
+        "> - 樊主任提出接口要走集团审批。\n"
+    )
+    ex = extract(text)
+    assert "樊主任" not in names(ex)
+    assert {"蒲建峰", "韦宛如"} <= set(names(ex))
+
+
+def test_a_recap_listing_guests_after_gui_si_keeps_a_channel_manager_with_the_customer():
+    text = (
+        "主题：RE: 纪要\n"
+        "发件人：晏国栋 <yangd@feiyu-agri.com>\n"
+        "收件人：郁青 <yuqing@yunfan-tech.com>\n"
+        "收到。\n" + "\n" * 16 + "> - 参会：贵司晏国栋（采购总监）、房敏（渠道销售经理）；我方郁青。\n"
+    )
+    ex = extract(text)
+    assert {"晏国栋", "房敏"} <= set(names(ex))

@@ -594,6 +594,12 @@ _TITLE_ALT = (
 _NAME_TITLE = re.compile(
     rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})\s*[（(，,\s]\s*(?:[\u4e00-\u9fa5]{{2,8}}的)?({_TITLE_ALT})"
 )
+# "他侄子郑小川（电商运营负责人）": a job inside brackets may carry its own field before the title word
+_NAME_BRACKET_TITLE = re.compile(
+    # ("阿依古丽(前台主管)": no 古丽 inside a longer name)
+    rf"(?:(?<![\u4e00-\u9fa5])|(?<=[子儿侄弟妹哥姐的和是跟与及叫位]))"
+    rf"({SURNAMES})([\u4e00-\u9fa5]{{1,2}})[（(]([\u4e00-\u9fa5]{{0,6}}?(?:经理|主管|总监|主任|负责人|专员|助理))[）)]"
+)
 _TITLE_NAME = re.compile(
     rf"({_TITLE_ALT})\s*({SURNAMES})([\u4e00-\u9fa5]{{1,2}}?)(?=[\s，,。：:（(、；;是说的也会在负和跟都还来去给让对电手]|$)"
 )
@@ -890,7 +896,7 @@ _THEIR_ENGLISH = re.compile(
     rf"|{_NICK}(?=也|负责|管|会))"  # "我们工程部的老彭也要看看"
 )
 _LEFT_COMPANY = re.compile(
-    r"离职|辞职|辞了职|退休了|(?:已经|上个?月|上周|去年|年初|前段时间|刚)走了|调走|调到(?:集团|总部|别的|其他)|"
+    r"离职|辞职|辞了职|退休了|(?:已经|上个?月|上周|去年|年初|前段时间|刚|早)(?:就|已经)?走了|调走|调到(?:集团|总部|别的|其他)|"
     r"不在(?:公司|那边)了|不负责了|已经不在"
 )
 _SOFTWARE_WORDS = {
@@ -1185,7 +1191,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     staff = {n for n in staff if n}
     # the header's participant lists: "我方 张伟（销售）；客户 李总、王芳（采购）；渠道伙伴 易达 何伟"
     talking = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
-    for line in _participant_lines(text.splitlines()[:16]):
+    for line in _participant_lines(text.splitlines()):
         spoken = _LABEL.match(line)
         if spoken and talking[spoken.group(1).strip()] >= 3 and re.search(r"[。？！?!]|喂|您", line):
             continue  # "乙方：喂，贺总，我云帆的小董…": someone talking, not a list of who came
@@ -1270,6 +1276,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             ):
                 for n in names:
                     sides.add_ours(n)
+            elif re.match(r"\s*(?:贵司|贵公司)", segment):
+                sides.theirs.update(names)  # "贵司施国栋（采购总监）、项敏（渠道销售经理）": 渠道 is her job here
             elif (
                 _THIRD_PARTY.search(segment)
                 or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment)
@@ -2529,6 +2537,11 @@ def _contacts(
                 add(person, s)
             hay = f"{s.speaker}，{s.text}"
         for m in _NAME_TITLE.finditer(hay):
+            given = m.group(2)
+            if given[0] in _NOT_GIVEN_NAME or given[-1] in _NOT_GIVEN_NAME:
+                continue
+            add(m.group(1) + given, s, m.group(3))
+        for m in _NAME_BRACKET_TITLE.finditer(hay):
             given = m.group(2)
             if given[0] in _NOT_GIVEN_NAME or given[-1] in _NOT_GIVEN_NAME:
                 continue
