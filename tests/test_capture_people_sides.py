@@ -194,3 +194,14 @@ def test_a_recap_listing_guests_after_gui_si_keeps_a_channel_manager_with_the_cu
     )
     ex = extract(text)
     assert {"晏国栋", "房敏"} <= set(names(ex))
+
+
+def test_a_customer_named_by_brand_and_a_trade_of_the_wider_list_is_the_account():
+    for brand in ("润禾粮油", "青禾母婴", "云栖民宿", "泰丰紧固件", "禾园苗木"):
+        text = (
+            "电话记录 2027-10-19\n"
+            "销售-郁青: 喂，葛总您好，我是云帆科技的郁青。\n"
+            f"客户-葛总：你好。{brand}这边业务员有八个，想把客户管起来。\n"
+            "销售-郁青: 那先开八个账号，一年一万六。\n"
+        )
+        assert extract(text).account.value == brand, brand
