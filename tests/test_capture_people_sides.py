@@ -205,3 +205,149 @@ def test_a_customer_named_by_brand_and_a_trade_of_the_wider_list_is_the_account(
             "销售-郁青: 那先开八个账号，一年一万六。\n"
         )
         assert extract(text).account.value == brand, brand
+
+
+def account(text: str, today: date = TODAY):
+    ex = extract(text, today)
+    return ex.account.value if ex.account else None
+
+
+def test_a_legal_name_with_a_place_before_the_brand_is_the_brand_said_everywhere():
+    text = (
+        "Speaker 1: 您好，我是云帆科技的郁青。\n"
+        "Speaker 2: 我们瑞丰驾校现在两个训练场，教练二十个。\n"
+        "Speaker 1: 合同抬头怎么写？\n"
+        "Speaker 2: 写全称，青浦瑞丰机动车驾驶员培训有限公司。\n"
+        "Speaker 2: 瑞丰驾校这边先开十个账号。\n"
+    )
+    assert account(text) == "青浦瑞丰机动车驾驶员培训有限公司"
+
+
+def test_the_company_that_built_their_system_is_never_the_customer_nor_its_engineer_a_contact():
+    text = (
+        "工作坊记录 2027-10-19\n"
+        "郁青：您好，我是云帆科技的郁青。咱们票务系统是谁做的？\n"
+        "向东：是博途系统集成给我们做的，他们的冉工今天也来了。我们是嘉禾湾景区，写我们自己，嘉禾湾旅游开发有限公司。\n"
+        "冉工：接口可以开，有事打我电话 136 2651 9902。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "嘉禾湾旅游开发有限公司"
+    assert "冉工" not in names(ex)
+    assert "13626519902" not in phones(ex)
+
+
+def test_a_family_farm_is_a_legal_form_and_wins_over_how_the_rep_asked():
+    text = (
+        "电话 2027-10-19\n"
+        "喂你好，我是云番科技的郁青，请问是柳塘草莓农场吗？\n"
+        "对对，我柳建平，你说。\n"
+        "您前两天留了信息，想了解客户管理这块。合同写哪个名字？\n"
+        "六安市柳塘家庭农场，你记一下。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "六安市柳塘家庭农场"
+    assert names(ex) == ["柳建平"]
+
+
+def test_a_brand_saying_what_it_makes_or_what_it_is_is_the_customer():
+    assert (
+        account(
+            "现场沟通录音 2027-10-19\n"
+            "郁青：您好，我是云帆科技的郁青。\n"
+            "车建军：坐。我们宏佑劳保做手套、安全帽，主要供工地。\n"
+        )
+        == "宏佑劳保"
+    )
+    assert (
+        account(
+            "电话 2027-10-19\n"
+            "郁青: 您好，我是云帆科技的郁青。\n"
+            "葛宏亮: 主要还是价格。我们印通耗材是小本生意，预算就三万。\n"
+        )
+        == "印通耗材"
+    )
+
+
+def test_a_chat_title_with_quotes_names_the_customer():
+    text = (
+        "微信聊天记录 - 与“麦禾坊 贺姐”\n"
+        "—— 2027年10月19日 ——\n"
+        "09:12 贺姐：[语音转文字] 小郁啊，你说的那个系统我看了\n"
+        "09:13 郁青：贺姐早！您这边几个人用？\n"
+        "09:15 贺姐：[语音转文字] 七个\n"
+    )
+    assert account(text) == "麦禾坊"
+
+
+def test_a_participant_list_deep_in_a_mail_thread_names_the_customer_not_the_parent_group():
+    text = (
+        "主题：Re: 会议纪要 - 蓝峰钛白CRM项目\n"
+        "发件人：郁青 <yuqing@yunfan-tech.com>\n"
+        "蒋总好，对比表已附上。\n"
+        + "\n"
+        * 16
+        + "参会：蓝峰钛白 蒋卫国（销售副总）、邱雪梅；四川蓝峰化工集团股份有限公司信息中心 黎振；云帆科技 郁青\n"
+        "1. 蓝峰钛白销售二十五人需要开账号。\n"
+    )
+    assert account(text) == "蓝峰钛白"
+
+
+def test_a_member_list_with_the_customer_in_brackets_and_a_reseller_before_a_dash():
+    text = (
+        "群成员（5）：单立新(恒岳-销售副总)、龚佳(恒岳-内勤主管)、华拓-祁磊、云帆-郁青、云帆-易欣\n"
+        "2027-10-19 09:07 | 祁磊 | 单总，我是华拓的小祁。\n"
+        "2027-10-19 09:12 | 龚佳 | 单总，咱们今年这块预算是五万以内，我电话 135 3117 9062\n"
+        "2027-10-19 09:31 | 祁磊 | 我的也留一下 158 3219 4470，有事找我\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["单立新", "龚佳"]
+    assert phones(ex) == {"13531179062"}
+
+
+def test_the_hosts_company_shared_in_brackets_keeps_a_channel_manager_and_drops_a_guest():
+    text = (
+        "会议纪要 2027-10-19\n"
+        "参会人：白露（西安拾光文化有限公司 渠道经理）、贾成（西安拾光文化有限公司 总经理）、郁青（云帆科技 销售）、"
+        "祁远（墨点设计工作室 设计总监）\n"
+        "祁远：我们设计这边不需要账号，有新品图片发白露就行，我电话 135 0922 6618。\n"
+        "白露：我座机 029-8836 4512。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["白露", "贾成"]  # no 计总监 out of 设计总监
+    assert phones(ex) == {"02988364512"}
+
+
+def test_people_gone_or_working_for_a_provider_are_no_contacts():
+    text = (
+        "现场会议 2027-10-19\n"
+        "郁青：您好，我是云帆科技的郁青。之前对接的葛经理还在吗？\n"
+        "阎志刚：葛亮啊，他上个月离职了。客户资料还有一部分在原来市场部经理蔡敏的手机里。\n"
+        "阎志刚：系统现在临时是联创信息的欧工在帮我们弄。后面有事你也可以找左芳，座机 0574-8735 2210。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["左芳", "阎志刚"]
+
+
+def test_the_full_name_said_beside_an_honorific_replaces_it():
+    ex = extract(
+        "拜访小记 2027-10-19（郁青）\n- 见了陆厂长（陆振邦，生产厂长，兼管销售）\n- 合同你发我们会计小韩，她叫韩冰\n"
+    )
+    assert names(ex) == ["陆振邦", "韩冰"]
+
+
+def test_a_decision_right_after_its_date_counts_even_when_the_clause_is_about_accounts():
+    ex = extract(
+        "飞书妙记 2027-10-18\n钟晓彤：可以。加账号这个事这周四前我拍板，下个月一号新校区开业就开始用。\n",
+        date(2027, 10, 18),
+    )
+    assert ex.close_date.value == date(2027, 10, 21)
+
+
+def test_renewing_their_own_contracts_is_no_close_date_and_yi_liang_wan_is_a_range():
+    ex = extract(
+        "电话 2027-10-19\n"
+        "郁青：您好，我是云帆科技的郁青。预算方面大概是什么范围？\n"
+        "阎志刚：一两万吧，别太多。我们的服务合同都是一月份续签。\n"
+    )
+    assert ex.close_date is None
+    assert ex.budget.value == 20000

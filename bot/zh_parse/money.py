@@ -78,7 +78,10 @@ _CN_DIGIT = "一二三四五六七八九"
 _TENS_NEIGHBOUR_RANGE = re.compile(
     rf"(?<![{_CN_DIGIT}十百千万零两])([{_CN_DIGIT}])?十([{_CN_DIGIT}])([{_CN_DIGIT}])(万|千)(?:块|元)?"
 )
-_NEIGHBOUR_RANGE = re.compile(rf"(?<![{_CN_DIGIT}十百千万零两])([{_CN_DIGIT}两])([{_CN_DIGIT}])(十)?(万|千)(?:块|元)?")
+# ("一两万": the second digit said as 两)
+_NEIGHBOUR_RANGE = re.compile(
+    rf"(?<![{_CN_DIGIT}十百千万零两])([{_CN_DIGIT}两])([{_CN_DIGIT}两])(十)?(万|千)(?:块|元)?"
+)
 
 
 @dataclass
@@ -101,7 +104,8 @@ def find_money(text: str) -> list[Found]:
 
     found: list[Found] = []
     for m in _NEIGHBOUR_RANGE.finditer(norm):
-        low, high = _CN_DIGIT.index(m.group(1).replace("两", "二")) + 1, _CN_DIGIT.index(m.group(2)) + 1
+        low = _CN_DIGIT.index(m.group(1).replace("两", "二")) + 1
+        high = _CN_DIGIT.index(m.group(2).replace("两", "二")) + 1
         if high != low + 1 or _overlaps(m.span(), phones):
             continue
         value = high * (10 if m.group(3) else 1) * _MAGNITUDE[m.group(4)]

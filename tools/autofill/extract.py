@@ -878,6 +878,8 @@ _BUYER_TALK = re.compile(
     r"合同抬头|我们(?:明天|下周|这周|月底)?就?(?:签|定)|你们(?:的|家)(?:系统|产品|方案|软件)?(?:更|还是|挺|比较|很)?(?:顺手|好用|好|便宜|贵)"
     r"|我(?:跟|和)我们|(?:我们|咱们)(?:老板|领导|[校馆院园厂店所场行局]长)"
 )
+# words whose last character is also a surname, so that "设计总监" or "公司总经理" reads like 计总监, 司总
+_WORD_ENDS_IN_SURNAME = {"设计", "会计", "统计", "审计", "公司", "上司", "总司", "伙计", "生计", "主管", "全程", "工程"}
 # the customer naming a colleague by job and name: "我跟我们校长宁姗商量过了", "我们馆长窦远说了"
 _OUR_TITLED = re.compile(
     r"(?:我们|咱们)(?:这边|公司|单位)?的?"
@@ -919,6 +921,8 @@ _SOFTWARE_WORDS = {
 _SENT_TO = re.compile(rf"(?:发|寄|交|转)给\s*({_PERSON}|{_NICK})(?=[，,。！!\s]|$|吧|就|她|他|一份)")
 _FORMER = re.compile(
     rf"(?:前任|原任)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}})"
+    # "原来市场部经理蔡敏的手机里": a job held before names someone gone
+    rf"|(?:原来的?|以前的?|之前的)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?)(?=的|[，,。\s]|$)"
 )
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|本地代理|代理公司|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
@@ -942,7 +946,9 @@ _CLIENT_BEFORE = re.compile(
     r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游|最大的|比如|经销商|委托人)\s*(?:叫|是|有)?\s*$"
 )
 _INTRO_BEFORE = re.compile(
-    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|(?:^|[，,。！!\s])我)\s*$"
+    r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|(?:^|[，,。！!\s])我"
+    # "我是鲁国华，江苏鼎盛模架租赁有限公司的总经理", "我叫汤慧敏，是洁境保洁这边的运营经理"
+    r"|(?:我是|我叫)[\u4e00-\u9fa5]{2,3}[，,]\s*(?:是)?)\s*$"
 )
 _OURS_THEN_NAME = re.compile(
     rf"^\s*[：:\-－—·|｜]?\s*(?:[\u4e00-\u9fa5]{{1,4}}(?:区|部|中心|组)\s*)?(?:销售|客户经理|售前|顾问)?\s*"
@@ -1073,7 +1079,10 @@ class Sides:
         # ("之前对接的桑经理…" – "小桑上个月走了": one person by surname, if no customer shares it)
         return bool(
             surname
-            and (any(n.startswith(surname) for n in self.third) or any(surname_of(n) == surname for n in self.left))
+            and (
+                any(n.startswith(surname) for n in self.third)
+                or any(surname_of(n) == surname or (len(n) >= 2 and n[0] == surname) for n in self.left)
+            )
             and not any(n.startswith(surname) for n in self.theirs if n != name)
         )
 
@@ -1113,6 +1122,20 @@ def _names_in(segment: str) -> list[str]:
 
 
 _LIST_ROLES = r"销售|售前|售后|客户|我方|对方|甲方|乙方|技术|财务|采购|老板|IT|实施|顾问|市场|运营|记录|主持|列席"
+
+
+def _dash_members(body: str) -> dict[str, str]:
+    """A member list's "华拓-祁磊", "云帆-实施-小潘": each person with the company before the dash."""
+    return {
+        m.group(2): m.group(1)
+        for m in re.finditer(
+            rf"(?:^|[、，,；;：:\s])([\u4e00-\u9fa5A-Za-z]{{2,8}})(?:[-－—·][\u4e00-\u9fa5]{{2,4}})?[-－—·]"
+            rf"({_PERSON}|{_NICK})(?=[、，,；;\s]|$)",
+            body,
+        )
+        # ("华拓-祁磊": the part before the dash is the company even when it reads like a name)
+        if not re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES})", m.group(1))
+    }
 
 
 def _company_groups(segment: str) -> list[str]:
@@ -1303,6 +1326,40 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     _COMPANY_GROUP.match(segment.strip())
                     or re.match(r"^\s*[\u4e00-\u9fa5A-Za-z（）()]{4,30}\s+\S", segment)
                 )
+    hosted: set[str] = set()  # the customer's people by a member list's company, whatever their jobs say
+    for line in _participant_lines(text.splitlines()):
+        # a list whose hosts carry their company: "单立新(恒固-销售副总)、龚佳(恒固-内勤主管)、华拓-祁磊、云帆-柯宇",
+        # "白露（西安拾光文化创意有限公司 渠道经理）、贾成（西安拾光文化创意有限公司 总经理）、祁远（墨点设计工作室
+        # 设计总监）": the company two of them share is the customer, whatever their jobs say; a member of any other
+        # company that is not ours is a third party's
+        tagged = re.findall(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,24}})[）)]", line)
+        firsts = Counter(
+            first
+            for _n, c in tagged
+            if (first := re.split(r"[·\-－—\s]", c.strip())[0])
+            and not (org.is_ours(first) or org.find_ours(first))
+            and re.search(r"[·\-－—\s]", c.strip())
+            and not re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES})", first)
+        )
+        host = next((c for c, k in firsts.most_common(1) if k >= 2), None)
+        if host is None:
+            continue
+        for name, company in tagged:
+            if re.split(r"[·\-－—\s]", company.strip())[0] == host:
+                sides.theirs.add(name)
+                sides.third.discard(name)
+                hosted.add(name)
+            elif not (org.is_ours(company.split()[0]) or org.find_ours(company)) and label_company(
+                f"{name}（{company}）"
+            ):
+                sides.third.add(name)
+        for name, company in _dash_members(line).items():
+            if org.is_ours(company) or org.find_ours(company):
+                sides.add_ours(name)
+            elif not (company.startswith(host) or host.startswith(company)):
+                sides.third.add(name)
+                sides.theirs.discard(name)
+                sides.theirs.discard(company)  # ("华拓" reads like a name, but it is the company)
     for line in text.splitlines()[:16]:
         # "参会人：陈海涛、钱伟、Kevin（博科信息）、郑凯": the one name with a company beside it is from another one
         if not re.search(r"参会|与会|出席", line):
@@ -1320,9 +1377,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
         ):
             sides.third.add(tagged[0][0])
-    for line in text.splitlines()[:16]:
-        # "星图数科-黄工（实施伙伴）", "星河视听工程 严工（甲方的系统集成商）": a person with a partner's role
-        for m in re.finditer(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,16}})[）)]", line):
+    for index, line in enumerate(text.splitlines()):
+        # "星图数科-黄工（实施伙伴）", "星河视听工程 严工（甲方的系统集成商）": a person with a partner's role; further
+        # down only an engineer's or manager's name beside a parent group's office ("发给吕工（集团信息中心）")
+        pattern = (
+            rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,16}})[）)]"
+            if index < 16
+            else rf"((?:{SURNAMES})(?:工|总|经理|主任))\s*[（(]((?:集团|总部|控股)[^）)]{{0,10}})[）)]"
+        )
+        for m in re.finditer(pattern, line):
+            if m.group(1) in hosted:
+                continue
             ours = org.find_ours(m.group(2)) or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", m.group(2)))
             if not ours and (_THIRD_PARTY.search(m.group(2)) or re.search(r"集成|实施|代理|外包", m.group(2))):
                 sides.third.add(m.group(1))
@@ -1655,6 +1720,15 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         ):
             sides.third.add(m.group(2))
+        # "是智游系统集成给我们做的，他们的郑工今天也来了", "现在临时是联创信息的欧工在帮我们弄": a provider's people
+        for m in re.finditer(
+            rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)(?:做|开发|实施|上)的[，,]\s*(?:他们|它们)的\s*"
+            rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
+            rf"|是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})在?(?:帮|替|给)我们",
+            s.text,
+        ):
+            if not org.find_ours(m.group(0)):
+                sides.third.add(m.group(1) or m.group(3))
         # "调度系统是恒通信息给我们做的，杨工在维护": the one right after the vendor of their system is its engineer
         for m in re.finditer(
             rf"系统是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|维护)的[，,]\s*"
@@ -1693,7 +1767,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):  # "另外我们请了做档案系统的金穗信息，卢工也在": the vendor they hired
             sides.third.add(m.group(1))
         for m in _FORMER.finditer(s.text):  # "纷享是前任IT经理魏东选的": the one before is gone
-            sides.left.add(m.group(1)[:3])
+            sides.left.add((m.group(1) or m.group(2))[:3])
         left = _LEFT_COMPANY.search(s.text)
         if left:
             clause = s.text[: left.start()]
@@ -1708,6 +1782,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.left.add(m.group(0))
             for m in re.finditer(rf"(?<![\u4e00-\u9fa5])[小老](?:{SURNAMES})(?![\u4e00-\u9fa5]{{2}})", clause):
                 sides.left.add(m.group(0))  # "对，小桑上个月走了"
+            m = re.fullmatch(rf"\s*({_PERSON})[啊呀呢吗嘛]?[，,\s]*", clause)
+            if m and _looks_like_person(m.group(1)):
+                sides.left.add(m.group(1))  # "葛亮啊，他上个月离职了"
             for m in re.finditer(_NICK, clause):
                 sides.left.add(m.group(0))  # "老黄上个月调到集团去了"
             for m in re.finditer(_PERSON, clause):
@@ -1729,7 +1806,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 
 _ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
-    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社)$"
+    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场)$"
 )
 _STOP_BEFORE = tuple(
     sorted(
@@ -1866,7 +1943,8 @@ _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人�
 _SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
 _OWN_BRAND = re.compile(
     rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,8}}?)"
-    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
+    # ("我们安佑劳保做手套、安全帽", "我们彩印通打印耗材是小本生意")
+    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
     r"|的(?:产能|产品|客户|业务|订单|销售|门店|工厂|情况))"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
@@ -2004,10 +2082,11 @@ def _account(
         side_here = sides.side(s.speaker)
         visited_spans: set[tuple[int, int]] = set()
         if not s.speaker and s.start < 160:
-            # "微信聊天记录（与 蓝桥校服-马姐）", "微信 | 与 时光匠-葛店长 的对话": whom a chat export is with
+            # "微信聊天记录（与 蓝桥校服-马姐）", "微信 | 与 时光匠-葛店长 的对话", "与“麦香坊 贺姐”": whom a chat
+            # export is with
             for m in re.finditer(
-                r"与\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})\s*[-－—·]\s*([\u4e00-\u9fa5]{1,4}|[A-Z][a-z]{1,12})"
-                r"(?=\s|[）)]|的|$)",
+                r"与\s*[“\"「]?\s*([\u4e00-\u9fa5A-Za-z0-9]{2,14})(?:\s*[-－—·]\s*|\s+)([\u4e00-\u9fa5]{1,4}|[A-Z][a-z]{1,12})"
+                r"(?=\s|[）)”\"」]|的|$)",
                 s.text,
             ):
                 company, person = m.group(1), m.group(2)
@@ -2121,9 +2200,12 @@ def _account(
                     name, weight = (longer.pop(), 3.0) if longer else (brand, 1.5)
                     if not (org.find_ours(name) or org.find_competitors(name) or _looks_like_person(name)):
                         see_named(name, weight, s)
-        if not s.speaker and s.start < 300:
+        listed = re.match(r"[\s\-•*>]*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text)
+        if (not s.speaker and s.start < 300) or (
+            listed and not re.search(r"主题", listed.group(0)) and not re.search(r"[？?！!]", s.text)
+        ):
             # "参与人：韦涛（云帆科技），千岛湖碧波游船 - 龚总", "参会人：…；禾丰种业 余伟（销售副总）", "主题：禾丰种业 渠道…"
-            listed = re.match(r"\s*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text)
+            # (also in a mail's recap further down: "- 参会：蓝晶钛白 蒋卫国（销售副总）、邱雪梅")
             for m in (
                 re.finditer(
                     rf"(?:^|[：:，,；;、]|[（(](?=[\u4e00-\u9fa5]{{2,12}}\s*(?:CRM|项目|需求|方案|系统)))"
@@ -2176,7 +2258,7 @@ def _account(
                 or org.find_ours(name)
                 or _looks_like_person(name)
                 or find_money(name)
-                or re.search(r"全称|抬头|名称|^写|是$|什么|哪个|一下", name)
+                or re.search(r"全称|抬头|名称|^写|^[的和跟与]|是$|什么|哪个|一下", name)  # "发票的事找我"
                 or s.text[m.end(1) : m.end(1) + 1] in ("？", "?")  # "合同抬头写全称是？": asked, not said
             ):
                 candidates.append((name, 6.0, m.start(1), m.end(1)))
@@ -2333,7 +2415,11 @@ def _account(
                 or _PARENT_AFTER.match(s.text[end:])
                 # "对接的事是昆明滇信科技在做，他们是海典的代理", "配送那块，是海纳物流做的": a provider of theirs
                 or _PROVIDER_AFTER.match(s.text[end:])
-                or (re.search(r"是\s*$", s.text[max(0, start - 3) : start]) and re.match(r"(?:在)?做的", s.text[end:]))
+                # ("是智游系统集成给我们做的": the one who built their system)
+                or (
+                    re.search(r"是\s*$", s.text[max(0, start - 3) : start])
+                    and re.match(r"(?:在|给我们|帮我们|替我们)?(?:做|开发|实施|上)的", s.text[end:])
+                )
                 # "地接社（松花江假日旅行社）是独立的，不在这次范围"
                 or (
                     re.match(r"[）)]?\s*是独立的", s.text[end:]) and re.search(r"不在(?:这次|本次)?(?:的)?范围", s.text)
@@ -2387,7 +2473,8 @@ def _account(
         # ("南宁螺满堂餐饮管理有限公司" and "螺满堂米粉": a city the legal name starts with)
         return (
             len(short) >= 3
-            and (full.startswith(brand) or full.find(short[:3]) in (2, 3))
+            # ("金城通达机动车驾驶员培训有限公司" and "通达驾校": a place name of two before the brand)
+            and (full.startswith(brand) or full.find(short[:3]) in (2, 3) or full.find(brand) in (2, 3))
             and re.fullmatch(r"[\u4e00-\u9fa5]{2}", brand) is not None
             and not re.search(r"[省市县区]$", brand)
             and core_name(brand + "某某") == (brand + "某某")  # not a region the CRM's matcher knows
@@ -2424,6 +2511,7 @@ def _account(
         return sum(scores[n] for n in g)
 
     ranked = sorted(groups, key=lambda g: (-group_score(g), min(first[n].start for n in g)))
+
     ranked = [g for g in ranked if not set(g) <= examples] + [g for g in ranked if set(g) <= examples]
     if set(ranked[0]) <= examples:
         return None, None, [Fact(g[0], quote(first[g[0]]), first[g[0]].start, 0.5) for g in ranked[:3]], []
@@ -2633,9 +2721,24 @@ def _contacts(
                         add(m.group(1), s)
                         said_own_name[sides.speaker_name.get(s.speaker) or _person_of(s.speaker)] = m.group(1)
         elif not s.speaker:
-            m = re.search(rf"我叫({_PERSON})(?=[，,。！!]|$)", s.text)  # "…，我叫孔祥瑞，你存一下。"
-            if m and not any(n in s.text for n in our_names if n):
-                add(m.group(1), s)
+            # "…，我叫孔祥瑞，你存一下。", on the phone "对对，我陈建平，你说。"
+            m = re.search(
+                rf"我叫({_PERSON})(?=[，,。！!]|$)|(?:^|[，,。！!])\s*我(?![方司们])({_PERSON})(?=[，,。！!])", s.text
+            )
+            said = (m.group(1) or m.group(2)) if m else None
+            if (
+                said
+                and _looks_like_person(said)
+                and not any(n in s.text for n in our_names if n)
+                and not (org and org.find_ours(s.text))
+                and not sides.excluded(said)
+            ):
+                add(said, s)
+        if s.speaker and sides.side(s.speaker) is False:
+            # "后面有事你也可以找庄婷，这个事一直是她在跟": whom the customer tells us to turn to is theirs
+            for m in re.finditer(rf"(?:可以|直接|就)找({_PERSON})(?=[，,。！!；;\s]|$|她|他)", s.text):
+                if _looks_like_person(m.group(1)):
+                    add(m.group(1), s)
         for m in _SENT_TO.finditer(hay):
             # "合同你明天发给何芳", "我把合同发给阎晓梅": whom we send the contract to is the customer's; whom
             # the customer sends to ("我这周五前把数据发给卢宁") is ours
@@ -2653,11 +2756,15 @@ def _contacts(
             add(m.group(2), s, None if m.group(1).endswith(("部", "科")) else m.group(1))
         # "这位是我们客服主管小吴，吴倩", "采购专员 小白（白雪梅）", "我们小马也会参加测试，马国栋": the full
         # name right after the 小/老 form
+        # "我们会计小韩，她叫韩冰", "见了陆厂长（陆振邦，生产厂长）": the honorific's full name beside it
         for m in re.finditer(
-            rf"[小老]({SURNAMES})(?:[^。！？!?，,]{{0,8}}[，,]\s*|[（(]\s*)(\1[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;）)]|$)",
+            rf"(?:[小老]({SURNAMES})|({SURNAMES})(?:总监|总|经理|主任|[厂院校店馆所园]长|老板|老师|工))"
+            rf"(?:[^。！？!?，,]{{0,8}}[，,]\s*(?:[她他](?:叫|是)|全名|大名)?|[（(]\s*)"
+            rf"((?:\1|\2)[\u4e00-\u9fa5]{{1,2}}?)(?=[。，,！!；;）)]|$)",
             hay,
         ):
-            add(m.group(2), s)
+            if _looks_like_person(m.group(3)) and not re.fullmatch(_HONORIFIC.pattern, m.group(3)):
+                add(m.group(3), s)
         for m in _XIAO_AFTER.finditer(hay):
             add(m.group(1), s)
         for m in (*_HONORIFIC.finditer(hay), *_HONORIFIC_AFTER.finditer(hay)):
@@ -2667,6 +2774,8 @@ def _contacts(
             ):
                 continue  # ("上周总经理办公会已经定了": last week's meeting)
             before = hay[max(0, m.start() - 1) : m.start()]
+            if before + m.group(1) in _WORD_ENDS_IN_SURNAME:
+                continue  # "设计总监", "公司总经理": a word ends where the title starts
             if (
                 m.group(2) == "工"
                 and re.fullmatch(r"[\u4e00-\u9fa5]", before)
@@ -2798,6 +2907,8 @@ def _contacts(
             continue
         if third_here and not any(c.name in s.text for c in people):
             continue
+        if talking in sides.third and re.search(r"我的?(?:电话|手机|座机|号码)", s.text):
+            continue  # "有新品图片发白露就行，我电话 135…": the third party's own number, beside a contact's name
         if re.search(r"不是(?:我们|咱们)?的?(?:对接人|联系人)", s.text):
             continue  # "北京演艺集团 王主任（010-…），是他们最大客户，不是我们的对接人"
         sure = 2
@@ -3496,7 +3607,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 
 
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
-_DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续费|初验|终验")
+_DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
     r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果"
 )
@@ -3587,7 +3698,17 @@ def _dates(
                 if _CLOSE.search(previous.text) and previous.start == close.pos:
                     decision = _CLOSE.search(previous.text)
                     clause = ""
-            if decision and not _REP_ACTIONS.search(clause[: decision.start()] if clause else ""):
+            # ("加账号这个事这周四前我拍板": the decision right after its date, whatever the clause is about)
+            right_after = (
+                bool(clause)
+                and decision is not None
+                and d.text in clause
+                and re.fullmatch(
+                    r"[前之以内我们这边就来会再\s]*", clause[clause.find(d.text) + len(d.text) : decision.start()]
+                )
+                is not None
+            )
+            if decision and (right_after or not _REP_ACTIONS.search(clause[: decision.start()] if clause else "")):
                 if not lost and not d.approximate:
                     close = Fact(d.date, quote(s), s.start, 0.75)
                 continue
