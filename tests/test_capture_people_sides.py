@@ -351,3 +351,125 @@ def test_renewing_their_own_contracts_is_no_close_date_and_yi_liang_wan_is_a_ran
     )
     assert ex.close_date is None
     assert ex.budget.value == 20000
+
+
+def test_the_share_of_an_envelope_said_next_is_the_budget_and_so_is_what_the_boss_gave():
+    ex = extract(
+        "现场会议 2027-10-19\n"
+        "郁青：您好，我是云帆科技的郁青。预算方面呢？\n"
+        "庄建华：集团今年给我们整个数字化是三百万，但大头在门禁和停车。分到客户管理这块的，四十万左右。\n"
+    )
+    assert ex.budget.value == 400000
+    ex = extract(
+        "Speaker 1: 您好，我是云帆科技的郁青。十五个账号按同样单价是六万七千五。\n"
+        "Speaker 2: 六万七千五超了。老板给我的是五到六万，顶多再挤一点。\n"
+    )
+    assert ex.budget.value == 60000
+
+
+def test_a_quote_under_a_notes_budget_key_is_the_amount():
+    ex = extract(
+        "拜访小记 2027-10-19（记录人：郁青）\n"
+        "- 预算：程院长说一万五以内。报价一万三千五（五个账号一年），她觉得可以。\n"
+    )
+    assert ex.budget.value == 15000
+    assert ex.amount.value == 13500
+
+
+def test_accounts_from_a_split_participant_line_a_group_notice_and_a_visit_header():
+    assert (
+        account(
+            "电话会议录音整理 2027-10-19\n参会：郁青（云帆科技）；松谷温泉山庄 田甜 等\n"
+            "郁青：田经理您好，我是云帆科技的郁青。\n"
+            "田甜：我们预算三万以内。这个事集团不管，江西松泉文旅集团有限公司只看年度总数。\n"
+        )
+        == "松谷温泉山庄"
+    )
+    assert (
+        account(
+            "微信群聊导出：云帆 × 禾源批发市场 商户管理项目群\n"
+            "群公告：项目客户 寿光禾源农副产品批发市场有限公司，合同及开票以此为准。\n"
+            "2027-10-19 10:02 | 云帆-郁青 | 各位好，12个账号一年三万六。\n"
+        )
+        == "寿光禾源农副产品批发市场有限公司"
+    )
+    assert (
+        account(
+            "拜访纪要（记录人：郁青，云帆科技）\n"
+            "日期：2027-10-19 现场拜访 新田节水灌溉（滴灌带、喷灌设备）\n"
+            "- 见了总经理卞建军。他们主要给兵团农场供货，大客户有石河子的绿洲农场。\n"
+        )
+        == "新田节水灌溉"
+    )
+
+
+def test_whom_the_rep_phoned_by_name_is_the_account_and_his_full_name_the_contact():
+    ex = extract(
+        "电话沟通记录（郁青，云帆科技）2027-10-19\n"
+        "1. 今天下午和瑞光标签印刷的裘国强（裘总）通了电话，他们做食品和日化的标签，客户有佛山的禾晨调味、清溪日化这些。\n"
+        "2. 裘总说下周三签合同，合同寄给柳芳。\n"
+    )
+    assert ex.account.value == "瑞光标签印刷"
+    assert names(ex) == ["柳芳", "裘国强"]
+    assert "郁青" in ex.our_side
+
+
+def test_an_indented_participant_list_keyed_by_company():
+    text = (
+        "腾讯会议 智能纪要\n会议时间：2027-10-19 10:00\n参会人员：\n"
+        "  合肥安和物业服务有限公司：项立群（总经理）、聂晶（客服中心经理）\n"
+        "  东岭科技（渠道合作伙伴）：戴伟\n"
+        "  云帆科技：段晓（客户经理）、景川（解决方案顾问）\n"
+        "会议要点：\n"
+        "段晓：38个账号一年是九万八千八。\n"
+        "戴伟：合同流程我们东岭这边配合，我电话181 5510 2273。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["聂晶", "项立群"]
+    assert "段晓" in ex.our_side
+    assert phones(ex) == set()
+
+
+def test_a_chat_sender_between_bars_with_the_company_before_a_dash():
+    text = (
+        "群成员（4）：禾源-武立平(市场办主任)、禾源-覃思思(招商专员)、云帆-郁青、云帆-庞杰\n"
+        "2027-10-19 10:02 | 云帆-郁青 | 各位好，12个账号一年三万六。\n"
+        "2027-10-19 10:53 | 禾源-武立平 | 我电话+86 135 6366 0181，急事打这个。\n"
+    )
+    ex = extract(text)
+    assert phones(ex) == {"13563660181"}
+    assert "郁青" in ex.our_side
+
+
+def test_the_engineers_of_the_customers_system_vendors_are_third_parties():
+    text = (
+        "工作坊 2027-10-19\n"
+        "郁青：您好，我是云帆科技的郁青。\n"
+        "吴海燕：排期数据在HIS里。我们的HIS是信达医疗信息做的，接口要找他们的宗工。宗工手机是136 0574 1122。\n"
+        "陶振华：这边是我们招生主管曹敏，还有联拓信息的包工，我们学校的系统都是联拓帮忙做的。\n"
+        "包志军：各位好，我是联拓信息的包志军。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["吴海燕", "曹敏", "陶振华"]  # no 宗工, 包工, 包志军, nor 管曹敏
+    assert phones(ex) == set()
+
+
+def test_someone_who_left_in_a_named_month_and_the_parent_groups_it_person():
+    ex = extract(
+        "Speaker 1: 您好，我是云帆科技的郁青。之前跟我们谈的潘经理还在负责吗？\n"
+        "Speaker 2: 老潘八月份就走了，现在报价都是我自己看。另外集团信息部池伟建议我们对比一下。\n"
+    )
+    assert "潘经理" not in names(ex)
+    assert "池伟" not in names(ex)
+
+
+def test_in_a_chat_nobody_introduced_the_only_one_reporting_a_quote_is_our_rep():
+    text = (
+        "—— 2027年10月19日 ——\n"
+        "09:12 方启：钟经理早，昨天电话里说的方案和报价我整理好了，先跟您确认几个数。\n"
+        "09:20 钟雪：[语音转文字] 方经理早啊，你说。\n"
+        "09:26 方启：好的，8个账号一年两万零八百。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["钟雪"]
+    assert ex.our_side == ["方启"]

@@ -329,6 +329,12 @@ def _sender_name(name: str) -> bool:
 
 def _is_sender(name: str) -> bool:
     """The name of a chat's sender between bars: as `_sender_name`, an English name capitalised."""
+    # ("| 云帆-贝宁 |", "| 绿源-武立平 |": the company before a dash, then the person)
+    dashed = re.fullmatch(
+        r"[\u4e00-\u9fa5A-Za-z]{2,10}(?:[-－—·][\u4e00-\u9fa5]{2,4})?[-－—·]([\u4e00-\u9fa5A-Za-z]{2,12})", name
+    )
+    if dashed and _sender_name(dashed.group(1)):
+        return True
     return _sender_name(name) and not (name.isascii() and not re.fullmatch(r"[A-Z][A-Za-z]{1,12}", name))
 
 
@@ -502,7 +508,7 @@ SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢"
     # rarer ones, where no common word starts with the character (原 and 计 do: their words are listed below)
-    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸原计]"
+    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})"
@@ -660,7 +666,7 @@ _CORRECTION = re.compile(
 _BUDGET_WORDS = re.compile(
     r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|最多(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
-    r"(?:老板|领导|公司|集团|上面)(?:给的是|给了|砍到|定的是)|"
+    r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
     # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
     r"给这个的钱|给这块的钱|这块的钱|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
 )
@@ -898,7 +904,8 @@ _THEIR_ENGLISH = re.compile(
     rf"|{_NICK}(?=也|负责|管|会))"  # "我们工程部的老彭也要看看"
 )
 _LEFT_COMPANY = re.compile(
-    r"离职|辞职|辞了职|退休了|(?:已经|上个?月|上周|去年|年初|前段时间|刚|早)(?:就|已经)?走了|调走|调到(?:集团|总部|别的|其他)|"
+    r"离职|辞职|辞了职|退休了|(?:已经|上个?月|上周|去年|年初|前段时间|刚|早|[一二三四五六七八九十\d]{1,2}月份?)(?:就|已经)?走了|"
+    r"调走|调到(?:集团|总部|别的|其他)|"
     r"不在(?:公司|那边)了|不负责了|已经不在"
 )
 _SOFTWARE_WORDS = {
@@ -922,7 +929,8 @@ _SENT_TO = re.compile(rf"(?:发|寄|交|转)给\s*({_PERSON}|{_NICK})(?=[，,。
 _FORMER = re.compile(
     rf"(?:前任|原任)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}})"
     # "原来市场部经理蔡敏的手机里": a job held before names someone gone
-    rf"|(?:原来的?|以前的?|之前的)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?)(?=的|[，,。\s]|$)"
+    rf"|(?:原来的?|以前的?|之前的)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)\s*"
+    rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?|[小老](?:{SURNAMES}))(?=的|走|[，,。\s]|$)"
 )
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|本地代理|代理公司|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
@@ -943,7 +951,8 @@ _SISTER_BEFORE = re.compile(
     r"(?:兄弟|姐妹|姊妹|关联|子|母)公司\s*[\u4e00-\u9fa5]{0,4}$|集团(?:的|下面的|里的|另一家)?\s*$"
 )
 _CLIENT_BEFORE = re.compile(
-    r"(?:客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游|最大的|比如|经销商|委托人)\s*(?:叫|是|有)?\s*$"
+    # ("群公告：项目客户 寿光绿源…有限公司": the project's customer is ours)
+    r"(?:(?<!项目)(?<!签约)客户|大客户|客户是|客户叫|服务的|供货给|卖给|下游|最大的|比如|经销商|委托人)\s*(?:叫|是|有)?\s*$"
 )
 _INTRO_BEFORE = re.compile(
     r"(?:我是|我们是|我这边是|我们这边是|这边是|我叫|咱们|我们|咱|本人是|来自|公司叫|公司名叫|单位是|(?:^|[，,。！!\s])我"
@@ -1033,7 +1042,7 @@ _NOT_A_NAME = set(
     "原来 原因 原价 原先 原本 原有 原则 原始 原厂 原装 原定 原计 原样 原地 原话 原版 原件 原单 原数 原址 原稿 原状 原材 "
     "计划 计算 计费 计入 计件 计时 计价 计量 计提 计数 计较 丘陵 屠宰 巢湖 鞠躬 匡算 揭开 揭晓 茹素 "
     "储值 储备 储存 储蓄 储能 储物 封顶 封装 封闭 封面 封箱 封存 封号 封测 厉害 贡献 钮扣 鄂尔 鄂州 伏天 伏特 糜烂 "
-    "韩国 英国 法国 越南 印度 马来 缅甸 柬埔".split()  # ("主要是日本和韩国": countries)
+    "韩国 英国 法国 越南 印度 马来 缅甸 柬埔 全称 简称".split()  # ("主要是日本和韩国": countries)
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
@@ -1106,7 +1115,10 @@ def _names_in(segment: str) -> list[str]:
     # "上海博川信息技术有限公司（集成商）吴工": the person follows the company's bracketed role
     # "华信集成（马工，实施方）": names inside the brackets too, where a comma may separate name and role
     # "华纶——张永年、邵红": a company, a dash, its people
-    tokens = [t for t in re.split(r"[、，,\s（）()]+|——|—|－|(?<=[\u4e00-\u9fa5])-(?=[\u4e00-\u9fa5])", segment) if t]
+    # ("云帆科技：段晓（客户经理）": an indented list line keyed by its company)
+    tokens = [
+        t for t in re.split(r"[、，,\s（）()：:]+|——|—|－|(?<=[\u4e00-\u9fa5])-(?=[\u4e00-\u9fa5])", segment) if t
+    ]
     outside = [t for t in re.split(r"[、，,\s]+|——|—|－", re.sub(r"（[^）]*）|\([^)]*\)", " ", segment)) if t]
     company = outside[0] if len(outside) > 1 and re.match(_TITLE_ALT, outside[1]) else None
     for token in tokens:
@@ -1303,7 +1315,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.theirs.update(names)  # "贵司施国栋（采购总监）、项敏（渠道销售经理）": 渠道 is her job here
             elif (
                 _THIRD_PARTY.search(segment)
-                or re.search(r"集团[^，、]{0,10}(?:信息中心|总部|这边)", segment)
+                or re.search(r"集团[^，、]{0,10}(?:信息中心|信息部|IT部|总部|这边)", segment)
                 # "参会：宁扬树脂（施海涛）；数智云链信息技术有限公司（郁工）；云帆科技（陈思远）": a second
                 # company that is not us is a partner
                 or (
@@ -1413,7 +1425,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     writer = re.match(
         rf"^\s*({_PERSON})\s*(?:的)?\s*(?:电话|拜访|会议|客户)?(?:小记|记录|纪要|笔记|日志)", first_line
     ) or re.search(
-        rf"(?:小记|记录|纪要|笔记|日志)\s*(?:[（(]\s*(?:记录人?[：:])?\s*({_PERSON})\s*[）)]|[】\]]\s*({_PERSON})(?![\u4e00-\u9fa5]))",
+        # ("电话沟通记录（俞舟，云帆科技）": the writer, then our company)
+        rf"(?:小记|记录|纪要|笔记|日志)\s*(?:[（(]\s*(?:记录人?[：:])?\s*({_PERSON})\s*(?:[，,、\s][^）)]{{2,12}})?[）)]"
+        rf"|[】\]]\s*({_PERSON})(?![\u4e00-\u9fa5]))",
         first_line,
     )
     if writer:
@@ -1623,8 +1637,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
             for label in unknown
         }
-        sellers = [label for label in unknown if score[label] > 0]
-        if len(sellers) == 1 and any(score[label] < 0 for label in unknown):
+        # (a note's keys, "预算：", "下一步：", are no people)
+        sellers = [
+            label
+            for label in unknown
+            if score[label] > 0 and not (_NOTE_FIELD.search(label) or _header_key(label) or _header_label(label))
+        ]
+        if len(sellers) == 1:
             sides.speaker[sellers[0]] = True
             unknown, known = [x for x in unknown if x != sellers[0]], {True}
     if len(unknown) >= 2 and known == {False}:
@@ -1736,12 +1755,24 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         ):
             sides.third.add(m.group(1))
-        for vendor in re.findall(
-            r"系统是([\u4e00-\u9fa5]{2,6}?)(?:软件|科技|信息)?(?:公司)?(?:给我们|帮我们)?(?:做|开发|实施)的", s.text
-        ):
+        vendors = re.findall(
+            r"(?:系统|HIS|ERP|OA|软件|平台)(?:都|也)?是([\u4e00-\u9fa5]{2,6}?)(?:医疗|软件|科技|信息)*(?:公司)?"
+            r"(?:给我们|帮我们|帮忙)?(?:做|开发|实施)的",
+            s.text,
+        )
+        for vendor in vendors:
+            # "我们的HIS是信达医疗信息做的，接口要找他们的宗工": the vendor's engineer, in the same breath
+            for m in re.finditer(
+                rf"(?:他们|它们|{re.escape(vendor)})[\u4e00-\u9fa5]{{0,4}}的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})",
+                s.text[s.text.find(vendor) :],
+            ):
+                sides.third.add(m.group(1))
+        for vendor in vendors:
             # "核心业务系统是华数软件做的，今天华数的小秦也在线上": the vendor of their system is a third company
             for later in sentences:
-                for m in re.finditer(rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|{_PERSON})", later.text):
+                for m in re.finditer(
+                    rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})", later.text
+                ):
                     sides.third.add(m.group(1))
         for m in re.finditer(
             rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
@@ -1757,7 +1788,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(m.group(1)[:3])  # "集团的钱总那边审": the parent group's person
         for m in re.finditer(
             rf"(?:集团|总部|控股)(?:信息中心|信息部|IT部?|财务部?|法务部?|采购部?)\s*((?:{SURNAMES})(?:总|经理|工|主任)|{_PERSON})"
-            r"(?=[（(，,。\s]|参与|负责|会|也)",
+            r"(?=[（(，,。\s]|参与|负责|会|也|建议|说|提|要|觉得|希望)",
             s.text,
         ):  # "集团信息中心吕文涛（+86 139 9510 2234）参与后续接口评审"
             sides.third.add(m.group(1))
@@ -1850,7 +1881,9 @@ _NAMED_COMPANY = re.compile(
     r"(?:(?P<intro>我们这边是|我们公司是|我们公司叫|公司叫|公司名叫|我们这里是|我们是)"
     r"|(?:跟|和|见了|拜访了?|去了趟?|约了|是)"  # "您好，是椰风租车的邓经理吗"
     r")(?P<name>[^\W\d_的您你我他她们个]{4,12}?)"
-    rf"(?(intro)(?=[，,。；;！!]|$)|(?=的(?:(?:{SURNAMES})(?:总|经理|主任|工|老师|厂长)|采购|老板)))"
+    rf"(?(intro)(?=[，,。；;！!]|$)|(?=的(?:(?:{SURNAMES})(?:总|经理|主任|工|老师|厂长)|采购|老板"
+    # "今天下午和瑞彩标签印刷的裘国强（裘总）通了电话"
+    rf"|{_PERSON}(?:[（(][^）)]{{1,8}}[）)])?(?:通了?电话|通话|聊了|见了面|开了会))))"
 )
 _NOT_A_COMPANY_WORDS = (
     # "我们是百年老字号了", "我们是SaaS": what they are, not what they are called
@@ -2068,6 +2101,7 @@ def _account(
     for s in sentences:
         competitor_spans = [(h.start, h.end) for h in org.find_competitors(s.text)]
         candidates: list[tuple[str, float, int, int]] = []
+        products: list[tuple[int, int]] = []  # brackets after a header's company name
         header = _CUSTOMER_HEADER.search(s.text)
         if header is None and re.fullmatch(r"[-•*·\d.、\s]*(?:客户(?:名称|单位)?|拜访客户|对方单位)", s.speaker):
             # "- 客户：跳跳星球蹦床公园（万象城四楼店）": a note's bullet key names the customer
@@ -2200,7 +2234,11 @@ def _account(
                     name, weight = (longer.pop(), 3.0) if longer else (brand, 1.5)
                     if not (org.find_ours(name) or org.find_competitors(name) or _looks_like_person(name)):
                         see_named(name, weight, s)
-        listed = re.match(r"[\s\-•*>]*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text)
+        # (the line's key, also for a part of the line cut at "；": "参会：罗涵（云帆科技）；泉谷温泉山庄 田甜 等")
+        line_start = text.rfind("\n", 0, s.start) + 1
+        listed = re.match(r"[\s\-•*>]*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text) or (
+            re.match(r"[\s\-•*>]*(?:参与人|参会人?|与会|出席)\s*[：:]", text[line_start : s.start])
+        )
         if (not s.speaker and s.start < 300) or (
             listed and not re.search(r"主题", listed.group(0)) and not re.search(r"[？?！!]", s.text)
         ):
@@ -2319,7 +2357,11 @@ def _account(
                 visited_spans.add((at, at + len(name)))
         place = re.search(r"(?:会议)?地点\s*[：:]\s*", s.text) if not s.speaker and s.start < 300 else None
         if place or (
-            s is sentences[0] and not s.speaker and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text)
+            # ("拜访纪要（记录人：…）" then "日期：2031-04-09 现场拜访 新禾节水灌溉": the dated line under a title)
+            s in sentences[:2]
+            and not s.speaker
+            and s.start < 120
+            and re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}", s.text)
         ):
             # a rep's note header: "2027-01-19 周二 电话 海晟水产 孙总" — the company sits before the person
             # "电话录音 2027-09-28 周二 北冥冰球", "拜访录音转写 2027-06-21 甜蜂养蜂器材 门店现场": a header's
@@ -2335,12 +2377,15 @@ def _account(
                 )
                 for t in tokens
             ]
+            # ("现场拜访 新禾节水灌溉（滴灌带、喷灌设备）": what it makes, in brackets after the name)
+            bracketed = {re.sub(r"[（(][^）)]*[）)]$", "", t): t for t in tokens if re.search(r"[（(][^）)]*[）)]$", t)}
+            tokens = [re.sub(r"[（(][^）)]*[）)]$", "", t) for t in tokens]
             for i, token in enumerate(tokens):
                 if (
                     re.fullmatch(r"[\u4e00-\u9fa5]{3,10}", token)
                     and not re.search(
                         r"周|星期|电话|拜访|现场|会议|视频|微信|记录|纪要|小记|录音|转写|文字|沟通|通话|语音|笔记|日志|需求|"
-                        r"方案|演示|会谈|工作坊|培训|复盘|回访|跟进|客户|上午|下午|晚上|线上|线下|门店|办公室|会议室|"
+                        r"方案|演示|会谈|工作坊|培训|复盘|回访|跟进|客户|上午|下午|晚上|线上|线下|门店|办公室|会议室|邮件|往来|导出|"
                         r"总部|分公司|酒店|咖啡|茶室|餐厅|汇报|讨论|评审|启动|调研|交流|洽谈|商务|签约|报价|导出|"
                         r"[区路街镇村县市省楼]$",  # "西安高新区 客户办公室": where, not who
                         token,
@@ -2354,7 +2399,10 @@ def _account(
                 ):
                     at = s.text.find(token)
                     person_after = i + 1 < len(tokens) and _looks_like_person(re.sub(r"[（(].*", "", tokens[i + 1]))
-                    candidates.append((token, 3.0 if person_after else 2.0, at, at + len(token)))
+                    visited = i > 0 and re.search(r"拜访|走访|上门|回访$", tokens[i - 1])  # "现场拜访 新禾节水灌溉"
+                    candidates.append((token, 5.0 if visited else 3.0 if person_after else 2.0, at, at + len(token)))
+                    if token in bracketed:
+                        products.append((at + len(token), at + len(bracketed[token])))
         spans = [(a, b) for _n, a, b in org_mentions(s.text)]
         for m in _NAMED_COMPANY.finditer(s.text):
             name = m.group("name")
@@ -2363,7 +2411,12 @@ def _account(
             intro = m.group("intro") is not None
             if intro and side_here is True:
                 continue
-            candidates.append((name, 6.0 if intro else 2.0, m.start("name"), m.end("name")))
+            # ("和瑞彩标签印刷的裘国强通了电话": whom the rep talked with, by name)
+            talked = re.match(
+                rf"的{_PERSON}(?:[（(][^）)]{{1,8}}[）)])?(?:通了?电话|通话|聊了|见了面|开了会)",
+                s.text[m.end("name") :],
+            )
+            candidates.append((name, 6.0 if intro else 4.0 if talked else 2.0, m.start("name"), m.end("name")))
         for name, start, end in org_mentions(s.text):
             if header and header.start(1) <= start < header.end(1):
                 continue
@@ -2383,6 +2436,8 @@ def _account(
                 weight += 2.0
             candidates.append((name, weight, start, end))
         for name, weight, start, end in candidates:
+            if any(a < start < b for a, b in products):
+                continue  # "新禾节水灌溉（滴灌带、喷灌设备）": what the company makes, not another company
             short_ok = (start, end) in visited_spans  # "去了金诺": a brand of two characters
             name = name.strip()
             before = s.text[max(0, start - 12) : start]
@@ -2432,7 +2487,9 @@ def _account(
                 continue
             if re.search(r"这种|这类", name):
                 continue  # "宜眠酒店这种连锁酒店": a clause around an example
-            if re.match(r"\s*(?:这种|这类|这样的|之类|等等)", s.text[end:]):
+            if re.search(rf"(?:{TRADE_WORDS})(?:和|与|及|、)", name):
+                continue  # "做食品和日化的标签": two trades, no name
+            if re.match(r"\s*(?:这种|这类|这样的|之类|等等|这些|那些|等(?![到着待]))", s.text[end:]):
                 examples.add(name)  # "天湖茶业这种茶企": an example of the customer's clients, never the customer
             if any(len(bare) >= 2 and bare in x for x in sisters):
                 continue  # "新材料那边": still the sister company named before
@@ -2628,6 +2685,8 @@ def _contacts(
             given = m.group(2)
             if given[0] in _NOT_GIVEN_NAME or given[-1] in _NOT_GIVEN_NAME:
                 continue
+            if hay[max(0, m.start() - 1) : m.start()] + m.group(1) in _WORD_ENDS_IN_SURNAME:
+                continue  # "招生主管曹敏，财务主管…": no 管曹敏
             add(m.group(1) + given, s, m.group(3))
         for m in _NAME_BRACKET_TITLE.finditer(hay):
             given = m.group(2)
@@ -2744,7 +2803,9 @@ def _contacts(
             # the customer sends to ("我这周五前把数据发给卢宁") is ours
             before = re.split(r"[，,。；;！!？?]", hay[: m.start()])[-1]
             side = sides.side(s.speaker) if s.speaker else None
-            we_send = (side is True and not re.search(r"你们?|您", before)) or (
+            # ("6. 裘总说下周三签合同，…，合同寄给柳芳": in our rep's own notes, we send)
+            notes = not s.speaker and bool(sides.ours) and not any(x.speaker for x in sentences)
+            we_send = ((side is True or notes) and not re.search(r"你们?|您", before)) or (
                 side is False and re.search(r"你们?|您", before)
             )
             name = m.group(1)
@@ -2767,6 +2828,15 @@ def _contacts(
                 add(m.group(3), s)
         for m in _XIAO_AFTER.finditer(hay):
             add(m.group(1), s)
+        # "和瑞彩标签印刷的裘国强（裘总）通了电话": the full name, then how he is called
+        for m in re.finditer(
+            rf"(?<![\u4e00-\u9fa5])({SURNAMES})([\u4e00-\u9fa5]{{1,2}})[（(]\s*\1(?:总监|总|经理|主任|工|老板|老师|[厂院校店馆所园]长)[）)]"
+            rf"|(?<=[的和跟与是见])({SURNAMES})([\u4e00-\u9fa5]{{1,2}})[（(]\s*\3(?:总监|总|经理|主任|工|老板|老师|[厂院校店馆所园]长)[）)]",
+            hay,
+        ):
+            name = (m.group(1) or m.group(3)) + (m.group(2) or m.group(4))
+            if _looks_like_person(name):
+                add(name, s)
         for m in (*_HONORIFIC.finditer(hay), *_HONORIFIC_AFTER.finditer(hay)):
             honorific = m.group(0)
             if honorific in found or (
@@ -3111,6 +3181,7 @@ _TOTAL_BEFORE = re.compile(r"(?:总共|一共|合计|总价|加起来|算下来)
 _ENVELOPE = re.compile(r"总预算|整个|整体|全年|总共|数字化|信息化|[二两三四五]期|分[两二三四]期")
 # the part of an envelope this purchase gets: "所里批的是五十万，分两期，今年一期是二十五万"
 _PART = re.compile(r"一期|其中|这块|这一块|这一项|这次|本次|CRM|软件|部分|这个项目")
+_SHARE = re.compile(r"(?:分到|分给|划给|落到|留给|切给)[^，。；]{0,12}?(?:这块|这一块|这部分|这边|CRM|系统|项目)")
 _MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额|我报的|报的")
 
 
@@ -3176,7 +3247,13 @@ def _money_facts(
             amounts = [m for m in amounts if m not in rival]
         # a bullet or header key names the field: "- 预算：15万"
         words = (
-            f"{s.speaker}：{s.text}" if s.speaker and len(s.speaker) <= 8 and _MONEY_KEY.search(s.speaker) else s.text
+            f"{s.speaker}：{s.text}"
+            if s.speaker
+            and len(s.speaker) <= 8
+            and _MONEY_KEY.search(s.speaker)
+            # ("- 预算：程院长说一万五以内。报价一万三千五…": a sentence with its own key under the line's key)
+            and not re.match(r"\s*(?:报价|我报|我们报|我方报)", s.text)
+            else s.text
         )
         # "三十八万，这个数在CRM预算里面": a price held against the budget does not state the budget
         words = _WITHIN_BUDGET.sub("", words)
@@ -3270,6 +3347,19 @@ def _money_facts(
                 value = rounded[-1].value
         ours = sides.side(s.speaker) is True
         last_clause = _clause_with(s.text, amounts[-1].span)
+        # "集团今年给数字化一共两百万，…。分到CRM这块的，一年十五万左右": the share of the envelope just named
+        share = _SHARE.search(s.text)
+        if (
+            share
+            and not fix
+            and not ours
+            and (_ENVELOPE.search(previous_text) or _ENVELOPE.search(s.text[: share.start()]))
+            and (after := [m for m in amounts if m.span[0] >= share.end()])
+        ):
+            picks["budget"].append(Fact(float(after[0].value), quote(s), s.start, 0.75))
+            last_field = "budget"
+            previous_text = s.text
+            continue
         ceiling = [
             m
             for m in amounts
@@ -3400,7 +3490,12 @@ def _money_facts(
             and not _ACCEPTED.search(s.text)
         ):
             target = "budget"
-        elif _PRICE_WORDS.search(words) and _BUDGET_WORDS.search(s.speaker or ""):
+        elif (
+            _PRICE_WORDS.search(words)
+            and _BUDGET_WORDS.search(s.speaker or "")
+            # ("- 预算：程院长说一万五以内。报价一万三千五…": the next sentence under the key is our quote)
+            and not re.match(r"\s*(?:报价|我报|我们报|我方报)", s.text)
+        ):
             target = "budget"
         elif _PRICE_WORDS.search(words) or (ours and not _ASPIRATION.search(last_clause)):
             target = "amount"
