@@ -473,3 +473,108 @@ def test_in_a_chat_nobody_introduced_the_only_one_reporting_a_quote_is_our_rep()
     ex = extract(text)
     assert names(ex) == ["钟雪"]
     assert ex.our_side == ["方启"]
+
+
+def test_prices_agreed_after_a_discount_an_offer_meeting_the_budget_and_a_rivals_price():
+    ex = extract(
+        "[00:00:03] 郁青: 您好，我是云帆科技的郁青。20个账号一年标准价是五万，这个季度可以打九折。\n"
+        "[00:00:50] 彭立新: 九折那就四万五。预算我们报的是五万左右，够了。\n",
+    )
+    assert ex.amount.value == 45000
+    ex = extract(
+        "Speaker 1: 您好，我是云帆科技的郁青。九个账号，一年我们报价是三万一千五。\n"
+        "Speaker 2: 太贵了，CRM这块最多给三万。\n"
+        "Speaker 1: 那这样，三万整，不能再低了。\n"
+        "Speaker 2: 三万可以接受。\n"
+    )
+    assert (ex.budget.value, ex.amount.value) == (30000, 30000)
+    ex = extract(
+        "罗晨: 黎经理您好，我是云帆科技的罗晨。我们上周报的二十个账号三万六，后来又降到三万三了。\n"
+        "黎经理: 主要还是价格，纷享给的是两万六。\n"
+    )
+    assert ex.amount.value == 33000
+
+
+def test_decision_dates_asked_with_que_ding_corrected_in_the_same_breath_and_not_after_the_decision():
+    ex = extract(
+        "[00:01:04] 郁青: 您好，我是云帆科技的郁青。什么时候能确定？\n[00:01:08] 彭立新: 下周五给你答复，签不签那天定。\n"
+    )
+    assert ex.close_date.value == date(2027, 10, 29)
+    ex = extract(
+        "Speaker 1: 您好，我是云帆科技的郁青。\n"
+        "Speaker 2: 三万可以接受。我们下周五开会定下来……哦不对，下周五我出差，那就下周四吧。\n"
+    )
+    assert ex.close_date.value == date(2027, 10, 28)
+    ex = extract(
+        "邹航：您好，我是云帆科技的邹航。\n袁总：四万可以。下周二定。\n袁总：定了以后年底事情多，一月六号开始用吧。\n"
+    )
+    assert ex.close_date.value == date(2027, 10, 26)
+    assert ex.golive_date.value == date(2028, 1, 6)
+
+
+def test_a_working_detail_settled_later_is_no_close_date():
+    ex = extract(
+        "沈卓：您好，我是云帆科技的沈卓。那合同这边，您看什么时候能签？\n"
+        "陶国平：十一月十四号前签。\n"
+        "沈卓：另外下下周一，我们再过来开第二次工作坊，把报价审批流程定下来，您看可以吗？\n"
+        "陶国平：可以，下下周一上午。\n"
+    )
+    assert ex.close_date.value == date(2027, 11, 14)
+
+
+def test_a_month_alone_is_no_golive_date_but_that_day_in_the_next_clause_is():
+    assert (
+        extract("拜访小记 2027-10-19（郁青）\n- 老板说十月底前拍板，11月开始用（没说具体哪天）\n").golive_date is None
+    )
+    ex = extract(
+        "Speaker 1: 您好，我是云帆科技的郁青。\nSpeaker 2: 这个月底前我们拍板。十一月七号冬令营开营，最好那天就开始用。\n"
+    )
+    assert ex.golive_date.value == date(2027, 11, 7)
+
+
+def test_family_in_the_business_are_contacts_of_their_own():
+    ex = extract(
+        "2027-10-19 电话 云帆 郁青 回访 猕猴桃合作社\n"
+        "喂，卫理事长您好，我是云帆科技的郁青。\n"
+        "是啊，我们周至县金秦猕猴桃专业合作社，客户全靠我儿子一个本子记。\n"
+        "我儿子卫东阳，还有两个跑市场的。他电话是一五九 二九一七 零四八三。\n"
+    )
+    assert ex.account.value == "周至县金秦猕猴桃专业合作社"  # 周至 is a county, not a week
+    assert names(ex) == ["卫东阳", "卫理事长"]
+    ex = extract(
+        "拜访纪要（记录人：郁青）\n- 见了谷老板（谷长青）和他儿子谷磊，谷磊是销售经理\n"
+        "- 我让他妹妹谷晓雯发票据，她管财务\n"
+    )
+    assert names(ex) == ["谷晓雯", "谷磊", "谷长青"]
+
+
+def test_a_legal_name_before_a_dash_in_a_participant_list_starts_the_customers_people():
+    text = (
+        "飞书妙记 | 增购沟通\n时间：2027年10月19日 14:00\n"
+        "参会人：云帆科技-梁思远（客户成功经理）、云帆科技-白露（销售）、武汉青墨艺术培训学校有限公司-汤启明（校长）、"
+        "武汉青墨艺术培训学校有限公司-龚小雨（招生主管）\n\n"
+        "龚小雨 00:30\n我座机 027-8752 6613。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["汤启明", "龚小雨"]
+    assert phones(ex) == {"02787526613"}
+
+
+def test_words_that_end_in_a_surname_and_an_implementer_who_is_also_a_speaker():
+    text = (
+        "陶振宇：坐。我是臻革皮具的陶振宇。集团给我们数字化的钱总共才二十万。\n"
+        "阮琳：我补充一下，我是跟单主管阮琳。\n"
+        "郁青：您好，我是云帆科技的郁青。\n"
+        "陶振宇：接口这块让启明的孔工跟你们对。\n"
+        "孔祥瑞：各位好，我是启明信息的孔祥瑞，臻革的U8是我们实施的。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["阮琳", "陶振宇"]  # no 钱总, 单主管, 孔工
+
+
+def test_our_rep_reading_back_the_number_with_zhe_bian():
+    ex = extract(
+        "罗佳: 您好，我是云帆科技的罗佳。\n丁总: 我们已经定了别家了。\n"
+        "罗佳: 好的丁总，那以后有需要再联系。您这边座机还是0731-8453 2207吧？\n丁总: 对。\n"
+    )
+    assert phones(ex) == {"073184532207"}

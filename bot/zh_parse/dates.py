@@ -75,16 +75,18 @@ _FULL_DATE_RE = re.compile(
     rf"(?<![\d.])(?P<y>{_Y})\s*(?P<s1>年|-|/|\.)\s*(?P<m>{_D})\s*(?P<s2>月|-|/|\.)\s*(?P<d>{_D})\s*(?:日|号)?(?!\d)"
 )
 _RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0, "明年": 1, "后年": 2}
-_REL_YEAR_DATE_RE = re.compile(rf"(?P<ry>前年|去年|今年|明年|后年)\s*(?P<m>{_D})\s*月\s*(?P<d>{_D})\s*(?:日|号)?")
+_REL_YEAR_DATE_RE = re.compile(
+    rf"(?P<ry>前年|去年|今年|明年|(?<![以之然往过最])后年)\s*(?P<m>{_D})\s*月\s*(?P<d>{_D})\s*(?:日|号)?"
+)
 _MONTH_DAY_RE = re.compile(
     rf"{_NOT_AFTER_NUMERAL}(?P<m>{_D})\s*月\s*(?P<d>{_D})\s*(?P<suf>日|号)?(?(suf)|(?![\d个天年万千百周]))"
 )
 _PART_PATTERN = r"底|末|初|上旬|中旬|下旬|中(?![心秋文国间])"
 _MONTH_PART_RE = re.compile(
-    rf"(?:(?P<y>{_Y})\s*年|(?P<ry>前年|去年|今年|明年|后年))?\s*{_NOT_AFTER_NUMERAL}(?P<m>{_D})\s*月份?\s*(?P<part>{_PART_PATTERN})"
+    rf"(?:(?P<y>{_Y})\s*年|(?P<ry>前年|去年|今年|明年|(?<![以之然往过最])后年))?\s*{_NOT_AFTER_NUMERAL}(?P<m>{_D})\s*月份?\s*(?P<part>{_PART_PATTERN})"
 )
 _MONTH_ONLY_RE = re.compile(
-    rf"(?:(?P<y>{_Y})\s*年|(?P<ry>前年|去年|今年|明年|后年))?\s*{_NOT_AFTER_NUMERAL}(?P<m>{_D})\s*月(?P<fen>份)?"
+    rf"(?:(?P<y>{_Y})\s*年|(?P<ry>前年|去年|今年|明年|(?<![以之然往过最])后年))?\s*{_NOT_AFTER_NUMERAL}(?P<m>{_D})\s*月(?P<fen>份)?"
     rf"(?!\s*[\d零〇一二两三四五六七八九十廿卅号日])"  # ("8 月 18 日": typed with spaces, a day follows)
 )
 _DAY_ONLY_RE = re.compile(
@@ -160,9 +162,12 @@ _MONTH_REL_RE = re.compile(
     rf"\s*(?:(?P<d>{_D})\s*(?:号|日)|(?P<part>{_PART_PATTERN}))?"
 )
 _MONTH_BARE_PART_RE = re.compile(rf"(?<![\d零〇一二两三四五六七八九十个岁下上这本当份])月(?P<part>{_PART_PATTERN})")
-_YEAR_PART_RE = re.compile(rf"(?:(?P<ry>前年|去年|今年|明年|后年)|(?P<y>{_Y})\s*年)\s*年?(?P<part>底|末|初)")
+# ("定了以后年底事情多": 以后 then 年底, not 后年)
+_YEAR_PART_RE = re.compile(
+    rf"(?:(?P<ry>前年|去年|今年|明年|(?<![以之然往过最])后年)|(?P<y>{_Y})\s*年)\s*年?(?P<part>底|末|初)"
+)
 _YEAR_BARE_PART_RE = re.compile(
-    r"(?<![\d零〇一二两三四五六七八九十几多百千今明去后前每半])年(?P<part>底|末|初|前)(?![代级纪])"
+    r"(?:(?<![\d零〇一二两三四五六七八九十几多百千今明去后前每半])|(?<=[以之然往过最]后))年(?P<part>底|末|初|前)(?![代级纪])"
 )
 _DURATION_RE = re.compile(
     r"(?P<n>\d+|[零〇一二两三四五六七八九十百几]+|半)\s*(?P<ge>个半|个)?\s*"

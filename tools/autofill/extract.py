@@ -194,7 +194,7 @@ _PIPE_SENDER = re.compile(r"^\s*[|｜]?\s*([^|｜：:\n]{2,24}?)\s*[|｜]\s*(?=\
 _MAIL_HEADER = re.compile(r"^\s*(?:发件人|收件人|抄送|From|To|Cc)\s*[：:]", re.I)
 _NAME_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*<([^<>@\s]+@[^<>\s]+)>")
 _YOUR_NUMBER = re.compile(
-    r"[您你](?:的|这个|那个)?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?(?:还是|是|就是)?\s*$"
+    r"[您你](?:这边|那边)?(?:的|这个|那个)?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?(?:还是|是|就是)?\s*$"
 )
 _ASR_DIGIT_CHARS = "零〇洞幺一二两三四五六七八九"  # a number read out: "一三八五八二四九九零一，对吧？"
 _AT_YOUR_SERVICE = re.compile(r"随时(?:找|联系|打)(?:我|给我)|[您你]随时打|有事随时|随时.{0,2}联系我")
@@ -520,7 +520,8 @@ _DEPT_BEFORE = "|".join(
 )
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
-    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|老板|工)"
+    # ("数字化的钱总共才二十万": 总共, no 钱总)
+    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总(?![共计额数价量体部结])|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|理事长|会长|社长|馆长|园长|站长|场长|厂长|行长|所长|店长|书记|主管|老板|工)"
 )
 _TITLES = (
     "总经理",
@@ -634,7 +635,7 @@ _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就
 
 _HONORIFIC_AFTER = re.compile(
     # ("喂，您好，请问是鲍经理吗": the one who answers the call)
-    rf"(?:(?<=[的跟和找给问约见板导叫了、])|(?<=请问是)|(?<=[，,\s]是))({SURNAMES})(总监|总工|总|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|厂长|行长|所长|店长|书记|主管|老板|工)"
+    rf"(?:(?<=[的跟和找给问约见板导叫了、])|(?<=请问是)|(?<=[，,\s]是))({SURNAMES})(总监|总工|总(?![共计额数价量体部结])|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|理事长|会长|社长|馆长|园长|站长|场长|厂长|行长|所长|店长|书记|主管|老板|工)"
     r"(?![\u4e00-\u9fa5]{0}[理监])"
 )
 ROLE_BY_TITLE = [
@@ -674,7 +675,8 @@ _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
     r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
     r"(?<=[零一二两三四五六七八九十\d])(?:个|个号|个账号|套)(?:就|一共|总共)?是(?=[零一二两三四五六七八九十\d])|"  # "七个号是一万四"
-    r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)"  # "你凑个整，五万"
+    r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)|"
+    r"折(?:的话|下来|后)?那?就是?(?=[零一二两三四五六七八九十\d])"  # "九折那就四万五"  # "你凑个整，五万"
 )
 _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
@@ -878,14 +880,18 @@ _INTRODUCED = re.compile(
 # ("合同抬头写…", "我们明天就签", "还是你们的顺手", "我跟我们馆长…说了")
 _VENDOR_TALK = re.compile(
     r"报价(?:我|已经|整理|做好|发)|给(?:您|你|你们)?(?:报个?价|出个?方案)|出合同|合同(?:我|已经)?(?:发|寄)给?(?:您|你)"
-    r"|开通|(?:我们|我司)(?:的|家)(?:系统|产品|方案|软件)|演示|试用账号"
+    r"|开通|(?:我们|我司)(?:的|家)(?:系统|产品|方案|软件)|演示|试用账号|标准价|(?:可以)?打[一二三四五六七八九]折"
+    r"|(?:看|了解|聊)一下咱们"
 )
 _BUYER_TALK = re.compile(
     r"合同抬头|我们(?:明天|下周|这周|月底)?就?(?:签|定)|你们(?:的|家)(?:系统|产品|方案|软件)?(?:更|还是|挺|比较|很)?(?:顺手|好用|好|便宜|贵)"
     r"|我(?:跟|和)我们|(?:我们|咱们)(?:老板|领导|[校馆院园厂店所场行局]长)"
 )
 # words whose last character is also a surname, so that "设计总监" or "公司总经理" reads like 计总监, 司总
-_WORD_ENDS_IN_SURNAME = {"设计", "会计", "统计", "审计", "公司", "上司", "总司", "伙计", "生计", "主管", "全程", "工程"}
+_WORD_ENDS_IN_SURNAME = {
+    *"设计 会计 统计 审计 公司 上司 总司 伙计 生计 主管 全程 工程".split(),
+    *"跟单 下单 订单 菜单 账单 名单 清单 报单 接单 签单 派单 抢单 理单".split(),  # "跟单主管阮琳": no 单主管
+}
 # the customer naming a colleague by job and name: "我跟我们校长宁姗商量过了", "我们馆长窦远说了"
 _OUR_TITLED = re.compile(
     r"(?:我们|咱们)(?:这边|公司|单位)?的?"
@@ -1092,7 +1098,7 @@ class Sides:
                 any(n.startswith(surname) for n in self.third)
                 or any(surname_of(n) == surname or (len(n) >= 2 and n[0] == surname) for n in self.left)
             )
-            and not any(n.startswith(surname) for n in self.theirs if n != name)
+            and not any(n.startswith(surname) for n in self.theirs - self.third if n != name)
         )
 
     def add_ours(self, name: str) -> None:
@@ -1160,7 +1166,10 @@ def _company_groups(segment: str) -> list[str]:
     hosts: list[str] = []
     companies: list[list[str]] = []
     for item in items:
-        m = re.match(r"^\s*([\u4e00-\u9fa5A-Za-z]{2,12})(?:[-－—·]|\s+)\s*[\u4e00-\u9fa5A-Za-z]", item)
+        # ("武汉青墨艺术培训学校有限公司-汤启明（校长）": a legal name before the dash is as long as it is)
+        m = re.match(r"^\s*([\u4e00-\u9fa5A-Za-z]{2,12})(?:[-－—·]|\s+)\s*[\u4e00-\u9fa5A-Za-z]", item) or re.match(
+            r"^\s*([\u4e00-\u9fa5A-Za-z（）()]{4,30}(?:有限公司|有限责任公司|集团|学校|医院|合作社))[-－—·\s]", item
+        )
         if (
             m
             and not re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES})", m.group(1))
@@ -2461,7 +2470,11 @@ def _account(
             if (
                 (len(name) < 3 and not (short_ok and len(name) == 2))
                 or _PRONOUN_CORE.match(bare)
-                or re.match(r"^(?:下下|下|上|这|本)?(?:周|星期|个?月|礼拜)|^(?:来|去|回|到)", name)
+                # ("周至县金秦猕猴桃专业合作社": a county that starts like a week)
+                or (
+                    re.match(r"^(?:下下|下|上|这|本)?(?:周|星期|个?月|礼拜)|^(?:来|去|回|到)", name)
+                    and not _LEGAL_FORM.search(name)
+                )
                 or org.is_ours(name)
                 or any(a < end and start < b for a, b in competitor_spans)
                 or (org.competitors and org.canonical_competitor(name))
@@ -2622,6 +2635,7 @@ def _contacts(
         return side is True or (side is None and _is_our_side(label, our_names) is True)
 
     said_own_name: dict[str, str] = {}  # "何总" → "何立群": a speaker saying their own full name
+    relatives: set[str] = set()  # "我儿子卫东阳": family of the one talking, never the same person
 
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
         staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
@@ -2826,8 +2840,19 @@ def _contacts(
         ):
             if _looks_like_person(m.group(3)) and not re.fullmatch(_HONORIFIC.pattern, m.group(3)):
                 add(m.group(3), s)
+                called = m.group(0)[: m.group(0).find(m.group(3))]
+                said_own_name[re.split(r"[^\u4e00-\u9fa5]", called)[0][:4]] = m.group(3)
         for m in _XIAO_AFTER.finditer(hay):
             add(m.group(1), s)
+        if not s.speaker or not ours(s.speaker):
+            # "见了谷老板（谷长青）和他儿子谷磊", "我儿子卫东阳，还有两个跑市场的": family in the business
+            for m in re.finditer(
+                rf"(?:他|她|我)(?:的)?(?:儿子|女儿|侄子|侄女|外甥|老婆|爱人|老公|弟弟|妹妹|哥哥|姐姐)\s*({_PERSON})(?=[，,。；;\s]|$|也|是|在|负责|管|发|给|来|跟|说)",
+                s.text,
+            ):
+                if _looks_like_person(m.group(1)):
+                    add(m.group(1), s)
+                    relatives.add(m.group(1))
         # "和瑞彩标签印刷的裘国强（裘总）通了电话": the full name, then how he is called
         for m in re.finditer(
             rf"(?<![\u4e00-\u9fa5])({SURNAMES})([\u4e00-\u9fa5]{{1,2}})[（(]\s*\1(?:总监|总|经理|主任|工|老板|老师|[厂院校店馆所园]长)[）)]"
@@ -2945,7 +2970,7 @@ def _contacts(
         surname = surname_of(name)
         if not surname:
             continue
-        twins = [n for n in full if n.startswith(surname) and n != name]
+        twins = [n for n in full if n.startswith(surname) and n != name and n not in relatives]
         if said_own_name.get(name) in twins:  # "何总：我叫何立群": that 何总 is 何立群, whoever else is a 何
             twins = [said_own_name[name]]
         if len(twins) == 1:
@@ -3259,7 +3284,7 @@ def _money_facts(
         words = _WITHIN_BUDGET.sub("", words)
         rivals = [] if org is None else [h.start for h in org.find_competitors(s.text)]
         rivals += [] if org is None else [start for _n, _w, start, _e in _short_alias_slips(s.text, org, [])]
-        if amounts and rivals and re.search(r"报了?价?|报的|便宜|贵|给到|给了|开价|出价|只要", s.text):
+        if amounts and rivals and re.search(r"报了?价?|报的|便宜|贵|给到|给了|给的|开价|出价|只要", s.text):
             # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
             theirs = [
                 m
@@ -3479,6 +3504,8 @@ def _money_facts(
             and not _PRICE_WORDS.search(s.text)
             and not _ACCEPTED.search(s.text)  # "请示了一下，8万可以": agreeing to a price, not repeating the budget
             and len(s.text) <= 20
+            # ("那这样，三万整，不能再低了", "那就四万，我们再送一次培训": an offer that meets the budget)
+            and not re.search(r"不能再低|最低|那这样|这样吧|那就|整[，,。！!]|送", s.text)
         ):
             previous_text = s.text
             continue  # "好的，六十万。": our rep repeating the customer's budget
@@ -3704,7 +3731,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
@@ -3751,17 +3778,31 @@ def _dates(
             for other in future:  # "中秋前把合同签了九月一号开始用": the go-live belongs to the later date
                 if other is not d and other.span[0] > d.span[0] and other.text in after:
                     after = after[: after.find(other.text)]
+            # ("七月七号暑期班开营，最好那天就开始用": that day, said in the next clause)
+            later_text = s.text[d.span[1] :]
+            that_day = re.match(
+                r"[^。！？!?]{0,16}?[，,]\s*(?:最好|就|也)?(?:那天|当天)[^，。]{0,4}?(?:上线|开始用|用起来)", later_text
+            )
+            if not any(o.span[0] > d.span[0] for o in future if o is not d) and that_day:
+                after = that_day.group(0)
             if _GOLIVE.search(after) or (_GOLIVE.search(clause) and not _CLOSE.search(clause)):
-                if not d.approximate and (golive is None or d.date != golive.value):
+                if not d.approximate and d.kind != "month" and (golive is None or d.date != golive.value):
                     golive = Fact(d.date, quote(s), s.start, 0.7)
                 continue
             if _DELIVERY.search(clause) or re.search(r"出差|休假|请假|不在", clause):
                 continue
+            if re.search(
+                r"(?:定|签|拍板)(?:了|完|下来)?(?:以后|之后)", clause[: clause.find(d.text)] if d.text in clause else ""
+            ):
+                continue  # "定了以后年底事情多": what comes after the decision
             decision = _CLOSE.search(clause)
             later = [x.span[0] for x in future if x.span[0] > d.span[1]]
             rest = s.text[d.span[1] : min(later) if later else len(s.text)]
+            # "下下周一再开工作坊，把报价审批流程定下来": a working detail decided, not the deal
+            detail = re.compile(r"把[^，。]{0,10}(?:流程|需求|细节|格式|模板|字段|接口|清单|计划|排期)定")
             asked = (
                 previous is not None
+                and not detail.search(previous.text)
                 # an ASR transcript drops the question mark: "那司马总这边什么时候能定下来"
                 and (previous.text.endswith(("？", "?")) or re.search(r"什么时候|哪天|几号", previous.text))
                 and _CLOSE.search(previous.text)
@@ -3803,6 +3844,18 @@ def _dates(
                 )
                 is not None
             )
+            if (
+                decision is None
+                and re.fullmatch(r"[那就改成到为吧啊呢前之以内，,。！!\s]*", clause.replace(d.text, ""))
+                and close is not None
+                and close.pos == s.start
+                and re.search(r"不对|改成|改到|改为|改一下", s.text[: d.span[0]])
+            ):
+                # "我们下周五开会定下来……哦不对，下周五我出差，那就下周四吧": the decision day, corrected
+                decision = _CLOSE.search(s.text)
+                clause = ""
+            if decision and detail.search(s.text):
+                decision = None
             if decision and (right_after or not _REP_ACTIONS.search(clause[: decision.start()] if clause else "")):
                 if not lost and not d.approximate:
                     close = Fact(d.date, quote(s), s.start, 0.75)
