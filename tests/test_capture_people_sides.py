@@ -578,3 +578,53 @@ def test_our_rep_reading_back_the_number_with_zhe_bian():
         "罗佳: 好的丁总，那以后有需要再联系。您这边座机还是0731-8453 2207吧？\n丁总: 对。\n"
     )
     assert phones(ex) == {"073184532207"}
+
+
+def test_budgets_beside_a_rivals_price_in_a_range_share_or_a_crm_share():
+    ex = extract(
+        "丢单复盘（记录人：郁青）2027-10-19\n"
+        "1. 俞涛说已经定了纷享，纷享给的六千，还送小程序，他们预算本来就只有七千。\n"
+    )
+    assert ex.budget.value == 7000
+    ex = extract(
+        "郁青：您好，我是云帆科技的郁青。\n"
+        "吴海燕：预算我直说。集团今年给所有子公司的信息化总盘子是五十万，分到我们这个CRM项目的，大概十五到二十万。\n"
+    )
+    assert ex.budget.value == 200000
+    ex = extract(
+        "郁青：您好，我是云帆科技的郁青。三年的话就是十二万六。\n"
+        "饶敏：集团今年给我们整个信息化批了一百万，大头是WMS。CRM这块，三年一共给了十二万。\n"
+    )
+    assert ex.budget.value == 120000
+
+
+def test_amounts_in_notes_and_minutes():
+    ex = extract(
+        "拜访小记 2027-10-19（记录人：郁青）\n- 预算：牛总说一万上下。报了每账号每年1500，6个共九千，牛总没还价。\n"
+    )
+    assert (ex.budget.value, ex.amount.value) == (10000, 9000)
+    ex = extract(
+        "会议纪要 2027-10-19\n参会人：韩立波（湘砼建材 运营总监）、郁青（云帆科技 客户经理）\n智能纪要\n"
+        "郁青报价：追加账号按原合同单价每个一千八，10个一万八；韩立波要求优惠，郁青同意九五折，追加总价一万七千一。\n"
+    )
+    assert ex.amount.value == 17100
+    ex = extract(
+        "电话小记（郁青）2027-10-19\n"
+        "4. 报价：每账号每年1600元，36个合计五万七千六；刁建华希望控制在六万预算内，双方最终确认五万五千元/年。\n"
+    )
+    assert ex.amount.value == 55000
+
+
+def test_a_rules_threshold_and_another_vendors_minimum_are_neither_price_nor_seats():
+    ex = extract(
+        "郁青：您好，我是云帆科技的郁青。三年一起签可以做到十万整。\n"
+        "吴海燕：三年十万整，这个可以接受。超过五万的合同都要走集团采购评审。之前纷享要求最少五十个账号起卖。\n"
+        "郁青：好的，二十四个账号。\n"
+    )
+    assert ex.amount.value == 100000
+    assert ex.seats.value == 24
+
+
+def test_an_answer_promised_then_settled_is_the_decision_date():
+    ex = extract("郁青：您好，我是云帆科技的郁青。\n庄总：行，试完没问题的话，下周五前给你答复，定下来。\n")
+    assert ex.close_date.value == date(2027, 10, 29)

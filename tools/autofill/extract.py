@@ -676,7 +676,8 @@ _PRICE_WORDS = re.compile(
     r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
     r"(?<=[零一二两三四五六七八九十\d])(?:个|个号|个账号|套)(?:就|一共|总共)?是(?=[零一二两三四五六七八九十\d])|"  # "七个号是一万四"
     r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)|"
-    r"折(?:的话|下来|后)?那?就是?(?=[零一二两三四五六七八九十\d])"  # "九折那就四万五"  # "你凑个整，五万"
+    r"折(?:的话|下来|后)?那?就是?(?=[零一二两三四五六七八九十\d])|"  # "九折那就四万五"
+    r"(?:最终|双方|最后)确认(?=[零一二两三四五六七八九十\d])"  # "双方最终确认五万五千元/年"  # "你凑个整，五万"
 )
 _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
@@ -3206,7 +3207,10 @@ _TOTAL_BEFORE = re.compile(r"(?:总共|一共|合计|总价|加起来|算下来)
 _ENVELOPE = re.compile(r"总预算|整个|整体|全年|总共|数字化|信息化|[二两三四五]期|分[两二三四]期")
 # the part of an envelope this purchase gets: "所里批的是五十万，分两期，今年一期是二十五万"
 _PART = re.compile(r"一期|其中|这块|这一块|这一项|这次|本次|CRM|软件|部分|这个项目")
-_SHARE = re.compile(r"(?:分到|分给|划给|落到|留给|切给)[^，。；]{0,12}?(?:这块|这一块|这部分|这边|CRM|系统|项目)")
+_SHARE = re.compile(
+    r"(?:分到|分给|划给|落到|留给|切给)[^，。；]{0,12}?(?:这块|这一块|这部分|这边|CRM|系统|项目)"
+    r"|^\s*(?:CRM|系统|软件|这个项目)(?:这块|这一块|这部分)[，,]?(?=[^。；]{0,10}(?:给了?|批了?|是|有))"  # "CRM这块，三年一共给了十二万"
+)
 _MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额|我报的|报的")
 
 
@@ -3223,7 +3227,13 @@ def _money_facts(
     for index, s in enumerate(sentences):
         # a dictated run is cut at its pauses: "预算。的话伍园长说。五六万吧不多。" asks two clauses back
         before_previous = sentences[index - 2].text if index >= 2 and len(previous_text) <= 12 else ""
-        if s.speaker and sides.excluded(_person_of(s.speaker)) and sides.side(s.speaker) is not True:
+        if (
+            s.speaker
+            and sides.excluded(_person_of(s.speaker))
+            and sides.side(s.speaker) is not True
+            # ("龙娇报价：…": minutes keyed by our rep's name)
+            and not any(len(n) >= 2 and s.speaker.startswith(n) for n in sides.ours)
+        ):
             previous_text = s.text
             continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
 
@@ -3277,7 +3287,7 @@ def _money_facts(
             and len(s.speaker) <= 8
             and _MONEY_KEY.search(s.speaker)
             # ("- 预算：程院长说一万五以内。报价一万三千五…": a sentence with its own key under the line's key)
-            and not re.match(r"\s*(?:报价|我报|我们报|我方报)", s.text)
+            and not re.match(r"\s*(?:报价|报了|报的|我报|我们报|我方报)", s.text)
             else s.text
         )
         # "三十八万，这个数在CRM预算里面": a price held against the budget does not state the budget
@@ -3292,6 +3302,8 @@ def _money_facts(
                 if any(start < m.span[0] for start in rivals)
                 # ("销售e给我们报的是二十二万": quoted to us is still their figure)
                 and not re.search(r"(?<![给跟向和])(?:我们|你们|咱们)", _clause_with(s.text, m.span))
+                # ("海纳给的六千，…，他们预算本来就只有七千": the budget in its own clause is the customer's)
+                and not re.search(r"预算|经费", _clause_with(s.text, m.span))
             ]
             if theirs and len(theirs) < len(amounts) and sides.side(s.speaker) is not True:
                 amounts = [m for m in amounts if m not in theirs]
@@ -3347,6 +3359,18 @@ def _money_facts(
                 last_field = "amount"
             previous_text = s.text
             continue
+        # "超过五万的合同都要走集团采购评审": a threshold of a rule, no price and no budget
+        amounts = [
+            m
+            for m in amounts
+            if not (
+                re.search(r"(?:超过|高于|低于|不到|以上|以下)\s*$", s.text[max(0, m.span[0] - 3) : m.span[0]])
+                and re.match(r"(?:元|块)?(?:以上|以下)?的(?:合同|项目|采购|订单|支出)", s.text[m.span[1] :])
+            )
+        ]
+        if not amounts:
+            previous_text = s.text
+            continue
         # "你们最后报的是十六万五，之前是十八万": a figure said as the earlier one is not the latest
         current = [m for m in amounts if not _EARLIER_FIGURE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])]
         value = (current or amounts)[-1].value  # "五十万，不，六十万", "20到30万": the last amount in the sentence
@@ -3381,7 +3405,10 @@ def _money_facts(
             and (_ENVELOPE.search(previous_text) or _ENVELOPE.search(s.text[: share.start()]))
             and (after := [m for m in amounts if m.span[0] >= share.end()])
         ):
-            picks["budget"].append(Fact(float(after[0].value), quote(s), s.start, 0.75))
+            # ("分到我们这个CRM项目的，大概十五到二十万": a range counts by its upper bound)
+            first_clause = _clause_with(s.text, after[0].span)
+            ranged = [m for m in after if _clause_with(s.text, m.span) == first_clause]
+            picks["budget"].append(Fact(float(max(m.value for m in ranged)), quote(s), s.start, 0.75))
             last_field = "budget"
             previous_text = s.text
             continue
@@ -3521,7 +3548,7 @@ def _money_facts(
             _PRICE_WORDS.search(words)
             and _BUDGET_WORDS.search(s.speaker or "")
             # ("- 预算：程院长说一万五以内。报价一万三千五…": the next sentence under the key is our quote)
-            and not re.match(r"\s*(?:报价|我报|我们报|我方报)", s.text)
+            and not re.match(r"\s*(?:报价|报了|报的|我报|我们报|我方报)", s.text)
         ):
             target = "budget"
         elif _PRICE_WORDS.search(words) or (ours and not _ASPIRATION.search(last_clause)):
@@ -3652,6 +3679,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
         text = re.sub(r"[，,]\s*(?:而)?不是\s*[\d零一二两三四五六七八九十百]+\s*个", "", text)
         # "原来二十个账号的合同六月到期", "现在二十个账号用了快一年了": the seats they already have, in an add-on
         text = _EXISTING_SEATS.sub("", text)
+        # "他们要求最少五十个账号起卖": another vendor's minimum order is no seat count of this deal
+        text = re.sub(r"[^，。,；;！!？?]*(?:起卖|起订|起购|起步|起售)[^，。,；;！!？?]*", "", text)
         if not text.strip("，。,；;！!？? "):
             previous = s.text
             continue
@@ -3822,6 +3851,17 @@ def _dates(
                 and _CLOSE.search(rest)
             ):  # "我们下周五内部开个会，把供应商定下来"
                 decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
+                clause = ""
+            elif (
+                decision is None
+                and re.search(r"答复|回复|结果|回话", clause)
+                and (
+                    settled := re.search(
+                        r"(?:答复|回复|结果|回话)[，,\s]*(?:就|然后|我们)?(?:定下来|定了|拍板|签合同|签约)", rest
+                    )
+                )
+            ):
+                decision = settled  # "下周五前给你答复，定下来"
                 clause = ""
             elif decision is None and (signed := re.search(r"把合同签(?:了|掉|下来)|把约签了|合同签了", rest)):
                 decision = signed  # "下周三我去趟城里，顺便到你们办事处把合同签了"
