@@ -628,3 +628,59 @@ def test_a_rules_threshold_and_another_vendors_minimum_are_neither_price_nor_sea
 def test_an_answer_promised_then_settled_is_the_decision_date():
     ex = extract("郁青：您好，我是云帆科技的郁青。\n庄总：行，试完没问题的话，下周五前给你答复，定下来。\n")
     assert ex.close_date.value == date(2027, 10, 29)
+
+
+def test_accounts_named_in_a_note_key_a_question_and_a_participant_list():
+    # (a friend's company and a client given as an example are no customer)
+    assert (
+        account(
+            "郁青：您好，我是云帆科技的郁青。\n"
+            "卜海燕：银行、医院，还有几家物流公司，像悟空物流，他们的单据都放我们库里。我朋友公司用纷享。\n"
+        )
+        is None
+    )
+    assert (
+        account("电话小记（郁青）2027-10-19\n1. 对象：青峦高尔夫练习场，对接人柯俊（练习场经理）。\n")
+        == "青峦高尔夫练习场"
+    )
+    assert (
+        account("石磊: 喻经理您好，我是云帆的石磊，想问问净康消毒用品那边CRM选型有结果了吗？\n喻经理: 我们定了别家。\n")
+        == "净康消毒用品"
+    )
+    assert (
+        account(
+            "主题：华文继续教育 CRM 项目 —— 会议纪要\n"
+            "- 参会：华文继续教育 柏雪、贾明；华文教育集团有限公司信息中心 邓伟；云帆科技 李扬\n"
+        )
+        == "华文继续教育"
+    )
+
+
+def test_prices_our_rep_turns_down_offers_and_the_customer_accepts_and_notes_say():
+    ex = extract(
+        "09:12 郑宇：林姐早，报价我整理好了，四个账号一年九千八。\n"
+        "09:20 林秀珍：郑经理早啊，一年预算也就一万块，九千八有点紧。\n"
+        "09:31 郑宇：好的，那我申请一下九千，您看行吗？\n"
+        "09:40 林秀珍：九千可以。\n"
+    )
+    assert (ex.budget.value, ex.amount.value) == (10000, 9000)
+    ex = extract(
+        "09:12 杜晨：卢总早，昨天说的报价我整理好了，九个账号一年三万六。\n"
+        "09:40 卢文斌：价格的话三万六有点高 三万能不能做\n"
+        "09:45 杜晨：三万实在做不了，我跟领导申请最多到三万三。\n"
+        "10:02 卢文斌：三万三行吧\n"
+    )
+    assert ex.budget is None and ex.amount.value == 33000
+    ex = extract(
+        "发件人：邓楠 <dengnan@yunfan-tech.com>\n"
+        "按十八个账号重新报价：标准价十万零八千，考虑到贵司预算，我们给到九折，即九万七千二，这就是最终报价。\n"
+    )
+    assert ex.amount.value == 97200 and ex.budget is None
+    ex = extract(
+        "拜访笔记（记录：郁青）2027-10-19\n· 预算：骆厂长说五六万。\n· 报价：十一个账号一年五万二千八，骆厂长没还价。\n"
+    )
+    assert (ex.budget.value, ex.amount.value) == (60000, 52800)
+    ex = extract("纪要 2027-10-19\n4. 报价：唐敏报20个账号一年五万二；覃总提出预算五万，唐敏同意九折，四万六千八。\n")
+    assert (ex.budget.value, ex.amount.value) == (50000, 46800)
+    ex = extract("郁青：您好，我是云帆科技的郁青。\n郑美玲：我心里价位三万左右，三万六高了。\n")
+    assert ex.budget.value == 30000

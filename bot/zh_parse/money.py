@@ -67,7 +67,9 @@ _PER_UNIT_AFTER = re.compile(
     re.I,
 )
 _PER_UNIT_BEFORE = re.compile(
-    r"单价|每|人均|均价|一(?:个|位|名|套|台)?(?:账号|帐号|用户|席位|坐席|license|人|套|台)", re.I
+    # ("十一个账号一年五万二千八": eleven accounts, not one)
+    r"单价|每|人均|均价|(?<![零一二两三四五六七八九十百\d])一(?:个|位|名|套|台)?(?:账号|帐号|用户|席位|坐席|license|人|套|台)",
+    re.I,
 )
 # "版本3.5", "V 2": a version number. An edition name ("标准版 99 元", "旗舰版5万一年") is not: there the
 # number is a price whenever it reads as money on its own (currency, magnitude or a price word).

@@ -665,7 +665,8 @@ _CORRECTION = re.compile(
 # what the customer can spend, said without the word 预算: "老板砍到十五万了，最多十五万", "四万以内都可以",
 # "老板给的是三十万左右", "集团批的是一百二十八万，一期这块是四十五万"
 _BUDGET_WORDS = re.compile(
-    r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|最多(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
+    r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|(?:最多|顶多)(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
+    r"心[里理]价位(?=[是在大概差不多就也\s]*[零一二两三四五六七八九十\d])|"
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
     # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
@@ -677,7 +678,8 @@ _PRICE_WORDS = re.compile(
     r"(?<=[零一二两三四五六七八九十\d])(?:个|个号|个账号|套)(?:就|一共|总共)?是(?=[零一二两三四五六七八九十\d])|"  # "七个号是一万四"
     r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)|"
     r"折(?:的话|下来|后)?那?就是?(?=[零一二两三四五六七八九十\d])|"  # "九折那就四万五"
-    r"(?:最终|双方|最后)确认(?=[零一二两三四五六七八九十\d])"  # "双方最终确认五万五千元/年"  # "你凑个整，五万"
+    r"(?:最终|双方|最后)确认(?=[零一二两三四五六七八九十\d])|"  # "双方最终确认五万五千元/年"
+    r"折[，,]\s*即(?=[零一二两三四五六七八九十\d])|同意[一二三四五六七八九]{1,2}折"  # "给到九折，即九万七千二"  # "你凑个整，五万"
 )
 _DECISION_WORDS = re.compile(
     r"签(?:合同|约|单|下来)?|拍板|定下来|定了|要定|前定|能定|做决定|决策|下单|采购|立项|上线|启动|落地|招标|定标|敲定"
@@ -1856,7 +1858,7 @@ _STOP_BEFORE = tuple(
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 上次 这次 下次 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
-            "问下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是"
+            "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是"
         ).split(),
         key=len,
         reverse=True,
@@ -1914,7 +1916,8 @@ _INTRO_COMPANY = re.compile(
 # "我们日照暖阳太阳能就是做太阳能热水器的": the customer saying what its company does
 _OUR_COMPANY_DOES = re.compile(r"我们([\u4e00-\u9fa5A-Za-z]{3,12}?)(?:就是|主要是?|是)做")
 _CUSTOMER_HEADER = re.compile(
-    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位|甲方)\s*[：:]\s*"
+    # ("1. 对象：青峦高尔夫练习场，对接人柯俊": whom the note is about; a person there is skipped by the reader)
+    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位|甲方|(?<![通话沟拜访])对象)\s*[：:]\s*"
     r"([^\s，,。；;、（(]{2,40}(?:[（(](?:特殊)?(?:普通|有限)合伙[）)])?)"
 )
 
@@ -2113,7 +2116,7 @@ def _account(
         candidates: list[tuple[str, float, int, int]] = []
         products: list[tuple[int, int]] = []  # brackets after a header's company name
         header = _CUSTOMER_HEADER.search(s.text)
-        if header is None and re.fullmatch(r"[-•*·\d.、\s]*(?:客户(?:名称|单位)?|拜访客户|对方单位)", s.speaker):
+        if header is None and re.fullmatch(r"[-•*·\d.、\s]*(?:客户(?:名称|单位)?|拜访客户|对方单位|对象)", s.speaker):
             # "- 客户：跳跳星球蹦床公园（万象城四楼店）": a note's bullet key names the customer
             header = _CUSTOMER_HEADER.search(f"客户：{s.text}")
             if header is not None:
@@ -2499,11 +2502,17 @@ def _account(
                 continue
             if not org.competitors and any(name.lower() in v for vs in COMPETITORS.values() for v in vs):
                 continue
-            if re.search(r"这种|这类", name):
-                continue  # "宜眠酒店这种连锁酒店": a clause around an example
+            if re.search(r"集团|控股", name) and re.match(
+                r"信息中心|信息部|IT部|财务部|法务部|采购部|总部", s.text[end:]
+            ):
+                continue  # "华文教育集团有限公司信息中心 邓伟": the group's office, not the buyer (nor excluded: it shares the brand)
+            if re.search(r"这种|这类", name) or re.match(r"朋友", name):
+                continue  # "宜眠酒店这种连锁酒店": a clause around an example; "我朋友公司用海纳"
             if re.search(rf"(?:{TRADE_WORDS})(?:和|与|及|、)", name):
                 continue  # "做食品和日化的标签": two trades, no name
-            if re.match(r"\s*(?:这种|这类|这样的|之类|等等|这些|那些|等(?![到着待]))", s.text[end:]):
+            if re.match(r"\s*(?:这种|这类|这样的|之类|等等|这些|那些|等(?![到着待]))", s.text[end:]) or re.search(
+                r"(?:[，,、]像|例如|譬如)\s*$", before
+            ):  # ("还有几家物流公司，像悟空物流，他们的单据…": an example too)
                 examples.add(name)  # "天湖茶业这种茶企": an example of the customer's clients, never the customer
             if any(len(bare) >= 2 and bare in x for x in sisters):
                 continue  # "新材料那边": still the sister company named before
@@ -3190,6 +3199,7 @@ _DIFFERENCE_BEFORE = re.compile(
 _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 _WITHIN_BUDGET = re.compile(
     r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
+    r"|考虑到(?:贵司|您|你们|咱们)?的?预算"  # "考虑到贵司预算，我们给到九折": a reason for a price
 )
 _HELD_WITHIN = re.compile(
     r"^\s*(?:的话|这个数|这个价)?\s*(?:是)?[还都也]?在(?:这个|我们的?|咱们的?)?(?:预算)?(?:里面?|范围[里内]|以内|之内)|^\s*没超"
@@ -3446,7 +3456,16 @@ def _money_facts(
                 if lead and not stated(lead) and _PRICE_WORDS.search(lead) and not _BUDGET_WORDS.search(clause):
                     clause = lead + "，" + clause  # "控制在四十五万以内，凑个整，四十五万"
                 price = _PRICE_WORDS.search(clause)
-                if _BUDGET_WORDS.search(clause) or (
+                if re.search(r"做不了|做不到|不能做|不行", clause) and sides.side(s.speaker) is True:
+                    continue  # "三万实在做不了": the figure our rep turns down
+                if (
+                    _BUDGET_WORDS.search(clause)
+                    # ("我跟领导申请最多到三万三": our rep's 最多 is our best price)
+                    and not (
+                        sides.side(s.speaker) is True
+                        and not re.search(r"预算|经费|上限|您|你们|贵司|贵方|咱们", clause)
+                    )
+                ) or (
                     # "确认一下预算" → "今年就三四万吧，最多不超过三万五": 就…吧 answers the budget question
                     price
                     and re.match(r"[就按]", price.group(0))
@@ -3557,7 +3576,19 @@ def _money_facts(
             not ours
             and _ACCEPTED.search(s.text)
             and not _DECLINED.search(s.text)
-            and (agreed := [m for m in amounts if any(m.value == f.value for f in picks["amount"])])
+            and (
+                agreed := [
+                    m
+                    for m in amounts
+                    if any(m.value == f.value for f in picks["amount"])
+                    # ("那我申请一下九千，您看行吗？" → "九千可以。": our rep's offer, accepted)
+                    or (
+                        index > 0
+                        and sides.side(sentences[index - 1].speaker) is True
+                        and any(x.value == m.value for x in stated(sentences[index - 1].text))
+                    )
+                ]
+            )
         ):
             target, value = "amount", agreed[-1].value  # "三年三十万……可以，三年签，三十万": our figure, agreed
         elif (
