@@ -3799,6 +3799,8 @@ _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}
 _BARE_YUAN = re.compile(
     r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格)(?:是|为)?\s*)(\d{4,7})(?![\d.万千元块%个:：/-])"
 )
+# "下下周一再开工作坊，把报价审批流程定下来": a working detail decided, not the deal
+_WORKING_DETAIL = re.compile(r"把[^，。]{0,10}(?:流程|需求|细节|格式|模板|字段|接口|清单|计划|排期)定")
 _PUSHED = re.compile(r"推到|推迟到|延到|延期到|延后到|改到|挪到|往后推")
 
 
@@ -3858,11 +3860,9 @@ def _dates(
             decision = _CLOSE.search(clause)
             later = [x.span[0] for x in future if x.span[0] > d.span[1]]
             rest = s.text[d.span[1] : min(later) if later else len(s.text)]
-            # "下下周一再开工作坊，把报价审批流程定下来": a working detail decided, not the deal
-            detail = re.compile(r"把[^，。]{0,10}(?:流程|需求|细节|格式|模板|字段|接口|清单|计划|排期)定")
             asked = (
                 previous is not None
-                and not detail.search(previous.text)
+                and not _WORKING_DETAIL.search(previous.text)
                 # an ASR transcript drops the question mark: "那司马总这边什么时候能定下来"
                 and (previous.text.endswith(("？", "?")) or re.search(r"什么时候|哪天|几号", previous.text))
                 and _CLOSE.search(previous.text)
@@ -3925,7 +3925,7 @@ def _dates(
                 # "我们下周五开会定下来……哦不对，下周五我出差，那就下周四吧": the decision day, corrected
                 decision = _CLOSE.search(s.text)
                 clause = ""
-            if decision and detail.search(s.text):
+            if decision and _WORKING_DETAIL.search(s.text):
                 decision = None
             if decision and (right_after or not _REP_ACTIONS.search(clause[: decision.start()] if clause else "")):
                 if not lost and not d.approximate:
