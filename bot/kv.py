@@ -26,14 +26,19 @@ class KeyValueStore:
             return row.value
 
     async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:
-        expires = utcnow() + timedelta(seconds=ttl_seconds) if ttl_seconds else None
+        now = utcnow()
+        expires = now + timedelta(seconds=ttl_seconds) if ttl_seconds else None
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        # one upsert, not read-then-insert: two processes setting the same key at once (two replicas sending
+        # a card to one person) would otherwise both insert and one would fail on the unique key
         async with self.db.write() as s:
-            row = await s.get(KeyValue, key)
-            if row is None:
-                s.add(KeyValue(key=key, value=value, expires_at=expires))
-            else:
-                row.value, row.expires_at, row.updated_at = value, expires, utcnow()
-                s.add(row)
+            await s.execute(
+                insert(KeyValue)
+                .values(key=key, value=value, expires_at=expires, updated_at=now)
+                .on_conflict_do_update(
+                    index_elements=["key"], set_={"value": value, "expires_at": expires, "updated_at": now}
+                )
+            )
 
     async def add(self, key: str, value: str, ttl_seconds: float) -> bool:
         """Set `key` only when it is absent (or expired), atomically: True for the one caller that set it.
