@@ -684,3 +684,101 @@ def test_prices_our_rep_turns_down_offers_and_the_customer_accepts_and_notes_say
     assert (ex.budget.value, ex.amount.value) == (50000, 46800)
     ex = extract("郁青：您好，我是云帆科技的郁青。\n郑美玲：我心里价位三万左右，三万六高了。\n")
     assert ex.budget.value == 30000
+
+
+def test_a_chat_export_with_date_time_and_sender_between_bars_knows_who_talks():
+    text = (
+        "群名称：禾川农机 × 云帆CRM 项目群\n"
+        "群成员（4）：卜振华（禾川 总经理）、简丽（禾川 内勤）、程一帆（云帆科技）、邬涛（冀中数科 渠道经理）\n"
+        "2027-10-19 | 09:15 | 邬涛 | 各位早，我把云帆的程经理拉进来了。\n"
+        "2027-10-19 | 09:17 | 程一帆 | 卜总好，我是云帆科技的程一帆。\n"
+        "2027-10-19 | 09:30 | 卜振华 | 好。销售十二个人，都要用。\n"
+        "2027-10-19 | 09:45 | 程一帆 | 好的，十二个账号，一年四万八。\n"
+        "2027-10-19 | 10:10 | 卜振华 | 行，四万五我们就签。\n"
+        "2027-10-19 | 10:12 | 简丽 | 我电话 +86 158 6390 7712。邬总的号码 138 5311 4401 大家都有。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["卜振华", "简丽"]
+    assert "程一帆" in ex.our_side
+    assert phones(ex) == {"15863907712"}  # 邬总 is the partner's 邬涛
+
+
+def test_an_integrator_who_introduces_himself_under_a_bare_name_label_is_a_third_party():
+    text = (
+        "2027-10-19 现场调研\n"
+        "尤佳\n"
+        "各位好，我是云帆科技的尤佳，今天来了解一下合作社的情况。\n"
+        "严振国\n"
+        "我是绿野果蔬专业合作社的理事长严振国。我们有九个人要用。\n"
+        "詹工\n"
+        "我说一句，我是农云通的詹工。县里这个项目是我们做的集成，溯源平台也是我们上的。\n"
+        "詹工\n"
+        "接口文档也发我一份，zhan@nongyuntong.net，我手机 135 0917 3301。\n"
+        "严振国\n"
+        "我手机 139 0917 2256。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["严振国"]
+    assert phones(ex) == {"13909172256"}
+
+
+def test_a_number_corrected_in_the_same_breath_keeps_only_the_corrected_one():
+    text = (
+        "电话 2027-10-19\n"
+        "销售-葛文：莫总，您电话留一个？\n"
+        "客户-莫振宇：我电话一五零 二八六七 零九八七，嗯不对，是一五零 二八六七 零九八六。\n"
+    )
+    assert phones(extract(text)) == {"15028670986"}
+
+
+def test_members_written_name_company_job_between_slashes_are_on_their_companys_side():
+    text = (
+        "群聊「净川虫控 × 云帆 CRM 对接群」聊天记录\n"
+        "群成员：鲍明远(云帆科技) / 钟立-粤信软件 / 苗素云-净川-运营经理 / 施芳-净川-财务主管\n"
+        "2027-10-19 14:02 | 钟立-粤信软件 | 各位好，拉个群方便沟通。\n"
+        "2027-10-19 14:05 | 鲍明远(云帆科技) | 苗经理好，我是云帆的鲍明远。账号需要几个？\n"
+        "2027-10-19 14:11 | 苗素云-净川-运营经理 | 业务和客服先8个。我电话 +86 138 2299 4410。\n"
+        "2027-10-19 14:27 | 钟立-粤信软件 | 好的，有问题随时找我 020-3862 5512。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["施芳", "苗素云"]
+    assert ex.our_side == ["鲍明远"]
+    assert phones(ex) == {"13822994410"}
+
+
+def test_seat_counts_broken_down_in_brackets_or_given_to_everyone():
+    mail = "您好：按您的更正，15个账号（原12个 + 外贸部3个）重新报价，一年十万。\n"
+    assert extract("2027-10-19 邮件\n" + mail).seats.value == 15
+    call = (
+        "2027-10-19 电话\n"
+        "蔺经理您现在业务员有多少？\n"
+        "十二个业务员，跑全国的经销商和商超，每个人都要开，12个。\n"
+        "您手机方便留一下吗？\n"
+        "一五九 四五一七 三零八二，姓蔺。\n"
+    )
+    ex = extract(call)
+    assert ex.seats.value == 12
+    assert "商超" not in names(ex)
+    assert phones(ex) == {"15945173082"}
+
+
+def test_what_follows_a_named_companys_parent_describes_it_and_is_no_account():
+    text = (
+        "拜访记录 2027-10-19\n"
+        "参会：锦源袜业 龚晓辉（销售总监）；云帆科技 曹一凡\n"
+        "1. 锦源袜业是浙江锦源控股集团有限公司旗下的袜子工厂，做电商品牌代工。\n"
+        "2. 账号：26个，预算七万五。\n"
+    )
+    assert extract(text).account.value == "锦源袜业"
+
+
+def test_a_decision_at_a_named_meeting_or_said_with_jiu_and_festivals_that_move():
+    asked = (
+        "发言人1 00:03:18\n那您这边什么时候能定下来？\n"
+        "发言人2 00:03:25\n下周五我们总经理办公会，会上拍板。七夕前要上线。\n"
+    )
+    ex = extract("腾讯会议 2027-06-08\n" + asked, date(2027, 6, 8))
+    assert str(ex.close_date.value) == "2027-06-18"
+    assert str(ex.golive_date.value) == "2027-08-07"  # 七夕 2027 is August 8
+    said = "[00:01:26] 林德旺: 预算四五万吧。你凑个整，五万，我们下周五就定。\n"
+    assert str(extract("2027-10-19 现场\n" + said).close_date.value) == "2027-10-29"

@@ -687,7 +687,16 @@ _YEARLESS_MONTH = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}
 
 
 # the festivals whose day moves with the lunar calendar: (lunar month, lunar day); 清明 is a solar term instead
-_LUNAR_FESTIVALS = {"春节": (1, 1), "过年": (1, 1), "端午": (5, 5), "中秋": (8, 15)}
+# (七夕, 元宵 and 重阳 are no days off, but retail plans launches before them: 「七夕前要上线，七夕是我们的大促节点」)
+_LUNAR_FESTIVALS = {
+    "春节": (1, 1),
+    "过年": (1, 1),
+    "元宵": (1, 15),
+    "端午": (5, 5),
+    "七夕": (7, 7),
+    "中秋": (8, 15),
+    "重阳": (9, 9),
+}
 _QINGMING_TERM = 6  # solar terms counted from 小寒 (0): 清明 is the seventh
 
 
@@ -754,7 +763,7 @@ def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
         year = ref.year if _month_end(ref.year, month) >= ref else ref.year + 1
         out.append(DateFound(_month_end(year, month), m.span(), text[m.start() : m.end()], "period", deadline=True))
     # the moving festivals in years chinese_calendar does not know yet: their day is known, their break is not
-    for m in re.finditer(r"(春节|过年|端午|中秋|清明)节?(?:之前|以前|前)", norm):
+    for m in re.finditer(r"(春节|过年|元宵|端午|七夕|中秋|重阳|清明)节?(?:之前|以前|前)", norm):
         if any(_overlaps(m.span(), [d.span]) for d in out):
             continue
         day = _festival_eve(m.group(1), ref)

@@ -219,6 +219,8 @@ _NAME_TIME_TEXT = re.compile(
 )
 _TIMESTAMP = re.compile(
     r"^\s*[\[【]?(?:(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?[\]】]?\s*"  # 【2027/4/20 15:10】
+    # "2033-06-28 | 09:15 | 温涛 | 各位早": a chat export with the date, the time and the sender between bars
+    r"|^\s*(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s*[|｜]\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?=[|｜])"
 )
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
@@ -517,6 +519,10 @@ _DEPT_BEFORE = "|".join(
         # "签字找我们老板娘潘总就行": words that end right before a person
         "老板娘 找 问 跟 和 叫 请 让 由"
     ).split()
+)
+_CORRECTION_BETWEEN = re.compile(r"^[^。！？!?]{0,12}?(?:不对|说错了?|错了|更正|应该是|重新说|我再说一遍)")
+_WHOSE_NUMBER = re.compile(
+    rf"((?:{SURNAMES})(?:总|工|经理|老师|主任|姐|哥))的?(?:号码|电话|手机|手机号|座机)(?:是|号)?[：:\s]*$"
 )
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
@@ -1019,6 +1025,8 @@ def label_company(label: str) -> str | None:
         return None
     person = _person_of(label)
     company = parts[1] if person and person in parts[0] else parts[0]
+    # "苗素琴-净安-运营经理": the person, the company, then the job
+    company = re.split(r"\s*[-－—·]\s*", company, maxsplit=1)[0] if re.search(r"[-－—·]", company) else company
     company = re.sub(rf"(?:{_TITLE_ALT}|总监|经理|主管|主任|负责人|老板|店长)$", "", company)
     company = re.sub(r"(?:财务|采购|行政|人事|技术|信息|IT|运营|市场|客服)部?$", "", company)  # "逸居财务"
     if len(company) < 2 or company == person or re.fullmatch(r"[小老阿].", company) or _HONORIFIC.fullmatch(company):
@@ -1051,7 +1059,7 @@ _NOT_A_NAME = set(
     "原来 原因 原价 原先 原本 原有 原则 原始 原厂 原装 原定 原计 原样 原地 原话 原版 原件 原单 原数 原址 原稿 原状 原材 "
     "计划 计算 计费 计入 计件 计时 计价 计量 计提 计数 计较 丘陵 屠宰 巢湖 鞠躬 匡算 揭开 揭晓 茹素 "
     "储值 储备 储存 储蓄 储能 储物 封顶 封装 封闭 封面 封箱 封存 封号 封测 厉害 贡献 钮扣 鄂尔 鄂州 伏天 伏特 糜烂 "
-    "韩国 英国 法国 越南 印度 马来 缅甸 柬埔 全称 简称".split()  # ("主要是日本和韩国": countries)
+    "韩国 英国 法国 越南 印度 马来 缅甸 柬埔 全称 简称 商超 商户 商家 商品 商场 商城 商会 商标 商铺 商圈".split()  # ("主要是日本和韩国": countries)
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
@@ -1305,6 +1313,23 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     sides.theirs.add(name)
             continue
         segments = re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)
+        slashed = [item.strip() for item in re.split(r"\s+[/／]\s+", body)]
+        if len(slashed) >= 3 and sum(bool(re.search(r"[（(\-－—·]", item)) for item in slashed) >= len(slashed) - 1:
+            # "戴明远(云帆科技) / 钟毅-粤联软件 / 苗素琴-净安-运营经理 / 施玲-净安-财务主管": each member with a company
+            # of their own; the company two of them share is the customer's, any other that is not ours a third's
+            members = [(_person_of(item), label_company(item) or "") for item in slashed]
+            shared = Counter(c for _n, c in members if c and not org.find_ours(c) and not org.is_ours(c))
+            host = next((c for c, k in shared.most_common(1) if k >= 2), None)
+            for name, company in members:
+                if not name or not _looks_like_person(name) and not re.fullmatch(_NICK, name):
+                    continue
+                if company and (org.find_ours(company) or org.is_ours(company)):
+                    sides.add_ours(name)
+                elif host and company and company != host:
+                    sides.third.add(name)
+                else:
+                    sides.theirs.add(name)
+            continue
         customer_listed = False
         for index, segment in enumerate(part for segment in segments for part in _company_groups(segment)):
             names = _names_in(segment)
@@ -1786,6 +1811,20 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})", later.text
                 ):
                     sides.third.add(m.group(1))
+        # "我是农信通的祁工。县里这个项目是我们做的集成": someone who built the customer's systems introduces himself
+        intro = re.search(
+            rf"我是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=[。，,！!\s]|$)",
+            s.text,
+        )
+        if intro and s.speaker and not org.find_ours(intro.group(0)):
+            turn = " ".join(x.text for x in sentences if x.speaker == s.speaker and abs(x.start - s.start) < 200)
+            if re.search(
+                r"我们(?:公司|这边)?(?:做|负责)的?(?:集成|实施)|(?:集成|实施)(?:都|也)?是我们"
+                r"|(?:平台|系统)[^，。]{0,6}(?:都|也)?是我们(?:做|上|开发|实施|搭)的",
+                turn,
+            ):
+                sides.third.add(intro.group(2))
+                sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         for m in re.finditer(
             rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
@@ -2035,6 +2074,14 @@ def _inside_other_legal_name(text: str, start: int, end: int, account: KnownAcco
         if m.start() <= start and end <= m.end():
             return core_name(m.group(0)) != core_name(account.name)
     return False
+
+
+def _described_under_parent(text: str, start: int) -> bool:
+    """ "织源袜业是浙江织源控股集团有限公司旗下的袜子工厂": what follows 旗下的 describes the company named first."""
+    if not re.search(r"(?:旗下|下面|下属)的?\s*$", text[:start]):
+        return False
+    subject = re.match(r"\s*(?:\d{1,2}[.、]\s*)?([\u4e00-\u9fa5A-Za-z]{2,12}?)(?:是|为)", text[:start])
+    return bool(subject) and not re.match(r"我|咱|这|那|他|她|它|贵|你|您", subject.group(1))
 
 
 def _account(
@@ -2296,6 +2343,8 @@ def _account(
                 if _LEGAL_FORM.search(name) and not org.is_ours(name) and not _THIRD_PARTY.search(s.speaker):
                     see_named(name, 2.0, s)
         for m in _SUBSIDIARY.finditer(s.text):
+            if _described_under_parent(s.text, m.start(1)):
+                continue
             if not _BUSINESS_UNIT.search(m.group(1)):
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
         contract_names = list(_CONTRACT_NAME.finditer(s.text))
@@ -2485,6 +2534,7 @@ def _account(
                 or _THIRD_PARTY.search(re.split(r"[，,。；;：:！!？?]", before)[-1][-8:])
                 or _REFERENCE.search(clause)
                 or _PARENT_AFTER.match(s.text[end:])
+                or _described_under_parent(s.text, start)
                 # "对接的事是昆明滇信科技在做，他们是海典的代理", "配送那块，是海纳物流做的": a provider of theirs
                 or _PROVIDER_AFTER.match(s.text[end:])
                 # ("是智游系统集成给我们做的": the one who built their system)
@@ -3141,6 +3191,27 @@ def _contacts(
         if not s.speaker or speaker_is_ours:
             # "实施对接：我们这边老韩（韩师傅 136 0000 1111）": in our own words, a number next to 我们这边 is ours
             contacts = [c for c in contacts if not re.search(r"我们这边|我方|我司", _clause_with(s.text, c.span))]
+        # "我电话一五零 二八六七 零九八七，嗯不对，是一五零 二八六七 零九八六": the corrected number replaces the first
+        contacts = [
+            c
+            for i, c in enumerate(contacts)
+            if not any(
+                later.kind == c.kind
+                and c.kind in ("mobile", "landline")
+                and _CORRECTION_BETWEEN.search(s.text[c.span[1] : later.span[0]])
+                for later in contacts[i + 1 :]
+            )
+        ]
+        # "温总的号码 138 5311 8890 大家都有", 温总 being the partner's 温涛: a number of a third party's person
+        contacts = [
+            c
+            for c in contacts
+            if not (
+                (whose := _WHOSE_NUMBER.search(s.text[max(0, c.span[0] - 12) : c.span[0]]))
+                and any(n.startswith(whose.group(1)[0]) for n in sides.third | sides.left)
+                and not any(p.name.startswith(whose.group(1)[0]) for p in people)
+            )
+        ]
         named = sorted(((s.text.rfind(p.name), p) for p in people if p.name in s.text), key=lambda pair: pair[0])
         sentence_owner = owner
         for c in contacts:
@@ -3710,6 +3781,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
         text = re.sub(r"[，,]\s*(?:而)?不是\s*[\d零一二两三四五六七八九十百]+\s*个", "", text)
         # "原来二十个账号的合同六月到期", "现在二十个账号用了快一年了": the seats they already have, in an add-on
         text = _EXISTING_SEATS.sub("", text)
+        # "15个账号（原12个 + 外贸部3个）": the brackets break the count down, the count is before them
+        text = re.sub(r"[（(][^）)]*(?:[+＋]|原|加上?)[^）)]*[）)]", "", text)
         # "他们要求最少五十个账号起卖": another vendor's minimum order is no seat count of this deal
         text = re.sub(r"[^，。,；;！!？?]*(?:起卖|起订|起购|起步|起售)[^，。,；;！!？?]*", "", text)
         if not text.strip("，。,；;！!？? "):
@@ -3728,7 +3801,10 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
                 tiers[2].append(Fact(int(q.value), quote(s), s.start, 0.55))
         # "N个" with the seat word elsewhere in the sentence (or as its label: "账号：业务员十八个+内勤四个=22个"),
         # right after a seat count as its correction or total ("那就一百零五个"), or answering a seat question
-        talks_seats = any(u in text or u in s.speaker.lower() for u in _STRONG_SEAT_UNITS)
+        # ("十二个业务员，…，每个人都要开，12个": everyone gets an account, so the count is the seat count)
+        talks_seats = any(u in text or u in s.speaker.lower() for u in _STRONG_SEAT_UNITS) or bool(
+            re.search(r"(?:每个人|每人|人人|都|全部|全都)(?:都)?要?(?:开|开通)(?=[，,。；;！!]|$)", text)
+        )
         bare = re.sub(
             r"[\s，,。.！!？?、]|好的|那就|那|就|按|一共|总共|合计|对|是|吧|嗯|啊|个", "", _BARE_COUNT.sub("", text)
         )
@@ -3791,7 +3867,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
@@ -3878,7 +3954,10 @@ def _dates(
                 clause = ""
             elif (
                 decision is None
-                and re.search(r"审批|流程|评估|讨论|上会|开.{0,4}会|碰一下|商量|内部", clause)
+                and re.search(
+                    r"审批|流程|评估|讨论|上会|开.{0,4}会|碰一下|商量|内部|(?:办公|董事|碰头|经营|党委|总经理)会|例会",
+                    clause,
+                )
                 and _CLOSE.search(rest)
             ):  # "我们下周五内部开个会，把供应商定下来"
                 decision = _CLOSE.search(rest)  # "7月底前走完审批，出结果"
