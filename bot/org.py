@@ -243,7 +243,7 @@ _TRADE_AHEAD = re.compile(rf"(?:{TRADE_WORDS})")
 # what can follow a two-character name in speech ("纷享报价 13.5 万", "纷享太贵", "海纳来过"): not a longer name
 # ("跟纷享聊", "悟空我们也试过", "励销 我看了下": a verb or a pronoun after the name, or a pause)
 _FREE_AFTER = set(
-    "的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有才只又便贵我你您聊谈试推找问换选签"
+    "的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有才只又便贵我你您聊谈试推找问换选签管"
 )
 
 
@@ -282,6 +282,9 @@ def find_names(text: str, terms: list[tuple[str, str]], min_fuzzy: int = 3) -> l
                 and not _TRADE_AHEAD.match(flat, start + n)
             )
             if n <= 2 and has_cjk and nxt and _NAME_CONTINUES.match(nxt) and nxt not in _FREE_AFTER and not paused:
+                continue
+            # "海纳家居建材城那家": a trade word right after a short alias makes another company's name
+            if n <= 2 and has_cjk and _TRADE_AHEAD.match(flat, start + n) and not paused:
                 continue
             # a three-character slip ("销售一" for 销售易) only where a name can end: not "销售一部", "销售一百个"
             if (

@@ -782,3 +782,76 @@ def test_a_decision_at_a_named_meeting_or_said_with_jiu_and_festivals_that_move(
     assert str(ex.golive_date.value) == "2027-08-07"  # 七夕 2027 is August 8
     said = "[00:01:26] 林德旺: 预算四五万吧。你凑个整，五万，我们下周五就定。\n"
     assert str(extract("2027-10-19 现场\n" + said).close_date.value) == "2027-10-29"
+
+
+def test_the_engineer_of_whoever_runs_their_it_and_a_named_integrators_man_are_third_parties():
+    text = (
+        "工作坊 2027-10-19\n"
+        "陶建华：我们浙江明理律师事务所现在四十多个律师。\n"
+        "陶建华：接口这块，我们的信息化一直是信安软件的卓工在弄，卓工今天也来了。\n"
+        "卓工：大家好，我是信安软件的卓工，接口文档我手上有。有事打我手机13706514402。\n"
+        "葛总：集团指定的集成商是启明信息，他们的蔡工负责对接财务系统。蔡工的电话是 180 6173 5521。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "浙江明理律师事务所"
+    assert "卓工" not in names(ex) and "蔡工" not in names(ex)
+    assert phones(ex) == set()
+
+
+def test_a_group_list_with_our_people_by_company_and_theirs_by_job():
+    text = (
+        "微信群聊导出：云帆 × 汉川麻竹花椒专业合作社 对接群\n"
+        "群成员（6）：云帆-邱宁、云帆-严松、罗德亮（理事长）、杨春梅（会计）、合作社-小马、川讯科技-苟勇\n"
+        "2027-10-19 09:20 | 罗德亮（理事长） | 看了。我们收购员八个。\n"
+        "2027-10-19 09:26 | 川讯科技-苟勇 | 邱经理好，我是川讯科技的苟勇，合作社的电脑网络都是我们在弄。\n"
+        "2027-10-19 09:31 | 云帆-严松 | 八个收购员每人一个账号，一年两万二千四。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "汉川麻竹花椒专业合作社"
+    assert sorted(ex.our_side) == ["严松", "邱宁"]
+    assert {"罗德亮", "杨春梅"} <= set(names(ex)) and "苟勇" not in names(ex)
+
+
+def test_whom_the_call_reached_a_notes_title_between_bars_and_examples_in_brackets():
+    called = "通话录音转写 2027-10-19 上午\n喂您好，是畅通管道疏通的刘师傅吗？我是云帆科技的周航。\n对对，我刘德胜。\n"
+    assert extract(called).account.value == "畅通管道疏通"
+    notes = (
+        "10月19日（周二）电话沟通记录｜芯造3D打印｜记录人：郑雪\n"
+        "1. 对接人卢老板，客户多是医疗器械公司的研发团队（如翼展航空、康途医疗）。\n"
+    )
+    assert extract(notes).account.value == "芯造3D打印"
+    parent = "拜访 2027-10-19\n汪建军：我们是地矿集团参股的，江西赣地测绘工程有限公司，主要做不动产测绘。\n"
+    assert extract(parent).account.value == "江西赣地测绘工程有限公司"
+
+
+def test_an_office_line_after_a_contacts_number_is_kept_with_the_contact():
+    text = (
+        "拜访记录 2027-10-19\n- 客户：东阳鑫源纺织有限公司\n- 对接人：叶春燕（厂长助理）\n"
+        "- 联系方式：叶春燕 137-5781-0426；厂办 0578-6215 3307。\n"
+    )
+    assert phones(extract(text)) == {"13757810426", "057862153307"}
+
+
+def test_a_ceiling_the_boss_will_not_pass_our_bare_offer_and_a_decision_on_the_day_of_return():
+    text = (
+        "电话录音转写（未区分说话人）2027-10-20 10:32\n"
+        "喂，您好，是松林木门的方经理吗？我是云帆科技的吴昊。\n"
+        "预算您这边有个范围吗？\n"
+        "三四万吧。你别给我报太高啊，超过三万五我这边就批不下来了。\n"
+        "明白。十五个账号一年我们报三万二千五，经销商门户是包含在里面的。\n"
+        "好。老板出差了，下下周一回来，回来那天他就拍板。\n"
+    )
+    ex = extract(text, date(2027, 10, 20))
+    assert ex.budget.value == 35000
+    assert ex.amount.value == 32500
+    assert str(ex.close_date.value) == "2027-11-01"
+
+
+def test_a_decision_at_the_end_of_a_chat_line_and_short_aliases_inside_other_names():
+    chat = "2027-10-19 10:02 | 邓凯 | 可以，就两万四千八。合同主体是佛山市飞鸿体育培训有限公司，下周五前我们定\n"
+    assert str(extract("群聊 2027-10-19\n" + chat).close_date.value) == "2027-10-29"
+    dealer = "拜访 2027-10-19\n像海纳家居建材城那家，一个月二十多单。之前用力销云管理企业客户。\n"
+    org = OrgProfile.from_settings(
+        SimpleNamespace(org_name="云帆科技,云帆", competitors="励销云/励销,海纳CRM/海纳", org_products="")
+    )
+    assert [c.value for c in extract_rules(dealer, TODAY, org=org).competitors] == ["励销云"]

@@ -671,7 +671,7 @@ _CORRECTION = re.compile(
 # what the customer can spend, said without the word 预算: "老板砍到十五万了，最多十五万", "四万以内都可以",
 # "老板给的是三十万左右", "集团批的是一百二十八万，一期这块是四十五万"
 _BUDGET_WORDS = re.compile(
-    r"预算|能批|批下来|批了|批的是|批给|拨款|经费|资金|盘子|(?:最多|顶多)(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
+    r"预算|能批|批下来|批不下来|批不了|批了|批的是|批给|拨款|经费|资金|盘子|(?:最多|顶多)(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
     r"心[里理]价位(?=[是在大概差不多就也\s]*[零一二两三四五六七八九十\d])|"
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
@@ -679,7 +679,7 @@ _BUDGET_WORDS = re.compile(
     r"给这个的钱|给这块的钱|这块的钱|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
 )
 _PRICE_WORDS = re.compile(
-    r"就签|能签|可以签|报价|报的|报了|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
+    r"就签|能签|可以签|报价|报的|报了|(?:我们|我)报(?=[零一二两三四五六七八九十\d])|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
     r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
     r"(?<=[零一二两三四五六七八九十\d])(?:个|个号|个账号|套)(?:就|一共|总共)?是(?=[零一二两三四五六七八九十\d])|"  # "七个号是一万四"
     r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)|"
@@ -956,7 +956,7 @@ _REFERENCE = re.compile(
 )
 # "控股集团下面的华东特钢": a named company under it; "我们汇通汽车 下面有七家四S店" is the buyer itself
 _PARENT_AFTER = re.compile(
-    r"^\s*(?:下面的|下面(?!有|还有|[一二三四五六七八九十几两\d]+家)|旗下的?|下属的?|的子公司|控股的)"
+    r"^\s*(?:下面的|下面(?!有|还有|[一二三四五六七八九十几两\d]+家)|旗下的?|下属的?|的子公司|控股的|参股的|投资的|入股的)"
 )
 # the subsidiary named after its parent group: "我们是中冶华东控股集团有限公司下面的华东特钢"
 _SUBSIDIARY = re.compile(
@@ -1314,12 +1314,25 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             continue
         segments = re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)
         slashed = [item.strip() for item in re.split(r"\s+[/／]\s+", body)]
+        listed = [item.strip() for item in re.split(r"[、，,]", body)]
+        if (
+            len(slashed) < 3
+            and len(listed) >= 3
+            and sum(bool(re.match(r"[\u4e00-\u9fa5A-Za-z]{2,8}[-－—·]", item)) for item in listed) >= 2
+            and all(re.search(r"[（(\-－—·]", item) for item in listed)
+            and any(re.fullmatch(rf"{_PERSON}\s*[（(][^）)]{{1,8}}[）)]", item) for item in listed)
+        ):
+            # "云帆-邱宁、云帆-严松、罗德明（理事长）、合作社-小马、川信科技-苟勇": each member with a company or a job
+            slashed = listed
         if len(slashed) >= 3 and sum(bool(re.search(r"[（(\-－—·]", item)) for item in slashed) >= len(slashed) - 1:
             # "戴明远(云帆科技) / 钟毅-粤联软件 / 苗素琴-净安-运营经理 / 施玲-净安-财务主管": each member with a company
             # of their own; the company two of them share is the customer's, any other that is not ours a third's
             members = [(_person_of(item), label_company(item) or "") for item in slashed]
             shared = Counter(c for _n, c in members if c and not org.find_ours(c) and not org.is_ours(c))
             host = next((c for c, k in shared.most_common(1) if k >= 2), None)
+            title_line = text.lstrip().split("\n", 1)[0]
+            named_in_title = [c for c in shared if c in title_line]
+            host = host or (named_in_title[0] if len(named_in_title) == 1 else None)
             for name, company in members:
                 if not name or not _looks_like_person(name) and not re.fullmatch(_NICK, name):
                     continue
@@ -1780,7 +1793,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         for m in re.finditer(
             rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)(?:做|开发|实施|上)的[，,]\s*(?:他们|它们)的\s*"
             rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
-            rf"|是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})在?(?:帮|替|给)我们",
+            rf"|是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
+            # ("我们的信息化一直是信达软件的卓工在弄")
+            r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接))",
             s.text,
         ):
             if not org.find_ours(m.group(0)):
@@ -1820,11 +1835,19 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             turn = " ".join(x.text for x in sentences if x.speaker == s.speaker and abs(x.start - s.start) < 200)
             if re.search(
                 r"我们(?:公司|这边)?(?:做|负责)的?(?:集成|实施)|(?:集成|实施)(?:都|也)?是我们"
+                # ("合作社的电脑网络都是我们在弄")
+                r"|(?:系统|网络|平台|电脑|信息化|IT|机房)[^，。]{0,6}(?:都|也|一直)?是我们在(?:弄|做|管|维护|负责|搞)"
                 r"|(?:平台|系统)[^，。]{0,6}(?:都|也)?是我们(?:做|上|开发|实施|搭)的",
                 turn,
             ):
                 sides.third.add(intro.group(2))
                 sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+        for m in re.finditer(
+            rf"(?:{_THIRD_PARTY.pattern})是[\u4e00-\u9fa5A-Za-z]{{2,12}}[，,]\s*(?:他们|她们)的\s*"
+            rf"({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})",
+            s.text,
+        ):  # "集团指定的集成商是启明信息，他们的蔡工负责跟我们的财务系统对接"
+            sides.third.add(m.group(1))
         for m in re.finditer(
             rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
@@ -2076,6 +2099,14 @@ def _inside_other_legal_name(text: str, start: int, end: int, account: KnownAcco
     return False
 
 
+_NOTES_TITLE = re.compile(r"记录|纪要|沟通|拜访|电话|会议|录音|转写|妙记|闪记|小记|小结|笔记|总结|摘要|导出|整理")
+_CALLED_PERSON = re.compile(
+    r"(?:^|[，,。！!？?\s]|您好|你好|喂)(?:请问)?(?:您|你)?是\s*([\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z0-9]{2,13}?)的\s*"
+    rf"(?:{_PERSON}|(?:{SURNAMES})(?:总|经理|师傅|工|老师|姐|哥|老板|厂长|店长|主任|园长|校长|院长)|[小老](?:{SURNAMES}))"
+    r"\s*(?:吗|嘛|吧|是吧|对吧|[？?])"
+)
+
+
 def _described_under_parent(text: str, start: int) -> bool:
     """ "织源袜业是浙江织源控股集团有限公司旗下的袜子工厂": what follows 旗下的 describes the company named first."""
     if not re.search(r"(?:旗下|下面|下属)的?\s*$", text[:start]):
@@ -2175,6 +2206,29 @@ def _account(
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
         visited_spans: set[tuple[int, int]] = set()
+        if not s.speaker and s.start == 0 and re.search(r"[|｜]", s.text) and _NOTES_TITLE.search(s.text):
+            # "6月9日（周五）电话沟通记录｜芯造3D打印｜记录人：郑雪": the notes' title names whom they are about
+            at = 0
+            for part in re.split(r"([|｜])", s.text):
+                name = part.strip()
+                if (
+                    re.fullmatch(r"[\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z0-9]{2,13}", name)
+                    and not _NOTES_TITLE.search(name)
+                    and not re.search(r"[月日号年]|周[一二三四五六日天]|时长|分钟|纪要|智能|转文字", name)
+                    and not org.is_ours(name)
+                    and not org.find_ours(name)
+                    and not _looks_like_person(name)
+                    and not org_mentions(name)  # a name with a trade word the finder knows is read below
+                ):
+                    start = at + part.find(name)
+                    candidates.append((name, 3.0, start, start + len(name)))
+                at += len(part)
+        if side_here is not False:
+            # "喂您好，是快通管道疏通的刘师傅吗？": our rep checks whom the call reached
+            for m in _CALLED_PERSON.finditer(s.text):
+                name = m.group(1)
+                if not (org.is_ours(name) or org.find_ours(name) or _looks_like_person(name)):
+                    candidates.append((name, 6.0, m.start(1), m.end(1)))
         if not s.speaker and s.start < 160:
             # "微信聊天记录（与 蓝桥校服-马姐）", "微信 | 与 时光匠-葛店长 的对话", "与“麦香坊 贺姐”": whom a chat
             # export is with
@@ -2561,8 +2615,8 @@ def _account(
             if re.search(rf"(?:{TRADE_WORDS})(?:和|与|及|、)", name):
                 continue  # "做食品和日化的标签": two trades, no name
             if re.match(r"\s*(?:这种|这类|这样的|之类|等等|这些|那些|等(?![到着待]))", s.text[end:]) or re.search(
-                r"(?:[，,、]像|例如|譬如)\s*$", before
-            ):  # ("还有几家物流公司，像悟空物流，他们的单据…": an example too)
+                r"(?:[，,、]像|例如|譬如)\s*$|(?:[，,、（(]\s*(?:像|如)|例如|譬如|比如)[^，,。；;）)]*、\s*$", before
+            ):  # ("还有几家物流公司，像悟空物流，他们的单据…", "（如翼展航空、康途医疗）": examples too)
                 examples.add(name)  # "天湖茶业这种茶企": an example of the customer's clients, never the customer
             if any(len(bare) >= 2 and bare in x for x in sisters):
                 continue  # "新材料那边": still the sister company named before
@@ -3122,7 +3176,13 @@ def _contacts(
                     owner = asked[0]
                     break
         # ("你加我另一个号吧 一三七 …": the number to add is the one of the person being talked to)
-        if owner is None and not speaker_is_ours and recent and re.search(r"她|他|电话|手机|座机|号|邮箱", s.text):
+        # ("联系方式：叶春燕 137-…；厂办 0578-…": the office's line, kept with the contact who gave it)
+        if (
+            owner is None
+            and not speaker_is_ours
+            and recent
+            and re.search(r"她|他|电话|手机|座机|号|邮箱|厂办|办公室|前台|总机|门店|店里", s.text)
+        ):
             owner, sure = recent[-1], 1  # "她电话 0512-…": the person just talked about
         if (
             owner is None
@@ -3867,7 +3927,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
@@ -3934,6 +3994,13 @@ def _dates(
             ):
                 continue  # "定了以后年底事情多": what comes after the decision
             decision = _CLOSE.search(clause)
+            if decision is None and not any(o.span[0] > d.span[0] for o in future if o is not d):
+                # "老板下下周一回来，回来那天他就拍板": the decision on that day, said in the next clause
+                decision = re.match(
+                    r"[^。！？!?]{0,16}?[，,]\s*[^，,。]{0,6}(?:那天|当天)[^，,。]{0,6}?(?:拍板|定下来|签(?:合同|约)?)",
+                    later_text,
+                )
+                clause = "" if decision else clause
             later = [x.span[0] for x in future if x.span[0] > d.span[1]]
             rest = s.text[d.span[1] : min(later) if later else len(s.text)]
             asked = (
