@@ -855,3 +855,72 @@ def test_a_decision_at_the_end_of_a_chat_line_and_short_aliases_inside_other_nam
         SimpleNamespace(org_name="云帆科技,云帆", competitors="励销云/励销,海纳CRM/海纳", org_products="")
     )
     assert [c.value for c in extract_rules(dealer, TODAY, org=org).competitors] == ["励销云"]
+
+
+def test_who_brings_a_presales_colleague_is_our_rep_and_bulleted_participants_by_company():
+    met = (
+        "现场录音整理（2027年10月19日 下午）\n"
+        "方圆：覃总好，蔺经理好，这位是我们售前顾晨。\n"
+        "覃建华：坐坐坐。我们秦岭魔芋你们也了解了。\n"
+        "蔺雨桐：我再补充一下，我是内贸经理蔺雨桐。\n"
+        "方圆：十五个报的是五万四，十二个就是四万三千二。\n"
+    )
+    ex = extract(met)
+    assert sorted(ex.our_side) == ["方圆", "顾晨"]
+    assert "蔺雨桐" in names(ex)
+    minutes = (
+        "腾讯会议 · 智能纪要\n会议时间：2027/10/19 15:00-16:05\n参会人员：\n"
+        "- 广西崇左甜泉糖业有限公司：韦国文（销售副总）、黄海（销售内勤）\n"
+        "- 云帆科技：钟磊（大客户经理）、蒋文韬（解决方案）\n"
+    )
+    ex = extract(minutes)
+    assert sorted(ex.our_side) == ["蒋文韬", "钟磊"]
+    assert names(ex) == ["韦国文", "黄海"]
+
+
+def test_a_chat_title_with_our_rep_after_yu_and_members_between_bars():
+    chat = (
+        "微信聊天记录（葛雨晴 与 杜若-云番科技）\n"
+        "09:12 葛雨晴：杜老师你好，我是声声口才的葛雨晴。\n"
+        "09:13 杜若-云番科技：葛校长好！您这边几个老师要用？\n"
+    )
+    assert extract(chat).our_side == ["杜若"]
+    group = (
+        "群聊：清源泉×云帆 调度系统对接群\n"
+        "群成员：云帆-夏楠 | 云帆-唐浩 | 清源泉-罗静(行政经理) | 清源泉-符小军(调度主管) | 智联渠道-谢斌\n"
+        "10:02 | 云帆-夏楠 | 各位好，方案整理好了。\n"
+    )
+    ex = extract(group)
+    assert sorted(ex.our_side) == ["唐浩", "夏楠"]
+    assert names(ex) == ["符小军", "罗静"]
+
+
+def test_accounts_named_in_a_self_introduction_a_visit_to_their_shop_or_a_self_description():
+    intro = "钉钉电话会议 2027-10-19\n鲁文博：石经理好，我是心语心理咨询的创始人鲁文博。\n"
+    assert extract(intro).account.value == "心语心理咨询"
+    dept = (
+        "电话 2027-10-19\n销售-王磊：贾工好，我是云帆科技的王磊。\n"
+        "客户-贾工：我是信息中心的贾工，系统要私有化部署。\n"
+        "客户-贾工：我们石家庄康泰制药股份有限公司有两个厂区。\n"
+    )
+    assert extract(dept).account.value == "石家庄康泰制药股份有限公司"
+    visit = "电话录音转写 2027-10-19\n喂，尚经理吗？我是云帆科技的简文涛，上周去你们墨境晒图店里那个小简。\n"
+    assert extract(visit).account.value == "墨境晒图"
+    small = "微信 2027-10-19\n何振：一万八有点高了，我们讯达对讲就是个小公司，卖对讲机的。\n"
+    assert extract(small).account.value == "讯达对讲"
+    place = "拜访记录 2027-10-19\n客户：郑州鑫通渣土运输\n- 上午去了车队停车场，见了老板齐总。\n"
+    assert extract(place).account.value == "郑州鑫通渣土运输"
+
+
+def test_a_reference_done_the_same_way_an_integrator_after_a_comma_and_a_budget_share():
+    ref = "现场 2027-10-19\n方圆：我们给安康富硒米业也是这么做的，上线很顺。\n"
+    assert extract(ref).account is None
+    text = (
+        "工作坊 2027-10-19\n"
+        "葛总：这位是外贸部经理许倩，还有集团派来的系统集成商，鼎诚信息的朱工。\n"
+        "朱工：接口的事可以找我，137 7788 1204。\n"
+        "葛总：今年公司整个数字化是八十万，给这个招商系统的就是十万左右。\n"
+    )
+    ex = extract(text)
+    assert "朱工" not in names(ex) and phones(ex) == set()
+    assert ex.budget.value == 100000

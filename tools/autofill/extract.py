@@ -362,10 +362,11 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         if _BARE_PARTICIPANTS_KEY.match(stripped):
             listing = True
-        elif listing and re.match(r"^[ \t\u3000]+\S", stripped):
-            # "  云帆科技：孟繁宇（大客户经理）、蒋蓉" under "参会人：": who came, nobody talking
-            lead = len(stripped) - len(stripped.lstrip())
-            out.append(Sentence(stripped.strip(), body_start + lead, ""))
+        elif listing and re.match(r"^(?:[ \t\u3000]+|\s*[-•*·]\s+)\S", stripped):
+            # "  云帆科技：孟繁宇（大客户经理）、蒋蓉" or "- 云帆科技：钟磊（大客户经理）" under "参会人员：": who came,
+            # nobody talking
+            lead = len(re.match(r"^(?:[ \t\u3000]+|\s*[-•*·]\s+)", stripped).group(0))
+            out.append(Sentence(stripped[lead:].strip(), body_start + lead, ""))
             continue
         else:
             listing = False
@@ -510,7 +511,7 @@ SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢"
     # rarer ones, where no common word starts with the character (原 and 计 do: their words are listed below)
-    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计]"
+    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})"
@@ -676,7 +677,7 @@ _BUDGET_WORDS = re.compile(
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
     # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
-    r"给这个的钱|给这块的钱|这块的钱|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
+    r"给这个的钱|给这块的钱|这块的钱|给这(?:个|块)[\u4e00-\u9fa5]{1,6}的(?:就是|是)|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
 )
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|(?:我们|我)报(?=[零一二两三四五六七八九十\d])|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
@@ -879,6 +880,10 @@ _OUR_COLLEAGUE_SHOWN = re.compile(
     rf"(?:这位是|这是|旁边是|旁边这位是)(?:我们的?)?[\u4e00-\u9fa5]{{0,4}}?(?:顾问|售前|实施|工程师|同事|技术支持)"
     rf"\s*({_PERSON})(?=[。，,！!；;]|$)"
 )
+_VENDOR_COLLEAGUE_SHOWN = re.compile(
+    rf"(?:这位是|这是|旁边是|旁边这位是)我们的?(?:售前|实施顾问|实施工程师|技术支持|客户成功|解决方案)[\u4e00-\u9fa5]{{0,3}}?"
+    rf"\s*({_PERSON})(?=[。，,！!；;]|$)"
+)
 _INTRODUCED = re.compile(
     r"(?:这(?:个|位)?是|她是|他是|我是|(?:寄|发|交)给)(?:我们|咱们)?(?:这边)?的?"
     r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳|督导|内勤|文员|秘书|工程师|设计师))"
@@ -953,6 +958,7 @@ _THIRD_PARTY = re.compile(
 )
 _REFERENCE = re.compile(
     r"案例|参考客户|样板客户|用(?:的)?(?:是)?我们|用(?:的)?(?:是)?你们|在用我们|(?:我们|你们|他们|人家)?给[^，。]{2,16}做过|做过类似|不在这次(?:的)?范围"
+    r"|我们给[^，。]{2,16}(?:也是这么|也这么|就是这么)(?:做|上|弄|实施)的?"  # "我们给安康富硒米业也是这么做的"
 )
 # "控股集团下面的华东特钢": a named company under it; "我们汇通汽车 下面有七家四S店" is the buyer itself
 _PARENT_AFTER = re.compile(
@@ -1225,16 +1231,16 @@ _BARE_PARTICIPANTS_KEY = re.compile(r"^\s*(?:参会人员?|与会人员?|参与�
 
 
 def _participant_lines(lines: list[str]) -> list[str]:
-    """ "参会人：" alone, then one indented line per company ("  云帆科技：孟繁宇（大客户经理）、蒋蓉"): each of
-    those lines read as a participants line of its own."""
+    """ "参会人：" alone, then one indented or bulleted line per company ("  云帆科技：孟繁宇（大客户经理）、蒋蓉"):
+    each of those lines read as a participants line of its own."""
     out = []
     key = ""
     for line in lines:
         if _BARE_PARTICIPANTS_KEY.match(line):
             key = line.strip()
             out.append(line)
-        elif key and re.match(r"^[ \t\u3000]+\S", line):
-            out.append(key + line.strip())
+        elif key and (item := re.match(r"^(?:[ \t\u3000]+|\s*[-•*·]\s+)(\S.*)", line)):
+            out.append(key + item.group(1).strip())  # ("- 云帆科技：钟磊（大客户经理）": a bullet per company too)
         else:
             key = ""
             out.append(line)
@@ -1313,7 +1319,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     sides.theirs.add(name)
             continue
         segments = re.split(r"[；;。]|(?=我方)|(?=客户方)|(?=[甲乙]方[:：])", body)
-        slashed = [item.strip() for item in re.split(r"\s+[/／]\s+", body)]
+        slashed = [item.strip() for item in re.split(r"\s+[/／|｜]\s+", body)]  # (also "云帆-夏楠 | 清泉源-罗静")
         listed = [item.strip() for item in re.split(r"[、，,]", body)]
         if (
             len(slashed) < 3
@@ -1480,6 +1486,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         rf"|[】\]]\s*({_PERSON})(?![\u4e00-\u9fa5]))",
         first_line,
     )
+    with_us = re.search(r"[（(][^）)]*?\s(?:与|和|跟)\s*([^）)]+)[）)]", first_line)
+    if writer and with_us and org.find_ours(with_us.group(1)):
+        writer = (
+            None  # "微信聊天记录（葛雨桐 与 杜若-云番科技）": the chat is with our rep, so the first is the customer
+        )
     if writer:
         name = next(g for g in writer.groups() if g)
         sides.add_ours(name[:3] if len(name) > 2 else name)
@@ -1645,6 +1656,20 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     for label in labels:
         if sides.speaker[label] is None and sides.speaker_name.get(label) in sides.ours:
             sides.speaker[label] = True
+    if not any(sides.speaker[label] is True for label in labels):
+        # "覃总好，蔺经理好，这位是我们售前顾晨。": who brings a presales colleague along is the vendor's rep
+        presenters = [
+            label
+            for label in labels
+            if sides.speaker[label] is None
+            and any(_VENDOR_COLLEAGUE_SHOWN.search(x.text) for x in sentences if x.speaker == label)
+        ]
+        if len(presenters) == 1:
+            sides.speaker[presenters[0]] = True
+            for x in sentences:
+                if x.speaker == presenters[0]:
+                    for m in _VENDOR_COLLEAGUE_SHOWN.finditer(x.text):
+                        sides.add_ours(m.group(1))
     if not any(sides.speaker[label] is True for label in labels):
         # nobody named our company: the one the others greet as "柯经理" ("你好柯经理") is our rep, as customers
         # address a vendor's rep; when both sides greet each other so, it tells nothing
@@ -1836,12 +1861,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             if re.search(
                 r"我们(?:公司|这边)?(?:做|负责)的?(?:集成|实施)|(?:集成|实施)(?:都|也)?是我们"
                 # ("合作社的电脑网络都是我们在弄")
-                r"|(?:系统|网络|平台|电脑|信息化|IT|机房)[^，。]{0,6}(?:都|也|一直)?是我们在(?:弄|做|管|维护|负责|搞)"
+                r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS)[^，。]{0,6}(?:都|也|一直)?是我们在(?:弄|做|管|维护|负责|搞)"
                 r"|(?:平台|系统)[^，。]{0,6}(?:都|也)?是我们(?:做|上|开发|实施|搭)的",
                 turn,
             ):
                 sides.third.add(intro.group(2))
                 sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+        for m in re.finditer(
+            rf"(?:{_THIRD_PARTY.pattern})[，,]\s*[\u4e00-\u9fa5A-Za-z]{{2,10}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理))",
+            s.text,
+        ):  # "还有集团派来的系统集成商，鼎诚信息的朱工"
+            sides.third.add(m.group(1))
         for m in re.finditer(
             rf"(?:{_THIRD_PARTY.pattern})是[\u4e00-\u9fa5A-Za-z]{{2,12}}[，,]\s*(?:他们|她们)的\s*"
             rf"({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})",
@@ -2099,6 +2129,11 @@ def _inside_other_legal_name(text: str, start: int, end: int, account: KnownAcco
     return False
 
 
+_SELF_INTRO_COMPANY = re.compile(
+    r"我是\s*(?P<name>[^\W\d_的您你我他她们个]{4,12}?)的\s*"
+    rf"(?:创始人|负责人|老板|合伙人|[\u4e00-\u9fa5]{{0,4}}(?:经理|主管|总监|主任|[校院厂店园馆所]长|总))?\s*"
+    rf"(?P<person>{_PERSON}|[小老](?:{SURNAMES}))(?=[，,。！!]|$)"
+)
 _NOTES_TITLE = re.compile(r"记录|纪要|沟通|拜访|电话|会议|录音|转写|妙记|闪记|小记|小结|笔记|总结|摘要|导出|整理")
 _CALLED_PERSON = re.compile(
     r"(?:^|[，,。！!？?\s]|您好|你好|喂)(?:请问)?(?:您|你)?是\s*([\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z0-9]{2,13}?)的\s*"
@@ -2223,6 +2258,35 @@ def _account(
                     start = at + part.find(name)
                     candidates.append((name, 3.0, start, start + len(name)))
                 at += len(part)
+        if side_here is not True:
+            # "我是心语心理咨询的创始人鲁文博": the customer's people introduce themselves with its name
+            for m in _SELF_INTRO_COMPANY.finditer(s.text):
+                name = m.group("name")
+                if not (
+                    org.is_ours(name)
+                    or org.find_ours(name)
+                    or _THIRD_PARTY.search(name)
+                    or re.match(_NOT_A_COMPANY, name)
+                    # ("我是信息中心的贾工", "我是长沙片区的区域经理黎国华": a department or an area, not the company)
+                    or re.search(r"(?:中心|[部处科组室]|片区|区域|大区|分公司|门店|事业部|办公室|车间|项目组)$", name)
+                    or (m.group("person") or "") in sides.third
+                ):
+                    candidates.append((name, 6.0, m.start("name"), m.end("name")))
+        if side_here is not True:
+            # "我们讯达对讲就是个小公司，卖对讲机的": the customer calls its company by name
+            for m in re.finditer(
+                r"我们\s*([\u4e00-\u9fa5A-Za-z0-9]{3,10}?)(?:就|也|只|其实|本身)?是(?:一)?[个家](?:小|小小的|很小的|不大的)?"
+                r"(?:公司|企业|厂|工厂|店|门店|作坊)",
+                s.text,
+            ):
+                if not (org.is_ours(m.group(1)) or org.find_ours(m.group(1)) or re.match(_NOT_A_COMPANY, m.group(1))):
+                    candidates.append((m.group(1), 6.0, m.start(1), m.end(1)))
+        # "上周去你们墨境晒图店里那个小简": the rep's visit, said to the customer
+        for m in re.finditer(
+            r"(?:去|到)了?你们\s*([\u4e00-\u9fa5A-Za-z0-9]{3,12}?)\s*(?:店里|厂里|公司里?|办公室|总部)", s.text
+        ):
+            if not (org.is_ours(m.group(1)) or org.find_ours(m.group(1))):
+                candidates.append((m.group(1), 5.0, m.start(1), m.end(1)))
         if side_here is not False:
             # "喂您好，是快通管道疏通的刘师傅吗？": our rep checks whom the call reached
             for m in _CALLED_PERSON.finditer(s.text):
@@ -2577,6 +2641,9 @@ def _account(
             if (
                 (len(name) < 3 and not (short_ok and len(name) == 2))
                 or _PRONOUN_CORE.match(bare)
+                or re.match(r"(?:[一这那哪]?[个家])(?:小|大)?(?:公司|企业|厂|店)", name)  # "就是个小公司"
+                # "上午去了车队停车场": a place of theirs the rep went to, not a name
+                or (re.match(r"车队|仓库|工地|厂区|车间|门口", name) and not _LEGAL_FORM.search(name))
                 # ("周至县金秦猕猴桃专业合作社": a county that starts like a week)
                 or (
                     re.match(r"^(?:下下|下|上|这|本)?(?:周|星期|个?月|礼拜)|^(?:来|去|回|到)", name)
@@ -3843,6 +3910,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
         text = _EXISTING_SEATS.sub("", text)
         # "15个账号（原12个 + 外贸部3个）": the brackets break the count down, the count is before them
         text = re.sub(r"[（(][^）)]*(?:[+＋]|原|加上?)[^）)]*[）)]", "", text)
+        # "账号就6个，…，仓库那两个不用": the people left out are no seat count
+        text = re.sub(r"[^，。,；;！!？?]*(?:不用开?|不开|不需要|用不着)(?=[，。,；;！!？?]|$)", "", text)
         # "他们要求最少五十个账号起卖": another vendor's minimum order is no seat count of this deal
         text = re.sub(r"[^，。,；;！!？?]*(?:起卖|起订|起购|起步|起售)[^，。,；;！!？?]*", "", text)
         if not text.strip("，。,；;！!？? "):
