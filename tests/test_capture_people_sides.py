@@ -924,3 +924,46 @@ def test_a_reference_done_the_same_way_an_integrator_after_a_comma_and_a_budget_
     ex = extract(text)
     assert "朱工" not in names(ex) and phones(ex) == set()
     assert ex.budget.value == 100000
+
+
+def test_the_security_vendor_who_introduces_himself_and_clients_listed_after_kehu_baokuo():
+    text = (
+        "工作坊 2027-10-19\n"
+        "黄子涵：合同抬头写杭州小橡子教育科技有限公司。\n"
+        "许工：我插一句，我是恒达信息的许工，小橡子的门禁和监控是我们做的，接口这块我们来配合。手机 137 5711 3390。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "杭州小橡子教育科技有限公司"
+    assert "许工" not in names(ex) and phones(ex) == set()
+    notes = (
+        "拜访笔记｜2027-10-19（周二）｜佛山顺德 眠月床垫｜记录人：邵梓轩\n"
+        "- 眠月主要做酒店床垫和家具城经销商的贴牌，客户包括乐从几家家具城的经销商、本地两家连锁酒店（悦华酒店、榕庭酒店）。\n"
+    )
+    assert extract(notes).account.value == "眠月床垫"
+
+
+def test_the_meeting_place_and_the_project_our_rep_asks_about_name_the_customer():
+    place = (
+        "拜访笔记 —— 焦阳（云帆科技）\n日期：2027-10-19（周二）  地点：启航会计培训 五一路校区\n- 见了校长房丽君。\n"
+    )
+    assert extract(place).account.value == "启航会计培训"
+    asked = (
+        "电话回访记录 2027-10-19\n伍倩: 喂，黎总您好，我是云帆的伍倩，想问下泥趣硅藻泥门店系统的事考虑得怎么样了？\n"
+    )
+    assert extract(asked).account.value == "泥趣硅藻泥"
+
+
+def test_a_day_alone_takes_the_month_of_its_own_side_and_a_busy_season_is_no_decision():
+    text = (
+        "会议 2027-07-05\n"
+        "骆明轩：九月一号没问题，前提是八月中旬前把数据准备好。\n"
+        "钟立伟：刚收到集团通知，董事会改到十八号开了。\n"
+        "骆明轩：那钟总看什么时候合适？\n"
+        "钟立伟：董事会开完第二天，十九号定下来。\n"
+    )
+    assert str(extract(text, date(2027, 7, 5)).close_date.value) == "2027-07-19"
+    season = "会议 2027-06-14\n贺总：我们争取月底前拍板，国庆前一定要上线，十月份是我们的签约高峰。\n"
+    ex = extract(season, date(2027, 6, 14))
+    assert str(ex.close_date.value) == "2027-06-30"
+    moved = "邮件 2027-04-24\n集团采购评审会从5月10日改到5月17日，那天出结果。\n"
+    assert str(extract(moved, date(2027, 4, 24)).close_date.value) == "2027-05-17"

@@ -1861,7 +1861,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             if re.search(
                 r"我们(?:公司|这边)?(?:做|负责)的?(?:集成|实施)|(?:集成|实施)(?:都|也)?是我们"
                 # ("合作社的电脑网络都是我们在弄")
-                r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS)[^，。]{0,6}(?:都|也|一直)?是我们在(?:弄|做|管|维护|负责|搞)"
+                r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS|门禁|监控|弱电|网站|小程序|APP|软件)[^，。]{0,6}"
+                r"(?:都|也|一直)?是我们(?:在)?(?:弄|做|管|维护|负责|搞|上|开发|实施|搭)"
                 r"|(?:平台|系统)[^，。]{0,6}(?:都|也)?是我们(?:做|上|开发|实施|搭)的",
                 turn,
             ):
@@ -2245,11 +2246,14 @@ def _account(
             # "6月9日（周五）电话沟通记录｜芯造3D打印｜记录人：郑雪": the notes' title names whom they are about
             at = 0
             for part in re.split(r"([|｜])", s.text):
-                name = part.strip()
+                # ("佛山顺德 眠云床垫": the place, then who; "昆山恒包新材料有限公司 采购部" is read below)
+                name = part.strip().split()[-1] if part.strip() and not org_mentions(part) else ""
                 if (
                     re.fullmatch(r"[\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z0-9]{2,13}", name)
                     and not _NOTES_TITLE.search(name)
-                    and not re.search(r"[月日号年]|周[一二三四五六日天]|时长|分钟|纪要|智能|转文字", name)
+                    and not re.search(
+                        r"[\d零一二三四五六七八九十]\s*[月日号年]|周[一二三四五六日天]|时长|分钟|纪要|智能|转文字", name
+                    )
                     and not org.is_ours(name)
                     and not org.find_ours(name)
                     and not _looks_like_person(name)
@@ -2281,6 +2285,28 @@ def _account(
             ):
                 if not (org.is_ours(m.group(1)) or org.find_ours(m.group(1)) or re.match(_NOT_A_COMPANY, m.group(1))):
                     candidates.append((m.group(1), 6.0, m.start(1), m.end(1)))
+        if side_here is not False and s.start < 400:
+            # "想问下泥语硅藻泥门店系统的事考虑得怎么样了": our rep asks about the customer's project by its name
+            for m in re.finditer(
+                r"(?:想问下|想问问|想问一下|问下|问一下|跟进一下)\s*([\u4e00-\u9fa5A-Za-z0-9]{3,10}?)"
+                r"(?:那边|这边|门店|店里|厂里|公司)?的?(?:系统|CRM|crm|项目|事|选型)",
+                s.text,
+            ):
+                name = m.group(1)
+                if not (
+                    org.is_ours(name)
+                    or org.find_ours(name)
+                    or re.match(r"[您你咱我他她]|一下|下|上次|上回|之前|那个|这个", name)
+                    or re.search(r"那个|这个|报价|合同", name)
+                ):
+                    candidates.append((name, 4.0, m.start(1), m.end(1)))
+        # "地点：启明会计培训 五一路校区": where the meeting was, the customer's own site
+        place = re.match(
+            r"\s*(?:日期|时间)?[^地]{0,30}地点[：:]\s*([\u4e00-\u9fa5A-Za-z0-9]{3,12})\s+\S{0,8}(?:校区|门店|分店|总部|厂区|园区|基地)",
+            s.text,
+        )
+        if place and not (org.is_ours(place.group(1)) or org.find_ours(place.group(1))):
+            candidates.append((place.group(1), 4.0, place.start(1), place.end(1)))
         # "上周去你们墨境晒图店里那个小简": the rep's visit, said to the customer
         for m in re.finditer(
             r"(?:去|到)了?你们\s*([\u4e00-\u9fa5A-Za-z0-9]{3,12}?)\s*(?:店里|厂里|公司里?|办公室|总部)", s.text
@@ -2642,6 +2668,9 @@ def _account(
                 (len(name) < 3 and not (short_ok and len(name) == 2))
                 or _PRONOUN_CORE.match(bare)
                 or re.match(r"(?:[一这那哪]?[个家])(?:小|大)?(?:公司|企业|厂|店)", name)  # "就是个小公司"
+                # "做酒店床垫和家具城经销商的贴牌": two things a company makes, not its name
+                or (re.search(rf"(?<=..)[和及与](?:{TRADE_WORDS})", name) and not _LEGAL_FORM.search(name))
+                or re.match(r"[几两三四五六七八九十]家|一些|这些|那些|好几", name)  # "乐从几家家具城的经销商"
                 # "上午去了车队停车场": a place of theirs the rep went to, not a name
                 or (re.match(r"车队|仓库|工地|厂区|车间|门口", name) and not _LEGAL_FORM.search(name))
                 # ("周至县金秦猕猴桃专业合作社": a county that starts like a week)
@@ -2668,6 +2697,8 @@ def _account(
                     re.match(r"[）)]?\s*是独立的", s.text[end:]) and re.search(r"不在(?:这次|本次)?(?:的)?范围", s.text)
                 )
                 or _CLIENT_BEFORE.search(s.text[max(0, start - 8) : start])
+                # "客户包括乐从几家家具城的经销商、本地两家连锁酒店（悦庭酒店、榕居酒店）": their clients, listed
+                or re.search(r"(?:客户|客源)(?:包括|有|主要有|主要是|多是|大多是)[^。；;！!？?]*$", s.text[:start])
             ):
                 excluded.add(bare)
                 continue
@@ -4019,13 +4050,25 @@ def _dates(
     golive: Fact | None = None
     steps: list[NextStep] = []
     previous: Sentence | None = None
-    month_said: tuple[int, date] | None = None  # (clause index, date) of the last date said with its month
+    month_said: tuple[int, date, str] | None = None  # (clause index, date, speaker) of the last date with its month
     for index, s in enumerate(_spoken_clauses(sentences)):
         dates = [d for d in plan_dates(s.text, meeting) if d.kind != "time"]
         for i, d in enumerate(dates):
             if re.search(r"月", d.text):
-                month_said = (index, d.date)
-            elif month_said and index - month_said[0] <= 3 and _DAY_ALONE.fullmatch(d.text.strip()):
+                month_said = (index, d.date, s.speaker)
+            elif (
+                month_said
+                and index - month_said[0] <= 3
+                and _DAY_ALONE.fullmatch(d.text.strip())
+                # ("九月一号没问题，前提是八月中旬前…" from our rep, then the customer's "十九号定下来": their own
+                # month, not the one the other side just named)
+                and (
+                    not s.speaker
+                    or s.speaker == month_said[2]
+                    or sides.side(s.speaker) is None
+                    or sides.side(s.speaker) == sides.side(month_said[2])
+                )
+            ):
                 # "九月十五号前拍板。…那就二十二号定": a day alone is of the month just talked about
                 try:
                     same_month = month_said[1].replace(day=d.date.day)
@@ -4056,7 +4099,8 @@ def _dates(
                 if not d.approximate and d.kind != "month" and (golive is None or d.date != golive.value):
                     golive = Fact(d.date, quote(s), s.start, 0.7)
                 continue
-            if _DELIVERY.search(clause) or re.search(r"出差|休假|请假|不在", clause):
+            # ("十月份是我们的签约高峰": their busy season, no decision)
+            if _DELIVERY.search(clause) or re.search(r"出差|休假|请假|不在|高峰|旺季|淡季", clause):
                 continue
             if re.search(
                 r"(?:定|签|拍板)(?:了|完|下来)?(?:以后|之后)", clause[: clause.find(d.text)] if d.text in clause else ""
@@ -4066,7 +4110,7 @@ def _dates(
             if decision is None and not any(o.span[0] > d.span[0] for o in future if o is not d):
                 # "老板下下周一回来，回来那天他就拍板": the decision on that day, said in the next clause
                 decision = re.match(
-                    r"[^。！？!?]{0,16}?[，,]\s*[^，,。]{0,6}(?:那天|当天)[^，,。]{0,6}?(?:拍板|定下来|签(?:合同|约)?)",
+                    r"[^。！？!?]{0,16}?[，,]\s*[^，,。]{0,6}(?:那天|当天)[^，,。]{0,6}?(?:拍板|定下来|签(?:合同|约)?|出结果|有结果)",
                     later_text,
                 )
                 clause = "" if decision else clause
