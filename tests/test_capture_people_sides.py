@@ -967,3 +967,46 @@ def test_a_day_alone_takes_the_month_of_its_own_side_and_a_busy_season_is_no_dec
     assert str(ex.close_date.value) == "2027-06-30"
     moved = "邮件 2027-04-24\n集团采购评审会从5月10日改到5月17日，那天出结果。\n"
     assert str(extract(moved, date(2027, 4, 24)).close_date.value) == "2027-05-17"
+
+
+def test_a_legal_name_whose_brand_holds_a_verb_and_a_provider_named_without_gei_women():
+    text = (
+        "群聊：旺盛厨具×云帆CRM项目群\n"
+        "群成员：龙永强（佛山旺盛商用厨具有限公司 总经理）、简雯（佛山旺盛商用厨具有限公司 销售内勤）、钟毅（云帆科技）\n"
+        "2027-10-19 10:02 | 龙永强 | 我们的OA是博远系统集成做的，他们祁工今天也在。\n"
+        "2027-10-19 10:05 | 祁工 | 各位好，OA接口我们这边可以开，有问题打我电话 137 1628 4471。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "佛山旺盛商用厨具有限公司"
+    assert "祁工" not in names(ex) and phones(ex) == set()
+
+
+def test_the_final_count_said_first_and_the_share_that_falls_to_them():
+    mail = "邮件 2027-10-19\n跟老板又核了一下，账号最终按16个来，维修班组长只开4个（业务员12个不变）。\n"
+    assert extract(mail).seats.value == 16
+    share = "会议 2027-10-19\nSpeaker 2: 集团今年给信息化一共五十万，但落到我们头上就四万，你这个价再让一点？\n"
+    assert extract(share).budget.value == 40000
+
+
+def test_the_customer_speaking_for_its_company_with_zhebian_and_a_licence_name_for_the_contract():
+    said = "电话 2027-10-19\n销售-苗苗：聂总您好。\n客户-聂海波：小苗啊，我们宏远输送带这边已经定了，选了纷享销客。\n"
+    assert extract(said).account.value == "宏远输送带"
+    phone = "电话 2027-10-19\n销售-王磊：请问是孟总吗？\n客户-孟凡舟：对对，是我，快修侠手机维修这边。\n"
+    assert extract(phone).account.value == "快修侠手机维修"
+    licence = "微信 2027-10-19\n黄丽萍：一万一千吧，行。合同上写我们执照的名字，玉林市桂芳源香料有限公司。\n"
+    assert extract(licence).account.value == "玉林市桂芳源香料有限公司"
+
+
+def test_a_member_of_another_company_who_builds_the_interface_is_a_third_party():
+    text = (
+        "群成员：云帆-姚睿、极光-骆宁(运营总监)、极光-庞小川(门店督导)、华创网络-陶工\n"
+        "2027-10-19 10:41 | 华创网络-陶工 | 补充一下，我们华创这边做网吧计费系统的接口。\n"
+        "2027-10-19 11:05 | 华创网络-陶工 | 接口的事直接打我 133 1718 0042\n"
+    )
+    ex = extract(text)
+    assert "陶工" not in names(ex) and phones(ex) == set()
+    vendor = (
+        "2027-10-19 工作坊\n小彭\n你们的金蝶是谁做的实施？\n"
+        "饶工\n大家好，我是智联的饶工，金蝶这边的接口我们配合。我电话 133 2025 1146。\n"
+    )
+    assert phones(extract(vendor)) == set()

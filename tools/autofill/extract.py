@@ -677,7 +677,7 @@ _BUDGET_WORDS = re.compile(
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
     # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
-    r"给这个的钱|给这块的钱|这块的钱|给这(?:个|块)[\u4e00-\u9fa5]{1,6}的(?:就是|是)|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
+    r"给这个的钱|给这块的钱|这块的钱|落到我们(?:头上|这边|这里)|分到我们(?:头上|这边|这里)|给这(?:个|块)[\u4e00-\u9fa5]{1,6}的(?:就是|是)|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
 )
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|(?:我们|我)报(?=[零一二两三四五六七八九十\d])|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
@@ -1816,7 +1816,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(m.group(2))
         # "是智游系统集成给我们做的，他们的郑工今天也来了", "现在临时是联创信息的欧工在帮我们弄": a provider's people
         for m in re.finditer(
-            rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)(?:做|开发|实施|上)的[，,]\s*(?:他们|它们)的\s*"
+            # ("我们的OA和项目管理是博衡系统集成做的，他们祁工今天也在")
+            rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|上)的[，,]\s*(?:他们|它们)的?\s*"
             rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             rf"|是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             # ("我们的信息化一直是信达软件的卓工在弄")
@@ -1851,6 +1852,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})", later.text
                 ):
                     sides.third.add(m.group(1))
+        # "华创网络-陶工 | 我们华创这边做网吧计费系统的接口": a labelled member of another company who builds an interface
+        if s.speaker and (company := label_company(s.speaker)) and not (org.is_ours(company) or org.find_ours(company)):
+            if re.search(
+                r"(?<!给)我们[\u4e00-\u9fa5]{0,4}这边(?:做|负责)[^，。]{0,10}(?:系统|接口|集成|实施)"
+                r"|(?<!给)我们(?:负责|来做)[^，。]{0,6}(?:接口|集成|实施)",
+                s.text,
+            ):
+                sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         # "我是农信通的祁工。县里这个项目是我们做的集成": someone who built the customer's systems introduces himself
         intro = re.search(
             rf"我是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=[。，,！!\s]|$)",
@@ -1863,6 +1872,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 # ("合作社的电脑网络都是我们在弄")
                 r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS|门禁|监控|弱电|网站|小程序|APP|软件)[^，。]{0,6}"
                 r"(?:都|也|一直)?是我们(?:在)?(?:弄|做|管|维护|负责|搞|上|开发|实施|搭)"
+                # ("我是智联的饶工，金蝶这边的接口我们配合": the one who built their system keeps its interface)
+                r"|接口[^，。]{0,4}我们(?:这边)?(?:配合|来做|来配合|负责|提供|可以开|可以提供)"
                 r"|(?:平台|系统)[^，。]{0,6}(?:都|也)?是我们(?:做|上|开发|实施|搭)的",
                 turn,
             ):
@@ -1968,7 +1979,8 @@ _STOP_BEFORE_LEGAL = tuple(
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
 _CONTRACT_NAME = re.compile(
     r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?|营业执照上|执照上)"
-    r"(?:[^，,。？?]{0,6}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
+    # ("合同上写我们执照的名字，玉林市…有限公司")
+    r"(?:[^，,。？?]{0,10}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
     r"[：:，,\s]*"
     r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
@@ -2031,7 +2043,10 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
             if stop and (len(stop) > 1 or stop not in _SOFT_STOPS or m.start() - i >= 2):
                 break
             i -= 1
-        if re.match(r"(?:股份|有限)", m.group(0)) and m.start() - i < 6:
+        # (also "佛山旺火商用厨具有限公司": a trade word, then the legal form, after a word that cuts a short name)
+        if (re.match(r"(?:股份|有限)", m.group(0)) and m.start() - i < 6) or (
+            re.search(r"(?:股份|有限)(?:责任)?公司", m.group(0)) and m.start() - i < 2
+        ):
             # "张家口雪途冰雪旅游开发有限公司": a legal form comes after a long name whose words (开发, 会计,
             # 和谐, 信用) hold characters that cut a short one, so it is read back to a word no name holds
             j = m.start()
@@ -2307,6 +2322,27 @@ def _account(
         )
         if place and not (org.is_ours(place.group(1)) or org.find_ours(place.group(1))):
             candidates.append((place.group(1), 4.0, place.start(1), place.end(1)))
+        if side_here is not True:
+            # "是我，快修侠手机维修这边", "我们宏运输送带这边已经定了": the customer speaking for its company
+            for m in re.finditer(
+                r"(?P<lead>我们|咱们|是我[，,]\s*|[，,。]\s*|^)\s*(?P<name>[\u4e00-\u9fa5A-Za-z0-9]{3,10}?)这边"
+                r"(?=的事|的情况|已经|现在|我|是|也|都|[，,。])",
+                s.text,
+            ):
+                name = m.group("name")
+                if (
+                    org.is_ours(name)
+                    or org.find_ours(name)
+                    or org.find_competitors(name)
+                    or _looks_like_person(name)
+                    or re.match(
+                        r"[我你您他她咱这那]|公司|集团|总部|财务|销售|技术|门店|厂里|店里|部门|客户|老板|领导", name
+                    )
+                    or re.search(r"[部区市省县组室]$|公司|集团|门店|部门", name)
+                ):
+                    continue
+                strong = m.group("lead") in ("我们", "咱们") or m.group("lead").startswith("是我")
+                candidates.append((name, 6.0 if strong else 3.0, m.start("name"), m.end("name")))
         # "上周去你们墨境晒图店里那个小简": the rep's visit, said to the customer
         for m in re.finditer(
             r"(?:去|到)了?你们\s*([\u4e00-\u9fa5A-Za-z0-9]{3,12}?)\s*(?:店里|厂里|公司里?|办公室|总部)", s.text
@@ -2800,6 +2836,19 @@ def _account(
     best_group = ranked[0]
     known_name = next((n for n in best_group if ids.get(n) is not None), None)
     legal = [n for n in best_group if _LEGAL_FORM.search(n)]
+    if known_name and _LEGAL_FORM.search(known_name) and known_name not in text:
+        # the CRM's "江苏启明教育科技有限公司" matched by its brand, while the customer spells out another legal name
+        # of that brand for the contract ("苏州启明教育装备有限公司"): a different company, the one in the text
+        said = [
+            n
+            for g in ranked[1:]
+            for n in g
+            if _LEGAL_FORM.search(n) and n in text and ids.get(n) is None and _core(n)[:2] == _core(known_name)[:2]
+        ]
+        if said:
+            known_name = None
+            best_group = next(g for g in ranked if said[0] in g)
+            legal = [n for n in best_group if _LEGAL_FORM.search(n)]
     if known_name:
         best = known_name
     elif legal:
@@ -3940,7 +3989,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
         # "原来二十个账号的合同六月到期", "现在二十个账号用了快一年了": the seats they already have, in an add-on
         text = _EXISTING_SEATS.sub("", text)
         # "15个账号（原12个 + 外贸部3个）": the brackets break the count down, the count is before them
-        text = re.sub(r"[（(][^）)]*(?:[+＋]|原|加上?)[^）)]*[）)]", "", text)
+        # ("维修班组长只开4个（业务员12个不变）": the part that stays is no new total either)
+        text = re.sub(r"[（(][^）)]*(?:[+＋]|原|加上?|不变|其中|包括|含)[^）)]*[）)]", "", text)
         # "账号就6个，…，仓库那两个不用": the people left out are no seat count
         text = re.sub(r"[^，。,；;！!？?]*(?:不用开?|不开|不需要|用不着)(?=[，。,；;！!？?]|$)", "", text)
         # "他们要求最少五十个账号起卖": another vendor's minimum order is no seat count of this deal
@@ -3994,6 +4044,13 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
                     continue
                 tiers[0].append(Fact(int(value), quote(s), s.start, 0.75))
                 last_seat_pos = index
+        final = re.search(
+            r"(?:账号|帐号)(?:数)?(?:最终|最后)(?:按|定|是|为)?\s*([0-9]+|[一二两三四五六七八九十百]+)\s*个", text
+        )
+        if final and (value := cn_number(final.group(1))) and value >= 2:
+            # "账号最终按16个来，维修班组长只开4个（…）": the final count said first, then how it splits
+            tiers[0].append(Fact(int(value), quote(s), s.start, 0.8))
+            last_seat_pos = index
         total = _ADDED_TOTAL.search(text)
         if total and _ADDED.search(text[: total.start()]) and (talks_seats or near):
             # "那就五个账号，再加一个管理员账号，六个", "还有两个客服，二十二个。": the count that ends the
