@@ -1010,3 +1010,24 @@ def test_a_member_of_another_company_who_builds_the_interface_is_a_third_party()
         "饶工\n大家好，我是智联的饶工，金蝶这边的接口我们配合。我电话 133 2025 1146。\n"
     )
     assert phones(extract(vendor)) == set()
+
+
+def test_clients_they_serve_a_notice_keyed_with_a_space_and_a_decision_announced_by_the_customer():
+    served = (
+        "会议 2027-10-19\n"
+        "马骁：我们给华瑞汽车、德科焊装这些客户做焊接机器人的维保。\n"
+        "乔建军：我们主要给电厂和焦化厂供煤。\n"
+    )
+    assert extract(served).account is None
+    notice = (
+        "群聊：云帆×海澜船代 CRM项目群\n群公告：客户 宁波海澜国际船舶代理有限公司；渠道 甬通信息\n"
+        "2027-10-19 09:12 | 云帆-曹阳 | 各位早。\n"
+    )
+    assert extract(notice).account.value == "宁波海澜国际船舶代理有限公司"
+    lost = "电话回访记录 2027-10-19\n房丽娟: 韩经理你好。我直说吧，我们缘起婚介这次决定用纷享销客了。\n"
+    assert extract(lost).account.value == "缘起婚介"
+    brand = (
+        "主题：会议纪要：2027-10-19 金锋刀剪 × 云帆科技 视频沟通\n"
+        "1. 背景：金锋刀剪是浙江龙泉金锋实业集团有限公司旗下的刀剪品牌。\n"
+    )
+    assert extract(brand).account.value == "金锋刀剪"

@@ -2022,7 +2022,8 @@ _INTRO_COMPANY = re.compile(
 _OUR_COMPANY_DOES = re.compile(r"我们([\u4e00-\u9fa5A-Za-z]{3,12}?)(?:就是|主要是?|是)做")
 _CUSTOMER_HEADER = re.compile(
     # ("1. 对象：青峦高尔夫练习场，对接人柯俊": whom the note is about; a person there is skipped by the reader)
-    r"(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位|甲方|(?<![通话沟拜访])对象)\s*[：:]\s*"
+    # ("群公告：客户 宁波海澜国际船舶代理有限公司；渠道 甬通信息": a notice keys with a space)
+    r"(?:(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位|甲方|(?<![通话沟拜访])对象)\s*[：:]|^客户\s+(?=\S{4,40}有限公司))\s*"
     r"([^\s，,。；;、（(]{2,40}(?:[（(](?:特殊)?(?:普通|有限)合伙[）)])?)"
 )
 
@@ -2162,7 +2163,9 @@ def _described_under_parent(text: str, start: int) -> bool:
     """ "织源袜业是浙江织源控股集团有限公司旗下的袜子工厂": what follows 旗下的 describes the company named first."""
     if not re.search(r"(?:旗下|下面|下属)的?\s*$", text[:start]):
         return False
-    subject = re.match(r"\s*(?:\d{1,2}[.、]\s*)?([\u4e00-\u9fa5A-Za-z]{2,12}?)(?:是|为)", text[:start])
+    subject = re.match(
+        r"\s*(?:\d{1,2}[.、]\s*)?(?:[\u4e00-\u9fa5]{1,6}[：:]\s*)?([\u4e00-\u9fa5A-Za-z]{2,12}?)(?:是|为)", text[:start]
+    )
     return bool(subject) and not re.match(r"我|咱|这|那|他|她|它|贵|你|您", subject.group(1))
 
 
@@ -2250,7 +2253,7 @@ def _account(
             header = _CUSTOMER_HEADER.search(f"客户：{s.text}")
             if header is not None:
                 header = re.search(re.escape(header.group(1)), s.text) and _BULLET_VALUE.match(s.text)
-        if header and (not s.speaker or header.re is _BULLET_VALUE):
+        if header and (not s.speaker or header.re is _BULLET_VALUE or s.speaker in ("群公告", "公告")):
             value = header.group(1)
             value = re.sub(r"[（(][^）)]*(?:[、，,]|总|经理)[^）)]*[）)]$", "", value)
             if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
@@ -2325,8 +2328,8 @@ def _account(
         if side_here is not True:
             # "是我，快修侠手机维修这边", "我们宏运输送带这边已经定了": the customer speaking for its company
             for m in re.finditer(
-                r"(?P<lead>我们|咱们|是我[，,]\s*|[，,。]\s*|^)\s*(?P<name>[\u4e00-\u9fa5A-Za-z0-9]{3,10}?)这边"
-                r"(?=的事|的情况|已经|现在|我|是|也|都|[，,。])",
+                r"(?P<lead>(?:[，,。]\s*)?(?:我们|咱们)|是我[，,]\s*|[，,。]\s*|^)\s*(?P<name>[\u4e00-\u9fa5A-Za-z0-9]{3,10}?)"
+                r"(?:这边(?=的事|的情况|已经|现在|我|是|也|都|[，,。])|(?<=..)(?=这次决定|这次选|最后决定|已经决定))",
                 s.text,
             ):
                 name = m.group("name")
@@ -2338,10 +2341,14 @@ def _account(
                     or re.match(
                         r"[我你您他她咱这那]|公司|集团|总部|财务|销售|技术|门店|厂里|店里|部门|客户|老板|领导", name
                     )
-                    or re.search(r"[部区市省县组室]$|公司|集团|门店|部门", name)
+                    # ("我们旗舰店这边也要用", "我们电商渠道": a part of theirs, not the company)
+                    or re.search(
+                        r"[部区市省县组室店]$|公司|集团|部门|渠道|团队|板块|事业|车间|仓库|工厂|基地|线上|线下|电商",
+                        name,
+                    )
                 ):
                     continue
-                strong = m.group("lead") in ("我们", "咱们") or m.group("lead").startswith("是我")
+                strong = bool(re.search(r"我们|咱们|是我", m.group("lead")))
                 candidates.append((name, 6.0 if strong else 3.0, m.start("name"), m.end("name")))
         # "上周去你们墨境晒图店里那个小简": the rep's visit, said to the customer
         for m in re.finditer(
@@ -2732,7 +2739,20 @@ def _account(
                 or (
                     re.match(r"[）)]?\s*是独立的", s.text[end:]) and re.search(r"不在(?:这次|本次)?(?:的)?范围", s.text)
                 )
-                or _CLIENT_BEFORE.search(s.text[max(0, start - 8) : start])
+                # ("群公告：客户 宁波海澜…有限公司": the notice's key, not a client named before)
+                or (
+                    _CLIENT_BEFORE.search(s.text[max(0, start - 8) : start])
+                    and not (header and start == header.start(1))
+                )
+                # "我们给华瑞汽车、德科焊装这些客户做焊接机器人的维保", "我们主要给电厂和焦化厂供煤": whom they serve
+                or (
+                    re.search(r"给\s*(?:[^，。、]{2,12}[、和与及])*$", s.text[max(0, start - 30) : start])
+                    and re.match(
+                        r"(?:[、和与及][^，。、]{2,12}){0,4}?\s*(?:这些|那些|等)?(?:客户|厂家|企业)?"
+                        r"(?:做|供|送|卖|提供|加工|代工|配套)",
+                        s.text[end:],
+                    )
+                )
                 # "客户包括乐从几家家具城的经销商、本地两家连锁酒店（悦庭酒店、榕居酒店）": their clients, listed
                 or re.search(r"(?:客户|客源)(?:包括|有|主要有|主要是|多是|大多是)[^。；;！!？?]*$", s.text[:start])
             ):
