@@ -1031,3 +1031,41 @@ def test_clients_they_serve_a_notice_keyed_with_a_space_and_a_decision_announced
         "1. 背景：金锋刀剪是浙江龙泉金锋实业集团有限公司旗下的刀剪品牌。\n"
     )
     assert extract(brand).account.value == "金锋刀剪"
+
+
+def test_a_haulage_nickname_a_dotted_job_in_brackets_and_a_customer_offering_to_be_called():
+    group = (
+        "微信群聊「晋通煤贸-云帆项目群」\n"
+        "———— 2027年10月19日 星期二 ————\n"
+        "孟可欣 09:12:03\n乔总好，我是云帆科技的孟可欣，方案发群里。\n"
+        "乔建军 09:20:41\n好。账号九个，预算两万。\n"
+        "运输-曲师傅 09:35:12\n乔总，明天的车我排好了，电话还是 135 3520 1186。\n"
+        "贾芳（晋通·销售内勤） 09:40:27\n开票信息：大同市晋通煤炭贸易有限公司，我的电话 +86 152 3520 8817。\n"
+    )
+    ex = extract(group)
+    assert ex.account.value == "大同市晋通煤炭贸易有限公司"
+    assert names(ex) == ["乔建军", "贾芳"] and phones(ex) == {"15235208817"}
+    offered = (
+        "腾讯会议 2027-10-19\n"
+        "发言人1 00:00:02\n温经理您好，我是云帆科技的贺一帆，今天我们方案顾问沈聿也在线上。\n"
+        "发言人2 00:00:15\n你好。我是澜江大剧院市场部经理温晴。\n"
+        "发言人4 00:01:40\n那我理解主要是两块：会员营销和剧团跟进。这周四我们把演示账号开好。\n"
+        "发言人2 00:06:41\n我座机是0571-8675 2290，有事随时找我。\n"
+        "发言人1 00:06:58\n好的温经理，那我们周四见。\n"
+    )
+    ex = extract(offered)
+    assert names(ex) == ["温晴"] and phones(ex) == {"057186752290"}
+    assert sorted(ex.our_side) == ["沈聿", "贺一帆"]
+
+
+def test_the_company_before_a_department_and_a_visitor_who_comes_to_your_company():
+    text = (
+        "现场拜访录音 2027-10-19\n"
+        "[00:00:04] 方磊: 马经理，钱工，今天到你们公司来主要是看看派单的流程。\n"
+        "[00:00:12] 马骁: 我是精擎机器人服务部经理马骁，这是我们技术主管钱工。\n"
+        "[00:00:35] 钱工: 现在用的是海纳CRM，工单模块很弱。\n"
+        "[00:01:15] 方磊: 二十五个账号，一共四万五，下周二我过来现场演示。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "精擎机器人"
+    assert names(ex) == ["钱工", "马骁"] and ex.our_side == ["方磊"]

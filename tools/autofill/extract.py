@@ -180,6 +180,8 @@ _LABEL = re.compile(
     r"(?:[\[［（(]\s*(?:语音[^\]］）)\n]{0,20}|(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)\s*[\]］）)])?"
     r"\s*[：:]\s*"
 )
+# a label is a name or a role, never a clause of six characters or more with 我/你/是/了 in it
+_CLAUSE_BEFORE_COLON = re.compile(r"^(?=[^-－—·（()）\[\]]{6,}$).*(?:[我你您](?![方司])|是|了|吧|吗|就是|主要|一下)")
 _VOICE_LABEL = re.compile(
     r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*[\[［【（(]\s*语音[^\]］】）)\n]{0,20}[\]］】）)]\s*(?=\S)"
 )
@@ -305,7 +307,8 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
     sender = _NAME_TIME_LINE.match(line)
     if sender and (re.search(r"[（(\-－—·]|语音", line)):
         name = sender.group(1)
-        person = re.sub(r"[（(].*", "", re.split(r"[-－—·]", name)[-1])
+        # ("贾芳（晋通·销售内勤） 09:26:02": a dot inside the brackets is no company-person dash)
+        person = re.split(r"[-－—·]", re.sub(r"[（(].*", "", name))[-1]
         if _sender_name(person):
             return name
     m = _NAME_LINE.match(line)
@@ -450,6 +453,8 @@ def split_sentences(text: str) -> list[Sentence]:
             # ("【拜访记录】云帆科技 销售：姜涛": the notes' title line names the writer, nobody talks)
             # ("| 阿依古丽(前台主管) | 合同抬头：…": the sender's message, its own key inside)
             m = None if in_mail or voice or notes_title or piped else _LABEL.match(stripped)
+            if m and _CLAUSE_BEFORE_COLON.search(m.group(1)):
+                m = None  # "那我理解主要是两块：会员的分层营销…": a sentence with a colon in it, not a label
             if m:
                 # "- 庞凯：12个账号…": a bullet before the label is not part of the name
                 label = re.sub(r"^(?:[-•*·#]+|\d{1,2}[.、)])\s+", "", m.group(1).strip())
@@ -896,6 +901,7 @@ _VENDOR_TALK = re.compile(
     r"报价(?:我|已经|整理|做好|发)|给(?:您|你|你们)?(?:报个?价|出个?方案)|出合同|合同(?:我|已经)?(?:发|寄)给?(?:您|你)"
     r"|开通|(?:我们|我司)(?:的|家)(?:系统|产品|方案|软件)|演示|试用账号|标准价|(?:可以)?打[一二三四五六七八九]折"
     r"|(?:看|了解|聊)一下咱们"
+    r"|(?:到|来)(?:你们|贵)(?:公司|厂|店|司|单位|这边)来?"  # "今天到你们公司来主要是看看…": the visitor
 )
 _BUYER_TALK = re.compile(
     r"合同抬头|我们(?:明天|下周|这周|月底)?就?(?:签|定)|你们(?:的|家)(?:系统|产品|方案|软件)?(?:更|还是|挺|比较|很)?(?:顺手|好用|好|便宜|贵)"
@@ -996,6 +1002,10 @@ _PARTICIPANTS = re.compile(
 )
 
 
+# a chat nickname's prefix that names a job, not a company: "运输-曲师傅", "物流-小马"
+_HAULAGE_LABEL = re.compile(r"运输|物流|货运|车队|司机|快递|拖车|搬运|送货|配送")
+
+
 def label_company(label: str) -> str | None:
     """The company a speaker label names: "阿珍（茶小满 店务总监）" → 茶小满, "蓝鲸物流-孙敏" → 蓝鲸物流."""
     asked = _QA_LABEL.fullmatch(label)
@@ -1035,7 +1045,13 @@ def label_company(label: str) -> str | None:
     company = re.split(r"\s*[-－—·]\s*", company, maxsplit=1)[0] if re.search(r"[-－—·]", company) else company
     company = re.sub(rf"(?:{_TITLE_ALT}|总监|经理|主管|主任|负责人|老板|店长)$", "", company)
     company = re.sub(r"(?:财务|采购|行政|人事|技术|信息|IT|运营|市场|客服)部?$", "", company)  # "逸居财务"
-    if len(company) < 2 or company == person or re.fullmatch(r"[小老阿].", company) or _HONORIFIC.fullmatch(company):
+    if (
+        len(company) < 2
+        or company == person
+        or re.fullmatch(r"[小老阿].", company)
+        or _HONORIFIC.fullmatch(company)
+        or _HAULAGE_LABEL.fullmatch(company)
+    ):
         return None
     return company
 
@@ -1545,6 +1561,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             company
             and (
                 re.search(r"集成|实施|外包|代理|渠道|咨询|代运营|服务商", company.group(1))
+                # "运输-曲师傅": a group member named by his job of hauling the goods, the haulier's driver
+                or _HAULAGE_LABEL.fullmatch(company.group(1).strip())
                 # "农信-薛工" after "旁边是农信科技的薛工，我们的IT外包": the customer names the partner
                 or re.search(
                     re.escape(company.group(1).strip())
@@ -1645,7 +1663,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     for s in sentences:
         if sides.side(s.speaker) is True:
             for m in _COLLEAGUE.finditer(s.text):
-                if not re.fullmatch(_HONORIFIC.pattern, m.group(1)):  # "我们这边的钱总" is someone we talk about
+                # ("我们这边的钱总" is someone we talk about; "那我们周四见" is no name)
+                if not re.fullmatch(_HONORIFIC.pattern, m.group(1)) and _looks_like_person(m.group(1)):
                     sides.add_ours(m.group(1))
         elif not s.speaker and sides.ours:
             # a rep's notes: "我的经理韩冬（139 0871 5566）下周四跟罗总通电话"
@@ -1701,7 +1720,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.speaker[label], sides.speaker[other] = False, True
                 unknown, known = [x for x in unknown if x not in (label, other)], {True, False}
                 break
-    if len(unknown) >= 2 and not known:
+    if len(unknown) >= 2 and known in (set(), {False}):
         # still nobody placed: the one who quotes, drafts the contract and opens accounts is our rep; the one who
         # names the contract's header, brings in the boss and weighs "你们的" product is the customer
         score = {
@@ -1720,7 +1739,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ]
         if len(sellers) == 1:
             sides.speaker[sellers[0]] = True
-            unknown, known = [x for x in unknown if x != sellers[0]], {True}
+            unknown, known = [x for x in unknown if x != sellers[0]], known | {True}
     if len(unknown) >= 2 and known == {False}:
         # "梁厂长：" is the customer's; of the others, the one who calls the customer's people 梁厂长 / 邹主任 is
         # our rep (the rest are placed below, with both sides known)
@@ -1742,6 +1761,25 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         if len(callers) == 1 and surnames:
             sides.speaker[callers[0]] = True
             unknown, known = [x for x in unknown if x != callers[0]], {True, False}
+    if unknown and True in known:
+        # "今天我们方案顾问沈聿也在线上", then an unnamed 发言人4 who demos and opens accounts: the one colleague
+        # of ours named but not yet heard is the one who talks like a vendor
+        unheard = [n for n in sides.ours if n not in sides.speaker_name.values() and _looks_like_person(n)]
+        vendors = [
+            label
+            for label in unknown
+            if label not in sides.speaker_name
+            and sum(
+                len(_VENDOR_TALK.findall(x.text)) - 2 * len(_BUYER_TALK.findall(x.text))
+                for x in sentences
+                if x.speaker == label
+            )
+            > 0
+        ]
+        if len(unheard) == 1 and len(vendors) == 1:
+            sides.speaker[vendors[0]] = True
+            sides.speaker_name[vendors[0]] = unheard[0]
+            unknown = [x for x in unknown if x != vendors[0]]
     if unknown and known == {True}:
         for label in unknown:  # everyone we could not place talks with us: the customer's side
             sides.speaker[label] = False
@@ -1941,8 +1979,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         if sides.side(s.speaker) is not True:
             continue
         for m in _COLLEAGUE.finditer(s.text):
-            if not re.fullmatch(_HONORIFIC.pattern, m.group(1)):  # "我们这边的钱总" is someone we talk about
-                sides.add_ours(m.group(1))
+            if not re.fullmatch(_HONORIFIC.pattern, m.group(1)) and _looks_like_person(m.group(1)):
+                sides.add_ours(m.group(1))  # ("我们这边的钱总" is someone we talk about)
         for m in _OUR_COLLEAGUE_SHOWN.finditer(s.text):  # our rep: "这位是实施顾问林可"
             sides.add_ours(m.group(1))
     sides.ours = [n for n in sides.ours if n not in sides.third]
@@ -2151,6 +2189,12 @@ _SELF_INTRO_COMPANY = re.compile(
     rf"(?:创始人|负责人|老板|合伙人|[\u4e00-\u9fa5]{{0,4}}(?:经理|主管|总监|主任|[校院厂店园馆所]长|总))?\s*"
     rf"(?P<person>{_PERSON}|[小老](?:{SURNAMES}))(?=[，,。！!]|$)"
 )
+_SELF_INTRO_DEPARTMENT = re.compile(
+    r"我是\s*(?P<name>[\u4e00-\u9fa5A-Za-z]{3,10}?)"
+    r"(?:服务|销售|采购|技术|市场|运营|财务|行政|信息|人事|客服|工程|生产|质量|质检|物流|仓储|售后|维保|业务|外贸|研发)部"
+    r"(?:的)?(?:经理|主管|总监|主任|负责人|部长|副经理)\s*"
+    rf"(?P<person>{_PERSON})(?=[，,。！!]|$)"
+)
 _NOTES_TITLE = re.compile(r"记录|纪要|沟通|拜访|电话|会议|录音|转写|妙记|闪记|小记|小结|笔记|总结|摘要|导出|整理")
 _CALLED_PERSON = re.compile(
     r"(?:^|[，,。！!？?\s]|您好|你好|喂)(?:请问)?(?:您|你)?是\s*([\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z0-9]{2,13}?)的\s*"
@@ -2281,8 +2325,9 @@ def _account(
                     candidates.append((name, 3.0, start, start + len(name)))
                 at += len(part)
         if side_here is not True:
-            # "我是心语心理咨询的创始人鲁文博": the customer's people introduce themselves with its name
-            for m in _SELF_INTRO_COMPANY.finditer(s.text):
+            # "我是心语心理咨询的创始人鲁文博": the customer's people introduce themselves with its name; and
+            # "我是精擎机器人服务部经理马骁": the company, then the department and the job, no 的 between
+            for m in (*_SELF_INTRO_COMPANY.finditer(s.text), *_SELF_INTRO_DEPARTMENT.finditer(s.text)):
                 name = m.group("name")
                 if not (
                     org.is_ours(name)
@@ -2290,7 +2335,10 @@ def _account(
                     or _THIRD_PARTY.search(name)
                     or re.match(_NOT_A_COMPANY, name)
                     # ("我是信息中心的贾工", "我是长沙片区的区域经理黎国华": a department or an area, not the company)
-                    or re.search(r"(?:中心|[部处科组室]|片区|区域|大区|分公司|门店|事业部|办公室|车间|项目组)$", name)
+                    or re.search(
+                        r"(?:中心|[部处科组室区市省县镇]|片区|区域|大区|分公司|总部|门店|事业部|办公室|车间|项目组)$",
+                        name,
+                    )
                     or (m.group("person") or "") in sides.third
                 ):
                     candidates.append((name, 6.0, m.start("name"), m.end("name")))
@@ -3399,7 +3447,10 @@ def _contacts(
         )
         # "我的手机是一五九…，有问题随时找我", "有事您随时打": the service offer of a vendor's (or a partner's)
         # people, never how a customer leaves a number
-        if _AT_YOUR_SERVICE.search(s.text):
+        # (but a customer's own speaker, placed as such, may offer it too: "我座机是…，有事随时找我")
+        if _AT_YOUR_SERVICE.search(s.text) and not (
+            s.speaker and sides.side(s.speaker) is False and owner is not None and owner.name == talking
+        ):
             continue
         if owner is None or (own and (speaker_is_ours or greets_contact)):
             continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
