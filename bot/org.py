@@ -243,7 +243,7 @@ _TRADE_AHEAD = re.compile(rf"(?:{TRADE_WORDS})")
 # what can follow a two-character name in speech ("纷享报价 13.5 万", "纷享太贵", "海纳来过"): not a longer name
 # ("跟纷享聊", "悟空我们也试过", "励销 我看了下": a verb or a pronoun after the name, or a pause)
 _FREE_AFTER = set(
-    "的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有才只又便贵我你您聊谈试推找问换选签管"
+    "的也和跟那这还他她们家都就在是吧呢啊了呀嘛比用做么系报给说来去对与及或没不太更有才只又便贵我你您聊谈试推找问换选签管里上"
 )
 
 

@@ -254,3 +254,47 @@ def test_licences_are_seats_and_one_template_is_no_money():
         INTRO + "销售-林峰：一共128,000元一年，含报价模板定制。\n客户-晏总：合同你们先发一个模板给何主管看看。\n"
     )
     assert money(ex)[1] == 128000
+
+
+def test_a_customer_correcting_its_budget_with_gei_dao_and_the_part_for_this_purchase():
+    ex = extract(
+        INTRO
+        + "客户-晏总：预算方面，CRM这块去年说的是二十来万。\n客户-晏总：对，更正一下，今年按三年一起算，给到二十五万。\n"
+    )
+    assert ex.budget.value == 250000
+    ex = extract(
+        INTRO
+        + "客户-晏总：预算我今年给的是六万。\n"
+        + "客户-柯佳：晏总，更正一下，六万里有一万是给车队装GPS的，CRM这块是五万。\n"
+    )
+    assert ex.budget.value == 50000
+    group = extract(INTRO + "客户-晏总：批下来的预算是十万，不是之前说的十二万；十二万是整个集团今年 CRM 的盘子。\n")
+    assert group.budget.value == 100000
+    kept = extract(INTRO + "客户-晏总：一万零八百行，我们今年给这个留了一万来块钱，差不多。\n")
+    assert kept.budget.value == 10000
+
+
+def test_prices_settled_in_notes_and_a_rivals_offer_in_the_next_clause():
+    notes = extract("拜访笔记 5/10 林峰\n- 报价：8 × 980 = 7840，冯老板嫌贵，最后按 6980 谈下来。\n")
+    assert notes.amount.value == 6980
+    commas = extract("沟通纪要 2027-05-10\n5. 报价：11 × 3,200 = 35,200，于总要凑个整，按 35,000 谈定。\n")
+    assert commas.amount.value == 35000
+    rival = extract(
+        INTRO
+        + "销售-林峰：二十个是五万，给您打九折，四万五。\n"
+        + "客户-晏总：四万五可以。销售易之前给过方案，一年五万二，还要另外收实施费。\n"
+    )
+    assert rival.amount.value == 45000
+
+
+def test_seats_they_already_have_and_a_rivals_free_accounts_are_no_seat_count():
+    addon = extract(
+        INTRO
+        + "销售-林峰：国内销售那三十个账号现在用得怎么样？\n客户-晏总：外贸部就开十个。\n"
+        + "销售-林峰：好的，十个新账号，三万二。\n客户-晏总：另外国内那三十个账号的合同明年三月到期，续费到时候再谈。\n"
+    )
+    assert addon.seats.value == 10
+    bonus = extract(
+        INTRO + "销售-林峰：我们给您报的是十个账号一万六。\n客户-晏总：销售易给的一万二，还多送三个账号。\n"
+    )
+    assert bonus.seats.value == 10

@@ -1069,3 +1069,60 @@ def test_the_company_before_a_department_and_a_visitor_who_comes_to_your_company
     ex = extract(text)
     assert ex.account.value == "精擎机器人"
     assert names(ex) == ["钱工", "马骁"] and ex.our_side == ["方磊"]
+
+
+def test_the_name_they_go_by_the_name_answered_and_the_full_name_after_a_comma():
+    parent = (
+        "飞书会议 2027-10-19\n"
+        "Speaker 1: 邵总您好，我是云帆科技的尤子墨。\n"
+        "Speaker 2: 我叫邵倩，运营总监。我们是山东鲁冷供应链集团有限公司下面做运输的这块，对外就叫鲁冷速运。\n"
+        "Speaker 3: 我补充一下，我是济南数联信息的刘工，集团的系统集成是我们做的，后面接口我来对接。\n"
+        "Speaker 2: 合同和发票寄给小鲍，她邮箱 baoli@lulengsy.com。\n"
+    )
+    assert extract(parent).account.value == "鲁冷速运"
+    answered = (
+        "电话回访 2027-10-19\n邱越: 曾老板您好，我是云帆科技的邱越。\n"
+        "曾老板: 我们进货的豪骏摩托厂家那边推荐的也是纷享。\n"
+        "邱越: 我在系统里记一下，咱们门市部的全称是？\n曾老板: 宜宾市翠屏区驰风摩托车门市部。\n"
+    )
+    assert extract(answered).account.value == "宜宾市翠屏区驰风摩托车门市部"
+    comma = (
+        "电话沟通记录 2027-10-19\n销售-许航: 林厂长您好，我是云帆科技的许航。\n"
+        "客户-林厂长：我们业务员一天到晚跑吉瑞汽车这些主机厂和汽配城。\n"
+        "销售-许航: 合同抬头写哪个？\n客户-林厂长：写全称，瑞安市驰岭汽车制动片厂，开票也开这个。\n"
+    )
+    assert extract(comma).account.value == "瑞安市驰岭汽车制动片厂"
+
+
+def test_people_and_numbers_of_the_vendor_the_reseller_the_supplier_and_the_haulier():
+    vendor = (
+        "工作坊 2027-10-19\n\n方可欣\n各位好，我是云帆科技的方可欣。\n\n"
+        "钱工\n贵阳联创信息，帮我们上的用友U8。今天他们的包工也来了。\n\n"
+        "包启明\n大家好，我是联创的包启明。我的电话是 0851-8575 6620 转 12。\n\n"
+        "小贺\n我是渠道这块的小贺，手机 151 8503 2217。\n\n"
+        "钱工\n物流是黔运物流在拉，他们调度王师傅电话 151 8503 2218，我一天要打好几次。\n"
+    )
+    ex = extract(vendor)
+    assert names(ex) == ["小贺", "钱工"] and phones(ex) == {"15185032217"}
+    group = (
+        "群公告：本群用于声动少儿口才 CRM 采购对接。代理商湘云信息曹工负责安装和培训。\n"
+        "[10:02] 云帆-汤铭：易校长好，十四个账号。\n[10:05] 易校长：好的，我电话 173 0745 8210。\n"
+        "[10:22] 湘云信息-曹工：安装培训我来安排，有事打我 139 7311 6024。\n"
+    )
+    assert phones(extract(group)) == {"17307458210"}
+    notes = "拜访笔记 10/18 丁一帆\n- 供货的华糖酒业毛经理（138 7345 0021）刚好也在店里，说他们公司也想了解。\n"
+    assert phones(extract(notes)) == set()
+
+
+def test_the_number_of_a_call_recorder_and_a_number_our_rep_checks_before_saying_goodbye():
+    recorder = (
+        "通话录音转文字 | 与 0573-8265 1180 的通话 | 2027/10/19 10:12\n"
+        "我：喂您好，这里是云帆科技，我是武思远。\n对方：你好，我是禾粽记的褚秋萍，公司副总。\n"
+        "对方：业务员十七个。\n我：好的。\n对方：我手机 189 5732 0618。\n"
+    )
+    assert phones(extract(recorder)) == {"057382651180", "18957320618"}
+    checked = (
+        "电话 2027-10-19\n柯文: 宋校长您好，我是云帆科技的柯文。\n宋校长: 你好。\n"
+        "柯文: 好的。以后有需要随时联系我，您座机还是 0731-8452 6603 吧？\n宋校长: 对，找前台转我就行。\n"
+    )
+    assert phones(extract(checked)) == {"073184526603"}

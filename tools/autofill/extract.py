@@ -459,7 +459,15 @@ def split_sentences(text: str) -> list[Sentence]:
                 # "- 庞凯：12个账号…": a bullet before the label is not part of the name
                 label = re.sub(r"^(?:[-•*·#]+|\d{1,2}[.、)])\s+", "", m.group(1).strip())
                 # the first lines are the header even then: "甲方：苏州启明教育…；市场部 小叶"
-                talking = label_lines[label] >= 3 and (line_no >= 3 or not _header_key(label))
+                talking = (
+                    label_lines[label] >= 3
+                    and (
+                        line_no >= 3
+                        or not _header_key(label)
+                        # ("对方：你好，我是禾粽记的褚秋萍" right under a call recorder's title: a greeting talks)
+                        or re.match(r"\s*(?:喂|你好|您好|哎|嗯)", stripped[m.end() :]) is not None
+                    )
+                )
                 # "客户张总：我们预算二十万。": a role and a person, then speech, is someone talking
                 talking = talking or bool(
                     re.fullmatch(
@@ -529,6 +537,12 @@ _DEPT_BEFORE = "|".join(
 _CORRECTION_BETWEEN = re.compile(r"^[^。！？!?]{0,12}?(?:不对|说错了?|错了|更正|应该是|重新说|我再说一遍)")
 _WHOSE_NUMBER = re.compile(
     rf"((?:{SURNAMES})(?:总|工|经理|老师|主任|姐|哥))的?(?:号码|电话|手机|手机号|座机)(?:是|号)?[：:\s]*$"
+)
+_CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
+_THEIR_PERSONS_NUMBER = re.compile(
+    r"他们的?[\u4e00-\u9fa5]{0,4}?(?:师傅|[工总]|经理|老师|销售|调度|司机|业务员|老板)[^。；;]{0,36}?"
+    # ("…他们业务员小邹每个月要我们报订货量，老打我电话问，他的号码是 138…"; but never "我的电话")
+    r"(?<![我们])(?<!我的)(?:电话|手机|号码|座机)(?:是|号|号码)?[：:\s]*$"
 )
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
@@ -682,13 +696,14 @@ _BUDGET_WORDS = re.compile(
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
     # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
-    r"给这个的钱|给这块的钱|这块的钱|落到我们(?:头上|这边|这里)|分到我们(?:头上|这边|这里)|给这(?:个|块)[\u4e00-\u9fa5]{1,6}的(?:就是|是)|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
+    r"(?:给|为)这(?:个|块|事)留了|给这个的钱|给这块的钱|这块的钱|落到我们(?:头上|这边|这里)|分到我们(?:头上|这边|这里)|给这(?:个|块)[\u4e00-\u9fa5]{1,6}的(?:就是|是)|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
 )
 _PRICE_WORDS = re.compile(
     r"就签|能签|可以签|报价|报的|报了|(?:我们|我)报(?=[零一二两三四五六七八九十\d])|总价|合计|给(?:您|你)(?!发|送|寄)|按[^，。]{0,6}给|合同(?:额|金额|价)?|价格|成交|签单|打包价|一共|总共|总金额|优惠后|折后|含税|"
     r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
     r"(?<=[零一二两三四五六七八九十\d])(?:个|个号|个账号|套)(?:就|一共|总共)?是(?=[零一二两三四五六七八九十\d])|"  # "七个号是一万四"
-    r"凑个整|凑整|抹个零|抹零|(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)|"
+    r"凑个整|凑整|抹个零|抹零|谈下来|谈成|谈定|(?:最后|最终)(?:按|定在)|"  # "最后按 6980 谈下来"
+    r"(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)|"
     r"折(?:的话|下来|后)?那?就是?(?=[零一二两三四五六七八九十\d])|"  # "九折那就四万五"
     r"(?:最终|双方|最后)确认(?=[零一二两三四五六七八九十\d])|"  # "双方最终确认五万五千元/年"
     r"折[，,]\s*即(?=[零一二两三四五六七八九十\d])|同意[一二三四五六七八九]{1,2}折"  # "给到九折，即九万七千二"  # "你凑个整，五万"
@@ -1563,6 +1578,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 re.search(r"集成|实施|外包|代理|渠道|咨询|代运营|服务商", company.group(1))
                 # "运输-曲师傅": a group member named by his job of hauling the goods, the haulier's driver
                 or _HAULAGE_LABEL.fullmatch(company.group(1).strip())
+                or re.search(
+                    r"(?:代理商|渠道商?|集成商|合作伙伴|服务商|实施方|经销商)[：:\s]*"
+                    + re.escape(company.group(1).strip()),
+                    text,
+                )
                 # "农信-薛工" after "旁边是农信科技的薛工，我们的IT外包": the customer names the partner
                 or re.search(
                     re.escape(company.group(1).strip())
@@ -1584,7 +1604,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 )
             )
         ):
-            side = None  # "启明集成-钱工": the integrator's engineer
+            side = None  # "启明集成-钱工": the integrator's engineer, or "湘云信息-曹工" after "代理商湘云信息曹工"
             if _looks_like_person(person) or re.fullmatch(r"[A-Z][A-Za-z]{1,12}", person):
                 sides.third.add(person)
         elif company and org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", company.group(1))):
@@ -1851,7 +1871,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             rf"({_THIRD_PARTY.pattern})[^，。；;]{{0,24}}?的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
         ):
+            if re.search(r"(?:这块|那块|这一块|板块|业务|[部组口])的\s*\S+$", m.group(0)):
+                continue  # "我是渠道这块的小贺": who looks after the dealers, one of theirs
             sides.third.add(m.group(2))
+        for m in re.finditer(
+            rf"(?:供货|供应商|供货商|进货)的?[\u4e00-\u9fa5]{{2,8}}?((?:{SURNAMES})(?:经理|总|工|师傅|老板))(?=[（(，,\s]|也|说)",
+            s.text,
+        ):
+            sides.third.add(m.group(1))  # "供货的华糖酒业毛经理（138 7345 0021）刚好也在店里": the supplier's man
         # "是智游系统集成给我们做的，他们的郑工今天也来了", "现在临时是联创信息的欧工在帮我们弄": a provider's people
         for m in re.finditer(
             # ("我们的OA和项目管理是博衡系统集成做的，他们祁工今天也在")
@@ -1876,6 +1903,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             r"(?:给我们|帮我们|帮忙)?(?:做|开发|实施)的",
             s.text,
         )
+        for m in re.finditer(
+            r"([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*[，,]\s*(?:是|就是)?"
+            r"(?:帮|给|替)我们(?:上|做|搭|实施|开发|弄|装)的",
+            s.text,
+        ):
+            # "贵阳联创信息，帮我们上的用友U8" – "我是联创的包启明": the vendor, by its brand without the city
+            brand = m.group(1)
+            vendors += [brand, *([brand[-2:]] if len(brand) == 4 else [])]
         for vendor in vendors:
             # "我们的HIS是信达医疗信息做的，接口要找他们的宗工": the vendor's engineer, in the same breath
             for m in re.finditer(
@@ -1909,7 +1944,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 r"我们(?:公司|这边)?(?:做|负责)的?(?:集成|实施)|(?:集成|实施)(?:都|也)?是我们"
                 # ("合作社的电脑网络都是我们在弄")
                 r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS|门禁|监控|弱电|网站|小程序|APP|软件)[^，。]{0,6}"
-                r"(?:都|也|一直)?是我们(?:在)?(?:弄|做|管|维护|负责|搞|上|开发|实施|搭)"
+                # ("安家好房的网络和系统是我们外包在维护")
+                r"(?:都|也|一直)?是我们(?:在|外包在?|帮忙|帮着|来)?(?:弄|做|管|维护|负责|搞|上|开发|实施|搭)"
                 # ("我是智联的饶工，金蝶这边的接口我们配合": the one who built their system keeps its interface)
                 r"|接口[^，。]{0,4}我们(?:这边)?(?:配合|来做|来配合|负责|提供|可以开|可以提供)"
                 r"|(?:平台|系统)[^，。]{0,6}(?:都|也)?是我们(?:做|上|开发|实施|搭)的",
@@ -2000,7 +2036,8 @@ _STOP_BEFORE = tuple(
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 上次 这次 下次 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
-            "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是"
+            "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是 "
+            "这些 那些 这几家 那几家"
         ).split(),
         key=len,
         reverse=True,
@@ -2024,7 +2061,8 @@ _CONTRACT_NAME = re.compile(
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
 )
 _CONTRACT_NAME_ANY = re.compile(
-    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|发票)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:\s]*"
+    # ("写全称，瑞安市驰岭汽车制动片厂": the name after a comma)
+    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|发票)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:，,\s]*"
     r"([\u4e00-\u9fa5（）()]{4,30}?)(?=[，,。；;！!？?\s]|$|就行|就好|吧|啊|哈)"
 )
 # "远通控股集团有限公司下面的快运板块": a business unit, not a company name
@@ -2046,7 +2084,7 @@ _NOT_A_COMPANY_WORDS = (
     r"^(?:有个|有一家|有家|求|要求|今年|明年|去年|[零一二两三四五六七八九十百\d]+个|"
     r"想|要|打算|准备|希望|需要|觉得|认为|正在|已经|刚|先|再|还|也|都|就|不|没)"  # "我们是想签两年"
 )
-_NOT_A_COMPANY = r"^(?:做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
+_NOT_A_COMPANY = r"^(?:什么|做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
 _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
 # "客户：东莞市墨方包装印刷有限公司（做彩盒、礼品盒…）": the name, not the note in brackets after it
 _BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
@@ -2108,6 +2146,8 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
             continue
         if re.match(r"业|行业|领域|类|方面|板块", text[m.end() :]):
             continue  # "制造业客户": an industry, not a company
+        if m.group(0).endswith("厂") and re.match(r"[家商]", text[m.end() :]):
+            continue  # "我们进货的豪骏摩托厂家": a maker, described, not a company's name
         if m.group(0).endswith("工") and re.match(r"作|程|具|艺|人|资", text[m.end() :]):
             continue  # "会员运营数字化工作坊": 化工 is the start of 工作, not a chemical company
         out.append((text[i : m.end()].replace(" ", ""), i, m.end()))
@@ -2195,6 +2235,19 @@ _SELF_INTRO_DEPARTMENT = re.compile(
     r"(?:的)?(?:经理|主管|总监|主任|负责人|部长|副经理)\s*"
     rf"(?P<person>{_PERSON})(?=[，,。！!]|$)"
 )
+_CUSTOMER_CALLS_ITSELF = (
+    # "我们是鲁冷供应链集团下面做运输的这块，对外就叫鲁冷速运": the name the customer goes by
+    re.compile(
+        r"(?:对外|外面|平时|一般|大家)(?:都|就|一般)?(?:叫|称)(?:做|作)?(?:我们)?\s*"
+        r"([\u4e00-\u9fa5A-Za-z0-9]{3,12}?)(?=[，,。；;！!]|$)"
+    ),
+    # "我们讯达对讲就是个小公司，卖对讲机的": the customer calls its company by name
+    re.compile(
+        r"我们\s*([\u4e00-\u9fa5A-Za-z0-9]{3,10}?)(?:就|也|只|其实|本身)?是(?:一)?[个家](?:小|小小的|很小的|不大的)?"
+        r"(?:公司|企业|厂|工厂|店|门店|作坊)"
+    ),
+)
+_ASKS_FULL_NAME = re.compile(r"(?:全称|抬头|公司名称?|单位名称?)[^，。]{0,4}(?:是|写|叫)?(?:什么|哪个|啥)?\s*[？?]\s*$")
 _NOTES_TITLE = re.compile(r"记录|纪要|沟通|拜访|电话|会议|录音|转写|妙记|闪记|小记|小结|笔记|总结|摘要|导出|整理")
 _CALLED_PERSON = re.compile(
     r"(?:^|[，,。！!？?\s]|您好|你好|喂)(?:请问)?(?:您|你)?是\s*([\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z0-9]{2,13}?)的\s*"
@@ -2287,6 +2340,10 @@ def _account(
     labelled = any(s.speaker and not _NOTE_FIELD.search(s.speaker) for s in sentences)
     labels_seen: set[str] = set()
     labels_seen_legal: set[str] = set()
+    # the turn before each sentence, when someone else said it: a question and its answer
+    previous_turn = {
+        id(b): a for a, b in zip(sentences, sentences[1:]) if a.speaker and b.speaker and a.speaker != b.speaker
+    }
     for s in sentences:
         competitor_spans = [(h.start, h.end) for h in org.find_competitors(s.text)]
         candidates: list[tuple[str, float, int, int]] = []
@@ -2303,6 +2360,8 @@ def _account(
             if not (_looks_like_person(value) or "、" in value or re.search(r"总|经理|主任", value)):
                 candidates.append((value, 5.0, header.start(1), header.start(1) + len(value)))
         side_here = sides.side(s.speaker)
+        # ("我是苏纶软件的马工": the integrator's engineer names his own company; "Speaker 3" being 刘工 of it)
+        third_speaker = bool(s.speaker) and sides.excluded(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         visited_spans: set[tuple[int, int]] = set()
         if not s.speaker and s.start == 0 and re.search(r"[|｜]", s.text) and _NOTES_TITLE.search(s.text):
             # "6月9日（周五）电话沟通记录｜芯造3D打印｜记录人：郑雪": the notes' title names whom they are about
@@ -2327,7 +2386,11 @@ def _account(
         if side_here is not True:
             # "我是心语心理咨询的创始人鲁文博": the customer's people introduce themselves with its name; and
             # "我是精擎机器人服务部经理马骁": the company, then the department and the job, no 的 between
-            for m in (*_SELF_INTRO_COMPANY.finditer(s.text), *_SELF_INTRO_DEPARTMENT.finditer(s.text)):
+            for m in (
+                ()
+                if third_speaker
+                else (*_SELF_INTRO_COMPANY.finditer(s.text), *_SELF_INTRO_DEPARTMENT.finditer(s.text))
+            ):
                 name = m.group("name")
                 if not (
                     org.is_ours(name)
@@ -2342,15 +2405,12 @@ def _account(
                     or (m.group("person") or "") in sides.third
                 ):
                     candidates.append((name, 6.0, m.start("name"), m.end("name")))
-        if side_here is not True:
-            # "我们讯达对讲就是个小公司，卖对讲机的": the customer calls its company by name
-            for m in re.finditer(
-                r"我们\s*([\u4e00-\u9fa5A-Za-z0-9]{3,10}?)(?:就|也|只|其实|本身)?是(?:一)?[个家](?:小|小小的|很小的|不大的)?"
-                r"(?:公司|企业|厂|工厂|店|门店|作坊)",
-                s.text,
-            ):
-                if not (org.is_ours(m.group(1)) or org.find_ours(m.group(1)) or re.match(_NOT_A_COMPANY, m.group(1))):
-                    candidates.append((m.group(1), 6.0, m.start(1), m.end(1)))
+        if side_here is not True and not third_speaker:
+            for pattern in _CUSTOMER_CALLS_ITSELF:
+                for m in pattern.finditer(s.text):
+                    name = m.group(1)
+                    if not (org.is_ours(name) or org.find_ours(name) or re.match(_NOT_A_COMPANY, name)):
+                        candidates.append((name, 6.0, m.start(1), m.end(1)))
         if side_here is not False and s.start < 400:
             # "想问下泥语硅藻泥门店系统的事考虑得怎么样了": our rep asks about the customer's project by its name
             for m in re.finditer(
@@ -2466,8 +2526,6 @@ def _account(
                     and person not in sides.ours
                 ):
                     see_named(company, 3.0, s)
-        # ("我是苏纶软件的马工": the integrator's engineer names his own company)
-        third_speaker = bool(s.speaker) and sides.excluded(_person_of(s.speaker))
         intro = None if third_speaker else (_INTRO_COMPANY.search(s.text) or _OUR_COMPANY_DOES.search(s.text))
         if s is sentences[0] and not s.speaker and not intro:
             intro = re.search(r"(?:拜访|走访|回访|沟通)\s+([\u4e00-\u9fa5A-Za-z]{3,14})(?=\s|$)", s.text)
@@ -2585,6 +2643,18 @@ def _account(
         contract_names = list(_CONTRACT_NAME.finditer(s.text))
         for m in contract_names:
             candidates.append((m.group(1), 8.0, m.start(1), m.end(1)))
+        asked = previous_turn.get(id(s))
+        if side_here is not True and asked is not None and _ASKS_FULL_NAME.search(asked.text):
+            # "咱们门市部的全称是？" – "宜宾市翠屏区驰风摩托车门市部。": the answer to our rep's question is the name
+            reply = re.match(
+                r"\s*(?:就是|是|写|叫|全称)?[：:\s]*([\u4e00-\u9fa5（）()]{6,30}?)(?=[，,。；;！!]|$)", s.text
+            )
+            if reply and not (
+                org.is_ours(reply.group(1))
+                or org.find_ours(reply.group(1))
+                or re.match(rf"{_NOT_A_COMPANY}|[好对嗯哦行稍等]|就|是", reply.group(1))
+            ):
+                candidates.append((reply.group(1), 8.0, reply.start(1), reply.end(1)))
         for m in [] if contract_names else _CONTRACT_NAME_ANY.finditer(s.text):
             # "合同抬头写渭南市华州区老腔皮影剧社": whatever follows the contract's title is the name, any trade
             name = m.group(1)
@@ -2594,6 +2664,9 @@ def _account(
                 or _looks_like_person(name)
                 or find_money(name)
                 or re.search(r"全称|抬头|名称|^写|^[的和跟与]|是$|什么|哪个|一下", name)  # "发票的事找我"
+                # ("合同和发票寄给小鲍": where the papers go, to a person)
+                or re.match(r"[寄发送交找问给由让我你您他她咱]", name)
+                or re.search(rf"(?:{_NICK})$", name)
                 or s.text[m.end(1) : m.end(1) + 1] in ("？", "?")  # "合同抬头写全称是？": asked, not said
             ):
                 candidates.append((name, 6.0, m.start(1), m.end(1)))
@@ -3372,6 +3445,9 @@ def _contacts(
             asked = [c for c in people if c.name in previous.text]
             if asked and _ASKS_NUMBER.search(previous.text):
                 owner = asked[-1]
+        if owner is None and not s.speaker and s.start < 120 and people and _CALL_WITH.search(s.text):
+            # "通话录音转文字 | 与 0573-8265 1180 的通话": a call recorder names the other end's number, the customer's
+            owner = min(people, key=lambda c: c.pos)
         if owner is None and not s.speaker:
             # no labels: "温经理，您电话多少？" then "138 0571 2233。": the one asked answers ("温经理" being
             # 温若, the only 温; "您的手机我确认一下？" asked of the only contact)
@@ -3448,8 +3524,11 @@ def _contacts(
         # "我的手机是一五九…，有问题随时找我", "有事您随时打": the service offer of a vendor's (or a partner's)
         # people, never how a customer leaves a number
         # (but a customer's own speaker, placed as such, may offer it too: "我座机是…，有事随时找我")
-        if _AT_YOUR_SERVICE.search(s.text) and not (
-            s.speaker and sides.side(s.speaker) is False and owner is not None and owner.name == talking
+        # ("以后有需要随时联系我，您座机还是 0731-8452 6603 吧？": the customer's number, checked)
+        if (
+            _AT_YOUR_SERVICE.search(s.text)
+            and not (s.speaker and sides.side(s.speaker) is False and owner is not None and owner.name == talking)
+            and not (owner is not None and speaker_is_ours and _YOUR_NUMBER.search(s.text[: contacts[0].span[0]]))
         ):
             continue
         if owner is None or (own and (speaker_is_ours or greets_contact)):
@@ -3490,6 +3569,10 @@ def _contacts(
                 and not any(p.name.startswith(whose.group(1)[0]) for p in people)
             )
         ]
+        if s.speaker and sides.side(s.speaker) is False:
+            # the customer: "物流是黔运物流在拉…他们调度王师傅电话 151 8503 2217", "他们的销售老窦也想跟你们聊聊，
+            # 电话 020-…": 他们 is another company, and so is the number of its person
+            contacts = [c for c in contacts if not _THEIR_PERSONS_NUMBER.search(s.text[: c.span[0]])]
         named = sorted(((s.text.rfind(p.name), p) for p in people if p.name in s.text), key=lambda pair: pair[0])
         sentence_owner = owner
         for c in contacts:
@@ -3601,7 +3684,7 @@ def _money_facts(
             # "两年43200可以", "总价 86400": a bare figure after the term or a price word is in yuan
             for bare in _BARE_YUAN.finditer(_numeric(text)):
                 if not any(f.span[0] < bare.end(2) and bare.start(2) < f.span[1] for f in found):
-                    found.append(Found(int(bare.group(2)), bare.span(2), bare.group(2), "CNY"))
+                    found.append(Found(int(bare.group(2).replace(",", "")), bare.span(2), bare.group(2), "CNY"))
             found.sort(key=lambda f: f.span)
             return [
                 m
@@ -3653,7 +3736,8 @@ def _money_facts(
         words = _WITHIN_BUDGET.sub("", words)
         rivals = [] if org is None else [h.start for h in org.find_competitors(s.text)]
         rivals += [] if org is None else [start for _n, _w, start, _e in _short_alias_slips(s.text, org, [])]
-        if amounts and rivals and re.search(r"报了?价?|报的|便宜|贵|给到|给了|给的|开价|出价|只要", s.text):
+        # ("纷享销客之前给过方案，一年五万二")
+        if amounts and rivals and re.search(r"报了?价?|报的|报过|便宜|贵|给到|给了|给的|给过|开价|出价|只要", s.text):
             # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
             theirs = [
                 m
@@ -3844,9 +3928,11 @@ def _money_facts(
             # other side spoke of the budget in between
             target = last_by_speaker.get(s.speaker, last_field) if s.speaker else last_field
             # "更正：我们这期的预算上限是 18 万，不是 20 万": the correction's own words name the field
+            # ("更正一下，今年按三年一起算，给到二十五万": the customer's 给到 after its budget is what it gives)
+            priced = s.text.replace("给到", "") if sides.side(s.speaker) is False and target == "budget" else s.text
             if _BUDGET_WORDS.search(s.text) and not _PRICE_WORDS.search(s.text):
                 target = "budget"
-            elif _PRICE_WORDS.search(s.text) and not _BUDGET_WORDS.search(s.text):
+            elif _PRICE_WORDS.search(priced) and not _BUDGET_WORDS.search(s.text):
                 target = "amount"
             # "更正一下，刚才那个四十二万八没算接口，总共是四十五万八": the figure being corrected names the field,
             # and the corrected one is the total, not the first figure after the correction
@@ -3868,6 +3954,10 @@ def _money_facts(
                 totals = [m for m in after if _TOTAL_BEFORE.search(s.text[max(0, m.span[0] - 6) : m.span[0]])]
                 fresh = [m for m in after if all(m.value != f.value for f in picks[target])]
                 value = (totals or fresh or after or amounts)[-1 if totals else 0].value
+                # "更正一下，六万里有一万是给车队装GPS的，CRM这块是五万": the part for this purchase is the budget
+                part = [m for m in fresh if _PART.search(_clause_with(s.text, m.span))] if target == "budget" else []
+                if part and not totals and len(fresh) > 1:
+                    value = part[-1].value
                 if "算" in fix.group(0):
                     # "我重新算一下，…，一个按一千八，九个一万六千二": a recomputation ends on its total, not on the
                     # price of one
@@ -3883,6 +3973,14 @@ def _money_facts(
                 for m in amounts
                 if _BUDGET_WORDS.search(clause := _clause_with(s.text, m.span)) and not _ENVELOPE.search(clause)
             ]
+            if not (stated or fix) and all(
+                _ENVELOPE.search(clause := _clause_with(s.text, m.span))
+                # ("信息化预算里给这块留了五十万": the part of the envelope this purchase gets)
+                and not re.search(r"这块|这一块|这部分|一期|这次|本次|这个项目|留了|分到|划给", clause)
+                for m in amounts
+            ):
+                previous_text = s.text
+                continue  # "十二万是整个集团今年 CRM 的盘子": the group's envelope, not this purchase's budget
             if stated and not fix:  # "我们预算三十五万，三十二万八千可以接受": the figure next to 预算
                 value = stated[-1].value
                 raised = [m for m in current if m.span[0] > stated[-1].span[0] and m not in stated]
@@ -4032,6 +4130,10 @@ _ADDED = re.compile(r"还有|加上|再加|另外|外加")
 _EXISTING_SEATS = re.compile(
     r"(?:原来|原有|现有|已有|之前的|老的)(?:的|那)?\s*[\d零一二两三四五六七八九十百]+\s*个(?:账号|号)?"
     r"|[\d零一二两三四五六七八九十百]+\s*个(?:账号|号)(?=已经?用了|用了|在用)"
+    # ("国内销售那三十个账号现在用得怎么样", "国内那三十个账号的合同明年三月到期": the base they have)
+    r"|那\s*[\d零一二两三四五六七八九十百]+\s*个(?:账号|号)?(?=\s*(?:现在|用得|用着|的合同|的续费|到期|续费))"
+    # ("纷享给的一万二，还多送三个账号": a bonus is no count of what is bought)
+    r"|(?:多送|还送|赠送|白送|再送|送)\s*[\d零一二两三四五六七八九十]+\s*个(?:账号|号)?"
 )
 _ADDED_TOTAL = re.compile(
     r"[，,]\s*([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?:账号|号)?\s*(?:吧)?"
@@ -4155,13 +4257,16 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边就])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
 _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}\s*[号日](?:前|之前|以前)?")
 _BARE_YUAN = re.compile(
-    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格)(?:是|为)?\s*)(\d{4,7})(?![\d.万千元块%个:：/-])"
+    # ("8 × 980 = 7840，…最后按 6980 谈下来")
+    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝]|降到|砍到|谈到"
+    r"|按(?=\s*(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:谈定|谈下来|谈成|成交|签|定)))(?:是|为)?\s*)"
+    r"(\d{1,3}(?:,\d{3})+|\d{4,7})(?![\d.,万千元块%个:：/年月日号-])"
 )
 # "下下周一再开工作坊，把报价审批流程定下来": a working detail decided, not the deal
 _WORKING_DETAIL = re.compile(r"把[^，。]{0,10}(?:流程|需求|细节|格式|模板|字段|接口|清单|计划|排期)定")
@@ -4219,7 +4324,9 @@ def _dates(
             # ("七月七号暑期班开营，最好那天就开始用": that day, said in the next clause)
             later_text = s.text[d.span[1] :]
             that_day = re.match(
-                r"[^。！？!?]{0,16}?[，,]\s*(?:最好|就|也)?(?:那天|当天)[^，。]{0,4}?(?:上线|开始用|用起来)", later_text
+                # ("8月16号开业，开业当天就要用起来")
+                r"[^。！？!?]{0,16}?[，,]\s*(?:最好|就|也)?[\u4e00-\u9fa5]{0,3}?(?:那天|当天)[^，。]{0,4}?(?:上线|开始用|用起来)",
+                later_text,
             )
             if not any(o.span[0] > d.span[0] for o in future if o is not d) and that_day:
                 after = that_day.group(0)
@@ -4286,6 +4393,9 @@ def _dates(
                 clause = ""
             elif decision is None and _PUSHED.search(clause) and _CLOSE.search(s.text[: d.span[0]]):
                 decision = _CLOSE.search(s.text[: d.span[0]])  # "原来说十月底定，现在推到11月20号了"
+                clause = ""
+            elif decision is None and _PUSHED.search(clause) and close is not None and _CLOSE.search(rest):
+                decision = _CLOSE.search(rest)  # "推到下下周三吧，回来就定": the decision day, pushed
                 clause = ""
             elif decision is None and _PUSHED.search(clause) and previous is not None and close is not None:
                 # spoken, the pause cut it apart: "原来说这个月底定 现在要推到五月十四号"
