@@ -298,3 +298,20 @@ def test_seats_they_already_have_and_a_rivals_free_accounts_are_no_seat_count():
         INTRO + "销售-林峰：我们给您报的是十个账号一万六。\n客户-晏总：销售易给的一万二，还多送三个账号。\n"
     )
     assert bonus.seats.value == 10
+
+
+def test_a_rival_who_came_by_an_arrow_to_the_agreed_price_and_a_lost_deal_lowered_to():
+    came = extract(
+        INTRO
+        + "销售-林峰：八个账号，一共一万零八百。\n"
+        + "客户-晏总：一万出头还行，最多一万二。之前那个销售易的业务员来过，说一年七千，但功能太少。\n"
+    )
+    assert money(came) == (12000, 10800)
+    arrow = extract(
+        "拜访笔记 5/10 林峰\n- 报价：6 × 4,200 = 25,200 元/年；院长要折扣，我答应九折 → 22,680，院长口头同意。\n"
+    )
+    assert arrow.amount.value == 22680
+    lost = extract(
+        INTRO + "客户-晏总：你们十五个账号先报五万四，后来降到四万九千五，他们十五个账号三万八，还送实施。\n"
+    )
+    assert lost.amount.value == 49500

@@ -1126,3 +1126,71 @@ def test_the_number_of_a_call_recorder_and_a_number_our_rep_checks_before_saying
         "柯文: 好的。以后有需要随时联系我，您座机还是 0731-8452 6603 吧？\n宋校长: 对，找前台转我就行。\n"
     )
     assert phones(extract(checked)) == {"073184526603"}
+
+
+def test_a_school_room_a_pronoun_before_a_trade_word_and_how_the_contract_header_is_filled_in():
+    room = (
+        "与 韩老师 的聊天记录\n———————— 2027年10月19日 ————————\n"
+        "10:02 吕佳：韩老师您好，我是云帆科技的吕佳。\n"
+        "10:05 韩老师：[语音转文字] 可以可以，我是声浪架子鼓教室的校长韩啸，我们现在两个校区。\n"
+    )
+    assert extract(room).account.value == "声浪架子鼓教室"
+    coop = (
+        "电话 2027-10-19\n杨帆：卓社长好，我是云帆科技的杨帆。\n"
+        "卓永福：我们是麻江县黔莓果蔬种植专业合作社。\n杨帆：您是合作社，我给您申请农业客户价，五千八。\n"
+    )
+    assert extract(coop).account.value == "麻江县黔莓果蔬种植专业合作社"
+    header = (
+        "会议 2027-10-19\n宋嘉：我是云帆科技的宋嘉。\n乔伟：开票信息是淄博鲁晟工业气体有限公司。\n"
+        "宋嘉：合同抬头按您给的开票信息填写。\n"
+    )
+    assert extract(header).account.value == "淄博鲁晟工业气体有限公司"
+    sister = (
+        "会议 2027-10-19\n莫晓雯：我是云帆科技的莫晓雯。\n"
+        "郝建平：我们公司全称是东莞市硅盛橡塑制品有限公司，对外都叫硅盛硅胶。\n"
+        "郝建平：我们隔壁兄弟厂硅盛模具厂去年上了海纳CRM，我们也拿来比一下。\n"
+    )
+    assert extract(sister).account.value == "东莞市硅盛橡塑制品有限公司"
+
+
+def test_a_fleet_manager_by_job_and_name_and_the_vendor_of_their_gps():
+    text = (
+        "飞书会议 2027-10-19\n"
+        "Speaker 1: 大家好，我是云帆科技的赵一鸣。\n"
+        "Speaker 2: 你好，我是车队经理符建军。我们是华冷供应链集团有限公司下面的冷链车队，对外就叫冰驰冷运。\n"
+        "Speaker 3: 我是调度主管蔺晓婷。\n"
+        "Speaker 4: 我是途安科技的项工，他们车上的GPS和TMS是我们做的，今天主要听一下接口。\n"
+        "Speaker 4: 我手机 137 7788 9901。\n"
+        "Speaker 2: 我手机 +86 138 0571 2046，邮箱 fujianjun@bingchi-cold.cn。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "冰驰冷运"
+    assert names(ex) == ["符建军", "蔺晓婷"] and phones(ex) == {"13805712046"}
+
+
+def test_partners_referrers_vendors_engineers_and_drivers_keep_their_numbers():
+    partner = (
+        "现场录音转写 2027年10月19日\n"
+        "欧阳婷：汪总好，我是云帆科技的欧阳婷。启航软件的贾工是我们在宁波的合作伙伴，今天也一起过来了。\n"
+        "汪总：欢迎。我是这边的负责人汪海涛。\n贾斌：汪总，有事也可以打我电话 135 8629 4471。\n"
+    )
+    assert phones(extract(partner)) == set()
+    referrer = (
+        "2027-10-19 10:02 云帆-陆遥：聂校长好，十个账号。\n2027-10-19 10:05 聂校长：好的。\n"
+        "2027-10-19 10:15 鼓韵琴行-陈国强：聂校长，我们琴行用的就是他们家，也是我介绍的。有事找我，138 8011 4567。\n"
+    )
+    assert phones(extract(referrer)) == set()
+    engineer = (
+        "工作坊 2027-10-19\n\n陈默\n大家好，我是云帆科技的陈默。\n\n柏总\n房源都在易房通里。\n\n"
+        "邬工\n我补充一下，我是易房通的实施工程师邬工。\n\n邬工\n我手机135 1509 8874，技术上的问题直接找我。\n"
+    )
+    assert phones(extract(engineer)) == set()
+    drivers = (
+        "钉钉闪记 2027-10-19\n说话人1（陆凡） 00:00:05：覃老板好，我是云帆科技的陆凡。\n"
+        "说话人2（覃老板） 00:02:48：送货的是蓉达物流的黄师傅，他电话 133 0817 2290。\n"
+        "说话人2（覃老板） 00:03:10：原料是道宁供的，他们业务老黄139 2690 1187天天打电话。我手机 139 0817 5566。\n"
+    )
+    ex = extract(drivers)
+    assert names(ex) == ["覃老板"] and phones(ex) == {"13908175566"}
+    shop = "[00:01:52] 田野: 我是云帆科技的田野。店里电话还是 0757-8233 1962 吧？\n[00:01:58] 周志刚: 对。\n"
+    assert phones(extract(shop)) == {"075782331962"}

@@ -177,7 +177,9 @@ _BRACKET_LABEL = re.compile(
 # "卢志强(00:01:10)：": Tencent smart minutes put the time there
 _LABEL = re.compile(
     r"^\s*([^：:\n，。,！？!?\[［]{1,20}?)\s*"
-    r"(?:[\[［（(]\s*(?:语音[^\]］）)\n]{0,20}|(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)\s*[\]］）)])?"
+    r"(?:[\[［（(]\s*(?:语音[^\]］）)\n]{0,20}|(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?)\s*[\]］）)]"
+    # ("说话人2（覃老板） 00:02:48：…": a minutes export's time between the speaker and the colon)
+    r"|(?<=[）)])\s*\d{1,2}:\d{2}(?::\d{2})?)?"
     r"\s*[：:]\s*"
 )
 # a label is a name or a role, never a clause of six characters or more with 我/你/是/了 in it
@@ -196,7 +198,9 @@ _PIPE_SENDER = re.compile(r"^\s*[|｜]?\s*([^|｜：:\n]{2,24}?)\s*[|｜]\s*(?=\
 _MAIL_HEADER = re.compile(r"^\s*(?:发件人|收件人|抄送|From|To|Cc)\s*[：:]", re.I)
 _NAME_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*<([^<>@\s]+@[^<>\s]+)>")
 _YOUR_NUMBER = re.compile(
-    r"[您你](?:这边|那边)?(?:的|这个|那个)?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?(?:还是|是|就是)?\s*$"
+    # ("店里电话还是 0757-8233 1962 吧？": the customer's shop, asked by our rep)
+    r"(?:[您你]|你们|咱们|店里|厂里|公司)(?:这边|那边)?(?:的|这个|那个)?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?"
+    r"(?:还是|是|就是)?\s*$"
 )
 _ASR_DIGIT_CHARS = "零〇洞幺一二两三四五六七八九"  # a number read out: "一三八五八二四九九零一，对吧？"
 _AT_YOUR_SERVICE = re.compile(r"随时(?:找|联系|打)(?:我|给我)|[您你]随时打|有事随时|随时.{0,2}联系我")
@@ -288,7 +292,7 @@ def _header_key(label: str) -> bool:
 
 
 def _header_label(label: str) -> bool:
-    if re.fullmatch(r"(?:发言人|说话人|讲话人|speaker)\s*\d{1,2}", label, re.I):
+    if re.fullmatch(r"(?:发言人|说话人|讲话人|speaker)\s*\d{1,2}(?:\s*[（(][^）)\d]{1,8}[）)])?", label, re.I):
         return False  # "Speaker 3: …" talks, however few lines it has
     if re.fullmatch(r"(?:客户|甲方|乙方|我方|对方)\s*[（(][^）)\d]{1,8}[）)]", label):
         return False  # "甲方（小叶）：" is a person of that side talking
@@ -540,7 +544,12 @@ _WHOSE_NUMBER = re.compile(
 )
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
 _THEIR_PERSONS_NUMBER = re.compile(
-    r"他们的?[\u4e00-\u9fa5]{0,4}?(?:师傅|[工总]|经理|老师|销售|调度|司机|业务员|老板)[^。；;]{0,36}?"
+    # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
+    r"(?:物流|快递|运输|货运|车队)[^，。]{0,6}?的?[\u4e00-\u9fa5]{1,2}(?:师傅|司机)[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)"
+    r"(?:是|号)?[：:\s]*$"
+    # ("原料是道宁有机硅供的，他们业务老黄139 2690 1187": their person, the number right after the name)
+    rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|工|总|经理))\s*[：:]?\s*$"
+    r"|他们的?[\u4e00-\u9fa5]{0,4}?(?:师傅|[工总]|经理|老师|销售|调度|司机|业务员|老板)[^。；;]{0,36}?"
     # ("…他们业务员小邹每个月要我们报订货量，老打我电话问，他的号码是 138…"; but never "我的电话")
     r"(?<![我们])(?<!我的)(?:电话|手机|号码|座机)(?:是|号|号码)?[：:\s]*$"
 )
@@ -703,6 +712,8 @@ _PRICE_WORDS = re.compile(
     r"(?:一年|每年|年费)(?:是|就是)?(?=[零一二两三四五六七八九十\d])|给到|"  # "三十个账号，一年十二万"
     r"(?<=[零一二两三四五六七八九十\d])(?:个|个号|个账号|套)(?:就|一共|总共)?是(?=[零一二两三四五六七八九十\d])|"  # "七个号是一万四"
     r"凑个整|凑整|抹个零|抹零|谈下来|谈成|谈定|(?:最后|最终)(?:按|定在)|"  # "最后按 6980 谈下来"
+    # ("你们十五个账号先报五万四，后来降到四万九千五")
+    r"降到|让到|压到|(?:先|又|再)报(?=[零一二两三四五六七八九十\d])|"
     r"(?:就|按)[零一二两三四五六七八九十百千万\d.]+万?(?:吧|行|成交)|"
     r"折(?:的话|下来|后)?那?就是?(?=[零一二两三四五六七八九十\d])|"  # "九折那就四万五"
     r"(?:最终|双方|最后)确认(?=[零一二两三四五六七八九十\d])|"  # "双方最终确认五万五千元/年"
@@ -1076,6 +1087,9 @@ def _person_of(label: str) -> str:
     asked = _QA_LABEL.fullmatch(label)
     if asked:  # "A（恒远-张总）": a Q&A record names who asks and who answers in brackets
         label = asked.group(1)
+    numbered = re.fullmatch(r"(?:说话人|发言人|讲话人|[Ss]peaker)\s*\d{1,2}\s*[（(]([^）)]{2,8})[）)]", label)
+    if numbered:  # "说话人2（覃老板）": a minutes export numbers the speaker and names him in brackets
+        return numbered.group(1)
     person = _ROLE_PREFIX.sub("", label).strip()
     person = re.sub(r"^[A-Z][a-z]{1,12}(?=(?:" + SURNAMES + r")[\u4e00-\u9fa5])", "", person)  # "Amy周雨桐-逸居"
     if not re.search(r"[-－—·]", person):
@@ -1578,6 +1592,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 re.search(r"集成|实施|外包|代理|渠道|咨询|代运营|服务商", company.group(1))
                 # "运输-曲师傅": a group member named by his job of hauling the goods, the haulier's driver
                 or _HAULAGE_LABEL.fullmatch(company.group(1).strip())
+                # "鼓韵琴行-陈国强：…我们琴行用的就是他们家，也是我介绍的": a customer of ours who referred them
+                or any(
+                    re.search(r"用的(?:就|也)?是(?:他们|你们)家?|(?:也)?是我介绍的|我介绍(?:过来)?的", x.text)
+                    for x in sentences
+                    if x.speaker == label
+                )
                 or re.search(
                     r"(?:代理商|渠道商?|集成商|合作伙伴|服务商|实施方|经销商)[：:\s]*"
                     + re.escape(company.group(1).strip()),
@@ -1646,6 +1666,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     or re.search(rf"我是(?:{_TITLE_ALT})\s*({_PERSON})(?=[。，,！!]|$)", s.text)  # "我是销售总监谢欣怡"
                     # "我是恒昌典当业务部经理俞晓"
                     or re.search(rf"我是[^，。的]{{2,16}}?(?:{_TITLE_ALT})\s*({_PERSON})(?=[。，,！!]|$)", s.text)
+                    # "我是车队经理符建军", "我是调度主管蔺晓婷": any job, then the name
+                    or re.search(
+                        rf"我是[^，。的]{{0,8}}?(?:经理|主管|总监|主任|负责人|[队店厂校院站园馆所社行]长|会计|出纳)"
+                        rf"\s*({_PERSON})(?=[。，,！!]|$)",
+                        s.text,
+                    )
                     # "Speaker 3: 你好，熊俊。": a greeting and one's own name
                     or re.fullmatch(rf"\s*(?:你好|您好|大家好|各位好)[，,！!\s]*({_PERSON})[。！!]?\s*", s.text)
                     # on the phone: "我天津恒彩，冯伟。", "柴经理好，我贺小兵。"
@@ -1886,11 +1912,16 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             rf"|是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             # ("我们的信息化一直是信达软件的卓工在弄")
-            r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接))",
+            r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接))"
+            # ("启航软件的贾工是我们在宁波的合作伙伴": a partner named, then what he is)
+            rf"|({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})是(?:我们|咱们)?[^，。]{{0,8}}?的?(?:{_THIRD_PARTY.pattern})"
+            # ("我是易房通的实施工程师邬工": the engineer of the system's vendor)
+            rf"|我是[\u4e00-\u9fa5A-Za-z]{{2,10}}的(?:实施|技术支持|售后|驻场)(?:工程师|顾问)?\s*"
+            rf"({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})(?=[，,。！!]|$)",
             s.text,
         ):
             if not org.find_ours(m.group(0)):
-                sides.third.add(m.group(1) or m.group(3))
+                sides.third.add(m.group(1) or m.group(3) or m.group(4) or m.group(5))
         # "调度系统是恒通信息给我们做的，杨工在维护": the one right after the vendor of their system is its engineer
         for m in re.finditer(
             rf"系统是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|维护)的[，,]\s*"
@@ -1946,6 +1977,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS|门禁|监控|弱电|网站|小程序|APP|软件)[^，。]{0,6}"
                 # ("安家好房的网络和系统是我们外包在维护")
                 r"(?:都|也|一直)?是我们(?:在|外包在?|帮忙|帮着|来)?(?:弄|做|管|维护|负责|搞|上|开发|实施|搭)"
+                # ("他们车上的GPS和TMS是我们做的")
+                r"|[A-Z]{2,4}(?:和[A-Z]{2,4})?(?:都|也)?是我们(?:做|开发|实施|装|上|搭)的"
                 # ("我是智联的饶工，金蝶这边的接口我们配合": the one who built their system keeps its interface)
                 r"|接口[^，。]{0,4}我们(?:这边)?(?:配合|来做|来配合|负责|提供|可以开|可以提供)"
                 r"|(?:平台|系统)[^，。]{0,6}(?:都|也)?是我们(?:做|上|开发|实施|搭)的",
@@ -2035,7 +2068,7 @@ _STOP_BEFORE = tuple(
             "的 是 给 和 跟 与 了 趟 到 去 在 叫 对 向 把 找 为 从 被 让 替 帮 请 由 自 "
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 上次 这次 下次 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
-            "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 他 她 它 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
+            "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 您 他 她 它 申请 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
             "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是 "
             "这些 那些 这几家 那几家"
         ).split(),
@@ -2053,7 +2086,7 @@ _STOP_BEFORE_LEGAL = tuple(
 # "合同主体是杭州瑞康口腔连锁管理有限公司", "开票就写湖南凯达连锁商业有限公司", "企业名称写…合伙企业（普通合伙）":
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
 _CONTRACT_NAME = re.compile(
-    r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票|合同(?:上|就)?|营业执照上|执照上)"
+    r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票(?:信息|资料)?|合同(?:上|就)?|营业执照上|执照上)"
     # ("合同上写我们执照的名字，玉林市…有限公司")
     r"(?:[^，,。？?]{0,10}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
     r"[：:，,\s]*"
@@ -2399,7 +2432,9 @@ def _account(
                     or re.match(_NOT_A_COMPANY, name)
                     # ("我是信息中心的贾工", "我是长沙片区的区域经理黎国华": a department or an area, not the company)
                     or re.search(
-                        r"(?:中心|[部处科组室区市省县镇]|片区|区域|大区|分公司|总部|门店|事业部|办公室|车间|项目组)$",
+                        # ("我是声浪架子鼓教室的校长韩啸": a 教室 or 工作室 is a business, a 科室 is not)
+                        r"(?:中心|[部处科组区市省县镇]|(?:科|会议|教研|实验|档案)室|片区|区域|大区|分公司|总部|门店|事业部"
+                        r"|办公室|车间|项目组)$",
                         name,
                     )
                     or (m.group("person") or "") in sides.third
@@ -2665,7 +2700,9 @@ def _account(
                 or find_money(name)
                 or re.search(r"全称|抬头|名称|^写|^[的和跟与]|是$|什么|哪个|一下", name)  # "发票的事找我"
                 # ("合同和发票寄给小鲍": where the papers go, to a person)
-                or re.match(r"[寄发送交找问给由让我你您他她咱]", name)
+                # ("合同抬头按您给的开票信息填写": how to fill it in, not the name)
+                or re.match(r"[寄发送交找问给由让我你您他她咱按照跟用以]", name)
+                or re.search(r"[您你]|信息|填写", name)
                 or re.search(rf"(?:{_NICK})$", name)
                 or s.text[m.end(1) : m.end(1) + 1] in ("？", "?")  # "合同抬头写全称是？": asked, not said
             ):
@@ -2815,10 +2852,12 @@ def _account(
             bare = _core(name)
             if not _LEGAL_FORM.search(name) and re.match(r"(?:园|大厦|大楼|广场|开发区)(?!区)", s.text[end:]):
                 continue  # "成都天府软件园那边的蓉智教育": the park the customer sits in (not excluded: it shares words)
-            if _SISTER_BEFORE.search(before) or re.search(r"(?:兄弟|姐妹|姊妹|关联)公司|^(?:子|母)公司", name):
-                # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流", "隔壁兄弟公司筑方钢构"): skipped,
+            if _SISTER_BEFORE.search(before) or re.search(
+                r"(?:兄弟|姐妹|姊妹|关联)(?:公司|厂|单位)|^(?:子|母)公司", name
+            ):
+                # a sister company shares the buyer's brand ("兄弟公司蓝鲸物流", "隔壁兄弟厂硅盛模具厂"): skipped,
                 # but the brand is not
-                sisters.add(re.sub(r"^.*?(?:兄弟|姐妹|姊妹|关联|子|母)公司", "", name))
+                sisters.add(re.sub(r"^.*?(?:兄弟|姐妹|姊妹|关联|子|母)(?:公司|厂|单位)", "", name))
                 continue
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
@@ -3623,6 +3662,8 @@ _RIVAL_PRICE = re.compile(
     # ("他们想把工程客户的报价和回款管起来": the customer wanting to manage its own quotes)
     r"(?<![给帮替跟和])他们(?!想|要|希望|打算|需要|主要|现在)[^，。；\s]{0,10}?(?:报了?|给了?|开了?|的报价|的价格)"
     r"|人家[^，。；\s]{0,8}?报|对方[^，。；\s]{0,6}报价"
+    # ("你们…降到四万九千五，他们十五个账号三万八，还送实施": their seats, then their price)
+    r"|(?<![给帮替跟和])他们[^，。；\s]{0,6}?(?:个账号|个号|套)(?=[零一二两三四五六七八九十\d])"
 )
 _DIFFERENCE_BEFORE = re.compile(
     r"(?:便宜|贵|(?<![最至顶])(?<!差不)多|(?<![最至])少|差(?!不多)|省|降|涨|(?<![最至顶提])低|(?<![最至顶提])高)了?"
@@ -3737,7 +3778,12 @@ def _money_facts(
         rivals = [] if org is None else [h.start for h in org.find_competitors(s.text)]
         rivals += [] if org is None else [start for _n, _w, start, _e in _short_alias_slips(s.text, org, [])]
         # ("纷享销客之前给过方案，一年五万二")
-        if amounts and rivals and re.search(r"报了?价?|报的|报过|便宜|贵|给到|给了|给的|给过|开价|出价|只要", s.text):
+        # ("之前那个销售e的业务员来过，说一年七千")
+        if (
+            amounts
+            and rivals
+            and re.search(r"报了?价?|报的|报过|便宜|贵|给到|给了|给的|给过|开价|出价|只要|来过|找过|推过", s.text)
+        ):
             # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
             theirs = [
                 m
@@ -4264,7 +4310,7 @@ _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)
 _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}\s*[号日](?:前|之前|以前)?")
 _BARE_YUAN = re.compile(
     # ("8 × 980 = 7840，…最后按 6980 谈下来")
-    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝]|降到|砍到|谈到"
+    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝→]|降到|砍到|谈到"
     r"|按(?=\s*(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:谈定|谈下来|谈成|成交|签|定)))(?:是|为)?\s*)"
     r"(\d{1,3}(?:,\d{3})+|\d{4,7})(?![\d.,万千元块%个:：/年月日号-])"
 )
