@@ -1194,3 +1194,31 @@ def test_partners_referrers_vendors_engineers_and_drivers_keep_their_numbers():
     assert names(ex) == ["覃老板"] and phones(ex) == {"13908175566"}
     shop = "[00:01:52] 田野: 我是云帆科技的田野。店里电话还是 0757-8233 1962 吧？\n[00:01:58] 周志刚: 对。\n"
     assert phones(extract(shop)) == {"075782331962"}
+
+
+def test_a_chat_named_after_the_customer_and_numbers_not_to_call():
+    chat = (
+        "微信聊天记录 与“刘姐”\n————— 2027年10月19日 —————\n"
+        "09:12 邢蕾：刘姐早！三个账号一年九千六。\n"
+        "09:40 刘姐：[语音转文字] 顺发蛋品商行那边的单子你也帮我导进去，他们老板电话一三七零五一七二二九八，你别存错了\n"
+        "09:41 邢蕾：好的😄 您的手机还是幺三八洞五幺七二二九洞对吧？\n09:42 刘姐：对。\n"
+    )
+    ex = extract(chat)
+    assert names(ex) == ["刘姐"] and ex.our_side == ["邢蕾"] and phones(ex) == {"13805172290"}
+    gone = (
+        "会议 2027-10-19\n邵磊：我是云帆科技的邵磊。\n"
+        "阮静：原来是龚主任，他上个月调走了。他手机13705742218你们要是存过就别打了，现在都找我，我手机 139 0574 1122。\n"
+        "阮静：商场那个吕经理电话027-8555 6201你有了吧，这事跟他没关系了哈。\n"
+    )
+    assert phones(extract(gone)) == {"13905741122"}
+
+
+def test_the_hauliers_man_the_agent_and_the_integrators_engineer_keep_their_numbers():
+    text = (
+        "[00:00:05] 田野: 窦总好，我是云帆科技的田野。\n"
+        "[00:01:24] 窦建军: 发货那边是顺驰物流的老马在跑，他电话133 0539 7788，物流信息能不能也挂进去？\n"
+        "[00:02:40] 窦建军: 我们在佛山的代理是华软科技的左经理，他电话0757-8220 5566。\n"
+        "[00:03:10] 窦建军: 我们ERP的实施商是东莞启达信息，他们罗工说接口要他们来做。罗工电话是0769-2281 6650。\n"
+        "[00:03:30] 窦建军: 我手机 138 0539 1234。\n"
+    )
+    assert phones(extract(text)) == {"13805391234"}

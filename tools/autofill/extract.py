@@ -542,10 +542,15 @@ _CORRECTION_BETWEEN = re.compile(r"^[^。！？!?]{0,12}?(?:不对|说错了?|�
 _WHOSE_NUMBER = re.compile(
     rf"((?:{SURNAMES})(?:总|工|经理|老师|主任|姐|哥))的?(?:号码|电话|手机|手机号|座机)(?:是|号)?[：:\s]*$"
 )
+_NOT_TO_CALL = re.compile(
+    r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了)"
+)
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
 _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
-    r"(?:物流|快递|运输|货运|车队)[^，。]{0,6}?的?[\u4e00-\u9fa5]{1,2}(?:师傅|司机)[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)"
+    # ("顺路物流的老范电话是138…", "顺驰物流的老马在跑，他电话133…")
+    rf"(?:物流|快递|运输|货运|车队)[^，。]{{0,6}}?的?(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
+    r"[^。；;]{0,6}?[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)"
     r"(?:是|号)?[：:\s]*$"
     # ("原料是道宁有机硅供的，他们业务老黄139 2690 1187": their person, the number right after the name)
     rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|工|总|经理))\s*[：:]?\s*$"
@@ -985,7 +990,7 @@ _FORMER = re.compile(
     rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?|[小老](?:{SURNAMES}))(?=的|走|[，,。\s]|$)"
 )
 _THIRD_PARTY = re.compile(
-    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|本地代理|代理公司|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
+    r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|本地代理|代理公司|(?<=的)代理(?=是)|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
     r"母公司|集团总部|集团IT|集团信息中心|集团信息部|集团财务|集团法务|集团采购|系统集成|[\u4e00-\u9fa5]{2,4}集成(?=的|那边|公司)"
 )
 _REFERENCE = re.compile(
@@ -1721,6 +1726,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     for label in labels:
         if sides.speaker[label] is None and sides.speaker_name.get(label) in sides.ours:
             sides.speaker[label] = True
+    # "微信聊天记录 与“刘姐”": our rep's export names whom the chat is with, the customer
+    chat_with = re.search(
+        r"与\s*[“\"「『]?([^”\"」』\s（()）]{2,10})[”\"」』]?\s*(?:的(?:聊天|对话|会话)|$)", text[:80], re.M
+    )
+    if chat_with and not org.find_ours(chat_with.group(1)):
+        for label in labels:
+            if sides.speaker[label] is None and (label == chat_with.group(1) or label.endswith(chat_with.group(1))):
+                sides.speaker[label] = False
     if not any(sides.speaker[label] is True for label in labels):
         # "覃总好，蔺经理好，这位是我们售前顾晨。": who brings a presales colleague along is the vendor's rep
         presenters = [
@@ -1992,7 +2005,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):  # "还有集团派来的系统集成商，鼎诚信息的朱工"
             sides.third.add(m.group(1))
         for m in re.finditer(
-            rf"(?:{_THIRD_PARTY.pattern})是[\u4e00-\u9fa5A-Za-z]{{2,12}}[，,]\s*(?:他们|她们)的\s*"
+            rf"(?:{_THIRD_PARTY.pattern})是[\u4e00-\u9fa5A-Za-z]{{2,12}}[，,]\s*(?:他们|她们)的?\s*"
             rf"({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})",
             s.text,
         ):  # "集团指定的集成商是启明信息，他们的蔡工负责跟我们的财务系统对接"
@@ -3608,6 +3621,9 @@ def _contacts(
                 and not any(p.name.startswith(whose.group(1)[0]) for p in people)
             )
         ]
+        # "他手机13705742218你们要是存过就别打了", "吕经理电话027-8555 6201…这事跟他没关系了", "…不用理他": a number
+        # of someone who left or does not count
+        contacts = [c for c in contacts if not _NOT_TO_CALL.match(s.text[c.span[1] : c.span[1] + 24])]
         if s.speaker and sides.side(s.speaker) is False:
             # the customer: "物流是黔运物流在拉…他们调度王师傅电话 151 8503 2217", "他们的销售老窦也想跟你们聊聊，
             # 电话 020-…": 他们 is another company, and so is the number of its person
