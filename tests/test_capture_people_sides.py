@@ -1222,3 +1222,48 @@ def test_the_hauliers_man_the_agent_and_the_integrators_engineer_keep_their_numb
         "[00:03:30] 窦建军: 我手机 138 0539 1234。\n"
     )
     assert phones(extract(text)) == {"13805391234"}
+
+
+def test_a_csv_export_a_mail_subject_and_a_studio_that_calls_itself_so():
+    csv = (
+        "讯飞听见 录音转写导出（CSV）\n录音时间：2027-10-19 14:20\n时间,说话人,内容\n"
+        "00:00:04,说话人1,庄总您好，我是云帆科技的梁宇。\n"
+        "00:00:20,说话人2,我们风驰骑行有六家店，公司全称是厦门风驰骑行体育用品有限公司，我是总经理庄志远。\n"
+        "00:02:10,说话人2,总部座机 0592-5530 7781。\n"
+    )
+    ex = extract(csv)
+    assert ex.account.value == "厦门风驰骑行体育用品有限公司" and phones(ex) == {"059255307781"}
+    subject = (
+        "主题：回复：10月19日钉钉视频会议纪要 - 华康骨科CRM项目\n发件人：程雪 <chengxue@huakang-ortho.com>\n\n"
+        "白经理：账号最后定二十个。程主管7月27号前发产品目录和医院客户清单。\n"
+    )
+    assert extract(subject).account.value == "华康骨科"
+    studio = (
+        "[00:00:05] 白露: 储老师好，我是云帆科技的白露。\n"
+        "[00:00:10] 储建华: 我们陶然居紫砂就是个工作室，做了二十多年壶。\n"
+        "[00:00:31] 储悦: 北京茶博汇商行每年从我们这拿货，他们的单也容易漏。\n"
+    )
+    assert extract(studio).account.value == "陶然居紫砂"
+    group = (
+        "群公告：本群用于穆香园牛羊肉商行CRM上线对接。\n"
+        "[09:25] 云帆-杜明：马老板好，七个账号。\n[09:30] 马占林：开票写临夏市穆香园清真牛羊肉商行。\n"
+        "[09:40] 韩师傅-聚鲜冷链：马老板，明天的冷链车我六点到，有事打我 135 0930 6621。\n"
+    )
+    ex = extract(group)
+    assert ex.account.value == "临夏市穆香园清真牛羊肉商行" and phones(ex) == set()
+
+
+def test_numbers_answered_to_a_surname_and_numbers_of_others_in_notes():
+    asked = (
+        "发言人1 00:00:02\n林主任您好，我是云帆科技的顾晨。\n发言人2 00:00:10\n你好，我是林秀英，办公室主任。\n"
+        "发言人1 00:04:20\n好的。林主任电话是多少？\n发言人2 00:04:28\n幺三八 洞七幺二 五五六九，有事打这个。\n"
+    )
+    assert phones(extract(asked)) == {"13807125569"}
+    unlabelled = "电话 2027-10-19\n白总您好，我是云帆科技的孔杰。\n好的。白总您手机是？\n幺五幺 三六零八 七七二幺。\n"
+    assert phones(extract(unlabelled)) == {"15136087721"}
+    notes = (
+        "电话小结 2027-10-19 孔杰\n1. 客户：冀北五金\n8. 付总手机 186 3156 7720。"
+        "他们常用的冀运物流老包 135 3315 0092 说想一起看看发货模块，不是本次客户。\n"
+        "9. 我们IT是外包给蓉信网络的，小贺负责，他电话186 0280 3317，接口的事你们直接找他。\n"
+    )
+    assert phones(extract(notes)) == {"18631567720"}

@@ -228,6 +228,7 @@ _TIMESTAMP = re.compile(
     # "2033-06-28 | 09:15 | 温涛 | 各位早": a chat export with the date, the time and the sender between bars
     r"|^\s*(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s*[|｜]\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?=[|｜])"
 )
+_CSV_ROW = re.compile(r"^\s*[,，]\s*([^,，\s]{1,16})\s*[,，]\s*(?=\S)")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
     "时间",
@@ -407,6 +408,8 @@ def split_sentences(text: str) -> list[Sentence]:
             stripped = stripped[ts.end() :]
         piped = _PIPE_SENDER.match(stripped) if len(re.findall(r"[|｜]", stripped)) <= 2 else None
         piped = piped if piped and _is_sender(re.sub(r"[（(].*", "", piped.group(1)).strip()) else None
+        # "00:00:04,说话人1,庄总您好…": a recording app's CSV export, the time, the speaker and the words
+        piped = piped or (_CSV_ROW.match(stripped) if ts else None)
         if piped:
             # "2028-11-28 10:04 | 牛建军(泉韵-总经理) | 好，你说。": a chat export with the sender between bars
             speaker = piped.group(1).strip()
@@ -543,18 +546,19 @@ _WHOSE_NUMBER = re.compile(
     rf"((?:{SURNAMES})(?:总|工|经理|老师|主任|姐|哥))的?(?:号码|电话|手机|手机号|座机)(?:是|号)?[：:\s]*$"
 )
 _NOT_TO_CALL = re.compile(
-    r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了)"
+    r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
+    r"|不是(?:本次|这次|我们的?)(?:的)?(?:客户|对接人|联系人))"
 )
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
 _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
     # ("顺路物流的老范电话是138…", "顺驰物流的老马在跑，他电话133…")
     rf"(?:物流|快递|运输|货运|车队)[^，。]{{0,6}}?的?(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
-    r"[^。；;]{0,6}?[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)"
+    r"(?:[^。；;]{0,6}?[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)|\s*[（(]?)"
     r"(?:是|号)?[：:\s]*$"
     # ("原料是道宁有机硅供的，他们业务老黄139 2690 1187": their person, the number right after the name)
     rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|工|总|经理))\s*[：:]?\s*$"
-    r"|他们的?[\u4e00-\u9fa5]{0,4}?(?:师傅|[工总]|经理|老师|销售|调度|司机|业务员|老板)[^。；;]{0,36}?"
+    rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:师傅|[工总]|经理|老师|销售|调度|司机|业务员|老板|[老小](?:{SURNAMES}))[^。；;]{{0,36}}?"
     # ("…他们业务员小邹每个月要我们报订货量，老打我电话问，他的号码是 138…"; but never "我的电话")
     r"(?<![我们])(?<!我的)(?:电话|手机|号码|座机)(?:是|号|号码)?[：:\s]*$"
 )
@@ -1597,6 +1601,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 re.search(r"集成|实施|外包|代理|渠道|咨询|代运营|服务商", company.group(1))
                 # "运输-曲师傅": a group member named by his job of hauling the goods, the haulier's driver
                 or _HAULAGE_LABEL.fullmatch(company.group(1).strip())
+                # ("韩师傅-聚鲜冷链": the cold-chain haulier's driver)
+                or (re.search(r"冷链|物流|运输|货运|快递|车队", label) and re.search(r"师傅|司机", label))
                 # "鼓韵琴行-陈国强：…我们琴行用的就是他们家，也是我介绍的": a customer of ours who referred them
                 or any(
                     re.search(r"用的(?:就|也)?是(?:他们|你们)家?|(?:也)?是我介绍的|我介绍(?:过来)?的", x.text)
@@ -2011,9 +2017,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):  # "集团指定的集成商是启明信息，他们的蔡工负责跟我们的财务系统对接"
             sides.third.add(m.group(1))
         for m in re.finditer(
-            rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))",
+            rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)?的?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))"
+            r"(?=会|负责|在管|管|对接)",
             s.text,
-        ):  # "我们的IT是外包给长沙数联科技的，他们的小吴会负责对接"
+        ):  # "我们的IT是外包给长沙数联科技的，他们的小吴会负责对接", "外包给蓉信网络的，小贺负责"
             sides.third.add(m.group(1)[:3])
         for m in re.finditer(
             rf"(?:集团|总部|控股)(?:那边)?[A-Za-z\u4e00-\u9fa5]{{0,4}}?的\s*((?:{SURNAMES})(?:总|经理|工|[\u4e00-\u9fa5]{{1,2}}))",
@@ -2108,7 +2115,7 @@ _CONTRACT_NAME = re.compile(
 )
 _CONTRACT_NAME_ANY = re.compile(
     # ("写全称，瑞安市驰岭汽车制动片厂": the name after a comma)
-    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|发票)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:，,\s]*"
+    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|发票|开票)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:，,\s]*"
     r"([\u4e00-\u9fa5（）()]{4,30}?)(?=[，,。；;！!？?\s]|$|就行|就好|吧|啊|哈)"
 )
 # "远通控股集团有限公司下面的快运板块": a business unit, not a company name
@@ -2290,7 +2297,7 @@ _CUSTOMER_CALLS_ITSELF = (
     # "我们讯达对讲就是个小公司，卖对讲机的": the customer calls its company by name
     re.compile(
         r"我们\s*([\u4e00-\u9fa5A-Za-z0-9]{3,10}?)(?:就|也|只|其实|本身)?是(?:一)?[个家](?:小|小小的|很小的|不大的)?"
-        r"(?:公司|企业|厂|工厂|店|门店|作坊)"
+        r"(?:公司|企业|厂|工厂|店|门店|作坊|工作室|商行|门市部|养殖场|农场|合作社)"
     ),
 )
 _ASKS_FULL_NAME = re.compile(r"(?:全称|抬头|公司名称?|单位名称?)[^，。]{0,4}(?:是|写|叫)?(?:什么|哪个|啥)?\s*[？?]\s*$")
@@ -2691,6 +2698,15 @@ def _account(
         contract_names = list(_CONTRACT_NAME.finditer(s.text))
         for m in contract_names:
             candidates.append((m.group(1), 8.0, m.start(1), m.end(1)))
+        if not s.speaker and s.start < 300:
+            # "主题：回复：7月20日钉钉视频会议纪要 - 华康骨科CRM项目": the mail's subject names whose project it is
+            for m in re.finditer(
+                r"(?:主题|标题|Subject)\s*[：:][^\n]*?[-－—–|｜]\s*([\u4e00-\u9fa5A-Za-z0-9]{2,12}?)\s*"
+                r"(?:CRM|crm|SCRM|系统|软件|项目|采购|选型)",
+                s.text,
+            ):
+                if not (org.is_ours(m.group(1)) or org.find_ours(m.group(1))):
+                    candidates.append((m.group(1), 4.0, m.start(1), m.end(1)))
         asked = previous_turn.get(id(s))
         if side_here is not True and asked is not None and _ASKS_FULL_NAME.search(asked.text):
             # "咱们门市部的全称是？" – "宜宾市翠屏区驰风摩托车门市部。": the answer to our rep's question is the name
@@ -2712,6 +2728,8 @@ def _account(
                 or _looks_like_person(name)
                 or find_money(name)
                 or re.search(r"全称|抬头|名称|^写|^[的和跟与]|是$|什么|哪个|一下", name)  # "发票的事找我"
+                # ("她只管开票，那就九个": the next clause, no name)
+                or re.match(r"那|这|就|然后|所以|但|也|再", name)
                 # ("合同和发票寄给小鲍": where the papers go, to a person)
                 # ("合同抬头按您给的开票信息填写": how to fill it in, not the name)
                 or re.match(r"[寄发送交找问给由让我你您他她咱按照跟用以]", name)
@@ -2908,6 +2926,10 @@ def _account(
                     re.search(r"是\s*$", s.text[max(0, start - 3) : start])
                     and re.match(r"(?:在|给我们|帮我们|替我们)?(?:做|开发|实施|上)的", s.text[end:])
                 )
+                # "北京茶博汇商行每年从我们这拿货": a client of theirs
+                or re.match(r"[^，。]{0,6}从我们(?:这|这里|这边|家)?(?:拿货|进货|订货|采购|买|订)", s.text[end:])
+                # "程主管发产品目录和医院客户清单": what is sent, not a company
+                or (re.search(r"(?:目录|清单|资料|表格|名单)[和与及]", name) and not _LEGAL_FORM.search(name[:-2]))
                 # "地接社（松花江假日旅行社）是独立的，不在这次范围"
                 or (
                     re.match(r"[）)]?\s*是独立的", s.text[end:]) and re.search(r"不在(?:这次|本次)?(?:的)?范围", s.text)
@@ -3456,7 +3478,7 @@ def _contacts(
             continue
         if third_here and not any(c.name in s.text for c in people):
             continue
-        if talking in sides.third and re.search(r"我的?(?:电话|手机|座机|号码)", s.text):
+        if talking in sides.third and re.search(r"我的?(?:电话|手机|座机|号码)|(?:有事|随时)?(?:打|找)我", s.text):
             continue  # "有新品图片发白露就行，我电话 135…": the third party's own number, beside a contact's name
         if re.search(r"不是(?:我们|咱们)?的?(?:对接人|联系人)", s.text):
             continue  # "北京演艺集团 王主任（010-…），是他们最大客户，不是我们的对接人"
@@ -3495,6 +3517,10 @@ def _contacts(
         if owner is None and not speaker_is_ours and previous is not None and ours(previous.speaker):
             # "乙方：吴总留个电话？" / "甲方：+86 186 2011 4478。": the person we asked answers
             asked = [c for c in people if c.name in previous.text]
+            for m in [] if asked else _HONORIFIC.finditer(previous.text):
+                # ("林主任电话是多少？" asked of 林秀英, the only 林)
+                same = [c for c in people if c.name.startswith(m.group(1))]
+                asked = same if len(same) == 1 else asked
             if asked and _ASKS_NUMBER.search(previous.text):
                 owner = asked[-1]
         if owner is None and not s.speaker and s.start < 120 and people and _CALL_WITH.search(s.text):
@@ -3514,7 +3540,7 @@ def _contacts(
                     not question.speaker
                     and len(asked) == 1
                     and _ASKS_NUMBER.search(question.text)
-                    and re.search(r"多少|留|说一下|报一下|给我|确认|记一下", question.text)
+                    and re.search(r"多少|留|说一下|报一下|给我|确认|记一下|是[？?]", question.text)
                 ):
                     owner = asked[0]
                     break
