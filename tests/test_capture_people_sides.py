@@ -1267,3 +1267,15 @@ def test_numbers_answered_to_a_surname_and_numbers_of_others_in_notes():
         "9. 我们IT是外包给蓉信网络的，小贺负责，他电话186 0280 3317，接口的事你们直接找他。\n"
     )
     assert phones(extract(notes)) == {"18631567720"}
+
+
+def test_a_notes_key_for_the_contract_header_names_the_account_only_on_its_own_line():
+    notes = (
+        "通话后记录（2027-10-19 周二 下午，电话）  记录人：罗浩\n"
+        "1. 客户是途捷商旅（广州），给企业客户做机票酒店预订和差旅月结。对接人是运营总监卓慧玲。\n"
+        "2. 合同抬头：广州途捷商旅服务有限公司（卓总确认）。\n"
+        "3. 下一步：下周三我发合同；卓总这周日前把客户清单发我。\n"
+    )
+    ex = extract(notes)
+    assert ex.account.value == "广州途捷商旅服务有限公司"
+    assert not any("清单" in o.value for o in ex.other_companies)

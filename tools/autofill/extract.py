@@ -2707,6 +2707,15 @@ def _account(
             ):
                 if not (org.is_ours(m.group(1)) or org.find_ours(m.group(1))):
                     candidates.append((m.group(1), 4.0, m.start(1), m.end(1)))
+        if (
+            s.speaker
+            and re.fullmatch(r"(?:合同|发票|开票)?抬头|合同主体|公司全称|全称|开票信息|客户全称", s.speaker)
+            and re.search(re.escape(s.speaker) + r"\s*[：:]\s*$", text[max(0, s.start - 16) : s.start])
+        ):
+            # "2. 合同抬头：广州途捷商旅服务有限公司（卓总确认）": a note's key, the name its value
+            value = _BULLET_VALUE.match(s.text)
+            if value and not (org.is_ours(value.group(1)) or org.find_ours(value.group(1))):
+                candidates.append((value.group(1), 8.0, value.start(1), value.end(1)))
         asked = previous_turn.get(id(s))
         if side_here is not True and asked is not None and _ASKS_FULL_NAME.search(asked.text):
             # "咱们门市部的全称是？" – "宜宾市翠屏区驰风摩托车门市部。": the answer to our rep's question is the name
