@@ -1279,3 +1279,27 @@ def test_a_notes_key_for_the_contract_header_names_the_account_only_on_its_own_l
     ex = extract(notes)
     assert ex.account.value == "广州途捷商旅服务有限公司"
     assert not any("清单" in o.value for o in ex.other_companies)
+
+
+def test_the_buyers_legal_name_after_a_sister_of_the_same_brand_and_a_group_it_belongs_to():
+    sister = (
+        "飞书会议 2027-10-19\nSpeaker 1: 我是云帆科技的齐悦。\n"
+        "Speaker 2: 我们做天猫店铺代运营，现在服务禾木家居、澜岸女装这些品牌。\n"
+        "Speaker 2: 我们兄弟公司橙意供应链在用销售易，老板让我对比一下。\n"
+        "Speaker 2: 行，五万五可以。合同抬头写杭州橙意网络科技有限公司。\n"
+    )
+    assert extract(sister).account.value == "杭州橙意网络科技有限公司"
+    other = "会议 2027-10-19\n邵晨：我是云帆科技的邵晨。\n杜晓光：我们是宁波澜海纸业有限公司。另外集团那边定了，五月十号前出结果。\n"
+    assert extract(other).account.value == "宁波澜海纸业有限公司"
+
+
+def test_numbers_of_a_reference_an_integrator_in_charge_a_software_house_and_a_rental_partner():
+    text = (
+        "[09:30] 云帆-唐宁：我们在慈溪有个客户恒通轴承，王经理说用得不错，他电话 139 5742 6610，您可以问问。\n"
+        "[09:31] 杜总：我们的系统集成商信诺系统集成，冯工在负责，他下午会过来。冯工电话是186 0596 3372。\n"
+        "[09:33] 鼎诚软件-陶斌：我的电话 139 6601 4478，实施我这边配合。\n"
+        "[09:35] 杜总：车是跟蓉通汽车租赁合作的，他们罗经理电话138 8001 6620，这个跟系统没关系。\n"
+        "[09:36] 杜总：我手机 138 0574 2211。\n"
+    )
+    ex = extract(text)
+    assert phones(ex) == {"13805742211"} and "陶斌" not in names(ex)

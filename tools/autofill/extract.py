@@ -547,7 +547,7 @@ _WHOSE_NUMBER = re.compile(
 )
 _NOT_TO_CALL = re.compile(
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
-    r"|不是(?:本次|这次|我们的?)(?:的)?(?:客户|对接人|联系人))"
+    r"|不是(?:本次|这次|我们的?)(?:的)?(?:客户|对接人|联系人)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系)"
 )
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
 _THEIR_PERSONS_NUMBER = re.compile(
@@ -1601,6 +1601,15 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 re.search(r"集成|实施|外包|代理|渠道|咨询|代运营|服务商", company.group(1))
                 # "运输-曲师傅": a group member named by his job of hauling the goods, the haulier's driver
                 or _HAULAGE_LABEL.fullmatch(company.group(1).strip())
+                # ("鼎诚软件-陶斌：我的电话 …，实施我这边配合": the software house that implements for them)
+                or any(
+                    re.search(
+                        r"(?:实施|接口|对接|集成)[^，。]{0,4}(?:我这边|我们这边|我们|我)(?:来)?(?:配合|负责|来做|做)",
+                        x.text,
+                    )
+                    for x in sentences
+                    if x.speaker == label
+                )
                 # ("韩师傅-聚鲜冷链": the cold-chain haulier's driver)
                 or (re.search(r"冷链|物流|运输|货运|快递|车队", label) and re.search(r"师傅|司机", label))
                 # "鼓韵琴行-陈国强：…我们琴行用的就是他们家，也是我介绍的": a customer of ours who referred them
@@ -2017,6 +2026,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):  # "集团指定的集成商是启明信息，他们的蔡工负责跟我们的财务系统对接"
             sides.third.add(m.group(1))
         for m in re.finditer(
+            # "我们的系统集成商信诺系统集成，冯工在负责"
+            rf"(?:{_THIRD_PARTY.pattern})[^。！？]{{0,16}}?[，,]\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
+            r"(?=在负责|负责|在管|在对接)",
+            s.text,
+        ):
+            sides.third.add(m.group(1))
+        for m in re.finditer(
             rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)?的?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))"
             r"(?=会|负责|在管|管|对接)",
             s.text,
@@ -2088,7 +2104,7 @@ _STOP_BEFORE = tuple(
             "的 是 给 和 跟 与 了 趟 到 去 在 叫 对 向 把 找 为 从 被 让 替 帮 请 由 自 "
             "咱们 我们 你们 他们 她们 这个 那个 这边 那边 这家 那家 贵司 贵 其 就是 还是 也是 都是 上次 这次 下次 "
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
-            "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 您 他 她 它 申请 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
+            "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 您 他 她 它 申请 服务商 属于 隶属 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
             "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是 "
             "这些 那些 这几家 那几家"
         ).split(),
@@ -2120,7 +2136,9 @@ _CONTRACT_NAME_ANY = re.compile(
 )
 # "远通控股集团有限公司下面的快运板块": a business unit, not a company name
 _BUSINESS_UNIT = re.compile(r"(?:板块|业务|事业部|部门|这块|那块|业务线)$")
-_GENERIC_PREFIX = re.compile(r"^(?:其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)")
+_GENERIC_PREFIX = re.compile(
+    r"^(?:另外|而且|但是|所以|其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)"
+)
 _SOFT_STOPS = set("和与跟趟由自替帮请贵其全")
 # "我们这边是南昌赣江制药，…", "跟昆明滇池花卉的杨总": a company named without a trade word we know
 _NAMED_COMPANY = re.compile(
@@ -2289,6 +2307,10 @@ _SELF_INTRO_DEPARTMENT = re.compile(
     rf"(?P<person>{_PERSON})(?=[，,。！!]|$)"
 )
 _CUSTOMER_CALLS_ITSELF = (
+    # "贵司属于浙江宏达管业集团股份有限公司，本次由宏达塑管单独采购": who buys this time
+    re.compile(
+        r"(?:本次|这次|此次)由\s*([\u4e00-\u9fa5A-Za-z0-9]{2,12}?)\s*(?:单独|自己|自行|独立)?(?:采购|购买|签约|签合同|出钱)"
+    ),
     # "我们是鲁冷供应链集团下面做运输的这块，对外就叫鲁冷速运": the name the customer goes by
     re.compile(
         r"(?:对外|外面|平时|一般|大家)(?:都|就|一般)?(?:叫|称)(?:做|作)?(?:我们)?\s*"
@@ -2935,6 +2957,8 @@ def _account(
                     re.search(r"是\s*$", s.text[max(0, start - 3) : start])
                     and re.match(r"(?:在|给我们|帮我们|替我们)?(?:做|开发|实施|上)的", s.text[end:])
                 )
+                # "贵司属于浙江宏达管业集团股份有限公司，本次由宏达塑管单独采购": the group it belongs to
+                or re.search(r"(?:属于|隶属于?|归属于?)\s*$", before)
                 # "北京茶博汇商行每年从我们这拿货": a client of theirs
                 or re.match(r"[^，。]{0,6}从我们(?:这|这里|这边|家)?(?:拿货|进货|订货|采购|买|订)", s.text[end:])
                 # "程主管发产品目录和医院客户清单": what is sent, not a company
@@ -2976,8 +3000,10 @@ def _account(
                 r"(?:[，,、]像|例如|譬如)\s*$|(?:[，,、（(]\s*(?:像|如)|例如|譬如|比如)[^，,。；;）)]*、\s*$", before
             ):  # ("还有几家物流公司，像悟空物流，他们的单据…", "（如翼展航空、康途医疗）": examples too)
                 examples.add(name)  # "天湖茶业这种茶企": an example of the customer's clients, never the customer
-            if any(len(bare) >= 2 and bare in x for x in sisters):
-                continue  # "新材料那边": still the sister company named before
+            # ("新材料那边": still the sister company named before; but "合同抬头写杭州橙意网络科技有限公司" after
+            # "兄弟公司橙意供应链" is the buyer's own legal name, spelled out for the contract)
+            if weight < 8 and any(len(bare) >= 2 and bare in x for x in sisters):
+                continue
             match = _known_match(name, known, s.text, (start, end))
             if match is not None and not org.is_ours(match.name):
                 see(match.name, weight, s, match.id, name)
@@ -3656,6 +3682,8 @@ def _contacts(
                 and not any(p.name.startswith(whose.group(1)[0]) for p in people)
             )
         ]
+        if speaker_is_ours and re.search(r"有个客户|有家客户|我们的?(?:老)?客户|案例|用得不错|您可以问问", s.text):
+            continue  # "我们在慈溪有个客户恒通轴承，王经理说用得不错，他电话 139…": a reference, not the customer
         # "他手机13705742218你们要是存过就别打了", "吕经理电话027-8555 6201…这事跟他没关系了", "…不用理他": a number
         # of someone who left or does not count
         contacts = [c for c in contacts if not _NOT_TO_CALL.match(s.text[c.span[1] : c.span[1] + 24])]
