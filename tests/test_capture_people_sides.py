@@ -1303,3 +1303,23 @@ def test_numbers_of_a_reference_an_integrator_in_charge_a_software_house_and_a_r
     )
     ex = extract(text)
     assert phones(ex) == {"13805742211"} and "陶斌" not in names(ex)
+
+
+def test_a_founder_seen_at_the_studio_and_vendors_named_without_shi_or_by_their_tag():
+    studio = "拜访笔记\n日期：2027-10-19 周二  地点：成都玉林 绘里墙绘工作室\n- 见了主理人宁可，画师十几个。\n"
+    assert extract(studio).account.value == "绘里墙绘工作室"
+    vendor = (
+        "工作坊 2027-10-19\n\n孟涛\n大家好，我是云帆科技的孟涛。\n\n段建伟\n博创信息的雷工帮我们做用友U8和钉钉的集成。\n\n"
+        "雷工\n大家好，我是博创信息的雷工。我电话是 0512-6553 8807。\n\n段建伟\n合同抬头写江苏固本桩基工程有限公司。\n"
+    )
+    ex = extract(vendor)
+    assert ex.account.value == "江苏固本桩基工程有限公司" and phones(ex) == set()
+    tagged = (
+        "飞书妙记｜安眠谷 滨江院区 账号加购沟通\n2027-10-19\n"
+        "参会人：易航（云帆科技）、庄立群（安眠谷 院长）、聂工（创医信息）\n"
+        "庄立群：我补充一下，HIS那边是创医信息在做，预约数据要同步过来。\n"
+        "聂工：接口我们配合，我手机 139 1500 7731。\n"
+        "庄立群：补充协议抬头还是杭州安眠谷睡眠医学门诊部有限公司。\n"
+    )
+    ex = extract(tagged)
+    assert ex.account.value == "杭州安眠谷睡眠医学门诊部有限公司" and "聂工" not in names(ex)

@@ -1938,8 +1938,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             # ("我们的OA和项目管理是博衡系统集成做的，他们祁工今天也在")
             rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|上)的[，,]\s*(?:他们|它们)的?\s*"
             rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
-            rf"|是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
-            # ("我们的信息化一直是信达软件的卓工在弄")
+            rf"|(?:是|^)([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
+            # ("我们的信息化一直是信达软件的卓工在弄", "博创信息的雷工帮我们做用友U8和钉钉的集成")
             r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接))"
             # ("启航软件的贾工是我们在宁波的合作伙伴": a partner named, then what he is)
             rf"|({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})是(?:我们|咱们)?[^，。]{{0,8}}?的?(?:{_THIRD_PARTY.pattern})"
@@ -1958,8 +1958,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):
             sides.third.add(m.group(1))
         vendors = re.findall(
-            r"(?:系统|HIS|ERP|OA|软件|平台)(?:都|也)?是([\u4e00-\u9fa5]{2,6}?)(?:医疗|软件|科技|信息)*(?:公司)?"
-            r"(?:给我们|帮我们|帮忙)?(?:做|开发|实施)的",
+            # ("HIS那边是创医信息在做")
+            r"(?:系统|HIS|ERP|OA|软件|平台)(?:那边|这块)?(?:都|也)?是([\u4e00-\u9fa5]{2,6}?)(?:医疗|软件|科技|信息)*(?:公司)?"
+            r"(?:给我们|帮我们|帮忙)?(?:做|开发|实施|在做|在维护)(?:的)?",
             s.text,
         )
         for m in re.finditer(
@@ -1981,9 +1982,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             # "核心业务系统是华数软件做的，今天华数的小秦也在线上": the vendor of their system is a third company
             for later in sentences:
                 for m in re.finditer(
-                    rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})", later.text
+                    rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})"
+                    # ("参会人：…、聂工（创医信息）": the vendor's man in the participant list)
+                    rf"|({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})\s*[（(]{vendor}[\u4e00-\u9fa5]{{0,4}}[）)]",
+                    later.text,
                 ):
-                    sides.third.add(m.group(1))
+                    sides.third.add(m.group(1) or m.group(2))
         # "华创网络-陶工 | 我们华创这边做网吧计费系统的接口": a labelled member of another company who builds an interface
         if s.speaker and (company := label_company(s.speaker)) and not (org.is_ours(company) or org.find_ours(company)):
             if re.search(
@@ -2816,7 +2820,8 @@ def _account(
                     or re.fullmatch(r"演示|培训|调研|安装|实施|签约|交流|测试|部署|对接|讲解|汇报|调试|服务|维修", name)
                     # "租期快到了会提醒业务员去续租": a long run without a trade word is a clause, not a name
                     or (len(name) > 8 and not _ORG_TAIL.search(name))
-                    or re.search(rf"{_TITLE_ALT}|总监|经理|律师|老师|院长|校长|老板", name)  # "见了行政总监吴静"
+                    # "见了行政总监吴静", "见了主理人宁可"
+                    or re.search(rf"{_TITLE_ALT}|总监|经理|律师|老师|院长|校长|老板|主理人|店主|创始人|馆长|园长", name)
                     or _HONORIFIC.search(name)
                     or re.match(r"(?:那边|这边|里|旁边)的", after)  # "软件园那边的蓉智教育"
                 ):
