@@ -1323,3 +1323,49 @@ def test_a_founder_seen_at_the_studio_and_vendors_named_without_shi_or_by_their_
     )
     ex = extract(tagged)
     assert ex.account.value == "杭州安眠谷睡眠医学门诊部有限公司" and "聂工" not in names(ex)
+
+
+def test_a_group_export_with_company_tagged_members_and_a_partner_named_in_the_notice():
+    text = (
+        "群聊：云帆×香溪园 CRM 对接群（5人）\n"
+        "群公告：合同主体：安宁香溪园农业开发有限公司；经销伙伴：昆明启航科技。\n\n"
+        "2027-10-19\n"
+        "云帆科技-周扬 10:05  各位好，一共十二个账号对吧？\n"
+        "香溪园-欧阳兰(总经理) 10:09  对，十二个。\n"
+        "启航科技-曹工 10:12  补充一下，我这边建议还是上云帆。我的电话 138 8711 6025。\n"
+        "香溪园-小彭(电商部) 10:30  周经理，明天我把客户表发群里。\n"
+        "香溪园-欧阳兰(总经理) 10:35  我电话 +86 187-8712-3490\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["小彭", "欧阳兰"]
+    assert phones(ex) == {"18787123490"}
+
+
+def test_the_customers_provider_speaking_and_a_colleague_introduced_by_team():
+    provider = (
+        "工作坊 2027-10-19\n\n韩雪\n大家好，我是云帆科技的韩雪。\n\n施总\n"
+        "ERP是闽信科技给我们实施的，今天他们的郑工也来了。\n\n郑工\n大家好，我是闽信科技的郑志远，我电话 159 6011 3342。\n\n"
+        "马锐\n我补充一下，我们联创是润燥的IT服务商，我的电话 139 1500 7731。\n\n"
+        "施总\n对，我手机 138 5955 7203。原来的外贸主管Linda去年底离职了。\n"
+    )
+    ex = extract(provider)
+    assert names(ex) == ["施总"] and phones(ex) == {"13859557203"}
+    team = (
+        "发言人1 00:00:02\n您好，我是云帆科技的贺晨。\n"
+        "发言人2 00:00:10\n我是运营总监柳思雨，旁边是我们大客户组的潘悦。\n"
+        "发言人2 00:00:40\n我手机 138 0571 9462。剧院的票务电话是0571-8672 3301，那个是人家剧院的，别记混了。\n"
+    )
+    ex = extract(team)
+    assert names(ex) == ["柳思雨", "潘悦"] and phones(ex) == {"13805719462"}
+
+
+def test_a_call_without_labels_the_one_greeted_gives_his_own_number_not_the_one_he_called_from():
+    text = (
+        "通话录音转文字 2027-10-19 14:20\n"
+        "喂，鲁师傅您好，我是云帆科技的小武，上周您在网上留言问过我们的软件。\n"
+        "哦对对，我们是净途清运，做装修垃圾清运的。\n"
+        "好的，那您电话是这个号吗？\n"
+        "这个是我们物业合作方的，你记我自己的，一八九 五五一二 七零三六。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["鲁师傅"] and phones(ex) == {"18955127036"}

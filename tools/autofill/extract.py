@@ -220,7 +220,10 @@ _NAME_TIME_LINE = re.compile(
 )
 # "[10:21]", "[2026-06-03 10:21]", "[10-12 09:30]": a chat export's time before the speaker
 _NAME_TIME_TEXT = re.compile(
-    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s+(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?"
+    # ("玫香园-欧阳梅(总经理) 10:09  对，十二个。": a group export, the company, the member and her job)
+    r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12}"
+    r"|[\u4e00-\u9fa5A-Za-z]{2,10}[-－—·][\u4e00-\u9fa5A-Za-z]{2,12}(?:[（(][\u4e00-\u9fa5A-Za-z]{1,10}[）)])?)"
+    r"\s+(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s+|\s*[：:]\s*)(?=\S)"  # ("莫晓光 00:03:40：我们预算是八到十万")
 )
 _TIMESTAMP = re.compile(
@@ -393,7 +396,7 @@ def split_sentences(text: str) -> list[Sentence]:
             speaker = alone
             continue
         sender = _NAME_TIME_TEXT.match(stripped)
-        if sender and (_sender_name(sender.group(1))):
+        if sender and (_sender_name(sender.group(1)) or _is_sender(re.sub(r"[（(].*", "", sender.group(1)))):
             # "田甜 09:12 龙厂长新年好！": a chat export's sender and time, then the message on the same line
             speaker = sender.group(1)
             body_start += sender.end()
@@ -547,7 +550,9 @@ _WHOSE_NUMBER = re.compile(
 )
 _NOT_TO_CALL = re.compile(
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
-    r"|不是(?:本次|这次|我们的?)(?:的)?(?:客户|对接人|联系人)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系)"
+    r"|不是(?:本次|这次|我们的?)(?:的)?(?:客户|对接人|联系人)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系"
+    # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
+    r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混)"
 )
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
 _THEIR_PERSONS_NUMBER = re.compile(
@@ -958,6 +963,11 @@ _IS_OUR = re.compile(
     rf"(?P<name>{_NICK}|{_PERSON})是(?:我们|咱们)(?:这边)?的?"
     r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:经理|主管|总监|主任|店长|负责人|专员|助理|会计|出纳|代表|督导|内勤|文员|秘书|工程师|设计师))"
     r"(?=[，,。！!；;\s]|$)"
+)
+# "旁边是我们大客户组的潘悦": the one talking introduces a colleague by team, without a job title
+_INTRODUCED_BY_TEAM = re.compile(
+    r"(?:旁边(?:这位)?是|这位是|这边是|今天还有|还有)(?:我们|咱们)[\u4e00-\u9fa5]{1,6}?(?:部|组|室|科|处|中心|团队)的\s*"
+    rf"(?P<name>{_PERSON})(?=[。，,！!；;\s]|$)"
 )
 # "我们 IT 的 Tony 也在线上": a colleague by English name
 _THEIR_ENGLISH = re.compile(
@@ -1936,7 +1946,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         # "是智游系统集成给我们做的，他们的郑工今天也来了", "现在临时是联创信息的欧工在帮我们弄": a provider's people
         for m in re.finditer(
             # ("我们的OA和项目管理是博衡系统集成做的，他们祁工今天也在")
-            rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|上)的[，,]\s*(?:他们|它们)的?\s*"
+            rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|上)的[，,]\s*(?:今天|这次|现在|今儿)?(?:他们|它们)的?\s*"
             rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             rf"|(?:是|^)([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             # ("我们的信息化一直是信达软件的卓工在弄", "博创信息的雷工帮我们做用友U8和钉钉的集成")
@@ -1996,6 +2006,27 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 s.text,
             ):
                 sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+            # "群公告：…经销伙伴：昆明数联科技" – "数联科技-陶工 10:12 …": a member of the partner named as such
+            partner = rf"(?:{_THIRD_PARTY.pattern})\s*[：:是为]?\s*[\u4e00-\u9fa5]{{0,4}}{re.escape(company)}"
+            if (
+                len(company) >= 2
+                and not sides.speaker.get(s.speaker)
+                and any(re.search(partner, x.text) for x in sentences)
+            ):
+                sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+        # "我们联创是润燥的IT服务商，网络和服务器这块归我们": the one talking works for the customer's provider
+        if (
+            s.speaker
+            and not sides.speaker.get(s.speaker)
+            and re.search(
+                r"我们[\u4e00-\u9fa5]{0,6}(?:是|作为)[\u4e00-\u9fa5]{1,12}的"
+                # (never "我们是海尔的代理商" or "我们是比亚迪的供应商": a customer's own trade)
+                r"(?:IT|信息化|网络|技术|系统)?(?:服务商|集成商|实施方|实施商|实施公司|外包方|外包)",
+                s.text,
+            )
+            and not org.find_ours(s.text)
+        ):
+            sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         # "我是农信通的祁工。县里这个项目是我们做的集成": someone who built the customer's systems introduces himself
         intro = re.search(
             rf"我是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=[。，,！!\s]|$)",
@@ -2082,8 +2113,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for m in re.finditer(_NICK, clause):
                 sides.left.add(m.group(0))  # "老黄上个月调到集团去了"
             for m in re.finditer(_PERSON, clause):
-                if m.group(0)[1:] not in ("经理", "总监"):
+                # ("原来的外贸主管Linda去年底离职了": 原来 is no one)
+                if m.group(0)[1:] not in ("经理", "总监") and _looks_like_person(m.group(0)[:3]):
                     sides.left.add(m.group(0)[:3])
+            for m in re.finditer(r"(?<![A-Za-z])[A-Z][a-z]{1,12}(?![A-Za-z])", clause):
+                sides.left.add(m.group(0))  # "原来的外贸主管Linda去年底离职了"
     for s in sentences:
         if sides.side(s.speaker) is not True:
             continue
@@ -3236,12 +3270,23 @@ def _contacts(
             add(m.group(2) + given, s, dept if dept.endswith("负责人") else None)
         for m in re.finditer(rf"(?:{_NAMED_DEPARTMENTS})(?:部|中心)?\s*的?\s*({_MINORITY_NAME})", hay):
             add(m.group(1), s)  # "我们信息部的努尔兰负责对接"
+        if not s.speaker and s.start < 200 and org is not None:
+            # a call without labels: "喂，鲁师傅您好，我是云帆科技的小武": whom our rep greets is the customer
+            m = re.match(
+                rf"\s*(?:喂|哎|诶)?[，,\s]*((?:{SURNAMES})(?:总|经理|师傅|老师|主任|工|姐|哥|老板|校长|院长|园长|厂长|店长))"
+                r"(?:您好|你好|好)[，,！!\s]*我是([^，。]{2,16})",
+                s.text,
+            )
+            if m and org.find_ours(m.group(2)):
+                add(m.group(1), s)
         if s.speaker and not ours(s.speaker):
+            # ("郑工：我是闽信科技的郑志远" after "闽信科技给我们实施的，今天他们的郑工也来了": a third company's man)
+            third_speaker = sides.excluded(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
             m = re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
-            if m:
+            if m and not third_speaker:
                 add(m.group(1), s)
             # "我是远通快运的销售运营经理，郑丽", "我是丰禾的销售部长孔德明", "我是信息中心的小蒋，蒋子豪"
-            m = _SELF_INTRO_TITLED.search(s.text)
+            m = None if third_speaker else _SELF_INTRO_TITLED.search(s.text)
             if m:
                 title = m.group("title") or ""
                 company = label_company(s.speaker)
@@ -3267,6 +3312,9 @@ def _contacts(
                     add(name, s)
             for m in _IS_OUR.finditer(s.text):
                 add(m.group("name"), s, m.group("title"))
+            for m in _INTRODUCED_BY_TEAM.finditer(s.text):
+                if _looks_like_person(m.group("name")):
+                    add(m.group("name"), s)
             for m in _OUR_TITLED.finditer(s.text):  # "我跟我们校长宁姗商量过了"
                 name = m.group("name")
                 if len(name) == 3 and name[-1] in "也管会在来说讲都还就跟和是要能":
@@ -3580,7 +3628,7 @@ def _contacts(
                     not question.speaker
                     and len(asked) == 1
                     and _ASKS_NUMBER.search(question.text)
-                    and re.search(r"多少|留|说一下|报一下|给我|确认|记一下|是[？?]", question.text)
+                    and re.search(r"多少|留|说一下|报一下|给我|确认|记一下|是[？?]|号吗", question.text)
                 ):
                     owner = asked[0]
                     break
