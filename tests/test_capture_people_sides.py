@@ -1369,3 +1369,37 @@ def test_a_call_without_labels_the_one_greeted_gives_his_own_number_not_the_one_
     )
     ex = extract(text)
     assert names(ex) == ["鲁师傅"] and phones(ex) == {"18955127036"}
+
+
+def test_a_mail_signature_with_company_and_title_between_bars_is_the_writers():
+    text = (
+        "主题：回复：【会议纪要】鲁中渣运 × 云帆\n"
+        "发件人：鞠海涛 <juht@luzhong-zy.com>\n收件人：蔡远 <caiyuan@yunfan-tech.com>\n时间：2027-10-19 16:40\n\n"
+        "蔡经理：\n五万九可以，车辆清单由我们调度主管苗苗发给你们。\n鞠海涛\n"
+        "鲁中渣运 业务部经理 | 0533-2186 4470 | 150 5331 2098\n\n-----原始邮件-----\n"
+        "发件人：蔡远 <caiyuan@yunfan-tech.com>\n时间：2027-10-18 18:30\n"
+        "参会：鞠海涛（鲁中渣运）、苗苗（鲁中渣运）、蔡远（云帆科技）\n"
+        "蔡远 | 云帆科技 大客户经理 | 021-6078 5512\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["苗苗", "鞠海涛"]
+    assert phones(ex) == {"053321864470", "15053312098"}
+
+
+def test_an_agent_named_in_speech_a_supplier_noted_as_not_the_customer_and_a_contact_list_line():
+    agent = (
+        "阮嘉：严总好，我是云帆科技的阮嘉。\n"
+        "严国梁：华东是东晟工业的俞经理在代理，他今天也在。我手机 139 7331 4520。\n"
+        "俞经理：严总，我的号码 139 1822 6650，代理商那边的需求我再发给阮经理。\n"
+    )
+    ex = extract(agent)
+    assert names(ex) == ["严国梁"] and phones(ex) == {"13973314520"}
+    form = (
+        "【外勤拜访记录】钉钉外勤表单导出\n拜访人：唐逸（云帆科技 渠道销售）\n拜访时间：2027-10-19 10:30\n"
+        "拜访对象：皖白鹅业 养殖场场长 石永红\n账号：十个。\n"
+        "联系方式：石永红 139 5641 0823；小蒙 0564-3320517 转 6。\n"
+        "备注：饲料供应商皖丰饲料的业务员也在场，留了电话 133 0564 8899，不是客户方。\n"
+    )
+    ex = extract(form)
+    assert names(ex) == ["小蒙", "石永红"]
+    assert phones(ex) == {"13956410823", "056433205176"}  # the extension stays with the office line

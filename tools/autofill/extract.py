@@ -411,6 +411,8 @@ def split_sentences(text: str) -> list[Sentence]:
             stripped = stripped[ts.end() :]
         piped = _PIPE_SENDER.match(stripped) if len(re.findall(r"[|｜]", stripped)) <= 2 else None
         piped = piped if piped and _is_sender(re.sub(r"[（(].*", "", piped.group(1)).strip()) else None
+        if piped and in_mail and not re.fullmatch(_PERSON, piped.group(1).strip()):
+            piped = None  # "鲁中渣运 业务部经理 | 0533-2186 4470 | 150 5331 2098": the mail's signature, no sender
         # "00:00:04,说话人1,庄总您好…": a recording app's CSV export, the time, the speaker and the words
         piped = piped or (_CSV_ROW.match(stripped) if ts else None)
         if piped:
@@ -550,7 +552,7 @@ _WHOSE_NUMBER = re.compile(
 )
 _NOT_TO_CALL = re.compile(
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
-    r"|不是(?:本次|这次|我们的?)(?:的)?(?:客户|对接人|联系人)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系"
+    r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|联系人)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
     r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混)"
 )
@@ -1950,7 +1952,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             rf"|(?:是|^)([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             # ("我们的信息化一直是信达软件的卓工在弄", "博创信息的雷工帮我们做用友U8和钉钉的集成")
-            r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接))"
+            # ("华东是东晟工业的俞经理在代理": the customer's agent)
+            r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接|代理|做代理))"
             # ("启航软件的贾工是我们在宁波的合作伙伴": a partner named, then what he is)
             rf"|({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})是(?:我们|咱们)?[^，。]{{0,8}}?的?(?:{_THIRD_PARTY.pattern})"
             # ("我是易房通的实施工程师邬工": the engineer of the system's vendor)
@@ -3188,6 +3191,8 @@ def _contacts(
     relatives: set[str] = set()  # "我儿子卫东阳": family of the one talking, never the same person
 
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
+        if len(name) == 3 and name[2] in "发给说来去也会在要把跟和就都还是" and name[:2] in (*found, *sides.theirs):
+            name = name[:2]  # "由我们调度主管苗苗发给你们", 苗苗 being on the participant list
         staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
         if not name or staff or sides.excluded(name) or {name, name[:2], name[1:]} & _NOT_A_NAME:
             return None  # "跟老板商量": a verb after a role word is no name
@@ -3347,6 +3352,15 @@ def _contacts(
                 s.text[m.end() :],
             )
             add(m.group(1), s, job.group(1) if job else None)
+        if re.fullmatch(r"联系方式|联系电话|电话|手机|联系人电话", s.speaker or ""):
+            # "联系方式：石永红 139 5641 0823；小蒙 0564-3320517 转 6。": the notes list each person with a number
+            for m in re.finditer(
+                rf"(?:^|[；;，,、]\s*)({_PERSON}|{_NICK})\s*(?=(?:[（(][^）)]{{1,8}}[）)])?\s*[:：]?\s*"
+                r"(?:\+?86[-\s]?)?(?:1[3-9]\d|0\d{2,3}[-\s]))",
+                s.text,
+            ):
+                if _looks_like_person(m.group(1)) or re.fullmatch(_NICK, m.group(1)):
+                    add(m.group(1), s)
         if s.speaker and not ours(s.speaker):
             # "客户-老黄：合同发我就行，黄志诚，电话…": the speaker's full name said on its own
             surname = surname_of(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
