@@ -1403,3 +1403,73 @@ def test_an_agent_named_in_speech_a_supplier_noted_as_not_the_customer_and_a_con
     ex = extract(form)
     assert names(ex) == ["小蒙", "石永红"]
     assert phones(ex) == {"13956410823", "056433205176"}  # the extension stays with the office line
+
+
+def test_the_vendor_of_their_tms_named_with_its_city_and_its_man_introducing_himself_by_the_legal_name():
+    text = (
+        "工作坊 2027-10-19\n\n顾晨\n大家好，我是云帆科技的顾晨。\n\n段总\n我们全称是芜湖安运商品车物流有限公司。"
+        "另外还有TMS，是合肥数联做的。今天数联的卢工也来了。\n\n"
+        "卢工\n各位好，我是合肥数联信息技术有限公司的卢工，安运的TMS是我们做的。我电话 180 5510 6632。\n\n"
+        "段总\n我手机 139 0553 7728。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "芜湖安运商品车物流有限公司"
+    assert names(ex) == ["段总"] and phones(ex) == {"13905537728"}
+
+
+def test_a_sister_companys_man_numbers_disowned_together_and_a_recorder_putting_the_time_in_brackets():
+    sister = (
+        "方圆：邹总好，我是云帆科技的方圆。\n"
+        "邹总：株洲那边是兄弟公司株洲随充，他们在用伙伴云搭的表。负责人是贺总，电话138 7332 0415，你们问问他。\n"
+        "邹总：我座机 0731-8865 2300。\n"
+    )
+    ex = extract(sister)
+    assert names(ex) == ["邹总"] and phones(ex) == {"073188652300"}
+    recorder = (
+        "钉钉闪记｜金乡拜访\n记录时间：2027-10-19 10:05 · 录音人：于海洋\n"
+        "【于海洋 00:00:08】宋老板，今天跟您细聊一下。我是云帆科技的于海洋。\n"
+        "【宋老板 00:00:21】我叫宋长河，这个商行是我开的。\n"
+        "【宋老板 00:03:12】158 6377 0291。冷库的事找丰源的王经理，0537-8721 4460；"
+        "拉货的是鲁西冷链运输的老马，133 6537 8812，这俩你们不用记。\n"
+    )
+    ex = extract(recorder)
+    assert names(ex) == ["宋长河"] and phones(ex) == {"15863770291"}
+
+
+def test_an_implementer_named_as_who_did_it_a_hauliers_driver_a_landlords_line_and_the_groups_it_man():
+    implementer = (
+        "Speaker 1: 冉总好，我是云帆科技的温晓峰。\n"
+        "Speaker 3: 我是邱雅琴，商务主管。订单在金蝶云星空里，是蜀信网络帮我们做的实施。\n"
+        "Speaker 1: 接口需要蜀信那边配合一下，他们的邬工我们之前也对接过。\n"
+        "Speaker 3: 邬工电话是028-8765 4321，你们直接找他就行。提货是外包给顺安运输的，司机老黄的电话136 3289 0021。\n"
+        "Speaker 3: 我们这厂房是租鑫达工业园的，物业电话0754-8889 1234。我手机 181 2834 5567。\n"
+    )
+    ex = extract(implementer)
+    assert names(ex) == ["冉总", "邱雅琴"] and phones(ex) == {"18128345567"}
+    listed = (
+        "飞书妙记 2027-10-19\n"
+        "参与人：樊志远（院长）、龚雪（运营主任）、叶晨（赣康医疗集团 信息部）、林可（云帆科技 客户成功经理）\n"
+        "樊志远：我们大概二十个人用。\n叶晨：接口我们集团这边来看，我手机 138 7911 0426。\n"
+        "龚雪：我座机 0791-8632 7715。\n"
+    )
+    ex = extract(listed)
+    assert names(ex) == ["樊志远", "龚雪"] and phones(ex) == {"079186327715"}
+
+
+def test_our_rep_reading_the_number_back_after_a_comma_and_a_minutes_list_with_the_groups_it_man():
+    call = (
+        "电话回访记录 2027-10-19 16:05\n"
+        "白露: 尹总您好，我是云帆科技的白露。\n尹总: 我们决定用销售易了。\n"
+        "白露: 好的。我这边留一下您的电话，+86 139-1677-2085 对吧？\n尹总: 对。\n"
+    )
+    assert phones(extract(call)) == {"13916772085"}
+    mail = (
+        "发件人：廖珊 <liaoshan@yuehui-display.com>\n时间：2027-10-19 18:30\n收件人：曾浩 <zenghao@yunfan-tech.com>\n"
+        "主题：粤辉显示CRM项目纪要\n\n"
+        "参会：骆志明（营销中心总经理）、廖珊（销售运营）、石文斌（集团信息中心主任）；云帆科技 曾浩\n"
+        "1. 需对接SAP订单数据，由集团信息中心配合，石主任电话 020-3866 1200。\n"
+        "2. 我方下周提供客户数据样本。\n\n"
+        "廖珊 | 粤辉显示 销售运营\n手机：+86 135 3920 7718\n"
+    )
+    ex = extract(mail)
+    assert names(ex) == ["廖珊", "骆志明"] and phones(ex) == {"13539207718"}

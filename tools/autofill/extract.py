@@ -200,7 +200,7 @@ _NAME_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*<([^<>@\s
 _YOUR_NUMBER = re.compile(
     # ("店里电话还是 0757-8233 1962 吧？": the customer's shop, asked by our rep)
     r"(?:[您你]|你们|咱们|店里|厂里|公司)(?:这边|那边)?(?:的|这个|那个)?(?:座机|电话|手机|手机号|号码|联系电话)(?:号码?)?"
-    r"(?:还是|是|就是)?\s*$"
+    r"(?:还是|是|就是)?[，,：:]?\s*$"  # ("我这边留一下您的电话，+86 139-1677-2085 对吧？")
 )
 _ASR_DIGIT_CHARS = "零〇洞幺一二两三四五六七八九"  # a number read out: "一三八五八二四九九零一，对吧？"
 _AT_YOUR_SERVICE = re.compile(r"随时(?:找|联系|打)(?:我|给我)|[您你]随时打|有事随时|随时.{0,2}联系我")
@@ -452,6 +452,8 @@ def split_sentences(text: str) -> list[Sentence]:
             notes_title = True
         if m is not None:
             label = next(g for g in m.groups() if g is not None).strip()
+            # "【于海洋 00:00:08】宋老板，…": a recorder puts the time inside the brackets, after the name
+            label = re.sub(r"(?<=\S)\s+(?:\d{1,2}:)?\d{1,2}:\d{2}$", "", label)
             named = re.match(r"\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*[：:]\s*", stripped[m.end() :])
             extra = 0
             if named and _sender_name(named.group(1)) and not re.search(r"[-－—·]", label):
@@ -556,12 +558,21 @@ _NOT_TO_CALL = re.compile(
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
     r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混)"
 )
+# "这俩你们不用记": every number said in the sentence is somebody else's
+_NONE_OF_THESE = re.compile(r"(?:这俩|这两个|这两位|两个都|都)(?:你们|您)?(?:不用记|别记|不用存|不用打|别打|不用管)")
+_PREMISES_NUMBER = re.compile(
+    r"(?:物业|房东|园区|工业园|写字楼|商场|冷库)(?:的|那边的?)?(?:电话|座机|号码|联系电话)(?:是|号码)?[：:\s]*$"
+)
+_SISTER_PERSON = re.compile(r"(?:兄弟|姐妹|姊妹|关联)(?:公司|单位|厂)")
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
 _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
     # ("顺路物流的老范电话是138…", "顺驰物流的老马在跑，他电话133…")
     rf"(?:物流|快递|运输|货运|车队)[^，。]{{0,6}}?的?(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
     r"(?:[^。；;]{0,6}?[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)|\s*[（(]?)"
+    r"(?:是|号)?[：:\s]*$"
+    # ("提货是外包给顺安运输的，司机老黄的电话136 3289 0021": the haulier's driver, after a comma)
+    rf"|(?:外包|承运|运输|物流|货运)[^。]{{0,16}}?司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
     r"(?:是|号)?[：:\s]*$"
     # ("原料是道宁有机硅供的，他们业务老黄139 2690 1187": their person, the number right after the name)
     rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|工|总|经理))\s*[：:]?\s*$"
@@ -1003,7 +1014,7 @@ _FORMER = re.compile(
     rf"(?:前任|原任)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)?\s*((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}})"
     # "原来市场部经理蔡敏的手机里": a job held before names someone gone
     rf"|(?:原来的?|以前的?|之前的)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)\s*"
-    rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?|[小老](?:{SURNAMES}))(?=的|走|[，,。\s]|$)"
+    rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?|[小老](?:{SURNAMES}))(?=(?:还?在)?的|走|[，,。\s]|$)"  # "柏涛在的时候"
 )
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|本地代理|代理公司|(?<=的)代理(?=是)|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
@@ -1313,6 +1324,15 @@ def _participant_lines(lines: list[str]) -> list[str]:
     return out
 
 
+def _with_neighbour(sentences: list[Sentence], s: Sentence, step: int) -> list[Sentence]:
+    """The sentence with the one before (step -1) or after (step 1), when the same speaker says both."""
+    at = sentences.index(s)
+    other = at + step
+    if 0 <= other < len(sentences) and sentences[other].speaker == s.speaker:
+        return sorted((s, sentences[other]), key=lambda x: x.start)
+    return [s]
+
+
 def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str], text: str = "") -> Sides:
     sides = Sides()
     staff = {n for n in staff if n}
@@ -1435,6 +1455,15 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     sides.add_ours(n)
             elif re.match(r"\s*(?:贵司|贵公司)", segment):
                 sides.theirs.update(names)  # "贵司施国栋（采购总监）、项敏（渠道销售经理）": 渠道 is her job here
+            elif bracketed := [
+                m.group(1)
+                for m in re.finditer(
+                    rf"({_PERSON})\s*[（(][^）)]{{0,10}}?集团[^）)]{{0,10}}?(?:信息中心|信息部|IT部?)", segment
+                )
+            ]:
+                # "骆志明（营销中心总经理）、廖珊（销售运营）、石文斌（集团信息中心主任）": only the group's man
+                sides.third.update(bracketed)
+                sides.theirs.update(n for n in names if n not in bracketed)
             elif (
                 _THIRD_PARTY.search(segment)
                 or re.search(r"集团[^，、]{0,10}(?:信息中心|信息部|IT部|总部|这边)", segment)
@@ -1972,17 +2001,22 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(m.group(1))
         vendors = re.findall(
             # ("HIS那边是创医信息在做")
-            r"(?:系统|HIS|ERP|OA|软件|平台)(?:那边|这块)?(?:都|也)?是([\u4e00-\u9fa5]{2,6}?)(?:医疗|软件|科技|信息)*(?:公司)?"
+            # ("另外还有TMS，是合肥数联做的")
+            r"(?:系统|HIS|ERP|OA|软件|平台|[A-Z]{2,5})[，,]?\s*(?:那边|这块)?(?:都|也)?是([\u4e00-\u9fa5]{2,6}?)(?:医疗|软件|科技|信息)*(?:公司)?"
             r"(?:给我们|帮我们|帮忙)?(?:做|开发|实施|在做|在维护)(?:的)?",
             s.text,
         )
+        # ("…是合肥数联做的。今天数联的卢工也来了": the brand without the city)
+        vendors = [v for vendor in vendors for v in (vendor, *([vendor[-2:]] if len(vendor) == 4 else []))]
         for m in re.finditer(
             r"([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*[，,]\s*(?:是|就是)?"
-            r"(?:帮|给|替)我们(?:上|做|搭|实施|开发|弄|装)的",
+            r"(?:帮|给|替)我们(?:上|做|搭|实施|开发|弄|装)的"
+            # ("订单在金蝶云星空里，是蜀信网络帮我们做的实施")
+            r"|是([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*(?:帮|给|替)我们(?:做|上)的(?:实施|集成|开发)",
             s.text,
         ):
             # "贵阳联创信息，帮我们上的用友U8" – "我是联创的包启明": the vendor, by its brand without the city
-            brand = m.group(1)
+            brand = m.group(1) or m.group(2)
             vendors += [brand, *([brand[-2:]] if len(brand) == 4 else [])]
         for vendor in vendors:
             # "我们的HIS是信达医疗信息做的，接口要找他们的宗工": the vendor's engineer, in the same breath
@@ -1996,11 +2030,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for later in sentences:
                 for m in re.finditer(
                     rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})"
+                    # ("接口需要蜀信那边配合一下，他们的邬工我们之前也对接过")
+                    rf"|{vendor}(?:那边|这边)[^。！？；]{{0,10}}?[，,]\s*他们的?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理))"
                     # ("参会人：…、聂工（创医信息）": the vendor's man in the participant list)
                     rf"|({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})\s*[（(]{vendor}[\u4e00-\u9fa5]{{0,4}}[）)]",
                     later.text,
                 ):
-                    sides.third.add(m.group(1) or m.group(2))
+                    sides.third.add(next(g for g in m.groups() if g))
         # "华创网络-陶工 | 我们华创这边做网吧计费系统的接口": a labelled member of another company who builds an interface
         if s.speaker and (company := label_company(s.speaker)) and not (org.is_ours(company) or org.find_ours(company)):
             if re.search(
@@ -2032,7 +2068,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         # "我是农信通的祁工。县里这个项目是我们做的集成": someone who built the customer's systems introduces himself
         intro = re.search(
-            rf"我是([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=[。，,！!\s]|$)",
+            # ("我是合肥数联信息技术有限公司的卢工，安运的TMS是我们做的")
+            rf"我是([\u4e00-\u9fa5]{{2,16}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=[。，,！!\s]|$)",
             s.text,
         )
         if intro and s.speaker and not org.find_ours(intro.group(0)):
@@ -2093,6 +2130,27 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             rf"(?:请了|找了|请的是)[^，。]{{0,12}}?的?[\u4e00-\u9fa5]{{2,8}}[，,]\s*((?:{SURNAMES})(?:工|总|经理)|{_PERSON})也在",
             s.text,
         ):  # "另外我们请了做档案系统的金穗信息，卢工也在": the vendor they hired
+            sides.third.add(m.group(1))
+        if _NONE_OF_THESE.search(s.text):
+            # "冷库的事找丰源的王经理，0537-…；拉货的是鲁西冷链的老马，133…，这俩你们不用记"
+            said = " ".join(x.text for x in _with_neighbour(sentences, s, -1))
+            for m in re.finditer(rf"(?:{SURNAMES})(?:总|经理|工|师傅|老板|主任)|{_NICK}", said):
+                if m.group(0) != (sides.speaker_name.get(s.speaker) or _person_of(s.speaker)):
+                    sides.third.add(m.group(0))
+        if _SISTER_PERSON.search(s.text):
+            # "株洲那边是兄弟公司株洲随充，…。负责人是贺总，电话138…，你们问问他": the sister company's man
+            said = " ".join(x.text for x in _with_neighbour(sentences, s, 1))
+            after = said[_SISTER_PERSON.search(said).end() :]
+            for m in re.finditer(
+                rf"(?:(?:负责人|对接人|联系人)(?:是|叫)|(?:他们|那边)的?[\u4e00-\u9fa5]{{0,4}}?)\s*"
+                rf"((?:{SURNAMES})(?:总|经理|工|师傅|老板|主任)|{_PERSON})(?=[，,。\s]|电话|手机)",
+                after,
+            ):
+                sides.third.add(m.group(1))
+        # "叶晨（赣康医疗集团 信息部）": the parent group's IT, listed with the meeting
+        for m in re.finditer(
+            rf"({_PERSON})\s*[（(][^）)]{{0,12}}?集团\s*(?:信息部|信息中心|IT部?|法务部?|财务部?|采购部?)[）)]", s.text
+        ):
             sides.third.add(m.group(1))
         for m in _FORMER.finditer(s.text):  # "纷享是前任IT经理魏东选的": the one before is gone
             sides.left.add((m.group(1) or m.group(2))[:3])
@@ -3754,6 +3812,12 @@ def _contacts(
         # "他手机13705742218你们要是存过就别打了", "吕经理电话027-8555 6201…这事跟他没关系了", "…不用理他": a number
         # of someone who left or does not count
         contacts = [c for c in contacts if not _NOT_TO_CALL.match(s.text[c.span[1] : c.span[1] + 24])]
+        # "我们这厂房是租鑫达工业园的，物业电话0754-8889 1234": the landlord's line
+        contacts = [c for c in contacts if not _PREMISES_NUMBER.search(s.text[max(0, c.span[0] - 12) : c.span[0]])]
+        if (none := _NONE_OF_THESE.search(s.text)) is not None:
+            contacts = [c for c in contacts if c.span[0] > none.start()]
+        elif index + 1 < len(sentences) and _NONE_OF_THESE.match(sentences[index + 1].text):
+            contacts = []  # "…老马，133 6537 8812；这俩你们不用记": the clause after disowns these numbers
         if s.speaker and sides.side(s.speaker) is False:
             # the customer: "物流是黔运物流在拉…他们调度王师傅电话 151 8503 2217", "他们的销售老窦也想跟你们聊聊，
             # 电话 020-…": 他们 is another company, and so is the number of its person
