@@ -1473,3 +1473,19 @@ def test_our_rep_reading_the_number_back_after_a_comma_and_a_minutes_list_with_t
     )
     ex = extract(mail)
     assert names(ex) == ["廖珊", "骆志明"] and phones(ex) == {"13539207718"}
+
+
+def test_the_customer_from_a_notes_place_a_group_notice_and_its_own_words_without_labels():
+    notes = "12/23（周一）拜访笔记\n地点：深圳福田，知衡背景调查办公室\n- 见了创始人葛晓峰。\n- 账号：先开15个。\n"
+    assert extract(notes, date(2027, 12, 24)).account.value == "知衡背景调查"
+    group = (
+        "微信群聊记录导出\n群名称：鲟源养殖×云帆CRM对接群（5人）\n"
+        "群公告：本群用于千岛湖鲟源鲟鱼养殖场CRM项目对接，报价、合同都在群里同步。——鲍海涛\n"
+        "———— 2027年10月19日 ————\n10:02 董立：各位好，我是云帆科技的董立。\n10:09 鲍海涛：账号开八个。\n"
+    )
+    assert extract(group).account.value == "千岛湖鲟源鲟鱼养殖场"
+    call = (
+        "2027-10-19 通话录音（自动转写，未区分说话人）\n喂，您好，是葛总吗？我是云帆科技的小唐，唐宁。\n是我，你说。\n"
+        "对。我们路顺加油站在县里有六个站，车队客户一百来家。\n"
+    )
+    assert extract(call).account.value == "路顺加油站"

@@ -821,3 +821,17 @@ def test_next_workday():
     assert next_workday(date(2026, 10, 1)) == date(2026, 10, 8)
     assert next_workday(date(2026, 11, 18)) == date(2026, 11, 18)
     assert next_workday(datetime(2026, 11, 21, 9, 0)) == date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("我们在千岛湖养鱼", []),  # a place
+        ("千万别忘了发合同", []),  # "by all means"
+        ("预算千把块", [1000]),
+        ("千多块", [1000]),
+        ("一千", [1000]),
+    ],
+)
+def test_a_bare_thousand_is_money_only_when_it_is_said_as_money(text, values):
+    assert [f.value for f in find_money(text)] == values

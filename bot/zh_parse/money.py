@@ -125,6 +125,10 @@ def find_money(text: str) -> list[Found]:
             continue
         if mm is None:
             continue
+        if norm[mm.start : mm.end] in ("千", "百", "万") and not re.match(r"[把来多块元]", norm[mm.end : mm.end + 1]):
+            continue  # "千岛湖", "万州": a place, not "千把块"
+        if norm[mm.start : mm.end] == "千万" and re.match(r"别|不要|不能|记得|要|得", norm[mm.end : mm.end + 2]):
+            continue  # "千万别忘了": by all means, no sum
         if not mm.explicit:
             # "30-50万", "三十到五十万": the low end borrows the high end's magnitude
             nxt = raw[i + 1] if i + 1 < len(raw) else None

@@ -2347,7 +2347,8 @@ _SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|�
 _OWN_BRAND = re.compile(
     rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,8}}?)"
     # ("我们安佑劳保做手套、安全帽", "我们彩印通打印耗材是小本生意")
-    rf"(?:{_SAYS_OF_ITSELF}|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
+    # ("我们路顺加油站在县里有六个站")
+    rf"(?:{_SAYS_OF_ITSELF}|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d])|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
     r"|的(?:产能|产品|客户|业务|订单|销售|门店|工厂|情况))"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
@@ -2936,7 +2937,10 @@ def _account(
             # "电话录音 2027-09-28 周二 北冥冰球", "拜访录音转写 2027-06-21 甜蜂养蜂器材 门店现场": a header's
             # one name that is not about the meeting itself is the customer, whatever its trade; so is the
             # place the meeting was held at: "地点：松岭矿泉 三楼会议室", "地点：长沙 湘韵绣庄 开福区工作室"
-            tokens = re.split(r"\s+|[|｜]", s.text[place.end() :] if place else s.text)
+            tokens = re.split(r"\s+|[|｜]" + (r"|[，,、]" if place else ""), s.text[place.end() :] if place else s.text)
+            if place:
+                # "地点：深圳福田，知衡背景调查办公室": the customer's own office
+                tokens = [re.sub(r"(?<=[\u4e00-\u9fa5]{4})(?:办公室|门店)$", "", t) for t in tokens]
             # "通话记录 2027-09-14 与恒远建材张总": whom the call was with, the person after the company
             tokens = [
                 re.sub(
@@ -2972,6 +2976,13 @@ def _account(
                     candidates.append((token, 5.0 if visited else 3.0 if person_after else 2.0, at, at + len(token)))
                     if token in bracketed:
                         products.append((at + len(token), at + len(bracketed[token])))
+        notice = re.search(
+            # "群公告：本群用于千岛湖鲟源鲟鱼养殖场CRM项目对接": whom the group is for
+            r"本群(?:用于|是)\s*([\u4e00-\u9fa5]{4,20}?)\s*(?:CRM|系统|软件)?(?:项目)?的?(?:对接|沟通|交流|推进)",
+            s.text,
+        )
+        if notice and not org.find_ours(notice.group(1)) and not _looks_like_person(notice.group(1)):
+            candidates.append((notice.group(1), 7.0, notice.start(1), notice.end(1)))
         spans = [(a, b) for _n, a, b in org_mentions(s.text)]
         for m in _NAMED_COMPANY.finditer(s.text):
             name = m.group("name")
@@ -3205,6 +3216,14 @@ def _account(
         best = max(legal, key=len)
     else:
         best = min(best_group, key=lambda n: first[n].start)
+        # "群名称：鲟源养殖×云帆CRM对接群" then "本群用于千岛湖鲟源鲟鱼养殖场CRM项目对接": the full name, said outright
+        fuller = max(best_group, key=lambda n: (scores[n], len(n)))
+        if (
+            scores[fuller] >= 7
+            and len(fuller) > len(best)
+            and re.search(r"[厂场店行社馆院校所站]$|中心$|工作室$", fuller)
+        ):
+            best = fuller
     total = group_score(best_group)
     confidence = 0.9 if total >= 5 else 0.7 if total >= 2 else 0.5
     evidence = min((first[n] for n in best_group), key=lambda s: s.start)
