@@ -315,3 +315,18 @@ def test_a_rival_who_came_by_an_arrow_to_the_agreed_price_and_a_lost_deal_lowere
         INTRO + "客户-晏总：你们十五个账号先报五万四，后来降到四万九千五，他们十五个账号三万八，还送实施。\n"
     )
     assert lost.amount.value == 49500
+
+
+def test_people_who_get_no_account_a_decision_corrected_in_the_next_breath_and_a_meeting_at_months_end():
+    notes = "2/3 电话回访记录\n1. 账号：招生顾问6个 + 汪校长 = 7个；教练12个不用开号。\n"
+    assert extract(notes).seats.value == 7
+    corrected = INTRO + "客户-晏总：下下周三之前出结果吧。哦，其实是下下周五，周三集团要开院长会。\n"
+    assert extract(corrected).close_date.value == date(2027, 5, 28)  # 下下周五 from Monday 5-10
+    month_end = INTRO + "客户-晏总：行。你明天把报价发我微信，我们这个月底开会定。\n"
+    assert extract(month_end).close_date.value == date(2027, 5, 31)
+    # the correction is about the reply, said in its own sentence: the close date stays
+    reply = (
+        INTRO
+        + "客户-晏总：六月十号前签约吧。下周二我给你回个准信……哎不对，下周二我要出差，改成下周三，下周三给你回复。\n"
+    )
+    assert extract(reply).close_date.value == date(2027, 6, 10)

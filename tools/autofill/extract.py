@@ -4440,7 +4440,8 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
         # ("维修班组长只开4个（业务员12个不变）": the part that stays is no new total either)
         text = re.sub(r"[（(][^）)]*(?:[+＋]|原|加上?|不变|其中|包括|含)[^）)]*[）)]", "", text)
         # "账号就6个，…，仓库那两个不用": the people left out are no seat count
-        text = re.sub(r"[^，。,；;！!？?]*(?:不用开?|不开|不需要|用不着)(?=[，。,；;！!？?]|$)", "", text)
+        # ("教练12个不用开号")
+        text = re.sub(r"[^，。,；;！!？?]*(?:不用开?|不开|不需要|用不着)(?:账?号)?(?=[，。,；;！!？?]|$)", "", text)
         # "他们要求最少五十个账号起卖": another vendor's minimum order is no seat count of this deal
         text = re.sub(r"[^，。,；;！!？?]*(?:起卖|起订|起购|起步|起售)[^，。,；;！!？?]*", "", text)
         if not text.strip("，。,；;！!？? "):
@@ -4532,7 +4533,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边就])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边就])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天底])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
 )
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
@@ -4689,13 +4690,24 @@ def _dates(
             )
             if (
                 decision is None
-                and re.fullmatch(r"[那就改成到为吧啊呢前之以内，,。！!\s]*", clause.replace(d.text, ""))
+                and re.fullmatch(
+                    r"[那就改成到为吧啊呢哦嗯前之以内，,。！!\s]*",
+                    re.sub(r"其实是|应该是|不对", "", clause.replace(d.text, "")),
+                )
                 and close is not None
-                and close.pos == s.start
-                and re.search(r"不对|改成|改到|改为|改一下", s.text[: d.span[0]])
+                # ("下下周三之前出结果吧。哦，其实是下下周五，周三集团要开院长会。": corrected in the next breath)
+                and (
+                    close.pos == s.start
+                    or (
+                        previous is not None
+                        and close.pos == previous.start
+                        and not any(o.span[0] < d.span[0] for o in future)  # what the correction is about
+                    )
+                )
+                and re.search(r"不对|改成|改到|改为|改一下|其实是|应该是", s.text[: d.span[0]])
             ):
                 # "我们下周五开会定下来……哦不对，下周五我出差，那就下周四吧": the decision day, corrected
-                decision = _CLOSE.search(s.text)
+                decision = _CLOSE.search(s.text) or (_CLOSE.search(previous.text) if previous is not None else None)
                 clause = ""
             if decision and _WORKING_DETAIL.search(s.text):
                 decision = None
