@@ -1489,3 +1489,47 @@ def test_the_customer_from_a_notes_place_a_group_notice_and_its_own_words_withou
         "对。我们路顺加油站在县里有六个站，车队客户一百来家。\n"
     )
     assert extract(call).account.value == "路顺加油站"
+
+
+def test_a_bracketed_role_that_talks_and_a_greeting_asked_as_a_question():
+    bracketed = (
+        "【云帆呼叫中心 通话录音转写】\n通话编号：YF-0514  日期：2027-10-19 14:06  坐席：谢雨（云帆科技）\n"
+        "[坐席] 您好，我是云帆科技的谢雨。\n[客户] 对，我是暖居热能的负责人，我叫凤志刚。\n"
+        "[坐席] 凤老板您好。\n[客户] 我手机 177 5530 9128。\n"
+    )
+    ex = extract(bracketed)
+    assert names(ex) == ["凤志刚"] and phones(ex) == {"17755309128"}
+    asked = (
+        "电话录音转文字 2027-10-19 16:05\n喂，您好，是姜姐吗？我是云帆科技的小殷，殷浩。\n"
+        "对对，小殷啊。我们厂全称是宁海县洁力清洁用品厂。\n下午两点吧。你打我手机，幺八九 五七四幺 二二零六。\n"
+        "好嘞。我电话是一八六 五七二一 三三零八，有事您随时找我。\n"
+    )
+    ex = extract(asked)
+    assert names(ex) == ["姜姐"] and phones(ex) == {"18957412206"}
+
+
+def test_numbers_of_the_vendors_contact_the_hauliers_man_a_supplier_and_the_groups_engineer_are_not_proposed():
+    text = (
+        "陶宇：牛厂长好，我是云帆科技的陶宇。\n"
+        "牛厂长：LIS是维科医疗信息给我们做的。维科那边的对接人是裘工，电话 0571-8690 1123，接口的事你们直接找他。\n"
+        "牛厂长：发货是通达物流的车，吕师傅在管，他电话 152 3710 9916。\n"
+        "牛厂长：助听器供应商声达听力的业务员老常（电话 135 0832 6617）也想要个账号。\n"
+        "牛厂长：接口是智联云图的钱工他们做，他电话是 181 5502 7719。\n"
+        "牛厂长：冀运车队的张队 139 3128 6650 是给我们拉料的，不用记。我这边有事打办公室 0371-6452 8807。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["牛厂长"] and phones(ex) == {"037164528807"}
+
+
+def test_a_mail_naming_the_groups_engineer_by_honorific_and_where_the_invoice_goes():
+    text = (
+        "发件人：汪海涛 <wanght@jtshipping.com.cn>\n收件人：林溪 <linxi@yunfan-tech.com>\n时间：2027年10月19日 17:42\n\n"
+        "林经理好，\n合同和发票请寄给我们财务程晓。\n"
+        "葛工是集团（安徽皖江港航集团有限公司）信息中心的，接口的事请直接跟他对接，电话0553-588 0020。\n\n"
+        "汪海涛\n芜湖江通船务有限公司 运营部经理\n手机：+86 139 5530 2716\n\n-------- 原始邮件 --------\n"
+        "发件人：林溪 <linxi@yunfan-tech.com>\n时间：2027年10月18日 18:20\n\n"
+        "1. 参会：贵司汪海涛经理、程晓；集团信息中心葛立新；我方林溪。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "芜湖江通船务有限公司"
+    assert names(ex) == ["汪海涛", "程晓"] and phones(ex) == {"13955302716"}

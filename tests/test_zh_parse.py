@@ -835,3 +835,18 @@ def test_next_workday():
 )
 def test_a_bare_thousand_is_money_only_when_it_is_said_as_money(text, values):
     assert [f.value for f in find_money(text)] == values
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("我办公室电话零五五一 六三八二 九九零七，有事打这个。", "0551-63829907"),
+        ("座机洞二幺 五八九二 三三六六", "021-58923366"),
+    ],
+)
+def test_a_landline_read_out_in_chinese_digits(text, value):
+    assert [c.value for c in find_phones(text)] == [value]
+
+
+def test_a_price_with_zeros_read_out_is_no_landline():
+    assert find_phones("价格是三千零五十，一共二千零五") == []

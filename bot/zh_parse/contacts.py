@@ -2,7 +2,8 @@
 
 Numbers are read in any grouping people say or type them: "138 1234 5678", "1381 234 5678", "138-0571-2233",
 "139，0755，2618" (read out in groups),
-"021-5892 3366", "0571 8888 6666"; spoken digits with 幺 (1) and 洞 (0) too.
+"021-5892 3366", "0571 8888 6666"; spoken digits with 幺 (1) and 洞 (0) too, landlines included
+("零五五一 六三八二 九九零七").
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ _ASR_CLASS = "零〇洞幺一二两三四五六七八九"
 _ASR_MOBILE_RE = re.compile(
     rf"(?<![{_ASR_CLASS}])[幺一][三四五六七八九](?:[\s,，]?[{_ASR_CLASS}]){{9}}(?![{_ASR_CLASS}])"
 )
+# "办公室电话零五五一 六三八二 九九零七": a landline read out, the area code first
+_ASR_LANDLINE_RE = re.compile(rf"(?<![{_ASR_CLASS}])[零洞〇](?:[\s,，]?[{_ASR_CLASS}]){{9,11}}(?![{_ASR_CLASS}])")
 # "手机一八一零二八三，后四位五五六九", "1380571，尾号2266": a mobile given in two pieces, joined by the words
 # that say the second piece is its last four digits
 _DIGIT = rf"[\d{_ASR_CLASS}]"
@@ -87,6 +90,11 @@ def find_phones(text: str) -> list[Contact]:
     for m in _ASR_MOBILE_RE.finditer(norm):
         digits = "".join(_ASR_DIGITS[ch] for ch in m.group() if ch in _ASR_DIGITS)
         found.append(Contact(digits, "mobile", m.span(), text[m.start() : m.end()]))
+    for m in _ASR_LANDLINE_RE.finditer(norm):
+        digits = "".join(_ASR_DIGITS[ch] for ch in m.group() if ch in _ASR_DIGITS)
+        line = _LANDLINE_RE.fullmatch(digits)
+        if line and not _overlaps(m.span(), [c.span for c in found]):
+            found.append(Contact(f"{line.group('area')}-{line.group('num')}", "landline", m.span(), m.group()))
     for m in _PIECES_MOBILE_RE.finditer(norm):
         if _overlaps(m.span(), [c.span for c in found]):
             continue

@@ -361,6 +361,12 @@ def split_sentences(text: str) -> list[Sentence]:
     # like a header key ("乙方：云帆科技 吴昊") or carries a digit ("时间：2027-03-01")
     label_lines = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
     lines_seen = Counter(line.strip() for line in text.splitlines())
+    # "[客户] 对，我是…" again and again: a bracketed role that talks, even when it reads like a header key
+    bracket_lines = Counter(
+        next((g for g in m.groups() if g is not None), "").strip()
+        for line in text.splitlines()
+        if (m := _BRACKET_LABEL.match(line))
+    )
     in_mail = False
     listing = False
     previous_label = ""
@@ -447,7 +453,15 @@ def split_sentences(text: str) -> list[Sentence]:
             stripped = stripped[cut:]
             m = title = None
         notes_title = False
-        if m is not None and title and (_header_key(title) or re.search(r"记录|纪要|小记|笔记|日志|转写|录音", title)):
+        if (
+            m is not None
+            and title
+            and (
+                _header_key(title)
+                and bracket_lines[title] < 2
+                or re.search(r"记录|纪要|小记|笔记|日志|转写|录音", title)
+            )
+        ):
             m = None  # "【通话记录】陈思远 2026/07/08": the title of the notes, nobody talking
             notes_title = True
         if m is not None:
@@ -538,7 +552,7 @@ SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢"
     # rarer ones, where no common word starts with the character (原 and 计 do: their words are listed below)
-    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝]"
+    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝凤]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})"
@@ -553,7 +567,7 @@ _WHOSE_NUMBER = re.compile(
     rf"((?:{SURNAMES})(?:总|工|经理|老师|主任|姐|哥))的?(?:号码|电话|手机|手机号|座机)(?:是|号)?[：:\s]*$"
 )
 _NOT_TO_CALL = re.compile(
-    r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
+    r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
     r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|联系人)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
     r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混)"
@@ -568,7 +582,8 @@ _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|�
 _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
     # ("顺路物流的老范电话是138…", "顺驰物流的老马在跑，他电话133…")
-    rf"(?:物流|快递|运输|货运|车队)[^，。]{{0,6}}?的?(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
+    # ("发货是通达物流的车，吕师傅在管，他电话 152…")
+    rf"(?:物流|快递|运输|货运|车队)(?:[^，。]{{0,6}}?|的车[，,])的?(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
     r"(?:[^。；;]{0,6}?[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)|\s*[（(]?)"
     r"(?:是|号)?[：:\s]*$"
     # ("提货是外包给顺安运输的，司机老黄的电话136 3289 0021": the haulier's driver, after a comma)
@@ -1970,7 +1985,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 continue  # "我是渠道这块的小贺": who looks after the dealers, one of theirs
             sides.third.add(m.group(2))
         for m in re.finditer(
-            rf"(?:供货|供应商|供货商|进货)的?[\u4e00-\u9fa5]{{2,8}}?((?:{SURNAMES})(?:经理|总|工|师傅|老板))(?=[（(，,\s]|也|说)",
+            # ("助听器供应商声达听力的业务员老常（电话 135…）")
+            rf"(?:供货|供应商|供货商|进货)的?[\u4e00-\u9fa5]{{2,12}}?((?:{SURNAMES})(?:经理|总|工|师傅|老板)|{_NICK})(?=[（(，,\s]|也|说)",
             s.text,
         ):
             sides.third.add(m.group(1))  # "供货的华糖酒业毛经理（138 7345 0021）刚好也在店里": the supplier's man
@@ -1982,7 +1998,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             rf"|(?:是|^)([\u4e00-\u9fa5]{{2,10}}?)的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             # ("我们的信息化一直是信达软件的卓工在弄", "博创信息的雷工帮我们做用友U8和钉钉的集成")
             # ("华东是东晟工业的俞经理在代理": the customer's agent)
-            r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接|代理|做代理))"
+            # ("接口是智联云图的钱工他们做")
+            r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接|代理|做代理)|他们(?:在|来)?(?:做|弄|负责|对接))"
             # ("启航软件的贾工是我们在宁波的合作伙伴": a partner named, then what he is)
             rf"|({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})是(?:我们|咱们)?[^，。]{{0,8}}?的?(?:{_THIRD_PARTY.pattern})"
             # ("我是易房通的实施工程师邬工": the engineer of the system's vendor)
@@ -2032,6 +2049,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     rf"{vendor}[\u4e00-\u9fa5]{{0,4}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})"
                     # ("接口需要蜀信那边配合一下，他们的邬工我们之前也对接过")
                     rf"|{vendor}(?:那边|这边)[^。！？；]{{0,10}}?[，,]\s*他们的?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理))"
+                    # ("维科那边的对接人是裘工，电话 0571-8690 1123")
+                    rf"|{vendor}[\u4e00-\u9fa5]{{0,4}}的(?:对接人|联系人|负责人)(?:是|叫)\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})"
                     # ("参会人：…、聂工（创医信息）": the vendor's man in the participant list)
                     rf"|({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})\s*[（(]{vendor}[\u4e00-\u9fa5]{{0,4}}[）)]",
                     later.text,
@@ -2122,7 +2141,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(m.group(1)[:3])  # "集团的钱总那边审": the parent group's person
         for m in re.finditer(
             rf"(?:集团|总部|控股)(?:信息中心|信息部|IT部?|财务部?|法务部?|采购部?)\s*((?:{SURNAMES})(?:总|经理|工|主任)|{_PERSON})"
-            r"(?=[（(，,。\s]|参与|负责|会|也|建议|说|提|要|觉得|希望)",
+            r"(?=[（(，,。；;、\s]|$|参与|负责|会|也|建议|说|提|要|觉得|希望)",
             s.text,
         ):  # "集团信息中心吕文涛（+86 139 9510 2234）参与后续接口评审"
             sides.third.add(m.group(1))
@@ -2863,8 +2882,8 @@ def _account(
                 or re.match(r"那|这|就|然后|所以|但|也|再", name)
                 # ("合同和发票寄给小鲍": where the papers go, to a person)
                 # ("合同抬头按您给的开票信息填写": how to fill it in, not the name)
-                or re.match(r"[寄发送交找问给由让我你您他她咱按照跟用以]", name)
-                or re.search(r"[您你]|信息|填写", name)
+                or re.match(r"[寄发送交找问给由让我你您他她咱按照跟用以请]", name)
+                or re.search(r"[您你]|信息|填写|(?:寄|发|交|转)给", name)  # ("发票请寄给我们财务程晓")
                 or re.search(rf"(?:{_NICK})$", name)
                 or s.text[m.end(1) : m.end(1) + 1] in ("？", "?")  # "合同抬头写全称是？": asked, not said
             ):
@@ -3070,6 +3089,8 @@ def _account(
                 )
                 # "贵司属于浙江宏达管业集团股份有限公司，本次由宏达塑管单独采购": the group it belongs to
                 or re.search(r"(?:属于|隶属于?|归属于?)\s*$", before)
+                # "葛工是集团（安徽皖江港航集团有限公司）信息中心的": the parent group, named in brackets
+                or (re.search(r"集团\s*[（(]\s*$", before) and re.search(r"集团|控股", name))
                 # "北京茶博汇商行每年从我们这拿货": a client of theirs
                 or re.match(r"[^，。]{0,6}从我们(?:这|这里|这边|家)?(?:拿货|进货|订货|采购|买|订)", s.text[end:])
                 # "程主管发产品目录和医院客户清单": what is sent, not a company
@@ -3355,9 +3376,11 @@ def _contacts(
         if not s.speaker and s.start < 200 and org is not None:
             # a call without labels: "喂，鲁师傅您好，我是云帆科技的小武": whom our rep greets is the customer
             m = re.match(
-                rf"\s*(?:喂|哎|诶)?[，,\s]*((?:{SURNAMES})(?:总|经理|师傅|老师|主任|工|姐|哥|老板|校长|院长|园长|厂长|店长))"
-                r"(?:您好|你好|好)[，,！!\s]*我是([^，。]{2,16})",
-                s.text,
+                # ("喂，您好，是姜姐吗？我是云帆科技的小殷")
+                rf"\s*(?:喂|哎|诶)?[，,\s]*(?:(?:您好|你好)[，,\s]*)?是?"
+                rf"((?:{SURNAMES})(?:总|经理|师傅|老师|主任|工|姐|哥|老板|校长|院长|园长|厂长|店长))"
+                r"(?:吗|您好|你好|好)[，,！!？?\s]*我是([^，。]{2,16})",
+                "".join(x.text for x in _with_neighbour(sentences, s, 1)),  # the question mark ends a sentence
             )
             if m and org.find_ours(m.group(2)):
                 add(m.group(1), s)
@@ -3651,6 +3674,12 @@ def _contacts(
             # "发言人6：我的手机是…", 发言人6 being the integrator's 卢工; "韩涛：…我手机…", the 韩工 of the integrator
             talking in sides.third
             or any(talking[:1] == n[0] and re.fullmatch(_HONORIFIC.pattern, n) for n in sides.third if talking)
+            # "葛工是集团…信息中心的，…电话0553-588 0020", 葛工 being the group's 葛立新
+            or any(
+                sides.excluded(m.group(0))
+                for m in re.finditer(rf"(?:{SURNAMES})(?:工|总|经理|主任|老师|师傅)", s.text)
+                if m.group(0) not in (talking, *(c.name for c in people))
+            )
         )
         if not contacts:
             recent = (named_here or recent)[-3:]
