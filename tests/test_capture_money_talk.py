@@ -330,3 +330,17 @@ def test_people_who_get_no_account_a_decision_corrected_in_the_next_breath_and_a
         + "客户-晏总：六月十号前签约吧。下周二我给你回个准信……哎不对，下周二我要出差，改成下周三，下周三给你回复。\n"
     )
     assert extract(reply).close_date.value == date(2027, 6, 10)
+
+
+def test_a_notes_field_a_stamp_day_the_day_that_counts_a_threshold_and_a_price_agreed_in_notes():
+    notes = "拜访笔记 2027-05-10\n- 签约：月底。开始用：6月10号。\n- 报价：8 个账号一年 7,840；晏总要凑个整，我同意 7,800。\n"
+    ex = extract(notes)
+    assert ex.close_date.value == date(2027, 5, 31) and ex.amount.value == 7800
+    stamp = INTRO + "客户-晏总：行，你后天把合同发过来，我下周一盖章。\n"
+    assert extract(stamp).close_date.value == date(2027, 5, 17)
+    counts = INTRO + "客户-晏总：时间：5月15日集团开会，但结果要到5月20日才出，以5月20日为准。\n"
+    assert extract(counts).close_date.value == date(2027, 5, 20)
+    threshold = (
+        INTRO + "销售-林峰：三年五十四万，就这么定。\n客户-晏总：行。三年的合同超过五十万要上董事会，这个月底才开。\n"
+    )
+    assert extract(threshold).amount.value == 540000

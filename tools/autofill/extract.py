@@ -3993,6 +3993,11 @@ def _money_facts(
                 and not _DIFFERENCE_BEFORE.search(text[max(0, m.span[0] - 4) : m.span[0]])
                 and not _EQUIVALENT_BEFORE.search(text[max(0, m.span[0] - 7) : m.span[0]])
                 and not re.match(r"\s*(?:以上|以下)", text[m.span[1] :])  # "五十万以上的单子要我批": a threshold
+                # "三年的合同超过五十万要上董事会": a threshold too
+                and not (
+                    re.search(r"(?<!不)(?:超过|超出|高于|大于)$", text[max(0, m.span[0] - 3) : m.span[0]])
+                    and re.match(r"(?:的话)?\s*(?:就)?(?:要|得|需要|必须)", text[m.span[1] :])
+                )
             ]
 
         amounts = stated(s.text)
@@ -4562,14 +4567,16 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边就])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天底])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边就])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天底])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|结果(?=[^，。]{0,10}(?:才|就|会)出)|(?<=[我就再来号日一二三四五六天])盖章(?=[，,。！!；;]|$)|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
 )
+# a rep's notes keyed by the decision: "- 签约：月底。", "预计成交时间：9月底"
+_CLOSE_FIELD = r"(?:预计)?(?:签约|签单|成交|决策|拍板|签合同)(?:时间|日期)?"
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
 _LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
 _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}\s*[号日](?:前|之前|以前)?")
 _BARE_YUAN = re.compile(
     # ("8 × 980 = 7840，…最后按 6980 谈下来")
-    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝→]|降到|砍到|谈到"
+    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝→]|降到|砍到|谈到|我(?:答应|同意)了?"
     r"|按(?=\s*(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:谈定|谈下来|谈成|成交|签|定)))(?:是|为)?\s*)"
     r"(\d{1,3}(?:,\d{3})+|\d{4,7})(?![\d.,万千元块%个:：/年月日号-])"
 )
@@ -4647,6 +4654,8 @@ def _dates(
             ):
                 continue  # "定了以后年底事情多": what comes after the decision
             decision = _CLOSE.search(clause)
+            if decision is None and re.fullmatch(_CLOSE_FIELD, s.speaker or ""):
+                decision = re.match(r".", clause or " ")  # "- 签约：月底。": the notes' field says what the date is
             if decision is None and not any(o.span[0] > d.span[0] for o in future if o is not d):
                 # "老板下下周一回来，回来那天他就拍板": the decision on that day, said in the next clause
                 decision = re.match(
@@ -4667,7 +4676,17 @@ def _dates(
             answer = re.sub(r"给(?:你|您)?(?:个)?(?:答复|回复|结果)|答复(?:你|您)?", "", clause.replace(d.text, ""))
             bare_answer = len(re.sub(r"[吧啊呢前之以内左右的，。！\s]|大概|差不多|应该", "", answer)) <= 1
             before = re.split(r"[，,]", s.text[: d.span[0]].rstrip("，, "))[-1]
-            if decision is None and bare_answer and asked:
+            if (
+                decision is None
+                and close is not None
+                and close.pos == s.start
+                and re.search(r"以\s*$", s.text[: d.span[0]])
+                and re.match(r"\s*为准", s.text[d.span[1] :])
+            ):
+                # "8月15日集团开会，但结果要到8月20日才出，以8月20日为准": the day that counts, said last
+                decision = re.match(r"\s*为准", s.text[d.span[1] :])
+                clause = ""
+            elif decision is None and bare_answer and asked:
                 decision = asked  # "下个月底吧。" answering "什么时候能定？"
             elif decision is None and bare_answer and _CLOSE.search(before):
                 decision = _CLOSE.search(before)  # "那就董事会那天拍板，6月10号。"
