@@ -1533,3 +1533,13 @@ def test_a_mail_naming_the_groups_engineer_by_honorific_and_where_the_invoice_go
     ex = extract(text)
     assert ex.account.value == "芜湖江通船务有限公司"
     assert names(ex) == ["汪海涛", "程晓"] and phones(ex) == {"13955302716"}
+
+
+def test_words_ending_in_a_surname_are_no_names_and_a_vendors_engineer_after_what_it_built():
+    text = (
+        "黎俊：我是黎俊，加盟拓展经理。每个招商经理一张表，接口费用你们和俞校长单独谈。\n"
+        "黎俊：报名是聚跑科技给我们做的小程序，他们的温工在维护，电话 189 5712 0067。\n"
+        "黎俊：跟单小温也会参与，客户表是她在整理。我手机 138 0716 2290。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["俞校长", "黎俊"] and phones(ex) == {"13807162290"}  # no 商经理, 单独谈, 小程, 单小温

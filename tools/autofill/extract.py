@@ -979,6 +979,7 @@ _BUYER_TALK = re.compile(
 _WORD_ENDS_IN_SURNAME = {
     *"设计 会计 统计 审计 公司 上司 总司 伙计 生计 主管 全程 工程".split(),
     *"跟单 下单 订单 菜单 账单 名单 清单 报单 接单 签单 派单 抢单 理单".split(),  # "跟单主管阮琳": no 单主管
+    *"招商 电商 客商 厂商 供应商 经销商 代理商 服务商".split(),  # "每个招商经理一张表": no 商经理
 }
 # the customer naming a colleague by job and name: "我跟我们校长宁姗商量过了", "我们馆长窦远说了"
 _OUR_TITLED = re.compile(
@@ -1150,7 +1151,7 @@ def _person_of(label: str) -> str:
 
 
 _NOT_A_NAME = set(
-    "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 "
+    "项目 方案 高层 明天 明年 全部 全员 金额 安排 成本 管理 向前 温度 江湖 周期 周末 周边 时间 时候 程序 程度 章程 包括 单独 "
     "包装 关于 关键 关系 文档 文件 田间 石油 万一 于是 常规 常用 和解 向上 易用 车间 毛利 齐全 顾问 "
     "方式 方面 方法 方向 明白 明确 商量 商务 了解 方便 高兴 司机 应该 任何 程序 林业 金融 金牌 安全 毕竟 成功 成交 成熟 路上 路线 "
     "高峰 高校 麻烦 对接 施工 包括 万元 谢谢 文字 文件 声道 "
@@ -1993,7 +1994,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         # "是智游系统集成给我们做的，他们的郑工今天也来了", "现在临时是联创信息的欧工在帮我们弄": a provider's people
         for m in re.finditer(
             # ("我们的OA和项目管理是博衡系统集成做的，他们祁工今天也在")
-            rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|上)的[，,]\s*(?:今天|这次|现在|今儿)?(?:他们|它们)的?\s*"
+            # ("报名是聚跑科技给我们做的小程序，他们的温工在维护")
+            rf"是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|上)的[\u4e00-\u9fa5A-Za-z]{{0,6}}[，,]\s*"
+            r"(?:今天|这次|现在|今儿)?(?:他们|它们)的?\s*"
             rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             rf"|(?:是|^)([\u4e00-\u9fa5]{{2,10}}?)(?<![部组室科处])的\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
             # ("我们的信息化一直是信达软件的卓工在弄", "博创信息的雷工帮我们做用友U8和钉钉的集成")
@@ -3289,6 +3292,13 @@ def _contacts(
     relatives: set[str] = set()  # "我儿子卫东阳": family of the one talking, never the same person
 
     def add(name: str, s: Sentence, title: str | None = None) -> ContactFact | None:
+        if name == "小程" and s.text.count("小程") == s.text.count("小程序"):
+            return None  # "给我们做的小程序": an app, no 小程
+        at = s.text.find(name)
+        if at > 0 and s.text[at - 1] + name[0] in _WORD_ENDS_IN_SURNAME:
+            if not re.fullmatch(_NICK, name[1:]):
+                return None  # "每个招商经理一张表": no 商经理
+            name = name[1:]  # "跟单小温也会参与": 小温, the one who does the order follow-up
         if len(name) == 3 and name[2] in "发给说来去也会在要把跟和就都还是" and name[:2] in (*found, *sides.theirs):
             name = name[:2]  # "由我们调度主管苗苗发给你们", 苗苗 being on the participant list
         staff = any(name in n or n in name for n in our_names if n) and name not in sides.theirs
