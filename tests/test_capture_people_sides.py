@@ -1543,3 +1543,23 @@ def test_words_ending_in_a_surname_are_no_names_and_a_vendors_engineer_after_wha
     )
     ex = extract(text)
     assert names(ex) == ["俞校长", "黎俊"] and phones(ex) == {"13807162290"}  # no 商经理, 单独谈, 小程, 单小温
+
+
+def test_a_member_list_of_company_dash_name_and_the_customer_named_only_where_it_is():
+    group = (
+        "群聊：云帆×金穗酥梨 对接群\n"
+        "群成员(5)：云帆-罗琦、云帆-谢楠、金穗-葛长顺(理事长)、金穗-小房(会计)、安达冷链-吴师傅\n"
+        "[2027-10-19 09:12] 云帆-罗琦：葛理事长好，开6个账号，共五千四。\n"
+        "[2027-10-19 09:33] 安达冷链-吴师傅：葛理事长，明天那车梨几点装？我电话 137 0557 2281\n"
+        "[2027-10-19 09:35] 金穗-葛长顺(理事长)：吴师傅八点。罗经理，我手机 +86 158 5573 2016\n"
+    )
+    ex = extract(group)
+    assert names(ex) == ["小房", "葛长顺"] and phones(ex) == {"15855732016"}
+    assert "谢楠" in ex.our_side and "葛长顺" not in ex.our_side
+    here = "[00:00:10] 方晓琳: 欢迎。我是这里的校长方晓琳。我们杭州萤石少儿科学实验中心现在三百来个学员。\n"
+    assert extract(here).account.value == "杭州萤石少儿科学实验中心"
+    factory = (
+        "黄振雄：欢迎欢迎。我是这个厂的厂长黄振雄。我们跟甘香食品贸易有限公司是两块牌子。\n"
+        "黄振雄：签厂的名字，营业执照上是潮州市潮安区甘香凉果食品厂。\n"
+    )
+    assert extract(factory).account.value == "潮州市潮安区甘香凉果食品厂"

@@ -1372,6 +1372,32 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         listed = re.search(r"(?:参会人?|与会|出席|参加|群成员)[^：:\s]{0,4}[：:]", line)
         key = re.match(rf"^.{{0,{listed.end()}}}", line) if listed else re.match(r"^[^：:]{0,8}[：:]", line)
         body = line[key.end() :] if key else line
+        # "群成员(5)：云帆-罗琦、云帆-谢楠、金穗-葛长顺(理事长)、金穗-小房(会计)、安达冷链-吴师傅": each member behind
+        # their company; ours, the customer's (the company most of the others belong to) and a third's
+        # ("康邻-采购经理-侯敏": the job between the company and the name)
+        dashed = re.findall(
+            rf"(?<![\u4e00-\u9fa5A-Za-z\-－—·])([\u4e00-\u9fa5A-Za-z]{{2,10}})(?:[-－—·][\u4e00-\u9fa5]{{2,6}})?[-－—·]"
+            rf"({_PERSON}|{_NICK}|[\u4e00-\u9fa5]{{1,2}}(?:师傅|工|总|经理|姐|哥))(?:[（(][^）)]{{1,10}}[）)])?(?=[、，,；;\s]|$)",
+            body,
+        )
+        dashed_ours = [n for c, n in dashed if org.find_ours(c) or org.is_ours(c)]
+        hosts = Counter(c for c, n in dashed if n not in dashed_ours).most_common()
+        if (
+            len(dashed) >= 3
+            and dashed_ours
+            and hosts
+            and (len(hosts) == 1 or hosts[0][1] > hosts[1][1])  # one company most of the others belong to
+            and len(dashed) == len([x for x in re.split(r"[、，,；;]", body.strip()) if x.strip()])  # all tagged so
+        ):
+            host = hosts[0][0]
+            for company, name in dashed:
+                if name in dashed_ours:
+                    sides.add_ours(name)
+                elif company == host:
+                    sides.theirs.add(name)
+                else:
+                    sides.third.add(name)
+            continue
         # "李文博（云帆科技）、梁蕾（小橡树教育 招生总监）、郝工（启明教育集团）": each person with their own company
         tagged = re.findall(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,24}})[）)]", body)
         ours_tagged = [
@@ -2252,7 +2278,8 @@ _CONTRACT_NAME = re.compile(
 )
 _CONTRACT_NAME_ANY = re.compile(
     # ("写全称，瑞安市驰岭汽车制动片厂": the name after a comma)
-    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|发票|开票)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:，,\s]*"
+    # ("签厂的名字，营业执照上是潮州市潮安区甘香凉果食品厂")
+    r"(?:合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|发票|开票|营业执照上|执照上)(?:就|都|还是)?(?:是|写|叫|为|用|开)?(?:成(?!都))?[：:，,\s]*"
     r"([\u4e00-\u9fa5（）()]{4,30}?)(?=[，,。；;！!？?\s]|$|就行|就好|吧|啊|哈)"
 )
 # "远通控股集团有限公司下面的快运板块": a business unit, not a company name
@@ -2367,7 +2394,7 @@ _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人�
 # "我们琉光琉璃瓦这边", "我们飘扬旗帜这几年": the customer's own brand and trade, then what it says of itself
 _SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
 _OWN_BRAND = re.compile(
-    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,8}}?)"
+    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,12}}?)"
     # ("我们安佑劳保做手套、安全帽", "我们彩印通打印耗材是小本生意")
     # ("我们路顺加油站在县里有六个站")
     rf"(?:{_SAYS_OF_ITSELF}|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d])|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
@@ -2738,6 +2765,8 @@ def _account(
                 or re.search(
                     rf"[部处室组科办店区]$|{_DEPARTMENT_CENTRE}$|"
                     r"^[\u4e00-\u9fa5]{0,2}中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)"
+                    # ("我是这里的校长方晓琳", "我是这个厂的厂长黄振雄": where, not which)
+                    r"|^(?:这|那)(?:里|儿|个|家)"
                     # "我们老板同意了先买八个账号就是做…": a clause, not a name
                     r"|了|[零一二两三四五六七八九十百千\d]个|同意|觉得|知道|已经|老板|领导",
                     name,
