@@ -1563,3 +1563,18 @@ def test_a_member_list_of_company_dash_name_and_the_customer_named_only_where_it
         "黄振雄：签厂的名字，营业执照上是潮州市潮安区甘香凉果食品厂。\n"
     )
     assert extract(factory).account.value == "潮州市潮安区甘香凉果食品厂"
+
+
+def test_numbers_said_with_not_one_of_ours_a_hauliers_dispatcher_and_the_it_provider_who_runs_their_network():
+    text = (
+        "赵启明：鲁主任好，我是云帆科技的赵启明。\n"
+        "鲁雅琴：欢迎。我是运营主任鲁雅琴。还有青科信息的小蔡，我们的电脑和网络都是他们管的。\n"
+        "小蔡：你们好，我是青科的蔡工。接口的事找我，133 6542 9087。\n"
+        "鲁雅琴：货是找北通物流拉的，调度老韩电话 0314-2267 5530，发货单都是他们那边出。\n"
+        "鲁雅琴：柯工电话 0755-8321 6670，他是医信通的，不是我们员工。\n"
+        "鲁雅琴：花嫁那边的策划小韩电话是 135 7021 6634，她不是我们的人。\n"
+        "鲁雅琴：发货用的是通达运输的车，他们调度老葛经常要查客户地址，能给他开个只读的吗？他电话是 139 6120 8853。\n"
+        "鲁雅琴：我座机 0532-8577 1206。\n"
+    )
+    ex = extract(text)
+    assert names(ex) == ["鲁雅琴"] and phones(ex) == {"053285771206"}

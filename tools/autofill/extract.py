@@ -568,7 +568,9 @@ _WHOSE_NUMBER = re.compile(
 )
 _NOT_TO_CALL = re.compile(
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
-    r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|联系人)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系"
+    r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|联系人)|"
+    # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
+    r"不是(?:我们|咱们)(?:的|这边的?)?(?:员工|人|厂|公司|单位|店)|(?:跟|和)[^，。]{0,4}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
     r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混)"
 )
@@ -577,13 +579,18 @@ _NONE_OF_THESE = re.compile(r"(?:这俩|这两个|这两位|两个都|都)(?:你
 _PREMISES_NUMBER = re.compile(
     r"(?:物业|房东|园区|工业园|写字楼|商场|冷库)(?:的|那边的?)?(?:电话|座机|号码|联系电话)(?:是|号码)?[：:\s]*$"
 )
+# ("他是医信通的，不是我们员工", "她不是我们的人"; never "他们不是我们的人", said of a group)
+_NOT_ONE_OF_OURS = re.compile(
+    r"[他她](?!们)[^。，,]{0,10}[，,]?\s*不是(?:我们|咱们)(?:的|这边的?)?(?:员工|人|厂|公司|单位|店)"
+)
 _SISTER_PERSON = re.compile(r"(?:兄弟|姐妹|姊妹|关联)(?:公司|单位|厂)")
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
 _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
     # ("顺路物流的老范电话是138…", "顺驰物流的老马在跑，他电话133…")
-    # ("发货是通达物流的车，吕师傅在管，他电话 152…")
-    rf"(?:物流|快递|运输|货运|车队)(?:[^，。]{{0,6}}?|的车[，,])的?(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
+    # ("发货是通达物流的车，吕师傅在管，他电话 152…", "找北通物流拉的，调度老韩电话 0314-…")
+    rf"(?:物流|快递|运输|货运|车队)(?:[^，。]{{0,6}}?|[^，。]{{0,4}}[，,]\s*(?:调度|司机)?)的?"
+    rf"(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
     r"(?:[^。；;]{0,6}?[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)|\s*[（(]?)"
     r"(?:是|号)?[：:\s]*$"
     # ("提货是外包给顺安运输的，司机老黄的电话136 3289 0021": the haulier's driver, after a comma)
@@ -1205,7 +1212,8 @@ class Sides:
         return bool(
             surname
             and (
-                any(n.startswith(surname) for n in self.third)
+                # ("蔡工" after the provider's "小蔡")
+                any(n.startswith(surname) or surname_of(n) == surname for n in self.third)
                 or any(surname_of(n) == surname or (len(n) >= 2 and n[0] == surname) for n in self.left)
             )
             and not any(n.startswith(surname) for n in self.theirs - self.third if n != name)
@@ -2029,6 +2037,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             # ("华东是东晟工业的俞经理在代理": the customer's agent)
             # ("接口是智联云图的钱工他们做")
             r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接|代理|做代理)|他们(?:在|来)?(?:做|弄|负责|对接))"
+            # ("还有青科信息的小蔡，我们的电脑和网络都是他们管的")
+            rf"|([\u4e00-\u9fa5]{{2,10}}?)(?<![部组室科处])的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})[，,]\s*"
+            r"(?:我们|咱们)?的?[^，。]{0,10}?(?:都|也|一直)?是他们(?:在|来)?(?:管|做|弄|维护|负责)"
             # ("启航软件的贾工是我们在宁波的合作伙伴": a partner named, then what he is)
             rf"|({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})是(?:我们|咱们)?[^，。]{{0,8}}?的?(?:{_THIRD_PARTY.pattern})"
             # ("我是易房通的实施工程师邬工": the engineer of the system's vendor)
@@ -2037,7 +2048,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         ):
             if not org.find_ours(m.group(0)):
-                sides.third.add(m.group(1) or m.group(3) or m.group(4) or m.group(5))
+                sides.third.add(m.group(1) or m.group(3) or m.group(5) or m.group(6) or m.group(7))
         # "调度系统是恒通信息给我们做的，杨工在维护": the one right after the vendor of their system is its engineer
         for m in re.finditer(
             rf"系统是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|维护)的[，,]\s*"
@@ -2185,6 +2196,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for m in re.finditer(rf"(?:{SURNAMES})(?:总|经理|工|师傅|老板|主任)|{_NICK}", said):
                 if m.group(0) != (sides.speaker_name.get(s.speaker) or _person_of(s.speaker)):
                     sides.third.add(m.group(0))
+        if not_ours := _NOT_ONE_OF_OURS.search(s.text):
+            # "柯工电话 0755-…，他是医信通的，不是我们员工": the one named before is someone else's
+            named = list(
+                re.finditer(rf"(?:{SURNAMES})(?:总|经理|工|师傅|老板|主任)|{_NICK}", s.text[: not_ours.start()])
+            )
+            if named and named[-1].group(0) != (sides.speaker_name.get(s.speaker) or _person_of(s.speaker)):
+                sides.third.add(named[-1].group(0))
         if _SISTER_PERSON.search(s.text):
             # "株洲那边是兄弟公司株洲随充，…。负责人是贺总，电话138…，你们问问他": the sister company's man
             said = " ".join(x.text for x in _with_neighbour(sentences, s, 1))
@@ -3909,6 +3927,10 @@ def _contacts(
             # the customer: "物流是黔运物流在拉…他们调度王师傅电话 151 8503 2217", "他们的销售老窦也想跟你们聊聊，
             # 电话 020-…": 他们 is another company, and so is the number of its person
             contacts = [c for c in contacts if not _THEIR_PERSONS_NUMBER.search(s.text[: c.span[0]])]
+            before = sentences[index - 1] if index > 0 else None
+            if before is not None and before.speaker == s.speaker and re.match(r"\s*[他她]", s.text):
+                # "…他们调度老葛经常要查客户地址，能不能给他开个只读的？他电话是 139…": 他 points back
+                contacts = [c for c in contacts if not _THEIR_PERSONS_NUMBER.search(before.text + s.text[: c.span[0]])]
         named = sorted(((s.text.rfind(p.name), p) for p in people if p.name in s.text), key=lambda pair: pair[0])
         sentence_owner = owner
         for c in contacts:
