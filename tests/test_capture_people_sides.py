@@ -1578,3 +1578,26 @@ def test_numbers_said_with_not_one_of_ours_a_hauliers_dispatcher_and_the_it_prov
     )
     ex = extract(text)
     assert names(ex) == ["鲁雅琴"] and phones(ex) == {"053285771206"}
+
+
+def test_the_registered_name_of_a_studio_or_shop_wins_and_the_header_names_whom_the_call_was_with():
+    notes = "12/10（周三）拜访笔记\n- 客户：凌霜冰雕，松北那家工作室，老板冯师傅（冯凯），合同上写 哈尔滨凌霜冰雪艺术工作室\n"
+    assert extract(notes, date(2027, 12, 10)).account.value == "哈尔滨凌霜冰雪艺术工作室"
+    chat = (
+        "与“梁老板”的聊天记录\n——— 10月19日 周二 ———\n10:01 唐宁：梁老板好，我是云帆科技的唐宁。\n"
+        "10:05 梁老板：[语音转文字]我们青藤画材现在三家店，店员十一二个。\n"
+        "10:19 梁老板：[语音转文字]行。开票抬头写杭州青藤美术用品商行，周六我签了寄回给你\n"
+    )
+    assert extract(chat).account.value == "杭州青藤美术用品商行"
+    header = (
+        "电话沟通要点（2027-10-19 周二下午，和暖居壁炉 骆总、小于）—— 整理：温婷\n"
+        "1. 暖居壁炉是北京炉火家居集团有限公司旗下的壁炉品牌，这次是暖居自己买，集团不参与。\n"
+    )
+    assert extract(header).account.value == "暖居壁炉"
+    corrected = (
+        "庞国栋：我是格锐钢格板的销售副总庞国栋。\n"
+        "庞国栋：格锐钢结构工程有限公司那边去年上了分享销客。\n"
+        "庞国栋：写集团吧，江苏格锐控股集团有限公司。\n尤美华：集团不出钱的。\n"
+        "庞国栋：那就写江苏格锐钢格板有限公司，开票也开这个。\n"
+    )
+    assert extract(corrected).account.value == "江苏格锐钢格板有限公司"

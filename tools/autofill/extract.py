@@ -2261,7 +2261,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 
 _ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
-    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场)$"
+    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场|商行|工作室|门市部|经营部)$"
 )
 _STOP_BEFORE = tuple(
     sorted(
@@ -2289,7 +2289,7 @@ _STOP_BEFORE_LEGAL = tuple(
 _CONTRACT_NAME = re.compile(
     r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票(?:信息|资料)?|合同(?:上|就)?|营业执照上|执照上)"
     # ("合同上写我们执照的名字，玉林市…有限公司")
-    r"(?:[^，,。？?]{0,10}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。]))写)"  # "…注意一下，写…"
+    r"(?:[^，,。？?]{0,10}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。])|(?<=那就)|(?<=改成))写)"  # "…注意一下，写…"
     r"[：:，,\s]*"
     r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
@@ -3007,6 +3007,13 @@ def _account(
             # one name that is not about the meeting itself is the customer, whatever its trade; so is the
             # place the meeting was held at: "地点：松岭矿泉 三楼会议室", "地点：长沙 湘韵绣庄 开福区工作室"
             tokens = re.split(r"\s+|[|｜]" + (r"|[，,、]" if place else ""), s.text[place.end() :] if place else s.text)
+            for m in re.finditer(
+                # ("电话沟通要点（2042-12-29 周一下午，和暖居壁炉 骆总、小于）": whom the call was with, in brackets)
+                rf"[，,（(]\s*[和与跟同]([\u4e00-\u9fa5]{{3,10}})\s+(?:{SURNAMES})(?:总|经理|工|老板|主任|姐|哥)",
+                s.text,
+            ):
+                if not (org.find_ours(m.group(1)) or _looks_like_person(m.group(1))):
+                    candidates.append((m.group(1), 3.0, m.start(1), m.end(1)))
             if place:
                 # "地点：深圳福田，知衡背景调查办公室": the customer's own office
                 tokens = [re.sub(r"(?<=[\u4e00-\u9fa5]{4})(?:办公室|门店)$", "", t) for t in tokens]
