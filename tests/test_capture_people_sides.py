@@ -1601,3 +1601,17 @@ def test_the_registered_name_of_a_studio_or_shop_wins_and_the_header_names_whom_
         "庞国栋：那就写江苏格锐钢格板有限公司，开票也开这个。\n"
     )
     assert extract(corrected).account.value == "江苏格锐钢格板有限公司"
+
+
+def test_the_full_name_said_after_how_someone_is_called():
+    chat = (
+        "与“聂姐”的聊天记录\n——— 10月19日 周二 ———\n10:01 唐宁：聂姐好，我是云帆科技的唐宁。\n"
+        "10:22 聂姐：[语音转文字] 行。发票抬头写我名字聂红梅就行，我们是个体户。\n"
+    )
+    assert names(extract(chat)) == ["聂红梅"]
+    notes = (
+        "电话沟通要点（2027-10-19 周二下午，和暖居壁炉 骆总、小于）—— 整理：温婷\n"
+        "7. 联系：骆总 骆志成 138 1166 9027；客服主管小于 于晴 010-8456 3390。\n"
+    )
+    ex = extract(notes)
+    assert names(ex) == ["于晴", "骆志成"] and phones(ex) == {"13811669027", "01084563390"}

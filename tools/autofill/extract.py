@@ -3516,8 +3516,15 @@ def _contacts(
                 s.text[m.end() :],
             )
             add(m.group(1), s, job.group(1) if job else None)
-        if re.fullmatch(r"联系方式|联系电话|电话|手机|联系人电话", s.speaker or ""):
+        if re.fullmatch(
+            r"联系方式|联系电话|电话|手机|联系人电话|联系", re.sub(r"^\d{1,2}[.、]\s*", "", s.speaker or "")
+        ):
             # "联系方式：石永红 139 5641 0823；小蒙 0564-3320517 转 6。": the notes list each person with a number
+            for m in re.finditer(rf"({_NICK}|(?:{SURNAMES})(?:总|经理|工|主任|老师))\s+({_PERSON})", s.text):
+                if surname_of(m.group(1)) == m.group(2)[0] and _looks_like_person(m.group(2)):
+                    add(
+                        m.group(2), s
+                    )  # "骆总 骆志成 138…；客服主管小于 于晴 010-…": how they are called, then the name
             for m in re.finditer(
                 rf"(?:^|[；;，,、]\s*)({_PERSON}|{_NICK})\s*(?=(?:[（(][^）)]{{1,8}}[）)])?\s*[:：]?\s*"
                 r"(?:\+?86[-\s]?)?(?:1[3-9]\d|0\d{2,3}[-\s]))",
@@ -3530,7 +3537,9 @@ def _contacts(
             surname = surname_of(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
             if surname:
                 for m in re.finditer(
-                    rf"(?:^|[，,。：:])\s*(?:我叫|我是)?({surname}[\u4e00-\u9fa5]{{1,2}})(?=[，,。！!]|$)", s.text
+                    # ("发票抬头写我名字聂红梅就行": 聂姐 saying her own name)
+                    rf"(?:^|[，,。：:]|我的?名字(?:是|叫)?)\s*(?:我叫|我是)?({surname}[\u4e00-\u9fa5]{{1,2}}?)(?=[，,。！!]|$|就行|就好)",
+                    s.text,
                 ):
                     if _looks_like_person(m.group(1)) and not re.fullmatch(_HONORIFIC.pattern, m.group(1)):
                         add(m.group(1), s)
