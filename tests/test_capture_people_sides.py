@@ -1615,3 +1615,26 @@ def test_the_full_name_said_after_how_someone_is_called():
     )
     ex = extract(notes)
     assert names(ex) == ["于晴", "骆志成"] and phones(ex) == {"13811669027", "01084563390"}
+
+
+def test_a_centre_named_after_the_speakers_name_and_numbers_marked_not_to_use():
+    centre = (
+        "Speaker 1: 何主任好，我是云帆科技的孙睿。\n"
+        "Speaker 2: 孙经理好。我是何静怡，轻盈体重管理中心的运营负责人。我们是华康健康产业集团有限公司下面的。\n"
+    )
+    assert extract(centre).account.value == "轻盈体重管理中心"
+    notes = (
+        "拜访笔记 2027-10-19\n- 客户：硒源土特产门市部，覃总。\n"
+        "- 电话：覃总手机189 7180 3346。商贸城物业的刘经理 0718-829 0012（不用）。\n"
+        "- 覃总：园区管委会的电话 0571-8897 2301 你别当成我的。\n"
+    )
+    assert phones(extract(notes)) == {"18971803346"}
+    group = (
+        "群聊：云帆×茗心茶艺 CRM对接群（6人）\n"
+        "群公告：杭州市西湖区茗心茶艺职业技能培训学校 CRM试用对接群，对接人：聂薇（云帆科技）、应秋禾（茗心）。\n"
+        "群成员：聂薇（云帆科技）、茗心-校长 应秋禾、华信渠道-包立新\n"
+        "[10:40] 包立新: 应校长，合同和发票可以走我们华信，有问题打我 133 5718 0624。\n"
+        "[10:42] 应秋禾: 好。我手机 139 5710 2233。\n"
+    )
+    ex = extract(group)
+    assert ex.account.value == "杭州市西湖区茗心茶艺职业技能培训学校" and phones(ex) == {"13957102233"}

@@ -567,6 +567,8 @@ _WHOSE_NUMBER = re.compile(
     rf"((?:{SURNAMES})(?:总|工|经理|老师|主任|姐|哥))的?(?:号码|电话|手机|手机号|座机)(?:是|号)?[：:\s]*$"
 )
 _NOT_TO_CALL = re.compile(
+    # ("刘经理 0718-829 0012（不用）", "管委会的电话 0571-8897 2301 你别当成我的")
+    r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|"
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
     r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|联系人)|"
     # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
@@ -577,7 +579,7 @@ _NOT_TO_CALL = re.compile(
 # "这俩你们不用记": every number said in the sentence is somebody else's
 _NONE_OF_THESE = re.compile(r"(?:这俩|这两个|这两位|两个都|都)(?:你们|您)?(?:不用记|别记|不用存|不用打|别打|不用管)")
 _PREMISES_NUMBER = re.compile(
-    r"(?:物业|房东|园区|工业园|写字楼|商场|冷库)(?:的|那边的?)?(?:电话|座机|号码|联系电话)(?:是|号码)?[：:\s]*$"
+    r"(?:物业|房东|园区|工业园|写字楼|商场|冷库|管委会)(?:的|那边的?)?(?:电话|座机|号码|联系电话)(?:是|号码)?[：:\s]*$"
 )
 # ("他是医信通的，不是我们员工", "她不是我们的人"; never "他们不是我们的人", said of a group)
 _NOT_ONE_OF_OURS = re.compile(
@@ -2213,6 +2215,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 after,
             ):
                 sides.third.add(m.group(1))
+        # "群成员：…、华信渠道-包立新": a member tagged as the channel partner's
+        for m in re.finditer(
+            rf"(?:渠道|代理|经销商|集成|伙伴)[-－—·]({_PERSON}|{_NICK}|(?:{SURNAMES})(?:总|工|经理))", s.text
+        ):
+            sides.third.add(m.group(1))
         # "叶晨（赣康医疗集团 信息部）": the parent group's IT, listed with the meeting
         for m in re.finditer(
             rf"({_PERSON})\s*[（(][^）)]{{0,12}}?集团\s*(?:信息部|信息中心|IT部?|法务部?|财务部?|采购部?)[）)]", s.text
@@ -2327,7 +2334,9 @@ _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那�
 _BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
 # "我是通力达维保的总经理乔建平", "我是声悦听力的门店运营 姜蕾": the customer's people say their company's name
 _INTRO_COMPANY = re.compile(
-    r"我是([\u4e00-\u9fa5A-Za-z]{2,20}?)的\s*(?=[\u4e00-\u9fa5]{0,6}?(?:经理|总监|主管|运营|负责人|老板|[场店馆所站社校园院厂行]长|专员|助理|主任|总裁|"
+    # ("我是何静怡，轻盈体重管理中心的运营负责人")
+    rf"(?:我是{_PERSON}[，,]\s*(?:是)?(?=[\u4e00-\u9fa5]{{2,18}}?(?:中心|学校|医院|诊所|门诊部|工作室|商行|门市部|合作社)的)|我是)"
+    rf"([\u4e00-\u9fa5A-Za-z]{{2,20}}?)的\s*(?=[\u4e00-\u9fa5]{{0,6}}?(?:经理|总监|主管|运营|负责人|老板|[场店馆所站社校园院厂行]长|专员|助理|主任|总裁|"
     r"董事长|总经理|会计|财务|采购|老师|合伙人)"
     rf"|{_PERSON}(?:[，,。！!\s]|$)|{_NICK}(?:[，,。！!\s]|$))"
 )
@@ -2781,7 +2790,8 @@ def _account(
                 or org.find_competitors(name)
                 or _THIRD_PARTY.search(name)
                 or re.search(
-                    rf"[部处室组科办店区]$|{_DEPARTMENT_CENTRE}$|"
+                    # ("轻盈体重管理中心" is a business; "集团信息中心" an office)
+                    rf"[部处室组科办店区]$|^[\u4e00-\u9fa5]{{0,2}}{_DEPARTMENT_CENTRE}$|"
                     r"^[\u4e00-\u9fa5]{0,2}中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)"
                     # ("我是这里的校长方晓琳", "我是这个厂的厂长黄振雄": where, not which)
                     r"|^(?:这|那)(?:里|儿|个|家)"
@@ -2792,6 +2802,26 @@ def _account(
                 or _looks_like_person(name)
             ):
                 see_named(name, 4.0, s)
+        if not third_speaker:
+            # "今天主要想把咱们轻衡体重管理中心的需求再对一下" (our rep), "我们茗心茶艺学校的老师…": the customer's
+            # own name, with what kind of place it is
+            own = re.search(
+                rf"{'咱们' if side_here is True else '(?:我们|咱们)'}"
+                r"((?!这|那|本)[\u4e00-\u9fa5]{2,10}?(?:管理中心|中心|学校|医院|诊所|门诊部|工作室|商行|门市部|合作社))"
+                r"(?=的|这边|[，,。]|现在|目前)",
+                s.text,
+            )
+            if own and not re.search(
+                rf"^[\u4e00-\u9fa5]{{0,2}}{_DEPARTMENT_CENTRE}$|^(?:客服|信息|数据|运营|培训|物流|仓储|研发)",
+                own.group(1),
+            ):
+                # ("我们陶然居紫砂就是个工作室": what it is, not its name)
+                if not (
+                    org.find_ours(own.group(1))
+                    or _looks_like_person(own.group(1))
+                    or re.search(r"[是就个的了在有都也还这那]", own.group(1))
+                ):
+                    see_named(own.group(1), 4.0, s)
         if side_here is not True and not third_speaker:
             # "我们西安蜡影文化艺术中心这边，主要是两块业务": the customer's own name before 这边
             for m in re.finditer(r"(?:我们|咱们)([\u4e00-\u9fa5]{4,16}?)(?:这边|那边|这儿|这里)", s.text):
@@ -2933,7 +2963,8 @@ def _account(
                 # ("合同和发票寄给小鲍": where the papers go, to a person)
                 # ("合同抬头按您给的开票信息填写": how to fill it in, not the name)
                 or re.match(r"[寄发送交找问给由让我你您他她咱按照跟用以请]", name)
-                or re.search(r"[您你]|信息|填写|(?:寄|发|交|转)给", name)  # ("发票请寄给我们财务程晓")
+                # ("发票请寄给我们财务程晓", "合同和发票可以走我们华信")
+                or re.search(r"[您你]|信息|填写|(?:寄|发|交|转)给|我们|咱们|可以|走", name)
                 or re.search(rf"(?:{_NICK})$", name)
                 or s.text[m.end(1) : m.end(1) + 1] in ("？", "?")  # "合同抬头写全称是？": asked, not said
             ):
@@ -3054,8 +3085,10 @@ def _account(
                         products.append((at + len(token), at + len(bracketed[token])))
         notice = re.search(
             # "群公告：本群用于千岛湖鲟源鲟鱼养殖场CRM项目对接": whom the group is for
-            r"本群(?:用于|是)\s*([\u4e00-\u9fa5]{4,20}?)\s*(?:CRM|系统|软件)?(?:项目)?的?(?:对接|沟通|交流|推进)",
-            s.text,
+            # ("群公告：杭州市西湖区茗心茶艺职业技能培训学校 CRM试用对接群")
+            r"(?:本群(?:用于|是)\s*|^(?=[\u4e00-\u9fa5]{4,20}?\s*(?:CRM|系统|软件)?(?:试用|项目)*的?对接群))"
+            r"([\u4e00-\u9fa5]{4,20}?)\s*(?:CRM|系统|软件)?(?:试用|项目)*的?(?:对接|沟通|交流|推进)",
+            s.text if s.speaker in ("群公告", "公告") or "本群" in s.text else "",
         )
         if notice and not org.find_ours(notice.group(1)) and not _looks_like_person(notice.group(1)):
             candidates.append((notice.group(1), 7.0, notice.start(1), notice.end(1)))
