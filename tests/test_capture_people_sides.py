@@ -1638,3 +1638,14 @@ def test_a_centre_named_after_the_speakers_name_and_numbers_marked_not_to_use():
     )
     ex = extract(group)
     assert ex.account.value == "杭州市西湖区茗心茶艺职业技能培训学校" and phones(ex) == {"13957102233"}
+
+
+def test_a_provider_named_with_由_and_its_contact_and_no_person_read_inside_its_name():
+    text = (
+        "[卓凡] 蔺总好，我是云帆科技的卓凡。\n"
+        "[蔺海涛] 我们OA是泛微的，要对接，由江苏博恒信息来做，他们是我们的IT服务商。\n"
+        "[韶雨] 博恒的对接人是邵工，电话 138 5190 2267，接口的事找他。我手机 152 5188 0743。\n"
+        "[蔺海涛] 江经理那边也要开一个号。\n"
+    )
+    ex = extract(text)
+    assert phones(ex) == {"15251880743"} and "邵工" not in names(ex) and "江经理" in names(ex)

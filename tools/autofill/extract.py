@@ -1614,6 +1614,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         ):
             name = m.group(1) if _looks_like_person(m.group(1)) else None
+            if name and re.match(
+                r"[\u4e00-\u9fa5]{0,2}(?:信息|科技|软件|网络|系统|技术|数据|公司|集团)", s.text[m.end(1) :]
+            ):
+                name = None  # "由江苏博恒信息来做，他们是我们的IT服务商": a company's name, no 江苏博
             if name and not org.find_ours(s.text[max(0, m.start() - 8) : m.start()]):
                 sides.third.add(name)
         # "我是东禾信息的赵工，帮丰穗做用友U8的实施", "我是鼎新信息的范工，我们是海丰源ERP的实施商"
@@ -2071,11 +2075,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             r"([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*[，,]\s*(?:是|就是)?"
             r"(?:帮|给|替)我们(?:上|做|搭|实施|开发|弄|装)的"
             # ("订单在金蝶云星空里，是蜀信网络帮我们做的实施")
-            r"|是([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*(?:帮|给|替)我们(?:做|上)的(?:实施|集成|开发)",
+            r"|是([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*(?:帮|给|替)我们(?:做|上)的(?:实施|集成|开发)"
+            # ("要对接，由江苏博恒信息来做，他们是我们的IT服务商")
+            r"|由([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*来?(?:做|对接|实施)[，,]\s*他们是我们的",
             s.text,
         ):
             # "贵阳联创信息，帮我们上的用友U8" – "我是联创的包启明": the vendor, by its brand without the city
-            brand = m.group(1) or m.group(2)
+            brand = m.group(1) or m.group(2) or m.group(3)
             vendors += [brand, *([brand[-2:]] if len(brand) == 4 else [])]
         for vendor in vendors:
             # "我们的HIS是信达医疗信息做的，接口要找他们的宗工": the vendor's engineer, in the same breath
