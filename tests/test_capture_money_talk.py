@@ -344,3 +344,12 @@ def test_a_notes_field_a_stamp_day_the_day_that_counts_a_threshold_and_a_price_a
         INTRO + "销售-林峰：三年五十四万，就这么定。\n客户-晏总：行。三年的合同超过五十万要上董事会，这个月底才开。\n"
     )
     assert extract(threshold).amount.value == 540000
+
+
+def test_a_total_after_two_more_people_are_added_replaces_the_count_just_given():
+    text = (
+        INTRO + "销售-林峰：账号需要多少个？\n"
+        "客户-晏总：销售9个，客服3个，12个；另外两个仓库主管也要看单子，那就14个。\n"
+        "销售-林峰：14个，每个每年两千八。\n"
+    )
+    assert extract(text).seats.value == 14

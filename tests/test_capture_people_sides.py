@@ -1649,3 +1649,115 @@ def test_a_provider_named_with_由_and_its_contact_and_no_person_read_inside_its
     )
     ex = extract(text)
     assert phones(ex) == {"15251880743"} and "邵工" not in names(ex) and "江经理" in names(ex)
+
+
+def test_a_unit_of_a_group_keeps_its_own_name_and_the_integrator_brought_along_is_not_the_customer():
+    text = (
+        "需求调研（现场录音整理）\n"
+        "时间：10月19日 14:00\n"
+        "孔炜\n各位好，我是云帆科技的孔炜。\n"
+        "梁素\n我是临港码头商务部经理梁素。我们是浙江临港集团股份有限公司下面的码头板块，这次自己选CRM。\n"
+        "蒋岩\n旁边这位是数衡信息的樊工，集团的系统都是他们集成的。\n"
+        "樊工\n大家好，接口从我们这边出。我手机 177 3321 0456。\n"
+        "梁素\n我手机 139 0576 1182，合同找我。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "临港码头"
+    assert "樊工" not in names(ex) and phones(ex) == {"13905761182"}
+
+
+def test_a_supplier_sitting_in_and_a_lead_the_customer_passes_on_are_not_contacts():
+    supplier = (
+        "彭总：我们森锐主要做除尘设备，一半出口。\n"
+        "邹经理：我是启拓电气的邹经理，森锐设备的电控是我们配套的，彭总让我来听听。\n"
+        "卓凡：欢迎，我是云帆科技的卓凡。\n"
+        "彭总：合同抬头写常州森锐环保设备有限公司。我叫彭立军，手机 138 6120 5547。\n"
+        "邹经理：我电话 151 6120 8893，电控的事找我。\n"
+    )
+    ex = extract(supplier)
+    assert ex.account.value == "常州森锐环保设备有限公司"
+    assert "邹经理" not in names(ex) and phones(ex) == {"13861205547"}
+    lead = (
+        "[10:02:11] 卓凡: 阮姐，账号八个没问题吧？\n"
+        "[10:05:40] 阮慧: 没问题。我手机 139 5871 2260。对了，临溪陶艺的宁老板也想上系统，他电话0579-8233 4410，你们可以去找他。\n"
+    )
+    ex = extract(lead)
+    assert names(ex) == ["阮慧"] and phones(ex) == {"13958712260"}
+
+
+def test_the_landlord_and_a_supplier_named_as_theirs_are_not_contacts_and_a_man_who_left_neither():
+    landlord = (
+        "Speaker 1: 您好，是袁主管吗？我是云帆科技的卓凡。\n"
+        "Speaker 2: 对，我是袁晓岚，这边的仓储主管。合同寄到仓库，我不在的话打房东老常，139 2277 1904，他就在门口。\n"
+        "Speaker 2: 我手机 186 0757 4410。\n"
+    )
+    ex = extract(landlord)
+    assert names(ex) == ["袁晓岚"] and phones(ex) == {"18607574410"}
+    assert ex.contacts[0].title == "仓储主管"
+    supplier = (
+        "2027-10-19 09:40:03  闻涛@云途定位\n原来的焦经理走了以后续费一直没人管。\n"
+        "2027-10-19 09:42:51  卓凡（云帆科技）\n明白，设备那边呢？\n"
+        "2027-10-19 09:50:16  闻涛@云途定位\n定位模块是芯途微供的，他们的蒲工 0791-8620 3301 只管硬件。我手机 189 7911 2248。\n"
+    )
+    ex = extract(supplier)
+    assert names(ex) == ["闻涛"] and phones(ex) == {"18979112248"}
+
+
+def test_a_nickname_in_a_chat_the_name_for_the_contract_and_a_name_given_to_ask_for():
+    chat = (
+        "微信聊天记录导出\n聊天对象：小鹿🎀花艺\n—————  2027年10月19日  —————\n"
+        "10:02 卓凡：鹿老板早，我是云帆科技的卓凡。\n"
+        "10:05 小鹿🎀花艺：[语音转文字]你好，我们鹿角花艺派对现在两个店，客户全在我微信里。\n"
+        "10:20 小鹿🎀花艺：[语音转文字]好，合同联系人写我名字卢雯雯，座机 0731-8456 1120，我手机是 138-0731-5570。\n"
+    )
+    ex = extract(chat)
+    assert ex.account.value == "鹿角花艺派对"
+    assert names(ex) == ["卢雯雯"] and phones(ex) == {"073184561120", "13807315570"}
+    call = (
+        "电话记录 2027-10-19 10:30\n"
+        "卓凡: 柯经理您好，我是云帆科技的卓凡，报价您看了吗？\n"
+        "柯经理: 看了。我座机0768-2821 4401，找柯锦荣就行，别打我们老板的。\n"
+    )
+    ex = extract(call)
+    assert names(ex) == ["柯锦荣"] and phones(ex) == {"076828214401"}
+
+
+def test_a_coach_is_addressed_by_surname_and_job_and_a_clerk_met_is_a_contact():
+    call = (
+        "喂，沈教练您好，我是云帆科技的卓凡，您在官网留了言。\n"
+        "对对，是我。我们飞羽少儿羽毛球俱乐部现在学员两百来个。\n"
+        "好，我电话幺八幺 洞二八三 五五一二，开好了发短信给我。\n"
+        "好的，我的号码是 177 2836 5510，有问题随时打我。\n"
+    )
+    ex = extract(call)
+    assert names(ex) == ["沈教练"] and phones(ex) == {"18102835512"}
+    notes = (
+        "拜访笔记　10/19　卓凡\n- 客户：金穗粉丝厂，见了滕厂长（滕长林）和销售内勤霍丽\n"
+        "- 电话：滕厂长 0557-3721 4410（厂里座机）；霍丽 152 5576 1180\n"
+    )
+    ex = extract(notes)
+    assert names(ex) == ["滕长林", "霍丽"] and phones(ex) == {"055737214410", "15255761180"}
+
+
+def test_the_unit_buying_alone_and_a_mail_subject_that_names_what_the_system_manages():
+    clinic = (
+        "Speaker 1: 你们好，我是云帆科技的卓凡。\n"
+        "Speaker 2: 你们好。我是门诊院长晏庆华，我们门诊是仁济医疗管理集团有限公司下面的，"
+        "不过这次CRM是我们仁济口腔门诊自己采购，集团不统一买。\n"
+    )
+    assert extract(clinic).account.value == "仁济口腔门诊"
+    mail = (
+        "主题：回复：【会议纪要】10月19日 视频会议 – 会员管理CRM\n"
+        "参会：澜庭酒店 蒋建平（运营副总）；云帆科技 卓凡\n"
+        "1. 预算以集团批复为准：集团批的是十二万以内。\n"
+    )
+    assert extract(mail).account.value == "澜庭酒店"
+
+
+def test_the_cold_chain_hauliers_driver_is_not_a_contact():
+    text = (
+        "[00:01:10] 卓凡: 杜社长好，我是云帆科技的卓凡。\n"
+        "[00:04:25] 杜社长: 发货都找县里的顺达冷链，司机老韩电话 137 0913 6620，你们有事可以直接问他。\n"
+        "[00:05:01] 杜社长: 我手机 159 2918 4471。\n"
+    )
+    assert phones(extract(text)) == {"15929184471"}

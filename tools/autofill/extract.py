@@ -209,7 +209,8 @@ _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s
 _COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
 _TIME_NAME_LINE = re.compile(
     r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+)?\d{1,2}:\d{2}(?::\d{2})?\s+"
-    r"((?:[A-Z][a-z]{1,12})?[\u4e00-\u9fa5]{2,4}(?:[（(][^）)\n]{1,12}[）)]|[-－—·][\u4e00-\u9fa5A-Za-z]{2,10})?"
+    # ("2044-05-12 09:40:03  任国庆@途安北斗": WeCom's archive tags an external contact with the company)
+    r"((?:[A-Z][a-z]{1,12})?[\u4e00-\u9fa5]{2,4}(?:[（(][^）)\n]{1,12}[）)]|[-－—·@][\u4e00-\u9fa5A-Za-z]{2,10})?"
     r"|[A-Z][a-z]{1,12}(?:[-－—·][\u4e00-\u9fa5A-Za-z]{2,10})?)\s*$"
 )
 # "阿珍（茶小满 店务总监）[语音] 20:31", "云帆-房雨 20:33": a chat export's sender line, the time last
@@ -309,9 +310,10 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
     timed = _TIME_NAME_LINE.match(line)
     if timed:  # "09:12 王磊（云帆科技）", "2026-08-03 10:05 俞经理": a chat export puts the time first
         name = timed.group(1)
-        person = re.sub(r"^[A-Z][a-z]{1,12}(?=[\u4e00-\u9fa5])|[（(].*|[-－—·].*", "", name)  # "Amy周雨桐-逸居"
+        person = re.sub(r"^[A-Z][a-z]{1,12}(?=[\u4e00-\u9fa5])|[（(].*|[-－—·@].*", "", name)  # "Amy周雨桐-逸居"
         if _sender_name(person):
-            return name
+            # "任国庆@途安北斗" is read as a group export's "途安北斗-任国庆"
+            return "-".join(reversed(name.split("@", 1))) if "@" in name else name
     sender = _NAME_TIME_LINE.match(line)
     if sender and (re.search(r"[（(\-－—·]|语音", line)):
         name = sender.group(1)
@@ -571,7 +573,8 @@ _NOT_OURS = r"不是(?:我们|咱们)(?:的|这边的?)?(?:员工|人|厂|公司
 _NOT_TO_CALL = re.compile(
     # ("刘经理 0718-829 0012（不用）", "管委会的电话 0571-8897 2301 你别当成我的")
     r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|"
-    r"[^。！!？?]{0,16}?(?:别(?:再)?打了?|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
+    # ("我座机0768-…，找甘锦荣就行，别打我们老板的": another number not to call, not this one)
+    r"[^。！!？?]{0,16}?(?:别(?:再)?打了?(?![^，,。！!？?]{0,8}的)|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
     r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|联系人)|"
     # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
     rf"{_NOT_OURS}|(?:跟|和)[^，。]{{0,4}}没(?:什么)?关系"
@@ -581,7 +584,10 @@ _NOT_TO_CALL = re.compile(
 # "这俩你们不用记": every number said in the sentence is somebody else's
 _NONE_OF_THESE = re.compile(r"(?:这俩|这两个|这两位|两个都|都)(?:你们|您)?(?:不用记|别记|不用存|不用打|别打|不用管)")
 _PREMISES_NUMBER = re.compile(
-    r"(?:物业|房东|园区|工业园|写字楼|商场|冷库|管委会)(?:的|那边的?)?(?:电话|座机|号码|联系电话)(?:是|号码)?[：:\s]*$"
+    # ("我不在的话打房东老廖，139 2266 0815": the landlord himself, named)
+    r"(?:物业|房东|园区|工业园|写字楼|商场|冷库|管委会)(?:的|那边的?)?"
+    rf"(?:(?:[老小](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|经理|总))[，,]?\s*(?:他|她)?的?(?:电话|座机|号码|手机)?"
+    r"|(?:电话|座机|号码|联系电话))(?:是|号码)?[：:\s]*$"
 )
 # ("他是医信通的，不是我们员工", "她不是我们的人"; never "他们不是我们的人", said of a group)
 _NOT_ONE_OF_OURS = re.compile(rf"[他她](?!们)[^。，,]{{0,10}}[，,]?\s*{_NOT_OURS}")
@@ -591,12 +597,13 @@ _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
     # ("顺路物流的老范电话是138…", "顺驰物流的老马在跑，他电话133…")
     # ("发货是通达物流的车，吕师傅在管，他电话 152…", "找北通物流拉的，调度老韩电话 0314-…")
-    rf"(?:物流|快递|运输|货运|车队)(?:[^，。]{{0,6}}?|[^，。]{{0,4}}[，,]\s*(?:调度|司机)?)的?"
+    # ("发货都找县里的顺通冷链，司机老马电话 137…")
+    rf"(?:物流|快递|运输|货运|车队|冷链)(?:[^，。]{{0,6}}?|[^，。]{{0,4}}[，,]\s*(?:调度|司机)?)的?"
     rf"(?:[\u4e00-\u9fa5]{{1,2}}(?:师傅|司机)|[老小](?:{SURNAMES}))"
     r"(?:[^。；;]{0,6}?[，,]?\s*(?:他|她)?的?(?:电话|手机|号码)|\s*[（(]?)"
     r"(?:是|号)?[：:\s]*$"
     # ("提货是外包给顺安运输的，司机老黄的电话136 3289 0021": the haulier's driver, after a comma)
-    rf"|(?:外包|承运|运输|物流|货运)[^。]{{0,16}}?司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
+    rf"|(?:外包|承运|运输|物流|货运|冷链)[^。]{{0,16}}?司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
     r"(?:是|号)?[：:\s]*$"
     # ("原料是道宁有机硅供的，他们业务老黄139 2690 1187": their person, the number right after the name)
     rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|工|总|经理))\s*[：:]?\s*$"
@@ -604,10 +611,15 @@ _THEIR_PERSONS_NUMBER = re.compile(
     # ("…他们业务员小邹每个月要我们报订货量，老打我电话问，他的号码是 138…"; but never "我的电话")
     r"(?<![我们])(?<!我的)(?:电话|手机|号码|座机)(?:是|号|号码)?[：:\s]*$"
 )
+# what follows a surname to address a person ("何教练", "钱总"; 总共 is no 钱总)
+_HONORIFIC_WORDS = (
+    r"总监|总工|总(?![共计额数价量体部结])|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|理事长|会长|社长|馆长|园长"
+    r"|站长|场长|厂长|行长|所长|店长|书记|主管|老板|教练(?![组车场员机])|工"
+)
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
     # ("数字化的钱总共才二十万": 总共, no 钱总)
-    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})(总监|总工|总(?![共计额数价量体部结])|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|理事长|会长|社长|馆长|园长|站长|场长|厂长|行长|所长|店长|书记|主管|老板|工)"
+    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})({_HONORIFIC_WORDS})"
 )
 _TITLES = (
     "总经理",
@@ -721,7 +733,7 @@ _NOT_GIVEN_NAME = set("总经主老处科部局院工的说是在和跟也都就
 
 _HONORIFIC_AFTER = re.compile(
     # ("喂，您好，请问是鲍经理吗": the one who answers the call)
-    rf"(?:(?<=[的跟和找给问约见板导叫了、])|(?<=请问是)|(?<=[，,\s]是))({SURNAMES})(总监|总工|总(?![共计额数价量体部结])|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|理事长|会长|社长|馆长|园长|站长|场长|厂长|行长|所长|店长|书记|主管|老板|工)"
+    rf"(?:(?<=[的跟和找给问约见板导叫了、])|(?<=请问是)|(?<=[，,\s]是))({SURNAMES})({_HONORIFIC_WORDS})"
     r"(?![\u4e00-\u9fa5]{0}[理监])"
 )
 ROLE_BY_TITLE = [
@@ -923,6 +935,28 @@ _SELF_INTRO_TITLED = re.compile(
     rf"主理人|创始人|店主|老板娘|老板))?"
     rf"(?:[，,]?\s*[小老](?:{SURNAMES})[，,])?[，,]?\s*(?P<name>{_PERSON}|[A-Z][a-z]{{1,12}})(?=[。，,！!；;\s]|$)"
 )
+# "对，我是柴秀英，这边的调度主管": the name first, then the job
+_SELF_INTRO_NAME_FIRST = re.compile(
+    rf"我是(?P<name>{_PERSON})[，,]\s*(?:这边的|这里的|我们这边的|我们的|咱们的)?"
+    rf"(?P<title>[\u4e00-\u9fa5]{{0,6}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|内勤|[院校店厂场馆园所社]长|老板))"
+    r"(?=[。，,！!；;\s]|$)"
+)
+_PERSON_CALLED = rf"({_NICK}|(?:{SURNAMES})(?:工|总|经理|老板|主任|老师|师傅)|{_PERSON})"
+# people the customer names who work for someone else
+_NOT_THE_CUSTOMERS_PERSON = (
+    # "罗湖店房东鹏达物业那边的门禁对接，他们的陈经理 139…": the landlord's man
+    re.compile(rf"(?:房东|物业|管委会|园区|业主方)[^。！？]{{0,20}}?[，,]\s*(?:他们|她们)的?\s*{_PERSON_CALLED}"),
+    # "北斗模块是星联芯供的，他们的邱工 0791-… 只管硬件": the supplier's man
+    re.compile(
+        rf"是[\u4e00-\u9fa5A-Za-z]{{2,12}}?(?:供|提供|供货|供应|代工|生产)的[，,]\s*(?:他们|她们)的?\s*"
+        rf"[\u4e00-\u9fa5]{{0,2}}?{_PERSON_CALLED}"
+    ),
+    # "浦江晶艺的贾老板也想上系统，他电话0579-…，你们可以去找他": a lead for us, not a contact here
+    re.compile(
+        rf"(?:^|[，,。；;：:\s])(?!我|咱|你|您|他|她)[\u4e00-\u9fa5]{{2,8}}(?<![部组科室处])的\s*"
+        rf"{_PERSON_CALLED}也(?:想|打算|准备|在考虑)(?:上|用|买|换)"
+    ),
+)
 # our side naming a colleague: "这次我们解决方案的唐伟也在", "这是我们的实施顾问韩雪"
 _COLLEAGUE = re.compile(
     rf"(?:我们|我司|咱们|我)(?:[^，。！？]{{0,10}}的|的)?"
@@ -932,7 +966,8 @@ _COLLEAGUE = re.compile(
 # "见了秘书长彭辉和教练组的小邹", "跟理事长 龙伯 聊了一下", "见了他们老板 Kevin 还有教练长 阿杰"
 _MET = re.compile(
     r"(?:见了|见的是|还有|以及|约了|跟|和)\s*(?:他们|她们|对方)?\s*(?:的)?\s*"
-    r"(?P<role>(?:[\u4e00-\u9fa5A-Za-z]{0,6}?(?:经理|[\u4e00-\u9fa5]长|主管|总监|主任|负责人|会计|老板娘|老板)"
+    # ("见了俞厂长（俞长林）和销售内勤蒋丽")
+    r"(?P<role>(?:[\u4e00-\u9fa5A-Za-z]{0,6}?(?:经理|[\u4e00-\u9fa5]长|主管|总监|主任|负责人|会计|出纳|内勤|文员|助理|专员|秘书|老板娘|老板)"
     r"|[\u4e00-\u9fa5A-Za-z]{1,6}?(?:部|组|队|科|室|那边|这边)的|(?:负责|管)[\u4e00-\u9fa5]{1,4}的|[\u4e00-\u9fa5]{2}的))?"
     r"(?:(?<=[长板理监管])[\s，,]+|\s*)"  # "见了他们老板，Kevin，还有…": a dictated pause after the role
     rf"(?P<name>(?:{SURNAMES})(?:总|经理|工|姐)(?=[和跟])|{_PERSON}|{_NICK}|(?:{SURNAMES})(?:总|经理|工|姐|伯|叔|婶|姨)"
@@ -951,7 +986,12 @@ _ACTS_IN_REPORT = re.compile(
 
 def _met_title(role: str) -> str | None:
     """The job said before a person met ("物业经理", "客服主管"); a department alone ("商务部的") is none."""
-    return role if re.search(r"(?:经理|店长|园长|厂长|主管|总监|主任|负责人|会计)$", role) and len(role) <= 8 else None
+    return (
+        role
+        if re.search(r"(?:经理|店长|园长|厂长|主管|总监|主任|负责人|会计|出纳|内勤|文员|助理|专员|秘书)$", role)
+        and len(role) <= 8
+        else None
+    )
 
 
 # "市场部的小林也在": a department's person present
@@ -1040,6 +1080,8 @@ _FORMER = re.compile(
     # "原来市场部经理蔡敏的手机里": a job held before names someone gone
     rf"|(?:原来的?|以前的?|之前的)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)\s*"
     rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?|[小老](?:{SURNAMES}))(?=(?:还?在)?的|走|[，,。\s]|$)"  # "柏涛在的时候"
+    # "原来的孙经理走了以后续费一直没人管": the one before, called by the job
+    rf"|(?:原来的?|以前的?|之前的)((?:{SURNAMES})(?:经理|主管|总监|主任|总|工))(?=走了|离职|辞职|调走|不干了)"
 )
 _THIRD_PARTY = re.compile(
     r"集成商|渠道(?:伙伴|商)?|合作伙伴|伙伴|代理商|本地代理|代理公司|(?<=的)代理(?=是)|经销商|服务商|实施方|实施商|实施公司|ERP实施|IT外包|外包方|咨询公司|第三方|"
@@ -1778,7 +1820,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                         sides.speaker_name[label] = name
             if side is None:
                 m = (
-                    re.search(rf"我(?:是|叫|姓.[，,]\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
+                    re.search(
+                        rf"我(?:是|叫|姓.[，,]\s*|的?名字(?:是|叫)?[，,：:]?\s*)({_PERSON})(?=[。，,！!]|$)", s.text
+                    )
                     or re.search(rf"我是[^，。]{{2,24}}的(?:{_TITLE_ALT})?\s*({_PERSON})(?=[。，,！!]|$)", s.text)
                     or re.search(rf"我是(?:{_TITLE_ALT})\s*({_PERSON})(?=[。，,！!]|$)", s.text)  # "我是销售总监谢欣怡"
                     # "我是恒昌典当业务部经理俞晓"
@@ -1813,7 +1857,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     side = False
             if side is False and label not in sides.speaker_name:
                 # "甲方：我是晏长青。": a role label, the person says who they are
-                m = re.search(rf"我(?:是|叫)({_PERSON})(?=[。，,！!]|$)", s.text)
+                # ("合同联系人写我名字邓朵朵": a nickname label, the name given for the contract)
+                m = re.search(rf"(?:我(?:是|叫)|我的?名字(?:是|叫)?[，,：:]?\s*)({_PERSON})(?=[。，,！!]|$)", s.text)
                 if m and _looks_like_person(m.group(1)):
                     sides.speaker_name[label] = m.group(1)
             if side is not None and (side is True or label in sides.speaker_name):
@@ -2045,7 +2090,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             r"(?:在?(?:帮|替|给)我们|在(?:弄|搞|做|管|维护|负责|对接|代理|做代理)|他们(?:在|来)?(?:做|弄|负责|对接))"
             # ("还有青科信息的小蔡，我们的电脑和网络都是他们管的")
             rf"|([\u4e00-\u9fa5]{{2,10}}?)(?<![部组室科处])的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})[，,]\s*"
-            r"(?:我们|咱们)?的?[^，。]{0,10}?(?:都|也|一直)?是他们(?:在|来)?(?:管|做|弄|维护|负责)"
+            r"(?:我们|咱们|集团)?的?[^，。]{0,10}?(?:都|也|一直)?是他们(?:在|来)?(?:管|做|弄|维护|负责|集成|开发|实施|搭)"
             # ("启航软件的贾工是我们在宁波的合作伙伴": a partner named, then what he is)
             rf"|({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})是(?:我们|咱们)?[^，。]{{0,8}}?的?(?:{_THIRD_PARTY.pattern})"
             # ("我是易房通的实施工程师邬工": the engineer of the system's vendor)
@@ -2156,6 +2201,19 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             ):
                 sides.third.add(intro.group(2))
                 sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+            # "我是迅捷自动化的潘经理，冠力设备的电控是我们配套的" where another speaker says "我们冠力": the
+            # customer's supplier sits in (a customer may supply others too, so the buyer must be the one talking)
+            supplied = re.search(
+                r"([\u4e00-\u9fa5]{2,8}?)(?:[\u4e00-\u9fa5]{0,4})的[^，。]{1,8}?(?:都|也|一直)?是我们"
+                r"(?:配套|供应|供货|提供|代工|加工)的",
+                turn,
+            )
+            if supplied and any(
+                x.speaker and x.speaker != s.speaker and re.search("(?:我们|咱们)" + supplied.group(1)[:2], x.text)
+                for x in sentences
+            ):
+                sides.third.add(intro.group(2))
+                sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         for m in re.finditer(
             rf"(?:{_THIRD_PARTY.pattern})[，,]\s*[\u4e00-\u9fa5A-Za-z]{{2,10}}的\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理))",
             s.text,
@@ -2167,6 +2225,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         ):  # "集团指定的集成商是启明信息，他们的蔡工负责跟我们的财务系统对接"
             sides.third.add(m.group(1))
+        for pattern in _NOT_THE_CUSTOMERS_PERSON:
+            for m in pattern.finditer(s.text):
+                sides.third.add(m.group(1))
         for m in re.finditer(
             # "我们的系统集成商信诺系统集成，冯工在负责"
             rf"(?:{_THIRD_PARTY.pattern})[^。！？]{{0,16}}?[，,]\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
@@ -2232,7 +2293,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):
             sides.third.add(m.group(1))
         for m in _FORMER.finditer(s.text):  # "纷享是前任IT经理魏东选的": the one before is gone
-            sides.left.add((m.group(1) or m.group(2))[:3])
+            sides.left.add(next(g for g in m.groups() if g)[:3])
         left = _LEFT_COMPANY.search(s.text)
         if left:
             clause = s.text[: left.start()]
@@ -2284,7 +2345,7 @@ _STOP_BEFORE = tuple(
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 您 他 她 它 申请 服务商 属于 隶属 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
             "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是 "
-            "这些 那些 这几家 那几家"
+            "这些 那些 这几家 那几家 以"  # ("预算以集团批复为准": no 预算以集团)
         ).split(),
         key=len,
         reverse=True,
@@ -2445,7 +2506,8 @@ _GENERIC_IN_BRAND = re.compile(
     r"这块|那块|这个|那个|这些|那些|整个|所有|全部|大家|自己|内部|之前|以前|平时|基本|一般|其实|已经|"
     r"小区|大区|片区|区域|项目|渠道|体系|审批|流程|预算|合同|产品|经销|代理|加盟|旗舰|车间|仓库|库存|质量|电商|线上|线下|"
     r"整体|会员|行业|系统|数据|信息|这边|那边|这里|那里|这儿|[东南西北]方|华[东南西北中]|[东西南北]区|"
-    r"[的了在是也都就还要想能会有没不把被让对从到去来说聊看听问试用跟和给个些点次年月号]|[部组室处科局]$"
+    # ("我们糖果屋派对气球现在三个店": 派对 is a trade word, not 对)
+    r"[的了在是也都就还要想能会有没不把被让从到去来说聊看听问试用跟和给个些点次年月号]|(?<!派)对|[部组室处科局]$"
 )
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
@@ -2484,7 +2546,7 @@ _SELF_INTRO_COMPANY = re.compile(
 )
 _SELF_INTRO_DEPARTMENT = re.compile(
     r"我是\s*(?P<name>[\u4e00-\u9fa5A-Za-z]{3,10}?)"
-    r"(?:服务|销售|采购|技术|市场|运营|财务|行政|信息|人事|客服|工程|生产|质量|质检|物流|仓储|售后|维保|业务|外贸|研发)部"
+    r"(?:服务|销售|采购|技术|市场|运营|财务|行政|信息|人事|客服|工程|生产|质量|质检|物流|仓储|售后|维保|业务|外贸|研发|商务|计划|企划|法务|设备|安全|人力资源|人力)部"
     r"(?:的)?(?:经理|主管|总监|主任|负责人|部长|副经理)\s*"
     rf"(?P<person>{_PERSON})(?=[，,。！!]|$)"
 )
@@ -2492,6 +2554,11 @@ _CUSTOMER_CALLS_ITSELF = (
     # "贵司属于浙江宏达管业集团股份有限公司，本次由宏达塑管单独采购": who buys this time
     re.compile(
         r"(?:本次|这次|此次)由\s*([\u4e00-\u9fa5A-Za-z0-9]{2,12}?)\s*(?:单独|自己|自行|独立)?(?:采购|购买|签约|签合同|出钱)"
+    ),
+    # "这次CRM是我们安济肛肠门诊自己采购，集团不统一买"
+    re.compile(
+        r"(?:本次|这次|此次)[A-Za-z\u4e00-\u9fa5]{0,6}?是(?:我们|咱们)\s*([\u4e00-\u9fa5A-Za-z0-9]{3,12}?)\s*"
+        r"(?:单独|自己|自行|独立)(?:采购|购买|签约|签合同|出钱|买)"
     ),
     # "我们是鲁冷供应链集团下面做运输的这块，对外就叫鲁冷速运": the name the customer goes by
     re.compile(
@@ -2547,6 +2614,7 @@ def _account(
     excluded: set[str] = set()
     examples: set[str] = set()
     sisters: set[str] = set()
+    parents: set[str] = set()
 
     def see(name: str, weight: float, sentence: Sentence, account_id: int | None, form: str | None = None) -> None:
         scores[name] = scores.get(name, 0.0) + weight
@@ -2882,7 +2950,7 @@ def _account(
             for m in (
                 re.finditer(
                     rf"(?:^|[：:，,；;、]|[（(](?=[\u4e00-\u9fa5]{{2,12}}\s*(?:CRM|项目|需求|方案|系统)))"
-                    rf"\s*([\u4e00-\u9fa5A-Za-z]{{2,12}})\s*(?:[-－—·]\s*)?(?=(?:{_PERSON}|{_NICK}|(?:{SURNAMES})[总工]|渠道|CRM|客户|销售|项目|需求|方案|系统)(?![\u4e00-\u9fa5]{{3}}))",
+                    rf"\s*([\u4e00-\u9fa5A-Za-z]{{2,12}})(?<!公)\s*(?:[-－—·]\s*)?(?=(?:{_PERSON}|{_NICK}|(?:{SURNAMES})[总工]|渠道|CRM|客户|销售|项目|需求|方案|系统)(?![\u4e00-\u9fa5]{{3}}))",
                     s.text,
                 )
                 if listed
@@ -2932,7 +3000,12 @@ def _account(
                 r"(?:CRM|crm|SCRM|系统|软件|项目|采购|选型)",
                 s.text,
             ):
-                if not (org.is_ours(m.group(1)) or org.find_ours(m.group(1))):
+                if not (
+                    org.is_ours(m.group(1))
+                    or org.find_ours(m.group(1))
+                    # ("… – 船员管理CRM", "会员管理系统": what the system manages, no company)
+                    or re.fullmatch(r"[\u4e00-\u9fa5]{2}管理", m.group(1))
+                ):
                     candidates.append((m.group(1), 4.0, m.start(1), m.end(1)))
         if (
             s.speaker
@@ -3140,6 +3213,18 @@ def _account(
             bare = _core(name)
             if not _LEGAL_FORM.search(name) and re.match(r"(?:园|大厦|大楼|广场|开发区)(?!区)", s.text[end:]):
                 continue  # "成都天府软件园那边的蓉智教育": the park the customer sits in (not excluded: it shares words)
+            if (
+                _PARENT_AFTER.match(s.text[end:])
+                or _described_under_parent(s.text, start)
+                # "贵司属于浙江宏达管业集团股份有限公司，本次由宏达塑管单独采购": the group it belongs to
+                or re.search(r"(?:属于|隶属于?|归属于?)\s*$", before)
+                # "葛工是集团（安徽皖江港航集团有限公司）信息中心的": the parent group, named in brackets
+                or (re.search(r"集团\s*[（(]\s*$", before) and re.search(r"集团|控股", name))
+            ):
+                # the parent group: never the buyer, but its unit shares its brand ("江苏港盛集团股份有限公司下面的
+                # 装卸板块" and "我是港盛装卸商务部经理"), so only the group's own names are dropped later
+                parents.add(name)
+                continue
             if _SISTER_BEFORE.search(before) or re.search(
                 r"(?:兄弟|姐妹|姊妹|关联)(?:公司|厂|单位)|^(?:子|母)公司", name
             ):
@@ -3174,8 +3259,6 @@ def _account(
                 or (org.competitors and org.canonical_competitor(name))
                 or _THIRD_PARTY.search(re.split(r"[，,。；;：:！!？?]", before)[-1][-8:])
                 or _REFERENCE.search(clause)
-                or _PARENT_AFTER.match(s.text[end:])
-                or _described_under_parent(s.text, start)
                 # "对接的事是昆明滇信科技在做，他们是海典的代理", "配送那块，是海纳物流做的": a provider of theirs
                 or _PROVIDER_AFTER.match(s.text[end:])
                 # ("是智游系统集成给我们做的": the one who built their system)
@@ -3183,10 +3266,6 @@ def _account(
                     re.search(r"是\s*$", s.text[max(0, start - 3) : start])
                     and re.match(r"(?:在|给我们|帮我们|替我们)?(?:做|开发|实施|上)的", s.text[end:])
                 )
-                # "贵司属于浙江宏达管业集团股份有限公司，本次由宏达塑管单独采购": the group it belongs to
-                or re.search(r"(?:属于|隶属于?|归属于?)\s*$", before)
-                # "葛工是集团（安徽皖江港航集团有限公司）信息中心的": the parent group, named in brackets
-                or (re.search(r"集团\s*[（(]\s*$", before) and re.search(r"集团|控股", name))
                 # "北京茶博汇商行每年从我们这拿货": a client of theirs
                 or re.match(r"[^，。]{0,6}从我们(?:这|这里|这边|家)?(?:拿货|进货|订货|采购|买|订)", s.text[end:])
                 # "程主管发产品目录和医院客户清单": what is sent, not a company
@@ -3239,7 +3318,11 @@ def _account(
                 see(name, weight, s, None, name)
     for name in [n for n in scores if ids.get(n) is None]:
         core = _core(name)
-        if any(len(x) >= 2 and (x in core or core in x) for x in excluded):
+        if any(len(x) >= 2 and (x in core or core in x) for x in excluded) or any(
+            # ("嘉禾集团下面" and later "集团全称是广东嘉禾置业集团有限公司": the group again, by its legal name)
+            core == _core(p) or name in p or p in name or (re.search(r"集团|控股", name) and _core(p) in core)
+            for p in parents
+        ):
             del scores[name]  # "白云电器那个我听说过": still the reference customer named before
     # "长沙星辰体育文化有限公司（星辰保龄）": the short name the text gives a legal name in brackets
     short_names = {
@@ -3533,7 +3616,11 @@ def _contacts(
         elif not s.speaker and not any(n in s.text for n in our_names if n):
             # a transcript without labels: an introduction with a customer's job is the customer's
             # ("这个是我们渠道经理吴刚", "我是这边的店长陈敏"); our pre-sales or implementation people are not
-            for m in (*_INTRODUCED.finditer(s.text), *_SELF_INTRO_TITLED.finditer(s.text)):
+            for m in (
+                *_INTRODUCED.finditer(s.text),
+                *_SELF_INTRO_TITLED.finditer(s.text),
+                *_SELF_INTRO_NAME_FIRST.finditer(s.text),
+            ):
                 title = m.group("title") or ""
                 if title and not re.search(r"售前|实施|顾问|方案|客户经理|交付|技术支持", title):
                     add(m.group("name"), s, title)
@@ -3577,7 +3664,8 @@ def _contacts(
             if surname:
                 for m in re.finditer(
                     # ("发票抬头写我名字聂红梅就行": 聂姐 saying her own name)
-                    rf"(?:^|[，,。：:]|我的?名字(?:是|叫)?)\s*(?:我叫|我是)?({surname}[\u4e00-\u9fa5]{{1,2}}?)(?=[，,。！!]|$|就行|就好)",
+                    # ("我座机0768-…，找甘锦荣就行": 甘经理 giving the name to ask for)
+                    rf"(?:^|[，,。：:]|我的?名字(?:是|叫)?|[，,]找)\s*(?:我叫|我是)?({surname}[\u4e00-\u9fa5]{{1,2}}?)(?=[，,。！!]|$|就行|就好)",
                     s.text,
                 ):
                     if _looks_like_person(m.group(1)) and not re.fullmatch(_HONORIFIC.pattern, m.group(1)):
@@ -4561,7 +4649,8 @@ _EXISTING_SEATS = re.compile(
     r"|(?:多送|还送|赠送|白送|再送|送)\s*[\d零一二两三四五六七八九十]+\s*个(?:账号|号)?"
 )
 _ADDED_TOTAL = re.compile(
-    r"[，,]\s*([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?:账号|号)?\s*(?:吧)?"
+    # ("另外两个安装主管也要看工单，那就14个。")
+    r"[，,]\s*(?:那就|那么就|那|就是|一共|总共)?\s*([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?:账号|号)?\s*(?:吧)?"
     r"(?=[。！!]|\s*$|[，,]\s*(?:一年|一共|总共|就是|是)?\s*[零一二两三四五六七八九十\d])"  # "…，六个，一年一万六千八"
 )
 _SEAT_QUESTION = re.compile(
