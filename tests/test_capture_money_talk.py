@@ -353,3 +353,35 @@ def test_a_total_after_two_more_people_are_added_replaces_the_count_just_given()
         "销售-林峰：14个，每个每年两千八。\n"
     )
     assert extract(text).seats.value == 14
+
+
+def test_a_yearly_budget_in_numbered_notes_and_a_lost_deal_with_the_winners_price_and_go_live():
+    notes = (
+        "电话沟通记录（林峰，2027-05-10）\n"
+        "1. 客户：津沽笑园相声茶社（常海生开的，大家叫他常班主）。\n"
+        "5. 预算：常班主说每年八千以内。\n"
+        "8. 待办：他们运营主管鞠晓梅下周一发包场客户表。\n"
+        "9. 电话：常班主 133 0221 4466；鞠晓梅 022-2835 4417。\n"
+    )
+    ex = extract(notes)
+    assert ex.budget.value == 8000
+    assert sorted(c.name for c in ex.contacts) == ["常海生", "鞠晓梅"]
+    assert {p.replace("-", "") for c in ex.contacts for p in (c.phone, *c.other_phones) if p} == {
+        "13302214466",
+        "02228354417",
+    }
+    lost = (
+        INTRO + "客户-晏总：不好意思，我们星河匹克球俱乐部已经决定用纷享销客了。\n"
+        "销售-林峰：方便说一下原因吗？我们给您报的是六个账号一年一万二。\n"
+        "客户-晏总：主要是价格，纷享给我们一年八千。合同昨天签了，他们下周一就开始用。\n"
+    )
+    rivals = OrgProfile.from_settings(
+        SimpleNamespace(org_name="云帆科技,云帆", competitors="纷享销客/纷享,悟空CRM/悟空", org_products="")
+    )
+    ex = extract_rules(lost, TODAY, org=rivals)
+    assert ex.amount.value == 12000 and ex.golive_date is None and ex.stage.value == "closed_lost"
+    kept = (
+        INTRO + "客户-晏总：去年差点丢单，所以要管起来。悟空CRM的人也找过我，我跟他说已经定了你们了，下月一号开始用。\n"
+    )
+    ex = extract_rules(kept, TODAY, org=rivals)
+    assert ex.golive_date is not None and (ex.stage is None or ex.stage.value != "closed_lost")

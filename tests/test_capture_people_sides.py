@@ -1761,3 +1761,98 @@ def test_the_cold_chain_hauliers_driver_is_not_a_contact():
         "[00:05:01] 杜社长: 我手机 159 2918 4471。\n"
     )
     assert phones(extract(text)) == {"15929184471"}
+
+
+def test_a_member_list_of_people_with_their_company_after_the_dash():
+    tagged = (
+        "群聊：脆香炸鸡×云帆CRM项目群(6)\n"
+        "群成员：林一鸣-脆香运营总监、计晴-脆香督导主管、卓凡-云帆科技、蔡立新-衢江数科、朱老板-金东加盟店\n"
+        "2027-10-19 09:41 林一鸣：各位早，账号定10个。我手机 +86 150 5796 4410。\n"
+        "2027-10-19 09:48 蔡立新：我们衢江数科可以给到九五折，有问题打我 133 5799 2280。\n"
+        "2027-10-19 09:50 计晴：督导两个也要开。\n"
+    )
+    ex = extract(tagged)
+    assert names(ex) == sorted(["计晴", "林一鸣"]) and phones(ex) == {"15057964410"}
+    untagged = (
+        "微信群聊导出：云帆×金穗拉链 项目沟通群\n"
+        "群成员(5)：卓凡-云帆科技、金海涛、邬晓云-采购主管、小陆(跟单)、任磊-速联软件\n"
+        "2027-10-19 09:20 | 金海涛 | 跟单那边也要两个号，那就十四个。\n"
+        "2027-10-19 09:35 | 任磊-速联软件 | 金总，有问题随时找我 13867024410。\n"
+        "2027-10-19 09:50 | 邬晓云-采购主管 | 开票名称 义乌市金穗拉链有限公司。我手机 +86 136 5679 2281。\n"
+    )
+    ex = extract(untagged)
+    assert ex.account.value == "义乌市金穗拉链有限公司"
+    assert "任磊" not in names(ex) and phones(ex) == {"13656792281"}
+
+
+def test_a_recorders_table_pasted_with_tabs_and_a_greeting_that_names_the_other_one():
+    table = (
+        "讯飞听见 导出文稿\n标题：乐途充气城堡 拜访\n录音时间：2027-10-19 09:30\n\n"
+        "时间\t说话人\t内容\n"
+        "00:00:06\t说话人1\t阮总您好，我是云帆科技的卓凡，今天代理商瓯江数科的林工也一起来了。\n"
+        "00:00:38\t说话人3\t阮总，我是瓯江数科的林晓东，云帆在温州的实施是我们做，我电话 139 5770 4413。\n"
+        "00:01:35\t说话人2\t我补充一句，我是外贸部主管蒲晓燕。\n"
+        "00:02:10\t说话人4\t好，我手机 136 5770 2249，合同抬头温州乐途游乐设备有限公司。\n"
+    )
+    ex = extract(table)
+    assert ex.account.value == "温州乐途游乐设备有限公司"
+    assert phones(ex) == {"13657702249"} and "林晓东" not in names(ex) and "蒲晓燕" in names(ex)
+    greeting = (
+        "Speaker 1: 闵老师您好，我是云帆科技的卓雅。\n"
+        "Speaker 2: 你好卓雅。先说一下背景，我是运营总监闵晓岚，手机 158 6720 4410。\n"
+    )
+    ex = extract(greeting)
+    assert names(ex) == ["闵晓岚"] and ex.our_side == ["卓雅"]
+
+
+def test_our_reseller_relays_our_price_and_shows_our_people_who_are_then_ours():
+    shown = (
+        "梁子豪：柏总，这是云帆科技的邵经理和甘工。我们通衢软件是云帆在苏州的代理，合同走我们，有事打我 158 0151 2290。\n"
+        "柏建平：欢迎，我们苏州明澈视觉科技有限公司做工业相机。我手机 139 1262 0458。\n"
+        "邵俊熙：柏总好，账号您看要几个？\n"
+        "甘露：柏总，视频附件没问题。\n"
+    )
+    ex = extract(shown)
+    assert names(ex) == ["柏建平"] and phones(ex) == {"13912620458"}
+    assert ex.our_side == ["邵俊熙", "甘露"]
+    relayed = (
+        "群成员：鲍建华、白雪、汤一鸣（云帆）、陶宇（通达软件）\n"
+        "陶宇 09:12\n鲍总，云帆这边的正式报价我转给您了：10个号一年一万九千八。我是他们在通辽的代理，有事打我 152 4757 0032。\n"
+        "鲍建华 09:20\n收到，10个号没问题。我手机 139 4750 6612。\n"
+        "汤一鸣 09:58\n鲍总好，我是云帆的汤一鸣，合同我今天发您。\n"
+    )
+    ex = extract(relayed)
+    assert ex.amount.value == 19800 and phones(ex) == {"13947506612"} and "陶宇" not in names(ex)
+
+
+def test_names_that_are_produce_or_a_team_and_people_listed_with_their_jobs_and_who_left():
+    call = (
+        "喂，您好，请问是童总吗？我是云帆科技的卓凡。\n"
+        "对，我是童国栋，漳溪泥鳅养殖场的。我们主要做泥鳅苗和成鳅，车队是外包的。\n"
+        "好的，您电话是多少？\n"
+        "幺五幺，洞七二六，八八四二。\n"
+    )
+    ex = extract(call)
+    assert names(ex) == ["童国栋"] and phones(ex) == {"15107268842"}
+    mail = (
+        "发件人：卓凡 <zhuofan@yunfan.com>\n"
+        "1. 参会：澄湖工程 项伟总经理、柴敏经理、技术部俞工；云帆科技 卓凡。\n"
+        "2. 原来负责海外的卢经理五月份已经离职了；上个月走的那个销售经理贝蕾，客户全没了。\n"
+    )
+    ex = extract(mail)
+    assert names(ex) == sorted(["项伟", "柴敏", "俞工"])
+
+
+def test_a_sister_a_provider_a_clients_trade_and_a_name_kept_apart_are_not_the_account():
+    text = (
+        "Speaker 1: 咱们星辰调酒培训学校现在有几个校区？我是云帆科技的卓凡。\n"
+        "Speaker 2: 两个。我们兄弟单位星辰酒吧那边用的是悟空CRM。网站是众信网络的小周帮我们弄的。\n"
+        "Speaker 2: 我们最大的客户叫悟空重工，做工程机械的，别跟那个悟空CRM搞混了。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "星辰调酒培训学校"
+    addon = (
+        "邬振宇 00:00:14\n我们安徽测远传感科技有限公司国内这块用你们的CRM一年多了，二十个账号。\n"
+        "卓凡 00:00:30\n好的邬总，我是云帆的卓凡，这次海外增购十个。\n"
+    )
+    assert extract(addon).account.value == "安徽测远传感科技有限公司"

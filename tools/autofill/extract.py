@@ -233,6 +233,8 @@ _TIMESTAMP = re.compile(
     r"|^\s*(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s*[|｜]\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?=[|｜])"
 )
 _CSV_ROW = re.compile(r"^\s*[,，]\s*([^,，\s]{1,16})\s*[,，]\s*(?=\S)")
+# "00:00:06<TAB>说话人1<TAB>阮总您好…": the same export as a table pasted with tabs
+_TSV_ROW = re.compile(r"^([^,，\s]{1,16})\t+(?=\S)")
 _SPLIT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _HEADER_KEYS = (
     "时间",
@@ -422,7 +424,7 @@ def split_sentences(text: str) -> list[Sentence]:
         if piped and in_mail and not re.fullmatch(_PERSON, piped.group(1).strip()):
             piped = None  # "鲁中渣运 业务部经理 | 0533-2186 4470 | 150 5331 2098": the mail's signature, no sender
         # "00:00:04,说话人1,庄总您好…": a recording app's CSV export, the time, the speaker and the words
-        piped = piped or (_CSV_ROW.match(stripped) if ts else None)
+        piped = piped or ((_CSV_ROW.match(stripped) or _TSV_ROW.match(stripped)) if ts else None)
         if piped:
             # "2028-11-28 10:04 | 牛建军(泉韵-总经理) | 好，你说。": a chat export with the sender between bars
             speaker = piped.group(1).strip()
@@ -554,7 +556,7 @@ SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢"
     # rarer ones, where no common word starts with the character (原 and 计 do: their words are listed below)
-    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝凤]"
+    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝凤贝]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})"
@@ -614,7 +616,7 @@ _THEIR_PERSONS_NUMBER = re.compile(
 # what follows a surname to address a person ("何教练", "钱总"; 总共 is no 钱总)
 _HONORIFIC_WORDS = (
     r"总监|总工|总(?![共计额数价量体部结])|经理|主任|老师|处长|科长|部长|局长|院长|校长|律师|董事长|理事长|会长|社长|馆长|园长"
-    r"|站长|场长|厂长|行长|所长|店长|书记|主管|老板|教练(?![组车场员机])|工"
+    r"|站长|场长|厂长|行长|所长|店长|书记|主管|老板|教练(?![组车场员机])|班主|工"
 )
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
@@ -764,7 +766,8 @@ _CORRECTION = re.compile(
 # "老板给的是三十万左右", "集团批的是一百二十八万，一期这块是四十五万"
 _BUDGET_WORDS = re.compile(
     r"预算|能批|批下来|批不下来|批不了|批了|批的是|批给|拨款|经费|资金|盘子|(?:最多|顶多)(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
-    r"心[里理]价位(?=[是在大概差不多就也\s]*[零一二两三四五六七八九十\d])|"
+    # ("我心里的数是五六千")
+    r"心[里理](?:价位|的数|的价|价|数)(?=[是在大概差不多就也\s]*[零一二两三四五六七八九十\d])|"
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
     # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
@@ -1080,6 +1083,11 @@ _FORMER = re.compile(
     # "原来市场部经理蔡敏的手机里": a job held before names someone gone
     rf"|(?:原来的?|以前的?|之前的)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)\s*"
     rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?|[小老](?:{SURNAMES}))(?=(?:还?在)?的|走|[，,。\s]|$)"  # "柏涛在的时候"
+    # "原来负责海外的卢经理，Leo，五月份已经离职了"
+    rf"|(?:原来|以前|之前)负责[\u4e00-\u9fa5]{{1,8}}?的\s*((?:{SURNAMES})(?:经理|主管|总监|总|工))(?=[，,。\s]|$)"
+    # "上个月走的那个销售经理贝蕾，手里二十多个企业客户全没了"
+    rf"|(?:走了的|走的|离职的|辞职的)(?:那个|那位)?[\u4e00-\u9fa5]{{0,6}}?(?:经理|主管|总监|负责人|主任|销售|业务员)\s*"
+    rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?)(?=[，,。；;\s]|$)"
     # "原来的孙经理走了以后续费一直没人管": the one before, called by the job
     rf"|(?:原来的?|以前的?|之前的)((?:{SURNAMES})(?:经理|主管|总监|主任|总|工))(?=走了|离职|辞职|调走|不干了)"
 )
@@ -1209,12 +1217,14 @@ _NOT_A_NAME = set(
     "原来 原因 原价 原先 原本 原有 原则 原始 原厂 原装 原定 原计 原样 原地 原话 原版 原件 原单 原数 原址 原稿 原状 原材 "
     "计划 计算 计费 计入 计件 计时 计价 计量 计提 计数 计较 丘陵 屠宰 巢湖 鞠躬 匡算 揭开 揭晓 茹素 "
     "储值 储备 储存 储蓄 储能 储物 封顶 封装 封闭 封面 封箱 封存 封号 封测 厉害 贡献 钮扣 鄂尔 鄂州 伏天 伏特 糜烂 "
-    "韩国 英国 法国 越南 印度 马来 缅甸 柬埔 全称 简称 商超 商户 商家 商品 商场 商城 商会 商标 商铺 商圈".split()  # ("主要是日本和韩国": countries)
+    "车队 车主 车辆 车载 车型 车位 贝壳 贝类 韩国 英国 法国 越南 印度 马来 缅甸 柬埔 全称 简称 商超 商户 商家 商品 商场 商城 商会 商标 商铺 商圈".split()  # ("主要是日本和韩国": countries)
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
     r"^周[一二三四五六日天末报期边]|^周会$|^万[零一二两三四五六七八九十百千不多可行]|[你您]|好$|[州市省县]$|[零一二两三四五六七八九十]个$"
     r"|^[\u4e00-\u9fa5]{2}[店厂区部园馆司]$|[吧吗呢啊嘛]$"  # "吴中店开业推迟": a store, not 吴中店; "五六万吧"
+    # ("泥鳅苗和成鳅": stock and produce, characters no given name holds)
+    r"|^.[\u4e00-\u9fa5]?[鳅鳝虾蟹猪鸭鹅狗蛙螺蚌鲫鲤鲢鳙蚓菇笋粪渣屑桶罐箱袋]$"
 )
 
 
@@ -1294,8 +1304,9 @@ def _names_in(segment: str) -> list[str]:
             continue  # "安和 采购经理 冯雪": the company's short name, then people
         token = re.sub(r"（[^）]*）|\([^)]*\)", "", token).strip()
         token = re.sub(rf"^(?:{_TITLE_ALT})", "", token)
-        if len(token) >= 4:  # "高明主任" in a participant list
-            token = re.sub(r"(?:主任|经理|总监|主管|老师)$", "", token)
+        token = re.sub(r"^[\u4e00-\u9fa5]{1,4}部(?=[\u4e00-\u9fa5]{2,3}$)", "", token)  # "技术部俞工"
+        if len(token) >= 4:  # "高明主任", "项伟总经理" in a participant list
+            token = re.sub(r"(?:副?总经理|主任|经理|总监|主管|老师)$", "", token)
         if _looks_like_person(token) or re.fullmatch(_HONORIFIC.pattern, token):
             out.append(token)
     return out
@@ -1322,6 +1333,12 @@ def _company_groups(segment: str) -> list[str]:
     """ "译通达（夏总、吕晶）、云帆（龚雪）": each company with its people, apart. A list of people with their
     roles ("王芳（采购）、张伟（IT）") stays one segment."""
     items = re.split(r"\s*[、，,]\s*", segment)
+    # "牛一鸣-脆堡运营总监、晏可-云帆科技、蔡立群-浙中数科": each person with the company after the dash
+    tails = [
+        re.match(rf"^\s*(?:{_PERSON}|{_NICK})[-－—·]\s*([\u4e00-\u9fa5A-Za-z]{{2,16}})\s*$", item) for item in items
+    ]
+    if sum(1 for t in tails if t) >= 2 and len({t.group(1)[:2] for t in tails if t}) >= 2:
+        return items
     # "卢志强、孔丽、云番科技-蔡明、云番科技-谢婷", "贝齿 林雪（院长）、云帆 韩冬、赵一鸣": a company before a
     # person starts that company's people; the names before any company are the hosts' ("销售 罗一鸣" and
     # "大区经理 罗斌" are roles, not companies)
@@ -1538,6 +1555,24 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 segment = key.group(0) + segment  # "我方：杜明（客户经理）、钱峰": the line's key says whose
             # "云帆参会：销售 罗一鸣、…": a key that starts with one of our names (a short alias included)
             ours_key = index == 0 and key and any(key.group(0).strip().startswith(n) for n in org.names if n)
+            # "鲍建华、白雪、汤一鸣（云帆）、陶宇（通达软件）": each tagged one by the tag, the untagged the hosts'
+            tags = dict(re.findall(rf"({_PERSON}|{_NICK})\s*[（(]([^）)]{{1,16}})[）)]", segment))
+            if (
+                not ours_key
+                and len(names) >= 3
+                and any(org.find_ours(t) or org.is_ours(t) for t in tags.values())
+                and any(n not in tags for n in names)
+                and not re.search(r"我方|我司|乙方|厂商", segment)
+            ):
+                for n in names:
+                    tag = tags.get(n)
+                    if tag and (org.find_ours(tag) or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", tag))):
+                        sides.add_ours(n)
+                    elif tag and label_company(f"{n}（{tag}）") and not _HAULAGE_LABEL.search(tag):
+                        sides.third.add(n)
+                    else:
+                        sides.theirs.add(n)
+                continue
             if (
                 ours_key
                 or re.search(r"我方|我司|乙方|厂商", segment)
@@ -1589,6 +1624,45 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         # "白露（西安拾光文化创意有限公司 渠道经理）、贾成（西安拾光文化创意有限公司 总经理）、祁远（墨点设计工作室
         # 设计总监）": the company two of them share is the customer, whatever their jobs say; a member of any other
         # company that is not ours is a third party's
+        # "牛一鸣-脆堡运营总监、计佳-脆堡督导主管、晏可-云帆科技、蔡立群-浙中数科": the person, then the company
+        person_first = [
+            (n, c)
+            for n, c in re.findall(
+                rf"(?:^|[、，,；;：:\s])({_PERSON}|{_NICK})[-－—·]([\u4e00-\u9fa5A-Za-z]{{2,16}})(?=[、，,；;\s(（]|$)",
+                line,
+            )
+            if not (_looks_like_person(c) or re.fullmatch(_NICK, c))  # ("麦香园-孙海燕": the company first)
+        ]
+        foreign = [
+            (n, c)
+            for n, c in person_first
+            # ("邬晓芸-采购主管", "许婧-教务主管": a job, not a company; "牛一鸣-脆堡运营总监" is both)
+            if not (
+                org.is_ours(c)
+                or org.find_ours(c)
+                or re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES}|{_FUNCTION_WORDS})", c)
+                or re.fullmatch(
+                    r"[\u4e00-\u9fa5]{0,3}(?:主管|经理|总监|主任|负责人|专员|助理|老师|[校院店厂]长|老板|总)", c
+                )
+            )
+        ]
+        brands = Counter(c[:2] for _n, c in foreign)
+        brand = next((c for c, k in brands.most_common(1) if k >= 2), None)
+        members = re.split(r"[、，,；;]", line)
+        if brand is None and len(foreign) == 1 and len(members) >= 4:
+            # "朱琳-云帆科技、金海波、邬晓芸-采购主管、小陆(跟单)、任磊-速达软件": the one member of another company
+            # among the customer's untagged people is a third party's
+            sides.third.add(foreign[0][0])
+            sides.theirs.discard(foreign[0][0])
+        for name, company in person_first if brand else ():
+            if org.is_ours(company) or org.find_ours(company):
+                sides.add_ours(name)
+            elif company.startswith(brand):
+                sides.theirs.add(name)
+                hosted.add(name)
+            else:
+                sides.third.add(name)
+                sides.theirs.discard(name)
         tagged = re.findall(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,24}})[）)]", line)
         firsts = Counter(
             first
@@ -1842,6 +1916,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 )
                 if m and not _looks_like_person(m.group(1)):
                     m = None
+                if m and any(n == m.group(1) for k, n in sides.speaker_name.items() if k != label):
+                    m = None  # "你好卓雅。" answering our 卓雅: the one greeted, not oneself
                 if m and label not in sides.speaker_name:
                     sides.speaker_name[label] = m.group(1)
                 # "我是丰禾的马建军": a person of a company that is neither us nor a partner speaks for the customer
@@ -2178,6 +2254,29 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             and not org.find_ours(s.text)
         ):
             sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+        # "云帆这边的正式报价我转给您了…我是他们在通辽的代理": our reseller, speaking of us as 他们 or by our name
+        partner = re.search(
+            # ("我们通衢软件是云帆在苏州的代理")
+            r"我(?:们)?(?:公司)?(?:[\u4e00-\u9fa5]{2,8}?)?是(?P<whose>他们|[\u4e00-\u9fa5]{2,6}?)(?:在[\u4e00-\u9fa5]{1,6})?的"
+            r"(?:本地|区域|授权)?(?:代理商?|渠道商?|经销商|合作伙伴|服务商)",
+            s.text,
+        )
+        if (
+            partner
+            and s.speaker
+            and (
+                org.is_ours(partner.group("whose"))
+                or org.find_ours(partner.group("whose"))
+                or (
+                    partner.group("whose") == "他们"
+                    and org.find_ours(
+                        " ".join(x.text for x in sentences if x.speaker == s.speaker and 0 <= s.start - x.start < 200)
+                        + s.text[: partner.start()]
+                    )
+                )
+            )
+        ):
+            sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         # "我是农信通的祁工。县里这个项目是我们做的集成": someone who built the customer's systems introduces himself
         intro = re.search(
             # ("我是合肥数联信息技术有限公司的卢工，安运的TMS是我们做的")
@@ -2319,6 +2418,27 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                     sides.left.add(m.group(0)[:3])
             for m in re.finditer(r"(?<![A-Za-z])[A-Z][a-z]{1,12}(?![A-Za-z])", clause):
                 sides.left.add(m.group(0))  # "原来的外贸主管Linda去年底离职了"
+    # "柏总，这是云帆科技的邵经理和甘工": whom someone shows as our company's people are ours, when each one's
+    # surname picks out one speaker
+    called = rf"(?:{SURNAMES})(?:经理|总|工|老师|主管|顾问)|{_PERSON}"
+    for s in sentences:
+        for hit in org.find_ours(s.text):
+            if not re.search(r"(?:这是|这位是|这两位是|这几位是)\s*$", s.text[max(0, hit.start - 6) : hit.start]):
+                continue
+            shown = re.match(
+                rf"[\u4e00-\u9fa5]{{0,2}}?的\s*((?:{called})(?:\s*[和、与及]\s*(?:{called}))*)", s.text[hit.end :]
+            )
+            for name in re.findall(called, shown.group(1)) if shown else ():
+                labels = [
+                    label
+                    for label in sides.speaker
+                    if (sides.speaker_name.get(label) or _person_of(label)).startswith(name[0])
+                ]
+                person = sides.speaker_name.get(labels[0]) or _person_of(labels[0]) if len(labels) == 1 else ""
+                if person and not sides.excluded(person) and sides.speaker[labels[0]] is not True:
+                    sides.speaker[labels[0]] = True
+                    sides.theirs.discard(person)
+                    sides.add_ours(person)
     for s in sentences:
         if sides.side(s.speaker) is not True:
             continue
@@ -2345,7 +2465,7 @@ _STOP_BEFORE = tuple(
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 您 他 她 它 申请 服务商 属于 隶属 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
             "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是 "
-            "这些 那些 这几家 那几家 以"  # ("预算以集团批复为准": no 预算以集团)
+            "这些 那些 这几家 那几家 以 用于 对于 关于 位于 由于"  # ("预算以集团批复为准": no 预算以集团)
         ).split(),
         key=len,
         reverse=True,
@@ -2625,6 +2745,10 @@ def _account(
 
     def see_named(name: str, weight: float, sentence: Sentence) -> None:
         """A company named outright (a label, a title, a self-introduction): the CRM's account when it is one."""
+        sister = re.match(r"(?:兄弟|姐妹|姊妹|关联)(?:公司|单位|厂)", name)
+        if sister:  # "我们兄弟单位星柠酒吧那边": a sister company, never the buyer
+            sisters.add(name[sister.end() :])
+            return
         match = _known_match(name, known)
         if match is not None and not org.is_ours(match.name):
             see(match.name, weight, sentence, match.id, name)
@@ -3232,6 +3356,8 @@ def _account(
                 # but the brand is not
                 sisters.add(re.sub(r"^.*?(?:兄弟|姐妹|姊妹|关联|子|母)(?:公司|厂|单位)", "", name))
                 continue
+            if re.search(r"做\s*$", before) and s.text[end : end + 1] == "的" and not _LEGAL_FORM.search(name):
+                continue  # "我们最大的客户叫悟空重工，做工程机械的": a trade, no name
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
             if re.match(r"抄送|收件|发件|供(?!销)|负责|还有|以及|集团[^有]", name) or re.search(
@@ -3258,13 +3384,19 @@ def _account(
                 or any(a < end and start < b for a, b in competitor_spans)
                 or (org.competitors and org.canonical_competitor(name))
                 or _THIRD_PARTY.search(re.split(r"[，,。；;：:！!？?]", before)[-1][-8:])
-                or _REFERENCE.search(clause)
+                # (but "我们安徽测峰传感科技有限公司国内这块用你们的CRM一年多了": the customer, buying more)
+                or (_REFERENCE.search(clause) and not re.search(r"(?:我们|咱们)\s*$", before))
                 # "对接的事是昆明滇信科技在做，他们是海典的代理", "配送那块，是海纳物流做的": a provider of theirs
                 or _PROVIDER_AFTER.match(s.text[end:])
                 # ("是智游系统集成给我们做的": the one who built their system)
                 or (
                     re.search(r"是\s*$", s.text[max(0, start - 3) : start])
-                    and re.match(r"(?:在|给我们|帮我们|替我们)?(?:做|开发|实施|上)的", s.text[end:])
+                    # ("网站是众联网络的小周帮我们弄的")
+                    and re.match(
+                        rf"(?:的\s*(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:工|总|经理)))?(?:在|给我们|帮我们|替我们)?"
+                        r"(?:做|开发|实施|上|弄|搞|维护)的",
+                        s.text[end:],
+                    )
                 )
                 # "北京茶博汇商行每年从我们这拿货": a client of theirs
                 or re.match(r"[^，。]{0,6}从我们(?:这|这里|这边|家)?(?:拿货|进货|订货|采购|买|订)", s.text[end:])
@@ -3522,6 +3654,7 @@ def _contacts(
             )
         )
 
+    listing_end: int | None = None
     for s in sentences:
         hay = s.text
         if s.speaker and not ours(s.speaker):
@@ -3642,11 +3775,23 @@ def _contacts(
                 s.text[m.end() :],
             )
             add(m.group(1), s, job.group(1) if job else None)
-        if re.fullmatch(
-            r"联系方式|联系电话|电话|手机|联系人电话|联系", re.sub(r"^\d{1,2}[.、]\s*", "", s.speaker or "")
+        # "9. 电话：常班主 133 0221 8465；鞠晓彤 022-2835 6617。": a numbered key kept in the line, and the
+        # list going on after "；"
+        key_in_text = re.match(r"\s*(?:\d{1,2}[.、]\s*)?(?:联系方式|联系电话|电话|手机|联系人电话)\s*[：:]\s*", s.text)
+        listed_on = listing_end is not None and 0 <= s.start - listing_end <= 2 and not s.speaker
+        listing_end = None
+        if (
+            re.fullmatch(
+                r"联系方式|联系电话|电话|手机|联系人电话|联系", re.sub(r"^\d{1,2}[.、]\s*", "", s.speaker or "")
+            )
+            or key_in_text
+            or listed_on
         ):
+            body = s.text[key_in_text.end() :] if key_in_text else s.text
+            if re.search(r"[；;]$", s.text):
+                listing_end = s.start + len(s.text)
             # "联系方式：石永红 139 5641 0823；小蒙 0564-3320517 转 6。": the notes list each person with a number
-            for m in re.finditer(rf"({_NICK}|(?:{SURNAMES})(?:总|经理|工|主任|老师))\s+({_PERSON})", s.text):
+            for m in re.finditer(rf"({_NICK}|(?:{SURNAMES})(?:总|经理|工|主任|老师))\s+({_PERSON})", body):
                 if surname_of(m.group(1)) == m.group(2)[0] and _looks_like_person(m.group(2)):
                     add(
                         m.group(2), s
@@ -3654,7 +3799,7 @@ def _contacts(
             for m in re.finditer(
                 rf"(?:^|[；;，,、]\s*)({_PERSON}|{_NICK})\s*(?=(?:[（(][^）)]{{1,8}}[）)])?\s*[:：]?\s*"
                 r"(?:\+?86[-\s]?)?(?:1[3-9]\d|0\d{2,3}[-\s]))",
-                s.text,
+                body,
             ):
                 if _looks_like_person(m.group(1)) or re.fullmatch(_NICK, m.group(1)):
                     add(m.group(1), s)
@@ -3672,9 +3817,10 @@ def _contacts(
                         add(m.group(1), s)
                         said_own_name[sides.speaker_name.get(s.speaker) or _person_of(s.speaker)] = m.group(1)
         elif not s.speaker:
-            # "…，我叫孔祥瑞，你存一下。", on the phone "对对，我陈建平，你说。"
+            # "…，我叫孔祥瑞，你存一下。", on the phone "对对，我陈建平，你说。", "对，我是童国庆，漳河泥鳅养殖场的。"
             m = re.search(
-                rf"我叫({_PERSON})(?=[，,。！!]|$)|(?:^|[，,。！!])\s*我(?![方司们])({_PERSON})(?=[，,。！!])", s.text
+                rf"我(?:叫|是)({_PERSON})(?=[，,。！!]|$)|(?:^|[，,。！!])\s*我(?![方司们])({_PERSON})(?=[，,。！!])",
+                s.text,
             )
             said = (m.group(1) or m.group(2)) if m else None
             if (
@@ -3722,6 +3868,10 @@ def _contacts(
                 said_own_name[re.split(r"[^\u4e00-\u9fa5]", called)[0][:4]] = m.group(3)
         for m in _XIAO_AFTER.finditer(hay):
             add(m.group(1), s)
+        # "客户：津门笑坊相声茶社（河西区，常海生开的，大家叫他常班主）": the owner, named in the notes
+        for m in re.finditer(rf"(?<=[，,（(：:])\s*({_PERSON})(?:开的|是老板|是老板娘)(?=[，,。）)]|$)", hay):
+            if _looks_like_person(m.group(1)) and not sides.excluded(m.group(1)):
+                add(m.group(1), s)
         if not s.speaker or not ours(s.speaker):
             # "见了谷老板（谷长青）和他儿子谷磊", "我儿子卫东阳，还有两个跑市场的": family in the business
             for m in re.finditer(
@@ -3851,6 +4001,10 @@ def _contacts(
         twins = [n for n in full if n.startswith(surname) and n != name and n not in relatives]
         if said_own_name.get(name) in twins:  # "何总：我叫何立群": that 何总 is 何立群, whoever else is a 何
             twins = [said_own_name[name]]
+        if len(twins) > 1 and name.endswith("总"):
+            # "郑金山（总经理），他侄子郑小川（电商运营负责人）" then "郑总 0916-…": the one whose job is a 总
+            bosses = [n for n in twins if re.search(r"总(?!监)|董事长|老板", found[n].title or "")]
+            twins = bosses if len(bosses) == 1 else twins
         if len(twins) == 1:
             twin = found[twins[0]]
             merged[name] = twin
@@ -4178,6 +4332,14 @@ def _money_facts(
             and sides.side(s.speaker) is not True
             # ("龙娇报价：…": minutes keyed by our rep's name)
             and not any(len(n) >= 2 and s.speaker.startswith(n) for n in sides.ours)
+            # (but "云帆这边的正式报价我转给您了：10个号一年一万九千八": our reseller passing on our price)
+            and not (
+                org is not None
+                and any(
+                    re.match(r"(?:科技)?(?:这边|那边)?的(?:正式|最终)?(?:报价|价格)(?!里)", s.text[hit.end :])
+                    for hit in org.find_ours(s.text)
+                )
+            )
         ):
             previous_text = s.text
             continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
@@ -4249,7 +4411,11 @@ def _money_facts(
         if (
             amounts
             and rivals
-            and re.search(r"报了?价?|报的|报过|便宜|贵|给到|给了|给的|给过|开价|出价|只要|来过|找过|推过", s.text)
+            # ("纷享给我们一年八千")
+            and re.search(
+                r"报了?价?|报的|报过|便宜|贵|给到|给了|给的|给过|给(?:我们|我|咱们)|开价|出价|只要|来过|找过|推过",
+                s.text,
+            )
         ):
             # "那个海纳上礼拜报了六万八，你们贵不少": the competitor's figure, whatever the next clause says
             theirs = [
@@ -4601,10 +4767,21 @@ def _yearly_total(text: str, span: tuple[int, int]) -> bool:
     """ "总价是七万五 一年的", "最终报价 12.6 万/年": a total per year is the subscription price, not a unit price
     ("4000 元/账号/年" is one)."""
     after = text[span[1] :]
-    return bool(
-        re.match(r"[\s，,]*(?:/|每|一|1)\s*年", after)
-        and re.search(r"总价|总共|一共|合计|打包|整体|报价|原价|折后|优惠后", text[max(0, span[0] - 8) : span[0]])
-    ) or bool(re.match(r"\s*/\s*年", after) and re.search(r"万", text[span[0] : span[1]]))
+    return (
+        bool(
+            re.match(r"[\s，,]*(?:/|每|一|1)\s*年", after)
+            and re.search(r"总价|总共|一共|合计|打包|整体|报价|原价|折后|优惠后", text[max(0, span[0] - 8) : span[0]])
+        )
+        or bool(re.match(r"\s*/\s*年", after) and re.search(r"万", text[span[0] : span[1]]))
+        # ("预算：席总说每年五万以内": the budget by the year, the key before the sentence or in it)
+        or bool(
+            re.search(
+                r"(?:^|预算|经费)(?:(?!账号|帐号|用户|每人|每个|单价)[^，。；;]){0,8}每一?年\s*$",
+                text[max(0, span[0] - 16) : span[0]],
+            )
+            and not re.match(r"\s*(?:/|每|一)\s*(?:个|位)?\s*(?:账号|帐号|用户|人)", after)
+        )
+    )
 
 
 def _numeric(text: str) -> str:
@@ -4777,7 +4954,10 @@ _CLOSE = re.compile(
 # a rep's notes keyed by the decision: "- 签约：月底。", "预计成交时间：9月底"
 _CLOSE_FIELD = r"(?:预计)?(?:签约|签单|成交|决策|拍板|签合同)(?:时间|日期)?"
 # "用了三年" is the system being replaced, not a loss; "最后还是用了销售易" is
-_LOST = re.compile(r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)|(?:最后|最终|决定)(?:还是)?(?:用了|用)")
+# ("我跟他说已经定了你们了": chose us)
+_LOST = re.compile(
+    r"(?:最后|已经|最终)?(?:选了|选择了|定了|签了)(?!你们|您|贵司|咱们|云帆)|(?:最后|最终|决定)(?:还是)?(?:用了|用)(?!你们|您|贵司|咱们)"
+)
 _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}\s*[号日](?:前|之前|以前)?")
 _BARE_YUAN = re.compile(
     # ("8 × 980 = 7840，…最后按 6980 谈下来")
@@ -5188,7 +5368,8 @@ def _competitors(sentences: list[Sentence], org: OrgProfile | None = None) -> tu
         low = s.text.lower()
         taken: list[tuple[int, int]] = []
         # "跟那个做CRM的纷享没关系", "集团另一个板块在用海纳，侯经理说跟他们没关系，不用参考": named to be set aside
-        set_aside = bool(re.search(r"没关系|无关|不用参考|不作参考|不参考|不是一回事|不是一家", s.text))
+        # ("我们最大的客户叫悟空重工，别跟那个悟空CRM搞混了": a name to keep apart from the product)
+        set_aside = bool(re.search(r"没关系|无关|不用参考|不作参考|不参考|不是一回事|不是一家|[搞弄记]混", s.text))
         if configured:
             for hit in org.find_competitors(s.text):
                 taken.append((hit.start, hit.end))
@@ -5350,7 +5531,8 @@ def _lost_deal(sentences: list[Sentence], org: OrgProfile) -> bool:
     """The customer chose someone else ("我们最后选了销售易", "已经签了别家"): no close date."""
     for s in sentences:
         # ("丢单的情况很多": the customer's own lost orders, a pain point)
-        if re.search(r"(?<![常易是总])丢单(?![的率情问很多严])|没选我们|选了别家|签了别家|输给", s.text):
+        # ("差点丢单", "怕丢单": a near miss or a fear of their own, not this deal)
+        if re.search(r"(?<![常易是总点怕])丢单(?![的率情问很多严])|没选我们|选了别家|签了别家|输给", s.text):
             return True
         m = _LOST.search(s.text)
         if m and sides_free(s.text) and (org.find_competitors(s.text) or re.search(r"别家|其他家|另一家", s.text)):
@@ -5457,6 +5639,8 @@ def extract_rules(
     ex.seats = _seats(in_order)
     lost = _lost_deal(sentences, org)
     ex.close_date, ex.next_steps, ex.golive_date = _dates(in_order, meeting, sides, lost)
+    if lost:
+        ex.golive_date = None  # "合同昨天已经签了，他们下周一就开始用": the go-live is the winner's
     ex.timeline = _timeline(ex.close_date, ex.golive_date)
     ex.competitors, ex.possible_competitors = _competitors(sentences, org)
     ex.our_side = [n for n in sides.ours if _looks_like_person(n)]
