@@ -193,6 +193,13 @@ def test_plan_dates_roll_forward_and_read_english():
     assert [d.date for d in found] == [date(2026, 12, 31), date(2026, 10, 31)]
 
 
+def test_laba_said_in_january_is_the_laba_of_the_lunar_year_begun_the_year_before():
+    # 腊八 2045 falls on 2045-01-25 (lunar 12-08 of the year that began in 2044); 元宵 2045 on 03-03
+    found = plan_dates("腊八前定下来，元宵节前用起来", date(2045, 1, 17))
+    assert [d.date for d in found] == [date(2045, 1, 24), date(2045, 3, 2)]
+    assert [d.date for d in plan_dates("腊八前定", date(2045, 2, 1))] == [date(2046, 1, 13)]
+
+
 # --- 4. numbers and phones -------------------------------------------------------------------------------
 
 

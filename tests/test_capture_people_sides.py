@@ -1856,3 +1856,106 @@ def test_a_sister_a_provider_a_clients_trade_and_a_name_kept_apart_are_not_the_a
         "卓凡 00:00:30\n好的邬总，我是云帆的卓凡，这次海外增购十个。\n"
     )
     assert extract(addon).account.value == "安徽测远传感科技有限公司"
+
+
+def test_the_implementers_engineer_the_hauliers_dispatcher_and_a_partner_who_says_we_go_through_them():
+    workshop = (
+        "聂振华\n我们是康湘医药物流，我是总经理聂振华，我手机 136 0731 4482。\n"
+        "卓一航\n用友NC和WMS都是汇信达信息技术给我们实施的。汇信达的陶工你们可以直接联系，他电话 137 3108 5562。\n"
+        "卓一航\n干线外包给顺达物流。顺达的调度老满电话 0731-8520 7789，有时候客户会直接打给他。\n"
+        "卓凡\n好的，我是云帆科技的卓凡。\n"
+    )
+    ex = extract(workshop)
+    assert phones(ex) == {"13607314482"} and "陶工" not in names(ex)
+    channel = (
+        "参会人：卓凡（云帆科技 客户成功经理）、易峥（副总经理）、邝倩（风控部经理）、林建伟（瓯越科技）\n"
+        "林建伟 00:00:18\n对，第一期是我们瓯越代理的，这次增购还是走我们渠道。我电话 138 5779 0013。\n"
+        "邝倩 00:00:40\n我手机 158 6709 3322，账号开给风控部。\n"
+    )
+    ex = extract(channel)
+    assert names(ex) == ["易峥", "邝倩"] and phones(ex) == {"15867093322"}
+
+
+def test_a_group_export_with_the_person_before_the_company_and_a_single_partner_in_the_participants():
+    group = (
+        "群成员（5）：卓凡-云帆科技、黄一舟-云帆实施、芮德全｜院长、包晴-运营主管、赖工-医信通HIS\n"
+        "—— 2027年10月19日 ——\n"
+        "芮德全｜院长 09:30\n预算三万以内，可以。\n"
+        "赖工-医信通HIS 09:36\n芮院长，我们随访模块是可以单独开的哈，有需要打我 +86 135 8812 6641。\n"
+        "黄一舟-云帆实施 09:41\nHIS对接我们这边没问题。\n"
+        "包晴-运营主管 09:45\n好的，我座机 0571-8697 3316。\n"
+    )
+    ex = extract(group)
+    assert phones(ex) == {"057186973316"} and "赖工" not in names(ex)
+    assert ex.our_side == ["卓凡", "黄一舟"]
+    meeting = (
+        "参会人：贾文（云帆科技·客户成功）、鲁振华（院长）、汤琪（运营经理）、宋工（杭州医联信息）\n"
+        "宋工 00:03:30\n我是医联的宋工，HIS接口还是按原来的走。有问题打我 0571-8602 5572。\n"
+        "汤琪 00:04:20\n我手机 180 6811 2044。\n"
+    )
+    ex = extract(meeting)
+    assert "宋工" not in names(ex) and phones(ex) == {"18068112044"}
+
+
+def test_a_surname_spelled_out_a_sign_off_with_our_name_and_a_hazmat_hauliers_driver():
+    call = (
+        "【通话录音转写】2027-10-19 周二 16:20\n"
+        "喂，您好，是项经理吗？我是云番科技的曾蕾。\n"
+        "对对，我姓项，项目的项，项伟。我们全称是合肥泊安停车管理服务有限公司。\n"
+        "行，你记一下我手机，幺八九 幺五五幺 洞三七三。\n"
+        "好的。有事您打我电话 177 0551 6244，我是曾蕾。\n"
+    )
+    ex = extract(call)
+    assert names(ex) == ["项伟"] and phones(ex) == {"18915510373"}
+    site = (
+        "蓝雨：我是市场部经理蓝雨。之前管客户的邵经理年后走了，现在是我接手。\n"
+        "蓝雨：我手机 136 2148 9052。\n"
+        "蓝雨：我们调度卢晓光每天要对好几遍库位。\n"
+        "小卢：对，我是小卢。车是通达危运的，司机老汤电话 152 5130 7789，每次进场都要打电话确认。\n"
+        "卓凡：好的，我是云帆科技的卓凡。\n"
+    )
+    ex = extract(site)
+    assert names(ex) == sorted(["蓝雨", "卢晓光"]) and phones(ex) == {"13621489052"}
+
+
+def test_a_franchise_brand_by_its_department_a_franchisee_given_as_an_example_and_the_one_asked_for_a_number():
+    call = (
+        "通话转写 2027-10-19 16:05（电话）\n"
+        "喂，您好，是任经理吗？我是云帆科技的卓凡。\n"
+        "对对，我是秦香坊肉夹馍招商部负责人任晓阳。我们总部在西安，像宝鸡的关中餐饮管理有限公司一家就开了五个店。\n"
+        "贵了。我们老板鲁总说了，最多两万。\n"
+        "好的。您手机是多少？\n"
+        "一八六幺三五七零零二五，加盟商有事都打这个。\n"
+    )
+    ex = extract(call)
+    assert ex.account.value == "秦香坊肉夹馍"
+    assert next(c for c in ex.contacts if c.name == "任晓阳").phone == "18613570025"
+
+
+def test_notes_phone_lines_under_a_bullet_or_after_another_key_and_the_number_an_outbound_call_dialled():
+    notes = (
+        "拜访笔记 — 卓凡（云帆科技）10/19\n"
+        "- 客户：栖云智能家居体验馆，老板茅总（茅海冬），店长祁佳。\n"
+        "- 电话：茅海冬 137 5740 3319；祁佳（店里座机）0574-8826 1108。\n"
+    )
+    ex = extract(notes)
+    assert names(ex) == sorted(["茅海冬", "祁佳"]) and phones(ex) == {"13757403319", "057488261108"}
+    numbered = (
+        "1. 客户：宁德闽海水产养殖有限公司，对接人雷总（雷振华），销售内勤池晓雯。\n"
+        "7. 物流：冰鲜走自己的车。\n"
+        "9. 电话：雷振华 139 0593 6618；池晓雯 0593-2876 5302。\n"
+    )
+    ex = extract(numbered)
+    assert names(ex) == sorted(["雷振华", "池晓雯"]) and phones(ex) == {"13905936618", "059328765302"}
+    dialled = (
+        "【云帆外呼平台 · 通话录音转写】\n"
+        "通话ID：CR2027101909320417　坐席：卓凡（工号 YF-2071）　被叫号码：0579-8523 1147\n"
+        "[坐席] 00:03 您好，我是云帆科技的卓凡，方便聊两分钟吗？\n"
+        "[客户] 00:10 可以。我是义乌锦绣仿真花厂外贸部经理石佩琳，我们做仿真花。\n"
+        "[坐席] 00:25 好的石经理，业务员大概多少人？\n"
+        "[客户] 00:33 外贸业务员十三个。\n"
+        "[坐席] 01:05 十三个账号，一共三万零九百四。\n"
+        "[客户] 01:20 可以，老板给的预算三万左右。\n"
+    )
+    ex = extract(dialled)
+    assert names(ex) == ["石佩琳"] and ex.contacts[0].phone.replace("-", "") == "057985231147"

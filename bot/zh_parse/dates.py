@@ -696,6 +696,7 @@ _LUNAR_FESTIVALS = {
     "七夕": (7, 7),
     "中秋": (8, 15),
     "重阳": (9, 9),
+    "腊八": (12, 8),  # the last lunar month: in January or February of the next solar year
 }
 _QINGMING_TERM = 6  # solar terms counted from 小寒 (0): 清明 is the seventh
 
@@ -719,9 +720,10 @@ def lunar_new_year_eve(year: int) -> date:
 
 
 def _festival_eve(word: str, ref: date) -> date:
-    """The day before the next `word` festival on or after `ref` (「端午前」 in a plan)."""
-    day = festival_day(word, ref.year) - timedelta(days=1)
-    return day if day >= ref else festival_day(word, ref.year + 1) - timedelta(days=1)
+    """The day before the next `word` festival on or after `ref` (「端午前」 in a plan; 「腊八前」 said in January
+    is the 腊八 of the lunar year that started the year before)."""
+    eves = (festival_day(word, year) - timedelta(days=1) for year in (ref.year - 1, ref.year, ref.year + 1))
+    return min(day for day in eves if day >= ref)
 
 
 def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
@@ -763,7 +765,7 @@ def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
         year = ref.year if _month_end(ref.year, month) >= ref else ref.year + 1
         out.append(DateFound(_month_end(year, month), m.span(), text[m.start() : m.end()], "period", deadline=True))
     # the moving festivals in years chinese_calendar does not know yet: their day is known, their break is not
-    for m in re.finditer(r"(春节|过年|元宵|端午|七夕|中秋|重阳|清明)节?(?:之前|以前|前)", norm):
+    for m in re.finditer(r"(春节|过年|元宵|端午|七夕|中秋|重阳|清明|腊八)节?(?:之前|以前|前)", norm):
         if any(_overlaps(m.span(), [d.span]) for d in out):
             continue
         day = _festival_eve(m.group(1), ref)

@@ -219,6 +219,11 @@ _NAME_TIME_LINE = re.compile(
     r"(?:[（(][^）)\n]{1,20}[）)])?)\s*(?:[\[［【]\s*语音[^\]］】\n]{0,12}[\]］】])?\s*"
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?\s*$"
 )
+# "赖工-医信通HIS 09:36", "黄一舟-云帆实施 09:41": a group export's sender, the person before the company
+_PERSON_COMPANY_TIME_LINE = re.compile(
+    r"^\s*([\u4e00-\u9fa5]{2,3})[-－—·]([\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z]{1,15})\s+"
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*)?\d{1,2}:\d{2}(?::\d{2})?\s*$"
+)
 # "[10:21]", "[2026-06-03 10:21]", "[10-12 09:30]": a chat export's time before the speaker
 _NAME_TIME_TEXT = re.compile(
     # ("玫香园-欧阳梅(总经理) 10:09  对，十二个。": a group export, the company, the member and her job)
@@ -316,6 +321,9 @@ def _name_line(line: str, previous_blank: bool) -> str | None:
         if _sender_name(person):
             # "任国庆@途安北斗" is read as a group export's "途安北斗-任国庆"
             return "-".join(reversed(name.split("@", 1))) if "@" in name else name
+    tagged = _PERSON_COMPANY_TIME_LINE.match(line)
+    if tagged and _sender_name(tagged.group(1)) and not _sender_name(tagged.group(2)):
+        return f"{tagged.group(2)}-{tagged.group(1)}"  # "黄一舟-云帆实施 09:41" is read as "云帆实施-黄一舟"
     sender = _NAME_TIME_LINE.match(line)
     if sender and (re.search(r"[（(\-－—·]|语音", line)):
         name = sender.group(1)
@@ -556,7 +564,7 @@ SURNAMES = (
     "欧阳|司马|上官|诸葛|东方|慕容|[李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢"
     # rarer ones, where no common word starts with the character (原 and 计 do: their words are listed below)
-    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝凤贝]"
+    "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝凤贝赖茅]"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})"
@@ -577,7 +585,7 @@ _NOT_TO_CALL = re.compile(
     r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|"
     # ("我座机0768-…，找甘锦荣就行，别打我们老板的": another number not to call, not this one)
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?(?![^，,。！!？?]{0,8}的)|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
-    r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|联系人)|"
+    r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|对接方|联系人)|"
     # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
     rf"{_NOT_OURS}|(?:跟|和)[^，。]{{0,4}}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
@@ -594,7 +602,8 @@ _PREMISES_NUMBER = re.compile(
 # ("他是医信通的，不是我们员工", "她不是我们的人"; never "他们不是我们的人", said of a group)
 _NOT_ONE_OF_OURS = re.compile(rf"[他她](?!们)[^。，,]{{0,10}}[，,]?\s*{_NOT_OURS}")
 _SISTER_PERSON = re.compile(r"(?:兄弟|姐妹|姊妹|关联)(?:公司|单位|厂)")
-_CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)")
+# ("与 0573-8265 1180 的通话", an outbound call centre's "被叫号码：0579-8523 1146": the other end's number)
+_CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)|被叫(?:号码)?\s*[：:]\s*(?=\+?\d)")
 _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
     # ("顺路物流的老范电话是138…", "顺驰物流的老马在跑，他电话133…")
@@ -606,6 +615,9 @@ _THEIR_PERSONS_NUMBER = re.compile(
     r"(?:是|号)?[：:\s]*$"
     # ("提货是外包给顺安运输的，司机老黄的电话136 3289 0021": the haulier's driver, after a comma)
     rf"|(?:外包|承运|运输|物流|货运|冷链)[^。]{{0,16}}?司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
+    r"(?:是|号)?[：:\s]*$"
+    # ("车是通达危运的，司机老汤电话 152…": the haulier's driver)
+    rf"|车是[\u4e00-\u9fa5]{{2,8}}的[，,]\s*司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
     r"(?:是|号)?[：:\s]*$"
     # ("原料是道宁有机硅供的，他们业务老黄139 2690 1187": their person, the number right after the name)
     rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|工|总|经理))\s*[：:]?\s*$"
@@ -1036,8 +1048,9 @@ _WORD_ENDS_IN_SURNAME = {
 # the customer naming a colleague by job and name: "我跟我们校长宁姗商量过了", "我们馆长窦远说了"
 _OUR_TITLED = re.compile(
     r"(?:我们|咱们)(?:这边|公司|单位)?的?"
-    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:[校馆院园厂店所场行局社]长|经理|主管|总监|主任|负责人|会计|出纳|财务))\s*"
-    rf"(?P<name>{_PERSON})(?=[^\u4e00-\u9fa5]|$|说|讲|也|会|那边|他|她|商量|拍板|定|签|同意|觉得|在|来|负责|对接|看)"
+    # ("我们调度卢晓光每天要对好几遍库位")
+    r"(?P<title>[\u4e00-\u9fa5]{0,4}?(?:[校馆院园厂店所场行局社]长|经理|主管|总监|主任|负责人|会计|出纳|财务|调度|内勤|文员))\s*"
+    rf"(?P<name>{_PERSON})(?=[^\u4e00-\u9fa5]|$|说|讲|也|会|那边|他|她|商量|拍板|定|签|同意|觉得|在|来|负责|对接|看|每天|天天)"
 )
 # "阿杰是我们店长代表", "小宁是我们市场专员": a name, then what the person is at the customer
 _IS_OUR = re.compile(
@@ -1084,7 +1097,9 @@ _FORMER = re.compile(
     rf"|(?:原来的?|以前的?|之前的)[\u4e00-\u9fa5A-Za-z]{{0,6}}?(?:经理|主管|总监|负责人|主任)\s*"
     rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?|[小老](?:{SURNAMES}))(?=(?:还?在)?的|走|[，,。\s]|$)"  # "柏涛在的时候"
     # "原来负责海外的卢经理，Leo，五月份已经离职了"
-    rf"|(?:原来|以前|之前)负责[\u4e00-\u9fa5]{{1,8}}?的\s*((?:{SURNAMES})(?:经理|主管|总监|总|工))(?=[，,。\s]|$)"
+    # ("之前管客户的邵经理年后走了")
+    rf"|(?:原来|以前|之前)(?:负责|管|对接|跟)[\u4e00-\u9fa5]{{1,8}}?的\s*((?:{SURNAMES})(?:经理|主管|总监|总|工))"
+    r"(?=[，,。\s]|$|[^，。]{0,4}?(?:走了|离职|辞职|调走))"
     # "上个月走的那个销售经理贝蕾，手里二十多个企业客户全没了"
     rf"|(?:走了的|走的|离职的|辞职的)(?:那个|那位)?[\u4e00-\u9fa5]{{0,6}}?(?:经理|主管|总监|负责人|主任|销售|业务员)\s*"
     rf"((?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}?)(?=[，,。；;\s]|$)"
@@ -1633,13 +1648,16 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
             if not (_looks_like_person(c) or re.fullmatch(_NICK, c))  # ("麦香园-孙海燕": the company first)
         ]
+
+        def ours_tag(tag: str) -> bool:  # "云帆科技", "云帆实施"
+            return bool(org.is_ours(tag) or org.find_ours(tag) or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", tag)))
+
         foreign = [
             (n, c)
             for n, c in person_first
             # ("邬晓芸-采购主管", "许婧-教务主管": a job, not a company; "牛一鸣-脆堡运营总监" is both)
             if not (
-                org.is_ours(c)
-                or org.find_ours(c)
+                ours_tag(c)
                 or re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES}|{_FUNCTION_WORDS})", c)
                 or re.fullmatch(
                     r"[\u4e00-\u9fa5]{0,3}(?:主管|经理|总监|主任|负责人|专员|助理|老师|[校院店厂]长|老板|总)", c
@@ -1655,7 +1673,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(foreign[0][0])
             sides.theirs.discard(foreign[0][0])
         for name, company in person_first if brand else ():
-            if org.is_ours(company) or org.find_ours(company):
+            if ours_tag(company):
                 sides.add_ours(name)
             elif company.startswith(brand):
                 sides.theirs.add(name)
@@ -1695,18 +1713,31 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         # "参会人：陈海涛、钱伟、Kevin（博科信息）、郑凯": the one name with a company beside it is from another one
         if not re.search(r"参会|与会|出席", line):
             continue
-        tagged = re.findall(rf"({_PERSON}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,12}})[）)]", line)
-        listed = re.split(r"[、，,；;]", line)
-        if (
-            len(tagged) == 1
-            and len(listed) >= 4
-            and not org.find_ours(tagged[0][1])
-            and not org.is_ours(tagged[0][1])
-            and not re.search(
-                rf"{_TITLE_ALT}|销售|售前|实施|顾问|记录|主持|采购|财务|技术|IT|客户|甲方|乙方|我方|经理|总|主管|部",
-                tagged[0][1],
+        # ("…、鲁振华（院长）、汤琪（运营经理）、宋工（杭州医联信息）": the only company tag that is not ours)
+        all_tags = re.findall(r"[（(]([^）)]{2,24})[）)]", line)
+        tagged = [
+            (m.group(1), tag)
+            for m in re.finditer(
+                rf"({_PERSON}|(?:{SURNAMES})[工总]|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,12}})[）)]", line
             )
-        ):
+            if (tag := m.group(2))
+            and not (org.find_ours(tag) or org.is_ours(tag) or org.find_ours(re.split(r"[\s·]", tag)[0]))
+            and not org.is_ours(re.split(r"[\s·]", tag)[0])
+            and not re.search(
+                rf"{_TITLE_ALT}|销售|售前|实施|顾问|记录|主持|采购|财务|技术|IT|客户|甲方|乙方|我方|经理|总|主管|部|长$"
+                r"|专员|内勤|会计|出纳|助理|文员|[员师]$",
+                tag,
+            )
+            # ("刘院长、彭丹、温小满（禾苗儿科）": the brackets name a whole group's company)
+            and not (
+                re.search(r"[；;]", line)
+                and re.search(r"[、，,]", re.split(r"[；;：:）)]", line[: m.start()])[-1].lstrip("、，, "))
+            )
+            # ("章敏（绿垣温室 商务专员）" beside "陶振宇（寿光绿垣温室工程有限公司 销售总监）": one company)
+            and not any(t != tag and tag[:2] in t for t in all_tags)
+        ]
+        listed = re.split(r"[、，,；;]", line)
+        if len(tagged) == 1 and len(listed) >= 4:
             sides.third.add(tagged[0][0])
     for index, line in enumerate(text.splitlines()):
         # "星图数科-黄工（实施伙伴）", "星河视听工程 严工（甲方的系统集成商）": a person with a partner's role; further
@@ -1810,6 +1841,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.add_ours(glued)
         elif (
             company
+            # ("黄一舟-云帆实施": our implementation, not a partner's)
+            and not org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", company.group(1).strip()))
             and (
                 re.search(r"集成|实施|外包|代理|渠道|咨询|代运营|服务商", company.group(1))
                 # "运输-曲师傅": a group member named by his job of hauling the goods, the haulier's driver
@@ -2186,7 +2219,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         vendors = re.findall(
             # ("HIS那边是创医信息在做")
             # ("另外还有TMS，是合肥数联做的")
-            r"(?:系统|HIS|ERP|OA|软件|平台|[A-Z]{2,5})[，,]?\s*(?:那边|这块)?(?:都|也)?是([\u4e00-\u9fa5]{2,6}?)(?:医疗|软件|科技|信息)*(?:公司)?"
+            # ("用友NC和WMS都是汇智达信息技术给我们实施的")
+            r"(?:系统|HIS|ERP|OA|软件|平台|[A-Z]{2,5})[，,]?\s*(?:那边|这块)?(?:都|也)?是([\u4e00-\u9fa5]{2,6}?)"
+            r"(?:医疗|软件|科技|信息|技术|网络|系统|数据)*(?:公司)?"
             r"(?:给我们|帮我们|帮忙)?(?:做|开发|实施|在做|在维护)(?:的)?",
             s.text,
         )
@@ -2262,6 +2297,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             s.text,
         )
         if (
+            s.speaker
+            and not sides.speaker.get(s.speaker)
+            and re.search(r"是我们[\u4e00-\u9fa5]{0,6}代理的|(?:还是|都)?走我们(?:的)?渠道", s.text)
+        ):  # "第一期是我们瓯信代理的，这次增购还是走我们渠道": our channel partner speaking
+            sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+        if (
             partner
             and s.speaker
             and (
@@ -2327,6 +2368,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         for pattern in _NOT_THE_CUSTOMERS_PERSON:
             for m in pattern.finditer(s.text):
                 sides.third.add(m.group(1))
+        for m in re.finditer(
+            rf"([\u4e00-\u9fa5]{{2,4}}?)的(?:调度|司机|车队长?)\s*([老小][\u4e00-\u9fa5]|(?:{SURNAMES})师傅|{_PERSON})",
+            s.text,
+        ):  # "干线外包给顺畅物流。顺畅的调度老满电话 0731-…": the haulier's dispatcher, by its brand
+            if re.search(re.escape(m.group(1)) + r"[\u4e00-\u9fa5]{0,2}(?:物流|运输|货运|快递|冷链|车队|速运)", text):
+                sides.third.add(m.group(2))
         for m in re.finditer(
             # "我们的系统集成商信诺系统集成，冯工在负责"
             rf"(?:{_THIRD_PARTY.pattern})[^。！？]{{0,16}}?[，,]\s*((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})"
@@ -2666,7 +2713,7 @@ _SELF_INTRO_COMPANY = re.compile(
 )
 _SELF_INTRO_DEPARTMENT = re.compile(
     r"我是\s*(?P<name>[\u4e00-\u9fa5A-Za-z]{3,10}?)"
-    r"(?:服务|销售|采购|技术|市场|运营|财务|行政|信息|人事|客服|工程|生产|质量|质检|物流|仓储|售后|维保|业务|外贸|研发|商务|计划|企划|法务|设备|安全|人力资源|人力)部"
+    r"(?:服务|销售|采购|技术|市场|运营|财务|行政|信息|人事|客服|工程|生产|质量|质检|物流|仓储|售后|维保|业务|外贸|研发|商务|计划|企划|法务|设备|安全|人力资源|人力|招商|加盟|品牌|电商|客户)部"
     r"(?:的)?(?:经理|主管|总监|主任|负责人|部长|副经理)\s*"
     rf"(?P<person>{_PERSON})(?=[，,。！!]|$)"
 )
@@ -3436,7 +3483,9 @@ def _account(
             if re.search(rf"(?:{TRADE_WORDS})(?:和|与|及|、)", name):
                 continue  # "做食品和日化的标签": two trades, no name
             if re.match(r"\s*(?:这种|这类|这样的|之类|等等|这些|那些|等(?![到着待]))", s.text[end:]) or re.search(
-                r"(?:[，,、]像|例如|譬如)\s*$|(?:[，,、（(]\s*(?:像|如)|例如|譬如|比如)[^，,。；;）)]*、\s*$", before
+                # ("，像宝鸡的关记餐饮管理有限公司一家就开了五个店")
+                r"(?:[，,、]像|例如|譬如)(?:[\u4e00-\u9fa5]{1,4}的)?\s*$|(?:[，,、（(]\s*(?:像|如)|例如|譬如|比如)[^，,。；;）)]*、\s*$",
+                before,
             ):  # ("还有几家物流公司，像悟空物流，他们的单据…", "（如翼展航空、康途医疗）": examples too)
                 examples.add(name)  # "天湖茶业这种茶企": an example of the customer's clients, never the customer
             # ("新材料那边": still the sister company named before; but "合同抬头写杭州橙意网络科技有限公司" after
@@ -3777,8 +3826,10 @@ def _contacts(
             add(m.group(1), s, job.group(1) if job else None)
         # "9. 电话：常班主 133 0221 8465；鞠晓彤 022-2835 6617。": a numbered key kept in the line, and the
         # list going on after "；"
-        key_in_text = re.match(r"\s*(?:\d{1,2}[.、]\s*)?(?:联系方式|联系电话|电话|手机|联系人电话)\s*[：:]\s*", s.text)
-        listed_on = listing_end is not None and 0 <= s.start - listing_end <= 2 and not s.speaker
+        key_in_text = re.match(
+            r"\s*(?:\d{1,2}[.、]\s*|[-•*·]\s*)?(?:联系方式|联系电话|电话|手机|联系人电话)\s*[：:]\s*", s.text
+        )
+        listed_on = listing_end is not None and 0 <= s.start - listing_end <= 2
         listing_end = None
         if (
             re.fullmatch(
@@ -3819,10 +3870,13 @@ def _contacts(
         elif not s.speaker:
             # "…，我叫孔祥瑞，你存一下。", on the phone "对对，我陈建平，你说。", "对，我是童国庆，漳河泥鳅养殖场的。"
             m = re.search(
-                rf"我(?:叫|是)({_PERSON})(?=[，,。！!]|$)|(?:^|[，,。！!])\s*我(?![方司们])({_PERSON})(?=[，,。！!])",
+                rf"我(?:叫|是)({_PERSON})(?=[，,。！!]|$)|(?:^|[，,。！!])\s*我(?![方司们])({_PERSON})(?=[，,。！!])"
+                # ("对对，我姓项，项目的项，项伟。": the surname spelled out, then the name)
+                rf"|我姓(?P<surname>[\u4e00-\u9fa5])[，,]\s*(?:[\u4e00-\u9fa5]{{1,4}}的(?P=surname)[，,]\s*)?"
+                rf"(?P<full>(?P=surname)[\u4e00-\u9fa5]{{1,2}})(?=[，,。！!]|$)",
                 s.text,
             )
-            said = (m.group(1) or m.group(2)) if m else None
+            said = (m.group(1) or m.group(2) or m.group("full")) if m else None
             if (
                 said
                 and _looks_like_person(said)
@@ -4038,6 +4092,9 @@ def _contacts(
         if not contacts:
             recent = (named_here or recent)[-3:]
             continue
+        # "有事您打我电话 177 0551 6243，我是曾蕾。": a call without labels, our rep signing off
+        if not s.speaker and any(re.search(rf"我是{re.escape(n)}(?![\u4e00-\u9fa5])", s.text) for n in sides.ours if n):
+            continue
         if third_here and not any(c.name in s.text for c in people):
             continue
         if talking in sides.third and re.search(r"我的?(?:电话|手机|座机|号码)|(?:有事|随时)?(?:打|找)我", s.text):
@@ -4085,7 +4142,13 @@ def _contacts(
                 asked = same if len(same) == 1 else asked
             if asked and _ASKS_NUMBER.search(previous.text):
                 owner = asked[-1]
-        if owner is None and not s.speaker and s.start < 120 and people and _CALL_WITH.search(s.text):
+        if (
+            owner is None
+            and (not s.speaker or sides.side(s.speaker) is None)  # ("通话ID：… 被叫号码：…": the header's key)
+            and s.start < 160
+            and people
+            and _CALL_WITH.search(s.text)
+        ):
             # "通话录音转文字 | 与 0573-8265 1180 的通话": a call recorder names the other end's number, the customer's
             owner = min(people, key=lambda c: c.pos)
         if owner is None and not s.speaker:
@@ -4098,6 +4161,14 @@ def _contacts(
                     asked = same if len(same) == 1 else asked
                 if not asked and re.search(r"[您你]", question.text) and len(people) == 1:
                     asked = people
+                elif not asked and re.search(r"[您你]", question.text):
+                    # ("您手机是多少？" on a call with 任晓光, who introduced himself, and his boss 鲁总 talked
+                    # about): the one on the phone is the one who said who he is
+                    asked = [
+                        c
+                        for c in people
+                        if any(re.search(rf"我(?:是|叫)[^，。]{{0,16}}{re.escape(c.name)}", x.text) for x in sentences)
+                    ]
                 if (
                     not question.speaker
                     and len(asked) == 1
