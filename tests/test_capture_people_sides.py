@@ -1959,3 +1959,57 @@ def test_notes_phone_lines_under_a_bullet_or_after_another_key_and_the_number_an
     )
     ex = extract(dialled)
     assert names(ex) == ["石佩琳"] and ex.contacts[0].phone.replace("-", "") == "057985231147"
+
+
+def test_a_subtitle_file_its_date_in_the_file_name_and_a_yearly_budget_answering_the_question():
+    srt = (
+        "微信语音通话录音_20271019_1030.srt\n\n"
+        "1\n00:00:01,000 --> 00:00:06,500\n杭天：蓝总您好，我是云帆科技的杭天。\n\n"
+        "2\n00:00:07,000 --> 00:00:12,000\n蓝嘉木：我是光影影像工作室的创始人蓝嘉木。\n\n"
+        "3\n00:00:53,200 --> 00:01:01,000\n杭天：五个号一年五千九。预算方面您大概多少？\n\n"
+        "4\n00:01:01,500 --> 00:01:08,900\n蓝嘉木：一年五千左右吧，我们小工作室。\n"
+    )
+    ex = extract(srt)
+    assert ex.meeting_date.value == date(2027, 10, 19)
+    assert ex.budget.value == 5000 and names(ex) == ["蓝嘉木"]
+
+
+def test_legal_names_said_as_the_invoice_header_or_the_full_name_and_a_name_with_百年_in_it():
+    gym = (
+        "[00:00:11] 龚思远: 欢迎，我是跳跳虎体操馆的馆长龚思远。\n"
+        "[00:02:20] 龚思远: 行。合同开票抬头写杭州跳跳虎体育文化发展有限公司。\n"
+        "[00:02:30] 卓凡: 好的，我是云帆科技的卓凡。\n"
+    )
+    assert extract(gym).account.value == "杭州跳跳虎体育文化发展有限公司"
+    coop = (
+        "[00:00:05] 卓凡: 杨社长您好，我是云帆科技的卓凡。\n"
+        "[00:00:11] 杨社长: 我是理事长杨国富，我们合作社全名叫宾川县紫玉葡萄种植专业合作社。\n"
+        "[00:00:38] 杨社长: 主要给成都果鲜供应链和昆明几个批发商供货。\n"
+    )
+    assert extract(coop).account.value == "宾川县紫玉葡萄种植专业合作社"
+    notes = '拜访记录｜10/19｜新会\n- 客户：江门市新会区百年橘陈皮商行（门头叫"百年橘"），三家门店\n'
+    assert extract(notes).account.value == "江门市新会区百年橘陈皮商行"
+
+
+def test_people_named_as_not_this_deals_and_the_outsourced_it_man_and_a_forwarders_clerk():
+    notes = (
+        "9. 联系方式：谢总 +86 173 0731 5520；湘能电池的符经理（189 7316 2209）是谢总介绍的，不是本项目联系人。\n"
+        "10. 参考客户：苏州安和门诊部，对方联系人蒋主任 0512-6511 2099（不是本客户的人）。\n"
+    )
+    ex = extract(notes)
+    assert names(ex) == ["谢总"] and phones(ex) == {"17307315520"}
+    talk = (
+        "刘振东：我是总经理刘振东。\n"
+        "叶倩：我们的电脑和网络是外包给南京数联信息技术的丁工，他建议用简道云。\n"
+        "刘振东：我手机 139 5168 7703。丁工的电话是 158 9621 0034，网络的事可以直接找他。\n"
+        "Speaker 2：海联船务的订舱员小陆经常要查我们的客户信息，他电话是0574-8766 2131。\n"
+        "卓凡：好的，我是云帆科技的卓凡。\n"
+    )
+    ex = extract(talk)
+    assert "丁工" not in names(ex) and "小陆" not in names(ex) and phones(ex) == {"13951687703"}
+    call = (
+        "喂，您好，是向经理吗？我是云帆科技的霍然。\n"
+        "对，我是丝源线业的销售经理向丽华，我座机 0579-8526 3302。\n"
+        "好的。有事也可以打我手机，幺八六，二零三幺，七七四六。\n"
+    )
+    assert phones(extract(call)) == {"057985263302"}

@@ -203,7 +203,10 @@ _YOUR_NUMBER = re.compile(
     r"(?:还是|是|就是)?[，,：:]?\s*$"  # ("我这边留一下您的电话，+86 139-1677-2085 对吧？")
 )
 _ASR_DIGIT_CHARS = "零〇洞幺一二两三四五六七八九"  # a number read out: "一三八五八二四九九零一，对吧？"
-_AT_YOUR_SERVICE = re.compile(r"随时(?:找|联系|打)(?:我|给我)|[您你]随时打|有事随时|随时.{0,2}联系我")
+# ("有事也可以打我手机，幺八六…")
+_AT_YOUR_SERVICE = re.compile(
+    r"随时(?:找|联系|打)(?:我|给我)|[您你]随时打|有事随时|随时.{0,2}联系我|有事也可以(?:打|找)我"
+)
 _ASKS_NUMBER = re.compile(r"电话|手机|号码|微信|联系方式")
 _MAIL_SENDER = re.compile(r"^\s*(?:发件人|From)\s*[：:]\s*([^<>\n]{2,30}?)\s*(?:<[^>\n]*>)?\s*$", re.I)
 _COMPANY_GROUP = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{2,30}(?:公司|集团|科技|信息|软件|咨询|网络)[（(][^）)]+[）)]$")
@@ -237,6 +240,8 @@ _TIMESTAMP = re.compile(
     # "2033-06-28 | 09:15 | 温涛 | 各位早": a chat export with the date, the time and the sender between bars
     r"|^\s*(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}\s*[|｜]\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?=[|｜])"
 )
+# "00:00:53,200 --> 00:01:01,000": an SRT subtitle cue's times
+_SRT_TIME = re.compile(r"\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*")
 _CSV_ROW = re.compile(r"^\s*[,，]\s*([^,，\s]{1,16})\s*[,，]\s*(?=\S)")
 # "00:00:06<TAB>说话人1<TAB>阮总您好…": the same export as a table pasted with tabs
 _TSV_ROW = re.compile(r"^([^,，\s]{1,16})\t+(?=\S)")
@@ -382,6 +387,7 @@ def split_sentences(text: str) -> list[Sentence]:
     in_mail = False
     listing = False
     previous_label = ""
+    subtitles = bool(_SRT_TIME.search(text))
     for line_no, line in enumerate(text.splitlines(keepends=True)):
         body_start = offset
         stripped = line.rstrip("\r\n")
@@ -389,6 +395,8 @@ def split_sentences(text: str) -> list[Sentence]:
         if not stripped.strip():
             previous_blank = True
             continue
+        if subtitles and (re.fullmatch(r"\s*\d{1,5}\s*", stripped) or _SRT_TIME.fullmatch(stripped)):
+            continue  # a subtitle file's cue number and times, between the lines said
         if _BARE_PARTICIPANTS_KEY.match(stripped):
             listing = True
         elif listing and re.match(r"^(?:[ \t\u3000]+|\s*[-•*·]\s+)\S", stripped):
@@ -585,7 +593,8 @@ _NOT_TO_CALL = re.compile(
     r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|"
     # ("我座机0768-…，找甘锦荣就行，别打我们老板的": another number not to call, not this one)
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?(?![^，,。！!？?]{0,8}的)|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
-    r"|不是(?:本次|这次|我们的?)?(?:的)?(?:客户方?|对接人|对接方|联系人)|"
+    # ("（不是本客户的人）", "不是本项目联系人")
+    r"|不是(?:本次|这次|本项目|这个项目|我们的?)?(?:的)?(?:客户方?|对接人|对接方|联系人)|不是本?客户的人|"
     # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
     rf"{_NOT_OURS}|(?:跟|和)[^，。]{{0,4}}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
@@ -918,6 +927,17 @@ def _meeting_date(sentences: list[Sentence], text: str, ref: date) -> Fact | Non
         found = find_dates(m.group(0), ref)
         if found and abs((found[0].date - ref).days) <= 370:
             return Fact(found[0].date, m.group(0), m.start(), 0.8)
+    # a recording's file name keeps the day ("微信语音通话录音_20450814_1030.srt")
+    m = re.search(
+        r"(?<![\dA-Za-z])(20\d{2})(\d{2})(\d{2})(?=[_\-.\s]|$)", text[: text.find("\n") if "\n" in text else 200]
+    )
+    if m:
+        try:
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            day = None
+        if day is not None and abs((day - ref).days) <= 370:
+            return Fact(day, m.group(0), m.start(), 0.8)
     return note
 
 
@@ -959,6 +979,13 @@ _SELF_INTRO_NAME_FIRST = re.compile(
 _PERSON_CALLED = rf"({_NICK}|(?:{SURNAMES})(?:工|总|经理|老板|主任|老师|师傅)|{_PERSON})"
 # people the customer names who work for someone else
 _NOT_THE_CUSTOMERS_PERSON = (
+    # "湘能电池的符经理（189…）是谢总介绍的，不是本项目联系人": named to be left out
+    re.compile(
+        rf"{_PERSON_CALLED}[^。；;]{{0,24}}?不是(?:本项目|这个项目|本次|这次|我们的?)?(?:的)?"
+        r"(?:对接人|联系人|对接方|客户方?的人)"
+    ),
+    # "我们的电脑和网络是外包给南京数联信息技术的丁工": the outsourced IT man
+    re.compile(rf"外包给[\u4e00-\u9fa5A-Za-z]{{2,16}}?的\s*{_PERSON_CALLED}"),
     # "罗湖店房东鹏达物业那边的门禁对接，他们的陈经理 139…": the landlord's man
     re.compile(rf"(?:房东|物业|管委会|园区|业主方)[^。！？]{{0,20}}?[，,]\s*(?:他们|她们)的?\s*{_PERSON_CALLED}"),
     # "北斗模块是星联芯供的，他们的邱工 0791-… 只管硬件": the supplier's man
@@ -1232,7 +1259,7 @@ _NOT_A_NAME = set(
     "原来 原因 原价 原先 原本 原有 原则 原始 原厂 原装 原定 原计 原样 原地 原话 原版 原件 原单 原数 原址 原稿 原状 原材 "
     "计划 计算 计费 计入 计件 计时 计价 计量 计提 计数 计较 丘陵 屠宰 巢湖 鞠躬 匡算 揭开 揭晓 茹素 "
     "储值 储备 储存 储蓄 储能 储物 封顶 封装 封闭 封面 封箱 封存 封号 封测 厉害 贡献 钮扣 鄂尔 鄂州 伏天 伏特 糜烂 "
-    "车队 车主 车辆 车载 车型 车位 贝壳 贝类 韩国 英国 法国 越南 印度 马来 缅甸 柬埔 全称 简称 商超 商户 商家 商品 商场 商城 商会 商标 商铺 商圈".split()  # ("主要是日本和韩国": countries)
+    "时长 时间 车队 车主 车辆 车载 车型 车位 贝壳 贝类 韩国 英国 法国 越南 印度 马来 缅甸 柬埔 全称 简称 商超 商户 商家 商品 商场 商城 商会 商标 商铺 商圈".split()  # ("主要是日本和韩国": countries)
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
@@ -2369,6 +2396,14 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for m in pattern.finditer(s.text):
                 sides.third.add(m.group(1))
         for m in re.finditer(
+            rf"(?:^|[，,。；;：:\s])([\u4e00-\u9fa5]{{2,4}}?)(?:船务|货代|航运|海运|船代|报关行?)(?:公司)?的"
+            rf"(?:[\u4e00-\u9fa5]{{1,3}}员)?\s*{_PERSON_CALLED}",
+            s.text,
+        ):  # "海联船务的订舱员小陆经常要查我们的客户信息": the forwarder's man (when the forwarder is not the customer)
+            brand = m.group(1)
+            if not re.search(rf"(?:我们|咱们|我是|是){re.escape(brand)}", text) and not org.find_ours(brand):
+                sides.third.add(m.group(2))
+        for m in re.finditer(
             rf"([\u4e00-\u9fa5]{{2,4}}?)的(?:调度|司机|车队长?)\s*([老小][\u4e00-\u9fa5]|(?:{SURNAMES})师傅|{_PERSON})",
             s.text,
         ):  # "干线外包给顺畅物流。顺畅的调度老满电话 0731-…": the haulier's dispatcher, by its brand
@@ -2528,7 +2563,9 @@ _STOP_BEFORE_LEGAL = tuple(
 # "合同主体是杭州瑞康口腔连锁管理有限公司", "开票就写湖南凯达连锁商业有限公司", "企业名称写…合伙企业（普通合伙）":
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
 _CONTRACT_NAME = re.compile(
-    r"(?:(?:合同主体|合同抬头|发票抬头|抬头|全称|企业名称|公司名称|单位名称|开票(?:信息|资料)?|合同(?:上|就)?|营业执照上|执照上)"
+    # ("合同开票抬头写杭州…有限公司": no 票抬头写… read after 合同)
+    r"(?:(?:合同主体|合同开票抬头|合同抬头|发票抬头|开票抬头|抬头|全称|全名(?:叫|是)?|企业名称|公司名称|单位名称|开票(?:信息|资料)?|合同(?:上|就)?"
+    r"|营业执照上|执照上)"
     # ("合同上写我们执照的名字，玉林市…有限公司")
     r"(?:[^，,。？?]{0,10}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。])|(?<=那就)|(?<=改成))写)"  # "…注意一下，写…"
     r"[：:，,\s]*"
@@ -2558,7 +2595,8 @@ _NAMED_COMPANY = re.compile(
 )
 _NOT_A_COMPANY_WORDS = (
     # "我们是百年老字号了", "我们是SaaS": what they are, not what they are called
-    r"[了的啊呢吧嘛]$|老字号|百年|小企业|大企业|家族企业|^(?:SaaS|saas|CRM|crm|ERP|erp|APP|App|app|IT|OA)$|"
+    # (but "江门市新会区百年柑陈皮商行" is a name with 百年 in it)
+    r"[了的啊呢吧嘛]$|老字号|^百年|百年(?:老店|企业|品牌)|小企业|大企业|家族企业|^(?:SaaS|saas|CRM|crm|ERP|erp|APP|App|app|IT|OA)$|"
     r"^(?:有个|有一家|有家|求|要求|今年|明年|去年|[零一二两三四五六七八九十百\d]+个|"
     r"想|要|打算|准备|希望|需要|觉得|认为|正在|已经|刚|先|再|还|也|都|就|不|没)"  # "我们是想签两年"
 )
@@ -3420,6 +3458,7 @@ def _account(
                 # "做酒店床垫和家具城经销商的贴牌": two things a company makes, not its name
                 or (re.search(rf"(?<=..)[和及与](?:{TRADE_WORDS})", name) and not _LEGAL_FORM.search(name))
                 or re.match(r"[几两三四五六七八九十]家|一些|这些|那些|好几", name)  # "乐从几家家具城的经销商"
+                or re.search(r"几[个家]", name)  # "昆明几个批发商"
                 # "上午去了车队停车场": a place of theirs the rep went to, not a name
                 or (re.match(r"车队|仓库|工地|厂区|车间|门口", name) and not _LEGAL_FORM.search(name))
                 # ("周至县金秦猕猴桃专业合作社": a county that starts like a week)
@@ -4650,8 +4689,12 @@ def _money_facts(
                     )
                 ) or (
                     # "确认一下预算" → "今年就三四万吧，最多不超过三万五": 就…吧 answers the budget question
+                    # ("预算方面您大概多少？" → "一年五千左右吧": by the year, answering the question)
                     price
-                    and re.match(r"[就按]", price.group(0))
+                    and (
+                        re.match(r"[就按]", price.group(0))
+                        or (re.match(r"一年|每年", price.group(0)) and re.search(r"[？?]\s*$", previous_text))
+                    )
                     and _BUDGET_WORDS.search(previous_text)
                     and sides.side(s.speaker) is not True
                     and not _PRICE_WORDS.search(clause.replace(price.group(0), ""))
