@@ -385,3 +385,18 @@ def test_a_yearly_budget_in_numbered_notes_and_a_lost_deal_with_the_winners_pric
     )
     ex = extract_rules(kept, TODAY, org=rivals)
     assert ex.golive_date is not None and (ex.stage is None or ex.stage.value != "closed_lost")
+
+
+def test_what_the_co_op_can_spare_is_its_budget_and_a_price_counted_again_is_the_amount():
+    coop = INTRO + "销售-林峰：六个账号，一年一万零八百。\n客户-晏总：社里能拿出来的也就一两万，这个价可以。\n"
+    ex = extract(coop)
+    assert (ex.budget.value, ex.amount.value) == (20000, 10800)
+    call = (
+        "喂，晏老师您好，我是云帆科技的林峰。\n"
+        "十个账号一年一万二。\n"
+        "有点超了，我们预算也就一万块左右。其实九个就够。\n"
+        "好，那我重新算一下，九个账号，一万零八百。\n"
+        "一万零八百可以。\n"
+    )
+    ex = extract(call)
+    assert (ex.budget.value, ex.amount.value) == (10000, 10800)

@@ -2013,3 +2013,50 @@ def test_people_named_as_not_this_deals_and_the_outsourced_it_man_and_a_forwarde
         "好的。有事也可以打我手机，幺八六，二零三幺，七七四六。\n"
     )
     assert phones(extract(call)) == {"057985263302"}
+
+
+def test_a_rep_who_brings_a_presales_colleague_is_ours_even_when_nobody_names_our_company():
+    text = (
+        "录音整理（现场）2027年10月19日\n"
+        "凌霜：包总好，甘经理好，今天我跟我们售前卜峰一起过来，主要是把上次的需求落一下。\n"
+        "包国华：欢迎欢迎。我们雨泽做雨衣十几年了。\n"
+        "甘欣然：我是外贸经理甘欣然，Excel里再记一遍太累。\n"
+        "卜峰：明白，询盘到大货的流程我们可以配出来。\n"
+        "甘欣然：我手机 135 7762 0419。\n"
+        "卜峰：我的电话 139 5860 2715，技术上的事找我。\n"
+    )
+    ex = extract(text)
+    assert sorted(ex.our_side) == sorted(["卜峰", "凌霜"])
+    assert "甘欣然" in names(ex) and phones(ex) == {"13577620419"}
+
+
+def test_the_providers_man_who_says_we_built_it_or_we_run_it_for_them_and_a_lettered_speaker():
+    workshop = (
+        "孟楠\n我是云帆科技的孟楠。TMS这边是华智的系统吧？\n"
+        "钮工\n是我们华智信息做的，我是钮工。接口有问题打我电话 133 0226 1186。\n"
+        "田佳慧\n我是业务部经理田佳慧，手机 186 2207 5342。\n"
+    )
+    ex = extract(workshop)
+    assert names(ex) == ["田佳慧"] and phones(ex) == {"18622075342"}
+    ding = (
+        "钉钉闪记\n发言人A 00:00:05\n梁总您好，我是云帆科技的杭天。\n"
+        "发言人C 00:00:20\n我叫梁国栋，我们安泰主要做自动门。\n"
+        "发言人A 00:02:35\n可以导。开票抬头怎么写？\n"
+        "发言人C 00:02:42\n开佛山市顺德区容桂安泰自动门经营部，税号我微信发你。\n"
+    )
+    assert extract(ding).account.value == "佛山市顺德区容桂安泰自动门经营部"
+
+
+def test_a_long_co_op_name_a_brand_with_its_stores_and_a_shop_next_door_or_a_haulier_is_not_the_customer():
+    coop = (
+        "[00:00:05] 卓凡: 覃理事长您好，我是云帆科技的卓凡。\n"
+        "[00:00:15] 覃德明: 我是南宁市武鸣区双河香蕉种植专业合作社的理事长覃德明，社员三百多户。\n"
+        "[00:02:03] 覃德明: 运香蕉是桂通冷链的莫师傅在跑，那个不用录。\n"
+    )
+    assert extract(coop).account.value == "南宁市武鸣区双河香蕉种植专业合作社"
+    shop = (
+        "10:10 唐可：聂姐好，我是云帆科技的唐可。\n"
+        "10:15 聂春花：[语音转文字]我们康泰堂营养品三个店，你按七个号算。\n"
+        "10:31 聂春花：[语音转文字]有点贵啊，隔壁药房用的客如云才五千多。\n"
+    )
+    assert extract(shop).account.value == "康泰堂营养品"

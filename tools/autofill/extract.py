@@ -187,7 +187,10 @@ _CLAUSE_BEFORE_COLON = re.compile(r"^(?=[^-－—·（()）\[\]]{6,}$).*(?:[我�
 _VOICE_LABEL = re.compile(
     r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12})\s*[\[［【（(]\s*语音[^\]］】）)\n]{0,20}[\]］】）)]\s*(?=\S)"
 )
-_ASR_LABEL = re.compile(r"^\s*((?:发言人|说话人|讲话人|speaker)\s*\d{1,2})\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I)
+# ("发言人A 00:02:35": DingTalk's 闪记 letters its speakers)
+_ASR_LABEL = re.compile(
+    r"^\s*((?:发言人|说话人|讲话人|speaker)\s*(?:\d{1,2}|[A-H]))\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I
+)
 # a chat export or a transcript that puts the speaker alone on a line, maybe with the time: "张晓 10:21", "周强"
 _NAME_LINE = re.compile(
     r"^\s*([\u4e00-\u9fa5]{2,4}|[A-Z][a-z]{1,12}|阿[A-Z][a-z]{1,10})"  # "阿May 10:23:44"
@@ -309,7 +312,9 @@ def _header_key(label: str) -> bool:
 
 
 def _header_label(label: str) -> bool:
-    if re.fullmatch(r"(?:发言人|说话人|讲话人|speaker)\s*\d{1,2}(?:\s*[（(][^）)\d]{1,8}[）)])?", label, re.I):
+    if re.fullmatch(
+        r"(?:发言人|说话人|讲话人|speaker)\s*(?:\d{1,2}|[A-H])(?:\s*[（(][^）)\d]{1,8}[）)])?", label, re.I
+    ):
         return False  # "Speaker 3: …" talks, however few lines it has
     if re.fullmatch(r"(?:客户|甲方|乙方|我方|对方)\s*[（(][^）)\d]{1,8}[）)]", label):
         return False  # "甲方（小叶）：" is a person of that side talking
@@ -790,6 +795,8 @@ _BUDGET_WORDS = re.compile(
     # ("我心里的数是五六千")
     r"心[里理](?:价位|的数|的价|价|数)(?=[是在大概差不多就也\s]*[零一二两三四五六七八九十\d])|"
     r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
+    # ("社里能拿出来的也就一两万")
+    r"能拿出来的|拿得出来的|能拿出|能花的|能出的|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
     # "我们今年给这个的钱是一万五", "理事会定的这块是三万到四万", "一万左右都能接受"
     r"(?:给|为)这(?:个|块|事)留了|给这个的钱|给这块的钱|这块的钱|落到我们(?:头上|这边|这里)|分到我们(?:头上|这边|这里)|给这(?:个|块)[\u4e00-\u9fa5]{1,6}的(?:就是|是)|(?:定|批|给)的这块是|(?:左右|以内|以下)?都能接受|都可以接受"
@@ -1047,6 +1054,9 @@ _OUR_COLLEAGUE_SHOWN = re.compile(
 _VENDOR_COLLEAGUE_SHOWN = re.compile(
     rf"(?:这位是|这是|旁边是|旁边这位是)我们的?(?:售前|实施顾问|实施工程师|技术支持|客户成功|解决方案)[\u4e00-\u9fa5]{{0,3}}?"
     rf"\s*({_PERSON})(?=[。，,！!；;]|$)"
+    # ("今天我跟我们售前卜涛一起过来")
+    rf"|我(?:跟|和)我们的?(?:售前|实施顾问|实施工程师|技术支持|客户成功|解决方案)[\u4e00-\u9fa5]{{0,3}}?\s*({_PERSON})"
+    r"(?=一起|过来|来了)"
 )
 _INTRODUCED = re.compile(
     r"(?:这(?:个|位)?是|她是|他是|我是|(?:寄|发|交)给)(?:我们|咱们)?(?:这边)?的?"
@@ -1059,12 +1069,13 @@ _INTRODUCED = re.compile(
 _VENDOR_TALK = re.compile(
     r"报价(?:我|已经|整理|做好|发)|给(?:您|你|你们)?(?:报个?价|出个?方案)|出合同|合同(?:我|已经)?(?:发|寄)给?(?:您|你)"
     r"|开通|(?:我们|我司)(?:的|家)(?:系统|产品|方案|软件)|演示|试用账号|标准价|(?:可以)?打[一二三四五六七八九]折"
-    r"|(?:看|了解|聊)一下咱们"
+    r"|(?:看|了解|聊)一下咱们|(?:跟|和)我们的?(?:售前|实施顾问|解决方案)"
     r"|(?:到|来)(?:你们|贵)(?:公司|厂|店|司|单位|这边)来?"  # "今天到你们公司来主要是看看…": the visitor
 )
 _BUYER_TALK = re.compile(
     r"合同抬头|我们(?:明天|下周|这周|月底)?就?(?:签|定)|你们(?:的|家)(?:系统|产品|方案|软件)?(?:更|还是|挺|比较|很)?(?:顺手|好用|好|便宜|贵)"
-    r"|我(?:跟|和)我们|(?:我们|咱们)(?:老板|领导|[校馆院园厂店所场行局]长)"
+    # (not "今天我跟我们售前卜涛一起过来": the vendor's rep, with a presales colleague)
+    r"|我(?:跟|和)我们(?!的?(?:售前|实施|技术支持|解决方案|顾问|工程师))|(?:我们|咱们)(?:老板|领导|[校馆院园厂店所场行局]长)"
 )
 # words whose last character is also a surname, so that "设计总监" or "公司总经理" reads like 计总监, 司总
 _WORD_ENDS_IN_SURNAME = {
@@ -2040,7 +2051,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for x in sentences:
                 if x.speaker == presenters[0]:
                     for m in _VENDOR_COLLEAGUE_SHOWN.finditer(x.text):
-                        sides.add_ours(m.group(1))
+                        sides.add_ours(m.group(1) or m.group(2))
+            for label in labels:  # the colleague shown speaks for us too
+                person = sides.speaker_name.get(label) or _person_of(label)
+                if sides.speaker[label] is None and person in sides.ours:
+                    sides.speaker[label] = True
     if not any(sides.speaker[label] is True for label in labels):
         # nobody named our company: the one the others greet as "柯经理" ("你好柯经理") is our rep, as customers
         # address a vendor's rep; when both sides greet each other so, it tells nothing
@@ -2303,6 +2318,18 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 and any(re.search(partner, x.text) for x in sentences)
             ):
                 sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
+        # "是我们华智信息做的，我是钮工", "我是信达网络的强工，帮他们管服务器和金蝶K3": the provider's man talking
+        if (
+            s.speaker
+            and not sides.speaker.get(s.speaker)
+            and re.search(
+                r"(?:^|[，,。])\s*(?:对|是的|对的)?[，,]?\s*(?:都)?是我们[\u4e00-\u9fa5]{2,6}(?:信息|科技|软件|网络|系统)做的"
+                r"|我是[\u4e00-\u9fa5A-Za-z]{2,10}的[\u4e00-\u9fa5]{1,3}[，,]\s*(?:帮|给|替)他们(?:管|做|维护|弄|搞)",
+                s.text,
+            )
+            and not org.find_ours(s.text)
+        ):
+            sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
         # "我们联创是润燥的IT服务商，网络和服务器这块归我们": the one talking works for the customer's provider
         if (
             s.speaker
@@ -2693,10 +2720,12 @@ _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人�
 # "我们琉光琉璃瓦这边", "我们飘扬旗帜这几年": the customer's own brand and trade, then what it says of itself
 _SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
 _OWN_BRAND = re.compile(
-    rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{4,12}}?)"
+    # ("[语音转文字]我们康泰堂营养品三个店": after a chat export's voice mark too)
+    rf"(?:^|[，,。！!？?\s\]】])(?:我们|咱们)([\u4e00-\u9fa5]{{4,12}}?)"
     # ("我们安佑劳保做手套、安全帽", "我们彩印通打印耗材是小本生意")
     # ("我们路顺加油站在县里有六个站")
-    rf"(?:{_SAYS_OF_ITSELF}|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d])|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
+    # ("我们康源堂营养品三个店")
+    rf"(?:{_SAYS_OF_ITSELF}|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d])|(?=[一二三四五六七八九十两\d]{{1,3}}[个家](?:店|门店|分店|校区|工厂|厂))|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
     r"|的(?:产能|产品|客户|业务|订单|销售|门店|工厂|情况))"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
@@ -2745,8 +2774,8 @@ def _inside_other_legal_name(text: str, start: int, end: int, account: KnownAcco
 
 
 _SELF_INTRO_COMPANY = re.compile(
-    r"我是\s*(?P<name>[^\W\d_的您你我他她们个]{4,12}?)的\s*"
-    rf"(?:创始人|负责人|老板|合伙人|[\u4e00-\u9fa5]{{0,4}}(?:经理|主管|总监|主任|[校院厂店园馆所]长|总))?\s*"
+    r"我是\s*(?P<name>[^\W\d_的您你我他她们个]{4,24}?)的\s*"
+    rf"(?:创始人|负责人|老板|合伙人|[\u4e00-\u9fa5]{{0,4}}(?:经理|主管|总监|主任|[校院厂店园馆所社]长|理事长|董事长|会长|总))?\s*"
     rf"(?P<person>{_PERSON}|[小老](?:{SURNAMES}))(?=[，,。！!]|$)"
 )
 _SELF_INTRO_DEPARTMENT = re.compile(
@@ -3229,7 +3258,7 @@ def _account(
         if side_here is not True and asked is not None and _ASKS_FULL_NAME.search(asked.text):
             # "咱们门市部的全称是？" – "宜宾市翠屏区驰风摩托车门市部。": the answer to our rep's question is the name
             reply = re.match(
-                r"\s*(?:就是|是|写|叫|全称)?[：:\s]*([\u4e00-\u9fa5（）()]{6,30}?)(?=[，,。；;！!]|$)", s.text
+                r"\s*(?:就是|是|写|叫|全称|开)?[：:\s]*([\u4e00-\u9fa5（）()]{6,30}?)(?=[，,。；;！!]|$)", s.text
             )
             if reply and not (
                 org.is_ours(reply.group(1))
@@ -3443,6 +3472,8 @@ def _account(
                 continue
             if re.search(r"做\s*$", before) and s.text[end : end + 1] == "的" and not _LEGAL_FORM.search(name):
                 continue  # "我们最大的客户叫悟空重工，做工程机械的": a trade, no name
+            if re.match(r"隔壁|对面|旁边", name):
+                continue  # "隔壁药房用的客如云": the shop next door (not excluded: it may share the brand)
             if find_money(name) or _BUSINESS_UNIT.search(name):
                 continue  # "预算我们是二十万到二十五万": an amount after 我们是, not a company
             if re.match(r"抄送|收件|发件|供(?!销)|负责|还有|以及|集团[^有]", name) or re.search(
@@ -3459,6 +3490,13 @@ def _account(
                 or (re.search(rf"(?<=..)[和及与](?:{TRADE_WORDS})", name) and not _LEGAL_FORM.search(name))
                 or re.match(r"[几两三四五六七八九十]家|一些|这些|那些|好几", name)  # "乐从几家家具城的经销商"
                 or re.search(r"几[个家]", name)  # "昆明几个批发商"
+                # "客户：提供现有客户清单": a to-do, not a name
+                or re.match(r"提供|准备|整理|确认|安排", name)
+                # "运香蕉是桂运冷链的莫师傅在跑": the haulier, by its driver
+                or (
+                    re.search(r"(?:物流|冷链|运输|货运|快递|速运|车队)$", name)
+                    and re.match(r"的?[\u4e00-\u9fa5]{0,2}(?:师傅|司机|调度)", s.text[end:])
+                )
                 # "上午去了车队停车场": a place of theirs the rep went to, not a name
                 or (re.match(r"车队|仓库|工地|厂区|车间|门口", name) and not _LEGAL_FORM.search(name))
                 # ("周至县金秦猕猴桃专业合作社": a county that starts like a week)
@@ -4725,7 +4763,12 @@ def _money_facts(
             priced = s.text.replace("给到", "") if sides.side(s.speaker) is False and target == "budget" else s.text
             if _BUDGET_WORDS.search(s.text) and not _PRICE_WORDS.search(s.text):
                 target = "budget"
-            elif _PRICE_WORDS.search(priced) and not _BUDGET_WORDS.search(s.text):
+            elif (
+                _PRICE_WORDS.search(priced)
+                # ("好，那我重新算一下，九个账号，一万零八百。": the price for the seats counted again)
+                or re.search(r"重新算|再算一下", s.text)
+                and re.search(r"[个套]账?号|[个套]账号|[个套]席位", s.text)
+            ) and not _BUDGET_WORDS.search(s.text):
                 target = "amount"
             # "更正一下，刚才那个四十二万八没算接口，总共是四十五万八": the figure being corrected names the field,
             # and the corrected one is the total, not the first figure after the correction
