@@ -2060,3 +2060,44 @@ def test_a_long_co_op_name_a_brand_with_its_stores_and_a_shop_next_door_or_a_hau
         "10:31 聂春花：[语音转文字]有点贵啊，隔壁药房用的客如云才五千多。\n"
     )
     assert extract(shop).account.value == "康泰堂营养品"
+
+
+def test_people_of_the_customers_vendors_and_partners_named_in_new_ways_are_not_contacts():
+    deployed = (
+        "发言人1 00:01:00\n林总，你们现在的HIS用的是哪家？我是云帆科技的卓凡。\n"
+        "发言人2 00:01:20\n诊所管家，数衡给我们部署的。接口的事情直接找数衡的钱工，钱磊，他电话零五七一 八七九六 二二一一。\n"
+        "发言人2 00:01:40\n我是林素芬，手机 138 0571 6630。\n"
+    )
+    ex = extract(deployed)
+    assert names(ex) == ["林素芬"] and phones(ex) == {"13805716630"}
+    notice = (
+        "群聊「洁净 × 云帆 CRM 项目群」聊天记录导出\n"
+        "群公告：本群用于广州洁净清洁设备有限公司 CRM 项目沟通。洁净：乔总（乔志明）；云帆：卓凡；驰远科技（云帆广州渠道）：陆经理。\n"
+        "2027-10-19 09:41:05 | 乔志明 | 十二个不够，十五个。我手机 137 1024 8854。\n"
+        "2027-10-19 09:43:20 | 陆国平 | @卓凡 我跟乔总说了我们价格有优势。有事打我 020-3892 4411。\n"
+        "2027-10-19 09:50:33 | 卓凡 | 十五个账号一年两万二千五。\n"
+    )
+    ex = extract(notice)
+    assert names(ex) == ["乔志明"] and phones(ex) == {"13710248854"}
+    brackets = (
+        "发件人：卓凡 <zhuofan@yunfan.com>\n"
+        "参会：黎嘉琪（销售总监）、冼志远（IT经理）、邝立明（集团信息中心，电话020-3892 1148）、卓凡（云帆科技）。\n"
+        "- 冼志远手机 137 2856 0913。\n"
+    )
+    ex = extract(brackets)
+    assert "邝立明" not in names(ex) and phones(ex) == {"13728560913"}
+
+
+def test_a_suppliers_contact_and_a_framers_number_the_customer_says_not_to_save():
+    group = (
+        "发言人1 00:00:05\n廖店长好，我是云帆科技的卓凡。\n"
+        "发言人2 00:00:20\n我是店长廖思雨，手机 186 7312 0599。\n"
+        "发言人3 00:04:02\n我们的谷子主要从上海萌趣动漫拿货，他们的对接人Kiki电话是 021-6418 7731，到货信息能推给店长吗？\n"
+        "发言人1 00:04:30\n可以的。\n"
+    )
+    assert phones(extract(group)) == {"18673120599"}
+    chat = (
+        "09:50 卓凡：沈姐，合同发您哪个邮箱？\n"
+        "09:58 沈兰：[语音转文字] 发我邮箱。我电话 186-2107-5531。老何的电话 137-5512-0087 你别存错，那是装裱的。\n"
+    )
+    assert phones(extract(chat)) == {"18621075531"}

@@ -595,7 +595,8 @@ _WHOSE_NUMBER = re.compile(
 _NOT_OURS = r"不是(?:我们|咱们)(?:的|这边的?)?(?:员工|人|厂|公司|单位|店)"
 _NOT_TO_CALL = re.compile(
     # ("刘经理 0718-829 0012（不用）", "管委会的电话 0571-8897 2301 你别当成我的")
-    r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|"
+    # ("老何的电话 137-… 你别存错，那是装裱的")
+    r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|[^。！!？?]{0,6}?别存错|"
     # ("我座机0768-…，找甘锦荣就行，别打我们老板的": another number not to call, not this one)
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?(?![^，,。！!？?]{0,8}的)|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
     # ("（不是本客户的人）", "不是本项目联系人")
@@ -633,6 +634,9 @@ _THEIR_PERSONS_NUMBER = re.compile(
     # ("车是通达危运的，司机老汤电话 152…": the haulier's driver)
     rf"|车是[\u4e00-\u9fa5]{{2,8}}的[，,]\s*司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
     r"(?:是|号)?[：:\s]*$"
+    # ("我们的谷子主要从上海萌域动漫拿货，他们的对接人Kiki电话是 021-…": the supplier's contact)
+    rf"|他们的?(?:对接人|联系人)\s*(?:[A-Z][a-z]{{1,12}}|[小老](?:{SURNAMES})|(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}})?"
+    r"的?(?:电话|手机|号码|座机)(?:是|号)?[：:\s]*$"
     # ("原料是道宁有机硅供的，他们业务老黄139 2690 1187": their person, the number right after the name)
     rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:[小老](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|工|总|经理))\s*[：:]?\s*$"
     rf"|他们的?[\u4e00-\u9fa5]{{0,4}}?(?:师傅|[工总]|经理|老师|销售|调度|司机|业务员|老板|[老小](?:{SURNAMES}))[^。；;]{{0,36}}?"
@@ -1725,10 +1729,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for _n, c in tagged
             if (first := re.split(r"[·\-－—\s]", c.strip())[0])
             and not (org.is_ours(first) or org.find_ours(first))
-            and re.search(r"[·\-－—\s]", c.strip())
             and not re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES})", first)
         )
-        host = next((c for c, k in firsts.most_common(1) if k >= 2), None)
+        # ("冯校长（越韵）、俞红（越韵·教务主管）": the company alone counts once another tag shows it with a job)
+        shown = {re.split(r"[·\-－—\s]", c.strip())[0] for _n, c in tagged if re.search(r"[·\-－—\s]", c.strip())}
+        host = next((c for c, k in firsts.most_common() if k >= 2 and c in shown), None)
         if host is None:
             continue
         for name, company in tagged:
@@ -2271,15 +2276,18 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         vendors = [v for vendor in vendors for v in (vendor, *([vendor[-2:]] if len(vendor) == 4 else []))]
         for m in re.finditer(
             r"([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*[，,]\s*(?:是|就是)?"
-            r"(?:帮|给|替)我们(?:上|做|搭|实施|开发|弄|装)的"
+            r"(?:帮|给|替)我们(?:上|做|搭|实施|开发|弄|装|部署)的"
             # ("订单在金蝶云星空里，是蜀信网络帮我们做的实施")
             r"|是([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*(?:帮|给|替)我们(?:做|上)的(?:实施|集成|开发)"
             # ("要对接，由江苏博恒信息来做，他们是我们的IT服务商")
-            r"|由([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*来?(?:做|对接|实施)[，,]\s*他们是我们的",
+            r"|由([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*来?(?:做|对接|实施)[，,]\s*他们是我们的"
+            # ("诊所管家，数桥给我们部署的")
+            r"|(?:^|(?<=[，,。]))\s*([\u4e00-\u9fa5]{2,8}?)(?:信息|科技|软件|网络|系统|技术|数据)*(?:帮|给|替)我们"
+            r"(?:上|做|搭|实施|开发|部署|装)的",
             s.text,
         ):
             # "贵阳联创信息，帮我们上的用友U8" – "我是联创的包启明": the vendor, by its brand without the city
-            brand = m.group(1) or m.group(2) or m.group(3)
+            brand = m.group(1) or m.group(2) or m.group(3) or m.group(4)
             vendors += [brand, *([brand[-2:]] if len(brand) == 4 else [])]
         for vendor in vendors:
             # "我们的HIS是信达医疗信息做的，接口要找他们的宗工": the vendor's engineer, in the same breath
@@ -2423,6 +2431,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             for m in pattern.finditer(s.text):
                 sides.third.add(m.group(1))
         for m in re.finditer(
+            r"[\u4e00-\u9fa5A-Za-z]{2,12}[（(][^）)]{0,12}(?:渠道|代理|合作伙伴|集成商|服务商)[^）)]{0,6}[）)][：:]\s*"
+            r"([^；;。\n]{2,30})",
+            s.text,
+        ):  # "驰净科技（云帆广州渠道）：陆经理": a group notice lists a partner's people under it
+            for name in _names_in(m.group(1)):
+                sides.third.add(name)
+        for m in re.finditer(
             rf"(?:^|[，,。；;：:\s])([\u4e00-\u9fa5]{{2,4}}?)(?:船务|货代|航运|海运|船代|报关行?)(?:公司)?的"
             rf"(?:[\u4e00-\u9fa5]{{1,3}}员)?\s*{_PERSON_CALLED}",
             s.text,
@@ -2497,7 +2512,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(m.group(1))
         # "叶晨（赣康医疗集团 信息部）": the parent group's IT, listed with the meeting
         for m in re.finditer(
-            rf"({_PERSON})\s*[（(][^）)]{{0,12}}?集团\s*(?:信息部|信息中心|IT部?|法务部?|财务部?|采购部?)[）)]", s.text
+            rf"({_PERSON})\s*[（(][^）)]{{0,12}}?集团\s*(?:信息部|信息中心|IT部?|法务部?|财务部?|采购部?)(?:[，,][^）)]{{0,24}})?[）)]",
+            s.text,
         ):
             sides.third.add(m.group(1))
         for m in _FORMER.finditer(s.text):  # "纷享是前任IT经理魏东选的": the one before is gone
@@ -3472,6 +3488,8 @@ def _account(
                 continue
             if re.search(r"做\s*$", before) and s.text[end : end + 1] == "的" and not _LEGAL_FORM.search(name):
                 continue  # "我们最大的客户叫悟空重工，做工程机械的": a trade, no name
+            if re.match(r"\s*[（(](?:贵司|你们|我们)?的?(?:经销商|代理商|分销商|客户|供应商)", s.text[end:]):
+                continue  # "湛江鲜达商贸（贵司经销商）的订单同步另议": the customer's distributor
             if re.match(r"隔壁|对面|旁边", name):
                 continue  # "隔壁药房用的客如云": the shop next door (not excluded: it may share the brand)
             if find_money(name) or _BUSINESS_UNIT.search(name):
@@ -4364,11 +4382,18 @@ def _contacts(
         contacts = [c for c in contacts if not _NOT_TO_CALL.match(s.text[c.span[1] : c.span[1] + 24])]
         # "我们这厂房是租鑫达工业园的，物业电话0754-8889 1234": the landlord's line
         contacts = [c for c in contacts if not _PREMISES_NUMBER.search(s.text[max(0, c.span[0] - 12) : c.span[0]])]
+        # "邝立新（集团信息中心，电话020-3892 1147）": a number in the brackets after a third party's name
+        outsiders = [n for n in sides.third | sides.left if len(n) >= 2]
+        contacts = [
+            c
+            for c in contacts
+            if not any(re.search(re.escape(n) + r"\s*[（(][^（()）]*$", s.text[: c.span[0]]) for n in outsiders)
+        ]
         if (none := _NONE_OF_THESE.search(s.text)) is not None:
             contacts = [c for c in contacts if c.span[0] > none.start()]
         elif index + 1 < len(sentences) and _NONE_OF_THESE.match(sentences[index + 1].text):
             contacts = []  # "…老马，133 6537 8812；这俩你们不用记": the clause after disowns these numbers
-        if s.speaker and sides.side(s.speaker) is False:
+        if s.speaker and sides.side(s.speaker) is not True:
             # the customer: "物流是黔运物流在拉…他们调度王师傅电话 151 8503 2217", "他们的销售老窦也想跟你们聊聊，
             # 电话 020-…": 他们 is another company, and so is the number of its person
             contacts = [c for c in contacts if not _THEIR_PERSONS_NUMBER.search(s.text[: c.span[0]])]
