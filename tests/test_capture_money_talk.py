@@ -400,3 +400,21 @@ def test_what_the_co_op_can_spare_is_its_budget_and_a_price_counted_again_is_the
     )
     ex = extract(call)
     assert (ex.budget.value, ex.amount.value) == (10000, 10800)
+
+
+def test_a_round_figure_settled_in_notes_and_a_price_our_channel_partner_passes_on():
+    notes = (
+        "拜访笔记 2027-05-10\n"
+        "- 预算：五千左右。报价 3 × 1,680 = 5,040，钟总要凑个整，5,000 成交。\n"
+        "- 报价：12 × 1500 = 18000 元/年；滕越要九折，当场同意，16200。\n"
+    )
+    assert extract(notes).amount.value == 16200
+    first = "拜访笔记 2027-05-10\n- 预算：五千左右。报价 3 × 1,680 = 5,040，钟总要凑个整，5,000 成交。\n"
+    assert extract(first).amount.value == 5000
+    partner = (
+        "群成员：彭国栋、林峰-云帆科技、温建伟-智联伙伴\n"
+        "09:40 温建伟-智联伙伴：彭总，报价一年一万四千四，我这边做渠道的申请了一下，凑个整一万四。有问题打我 136 2288 7411。\n"
+        "09:52 彭国栋：一万四可以。\n"
+    )
+    ex = extract(partner)
+    assert ex.amount.value == 14000 and all("13622887411" not in (c.phone or "") for c in ex.contacts)

@@ -4505,7 +4505,8 @@ def _money_facts(
             and sides.side(s.speaker) is not True
             # ("龙娇报价：…": minutes keyed by our rep's name)
             and not any(len(n) >= 2 and s.speaker.startswith(n) for n in sides.ours)
-            # (but "云帆这边的正式报价我转给您了：10个号一年一万九千八": our reseller passing on our price)
+            # (but "云帆这边的正式报价我转给您了：10个号一年一万九千八", "报价一年一万四千四，我这边做渠道的申请了
+            # 一下": our reseller passing on our price)
             and not (
                 org is not None
                 and any(
@@ -4513,6 +4514,7 @@ def _money_facts(
                     for hit in org.find_ours(s.text)
                 )
             )
+            and not (_PRICE_WORDS.search(s.text) and re.search(r"我(?:这边|们)做渠道|走我们(?:的)?渠道", s.text))
         ):
             previous_text = s.text
             continue  # the integrator's own fee ("接口我们大概报八万") is neither our price nor the budget
@@ -5143,8 +5145,12 @@ _LOST = re.compile(
 _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}\s*[号日](?:前|之前|以前)?")
 _BARE_YUAN = re.compile(
     # ("8 × 980 = 7840，…最后按 6980 谈下来")
-    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝→]|降到|砍到|谈到|我(?:答应|同意)了?"
-    r"|按(?=\s*(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:谈定|谈下来|谈成|成交|签|定)))(?:是|为)?\s*)"
+    # ("滕越要九折，当场同意，16200")
+    r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝→]|降到|砍到|谈到|我(?:答应|同意)了?|当场(?:答应|同意)了?[，,]"
+    r"|按(?=\s*(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:谈定|谈下来|谈成|成交|签|定))"
+    # ("钟总要凑个整，5,000 成交", "成总要求抹零，15,000 成交")
+    r"|(?:凑个?整|抹零|抹个零头?|去掉零头)[，,]\s*(?=(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:成交|谈定|签|定|可以|行)))"
+    r"(?:是|为)?\s*)"
     r"(\d{1,3}(?:,\d{3})+|\d{4,7})(?![\d.,万千元块%个:：/年月日号-])"
 )
 # "下下周一再开工作坊，把报价审批流程定下来": a working detail decided, not the deal
