@@ -987,6 +987,15 @@ _SELF_INTRO_NAME_FIRST = re.compile(
     rf"(?P<title>[\u4e00-\u9fa5]{{0,6}}?(?:经理|部长|总监|主任|主管|负责人|助理|专员|内勤|[院校店厂场馆园所社]长|老板))"
     r"(?=[。，,！!；;\s]|$)"
 )
+# the one talking works for the customer's provider: "我们联创是润燥的IT服务商，网络和服务器这块归我们",
+# "是我们华智信息做的，我是钮工", "我是信达网络的强工，帮他们管服务器和金蝶K3"
+_PROVIDER_SPEAKING = re.compile(
+    r"我们[\u4e00-\u9fa5]{0,6}(?:是|作为)[\u4e00-\u9fa5]{1,12}的"
+    # (never "我们是海尔的代理商" or "我们是比亚迪的供应商": a customer's own trade)
+    r"(?:IT|信息化|网络|技术|系统)?(?:服务商|集成商|实施方|实施商|实施公司|外包方|外包)"
+    r"|(?:^|[，,。])\s*(?:对|是的|对的)?[，,]?\s*(?:都)?是我们[\u4e00-\u9fa5]{2,6}(?:信息|科技|软件|网络|系统)做的"
+    r"|我是[\u4e00-\u9fa5A-Za-z]{2,10}的[\u4e00-\u9fa5]{1,3}[，,]\s*(?:帮|给|替)他们(?:管|做|维护|弄|搞)"
+)
 _PERSON_CALLED = rf"({_NICK}|(?:{SURNAMES})(?:工|总|经理|老板|主任|老师|师傅)|{_PERSON})"
 # people the customer names who work for someone else
 _NOT_THE_CUSTOMERS_PERSON = (
@@ -2326,28 +2335,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 and any(re.search(partner, x.text) for x in sentences)
             ):
                 sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
-        # "是我们华智信息做的，我是钮工", "我是信达网络的强工，帮他们管服务器和金蝶K3": the provider's man talking
         if (
             s.speaker
             and not sides.speaker.get(s.speaker)
-            and re.search(
-                r"(?:^|[，,。])\s*(?:对|是的|对的)?[，,]?\s*(?:都)?是我们[\u4e00-\u9fa5]{2,6}(?:信息|科技|软件|网络|系统)做的"
-                r"|我是[\u4e00-\u9fa5A-Za-z]{2,10}的[\u4e00-\u9fa5]{1,3}[，,]\s*(?:帮|给|替)他们(?:管|做|维护|弄|搞)",
-                s.text,
-            )
-            and not org.find_ours(s.text)
-        ):
-            sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
-        # "我们联创是润燥的IT服务商，网络和服务器这块归我们": the one talking works for the customer's provider
-        if (
-            s.speaker
-            and not sides.speaker.get(s.speaker)
-            and re.search(
-                r"我们[\u4e00-\u9fa5]{0,6}(?:是|作为)[\u4e00-\u9fa5]{1,12}的"
-                # (never "我们是海尔的代理商" or "我们是比亚迪的供应商": a customer's own trade)
-                r"(?:IT|信息化|网络|技术|系统)?(?:服务商|集成商|实施方|实施商|实施公司|外包方|外包)",
-                s.text,
-            )
+            and _PROVIDER_SPEAKING.search(s.text)
             and not org.find_ours(s.text)
         ):
             sides.third.add(sides.speaker_name.get(s.speaker) or _person_of(s.speaker))
