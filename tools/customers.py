@@ -91,8 +91,12 @@ def core_name(name: str) -> str:
             if n.endswith(suffix) and len(n) > len(suffix) + 1:
                 n, changed = n[: -len(suffix)], True
     for region in _REGIONS:
-        if n.startswith(region) and len(n) - len(region) >= 2:
-            n = n[len(region) :]
+        # ("佛山市鼎盛陶瓷贸易" → "鼎盛陶瓷贸易": the 省/市 after a region belongs to the region)
+        head = (
+            region + "省" if n.startswith(region + "省") else region + "市" if n.startswith(region + "市") else region
+        )
+        if n.startswith(head) and len(n) - len(head) >= 2:
+            n = n[len(head) :]
             break
     for region in _REGIONS:  # "华东机械（苏州）"
         n = n.replace(f"（{region}）", "").replace(f"({region})", "")

@@ -2450,11 +2450,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):
             sides.third.add(m.group(1))
         for m in re.finditer(
-            rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)?的?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))"
-            r"(?=会|负责|在管|管|对接)",
+            rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)?的?\s*"
+            rf"(?:(?:对接人|联系人|负责人)(?:是|叫)?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})(?=[，,。（(\s]|$)"
+            rf"|({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))(?=会|负责|在管|管|对接))",
             s.text,
         ):  # "我们的IT是外包给长沙数联科技的，他们的小吴会负责对接", "外包给蓉信网络的，小贺负责"
-            sides.third.add(m.group(1)[:3])
+            # ("IT这块集团是外包给合肥启明信息技术的，对接人樊工，0551-…": the contractor's man, named by role)
+            sides.third.add((m.group(1) or m.group(2))[:3])
         for m in re.finditer(
             rf"(?:集团|总部|控股)(?:那边)?[A-Za-z\u4e00-\u9fa5]{{0,4}}?的\s*((?:{SURNAMES})(?:总|经理|工|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
@@ -2640,8 +2642,8 @@ _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那�
 _BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
 # "我是通力达维保的总经理乔建平", "我是声悦听力的门店运营 姜蕾": the customer's people say their company's name
 _INTRO_COMPANY = re.compile(
-    # ("我是何静怡，轻盈体重管理中心的运营负责人")
-    rf"(?:我是{_PERSON}[，,]\s*(?:是)?(?=[\u4e00-\u9fa5]{{2,18}}?(?:中心|学校|医院|诊所|门诊部|工作室|商行|门市部|合作社)的)|我是)"
+    # ("我是何静怡，轻盈体重管理中心的运营负责人", "我是郁建平，盛通运输的副总经理")
+    rf"(?:我是{_PERSON}[，,]\s*(?:是)?|我是)"
     rf"([\u4e00-\u9fa5A-Za-z]{{2,20}}?)的\s*(?=[\u4e00-\u9fa5]{{0,6}}?(?:经理|总监|主管|运营|负责人|老板|[场店馆所站社校园院厂行]长|专员|助理|主任|总裁|"
     r"董事长|总经理|会计|财务|采购|老师|合伙人)"
     rf"|{_PERSON}(?:[，,。！!\s]|$)|{_NICK}(?:[，,。！!\s]|$))"
@@ -2730,9 +2732,9 @@ _OWN_BRAND = re.compile(
     # ("[语音转文字]我们康泰堂营养品三个店": after a chat export's voice mark too)
     rf"(?:^|[，,。！!？?\s\]】])(?:我们|咱们)([\u4e00-\u9fa5]{{4,12}}?)"
     # ("我们安佑劳保做手套、安全帽", "我们彩印通打印耗材是小本生意")
-    # ("我们路顺加油站在县里有六个站")
+    # ("我们路顺加油站在县里有六个站", "我们渔港海味在赤坎有个门市")
     # ("我们康源堂营养品三个店")
-    rf"(?:{_SAYS_OF_ITSELF}|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d])|(?=[一二三四五六七八九十两\d]{{1,3}}[个家](?:店|门店|分店|校区|工厂|厂))|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
+    rf"(?:{_SAYS_OF_ITSELF}|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d]|个)|(?=[一二三四五六七八九十两\d]{{1,3}}[个家](?:店|门店|分店|校区|工厂|厂))|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
     r"|的(?:产能|产品|客户|业务|订单|销售|门店|工厂|情况))"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
@@ -2748,7 +2750,9 @@ _GENERIC_IN_BRAND = re.compile(
     r"小区|大区|片区|区域|项目|渠道|体系|审批|流程|预算|合同|产品|经销|代理|加盟|旗舰|车间|仓库|库存|质量|电商|线上|线下|"
     r"整体|会员|行业|系统|数据|信息|这边|那边|这里|那里|这儿|[东南西北]方|华[东南西北中]|[东西南北]区|"
     # ("我们糖果屋派对气球现在三个店": 派对 is a trade word, not 对)
-    r"[的了在是也都就还要想能会有没不把被让从到去来说聊看听问试用跟和给个些点次年月号]|(?<!派)对|[部组室处科局]$"
+    r"[的了在是也都就还要想能会有没不把被让从到去来说聊看听问试用跟和给个些点次年月号]|(?<!派)对|[部组室处科局区]$|"
+    # ("咱们中国区大概需要多少个license": a region and a guess)
+    r"大概|大约|差不多|估计"
 )
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
@@ -2812,7 +2816,11 @@ _CUSTOMER_CALLS_ITSELF = (
         r"(?:公司|企业|厂|工厂|店|门店|作坊|工作室|商行|门市部|养殖场|农场|合作社)"
     ),
 )
-_ASKS_FULL_NAME = re.compile(r"(?:全称|抬头|公司名称?|单位名称?)[^，。]{0,4}(?:是|写|叫)?(?:什么|哪个|啥)?\s*[？?]\s*$")
+_ASKS_FULL_NAME = re.compile(
+    # ("执照上的名字是？": the licence carries the legal name)
+    r"(?:全称|抬头|公司名称?|单位名称?|执照上?的?(?:名字|名称)|注册的?(?:名字|名称))[^，。]{0,4}"
+    r"(?:是|写|叫)?(?:什么|哪个|啥)?\s*[？?]\s*$"
+)
 _NOTES_TITLE = re.compile(r"记录|纪要|沟通|拜访|电话|会议|录音|转写|妙记|闪记|小记|小结|笔记|总结|摘要|导出|整理")
 _CALLED_PERSON = re.compile(
     r"(?:^|[，,。！!？?\s]|您好|你好|喂)(?:请问)?(?:您|你)?是\s*([\u4e00-\u9fa5][\u4e00-\u9fa5A-Za-z0-9]{2,13}?)的\s*"
@@ -3110,7 +3118,7 @@ def _account(
                 or _THIRD_PARTY.search(name)
                 or re.search(
                     # ("轻盈体重管理中心" is a business; "集团信息中心" an office)
-                    rf"[部处室组科办店区]$|^[\u4e00-\u9fa5]{{0,2}}{_DEPARTMENT_CENTRE}$|"
+                    rf"[部处室组科办店区线]$|^[\u4e00-\u9fa5]{{0,2}}{_DEPARTMENT_CENTRE}$|"
                     r"^[\u4e00-\u9fa5]{0,2}中心$|集团|这边|那边|负责|同事|我们|公司的|^(?:来|去|想|要|在|做|专门|第一次)"
                     # ("我是这里的校长方晓琳", "我是这个厂的厂长黄振雄": where, not which)
                     r"|^(?:这|那)(?:里|儿|个|家)"
@@ -3152,36 +3160,40 @@ def _account(
                     and not org.find_competitors(name)
                 ):
                     see_named(name, 4.0, s)
-            unlabelled_customer = not labelled and not any(n and n in s.text for n in sides.ours)
-            if side_here is False or unlabelled_customer:
-                # "我们琉光琉璃瓦这边", "我们老俞记酱鸭现在直营店十四家": the customer's people call their company by
-                # brand and trade, and the trade can be any word ("琉璃瓦", "酱鸭")
-                for m in _OWN_BRAND.finditer(s.text):
-                    name = m.group(1)
-                    if not (
-                        _GENERIC_IN_BRAND.search(name)
-                        or _looks_like_person(name)
-                        or org.find_ours(name)
-                        or org.is_ours(name)
-                        or org.find_competitors(name)
-                    ):
-                        see_named(name, 3.0, s)
-                for m in _OWN_BRAND_SHORT.finditer(s.text):
-                    # "我们蓝礁现在门店五家" beside "蓝礁水族这边的方案": the brand alone, written in full elsewhere
-                    brand = m.group(1)
-                    if _GENERIC_IN_BRAND.search(brand) or core_name(brand + "某某") != brand + "某某":
-                        continue  # ("我们上海这边": a city)
-                    longer = {
-                        x.group(0)
-                        for x in re.finditer(rf"{brand}[\u4e00-\u9fa5]{{1,4}}?(?=这边|那边|的|[，,。！!？?\s])", text)
-                        if not _GENERIC_IN_BRAND.search(x.group(0)[len(brand) :])
-                    }
-                    if len(longer) > 1:
-                        continue  # two longer forms: which one is the customer's is not said
-                    # ("我们恒远这边主要做建材批发": the brand alone when the text has no longer form of it)
-                    name, weight = (longer.pop(), 3.0) if longer else (brand, 1.5)
-                    if not (org.find_ours(name) or org.find_competitors(name) or _looks_like_person(name)):
-                        see_named(name, weight, s)
+        unlabelled_customer = not labelled and not any(n and n in s.text for n in sides.ours)
+        customer_talking = not third_speaker and (side_here is False or (side_here is None and unlabelled_customer))
+        if side_here is True or customer_talking:
+            # "我们琉光琉璃瓦这边", "我们老俞记酱鸭现在直营店十四家": the customer's people call their company by
+            # brand and trade, and the trade can be any word ("琉璃瓦", "酱鸭"); so does our rep with 咱们, which
+            # includes the customer ("咱们大成篷布现在做货车篷布…"), while our rep's 我们 is our company
+            for m in _OWN_BRAND.finditer(s.text):
+                name = m.group(1)
+                if not (
+                    (side_here is True and not m.group(0).lstrip("，,。！!？? ]】").startswith("咱们"))
+                    or _GENERIC_IN_BRAND.search(name)
+                    or _looks_like_person(name)
+                    or org.find_ours(name)
+                    or org.is_ours(name)
+                    or org.find_competitors(name)
+                ):
+                    see_named(name, 3.0, s)
+        if customer_talking:
+            for m in _OWN_BRAND_SHORT.finditer(s.text):
+                # "我们蓝礁现在门店五家" beside "蓝礁水族这边的方案": the brand alone, written in full elsewhere
+                brand = m.group(1)
+                if _GENERIC_IN_BRAND.search(brand) or core_name(brand + "某某") != brand + "某某":
+                    continue  # ("我们上海这边": a city)
+                longer = {
+                    x.group(0)
+                    for x in re.finditer(rf"{brand}[\u4e00-\u9fa5]{{1,4}}?(?=这边|那边|的|[，,。！!？?\s])", text)
+                    if not _GENERIC_IN_BRAND.search(x.group(0)[len(brand) :])
+                }
+                if len(longer) > 1:
+                    continue  # two longer forms: which one is the customer's is not said
+                # ("我们恒远这边主要做建材批发": the brand alone when the text has no longer form of it)
+                name, weight = (longer.pop(), 3.0) if longer else (brand, 1.5)
+                if not (org.find_ours(name) or org.find_competitors(name) or _looks_like_person(name)):
+                    see_named(name, weight, s)
         # (the line's key, also for a part of the line cut at "；": "参会：罗涵（云帆科技）；泉谷温泉山庄 田甜 等")
         line_start = text.rfind("\n", 0, s.start) + 1
         listed = re.match(r"[\s\-•*>]*(?:参与人|参会人?|与会|出席|主题|会议主题)\s*[：:]", s.text) or (
@@ -3438,6 +3450,9 @@ def _account(
             side = sides.side(s.speaker)
             if third_speaker and side_here is not True and _INTRO_BEFORE.search(before):
                 excluded.add(_core(name))  # "我是浙北软件的柯立，云帆在湖州的代理商": the partner's own company
+                continue
+            if re.search(r"(?:外包|委托|承包)给\s*$", before):
+                excluded.add(_core(name))  # "IT这块集团是外包给合肥启明信息技术的": the contractor, not the buyer
                 continue
             if re.match(r"^\s*(?:地点|会议地点)", s.text) or (not s.speaker and s.start < 80):
                 weight += 2.0
