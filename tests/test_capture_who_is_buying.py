@@ -85,3 +85,53 @@ def test_a_legal_name_with_city_and_shi_groups_with_the_brand_its_people_use():
         "合同抬头写佛山市鼎盛陶瓷贸易有限公司，发票也开这个。\n"
     )
     assert ex.account.value == "佛山市鼎盛陶瓷贸易有限公司"
+
+
+def test_the_name_the_invoice_is_made_out_to_is_fuller_than_the_title_and_wins():
+    ex = extract(
+        "标题：青禾武术学校 · 云帆CRM加购沟通\n"
+        "云帆-严可：凌校长，这次加三个账号，按剩下九个月算，一共六千七百五。\n"
+        "凌校长：六千七百五可以。发票还是开沧县青禾武术艺术学校。\n"
+    )
+    assert ex.account.value == "沧县青禾武术艺术学校"
+
+
+def test_a_minutes_list_with_whose_people_glued_to_names_and_a_partners_number():
+    ex = extract(
+        "主题：回复：5月9日视频会议纪要（林丰化工 × 云帆CRM）\n"
+        "发件人：程嘉 <chengjia@yunfan-tech.com>\n"
+        "时间：2047年5月12日 09:30\n\n"
+        "纪要如下：\n"
+        "1. 参会：贵司欧国强总经理、孟雅琴经理；我方程嘉、售前工程师伍可欣（做了演示）；"
+        "博文软件蓝工（渠道伙伴，电话0771-5538 4421）；戈壁数智（我司渠道伙伴）宋骁，电话0991-4567 310。\n"
+        "2. 账号：20个。孟经理手机 135 7741 0268。\n"
+        "程嘉\n云帆科技 大客户部\n"
+    )
+    assert sorted(c.name for c in ex.contacts) == ["孟雅琴", "欧国强"]
+    assert "伍可欣" in ex.our_side and "纪要" not in ex.our_side
+    assert phones(ex) == {"13577410268"}
+
+
+def test_a_group_whose_members_carry_their_job_and_a_partner_named_in_the_notice():
+    ex = extract(
+        "群名称：鹏运电动车×云帆CRM对接群\n"
+        "群成员（6）：鹏运-裴总、鹏运-店长小邢、鹏运-财务主管闵丽、云帆科技-蔡磊、云帆科技-樊一帆、诚源软件-桑磊\n"
+        "群公告：诚源软件为云帆科技日照区域代理，负责上门培训，有问题请@桑磊（15965391234）。\n"
+        "2047-04-02 10:12 云帆科技-蔡磊：@鹏运-裴总 裴总好，账号一共十个，您看对吗？\n"
+        "2047-04-02 10:20 鹏运-裴总：对。我手机186-5396-1188。\n"
+        "2047-04-02 10:26 鹏运-店长小邢：裴总，东港那家店月底就关了。\n"
+        "2047-04-02 10:55 鹏运-财务主管闵丽：我座机0633-812 6335。\n"
+    )
+    assert sorted(c.name for c in ex.contacts) == ["小邢", "裴总", "闵丽"]
+    assert phones(ex) == {"18653961188", "06338126335"}
+
+
+def test_the_number_of_a_person_at_the_customers_own_client_is_not_a_contacts():
+    ex = extract(
+        "程远：尤总好，我是云帆科技的程远。\n"
+        "尤总：你好，我是尤国华。海晶的账号要八个。\n"
+        "尤总：锦江饭店的采购花经理一天能打三个电话催货，13842279013，你把这号也存系统里。\n"
+        "程远：花经理是你们客户的联系人，在系统里建在锦江饭店名下就行。\n"
+        "尤总：行。我座机 0417-665 3208。\n"
+    )
+    assert phones(ex) == {"04176653208"}

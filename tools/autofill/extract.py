@@ -618,6 +618,15 @@ _PREMISES_NUMBER = re.compile(
 _NOT_ONE_OF_OURS = re.compile(rf"[他她](?!们)[^。，,]{{0,10}}[，,]?\s*{_NOT_OURS}")
 _SISTER_PERSON = re.compile(r"(?:兄弟|姐妹|姊妹|关联)(?:公司|单位|厂)")
 # ("与 0573-8265 1180 的通话", an outbound call centre's "被叫号码：0579-8523 1146": the other end's number)
+# "悟空餐饮的采购花经理一天能打三个电话催货，138…": a company that is not the speaker's, one of its people by job
+# and surname (any character: 花 is one), then a number in the same sentence
+_OTHER_COMPANYS_PERSON = re.compile(
+    r"(?:^|[，,。：:\s])(?!我们|咱们|你们|您|贵|我|公司|厂里|店里|集团)([\u4e00-\u9fa5]{2,8}?)的"
+    r"(?:采购|销售|财务|老板|业务|仓库|前台)?"
+    r"([\u4e00-\u9fa5](?:经理|总|主任|老板))[^。；;0-9]{0,24}$"
+)
+# what stands between a person's name and the number right after it: "韩冬（139…", "马骁，电话0991-…"
+_NUMBER_RIGHT_AFTER = r"\s*(?:[（(：:]|[，,]?\s*(?:电话|手机|座机|号码)(?:号码?|是)?\s*[：:]?)?\s*$"
 _CALL_WITH = re.compile(r"与\s*\+?[\d][\d\s-]{6,16}\d\s*的?(?:通话|电话|来电|去电)|被叫(?:号码)?\s*[：:]\s*(?=\+?\d)")
 _THEIR_PERSONS_NUMBER = re.compile(
     # ("送货的是蓉达物流的黄师傅，他电话 133…": the haulier's driver)
@@ -1369,6 +1378,19 @@ def _names_in(segment: str) -> list[str]:
         if token == company:
             continue  # "安和 采购经理 冯雪": the company's short name, then people
         token = re.sub(r"（[^）]*）|\([^)]*\)", "", token).strip()
+        # ("贵司黄国栋总经理、莫雅琴经理；我方朱嘉禾、售前工程师邓可欣；博远软件覃工（渠道伙伴）": whose, the
+        # job, or the company glued to the name)
+        token = re.sub(r"^(?:贵司|贵公司|我方|我司|客户方|对方|甲方|乙方)", "", token)
+        token = re.sub(
+            r"^(?:(?:售前|售后|实施|交付)(?:工程师|顾问)?|技术(?:工程师|顾问)|客户经理)(?=[\u4e00-\u9fa5]{2,3}$)",
+            "",
+            token,
+        )
+        token = re.sub(
+            rf"^[\u4e00-\u9fa5]{{2,6}}(?:软件|科技|信息|网络|系统|集成|数据|咨询|数智)(?=(?:{SURNAMES})[工总]$)",
+            "",
+            token,
+        )
         token = re.sub(rf"^(?:{_TITLE_ALT})", "", token)
         token = re.sub(r"^[\u4e00-\u9fa5]{1,4}部(?=[\u4e00-\u9fa5]{2,3}$)", "", token)  # "技术部俞工"
         if len(token) >= 4:  # "高明主任", "项伟总经理" in a participant list
@@ -1509,10 +1531,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         body = line[key.end() :] if key else line
         # "群成员(5)：云帆-罗琦、云帆-谢楠、金穗-葛长顺(理事长)、金穗-小房(会计)、安达冷链-吴师傅": each member behind
         # their company; ours, the customer's (the company most of the others belong to) and a third's
-        # ("康邻-采购经理-侯敏": the job between the company and the name)
+        # ("康邻-采购经理-侯敏", "福运-店长小侯": the job between the company and the name)
         dashed = re.findall(
             rf"(?<![\u4e00-\u9fa5A-Za-z\-－—·])([\u4e00-\u9fa5A-Za-z]{{2,10}})(?:[-－—·][\u4e00-\u9fa5]{{2,6}})?[-－—·]"
-            rf"({_PERSON}|{_NICK}|[\u4e00-\u9fa5]{{1,2}}(?:师傅|工|总|经理|姐|哥))(?:[（(][^）)]{{1,10}}[）)])?(?=[、，,；;\s]|$)",
+            rf"(?:{_TITLE_ALT}|店长|店员|会计|出纳)?({_PERSON}|{_NICK}|[\u4e00-\u9fa5]{{1,2}}(?:师傅|工|总|经理|姐|哥))(?:[（(][^）)]{{1,10}}[）)])?(?=[、，,；;\s]|$)",
             body,
         )
         dashed_ours = [n for c, n in dashed if org.find_ours(c) or org.is_ours(c)]
@@ -1851,7 +1873,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             after = _OURS_THEN_NAME.match(line[hit.end :])
             if after and _looks_like_person(after.group(1)) and not re.search(r"[区部组司]$", after.group(1)):
                 sides.add_ours(after.group(1))
-        for m in re.finditer(rf"({_PERSON})\s*[（(]\s*([^）)]{{2,12}})[）)]", line):
+        # ("会议纪要（松源林化 × 云帆CRM）": the end of a word, no person)
+        for m in re.finditer(rf"(?<![\u4e00-\u9fa5])({_PERSON})\s*[（(]\s*([^）)]{{2,12}})[）)]", line):
             if org.find_ours(m.group(2)) and _looks_like_person(m.group(1)):
                 sides.add_ours(m.group(1))
     for line in text.splitlines():
@@ -3701,7 +3724,7 @@ def _account(
         # "群名称：鲟源养殖×云帆CRM对接群" then "本群用于千岛湖鲟源鲟鱼养殖场CRM项目对接": the full name, said outright
         fuller = max(best_group, key=lambda n: (scores[n], len(n)))
         if (
-            scores[fuller] >= 7
+            scores[fuller] >= 6
             and len(fuller) > len(best)
             and re.search(r"[厂场店行社馆院校所站]$|中心$|工作室$", fuller)
         ):
@@ -4347,12 +4370,13 @@ def _contacts(
             continue  # "好的周总，我也留一下我的，186 2233 4455": our rep's own number
         if signed_by_us(s.text):
             continue  # "高翔 | 云帆科技 大客户经理 | 138 0571 2266": our signature
-        # "我的经理韩冬（139 0871 5566）": a number right after one of our people is theirs
+        # "我的经理韩冬（139 0871 5566）", "天山数智（我司渠道伙伴）马骁，电话0991-…": a number right after one of
+        # our people is theirs
         contacts = [
             c
             for c in contacts
             if not any(
-                re.search(rf"{re.escape(n)}\s*[（(：:]?\s*$", s.text[: c.span[0]])
+                re.search(re.escape(n) + _NUMBER_RIGHT_AFTER, s.text[: c.span[0]])
                 for n in (*sides.ours, *sides.colleagues)
                 if len(n) >= 2
             )
@@ -4403,6 +4427,16 @@ def _contacts(
             # the customer: "物流是黔运物流在拉…他们调度王师傅电话 151 8503 2217", "他们的销售老窦也想跟你们聊聊，
             # 电话 020-…": 他们 is another company, and so is the number of its person
             contacts = [c for c in contacts if not _THEIR_PERSONS_NUMBER.search(s.text[: c.span[0]])]
+            # "悟空餐饮的采购花经理一天能打三个电话催货，13842279013": the customer names another company's
+            # person (its own people it calls 我们的…), and the number after is that person's
+            contacts = [
+                c
+                for c in contacts
+                if not (
+                    (other := _OTHER_COMPANYS_PERSON.search(s.text[: c.span[0]]))
+                    and not any(p.name.startswith(other.group(2)[0]) for p in people)
+                )
+            ]
             before = sentences[index - 1] if index > 0 else None
             if before is not None and before.speaker == s.speaker and re.match(r"\s*[他她]", s.text):
                 # "…他们调度老葛经常要查客户地址，能不能给他开个只读的？他电话是 139…": 他 points back
