@@ -135,3 +135,30 @@ def test_the_number_of_a_person_at_the_customers_own_client_is_not_a_contacts():
         "尤总：行。我座机 0417-665 3208。\n"
     )
     assert phones(ex) == {"04176653208"}
+
+
+def test_a_leavers_dead_number_and_the_leads_the_customer_passes_on_are_not_contacts():
+    ex = extract(
+        "客户-单丽：补充一下，原来CRM选型是祝经理牵头的，她上个月离职了，手机 137 5719 0342 已经停了。\n"
+        "客户-单丽：对了，隔壁万利广场的招商经理老邱也问有没有类似的系统，他电话 139 2845 0066，你可以找他聊聊。\n"
+        "客户-单丽：顺达车队的秦师傅那边也想了解一下，他电话一三九 零四三一 七七二五。\n"
+        "云帆-霍俊：好的。\n"
+        "客户-单丽：我手机 159 6851 0732。\n"
+    )
+    assert [c.name for c in ex.contacts] == ["单丽"]
+    assert phones(ex) == {"15968510732"}
+
+
+def test_a_reseller_that_registered_the_deal_and_our_rep_at_the_customers_head_office():
+    ex = extract(
+        "钉钉会议录制 · 字幕导出　会议开始：2047-09-26 10:00\n"
+        "蒋欣：龙总您好，我是云帆科技的蒋欣。今天来守一应急总部，把上次的方案再跟您过一遍。\n"
+        "龙海涛：好。我们主要做应急包、防汛物资。\n"
+        "包工：龙总，我是渝联科技的包工，这个项目是我们渠道报备的，有事也可以打我 023-6788 4410。\n"
+        "龙海涛：十六个账号。我手机 186 1230 0774。\n"
+    )
+    assert ex.account.value == "守一应急"
+    assert [c.name for c in ex.contacts] == ["龙海涛"]
+    assert phones(ex) == {"18612300774"}
+    invoice = extract("龙海涛：合同发给我们采购温晴，开票抬头写重庆守一应急装备有限公司。\n蒋欣：收到，谢谢龙总。\n")
+    assert invoice.account.value == "重庆守一应急装备有限公司"

@@ -599,12 +599,18 @@ _NOT_TO_CALL = re.compile(
     r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|[^。！!？?]{0,6}?别存错|"
     # ("我座机0768-…，找甘锦荣就行，别打我们老板的": another number not to call, not this one)
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?(?![^，,。！!？?]{0,8}的)|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
+    # ("她上个月离职了，手机 137 5719 0342 已经停了")
+    r"|已经?停(?:用)?了|已经?注销了?|已经不用了"
     # ("（不是本客户的人）", "不是本项目联系人")
     r"|不是(?:本次|这次|本项目|这个项目|我们的?)?(?:的)?(?:客户方?|对接人|对接方|联系人)|不是本?客户的人|"
     # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
     rf"{_NOT_OURS}|(?:跟|和)[^，。]{{0,4}}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
     r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混)"
+)
+# someone else who is interested too, then his number: "秦师傅那边也想了解一下，他电话一三九…"
+_PASSED_ON_LEAD = re.compile(
+    r"也(?:想|在|要)?(?:了解|问|打听|找|考虑|想上|需要)[^。！？]{0,14}[，,]\s*(?:他|她)的?(?:电话|手机|号码)(?:是|号)?[：:\s]*$"
 )
 # "这俩你们不用记": every number said in the sentence is somebody else's
 _NONE_OF_THESE = re.compile(r"(?:这俩|这两个|这两位|两个都|都)(?:你们|您)?(?:不用记|别记|不用存|不用打|别打|不用管)")
@@ -1004,6 +1010,8 @@ _PROVIDER_SPEAKING = re.compile(
     r"(?:IT|信息化|网络|技术|系统)?(?:服务商|集成商|实施方|实施商|实施公司|外包方|外包)"
     r"|(?:^|[，,。])\s*(?:对|是的|对的)?[，,]?\s*(?:都)?是我们[\u4e00-\u9fa5]{2,6}(?:信息|科技|软件|网络|系统)做的"
     r"|我是[\u4e00-\u9fa5A-Za-z]{2,10}的[\u4e00-\u9fa5]{1,3}[，,]\s*(?:帮|给|替)他们(?:管|做|维护|弄|搞)"
+    # "我是渝联科技的包工，这个项目是我们渠道报备的": a reseller registers the deal with the vendor (报备)
+    r"|(?:项目|单子)是我们[\u4e00-\u9fa5]{0,4}报备的|我们[\u4e00-\u9fa5]{0,4}报备(?:过)?的(?:项目|单子)"
 )
 _PERSON_CALLED = rf"({_NICK}|(?:{SURNAMES})(?:工|总|经理|老板|主任|老师|师傅)|{_PERSON})"
 # people the customer names who work for someone else
@@ -2286,8 +2294,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             rf"({_PERSON}|(?:{SURNAMES})(?:工|总|经理)|{_NICK})(?=[，,。！!]|$)",
             s.text,
         ):
-            if not org.find_ours(m.group(0)):
-                sides.third.add(m.group(1) or m.group(3) or m.group(5) or m.group(6) or m.group(7))
+            person = m.group(1) or m.group(3) or m.group(5) or m.group(6) or m.group(7)
+            # ("这个项目是我们渠道报备的": 项 is a surname, 项目 no one)
+            if not org.find_ours(m.group(0)) and (_looks_like_person(person) or re.fullmatch(_NICK, person)):
+                sides.third.add(person)
         # "调度系统是恒通信息给我们做的，杨工在维护": the one right after the vendor of their system is its engineer
         for m in re.finditer(
             rf"系统是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|维护)的[，,]\s*"
@@ -2544,7 +2554,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             said = [m for m in re.finditer(r"说|讲|提到|告诉我|表示", clause)]
             if said:  # "钱敏说原来对接我们的周经理已经离职": the one who tells it has not left
                 clause = clause[said[-1].end() :]
-            for m in (*_HONORIFIC.finditer(clause), *_HONORIFIC_AFTER.finditer(clause)):
+            for m in (
+                *_HONORIFIC.finditer(clause),
+                *_HONORIFIC_AFTER.finditer(clause),
+                # ("原来CRM选型是卓经理牵头的，她上个月离职了")
+                *re.finditer(rf"(?<=是)(?:{SURNAMES})(?:经理|总|主任|主管|工)(?=牵头|负责|对接|在管|管|跟)", clause),
+            ):
                 sides.left.add(m.group(0))
             for m in re.finditer(rf"(?<![\u4e00-\u9fa5])[小老](?:{SURNAMES})(?![\u4e00-\u9fa5]{{2}})", clause):
                 sides.left.add(m.group(0))  # "对，小桑上个月走了"
@@ -2628,7 +2643,8 @@ _CONTRACT_NAME = re.compile(
     # ("合同上写我们执照的名字，玉林市…有限公司")
     r"(?:[^，,。？?]{0,10}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。])|(?<=那就)|(?<=改成))写)"  # "…注意一下，写…"
     r"[：:，,\s]*"
-    r"([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
+    # ("合同发给我们采购温晴，开票抬头写重庆…有限公司": the name, not 票抬头写…)
+    r"(?!开?票|抬头)([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
 )
 _CONTRACT_NAME_ANY = re.compile(
@@ -2906,6 +2922,18 @@ def _account(
             see(match.name, weight, sentence, match.id, name)
         else:
             see(name, weight, sentence, None)
+
+    def see_brand(name: str, sentence: Sentence) -> None:
+        """A brand and trade said in passing ("我们琉光琉璃瓦这边"): a name unless it is generic, a person, ours or a
+        competitor's."""
+        if not (
+            _GENERIC_IN_BRAND.search(name)
+            or _looks_like_person(name)
+            or org.find_ours(name)
+            or org.is_ours(name)
+            or org.find_competitors(name)
+        ):
+            see_named(name, 3.0, sentence)
 
     for account in known:
         terms = _terms(account)
@@ -3190,16 +3218,15 @@ def _account(
             # brand and trade, and the trade can be any word ("琉璃瓦", "酱鸭"); so does our rep with 咱们, which
             # includes the customer ("咱们大成篷布现在做货车篷布…"), while our rep's 我们 is our company
             for m in _OWN_BRAND.finditer(s.text):
-                name = m.group(1)
-                if not (
-                    (side_here is True and not m.group(0).lstrip("，,。！!？? ]】").startswith("咱们"))
-                    or _GENERIC_IN_BRAND.search(name)
-                    or _looks_like_person(name)
-                    or org.find_ours(name)
-                    or org.is_ours(name)
-                    or org.find_competitors(name)
-                ):
-                    see_named(name, 3.0, s)
+                if side_here is not True or m.group(0).lstrip("，,。！!？? ]】").startswith("咱们"):
+                    see_brand(m.group(1), s)
+        if side_here is True:
+            # our rep on site: "今天来潮记砂锅粥总部，主要想聊聊…": the place the rep came to is the customer's
+            for m in re.finditer(
+                r"(?:今天|这次|上午|下午|专门)(?:来|到)(?:咱们|贵司)?([\u4e00-\u9fa5A-Za-z]{3,12}?)(?:总部|厂里|店里|公司|办公室)",
+                s.text,
+            ):
+                see_brand(m.group(1), s)
         if customer_talking:
             for m in _OWN_BRAND_SHORT.finditer(s.text):
                 # "我们蓝礁现在门店五家" beside "蓝礁水族这边的方案": the brand alone, written in full elsewhere
@@ -4410,6 +4437,8 @@ def _contacts(
         # "他手机13705742218你们要是存过就别打了", "吕经理电话027-8555 6201…这事跟他没关系了", "…不用理他": a number
         # of someone who left or does not count
         contacts = [c for c in contacts if not _NOT_TO_CALL.match(s.text[c.span[1] : c.span[1] + 24])]
+        # "万汇广场的招商经理老邱也问有没有类似的系统，他电话 139…，你可以找他聊聊": a lead passed on, not this deal's
+        contacts = [c for c in contacts if not _PASSED_ON_LEAD.search(s.text[: c.span[0]])]
         # "我们这厂房是租鑫达工业园的，物业电话0754-8889 1234": the landlord's line
         contacts = [c for c in contacts if not _PREMISES_NUMBER.search(s.text[max(0, c.span[0] - 12) : c.span[0]])]
         # "邝立新（集团信息中心，电话020-3892 1147）": a number in the brackets after a third party's name
