@@ -162,3 +162,33 @@ def test_a_reseller_that_registered_the_deal_and_our_rep_at_the_customers_head_o
     assert phones(ex) == {"18612300774"}
     invoice = extract("龙海涛：合同发给我们采购温晴，开票抬头写重庆守一应急装备有限公司。\n蒋欣：收到，谢谢龙总。\n")
     assert invoice.account.value == "重庆守一应急装备有限公司"
+
+
+def test_the_licence_name_of_a_one_man_business_and_the_same_title_as_the_old_contract():
+    ex = extract(
+        "喂，您好，是通达配货站的车老板吗？我是云帆科技的石磊。\n"
+        "对，你说。我们就三个人，两个账号。\n"
+        "四千零五十可以。我营业执照上叫临沂市兰山区通达货运信息服务部，合同照这个写。\n"
+    )
+    assert ex.account.value == "临沂市兰山区通达货运信息服务部"
+    again = extract(
+        "杏林推拿学校 · 岳麓校区账号增购沟通\n"
+        "严可 00:02:50\n那我明天把增补协议发给伍主管，抬头还是跟原合同一样吗？\n"
+        "伍佳 00:03:05\n一样，长沙杏林职业技能培训学校有限公司。这周四我们把协议签了。\n"
+    )
+    assert again.account.value == "长沙杏林职业技能培训学校有限公司"
+
+
+def test_it_providers_and_a_haulier_named_in_new_ways_and_the_landlords_line():
+    ex = extract(
+        "客户-岳红梅：我们的电脑和网络是外包给蓉达网络的，对接的事你们可以找他们郑工，139 8001 7726。\n"
+        "客户-岳红梅：长途包给粤西顺达车队跑，粤西顺达的老蒙一直问我们要看订单。\n"
+        "客户-岳红梅：老蒙那个电话 0759-3326518 你们记一下。\n"
+        "客户-岳红梅：物业的电话别打错了，华隆物业是0731-8890 1123，那是房东。\n"
+        "云帆-苏蔓：好的。\n"
+        "韩工：我是济宁智联信息工程的韩磊，K3是我们给他们实施的。\n"
+        "韩工：我手机 177 6370 9935，中间库的事也可以直接找我。\n"
+        "客户-岳红梅：我手机186 7310 5521。\n"
+    )
+    assert [c.name for c in ex.contacts] == ["岳红梅"]
+    assert phones(ex) == {"18673105521"}

@@ -619,6 +619,8 @@ _PREMISES_NUMBER = re.compile(
     r"(?:物业|房东|园区|工业园|写字楼|商场|冷库|管委会)(?:的|那边的?)?"
     rf"(?:(?:[老小](?:{SURNAMES})|(?:{SURNAMES})(?:师傅|经理|总))[，,]?\s*(?:他|她)?的?(?:电话|座机|号码|手机)?"
     r"|(?:电话|座机|号码|联系电话))(?:是|号码)?[：:\s]*$"
+    # ("物业的电话别打错了，华隆物业是0731-8890 1123，那是房东")
+    r"|[\u4e00-\u9fa5]{2,6}(?:物业|物业公司|管委会)(?:的电话)?是[：:\s]*$"
 )
 # ("他是医信通的，不是我们员工", "她不是我们的人"; never "他们不是我们的人", said of a group)
 _NOT_ONE_OF_OURS = re.compile(rf"[他她](?!们)[^。，,]{{0,10}}[，,]?\s*{_NOT_OURS}")
@@ -2470,9 +2472,10 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             if not re.search(rf"(?:我们|咱们|我是|是){re.escape(brand)}", text) and not org.find_ours(brand):
                 sides.third.add(m.group(2))
         for m in re.finditer(
-            rf"([\u4e00-\u9fa5]{{2,4}}?)的(?:调度|司机|车队长?)\s*([老小][\u4e00-\u9fa5]|(?:{SURNAMES})师傅|{_PERSON})",
+            rf"([\u4e00-\u9fa5]{{2,4}}?)的(?:调度|司机|车队长?)?\s*([老小][\u4e00-\u9fa5]|(?:{SURNAMES})师傅|{_PERSON})",
             s.text,
         ):  # "干线外包给顺畅物流。顺畅的调度老满电话 0731-…": the haulier's dispatcher, by its brand
+            # ("长途包给粤西通达车队跑" … "粤西通达的老蒙一直问我们要看订单")
             if re.search(re.escape(m.group(1)) + r"[\u4e00-\u9fa5]{0,2}(?:物流|运输|货运|快递|冷链|车队|速运)", text):
                 sides.third.add(m.group(2))
         for m in re.finditer(
@@ -2485,11 +2488,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         for m in re.finditer(
             rf"外包给[^。！？]{{2,20}}?[，,]\s*(?:他们|她们)?的?\s*"
             rf"(?:(?:对接人|联系人|负责人)(?:是|叫)?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理)|{_PERSON})(?=[，,。（(\s]|$)"
+            # ("外包给蓉信网络的，对接Jira的事你们可以找他们郑工，139…")
+            rf"|[^。！？]{{0,14}}?(?:找|问|联系)(?:他们|她们)的?\s*({_NICK}|(?:{SURNAMES})(?:工|总|经理))"
             rf"|({_NICK}|(?:{SURNAMES})(?:工|总|经理|[\u4e00-\u9fa5]{{1,2}}))(?=会|负责|在管|管|对接))",
             s.text,
         ):  # "我们的IT是外包给长沙数联科技的，他们的小吴会负责对接", "外包给蓉信网络的，小贺负责"
             # ("IT这块集团是外包给合肥启明信息技术的，对接人樊工，0551-…": the contractor's man, named by role)
-            sides.third.add((m.group(1) or m.group(2))[:3])
+            sides.third.add(next(g for g in m.groups() if g)[:3])
         for m in re.finditer(
             rf"(?:集团|总部|控股)(?:那边)?[A-Za-z\u4e00-\u9fa5]{{0,4}}?的\s*((?:{SURNAMES})(?:总|经理|工|[\u4e00-\u9fa5]{{1,2}}))",
             s.text,
@@ -2611,7 +2616,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 
 _ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
-    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场|商行|工作室|门市部|经营部)$"
+    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场|商行|工作室|门市部|经营部|服务部)$"
 )
 _STOP_BEFORE = tuple(
     sorted(
@@ -2859,6 +2864,8 @@ _ASKS_FULL_NAME = re.compile(
     # ("执照上的名字是？": the licence carries the legal name)
     r"(?:全称|抬头|公司名称?|单位名称?|执照上?的?(?:名字|名称)|注册的?(?:名字|名称))[^，。]{0,4}"
     r"(?:是|写|叫)?(?:什么|哪个|啥)?\s*[？?]\s*$"
+    # ("抬头还是跟原合同一样吗？" – "一样，长沙…有限公司。")
+    r"|抬头[^，。？?]{0,10}(?:一样|不变|没变)吗?\s*[？?]\s*$"
 )
 _NOTES_TITLE = re.compile(r"记录|纪要|沟通|拜访|电话|会议|录音|转写|妙记|闪记|小记|小结|笔记|总结|摘要|导出|整理")
 _CALLED_PERSON = re.compile(
@@ -3327,7 +3334,9 @@ def _account(
         if side_here is not True and asked is not None and _ASKS_FULL_NAME.search(asked.text):
             # "咱们门市部的全称是？" – "宜宾市翠屏区驰风摩托车门市部。": the answer to our rep's question is the name
             reply = re.match(
-                r"\s*(?:就是|是|写|叫|全称|开)?[：:\s]*([\u4e00-\u9fa5（）()]{6,30}?)(?=[，,。；;！!]|$)", s.text
+                r"\s*(?:(?:一样|没变|不变|对|是的|还是)[，,]\s*)?"
+                r"(?:就是|是|写|叫|全称|开)?[：:\s]*([\u4e00-\u9fa5（）()]{6,30}?)(?=[，,。；;！!]|$)",
+                s.text,
             )
             if reply and not (
                 org.is_ours(reply.group(1))
@@ -3350,7 +3359,8 @@ def _account(
                 # ("合同抬头按您给的开票信息填写": how to fill it in, not the name)
                 or re.match(r"[寄发送交找问给由让我你您他她咱按照跟用以请]", name)
                 # ("发票请寄给我们财务程晓", "合同和发票可以走我们华信")
-                or re.search(r"[您你]|信息|填写|(?:寄|发|交|转)给|我们|咱们|可以|走", name)
+                # ("临沂市兰山区通衢货运信息服务部" holds 信息 inside it)
+                or re.search(r"[您你]|^信息|信息$|填写|(?:寄|发|交|转)给|我们|咱们|可以|走", name)
                 or re.search(rf"(?:{_NICK})$", name)
                 or s.text[m.end(1) : m.end(1) + 1] in ("？", "?")  # "合同抬头写全称是？": asked, not said
             ):
@@ -3685,7 +3695,16 @@ def _account(
         return (
             len(short) >= 3
             # ("金城通达机动车驾驶员培训有限公司" and "通达驾校": a place name of two before the brand)
-            and (full.startswith(brand) or full.find(short[:3]) in (2, 3) or full.find(brand) in (2, 3))
+            and (
+                full.startswith(brand)
+                or full.find(short[:3]) in (2, 3)
+                or full.find(brand) in (2, 3)
+                # ("临沂市兰山区通衢货运信息服务部" and "通衢配货站": the brand right after the city and district)
+                or re.match(
+                    rf"^[\u4e00-\u9fa5]{{1,4}}[省市]?(?:[\u4e00-\u9fa5]{{1,4}}[市县区])?{re.escape(brand)}", full
+                )
+                is not None
+            )
             and re.fullmatch(r"[\u4e00-\u9fa5]{2}", brand) is not None
             and not re.search(r"[省市县区]$", brand)
             and core_name(brand + "某某") == (brand + "某某")  # not a region the CRM's matcher knows
@@ -4233,6 +4252,13 @@ def _contacts(
             # "发言人6：我的手机是…", 发言人6 being the integrator's 卢工; "韩涛：…我手机…", the 韩工 of the integrator
             talking in sides.third
             or any(talking[:1] == n[0] and re.fullmatch(_HONORIFIC.pattern, n) for n in sides.third if talking)
+            # "韩工：我手机 177…", 韩工 having said "我是济宁智联信息工程的韩磊" (the integrator's)
+            or (
+                bool(talking)
+                and re.fullmatch(_HONORIFIC.pattern, talking) is not None
+                and any(n[0] == talking[0] and _looks_like_person(n) for n in sides.third)
+                and not any(c.name[0] == talking[0] and c.name != talking for c in people)
+            )
             # "葛工是集团…信息中心的，…电话0553-588 0020", 葛工 being the group's 葛立新
             or any(
                 sides.excluded(m.group(0))
