@@ -192,3 +192,16 @@ def test_it_providers_and_a_haulier_named_in_new_ways_and_the_landlords_line():
     )
     assert [c.name for c in ex.contacts] == ["岳红梅"]
     assert phones(ex) == {"18673105521"}
+
+
+def test_a_sole_traders_licence_name_after_a_comma_and_numbers_of_people_around_the_deal():
+    ex = extract(
+        "[00:00:05] 柯杨: 熊老板好，我是云帆科技的柯杨。\n"
+        "[00:01:10] 熊志强: 收银是餐云科技的，阿Ken在负责，他刚好过来了。\n"
+        "[00:01:20] 阿Ken: 你好，我是餐云的阿Ken。有事打我电话189 2233 4410。\n"
+        "[00:01:40] 熊志强: 我们发货一般走方师傅的货车，他电话 136 1559 0832 有时也要查单。\n"
+        "[00:01:55] 熊志强: 货代的小卢（138 5742 9910）也在场，只是来对出货单的，与本项目无关。\n"
+        "[00:02:31] 熊志强: 发票开营业执照上那个名字，南昌市东湖区鑫达电脑门市部。我手机 139 7086 5521。\n"
+    )
+    assert phones(ex) == {"13970865521"}
+    assert ex.account.value == "南昌市东湖区鑫达电脑门市部"

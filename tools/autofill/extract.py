@@ -603,6 +603,8 @@ _NOT_TO_CALL = re.compile(
     r"|已经?停(?:用)?了|已经?注销了?|已经不用了"
     # ("（不是本客户的人）", "不是本项目联系人")
     r"|不是(?:本次|这次|本项目|这个项目|我们的?)?(?:的)?(?:客户方?|对接人|对接方|联系人)|不是本?客户的人|"
+    # ("甬通货代的小卢（138…）也在场，只是来对出货单的，与本项目无关")
+    r"(?:与|跟|和)(?:本|这个)?项目无关|"
     # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
     rf"{_NOT_OURS}|(?:跟|和)[^，。]{{0,4}}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
@@ -647,6 +649,9 @@ _THEIR_PERSONS_NUMBER = re.compile(
     r"(?:是|号)?[：:\s]*$"
     # ("提货是外包给顺安运输的，司机老黄的电话136 3289 0021": the haulier's driver, after a comma)
     rf"|(?:外包|承运|运输|物流|货运|冷链)[^。]{{0,16}}?司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
+    r"(?:是|号)?[：:\s]*$"
+    # ("我们发货一般走方师傅的货车，他电话 136…": the carrier's own driver)
+    rf"|(?:发货|送货|拉货|运货)[^。]{{0,8}}?(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的(?:货车|车|三轮)[，,]\s*(?:他|她)的?(?:电话|手机|号码)"
     r"(?:是|号)?[：:\s]*$"
     # ("车是通达危运的，司机老汤电话 152…": the haulier's driver)
     rf"|车是[\u4e00-\u9fa5]{{2,8}}的[，,]\s*司机\s*(?:[老小](?:{SURNAMES})|(?:{SURNAMES})师傅)的?(?:电话|手机|号码)"
@@ -2300,6 +2305,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             # ("这个项目是我们渠道报备的": 项 is a surname, 项目 no one)
             if not org.find_ours(m.group(0)) and (_looks_like_person(person) or re.fullmatch(_NICK, person)):
                 sides.third.add(person)
+        for m in re.finditer(
+            r"(?:收银|会员|进销存|财务|系统|软件|ERP|HIS|OA)(?:系统)?(?:用的)?是[\u4e00-\u9fa5A-Za-z]{2,10}?的[，,]\s*"
+            rf"({_NICK}|{_PERSON}|阿?[A-Z][a-z]{{1,12}}|(?:{SURNAMES})(?:工|总|经理))在(?:负责|管|维护|弄)",
+            s.text,
+        ):  # "收银是餐云科技的，阿Ken在负责": the vendor's man who looks after their system
+            if not org.find_ours(m.group(0)):
+                sides.third.add(m.group(1))
         # "调度系统是恒通信息给我们做的，杨工在维护": the one right after the vendor of their system is its engineer
         for m in re.finditer(
             rf"系统是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|维护)的[，,]\s*"
@@ -2650,7 +2662,9 @@ _CONTRACT_NAME = re.compile(
     r"[：:，,\s]*"
     # ("合同发给我们采购温晴，开票抬头写重庆…有限公司": the name, not 票抬头写…)
     r"(?!开?票|抬头)([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
-    r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心))"
+    r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心"
+    # ("发票开营业执照上那个名字，南昌市东湖区鑫诚电脑门市部": a sole trader's forms)
+    r"|门市部|经营部|服务部|商行))"
 )
 _CONTRACT_NAME_ANY = re.compile(
     # ("写全称，瑞安市驰岭汽车制动片厂": the name after a comma)
@@ -3352,7 +3366,7 @@ def _account(
                 or org.find_ours(name)
                 or _looks_like_person(name)
                 or find_money(name)
-                or re.search(r"全称|抬头|名称|^写|^[的和跟与]|是$|什么|哪个|一下", name)  # "发票的事找我"
+                or re.search(r"全称|抬头|名称|名字|^写|^[的和跟与]|是$|什么|哪个|一下", name)  # "发票的事找我"
                 # ("她只管开票，那就九个": the next clause, no name)
                 or re.match(r"那|这|就|然后|所以|但|也|再", name)
                 # ("合同和发票寄给小鲍": where the papers go, to a person)
