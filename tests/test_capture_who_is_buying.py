@@ -205,3 +205,15 @@ def test_a_sole_traders_licence_name_after_a_comma_and_numbers_of_people_around_
     )
     assert phones(ex) == {"13970865521"}
     assert ex.account.value == "南昌市东湖区鑫达电脑门市部"
+
+
+def test_a_budget_answered_a_sentence_into_the_turn_and_the_three_to_five_idiom():
+    ex = extract(
+        "15:06 黎晨：好的，四个账号。预算方面您怎么考虑？\n"
+        "15:09 韦老板：之前朋友推荐过悟空，说便宜。我们这种小店，一年五六千吧，再多就算了。\n"
+        "15:10 黎晨：四个账号一年四千八，在您预算里。\n"
+    )
+    assert ex.budget.value == 6000
+    assert ex.amount.value == 4800
+    idiom = extract("客户-丛姐：我们本来想的是三五千块钱的预算。\n云帆-柏宁：六个一年五千五。\n")
+    assert idiom.budget.value == 5000

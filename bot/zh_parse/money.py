@@ -11,7 +11,8 @@
   "比上次多5万" is a difference, so neither is an amount; "差不多五十万" (about) and "最多五十万" (at most) are.
 - "三十五万三十八" is 350000 and then another figure (350038 is said 三十五万零三十八).
 - A figure spoken in thousands ("七千五", "七千九百二") is money unless a counting unit follows.
-- "五六万", "两三万", "七八千": two neighbouring digits say a range; the amount is the upper bound (60000), approximate.
+- "五六万", "两三万", "七八千": two neighbouring digits say a range; the amount is the upper bound (60000), approximate;
+  so does the idiom "三五千" (3 to 5 thousand: 5000).
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def find_money(text: str) -> list[Found]:
     for m in _NEIGHBOUR_RANGE.finditer(norm):
         low = _CN_DIGIT.index(m.group(1).replace("两", "二")) + 1
         high = _CN_DIGIT.index(m.group(2).replace("两", "二")) + 1
-        if high != low + 1 or _overlaps(m.span(), phones):
+        # ("三五千", "三五万": 3 to 5, said as one word)
+        if (high != low + 1 and (low, high) != (3, 5)) or _overlaps(m.span(), phones):
             continue
         value = high * (10 if m.group(3) else 1) * _MAGNITUDE[m.group(4)]
         found.append(Found(value, m.span(), text[m.start() : m.end()], "CNY", _is_per_unit(norm, *m.span()), True))

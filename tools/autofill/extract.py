@@ -4608,6 +4608,22 @@ def _money_facts(
     for index, s in enumerate(sentences):
         # a dictated run is cut at its pauses: "预算。的话伍园长说。五六万吧不多。" asks two clauses back
         before_previous = sentences[index - 2].text if index >= 2 and len(previous_text) <= 12 else ""
+        # the question this turn answers: "预算方面您怎么考虑？" – "之前朋友推荐过悟空，说便宜。我们这种小店，一年
+        # 五六千吧": the answer may come a sentence or two into the turn
+        turn_start = index
+        while turn_start > max(0, index - 2) and s.speaker and sentences[turn_start - 1].speaker == s.speaker:
+            turn_start -= 1
+        asked = sentences[turn_start - 1] if turn_start > 0 else None
+        asked_text = (
+            asked.text
+            if s.speaker
+            and asked is not None
+            and asked.speaker
+            and asked.speaker != s.speaker
+            # ("三四万吧。我弟弟的…说一年三万多": the turn's first figure is the answer)
+            and not any(find_money(x.text) for x in sentences[turn_start:index])
+            else previous_text
+        )
         if (
             s.speaker
             and sides.excluded(_person_of(s.speaker))
@@ -4867,9 +4883,9 @@ def _money_facts(
                     price
                     and (
                         re.match(r"[就按]", price.group(0))
-                        or (re.match(r"一年|每年", price.group(0)) and re.search(r"[？?]\s*$", previous_text))
+                        or (re.match(r"一年|每年", price.group(0)) and re.search(r"[？?]\s*$", asked_text))
                     )
-                    and _BUDGET_WORDS.search(previous_text)
+                    and _BUDGET_WORDS.search(asked_text)
                     and sides.side(s.speaker) is not True
                     and not _PRICE_WORDS.search(clause.replace(price.group(0), ""))
                 ):
