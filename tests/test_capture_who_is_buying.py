@@ -217,3 +217,24 @@ def test_a_budget_answered_a_sentence_into_the_turn_and_the_three_to_five_idiom(
     assert ex.amount.value == 4800
     idiom = extract("客户-丛姐：我们本来想的是三五千块钱的预算。\n云帆-柏宁：六个一年五千五。\n")
     assert idiom.budget.value == 5000
+
+
+def test_an_it_man_who_greets_with_his_firms_name_and_a_presales_colleague_handed_the_demo():
+    ex = extract(
+        "Speaker 1: 各位好，我是云帆科技的罗晨。\n"
+        "Speaker 2: 我是运营总监葛文涛，还有信达网络的邹工，我们的网络都是他们在做。\n"
+        "Speaker 4: 你们好，信达网络邹振宇，我主要关心接口。\n"
+        "Speaker 4: 接口文档你们直接发我，电话 0551-6357 2210。\n"
+        "Speaker 2: 我手机 186 5512 7730。\n"
+    )
+    assert phones(ex) == {"18655127730"}
+    demo = extract(
+        "发言人1：各位下午好，我是云帆科技的何骁，今天我们售前同事萧一凡也在。\n"
+        "发言人2：何经理你好。我是鲍国栋，绿源这边的总经理。\n"
+        "发言人1：一凡你给大家演示一下项目阶段看板。\n"
+        "发言人4：好的。大家看屏幕，这里是项目看板。\n"
+        "发言人2：我手机是一三七 零五二八 六六一九。\n"
+        "发言人4：我也留一下，我的电话是186 0371 2200，导入遇到问题可以直接找我。\n"
+    )
+    assert phones(demo) == {"13705286619"}
+    assert [c.name for c in demo.contacts] == ["鲍国栋"]

@@ -2037,12 +2037,20 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                         rf"(?:^|[，,。！!])\s*我(?:[\u4e00-\u9fa5]{{2,10}}[，,]\s*)?({_PERSON})(?=[。！!]|$)", s.text
                     )
                 )
-                if m and not _looks_like_person(m.group(1)):
-                    m = None
-                if m and any(n == m.group(1) for k, n in sides.speaker_name.items() if k != label):
-                    m = None  # "你好卓雅。" answering our 卓雅: the one greeted, not oneself
-                if m and label not in sides.speaker_name:
-                    sides.speaker_name[label] = m.group(1)
+                said = m.group(1) if m else None
+                # "你们好，信达网络邹振宇，我主要关心接口。": a greeting, one's company (named by others too), one's name
+                greeted = re.match(
+                    rf"\s*(?:你们好|你好|您好|大家好|各位好)[，,！!\s]*([\u4e00-\u9fa5]{{2,8}}?)({_PERSON})[，,。]",
+                    s.text,
+                )
+                if not said and greeted and text.count(greeted.group(1)) >= 2 and not org.find_ours(greeted.group(1)):
+                    said = greeted.group(2)
+                if said and not _looks_like_person(said):
+                    said = None
+                if said and any(n == said for k, n in sides.speaker_name.items() if k != label):
+                    said = None  # "你好卓雅。" answering our 卓雅: the one greeted, not oneself
+                if said and label not in sides.speaker_name:
+                    sides.speaker_name[label] = said
                 # "我是丰禾的马建军": a person of a company that is neither us nor a partner speaks for the customer
                 intro = re.search(rf"我是([\u4e00-\u9fa5]{{2,10}}?)的\s*(?:{_TITLE_ALT})?\s*({_PERSON})", s.text)
                 if (
@@ -2195,6 +2203,19 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             )
             > 0
         ]
+        if len(unheard) == 1 and not vendors:
+            # "一凡你给大家演示一下项目阶段看板。" from our rep, then an unnamed 发言人4: "好的。大家看屏幕…"
+            given = unheard[0][1:] if len(unheard[0]) == 3 else unheard[0]
+            handed = rf"(?:{re.escape(unheard[0])}|{re.escape(given)})[，,\s]*(?:你|您)?(?:给大家|来|帮忙)?(?:演示|讲|介绍|说|展示)"
+            for before, turn in zip(sentences, sentences[1:]):
+                if (
+                    turn.speaker in unknown
+                    and turn.speaker not in sides.speaker_name
+                    and sides.side(before.speaker) is True
+                    and re.search(handed, before.text)
+                ):
+                    vendors = [turn.speaker]
+                    break
         if len(unheard) == 1 and len(vendors) == 1:
             sides.speaker[vendors[0]] = True
             sides.speaker_name[vendors[0]] = unheard[0]
