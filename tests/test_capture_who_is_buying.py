@@ -238,3 +238,20 @@ def test_an_it_man_who_greets_with_his_firms_name_and_a_presales_colleague_hande
     )
     assert phones(demo) == {"13705286619"}
     assert [c.name for c in demo.contacts] == ["鲍国栋"]
+
+
+def test_a_centre_named_after_my_name_and_key_words_that_are_no_people():
+    ex = extract(
+        "[00:00:05] 谭思远: 鲍主任您好，我是云帆科技的谭思远。\n"
+        "[00:00:11] 鲍主任: 客气了。我叫鲍丽萍，是康舟高压氧治疗中心的运营主任。\n"
+        "[00:00:30] 鲍主任: 合作医院转过来的病人，像市三院、江城康复医院的，也没有统一登记。\n"
+        "[00:00:40] 鲍主任: 我们预算本来就是一万以内。\n"
+    )
+    assert ex.account.value == "康舟高压氧治疗中心"
+    assert [c.name for c in ex.contacts] == ["鲍丽萍"]
+    minutes = extract(
+        "会议纪要\n参会人：宋立新、葛蕾、彭浩（云帆科技）\n"
+        "【联系方式】\n葛蕾（招商部经理）：153 5309 8216\n公司座机：0530-4561 7188\n"
+    )
+    assert [c.name for c in minutes.contacts] == ["宋立新", "葛蕾"]
+    assert phones(minutes) == {"15353098216", "053045617188"}

@@ -1311,7 +1311,9 @@ _NOT_A_NAME = set(
 )
 # words that read like a surname and a given name: weekdays (周五), figures (万五, 万不行), greetings (黎总好)
 _NAME_LOOKALIKE = re.compile(
-    r"^周[一二三四五六日天末报期边]|^周会$|^万[零一二两三四五六七八九十百千不多可行]|[你您]|好$|[州市省县]$|[零一二两三四五六七八九十]个$"
+    r"^周[一二三四五六日天末报期边]|^周会$|^万[零一二两三四五六七八九十百千不多可行以]|[你您]|好$|[州市省县]$|[零一二两三四五六七八九十]个$"
+    # "公司座机：0530-…" is no 司座机, and "范围：20:00 — 23:59" (a chat export's time range) no 范围
+    r"|(?:座机|电话|手机|号码|邮箱|传真)$|^范围$"
     r"|^[\u4e00-\u9fa5]{2}[店厂区部园馆司]$|[吧吗呢啊嘛]$"  # "吴中店开业推迟": a store, not 吴中店; "五六万吧"
     # ("泥鳅苗和成鳅": stock and produce, characters no given name holds)
     r"|^.[\u4e00-\u9fa5]?[鳅鳝虾蟹猪鸭鹅狗蛙螺蚌鲫鲤鲢鳙蚓菇笋粪渣屑桶罐箱袋]$"
@@ -2722,7 +2724,8 @@ _BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
 # "我是通力达维保的总经理乔建平", "我是声悦听力的门店运营 姜蕾": the customer's people say their company's name
 _INTRO_COMPANY = re.compile(
     # ("我是何静怡，轻盈体重管理中心的运营负责人", "我是郁建平，盛通运输的副总经理")
-    rf"(?:我是{_PERSON}[，,]\s*(?:是)?|我是)"
+    # ("我叫鲍丽萍，是康舟高压氧治疗中心的运营主任")
+    rf"(?:我[是叫]{_PERSON}[，,]\s*(?:是)?|我是)"
     rf"([\u4e00-\u9fa5A-Za-z]{{2,20}}?)的\s*(?=[\u4e00-\u9fa5]{{0,6}}?(?:经理|总监|主管|运营|负责人|老板|[场店馆所站社校园院厂行]长|专员|助理|主任|总裁|"
     r"董事长|总经理|会计|财务|采购|老师|合伙人)"
     rf"|{_PERSON}(?:[，,。！!\s]|$)|{_NICK}(?:[，,。！!\s]|$))"
@@ -3071,10 +3074,12 @@ def _account(
                     # ("我是信息中心的贾工", "我是长沙片区的区域经理黎国华": a department or an area, not the company)
                     or re.search(
                         # ("我是声浪架子鼓教室的校长韩啸": a 教室 or 工作室 is a business, a 科室 is not)
-                        r"(?:中心|[部处科组区市省县镇]|(?:科|会议|教研|实验|档案)室|片区|区域|大区|分公司|总部|门店|事业部"
+                        r"(?:[部处科组区市省县镇]|(?:科|会议|教研|实验|档案)室|片区|区域|大区|分公司|总部|门店|事业部"
                         r"|办公室|车间|项目组)$",
                         name,
                     )
+                    # ("我是信息中心的贾工", "客户服务中心的…"; but "是康舟高压氧治疗中心的运营主任": a business)
+                    or re.fullmatch(rf"[\u4e00-\u9fa5]{{0,2}}(?:{_DEPARTMENT_CENTRE}|中心)", name)
                     or (m.group("person") or "") in sides.third
                 ):
                     candidates.append((name, 6.0, m.start("name"), m.end("name")))
@@ -4395,7 +4400,8 @@ def _contacts(
             owner is None
             and not speaker_is_ours
             and recent
-            and re.search(r"她|他|电话|手机|座机|号|邮箱|厂办|办公室|前台|总机|门店|店里", s.text)
+            # ("公司座机：0530-4561 7188" under a contact's line: the key names what the number is)
+            and re.search(r"她|他|电话|手机|座机|号|邮箱|厂办|办公室|前台|总机|门店|店里", f"{s.speaker or ''}{s.text}")
         ):
             owner, sure = recent[-1], 1  # "她电话 0512-…": the person just talked about
         if (
