@@ -255,3 +255,37 @@ def test_a_centre_named_after_my_name_and_key_words_that_are_no_people():
     )
     assert [c.name for c in minutes.contacts] == ["宋立新", "葛蕾"]
     assert phones(minutes) == {"15353098216", "053045617188"}
+
+
+def test_legal_names_said_before_the_nickname_and_brands_only_said_in_speech():
+    licence = extract(
+        "销售-韩宁：严厂长好，我是云帆科技的韩宁。\n"
+        "客户-严厂长：先说一下，我们营业执照上的全称是慈溪市澜沸电器有限公司，开票合同都用这个，平时大家叫我们澜沸水壶厂。\n"
+    )
+    assert licence.account.value == "慈溪市澜沸电器有限公司"
+    coop = extract(
+        "发言人1：您好，我是云帆科技的罗川。\n"
+        "发言人2：我们在临沧，合同上写临沧市果岭澳洲坚果种植专业合作社，平时大家叫果岭夏威夷果合作社。\n"
+    )
+    assert coop.account.value == "临沧市果岭澳洲坚果种植专业合作社"
+    hatchery = extract(
+        "销售-邓磊: 柯场长您好，我是云帆科技的邓磊。\n"
+        "销售-邓磊: 您上次说湘源鱼苗繁育场一到开春放苗，订苗电话接不过来？\n"
+        "客户-柯振华：是啊，全靠我爱人拿本子记。\n"
+    )
+    assert hatchery.account.value == "湘源鱼苗繁育场"
+    pizza = extract(
+        "左晨: 武总您好，我是云帆科技的左晨，年前给您发的芝士湾披萨八家店的方案，您看得怎么样了？\n"
+        "武总: 年前我们已经跟纷享销客签了。\n"
+    )
+    assert pizza.account.value == "芝士湾披萨"
+
+
+def test_the_customers_own_client_named_by_our_rep_is_not_the_customer():
+    ex = extract(
+        "韩笑: 孙经理您好，我是云帆科技的韩笑。\n"
+        "孙经理: 我们优采通采购代理就是帮中东客户在义乌拿货的，利润薄。\n"
+        "韩笑: 你们最大的客户是迪拜那家海纳百货吧？\n"
+        "孙经理: 对，海纳百货。\n"
+    )
+    assert ex.account.value == "优采通采购代理"
