@@ -418,3 +418,39 @@ def test_a_round_figure_settled_in_notes_and_a_price_our_channel_partner_passes_
     )
     ex = extract(partner)
     assert ex.amount.value == 14000 and all("13622887411" not in (c.phone or "") for c in ex.contacts)
+
+
+def test_budgets_said_as_a_topic_a_ceiling_a_part_and_a_range_in_minutes():
+    topic = extract(INTRO + "客户-晏总：预算的话，我们一年五六万吧，两年签可以，就按两年八万。\n")
+    assert topic.budget.value == 60000
+    part = extract(
+        INTRO + "销售-林峰：预算方面您这边有个范围吗？\n"
+        "客户-晏总：今年信息化总共给了五十万，大头是ERP升级和仓库条码。CRM这块大概十五万左右。\n"
+    )
+    assert part.budget.value == 150000
+    ceiling = extract(
+        INTRO + "销售-林峰：新增8个，按年付是两万三千八百四十。\n"
+        "客户-晏总：之前说的是两万五以内，价格没问题，但能凑个整吗，两万三？\n销售-林峰：两万三可以。\n"
+    )
+    assert money(ceiling) == (25000, 23000)
+    rough = extract(INTRO + "销售-林峰：五个账号一年九千。\n客户-晏总：一万来块我能接受，九千可以。\n")
+    assert money(rough) == (10000, 9000)
+    below = extract(
+        INTRO + "销售-林峰：预算方面大概什么范围？\n客户-晏总：一万五上下吧。\n"
+        "销售-林峰：八个是一万二千八，比您预算还低一些。\n客户-晏总：一万二千八可以。\n"
+    )
+    assert money(below) == (15000, 12800)
+
+
+def test_an_aside_in_brackets_and_the_final_figure_of_a_requote():
+    minutes = extract(
+        "发件人：郑佳\n郑经理好，\n按28个账号重新报价：28 × 5,200 = 145,600 元/年，给贵司九五折，最终 138,320 元/年。\n"
+        "5. 预算：贵司今年CRM预算15–18万（集团年度IT总预算300万，不在此列）。\n"
+    )
+    assert money(minutes) == (180000, 138320)
+    discount = extract(
+        "电话纪要\n5. 预算：四万五以内。\n4. 报价：20个×2200=44000/年，景要求打折，电话里答应九五折，41800/年，他口头同意。\n"
+    )
+    assert discount.amount.value == 41800
+    requote = extract("销售-林峰：收到更正。16个账号重新报价为一年四万六（原12个账号是三万六），在您说的四万八以内。\n")
+    assert requote.amount.value == 46000

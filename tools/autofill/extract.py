@@ -820,7 +820,9 @@ _BUDGET_WORDS = re.compile(
     r"预算|能批|批下来|批不下来|批不了|批了|批的是|批给|拨款|经费|资金|盘子|(?:最多|顶多)(?:只能|能|就)?(?:给|出|批|花)?|以内都|以内(?:可以|能接受)|"
     # ("我心里的数是五六千")
     r"心[里理](?:价位|的数|的价|价|数)(?=[是在大概差不多就也\s]*[零一二两三四五六七八九十\d])|"
-    r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块])以内|(?:可以|能|愿意)投入?|投入|"
+    # ("之前说的是两万五以内", "一万来块我能接受": a ceiling, and a rough figure the customer can live with)
+    r"不能超过|不超过|上限|封顶|多一分都不|(?<=[万千元块零一二两三四五六七八九\d])以内|(?:可以|能|愿意)投入?|投入|"
+    r"(?<=[来多])块?钱?我?(?:都|还|也)?能接受|"
     # ("社里能拿出来的也就一两万")
     r"能拿出来的|拿得出来的|能拿出|能花的|能出的|"
     r"(?:老板|领导|公司|集团|上面)(?:给(?:我|我们)?的是|给了|砍到|定的是)|"
@@ -4603,6 +4605,8 @@ _ASPIRATION = re.compile(r"争取|申请一下|尽量|控制在|以内")
 _WITHIN_BUDGET = re.compile(
     r"在[^，。；\s零一二两三四五六七八九十百千万\d]{0,8}预算(?:里面?|内|以内|范围内|之内)|(?:没|不)超(?:过|出)?(?:了)?预算"
     r"|考虑到(?:贵司|您|你们|咱们)?的?预算"  # "考虑到贵司预算，我们给到九折": a reason for a price
+    # "八个是一万二千八，比您预算还低一些": our price held against the budget
+    r"|比(?:贵司|您|你们|咱们)?的?预算(?:还|要)?(?:低|少|便宜|省)"
 )
 _HELD_WITHIN = re.compile(
     r"^\s*(?:的话|这个数|这个价)?\s*(?:是)?[还都也]?在(?:这个|我们的?|咱们的?)?(?:预算)?(?:里面?|范围[里内]|以内|之内)|^\s*没超"
@@ -4887,7 +4891,11 @@ def _money_facts(
             # "你们上次报的是一百二十万，…，我们预算是一百万", "预算五万左右，我报了四万八": each by its own clause
             by_clause = []
             # ("今年信息化总共一百二十万，…，给到销售这块的大概十五到二十万": the envelope names the budget talk)
-            budget_talk = bool(_BUDGET_WORDS.search(s.text) or (_ENVELOPE.search(s.text) and _PART.search(s.text)))
+            # ("今年信息化总共给了五十万，大头是ERP升级。" then "CRM这块大概十五万左右。": the part, a sentence later)
+            budget_talk = bool(
+                _BUDGET_WORDS.search(s.text)
+                or (_ENVELOPE.search(s.text + (previous_text if not ours else "")) and _PART.search(s.text))
+            )
             for m in amounts:
                 clause = _clause_with(s.text, m.span)
                 if budget_talk and _ENVELOPE.search(clause) and len(amounts) > 1:
@@ -4900,6 +4908,8 @@ def _money_facts(
                 if lead and not stated(lead) and _PRICE_WORDS.search(lead) and not _BUDGET_WORDS.search(clause):
                     clause = lead + "，" + clause  # "控制在四十五万以内，凑个整，四十五万"
                 price = _PRICE_WORDS.search(clause)
+                if len(amounts) > 1 and re.match(r"\s*[（(]?\s*(?:原来?|之前|以前|去年|上次)", clause):
+                    continue  # "重新报价为一年四万六（原12个账号是三万六）": the earlier figure, set beside the new one
                 if re.search(r"做不了|做不到|不能做|不行", clause) and sides.side(s.speaker) is True:
                     continue  # "三万实在做不了": the figure our rep turns down
                 if (
@@ -5001,9 +5011,23 @@ def _money_facts(
             ):
                 previous_text = s.text
                 continue  # "十二万是整个集团今年 CRM 的盘子": the group's envelope, not this purchase's budget
+            topic = re.match(r"\s*预算(?:的话|方面|这块|嘛|呢)?[，,]", s.text)
+            if not stated and topic and not fix:
+                # "预算的话，我们一年五六万吧，两年签可以，就按两年八万": the budget is the figure that follows the
+                # topic, the rest of the turn bargains about the price
+                following = [m for m in amounts if m.span[0] >= topic.end()]
+                first = _clause_with(s.text, following[0].span) if following else ""
+                stated = [m for m in following if _clause_with(s.text, m.span) == first]
             if stated and not fix:  # "我们预算三十五万，三十二万八千可以接受": the figure next to 预算
                 value = stated[-1].value
-                raised = [m for m in current if m.span[0] > stated[-1].span[0] and m not in stated]
+                # (not "能凑个整吗，两万三？": a price asked for)
+                raised = [
+                    m
+                    for m in current
+                    if m.span[0] > stated[-1].span[0]
+                    and m not in stated
+                    and not re.match(r"[^，。；]{0,4}[？?]", s.text[m.span[1] :])
+                ]
                 if len(current) < len(amounts) and stated[-1] not in current and raised:
                     # "预算上限原来是十万，不过老板上周说可以放到十三万": the earlier ceiling was raised
                     value = raised[-1].value
@@ -5111,7 +5135,11 @@ def _yearly_total(text: str, span: tuple[int, int]) -> bool:
     return (
         bool(
             re.match(r"[\s，,]*(?:/|每|一|1)\s*年", after)
-            and re.search(r"总价|总共|一共|合计|打包|整体|报价|原价|折后|优惠后", text[max(0, span[0] - 8) : span[0]])
+            # ("28 × 5,200 = 145,600 元/年，给贵司九五折，最终 138,320 元/年": a product and a final figure)
+            and re.search(
+                r"总价|总共|一共|合计|打包|整体|报价|原价|折后|优惠后|最终|=\s*$|折[，,]?\s*$",
+                text[max(0, span[0] - 8) : span[0]],
+            )
         )
         or bool(re.match(r"\s*/\s*年", after) and re.search(r"万", text[span[0] : span[1]]))
         # ("预算：席总说每年五万以内": the budget by the year, the key before the sentence or in it)
@@ -5303,12 +5331,14 @@ _DAY_ALONE = re.compile(r"[\d零〇一二两三四五六七八九十廿卅]{1,3}
 _BARE_YUAN = re.compile(
     # ("8 × 980 = 7840，…最后按 6980 谈下来")
     # ("滕越要九折，当场同意，16200")
+    # ("电话里答应九五折，41800/年": the discounted figure after the discount)
     r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝→]|降到|砍到|谈到|我(?:答应|同意)了?|当场(?:答应|同意)了?[，,]"
+    r"|(?:答应|同意|给)了?[一二三四五六七八九]{1,2}折[，,]"
     r"|按(?=\s*(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:谈定|谈下来|谈成|成交|签|定))"
     # ("钟总要凑个整，5,000 成交", "成总要求抹零，15,000 成交")
     r"|(?:凑个?整|抹零|抹个零头?|去掉零头)[，,]\s*(?=(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:成交|谈定|签|定|可以|行)))"
     r"(?:是|为)?\s*)"
-    r"(\d{1,3}(?:,\d{3})+|\d{4,7})(?![\d.,万千元块%个:：/年月日号-])"
+    r"(\d{1,3}(?:,\d{3})+|\d{4,7})(?![\d.,万千元块%个:：年月日号-])(?!/(?!年))"
 )
 # "下下周一再开工作坊，把报价审批流程定下来": a working detail decided, not the deal
 _WORKING_DETAIL = re.compile(r"把[^，。]{0,10}(?:流程|需求|细节|格式|模板|字段|接口|清单|计划|排期)定")
@@ -5632,6 +5662,14 @@ def _clause_with(text: str, span: tuple[int, int] | None) -> str:
         return text
     # a voice message's text has spaces where a writer puts commas: "预算最多十万 你们那个九万六的方案可以"
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+    # an aside in brackets with a figure of its own is a clause of its own ("预算15–18万（集团年度IT总预算300万，
+    # 不在此列）"); a gloss is not ("1月11号（腊八）开始用", "元旦前把老数据迁过来（迁移，不算上线）"), nor is a
+    # correction ("（更正：…改为8月12日前）")
+    for aside in re.finditer(r"[（(](?!\s*(?:更正|改为|改成|不对|纠正))([^（()）]{6,})[）)]", text):
+        if not re.search(r"\d|[零一二两三四五六七八九十百千][万千]", aside.group(1)):
+            continue
+        breaks += [aside.start(), aside.end() - 1]
+    breaks.sort()
     start = max([b for b in breaks if b < span[0]], default=-1) + 1
     end = min([b for b in breaks if b >= span[1]], default=len(text))
     return text[start:end]
