@@ -608,11 +608,15 @@ _NOT_TO_CALL = re.compile(
     # ("柯工电话 0755-8321 6670，他是医信通的，不是我们员工", "…她不是我们的人", "…，不是我们厂")
     rf"{_NOT_OURS}|(?:跟|和)[^，。]{{0,4}}没(?:什么)?关系"
     # "票务电话是0571-8672 3301，那个是人家剧院的，别记混了": somebody else's line, said as such
-    r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混)"
+    r"|(?:那|这)个?(?:号码?|电话)?是人家|别(?:记|搞|弄)混"
+    # ("他电话是138…——这个你们别算在我们这次里，他们自己找你们")
+    r"|(?:别|不)算(?:在|到)?我们|他们自己(?:找|联系)你们)"
 )
 # someone else who is interested too, then his number: "秦师傅那边也想了解一下，他电话一三九…"
 _PASSED_ON_LEAD = re.compile(
     r"也(?:想|在|要)?(?:了解|问|打听|找|考虑|想上|需要)[^。！？]{0,14}[，,]\s*(?:他|她)的?(?:电话|手机|号码)(?:是|号)?[：:\s]*$"
+    # ("隔壁的渔乐农庄也在找系统，老板姓秦，电话 0731-…，你可以去问问")
+    r"|也(?:想|在|要)?(?:了解|问|打听|找|考虑|想上|需要)[^。！？]{0,14}[，,][^。！？我]{0,10}[，,]\s*(?:电话|手机|号码)(?:是|号)?[：:\s]*$"
 )
 # "这俩你们不用记": every number said in the sentence is somebody else's
 _NONE_OF_THESE = re.compile(r"(?:这俩|这两个|这两位|两个都|都)(?:你们|您)?(?:不用记|别记|不用存|不用打|别打|不用管)")
@@ -630,6 +634,12 @@ _SISTER_PERSON = re.compile(r"(?:兄弟|姐妹|姊妹|关联)(?:公司|单位|�
 # ("与 0573-8265 1180 的通话", an outbound call centre's "被叫号码：0579-8523 1146": the other end's number)
 # "悟空餐饮的采购花经理一天能打三个电话催货，138…": a company that is not the speaker's, one of its people by job
 # and surname (any character: 花 is one), then a number in the same sentence
+# "顺洋国际物流的陈经理", "园区物业的周经理", "房东金陵置业的物业经理", "顺捷物流的老蒋": a company, then its person
+_OUTSIDE_PERSON = re.compile(
+    r"(?P<firm>[\u4e00-\u9fa5A-Za-z]{2,14}?)(?:那边|这边)?的\s*(?:[\u4e00-\u9fa5]{0,3}?)"
+    rf"(?P<who>(?:{SURNAMES})(?:经理|总|主任|工|师傅|老板|老师|主管)|[老小](?:{SURNAMES})|(?:{SURNAMES})[\u4e00-\u9fa5]{{1,2}}(?=[，,（(\s]|电话|手机)"
+    r"|(?:物业|采购|销售|调度|业务|客户)?经理|老板|师傅|司机|调度)"
+)
 _OTHER_COMPANYS_PERSON = re.compile(
     r"(?:^|[，,。：:\s])(?!我们|咱们|你们|您|贵|我|公司|厂里|店里|集团)([\u4e00-\u9fa5]{2,8}?)的"
     r"(?:采购|销售|财务|老板|业务|仓库|前台)?"
@@ -1105,6 +1115,10 @@ _INTRODUCED = re.compile(
 )
 # what a vendor's rep says in a chat ("报价我整理好了", "按一万六出合同", "把6个账号开通好发给你") and what a buyer says
 # ("合同抬头写…", "我们明天就签", "还是你们的顺手", "我跟我们馆长…说了")
+# a provider of the customer's speaking: "负责他们金蝶云星空的实施", "他们的ERP是我们给做的"
+_IMPLEMENTER = re.compile(
+    r"负责(?:他们|贵司|贵方)[^，。；]{0,12}?的?(?:实施|运维|集成|二次开发|维护)|他们的[^，。；]{0,8}是我们(?:给|帮他们|替他们)?做的"
+)
 _VENDOR_TALK = re.compile(
     r"报价(?:我|已经|整理|做好|发)|给(?:您|你|你们)?(?:报个?价|出个?方案)|出合同|合同(?:我|已经)?(?:发|寄)给?(?:您|你)"
     r"|开通|(?:我们|我司)(?:的|家)(?:系统|产品|方案|软件)|演示|试用账号|标准价|(?:可以)?打[一二三四五六七八九]折"
@@ -1850,11 +1864,17 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
     for s in sentences:
         # "长春数联的韩工也来了，他们是帮我们做用友U8的集成商": the person before 他们是…集成商
         for m in re.finditer(
-            rf"((?:{SURNAMES})(?:总监|总|工|经理|主任|老师)|{_PERSON})[^，。]{{0,6}}[，,]\s*(?:他们|他|她)(?:也)?是[^，。]{{0,16}}"
-            r"(?:集成商|代理商|实施方|实施商|服务商|合作伙伴|外包)",
+            # ("旁边这位是山东瑞丰农资的孔经理，我们最大的经销商": the customer's dealer)
+            rf"((?:{SURNAMES})(?:总监|总|工|经理|主任|老师)|{_PERSON})[^，。]{{0,6}}[，,]\s*"
+            r"(?:(?:他们|他|她)(?:也)?是[^，。]{0,16}|我们(?:最大|最好|最老)?的)"
+            r"(?:集成商|代理商|实施方|实施商|服务商|合作伙伴|外包|经销商|供应商)",
             s.text,
         ):
             name = m.group(1) if _looks_like_person(m.group(1)) else None
+            # ("山东瑞丰农资的孔经理": 农资 reads like a name, the one after it is the person)
+            later = re.search(rf"(?:{SURNAMES})(?:总监|总|工|经理|主任|老师)", m.group(0)[len(m.group(1)) :])
+            if later:
+                name = later.group(0)
             if name and re.match(
                 r"[\u4e00-\u9fa5]{0,2}(?:信息|科技|软件|网络|系统|技术|数据|公司|集团)", s.text[m.end(1) :]
             ):
@@ -2077,6 +2097,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 break
         if side is None and re.fullmatch(_HONORIFIC.pattern, person):
             side = False
+        if side is not True and any(_IMPLEMENTER.search(x.text) for x in sentences if x.speaker == label):
+            # "我是佛山智联信息技术有限公司的郭俊，负责他们金蝶云星空的实施": the customer's implementer
+            side = None
+            name = sides.speaker_name.get(label) or person
+            if _looks_like_person(name):
+                sides.third.add(name)
         sides.speaker[label] = side
     # "旁边是我们销售温静": whom our speakers introduce as colleagues are ours, before anyone unplaced is
     # taken for the customer
@@ -2542,7 +2568,8 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             sides.third.add(m.group(1)[:3])  # "集团的钱总那边审": the parent group's person
         for m in re.finditer(
             rf"(?:集团|总部|控股)(?:信息中心|信息部|IT部?|财务部?|法务部?|采购部?)\s*((?:{SURNAMES})(?:总|经理|工|主任)|{_PERSON})"
-            r"(?=[（(，,。；;、\s]|$|参与|负责|会|也|建议|说|提|要|觉得|希望)",
+            # ("集团信息中心裴建军主任（电话0519-…）参与SAP接口评审": the name, then the job)
+            r"(?=(?:主任|经理|总监|主管|部长)?(?:[（(，,。；;、\s]|$|参与|负责|会|也|建议|说|提|要|觉得|希望))",
             s.text,
         ):  # "集团信息中心吕文涛（+86 139 9510 2234）参与后续接口评审"
             sides.third.add(m.group(1))
@@ -2845,6 +2872,8 @@ _GENERIC_IN_BRAND = re.compile(
 )
 _PROVIDER_AFTER = re.compile(
     r"^[^。！？]{0,6}?(?:在做)?[，,]\s*(?:他们|它们)是[\u4e00-\u9fa5A-Za-z]{0,8}?的?(?:代理|代理商|集成商|实施方|服务商|外包|供应商)"
+    # ("山东瑞丰农资的孔经理，我们最大的经销商": the customer's dealer and its man)
+    r"|^的[^，。！？]{1,5}[，,]\s*我们(?:最大|最好|最老)?的(?:经销商|代理商|供应商|集成商|服务商)"
 )
 _LEGAL_NAME = re.compile(r"[\u4e00-\u9fa5（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司)")
 
@@ -3846,10 +3875,48 @@ def _contacts(
     sides: Sides | None = None,
     org: OrgProfile | None = None,
     spoken: str = "",
+    buyer: Iterable[str] = (),
 ) -> list[ContactFact]:
     """The customer's people: never our staff, a third company's people or someone who left.
-    `spoken`: the whole text of a dictated report, when the sentences are its clauses."""
+    `spoken`: the whole text of a dictated report, when the sentences are its clauses; `buyer`: the names the
+    customer goes by (`account_terms` also holds the other companies named)."""
+    buyer = [t for t in buyer if t]
     sides = sides or Sides()
+
+    def outsider_before(text: str, at: int) -> bool:
+        """A person named as someone of another company ("顺捷物流的老蒋", "园区物业的周经理") shortly before the
+        number at `at`, with no one of the customer's own ("我", "我们") speaking up in between."""
+        before = text[max(0, at - 48) : at]
+        # "渠道对接：凯诚科技 柏松 150-5921-6630": a partner's person under a partner's key
+        if re.search(
+            r"(?:渠道|代理商|集成商|实施方|服务商|合作伙伴)(?:对接人?|联系人)?\s*[：:][^；;。：:]{0,24}$", before
+        ):
+            return True
+        for m in _OUTSIDE_PERSON.finditer(before):
+            between = before[m.end() :]
+            if re.search(r"[。！？!?]|我|咱们|您的|你的", between) or len(between) > 32:
+                continue
+            firm = m.group("firm")
+            if re.search(r"我|咱们|这块|那块|部门|[部组科室]$", firm):
+                continue  # "我是渠道这块的小贺": the speaker's own, a department
+            named = [name for name, _start, _end in org_mentions(firm)] or (
+                # ("瀚宇那边的沈经理电话021-…": a firm known by name alone, "over there")
+                [firm]
+                if re.search(r"物业|园区|工业园|货代|集成|外包|渠道", firm)
+                or (
+                    "那边的" in m.group(0)
+                    and len(firm) >= 2
+                    and not re.match(r"[我咱你您他她它这那]|集团|总部|公司|厂里|店里|门店|财务|老板|领导", firm)
+                    and not _GENERIC_IN_BRAND.search(firm)
+                )
+                else []
+            )
+            if not named or any(org.find_ours(n) or org.is_ours(n) for n in named if org is not None):
+                continue
+            if any(core_name(n)[:2] and core_name(n)[:2] in term for n in named for term in buyer if term):
+                continue  # "华盖瓶盖的徐经理": the customer's own
+            return True
+        return False
 
     def signed_by_us(text: str) -> bool:
         """A short line with our company and no customer in it: a signature or our own contact line."""
@@ -4439,12 +4506,37 @@ def _contacts(
                         or next((c for c in people if c.name in other.speaker), None)
                     )
                     break
-        own = re.search(r"我也?留|我的(?:手机|电话|号码|座机)|我(?:手机|电话|座机)(?:是|号)", s.text)
+        own = re.search(r"我也?留|我的(?:手机|电话|号码|座机|号)|我(?:手机|电话|座机)(?:是|号)", s.text)
+        # "北辰这边实施上有问题找我 我电话一三六…": one of another company's people ("我们代理商北辰信息的孔磊")
+        speaks_for = re.search(r"([\u4e00-\u9fa5]{2,6}?)(?:这边|那边)", s.text)
+        if (
+            (own or re.search(r"找我|打我", s.text))
+            and speaks_for
+            and any(
+                other.startswith(speaks_for.group(1)) and not any(other in b or b in other for b in buyer)
+                for other in account_terms
+                if other not in buyer and len(other) > len(speaks_for.group(1))
+            )
+        ):
+            continue
+        # without labels: "好，那我明天把合同发您。您记一下我的号，一三三…": whoever sends the contract is our rep
+        if (
+            own
+            and not s.speaker
+            and previous is not None
+            and not previous.speaker
+            and s.start == previous.start + len(previous.text)  # (the same line: a newline is a gap)
+            and _VENDOR_TALK.search(previous.text + s.text)
+        ):
+            continue
         # without labels: "好的孔经理，我的手机是180…" addresses the customer's contact, so the one talking is us
         greets_contact = (
             not s.speaker
             and (
-                greet := re.match(rf"\s*(?:好的|好嘞|行|嗯)?[，,\s]*((?:{SURNAMES})(?:总|经理|工|老师|姐|哥))", s.text)
+                greet := re.match(
+                    rf"\s*(?:好的|好嘞|行|嗯)?[，,\s]*((?:{SURNAMES})(?:总|经理|工|老师|姐|哥|主管|主任|[厂院校店场]长))",
+                    s.text,
+                )
             )
             and any(c.name.startswith(greet.group(1)[0]) for c in people)
         ) or (
@@ -4515,6 +4607,9 @@ def _contacts(
         contacts = [c for c in contacts if not _PASSED_ON_LEAD.search(s.text[: c.span[0]])]
         # "我们这厂房是租鑫达工业园的，物业电话0754-8889 1234": the landlord's line
         contacts = [c for c in contacts if not _PREMISES_NUMBER.search(s.text[max(0, c.span[0] - 12) : c.span[0]])]
+        # "他们的货代顺洋国际物流的陈经理也在场，留了电话 137-…", "房东金陵置业的物业经理（电话 025-…）": the number of
+        # a person of a company that is not the customer, said in the same breath
+        contacts = [c for c in contacts if not outsider_before(s.text, c.span[0])]
         # "邝立新（集团信息中心，电话020-3892 1147）": a number in the brackets after a third party's name
         outsiders = [n for n in sides.third | sides.left if len(n) >= 2]
         contacts = [
@@ -6014,8 +6109,9 @@ def extract_rules(
     if ex.account is not None:
         account_terms = [ex.account.value, core_name(ex.account.value), *written_forms]
         account_terms += [t for a in known if a.id == ex.account_id for t in _terms(a)]
+    buyer = list(account_terms)
     account_terms += [o.value for o in ex.other_companies]
-    ex.contacts = _contacts(sentences, ours, account_terms, sides, org, spoken)
+    ex.contacts = _contacts(sentences, ours, account_terms, sides, org, spoken, buyer)
     # "latest wins" means the latest written: a mail thread quotes the older mails below the newer
     in_order = chronological(sentences, text)
     ex.budget, ex.amount, _ = _money_facts(in_order, sides, org)
