@@ -334,3 +334,53 @@ def test_an_implementer_a_dealer_and_a_partner_who_speak_for_themselves():
         "好，那我明天把合同发您。您记一下我的号，一三三零五五一零零九九。\n我手机幺五六 五五七 幺洞八 三二。\n"
     )
     assert phones(call) == {"15655710832"}
+
+
+def test_brands_said_in_passing_a_registered_centre_and_a_count_of_shops_that_is_no_company():
+    comb = extract(
+        "[00:00:05] 何越: 邹总好，我是云帆科技的何越。\n"
+        "[00:00:12] 邹明远: 对，我们檀语木梳做了十二年了，现在七家门店。木料主要从云岭木材商行进。\n"
+    )
+    assert comb.account.value == "檀语木梳"
+    fleet = extract("简宁: 杜总您好，我是云帆科技的简宁。\n杜长河: 不好意思，我们鑫港集卡车队最后选了销售易。\n")
+    assert fleet.account.value == "鑫港集卡车队"
+    group = extract(
+        "群聊：云帆×安心急救 CRM项目群（5人）\n"
+        "群公告（云帆-杭薇 发布）：本群用于杭州市安心应急救护培训中心与云帆科技的CRM项目沟通。\n"
+        "[09:15] 安心-甘总：对，七个。\n"
+    )
+    assert group.account.value == "杭州市安心应急救护培训中心"
+    minutes = extract(
+        "发件人：黎洛（云帆科技）\n参会：华章教辅 伍建平（副总经理）、孟晓雯（发行部经理）；\n"
+        "1. 现状：发行部业务员跟进全省三千多所中小学和两百多家书店，客户资料散在Excel里；\n"
+    )
+    assert minutes.account.value == "华章教辅"
+
+
+def test_presales_who_shares_the_screen_a_his_vendors_engineer_and_a_dealers_man():
+    workshop = extract(
+        "发言人1 00:00:02\n各位好，我是云帆科技的苏晴，今天我们售前方浩然也在。\n"
+        "发言人2 00:00:20\n我是彭晓东，众联人力的总经理。我手机 158 6823 0417。\n"
+        "发言人3 00:01:18\n这个场景我们做过。我共享一下屏幕给两位看看。\n"
+        "发言人3 00:08:12\n好的葛主管，样表收到后我来对字段。有技术问题直接打我手机 186 0571 3392。\n"
+    )
+    assert phones(workshop) == {"15868230417"}
+    clinic = extract(
+        "尹航：芮院长好，我是云帆科技的尹航。\n"
+        "芮志明：我是院长芮志明，手机 139 3718 6620。\n"
+        "蔡工：我说两句，我是医云通的工程师，门诊部的HIS是我们做的。\n"
+        "芮志明：蔡工的电话你们留一下。\n蔡工：188 3712 0045，接口的事直接找我。\n"
+    )
+    assert phones(clinic) == {"13937186620"} and [c.name for c in clinic.contacts] == ["芮志明"]
+    dealer = extract(
+        "[00:00:20] 宋嘉豪: 侯总好，我是云帆科技的宋嘉豪。\n"
+        "[00:00:40] 邢芳: 我是采购经理邢芳，手机 150 6361 2248。\n"
+        "[00:01:30] 侯总: 河南那边的代理商中牧通，老赵，他电话 0371-6655 8812，你们可以问问他。\n"
+        "[00:01:50] 侯总: 干线是外包给顺广运输的，老梁 135 6021 7789，他们的司机不用账号。\n"
+    )
+    assert phones(dealer) == {"15063612248"}
+    call = extract(
+        "喂，您好，是桑总吗？我是云帆科技的程晓宇。\n哎对对，小程。\n"
+        "好的。您电话是多少？我的是 177 6890 2315，微信同号。\n我手机一三五，七七零二，六八一九。\n"
+    )
+    assert phones(call) == {"13577026819"}

@@ -1118,12 +1118,16 @@ _INTRODUCED = re.compile(
 # a provider of the customer's speaking: "负责他们金蝶云星空的实施", "他们的ERP是我们给做的"
 _IMPLEMENTER = re.compile(
     r"负责(?:他们|贵司|贵方)[^，。；]{0,12}?的?(?:实施|运维|集成|二次开发|维护)|他们的[^，。；]{0,8}是我们(?:给|帮他们|替他们)?做的"
+    # ("我是医云通的工程师，门诊部的HIS是我们做的")
+    r"|的(?:HIS|ERP|OA|MES|WMS|LIS|PACS|系统|网站|软件)是我们(?:给|帮|替)?(?:他们|你们)?做的"
 )
 _VENDOR_TALK = re.compile(
     r"报价(?:我|已经|整理|做好|发)|给(?:您|你|你们)?(?:报个?价|出个?方案)|出合同|合同(?:我|已经)?(?:发|寄)给?(?:您|你)"
     r"|开通|(?:我们|我司)(?:的|家)(?:系统|产品|方案|软件)|演示|试用账号|标准价|(?:可以)?打[一二三四五六七八九]折"
     r"|(?:看|了解|聊)一下咱们|(?:跟|和)我们的?(?:售前|实施顾问|解决方案)"
     r"|(?:到|来)(?:你们|贵)(?:公司|厂|店|司|单位|这边)来?"  # "今天到你们公司来主要是看看…": the visitor
+    # ("这个场景我们做过…我共享一下屏幕给两位看看", "标准版一个一年一千八": the presales colleague)
+    r"|共享一下屏幕|(?:这个|这种)场景我们做过|(?:标准|专业|旗舰)版一个"
 )
 _BUYER_TALK = re.compile(
     r"合同抬头|我们(?:明天|下周|这周|月底)?就?(?:签|定)|你们(?:的|家)(?:系统|产品|方案|软件)?(?:更|还是|挺|比较|很)?(?:顺手|好用|好|便宜|贵)"
@@ -2681,7 +2685,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
 
 _ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)合伙）|\((?:特殊)?(?:普通|有限)合伙\))?")
 _LEGAL_FORM = re.compile(
-    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场|商行|工作室|门市部|经营部|服务部)$"
+    r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场|商行|工作室|门市部|经营部|服务部"
+    # a private non-enterprise unit's registered forms ("杭州市安心应急救护培训中心")
+    r"|培训中心|培训学校|职业技能培训学校)$"
 )
 _STOP_BEFORE = tuple(
     sorted(
@@ -2732,6 +2738,7 @@ _CONTRACT_NAME_ANY = re.compile(
 _BUSINESS_UNIT = re.compile(r"(?:板块|业务|事业部|部门|这块|那块|业务线)$")
 _GENERIC_PREFIX = re.compile(
     r"^(?:另外|而且|但是|所以|其他|其它|这些|那些|很多|一些|各|同行|同类|别的|本地|国内|大型|中小|传统|一家|某)"
+    r"|^[零一二两三四五六七八九十百千几\d]+多?[个家所间座]"  # "两百多家书店": a count of them
 )
 _SOFT_STOPS = set("和与跟趟由自替帮请贵其全")
 # "我们这边是南昌赣江制药，…", "跟昆明滇池花卉的杨总": a company named without a trade word we know
@@ -2815,6 +2822,8 @@ def org_mentions(text: str) -> list[tuple[str, int, int]]:
             continue
         if re.match(r"业|行业|领域|类|方面|板块", text[m.end() :]):
             continue  # "制造业客户": an industry, not a company
+        if m.group(0) == "车队" and re.match(r"客户|用户", text[m.end() :]):
+            continue  # "加油站车队客户那块": the fleets a fuel station serves
         if m.group(0).endswith("厂") and re.match(r"[家商]", text[m.end() :]):
             continue  # "我们进货的豪骏摩托厂家": a maker, described, not a company's name
         if m.group(0).endswith("工") and re.match(r"作|程|具|艺|人|资", text[m.end() :]):
@@ -2850,7 +2859,8 @@ _OWN_BRAND = re.compile(
     # ("我们路顺加油站在县里有六个站", "我们渔港海味在赤坎有个门市")
     # ("我们康源堂营养品三个店")
     # ("我们优采通采购代理就是帮中东客户在义乌拿货的")
-    rf"(?:{_SAYS_OF_ITSELF}|(?:就|主要)?是?(?:专门)?(?:帮|替)(?=[\u4e00-\u9fa5]{{2}})|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d]|个)|(?=[一二三四五六七八九十两\d]{{1,3}}[个家](?:店|门店|分店|校区|工厂|厂))|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
+    # ("我们檀语木梳做了十二年了", "我们鑫港集卡车队最后选了销售易")
+    rf"(?:{_SAYS_OF_ITSELF}|(?:就|主要)?是?(?:专门)?(?:帮|替)(?=[\u4e00-\u9fa5]{{2}})|做了(?=[一二三四五六七八九十几两\d]+年)|最后选了|最终选了|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d]|个)|(?=[一二三四五六七八九十两\d]{{1,3}}[个家](?:店|门店|分店|校区|工厂|厂))|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
     r"|的(?:产能|产品|客户|业务|订单|销售|门店|工厂|情况))"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
@@ -3892,6 +3902,13 @@ def _contacts(
             r"(?:渠道|代理商|集成商|实施方|服务商|合作伙伴)(?:对接人?|联系人)?\s*[：:][^；;。：:]{0,24}$", before
         ):
             return True
+        # "河南那边的代理商中牧通，老赵，他电话 0371-…": a dealer, its man, his number
+        if re.search(
+            r"(?:代理商|经销商|集成商|供应商|服务商|合作伙伴|外包给)[\u4e00-\u9fa5]{0,8}(?:的)?[，,]\s*"
+            rf"(?:[老小](?:{SURNAMES})|(?:{SURNAMES})(?:总|经理|工|师傅))[，,]?\s*(?:(?:他|她)的?)?(?:电话|手机|号码)?(?:是)?[：:\s]*$",
+            before,
+        ):
+            return True
         for m in _OUTSIDE_PERSON.finditer(before):
             between = before[m.end() :]
             if re.search(r"[。！？!?]|我|咱们|您的|你的", between) or len(between) > 32:
@@ -4506,7 +4523,10 @@ def _contacts(
                         or next((c for c in people if c.name in other.speaker), None)
                     )
                     break
-        own = re.search(r"我也?留|我的(?:手机|电话|号码|座机|号)|我(?:手机|电话|座机)(?:是|号)", s.text)
+        own = re.search(
+            r"我也?留|我的(?:手机|电话|号码|座机|号)|我(?:手机|电话|座机)(?:是|号)|我的是(?=\s*[\d一二三四五六七八九幺])",
+            s.text,
+        )
         # "北辰这边实施上有问题找我 我电话一三六…": one of another company's people ("我们代理商北辰信息的孔磊")
         speaks_for = re.search(r"([\u4e00-\u9fa5]{2,6}?)(?:这边|那边)", s.text)
         if (
@@ -4526,7 +4546,8 @@ def _contacts(
             and previous is not None
             and not previous.speaker
             and s.start == previous.start + len(previous.text)  # (the same line: a newline is a gap)
-            and _VENDOR_TALK.search(previous.text + s.text)
+            # ("好的。您电话是多少？我的是 177…": who asks for the other's number and gives their own is our rep)
+            and (_VENDOR_TALK.search(previous.text + s.text) or re.search(r"您的?(?:电话|手机|号码)", previous.text))
         ):
             continue
         # without labels: "好的孔经理，我的手机是180…" addresses the customer's contact, so the one talking is us
