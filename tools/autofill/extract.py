@@ -3899,6 +3899,51 @@ def _contacts(
     buyer = [t for t in buyer if t]
     sides = sides or Sides()
 
+    def label_firm(label: str) -> str | None:
+        """The company in a group member's label ("鼎盛园艺-冉国强", "黎明-华标灯箱(10:25)"), unless it is ours."""
+        parts = re.match(r"^\s*([^-－—·(（\s]{2,10})\s*[-－—·]\s*([^-－—·(（\s]{1,10})", label or "")
+        if not parts:
+            return None
+        first, second = parts.group(1), parts.group(2)
+
+        def personal(x: str) -> bool:
+            return bool(
+                _looks_like_person(x)
+                or re.fullmatch(_HONORIFIC.pattern, x)
+                or re.fullmatch(rf"[A-Za-z]{{2,12}}(?:{_PERSON})?", x)
+            )
+
+        # ("老孟-毛孩子", "小柒-毛孩子": the part several members share is the company)
+        if label_parts.get(first, 0) != label_parts.get(second, 0):
+            firm = first if label_parts.get(first, 0) > label_parts.get(second, 0) else second
+        # ("兰亭-钟海燕": 兰亭 reads like a name too, so a full name after the dash decides)
+        elif personal(second) and (not personal(first) or len(second) == 3 or re.fullmatch(_HONORIFIC.pattern, second)):
+            firm = first
+        elif personal(first) and not personal(second):
+            firm = second
+        else:
+            return None  # ("Amy周雨桐-逸居", "Luna-毛孩子市场总监": not told apart with confidence)
+        firm = re.sub(r"(?:市场|销售|采购|运营|技术|财务)?(?:总监|经理|主管|助理|总)$", "", firm)
+        if len(firm) < 2:
+            return None
+        if org is not None and (org.find_ours(firm) or org.is_ours(re.sub(_OUR_ROLE_SUFFIX, "", firm))):
+            return None
+        if re.fullmatch(
+            r"客户|甲方|乙方|销售|售前|实施|老板|财务|采购|店长|厂长|[\u4e00-\u9fa5]{0,2}(?:经理|主管|总监)", firm
+        ):
+            return None  # "客户-周总": a role, no company
+        return firm
+
+    def is_buyer(firm: str) -> bool:
+        return any(firm[:2] in term or term[:2] in firm for term in buyer if len(term) >= 2)
+
+    label_parts: dict[str, int] = {}
+    for label in {x.speaker for x in sentences if x.speaker}:
+        if parts := re.match(r"^\s*([^-－—·(（\s]{2,10})\s*[-－—·]\s*([^-－—·(（\s]{1,10})", label):
+            for part in parts.groups():
+                label_parts[part] = label_parts.get(part, 0) + 1
+    group_firms = {firm for x in sentences if (firm := label_firm(x.speaker))}
+
     def outsider_before(text: str, at: int) -> bool:
         """A person named as someone of another company ("顺捷物流的老蒋", "园区物业的周经理") shortly before the
         number at `at`, with no one of the customer's own ("我", "我们") speaking up in between."""
@@ -3919,7 +3964,8 @@ def _contacts(
         # "金蝶那边的实施是赣南易联科技做的，对接人黄工，电话 133-…", "调度系统是陆港信息做的，…，对接人叫薛磊，电话…":
         # the provider's contact person
         if re.search(
-            r"是[\u4e00-\u9fa5A-Za-z]{2,12}(?:做|负责|实施|开发)的[，,][^。；;]{0,16}?对接人(?:叫|是)?[^，,。]{1,4}[，,]?\s*"
+            # ("与用友U8对接（U8由甬信科技实施，联系人贺工，0574-…）")
+            r"(?:是|由)[\u4e00-\u9fa5A-Za-z0-9]{2,12}(?:做|负责|实施|开发)的?[，,][^。；;]{0,16}?(?:对接人|联系人)(?:叫|是)?[^，,。]{1,4}[，,]?\s*"
             r"(?:电话|手机|号码)?(?:是)?[：:\s]*$",
             before,
         ):
@@ -4548,6 +4594,11 @@ def _contacts(
             r"我也?留|我的(?:手机|电话|号码|座机|号)|我(?:手机|电话|座机)(?:是|号)|我的是(?=\s*[\d一二三四五六七八九幺])",
             s.text,
         )
+        # a group whose members carry their companies ("兰亭-钟海燕", "鼎盛园艺-冉国强", "汤工-智达网络"): a member of
+        # a company that is neither the customer nor us speaks for that company, and so does the number
+        firm = label_firm(s.speaker)
+        if firm and len(group_firms) >= 2 and not is_buyer(firm):
+            continue
         # "北辰这边实施上有问题找我 我电话一三六…": one of another company's people ("我们代理商北辰信息的孔磊")
         speaks_for = re.search(r"([\u4e00-\u9fa5]{2,6}?)(?:这边|那边)", s.text)
         if (
