@@ -431,3 +431,32 @@ def test_a_group_whose_members_carry_their_companies_and_an_implementer_in_brack
         "3. 联系方式：阮建明 139 5748 1206。\n"
     )
     assert phones(minutes) == {"13957481206"}
+
+
+def test_vendors_who_implemented_for_the_customer_a_clinics_licence_name_and_a_groups_legal_name():
+    vendor = extract(
+        "潘晓燕：我是远航的销售经理潘晓燕，我们全称是台州远航船舶推进器有限公司。\n"
+        "屠文斌：我补充一下，我是甬信软件的屠文斌，金蝶和MES都是我们公司给远航实施的。我手机 139 0574 6618。\n"
+        "潘晓燕：我手机 135 7761 2201。\n"
+    )
+    assert vendor.account.value == "台州远航船舶推进器有限公司"
+    assert phones(vendor) == {"13577612201"}
+    clinic = extract(
+        "甘泉：我是康联医疗信息的甘泉，HIS是我们公司做的，接口可以开放。\n"
+        "邵宏：我们门诊主要看癫痫和儿童神经发育。\n"
+        "邵宏：两万四可以。合同抬头写全称，西安市雁塔区仁和神经内科门诊部。\n"
+    )
+    assert clinic.account.value == "西安市雁塔区仁和神经内科门诊部"
+    group = extract(
+        "群聊：鲸跃铁三×云帆 会员系统对接（6人）\n群公告：本群用于鲸跃铁三俱乐部会员与课程管理系统选型沟通。\n"
+        "[10:18] 鲸跃-柏川：好，这周四签合同。开票抬头：厦门鲸跃体育文化有限公司。\n"
+    )
+    assert group.account.value == "厦门鲸跃体育文化有限公司"
+    parent = extract(
+        "Speaker 2: 开票抬头写我们全称，云岭空港货运地面服务有限公司，别写成集团。集团全称是云岭机场集团有限公司，那个不对。\n"
+    )
+    assert parent.account.value == "云岭空港货运地面服务有限公司"
+    visit = extract(
+        "拜访纪要\n- 拜访：平舆县绿荚秋葵种植专业合作社，理事长朱德胜在场。\n- 秋葵主要供商超和出口冷冻厂。\n"
+    )
+    assert visit.account.value == "平舆县绿荚秋葵种植专业合作社"

@@ -1124,6 +1124,8 @@ _IMPLEMENTER = re.compile(
     r"负责(?:他们|贵司|贵方)[^，。；]{0,12}?的?(?:实施|运维|集成|二次开发|维护)|他们的[^，。；]{0,8}是我们(?:给|帮他们|替他们)?做的"
     # ("我是医云通的工程师，门诊部的HIS是我们做的")
     r"|的(?:HIS|ERP|OA|MES|WMS|LIS|PACS|系统|网站|软件)是我们(?:给|帮|替)?(?:他们|你们)?做的"
+    # ("我是甬信软件的屠文斌，金蝶和MES都是我们公司给远航实施的", "HIS是我们公司做的")
+    r"|(?:是|都是)我们公司(?:给|帮|替)?[^，。；]{0,6}?(?:实施|做|开发)的"
     # ("我们本地实施、上门培训一共八千，跟云帆的软件费分开签")
     r"|我们[^，。；]{0,4}实施[^。；]{0,16}(?:跟|和)[^，。]{0,6}的?软件费分开"
 )
@@ -2693,7 +2695,7 @@ _ORG_TAIL = re.compile(rf"(?:{TRADE_WORDS})+(?:（(?:特殊)?(?:普通|有限)�
 _LEGAL_FORM = re.compile(
     r"(?:有限公司|有限责任公司|股份有限公司|(?:事务所|合伙企业)(?:（[^）]*）|\([^)]*\))?|医院|大学|学院|研究院|研究所|银行|合作社|家庭农场|商行|工作室|门市部|经营部|服务部"
     # a private non-enterprise unit's registered forms ("杭州市安心应急救护培训中心")
-    r"|培训中心|培训学校|职业技能培训学校)$"
+    r"|培训中心|培训学校|职业技能培训学校|门诊部|诊所)$"
 )
 _STOP_BEFORE = tuple(
     sorted(
@@ -2730,7 +2732,7 @@ _CONTRACT_NAME = re.compile(
     r"(?!开?票|抬头)([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心"
     # ("发票开营业执照上那个名字，南昌市东湖区鑫诚电脑门市部": a sole trader's forms)
-    r"|门市部|经营部|服务部|商行"
+    r"|门市部|经营部|服务部|商行|门诊部(?!有限)|诊所(?!有限)"
     # ("合同上写临沧市果岭澳洲坚果种植专业合作社")
     r"|专业合作社|合作社|联合社))"
 )
@@ -2781,7 +2783,7 @@ _OUR_COMPANY_DOES = re.compile(r"我们([\u4e00-\u9fa5A-Za-z]{3,12}?)(?:就是|�
 _CUSTOMER_HEADER = re.compile(
     # ("1. 对象：青峦高尔夫练习场，对接人柯俊": whom the note is about; a person there is skipped by the reader)
     # ("群公告：客户 宁波海澜国际船舶代理有限公司；渠道 甬通信息": a notice keys with a space)
-    r"(?:(?:客户(?:名称|单位)?|拜访客户|对方单位|客户方|单位|甲方|(?<![通话沟拜访])对象)\s*[：:]|^客户\s+(?=\S{4,40}有限公司))\s*"
+    r"(?:(?:客户(?:名称|单位)?|拜访客户|(?<![\u4e00-\u9fa5])拜访(?:单位|对象)?|对方单位|客户方|单位|甲方|(?<![通话沟拜访])对象)\s*[：:]|^客户\s+(?=\S{4,40}有限公司))\s*"
     r"([^\s，,。；;、（(]{2,40}(?:[（(](?:特殊)?(?:普通|有限)合伙[）)])?)"
 )
 
@@ -3396,7 +3398,12 @@ def _account(
                 continue
             if not _BUSINESS_UNIT.search(m.group(1)):
                 candidates.append((m.group(1), 6.0 if side_here is not True else 2.0, m.start(1), m.end(1)))
-        contract_names = list(_CONTRACT_NAME.finditer(s.text))
+        # ("集团全称是云岭机场集团有限公司，那个不对": a name said to be the wrong one)
+        contract_names = [
+            m
+            for m in _CONTRACT_NAME.finditer(s.text)
+            if not re.match(r"\s*[，,]?\s*(?:那个|这个)(?:不对|是错的)|\s*[，,]?\s*不是这个", s.text[m.end(1) :])
+        ]
         for m in contract_names:
             candidates.append((m.group(1), 8.0, m.start(1), m.end(1)))
         if not s.speaker and s.start < 300:
@@ -3817,6 +3824,12 @@ def _account(
                     or group_core(g[0]) in core
                     or _short_form(core, group_core(g[0]))
                     or same_brand(name, g)
+                    # ("厦门鲸跃体育文化有限公司" after "鲸跃铁三俱乐部", "鲸跃铁三": the legal name of the brand's group)
+                    or (
+                        _LEGAL_FORM.search(name) is not None
+                        and not any(_LEGAL_FORM.search(n) for n in g)
+                        and any(same_brand(n, [name]) for n in g)
+                    )
                 )
                 and len(core) >= 2
             ),
