@@ -3897,6 +3897,11 @@ def _is_our_side(speaker: str, our_names: Iterable[str]) -> bool | None:
     return None
 
 
+# A group member's label as "company-person" or "person-company" ("鼎盛园艺-冉国强", "黎明-华标灯箱(10:25)"):
+# the two parts, which of them is the company being decided by the caller.
+_GROUP_MEMBER_LABEL = re.compile(r"^\s*([^-－—·(（\s]{2,10})\s*[-－—·]\s*([^-－—·(（\s]{1,10})")
+
+
 def _contacts(
     sentences: list[Sentence],
     our_names: set[str],
@@ -3914,7 +3919,7 @@ def _contacts(
 
     def label_firm(label: str) -> str | None:
         """The company in a group member's label ("鼎盛园艺-冉国强", "黎明-华标灯箱(10:25)"), unless it is ours."""
-        parts = re.match(r"^\s*([^-－—·(（\s]{2,10})\s*[-－—·]\s*([^-－—·(（\s]{1,10})", label or "")
+        parts = _GROUP_MEMBER_LABEL.match(label or "")
         if not parts:
             return None
         first, second = parts.group(1), parts.group(2)
@@ -3952,7 +3957,7 @@ def _contacts(
 
     label_parts: dict[str, int] = {}
     for label in {x.speaker for x in sentences if x.speaker}:
-        if parts := re.match(r"^\s*([^-－—·(（\s]{2,10})\s*[-－—·]\s*([^-－—·(（\s]{1,10})", label):
+        if parts := _GROUP_MEMBER_LABEL.match(label):
             for part in parts.groups():
                 label_parts[part] = label_parts.get(part, 0) + 1
     group_firms = {firm for x in sentences if (firm := label_firm(x.speaker))}
