@@ -460,3 +460,39 @@ def test_vendors_who_implemented_for_the_customer_a_clinics_licence_name_and_a_g
         "拜访纪要\n- 拜访：平舆县绿荚秋葵种植专业合作社，理事长朱德胜在场。\n- 秋葵主要供商超和出口冷冻厂。\n"
     )
     assert visit.account.value == "平舆县绿荚秋葵种植专业合作社"
+
+
+def test_a_group_member_tagged_with_a_third_company_is_no_contact_and_keeps_his_number():
+    text = (
+        "群公告：本群用于宁洱百草园茶业有限公司销售系统项目沟通。\n"
+        "群成员：柴秋云、吕建芬、滕洁（云帆）、巫明（联讯科技）\n"
+        "[10:02] 滕洁（云帆）：柴总好，账号先开8个，报价按8个做。\n"
+        "[10:05] 柴秋云：改成9个，吕会计也要一个。\n"
+        "[10:06] 吕建芬：对，我要看回款。\n"
+        "[10:08] 巫明（联讯科技）：柴总，网络那边我们联讯来配，有事打我 0879-6533 2108。\n"
+        "[10:15] 柴秋云：九个一年一万零八百可以，我手机 187 8712 0356。\n"
+    )
+    ex = extract(text)
+    assert ex.account.value == "宁洱百草园茶业有限公司"
+    assert {c.name for c in ex.contacts} == {"柴秋云", "吕建芬"}
+    assert phones(ex) == {"18787120356"}
+    # the same members labelled only as they speak, without a member list
+    spoken = extract("\n".join(line for line in text.splitlines() if not line.startswith("群成员")))
+    assert "巫明" not in {c.name for c in spoken.contacts}
+    assert phones(spoken) == {"18787120356"}
+    # the company the group is named after is the customer's, whoever carries it
+    ours = extract(text.replace("群公告：本群用于宁洱百草园茶业有限公司", "群公告：本群用于联讯科技"))
+    assert "巫明" in {c.name for c in ours.contacts}
+
+
+def test_a_member_tagged_with_a_job_or_a_bare_trade_word_stays_the_customers():
+    ex = extract(
+        "群成员（5）：姚毅(云帆科技)、钟国华(理事长)、彭雪(会计)、孟师傅(车队)、老黄(顺昌物流)\n"
+        "钟国华(理事长) 09:12\n上午理事会定了，账号要七个。我们是信丰县橙乡脐橙专业合作社。\n"
+        "彭雪(会计) 09:30\n好的。有事打社里座机0797-3312 569。\n"
+        "孟师傅(车队) 09:35\n发货排车找我，138 7970 1122。\n"
+        "老黄(顺昌物流) 09:41\n各位好，下周发冷链车的事找我，135 7970 2281。\n"
+    )
+    names = {c.name for c in ex.contacts}
+    assert {"钟国华", "彭雪", "孟师傅"} <= names and "老黄" not in names
+    assert phones(ex) == {"07973312569", "13879701122"}

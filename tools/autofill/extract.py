@@ -1364,6 +1364,8 @@ class Sides:
     third: set[str] = field(default_factory=set)
     left: set[str] = field(default_factory=set)
     colleagues: set[str] = field(default_factory=set)  # ours, named but not in the meeting ("我的经理韩冬")
+    # a participant listed with a company of their own ("苟明（速通科技）"): the contacts keep only the customer's
+    firms: dict[str, str] = field(default_factory=dict)
     speaker: dict[str, bool | None] = field(default_factory=dict)  # label -> True (us) / False (customer)
     speaker_name: dict[str, str] = field(default_factory=dict)  # label -> the person's name
 
@@ -1552,6 +1554,22 @@ def _with_neighbour(sentences: list[Sentence], s: Sentence, step: int) -> list[S
     return [s]
 
 
+def _note_member_firms(sides: Sides, tagged: list[tuple[str, str]], heading: str, org: OrgProfile) -> None:
+    """Members tagged with a company of their own ("苟明（速通科技）"): kept in `sides.firms` for the contacts to
+    tell the customer's people from a third company's once the account is known."""
+    for name, tag in tagged:
+        firm = label_company(f"{name}（{tag}）")
+        # ("孟师傅（车队）": a trade word alone is a job, not a company)
+        trade = re.search(rf"(?:{TRADE_WORDS})+$", firm or "")
+        if not firm or not trade or trade.start() < 2 or org.find_ours(firm) or org.is_ours(firm):
+            continue
+        # ("群「云帆 × 易租 CRM 项目群」" over "任海燕（深圳易租科技有限公司 运营总监）、蒲建（易租 销售主管）": the
+        # company the heading names, or that another member also carries, is the customer's)
+        core = core_name(firm)[:2]
+        if core not in heading and not any(core in t for n, t in tagged if n != name):
+            sides.firms.setdefault(name, firm)
+
+
 def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str], text: str = "") -> Sides:
     sides = Sides()
     staff = {n for n in staff if n}
@@ -1603,6 +1621,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             continue
         # "李文博（云帆科技）、梁蕾（小橡树教育 招生总监）、郝工（启明教育集团）": each person with their own company
         tagged = re.findall(rf"({_PERSON}|{_NICK}|[A-Z][a-z]{{1,12}})\s*[（(]([^）)]{{2,24}})[）)]", body)
+        _note_member_firms(sides, tagged, text[: text.find(line)], org)
         ours_tagged = [
             name
             for name, company in tagged
@@ -2685,6 +2704,13 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
                 sides.add_ours(m.group(1))  # ("我们这边的钱总" is someone we talk about)
         for m in _OUR_COLLEAGUE_SHOWN.finditer(s.text):  # our rep: "这位是实施顾问林可"
             sides.add_ours(m.group(1))
+    # speakers labelled with their company: "苟明（速通科技）：段总，服务器那边我们速通来配"
+    labelled = [
+        (m.group(1), m.group(2))
+        for label in sides.speaker
+        if (m := re.fullmatch(rf"\s*({_PERSON}|{_NICK})\s*[（(]([^）)]{{2,24}})[）)]\s*", label))
+    ]
+    _note_member_firms(sides, labelled, text.lstrip().split("\n", 1)[0], org)
     sides.ours = [n for n in sides.ours if n not in sides.third]
     return sides
 
@@ -3954,6 +3980,10 @@ def _contacts(
 
     def is_buyer(firm: str) -> bool:
         return any(firm[:2] in term or term[:2] in firm for term in buyer if len(term) >= 2)
+
+    # "苟明（速通科技）" in the member list of the 百花坊 group: another company's man, and so is his number
+    if foreign := {name for name, firm in sides.firms.items() if buyer and not is_buyer(firm)}:
+        sides = replace(sides, third=sides.third | foreign)
 
     label_parts: dict[str, int] = {}
     for label in {x.speaker for x in sentences if x.speaker}:
