@@ -496,3 +496,38 @@ def test_a_member_tagged_with_a_job_or_a_bare_trade_word_stays_the_customers():
     names = {c.name for c in ex.contacts}
     assert {"钟国华", "彭雪", "孟师傅"} <= names and "老黄" not in names
     assert phones(ex) == {"07973312569", "13879701122"}
+
+
+def test_their_person_after_another_company_is_that_companys_and_so_is_his_number():
+    ex = extract(
+        "重庆鸣湾娱乐管理有限公司 × 云帆科技 需求沟通\n"
+        "甘露：我们门店的会员都在收银系统里，我手机 159 2301 8876。\n"
+        "小蒲：订房系统是重庆数桥系统集成帮我们做的，接口要找他们付工。付工电话我等下推给你，138 0836 5521。\n"
+        "甘露：城区的派送外包给顺路物流了，他们的老谭，谭德海，每天下午来拉货。\n"
+        "小蒲：老谭电话是0796-8120 5566，你们记一下。\n"
+        "蔡建：天水店的王老板电话13909310088，他是加盟商，不用拉群。\n"
+        "邝宁：好的，谢谢各位。\n"
+    )
+    names = {c.name for c in ex.contacts}
+    assert not names & {"付工", "老谭", "谭德海", "王老板"}
+    assert "甘露" in names
+    assert phones(ex) == {"15923018876"}
+
+
+def test_the_speakers_own_number_after_a_hauliers_man_is_kept():
+    ex = extract(
+        "[00:00:10] 郁可: 马老板好，我是云帆科技的郁可。\n"
+        "[00:00:37] 马德旺: 我们是湟源德旺渔业合作社，先开五个账号。\n"
+        "[00:01:27] 马德旺: 行。拉鱼的是西宁顺通冷链，他们老杨的电话133 0971 5588你别存错了，我的是幺三八 九七幺幺 洞四二三。\n"
+    )
+    assert phones(ex) == {"13897110423"}
+    assert "老杨" not in {c.name for c in ex.contacts}
+
+
+def test_our_reps_their_person_is_still_the_customers():
+    ex = extract(
+        "拜访记录（云帆科技 郁可）\n"
+        "今天去了丰源五金制品有限公司，他们的采购葛经理说账号要十个，他电话 139 1707 3316。\n"
+    )
+    assert "葛经理" in {c.name for c in ex.contacts}
+    assert phones(ex) == {"13917073316"}

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from rapidfuzz import fuzz
 
@@ -3928,6 +3928,47 @@ def _is_our_side(speaker: str, our_names: Iterable[str]) -> bool | None:
 _GROUP_MEMBER_LABEL = re.compile(r"^\s*([^-－—·(（\s]{2,10})\s*[-－—·]\s*([^-－—·(（\s]{1,10})")
 
 
+# the one talking gives their own number: "我的手机是…", "我也留一个", "我的是幺三八…"
+_OWN_NUMBER = re.compile(
+    r"我也?留|我的(?:手机|电话|号码|座机|号)|我(?:手机|电话|座机)(?:是|号)|我的是(?=\s*[\d一二三四五六七八九幺])"
+)
+# someone the customer's side points at by another company: "外包给顺路物流了，他们的老彭", "订房系统是重庆云智系统集成
+# 帮我们做的，接口要找他们付工"
+_THEIR_PERSON = re.compile(
+    rf"(?:他们|人家)的?\s*((?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK})(?![\u4e00-\u9fa5]{{0,1}}[们])"
+)
+# what a person is said to be, after the name: "王老板电话139…，他是加盟商，不用拉群"
+_IS_AN_OUTSIDER = re.compile(
+    rf"((?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK}|{_PERSON})[^。！？!?]{{0,30}}[，,]\s*(?:他|她)(?:是|属于)"
+    r"(?:我们的?|咱们的?)?[\u4e00-\u9fa5]{0,4}?(?:加盟商|经销商|代理商?|供应商|供货商|服务商|房东|物业|合作方|外包)"
+)
+
+
+def _people_of_other_companies(
+    sentences: list[Sentence], sides: Sides, is_buyer: Callable[[str], bool], org: OrgProfile | None
+) -> set[str]:
+    """People the customer's side names as another company's: "他们的X" after a company that is neither the
+    customer nor us (in the same breath or the turn before), and "X…，他是加盟商"."""
+    found: set[str] = set()
+    for index, s in enumerate(sentences):
+        if s.speaker and sides.side(s.speaker) is True:
+            continue  # our rep's "他们" is as often the customer
+        before = sentences[index - 1] if index else None
+        lead = before.text if before is not None and before.speaker == s.speaker else ""
+        for m in _THEIR_PERSON.finditer(s.text):
+            companies = org_mentions(lead + s.text[: m.start()])
+            if not companies:
+                continue
+            company = companies[-1][0]
+            if is_buyer(company) or (org is not None and (org.find_ours(company) or org.is_ours(company))):
+                continue
+            found.add(m.group(1))
+        for m in _IS_AN_OUTSIDER.finditer(s.text):
+            if _looks_like_person(m.group(1)) or re.fullmatch(_NICK, m.group(1)):
+                found.add(m.group(1))
+    return found
+
+
 def _contacts(
     sentences: list[Sentence],
     our_names: set[str],
@@ -3979,10 +4020,19 @@ def _contacts(
         return firm
 
     def is_buyer(firm: str) -> bool:
-        return any(firm[:2] in term or term[:2] in firm for term in buyer if len(term) >= 2)
+        # (by the names without their city: "重庆云智系统集成" is not "重庆声浪娱乐管理有限公司")
+        firm = core_name(firm) or firm
+        return any(
+            firm[:2] in core or core[:2] in firm
+            for term in buyer
+            if len(term) >= 2
+            for core in [core_name(term) or term]
+        )
 
     # "苟明（速通科技）" in the member list of the 百花坊 group: another company's man, and so is his number
-    if foreign := {name for name, firm in sides.firms.items() if buyer and not is_buyer(firm)}:
+    foreign = {name for name, firm in sides.firms.items() if buyer and not is_buyer(firm)}
+    foreign |= _people_of_other_companies(sentences, sides, is_buyer, org) if buyer else set()
+    if foreign:
         sides = replace(sides, third=sides.third | foreign)
 
     label_parts: dict[str, int] = {}
@@ -4494,7 +4544,7 @@ def _contacts(
         contacts = find_phones(s.text) + find_emails(s.text)
         speaker_is_ours = bool(s.speaker) and ours(s.speaker)
         talking = sides.speaker_name.get(s.speaker) or (_person_of(s.speaker) if s.speaker else "")
-        third_here = any(n in s.text or (s.speaker and n in s.speaker) for n in sides.third | sides.left) or (
+        third_talking = (
             # "发言人6：我的手机是…", 发言人6 being the integrator's 卢工; "韩涛：…我手机…", the 韩工 of the integrator
             talking in sides.third
             or any(talking[:1] == n[0] and re.fullmatch(_HONORIFIC.pattern, n) for n in sides.third if talking)
@@ -4505,6 +4555,10 @@ def _contacts(
                 and any(n[0] == talking[0] and _looks_like_person(n) for n in sides.third)
                 and not any(c.name[0] == talking[0] and c.name != talking for c in people)
             )
+        )
+        third_here = (
+            third_talking
+            or any(n in s.text or (s.speaker and n in s.speaker) for n in sides.third | sides.left)
             # "葛工是集团…信息中心的，…电话0553-588 0020", 葛工 being the group's 葛立新
             or any(
                 sides.excluded(m.group(0))
@@ -4518,7 +4572,12 @@ def _contacts(
         # "有事您打我电话 177 0551 6243，我是曾蕾。": a call without labels, our rep signing off
         if not s.speaker and any(re.search(rf"我是{re.escape(n)}(?![\u4e00-\u9fa5])", s.text) for n in sides.ours if n):
             continue
-        if third_here and not any(c.name in s.text for c in people):
+        if (
+            third_here
+            and not any(c.name in s.text for c in people)
+            # (but "马德福：…他们老杨的电话133…你别存错了，我的是幺三八…": the speaker's own is read below)
+            and not (s.speaker and not third_talking and _OWN_NUMBER.search(s.text))
+        ):
             continue
         if talking in sides.third and re.search(r"我的?(?:电话|手机|座机|号码)|(?:有事|随时)?(?:打|找)我", s.text):
             continue  # "有新品图片发白露就行，我电话 135…": the third party's own number, beside a contact's name
@@ -4638,10 +4697,7 @@ def _contacts(
                         or next((c for c in people if c.name in other.speaker), None)
                     )
                     break
-        own = re.search(
-            r"我也?留|我的(?:手机|电话|号码|座机|号)|我(?:手机|电话|座机)(?:是|号)|我的是(?=\s*[\d一二三四五六七八九幺])",
-            s.text,
-        )
+        own = _OWN_NUMBER.search(s.text)
         # a group whose members carry their companies ("兰亭-钟海燕", "鼎盛园艺-冉国强", "汤工-智达网络"): a member of
         # a company that is neither the customer nor us speaks for that company, and so does the number
         firm = label_firm(s.speaker)
