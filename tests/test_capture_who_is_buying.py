@@ -531,3 +531,30 @@ def test_our_reps_their_person_is_still_the_customers():
     )
     assert "葛经理" in {c.name for c in ex.contacts}
     assert phones(ex) == {"13917073316"}
+
+
+def test_a_provider_who_introduces_himself_and_one_we_are_sent_to_are_not_contacts():
+    ex = extract(
+        "发言人1 00:00:02\n邢总好，我是云帆科技的晏可。\n"
+        "发言人2 00:00:09\n我们是苏州鲜湖冷链物流有限公司，账号要十五个，我手机186 2153 0977。\n"
+        "发言人3 00:00:30\n我插一句，我是华图信息的季东，我们ERP是我们在做。接口这边找我，电话139 3512 7780。\n"
+        "发言人2 00:00:45\n对接的细节你们直接找路必达的钱工，他电话是 138 6217 5530。\n"
+        "发言人2 00:00:55\n还有一件事，集团IT的何工之后可能会来问安全合规的问题。他电话是010-6688 1020，你们直接找他。\n"
+    )
+    names = {c.name for c in ex.contacts}
+    assert not names & {"季东", "钱工", "何工"}
+    assert phones(ex) == {"18621530977"}
+
+
+def test_on_a_call_without_labels_their_driver_after_a_haulier_is_theirs_and_a_notes_their_is_the_customer():
+    call = extract(
+        "电话录音转写 2027-11-16 11:05\n"
+        "喂，您好，我是云帆科技的郁可。\n"
+        "哦，记得，我们是洪湖藕乡莲藕种植专业合作社，我姓彭，彭长河。\n"
+        "我们藕主要卖到武汉的市场，货是汉川顺达冷链帮我们拉，他们司机电话 133 0712 5586，收款乱。我手机 186 7203 5914。\n"
+    )
+    assert phones(call) == {"18672035914"}
+    notes = extract(
+        "拜访记录：今天拜访了杭州恒远机电有限公司，王总说账号要二十个。\n另外他们财务经理周敏也会参与评估，周敏电话138-0571-2233。\n"
+    )
+    assert "13805712233" in phones(notes)

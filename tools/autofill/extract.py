@@ -3948,11 +3948,43 @@ def _people_of_other_companies(
     sentences: list[Sentence], sides: Sides, is_buyer: Callable[[str], bool], org: OrgProfile | None
 ) -> set[str]:
     """People the customer's side names as another company's: "他们的X" after a company that is neither the
-    customer nor us (in the same breath or the turn before), and "X…，他是加盟商"."""
+    customer nor us (in the same breath or the turn before), and "X…，他是加盟商". An unnamed label whose speaker
+    introduces himself as such is given his name in `sides.speaker_name`."""
     found: set[str] = set()
+
+    def other_company(name: str) -> bool:
+        return not is_buyer(name) and not (org is not None and (org.find_ours(name) or org.is_ours(name)))
+
+    person = rf"(?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK}|{_PERSON}"
     for index, s in enumerate(sentences):
         if s.speaker and sides.side(s.speaker) is True:
             continue  # our rep's "他们" is as often the customer
+        talking = (sides.speaker_name.get(s.speaker) or _person_of(s.speaker)) if s.speaker else ""
+        # "我插一句，我是华图信息的籍晓东，集团的ERP是我们在做": one of another company introduces himself
+        for m in re.finditer(
+            rf"我是([\u4e00-\u9fa5A-Za-z]{{2,12}}?)(?:那边)?的\s*(?:[\u4e00-\u9fa5]{{0,4}}?({person})(?=[，,。！!\s]|$))?",
+            s.text,
+        ):
+            firm = m.group(1)
+            if (org_mentions(firm) or re.search(r"..(?:信息|软件|网络|系统|数据|技术)$", firm)) and other_company(firm):
+                # (the name said wins over the label: a turn run on under the last speaker's label is no proof)
+                opens_turn = index == 0 or sentences[index - 1].speaker != s.speaker
+                named = m.group(2) or (talking if opens_turn else "")
+                if named and (_looks_like_person(named) or re.fullmatch(_NICK, named)):
+                    found.add(named)
+                    if opens_turn and s.speaker and not sides.speaker_name.get(s.speaker):
+                        # ("发言人3：我是华图信息的籍东…" then "接口这边找我，电话…": the label is his from now on)
+                        sides.speaker_name[s.speaker] = named
+        # "对接的细节你们直接找路必达的钱工": the customer sends us to someone of another company
+        for m in re.finditer(
+            rf"找([\u4e00-\u9fa5A-Za-z]{{2,8}}?)(?:那边)?的\s*((?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK})",
+            s.text,
+        ):
+            firm = m.group(1)
+            if not re.search(
+                r"^(?:我|咱|你|您|他|她|贵|公司|集团|总部|厂|店|门店)|[部科室处组办]$|中心$|这边$", firm
+            ) and other_company(firm):
+                found.add(m.group(2))
         before = sentences[index - 1] if index else None
         lead = before.text if before is not None and before.speaker == s.speaker else ""
         for m in _THEIR_PERSON.finditer(s.text):
@@ -4031,7 +4063,9 @@ def _contacts(
 
     # "苟明（速通科技）" in the member list of the 百花坊 group: another company's man, and so is his number
     foreign = {name for name, firm in sides.firms.items() if buyer and not is_buyer(firm)}
-    foreign |= _people_of_other_companies(sentences, sides, is_buyer, org) if buyer else set()
+    if buyer:
+        sides = replace(sides, speaker_name=dict(sides.speaker_name))  # (its labels may learn a name)
+        foreign |= _people_of_other_companies(sentences, sides, is_buyer, org)
     if foreign:
         sides = replace(sides, third=sides.third | foreign)
 
@@ -4579,6 +4613,20 @@ def _contacts(
             and not (s.speaker and not third_talking and _OWN_NUMBER.search(s.text))
         ):
             continue
+        said_before = sentences[index - 1] if index else None
+        if (
+            said_before is not None
+            and said_before.speaker == s.speaker
+            and re.match(r"\s*[他她]的?(?:电话|手机|号码|座机)", s.text)
+            and any(n in said_before.text for n in sides.third | sides.left if len(n) >= 2)
+            and not any(c.name in said_before.text or c.name in s.text for c in people)
+        ):
+            # "集团IT的何工之后可能会来问安全合规的问题。他电话是010-…": 他 being the third party's 何工 (and "…他手机
+            # 137…别打了，现在都找我，我手机 139…": the speaker's own after it is still read)
+            own_after = re.search(r"我的?(?:手机|电话|座机|号码)", s.text) if s.speaker else None
+            if own_after is None:
+                continue
+            contacts = [c for c in contacts if c.span[0] > own_after.start()]
         if talking in sides.third and re.search(r"我的?(?:电话|手机|座机|号码)|(?:有事|随时)?(?:打|找)我", s.text):
             continue  # "有新品图片发白露就行，我电话 135…": the third party's own number, beside a contact's name
         if re.search(r"不是(?:我们|咱们)?的?(?:对接人|联系人)", s.text):
@@ -4818,7 +4866,18 @@ def _contacts(
             contacts = [c for c in contacts if c.span[0] > none.start()]
         elif index + 1 < len(sentences) and _NONE_OF_THESE.match(sentences[index + 1].text):
             contacts = []  # "…老马，133 6537 8812；这俩你们不用记": the clause after disowns these numbers
-        if s.speaker and sides.side(s.speaker) is not True:
+        if not s.speaker:
+            # a call without labels: "货是汉川顺达冷链帮我们拉，他们司机电话 133…" (but a rep's note "他们财务经理周敏…，
+            # 周敏电话…" means the customer): only after a company that is not the customer
+            contacts = [
+                c
+                for c in contacts
+                if not (
+                    _THEIR_PERSONS_NUMBER.search(s.text[: c.span[0]])
+                    and any(not is_buyer(name) for name, _a, _b in org_mentions(s.text[: c.span[0]]))
+                )
+            ]
+        elif sides.side(s.speaker) is not True:
             # the customer: "物流是黔运物流在拉…他们调度王师傅电话 151 8503 2217", "他们的销售老窦也想跟你们聊聊，
             # 电话 020-…": 他们 is another company, and so is the number of its person
             contacts = [c for c in contacts if not _THEIR_PERSONS_NUMBER.search(s.text[: c.span[0]])]
