@@ -558,3 +558,31 @@ def test_on_a_call_without_labels_their_driver_after_a_haulier_is_theirs_and_a_n
         "拜访记录：今天拜访了杭州恒远机电有限公司，王总说账号要二十个。\n另外他们财务经理周敏也会参与评估，周敏电话138-0571-2233。\n"
     )
     assert "13805712233" in phones(notes)
+
+
+def test_a_providers_named_contact_a_man_over_at_the_maker_and_the_haulier_owner_keep_their_numbers():
+    ex = extract(
+        "[00:00:05] 闻静: 卫总好，我是云帆科技的闻静。\n"
+        "[00:00:20] 卫思琪: 我们是苏州星园智能装备有限公司，账号四十个。我手机 139 1520 8876。\n"
+        "[00:01:10] 钱卓: 接口这块集团指定了苏州云桥信息来做，负责人是蔡工，蔡立群，他电话 135 1270 4486。\n"
+        "[00:01:40] 卫思琪: 车辆调度用的是途安GPS平台。途安GPS的对接人是他们的技术经理冯立，电话 0351-8890 1234。\n"
+        "[00:02:10] 卫思琪: 拉货的是老孟的顺达车队，他电话 13603179921。\n"
+        "[00:02:30] 卫思琪: 我们主要代理华坤机械的举升机。\n"
+        "[00:02:50] 闻静: 好的。华坤那边秦经理的电话是139 0286 5517吧？\n"
+        "[00:03:00] 卫思琪: 对，秦经理是华坤的区域经理，厂家的事找他。\n"
+    )
+    names = {c.name for c in ex.contacts}
+    assert not names & {"蔡工", "蔡立群", "冯立", "老孟", "秦经理"}
+    assert phones(ex) == {"13915208876"}
+
+
+def test_a_provider_who_maintains_their_systems_is_not_the_account():
+    ex = extract(
+        "邱晨\n顾总好，我是云帆科技的邱晨。\n"
+        "顾长海\n我顾长海先说两句，我是公司总经理。我们建新新材做混凝土外加剂十几年了。\n"
+        "江工\n我补充一下，我是迅达信息的江涛，他们的U8和服务器是我们维护的。接口这块我们可以配合，电话 189 5510 3372。\n"
+        "顾长海\n合同抬头写我们全称，安徽建新新材料科技股份有限公司。我手机 139 5512 6087。\n"
+    )
+    assert ex.account.value == "安徽建新新材料科技股份有限公司"
+    assert "江涛" not in {c.name for c in ex.contacts}
+    assert phones(ex) == {"13955126087"}

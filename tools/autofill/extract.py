@@ -1121,7 +1121,7 @@ _INTRODUCED = re.compile(
 # ("合同抬头写…", "我们明天就签", "还是你们的顺手", "我跟我们馆长…说了")
 # a provider of the customer's speaking: "负责他们金蝶云星空的实施", "他们的ERP是我们给做的"
 _IMPLEMENTER = re.compile(
-    r"负责(?:他们|贵司|贵方)[^，。；]{0,12}?的?(?:实施|运维|集成|二次开发|维护)|他们的[^，。；]{0,8}是我们(?:给|帮他们|替他们)?做的"
+    r"负责(?:他们|贵司|贵方)[^，。；]{0,12}?的?(?:实施|运维|集成|二次开发|维护)|他们的[^，。；]{0,8}是我们(?:给|帮他们|替他们)?(?:做|维护|实施|开发|搭|管)的"
     # ("我是医云通的工程师，门诊部的HIS是我们做的")
     r"|的(?:HIS|ERP|OA|MES|WMS|LIS|PACS|系统|网站|软件)是我们(?:给|帮|替)?(?:他们|你们)?做的"
     # ("我是甬信软件的屠文斌，金蝶和MES都是我们公司给远航实施的", "HIS是我们公司做的")
@@ -2512,7 +2512,7 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             if re.search(
                 r"我们(?:公司|这边)?(?:做|负责)的?(?:集成|实施)|(?:集成|实施)(?:都|也)?是我们"
                 # ("合作社的电脑网络都是我们在弄")
-                r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS|门禁|监控|弱电|网站|小程序|APP|软件)[^，。]{0,6}"
+                r"|(?:系统|网络|平台|电脑|信息化|IT|机房|ERP|OA|MES|HIS|WMS|门禁|监控|弱电|网站|小程序|APP|软件|服务器)[^，。]{0,6}"
                 # ("安家好房的网络和系统是我们外包在维护")
                 r"(?:都|也|一直)?是我们(?:在|外包在?|帮忙|帮着|来)?(?:弄|做|管|维护|负责|搞|上|开发|实施|搭)"
                 # ("他们车上的GPS和TMS是我们做的")
@@ -3956,6 +3956,62 @@ def _people_of_other_companies(
         return not is_buyer(name) and not (org is not None and (org.find_ours(name) or org.is_ours(name)))
 
     person = rf"(?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK}|{_PERSON}"
+    # the other companies named in the text ("华坤机械", "苏州云桥信息", "顺达车队"), and a name said by its brand
+    # alone ("华坤那边") is one of them
+    named_firms = [
+        name for x in sentences for name, _a, _b in org_mentions(x.text) if other_company(name) and len(name) >= 4
+    ] + re.findall(
+        r"(?<![我咱你您贵])[\u4e00-\u9fa5A-Za-z]{2,8}?(?:信息|软件|网络|系统|数据|技术|GPS)(?!化|部|中心|科|员|处|室)",
+        " ".join(x.text for x in sentences),
+    )
+
+    def firm_named(text: str) -> bool:
+        text = text.strip()
+        return (
+            len(text) >= 2
+            and not re.match(r"[我咱你您他她贵]|公司|集团|总部|厂|店|门店|财务|采购|销售|老板|领导", text)
+            and not re.search(r"分公司|子公司|分厂|分店|门店|总部|办事处|分部", text)
+            and other_company(text)
+            and any(core_name(f).startswith(core_name(text)[:2]) or text in f for f in named_firms)
+        )
+
+    for s in sentences:
+        # "秦经理是华坤的区域经理": what a person is said to be
+        for m in re.finditer(
+            rf"({person})是([\u4e00-\u9fa5A-Za-z]{{2,10}}?)的[\u4e00-\u9fa5]{{0,6}}?(?:经理|总监|主管|工程师|负责人|老板|师傅|司机|销售|业务员)",
+            s.text,
+        ):
+            if firm_named(m.group(2)):
+                found.add(m.group(1))
+        # "华坤那边秦经理的电话是139…吧？": someone over at another company
+        for m in re.finditer(
+            rf"([\u4e00-\u9fa5A-Za-z]{{2,8}}?)那边的?\s*((?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK})", s.text
+        ):
+            if firm_named(m.group(1)):
+                found.add(m.group(2))
+        # "拉货的是老孟的顺达车队，他电话…": the man whose company it is
+        for m in re.finditer(
+            rf"((?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK})的([\u4e00-\u9fa5]{{2,8}}?(?:{TRADE_WORDS}))", s.text
+        ):
+            trade = re.search(rf"(?:{TRADE_WORDS})+$", m.group(2))
+            if (
+                trade
+                and trade.start() >= 2
+                and not re.match(r"客户|朋友|老乡|亲戚|同学|[我咱你您他她]", m.group(2))
+                and other_company(m.group(2))
+            ):
+                found.add(m.group(1))
+        # "接口这块集团指定了苏州云桥信息来做，负责人是蔡工，蔡立群", "途安GPS的对接人是他们的技术经理冯立": the contact
+        # person a provider has named
+        for m in re.finditer(
+            rf"(?:对接人|联系人|负责人)(?:是|叫)?\s*(?:他们的?)?\s*[\u4e00-\u9fa5]{{0,4}}?({person})(?:[，,]\s*({_PERSON}))?",
+            s.text,
+        ):
+            before = s.text[max(0, m.start() - 30) : m.start()]
+            said = re.search(r"([\u4e00-\u9fa5A-Za-z]{2,10}?)(?:那边)?的$", before)
+            firms = [f for f in named_firms if f in before] + ([said.group(1)] if said else [])
+            if firms and firm_named(firms[-1]):
+                found.update(n for n in m.groups() if n)
     for index, s in enumerate(sentences):
         if s.speaker and sides.side(s.speaker) is True:
             continue  # our rep's "他们" is as often the customer
