@@ -586,3 +586,15 @@ def test_a_provider_who_maintains_their_systems_is_not_the_account():
     assert ex.account.value == "安徽建新新材料科技股份有限公司"
     assert "江涛" not in {c.name for c in ex.contacts}
     assert phones(ex) == {"13955126087"}
+
+
+def test_a_delivery_station_and_a_childrens_massage_brand_are_read_as_the_account():
+    station = extract(
+        "章经理: 汤经理您好，我是云帆科技的章明。\n汤经理: 章经理啊，我们泉州清泉桶装水配送站最后还是定了悟空CRM。\n"
+    )
+    assert station.account.value == "泉州清泉桶装水配送站"
+    brand = extract(
+        "Speaker 1: 钟总好，我是云帆科技的宋佳琪。\n"
+        "Speaker 2: 我是钟毅，禾丰小儿推拿这边的运营副总。我们在长沙一共九家店。\n"
+    )
+    assert brand.account.value == "禾丰小儿推拿"
