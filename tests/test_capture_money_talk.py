@@ -454,3 +454,22 @@ def test_an_aside_in_brackets_and_the_final_figure_of_a_requote():
     assert discount.amount.value == 41800
     requote = extract("销售-林峰：收到更正。16个账号重新报价为一年四万六（原12个账号是三万六），在您说的四万八以内。\n")
     assert requote.amount.value == 46000
+
+
+def test_a_price_disowned_as_ours_and_instalments_after_the_total_are_not_the_amount():
+    notes = extract(
+        "拜访记录（云帆科技 邹凯）\n"
+        "1. 客户：沧州力丰汽保设备，段敏。\n"
+        "2. 报价：16个一年三万二；段敏要求两年一起签，两年总价六万，她当场同意按两年六万走。\n"
+        "3. 竞品：在比销售易，对方报价一年两万八（不是我们的价）。\n"
+    )
+    assert notes.amount.value == 60000
+    call = extract(
+        "Speaker 1: 钟总好，我是云帆科技的宋佳琪。二十七个账号标准价一年五万四。如果签两年，两年总价十万零四千。\n"
+        "Speaker 2: 那签两年吧，十万零四千。\n"
+        "Speaker 1: 可以，第一年付五万二，第二年付五万二。\n"
+    )
+    assert call.amount.value == 104000
+    # a first year's price is still a price
+    first_year = extract("Speaker 1: 行，我刚跟领导确认了，第一年五万六，软件加实施都在里面。\n")
+    assert first_year.amount.value == 56000

@@ -5004,6 +5004,11 @@ _RIVAL_PRICE = re.compile(
     # ("你们…降到四万九千五，他们十五个账号三万八，还送实施": their seats, then their price)
     r"|(?<![给帮替跟和])他们[^，。；\s]{0,6}?(?:个账号|个号|套)(?=[零一二两三四五六七八九十\d])"
 )
+_NOT_OUR_PRICE = re.compile(r"\s*[（(]?\s*(?:这|这个)?不是(?:我们|咱们|我方)的?(?:价|报价|价格)")
+# ("第一年一共五万八千二", "第一年五万六" are a first year's price, not a payment)
+_INSTALMENT = re.compile(
+    r"(?:第[一二两三四五\d]+(?:年|期|笔)(?:付|交|支付|打款)|第[一二两三四五\d]+(?:期|笔)|首期|首付|尾款|每期)(?:的是|是)?\s*$"
+)
 _DIFFERENCE_BEFORE = re.compile(
     r"(?:便宜|贵|(?<![最至顶])(?<!差不)多|(?<![最至])少|差(?!不多)|省|降|涨|(?<![最至顶提])低|(?<![最至顶提])高)了?"
     r"(?:个|将近|近|大概|差不多|快)?$"  # "价格比你们低了将近两万": the gap, not a price
@@ -5110,6 +5115,19 @@ def _money_facts(
             ]
 
         amounts = stated(s.text)
+        disowned = [
+            m
+            for m in amounts
+            # "悟空报价一年两万八（不是我们的价）": disowned as our price
+            if _NOT_OUR_PRICE.match(s.text[m.span[1] : m.span[1] + 14])
+            # "签两年，十万零四千" then "第一年付五万二，第二年付五万二": instalments of the price, not the price
+            or _INSTALMENT.search(s.text[max(0, m.span[0] - 8) : m.span[0]])
+        ]
+        if disowned:
+            amounts = [m for m in amounts if m not in disowned]
+            if not amounts:
+                previous_text = s.text
+                continue
         # "预算上限是 18 万，不是 20 万": the figure denied after 不是 is the old one
         if len(amounts) > 1:
             amounts = [
