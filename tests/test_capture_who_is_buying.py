@@ -598,3 +598,14 @@ def test_a_delivery_station_and_a_childrens_massage_brand_are_read_as_the_accoun
         "Speaker 2: 我是钟毅，禾丰小儿推拿这边的运营副总。我们在长沙一共九家店。\n"
     )
     assert brand.account.value == "禾丰小儿推拿"
+
+
+def test_he_after_a_providers_engineer_and_the_engineer_after_the_vendor_keep_their_numbers():
+    ex = extract(
+        "郭子健\n龚总好，我是云帆科技的郭子健。TMS是哪家做的？\n"
+        "小付\n是明达信息做的，他们的钟工一直驻场维护。接口的事可能要跟他一起，他电话177 0283 5519。\n"
+        "毕晓东\n还有个事，我们的煎药系统是杏仁软件做的，孙工说处方数据可以推到CRM，他电话0571-8602 7719。\n"
+        "龚总\n我们是成都融运城配物流有限公司，我手机 139 8177 0263。\n"
+    )
+    assert not {c.name for c in ex.contacts} & {"钟工", "孙工"}
+    assert phones(ex) == {"13981770263"}

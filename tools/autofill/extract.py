@@ -2395,10 +2395,11 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         ):  # "收银是餐云科技的，阿Ken在负责": the vendor's man who looks after their system
             if not org.find_ours(m.group(0)):
                 sides.third.add(m.group(1))
-        # "调度系统是恒通信息给我们做的，杨工在维护": the one right after the vendor of their system is its engineer
+        # "调度系统是恒通信息给我们做的，杨工在维护", "煎药系统是杏林软件做的，孙工说…": the one right after the vendor
+        # of their system is its engineer
         for m in re.finditer(
             rf"系统是[\u4e00-\u9fa5]{{2,10}}?(?:给我们|帮我们|替我们)?(?:做|开发|实施|维护)的[，,]\s*"
-            rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=在|负责|维护|管|那边|他)",
+            rf"((?:{SURNAMES})(?:工|总|经理)|{_NICK}|{_PERSON})(?=在|负责|维护|管|那边|他|说)",
             s.text,
         ):
             sides.third.add(m.group(1))
@@ -3944,6 +3945,12 @@ _IS_AN_OUTSIDER = re.compile(
 )
 
 
+# an IT provider named by brand and trade ("苏州云桥信息", "明讯信息", "途安GPS"); not 信息化, 信息部, 技术员
+_PROVIDER_NAME = re.compile(
+    r"(?<![我咱你您贵])[\u4e00-\u9fa5A-Za-z]{2,8}?(?:信息|软件|网络|系统|数据|技术|GPS)(?!化|部|中心|科|员|处|室)"
+)
+
+
 def _people_of_other_companies(
     sentences: list[Sentence], sides: Sides, is_buyer: Callable[[str], bool], org: OrgProfile | None
 ) -> set[str]:
@@ -3960,10 +3967,7 @@ def _people_of_other_companies(
     # alone ("华坤那边") is one of them
     named_firms = [
         name for x in sentences for name, _a, _b in org_mentions(x.text) if other_company(name) and len(name) >= 4
-    ] + re.findall(
-        r"(?<![我咱你您贵])[\u4e00-\u9fa5A-Za-z]{2,8}?(?:信息|软件|网络|系统|数据|技术|GPS)(?!化|部|中心|科|员|处|室)",
-        " ".join(x.text for x in sentences),
-    )
+    ] + _PROVIDER_NAME.findall(" ".join(x.text for x in sentences))
 
     def firm_named(text: str) -> bool:
         text = text.strip()
@@ -4044,10 +4048,13 @@ def _people_of_other_companies(
         before = sentences[index - 1] if index else None
         lead = before.text if before is not None and before.speaker == s.speaker else ""
         for m in _THEIR_PERSON.finditer(s.text):
-            companies = org_mentions(lead + s.text[: m.start()])
+            said = lead + s.text[: m.start()]
+            # ("是明讯信息做的，他们的钟工一直驻场维护": a provider known by its brand and trade alone)
+            companies = [(name, at) for name, at, _end in org_mentions(said)]
+            companies += [(p.group(0), p.start()) for p in _PROVIDER_NAME.finditer(said)]
             if not companies:
                 continue
-            company = companies[-1][0]
+            company = max(companies, key=lambda pair: pair[1])[0]
             if is_buyer(company) or (org is not None and (org.find_ours(company) or org.is_ours(company))):
                 continue
             found.add(m.group(1))
@@ -4670,19 +4677,25 @@ def _contacts(
         ):
             continue
         said_before = sentences[index - 1] if index else None
-        if (
-            said_before is not None
-            and said_before.speaker == s.speaker
-            and re.match(r"\s*[他她]的?(?:电话|手机|号码|座机)", s.text)
-            and any(n in said_before.text for n in sides.third | sides.left if len(n) >= 2)
-            and not any(c.name in said_before.text or c.name in s.text for c in people)
-        ):
-            # "集团IT的何工之后可能会来问安全合规的问题。他电话是010-…": 他 being the third party's 何工 (and "…他手机
-            # 137…别打了，现在都找我，我手机 139…": the speaker's own after it is still read)
-            own_after = re.search(r"我的?(?:手机|电话|座机|号码)", s.text) if s.speaker else None
-            if own_after is None:
-                continue
-            contacts = [c for c in contacts if c.span[0] > own_after.start()]
+        pointer = re.search(r"[他她]的?(?:电话|手机|号码|座机)", s.text)
+        if pointer:
+            # "集团IT的何工之后可能会来问安全合规的问题。他电话是010-…", "是明讯信息做的，他们的钟工一直驻场维护。接口的
+            # 事可能要跟他一起，他电话177…": 他 is whoever was named last, in this breath or the one before; a third
+            # party's man keeps the numbers after it (and "…他手机137…别打了，现在都找我，我手机 139…": the
+            # speaker's own after it is still read)
+            lead = said_before.text if said_before is not None and said_before.speaker == s.speaker else ""
+            context = lead + s.text[: pointer.start()]
+
+            def last_at(names: Iterable[str]) -> int:
+                return max((context.rfind(n) for n in names if len(n) >= 2), default=-1)
+
+            third_at = last_at(sides.third | sides.left)
+            if third_at >= 0 and third_at > last_at([c.name for c in people] + list(merged)):
+                own_after = re.search(r"我的?(?:手机|电话|座机|号码)", s.text[pointer.end() :]) if s.speaker else None
+                cut = pointer.end() + own_after.start() if own_after else len(s.text)
+                contacts = [c for c in contacts if not (pointer.start() < c.span[0] < cut)]
+                if not contacts:
+                    continue
         if talking in sides.third and re.search(r"我的?(?:电话|手机|座机|号码)|(?:有事|随时)?(?:打|找)我", s.text):
             continue  # "有新品图片发白露就行，我电话 135…": the third party's own number, beside a contact's name
         if re.search(r"不是(?:我们|咱们)?的?(?:对接人|联系人)", s.text):
