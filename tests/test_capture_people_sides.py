@@ -1499,6 +1499,7 @@ def test_a_bracketed_role_that_talks_and_a_greeting_asked_as_a_question():
     )
     ex = extract(bracketed)
     assert names(ex) == ["凤志刚"] and phones(ex) == {"17755309128"}
+    assert ex.account.value == "暖居热能"  # (not "我手机": the [客户] label is no note's key)
     asked = (
         "电话录音转文字 2027-10-19 16:05\n喂，您好，是姜姐吗？我是云帆科技的小殷，殷浩。\n"
         "对对，小殷啊。我们厂全称是宁海县洁力清洁用品厂。\n下午两点吧。你打我手机，幺八九 五七四幺 二二零六。\n"

@@ -609,3 +609,42 @@ def test_he_after_a_providers_engineer_and_the_engineer_after_the_vendor_keep_th
     )
     assert not {c.name for c in ex.contacts} & {"钟工", "孙工"}
     assert phones(ex) == {"13981770263"}
+
+
+def test_a_partner_named_by_its_role_and_an_integrators_man_are_not_contacts():
+    ex = extract(
+        "发言人1 00:00:01\n宋总好，我是云帆科技的庞雪。\n"
+        "发言人2 00:00:09\n我们是阜阳禾润农业服务有限公司，做土地托管。打药我们交给飞防合作方青云飞防，"
+        "青云飞防的老葛电话 159 5561 7740，回头派单的事可以找他。\n"
+        "发言人2 00:00:40\n旁边这位是合肥云岭的邰工，邰国栋，我们的用友都是他们实施的。\n"
+        "发言人3 00:00:52\n各位好，我是云岭的邰国栋，接口这块我来配合，我电话 138 5512 6603。\n"
+        "发言人2 00:01:10\n我这边的手机 139 5587 1206，合同找我。\n"
+    )
+    assert ex.account.value == "阜阳禾润农业服务有限公司"
+    assert not {c.name for c in ex.contacts} & {"老葛", "邰工", "邰国栋"}
+    assert phones(ex) == {"13955871206"}
+
+
+def test_the_parent_groups_people_are_not_contacts():
+    ex = extract(
+        "销售-邱晨：魏经理好，我是云帆科技的邱晨。\n客户-魏经理：我们是合肥禾丰冷链物流有限公司。\n"
+        "客户-魏经理：补充一下，集团的信息部刁建军（diaojj@hefeng-group.com）问接口规范，他电话 0551-6288 3107。"
+        "我的手机 139 5601 7742。\n"
+    )
+    assert ex.account.value == "合肥禾丰冷链物流有限公司"
+    assert "刁建军" not in {c.name for c in ex.contacts}
+    assert phones(ex) == {"13956017742"}
+
+
+def test_our_own_colleague_who_runs_the_system_and_a_friends_school_are_read_right():
+    ex = extract(
+        "现场录音整理 2027-11-16\n"
+        "庞雪：各位老师好，我是云帆科技的庞雪，旁边是我们销售冉凯。\n"
+        "毛振宇：欢迎。我是博雅的校长毛振宇，这位是我们负责系统的小叶。先说明一下，我们注册名是遵义市汇川区博雅实验学校，"
+        "合同、发票都按这个开。\n"
+        "冉凯：好的毛校长。账号要几个？\n"
+        "毛振宇：十八个。另外，我们华英学校那边的朋友用的是悟空CRM。我手机 139 0852 1166。\n"
+    )
+    assert ex.account.value == "遵义市汇川区博雅实验学校"
+    assert {"毛振宇", "小叶"} <= {c.name for c in ex.contacts}
+    assert phones(ex) == {"13908521166"}

@@ -2749,7 +2749,7 @@ _STOP_BEFORE_LEGAL = tuple(
 # the customer spelling out its legal name for the contract or the invoice is the strongest evidence there is
 _CONTRACT_NAME = re.compile(
     # ("合同开票抬头写杭州…有限公司": no 票抬头写… read after 合同)
-    r"(?:(?:合同主体|合同开票抬头|合同抬头|发票抬头|开票抬头|抬头|全称|全名(?:叫|是)?|企业名称|公司名称|单位名称|开票(?:信息|资料)?|合同(?:上|就)?"
+    r"(?:(?:合同主体|合同开票抬头|合同抬头|发票抬头|开票抬头|抬头|全称|全名(?:叫|是)?|注册名称?|企业名称|公司名称|单位名称|开票(?:信息|资料)?|合同(?:上|就)?"
     # ("营业执照上的全称是慈溪市澜沸电器有限公司")
     r"|(?:营业)?执照上(?:的?(?:全称|全名|名字|名称))?)"
     # ("合同上写我们执照的名字，玉林市…有限公司")
@@ -2795,7 +2795,8 @@ _NOT_A_COMPANY_WORDS = (
 _NOT_A_COMPANY = r"^(?:什么|做|搞|从事|卖|开|专门|一家|一个|这|那|我|你|他|她|咱|客户|他们|我们|你们|大家|老板|领导)"
 _PRONOUN_CORE = re.compile(r"^(?:咱们|我们|你们|他们|贵|本|这个|那个|这家|那家|该|其|我|你|他)?$")
 # "客户：东莞市墨方包装印刷有限公司（做彩盒、礼品盒…）": the name, not the note in brackets after it
-_BULLET_VALUE = re.compile(r"\s*([^\s，,。；;、（(]{2,40})")
+# (not "[客户] 我手机 177…" or "[客户] 对，…": a call's customer label before what is said)
+_BULLET_VALUE = re.compile(r"\s*(?![我你您他她咱嗯哦噢喂]|对[，,]|好的|是的)([^\s，,。；;、（(]{2,40})")
 # "我是通力达维保的总经理乔建平", "我是声悦听力的门店运营 姜蕾": the customer's people say their company's name
 _INTRO_COMPANY = re.compile(
     # ("我是何静怡，轻盈体重管理中心的运营负责人", "我是郁建平，盛通运输的副总经理")
@@ -2886,7 +2887,8 @@ def _core(name: str) -> str:
 _DEPARTMENT_CENTRE = r"(?:信息|客服|运营|财务|技术|数据|研发|培训|物流|仓储|服务|呼叫|结算|共享|管理)中心"
 _FUNCTION_WORDS = "销售|采购|生产|财务|仓储|运输|配送|物流|人事|行政|技术|研发|市场|客服|运营|管理|售后|设计"
 # "我们琉光琉璃瓦这边", "我们飘扬旗帜这几年": the customer's own brand and trade, then what it says of itself
-_SAYS_OF_ITSELF = r"这边|那边|这几年|现在|目前|主要|一直|今年|去年|每年"
+# (not "我们华英学校那边的朋友用的是海纳CRM": where a friend works)
+_SAYS_OF_ITSELF = r"这边|那边(?!的?(?:朋友|同行|同学|熟人|老乡))|这几年|现在|目前|主要|一直|今年|去年|每年"
 _OWN_BRAND = re.compile(
     # ("[语音转文字]我们康泰堂营养品三个店": after a chat export's voice mark too)
     rf"(?:^|[，,。！!？?\s\]】])(?:我们|咱们)([\u4e00-\u9fa5]{{4,12}}?)"
@@ -3329,8 +3331,12 @@ def _account(
                 ):
                     see_named(own.group(1), 4.0, s)
         if side_here is not True and not third_speaker:
-            # "我们西安蜡影文化艺术中心这边，主要是两块业务": the customer's own name before 这边
-            for m in re.finditer(r"(?:我们|咱们)([\u4e00-\u9fa5]{4,16}?)(?:这边|那边|这儿|这里)", s.text):
+            # "我们西安蜡影文化艺术中心这边，主要是两块业务": the customer's own name before 这边 (but "我们华英学校
+            # 那边的朋友用的是海纳CRM": where a friend works)
+            for m in re.finditer(
+                r"(?:我们|咱们)([\u4e00-\u9fa5]{4,16}?)(?:这边|那边|这儿|这里)(?!的?(?:朋友|同行|同学|熟人|老乡))",
+                s.text,
+            ):
                 name = m.group(1)
                 if (
                     re.search(r"(?:中心|馆|院|社|场|厂|店|行|坊|庄|园|所|会|公司)$", name)
@@ -3951,35 +3957,96 @@ _PROVIDER_NAME = re.compile(
 )
 
 
+# what does not start a company's name: ours, yours, his, or a place in the customer's own house
+_NOT_A_FIRM = r"[我咱你您他她贵]|公司|集团|总部|厂|店|门店"
+# what comes before a company's name in a sentence: "我是智诚信息", "还有秦码软件", "这位是启航"
+_BEFORE_A_NAME = r"我是|还有|这位是|是|和|跟|找|给|用|的|了|在|我们|他们|咱们|负责|管|做"
+# the words a department or a customer's own system is called by, not a company's brand
+_DEPARTMENT_WORDS = r"(?:信息|系统|数据|软件|网络|技术|会员|客户|销售|财务|招生|运营|就业|工业|集团|业务|市场|采购)"
+# a partner named by its role: "飞防合作方天翼飞防的派单小程序", "实施商维新软件"
+_PARTNER_NAMED = re.compile(
+    r"(?:合作方|合作伙伴|集成商|服务商|供应商|实施商|代理商|承包商|外包给)(?:是|叫)?"
+    r"([\u4e00-\u9fa5A-Za-z]{2,8}?)(?=的|那边|[，,。；;（(\s]|来|做|负责)"
+)
+# what may stand between a company and its person: "华坤的区域经理秦川", "香满楼的采购老周"
+_PERSON_ROLE = (
+    r"[\u4e00-\u9fa5]{0,4}?(?:经理|总监|主管|主任|工程师|负责人|对接人|采购|调度|司机|师傅|老板|销售|业务员|专员)"
+)
+# the parent group's man: "集团信息中心的吕工", "集团IT的戴工", "集团财务的许总", "集团的钱总那边审"
+_GROUP_PERSON = re.compile(
+    rf"(?<![我咱你您贵])集团(?:总部)?(?:那边)?的?(?:信息中心|信息部|IT部?|财务部?|采购部?|法务部?)?(?:那边)?的?\s*"
+    rf"(?:[\u4e00-\u9fa5]{{0,4}}?(?:经理|主任|总监)\s*)?((?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_PERSON})"
+)
+
+
 def _people_of_other_companies(
-    sentences: list[Sentence], sides: Sides, is_buyer: Callable[[str], bool], org: OrgProfile | None
+    sentences: list[Sentence],
+    sides: Sides,
+    is_buyer: Callable[[str], bool],
+    org: OrgProfile | None,
+    others: Iterable[str] = (),
+    group_is_other: bool = False,
 ) -> set[str]:
     """People the customer's side names as another company's: "他们的X" after a company that is neither the
-    customer nor us (in the same breath or the turn before), and "X…，他是加盟商". An unnamed label whose speaker
-    introduces himself as such is given his name in `sides.speaker_name`."""
+    customer nor us (in the same breath or the turn before), "天翼飞防的老鲍", the parent group's "集团信息中心的
+    吕工", and "X…，他是加盟商". An unnamed label whose speaker introduces himself as such is given his name in
+    `sides.speaker_name`. `others`: the other companies the account finder saw; `group_is_other`: the customer is not a group itself, so
+    "集团" is its parent."""
     found: set[str] = set()
 
     def other_company(name: str) -> bool:
         return not is_buyer(name) and not (org is not None and (org.find_ours(name) or org.is_ours(name)))
 
     person = rf"(?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_NICK}|{_PERSON}"
-    # the other companies named in the text ("华坤机械", "苏州云桥信息", "顺达车队"), and a name said by its brand
-    # alone ("华坤那边") is one of them
+    whole = " ".join(x.text for x in sentences)
+    # the other companies named in the text ("华坤机械", "苏州云桥信息", "顺达车队", a partner said by its role
+    # "飞防合作方天翼飞防"), and a name said by its brand alone ("华坤那边") is one of them
     named_firms = [
         name for x in sentences for name, _a, _b in org_mentions(x.text) if other_company(name) and len(name) >= 4
-    ] + _PROVIDER_NAME.findall(" ".join(x.text for x in sentences))
+    ] + _PROVIDER_NAME.findall(whole)
+    named_firms += [m.group(1) for m in _PARTNER_NAMED.finditer(whole) if other_company(m.group(1))]
+    # the same, read strictly, for a person said to be "X的": a name's brand ("启航", "智诚信息"), never a word a
+    # department or a system is called by ("信息中心", "财务这边", "分拣系统")
+    brands = {
+        core
+        for name in [
+            *(re.split(_BEFORE_A_NAME, p.group(0))[-1] for p in _PROVIDER_NAME.finditer(whole)),
+            *(name for x in sentences for name, _a, _b in org_mentions(x.text)),
+            *(m.group(1) for m in _PARTNER_NAMED.finditer(whole)),
+            *others,
+        ]
+        if len(name) >= 4 and not re.search(r"(?:中心|[部科室处组办店]|这边|那边|的)$|的", name) and other_company(name)
+        for core in [core_name(name) or name]
+        if len(core) >= 2 and not re.match(rf"{_DEPARTMENT_WORDS}|{_NOT_A_FIRM}", core)
+    }
+
+    def said_of_firm(before: str) -> bool:
+        """The words before "的" end with another company's name or its brand ("天翼飞防", "南宁智联" → 智联)."""
+        return any(
+            before.endswith(form) and not re.search(r"(?:我们|咱们|我|咱|贵)$", before[: -len(form)])
+            for core in brands
+            for form in {core, *(core[:size] for size in range(2, len(core)))}
+            if not re.fullmatch(_DEPARTMENT_WORDS, form)
+        )
 
     def firm_named(text: str) -> bool:
         text = text.strip()
         return (
             len(text) >= 2
-            and not re.match(r"[我咱你您他她贵]|公司|集团|总部|厂|店|门店|财务|采购|销售|老板|领导", text)
+            and not re.match(rf"{_NOT_A_FIRM}|财务|采购|销售|老板|领导", text)
             and not re.search(r"分公司|子公司|分厂|分店|门店|总部|办事处|分部", text)
             and other_company(text)
             and any(core_name(f).startswith(core_name(text)[:2]) or text in f for f in named_firms)
         )
 
     for s in sentences:
+        # "天翼飞防的老鲍电话159…", "旁边这位是南宁智联的韦工": a person of a company named as another one
+        for m in re.finditer(rf"(?:那边)?的\s*(?:{_PERSON_ROLE})?\s*({person})", s.text):
+            if said_of_firm(re.sub(r"那边$", "", s.text[: m.start()])):
+                found.add(m.group(1))
+        if group_is_other:  # (the parent group's people: "集团信息中心的吕工", "我是集团信息部的彭工")
+            for m in _GROUP_PERSON.finditer(s.text):
+                found.add(m.group(1))
         # "秦经理是华坤的区域经理": what a person is said to be
         for m in re.finditer(
             rf"({person})是([\u4e00-\u9fa5A-Za-z]{{2,10}}?)的[\u4e00-\u9fa5]{{0,6}}?(?:经理|总监|主管|工程师|负责人|老板|师傅|司机|销售|业务员)",
@@ -4026,7 +4093,7 @@ def _people_of_other_companies(
             s.text,
         ):
             firm = m.group(1)
-            if (org_mentions(firm) or re.search(r"..(?:信息|软件|网络|系统|数据|技术)$", firm)) and other_company(firm):
+            if (org_mentions(firm) or _PROVIDER_NAME.fullmatch(firm) or said_of_firm(firm)) and other_company(firm):
                 # (the name said wins over the label: a turn run on under the last speaker's label is no proof)
                 opens_turn = index == 0 or sentences[index - 1].speaker != s.speaker
                 named = m.group(2) or (talking if opens_turn else "")
@@ -4041,9 +4108,7 @@ def _people_of_other_companies(
             s.text,
         ):
             firm = m.group(1)
-            if not re.search(
-                r"^(?:我|咱|你|您|他|她|贵|公司|集团|总部|厂|店|门店)|[部科室处组办]$|中心$|这边$", firm
-            ) and other_company(firm):
+            if not re.search(rf"^(?:{_NOT_A_FIRM})|[部科室处组办]$|中心$|这边$", firm) and other_company(firm):
                 found.add(m.group(2))
         before = sentences[index - 1] if index else None
         lead = before.text if before is not None and before.speaker == s.speaker else ""
@@ -4128,7 +4193,9 @@ def _contacts(
     foreign = {name for name, firm in sides.firms.items() if buyer and not is_buyer(firm)}
     if buyer:
         sides = replace(sides, speaker_name=dict(sides.speaker_name))  # (its labels may learn a name)
-        foreign |= _people_of_other_companies(sentences, sides, is_buyer, org)
+        others = [term for term in account_terms if term and term not in buyer]
+        group_is_other = not any("集团" in term for term in buyer)
+        foreign |= _people_of_other_companies(sentences, sides, is_buyer, org, others, group_is_other)
     if foreign:
         sides = replace(sides, third=sides.third | foreign)
 
