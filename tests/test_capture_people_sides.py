@@ -2102,3 +2102,47 @@ def test_a_suppliers_contact_and_a_framers_number_the_customer_says_not_to_save(
         "09:58 沈兰：[语音转文字] 发我邮箱。我电话 186-2107-5531。老何的电话 137-5512-0087 你别存错，那是装裱的。\n"
     )
     assert phones(extract(chat)) == {"18621075531"}
+
+
+def test_dai_and_uyghur_names_without_a_han_surname_and_thanks_to_the_chairman():
+    ex = extract(
+        "腾讯会议 · 智能录制转写\n会议时间：2027/10/19 10:00\n\n"
+        "发言人1 00:00:02\n大家好，我是云帆科技的景川。\n"
+        "发言人2 00:00:15\n景经理好，我是理事长刀国安。我们合作社全称是普洱青岭咖啡种植专业合作社。\n"
+        "发言人3 00:00:31\n我是岩罕，社里的销售负责人，对接批发商都是我。\n"
+        "发言人2 00:01:40\n我手机一五九 八七六五 一二三四。合作社办公室座机 0879-2136 778，找岩罕也行。\n"
+        "发言人1 00:02:10\n好嘞，今天就到这，谢谢理事长。\n"
+    )
+    assert names(ex) == ["刀国安", "岩罕"]
+    assert phones(ex) == {"15987651234", "08792136778"}
+    # a workshop on name-alone lines: the provider's Uyghur engineer introduces himself, and his number is his
+    workshop = extract(
+        "需求工作坊 2027-10-19\n\n邱文博\n吉总好，我是云帆科技的邱文博。\n"
+        "吉建华\n我们是昌吉棉丰仓储物流有限公司，我是总经理吉建华。\n"
+        "阿力木\n我说一下，我是天衡信息的阿力木，WMS是我们维护的，接口可以开。\n"
+        "吉建华\n我手机 159 9047 6621。\n"
+        "阿力木\n接口文档我回去整理一下发给你们，我电话 133 7788 2410。\n"
+    )
+    assert names(workshop) == ["吉建华"]
+    assert phones(workshop) == {"15990476621"}
+
+
+def test_figures_and_jobs_that_read_like_names_are_not_contacts():
+    ex = extract(
+        "客户-陶总: 他们报五万五，我们预算就六万左右，老板觉得能省就省。\n"
+        "客户-陶总: 以前郝副总管销售的时候请人来演示过，后来郝副总走了。我手机 158 6019 3370。\n"
+        "销售-庞雪: 好的陶总，我是云帆科技的庞雪。\n"
+    )
+    assert names(ex) == ["陶总"]
+
+
+def test_a_member_list_with_a_company_before_each_job_keeps_the_customers_people():
+    ex = extract(
+        "微信群聊记录导出\n群名称：印捷×云帆 CRM对接群\n"
+        "群成员（4）：庄晓雯-云帆科技、温少杰-印捷总经理、陈琳-印捷客服主管、傅伟-闽云数码渠道\n"
+        "2027-10-19 09:31 庄晓雯：各位早，今天把账号数定一下。\n"
+        "2027-10-19 09:36 温少杰：就客服、销售和我，十一个。我手机 186 5921 7730。\n"
+        "2027-10-19 09:53 陈琳：我这边客服座机 0592-5563 218，有问题找我。\n"
+    )
+    assert names(ex) == ["温少杰", "陈琳"]
+    assert phones(ex) == {"18659217730", "05925563218"}

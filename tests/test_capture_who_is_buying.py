@@ -648,3 +648,16 @@ def test_our_own_colleague_who_runs_the_system_and_a_friends_school_are_read_rig
     assert ex.account.value == "遵义市汇川区博雅实验学校"
     assert {"毛振宇", "小叶"} <= {c.name for c in ex.contacts}
     assert phones(ex) == {"13908521166"}
+
+
+def test_the_one_doing_the_work_for_a_provider_and_a_groups_man_in_brackets_are_not_contacts():
+    ex = extract(
+        "祁娜\n严总好，我是云帆科技的祁娜。\n"
+        "严振东\n我们是郑州驰威手推车制造有限公司。接口开发我们找的是郑州数联，卓工在做，他电话 151 3822 0917，你们直接对。\n"
+        "严振东\n另外，集团（河南驰远投资控股集团有限公司）IT的阿力木（alimu@chiyuan-group.com）也要看方案。\n"
+        "严振东\n我手机 138 3716 5520。\n"
+    )
+    assert ex.account.value == "郑州驰威手推车制造有限公司"
+    assert not {c.name for c in ex.contacts} & {"卓工", "阿力木", "阿力"}
+    assert phones(ex) == {"13837165520"}
+    assert all(c.email != "alimu@chiyuan-group.com" for c in ex.contacts)

@@ -579,6 +579,8 @@ SURNAMES = (
     "苏魏吕于洪郁丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝阎芮冀晁郗逯杭鄢"
     # rarer ones, where no common word starts with the character (原 and 计 do: their words are listed below)
     "储伏封荀嵇邴糜钮宓钭厉戎韶郜邰鄂蔺屠胥莘贡逄扈郦濮茹宦庾匡阙訾阚鞠巢蒯竺桓揭冼粟丘綦俸裘原计闻禹仝凤贝赖茅]"
+    # (a Dai surname, "刀国华", but not 刀具 / 刀片)
+    "|刀(?![具片刃口子法锋枪柄把头面叉剪])"
 )
 _DEPT_BEFORE = "|".join(
     f"(?<={d})"
@@ -687,7 +689,8 @@ _HONORIFIC_WORDS = (
 _HONORIFIC = re.compile(
     # after a department word "采购欧阳经理" is still a person ("…机械王经理" mid-name is not)
     # ("数字化的钱总共才二十万": 总共, no 钱总)
-    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})({SURNAMES})({_HONORIFIC_WORDS})"
+    # ("谢谢理事长": no 谢理事长)
+    f"(?:(?<![\u4e00-\u9fa5]{{2}})|{_DEPT_BEFORE})(?!(?<=谢)谢)({SURNAMES})({_HONORIFIC_WORDS})"
 )
 _TITLES = (
     "总经理",
@@ -1000,10 +1003,13 @@ def _terms(account: KnownAccount) -> list[str]:
 
 # --- sides: us, the customer, third parties ---------------------------------------------------------------
 
-# given names of Uyghur, Kazakh, Mongolian and Tibetan customers, who are named without a Han surname
-# ("努尔兰", "巴特尔", "其其格", "央金旺姆", "扎西次仁"): the parts such names are commonly made of
+# given names of Uyghur, Kazakh, Mongolian, Tibetan and Dai customers, who are named without a Han surname
+# ("努尔兰", "巴特尔", "其其格", "央金旺姆", "扎西次仁", "岩温"): the parts such names are commonly made of
+# (a Dai man's name starts with 岩, a woman's with 玉)
 _NAME_PARTS = (
-    "努尔兰|阿依古丽|古丽娜尔|帕提古丽|迪丽娜尔|迪丽拜尔|古丽|热依拉|买买提|艾尔肯|艾力|阿迪力|吐尔逊|玉素甫|阿不都|"
+    "努尔兰|阿依古丽|古丽娜尔|帕提古丽|迪丽娜尔|迪丽拜尔|古丽|热依拉|买买提|麦麦提|艾尔肯|艾力|阿力木|阿里木|阿迪力|"
+    "库尔班|热合曼|帕尔哈提|吐尔逊|玉素甫|阿不都|岩(?:温|罕|峰|光|保|应|坎|叫|旺|恩|甩|庄|论|帕|丙|依|嫩)|"
+    "玉(?:罕|应|坎|叫|旺|嫩|腊|甩)|"
     "依明|米娜|赛力克|叶尔兰|哈力克|阿斯哈尔|加娜尔|巴特尔|巴图|其其格|乌兰(?!察布|浩特|巴托)|苏和|宝音|朝鲁|斯琴|"
     "哈斯|那顺|敖登|额尔敦|孟和|图雅|萨仁|格日勒|阿拉坦|布和|乌云|娜仁|特木尔|央金|卓玛|扎西|次仁|格桑|达瓦|德吉|"
     "拉姆|旺姆|平措|多吉|顿珠|措姆|白玛|益西|洛桑|丹增|索朗|普布|边巴|次旦|仁增|央宗|曲珍"
@@ -1343,6 +1349,8 @@ _NAME_LOOKALIKE = re.compile(
     r"^周[一二三四五六日天末报期边]|^周会$|^万[零一二两三四五六七八九十百千不多可行以]|[你您]|好$|[州市省县]$|[零一二两三四五六七八九十]个$"
     # "公司座机：0530-…" is no 司座机, and "范围：20:00 — 23:59" (a chat export's time range) no 范围
     r"|(?:座机|电话|手机|号码|邮箱|传真)$|^范围$"
+    # ("预算就六万左右", "郝副总管销售的时候": a figure and a job, no 万左右 or 管销售)
+    r"|^万(?:左右|上下|出头|块)|^管(?:销售|财务|技术|系统|仓库|采购|生产|客服|运营|市场|人事|行政|账)"
     r"|^[\u4e00-\u9fa5]{2}[店厂区部园馆司]$|[吧吗呢啊嘛]$"  # "吴中店开业推迟": a store, not 吴中店; "五六万吧"
     # ("泥鳅苗和成鳅": stock and produce, characters no given name holds)
     r"|^.[\u4e00-\u9fa5]?[鳅鳝虾蟹猪鸭鹅狗蛙螺蚌鲫鲤鲢鳙蚓菇笋粪渣屑桶罐箱袋]$"
@@ -1797,8 +1805,12 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
             if not (
                 ours_tag(c)
                 or re.match(rf"(?:{_TITLE_ALT}|{_LIST_ROLES}|{_FUNCTION_WORDS})", c)
-                or re.fullmatch(
-                    r"[\u4e00-\u9fa5]{0,3}(?:主管|经理|总监|主任|负责人|专员|助理|老师|[校院店厂]长|老板|总)", c
+                or (
+                    re.fullmatch(
+                        r"[\u4e00-\u9fa5]{0,3}(?:主管|经理|总监|主任|负责人|专员|助理|老师|[校院店厂]长|老板|总)", c
+                    )
+                    # ("温少杰-印捷总经理" beside "陈琳-印捷客服主管": a company, then the job)
+                    and not re.fullmatch(r"[\u4e00-\u9fa5]{2}(?:总经理|副总|总监)", c)
                 )
             )
         ]
@@ -3957,24 +3969,27 @@ _PROVIDER_NAME = re.compile(
 )
 
 
+# a speaker label that is a role or a number, not a name ("客户", "发言人", "主持人", "甲方代表")
+_NOT_A_NAME_LABEL = re.compile(r"客户|销售|坐席|主持|发言|说话|讲话|甲方|乙方|我方|对方|顾问|实施|老板|群主|记录")
 # what does not start a company's name: ours, yours, his, or a place in the customer's own house
 _NOT_A_FIRM = r"[我咱你您他她贵]|公司|集团|总部|厂|店|门店"
 # what comes before a company's name in a sentence: "我是智诚信息", "还有秦码软件", "这位是启航"
 _BEFORE_A_NAME = r"我是|还有|这位是|是|和|跟|找|给|用|的|了|在|我们|他们|咱们|负责|管|做"
 # the words a department or a customer's own system is called by, not a company's brand
 _DEPARTMENT_WORDS = r"(?:信息|系统|数据|软件|网络|技术|会员|客户|销售|财务|招生|运营|就业|工业|集团|业务|市场|采购)"
-# a partner named by its role: "飞防合作方天翼飞防的派单小程序", "实施商维新软件"
+# a partner named by its role: "飞防合作方天翼飞防的派单小程序", "实施商维新软件", "接口开发我们找的是郑州数联"
 _PARTNER_NAMED = re.compile(
-    r"(?:合作方|合作伙伴|集成商|服务商|供应商|实施商|代理商|承包商|外包给)(?:是|叫)?"
+    r"(?:合作方|合作伙伴|集成商|服务商|供应商|实施商|代理商|承包商|外包给|找的是)(?:是|叫)?"
     r"([\u4e00-\u9fa5A-Za-z]{2,8}?)(?=的|那边|[，,。；;（(\s]|来|做|负责)"
 )
 # what may stand between a company and its person: "华坤的区域经理秦川", "香满楼的采购老周"
 _PERSON_ROLE = (
     r"[\u4e00-\u9fa5]{0,4}?(?:经理|总监|主管|主任|工程师|负责人|对接人|采购|调度|司机|师傅|老板|销售|业务员|专员)"
 )
-# the parent group's man: "集团信息中心的吕工", "集团IT的戴工", "集团财务的许总", "集团的钱总那边审"
+# the parent group's man: "集团信息中心的吕工", "集团IT的戴工", "集团财务的许总", "集团的钱总那边审",
+# "集团（新疆驰远投资控股集团有限公司）IT的阿力木"
 _GROUP_PERSON = re.compile(
-    rf"(?<![我咱你您贵])集团(?:总部)?(?:那边)?的?(?:信息中心|信息部|IT部?|财务部?|采购部?|法务部?)?(?:那边)?的?\s*"
+    rf"(?<![我咱你您贵])集团(?:[（(][^（()）]{{2,30}}[）)])?(?:总部)?(?:那边)?的?(?:信息中心|信息部|IT部?|财务部?|采购部?|法务部?)?(?:那边)?的?\s*"
     rf"(?:[\u4e00-\u9fa5]{{0,4}}?(?:经理|主任|总监)\s*)?((?:{SURNAMES})(?:{_HONORIFIC_WORDS}|师傅)|{_PERSON})"
 )
 
@@ -4044,6 +4059,12 @@ def _people_of_other_companies(
         for m in re.finditer(rf"(?:那边)?的\s*(?:{_PERSON_ROLE})?\s*({person})", s.text):
             if said_of_firm(re.sub(r"那边$", "", s.text[: m.start()])):
                 found.add(m.group(1))
+        # "接口开发我们找的是郑州数联，卓工在做，他电话…": the one doing the work right after the company is named
+        for m in re.finditer(
+            rf"[，,]\s*(?:他们的?)?(?:{_PERSON_ROLE})?\s*({person})(?=在做|在弄|在负责|负责|来做|对接|跟进)", s.text
+        ):
+            if said_of_firm(s.text[: m.start()]):
+                found.add(m.group(1))
         if group_is_other:  # (the parent group's people: "集团信息中心的吕工", "我是集团信息部的彭工")
             for m in _GROUP_PERSON.finditer(s.text):
                 found.add(m.group(1))
@@ -4097,7 +4118,13 @@ def _people_of_other_companies(
                 # (the name said wins over the label: a turn run on under the last speaker's label is no proof)
                 opens_turn = index == 0 or sentences[index - 1].speaker != s.speaker
                 named = m.group(2) or (talking if opens_turn else "")
-                if named and (_looks_like_person(named) or re.fullmatch(_NICK, named)):
+                # (a name without a surname the rules know, "阿力木", is his when it is the label he speaks under)
+                labelled_so = named == talking and bool(re.fullmatch(r"[\u4e00-\u9fa5]{2,4}", named))
+                if named and (
+                    _looks_like_person(named)
+                    or re.fullmatch(_NICK, named)
+                    or (labelled_so and not _NOT_A_NAME_LABEL.search(named))
+                ):
                     found.add(named)
                     if opens_turn and s.speaker and not sides.speaker_name.get(s.speaker):
                         # ("发言人3：我是华图信息的籍东…" then "接口这边找我，电话…": the label is his from now on)
@@ -4126,6 +4153,9 @@ def _people_of_other_companies(
         for m in _IS_AN_OUTSIDER.finditer(s.text):
             if _looks_like_person(m.group(1)) or re.fullmatch(_NICK, m.group(1)):
                 found.add(m.group(1))
+    # "天衡信息的阿力木" read as 阿力: the speaker label he talks under is the whole name
+    labels = {_person_of(x.speaker) for x in sentences if x.speaker}
+    found |= {label for label in labels if any(label[:-1] == name for name in found if len(name) >= 2)}
     return found
 
 
