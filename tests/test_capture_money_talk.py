@@ -473,3 +473,32 @@ def test_a_price_disowned_as_ours_and_instalments_after_the_total_are_not_the_am
     # a first year's price is still a price
     first_year = extract("Speaker 1: 行，我刚跟领导确认了，第一年五万六，软件加实施都在里面。\n")
     assert first_year.amount.value == 56000
+
+
+def test_a_requote_after_a_correction_ends_on_its_rounded_figure_and_an_applied_discount_counts():
+    requote = extract(
+        "发件人：林峰 <linfeng@yunfan.com>\n时间：2027年5月10日 16:20\n\n晏总好，\n"
+        "按您上午的更正，24 个账号重新报价：24 × 4,800 = 115,200 元/年，九五折 109,440 元，凑个整按 109,000 元/年。\n"
+    )
+    assert requote.amount.value == 109000
+    notes = extract("拜访笔记 2027-05-10\n5. 报价：14 × 1500 = 21000/年，申请了九五折，19950，龚总电话里说可以。\n")
+    assert notes.amount.value == 19950
+
+
+def test_the_price_of_the_one_they_chose_is_not_ours_and_a_budget_is_named_before_its_correction():
+    lost = extract(
+        "潘晓:陶总好，我是云帆科技的潘晓。方便说下原因吗？我们最后一版报价已经从六万八降到六万二了。\n"
+        "陶总:主要是价格，他们五万五，十个账号。我们预算就六万左右。\n"
+    )
+    assert money(lost) == (60000, 62000)
+    corrected = extract(
+        "销售-林峰: 晏主任您好，我是云帆科技的林峰。九个账号，标准版一年两万七。\n"
+        "客户-晏主任：预算我们报的是两万四千八上下……不对，昨天厂长说了，最多三万，别超就行。\n"
+        "销售-林峰: 那我给您凑个整，九个号一年两万五。\n客户-晏主任：两万五可以。\n"
+    )
+    assert money(corrected) == (30000, 25000)
+    share = extract(
+        INTRO + "客户-晏总：县里今年给了我们八万的数字化补贴，不过那是冷库改造和溯源系统一起用的，"
+        "能拿来买这个的大概两万五左右。\n"
+    )
+    assert share.budget.value == 25000

@@ -2146,3 +2146,8 @@ def test_a_member_list_with_a_company_before_each_job_keeps_the_customers_people
     )
     assert names(ex) == ["温少杰", "陈琳"]
     assert phones(ex) == {"18659217730", "05925563218"}
+
+
+def test_a_seat_count_written_with_a_space_before_its_measure_word():
+    ex = extract("拜访笔记 —— 单宇 10/19（周二）\n- 人数：业务员 8–10 个，最后说定 10 个号\n- 报价：28,800/年\n")
+    assert ex.seats.value == 10

@@ -661,3 +661,15 @@ def test_the_one_doing_the_work_for_a_provider_and_a_groups_man_in_brackets_are_
     assert not {c.name for c in ex.contacts} & {"卓工", "阿力木", "阿力"}
     assert phones(ex) == {"13837165520"}
     assert all(c.email != "alimu@chiyuan-group.com" for c in ex.contacts)
+
+
+def test_the_other_side_key_of_a_note_and_the_unit_in_a_mails_attendees_beat_its_disclaimer():
+    note = extract("1. 对方：发源堂养发馆（长沙，11家门店）运营负责人谭莉，老板龚总中途接了几分钟。\n")
+    assert note.account.value == "发源堂养发馆"
+    mail = extract(
+        "发件人：覃海燕 <qinhy@gnfwq.com>\n时间：2027年11月16日 09:15\n\n蒲经理好，预算是 12 万。\n"
+        "覃海燕\n桂南服务区公司 招商经营部经理\n（本邮件及附件仅供桂南交通投资集团有限公司及下属单位内部使用）\n\n"
+        "-----原始邮件-----\n发件人：蒲芸 <puyun@yunfankeji.com>\n\n"
+        "参会：桂南服务区公司 黄志勇副总经理、覃海燕经理；云帆科技 蒲芸\n"
+    )
+    assert mail.account.value == "桂南服务区公司"

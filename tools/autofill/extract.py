@@ -2744,7 +2744,7 @@ _STOP_BEFORE = tuple(
             "集成商 伙伴 渠道 代理商 客户 供应商 厂商 拜访 见了 约了 感谢 谢谢 今天 昨天 上周 刚才 刚刚 已经 一起 说 问 看过 "
             "用 下面 旗下 叫做 名叫 新的 老的 全 整个 咱 我 你 您 他 她 它 申请 服务商 属于 隶属 之前 之后 以前 一次 一下 做 约 要 想 能 会 说 看 "
             "问下 问问 问一下 看下 了解下 发 问 聊 谈 选 买 签 报 写 主体 全称 抬头 开票 票开 发票 像 比如 例如 譬如 包括 包含 像是 "
-            "这些 那些 这几家 那几家 以 用于 对于 关于 位于 由于"  # ("预算以集团批复为准": no 预算以集团)
+            "这些 那些 这几家 那几家 以 用于 对于 关于 位于 由于 仅供 附件"  # ("预算以集团批复为准": no 预算以集团)
         ).split(),
         key=len,
         reverse=True,
@@ -2823,7 +2823,7 @@ _OUR_COMPANY_DOES = re.compile(r"我们([\u4e00-\u9fa5A-Za-z]{3,12}?)(?:就是|�
 _CUSTOMER_HEADER = re.compile(
     # ("1. 对象：青峦高尔夫练习场，对接人柯俊": whom the note is about; a person there is skipped by the reader)
     # ("群公告：客户 宁波海澜国际船舶代理有限公司；渠道 甬通信息": a notice keys with a space)
-    r"(?:(?:客户(?:名称|单位)?|拜访客户|(?<![\u4e00-\u9fa5])拜访(?:单位|对象)?|对方单位|客户方|单位|甲方|(?<![通话沟拜访])对象)\s*[：:]|^客户\s+(?=\S{4,40}有限公司))\s*"
+    r"(?:(?:客户(?:名称|单位)?|拜访客户|(?<![\u4e00-\u9fa5])拜访(?:单位|对象)?|对方(?:单位)?|客户方|单位|甲方|(?<![通话沟拜访])对象)\s*[：:]|^客户\s+(?=\S{4,40}有限公司))\s*"
     r"([^\s，,。；;、（(]{2,40}(?:[（(](?:特殊)?(?:普通|有限)合伙[）)])?)"
 )
 
@@ -3403,7 +3403,7 @@ def _account(
             for m in (
                 re.finditer(
                     rf"(?:^|[：:，,；;、]|[（(](?=[\u4e00-\u9fa5]{{2,12}}\s*(?:CRM|项目|需求|方案|系统)))"
-                    rf"\s*([\u4e00-\u9fa5A-Za-z]{{2,12}})(?<!公)\s*(?:[-－—·]\s*)?(?=(?:{_PERSON}|{_NICK}|(?:{SURNAMES})[总工]|渠道|CRM|客户|销售|项目|需求|方案|系统)(?![\u4e00-\u9fa5]{{3}}))",
+                    rf"\s*([\u4e00-\u9fa5A-Za-z]{{2,12}})(?<!公)\s*(?:[-－—·]\s*)?(?=(?:{_PERSON}(?:副?总经理|副总|经理|主任|总监)?|{_NICK}|(?:{SURNAMES})[总工]|渠道|CRM|客户|销售|项目|需求|方案|系统)(?![\u4e00-\u9fa5]{{3}}))",
                     s.text,
                 )
                 if listed
@@ -5115,6 +5115,10 @@ _RIVAL_PRICE = re.compile(
     r"|(?<![给帮替跟和])他们[^，。；\s]{0,6}?(?:个账号|个号|套)(?=[零一二两三四五六七八九十\d])"
 )
 _NOT_OUR_PRICE = re.compile(r"\s*[（(]?\s*(?:这|这个)?不是(?:我们|咱们|我方)的?(?:价|报价|价格)")
+# a figure rounded off at the end of a quote: "我给您凑个整，十七万", "凑个整按 109,000 元/年"
+_ROUNDED_OFF = re.compile(r"凑个?整|抹个?零|优惠到")
+# another vendor's price in the customer's words: "他们五万五", "他们家报的四万八"
+_THEIR_PRICE = re.compile(r"他们(?:家|那边)?(?:才|只要|报价?|报了|给的?|开价|卖)?(?:的|是)?\s*$")
 # ("第一年一共五万八千二", "第一年五万六" are a first year's price, not a payment)
 _INSTALMENT = re.compile(
     r"(?:第[一二两三四五\d]+(?:年|期|笔)(?:付|交|支付|打款)|第[一二两三四五\d]+(?:期|笔)|首期|首付|尾款|每期)(?:的是|是)?\s*$"
@@ -5148,6 +5152,7 @@ _ENVELOPE = re.compile(r"总预算|整个|整体|全年|总共|数字化|信息�
 _PART = re.compile(r"一期|其中|这块|这一块|这一项|这次|本次|CRM|软件|部分|这个项目")
 _SHARE = re.compile(
     r"(?:分到|分给|划给|落到|留给|切给)[^，。；]{0,12}?(?:这块|这一块|这部分|这边|CRM|系统|项目)"
+    r"|(?:能|可以)(?:拿来|用来|用于|用在)(?:买|做|上)?(?:这个|这块|CRM|系统|软件)的?"  # "能拿来买这个的大概两万五"
     r"|^\s*(?:CRM|系统|软件|这个项目)(?:这块|这一块|这部分)[，,]?(?=[^。；]{0,10}(?:给了?|批了?|是|有))"  # "CRM这块，三年一共给了十二万"
 )
 _MONEY_KEY = re.compile(r"预算|报价|金额|价格|总价|合同额|我报的|报的")
@@ -5232,6 +5237,12 @@ def _money_facts(
             if _NOT_OUR_PRICE.match(s.text[m.span[1] : m.span[1] + 14])
             # "签两年，十万零四千" then "第一年付五万二，第二年付五万二": instalments of the price, not the price
             or _INSTALMENT.search(s.text[max(0, m.span[0] - 8) : m.span[0]])
+            # the customer on the one it chose: "主要是价格，他们五万五，十个账号" (we are 你们 to the customer)
+            or (
+                s.speaker
+                and sides.side(s.speaker) is False
+                and _THEIR_PRICE.search(s.text[max(0, m.span[0] - 8) : m.span[0]])
+            )
         ]
         if disowned:
             amounts = [m for m in amounts if m not in disowned]
@@ -5383,7 +5394,7 @@ def _money_facts(
             rounded = [
                 m
                 for m in amounts
-                if m.span[0] >= fix.end() and re.search(r"凑个?整|抹个?零|优惠到", s.text[fix.end() : m.span[0]][-10:])
+                if m.span[0] >= fix.end() and _ROUNDED_OFF.search(s.text[fix.end() : m.span[0]][-10:])
             ]
             if rounded:
                 value = rounded[-1].value
@@ -5499,6 +5510,9 @@ def _money_facts(
                 and re.search(r"[个套]账?号|[个套]账号|[个套]席位", s.text)
             ) and not _BUDGET_WORDS.search(s.text):
                 target = "amount"
+            if fix and sides.side(s.speaker) is not True and re.match(r"[^，。]{0,4}预算", s.text):
+                # "预算我们报的是两万四千八上下……不对，…最多三万": the sentence opens on the budget it corrects
+                target = "budget"
             # "更正一下，刚才那个四十二万八没算接口，总共是四十五万八": the figure being corrected names the field,
             # and the corrected one is the total, not the first figure after the correction
             stale = {
@@ -5530,6 +5544,9 @@ def _money_facts(
                         m for m in after if not _ONE_UNIT_BEFORE.search(s.text[max(0, m.span[0] - 5) : m.span[0]])
                     ]
                     value = (totals or after or amounts)[-1].value
+                # ("按您上午的更正，24 个账号重新报价：…115,200 元/年，九五折 109,440 元，凑个整按 109,000 元/年")
+                rounded = [m for m in after if _ROUNDED_OFF.search(s.text[fix.end() : m.span[0]][-10:])]
+                value = rounded[-1].value if rounded else value
         elif _BUDGET_WORDS.search(words) and not (ours and not re.search(r"预算|经费|您|你们|贵司|咱们", s.text)):
             # ("最多九五折，五万四千七百二" is our rep's best price, not a budget)
             target = "budget"
@@ -5670,9 +5687,10 @@ def _yearly_total(text: str, span: tuple[int, int]) -> bool:
     return (
         bool(
             re.match(r"[\s，,]*(?:/|每|一|1)\s*年", after)
-            # ("28 × 5,200 = 145,600 元/年，给贵司九五折，最终 138,320 元/年": a product and a final figure)
+            # ("28 × 5,200 = 145,600 元/年，给贵司九五折，最终 138,320 元/年": a product and a final figure;
+            # "…九五折 109,440 元，凑个整按 109,000 元/年")
             and re.search(
-                r"总价|总共|一共|合计|打包|整体|报价|原价|折后|优惠后|最终|=\s*$|折[，,]?\s*$",
+                r"总价|总共|一共|合计|打包|整体|报价|原价|折后|优惠后|最终|凑个?整按?|抹零按?|=\s*$|折[，,]?\s*$",
                 text[max(0, span[0] - 8) : span[0]],
             )
         )
@@ -5692,6 +5710,8 @@ def _numeric(text: str) -> str:
     """Same-length rewrite for the number finders: zh_parse reads "差不多八十个" as 10 (its "多" lookbehind
     is meant for "五十多"), so "差不多" becomes "大概是" first. Spans stay valid."""
     text = text.replace("差不多", "大概是")
+    # "说定 10 个号": a count written with a space before its measure word, the space moved in front
+    text = re.sub(r"(\d+) (?=[个位套名])", r" \1", text)
     # ASR spells numbers out one character at a time ("三 十 万"): close them up, the spaces moved behind
     return _SPACED_NUMERAL.sub(lambda m: m.group(0).replace(" ", "") + " " * m.group(0).count(" "), text)
 
@@ -5868,7 +5888,7 @@ _BARE_YUAN = re.compile(
     # ("滕越要九折，当场同意，16200")
     # ("电话里答应九五折，41800/年": the discounted figure after the discount)
     r"((?:[一两三四五\d]年|年费|总价|合计|报价|价格|(?:最后|最终)按|[=＝→]|降到|砍到|谈到|我(?:答应|同意)了?|当场(?:答应|同意)了?[，,]"
-    r"|(?:答应|同意|给)了?[一二三四五六七八九]{1,2}折[，,]"
+    r"|(?:答应|同意|给|申请|批)了?(?:到)?[一二三四五六七八九]{1,2}折[，,]"  # ("申请了九五折，19950")
     r"|按(?=\s*(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:谈定|谈下来|谈成|成交|签|定))"
     # ("钟总要凑个整，5,000 成交", "成总要求抹零，15,000 成交")
     r"|(?:凑个?整|抹零|抹个零头?|去掉零头)[，,]\s*(?=(?:\d{1,3}(?:,\d{3})+|\d{4,7})\s*(?:元|块)?\s*(?:成交|谈定|签|定|可以|行)))"
