@@ -588,3 +588,18 @@ def test_a_self_introduction_by_an_owners_title_and_a_weekly_report_is_nobody():
         "Speaker 1: 好的温老师。周报我每周五发您。\n"
     )
     assert {c.name: c.title for c in ex.contacts} == {"温岚": "主理人"}
+
+
+def test_a_shopping_festival_names_a_go_live_and_the_director_decides_by_the_end_of_the_month():
+    assert [d.date for d in plan_dates("双十一前上线", date(2027, 9, 23))] == [date(2027, 11, 10)]
+    assert [d.date for d in plan_dates("双12前", date(2027, 12, 20))] == [date(2028, 12, 11)]
+    ex = extract(
+        "2027-09-23 10:35 | 云帆-罗晨 | 收到龚总。上线时间呢？\n"
+        "2027-09-23 10:40 | 绿叉-龚雪 | 双十一前上线，团餐客户年底订单多。\n",
+        date(2027, 9, 23),
+    )
+    assert ex.golive_date.value == date(2027, 11, 10)
+    notes = extract(
+        "客户：宁波安宁乳腺门诊部\n7. 时间：下周二前我发方案；11月底前郑院长定；元旦前上线。\n", date(2027, 11, 4)
+    )
+    assert notes.close_date.value == date(2027, 11, 30)

@@ -2151,3 +2151,18 @@ def test_a_member_list_with_a_company_before_each_job_keeps_the_customers_people
 def test_a_seat_count_written_with_a_space_before_its_measure_word():
     ex = extract("拜访笔记 —— 单宇 10/19（周二）\n- 人数：业务员 8–10 个，最后说定 10 个号\n- 报价：28,800/年\n")
     assert ex.seats.value == 10
+
+
+def test_a_seat_count_worked_out_again_after_who_gets_one():
+    ex = extract(
+        "Speaker 1: 蒋总好，我是云帆科技的若兰。\n"
+        "Speaker 2: 账号的话，先开二十个吧，把驻场的也算上。\n"
+        "Speaker 3: 不对，蒋总，驻场工程师用工单系统就行，不用 CRM。只给客户经理和售前，十四个。\n"
+        "Speaker 1: 好的，每人每年一千八。\n"
+    )
+    assert ex.seats.value == 14
+    group = extract(
+        "2027-10-19 09:31 庄晓雯：各位早，傅总那边之前报的是十五个账号。\n"
+        "2027-10-19 09:36 温少杰：十五个是算上维修师傅了，师傅用不上。就客服、销售和我，十一个。\n"
+    )
+    assert group.seats.value == 11

@@ -770,4 +770,12 @@ def plan_dates(text: str, ref: date | datetime) -> list[DateFound]:
             continue
         day = _festival_eve(m.group(1), ref)
         out.append(DateFound(day, m.span(), text[m.start() : m.end()], "holiday", deadline=True))
+    # the shopping festivals a retail plan is timed by: "双十一前上线" is by 11-10
+    for m in re.finditer(r"双(十一|11|十二|12)(?:之前|以前|前)", norm):
+        if any(_overlaps(m.span(), [d.span]) for d in out):
+            continue
+        month = 11 if m.group(1) in ("十一", "11") else 12
+        day = date(ref.year, month, month) - timedelta(days=1)
+        day = day if day >= ref else date(ref.year + 1, month, month) - timedelta(days=1)
+        out.append(DateFound(day, m.span(), text[m.start() : m.end()], "holiday", deadline=True))
     return sorted(out, key=lambda d: d.span)

@@ -5723,6 +5723,11 @@ def money_label(value: float | None) -> str:
 
 
 _BARE_COUNT = re.compile(r"([0-9]+|[零一二两三四五六七八九十百千]+)\s*个(?![人月星工小钟点字])")
+# a count at the end of a sentence after who is counted: "只给客户经理和售前，十四个。", "加您正好十一个。"
+_RECOUNT = re.compile(
+    r"[，,][^，,。]{0,4}?(?:一共|总共|正好|刚好|共)?\s*(?:[0-9]+|[一二两三四五六七八九十百]+)\s*个"
+    r"(?:没错|吧|了|就行|就够了?|够了)?[。！!]?\s*$"  # ("加起来10个没错")
+)
 # a count priced or settled is the seat count: "六十个就是十万零八千", "四十五个多少钱", "先上三十个"
 _PRICED_COUNT = re.compile(
     r"(?P<n>[0-9]+|[一二两三四五六七八九十百]+)\s*个"
@@ -5808,7 +5813,10 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
             r"[\s，,。.！!？?、]|好的|那就|那|就|按|一共|总共|合计|对|是|吧|嗯|啊|个", "", _BARE_COUNT.sub("", text)
         )
         near = index - last_seat_pos <= 2
-        corrects = (_CORRECTION.search(text) or _SEAT_CHANGE.search(text) or not bare) and near
+        # "只给客户经理和售前，十四个。", "就客服、销售和我，十一个。": who gets one, then how many, right after a
+        # seat count is the count worked out again
+        recounted = bool(_RECOUNT.search(text))
+        corrects = (_CORRECTION.search(text) or _SEAT_CHANGE.search(text) or not bare or recounted) and near
         answers = index > 0 and _SEAT_QUESTION.search(sentences[index - 1].text) and len(text) <= 40
         if answers and not talks_seats and not corrects:
             counts = [m for m in _BARE_COUNT.finditer(text) if (v := cn_number(m.group(1))) and v >= 2]
@@ -5873,7 +5881,7 @@ def _seats(sentences: list[Sentence]) -> Fact | None:
 _GOLIVE = re.compile(r"上线|开始用|用起来|投入使用|正式使用|切换|启用|跑起来")
 _DELIVERY = re.compile(r"培训|迁移|到期|审计|验收|交付|部署完|实施完|试点|续约|续签|续费|初验|终验")
 _CLOSE = re.compile(
-    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边就])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天底])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|结果(?=[^，。]{0,10}(?:才|就|会)出)|(?<=[我就再来号日一二三四五六天])盖章(?=[，,。！!；;]|$)|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
+    r"[Dd]ecision|[Ss]ign(?:ing|ed)?\b|签(?:合同|约|单|下来|掉|了|字)?|决策|拍板|前定|底定|(?<=周[一二三四五六日天])定(?![金制位期义价])|(?<=周[一二三四五六日天][就再来])定(?![金制位期义价])|(?<=[前们边就])定(?=[，,。！!；;]|$)|(?<=[长总])定(?=[，,。！!；;]|$)|(?<=[号日])定(?=[，,。！!；;]|$)|(?<=[号日一二三四五六天底])开会定(?=[，,。！!；;]|$)|盖章(?:寄回|回传|发回|返回)|签字盖章|结果(?=[^，。]{0,10}(?:才|就|会)出)|(?<=[我就再来号日一二三四五六天])盖章(?=[，,。！!；;]|$)|定吧|定下来|定了|要定|能定|定供应商|选定|出结果|评标|定标|敲定|做决定|决定|下单|立项|招标|会上定|给你?(?:个)?结果|有结果|(?:能|可以)确定|确定下来"
 )
 # a rep's notes keyed by the decision: "- 签约：月底。", "预计成交时间：9月底"
 _CLOSE_FIELD = r"(?:预计)?(?:签约|签单|成交|决策|拍板|签合同)(?:时间|日期)?"
