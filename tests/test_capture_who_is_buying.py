@@ -673,3 +673,18 @@ def test_the_other_side_key_of_a_note_and_the_unit_in_a_mails_attendees_beat_its
         "参会：桂南服务区公司 黄志勇副总经理、覃海燕经理；云帆科技 蒲芸\n"
     )
     assert mail.account.value == "桂南服务区公司"
+
+
+def test_the_customers_own_client_named_with_its_buyer_or_an_english_name_is_not_a_contact():
+    ex = extract(
+        "拜访笔记 2027-11-16\n- 客户：咸宁桂香源桂花种植专业合作社，理事长聂国强 138 7150 6621\n"
+        "- 现状：卖桂花干给食品厂（大客户香满楼糕点厂，采购老周 137 2451 0096）\n"
+        "- 海外：德国的香肠厂 Bauer Wurstwaren GmbH 在谈，Bauer的采购Klaus（klaus@bauer-wurst.de）也问过系统。\n"
+    )
+    assert {c.name for c in ex.contacts} == {"聂国强"}
+    assert phones(ex) == {"13871506621"}
+    # the customer's own IT man stays theirs
+    it = extract(
+        "客户-黎工：我是IT的黎工，订单都在金蝶里，我的座机0510-8799 3312。\n销售-颜铭：好的黎工，我是云帆科技的颜铭。\n"
+    )
+    assert {c.name for c in it.contacts} == {"黎工"}

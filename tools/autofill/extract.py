@@ -3982,6 +3982,11 @@ _PARTNER_NAMED = re.compile(
     r"(?:合作方|合作伙伴|集成商|服务商|供应商|实施商|代理商|承包商|外包给|找的是)(?:是|叫)?"
     r"([\u4e00-\u9fa5A-Za-z]{2,8}?)(?=的|那边|[，,。；;（(\s]|来|做|负责)"
 )
+# a company with a foreign legal form: "Bauer Wurstwaren GmbH" (its first word is what people call it)
+_FOREIGN_FIRM = re.compile(
+    r"(?<![A-Za-z])([A-Z][A-Za-z]{2,20})(?:\s+[A-Z][A-Za-z&]+){0,3}\s+"
+    r"(?:GmbH|AG|Ltd\.?|Inc\.?|LLC|Co\.,? Ltd\.?|S\.A\.|B\.V\.|Pte\.? Ltd\.?)"
+)
 # what may stand between a company and its person: "华坤的区域经理秦川", "香满楼的采购老周"
 _PERSON_ROLE = (
     r"[\u4e00-\u9fa5]{0,4}?(?:经理|总监|主管|主任|工程师|负责人|对接人|采购|调度|司机|师傅|老板|销售|业务员|专员)"
@@ -4029,8 +4034,12 @@ def _people_of_other_companies(
             *(name for x in sentences for name, _a, _b in org_mentions(x.text)),
             *(m.group(1) for m in _PARTNER_NAMED.finditer(whole)),
             *others,
+            # ("Bauer Wurstwaren GmbH" → Bauer: a foreign client or partner by its first word)
+            *(m.group(1) for m in _FOREIGN_FIRM.finditer(whole)),
         ]
-        if len(name) >= 4 and not re.search(r"(?:中心|[部科室处组办店]|这边|那边|的)$|的", name) and other_company(name)
+        if (len(name) >= 4 or re.fullmatch(r"[A-Z][a-z]{2,}", name))  # ("Bauer", never "IT" or "OA")
+        and not re.search(r"(?:中心|[部科室处组办店]|这边|那边|的)$|的", name)
+        and other_company(name)
         for core in [core_name(name) or name]
         if len(core) >= 2 and not re.match(rf"{_DEPARTMENT_WORDS}|{_NOT_A_FIRM}", core)
     }
@@ -4038,9 +4047,11 @@ def _people_of_other_companies(
     def said_of_firm(before: str) -> bool:
         """The words before "的" end with another company's name or its brand ("天翼飞防", "南宁智联" → 智联)."""
         return any(
-            before.endswith(form) and not re.search(r"(?:我们|咱们|我|咱|贵)$", before[: -len(form)])
+            (before.endswith(form) or (form.isascii() and before.lower().endswith(form)))
+            and not re.search(r"(?:我们|咱们|我|咱|贵)$", before[: -len(form)])
             for core in brands
-            for form in {core, *(core[:size] for size in range(2, len(core)))}
+            # (a Latin name only whole: "Bauer", never "IT" read as the start of "Itron")
+            for form in ({core} if core.isascii() else {core, *(core[:size] for size in range(2, len(core)))})
             if not re.fullmatch(_DEPARTMENT_WORDS, form)
         )
 
@@ -4056,8 +4067,13 @@ def _people_of_other_companies(
 
     for s in sentences:
         # "天翼飞防的老鲍电话159…", "旁边这位是南宁智联的韦工": a person of a company named as another one
-        for m in re.finditer(rf"(?:那边)?的\s*(?:{_PERSON_ROLE})?\s*({person})", s.text):
+        # ("Bauer的采购Klaus": an English name too)
+        for m in re.finditer(rf"(?:那边)?的\s*(?:{_PERSON_ROLE})?\s*({person}|[A-Z][a-z]{{2,12}}(?![A-Za-z]))", s.text):
             if said_of_firm(re.sub(r"那边$", "", s.text[: m.start()])):
+                found.add(m.group(1))
+        # "大客户香满楼糕点厂，采购老周 137…": the company, then its person by job
+        for m in re.finditer(rf"[，,]\s*(?:{_PERSON_ROLE})\s*({person})", s.text):
+            if said_of_firm(s.text[: m.start()]):
                 found.add(m.group(1))
         # "接口开发我们找的是郑州数联，卓工在做，他电话…": the one doing the work right after the company is named
         for m in re.finditer(
