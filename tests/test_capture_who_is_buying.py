@@ -688,3 +688,56 @@ def test_the_customers_own_client_named_with_its_buyer_or_an_english_name_is_not
         "客户-黎工：我是IT的黎工，订单都在金蝶里，我的座机0510-8799 3312。\n销售-颜铭：好的黎工，我是云帆科技的颜铭。\n"
     )
     assert {c.name for c in it.contacts} == {"黎工"}
+
+
+def test_our_resellers_man_by_his_firms_name_and_the_contract_title_after_still_write():
+    ex = extract(
+        "参会人：贺佳宁（云帆科技）、曹经理（启铭智能）、汪涛（九联科技）\n\n"
+        "贺佳宁 00:00:03\n曹经理好，这次主要聊追加的事。\n"
+        "汪涛 00:01:02\n我补充一句，我是九联科技的汪涛，九联是云帆在东莞的渠道，这次追加还是走我们签。我手机 133 1298 7740。\n"
+        "曹经理 00:02:02\n预算在三万以内。合同抬头还是写东莞市启铭智能锁业有限公司，合同联系人写我，曹振宇。\n"
+    )
+    assert ex.account.value == "东莞市启铭智能锁业有限公司"
+    assert "汪涛" not in {c.name for c in ex.contacts} and phones(ex) == set()
+
+
+def test_a_sole_traders_name_in_quotes_or_as_an_answer_and_a_music_room_brand():
+    quoted = extract(
+        "拜访笔记 11/16\n- 见了晏老板。营业执照上的名字是“宜春市袁州区火候厨具门市部”，门头叫“火候集成灶”。\n"
+    )
+    assert quoted.account.value == "宜春市袁州区火候厨具门市部"
+    answer = extract(
+        "喂，黎老板您好，我是云帆科技的欧晨。\n您那边榴莲批发的客户现在是怎么管的？\n"
+        "可以。开发票的抬头是？\n写南宁市金榴湾水果批发部。\n"
+    )
+    assert answer.account.value == "南宁市金榴湾水果批发部"
+    room = extract(
+        "[00:00:04] 蒋沐阳: 樊老师好，我是云帆科技的蒋沐阳。\n"
+        "[00:00:12] 樊一舟: 坐坐。我们听风吉他教室开了五年了，现在学员两百来个。\n"
+    )
+    assert room.account.value == "听风吉他教室"
+
+
+def test_a_providers_man_by_its_brand_after_a_city_and_a_dealers_number_not_to_take_down():
+    ex = extract(
+        "祁思远\n卓总好，我是云帆科技的祁思远。\n"
+        "卓建华\n我们是江西赣绿生态修复股份有限公司。我们的IT是外包给赣州云桥信息技术的，骆工今天也在。\n"
+        "骆工\n对，我是云桥的骆明辉，我电话 180 7977 3102。\n"
+        "卓建华\n北京声悦琴行的采购电话010-6402 8815（经销商的，不用录）。我手机 139 7097 2861。\n"
+    )
+    assert "骆明辉" not in {c.name for c in ex.contacts}
+    assert phones(ex) == {"13970972861"}
+
+
+def test_a_call_centre_export_with_times_before_the_agent_and_customer_labels():
+    ex = extract(
+        "云帆科技 客服中心 · 通话录音转写\n通话时间：2027-11-16 15:10:26\n坐席：庄晓月（工号 1083）   被叫：0512-6651 0937\n"
+        "[00:00:03] 坐席：您好，我是云番科技的庄晓月，请问是卜经理吗？\n"
+        "[00:00:09] 客户：对，我是卜嘉怡。我们是苏州醒豆办公咖啡服务有限公司。\n"
+        "[00:01:56] 客户：可以。合同发我邮箱 bu.jiayi@xingdou-coffee.cn。\n"
+        "[00:02:20] 客户：行。我们设备主管俞鹏也会参加培训。我手机 150 6213 4478。\n"
+        "[00:02:31] 坐席：好的卜经理，再见。\n"
+    )
+    assert ex.account.value == "苏州醒豆办公咖啡服务有限公司"
+    mobile = next(c for c in ex.contacts if c.name == "卜嘉怡")
+    assert "15062134478" in {p.replace("-", "") for p in (mobile.phone, *mobile.other_phones) if p}

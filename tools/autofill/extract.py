@@ -382,7 +382,12 @@ def split_sentences(text: str) -> list[Sentence]:
     previous_blank = True
     # a label that starts three lines or more is someone talking ("乙方：…", "Speaker 1: …"), even when it looks
     # like a header key ("乙方：云帆科技 吴昊") or carries a digit ("时间：2027-03-01")
-    label_lines = Counter(m.group(1).strip() for line in text.splitlines() if (m := _LABEL.match(line)))
+    # ("[00:00:09] 客户：对，我是…": a recorder's time before the label too)
+    label_lines = Counter(
+        m.group(1).strip()
+        for line in text.splitlines()
+        if (m := _LABEL.match(line[ts.end() :] if (ts := _TIMESTAMP.match(line)) else line))
+    )
     lines_seen = Counter(line.strip() for line in text.splitlines())
     # "[客户] 对，我是…" again and again: a bracketed role that talks, even when it reads like a header key
     bracket_lines = Counter(
@@ -599,7 +604,8 @@ _NOT_OURS = r"不是(?:我们|咱们)(?:的|这边的?)?(?:员工|人|厂|公司
 _NOT_TO_CALL = re.compile(
     # ("刘经理 0718-829 0012（不用）", "管委会的电话 0571-8897 2301 你别当成我的")
     # ("老何的电话 137-… 你别存错，那是装裱的")
-    r"\s*[（(]\s*不用(?:记|打|管|存)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|[^。！!？?]{0,6}?别存错|"
+    # ("…采购电话010-6402 8815（经销商的，不用录）": whose it is and not to take down, in brackets)
+    r"\s*[（(][^（()）]{0,10}?不用(?:记|打|管|存|录)?\s*[）)]|[^。！!？?]{0,6}?别当成我的|[^。！!？?]{0,6}?别存错|"
     # ("我座机0768-…，找甘锦荣就行，别打我们老板的": another number not to call, not this one)
     r"[^。！!？?]{0,16}?(?:别(?:再)?打了?(?![^，,。！!？?]{0,8}的)|不用(?:再)?打|不用记|别记|不用存|不用理他|不用管他|跟他没关系|和他没关系|已经停机|停机了|作废了?|打不通了"
     # ("她上个月离职了，手机 137 5719 0342 已经停了")
@@ -2488,7 +2494,9 @@ def find_sides(sentences: list[Sentence], org: OrgProfile, staff: Iterable[str],
         # "云帆这边的正式报价我转给您了…我是他们在通辽的代理": our reseller, speaking of us as 他们 or by our name
         partner = re.search(
             # ("我们通衢软件是云帆在苏州的代理")
-            r"我(?:们)?(?:公司)?(?:[\u4e00-\u9fa5]{2,8}?)?是(?P<whose>他们|[\u4e00-\u9fa5]{2,6}?)(?:在[\u4e00-\u9fa5]{1,6})?的"
+            # ("我是九联科技的汪涛，九联是云帆在东莞的渠道": his company by name, after he said whose he is)
+            r"(?:我(?:们)?(?:公司)?(?:[\u4e00-\u9fa5]{2,8}?)?|我是[^，,。]{2,14}[，,]\s*[\u4e00-\u9fa5]{2,6}?)"
+            r"是(?P<whose>他们|[\u4e00-\u9fa5]{2,6}?)(?:在[\u4e00-\u9fa5]{1,6})?的"
             r"(?:本地|区域|授权)?(?:代理商?|渠道商?|经销商|合作伙伴|服务商)",
             s.text,
         )
@@ -2754,7 +2762,7 @@ _STOP_BEFORE = tuple(
 _STOP_BEFORE_LEGAL = tuple(
     w
     for w in _STOP_BEFORE
-    if len(w) > 1 or w in set("的是给跟叫把找被让请我你他她咱它了在到去向对为从")
+    if len(w) > 1 or w in set("的是给跟叫把找被让请我你他她咱它了在到去向对为从写")  # ("抬头还是写东莞市…有限公司")
     if w not in ("说", "用")
 )
 # "合同主体是杭州瑞康口腔连锁管理有限公司", "开票就写湖南凯达连锁商业有限公司", "企业名称写…合伙企业（普通合伙）":
@@ -2766,12 +2774,12 @@ _CONTRACT_NAME = re.compile(
     r"|(?:营业)?执照上(?:的?(?:全称|全名|名字|名称))?)"
     # ("合同上写我们执照的名字，玉林市…有限公司")
     r"(?:[^，,。？?]{0,10}[，,])?(?:还是|就|都|要)?(?:是|写|叫|为|用|开|签)?(?:成(?!都)|的是)?|(?:^|(?<=[，,。])|(?<=那就)|(?<=改成))写)"  # "…注意一下，写…"
-    r"[：:，,\s]*"
+    r"[：:，,\s\u201c\"\u300c]*"  # (the name in opening quotes after 营业执照上的名字是)
     # ("合同发给我们采购温晴，开票抬头写重庆…有限公司": the name, not 票抬头写…)
     r"(?!开?票|抬头)([^\s，,。；;！!？?“”\"'「」：:]{4,40}?(?:股份有限公司|有限责任公司|有限公司|合伙企业(?:（[^）]{1,8}）|\([^)]{1,8}\))?"
     r"|学校|医院|研究所|研究院|事务所(?:（[^）]{1,8}）|\([^)]{1,8}\))?|学院|大学|分公司|中心"
     # ("发票开营业执照上那个名字，南昌市东湖区鑫诚电脑门市部": a sole trader's forms)
-    r"|门市部|经营部|服务部|商行|门诊部(?!有限)|诊所(?!有限)"
+    r"|门市部|经营部|服务部|批发部|商行|门诊部(?!有限)|诊所(?!有限)"
     # ("合同上写临沧市果岭澳洲坚果种植专业合作社")
     r"|专业合作社|合作社|联合社))"
 )
@@ -2908,8 +2916,8 @@ _OWN_BRAND = re.compile(
     # ("我们路顺加油站在县里有六个站", "我们渔港海味在赤坎有个门市")
     # ("我们康源堂营养品三个店")
     # ("我们优采通采购代理就是帮中东客户在义乌拿货的")
-    # ("我们檀语木梳做了十二年了", "我们鑫港集卡车队最后选了销售易")
-    rf"(?:{_SAYS_OF_ITSELF}|(?:就|主要)?是?(?:专门)?(?:帮|替)(?=[\u4e00-\u9fa5]{{2}})|做了(?=[一二三四五六七八九十几两\d]+年)|最后选了|最终选了|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d]|个)|(?=[一二三四五六七八九十两\d]{{1,3}}[个家](?:店|门店|分店|校区|工厂|厂))|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
+    # ("我们檀语木梳做了十二年了", "我们听风吉他教室开了五年了", "我们鑫港集卡车队最后选了销售易")
+    rf"(?:{_SAYS_OF_ITSELF}|(?:就|主要)?是?(?:专门)?(?:帮|替)(?=[\u4e00-\u9fa5]{{2}})|(?:做|开)了(?=[一二三四五六七八九十几两\d]+年)|最后选了|最终选了|在[\u4e00-\u9fa5]{{0,4}}?有(?=[一二三四五六七八九十几两\d]|个)|(?=[一二三四五六七八九十两\d]{{1,3}}[个家](?:店|门店|分店|校区|工厂|厂))|是做|做的是|做(?=[\u4e00-\u9fa5]{{2}}[、，,])|是小本|是一家|没办法|没法|也想|也要|这次|需要|打算|准备|已经|最近|一年|全年|一共"
     r"|的(?:产能|产品|客户|业务|订单|销售|门店|工厂|情况))"
 )
 _OWN_BRAND_SHORT = re.compile(rf"(?:^|[，,。！!？?\s])(?:我们|咱们)([\u4e00-\u9fa5]{{2,3}}?)(?:{_SAYS_OF_ITSELF})")
@@ -2925,7 +2933,9 @@ _GENERIC_IN_BRAND = re.compile(
     r"小区|大区|片区|区域|项目|渠道|体系|审批|流程|预算|合同|产品|经销|代理|加盟|旗舰|车间|仓库|库存|质量|电商|线上|线下|"
     r"整体|会员|行业|系统|数据|信息|这边|那边|这里|那里|这儿|[东南西北]方|华[东南西北中]|[东西南北]区|"
     # ("我们糖果屋派对气球现在三个店": 派对 is a trade word, not 对)
-    r"[的了在是也都就还要想能会有没不把被让从到去来说聊看听问试用跟和给个些点次年月号]|(?<!派)对|[部组室处科局区]$|"
+    # ("我们听风吉他教室开了五年了": a 教室 or 工作室 is a business, 听 may start a brand)
+    r"[的了在是也都就还要想能会有没不把被让从到去来说聊看问试用跟和给个些点次年月号]|(?<!派)对|[部组处科局区]$|(?<![教作])室$|"
+    r"^听(?:说|了|到|过|一下)|"
     # ("咱们中国区大概需要多少个license": a region and a guess)
     r"大概|大约|差不多|估计"
 )
@@ -3999,6 +4009,15 @@ _GROUP_PERSON = re.compile(
 )
 
 
+def _brand_forms(core: str) -> set[str]:
+    """What a company may be called by: its name's start ("智联信息" → 智联, 智联信), and after a city the core name
+    does not know ("赣州云桥信息技术" → 云桥)."""
+    forms = {core, *(core[:size] for size in range(2, len(core)))}
+    if len(core) >= 6:
+        forms |= {core[2:size] for size in range(4, len(core) + 1)}
+    return forms
+
+
 def _people_of_other_companies(
     sentences: list[Sentence],
     sides: Sides,
@@ -4051,8 +4070,8 @@ def _people_of_other_companies(
             and not re.search(r"(?:我们|咱们|我|咱|贵)$", before[: -len(form)])
             for core in brands
             # (a Latin name only whole: "Bauer", never "IT" read as the start of "Itron")
-            for form in ({core} if core.isascii() else {core, *(core[:size] for size in range(2, len(core)))})
-            if not re.fullmatch(_DEPARTMENT_WORDS, form)
+            for form in ({core} if core.isascii() else _brand_forms(core))
+            if not re.fullmatch(_DEPARTMENT_WORDS, form) and other_company(form)
         )
 
     def firm_named(text: str) -> bool:
