@@ -741,3 +741,14 @@ def test_a_call_centre_export_with_times_before_the_agent_and_customer_labels():
     assert ex.account.value == "苏州醒豆办公咖啡服务有限公司"
     mobile = next(c for c in ex.contacts if c.name == "卜嘉怡")
     assert "15062134478" in {p.replace("-", "") for p in (mobile.phone, *mobile.other_phones) if p}
+
+
+def test_the_customers_own_branch_is_no_other_company():
+    ex = extract(
+        "参与人：林婧（云帆科技）、潘志强、饶晓雯\n智能摘要：华南分厂增购账号。\n\n"
+        "林婧 00:01\n潘经理好，饶经理好。今天主要聊华南分厂增购的事。\n"
+        "潘志强 00:10\n我是信息部经理潘志强。我们是淄博鲁罐金属包装股份有限公司。这位是华南分厂的销售经理饶晓雯。\n"
+        "饶晓雯 00:22\n大家好。我座机0769-2281 4450转215。\n"
+    )
+    assert {"潘志强", "饶晓雯"} <= {c.name for c in ex.contacts}
+    assert any(p.startswith("076922814450") for p in phones(ex))

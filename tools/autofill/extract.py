@@ -4057,7 +4057,9 @@ def _people_of_other_companies(
             *(m.group(1) for m in _FOREIGN_FIRM.finditer(whole)),
         ]
         if (len(name) >= 4 or re.fullmatch(r"[A-Z][a-z]{2,}", name))  # ("Bauer", never "IT" or "OA")
-        and not re.search(r"(?:中心|[部科室处组办店]|这边|那边|的)$|的", name)
+        and not re.search(
+            r"(?:中心|[部科室处组办店]|这边|那边|的)$|的|分公司|子公司|分厂|分店|门店|总部|办事处|分部", name
+        )
         and other_company(name)
         for core in [core_name(name) or name]
         if len(core) >= 2 and not re.match(rf"{_DEPARTMENT_WORDS}|{_NOT_A_FIRM}", core)
